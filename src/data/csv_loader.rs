@@ -1,0 +1,90 @@
+//! Reading bar CSV files with polars: Binance kline files (data.binance.vision's 12-column layout) and the generic
+//! `timestamp,open,high,low,close,volume` layout.
+
+use polars::prelude::{CsvReadOptions, DataFrame, SerReader};
+use std::io::Cursor;
+use std::path::Path;
+
+use super::columns::{RowNumbering, TimestampEncoding};
+use super::file_bars::{ColumnMap, FileBars};
+use super::parse::EpochUnit;
+use crate::error::{Error, Result};
+
+/// Columns of a data.binance.vision kline file.
+const BINANCE_KLINE_COLUMNS: usize = 12;
+/// Open times at or above this are microseconds (Binance spot files since 2025-01-01), below it milliseconds:
+/// 10^15 ms is the year 33658, 10^15 µs is 2001.
+const MICROS_THRESHOLD: i64 = 1_000_000_000_000_000;
+
+/// Reads a Binance kline CSV, with or without header row, open times in milliseconds or microseconds.
+///
+/// # Errors
+/// [`Error::Io`] if the file cannot be read, [`Error::Data`] naming file, line and column for bad content.
+pub(crate) fn read_binance_klines(path: &Path) -> Result<FileBars> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io("reading", path, e))?;
+    let first_line = first_line(&bytes);
+    let first_field = first_line.split(',').next().unwrap_or("").trim();
+    let has_header = first_field.parse::<i64>().is_err();
+    let frame = read_text_columns(path, bytes, has_header)?;
+    if frame.width() != BINANCE_KLINE_COLUMNS {
+        return Err(Error::Data(format!(
+            "{}: expected the {BINANCE_KLINE_COLUMNS}-column data.binance.vision kline layout, found {} columns",
+            path.display(),
+            frame.width()
+        )));
+    }
+    let numbering = csv_numbering(has_header);
+    let unit = detect_epoch_unit(path, &frame, numbering)?;
+    let map = ColumnMap {
+        fields: [("open_time", 0), ("open", 1), ("high", 2), ("low", 3), ("close", 4), ("volume", 5)],
+        timestamps: TimestampEncoding::Epoch(unit),
+    };
+    FileBars::from_frame(path, numbering, &frame, &map)
+}
+
+/// Reads a generic OHLCV CSV: a header naming `timestamp,open,high,low,close,volume` (any order, any case, extra
+/// columns ignored); timestamps as ISO-8601 (UTC when no offset) or epoch milliseconds.
+///
+/// # Errors
+/// [`Error::Io`] if the file cannot be read, [`Error::Data`] for a missing column or bad content.
+pub(crate) fn read_generic_csv(path: &Path) -> Result<FileBars> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io("reading", path, e))?;
+    let frame = read_text_columns(path, bytes, true)?;
+    let map = ColumnMap::by_name(path, &frame)?;
+    FileBars::from_frame(path, csv_numbering(true), &frame, &map)
+}
+
+/// Line numbering of a CSV with or without header.
+fn csv_numbering(has_header: bool) -> RowNumbering {
+    RowNumbering::CsvLines { first_data_line: if has_header { 2 } else { 1 } }
+}
+
+/// The first line of `bytes`, lossily decoded (it is only inspected).
+fn first_line(bytes: &[u8]) -> String {
+    let end = bytes.iter().position(|&b| b == b'\n').unwrap_or(bytes.len());
+    String::from_utf8_lossy(&bytes[..end]).into_owned()
+}
+
+/// Parses the CSV into text columns; values are converted (and located on error) by [`FileBars::from_frame`].
+fn read_text_columns(path: &Path, bytes: Vec<u8>, has_header: bool) -> Result<DataFrame> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(Error::Data(format!("{}: the file is empty", path.display())));
+    }
+    CsvReadOptions::default()
+        .with_has_header(has_header)
+        .with_infer_schema_length(Some(0))
+        .into_reader_with_file_handle(Cursor::new(bytes))
+        .finish()
+        .map_err(|e| Error::Data(format!("{}: not a readable CSV file: {e}", path.display())))
+}
+
+/// Milliseconds or microseconds, from the first row's open time.
+fn detect_epoch_unit(path: &Path, frame: &DataFrame, numbering: RowNumbering) -> Result<EpochUnit> {
+    let column = &frame.columns()[0];
+    let first = column.str().ok().and_then(|ca| ca.get(0)).unwrap_or("");
+    let value: i64 = first
+        .trim()
+        .parse()
+        .map_err(|_| Error::data_at(path, &numbering.describe(0), "open_time", format!("'{first}' is not an integer")))?;
+    Ok(if value >= MICROS_THRESHOLD { EpochUnit::Micros } else { EpochUnit::Millis })
+}

@@ -1,0 +1,16 @@
+//! Market data in: loaders for Binance kline CSV, generic OHLCV CSV and Parquet (built on polars), validation of
+//! every value and of the time grid, and seeded synthetic data.
+
+mod columns;
+mod csv_loader;
+mod file_bars;
+mod parquet_loader;
+mod parse;
+mod series;
+mod synthetic;
+mod writer;
+
+pub use parse::{parse_decimal, parse_timestamp};
+pub use series::{DataFile, DataFormat, SeriesQuality, load_bar_series};
+pub use synthetic::RandomWalk;
+pub use writer::write_bars;

@@ -1,0 +1,206 @@
+//! Parsing of single values from market-data files: exact decimals and timestamps.
+//!
+//! Both parsers are strict: anything they do not fully understand is an error, never a guess.
+
+use rust_decimal::Decimal;
+use std::str::FromStr;
+
+use crate::model::{NANOS_PER_DAY, NANOS_PER_SECOND, Timestamp};
+
+/// Parses a decimal number exactly (`16541.77000000`, `-1.5`, `2.5e-3`), with trailing zeros removed so that
+/// arithmetic on it stays cheap.
+pub fn parse_decimal(text: &str) -> Option<Decimal> {
+    let text = text.trim();
+    let value = match Decimal::from_str(text) {
+        Ok(v) => v,
+        Err(_) if text.contains(['e', 'E']) => Decimal::from_scientific(text).ok()?,
+        Err(_) => return None,
+    };
+    Some(value.normalize())
+}
+
+/// How a timestamp column writes its integers, when it writes integers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EpochUnit {
+    /// Milliseconds since the epoch.
+    Millis,
+    /// Microseconds since the epoch.
+    Micros,
+}
+
+impl EpochUnit {
+    /// Converts an epoch integer in this unit to a timestamp; `None` on overflow.
+    pub fn to_timestamp(self, value: i64) -> Option<Timestamp> {
+        match self {
+            EpochUnit::Millis => Timestamp::from_millis(value),
+            EpochUnit::Micros => Timestamp::from_micros(value),
+        }
+    }
+}
+
+/// Parses a generic-CSV timestamp: epoch milliseconds (`1672531200000`), or ISO-8601 / RFC 3339 date-time
+/// (`2020-01-01T00:00:00Z`, `2020-01-01 00:00:00`, `2020-01-01T02:00:00+02:00`, fractional seconds allowed), or a
+/// date (`2020-01-01`). A date-time without offset is UTC.
+pub fn parse_timestamp(text: &str) -> Option<Timestamp> {
+    let text = text.trim();
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        return text.parse::<i64>().ok().and_then(Timestamp::from_millis);
+    }
+    parse_iso8601(text)
+}
+
+/// Parses `YYYY-MM-DD[(T| )HH:MM[:SS[.fraction]]][Z|±HH[:MM]]`.
+fn parse_iso8601(text: &str) -> Option<Timestamp> {
+    let b = text.as_bytes();
+    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let year = digits(&b[0..4])?;
+    let month = digits(&b[5..7])?;
+    let day = digits(&b[8..10])?;
+    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
+        return None;
+    }
+    let mut nanos = days_from_civil(year, month, day) * NANOS_PER_DAY;
+    let mut rest = &b[10..];
+    if rest.is_empty() {
+        return Some(Timestamp(nanos));
+    }
+    if rest[0] != b'T' && rest[0] != b' ' {
+        return None;
+    }
+    rest = &rest[1..];
+    if rest.len() < 5 || rest[2] != b':' {
+        return None;
+    }
+    let hour = digits(&rest[0..2])?;
+    let minute = digits(&rest[3..5])?;
+    let mut second = 0;
+    rest = &rest[5..];
+    if rest.first() == Some(&b':') {
+        second = digits(rest.get(1..3)?)?;
+        rest = &rest[3..];
+    }
+    if hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    nanos += (hour * 3600 + minute * 60 + second) * NANOS_PER_SECOND;
+    if rest.first() == Some(&b'.') {
+        let frac_len = rest[1..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if frac_len == 0 || frac_len > 9 {
+            return None;
+        }
+        nanos += digits(&rest[1..=frac_len])? * 10_i64.pow(9 - frac_len as u32);
+        rest = &rest[1 + frac_len..];
+    }
+    nanos -= parse_offset_seconds(rest)? * NANOS_PER_SECOND;
+    Some(Timestamp(nanos))
+}
+
+/// The UTC offset in seconds of a suffix: empty or `Z` is 0; `+HH`, `+HHMM`, `+HH:MM` and the `-` forms.
+fn parse_offset_seconds(suffix: &[u8]) -> Option<i64> {
+    match suffix {
+        [] | [b'Z'] | [b'z'] => Some(0),
+        [sign @ (b'+' | b'-'), rest @ ..] => {
+            let (h, m) = match rest {
+                [h1, h2] => (digits(&[*h1, *h2])?, 0),
+                [h1, h2, m1, m2] | [h1, h2, b':', m1, m2] => (digits(&[*h1, *h2])?, digits(&[*m1, *m2])?),
+                _ => return None,
+            };
+            if h > 23 || m > 59 {
+                return None;
+            }
+            let seconds = h * 3600 + m * 60;
+            Some(if *sign == b'-' { -seconds } else { seconds })
+        }
+        _ => None,
+    }
+}
+
+/// The value of a run of ASCII digits; `None` if any byte is not a digit.
+fn digits(bytes: &[u8]) -> Option<i64> {
+    bytes.iter().try_fold(0_i64, |acc, &c| c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0')))
+}
+
+fn is_leap(year: i64) -> bool {
+    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+}
+
+fn days_in_month(year: i64, month: i64) -> i64 {
+    match month {
+        2 if is_leap(year) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use rstest::rstest;
+    use rust_decimal::dec;
+
+    #[rstest]
+    #[case("2020-01-01T00:00:00Z", 1_577_836_800_000)]
+    #[case("2020-01-01 00:00:00", 1_577_836_800_000)]
+    #[case("2020-01-01T00:00:00", 1_577_836_800_000)]
+    #[case("2020-01-01", 1_577_836_800_000)]
+    #[case("2020-01-01T02:00:00+02:00", 1_577_836_800_000)]
+    #[case("2019-12-31T19:00:00-0500", 1_577_836_800_000)]
+    #[case("2021-12-31 23:01:00.000000", 1_640_991_660_000)]
+    #[case("2021-12-31T23:01:00.250Z", 1_640_991_660_250)]
+    #[case("2020-01-01T00:00", 1_577_836_800_000)]
+    #[case("1577836800000", 1_577_836_800_000)]
+    fn timestamps_parse_to_utc_millis(#[case] text: &str, #[case] millis: i64) {
+        assert_eq!(parse_timestamp(text), Timestamp::from_millis(millis));
+    }
+
+    #[rstest]
+    #[case("2020-13-01T00:00:00Z")]
+    #[case("2021-02-29")]
+    #[case("2020-01-01T24:00:00")]
+    #[case("2020-01-01X00:00:00")]
+    #[case("2020-01-01T00:00:00+25:00")]
+    #[case("yesterday")]
+    #[case("")]
+    #[case("2020-01-01T00:00:00.1234567890")]
+    fn malformed_timestamps_are_refused(#[case] text: &str) {
+        assert_eq!(parse_timestamp(text), None);
+    }
+
+    #[test]
+    fn decimals_parse_exactly_and_normalize() {
+        assert_eq!(parse_decimal("16541.77000000"), Some(dec!(16541.77)));
+        assert_eq!(parse_decimal("2.5e-3"), Some(dec!(0.0025)));
+        assert_eq!(parse_decimal(" 7 "), Some(dec!(7)));
+        assert_eq!(parse_decimal("0.1").map(|d| d.scale()), Some(1));
+        assert_eq!(parse_decimal("1,5"), None);
+        assert_eq!(parse_decimal("NaN"), None);
+    }
+
+    proptest! {
+        #[test]
+        fn iso_parser_agrees_with_chrono(secs in -2_000_000_000_i64..8_000_000_000, millis in 0_i64..1000) {
+            let ns = secs * NANOS_PER_SECOND + millis * 1_000_000;
+            let dt = chrono::DateTime::from_timestamp_nanos(ns);
+            let text = dt.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+            prop_assert_eq!(parse_timestamp(&text), Some(Timestamp(ns)));
+            prop_assert_eq!(Timestamp(ns).to_string().len() >= 20, true);
+            prop_assert_eq!(parse_timestamp(&Timestamp(ns).to_string()), Some(Timestamp(ns)));
+        }
+    }
+}

@@ -1,0 +1,183 @@
+//! Joining the files of one symbol into a [`BarSeries`], and measuring the time grid's quality.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use super::csv_loader::{read_binance_klines, read_generic_csv};
+use super::file_bars::FileBars;
+use super::parquet_loader::read_parquet;
+use crate::error::{Error, Result};
+use crate::model::{BarSeries, Symbol, Timestamp, format_duration};
+
+/// The layouts a data file can have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DataFormat {
+    /// data.binance.vision kline CSV (12 columns, optional header, open time in ms or µs).
+    BinanceKlines,
+    /// Generic `timestamp,open,high,low,close,volume` CSV.
+    Csv,
+    /// Parquet with the generic columns.
+    Parquet,
+}
+
+/// One file to load.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DataFile {
+    /// Where it is.
+    pub path: PathBuf,
+    /// Its layout.
+    pub format: DataFormat,
+}
+
+/// What the loader found about a series' time grid. Gaps are normal in real data (exchange halts); they are
+/// reported, never filled in.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SeriesQuality {
+    /// Symbol.
+    pub symbol: Symbol,
+    /// Number of bars.
+    pub bars: usize,
+    /// Bar interval in nanoseconds (the most common spacing).
+    pub interval_ns: i64,
+    /// Places where consecutive bars are further apart than one interval.
+    pub gaps: usize,
+    /// Bars the grid expected but the data does not have.
+    pub missing_bars: i64,
+    /// The longest gap, as (last bar before, first bar after).
+    pub largest_gap: Option<(Timestamp, Timestamp)>,
+    /// Spacings that are not a whole number of intervals.
+    pub irregular_spacings: usize,
+}
+
+impl SeriesQuality {
+    /// Human-readable warnings; empty when the grid is complete.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.gaps > 0 {
+            let largest = self.largest_gap.map(|(a, b)| format!(" (largest: {a} to {b})")).unwrap_or_default();
+            out.push(format!(
+                "{}: {} gap(s) in the {} grid, {} bar(s) missing{largest}",
+                self.symbol,
+                self.gaps,
+                format_duration(self.interval_ns),
+                self.missing_bars
+            ));
+        }
+        if self.irregular_spacings > 0 {
+            out.push(format!(
+                "{}: {} spacing(s) are not a whole number of {} intervals",
+                self.symbol,
+                self.irregular_spacings,
+                format_duration(self.interval_ns)
+            ));
+        }
+        out
+    }
+}
+
+/// Loads every file of `symbol`, joins them in time order and validates the result.
+///
+/// # Errors
+/// [`Error::Io`] / [`Error::Data`] from reading; [`Error::Data`] when files overlap in time, when there are fewer than
+/// two bars (the interval cannot be known), or naming the file, line and column of any bad value.
+pub fn load_bar_series(symbol: Symbol, files: &[DataFile]) -> Result<(BarSeries, SeriesQuality)> {
+    let mut parts = files
+        .iter()
+        .map(|file| match file.format {
+            DataFormat::BinanceKlines => read_binance_klines(&file.path),
+            DataFormat::Csv => read_generic_csv(&file.path),
+            DataFormat::Parquet => read_parquet(&file.path),
+        })
+        .collect::<Result<Vec<FileBars>>>()?;
+    if let Some(empty) = parts.iter().find(|p| p.len() == 0) {
+        return Err(Error::Data(format!("{}: the file has no bars", empty.path.display())));
+    }
+    parts.sort_by_key(|p| p.open_time[0]);
+    for pair in parts.windows(2) {
+        let (before, after) = (&pair[0], &pair[1]);
+        let (end, start) = (before.open_time[before.len() - 1], after.open_time[0]);
+        if start <= end {
+            return Err(Error::data_at(
+                &after.path,
+                &after.numbering.describe(0),
+                "timestamp",
+                format!("{start} overlaps {}, which runs until {end}", before.path.display()),
+            ));
+        }
+    }
+    let series = concatenate(symbol, parts)?;
+    let quality = measure_grid(&series);
+    Ok((series, quality))
+}
+
+/// Appends the files' columns in order and sets the interval to the most common spacing.
+fn concatenate(symbol: Symbol, parts: Vec<FileBars>) -> Result<BarSeries> {
+    let total = parts.iter().map(FileBars::len).sum();
+    let mut s = BarSeries {
+        symbol,
+        interval: 0,
+        open_time: Vec::with_capacity(total),
+        open: Vec::with_capacity(total),
+        high: Vec::with_capacity(total),
+        low: Vec::with_capacity(total),
+        close: Vec::with_capacity(total),
+        volume: Vec::with_capacity(total),
+    };
+    let first_path = parts.first().map(|p| p.path.display().to_string()).unwrap_or_default();
+    for p in parts {
+        s.open_time.extend(p.open_time);
+        s.open.extend(p.open);
+        s.high.extend(p.high);
+        s.low.extend(p.low);
+        s.close.extend(p.close);
+        s.volume.extend(p.volume);
+    }
+    if s.len() < 2 {
+        return Err(Error::Data(format!(
+            "{symbol}: {first_path}: at least two bars are needed to know the bar interval, found {}",
+            s.len()
+        )));
+    }
+    s.interval = most_common_spacing(&s.open_time);
+    Ok(s)
+}
+
+/// The most frequent difference between consecutive times (the smaller one on a tie).
+fn most_common_spacing(times: &[Timestamp]) -> i64 {
+    let mut counts: BTreeMap<i64, usize> = BTreeMap::new();
+    for pair in times.windows(2) {
+        *counts.entry(pair[1].0 - pair[0].0).or_default() += 1;
+    }
+    let best = counts.values().copied().max().unwrap_or(0);
+    counts.into_iter().find(|&(_, n)| n == best).map(|(spacing, _)| spacing).unwrap_or(0)
+}
+
+/// Counts gaps, missing bars and irregular spacings against the series' interval.
+fn measure_grid(s: &BarSeries) -> SeriesQuality {
+    let mut q = SeriesQuality {
+        symbol: s.symbol,
+        bars: s.len(),
+        interval_ns: s.interval,
+        gaps: 0,
+        missing_bars: 0,
+        largest_gap: None,
+        irregular_spacings: 0,
+    };
+    let mut largest = 0;
+    for pair in s.open_time.windows(2) {
+        let spacing = pair[1].0 - pair[0].0;
+        if spacing % s.interval != 0 {
+            q.irregular_spacings += 1;
+        } else if spacing > s.interval {
+            q.gaps += 1;
+            q.missing_bars += spacing / s.interval - 1;
+            if spacing > largest {
+                largest = spacing;
+                q.largest_gap = Some((pair[0], pair[1]));
+            }
+        }
+    }
+    q
+}

@@ -1,0 +1,65 @@
+//! The one error type of the crate, mirroring the seed's exception hierarchy.
+//!
+//! Library code returns [`Result`]; only `main` turns an [`Error`] into an exit code and a message. Every variant's
+//! message is a complete sentence fragment a user can act on: it names the file, row, column, YAML key, venue or
+//! endpoint involved. Secrets never appear in a message.
+
+use std::path::Path;
+use std::time::Duration;
+
+/// Every failure the library reports.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The venue failed or answered something we could not use (seed: `ExchangeError`).
+    #[error("exchange error: {0}")]
+    Exchange(String),
+    /// Credentials were refused or missing (seed: `AuthenticationError`).
+    #[error("authentication error: {0}")]
+    Authentication(String),
+    /// The venue (or our own client-side limiter) refused a request for going too fast (seed: `RateLimitError`).
+    #[error("rate limit exceeded: {message}{}", retry_after.map(|d| format!(" (retry after {} ms)", d.as_millis())).unwrap_or_default())]
+    RateLimit {
+        /// What was limited.
+        message: String,
+        /// How long the venue asked us to wait, when it said.
+        retry_after: Option<Duration>,
+    },
+    /// The risk manager refused an order a user placed directly (seed: `RiskManagementError`).
+    #[error("risk management error: {0}")]
+    RiskManagement(String),
+    /// An order was malformed or refused by the venue's rules (seed: `OrderError`).
+    #[error("order error: {0}")]
+    Order(String),
+    /// A value is outside its allowed range (seed: `ValidationError`).
+    #[error("validation error: {0}")]
+    Validation(String),
+    /// Market data could not be read or failed validation.
+    #[error("data error: {0}")]
+    Data(String),
+    /// A scenario or configuration file is wrong.
+    #[error("config error: {0}")]
+    Config(String),
+    /// The operating system refused an I/O operation.
+    #[error("I/O error: {context}: {source}")]
+    Io {
+        /// What we were doing, with the path.
+        context: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+}
+
+/// The crate's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// An I/O error while `action` (e.g. "reading") the file at `path`.
+    pub fn io(action: &str, path: &Path, source: std::io::Error) -> Self {
+        Error::Io { context: format!("{action} {}", path.display()), source }
+    }
+
+    /// A data error at a row of `file` (`location` reads "line 7" or "row 6") and a named `column`.
+    pub fn data_at(file: &Path, location: &str, column: &str, message: impl std::fmt::Display) -> Self {
+        Error::Data(format!("{}: {location}, column '{column}': {message}", file.display()))
+    }
+}

@@ -1,0 +1,89 @@
+//! OHLCV bars: one [`Bar`] as a value, and [`BarSeries`], a symbol's bars stored column by column for fast replay.
+
+use rust_decimal::Decimal;
+
+use super::{Symbol, Timestamp};
+
+/// One OHLCV bar. `close_time` is when the bar became known: `open_time` + the series interval.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Bar {
+    /// Start of the bar's interval.
+    pub open_time: Timestamp,
+    /// End of the bar's interval; the bar is visible to strategies from this time.
+    pub close_time: Timestamp,
+    /// First trade price.
+    pub open: Decimal,
+    /// Highest trade price.
+    pub high: Decimal,
+    /// Lowest trade price.
+    pub low: Decimal,
+    /// Last trade price.
+    pub close: Decimal,
+    /// Traded base volume.
+    pub volume: Decimal,
+}
+
+/// All bars of one symbol, in strictly increasing time, as parallel columns.
+///
+/// Built by the loaders in [`crate::data`], which validate every row; the replay loop reads it by index.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BarSeries {
+    /// Symbol the bars belong to.
+    pub symbol: Symbol,
+    /// Bar length in nanoseconds (the most common spacing of `open_time`).
+    pub interval: i64,
+    /// Open time of each bar.
+    pub open_time: Vec<Timestamp>,
+    /// Open prices.
+    pub open: Vec<Decimal>,
+    /// High prices.
+    pub high: Vec<Decimal>,
+    /// Low prices.
+    pub low: Vec<Decimal>,
+    /// Close prices.
+    pub close: Vec<Decimal>,
+    /// Volumes.
+    pub volume: Vec<Decimal>,
+}
+
+impl BarSeries {
+    /// Number of bars.
+    pub fn len(&self) -> usize {
+        self.open_time.len()
+    }
+
+    /// True when there are no bars.
+    pub fn is_empty(&self) -> bool {
+        self.open_time.is_empty()
+    }
+
+    /// The bar at `index`, assembled from the columns.
+    ///
+    /// # Panics
+    /// When `index >= len()`; callers iterate within bounds.
+    #[inline]
+    pub fn bar(&self, index: usize) -> Bar {
+        let open_time = self.open_time[index];
+        Bar {
+            open_time,
+            close_time: Timestamp(open_time.0 + self.interval),
+            open: self.open[index],
+            high: self.high[index],
+            low: self.low[index],
+            close: self.close[index],
+            volume: self.volume[index],
+        }
+    }
+
+    /// Close time of the bar at `index`: when it becomes visible.
+    #[inline]
+    pub fn close_time(&self, index: usize) -> Timestamp {
+        Timestamp(self.open_time[index].0 + self.interval)
+    }
+
+    /// The largest number of decimal places among the close prices: the scale at which integer fixed-point
+    /// indicators represent every close exactly.
+    pub fn close_scale(&self) -> u32 {
+        self.close.iter().map(Decimal::scale).max().unwrap_or(0)
+    }
+}

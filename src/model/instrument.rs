@@ -1,0 +1,101 @@
+//! [`Instrument`]: a venue's rules for one symbol (tick size, lot step, minimum notional) and explicit rounding to them.
+
+use rust_decimal::Decimal;
+
+use super::Symbol;
+use crate::error::{Error, Result};
+
+/// A tradable symbol on one venue and the filters the venue applies to its orders.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Instrument {
+    /// Symbol, e.g. `BTCUSDT`.
+    pub symbol: Symbol,
+    /// Base asset, e.g. `BTC`.
+    pub base: String,
+    /// Quote asset, e.g. `USDT`; fees and cash are in this asset.
+    pub quote: String,
+    /// Price increment.
+    pub tick_size: Decimal,
+    /// Quantity increment.
+    pub lot_size: Decimal,
+    /// Smallest quantity × price the venue accepts.
+    pub min_notional: Decimal,
+}
+
+impl Instrument {
+    /// Checks the filters are usable: positive tick and lot, non-negative minimum notional, distinct assets.
+    ///
+    /// # Errors
+    /// [`Error::Validation`] naming the offending field.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |field: &str, why: &str| Err(Error::Validation(format!("instrument {}: {field} {why}", self.symbol)));
+        if self.tick_size <= Decimal::ZERO {
+            return bad("tick_size", "must be positive");
+        }
+        if self.lot_size <= Decimal::ZERO {
+            return bad("lot_size", "must be positive");
+        }
+        if self.min_notional < Decimal::ZERO {
+            return bad("min_notional", "must not be negative");
+        }
+        if self.base.is_empty() || self.quote.is_empty() || self.base == self.quote {
+            return bad("base/quote", "must be two different, non-empty assets");
+        }
+        Ok(())
+    }
+
+    /// `quantity` rounded down to a whole number of lots: a venue never fills more than was asked for.
+    pub fn round_quantity_down(&self, quantity: Decimal) -> Decimal {
+        round_down_to_step(quantity, self.lot_size)
+    }
+
+    /// `price` rounded to the tick in the direction that never makes it better for the trader:
+    /// up when `up` is true (a price we pay), down otherwise (a price we receive).
+    pub fn round_price(&self, price: Decimal, up: bool) -> Decimal {
+        let down = round_down_to_step(price, self.tick_size);
+        if up && down < price { down + self.tick_size } else { down }
+    }
+}
+
+/// `value` rounded down to a multiple of `step` (`step` > 0), exactly.
+fn round_down_to_step(value: Decimal, step: Decimal) -> Decimal {
+    ((value / step).floor() * step).normalize()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::dec;
+
+    fn btc() -> Instrument {
+        Instrument {
+            symbol: Symbol::new("BTCUSDT").unwrap(),
+            base: "BTC".into(),
+            quote: "USDT".into(),
+            tick_size: dec!(0.01),
+            lot_size: dec!(0.00001),
+            min_notional: dec!(5),
+        }
+    }
+
+    #[test]
+    fn quantities_round_down_to_the_lot() {
+        assert_eq!(btc().round_quantity_down(dec!(0.123456789)), dec!(0.12345));
+        assert_eq!(btc().round_quantity_down(dec!(0.00000999)), dec!(0));
+        assert_eq!(btc().round_quantity_down(dec!(2)), dec!(2));
+    }
+
+    #[test]
+    fn prices_round_against_the_trader() {
+        assert_eq!(btc().round_price(dec!(100.001), true), dec!(100.01));
+        assert_eq!(btc().round_price(dec!(100.009), false), dec!(100.00));
+        assert_eq!(btc().round_price(dec!(100.01), true), dec!(100.01));
+    }
+
+    #[test]
+    fn zero_tick_is_rejected_naming_the_field() {
+        let mut i = btc();
+        i.tick_size = Decimal::ZERO;
+        assert!(i.validate().unwrap_err().to_string().contains("tick_size"));
+    }
+}

@@ -1,0 +1,218 @@
+//! Orders, their life cycle, and the fills and rejections a venue reports back.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+use super::{Symbol, Timestamp};
+
+/// Buy or sell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Side {
+    /// Buy the base asset with the quote asset.
+    Buy,
+    /// Sell the base asset for the quote asset.
+    Sell,
+}
+
+impl Side {
+    /// +1 for a buy, -1 for a sell: the sign an order of this side gives to a position.
+    pub fn sign(self) -> Decimal {
+        match self {
+            Side::Buy => Decimal::ONE,
+            Side::Sell => Decimal::NEGATIVE_ONE,
+        }
+    }
+
+    /// The exchanges' spelling, `BUY` or `SELL`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Side::Buy => "BUY",
+            Side::Sell => "SELL",
+        }
+    }
+}
+
+impl fmt::Display for Side {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How an order executes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum OrderType {
+    /// Execute against whatever the market offers.
+    Market,
+    /// Execute only at the limit price or better.
+    Limit,
+}
+
+impl OrderType {
+    /// The exchanges' spelling, `MARKET` or `LIMIT`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderType::Market => "MARKET",
+            OrderType::Limit => "LIMIT",
+        }
+    }
+}
+
+/// The size of an order: an amount of the base asset, or (market orders only) an amount of the quote asset to spend or
+/// receive, as Binance's `quoteOrderQty`, Coinbase's `funds` and Kraken's `viqc` allow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderQty {
+    /// Quantity of the base asset (e.g. BTC).
+    Base(Decimal),
+    /// Amount of the quote asset (e.g. USDT), fees included; the venue works out the base quantity at fill time.
+    Quote(Decimal),
+}
+
+/// The engine's id for an order; venues receive it as the client order id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct OrderId(pub u64);
+
+impl fmt::Display for OrderId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// What the engine asks a venue to do (the seed's `place_order(symbol, side, order_type, quantity, price)`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OrderRequest {
+    /// Id the engine assigned; unique per run.
+    pub client_order_id: OrderId,
+    /// Instrument traded.
+    pub symbol: Symbol,
+    /// Buy or sell.
+    pub side: Side,
+    /// Market or limit.
+    pub order_type: OrderType,
+    /// Size in base or quote units.
+    pub quantity: OrderQty,
+    /// Limit price; `None` for market orders.
+    pub price: Option<Decimal>,
+}
+
+/// The exchanges' order life cycle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum OrderStatus {
+    /// Accepted and waiting (or resting) at the venue.
+    New,
+    /// Part of the quantity has filled.
+    PartiallyFilled,
+    /// Completely filled.
+    Filled,
+    /// Canceled by the user.
+    Canceled,
+    /// Refused, by the risk manager or the venue; the report carries the reason.
+    Rejected,
+    /// Ended by its time in force.
+    Expired,
+}
+
+impl OrderStatus {
+    /// The exchanges' spelling (`NEW`, `FILLED`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::New => "NEW",
+            OrderStatus::PartiallyFilled => "PARTIALLY_FILLED",
+            OrderStatus::Filled => "FILLED",
+            OrderStatus::Canceled => "CANCELED",
+            OrderStatus::Rejected => "REJECTED",
+            OrderStatus::Expired => "EXPIRED",
+        }
+    }
+
+    /// True when the order can no longer fill.
+    pub fn is_final(self) -> bool {
+        matches!(self, OrderStatus::Filled | OrderStatus::Canceled | OrderStatus::Rejected | OrderStatus::Expired)
+    }
+}
+
+/// A venue's view of one order, as returned by `place_order`, `cancel_order` and `get_order_status`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrderReport {
+    /// The request as the venue accepted it (after lot and tick rounding).
+    pub request: OrderRequest,
+    /// Current status.
+    pub status: OrderStatus,
+    /// Base quantity filled so far.
+    pub filled_quantity: Decimal,
+    /// Volume-weighted fill price, when anything filled.
+    pub average_price: Option<Decimal>,
+    /// Fees charged so far, in the quote asset.
+    pub fee: Decimal,
+    /// Why the order was rejected or ended, when it was.
+    pub reason: Option<String>,
+}
+
+/// Whether a fill added liquidity (a resting order) or took it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Liquidity {
+    /// Resting order filled by someone else: maker fee.
+    Maker,
+    /// Order that crossed the spread: taker fee.
+    Taker,
+}
+
+impl Liquidity {
+    /// `maker` or `taker`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Liquidity::Maker => "maker",
+            Liquidity::Taker => "taker",
+        }
+    }
+}
+
+/// One execution of (part of) an order. Fees are in the quote asset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fill {
+    /// Order that filled.
+    pub order_id: OrderId,
+    /// Venue time of the fill.
+    pub time: Timestamp,
+    /// Instrument.
+    pub symbol: Symbol,
+    /// Side of the order.
+    pub side: Side,
+    /// Base quantity filled (positive).
+    pub quantity: Decimal,
+    /// Price of the fill.
+    pub price: Decimal,
+    /// Fee charged, in the quote asset.
+    pub fee: Decimal,
+    /// Maker or taker.
+    pub liquidity: Liquidity,
+}
+
+impl Fill {
+    /// Quantity × price, in the quote asset, before fees.
+    pub fn notional(&self) -> Decimal {
+        self.quantity * self.price
+    }
+}
+
+/// What a venue reports about an order after it was placed: a fill, or a rejection found only at fill time
+/// (for example a quote-sized order whose quantity rounds below the minimum notional).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExecutionEvent {
+    /// (Part of) an order filled.
+    Fill(Fill),
+    /// The venue refused the order when it tried to fill it.
+    Rejected {
+        /// Order refused.
+        order_id: OrderId,
+        /// Venue time.
+        time: Timestamp,
+        /// The venue's reason.
+        reason: String,
+    },
+}
