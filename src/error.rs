@@ -55,7 +55,10 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl Error {
     /// An I/O error while `action` (e.g. "reading") the file at `path`.
     pub fn io(action: &str, path: &Path, source: std::io::Error) -> Self {
-        Error::Io { context: format!("{action} {}", path.display()), source }
+        Error::Io {
+            context: format!("{action} {}", path.display()),
+            source,
+        }
     }
 
     /// A data error at a row of `file` (`location` reads "line 7" or "row 6") and a named `column`.

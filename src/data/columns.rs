@@ -100,7 +100,10 @@ impl SourceColumn<'_> {
             dtype if dtype.is_integer() => {
                 let cast = self.column.cast(&DataType::Int64).map_err(|e| self.polars(e))?;
                 let ca = cast.i64().map_err(|e| self.polars(e))?;
-                ca.iter().enumerate().map(|(i, v)| v.map(Decimal::from).ok_or_else(|| missing(i))).collect()
+                ca.iter()
+                    .enumerate()
+                    .map(|(i, v)| v.map(Decimal::from).ok_or_else(|| missing(i)))
+                    .collect()
             }
             _ => Err(self.unsupported()),
         }
@@ -118,7 +121,9 @@ impl SourceColumn<'_> {
                     .map(|(i, v)| {
                         let text = v.ok_or_else(|| missing(i))?;
                         let parsed = match encoding {
-                            TimestampEncoding::Epoch(unit) => text.trim().parse::<i64>().ok().and_then(|n| unit.to_timestamp(n)),
+                            TimestampEncoding::Epoch(unit) => {
+                                text.trim().parse::<i64>().ok().and_then(|n| unit.to_timestamp(n))
+                            }
                             TimestampEncoding::Flexible => parse_timestamp(text),
                         };
                         parsed.ok_or_else(|| self.error(i, format!("'{text}' is not a valid timestamp")))

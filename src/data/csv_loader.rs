@@ -36,7 +36,14 @@ pub(crate) fn read_binance_klines(path: &Path) -> Result<FileBars> {
     let numbering = csv_numbering(has_header);
     let unit = detect_epoch_unit(path, &frame, numbering)?;
     let map = ColumnMap {
-        fields: [("open_time", 0), ("open", 1), ("high", 2), ("low", 3), ("close", 4), ("volume", 5)],
+        fields: [
+            ("open_time", 0),
+            ("open", 1),
+            ("high", 2),
+            ("low", 3),
+            ("close", 4),
+            ("volume", 5),
+        ],
         timestamps: TimestampEncoding::Epoch(unit),
     };
     FileBars::from_frame(path, numbering, &frame, &map)
@@ -56,7 +63,9 @@ pub(crate) fn read_generic_csv(path: &Path) -> Result<FileBars> {
 
 /// Line numbering of a CSV with or without header.
 fn csv_numbering(has_header: bool) -> RowNumbering {
-    RowNumbering::CsvLines { first_data_line: if has_header { 2 } else { 1 } }
+    RowNumbering::CsvLines {
+        first_data_line: if has_header { 2 } else { 1 },
+    }
 }
 
 /// The first line of `bytes`, lossily decoded (it is only inspected).
@@ -82,9 +91,17 @@ fn read_text_columns(path: &Path, bytes: Vec<u8>, has_header: bool) -> Result<Da
 fn detect_epoch_unit(path: &Path, frame: &DataFrame, numbering: RowNumbering) -> Result<EpochUnit> {
     let column = &frame.columns()[0];
     let first = column.str().ok().and_then(|ca| ca.get(0)).unwrap_or("");
-    let value: i64 = first
-        .trim()
-        .parse()
-        .map_err(|_| Error::data_at(path, &numbering.describe(0), "open_time", format!("'{first}' is not an integer")))?;
-    Ok(if value >= MICROS_THRESHOLD { EpochUnit::Micros } else { EpochUnit::Millis })
+    let value: i64 = first.trim().parse().map_err(|_| {
+        Error::data_at(
+            path,
+            &numbering.describe(0),
+            "open_time",
+            format!("'{first}' is not an integer"),
+        )
+    })?;
+    Ok(if value >= MICROS_THRESHOLD {
+        EpochUnit::Micros
+    } else {
+        EpochUnit::Millis
+    })
 }

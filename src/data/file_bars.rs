@@ -47,7 +47,11 @@ impl ColumnMap<'static> {
     /// # Errors
     /// [`Error::Data`] naming the first missing column and the columns that were found.
     pub(crate) fn by_name(path: &Path, frame: &DataFrame) -> Result<Self> {
-        let names: Vec<String> = frame.get_column_names().iter().map(|n| n.trim().to_ascii_lowercase()).collect();
+        let names: Vec<String> = frame
+            .get_column_names()
+            .iter()
+            .map(|n| n.trim().to_ascii_lowercase())
+            .collect();
         let mut fields = [("", 0); 6];
         for (slot, wanted) in fields.iter_mut().zip(OHLCV_COLUMNS) {
             let index = names.iter().position(|n| n == wanted).ok_or_else(|| {
@@ -60,7 +64,10 @@ impl ColumnMap<'static> {
             })?;
             *slot = (wanted, index);
         }
-        Ok(ColumnMap { fields, timestamps: TimestampEncoding::Flexible })
+        Ok(ColumnMap {
+            fields,
+            timestamps: TimestampEncoding::Flexible,
+        })
     }
 }
 
@@ -69,7 +76,12 @@ impl FileBars {
     ///
     /// # Errors
     /// [`Error::Data`] naming the file, row and column of the first bad value.
-    pub(crate) fn from_frame(path: &Path, numbering: RowNumbering, frame: &DataFrame, map: &ColumnMap<'_>) -> Result<Self> {
+    pub(crate) fn from_frame(
+        path: &Path,
+        numbering: RowNumbering,
+        frame: &DataFrame,
+        map: &ColumnMap<'_>,
+    ) -> Result<Self> {
         let columns = frame.columns();
         let source = |field: usize| SourceColumn {
             file: path,
@@ -80,7 +92,12 @@ impl FileBars {
         let decimal = |field: usize| source(field).decimals();
         let ((open_time, open), ((high, low), (close, volume))) = rayon::join(
             || rayon::join(|| source(0).timestamps(map.timestamps), || decimal(1)),
-            || rayon::join(|| rayon::join(|| decimal(2), || decimal(3)), || rayon::join(|| decimal(4), || decimal(5))),
+            || {
+                rayon::join(
+                    || rayon::join(|| decimal(2), || decimal(3)),
+                    || rayon::join(|| decimal(4), || decimal(5)),
+                )
+            },
         );
         let bars = FileBars {
             path: path.to_path_buf(),
@@ -99,7 +116,9 @@ impl FileBars {
     /// Rejects rows no market can produce: non-positive prices, `high < low`, open or close outside `[low, high]`,
     /// negative volume, and timestamps that do not strictly increase.
     fn check_rows(&self) -> Result<()> {
-        let at = |i: usize, column: &str, message: String| Error::data_at(&self.path, &self.numbering.describe(i), column, message);
+        let at = |i: usize, column: &str, message: String| {
+            Error::data_at(&self.path, &self.numbering.describe(i), column, message)
+        };
         for i in 0..self.open_time.len() {
             let (open, high, low, close) = (self.open[i], self.high[i], self.low[i], self.close[i]);
             for (name, price) in [("open", open), ("high", high), ("low", low), ("close", close)] {
@@ -112,18 +131,30 @@ impl FileBars {
             }
             for (name, price) in [("open", open), ("close", close)] {
                 if price < low || price > high {
-                    return Err(at(i, name, format!("{name} {price} is outside the bar's range [{low}, {high}]")));
+                    return Err(at(
+                        i,
+                        name,
+                        format!("{name} {price} is outside the bar's range [{low}, {high}]"),
+                    ));
                 }
             }
             if self.volume[i] < Decimal::ZERO {
                 return Err(at(i, "volume", format!("volume {} is negative", self.volume[i])));
             }
             if i > 0 && self.open_time[i] <= self.open_time[i - 1] {
-                let what = if self.open_time[i] == self.open_time[i - 1] { "duplicates" } else { "is before" };
+                let what = if self.open_time[i] == self.open_time[i - 1] {
+                    "duplicates"
+                } else {
+                    "is before"
+                };
                 return Err(at(
                     i,
                     "timestamp",
-                    format!("{} {what} the previous row's {}", self.open_time[i], self.open_time[i - 1]),
+                    format!(
+                        "{} {what} the previous row's {}",
+                        self.open_time[i],
+                        self.open_time[i - 1]
+                    ),
                 ));
             }
         }

@@ -53,7 +53,11 @@ impl Instrument {
     /// up when `up` is true (a price we pay), down otherwise (a price we receive).
     pub fn round_price(&self, price: Decimal, up: bool) -> Decimal {
         let down = round_down_to_step(price, self.tick_size);
-        if up && down < price { down + self.tick_size } else { down }
+        if up && down < price {
+            down + self.tick_size
+        } else {
+            down
+        }
     }
 }
 

@@ -11,6 +11,8 @@ mod time;
 pub use bar::{Bar, BarSeries};
 pub use instrument::Instrument;
 pub use market::{BookLevel, MarketEvent, OrderBook, Ticker};
-pub use order::{ExecutionEvent, Fill, Liquidity, OrderId, OrderQty, OrderReport, OrderRequest, OrderStatus, OrderType, Side};
+pub use order::{
+    ExecutionEvent, Fill, Liquidity, OrderId, OrderQty, OrderReport, OrderRequest, OrderStatus, OrderType, Side,
+};
 pub use symbol::{MAX_SYMBOL_LEN, Symbol};
 pub use time::{NANOS_PER_DAY, NANOS_PER_MILLI, NANOS_PER_SECOND, Timestamp, format_duration};

@@ -131,7 +131,10 @@ impl OrderStatus {
 
     /// True when the order can no longer fill.
     pub fn is_final(self) -> bool {
-        matches!(self, OrderStatus::Filled | OrderStatus::Canceled | OrderStatus::Rejected | OrderStatus::Expired)
+        matches!(
+            self,
+            OrderStatus::Filled | OrderStatus::Canceled | OrderStatus::Rejected | OrderStatus::Expired
+        )
     }
 }
 
@@ -205,7 +208,12 @@ impl Fill {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ExecutionEvent {
     /// (Part of) an order filled.
-    Fill(Fill),
+    Fill {
+        /// The fill.
+        fill: Fill,
+        /// The order's status after it: `FILLED` or `PARTIALLY_FILLED`.
+        order_status: OrderStatus,
+    },
     /// The venue refused the order when it tried to fill it.
     Rejected {
         /// Order refused.

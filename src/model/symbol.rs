@@ -28,7 +28,10 @@ impl Symbol {
         }
         let mut bytes = [0u8; MAX_SYMBOL_LEN];
         bytes[..name.len()].copy_from_slice(name.as_bytes());
-        Ok(Symbol { len: name.len() as u8, bytes })
+        Ok(Symbol {
+            len: name.len() as u8,
+            bytes,
+        })
     }
 
     /// The name as written.
@@ -86,9 +89,12 @@ mod tests {
         let b = Symbol::new("BTCUSDT").unwrap();
         let c = Symbol::new("BTC").unwrap();
         assert_eq!(a.as_str(), "ETHUSDT");
-        let mut v = vec![a, b, c];
+        let mut v = [a, b, c];
         v.sort();
-        assert_eq!(v.iter().map(Symbol::as_str).collect::<Vec<_>>(), ["BTC", "BTCUSDT", "ETHUSDT"]);
+        assert_eq!(
+            v.iter().map(Symbol::as_str).collect::<Vec<_>>(),
+            ["BTC", "BTCUSDT", "ETHUSDT"]
+        );
     }
 
     #[test]

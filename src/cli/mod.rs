@@ -1,0 +1,35 @@
+//! The `ctb` command line: one file per command, each thin — parse, call the library, print.
+
+mod backtest;
+mod data;
+
+use clap::{Parser, Subcommand};
+
+use cryptotradebot::Result;
+
+/// CryptoTradeBot: deterministic backtests of crypto trading strategies, with exact money arithmetic.
+#[derive(Parser, Debug)]
+#[command(name = "ctb", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run a scenario backtest and write its report (summary.json, CSVs, charts).
+    Backtest(backtest::BacktestArgs),
+    /// Work with market data files: check them, or generate synthetic bars.
+    #[command(subcommand)]
+    Data(data::DataCommand),
+}
+
+impl Cli {
+    /// Runs the chosen command.
+    pub fn run(self) -> Result<()> {
+        match self.command {
+            Command::Backtest(args) => backtest::run(args),
+            Command::Data(command) => data::run(command),
+        }
+    }
+}

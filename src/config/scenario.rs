@@ -1,0 +1,324 @@
+//! Scenario files: what to replay, which strategy, the simulated venue, the portfolio and the risk limits.
+//!
+//! Unknown keys are errors naming the key. Relative paths resolve against the scenario file's own folder, so a
+//! scenario runs the same from any working directory.
+
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::yaml_error_line;
+use crate::data::{DataFile, DataFormat, SeriesQuality, load_bar_series};
+use crate::engine::BacktestSetup;
+use crate::error::{Error, Result};
+use crate::exchange::sim::{FillModel, SimConfig};
+use crate::model::{BarSeries, Instrument, Symbol};
+use crate::risk::RiskLimits;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScenarioFile {
+    name: String,
+    data: Vec<DataEntry>,
+    strategy: StrategySection,
+    exchange: ExchangeSection,
+    portfolio: PortfolioSection,
+    #[serde(default)]
+    risk: Option<serde_json::Value>,
+    #[serde(default)]
+    seed: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DataEntry {
+    path: String,
+    format: DataFormat,
+    symbol: Symbol,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StrategySection {
+    kind: String,
+    #[serde(default)]
+    params: serde_json::Value,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExchangeSection {
+    #[serde(default = "default_venue")]
+    name: String,
+    #[serde(default)]
+    fee_bps: FeeBps,
+    #[serde(default)]
+    fill_model: FillModel,
+    #[serde(default)]
+    slippage_bps: Decimal,
+    instruments: BTreeMap<Symbol, InstrumentSection>,
+}
+
+fn default_venue() -> String {
+    "sim".into()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FeeBps {
+    maker: Decimal,
+    taker: Decimal,
+}
+
+impl Default for FeeBps {
+    /// Binance spot's base rate, 10 bps both ways.
+    fn default() -> Self {
+        FeeBps {
+            maker: Decimal::TEN,
+            taker: Decimal::TEN,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InstrumentSection {
+    #[serde(default)]
+    base: Option<String>,
+    #[serde(default)]
+    quote: Option<String>,
+    tick_size: Decimal,
+    lot_size: Decimal,
+    #[serde(default)]
+    min_notional: Decimal,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PortfolioSection {
+    quote: String,
+    starting_cash: Decimal,
+}
+
+/// One data file of a scenario, resolved.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScenarioData {
+    /// Symbol the file holds.
+    pub symbol: Symbol,
+    /// The file (absolute or relative to the working directory) and its layout.
+    pub file: DataFile,
+    /// The path as written in the scenario (what reports show).
+    pub written_path: String,
+}
+
+/// A loaded, checked scenario.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// The scenario file.
+    pub path: PathBuf,
+    /// Its exact text (copied into reports).
+    pub text: String,
+    /// Name; also the report folder's name.
+    pub name: String,
+    /// Data files in scenario order.
+    pub data: Vec<ScenarioData>,
+    /// The risk file, when `risk:` names one.
+    pub risk_file: Option<PathBuf>,
+    /// Seed for any randomness of the run.
+    pub seed: u64,
+    /// The backtest it describes.
+    pub setup: BacktestSetup,
+}
+
+impl Scenario {
+    /// Reads and checks the scenario at `path`.
+    ///
+    /// # Errors
+    /// [`Error::Io`] if unreadable; [`Error::Config`] naming the file and the unknown, missing or malformed key;
+    /// [`Error::Validation`] for values out of range.
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io("reading scenario", path, e))?;
+        Self::parse(path, text)
+    }
+
+    /// Checks scenario `text` as if read from `path` (paths resolve against `path`'s folder).
+    ///
+    /// # Errors
+    /// As [`Scenario::load`].
+    pub fn parse(path: &Path, text: String) -> Result<Self> {
+        let at = |message: String| Error::Config(format!("{}: {message}", path.display()));
+        let file: ScenarioFile = serde_saphyr::from_str(&text).map_err(|e| at(yaml_error_line(&e)))?;
+        let folder = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let resolve = |p: &str| {
+            if Path::new(p).is_absolute() {
+                PathBuf::from(p)
+            } else {
+                folder.join(p)
+            }
+        };
+
+        if file.name.is_empty()
+            || file.name.starts_with('.')
+            || !file
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+        {
+            return Err(at(format!(
+                "name '{}' must be letters, digits, '_', '-' or '.' (it names the report folder)",
+                file.name
+            )));
+        }
+        if file.data.is_empty() {
+            return Err(at("data: list at least one file".into()));
+        }
+        let data = file
+            .data
+            .iter()
+            .map(|d| ScenarioData {
+                symbol: d.symbol,
+                file: DataFile {
+                    path: resolve(&d.path),
+                    format: d.format,
+                },
+                written_path: d.path.clone(),
+            })
+            .collect();
+        let (risk, risk_file) = match &file.risk {
+            None => (RiskLimits::default(), None),
+            Some(serde_json::Value::String(p)) => {
+                let risk_path = resolve(p);
+                (RiskLimits::from_file(&risk_path)?, Some(risk_path))
+            }
+            Some(inline @ serde_json::Value::Object(_)) => {
+                let limits: RiskLimits =
+                    serde_json::from_value(inline.clone()).map_err(|e| at(format!("risk: {e}")))?;
+                limits.validate().map_err(|e| at(e.to_string()))?;
+                (limits, None)
+            }
+            Some(_) => {
+                return Err(at(
+                    "risk: give either the limits inline or the path of a risk_management.yaml".into(),
+                ));
+            }
+        };
+        let p = &file.portfolio;
+        if p.starting_cash <= Decimal::ZERO {
+            return Err(at(format!(
+                "portfolio.starting_cash must be positive, got {}",
+                p.starting_cash
+            )));
+        }
+        let instruments = instruments(&file.exchange, &p.quote).map_err(|e| at(e.to_string()))?;
+        let bps = Decimal::from(10_000);
+        let ex = &file.exchange;
+        for (key, value) in [
+            ("fee_bps.maker", ex.fee_bps.maker),
+            ("fee_bps.taker", ex.fee_bps.taker),
+            ("slippage_bps", ex.slippage_bps),
+        ] {
+            if value < Decimal::ZERO || value >= bps {
+                return Err(at(format!("exchange.{key} must be in [0, 10000), got {value}")));
+            }
+        }
+        let setup = BacktestSetup {
+            venue: ex.name.clone(),
+            sim: SimConfig {
+                maker_fee: ex.fee_bps.maker / bps,
+                taker_fee: ex.fee_bps.taker / bps,
+                fill_model: ex.fill_model,
+                slippage: ex.slippage_bps / bps,
+            },
+            instruments,
+            quote: p.quote.clone(),
+            starting_cash: p.starting_cash,
+            risk,
+            strategy: file.strategy.kind.clone(),
+            params: file.strategy.params.clone(),
+        };
+        crate::strategy::build_strategy(&setup.strategy, &setup.params).map_err(|e| at(e.to_string()))?;
+        Ok(Scenario {
+            path: path.to_path_buf(),
+            text,
+            name: file.name,
+            data,
+            risk_file,
+            seed: file.seed,
+            setup,
+        })
+    }
+
+    /// Loads the data files, one series per symbol (in the order symbols first appear), with their grid quality.
+    ///
+    /// # Errors
+    /// The loader's errors, naming file, line and column.
+    pub fn load_market_data(&self) -> Result<(Vec<BarSeries>, Vec<SeriesQuality>)> {
+        let mut symbols: Vec<Symbol> = Vec::new();
+        for d in &self.data {
+            if !symbols.contains(&d.symbol) {
+                symbols.push(d.symbol);
+            }
+        }
+        let mut series = Vec::with_capacity(symbols.len());
+        let mut quality = Vec::with_capacity(symbols.len());
+        for symbol in symbols {
+            let files: Vec<DataFile> = self
+                .data
+                .iter()
+                .filter(|d| d.symbol == symbol)
+                .map(|d| d.file.clone())
+                .collect();
+            let (s, q) = load_bar_series(symbol, &files)?;
+            series.push(s);
+            quality.push(q);
+        }
+        Ok((series, quality))
+    }
+
+    /// SHA-256 over the scenario text and the bytes of every input file (data, risk file), in scenario order, each
+    /// length-prefixed: the same inputs give the same hash wherever the project is checked out.
+    ///
+    /// # Errors
+    /// [`Error::Io`] when an input cannot be read.
+    pub fn content_hash(&self) -> Result<String> {
+        let mut hasher = Sha256::new();
+        let mut add = |bytes: &[u8]| {
+            hasher.update((bytes.len() as u64).to_le_bytes());
+            hasher.update(bytes);
+        };
+        add(self.text.as_bytes());
+        for path in self.data.iter().map(|d| &d.file.path).chain(self.risk_file.as_ref()) {
+            add(&std::fs::read(path).map_err(|e| Error::io("hashing", path, e))?);
+        }
+        Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    }
+}
+
+/// The venue's instruments, with base and quote assets filled in from the symbol and the portfolio's quote.
+fn instruments(exchange: &ExchangeSection, portfolio_quote: &str) -> Result<Vec<Instrument>> {
+    exchange
+        .instruments
+        .iter()
+        .map(|(&symbol, spec)| {
+            let quote = spec.quote.clone().unwrap_or_else(|| portfolio_quote.to_string());
+            let base = match &spec.base {
+                Some(base) => base.clone(),
+                None => symbol.as_str().strip_suffix(quote.as_str()).filter(|b| !b.is_empty()).map(str::to_string).ok_or_else(|| {
+                    Error::Config(format!("exchange.instruments.{symbol}.base is needed: it cannot be derived from the symbol and quote {quote}"))
+                })?,
+            };
+            let instrument = Instrument {
+                symbol,
+                base,
+                quote,
+                tick_size: spec.tick_size,
+                lot_size: spec.lot_size,
+                min_notional: spec.min_notional,
+            };
+            instrument.validate().map_err(|e| Error::Config(format!("exchange.instruments.{symbol}: {e}")))?;
+            Ok(instrument)
+        })
+        .collect()
+}

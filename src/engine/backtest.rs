@@ -1,0 +1,123 @@
+//! Wiring for a backtest: one [`SimulatedExchange`] behind the router, the risk manager, the portfolio, and the
+//! engine replaying recorded bars on a single-threaded runtime.
+
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::portfolio::Portfolio;
+use super::run_log::RunLog;
+use super::trading_engine::{MarketData, StrategyRun, TradingEngine};
+use crate::error::{Error, Result};
+use crate::exchange::sim::SimConfig;
+use crate::exchange::{OrderRouter, SimulatedExchange};
+use crate::model::{BarSeries, Instrument};
+use crate::risk::{RiskLimits, RiskManager};
+
+/// Everything a backtest needs besides the market data.
+#[derive(Clone, Debug)]
+pub struct BacktestSetup {
+    /// Name of the simulated venue.
+    pub venue: String,
+    /// Fees, fill model, slippage.
+    pub sim: SimConfig,
+    /// Instruments traded (one per data series).
+    pub instruments: Vec<Instrument>,
+    /// Quote asset of the portfolio.
+    pub quote: String,
+    /// Starting cash in the quote asset.
+    pub starting_cash: Decimal,
+    /// Risk limits.
+    pub risk: RiskLimits,
+    /// Strategy kind.
+    pub strategy: String,
+    /// Strategy parameters.
+    pub params: serde_json::Value,
+}
+
+/// What a backtest produced.
+#[derive(Clone, Debug)]
+pub struct BacktestResult {
+    /// Orders, fills, risk decisions and equity curve.
+    pub log: RunLog,
+    /// The final ledger.
+    pub portfolio: Portfolio,
+    /// Counts of the replay.
+    pub run: StrategyRun,
+    /// Balances the simulated venue holds at the end (they must agree with the ledger).
+    pub venue_balances: BTreeMap<String, Decimal>,
+}
+
+/// Runs a backtest of `setup` over `series` on the current async runtime.
+///
+/// # Errors
+/// [`Error::Config`] / [`Error::Validation`] for an inconsistent setup (instrument missing for a series, quote
+/// mismatch, bad strategy parameters); venue failures other than order rejections.
+pub async fn run_backtest(setup: &BacktestSetup, series: Vec<BarSeries>) -> Result<BacktestResult> {
+    let market = Arc::new(prepare_market(setup, series)?);
+    run_prepared(setup, market).await
+}
+
+/// Checks the series against the setup's instruments and attaches them to the (single) venue.
+///
+/// # Errors
+/// [`Error::Config`] when a series has no instrument or an instrument's quote differs from the portfolio's.
+pub fn prepare_market(setup: &BacktestSetup, series: Vec<BarSeries>) -> Result<MarketData> {
+    for s in &series {
+        let instrument = setup.instruments.iter().find(|i| i.symbol == s.symbol).ok_or_else(|| {
+            Error::Config(format!(
+                "exchange.instruments has no entry for {}, which the data section loads",
+                s.symbol
+            ))
+        })?;
+        if instrument.quote != setup.quote {
+            return Err(Error::Config(format!(
+                "instrument {} is quoted in {} but the portfolio holds {}",
+                s.symbol, instrument.quote, setup.quote
+            )));
+        }
+    }
+    let venues = vec![crate::exchange::VenueId(0); series.len()];
+    Ok(MarketData { series, venues })
+}
+
+/// Runs a backtest over prepared, shareable market data (sweeps reuse one copy across runs).
+///
+/// # Errors
+/// As [`run_backtest`].
+pub async fn run_prepared(setup: &BacktestSetup, market: Arc<MarketData>) -> Result<BacktestResult> {
+    setup.risk.validate()?;
+    let balances = BTreeMap::from([(setup.quote.clone(), setup.starting_cash)]);
+    let venue = SimulatedExchange::new(&setup.venue, setup.sim, setup.instruments.clone(), balances)?;
+    let mut router = OrderRouter::new();
+    let venue_id = router.add(Box::new(venue))?;
+    let symbols: Vec<_> = setup.instruments.iter().map(|i| i.symbol).collect();
+    let portfolio = Portfolio::new(&setup.quote, setup.starting_cash, &symbols);
+    let mut engine =
+        TradingEngine::new(router, RiskManager::new(setup.risk.clone()), portfolio).with_market_data(market);
+    engine.start().await?;
+    let run = engine.execute_strategy(&setup.strategy, &setup.params).await?;
+    let venue_balances = engine.router().venue(venue_id).get_account_balance().await?;
+    engine.stop().await?;
+    let (log, portfolio) = engine.into_results();
+    Ok(BacktestResult {
+        log,
+        portfolio,
+        run,
+        venue_balances,
+    })
+}
+
+/// [`run_backtest`] on a fresh single-threaded runtime, for callers that are not async.
+///
+/// # Errors
+/// As [`run_backtest`], plus [`Error::Io`] if the runtime cannot start.
+pub fn run_backtest_blocking(setup: &BacktestSetup, series: Vec<BarSeries>) -> Result<BacktestResult> {
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .map_err(|e| Error::Io {
+            context: "starting the async runtime".into(),
+            source: e,
+        })?
+        .block_on(run_backtest(setup, series))
+}

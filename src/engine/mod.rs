@@ -1,0 +1,12 @@
+//! The engine: [`TradingEngine`] (the seed's orchestrator), the [`Portfolio`] ledger, the [`RunLog`] of a run, and
+//! the backtest wiring.
+
+mod backtest;
+mod portfolio;
+mod run_log;
+mod trading_engine;
+
+pub use backtest::{BacktestResult, BacktestSetup, prepare_market, run_backtest, run_backtest_blocking, run_prepared};
+pub use portfolio::{Portfolio, Position, RoundTrip};
+pub use run_log::{EquityPoint, FillRecord, OrderRecord, RiskAction, RiskEvent, RunLog};
+pub use trading_engine::{MarketData, PortfolioStatus, StrategyRun, TradingEngine};

@@ -1,0 +1,355 @@
+//! [`Portfolio`]: the ledger. Cash, positions with average entry price, realized and unrealized PnL, fees, and the
+//! round trips (flat → position → flat) that reports call trades. Everything in exact `Decimal`.
+//!
+//! Invariant: `equity = cash + Σ quantity × last price`, at every mark.
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::model::{Fill, Side, Symbol, Timestamp};
+
+/// One position of the portfolio.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Position {
+    /// Instrument.
+    pub symbol: Symbol,
+    /// Signed base quantity (negative = short).
+    pub quantity: Decimal,
+    /// Volume-weighted entry price of the open quantity.
+    pub average_entry_price: Decimal,
+    /// Profit realized by reducing the position, before fees.
+    pub realized_pnl: Decimal,
+    /// Latest mark price.
+    pub last_price: Decimal,
+}
+
+impl Position {
+    /// Profit of the open quantity at the last price, before fees.
+    pub fn unrealized_pnl(&self) -> Decimal {
+        self.quantity * (self.last_price - self.average_entry_price)
+    }
+}
+
+/// A closed round trip: the position went from flat to open and back to flat.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RoundTrip {
+    /// Instrument.
+    pub symbol: Symbol,
+    /// `Buy` for a long trip, `Sell` for a short one.
+    pub direction: Side,
+    /// Time of the first fill.
+    pub entry_time: Timestamp,
+    /// Time of the fill that made the position flat.
+    pub exit_time: Timestamp,
+    /// Base quantity entered (sum of fills in the trip's direction).
+    pub quantity: Decimal,
+    /// Volume-weighted entry price.
+    pub entry_price: Decimal,
+    /// Volume-weighted exit price.
+    pub exit_price: Decimal,
+    /// Exit notional minus entry notional (signed by direction), before fees.
+    pub gross_pnl: Decimal,
+    /// Fees of every fill of the trip.
+    pub fees: Decimal,
+    /// `gross_pnl - fees`.
+    pub net_pnl: Decimal,
+}
+
+/// Sums of the trip that is open on a position.
+#[derive(Clone, Debug)]
+struct OpenTrip {
+    direction: Side,
+    entry_time: Timestamp,
+    entry_quantity: Decimal,
+    entry_notional: Decimal,
+    exit_quantity: Decimal,
+    exit_notional: Decimal,
+    fees: Decimal,
+}
+
+/// The ledger of one portfolio in one quote currency.
+#[derive(Clone, Debug)]
+pub struct Portfolio {
+    quote: String,
+    starting_cash: Decimal,
+    cash: Decimal,
+    fees_paid: Decimal,
+    positions: Vec<Position>,
+    trips: Vec<Option<OpenTrip>>,
+    round_trips: Vec<RoundTrip>,
+}
+
+impl Portfolio {
+    /// A portfolio holding `starting_cash` of `quote` and one (flat) position slot per symbol.
+    pub fn new(quote: &str, starting_cash: Decimal, symbols: &[Symbol]) -> Self {
+        let positions: Vec<Position> = symbols
+            .iter()
+            .map(|&symbol| Position {
+                symbol,
+                quantity: Decimal::ZERO,
+                average_entry_price: Decimal::ZERO,
+                realized_pnl: Decimal::ZERO,
+                last_price: Decimal::ZERO,
+            })
+            .collect();
+        Portfolio {
+            quote: quote.to_string(),
+            starting_cash,
+            cash: starting_cash,
+            fees_paid: Decimal::ZERO,
+            trips: vec![None; positions.len()],
+            positions,
+            round_trips: Vec::new(),
+        }
+    }
+
+    /// The quote asset cash is held in.
+    pub fn quote(&self) -> &str {
+        &self.quote
+    }
+
+    /// Cash at the start.
+    pub fn starting_cash(&self) -> Decimal {
+        self.starting_cash
+    }
+
+    /// Free cash.
+    #[inline]
+    pub fn cash(&self) -> Decimal {
+        self.cash
+    }
+
+    /// Fees paid so far.
+    pub fn fees_paid(&self) -> Decimal {
+        self.fees_paid
+    }
+
+    /// All position slots, in the order the symbols were given.
+    pub fn positions(&self) -> &[Position] {
+        &self.positions
+    }
+
+    /// The slot of `symbol`, if the portfolio tracks it.
+    pub fn slot(&self, symbol: Symbol) -> Option<usize> {
+        self.positions.iter().position(|p| p.symbol == symbol)
+    }
+
+    /// Position in slot `slot`.
+    #[inline]
+    pub fn position(&self, slot: usize) -> &Position {
+        &self.positions[slot]
+    }
+
+    /// Closed round trips, in the order they closed.
+    pub fn round_trips(&self) -> &[RoundTrip] {
+        &self.round_trips
+    }
+
+    /// Marks slot `slot` at `price`.
+    #[inline]
+    pub fn mark(&mut self, slot: usize, price: Decimal) {
+        self.positions[slot].last_price = price;
+    }
+
+    /// `(equity, gross exposure)`: cash plus every position at its last price, and Σ |quantity × price|.
+    #[inline]
+    pub fn valuation(&self) -> (Decimal, Decimal) {
+        let mut equity = self.cash;
+        let mut gross = Decimal::ZERO;
+        for p in &self.positions {
+            if !p.quantity.is_zero() {
+                let value = p.quantity * p.last_price;
+                equity += value;
+                gross += value.abs();
+            }
+        }
+        (equity, gross)
+    }
+
+    /// Books a fill: cash, fees, the position and its average price, realized PnL, and the round trip.
+    /// Fills of symbols the portfolio does not track are ignored (the engine only routes tracked symbols).
+    pub fn apply_fill(&mut self, fill: &Fill) {
+        let Some(slot) = self.slot(fill.symbol) else { return };
+        let notional = fill.notional();
+        match fill.side {
+            Side::Buy => self.cash -= notional + fill.fee,
+            Side::Sell => self.cash += notional - fill.fee,
+        }
+        self.fees_paid += fill.fee;
+        self.update_position(slot, fill);
+        self.update_trip(slot, fill);
+    }
+
+    fn update_position(&mut self, slot: usize, fill: &Fill) {
+        let p = &mut self.positions[slot];
+        let signed = fill.side.sign() * fill.quantity;
+        let held = p.quantity;
+        if held.is_zero() || held.is_sign_positive() == signed.is_sign_positive() {
+            let total = held.abs() + fill.quantity;
+            p.average_entry_price = (held.abs() * p.average_entry_price + fill.notional()) / total;
+        } else {
+            let closed = fill.quantity.min(held.abs());
+            p.realized_pnl += (fill.price - p.average_entry_price)
+                * closed
+                * if held.is_sign_positive() {
+                    Decimal::ONE
+                } else {
+                    Decimal::NEGATIVE_ONE
+                };
+            if fill.quantity > held.abs() {
+                p.average_entry_price = fill.price;
+            } else if fill.quantity == held.abs() {
+                p.average_entry_price = Decimal::ZERO;
+            }
+        }
+        p.quantity = held + signed;
+        p.last_price = if p.last_price.is_zero() {
+            fill.price
+        } else {
+            p.last_price
+        };
+    }
+
+    /// Adds the fill to the open trip, closing it when the position is flat again. A fill that flips the position
+    /// closes the trip with the part that reached zero and opens a new trip with the rest (fee split pro rata).
+    fn update_trip(&mut self, slot: usize, fill: &Fill) {
+        let after = self.positions[slot].quantity;
+        let before = after - fill.side.sign() * fill.quantity;
+        let trip = self.trips[slot].get_or_insert(OpenTrip {
+            direction: fill.side,
+            entry_time: fill.time,
+            entry_quantity: Decimal::ZERO,
+            entry_notional: Decimal::ZERO,
+            exit_quantity: Decimal::ZERO,
+            exit_notional: Decimal::ZERO,
+            fees: Decimal::ZERO,
+        });
+        let flips = !before.is_zero() && !after.is_zero() && before.is_sign_positive() != after.is_sign_positive();
+        let closing_quantity = if flips { before.abs() } else { fill.quantity };
+        let closing_fee = fill.fee * closing_quantity / fill.quantity;
+        if fill.side == trip.direction {
+            trip.entry_quantity += closing_quantity;
+            trip.entry_notional += closing_quantity * fill.price;
+        } else {
+            trip.exit_quantity += closing_quantity;
+            trip.exit_notional += closing_quantity * fill.price;
+        }
+        trip.fees += closing_fee;
+        if (after.is_zero() || flips)
+            && let Some(done) = self.trips[slot].take()
+        {
+            self.round_trips
+                .push(close_trip(self.positions[slot].symbol, done, fill.time));
+        }
+        if flips {
+            self.trips[slot] = Some(OpenTrip {
+                direction: fill.side,
+                entry_time: fill.time,
+                entry_quantity: after.abs(),
+                entry_notional: after.abs() * fill.price,
+                exit_quantity: Decimal::ZERO,
+                exit_notional: Decimal::ZERO,
+                fees: fill.fee - closing_fee,
+            });
+        }
+    }
+}
+
+fn close_trip(symbol: Symbol, t: OpenTrip, exit_time: Timestamp) -> RoundTrip {
+    let gross = (t.exit_notional - t.entry_notional)
+        * if t.direction == Side::Buy {
+            Decimal::ONE
+        } else {
+            Decimal::NEGATIVE_ONE
+        };
+    RoundTrip {
+        symbol,
+        direction: t.direction,
+        entry_time: t.entry_time,
+        exit_time,
+        quantity: t.entry_quantity,
+        entry_price: t.entry_notional / t.entry_quantity,
+        exit_price: t.exit_notional / t.exit_quantity,
+        gross_pnl: gross,
+        fees: t.fees,
+        net_pnl: gross - t.fees,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Liquidity, OrderId};
+    use rust_decimal::dec;
+
+    fn fill(side: Side, quantity: Decimal, price: Decimal, fee: Decimal, t: i64) -> Fill {
+        Fill {
+            order_id: OrderId(1),
+            time: Timestamp(t),
+            symbol: Symbol::new("BTCUSDT").unwrap(),
+            side,
+            quantity,
+            price,
+            fee,
+            liquidity: Liquidity::Taker,
+        }
+    }
+
+    fn portfolio() -> Portfolio {
+        Portfolio::new("USDT", dec!(1000), &[Symbol::new("BTCUSDT").unwrap()])
+    }
+
+    #[test]
+    fn a_long_round_trip_books_cash_fees_and_pnl_exactly() {
+        let mut p = portfolio();
+        p.apply_fill(&fill(Side::Buy, dec!(2), dec!(100), dec!(0.2), 1));
+        assert_eq!(p.cash(), dec!(799.8));
+        p.mark(0, dec!(110));
+        assert_eq!(p.valuation(), (dec!(1019.8), dec!(220)));
+        assert_eq!(p.position(0).unrealized_pnl(), dec!(20));
+        p.apply_fill(&fill(Side::Sell, dec!(2), dec!(120), dec!(0.24), 2));
+        assert_eq!(p.cash(), dec!(1039.56));
+        assert_eq!(p.fees_paid(), dec!(0.44));
+        let trip = &p.round_trips()[0];
+        assert_eq!(
+            (trip.gross_pnl, trip.fees, trip.net_pnl),
+            (dec!(40), dec!(0.44), dec!(39.56))
+        );
+        assert_eq!(
+            (trip.entry_price, trip.exit_price, trip.quantity),
+            (dec!(100), dec!(120), dec!(2))
+        );
+        assert_eq!(p.position(0).realized_pnl, dec!(40));
+    }
+
+    #[test]
+    fn scaling_in_averages_the_entry_and_partial_exits_keep_the_trip_open() {
+        let mut p = portfolio();
+        p.apply_fill(&fill(Side::Buy, dec!(1), dec!(100), dec!(0), 1));
+        p.apply_fill(&fill(Side::Buy, dec!(1), dec!(110), dec!(0), 2));
+        assert_eq!(p.position(0).average_entry_price, dec!(105));
+        p.apply_fill(&fill(Side::Sell, dec!(1), dec!(120), dec!(0), 3));
+        assert!(p.round_trips().is_empty());
+        assert_eq!(p.position(0).realized_pnl, dec!(15));
+        p.apply_fill(&fill(Side::Sell, dec!(1), dec!(90), dec!(0), 4));
+        assert_eq!(p.round_trips()[0].gross_pnl, dec!(0));
+        assert_eq!(p.round_trips()[0].exit_price, dec!(105));
+    }
+
+    #[test]
+    fn a_flip_closes_one_trip_and_opens_the_opposite_one() {
+        let mut p = portfolio();
+        p.apply_fill(&fill(Side::Buy, dec!(1), dec!(100), dec!(1), 1));
+        p.apply_fill(&fill(Side::Sell, dec!(3), dec!(90), dec!(3), 2));
+        assert_eq!(p.position(0).quantity, dec!(-2));
+        assert_eq!(p.position(0).average_entry_price, dec!(90));
+        let closed = &p.round_trips()[0];
+        assert_eq!((closed.gross_pnl, closed.fees), (dec!(-10), dec!(2)));
+        p.apply_fill(&fill(Side::Buy, dec!(2), dec!(80), dec!(0), 3));
+        let short = &p.round_trips()[1];
+        assert_eq!(
+            (short.direction, short.gross_pnl, short.fees),
+            (Side::Sell, dec!(20), dec!(2))
+        );
+    }
+}

@@ -1,0 +1,106 @@
+//! [`RunLog`]: everything the engine decided and observed during a run, in order — orders with their outcome,
+//! fills, risk decisions and the equity curve. Reports are written from it; nothing in it depends on wall time.
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::exchange::VenueId;
+use crate::model::{Fill, OrderId, OrderRequest, OrderStatus, Symbol, Timestamp};
+
+/// An order and what became of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrderRecord {
+    /// Venue it was sent (or meant) to.
+    pub venue: VenueId,
+    /// Engine time it was created.
+    pub created: Timestamp,
+    /// The request as sent, after risk resizing (for venue-side rounding see the fills).
+    pub request: OrderRequest,
+    /// Latest status.
+    pub status: OrderStatus,
+    /// Base quantity filled.
+    pub filled_quantity: Decimal,
+    /// Volume-weighted fill price.
+    pub average_price: Option<Decimal>,
+    /// Fees charged.
+    pub fee: Decimal,
+    /// Why it was rejected, when it was.
+    pub reason: Option<String>,
+}
+
+/// A fill and the venue it happened on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FillRecord {
+    /// Venue of the fill.
+    pub venue: VenueId,
+    /// The fill.
+    pub fill: Fill,
+}
+
+/// What the risk manager did to an order, when it did more than let it pass.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RiskAction {
+    /// The order went out smaller.
+    Resized,
+    /// The order did not go out.
+    Rejected,
+}
+
+/// One decision of the risk manager that changed an order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RiskEvent {
+    /// Engine time.
+    pub time: Timestamp,
+    /// Order concerned.
+    pub order_id: OrderId,
+    /// Instrument.
+    pub symbol: Symbol,
+    /// Resized or rejected.
+    pub action: RiskAction,
+    /// The risk manager's reason.
+    pub reason: String,
+    /// Base quantity the order went out with (zero when rejected).
+    pub adjusted_quantity: Decimal,
+}
+
+/// The portfolio at one mark time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EquityPoint {
+    /// Mark time (a bar close).
+    pub time: Timestamp,
+    /// Free cash.
+    pub cash: Decimal,
+    /// Cash plus positions at their closes.
+    pub equity: Decimal,
+    /// Σ |position value|.
+    pub gross_exposure: Decimal,
+}
+
+/// The record of one run.
+#[derive(Clone, Debug, Default)]
+pub struct RunLog {
+    /// Every order, indexed by `OrderId - 1`.
+    pub orders: Vec<OrderRecord>,
+    /// Every fill, in time order.
+    pub fills: Vec<FillRecord>,
+    /// Risk decisions that changed an order.
+    pub risk_events: Vec<RiskEvent>,
+    /// Equity at every distinct bar-close time.
+    pub equity: Vec<EquityPoint>,
+}
+
+impl RunLog {
+    /// The record of order `id`.
+    pub fn order_mut(&mut self, id: OrderId) -> Option<&mut OrderRecord> {
+        usize::try_from(id.0)
+            .ok()
+            .and_then(|i| i.checked_sub(1))
+            .and_then(|i| self.orders.get_mut(i))
+    }
+
+    /// Number of orders with `status`.
+    pub fn count_orders(&self, status: OrderStatus) -> usize {
+        self.orders.iter().filter(|o| o.status == status).count()
+    }
+}

@@ -1,0 +1,83 @@
+//! [`ExchangeAdapter`]: the one interface every venue implements, simulated or live (the seed's common interface).
+
+use async_trait::async_trait;
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+
+use crate::error::Result;
+use crate::model::{ExecutionEvent, MarketEvent, OrderBook, OrderId, OrderReport, OrderRequest, Symbol, Ticker};
+
+/// Market events a venue streams to a subscriber (the seed's `start_websocket_stream` callback, as a channel).
+pub type MarketStream = tokio::sync::mpsc::UnboundedReceiver<MarketEvent>;
+
+/// A trading venue. The engine talks to the simulated exchange and to the live adapters only through this trait, so
+/// that switching between backtest, paper and live changes which adapter sits behind the router and nothing else.
+///
+/// Methods are async because live venues are network services; the simulated exchange answers at once.
+#[async_trait]
+pub trait ExchangeAdapter: Send + Sync {
+    /// The venue's name as configured (`binance`, `sim`, ...).
+    fn name(&self) -> &str;
+
+    /// Opens the connection (checks connectivity and, with credentials, the account). Returns whether it is usable.
+    ///
+    /// # Errors
+    /// [`crate::Error::Exchange`] or [`crate::Error::Authentication`] when the venue cannot be used.
+    async fn connect(&mut self) -> Result<bool>;
+
+    /// Closes the connection. Orders resting at the venue stay there.
+    ///
+    /// # Errors
+    /// [`crate::Error::Exchange`] when the venue reports a failure.
+    async fn disconnect(&mut self) -> Result<()>;
+
+    /// Best bid, best ask and last price of `symbol`.
+    ///
+    /// # Errors
+    /// [`crate::Error::Exchange`] when the venue has no price for the symbol.
+    async fn get_ticker(&self, symbol: Symbol) -> Result<Ticker>;
+
+    /// The top `limit` levels of each side of `symbol`'s book.
+    ///
+    /// # Errors
+    /// [`crate::Error::Exchange`] when the venue has no book for the symbol.
+    async fn get_orderbook(&self, symbol: Symbol, limit: usize) -> Result<OrderBook>;
+
+    /// Submits an order. The report says whether it rests (`NEW`) or already filled.
+    ///
+    /// # Errors
+    /// [`crate::Error::Order`] when the venue refuses it (filters, balance, unknown symbol), with the reason.
+    async fn place_order(&mut self, order: OrderRequest) -> Result<OrderReport>;
+
+    /// Cancels an open order.
+    ///
+    /// # Errors
+    /// [`crate::Error::Order`] when the order is unknown or no longer open.
+    async fn cancel_order(&mut self, symbol: Symbol, order_id: OrderId) -> Result<OrderReport>;
+
+    /// The venue's current view of an order.
+    ///
+    /// # Errors
+    /// [`crate::Error::Order`] when the order is unknown.
+    async fn get_order_status(&self, symbol: Symbol, order_id: OrderId) -> Result<OrderReport>;
+
+    /// Free balance of every asset the account holds, by asset name.
+    ///
+    /// # Errors
+    /// [`crate::Error::Exchange`] or [`crate::Error::Authentication`] from the venue.
+    async fn get_account_balance(&self) -> Result<BTreeMap<String, Decimal>>;
+
+    /// Subscribes to `symbol`'s market events.
+    ///
+    /// # Errors
+    /// [`crate::Error::Exchange`] when the subscription fails.
+    async fn start_websocket_stream(&mut self, symbol: Symbol) -> Result<MarketStream>;
+
+    /// Market data for the venue to match resting orders against. A simulated venue fills orders here; a live venue
+    /// matches on its own servers and ignores this.
+    fn on_market_event(&mut self, _event: &MarketEvent) {}
+
+    /// Moves the fills and fill-time rejections that happened since the last call into `out`, in the order they
+    /// happened.
+    fn drain_executions(&mut self, _out: &mut Vec<ExecutionEvent>) {}
+}

@@ -1,0 +1,41 @@
+//! Settings of a simulated venue: fees, fill model and slippage.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// At which price a market order fills when the venue sees bars.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FillModel {
+    /// At the open of the next bar: the first price after the signal was known (default; no look-ahead).
+    #[default]
+    NextOpen,
+    /// At the close of the bar the signal was computed on: optimistic, as if the order reached the venue the
+    /// instant the bar closed.
+    Close,
+}
+
+/// Costs and fill rules of a simulated venue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SimConfig {
+    /// Fee rate for fills of resting (limit) orders, e.g. `0.001` for 10 bps.
+    pub maker_fee: Decimal,
+    /// Fee rate for fills of orders that take liquidity (market orders).
+    pub taker_fee: Decimal,
+    /// Market order fill price rule.
+    pub fill_model: FillModel,
+    /// Adverse price move applied to market fills, as a rate (`0.0005` for 5 bps).
+    pub slippage: Decimal,
+}
+
+impl Default for SimConfig {
+    /// Binance spot's base fees (10 bps maker and taker), next-open fills, no slippage.
+    fn default() -> Self {
+        SimConfig {
+            maker_fee: Decimal::new(1, 3),
+            taker_fee: Decimal::new(1, 3),
+            fill_model: FillModel::NextOpen,
+            slippage: Decimal::ZERO,
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! Fill prices of orders against a bar. Pure functions: the rules, stated once, and tested by hand.
+//!
+//! * A market order fills at the reference price (next open or signal close) moved against the trader by the
+//!   slippage, rounded to the tick against the trader, and kept inside the bar's range.
+//! * A resting limit order fills only when the bar trades *through* the limit (a touch is not enough: with bars we
+//!   cannot know our place in the queue). It fills at the limit, or at the open when the bar opened beyond it.
+
+use rust_decimal::Decimal;
+
+use crate::model::{Bar, Instrument, Side};
+
+/// Fill price of a market order of `side` whose reference price is `reference`, within `bar`'s range.
+pub fn market_fill_price(
+    instrument: &Instrument,
+    bar: &Bar,
+    side: Side,
+    reference: Decimal,
+    slippage: Decimal,
+) -> Decimal {
+    if slippage.is_zero() {
+        return reference;
+    }
+    match side {
+        Side::Buy => instrument
+            .round_price(reference * (Decimal::ONE + slippage), true)
+            .min(bar.high),
+        Side::Sell => instrument
+            .round_price(reference * (Decimal::ONE - slippage), false)
+            .max(bar.low),
+    }
+}
+
+/// Fill price of a resting limit order at `limit` during `bar`, or `None` when the bar did not trade through it.
+pub fn limit_fill_price(bar: &Bar, side: Side, limit: Decimal) -> Option<Decimal> {
+    match side {
+        Side::Buy if bar.low < limit => Some(bar.open.min(limit)),
+        Side::Sell if bar.high > limit => Some(bar.open.max(limit)),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Symbol, Timestamp};
+    use rust_decimal::dec;
+
+    fn bar(open: Decimal, high: Decimal, low: Decimal, close: Decimal) -> Bar {
+        Bar {
+            open_time: Timestamp(0),
+            close_time: Timestamp(60),
+            open,
+            high,
+            low,
+            close,
+            volume: dec!(1),
+        }
+    }
+
+    fn instrument() -> Instrument {
+        Instrument {
+            symbol: Symbol::new("BTCUSDT").unwrap(),
+            base: "BTC".into(),
+            quote: "USDT".into(),
+            tick_size: dec!(0.01),
+            lot_size: dec!(0.0001),
+            min_notional: dec!(5),
+        }
+    }
+
+    #[test]
+    fn market_orders_fill_at_the_reference_without_slippage() {
+        let b = bar(dec!(100), dec!(110), dec!(90), dec!(105));
+        assert_eq!(
+            market_fill_price(&instrument(), &b, Side::Buy, dec!(100), dec!(0)),
+            dec!(100)
+        );
+    }
+
+    #[test]
+    fn slippage_moves_against_the_trader_rounds_adversely_and_stays_in_the_bar() {
+        let b = bar(dec!(100), dec!(100.04), dec!(99), dec!(100));
+        // 100 * 1.0003 = 100.03 exactly; 100 * 0.99985 = 99.985 -> rounds down to 99.98 for a seller
+        assert_eq!(
+            market_fill_price(&instrument(), &b, Side::Buy, dec!(100), dec!(0.0003)),
+            dec!(100.03)
+        );
+        assert_eq!(
+            market_fill_price(&instrument(), &b, Side::Sell, dec!(100), dec!(0.00015)),
+            dec!(99.98)
+        );
+        // 100 * 1.001 = 100.1 is above the bar's high of 100.04: capped there
+        assert_eq!(
+            market_fill_price(&instrument(), &b, Side::Buy, dec!(100), dec!(0.001)),
+            dec!(100.04)
+        );
+    }
+
+    #[test]
+    fn buy_limit_fills_at_limit_when_traded_through_and_at_open_when_gapped() {
+        let through = bar(dec!(100), dec!(101), dec!(94), dec!(96));
+        assert_eq!(limit_fill_price(&through, Side::Buy, dec!(95)), Some(dec!(95)));
+        let gapped = bar(dec!(93), dec!(94), dec!(92), dec!(93.5));
+        assert_eq!(limit_fill_price(&gapped, Side::Buy, dec!(95)), Some(dec!(93)));
+    }
+
+    #[test]
+    fn a_touch_does_not_fill_a_limit() {
+        let touch = bar(dec!(100), dec!(105), dec!(95), dec!(100));
+        assert_eq!(limit_fill_price(&touch, Side::Buy, dec!(95)), None);
+        assert_eq!(limit_fill_price(&touch, Side::Sell, dec!(105)), None);
+        assert_eq!(limit_fill_price(&touch, Side::Sell, dec!(104.99)), Some(dec!(104.99)));
+    }
+}

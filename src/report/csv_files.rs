@@ -1,0 +1,196 @@
+//! The CSV files of a report: `trades.csv`, `fills.csv`, `orders.csv` and `equity.csv`. Money columns are exact
+//! decimals; times are RFC 3339 UTC.
+
+use rust_decimal::Decimal;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use crate::engine::{EquityPoint, FillRecord, OrderRecord, RoundTrip};
+use crate::error::{Error, Result};
+use crate::model::{OrderQty, Side};
+
+fn create(path: &Path) -> Result<csv::Writer<BufWriter<File>>> {
+    let file = File::create(path).map_err(|e| Error::io("writing", path, e))?;
+    Ok(csv::WriterBuilder::new().from_writer(BufWriter::with_capacity(1 << 20, file)))
+}
+
+fn finish(path: &Path, writer: csv::Writer<BufWriter<File>>) -> Result<()> {
+    let mut inner = writer
+        .into_inner()
+        .map_err(|e| Error::io("writing", path, e.into_error()))?;
+    inner.flush().map_err(|e| Error::io("writing", path, e))
+}
+
+fn csv_error(path: &Path) -> impl Fn(csv::Error) -> Error + '_ {
+    move |e| Error::io("writing", path, std::io::Error::other(e))
+}
+
+fn text(d: Option<Decimal>) -> String {
+    d.map(|d| d.to_string()).unwrap_or_default()
+}
+
+/// `trades.csv`: one row per closed round trip. `return_pct` is net PnL over entry notional, in percent.
+pub fn write_trades(path: &Path, trips: &[RoundTrip]) -> Result<()> {
+    let mut w = create(path)?;
+    let err = csv_error(path);
+    w.write_record([
+        "trade",
+        "symbol",
+        "direction",
+        "entry_time",
+        "exit_time",
+        "quantity",
+        "entry_price",
+        "exit_price",
+        "gross_pnl",
+        "fees",
+        "net_pnl",
+        "return_pct",
+    ])
+    .map_err(&err)?;
+    for (i, t) in trips.iter().enumerate() {
+        let entry_notional = t.entry_price * t.quantity;
+        let return_pct = if entry_notional.is_zero() {
+            None
+        } else {
+            Some((t.net_pnl / entry_notional * Decimal::ONE_HUNDRED).round_dp(6))
+        };
+        w.write_record([
+            (i + 1).to_string(),
+            t.symbol.to_string(),
+            if t.direction == Side::Buy { "long" } else { "short" }.into(),
+            t.entry_time.to_string(),
+            t.exit_time.to_string(),
+            t.quantity.to_string(),
+            t.entry_price.normalize().to_string(),
+            t.exit_price.normalize().to_string(),
+            t.gross_pnl.to_string(),
+            t.fees.to_string(),
+            t.net_pnl.to_string(),
+            text(return_pct),
+        ])
+        .map_err(&err)?;
+    }
+    finish(path, w)
+}
+
+/// `fills.csv`: one row per fill, in time order.
+pub fn write_fills(
+    path: &Path,
+    fills: &[FillRecord],
+    venue_name: &dyn Fn(usize) -> String,
+    fee_asset: &str,
+) -> Result<()> {
+    let mut w = create(path)?;
+    let err = csv_error(path);
+    w.write_record([
+        "time",
+        "order_id",
+        "venue",
+        "symbol",
+        "side",
+        "quantity",
+        "price",
+        "notional",
+        "fee",
+        "fee_asset",
+        "liquidity",
+    ])
+    .map_err(&err)?;
+    for r in fills {
+        let f = &r.fill;
+        w.write_record([
+            f.time.to_string(),
+            f.order_id.to_string(),
+            venue_name(r.venue.0),
+            f.symbol.to_string(),
+            f.side.to_string(),
+            f.quantity.to_string(),
+            f.price.to_string(),
+            f.notional().to_string(),
+            f.fee.to_string(),
+            fee_asset.to_string(),
+            f.liquidity.as_str().into(),
+        ])
+        .map_err(&err)?;
+    }
+    finish(path, w)
+}
+
+/// `orders.csv`: every order the engine created, with its final status and, for rejections, the reason.
+pub fn write_orders(path: &Path, orders: &[OrderRecord], venue_name: &dyn Fn(usize) -> String) -> Result<()> {
+    let mut w = create(path)?;
+    let err = csv_error(path);
+    w.write_record([
+        "order_id",
+        "created",
+        "venue",
+        "symbol",
+        "side",
+        "type",
+        "quantity",
+        "quote_quantity",
+        "limit_price",
+        "status",
+        "filled_quantity",
+        "average_price",
+        "fee",
+        "reason",
+    ])
+    .map_err(&err)?;
+    for o in orders {
+        let r = &o.request;
+        let (base, quote) = match r.quantity {
+            OrderQty::Base(q) => (Some(q), None),
+            OrderQty::Quote(a) => (None, Some(a)),
+        };
+        w.write_record([
+            r.client_order_id.to_string(),
+            o.created.to_string(),
+            venue_name(o.venue.0),
+            r.symbol.to_string(),
+            r.side.to_string(),
+            r.order_type.as_str().into(),
+            text(base.map(|d| d.normalize())),
+            text(quote.map(|d| d.normalize())),
+            text(r.price),
+            o.status.as_str().into(),
+            o.filled_quantity.to_string(),
+            text(o.average_price.map(|d| d.normalize())),
+            o.fee.to_string(),
+            o.reason.clone().unwrap_or_default(),
+        ])
+        .map_err(&err)?;
+    }
+    finish(path, w)
+}
+
+/// `equity.csv`: the portfolio at every mark. `drawdown_pct` is `(1 - equity / running peak) × 100`, the running
+/// peak starting at the starting cash, printed with 6 decimals.
+pub fn write_equity(path: &Path, starting_cash: Decimal, curve: &[EquityPoint]) -> Result<()> {
+    let io = |e| Error::io("writing", path, e);
+    let file = File::create(path).map_err(io)?;
+    let mut out = BufWriter::with_capacity(1 << 20, file);
+    writeln!(out, "time,cash,equity,gross_exposure,drawdown_pct").map_err(io)?;
+    for (p, drawdown) in curve.iter().zip(drawdowns_pct(starting_cash, curve)) {
+        writeln!(
+            out,
+            "{},{},{},{},{drawdown:.6}",
+            p.time, p.cash, p.equity, p.gross_exposure
+        )
+        .map_err(io)?;
+    }
+    out.flush().map_err(io)
+}
+
+/// Drawdown in percent at every mark, from the running peak (which starts at `starting_cash`).
+pub fn drawdowns_pct(starting_cash: Decimal, curve: &[EquityPoint]) -> impl Iterator<Item = f64> + '_ {
+    use rust_decimal::prelude::ToPrimitive;
+    let mut peak = starting_cash.to_f64().unwrap_or(0.0);
+    curve.iter().map(move |p| {
+        let equity = p.equity.to_f64().unwrap_or(0.0);
+        peak = peak.max(equity);
+        if peak > 0.0 { (1.0 - equity / peak) * 100.0 } else { 0.0 }
+    })
+}

@@ -1,0 +1,251 @@
+//! Performance metrics of a run. Formulas (also in the README):
+//!
+//! * returns `r_i = E_i / E_{i-1} - 1` over the equity marks, starting from the starting cash;
+//! * periods per year `P = 365 days / bar interval` (crypto trades every day);
+//! * total return `E_n / E_0 - 1`; CAGR `(E_n / E_0)^(1 / years) - 1`, years = (last mark − first bar open) / 365 d;
+//! * Sharpe `mean(r) / stdev(r) × √P` (sample stdev, risk-free rate 0);
+//! * Sortino `mean(r) / √mean(min(r, 0)²) × √P`;
+//! * max drawdown `max_t (1 - E_t / max_{s≤t} E_s)`; its duration runs from the peak before the deepest point to
+//!   the first mark back at that peak (or to the last mark, if equity never recovered);
+//! * Calmar `CAGR / max drawdown`;
+//! * win rate: share of closed round trips with positive net PnL; profit factor: gross wins / gross losses (net PnL);
+//! * exposure: share of marks with any position open.
+//!
+//! Statistics are `f64` (they decide nothing); money stays `Decimal`.
+
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use serde::Serialize;
+
+use crate::engine::{EquityPoint, RoundTrip};
+use crate::model::{NANOS_PER_DAY, Timestamp, format_duration};
+
+/// Nanoseconds in the 365-day year used to annualize.
+const YEAR_NS: f64 = 365.0 * NANOS_PER_DAY as f64;
+
+/// The deepest drawdown and when it happened.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Drawdown {
+    /// Depth as a fraction (0.1137 = 11.37 %).
+    pub depth: f64,
+    /// Time of the peak before it.
+    pub peak_time: Timestamp,
+    /// Time of the deepest mark.
+    pub trough_time: Timestamp,
+    /// First mark back at the peak, if equity recovered.
+    pub recovery_time: Option<Timestamp>,
+    /// From peak to recovery (or to the last mark), in nanoseconds.
+    pub duration_ns: i64,
+    /// The same duration, readable (`12d 8h`).
+    pub duration: String,
+}
+
+/// All metrics of one run. Ratios are fractions (0.2 = 20 %); `None` where a metric is undefined (no trades,
+/// no variance, no losses).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Metrics {
+    /// Equity at the start.
+    pub starting_equity: Decimal,
+    /// Equity at the last mark.
+    pub final_equity: Decimal,
+    /// `final / start - 1`.
+    pub total_return: f64,
+    /// Compound annual growth rate.
+    pub cagr: Option<f64>,
+    /// Annualized Sharpe ratio.
+    pub sharpe: Option<f64>,
+    /// Annualized Sortino ratio.
+    pub sortino: Option<f64>,
+    /// CAGR / max drawdown.
+    pub calmar: Option<f64>,
+    /// Deepest drawdown.
+    pub max_drawdown: Drawdown,
+    /// Share of winning round trips.
+    pub win_rate: Option<f64>,
+    /// Gross wins / gross losses.
+    pub profit_factor: Option<f64>,
+    /// Share of marks with a position open.
+    pub exposure: f64,
+    /// Closed round trips.
+    pub trades: usize,
+    /// Fees paid, in the quote asset.
+    pub fees: Decimal,
+    /// Net PnL of all closed round trips.
+    pub closed_trades_net_pnl: Decimal,
+}
+
+/// Computes the metrics of a run that started with `starting_equity` at `start` (the first bar's open), marked
+/// every `interval_ns`.
+pub fn compute_metrics(
+    starting_equity: Decimal,
+    start: Timestamp,
+    interval_ns: i64,
+    curve: &[EquityPoint],
+    trips: &[RoundTrip],
+    fees: Decimal,
+) -> Metrics {
+    let final_equity = curve.last().map_or(starting_equity, |p| p.equity);
+    let to_f64 = |d: Decimal| d.to_f64().unwrap_or(f64::NAN);
+    let start_f = to_f64(starting_equity);
+    let values: Vec<f64> = curve.iter().map(|p| to_f64(p.equity)).collect();
+    let total_return = to_f64(final_equity) / start_f - 1.0;
+    let years = curve.last().map_or(0.0, |p| (p.time.0 - start.0) as f64 / YEAR_NS);
+    let cagr = (years > 0.0 && start_f > 0.0).then(|| (to_f64(final_equity) / start_f).powf(1.0 / years) - 1.0);
+    let periods_per_year = if interval_ns > 0 {
+        YEAR_NS / interval_ns as f64
+    } else {
+        0.0
+    };
+    let returns: Vec<f64> = std::iter::once(start_f)
+        .chain(values.iter().copied())
+        .collect::<Vec<_>>()
+        .windows(2)
+        .map(|w| w[1] / w[0] - 1.0)
+        .collect();
+    let (sharpe, sortino) = risk_ratios(&returns, periods_per_year);
+    let max_drawdown = deepest_drawdown(starting_equity, start, curve);
+    let calmar = cagr
+        .filter(|_| max_drawdown.depth > 0.0)
+        .map(|c| c / max_drawdown.depth);
+    let wins: Vec<f64> = trips.iter().map(|t| to_f64(t.net_pnl)).filter(|&p| p > 0.0).collect();
+    let losses: f64 = trips.iter().map(|t| to_f64(t.net_pnl)).filter(|&p| p < 0.0).sum();
+    let win_rate = (!trips.is_empty()).then(|| wins.len() as f64 / trips.len() as f64);
+    let profit_factor = (losses < 0.0).then(|| wins.iter().sum::<f64>() / -losses);
+    let exposed = curve.iter().filter(|p| !p.gross_exposure.is_zero()).count();
+    Metrics {
+        starting_equity,
+        final_equity,
+        total_return,
+        cagr,
+        sharpe,
+        sortino,
+        calmar,
+        max_drawdown,
+        win_rate,
+        profit_factor,
+        exposure: if curve.is_empty() {
+            0.0
+        } else {
+            exposed as f64 / curve.len() as f64
+        },
+        trades: trips.len(),
+        fees,
+        closed_trades_net_pnl: trips.iter().map(|t| t.net_pnl).sum(),
+    }
+}
+
+/// Annualized Sharpe and Sortino of per-period `returns`.
+fn risk_ratios(returns: &[f64], periods_per_year: f64) -> (Option<f64>, Option<f64>) {
+    let n = returns.len() as f64;
+    if returns.len() < 2 {
+        return (None, None);
+    }
+    let mean = returns.iter().sum::<f64>() / n;
+    let variance = returns.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    let downside = (returns.iter().map(|r| r.min(0.0).powi(2)).sum::<f64>() / n).sqrt();
+    let annualize = periods_per_year.sqrt();
+    let sharpe = (variance > 0.0).then(|| mean / variance.sqrt() * annualize);
+    let sortino = (downside > 0.0).then(|| mean / downside * annualize);
+    (sharpe, sortino)
+}
+
+/// The deepest drawdown of the curve, starting from `starting_equity` at `start`.
+fn deepest_drawdown(starting_equity: Decimal, start: Timestamp, curve: &[EquityPoint]) -> Drawdown {
+    let mut peak = (starting_equity, start);
+    let mut worst = Drawdown {
+        depth: 0.0,
+        peak_time: start,
+        trough_time: start,
+        recovery_time: None,
+        duration_ns: 0,
+        duration: String::new(),
+    };
+    let mut worst_peak = starting_equity;
+    for p in curve {
+        if p.equity >= peak.0 {
+            peak = (p.equity, p.time);
+        } else if peak.0 > Decimal::ZERO {
+            let depth = (Decimal::ONE - p.equity / peak.0).to_f64().unwrap_or(0.0);
+            if depth > worst.depth {
+                (worst.depth, worst.peak_time, worst.trough_time) = (depth, peak.1, p.time);
+                worst_peak = peak.0;
+            }
+        }
+    }
+    if worst.depth > 0.0 {
+        worst.recovery_time = curve
+            .iter()
+            .find(|p| p.time > worst.trough_time && p.equity >= worst_peak)
+            .map(|p| p.time);
+        let end = worst.recovery_time.or(curve.last().map(|p| p.time)).unwrap_or(start);
+        worst.duration_ns = end.0 - worst.peak_time.0;
+    }
+    worst.duration = format_duration(worst.duration_ns);
+    worst
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::dec;
+
+    fn curve(values: &[Decimal]) -> Vec<EquityPoint> {
+        values
+            .iter()
+            .enumerate()
+            .map(|(i, &equity)| EquityPoint {
+                time: Timestamp((i as i64 + 1) * 10),
+                cash: equity,
+                equity,
+                gross_exposure: if i % 2 == 0 { Decimal::ZERO } else { Decimal::ONE },
+            })
+            .collect()
+    }
+
+    #[test]
+    fn drawdown_depth_and_duration_follow_the_deepest_episode() {
+        // start 100 @0; marks 110@10 90@20 120@30 60@40 130@50: deepest is 120 -> 60 (50 %), recovered at 50
+        let c = curve(&[dec!(110), dec!(90), dec!(120), dec!(60), dec!(130)]);
+        let dd = deepest_drawdown(dec!(100), Timestamp(0), &c);
+        assert_eq!(dd.depth, 0.5);
+        assert_eq!(
+            (dd.peak_time, dd.trough_time, dd.recovery_time),
+            (Timestamp(30), Timestamp(40), Some(Timestamp(50)))
+        );
+        assert_eq!(dd.duration_ns, 20);
+    }
+
+    #[test]
+    fn an_unrecovered_drawdown_lasts_until_the_last_mark() {
+        let dd = deepest_drawdown(dec!(100), Timestamp(0), &curve(&[dec!(80), dec!(90)]));
+        assert_eq!((dd.depth, dd.recovery_time, dd.duration_ns), (0.2, None, 20));
+    }
+
+    #[test]
+    fn sharpe_and_sortino_match_a_hand_computation() {
+        // returns 0.1, -0.1, 0.2: mean 1/15, sample var = ((1/30)^2 + (1/6)^2 + (2/15)^2)/2 = 0.02333..,
+        // downside = sqrt(0.01/3)
+        let (sharpe, sortino) = risk_ratios(&[0.1, -0.1, 0.2], 4.0);
+        let mean: f64 = 0.2 / 3.0;
+        assert!((sharpe.unwrap() - mean / (0.07_f64 / 3.0).sqrt() * 2.0).abs() < 1e-12);
+        assert!((sortino.unwrap() - mean / (0.01_f64 / 3.0).sqrt() * 2.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn flat_runs_have_no_ratios_and_zero_drawdown() {
+        let m = compute_metrics(
+            dec!(100),
+            Timestamp(0),
+            10,
+            &curve(&[dec!(100), dec!(100)]),
+            &[],
+            dec!(0),
+        );
+        assert_eq!(
+            (m.sharpe, m.sortino, m.calmar, m.win_rate, m.profit_factor),
+            (None, None, None, None, None)
+        );
+        assert_eq!(m.max_drawdown.depth, 0.0);
+        assert_eq!(m.exposure, 0.5);
+    }
+}

@@ -1,0 +1,95 @@
+//! Reports: metrics, `summary.json`, the CSV files, PNG charts and the terminal summary table.
+
+mod charts;
+mod csv_files;
+mod metrics;
+mod summary;
+mod table;
+
+use rust_decimal::prelude::ToPrimitive;
+use std::path::Path;
+
+pub use charts::{Chart, ChartStyle, decimate, draw_png};
+pub use csv_files::{drawdowns_pct, write_equity, write_fills, write_orders, write_trades};
+pub use metrics::{Drawdown, Metrics, compute_metrics};
+pub use summary::{InputFile, OrderCounts, Period, ReportInput, Summary};
+pub use table::summary_table;
+
+use crate::error::{Error, Result};
+
+/// The files [`write_report`] creates in the report folder.
+pub const REPORT_FILES: [&str; 8] = [
+    "summary.json",
+    "trades.csv",
+    "fills.csv",
+    "orders.csv",
+    "equity.csv",
+    "equity.png",
+    "drawdown.png",
+    "scenario.yaml",
+];
+
+/// Writes the full report of a run into `dir` (created if needed) and returns its summary.
+///
+/// # Errors
+/// [`Error::Io`] when a file cannot be written; [`Error::Data`] when a chart cannot be drawn.
+pub fn write_report(dir: &Path, input: &ReportInput<'_>) -> Result<Summary> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io("creating", dir, e))?;
+    let summary = Summary::build(input);
+    let mut json = serde_json::to_string_pretty(&summary).map_err(|e| Error::Data(format!("encoding summary: {e}")))?;
+    json.push('\n');
+    let write = |name: &str, bytes: &[u8]| {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).map_err(|e| Error::io("writing", &path, e))
+    };
+    write("summary.json", json.as_bytes())?;
+    write("scenario.yaml", input.scenario_text.as_bytes())?;
+
+    let result = input.result;
+    let venue_name = |i: usize| input.venue_names.get(i).cloned().unwrap_or_default();
+    let quote = result.portfolio.quote();
+    write_trades(&dir.join("trades.csv"), result.portfolio.round_trips())?;
+    write_fills(&dir.join("fills.csv"), &result.log.fills, &venue_name, quote)?;
+    write_orders(&dir.join("orders.csv"), &result.log.orders, &venue_name)?;
+    let starting_cash = result.portfolio.starting_cash();
+    write_equity(&dir.join("equity.csv"), starting_cash, &result.log.equity)?;
+
+    let equity: Vec<_> = std::iter::once((input.start, starting_cash.to_f64().unwrap_or(0.0)))
+        .chain(
+            result
+                .log
+                .equity
+                .iter()
+                .map(|p| (p.time, p.equity.to_f64().unwrap_or(0.0))),
+        )
+        .collect();
+    let underwater: Vec<_> = std::iter::once((input.start, 0.0))
+        .chain(
+            result
+                .log
+                .equity
+                .iter()
+                .map(|p| p.time)
+                .zip(drawdowns_pct(starting_cash, &result.log.equity).map(|d| -d)),
+        )
+        .collect();
+    draw_png(
+        &dir.join("equity.png"),
+        &Chart {
+            title: &format!("{} — equity", input.name),
+            y_label: &format!("Equity ({quote})"),
+            points: &equity,
+            style: ChartStyle::Line,
+        },
+    )?;
+    draw_png(
+        &dir.join("drawdown.png"),
+        &Chart {
+            title: &format!("{} — drawdown", input.name),
+            y_label: "Drawdown (%)",
+            points: &underwater,
+            style: ChartStyle::Underwater,
+        },
+    )?;
+    Ok(summary)
+}

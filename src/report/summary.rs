@@ -1,0 +1,174 @@
+//! `summary.json`: what was run (scenario, inputs, content hash) and what came out (metrics, order and risk counts,
+//! open positions, data-quality warnings). No wall-clock time appears in it, so two runs give the same bytes.
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+use super::metrics::{Metrics, compute_metrics};
+use crate::data::{DataFormat, SeriesQuality};
+use crate::engine::{BacktestResult, Position, RiskAction};
+use crate::model::{OrderStatus, Symbol, Timestamp, format_duration};
+
+/// One input file as the scenario names it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct InputFile {
+    /// Path as written in the scenario.
+    pub path: String,
+    /// Layout.
+    pub format: DataFormat,
+    /// Symbol.
+    pub symbol: Symbol,
+}
+
+/// Everything a report is made from.
+pub struct ReportInput<'a> {
+    /// Scenario name.
+    pub name: &'a str,
+    /// Exact scenario text.
+    pub scenario_text: &'a str,
+    /// SHA-256 of scenario and inputs.
+    pub content_hash: &'a str,
+    /// Data files.
+    pub inputs: Vec<InputFile>,
+    /// Strategy kind.
+    pub strategy: &'a str,
+    /// Strategy parameters.
+    pub params: &'a serde_json::Value,
+    /// Scenario seed.
+    pub seed: u64,
+    /// Venue names by venue index.
+    pub venue_names: Vec<String>,
+    /// Quality of each loaded series.
+    pub quality: &'a [SeriesQuality],
+    /// Open time of the first bar.
+    pub start: Timestamp,
+    /// Bar interval (of the first series), nanoseconds.
+    pub interval_ns: i64,
+    /// The run.
+    pub result: &'a BacktestResult,
+}
+
+/// The replayed period.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Period {
+    /// Open of the first bar.
+    pub start: Timestamp,
+    /// Last mark (close of the last bar).
+    pub end: Timestamp,
+    /// Number of equity marks.
+    pub marks: usize,
+    /// Bar interval, e.g. `1h`.
+    pub interval: String,
+}
+
+/// Counts of orders by outcome.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct OrderCounts {
+    /// Orders created.
+    pub submitted: usize,
+    /// Completely filled.
+    pub filled: usize,
+    /// Refused by the risk manager.
+    pub rejected_by_risk: usize,
+    /// Refused by the venue (filters, balance).
+    pub rejected_by_venue: usize,
+    /// Still open when the data ended.
+    pub open_at_end: usize,
+    /// Sent out smaller than asked, by the risk manager.
+    pub resized_by_risk: usize,
+}
+
+/// The content of `summary.json`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Summary {
+    /// Scenario name.
+    pub scenario: String,
+    /// `sha256:` + hex digest of the scenario text and every input file.
+    pub content_hash: String,
+    /// Data files.
+    pub inputs: Vec<InputFile>,
+    /// Strategy kind.
+    pub strategy: String,
+    /// Strategy parameters.
+    pub params: serde_json::Value,
+    /// Scenario seed.
+    pub seed: u64,
+    /// Replayed period.
+    pub period: Period,
+    /// Performance.
+    pub metrics: Metrics,
+    /// Orders by outcome.
+    pub orders: OrderCounts,
+    /// Positions still open at the end (marked at the last close).
+    pub open_positions: Vec<Position>,
+    /// Balances the venue holds at the end.
+    pub venue_balances: BTreeMap<String, Decimal>,
+    /// Grid quality of each series.
+    pub data_quality: Vec<SeriesQuality>,
+    /// Data warnings (gaps, irregular spacing).
+    pub warnings: Vec<String>,
+}
+
+impl Summary {
+    /// Builds the summary of `input`.
+    pub fn build(input: &ReportInput<'_>) -> Self {
+        let r = input.result;
+        let log = &r.log;
+        let rejected_by_risk = log
+            .risk_events
+            .iter()
+            .filter(|e| e.action == RiskAction::Rejected)
+            .count();
+        let rejected = log.count_orders(OrderStatus::Rejected);
+        let metrics: Metrics = compute_metrics(
+            r.portfolio.starting_cash(),
+            input.start,
+            input.interval_ns,
+            &log.equity,
+            r.portfolio.round_trips(),
+            r.portfolio.fees_paid(),
+        );
+        Summary {
+            scenario: input.name.to_string(),
+            content_hash: format!("sha256:{}", input.content_hash),
+            inputs: input.inputs.clone(),
+            strategy: input.strategy.to_string(),
+            params: input.params.clone(),
+            seed: input.seed,
+            period: Period {
+                start: input.start,
+                end: log.equity.last().map_or(input.start, |p| p.time),
+                marks: log.equity.len(),
+                interval: format_duration(input.interval_ns),
+            },
+            metrics,
+            orders: OrderCounts {
+                submitted: log.orders.len(),
+                filled: log.count_orders(OrderStatus::Filled),
+                rejected_by_risk,
+                rejected_by_venue: rejected - rejected_by_risk,
+                open_at_end: log.orders.iter().filter(|o| !o.status.is_final()).count(),
+                resized_by_risk: log
+                    .risk_events
+                    .iter()
+                    .filter(|e| e.action == RiskAction::Resized)
+                    .count(),
+            },
+            open_positions: r
+                .portfolio
+                .positions()
+                .iter()
+                .filter(|p| !p.quantity.is_zero())
+                .cloned()
+                .collect(),
+            venue_balances: r
+                .venue_balances
+                .iter()
+                .map(|(k, v)| (k.clone(), v.normalize()))
+                .collect(),
+            data_quality: input.quality.to_vec(),
+            warnings: input.quality.iter().flat_map(SeriesQuality::warnings).collect(),
+        }
+    }
+}

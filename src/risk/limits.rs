@@ -1,0 +1,171 @@
+//! [`RiskLimits`]: the seed's risk limits, their defaults, their validation, and the seed's YAML file format.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+use crate::error::{Error, Result};
+
+/// The seed's risk limits (`config/risk_management.yaml`, key `risk_limits`). Percentages are in percent
+/// (`10.0` means 10 %). Every field has the seed's default, so a file or scenario may set only some of them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RiskLimits {
+    /// Largest position notional, as a percentage of portfolio value.
+    pub max_position_size_percent: Decimal,
+    /// Loss from the day's start value that stops new risk for the rest of the UTC day.
+    pub max_daily_loss_percent: Decimal,
+    /// Drawdown from the equity peak that halts trading.
+    pub max_drawdown_percent: Decimal,
+    /// Largest gross exposure as a multiple of equity.
+    pub max_leverage: Decimal,
+    /// Most positions open at once.
+    pub max_open_positions: u32,
+    /// Largest summed exposure of correlated assets, as a percentage of equity.
+    pub max_correlation_exposure: Decimal,
+    /// Default stop-loss distance from entry, in percent.
+    pub stop_loss_percent: Decimal,
+    /// Default take-profit distance from entry, in percent.
+    pub take_profit_percent: Decimal,
+    /// Smallest reward-to-risk ratio an entry may have.
+    pub min_risk_reward_ratio: Decimal,
+    /// Losing round trips in a row that start a cooling-off period.
+    pub max_consecutive_losses: u32,
+    /// Length of the cooling-off period, in hours of engine time.
+    pub cooling_off_period_hours: u32,
+}
+
+impl Default for RiskLimits {
+    /// The seed's values.
+    fn default() -> Self {
+        RiskLimits {
+            max_position_size_percent: Decimal::from(10),
+            max_daily_loss_percent: Decimal::from(5),
+            max_drawdown_percent: Decimal::from(15),
+            max_leverage: Decimal::from(3),
+            max_open_positions: 10,
+            max_correlation_exposure: Decimal::from(30),
+            stop_loss_percent: Decimal::from(2),
+            take_profit_percent: Decimal::from(6),
+            min_risk_reward_ratio: Decimal::from(2),
+            max_consecutive_losses: 5,
+            cooling_off_period_hours: 24,
+        }
+    }
+}
+
+/// The seed's file layout: the limits under a `risk_limits` key.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RiskFile {
+    risk_limits: RiskLimits,
+}
+
+impl RiskLimits {
+    /// Reads a `risk_management.yaml` in the seed's format and validates it.
+    ///
+    /// # Errors
+    /// [`Error::Io`] if unreadable, [`Error::Config`] naming the unknown or malformed key, [`Error::Validation`]
+    /// naming an out-of-range key.
+    pub fn from_file(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io("reading", path, e))?;
+        let file: RiskFile = serde_saphyr::from_str(&text)
+            .map_err(|e| Error::Config(format!("{}: {}", path.display(), crate::config::yaml_error_line(&e))))?;
+        file.risk_limits.validate()?;
+        Ok(file.risk_limits)
+    }
+
+    /// Checks every limit is in range.
+    ///
+    /// # Errors
+    /// [`Error::Validation`] naming the first key out of range and why.
+    pub fn validate(&self) -> Result<()> {
+        let hundred = Decimal::ONE_HUNDRED;
+        let fail = |key: &str, why: String| Err(Error::Validation(format!("risk limit {key} {why}")));
+        let positive = [
+            ("max_position_size_percent", self.max_position_size_percent),
+            ("max_daily_loss_percent", self.max_daily_loss_percent),
+            ("max_drawdown_percent", self.max_drawdown_percent),
+            ("max_leverage", self.max_leverage),
+            ("max_correlation_exposure", self.max_correlation_exposure),
+            ("stop_loss_percent", self.stop_loss_percent),
+            ("take_profit_percent", self.take_profit_percent),
+        ];
+        for (key, value) in positive {
+            if value <= Decimal::ZERO {
+                return fail(key, format!("must be positive, got {value}"));
+            }
+        }
+        for (key, value) in [
+            ("max_daily_loss_percent", self.max_daily_loss_percent),
+            ("max_drawdown_percent", self.max_drawdown_percent),
+            ("stop_loss_percent", self.stop_loss_percent),
+        ] {
+            if value > hundred {
+                return fail(
+                    key,
+                    format!("is a percentage of equity and cannot exceed 100, got {value}"),
+                );
+            }
+        }
+        let most_exposure = hundred * self.max_leverage;
+        if self.max_position_size_percent > most_exposure {
+            return fail(
+                "max_position_size_percent",
+                format!(
+                    "({}) cannot exceed 100 × max_leverage ({most_exposure})",
+                    self.max_position_size_percent
+                ),
+            );
+        }
+        if self.stop_loss_percent >= self.take_profit_percent {
+            return fail(
+                "stop_loss_percent",
+                format!(
+                    "({}) must be below take_profit_percent ({})",
+                    self.stop_loss_percent, self.take_profit_percent
+                ),
+            );
+        }
+        if self.min_risk_reward_ratio < Decimal::ZERO {
+            return fail(
+                "min_risk_reward_ratio",
+                format!("must not be negative, got {}", self.min_risk_reward_ratio),
+            );
+        }
+        if self.max_open_positions == 0 {
+            return fail("max_open_positions", "must be at least 1".into());
+        }
+        if self.max_consecutive_losses == 0 {
+            return fail("max_consecutive_losses", "must be at least 1".into());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+    use rust_decimal::dec;
+
+    #[test]
+    fn defaults_are_the_seeds_values_and_valid() {
+        let l = RiskLimits::default();
+        assert_eq!(l.max_position_size_percent, dec!(10.0));
+        assert_eq!(l.max_drawdown_percent, dec!(15.0));
+        assert_eq!(l.cooling_off_period_hours, 24);
+        l.validate().unwrap();
+    }
+
+    #[rstest]
+    #[case(RiskLimits { max_daily_loss_percent: dec!(-1), ..RiskLimits::default() }, "max_daily_loss_percent")]
+    #[case(RiskLimits { stop_loss_percent: dec!(7), ..RiskLimits::default() }, "stop_loss_percent")]
+    #[case(RiskLimits { max_open_positions: 0, ..RiskLimits::default() }, "max_open_positions")]
+    #[case(RiskLimits { max_position_size_percent: dec!(301), ..RiskLimits::default() }, "max_position_size_percent")]
+    fn out_of_range_limits_are_validation_errors_naming_the_key(#[case] limits: RiskLimits, #[case] key: &str) {
+        let err = limits.validate().unwrap_err();
+        assert!(matches!(err, Error::Validation(_)), "{err:?}");
+        assert!(err.to_string().contains(key), "{err}");
+    }
+}

@@ -1,0 +1,70 @@
+//! One backtest job, end to end: a loaded [`Scenario`] in, its report folder out. `ctb backtest` is a thin wrapper
+//! around [`run_scenario`]; tests and later commands (sweeps, validation) call it too.
+
+use std::path::Path;
+
+use crate::config::Scenario;
+use crate::data::SeriesQuality;
+use crate::engine::{BacktestResult, run_backtest_blocking};
+use crate::error::{Error, Result};
+use crate::report::{InputFile, ReportInput, Summary, write_report};
+
+/// The outcome of [`run_scenario`].
+pub struct ScenarioRun {
+    /// What was written to `summary.json`.
+    pub summary: Summary,
+    /// The run itself (orders, fills, equity curve, final ledger).
+    pub result: BacktestResult,
+    /// Grid quality of each series.
+    pub quality: Vec<SeriesQuality>,
+}
+
+/// Loads the scenario's data, runs the backtest and writes the report into `out_dir`.
+///
+/// # Errors
+/// Data, configuration and I/O errors, each naming its file, row, column or key.
+pub fn run_scenario(scenario: &Scenario, out_dir: &Path) -> Result<ScenarioRun> {
+    let (series, quality) = scenario.load_market_data()?;
+    for warning in quality.iter().flat_map(SeriesQuality::warnings) {
+        tracing::warn!("{warning}");
+    }
+    let start = series
+        .iter()
+        .filter_map(|s| s.open_time.first().copied())
+        .min()
+        .ok_or_else(|| Error::Data("no bars".into()))?;
+    let interval_ns = series.first().map_or(0, |s| s.interval);
+    let (hash, result) = rayon::join(
+        || scenario.content_hash(),
+        || run_backtest_blocking(&scenario.setup, series),
+    );
+    let (hash, result) = (hash?, result?);
+    let input = ReportInput {
+        name: &scenario.name,
+        scenario_text: &scenario.text,
+        content_hash: &hash,
+        inputs: scenario
+            .data
+            .iter()
+            .map(|d| InputFile {
+                path: d.written_path.clone(),
+                format: d.file.format,
+                symbol: d.symbol,
+            })
+            .collect(),
+        strategy: &scenario.setup.strategy,
+        params: &scenario.setup.params,
+        seed: scenario.seed,
+        venue_names: vec![scenario.setup.venue.clone()],
+        quality: &quality,
+        start,
+        interval_ns,
+        result: &result,
+    };
+    let summary = write_report(out_dir, &input)?;
+    Ok(ScenarioRun {
+        summary,
+        result,
+        quality,
+    })
+}

@@ -1,0 +1,101 @@
+//! Strategies: the [`Strategy`] trait, the built-in strategies, and [`build_strategy`], which makes one from a
+//! scenario's `strategy: {kind, params}`.
+
+mod indicators;
+mod sma_cross;
+
+use rust_decimal::Decimal;
+
+pub use indicators::{RollingSum, to_fixed};
+pub use sma_cross::{SmaCross, SmaCrossParams};
+
+use crate::error::{Error, Result};
+use crate::exchange::VenueId;
+use crate::model::{Bar, OrderQty, OrderType, Side, Symbol};
+
+/// What a strategy knows about each data stream before the replay starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StreamInfo {
+    /// Symbol of the stream.
+    pub symbol: Symbol,
+    /// Venue the stream's symbol trades on.
+    pub venue: VenueId,
+    /// Largest number of decimals among the stream's closes (for exact fixed-point indicators).
+    pub close_scale: u32,
+}
+
+/// Everything a strategy sees when a bar closes.
+#[derive(Clone, Copy, Debug)]
+pub struct BarContext<'a> {
+    /// Index of the stream (as in the `on_start` list).
+    pub stream: usize,
+    /// Venue of the stream.
+    pub venue: VenueId,
+    /// Symbol of the stream.
+    pub symbol: Symbol,
+    /// The bar that just closed.
+    pub bar: &'a Bar,
+    /// Signed base quantity held in `symbol`.
+    pub position: Decimal,
+    /// Free cash in the portfolio's quote asset.
+    pub cash: Decimal,
+    /// Portfolio value marked at the latest closes.
+    pub equity: Decimal,
+    /// Orders of `symbol` still open at the venue.
+    pub open_orders: usize,
+}
+
+/// An order a strategy wants placed; the risk manager may resize or refuse it before it reaches the venue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OrderIntent {
+    /// Venue to send it to.
+    pub venue: VenueId,
+    /// Instrument.
+    pub symbol: Symbol,
+    /// Buy or sell.
+    pub side: Side,
+    /// Market or limit.
+    pub order_type: OrderType,
+    /// Size.
+    pub quantity: OrderQty,
+    /// Limit price, for limit orders.
+    pub price: Option<Decimal>,
+}
+
+/// A trading strategy: sees each closed bar, emits order intents. It never sees a bar before it closed, and an order
+/// it emits reaches the venue after that bar.
+pub trait Strategy: Send {
+    /// The strategy's kind, as written in scenarios.
+    fn name(&self) -> &str;
+
+    /// Called once before the first bar with the streams to be replayed.
+    ///
+    /// # Errors
+    /// [`Error::Validation`] when the strategy cannot trade these streams.
+    fn on_start(&mut self, streams: &[StreamInfo]) -> Result<()>;
+
+    /// Called for every closed bar; pushes any orders to `orders`.
+    fn on_bar(&mut self, ctx: &BarContext<'_>, orders: &mut Vec<OrderIntent>);
+}
+
+/// Kinds [`build_strategy`] knows.
+pub const STRATEGY_KINDS: [&str; 1] = ["sma_cross"];
+
+/// Builds the strategy `kind` with `params` (the scenario's `strategy.params`, as JSON values).
+///
+/// # Errors
+/// [`Error::Config`] for an unknown kind or a malformed / unknown parameter (naming it), [`Error::Validation`] for
+/// out-of-range parameters.
+pub fn build_strategy(kind: &str, params: &serde_json::Value) -> Result<Box<dyn Strategy>> {
+    let parse_error = |e: serde_json::Error| Error::Config(format!("strategy.params of {kind}: {e}"));
+    match kind {
+        "sma_cross" => {
+            let params: SmaCrossParams = serde_json::from_value(params.clone()).map_err(parse_error)?;
+            Ok(Box::new(SmaCross::new(params)?))
+        }
+        other => Err(Error::Config(format!(
+            "strategy.kind '{other}' is not known (available: {})",
+            STRATEGY_KINDS.join(", ")
+        ))),
+    }
+}
