@@ -55,9 +55,23 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl Error {
     /// An I/O error while `action` (e.g. "reading") the file at `path`.
     pub fn io(action: &str, path: &Path, source: std::io::Error) -> Self {
-        Error::Io {
-            context: format!("{action} {}", path.display()),
-            source,
+        Error::Io { context: format!("{action} {}", path.display()), source }
+    }
+
+    /// The same error with `context` (a file, a key) put in front of its message; the kind is kept.
+    pub fn context(self, context: impl std::fmt::Display) -> Self {
+        match self {
+            Error::Exchange(m) => Error::Exchange(format!("{context}: {m}")),
+            Error::Authentication(m) => Error::Authentication(format!("{context}: {m}")),
+            Error::RateLimit { message, retry_after } => {
+                Error::RateLimit { message: format!("{context}: {message}"), retry_after }
+            }
+            Error::RiskManagement(m) => Error::RiskManagement(format!("{context}: {m}")),
+            Error::Order(m) => Error::Order(format!("{context}: {m}")),
+            Error::Validation(m) => Error::Validation(format!("{context}: {m}")),
+            Error::Data(m) => Error::Data(format!("{context}: {m}")),
+            Error::Config(m) => Error::Config(format!("{context}: {m}")),
+            Error::Io { context: inner, source } => Error::Io { context: format!("{context}: {inner}"), source },
         }
     }
 

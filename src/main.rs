@@ -8,15 +8,9 @@ use tracing_subscriber::EnvFilter;
 
 /// Logs go to stderr at the level named by `LOG_LEVEL` (the seed's variable; `warn` when unset).
 fn init_logging() {
-    let level = std::env::var("LOG_LEVEL")
-        .map(|l| l.to_ascii_lowercase())
-        .unwrap_or_else(|_| "warn".into());
+    let level = std::env::var("LOG_LEVEL").map(|l| l.to_ascii_lowercase()).unwrap_or_else(|_| "warn".into());
     let filter = EnvFilter::try_new(&level).unwrap_or_else(|_| EnvFilter::new("warn"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .init();
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
 }
 
 fn main() -> ExitCode {

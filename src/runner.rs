@@ -34,10 +34,7 @@ pub fn run_scenario(scenario: &Scenario, out_dir: &Path) -> Result<ScenarioRun> 
         .min()
         .ok_or_else(|| Error::Data("no bars".into()))?;
     let interval_ns = series.first().map_or(0, |s| s.interval);
-    let (hash, result) = rayon::join(
-        || scenario.content_hash(),
-        || run_backtest_blocking(&scenario.setup, series),
-    );
+    let (hash, result) = rayon::join(|| scenario.content_hash(), || run_backtest_blocking(&scenario.setup, series));
     let (hash, result) = (hash?, result?);
     let input = ReportInput {
         name: &scenario.name,
@@ -46,11 +43,7 @@ pub fn run_scenario(scenario: &Scenario, out_dir: &Path) -> Result<ScenarioRun> 
         inputs: scenario
             .data
             .iter()
-            .map(|d| InputFile {
-                path: d.written_path.clone(),
-                format: d.file.format,
-                symbol: d.symbol,
-            })
+            .map(|d| InputFile { path: d.written_path.clone(), format: d.file.format, symbol: d.symbol })
             .collect(),
         strategy: &scenario.setup.strategy,
         params: &scenario.setup.params,
@@ -62,9 +55,5 @@ pub fn run_scenario(scenario: &Scenario, out_dir: &Path) -> Result<ScenarioRun> 
         result: &result,
     };
     let summary = write_report(out_dir, &input)?;
-    Ok(ScenarioRun {
-        summary,
-        result,
-        quality,
-    })
+    Ok(ScenarioRun { summary, result, quality })
 }

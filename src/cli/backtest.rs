@@ -24,9 +24,7 @@ pub struct BacktestArgs {
 /// Runs the backtest and prints the summary table.
 pub fn run(args: BacktestArgs) -> Result<()> {
     let scenario = Scenario::load(&args.scenario)?;
-    let out = args
-        .out
-        .unwrap_or_else(|| PathBuf::from("reports").join(&scenario.name));
+    let out = args.out.unwrap_or_else(|| PathBuf::from("reports").join(&scenario.name));
     let run = run_scenario(&scenario, &out)?;
     for warning in &run.summary.warnings {
         eprintln!("warning: {warning}");

@@ -72,13 +72,8 @@ pub fn run(command: DataCommand) -> Result<()> {
     match command {
         DataCommand::Check(args) => {
             let symbol = Symbol::new("DATA")?;
-            let (series, quality) = load_bar_series(
-                symbol,
-                &[DataFile {
-                    path: args.file.clone(),
-                    format: args.format.into(),
-                }],
-            )?;
+            let (series, quality) =
+                load_bar_series(symbol, &[DataFile { path: args.file.clone(), format: args.format.into() }])?;
             let (first, last) = (series.open_time[0], series.open_time[series.len() - 1]);
             println!(
                 "{}: {} bars of {}, {first} to {last}, {} gap(s), {} missing bar(s)",

@@ -8,13 +8,7 @@ pub use scenario::{Scenario, ScenarioData};
 /// One line describing a YAML error (message and position), without the source snippet.
 pub fn yaml_error_line(error: &serde_saphyr::Error) -> String {
     let inner = error.without_snippet();
-    let message = inner
-        .to_string()
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ");
+    let message = inner.to_string().lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ");
     match inner.location() {
         Some(at) if !message.contains("line") => format!("{message} (line {}, column {})", at.line(), at.column()),
         _ => message,

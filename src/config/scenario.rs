@@ -75,10 +75,7 @@ struct FeeBps {
 impl Default for FeeBps {
     /// Binance spot's base rate, 10 bps both ways.
     fn default() -> Self {
-        FeeBps {
-            maker: Decimal::TEN,
-            taker: Decimal::TEN,
-        }
+        FeeBps { maker: Decimal::TEN, taker: Decimal::TEN }
     }
 }
 
@@ -152,19 +149,12 @@ impl Scenario {
         let file: ScenarioFile = serde_saphyr::from_str(&text).map_err(|e| at(yaml_error_line(&e)))?;
         let folder = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let resolve = |p: &str| {
-            if Path::new(p).is_absolute() {
-                PathBuf::from(p)
-            } else {
-                folder.join(p)
-            }
+            if Path::new(p).is_absolute() { PathBuf::from(p) } else { folder.join(p) }
         };
 
         if file.name.is_empty()
             || file.name.starts_with('.')
-            || !file
-                .name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+            || !file.name.chars().all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
         {
             return Err(at(format!(
                 "name '{}' must be letters, digits, '_', '-' or '.' (it names the report folder)",
@@ -179,10 +169,7 @@ impl Scenario {
             .iter()
             .map(|d| ScenarioData {
                 symbol: d.symbol,
-                file: DataFile {
-                    path: resolve(&d.path),
-                    format: d.format,
-                },
+                file: DataFile { path: resolve(&d.path), format: d.format },
                 written_path: d.path.clone(),
             })
             .collect();
@@ -195,23 +182,18 @@ impl Scenario {
             Some(inline @ serde_json::Value::Object(_)) => {
                 let limits: RiskLimits =
                     serde_json::from_value(inline.clone()).map_err(|e| at(format!("risk: {e}")))?;
-                limits.validate().map_err(|e| at(e.to_string()))?;
+                limits.validate().map_err(|e| e.context(path.display()))?;
                 (limits, None)
             }
             Some(_) => {
-                return Err(at(
-                    "risk: give either the limits inline or the path of a risk_management.yaml".into(),
-                ));
+                return Err(at("risk: give either the limits inline or the path of a risk_management.yaml".into()));
             }
         };
         let p = &file.portfolio;
         if p.starting_cash <= Decimal::ZERO {
-            return Err(at(format!(
-                "portfolio.starting_cash must be positive, got {}",
-                p.starting_cash
-            )));
+            return Err(at(format!("portfolio.starting_cash must be positive, got {}", p.starting_cash)));
         }
-        let instruments = instruments(&file.exchange, &p.quote).map_err(|e| at(e.to_string()))?;
+        let instruments = instruments(&file.exchange, &p.quote).map_err(|e| e.context(path.display()))?;
         let bps = Decimal::from(10_000);
         let ex = &file.exchange;
         for (key, value) in [
@@ -238,16 +220,8 @@ impl Scenario {
             strategy: file.strategy.kind.clone(),
             params: file.strategy.params.clone(),
         };
-        crate::strategy::build_strategy(&setup.strategy, &setup.params).map_err(|e| at(e.to_string()))?;
-        Ok(Scenario {
-            path: path.to_path_buf(),
-            text,
-            name: file.name,
-            data,
-            risk_file,
-            seed: file.seed,
-            setup,
-        })
+        crate::strategy::build_strategy(&setup.strategy, &setup.params).map_err(|e| e.context(path.display()))?;
+        Ok(Scenario { path: path.to_path_buf(), text, name: file.name, data, risk_file, seed: file.seed, setup })
     }
 
     /// Loads the data files, one series per symbol (in the order symbols first appear), with their grid quality.
@@ -264,12 +238,8 @@ impl Scenario {
         let mut series = Vec::with_capacity(symbols.len());
         let mut quality = Vec::with_capacity(symbols.len());
         for symbol in symbols {
-            let files: Vec<DataFile> = self
-                .data
-                .iter()
-                .filter(|d| d.symbol == symbol)
-                .map(|d| d.file.clone())
-                .collect();
+            let files: Vec<DataFile> =
+                self.data.iter().filter(|d| d.symbol == symbol).map(|d| d.file.clone()).collect();
             let (s, q) = load_bar_series(symbol, &files)?;
             series.push(s);
             quality.push(q);
@@ -317,7 +287,7 @@ fn instruments(exchange: &ExchangeSection, portfolio_quote: &str) -> Result<Vec<
                 lot_size: spec.lot_size,
                 min_notional: spec.min_notional,
             };
-            instrument.validate().map_err(|e| Error::Config(format!("exchange.instruments.{symbol}: {e}")))?;
+            instrument.validate().map_err(|e| e.context(format!("exchange.instruments.{symbol}")))?;
             Ok(instrument)
         })
         .collect()

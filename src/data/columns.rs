@@ -100,10 +100,7 @@ impl SourceColumn<'_> {
             dtype if dtype.is_integer() => {
                 let cast = self.column.cast(&DataType::Int64).map_err(|e| self.polars(e))?;
                 let ca = cast.i64().map_err(|e| self.polars(e))?;
-                ca.iter()
-                    .enumerate()
-                    .map(|(i, v)| v.map(Decimal::from).ok_or_else(|| missing(i)))
-                    .collect()
+                ca.iter().enumerate().map(|(i, v)| v.map(Decimal::from).ok_or_else(|| missing(i))).collect()
             }
             _ => Err(self.unsupported()),
         }

@@ -36,14 +36,7 @@ pub(crate) fn read_binance_klines(path: &Path) -> Result<FileBars> {
     let numbering = csv_numbering(has_header);
     let unit = detect_epoch_unit(path, &frame, numbering)?;
     let map = ColumnMap {
-        fields: [
-            ("open_time", 0),
-            ("open", 1),
-            ("high", 2),
-            ("low", 3),
-            ("close", 4),
-            ("volume", 5),
-        ],
+        fields: [("open_time", 0), ("open", 1), ("high", 2), ("low", 3), ("close", 4), ("volume", 5)],
         timestamps: TimestampEncoding::Epoch(unit),
     };
     FileBars::from_frame(path, numbering, &frame, &map)
@@ -63,9 +56,7 @@ pub(crate) fn read_generic_csv(path: &Path) -> Result<FileBars> {
 
 /// Line numbering of a CSV with or without header.
 fn csv_numbering(has_header: bool) -> RowNumbering {
-    RowNumbering::CsvLines {
-        first_data_line: if has_header { 2 } else { 1 },
-    }
+    RowNumbering::CsvLines { first_data_line: if has_header { 2 } else { 1 } }
 }
 
 /// The first line of `bytes`, lossily decoded (it is only inspected).
@@ -79,12 +70,34 @@ fn read_text_columns(path: &Path, bytes: Vec<u8>, has_header: bool) -> Result<Da
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(Error::Data(format!("{}: the file is empty", path.display())));
     }
-    CsvReadOptions::default()
+    let frame = CsvReadOptions::default()
         .with_has_header(has_header)
         .with_infer_schema_length(Some(0))
-        .into_reader_with_file_handle(Cursor::new(bytes))
-        .finish()
-        .map_err(|e| Error::Data(format!("{}: not a readable CSV file: {e}", path.display())))
+        .into_reader_with_file_handle(Cursor::new(&bytes))
+        .finish();
+    frame.map_err(|e| match first_ragged_line(&bytes) {
+        Some((line, expected, found)) => Error::Data(format!(
+            "{}: line {line}: expected {expected} fields like the first line, found {found}",
+            path.display()
+        )),
+        None => Error::Data(format!("{}: not a readable CSV file: {e}", path.display())),
+    })
+}
+
+/// The first line whose field count differs from the first line's: `(line, expected, found)`.
+/// Only called to explain a parse failure, so it may be slow.
+fn first_ragged_line(bytes: &[u8]) -> Option<(usize, usize, usize)> {
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(bytes);
+    let mut expected = None;
+    for (index, record) in reader.records().enumerate() {
+        let found = record.ok()?.len();
+        match expected {
+            None => expected = Some(found),
+            Some(width) if width != found => return Some((index + 1, width, found)),
+            Some(_) => {}
+        }
+    }
+    None
 }
 
 /// Milliseconds or microseconds, from the first row's open time.
@@ -92,16 +105,7 @@ fn detect_epoch_unit(path: &Path, frame: &DataFrame, numbering: RowNumbering) ->
     let column = &frame.columns()[0];
     let first = column.str().ok().and_then(|ca| ca.get(0)).unwrap_or("");
     let value: i64 = first.trim().parse().map_err(|_| {
-        Error::data_at(
-            path,
-            &numbering.describe(0),
-            "open_time",
-            format!("'{first}' is not an integer"),
-        )
+        Error::data_at(path, &numbering.describe(0), "open_time", format!("'{first}' is not an integer"))
     })?;
-    Ok(if value >= MICROS_THRESHOLD {
-        EpochUnit::Micros
-    } else {
-        EpochUnit::Millis
-    })
+    Ok(if value >= MICROS_THRESHOLD { EpochUnit::Micros } else { EpochUnit::Millis })
 }

@@ -47,11 +47,7 @@ impl ColumnMap<'static> {
     /// # Errors
     /// [`Error::Data`] naming the first missing column and the columns that were found.
     pub(crate) fn by_name(path: &Path, frame: &DataFrame) -> Result<Self> {
-        let names: Vec<String> = frame
-            .get_column_names()
-            .iter()
-            .map(|n| n.trim().to_ascii_lowercase())
-            .collect();
+        let names: Vec<String> = frame.get_column_names().iter().map(|n| n.trim().to_ascii_lowercase()).collect();
         let mut fields = [("", 0); 6];
         for (slot, wanted) in fields.iter_mut().zip(OHLCV_COLUMNS) {
             let index = names.iter().position(|n| n == wanted).ok_or_else(|| {
@@ -64,10 +60,7 @@ impl ColumnMap<'static> {
             })?;
             *slot = (wanted, index);
         }
-        Ok(ColumnMap {
-            fields,
-            timestamps: TimestampEncoding::Flexible,
-        })
+        Ok(ColumnMap { fields, timestamps: TimestampEncoding::Flexible })
     }
 }
 
@@ -92,12 +85,7 @@ impl FileBars {
         let decimal = |field: usize| source(field).decimals();
         let ((open_time, open), ((high, low), (close, volume))) = rayon::join(
             || rayon::join(|| source(0).timestamps(map.timestamps), || decimal(1)),
-            || {
-                rayon::join(
-                    || rayon::join(|| decimal(2), || decimal(3)),
-                    || rayon::join(|| decimal(4), || decimal(5)),
-                )
-            },
+            || rayon::join(|| rayon::join(|| decimal(2), || decimal(3)), || rayon::join(|| decimal(4), || decimal(5))),
         );
         let bars = FileBars {
             path: path.to_path_buf(),
@@ -131,30 +119,18 @@ impl FileBars {
             }
             for (name, price) in [("open", open), ("close", close)] {
                 if price < low || price > high {
-                    return Err(at(
-                        i,
-                        name,
-                        format!("{name} {price} is outside the bar's range [{low}, {high}]"),
-                    ));
+                    return Err(at(i, name, format!("{name} {price} is outside the bar's range [{low}, {high}]")));
                 }
             }
             if self.volume[i] < Decimal::ZERO {
                 return Err(at(i, "volume", format!("volume {} is negative", self.volume[i])));
             }
             if i > 0 && self.open_time[i] <= self.open_time[i - 1] {
-                let what = if self.open_time[i] == self.open_time[i - 1] {
-                    "duplicates"
-                } else {
-                    "is before"
-                };
+                let what = if self.open_time[i] == self.open_time[i - 1] { "duplicates" } else { "is before" };
                 return Err(at(
                     i,
                     "timestamp",
-                    format!(
-                        "{} {what} the previous row's {}",
-                        self.open_time[i],
-                        self.open_time[i - 1]
-                    ),
+                    format!("{} {what} the previous row's {}", self.open_time[i], self.open_time[i - 1]),
                 ));
             }
         }

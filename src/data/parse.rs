@@ -120,9 +120,7 @@ fn parse_offset_seconds(suffix: &[u8]) -> Option<i64> {
 
 /// The value of a run of ASCII digits; `None` if any byte is not a digit.
 fn digits(bytes: &[u8]) -> Option<i64> {
-    bytes.iter().try_fold(0_i64, |acc, &c| {
-        c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0'))
-    })
+    bytes.iter().try_fold(0_i64, |acc, &c| c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0')))
 }
 
 fn is_leap(year: i64) -> bool {

@@ -56,10 +56,7 @@ impl SeriesQuality {
     pub fn warnings(&self) -> Vec<String> {
         let mut out = Vec::new();
         if self.gaps > 0 {
-            let largest = self
-                .largest_gap
-                .map(|(a, b)| format!(" (largest: {a} to {b})"))
-                .unwrap_or_default();
+            let largest = self.largest_gap.map(|(a, b)| format!(" (largest: {a} to {b})")).unwrap_or_default();
             out.push(format!(
                 "{}: {} gap(s) in the {} grid, {} bar(s) missing{largest}",
                 self.symbol,
@@ -154,11 +151,7 @@ fn most_common_spacing(times: &[Timestamp]) -> i64 {
         *counts.entry(pair[1].0 - pair[0].0).or_default() += 1;
     }
     let best = counts.values().copied().max().unwrap_or(0);
-    counts
-        .into_iter()
-        .find(|&(_, n)| n == best)
-        .map(|(spacing, _)| spacing)
-        .unwrap_or(0)
+    counts.into_iter().find(|&(_, n)| n == best).map(|(spacing, _)| spacing).unwrap_or(0)
 }
 
 /// Counts gaps, missing bars and irregular spacings against the series' interval.

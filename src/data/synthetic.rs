@@ -61,12 +61,8 @@ impl RandomWalk {
             volume: Vec::with_capacity(self.bars),
         };
         let tick = 10_f64.powi(-(self.price_decimals as i32));
-        let round = |x: f64| {
-            Decimal::from_f64(x.max(tick))
-                .unwrap_or(Decimal::ONE)
-                .round_dp(self.price_decimals)
-                .normalize()
-        };
+        let round =
+            |x: f64| Decimal::from_f64(x.max(tick)).unwrap_or(Decimal::ONE).round_dp(self.price_decimals).normalize();
         let mut close = self.start_price;
         for i in 0..self.bars {
             let open = close;
@@ -82,8 +78,7 @@ impl RandomWalk {
             s.high.push(h);
             s.low.push(l);
             s.close.push(c);
-            s.volume
-                .push(Decimal::from(rng.random_range(100_u32..10_000)) / Decimal::ONE_HUNDRED);
+            s.volume.push(Decimal::from(rng.random_range(100_u32..10_000)) / Decimal::ONE_HUNDRED);
             close = c.to_f64().unwrap_or(close);
         }
         s

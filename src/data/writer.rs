@@ -18,9 +18,9 @@ pub fn write_bars(series: &BarSeries, path: &Path, format: DataFormat) -> Result
     match format {
         DataFormat::Csv => write_csv(series, path),
         DataFormat::Parquet => write_parquet(series, path),
-        DataFormat::BinanceKlines => Err(Error::Config(
-            "writing the Binance kline layout is not supported; use csv or parquet".into(),
-        )),
+        DataFormat::BinanceKlines => {
+            Err(Error::Config("writing the Binance kline layout is not supported; use csv or parquet".into()))
+        }
     }
 }
 
@@ -29,12 +29,8 @@ fn write_csv(s: &BarSeries, path: &Path) -> Result<()> {
     let mut out = BufWriter::with_capacity(1 << 20, File::create(path).map_err(io)?);
     writeln!(out, "timestamp,open,high,low,close,volume").map_err(io)?;
     for i in 0..s.len() {
-        writeln!(
-            out,
-            "{},{},{},{},{},{}",
-            s.open_time[i], s.open[i], s.high[i], s.low[i], s.close[i], s.volume[i]
-        )
-        .map_err(io)?;
+        writeln!(out, "{},{},{},{},{},{}", s.open_time[i], s.open[i], s.high[i], s.low[i], s.close[i], s.volume[i])
+            .map_err(io)?;
     }
     out.flush().map_err(io)
 }

@@ -65,10 +65,7 @@ pub async fn run_backtest(setup: &BacktestSetup, series: Vec<BarSeries>) -> Resu
 pub fn prepare_market(setup: &BacktestSetup, series: Vec<BarSeries>) -> Result<MarketData> {
     for s in &series {
         let instrument = setup.instruments.iter().find(|i| i.symbol == s.symbol).ok_or_else(|| {
-            Error::Config(format!(
-                "exchange.instruments has no entry for {}, which the data section loads",
-                s.symbol
-            ))
+            Error::Config(format!("exchange.instruments has no entry for {}, which the data section loads", s.symbol))
         })?;
         if instrument.quote != setup.quote {
             return Err(Error::Config(format!(
@@ -78,7 +75,7 @@ pub fn prepare_market(setup: &BacktestSetup, series: Vec<BarSeries>) -> Result<M
         }
     }
     let venues = vec![crate::exchange::VenueId(0); series.len()];
-    Ok(MarketData { series, venues })
+    MarketData::new(series, venues)
 }
 
 /// Runs a backtest over prepared, shareable market data (sweeps reuse one copy across runs).
@@ -100,12 +97,7 @@ pub async fn run_prepared(setup: &BacktestSetup, market: Arc<MarketData>) -> Res
     let venue_balances = engine.router().venue(venue_id).get_account_balance().await?;
     engine.stop().await?;
     let (log, portfolio) = engine.into_results();
-    Ok(BacktestResult {
-        log,
-        portfolio,
-        run,
-        venue_balances,
-    })
+    Ok(BacktestResult { log, portfolio, run, venue_balances })
 }
 
 /// [`run_backtest`] on a fresh single-threaded runtime, for callers that are not async.
@@ -115,9 +107,6 @@ pub async fn run_prepared(setup: &BacktestSetup, market: Arc<MarketData>) -> Res
 pub fn run_backtest_blocking(setup: &BacktestSetup, series: Vec<BarSeries>) -> Result<BacktestResult> {
     tokio::runtime::Builder::new_current_thread()
         .build()
-        .map_err(|e| Error::Io {
-            context: "starting the async runtime".into(),
-            source: e,
-        })?
+        .map_err(|e| Error::Io { context: "starting the async runtime".into(), source: e })?
         .block_on(run_backtest(setup, series))
 }

@@ -8,5 +8,5 @@ mod trading_engine;
 
 pub use backtest::{BacktestResult, BacktestSetup, prepare_market, run_backtest, run_backtest_blocking, run_prepared};
 pub use portfolio::{Portfolio, Position, RoundTrip};
-pub use run_log::{EquityPoint, FillRecord, OrderRecord, RiskAction, RiskEvent, RunLog};
+pub use run_log::{CashChange, EquityPoint, FillRecord, OrderRecord, RiskAction, RiskEvent, RunLog};
 pub use trading_engine::{MarketData, PortfolioStatus, StrategyRun, TradingEngine};

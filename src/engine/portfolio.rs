@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::model::{Fill, Side, Symbol, Timestamp};
+use crate::strategy::AccountView;
 
 /// One position of the portfolio.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -151,19 +152,21 @@ impl Portfolio {
         self.positions[slot].last_price = price;
     }
 
-    /// `(equity, gross exposure)`: cash plus every position at its last price, and Σ |quantity × price|.
+    /// Cash plus every position at its last price.
     #[inline]
-    pub fn valuation(&self) -> (Decimal, Decimal) {
+    pub fn equity(&self) -> Decimal {
         let mut equity = self.cash;
-        let mut gross = Decimal::ZERO;
         for p in &self.positions {
             if !p.quantity.is_zero() {
-                let value = p.quantity * p.last_price;
-                equity += value;
-                gross += value.abs();
+                equity += p.quantity * p.last_price;
             }
         }
-        (equity, gross)
+        equity
+    }
+
+    /// Σ |quantity × last price| over all positions.
+    pub fn gross_exposure(&self) -> Decimal {
+        self.positions.iter().map(|p| (p.quantity * p.last_price).abs()).sum()
     }
 
     /// Books a fill: cash, fees, the position and its average price, realized PnL, and the round trip.
@@ -184,18 +187,16 @@ impl Portfolio {
         let p = &mut self.positions[slot];
         let signed = fill.side.sign() * fill.quantity;
         let held = p.quantity;
-        if held.is_zero() || held.is_sign_positive() == signed.is_sign_positive() {
+        if held.is_zero() {
+            p.average_entry_price = fill.price;
+        } else if held.is_sign_positive() == signed.is_sign_positive() {
             let total = held.abs() + fill.quantity;
             p.average_entry_price = (held.abs() * p.average_entry_price + fill.notional()) / total;
         } else {
             let closed = fill.quantity.min(held.abs());
             p.realized_pnl += (fill.price - p.average_entry_price)
                 * closed
-                * if held.is_sign_positive() {
-                    Decimal::ONE
-                } else {
-                    Decimal::NEGATIVE_ONE
-                };
+                * if held.is_sign_positive() { Decimal::ONE } else { Decimal::NEGATIVE_ONE };
             if fill.quantity > held.abs() {
                 p.average_entry_price = fill.price;
             } else if fill.quantity == held.abs() {
@@ -203,11 +204,7 @@ impl Portfolio {
             }
         }
         p.quantity = held + signed;
-        p.last_price = if p.last_price.is_zero() {
-            fill.price
-        } else {
-            p.last_price
-        };
+        p.last_price = if p.last_price.is_zero() { fill.price } else { p.last_price };
     }
 
     /// Adds the fill to the open trip, closing it when the position is flat again. A fill that flips the position
@@ -226,7 +223,7 @@ impl Portfolio {
         });
         let flips = !before.is_zero() && !after.is_zero() && before.is_sign_positive() != after.is_sign_positive();
         let closing_quantity = if flips { before.abs() } else { fill.quantity };
-        let closing_fee = fill.fee * closing_quantity / fill.quantity;
+        let closing_fee = if flips { fill.fee * closing_quantity / fill.quantity } else { fill.fee };
         if fill.side == trip.direction {
             trip.entry_quantity += closing_quantity;
             trip.entry_notional += closing_quantity * fill.price;
@@ -238,8 +235,7 @@ impl Portfolio {
         if (after.is_zero() || flips)
             && let Some(done) = self.trips[slot].take()
         {
-            self.round_trips
-                .push(close_trip(self.positions[slot].symbol, done, fill.time));
+            self.round_trips.push(close_trip(self.positions[slot].symbol, done, fill.time));
         }
         if flips {
             self.trips[slot] = Some(OpenTrip {
@@ -255,13 +251,15 @@ impl Portfolio {
     }
 }
 
+impl AccountView for Portfolio {
+    fn equity(&self) -> Decimal {
+        Portfolio::equity(self)
+    }
+}
+
 fn close_trip(symbol: Symbol, t: OpenTrip, exit_time: Timestamp) -> RoundTrip {
     let gross = (t.exit_notional - t.entry_notional)
-        * if t.direction == Side::Buy {
-            Decimal::ONE
-        } else {
-            Decimal::NEGATIVE_ONE
-        };
+        * if t.direction == Side::Buy { Decimal::ONE } else { Decimal::NEGATIVE_ONE };
     RoundTrip {
         symbol,
         direction: t.direction,
@@ -305,20 +303,14 @@ mod tests {
         p.apply_fill(&fill(Side::Buy, dec!(2), dec!(100), dec!(0.2), 1));
         assert_eq!(p.cash(), dec!(799.8));
         p.mark(0, dec!(110));
-        assert_eq!(p.valuation(), (dec!(1019.8), dec!(220)));
+        assert_eq!((p.equity(), p.gross_exposure()), (dec!(1019.8), dec!(220)));
         assert_eq!(p.position(0).unrealized_pnl(), dec!(20));
         p.apply_fill(&fill(Side::Sell, dec!(2), dec!(120), dec!(0.24), 2));
         assert_eq!(p.cash(), dec!(1039.56));
         assert_eq!(p.fees_paid(), dec!(0.44));
         let trip = &p.round_trips()[0];
-        assert_eq!(
-            (trip.gross_pnl, trip.fees, trip.net_pnl),
-            (dec!(40), dec!(0.44), dec!(39.56))
-        );
-        assert_eq!(
-            (trip.entry_price, trip.exit_price, trip.quantity),
-            (dec!(100), dec!(120), dec!(2))
-        );
+        assert_eq!((trip.gross_pnl, trip.fees, trip.net_pnl), (dec!(40), dec!(0.44), dec!(39.56)));
+        assert_eq!((trip.entry_price, trip.exit_price, trip.quantity), (dec!(100), dec!(120), dec!(2)));
         assert_eq!(p.position(0).realized_pnl, dec!(40));
     }
 
@@ -347,9 +339,6 @@ mod tests {
         assert_eq!((closed.gross_pnl, closed.fees), (dec!(-10), dec!(2)));
         p.apply_fill(&fill(Side::Buy, dec!(2), dec!(80), dec!(0), 3));
         let short = &p.round_trips()[1];
-        assert_eq!(
-            (short.direction, short.gross_pnl, short.fees),
-            (Side::Sell, dec!(20), dec!(2))
-        );
+        assert_eq!((short.direction, short.gross_pnl, short.fees), (Side::Sell, dec!(20), dec!(2)));
     }
 }

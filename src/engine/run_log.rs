@@ -64,17 +64,23 @@ pub struct RiskEvent {
     pub adjusted_quantity: Decimal,
 }
 
-/// The portfolio at one mark time.
+/// The portfolio's value at one mark time. Kept to 24 bytes: a run stores one per bar, and memory written per bar
+/// is what a long replay pays for most.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct EquityPoint {
     /// Mark time (a bar close).
     pub time: Timestamp,
-    /// Free cash.
-    pub cash: Decimal,
     /// Cash plus positions at their closes.
     pub equity: Decimal,
-    /// Σ |position value|.
-    pub gross_exposure: Decimal,
+}
+
+/// Cash after a fill. Cash changes only at fills, so it is recorded then, not at every mark.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CashChange {
+    /// Index of the first mark that includes this fill.
+    pub from_mark: usize,
+    /// Free cash after the fill.
+    pub cash: Decimal,
 }
 
 /// The record of one run.
@@ -88,15 +94,26 @@ pub struct RunLog {
     pub risk_events: Vec<RiskEvent>,
     /// Equity at every distinct bar-close time.
     pub equity: Vec<EquityPoint>,
+    /// Cash after every fill, in fill order.
+    pub cash_changes: Vec<CashChange>,
 }
 
 impl RunLog {
     /// The record of order `id`.
     pub fn order_mut(&mut self, id: OrderId) -> Option<&mut OrderRecord> {
-        usize::try_from(id.0)
-            .ok()
-            .and_then(|i| i.checked_sub(1))
-            .and_then(|i| self.orders.get_mut(i))
+        usize::try_from(id.0).ok().and_then(|i| i.checked_sub(1)).and_then(|i| self.orders.get_mut(i))
+    }
+
+    /// Free cash at every mark, in mark order, for a run that started with `starting_cash`.
+    pub fn cash_at_marks(&self, starting_cash: Decimal) -> impl Iterator<Item = Decimal> + '_ {
+        let mut cash = starting_cash;
+        let mut changes = self.cash_changes.iter().peekable();
+        (0..self.equity.len()).map(move |mark| {
+            while let Some(change) = changes.next_if(|c| c.from_mark <= mark) {
+                cash = change.cash;
+            }
+            cash
+        })
     }
 
     /// Number of orders with `status`.

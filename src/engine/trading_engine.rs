@@ -10,7 +10,7 @@ use serde::Serialize;
 use std::sync::Arc;
 
 use super::portfolio::{Portfolio, Position};
-use super::run_log::{EquityPoint, FillRecord, OrderRecord, RiskAction, RiskEvent, RunLog};
+use super::run_log::{CashChange, EquityPoint, FillRecord, OrderRecord, RiskAction, RiskEvent, RunLog};
 use crate::error::{Error, Result};
 use crate::exchange::{OrderRouter, VenueId};
 use crate::model::{
@@ -21,13 +21,32 @@ use crate::replay::{FeedEvent, ReplayFeed, SimClock};
 use crate::risk::RiskManager;
 use crate::strategy::{BarContext, OrderIntent, Strategy, StreamInfo, build_strategy};
 
-/// Recorded market data for a replay: bar series and the venue each one trades on.
+/// Recorded market data for a replay: bar series and the venue each one trades on. Built once, shared read-only
+/// by every run that replays it.
 #[derive(Clone, Debug)]
 pub struct MarketData {
-    /// One series per symbol.
-    pub series: Vec<BarSeries>,
-    /// Venue of each series (same length as `series`).
-    pub venues: Vec<VenueId>,
+    series: Vec<BarSeries>,
+    venues: Vec<VenueId>,
+    close_scales: Vec<u32>,
+}
+
+impl MarketData {
+    /// Pairs each series with the venue its symbol trades on.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when the two lists differ in length.
+    pub fn new(series: Vec<BarSeries>, venues: Vec<VenueId>) -> Result<Self> {
+        if series.len() != venues.len() {
+            return Err(Error::Config(format!("{} series but {} venues", series.len(), venues.len())));
+        }
+        let close_scales = series.iter().map(BarSeries::close_scale).collect();
+        Ok(MarketData { series, venues, close_scales })
+    }
+
+    /// The series, in stream order.
+    pub fn series(&self) -> &[BarSeries] {
+        &self.series
+    }
 }
 
 /// Counts of one [`TradingEngine::execute_strategy`] call.
@@ -106,7 +125,7 @@ impl TradingEngine {
     /// The first venue that fails to connect.
     pub async fn start(&mut self) -> Result<()> {
         self.router.connect_all().await?;
-        self.risk_manager.set_daily_start_value(self.portfolio.valuation().0);
+        self.risk_manager.set_daily_start_value(self.portfolio.equity());
         self.running = true;
         tracing::info!(venues = ?self.router.names(), "engine started");
         Ok(())
@@ -145,14 +164,13 @@ impl TradingEngine {
 
     /// The portfolio now: cash, equity, exposure, PnL and open positions.
     pub async fn get_portfolio_status(&self) -> PortfolioStatus {
-        let (equity, gross_exposure) = self.portfolio.valuation();
         let positions = self.portfolio.positions();
         PortfolioStatus {
             time: self.clock.now(),
             quote: self.portfolio.quote().to_string(),
             cash: self.portfolio.cash(),
-            equity,
-            gross_exposure,
+            equity: self.portfolio.equity(),
+            gross_exposure: self.portfolio.gross_exposure(),
             realized_pnl: positions.iter().map(|p| p.realized_pnl).sum(),
             unrealized_pnl: positions.iter().map(Position::unrealized_pnl).sum(),
             fees_paid: self.portfolio.fees_paid(),
@@ -175,20 +193,8 @@ impl TradingEngine {
         price: Option<Decimal>,
     ) -> Result<OrderReport> {
         let venue = self.router.require(venue)?;
-        let order_type = if price.is_some() {
-            OrderType::Limit
-        } else {
-            OrderType::Market
-        };
-        self.submit(OrderIntent {
-            venue,
-            symbol,
-            side,
-            order_type,
-            quantity: OrderQty::Base(quantity),
-            price,
-        })
-        .await
+        let order_type = if price.is_some() { OrderType::Limit } else { OrderType::Market };
+        self.submit(OrderIntent { venue, symbol, side, order_type, quantity: OrderQty::Base(quantity), price }).await
     }
 
     /// Runs the strategy `name` with `params` over the attached market data, from the first event to the last.
@@ -199,30 +205,19 @@ impl TradingEngine {
     /// parameters or missing market data; venue failures other than order rejections.
     pub async fn execute_strategy(&mut self, name: &str, params: &serde_json::Value) -> Result<StrategyRun> {
         if !self.running {
-            return Err(Error::Validation(
-                "the engine is not running: call start() first".into(),
-            ));
+            return Err(Error::Validation("the engine is not running: call start() first".into()));
         }
-        let market = self
-            .market
-            .clone()
-            .ok_or_else(|| Error::Config("no market data is attached to the engine".into()))?;
+        let market =
+            self.market.clone().ok_or_else(|| Error::Config("no market data is attached to the engine".into()))?;
         let mut strategy = build_strategy(name, params)?;
         let mut slots = Vec::with_capacity(market.series.len());
         let mut infos = Vec::with_capacity(market.series.len());
-        for (series, &venue) in market.series.iter().zip(&market.venues) {
+        for ((series, &venue), &close_scale) in market.series.iter().zip(&market.venues).zip(&market.close_scales) {
             let slot = self.portfolio.slot(series.symbol).ok_or_else(|| {
-                Error::Config(format!(
-                    "market data for {} has no instrument in the portfolio",
-                    series.symbol
-                ))
+                Error::Config(format!("market data for {} has no instrument in the portfolio", series.symbol))
             })?;
             slots.push(slot);
-            infos.push(StreamInfo {
-                symbol: series.symbol,
-                venue,
-                close_scale: series.close_scale(),
-            });
+            infos.push(StreamInfo { symbol: series.symbol, venue, close_scale });
         }
         strategy.on_start(&infos)?;
         let mut feed = ReplayFeed::new(&market.series);
@@ -245,10 +240,7 @@ impl TradingEngine {
             fills = self.log.fills.len(),
             "replay done"
         );
-        Ok(StrategyRun {
-            strategy: name.to_string(),
-            events,
-        })
+        Ok(StrategyRun { strategy: name.to_string(), events })
     }
 
     /// Steps 1–5 of the per-event cycle for one bar; the strategy's orders are left in `self.intents`.
@@ -258,13 +250,7 @@ impl TradingEngine {
         let series = &market.series[event.stream];
         let venue = market.venues[event.stream];
         let bar = series.bar(event.index);
-        self.router.on_market_event(
-            venue,
-            &MarketEvent::Bar {
-                symbol: series.symbol,
-                bar,
-            },
-        );
+        self.router.on_market_event(venue, &MarketEvent::Bar { symbol: series.symbol, bar });
         self.collect_executions(venue);
         self.portfolio.mark(slot, bar.close);
         let ctx = BarContext {
@@ -274,8 +260,8 @@ impl TradingEngine {
             bar: &bar,
             position: self.portfolio.position(slot).quantity,
             cash: self.portfolio.cash(),
-            equity: self.portfolio.valuation().0,
             open_orders: self.open_orders[slot],
+            account: &self.portfolio,
         };
         strategy.on_bar(&ctx, &mut self.intents);
     }
@@ -307,17 +293,10 @@ impl TradingEngine {
             OrderQty::Base(q) => q,
             OrderQty::Quote(amount) => amount / price,
         };
-        let (equity, _) = self.portfolio.valuation();
+        let equity = self.portfolio.equity();
         let (accepted, reason, adjusted) = self
             .risk_manager
-            .validate_order(
-                intent.symbol,
-                intent.side,
-                estimate,
-                price,
-                equity,
-                self.portfolio.cash(),
-            )
+            .validate_order(intent.symbol, intent.side, estimate, price, equity, self.portfolio.cash())
             .await;
         let id = OrderId(self.log.orders.len() as u64 + 1);
         let mut request = OrderRequest {
@@ -414,16 +393,20 @@ impl TradingEngine {
         match execution {
             ExecutionEvent::Fill { fill, .. } => {
                 let filled = record.filled_quantity + fill.quantity;
-                let paid = record.average_price.unwrap_or_default() * record.filled_quantity + fill.notional();
-                record.average_price = Some(paid / filled);
+                record.average_price = Some(match record.average_price {
+                    None => fill.price,
+                    Some(average) => (average * record.filled_quantity + fill.notional()) / filled,
+                });
                 record.filled_quantity = filled;
                 record.fee += fill.fee;
                 record.status = status;
                 self.portfolio.apply_fill(&fill);
                 self.log.fills.push(FillRecord { venue, fill });
+                self.log
+                    .cash_changes
+                    .push(CashChange { from_mark: self.log.equity.len(), cash: self.portfolio.cash() });
                 if let Some(slot) = self.portfolio.slot(symbol) {
-                    self.risk_manager
-                        .update_position(symbol, self.portfolio.position(slot).quantity);
+                    self.risk_manager.update_position(symbol, self.portfolio.position(slot).quantity);
                 }
             }
             ExecutionEvent::Rejected { reason, .. } => {
@@ -442,12 +425,6 @@ impl TradingEngine {
 
     #[inline]
     fn record_equity(&mut self, time: Timestamp) {
-        let (equity, gross_exposure) = self.portfolio.valuation();
-        self.log.equity.push(EquityPoint {
-            time,
-            cash: self.portfolio.cash(),
-            equity,
-            gross_exposure,
-        });
+        self.log.equity.push(EquityPoint { time, equity: self.portfolio.equity() });
     }
 }

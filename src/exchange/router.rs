@@ -42,12 +42,8 @@ impl OrderRouter {
     /// # Errors
     /// [`Error::Config`] listing the configured venues when there is none of that name.
     pub fn require(&self, name: &str) -> Result<VenueId> {
-        self.find(name).ok_or_else(|| {
-            Error::Config(format!(
-                "no venue named '{name}' (configured: {})",
-                self.names().join(", ")
-            ))
-        })
+        self.find(name)
+            .ok_or_else(|| Error::Config(format!("no venue named '{name}' (configured: {})", self.names().join(", "))))
     }
 
     /// Names of all venues, in the order they were added.
@@ -72,10 +68,7 @@ impl OrderRouter {
     pub async fn connect_all(&mut self) -> Result<()> {
         for venue in &mut self.venues {
             if !venue.connect().await? {
-                return Err(Error::Exchange(format!(
-                    "venue '{}' is not usable after connect",
-                    venue.name()
-                )));
+                return Err(Error::Exchange(format!("venue '{}' is not usable after connect", venue.name())));
             }
         }
         Ok(())

@@ -53,16 +53,16 @@ impl Instrument {
     /// up when `up` is true (a price we pay), down otherwise (a price we receive).
     pub fn round_price(&self, price: Decimal, up: bool) -> Decimal {
         let down = round_down_to_step(price, self.tick_size);
-        if up && down < price {
-            down + self.tick_size
-        } else {
-            down
-        }
+        if up && down < price { down + self.tick_size } else { down }
     }
 }
 
-/// `value` rounded down to a multiple of `step` (`step` > 0), exactly.
+/// `value` (≥ 0) rounded down to a multiple of `step` (`step` > 0), exactly. Steps that are powers of ten
+/// (`0.01`, `1`) truncate digits instead of dividing.
 fn round_down_to_step(value: Decimal, step: Decimal) -> Decimal {
+    if step.mantissa() == 1 && value >= Decimal::ZERO {
+        return value.trunc_with_scale(step.scale());
+    }
     ((value / step).floor() * step).normalize()
 }
 
@@ -87,6 +87,8 @@ mod tests {
         assert_eq!(btc().round_quantity_down(dec!(0.123456789)), dec!(0.12345));
         assert_eq!(btc().round_quantity_down(dec!(0.00000999)), dec!(0));
         assert_eq!(btc().round_quantity_down(dec!(2)), dec!(2));
+        let odd = Instrument { lot_size: dec!(0.5), ..btc() };
+        assert_eq!(odd.round_quantity_down(dec!(1.74)), dec!(1.5));
     }
 
     #[test]

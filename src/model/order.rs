@@ -131,10 +131,7 @@ impl OrderStatus {
 
     /// True when the order can no longer fill.
     pub fn is_final(self) -> bool {
-        matches!(
-            self,
-            OrderStatus::Filled | OrderStatus::Canceled | OrderStatus::Rejected | OrderStatus::Expired
-        )
+        matches!(self, OrderStatus::Filled | OrderStatus::Canceled | OrderStatus::Rejected | OrderStatus::Expired)
     }
 }
 

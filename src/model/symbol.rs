@@ -28,10 +28,7 @@ impl Symbol {
         }
         let mut bytes = [0u8; MAX_SYMBOL_LEN];
         bytes[..name.len()].copy_from_slice(name.as_bytes());
-        Ok(Symbol {
-            len: name.len() as u8,
-            bytes,
-        })
+        Ok(Symbol { len: name.len() as u8, bytes })
     }
 
     /// The name as written.
@@ -91,10 +88,7 @@ mod tests {
         assert_eq!(a.as_str(), "ETHUSDT");
         let mut v = [a, b, c];
         v.sort();
-        assert_eq!(
-            v.iter().map(Symbol::as_str).collect::<Vec<_>>(),
-            ["BTC", "BTCUSDT", "ETHUSDT"]
-        );
+        assert_eq!(v.iter().map(Symbol::as_str).collect::<Vec<_>>(), ["BTC", "BTCUSDT", "ETHUSDT"]);
     }
 
     #[test]

@@ -57,13 +57,7 @@ impl fmt::Display for Timestamp {
         let (year, month, day) = civil_from_days(days);
         let secs = nanos_of_day / NANOS_PER_SECOND;
         let sub = nanos_of_day % NANOS_PER_SECOND;
-        write!(
-            f,
-            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}",
-            secs / 3600,
-            secs / 60 % 60,
-            secs % 60
-        )?;
+        write!(f, "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)?;
         if sub != 0 {
             if sub % NANOS_PER_MILLI == 0 {
                 write!(f, ".{:03}", sub / NANOS_PER_MILLI)?;
@@ -115,16 +109,10 @@ mod tests {
 
     #[test]
     fn display_matches_chrono_for_dates_across_eras() {
-        for &ns in &[
-            0_i64,
-            1_672_531_200_000_000_000,
-            951_782_400_000_000_000,
-            -86_400_000_000_000,
-            4_102_444_800_123_000_000,
-        ] {
-            let expected = chrono::DateTime::from_timestamp_nanos(ns)
-                .format("%Y-%m-%dT%H:%M:%S%.3f")
-                .to_string();
+        for &ns in
+            &[0_i64, 1_672_531_200_000_000_000, 951_782_400_000_000_000, -86_400_000_000_000, 4_102_444_800_123_000_000]
+        {
+            let expected = chrono::DateTime::from_timestamp_nanos(ns).format("%Y-%m-%dT%H:%M:%S%.3f").to_string();
             let ours = Timestamp(ns).to_string();
             assert_eq!(ours.trim_end_matches('Z'), expected.trim_end_matches(".000"), "at {ns}");
         }

@@ -23,10 +23,7 @@ pub struct ReplayFeed<'a> {
 impl<'a> ReplayFeed<'a> {
     /// A feed over `series`, starting at the first bar of each.
     pub fn new(series: &'a [BarSeries]) -> Self {
-        ReplayFeed {
-            series,
-            cursors: vec![0; series.len()],
-        }
+        ReplayFeed { series, cursors: vec![0; series.len()] }
     }
 
     /// Total number of events the feed yields.
@@ -92,10 +89,7 @@ mod tests {
         let data = [series("A", 10, &[0, 10, 20]), series("B", 5, &[5, 10, 25])];
         let order: Vec<(usize, usize, i64)> = ReplayFeed::new(&data).map(|e| (e.stream, e.index, e.time.0)).collect();
         // close times: A 10,20,30; B 10,15,30. Ties go to stream 0 first.
-        assert_eq!(
-            order,
-            [(0, 0, 10), (1, 0, 10), (1, 1, 15), (0, 1, 20), (0, 2, 30), (1, 2, 30)]
-        );
+        assert_eq!(order, [(0, 0, 10), (1, 0, 10), (1, 1, 15), (0, 1, 20), (0, 2, 30), (1, 2, 30)]);
     }
 
     #[test]

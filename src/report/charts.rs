@@ -25,11 +25,7 @@ fn ensure_font() -> Result<()> {
     let ok = *REGISTERED.get_or_init(|| {
         plotters::style::register_font("sans-serif", FontStyle::Normal, dejavu::sans::regular()).is_ok()
     });
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::Data("the embedded chart font could not be loaded".into()))
-    }
+    if ok { Ok(()) } else { Err(Error::Data("the embedded chart font could not be loaded".into())) }
 }
 
 /// How a series is drawn.
@@ -65,25 +61,16 @@ pub fn draw_png(path: &Path, chart: &Chart<'_>) -> Result<()> {
     let (Some(first), Some(last)) = (points.first(), points.last()) else {
         return Err(fail("no points to draw".into()));
     };
-    let (t0, t1) = (
-        first.0.to_datetime(),
-        last.0
-            .to_datetime()
-            .max(first.0.to_datetime() + chrono::Duration::seconds(1)),
-    );
-    let (mut lo, mut hi) = points.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
-        (lo.min(p.1), hi.max(p.1))
-    });
+    let (t0, t1) =
+        (first.0.to_datetime(), last.0.to_datetime().max(first.0.to_datetime() + chrono::Duration::seconds(1)));
+    let (mut lo, mut hi) =
+        points.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| (lo.min(p.1), hi.max(p.1)));
     if chart.style == ChartStyle::Underwater {
         hi = 0.0;
     }
     let pad = ((hi - lo) * 0.05).max(hi.abs().max(1.0) * 1e-6);
     lo -= pad;
-    hi += if chart.style == ChartStyle::Underwater {
-        0.0
-    } else {
-        pad
-    };
+    hi += if chart.style == ChartStyle::Underwater { 0.0 } else { pad };
 
     let root = BitMapBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| fail(e.to_string()))?;
@@ -129,12 +116,8 @@ fn format_axis_value(v: f64) -> String {
     if v.abs() >= 1000.0 {
         let whole = v.round() as i64;
         let digits = whole.unsigned_abs().to_string();
-        let grouped: Vec<&str> = digits
-            .as_bytes()
-            .rchunks(3)
-            .rev()
-            .map(|c| std::str::from_utf8(c).unwrap_or(""))
-            .collect();
+        let grouped: Vec<&str> =
+            digits.as_bytes().rchunks(3).rev().map(|c| std::str::from_utf8(c).unwrap_or("")).collect();
         format!("{}{}", if whole < 0 { "-" } else { "" }, grouped.join(","))
     } else {
         format!("{v:.2}")

@@ -6,7 +6,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
-use crate::engine::{EquityPoint, FillRecord, OrderRecord, RoundTrip};
+use crate::engine::{EquityPoint, FillRecord, OrderRecord, RoundTrip, RunLog};
 use crate::error::{Error, Result};
 use crate::model::{OrderQty, Side};
 
@@ -16,9 +16,7 @@ fn create(path: &Path) -> Result<csv::Writer<BufWriter<File>>> {
 }
 
 fn finish(path: &Path, writer: csv::Writer<BufWriter<File>>) -> Result<()> {
-    let mut inner = writer
-        .into_inner()
-        .map_err(|e| Error::io("writing", path, e.into_error()))?;
+    let mut inner = writer.into_inner().map_err(|e| Error::io("writing", path, e.into_error()))?;
     inner.flush().map_err(|e| Error::io("writing", path, e))
 }
 
@@ -166,20 +164,16 @@ pub fn write_orders(path: &Path, orders: &[OrderRecord], venue_name: &dyn Fn(usi
     finish(path, w)
 }
 
-/// `equity.csv`: the portfolio at every mark. `drawdown_pct` is `(1 - equity / running peak) × 100`, the running
+/// `equity.csv`: the portfolio at every mark; `positions_value` is `equity - cash`. `drawdown_pct` is `(1 - equity / running peak) × 100`, the running
 /// peak starting at the starting cash, printed with 6 decimals.
-pub fn write_equity(path: &Path, starting_cash: Decimal, curve: &[EquityPoint]) -> Result<()> {
+pub fn write_equity(path: &Path, starting_cash: Decimal, log: &RunLog) -> Result<()> {
     let io = |e| Error::io("writing", path, e);
     let file = File::create(path).map_err(io)?;
     let mut out = BufWriter::with_capacity(1 << 20, file);
-    writeln!(out, "time,cash,equity,gross_exposure,drawdown_pct").map_err(io)?;
-    for (p, drawdown) in curve.iter().zip(drawdowns_pct(starting_cash, curve)) {
-        writeln!(
-            out,
-            "{},{},{},{},{drawdown:.6}",
-            p.time, p.cash, p.equity, p.gross_exposure
-        )
-        .map_err(io)?;
+    writeln!(out, "time,cash,positions_value,equity,drawdown_pct").map_err(io)?;
+    let rows = log.equity.iter().zip(log.cash_at_marks(starting_cash)).zip(drawdowns_pct(starting_cash, &log.equity));
+    for ((p, cash), drawdown) in rows {
+        writeln!(out, "{},{cash},{},{},{drawdown:.6}", p.time, p.equity - cash, p.equity).map_err(io)?;
     }
     out.flush().map_err(io)
 }

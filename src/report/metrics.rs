@@ -9,7 +9,7 @@
 //!   the first mark back at that peak (or to the last mark, if equity never recovered);
 //! * Calmar `CAGR / max drawdown`;
 //! * win rate: share of closed round trips with positive net PnL; profit factor: gross wins / gross losses (net PnL);
-//! * exposure: share of marks with any position open.
+//! * exposure: share of marks at which positions had value (equity ≠ cash).
 //!
 //! Statistics are `f64` (they decide nothing); money stays `Decimal`.
 
@@ -64,7 +64,7 @@ pub struct Metrics {
     pub win_rate: Option<f64>,
     /// Gross wins / gross losses.
     pub profit_factor: Option<f64>,
-    /// Share of marks with a position open.
+    /// Share of marks at which positions had value.
     pub exposure: f64,
     /// Closed round trips.
     pub trades: usize,
@@ -75,12 +75,13 @@ pub struct Metrics {
 }
 
 /// Computes the metrics of a run that started with `starting_equity` at `start` (the first bar's open), marked
-/// every `interval_ns`.
+/// every `interval_ns`; `exposed_marks` is the number of marks at which positions had value.
 pub fn compute_metrics(
     starting_equity: Decimal,
     start: Timestamp,
     interval_ns: i64,
     curve: &[EquityPoint],
+    exposed_marks: usize,
     trips: &[RoundTrip],
     fees: Decimal,
 ) -> Metrics {
@@ -91,11 +92,7 @@ pub fn compute_metrics(
     let total_return = to_f64(final_equity) / start_f - 1.0;
     let years = curve.last().map_or(0.0, |p| (p.time.0 - start.0) as f64 / YEAR_NS);
     let cagr = (years > 0.0 && start_f > 0.0).then(|| (to_f64(final_equity) / start_f).powf(1.0 / years) - 1.0);
-    let periods_per_year = if interval_ns > 0 {
-        YEAR_NS / interval_ns as f64
-    } else {
-        0.0
-    };
+    let periods_per_year = if interval_ns > 0 { YEAR_NS / interval_ns as f64 } else { 0.0 };
     let returns: Vec<f64> = std::iter::once(start_f)
         .chain(values.iter().copied())
         .collect::<Vec<_>>()
@@ -104,14 +101,11 @@ pub fn compute_metrics(
         .collect();
     let (sharpe, sortino) = risk_ratios(&returns, periods_per_year);
     let max_drawdown = deepest_drawdown(starting_equity, start, curve);
-    let calmar = cagr
-        .filter(|_| max_drawdown.depth > 0.0)
-        .map(|c| c / max_drawdown.depth);
+    let calmar = cagr.filter(|_| max_drawdown.depth > 0.0).map(|c| c / max_drawdown.depth);
     let wins: Vec<f64> = trips.iter().map(|t| to_f64(t.net_pnl)).filter(|&p| p > 0.0).collect();
     let losses: f64 = trips.iter().map(|t| to_f64(t.net_pnl)).filter(|&p| p < 0.0).sum();
     let win_rate = (!trips.is_empty()).then(|| wins.len() as f64 / trips.len() as f64);
     let profit_factor = (losses < 0.0).then(|| wins.iter().sum::<f64>() / -losses);
-    let exposed = curve.iter().filter(|p| !p.gross_exposure.is_zero()).count();
     Metrics {
         starting_equity,
         final_equity,
@@ -123,11 +117,7 @@ pub fn compute_metrics(
         max_drawdown,
         win_rate,
         profit_factor,
-        exposure: if curve.is_empty() {
-            0.0
-        } else {
-            exposed as f64 / curve.len() as f64
-        },
+        exposure: if curve.is_empty() { 0.0 } else { exposed_marks as f64 / curve.len() as f64 },
         trades: trips.len(),
         fees,
         closed_trades_net_pnl: trips.iter().map(|t| t.net_pnl).sum(),
@@ -173,10 +163,8 @@ fn deepest_drawdown(starting_equity: Decimal, start: Timestamp, curve: &[EquityP
         }
     }
     if worst.depth > 0.0 {
-        worst.recovery_time = curve
-            .iter()
-            .find(|p| p.time > worst.trough_time && p.equity >= worst_peak)
-            .map(|p| p.time);
+        worst.recovery_time =
+            curve.iter().find(|p| p.time > worst.trough_time && p.equity >= worst_peak).map(|p| p.time);
         let end = worst.recovery_time.or(curve.last().map(|p| p.time)).unwrap_or(start);
         worst.duration_ns = end.0 - worst.peak_time.0;
     }
@@ -193,12 +181,7 @@ mod tests {
         values
             .iter()
             .enumerate()
-            .map(|(i, &equity)| EquityPoint {
-                time: Timestamp((i as i64 + 1) * 10),
-                cash: equity,
-                equity,
-                gross_exposure: if i % 2 == 0 { Decimal::ZERO } else { Decimal::ONE },
-            })
+            .map(|(i, &equity)| EquityPoint { time: Timestamp((i as i64 + 1) * 10), equity })
             .collect()
     }
 
@@ -233,18 +216,8 @@ mod tests {
 
     #[test]
     fn flat_runs_have_no_ratios_and_zero_drawdown() {
-        let m = compute_metrics(
-            dec!(100),
-            Timestamp(0),
-            10,
-            &curve(&[dec!(100), dec!(100)]),
-            &[],
-            dec!(0),
-        );
-        assert_eq!(
-            (m.sharpe, m.sortino, m.calmar, m.win_rate, m.profit_factor),
-            (None, None, None, None, None)
-        );
+        let m = compute_metrics(dec!(100), Timestamp(0), 10, &curve(&[dec!(100), dec!(100)]), 1, &[], dec!(0));
+        assert_eq!((m.sharpe, m.sortino, m.calmar, m.win_rate, m.profit_factor), (None, None, None, None, None));
         assert_eq!(m.max_drawdown.depth, 0.0);
         assert_eq!(m.exposure, 0.5);
     }

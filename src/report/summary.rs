@@ -115,17 +115,17 @@ impl Summary {
     pub fn build(input: &ReportInput<'_>) -> Self {
         let r = input.result;
         let log = &r.log;
-        let rejected_by_risk = log
-            .risk_events
-            .iter()
-            .filter(|e| e.action == RiskAction::Rejected)
-            .count();
+        let rejected_by_risk = log.risk_events.iter().filter(|e| e.action == RiskAction::Rejected).count();
         let rejected = log.count_orders(OrderStatus::Rejected);
+        let starting_cash = r.portfolio.starting_cash();
+        let exposed_marks =
+            log.equity.iter().zip(log.cash_at_marks(starting_cash)).filter(|(p, cash)| p.equity != *cash).count();
         let metrics: Metrics = compute_metrics(
-            r.portfolio.starting_cash(),
+            starting_cash,
             input.start,
             input.interval_ns,
             &log.equity,
+            exposed_marks,
             r.portfolio.round_trips(),
             r.portfolio.fees_paid(),
         );
@@ -149,24 +149,10 @@ impl Summary {
                 rejected_by_risk,
                 rejected_by_venue: rejected - rejected_by_risk,
                 open_at_end: log.orders.iter().filter(|o| !o.status.is_final()).count(),
-                resized_by_risk: log
-                    .risk_events
-                    .iter()
-                    .filter(|e| e.action == RiskAction::Resized)
-                    .count(),
+                resized_by_risk: log.risk_events.iter().filter(|e| e.action == RiskAction::Resized).count(),
             },
-            open_positions: r
-                .portfolio
-                .positions()
-                .iter()
-                .filter(|p| !p.quantity.is_zero())
-                .cloned()
-                .collect(),
-            venue_balances: r
-                .venue_balances
-                .iter()
-                .map(|(k, v)| (k.clone(), v.normalize()))
-                .collect(),
+            open_positions: r.portfolio.positions().iter().filter(|p| !p.quantity.is_zero()).cloned().collect(),
+            venue_balances: r.venue_balances.iter().map(|(k, v)| (k.clone(), v.normalize())).collect(),
             data_quality: input.quality.to_vec(),
             warnings: input.quality.iter().flat_map(SeriesQuality::warnings).collect(),
         }

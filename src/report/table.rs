@@ -16,11 +16,7 @@ fn ratio(v: Option<f64>) -> String {
 pub fn summary_table(summary: &Summary, quote: &str) -> String {
     let m = &summary.metrics;
     let dd = &m.max_drawdown;
-    let recovered = if dd.recovery_time.is_some() {
-        ""
-    } else {
-        ", not recovered"
-    };
+    let recovered = if dd.recovery_time.is_some() { "" } else { ", not recovered" };
     let rows: Vec<(&str, String)> = vec![
         (
             "Period",
@@ -56,14 +52,9 @@ pub fn summary_table(summary: &Summary, quote: &str) -> String {
         ),
     ];
     let mut table = Table::new();
-    table
-        .load_preset(UTF8_FULL_CONDENSED)
-        .set_header(vec![Cell::new(&summary.scenario), Cell::new("")]);
+    table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![Cell::new(&summary.scenario), Cell::new("")]);
     for (name, value) in rows {
-        table.add_row(vec![
-            Cell::new(name),
-            Cell::new(value).set_alignment(CellAlignment::Right),
-        ]);
+        table.add_row(vec![Cell::new(name), Cell::new(value).set_alignment(CellAlignment::Right)]);
     }
     table.to_string()
 }

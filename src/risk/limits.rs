@@ -102,20 +102,14 @@ impl RiskLimits {
             ("stop_loss_percent", self.stop_loss_percent),
         ] {
             if value > hundred {
-                return fail(
-                    key,
-                    format!("is a percentage of equity and cannot exceed 100, got {value}"),
-                );
+                return fail(key, format!("is a percentage of equity and cannot exceed 100, got {value}"));
             }
         }
         let most_exposure = hundred * self.max_leverage;
         if self.max_position_size_percent > most_exposure {
             return fail(
                 "max_position_size_percent",
-                format!(
-                    "({}) cannot exceed 100 × max_leverage ({most_exposure})",
-                    self.max_position_size_percent
-                ),
+                format!("({}) cannot exceed 100 × max_leverage ({most_exposure})", self.max_position_size_percent),
             );
         }
         if self.stop_loss_percent >= self.take_profit_percent {
@@ -128,10 +122,7 @@ impl RiskLimits {
             );
         }
         if self.min_risk_reward_ratio < Decimal::ZERO {
-            return fail(
-                "min_risk_reward_ratio",
-                format!("must not be negative, got {}", self.min_risk_reward_ratio),
-            );
+            return fail("min_risk_reward_ratio", format!("must not be negative, got {}", self.min_risk_reward_ratio));
         }
         if self.max_open_positions == 0 {
             return fail("max_open_positions", "must be at least 1".into());

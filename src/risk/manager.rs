@@ -24,11 +24,7 @@ pub struct RiskManager {
 impl RiskManager {
     /// A risk manager enforcing `limits` (validate them first with [`RiskLimits::validate`]).
     pub fn new(limits: RiskLimits) -> Self {
-        RiskManager {
-            limits,
-            daily_start_value: None,
-            positions: BTreeMap::new(),
-        }
+        RiskManager { limits, daily_start_value: None, positions: BTreeMap::new() }
     }
 
     /// The limits in force.
@@ -75,11 +71,7 @@ impl RiskManager {
         available_balance: Decimal,
     ) -> OrderDecision {
         if quantity <= Decimal::ZERO || price <= Decimal::ZERO {
-            return (
-                false,
-                format!("quantity ({quantity}) and price ({price}) must be positive"),
-                Decimal::ZERO,
-            );
+            return (false, format!("quantity ({quantity}) and price ({price}) must be positive"), Decimal::ZERO);
         }
         let held = self.position(symbol);
         let direction = side.sign();
@@ -88,54 +80,40 @@ impl RiskManager {
             return (true, "reduces an open position".into(), quantity);
         }
         if portfolio_value <= Decimal::ZERO {
-            return (
-                false,
-                format!("portfolio value {portfolio_value} leaves no room for new risk"),
-                Decimal::ZERO,
-            );
+            return (false, format!("portfolio value {portfolio_value} leaves no room for new risk"), Decimal::ZERO);
         }
         let max_notional = portfolio_value * self.limits.max_position_size_percent / Decimal::ONE_HUNDRED;
-        // Quantity that can be added in this direction: closing an opposite position is free, then up to the limit.
-        let opposite = if held * direction < Decimal::ZERO {
-            held.abs()
-        } else {
-            Decimal::ZERO
-        };
-        let same = if held * direction > Decimal::ZERO {
-            held.abs()
-        } else {
-            Decimal::ZERO
-        };
+        // Quantity already held in this direction counts against the limit; an opposite position is closed first.
+        let same = if held * direction > Decimal::ZERO { held.abs() } else { Decimal::ZERO };
+        let opposite = if held * direction < Decimal::ZERO { held.abs() } else { Decimal::ZERO };
+        let fits_size = (same + quantity - opposite) * price <= max_notional;
+        let fits_balance = side == Side::Sell || quantity * price <= available_balance;
+        if fits_size && fits_balance {
+            return (true, "within limits".into(), quantity);
+        }
+        // Too big: the largest quantity that fits both limits (divisions only on this rarer path).
         let room_by_size = (opposite + max_notional / price - same).max(Decimal::ZERO);
-        let room_by_balance = match side {
-            Side::Buy => (available_balance / price).max(Decimal::ZERO),
-            Side::Sell => quantity,
-        };
+        let room_by_balance = if side == Side::Buy { (available_balance / price).max(Decimal::ZERO) } else { quantity };
         let adjusted = quantity.min(room_by_size).min(room_by_balance);
-        let size_rule = format!(
-            "max_position_size_percent {}% of portfolio value {portfolio_value} allows {} at {price}",
-            self.limits.max_position_size_percent,
-            (max_notional / price).normalize()
-        );
-        let balance_rule = format!(
-            "available balance {available_balance} buys {} at {price}",
-            room_by_balance.normalize()
-        );
+        if adjusted >= quantity {
+            // Only the last digit of a rounded product was over the limit (e.g. a quote amount divided by the price
+            // and multiplied back): the order fits.
+            return (true, "within limits".into(), quantity);
+        }
+        let adjusted = adjusted.normalize();
         let binding = if room_by_size <= room_by_balance {
-            size_rule
+            format!(
+                "max_position_size_percent {}% of portfolio value {portfolio_value} allows {} at {price}",
+                self.limits.max_position_size_percent,
+                (max_notional / price).normalize()
+            )
         } else {
-            balance_rule
+            format!("available balance {available_balance} buys {} at {price}", room_by_balance.normalize())
         };
         if adjusted <= Decimal::ZERO {
             (false, format!("rejected: {binding}"), Decimal::ZERO)
-        } else if adjusted < quantity {
-            (
-                true,
-                format!("resized from {quantity} to {}: {binding}", adjusted.normalize()),
-                adjusted.normalize(),
-            )
         } else {
-            (true, "within limits".into(), quantity)
+            (true, format!("resized from {quantity} to {adjusted}: {binding}"), adjusted)
         }
     }
 }
@@ -150,20 +128,13 @@ mod tests {
     }
 
     async fn check(rm: &RiskManager, side: Side, qty: Decimal, balance: Decimal) -> OrderDecision {
-        rm.validate_order(btc(), side, qty, dec!(50000), dec!(10000), balance)
-            .await
+        rm.validate_order(btc(), side, qty, dec!(50000), dec!(10000), balance).await
     }
 
     #[tokio::test]
     async fn a_buy_above_the_position_limit_is_resized_to_the_limit() {
         // 10 % of 10,000 = 1,000 USD at 50,000 = 0.02 BTC
-        let (ok, reason, qty) = check(
-            &RiskManager::new(RiskLimits::default()),
-            Side::Buy,
-            dec!(0.1),
-            dec!(6000),
-        )
-        .await;
+        let (ok, reason, qty) = check(&RiskManager::new(RiskLimits::default()), Side::Buy, dec!(0.1), dec!(6000)).await;
         assert!(ok);
         assert_eq!(qty, dec!(0.02));
         assert!(reason.contains("max_position_size_percent"), "{reason}");
@@ -171,10 +142,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_buy_above_the_balance_is_resized_to_the_balance() {
-        let limits = RiskLimits {
-            max_position_size_percent: dec!(100),
-            ..RiskLimits::default()
-        };
+        let limits = RiskLimits { max_position_size_percent: dec!(100), ..RiskLimits::default() };
         // 100 % allows 0.2 BTC, but 6,000 USD only buys 0.12
         let (ok, reason, qty) = check(&RiskManager::new(limits), Side::Buy, dec!(0.15), dec!(6000)).await;
         assert!(ok);
@@ -203,13 +171,8 @@ mod tests {
 
     #[tokio::test]
     async fn an_order_within_limits_keeps_its_quantity() {
-        let (ok, reason, qty) = check(
-            &RiskManager::new(RiskLimits::default()),
-            Side::Buy,
-            dec!(0.01),
-            dec!(6000),
-        )
-        .await;
+        let (ok, reason, qty) =
+            check(&RiskManager::new(RiskLimits::default()), Side::Buy, dec!(0.01), dec!(6000)).await;
         assert_eq!((ok, reason.as_str(), qty), (true, "within limits", dec!(0.01)));
     }
 }

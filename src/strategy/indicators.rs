@@ -33,12 +33,7 @@ pub struct RollingSum {
 impl RollingSum {
     /// A sum over the last `length` values (`length` ≥ 1).
     pub fn new(length: usize) -> Self {
-        RollingSum {
-            window: vec![0; length.max(1)],
-            next: 0,
-            filled: 0,
-            sum: 0,
-        }
+        RollingSum { window: vec![0; length.max(1)], next: 0, filled: 0, sum: 0 }
     }
 
     /// Number of values averaged.
@@ -51,11 +46,7 @@ impl RollingSum {
     pub fn push(&mut self, value: i64) -> Option<i128> {
         self.sum += i128::from(value) - i128::from(self.window[self.next]);
         self.window[self.next] = value;
-        self.next = if self.next + 1 == self.window.len() {
-            0
-        } else {
-            self.next + 1
-        };
+        self.next = if self.next + 1 == self.window.len() { 0 } else { self.next + 1 };
         self.filled = (self.filled + 1).min(self.window.len());
         (self.filled == self.window.len()).then_some(self.sum)
     }
@@ -70,11 +61,7 @@ mod tests {
     fn fixed_point_is_exact_or_refused() {
         assert_eq!(to_fixed(dec!(16541.77), 2), Some(1_654_177));
         assert_eq!(to_fixed(dec!(16541.7), 2), Some(1_654_170));
-        assert_eq!(
-            to_fixed(dec!(1.234), 2),
-            None,
-            "more decimals than the scale cannot be exact"
-        );
+        assert_eq!(to_fixed(dec!(1.234), 2), None, "more decimals than the scale cannot be exact");
         assert_eq!(to_fixed(dec!(1e20), 2), None, "too large for i64");
     }
 

@@ -24,8 +24,14 @@ pub struct StreamInfo {
     pub close_scale: u32,
 }
 
+/// The portfolio as a strategy may query it; the engine's ledger implements it.
+pub trait AccountView {
+    /// Portfolio value: cash plus every position at its latest mark.
+    fn equity(&self) -> Decimal;
+}
+
 /// Everything a strategy sees when a bar closes.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 pub struct BarContext<'a> {
     /// Index of the stream (as in the `on_start` list).
     pub stream: usize,
@@ -39,10 +45,17 @@ pub struct BarContext<'a> {
     pub position: Decimal,
     /// Free cash in the portfolio's quote asset.
     pub cash: Decimal,
-    /// Portfolio value marked at the latest closes.
-    pub equity: Decimal,
     /// Orders of `symbol` still open at the venue.
     pub open_orders: usize,
+    /// The whole portfolio, for what is costlier to compute (valued only when asked).
+    pub account: &'a dyn AccountView,
+}
+
+impl BarContext<'_> {
+    /// Portfolio value marked at the latest closes.
+    pub fn equity(&self) -> Decimal {
+        self.account.equity()
+    }
 }
 
 /// An order a strategy wants placed; the risk manager may resize or refuse it before it reaches the venue.

@@ -53,10 +53,7 @@ impl SmaCross {
                 params.fast, params.slow
             )));
         }
-        Ok(SmaCross {
-            params,
-            streams: Vec::new(),
-        })
+        Ok(SmaCross { params, streams: Vec::new() })
     }
 }
 

@@ -5,6 +5,7 @@ mod config;
 mod matching;
 
 use async_trait::async_trait;
+use indexmap::IndexMap;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
@@ -36,7 +37,7 @@ pub struct SimulatedExchange {
     config: SimConfig,
     markets: Vec<Market>,
     balances: BTreeMap<String, Decimal>,
-    orders: BTreeMap<OrderId, OrderReport>,
+    orders: IndexMap<OrderId, OrderReport>,
     open_orders: Vec<OrderId>,
     executions: Vec<ExecutionEvent>,
     subscribers: Vec<(Symbol, UnboundedSender<MarketEvent>)>,
@@ -59,27 +60,19 @@ impl SimulatedExchange {
         for instrument in instruments {
             instrument.validate()?;
             if markets.iter().any(|m| m.instrument.symbol == instrument.symbol) {
-                return Err(Error::Config(format!(
-                    "venue '{name}': instrument {} is listed twice",
-                    instrument.symbol
-                )));
+                return Err(Error::Config(format!("venue '{name}': instrument {} is listed twice", instrument.symbol)));
             }
-            markets.push(Market {
-                instrument,
-                last_bar: None,
-            });
+            markets.push(Market { instrument, last_bar: None });
         }
         if let Some((asset, amount)) = balances.iter().find(|(_, v)| **v < Decimal::ZERO) {
-            return Err(Error::Config(format!(
-                "venue '{name}': starting balance of {asset} is negative ({amount})"
-            )));
+            return Err(Error::Config(format!("venue '{name}': starting balance of {asset} is negative ({amount})")));
         }
         Ok(SimulatedExchange {
             name: name.to_string(),
             config,
             markets,
             balances,
-            orders: BTreeMap::new(),
+            orders: IndexMap::new(),
             open_orders: Vec::new(),
             executions: Vec::new(),
             subscribers: Vec::new(),
@@ -99,23 +92,14 @@ impl SimulatedExchange {
     }
 
     fn require_connected(&self) -> Result<()> {
-        if self.connected {
-            Ok(())
-        } else {
-            Err(Error::Exchange(format!("venue '{}' is not connected", self.name)))
-        }
+        if self.connected { Ok(()) } else { Err(Error::Exchange(format!("venue '{}' is not connected", self.name))) }
     }
 
     /// Checks `order` against the venue's filters and the account, returning it rounded to lot and tick.
     fn accept(&self, market: &Market, mut order: OrderRequest) -> Result<OrderRequest> {
         let inst = &market.instrument;
         let refuse = |why: String| {
-            Err(Error::Order(format!(
-                "{} {} {}: {why}",
-                order.side,
-                inst.symbol,
-                order.order_type.as_str()
-            )))
+            Err(Error::Order(format!("{} {} {}: {why}", order.side, inst.symbol, order.order_type.as_str())))
         };
         if self.orders.contains_key(&order.client_order_id) {
             return refuse(format!("client order id {} was already used", order.client_order_id));
@@ -198,18 +182,14 @@ impl SimulatedExchange {
         let notional = quantity * price;
         let fee = notional * fee_rate;
         let problem = if quantity <= Decimal::ZERO || notional < inst.min_notional {
-            Some(format!(
-                "fill of {quantity} at {price} is below the minimum notional {}",
-                inst.min_notional
-            ))
+            Some(format!("fill of {quantity} at {price} is below the minimum notional {}", inst.min_notional))
         } else if order.side == Side::Buy
             && notional + fee > self.balances.get(&inst.quote).copied().unwrap_or_default()
         {
-            Some(format!(
-                "insufficient {} balance for {} plus fee {fee}",
-                inst.quote, notional
-            ))
-        } else if order.side == Side::Sell && quantity > self.balances.get(&inst.base).copied().unwrap_or_default() {
+            Some(format!("insufficient {} balance for {} plus fee {fee}", inst.quote, notional))
+        } else if order.side == Side::Sell
+            && quantity > self.balances.get(inst.base.as_str()).copied().unwrap_or_default()
+        {
             Some(format!("insufficient {} balance to sell {quantity}", inst.base))
         } else {
             None
@@ -217,37 +197,27 @@ impl SimulatedExchange {
         if let Some(reason) = problem {
             report.status = OrderStatus::Rejected;
             report.reason = Some(reason.clone());
-            self.executions.push(ExecutionEvent::Rejected {
-                order_id: id,
-                time,
-                reason,
-            });
+            self.executions.push(ExecutionEvent::Rejected { order_id: id, time, reason });
             return;
         }
         let (base_delta, quote_delta) = match order.side {
             Side::Buy => (quantity, -(notional + fee)),
             Side::Sell => (-quantity, notional - fee),
         };
-        *self.balances.entry(inst.base.clone()).or_default() += base_delta;
-        *self.balances.entry(inst.quote.clone()).or_default() += quote_delta;
+        for (asset, delta) in [(&inst.base, base_delta), (&inst.quote, quote_delta)] {
+            match self.balances.get_mut(asset.as_str()) {
+                Some(balance) => *balance += delta,
+                None => {
+                    self.balances.insert(asset.clone(), delta);
+                }
+            }
+        }
         report.status = OrderStatus::Filled;
         report.filled_quantity += quantity;
         report.average_price = Some(price);
         report.fee += fee;
-        let fill = Fill {
-            order_id: id,
-            time,
-            symbol: order.symbol,
-            side: order.side,
-            quantity,
-            price,
-            fee,
-            liquidity,
-        };
-        self.executions.push(ExecutionEvent::Fill {
-            fill,
-            order_status: OrderStatus::Filled,
-        });
+        let fill = Fill { order_id: id, time, symbol: order.symbol, side: order.side, quantity, price, fee, liquidity };
+        self.executions.push(ExecutionEvent::Fill { fill, order_status: OrderStatus::Filled });
     }
 
     /// Tries every open order of `market` against `bar`, in the order they were placed.
@@ -267,10 +237,7 @@ impl SimulatedExchange {
                 }
                 _ => {
                     let inst = &self.markets[market].instrument;
-                    Some((
-                        market_fill_price(inst, bar, order.side, bar.open, self.config.slippage),
-                        Liquidity::Taker,
-                    ))
+                    Some((market_fill_price(inst, bar, order.side, bar.open, self.config.slippage), Liquidity::Taker))
                 }
             };
             match fill {
@@ -306,21 +273,12 @@ impl ExchangeAdapter for SimulatedExchange {
         let bar = market
             .last_bar
             .ok_or_else(|| Error::Exchange(format!("venue '{}' has no price for {symbol} yet", self.name)))?;
-        Ok(Ticker {
-            symbol,
-            bid: bar.close,
-            ask: bar.close,
-            last: bar.close,
-            time: bar.close_time,
-        })
+        Ok(Ticker { symbol, bid: bar.close, ask: bar.close, last: bar.close, time: bar.close_time })
     }
 
     async fn get_orderbook(&self, symbol: Symbol, _limit: usize) -> Result<OrderBook> {
         self.market_index(symbol)?;
-        Err(Error::Exchange(format!(
-            "venue '{}' replays bars for {symbol}; it has no order book to show",
-            self.name
-        )))
+        Err(Error::Exchange(format!("venue '{}' replays bars for {symbol}; it has no order book to show", self.name)))
     }
 
     async fn place_order(&mut self, order: OrderRequest) -> Result<OrderReport> {
@@ -362,10 +320,7 @@ impl ExchangeAdapter for SimulatedExchange {
             .filter(|r| r.request.symbol == symbol)
             .ok_or_else(|| Error::Order(format!("venue '{}' has no order {order_id} for {symbol}", self.name)))?;
         let Some(position) = position else {
-            return Err(Error::Order(format!(
-                "order {order_id} is not open (status {})",
-                report.status.as_str()
-            )));
+            return Err(Error::Order(format!("order {order_id} is not open (status {})", report.status.as_str())));
         };
         report.status = OrderStatus::Canceled;
         let report = report.clone();
@@ -404,8 +359,7 @@ impl ExchangeAdapter for SimulatedExchange {
             self.match_open_orders(market, bar);
         }
         if !self.subscribers.is_empty() {
-            self.subscribers
-                .retain(|(s, sender)| *s != *symbol || sender.send(*event).is_ok());
+            self.subscribers.retain(|(s, sender)| *s != *symbol || sender.send(*event).is_ok());
         }
     }
 
