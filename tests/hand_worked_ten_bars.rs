@@ -92,16 +92,16 @@ fn every_fill_fee_and_equity_mark_matches_the_hand_computation() {
         dec!(929.512582),
         dec!(929.512582),
     ];
-    let marks: Vec<(Timestamp, Decimal)> = log.equity.iter().map(|p| (p.time, p.equity)).collect();
+    let marks: Vec<(Timestamp, Decimal)> = log.equity.iter().map(|p| (p.time, p.equity())).collect();
     let wanted: Vec<(Timestamp, Decimal)> =
         expected.iter().enumerate().map(|(i, &e)| (hour(i as i64 + 1), e)).collect();
     assert_eq!(marks, wanted);
 
     // The round trip
-    let trips = run.result.portfolio.round_trips();
+    let trips = &run.result.log.round_trips;
     assert_eq!(trips.len(), 1);
     let t = &trips[0];
-    assert_eq!((t.entry_price, t.exit_price, t.quantity), (dec!(102), dec!(95), dec!(9.794)));
+    assert_eq!((t.entry_price(), t.exit_price(), t.quantity), (dec!(102), dec!(95), dec!(9.794)));
     assert_eq!((t.gross_pnl, t.fees, t.net_pnl), (dec!(-68.558), dec!(1.929418), dec!(-70.487418)));
 
     // Orders: the t9 signal has no next bar, so its order is still open at the end with all the cash.

@@ -46,7 +46,7 @@ fn ledger_invariant_holds_at_every_bar_and_the_venue_agrees_with_the_ledger() {
             next_fill += 1;
         }
         assert_eq!(recorded_cash[i], cash, "cash at mark {i}");
-        assert_eq!(point.equity, cash + position * closes[i], "equity at mark {i}");
+        assert_eq!(point.equity(), cash + position * closes[i], "equity at mark {i}");
     }
     assert_eq!(run.result.venue_balances["USDT"], cash, "venue and ledger hold the same cash");
     assert_eq!(run.result.venue_balances["BTC"], position);

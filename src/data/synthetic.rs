@@ -6,7 +6,7 @@ use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 use rand_distr::StandardNormal;
 use rust_decimal::Decimal;
-use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
+use rust_decimal::prelude::ToPrimitive;
 
 use crate::model::{BarSeries, Symbol, Timestamp};
 
@@ -60,9 +60,10 @@ impl RandomWalk {
             close: Vec::with_capacity(self.bars),
             volume: Vec::with_capacity(self.bars),
         };
-        let tick = 10_f64.powi(-(self.price_decimals as i32));
+        // Prices are whole ticks: x rounded to the nearest 10^-decimals, at least one tick.
+        let ticks_per_unit = 10_f64.powi(self.price_decimals as i32);
         let round =
-            |x: f64| Decimal::from_f64(x.max(tick)).unwrap_or(Decimal::ONE).round_dp(self.price_decimals).normalize();
+            |x: f64| Decimal::new(((x * ticks_per_unit).round() as i64).max(1), self.price_decimals).normalize();
         let mut close = self.start_price;
         for i in 0..self.bars {
             let open = close;

@@ -83,18 +83,32 @@ pub fn prepare_market(setup: &BacktestSetup, series: Vec<BarSeries>) -> Result<M
 /// # Errors
 /// As [`run_backtest`].
 pub async fn run_prepared(setup: &BacktestSetup, market: Arc<MarketData>) -> Result<BacktestResult> {
+    run_prepared_reusing(setup, market, RunLog::default()).await
+}
+
+/// [`run_prepared`], recording into the memory of a previous run's `log` (its content is discarded). A process that
+/// runs many backtests avoids paging in a fresh equity curve and order log for every one.
+///
+/// # Errors
+/// As [`run_backtest`].
+pub async fn run_prepared_reusing(
+    setup: &BacktestSetup,
+    market: Arc<MarketData>,
+    log: RunLog,
+) -> Result<BacktestResult> {
     setup.risk.validate()?;
     let balances = BTreeMap::from([(setup.quote.clone(), setup.starting_cash)]);
     let venue = SimulatedExchange::new(&setup.venue, setup.sim, setup.instruments.clone(), balances)?;
     let mut router = OrderRouter::new();
-    let venue_id = router.add(Box::new(venue))?;
+    let venue_id = router.add_simulated(venue)?;
     let symbols: Vec<_> = setup.instruments.iter().map(|i| i.symbol).collect();
     let portfolio = Portfolio::new(&setup.quote, setup.starting_cash, &symbols);
-    let mut engine =
-        TradingEngine::new(router, RiskManager::new(setup.risk.clone()), portfolio).with_market_data(market);
+    let mut engine = TradingEngine::new(router, RiskManager::new(setup.risk.clone()), portfolio)
+        .with_market_data(market)
+        .with_run_log(log);
     engine.start().await?;
     let run = engine.execute_strategy(&setup.strategy, &setup.params).await?;
-    let venue_balances = engine.router().venue(venue_id).get_account_balance().await?;
+    let venue_balances = engine.router().balances(venue_id).await?;
     engine.stop().await?;
     let (log, portfolio) = engine.into_results();
     Ok(BacktestResult { log, portfolio, run, venue_balances })

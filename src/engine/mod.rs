@@ -6,7 +6,10 @@ mod portfolio;
 mod run_log;
 mod trading_engine;
 
-pub use backtest::{BacktestResult, BacktestSetup, prepare_market, run_backtest, run_backtest_blocking, run_prepared};
+pub use backtest::{
+    BacktestResult, BacktestSetup, prepare_market, run_backtest, run_backtest_blocking, run_prepared,
+    run_prepared_reusing,
+};
 pub use portfolio::{Portfolio, Position, RoundTrip};
 pub use run_log::{CashChange, EquityPoint, FillRecord, OrderRecord, RiskAction, RiskEvent, RunLog};
 pub use trading_engine::{MarketData, PortfolioStatus, StrategyRun, TradingEngine};

@@ -1,11 +1,13 @@
 //! [`Portfolio`]: the ledger. Cash, positions with average entry price, realized and unrealized PnL, fees, and the
-//! round trips (flat → position → flat) that reports call trades. Everything in exact `Decimal`.
+//! round trips (flat → position → flat) that reports call trades: the ledger hands each one over as it closes.
+//! Everything in exact `Decimal`.
 //!
 //! Invariant: `equity = cash + Σ quantity × last price`, at every mark.
 
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use crate::model::exact::{PackedDecimal, mul_add, mul_add_packed};
 use crate::model::{Fill, Side, Symbol, Timestamp};
 use crate::strategy::AccountView;
 
@@ -44,16 +46,28 @@ pub struct RoundTrip {
     pub exit_time: Timestamp,
     /// Base quantity entered (sum of fills in the trip's direction).
     pub quantity: Decimal,
-    /// Volume-weighted entry price.
-    pub entry_price: Decimal,
-    /// Volume-weighted exit price.
-    pub exit_price: Decimal,
+    /// Σ quantity × price of the entry fills.
+    pub entry_notional: Decimal,
+    /// Σ quantity × price of the exit fills.
+    pub exit_notional: Decimal,
     /// Exit notional minus entry notional (signed by direction), before fees.
     pub gross_pnl: Decimal,
     /// Fees of every fill of the trip.
     pub fees: Decimal,
     /// `gross_pnl - fees`.
     pub net_pnl: Decimal,
+}
+
+impl RoundTrip {
+    /// Volume-weighted entry price (computed when asked: a division the replay does not need).
+    pub fn entry_price(&self) -> Decimal {
+        self.entry_notional / self.quantity
+    }
+
+    /// Volume-weighted exit price.
+    pub fn exit_price(&self) -> Decimal {
+        self.exit_notional / self.quantity
+    }
 }
 
 /// Sums of the trip that is open on a position.
@@ -77,7 +91,6 @@ pub struct Portfolio {
     fees_paid: Decimal,
     positions: Vec<Position>,
     trips: Vec<Option<OpenTrip>>,
-    round_trips: Vec<RoundTrip>,
 }
 
 impl Portfolio {
@@ -100,7 +113,6 @@ impl Portfolio {
             fees_paid: Decimal::ZERO,
             trips: vec![None; positions.len()],
             positions,
-            round_trips: Vec::new(),
         }
     }
 
@@ -141,11 +153,6 @@ impl Portfolio {
         &self.positions[slot]
     }
 
-    /// Closed round trips, in the order they closed.
-    pub fn round_trips(&self) -> &[RoundTrip] {
-        &self.round_trips
-    }
-
     /// Marks slot `slot` at `price`.
     #[inline]
     pub fn mark(&mut self, slot: usize, price: Decimal) {
@@ -153,15 +160,26 @@ impl Portfolio {
     }
 
     /// Cash plus every position at its last price.
-    #[inline]
     pub fn equity(&self) -> Decimal {
-        let mut equity = self.cash;
-        for p in &self.positions {
-            if !p.quantity.is_zero() {
-                equity += p.quantity * p.last_price;
+        self.marked_equity().to_decimal()
+    }
+
+    /// [`Portfolio::equity`], packed: what the replay records once per bar. With one open position (the usual case)
+    /// the value goes from registers to the record without a `Decimal` in between.
+    #[inline(always)]
+    pub fn marked_equity(&self) -> PackedDecimal {
+        let mut open = self.positions.iter().filter(|p| !p.quantity.is_zero());
+        match (open.next(), open.next()) {
+            (None, _) => PackedDecimal::from_decimal(self.cash),
+            (Some(p), None) => mul_add_packed(self.cash, p.quantity, p.last_price),
+            (Some(first), Some(_)) => {
+                let mut equity = mul_add(self.cash, first.quantity, first.last_price);
+                for p in self.positions.iter().filter(|p| !p.quantity.is_zero()).skip(1) {
+                    equity = mul_add(equity, p.quantity, p.last_price);
+                }
+                PackedDecimal::from_decimal(equity)
             }
         }
-        equity
     }
 
     /// Σ |quantity × last price| over all positions.
@@ -169,23 +187,25 @@ impl Portfolio {
         self.positions.iter().map(|p| (p.quantity * p.last_price).abs()).sum()
     }
 
-    /// Books a fill: cash, fees, the position and its average price, realized PnL, and the round trip.
-    /// Fills of symbols the portfolio does not track are ignored (the engine only routes tracked symbols).
-    pub fn apply_fill(&mut self, fill: &Fill) {
-        let Some(slot) = self.slot(fill.symbol) else { return };
+    /// Books a fill: cash, fees, the position and its average price, realized PnL, and the round trip, which it
+    /// returns when this fill closed it. Fills of symbols the portfolio does not track are ignored (the engine only
+    /// routes tracked symbols).
+    pub fn apply_fill(&mut self, fill: &Fill) -> Option<RoundTrip> {
+        let slot = self.slot(fill.symbol)?;
         let notional = fill.notional();
         match fill.side {
             Side::Buy => self.cash -= notional + fill.fee,
             Side::Sell => self.cash += notional - fill.fee,
         }
         self.fees_paid += fill.fee;
+        let before = self.positions[slot].quantity;
         self.update_position(slot, fill);
-        self.update_trip(slot, fill);
+        self.update_trip(slot, fill, before, notional)
     }
 
     fn update_position(&mut self, slot: usize, fill: &Fill) {
         let p = &mut self.positions[slot];
-        let signed = fill.side.sign() * fill.quantity;
+        let signed = if fill.side == Side::Buy { fill.quantity } else { -fill.quantity };
         let held = p.quantity;
         if held.is_zero() {
             p.average_entry_price = fill.price;
@@ -194,9 +214,12 @@ impl Portfolio {
             p.average_entry_price = (held.abs() * p.average_entry_price + fill.notional()) / total;
         } else {
             let closed = fill.quantity.min(held.abs());
-            p.realized_pnl += (fill.price - p.average_entry_price)
-                * closed
-                * if held.is_sign_positive() { Decimal::ONE } else { Decimal::NEGATIVE_ONE };
+            let per_unit = if held.is_sign_positive() {
+                fill.price - p.average_entry_price
+            } else {
+                p.average_entry_price - fill.price
+            };
+            p.realized_pnl += per_unit * closed;
             if fill.quantity > held.abs() {
                 p.average_entry_price = fill.price;
             } else if fill.quantity == held.abs() {
@@ -209,9 +232,8 @@ impl Portfolio {
 
     /// Adds the fill to the open trip, closing it when the position is flat again. A fill that flips the position
     /// closes the trip with the part that reached zero and opens a new trip with the rest (fee split pro rata).
-    fn update_trip(&mut self, slot: usize, fill: &Fill) {
+    fn update_trip(&mut self, slot: usize, fill: &Fill, before: Decimal, notional: Decimal) -> Option<RoundTrip> {
         let after = self.positions[slot].quantity;
-        let before = after - fill.side.sign() * fill.quantity;
         let trip = self.trips[slot].get_or_insert(OpenTrip {
             direction: fill.side,
             entry_time: fill.time,
@@ -222,21 +244,25 @@ impl Portfolio {
             fees: Decimal::ZERO,
         });
         let flips = !before.is_zero() && !after.is_zero() && before.is_sign_positive() != after.is_sign_positive();
-        let closing_quantity = if flips { before.abs() } else { fill.quantity };
-        let closing_fee = if flips { fill.fee * closing_quantity / fill.quantity } else { fill.fee };
+        let (closing_quantity, closing_notional, closing_fee) = if flips {
+            let q = before.abs();
+            (q, q * fill.price, fill.fee * q / fill.quantity)
+        } else {
+            (fill.quantity, notional, fill.fee)
+        };
         if fill.side == trip.direction {
             trip.entry_quantity += closing_quantity;
-            trip.entry_notional += closing_quantity * fill.price;
+            trip.entry_notional += closing_notional;
         } else {
             trip.exit_quantity += closing_quantity;
-            trip.exit_notional += closing_quantity * fill.price;
+            trip.exit_notional += closing_notional;
         }
         trip.fees += closing_fee;
-        if (after.is_zero() || flips)
-            && let Some(done) = self.trips[slot].take()
-        {
-            self.round_trips.push(close_trip(self.positions[slot].symbol, done, fill.time));
-        }
+        let closed = if after.is_zero() || flips {
+            self.trips[slot].take().map(|done| close_trip(self.positions[slot].symbol, done, fill.time))
+        } else {
+            None
+        };
         if flips {
             self.trips[slot] = Some(OpenTrip {
                 direction: fill.side,
@@ -248,6 +274,7 @@ impl Portfolio {
                 fees: fill.fee - closing_fee,
             });
         }
+        closed
     }
 }
 
@@ -258,16 +285,18 @@ impl AccountView for Portfolio {
 }
 
 fn close_trip(symbol: Symbol, t: OpenTrip, exit_time: Timestamp) -> RoundTrip {
-    let gross = (t.exit_notional - t.entry_notional)
-        * if t.direction == Side::Buy { Decimal::ONE } else { Decimal::NEGATIVE_ONE };
+    let gross = match t.direction {
+        Side::Buy => t.exit_notional - t.entry_notional,
+        Side::Sell => t.entry_notional - t.exit_notional,
+    };
     RoundTrip {
         symbol,
         direction: t.direction,
         entry_time: t.entry_time,
         exit_time,
         quantity: t.entry_quantity,
-        entry_price: t.entry_notional / t.entry_quantity,
-        exit_price: t.exit_notional / t.exit_quantity,
+        entry_notional: t.entry_notional,
+        exit_notional: t.exit_notional,
         gross_pnl: gross,
         fees: t.fees,
         net_pnl: gross - t.fees,
@@ -300,17 +329,16 @@ mod tests {
     #[test]
     fn a_long_round_trip_books_cash_fees_and_pnl_exactly() {
         let mut p = portfolio();
-        p.apply_fill(&fill(Side::Buy, dec!(2), dec!(100), dec!(0.2), 1));
+        assert_eq!(p.apply_fill(&fill(Side::Buy, dec!(2), dec!(100), dec!(0.2), 1)), None);
         assert_eq!(p.cash(), dec!(799.8));
         p.mark(0, dec!(110));
         assert_eq!((p.equity(), p.gross_exposure()), (dec!(1019.8), dec!(220)));
         assert_eq!(p.position(0).unrealized_pnl(), dec!(20));
-        p.apply_fill(&fill(Side::Sell, dec!(2), dec!(120), dec!(0.24), 2));
+        let trip = p.apply_fill(&fill(Side::Sell, dec!(2), dec!(120), dec!(0.24), 2)).unwrap();
         assert_eq!(p.cash(), dec!(1039.56));
         assert_eq!(p.fees_paid(), dec!(0.44));
-        let trip = &p.round_trips()[0];
         assert_eq!((trip.gross_pnl, trip.fees, trip.net_pnl), (dec!(40), dec!(0.44), dec!(39.56)));
-        assert_eq!((trip.entry_price, trip.exit_price, trip.quantity), (dec!(100), dec!(120), dec!(2)));
+        assert_eq!((trip.entry_price(), trip.exit_price(), trip.quantity), (dec!(100), dec!(120), dec!(2)));
         assert_eq!(p.position(0).realized_pnl, dec!(40));
     }
 
@@ -320,25 +348,22 @@ mod tests {
         p.apply_fill(&fill(Side::Buy, dec!(1), dec!(100), dec!(0), 1));
         p.apply_fill(&fill(Side::Buy, dec!(1), dec!(110), dec!(0), 2));
         assert_eq!(p.position(0).average_entry_price, dec!(105));
-        p.apply_fill(&fill(Side::Sell, dec!(1), dec!(120), dec!(0), 3));
-        assert!(p.round_trips().is_empty());
+        assert_eq!(p.apply_fill(&fill(Side::Sell, dec!(1), dec!(120), dec!(0), 3)), None, "the trip stays open");
         assert_eq!(p.position(0).realized_pnl, dec!(15));
-        p.apply_fill(&fill(Side::Sell, dec!(1), dec!(90), dec!(0), 4));
-        assert_eq!(p.round_trips()[0].gross_pnl, dec!(0));
-        assert_eq!(p.round_trips()[0].exit_price, dec!(105));
+        let trip = p.apply_fill(&fill(Side::Sell, dec!(1), dec!(90), dec!(0), 4)).unwrap();
+        assert_eq!(trip.gross_pnl, dec!(0));
+        assert_eq!(trip.exit_price(), dec!(105));
     }
 
     #[test]
     fn a_flip_closes_one_trip_and_opens_the_opposite_one() {
         let mut p = portfolio();
         p.apply_fill(&fill(Side::Buy, dec!(1), dec!(100), dec!(1), 1));
-        p.apply_fill(&fill(Side::Sell, dec!(3), dec!(90), dec!(3), 2));
+        let closed = p.apply_fill(&fill(Side::Sell, dec!(3), dec!(90), dec!(3), 2)).unwrap();
         assert_eq!(p.position(0).quantity, dec!(-2));
         assert_eq!(p.position(0).average_entry_price, dec!(90));
-        let closed = &p.round_trips()[0];
         assert_eq!((closed.gross_pnl, closed.fees), (dec!(-10), dec!(2)));
-        p.apply_fill(&fill(Side::Buy, dec!(2), dec!(80), dec!(0), 3));
-        let short = &p.round_trips()[1];
+        let short = p.apply_fill(&fill(Side::Buy, dec!(2), dec!(80), dec!(0), 3)).unwrap();
         assert_eq!((short.direction, short.gross_pnl, short.fees), (Side::Sell, dec!(20), dec!(2)));
     }
 }

@@ -4,7 +4,9 @@
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use super::portfolio::RoundTrip;
 use crate::exchange::VenueId;
+use crate::model::exact::PackedDecimal;
 use crate::model::{Fill, OrderId, OrderRequest, OrderStatus, Symbol, Timestamp};
 
 /// An order and what became of it.
@@ -70,8 +72,21 @@ pub struct RiskEvent {
 pub struct EquityPoint {
     /// Mark time (a bar close).
     pub time: Timestamp,
+    /// Cash plus positions at their closes, packed (see [`PackedDecimal`]).
+    pub value: PackedDecimal,
+}
+
+impl EquityPoint {
+    /// A mark of `equity` at `time`.
+    pub fn new(time: Timestamp, equity: Decimal) -> Self {
+        EquityPoint { time, value: PackedDecimal::from_decimal(equity) }
+    }
+
     /// Cash plus positions at their closes.
-    pub equity: Decimal,
+    #[inline]
+    pub fn equity(&self) -> Decimal {
+        self.value.to_decimal()
+    }
 }
 
 /// Cash after a fill. Cash changes only at fills, so it is recorded then, not at every mark.
@@ -96,12 +111,25 @@ pub struct RunLog {
     pub equity: Vec<EquityPoint>,
     /// Cash after every fill, in fill order.
     pub cash_changes: Vec<CashChange>,
+    /// Closed round trips, in the order they closed.
+    pub round_trips: Vec<RoundTrip>,
 }
 
 impl RunLog {
     /// The record of order `id`.
     pub fn order_mut(&mut self, id: OrderId) -> Option<&mut OrderRecord> {
         usize::try_from(id.0).ok().and_then(|i| i.checked_sub(1)).and_then(|i| self.orders.get_mut(i))
+    }
+
+    /// Empties the record but keeps its memory, so that a later run can reuse it (see
+    /// [`crate::engine::run_prepared_reusing`]).
+    pub fn clear(&mut self) {
+        self.orders.clear();
+        self.fills.clear();
+        self.risk_events.clear();
+        self.equity.clear();
+        self.cash_changes.clear();
+        self.round_trips.clear();
     }
 
     /// Free cash at every mark, in mark order, for a run that started with `starting_cash`.

@@ -74,8 +74,10 @@ pub trait ExchangeAdapter: Send + Sync {
     async fn start_websocket_stream(&mut self, symbol: Symbol) -> Result<MarketStream>;
 
     /// Market data for the venue to match resting orders against. A simulated venue fills orders here; a live venue
-    /// matches on its own servers and ignores this.
-    fn on_market_event(&mut self, _event: &MarketEvent) {}
+    /// matches on its own servers and ignores this. Returns whether executions are waiting to be drained.
+    fn on_market_event(&mut self, _event: &MarketEvent) -> bool {
+        false
+    }
 
     /// Moves the fills and fill-time rejections that happened since the last call into `out`, in the order they
     /// happened.

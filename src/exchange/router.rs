@@ -1,17 +1,46 @@
 //! [`OrderRouter`]: the named venues the engine trades on, and the one place that decides where an order goes.
+//!
+//! A venue is either the [`SimulatedExchange`] (backtest, paper) or any other [`ExchangeAdapter`] (live). This is
+//! the only code that tells them apart: simulated venues are called directly, which keeps the per-event path free of
+//! dynamic dispatch and of boxed futures; every other venue goes through the trait.
+
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
 
 use crate::error::{Error, Result};
-use crate::exchange::ExchangeAdapter;
+use crate::exchange::{ExchangeAdapter, SimulatedExchange};
 use crate::model::{ExecutionEvent, MarketEvent, OrderReport, OrderRequest};
 
 /// Index of a venue in the router, fixed at construction; used on the hot path instead of the name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct VenueId(pub usize);
 
+/// A venue behind the router.
+enum Venue {
+    Simulated(Box<SimulatedExchange>),
+    Adapter(Box<dyn ExchangeAdapter>),
+}
+
+impl Venue {
+    fn adapter(&self) -> &dyn ExchangeAdapter {
+        match self {
+            Venue::Simulated(sim) => sim.as_ref(),
+            Venue::Adapter(adapter) => adapter.as_ref(),
+        }
+    }
+
+    fn adapter_mut(&mut self) -> &mut dyn ExchangeAdapter {
+        match self {
+            Venue::Simulated(sim) => sim.as_mut(),
+            Venue::Adapter(adapter) => adapter.as_mut(),
+        }
+    }
+}
+
 /// The engine's venues by name (the seed's `exchanges={'binance': adapter}`), in the order they were added.
 #[derive(Default)]
 pub struct OrderRouter {
-    venues: Vec<Box<dyn ExchangeAdapter>>,
+    venues: Vec<Venue>,
 }
 
 impl OrderRouter {
@@ -20,21 +49,34 @@ impl OrderRouter {
         OrderRouter::default()
     }
 
-    /// Adds a venue under its own name.
+    /// Adds a simulated venue under its own name.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when a venue of that name is already present.
+    pub fn add_simulated(&mut self, venue: SimulatedExchange) -> Result<VenueId> {
+        self.push(Venue::Simulated(Box::new(venue)))
+    }
+
+    /// Adds any other venue (a live adapter) under its own name.
     ///
     /// # Errors
     /// [`Error::Config`] when a venue of that name is already present.
     pub fn add(&mut self, adapter: Box<dyn ExchangeAdapter>) -> Result<VenueId> {
-        if self.find(adapter.name()).is_some() {
-            return Err(Error::Config(format!("venue '{}' is configured twice", adapter.name())));
+        self.push(Venue::Adapter(adapter))
+    }
+
+    fn push(&mut self, venue: Venue) -> Result<VenueId> {
+        let name = venue.adapter().name();
+        if self.find(name).is_some() {
+            return Err(Error::Config(format!("venue '{name}' is configured twice")));
         }
-        self.venues.push(adapter);
+        self.venues.push(venue);
         Ok(VenueId(self.venues.len() - 1))
     }
 
     /// The id of the venue called `name`.
     pub fn find(&self, name: &str) -> Option<VenueId> {
-        self.venues.iter().position(|v| v.name() == name).map(VenueId)
+        self.venues.iter().position(|v| v.adapter().name() == name).map(VenueId)
     }
 
     /// The id of the venue called `name`.
@@ -48,17 +90,23 @@ impl OrderRouter {
 
     /// Names of all venues, in the order they were added.
     pub fn names(&self) -> Vec<&str> {
-        self.venues.iter().map(|v| v.name()).collect()
+        self.venues.iter().map(|v| v.adapter().name()).collect()
     }
 
-    /// Name of venue `id`.
-    pub fn name(&self, id: VenueId) -> &str {
-        self.venues[id.0].name()
-    }
-
-    /// The adapter behind `id`, for queries such as balances and tickers.
+    /// The venue behind `id`, for queries such as tickers and order status.
     pub fn venue(&self, id: VenueId) -> &dyn ExchangeAdapter {
-        self.venues[id.0].as_ref()
+        self.venues[id.0].adapter()
+    }
+
+    /// Balances venue `id` holds.
+    ///
+    /// # Errors
+    /// Whatever the venue answers.
+    pub async fn balances(&self, id: VenueId) -> Result<BTreeMap<String, Decimal>> {
+        match &self.venues[id.0] {
+            Venue::Simulated(sim) => Ok(sim.balances()),
+            Venue::Adapter(adapter) => adapter.get_account_balance().await,
+        }
     }
 
     /// Connects every venue, in order.
@@ -67,6 +115,7 @@ impl OrderRouter {
     /// The first venue's failure, or [`Error::Exchange`] when a venue reports itself unusable.
     pub async fn connect_all(&mut self) -> Result<()> {
         for venue in &mut self.venues {
+            let venue = venue.adapter_mut();
             if !venue.connect().await? {
                 return Err(Error::Exchange(format!("venue '{}' is not usable after connect", venue.name())));
             }
@@ -80,7 +129,7 @@ impl OrderRouter {
     /// The first venue's failure.
     pub async fn disconnect_all(&mut self) -> Result<()> {
         for venue in &mut self.venues {
-            venue.disconnect().await?;
+            venue.adapter_mut().disconnect().await?;
         }
         Ok(())
     }
@@ -90,18 +139,43 @@ impl OrderRouter {
     /// # Errors
     /// Whatever the venue answers, typically [`Error::Order`].
     pub async fn place_order(&mut self, id: VenueId, order: OrderRequest) -> Result<OrderReport> {
-        self.venues[id.0].place_order(order).await
+        match &mut self.venues[id.0] {
+            Venue::Simulated(sim) => sim.submit(order),
+            Venue::Adapter(adapter) => adapter.place_order(order).await,
+        }
     }
 
-    /// Passes a market event to venue `id` for matching.
+    /// Sends `order` to venue `id` if that venue answers at once (a simulated venue); `None` when the order must go
+    /// through [`OrderRouter::place_order`] and be awaited.
     #[inline]
-    pub fn on_market_event(&mut self, id: VenueId, event: &MarketEvent) {
-        self.venues[id.0].on_market_event(event);
+    pub fn place_order_now(&mut self, id: VenueId, order: OrderRequest) -> Option<Result<OrderReport>> {
+        match &mut self.venues[id.0] {
+            Venue::Simulated(sim) => Some(sim.submit(order)),
+            Venue::Adapter(_) => None,
+        }
+    }
+
+    /// Whether venue `id` answers orders at once (see [`OrderRouter::place_order_now`]).
+    #[inline]
+    pub fn answers_at_once(&self, id: VenueId) -> bool {
+        matches!(self.venues[id.0], Venue::Simulated(_))
+    }
+
+    /// Passes a market event to venue `id` for matching; true when the venue has executions to drain.
+    #[inline]
+    pub fn on_market_event(&mut self, id: VenueId, event: &MarketEvent) -> bool {
+        match &mut self.venues[id.0] {
+            Venue::Simulated(sim) => sim.market_event(event),
+            Venue::Adapter(adapter) => adapter.on_market_event(event),
+        }
     }
 
     /// Collects the executions of venue `id` into `out`.
     #[inline]
     pub fn drain_executions(&mut self, id: VenueId, out: &mut Vec<ExecutionEvent>) {
-        self.venues[id.0].drain_executions(out);
+        match &mut self.venues[id.0] {
+            Venue::Simulated(sim) => sim.take_executions(out),
+            Venue::Adapter(adapter) => adapter.drain_executions(out),
+        }
     }
 }

@@ -49,6 +49,16 @@ impl Instrument {
         round_down_to_step(quantity, self.lot_size)
     }
 
+    /// The largest whole number of lots whose cost at `unit_cost` (price plus fee per unit) fits in `amount`.
+    pub fn quantity_for_amount(&self, amount: Decimal, unit_cost: Decimal) -> Decimal {
+        if self.lot_size.mantissa() == 1
+            && let Some(q) = super::exact::div_floor(amount, unit_cost, self.lot_size.scale())
+        {
+            return q;
+        }
+        self.round_quantity_down(amount / unit_cost)
+    }
+
     /// `price` rounded to the tick in the direction that never makes it better for the trader:
     /// up when `up` is true (a price we pay), down otherwise (a price we receive).
     pub fn round_price(&self, price: Decimal, up: bool) -> Decimal {
@@ -60,7 +70,7 @@ impl Instrument {
 /// `value` (≥ 0) rounded down to a multiple of `step` (`step` > 0), exactly. Steps that are powers of ten
 /// (`0.01`, `1`) truncate digits instead of dividing.
 fn round_down_to_step(value: Decimal, step: Decimal) -> Decimal {
-    if step.mantissa() == 1 && value >= Decimal::ZERO {
+    if step.mantissa() == 1 && !super::exact::negative(value) {
         return value.trunc_with_scale(step.scale());
     }
     ((value / step).floor() * step).normalize()
@@ -89,6 +99,14 @@ mod tests {
         assert_eq!(btc().round_quantity_down(dec!(2)), dec!(2));
         let odd = Instrument { lot_size: dec!(0.5), ..btc() };
         assert_eq!(odd.round_quantity_down(dec!(1.74)), dec!(1.5));
+    }
+
+    #[test]
+    fn an_amount_buys_whole_lots_at_most() {
+        // 1000 / 102.102 = 9.79412...: 9.79412 lots of 0.00001 fit, one more would cost 1000.00011
+        assert_eq!(btc().quantity_for_amount(dec!(1000), dec!(102.102)), dec!(9.79412));
+        let odd = Instrument { lot_size: dec!(0.5), ..btc() };
+        assert_eq!(odd.quantity_for_amount(dec!(10), dec!(3)), dec!(3));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! No I/O happens here.
 
 mod bar;
+pub mod exact;
 mod instrument;
 mod market;
 mod order;

@@ -18,12 +18,15 @@ pub struct FeedEvent {
 pub struct ReplayFeed<'a> {
     series: &'a [BarSeries],
     cursors: Vec<usize>,
+    upcoming: Option<(usize, Timestamp)>,
 }
 
 impl<'a> ReplayFeed<'a> {
     /// A feed over `series`, starting at the first bar of each.
     pub fn new(series: &'a [BarSeries]) -> Self {
-        ReplayFeed { series, cursors: vec![0; series.len()] }
+        let mut feed = ReplayFeed { series, cursors: vec![0; series.len()], upcoming: None };
+        feed.upcoming = feed.next_stream();
+        feed
     }
 
     /// Total number of events the feed yields.
@@ -32,8 +35,9 @@ impl<'a> ReplayFeed<'a> {
     }
 
     /// Time of the next event without consuming it.
+    #[inline]
     pub fn peek_time(&self) -> Option<Timestamp> {
-        self.next_stream().map(|(_, t)| t)
+        self.upcoming.map(|(_, t)| t)
     }
 
     /// The stream holding the earliest pending bar and that bar's close time.
@@ -57,9 +61,10 @@ impl Iterator for ReplayFeed<'_> {
 
     #[inline]
     fn next(&mut self) -> Option<FeedEvent> {
-        let (stream, time) = self.next_stream()?;
+        let (stream, time) = self.upcoming?;
         let index = self.cursors[stream];
         self.cursors[stream] += 1;
+        self.upcoming = self.next_stream();
         Some(FeedEvent { stream, index, time })
     }
 }

@@ -48,7 +48,7 @@ pub fn write_trades(path: &Path, trips: &[RoundTrip]) -> Result<()> {
     ])
     .map_err(&err)?;
     for (i, t) in trips.iter().enumerate() {
-        let entry_notional = t.entry_price * t.quantity;
+        let entry_notional = t.entry_notional;
         let return_pct = if entry_notional.is_zero() {
             None
         } else {
@@ -61,8 +61,8 @@ pub fn write_trades(path: &Path, trips: &[RoundTrip]) -> Result<()> {
             t.entry_time.to_string(),
             t.exit_time.to_string(),
             t.quantity.to_string(),
-            t.entry_price.normalize().to_string(),
-            t.exit_price.normalize().to_string(),
+            t.entry_price().normalize().to_string(),
+            t.exit_price().normalize().to_string(),
             t.gross_pnl.to_string(),
             t.fees.to_string(),
             t.net_pnl.to_string(),
@@ -173,7 +173,8 @@ pub fn write_equity(path: &Path, starting_cash: Decimal, log: &RunLog) -> Result
     writeln!(out, "time,cash,positions_value,equity,drawdown_pct").map_err(io)?;
     let rows = log.equity.iter().zip(log.cash_at_marks(starting_cash)).zip(drawdowns_pct(starting_cash, &log.equity));
     for ((p, cash), drawdown) in rows {
-        writeln!(out, "{},{cash},{},{},{drawdown:.6}", p.time, p.equity - cash, p.equity).map_err(io)?;
+        let equity = p.equity();
+        writeln!(out, "{},{cash},{},{equity},{drawdown:.6}", p.time, equity - cash).map_err(io)?;
     }
     out.flush().map_err(io)
 }
@@ -183,7 +184,7 @@ pub fn drawdowns_pct(starting_cash: Decimal, curve: &[EquityPoint]) -> impl Iter
     use rust_decimal::prelude::ToPrimitive;
     let mut peak = starting_cash.to_f64().unwrap_or(0.0);
     curve.iter().map(move |p| {
-        let equity = p.equity.to_f64().unwrap_or(0.0);
+        let equity = p.equity().to_f64().unwrap_or(0.0);
         peak = peak.max(equity);
         if peak > 0.0 { (1.0 - equity / peak) * 100.0 } else { 0.0 }
     })

@@ -85,10 +85,10 @@ pub fn compute_metrics(
     trips: &[RoundTrip],
     fees: Decimal,
 ) -> Metrics {
-    let final_equity = curve.last().map_or(starting_equity, |p| p.equity);
+    let final_equity = curve.last().map_or(starting_equity, EquityPoint::equity);
     let to_f64 = |d: Decimal| d.to_f64().unwrap_or(f64::NAN);
     let start_f = to_f64(starting_equity);
-    let values: Vec<f64> = curve.iter().map(|p| to_f64(p.equity)).collect();
+    let values: Vec<f64> = curve.iter().map(|p| to_f64(p.equity())).collect();
     let total_return = to_f64(final_equity) / start_f - 1.0;
     let years = curve.last().map_or(0.0, |p| (p.time.0 - start.0) as f64 / YEAR_NS);
     let cagr = (years > 0.0 && start_f > 0.0).then(|| (to_f64(final_equity) / start_f).powf(1.0 / years) - 1.0);
@@ -152,10 +152,11 @@ fn deepest_drawdown(starting_equity: Decimal, start: Timestamp, curve: &[EquityP
     };
     let mut worst_peak = starting_equity;
     for p in curve {
-        if p.equity >= peak.0 {
-            peak = (p.equity, p.time);
+        let equity = p.equity();
+        if equity >= peak.0 {
+            peak = (equity, p.time);
         } else if peak.0 > Decimal::ZERO {
-            let depth = (Decimal::ONE - p.equity / peak.0).to_f64().unwrap_or(0.0);
+            let depth = (Decimal::ONE - equity / peak.0).to_f64().unwrap_or(0.0);
             if depth > worst.depth {
                 (worst.depth, worst.peak_time, worst.trough_time) = (depth, peak.1, p.time);
                 worst_peak = peak.0;
@@ -164,7 +165,7 @@ fn deepest_drawdown(starting_equity: Decimal, start: Timestamp, curve: &[EquityP
     }
     if worst.depth > 0.0 {
         worst.recovery_time =
-            curve.iter().find(|p| p.time > worst.trough_time && p.equity >= worst_peak).map(|p| p.time);
+            curve.iter().find(|p| p.time > worst.trough_time && p.equity() >= worst_peak).map(|p| p.time);
         let end = worst.recovery_time.or(curve.last().map(|p| p.time)).unwrap_or(start);
         worst.duration_ns = end.0 - worst.peak_time.0;
     }
@@ -178,11 +179,7 @@ mod tests {
     use rust_decimal::dec;
 
     fn curve(values: &[Decimal]) -> Vec<EquityPoint> {
-        values
-            .iter()
-            .enumerate()
-            .map(|(i, &equity)| EquityPoint { time: Timestamp((i as i64 + 1) * 10), equity })
-            .collect()
+        values.iter().enumerate().map(|(i, &equity)| EquityPoint::new(Timestamp((i as i64 + 1) * 10), equity)).collect()
     }
 
     #[test]

@@ -48,14 +48,14 @@ pub fn write_report(dir: &Path, input: &ReportInput<'_>) -> Result<Summary> {
     let result = input.result;
     let venue_name = |i: usize| input.venue_names.get(i).cloned().unwrap_or_default();
     let quote = result.portfolio.quote();
-    write_trades(&dir.join("trades.csv"), result.portfolio.round_trips())?;
+    write_trades(&dir.join("trades.csv"), &result.log.round_trips)?;
     write_fills(&dir.join("fills.csv"), &result.log.fills, &venue_name, quote)?;
     write_orders(&dir.join("orders.csv"), &result.log.orders, &venue_name)?;
     let starting_cash = result.portfolio.starting_cash();
     write_equity(&dir.join("equity.csv"), starting_cash, &result.log)?;
 
     let equity: Vec<_> = std::iter::once((input.start, starting_cash.to_f64().unwrap_or(0.0)))
-        .chain(result.log.equity.iter().map(|p| (p.time, p.equity.to_f64().unwrap_or(0.0))))
+        .chain(result.log.equity.iter().map(|p| (p.time, p.equity().to_f64().unwrap_or(0.0))))
         .collect();
     let underwater: Vec<_> = std::iter::once((input.start, 0.0))
         .chain(

@@ -119,14 +119,14 @@ impl Summary {
         let rejected = log.count_orders(OrderStatus::Rejected);
         let starting_cash = r.portfolio.starting_cash();
         let exposed_marks =
-            log.equity.iter().zip(log.cash_at_marks(starting_cash)).filter(|(p, cash)| p.equity != *cash).count();
+            log.equity.iter().zip(log.cash_at_marks(starting_cash)).filter(|(p, cash)| p.equity() != *cash).count();
         let metrics: Metrics = compute_metrics(
             starting_cash,
             input.start,
             input.interval_ns,
             &log.equity,
             exposed_marks,
-            r.portfolio.round_trips(),
+            &log.round_trips,
             r.portfolio.fees_paid(),
         );
         Summary {

@@ -5,26 +5,32 @@
 //! so that reducing orders can always pass.
 
 use rust_decimal::Decimal;
-use std::collections::BTreeMap;
+use std::borrow::Cow;
 
 use super::RiskLimits;
-use crate::model::{Side, Symbol};
+use crate::model::exact::positive;
+use crate::model::{OrderQty, Side, Symbol};
 
-/// Outcome of [`RiskManager::validate_order`]: `(accepted, reason, adjusted_quantity)` as in the seed.
-pub type OrderDecision = (bool, String, Decimal);
+/// Outcome of [`RiskManager::validate_order`]: `(accepted, reason, adjusted_quantity)` as in the seed. The reason
+/// of an order that passes unchanged is a static text, so the common case allocates nothing.
+pub type OrderDecision = (bool, Cow<'static, str>, Decimal);
 
 /// The risk manager. One instance type serves backtest, paper and live wiring.
 #[derive(Clone, Debug)]
 pub struct RiskManager {
     limits: RiskLimits,
+    /// `max_position_size_percent / 100`, computed once.
+    max_position_fraction: Decimal,
     daily_start_value: Option<Decimal>,
-    positions: BTreeMap<Symbol, Decimal>,
+    /// Signed quantity per symbol; a handful of entries, so a vector beats a map.
+    positions: Vec<(Symbol, Decimal)>,
 }
 
 impl RiskManager {
     /// A risk manager enforcing `limits` (validate them first with [`RiskLimits::validate`]).
     pub fn new(limits: RiskLimits) -> Self {
-        RiskManager { limits, daily_start_value: None, positions: BTreeMap::new() }
+        let max_position_fraction = limits.max_position_size_percent / Decimal::ONE_HUNDRED;
+        RiskManager { limits, max_position_fraction, daily_start_value: None, positions: Vec::new() }
     }
 
     /// The limits in force.
@@ -44,19 +50,18 @@ impl RiskManager {
 
     /// Records the current signed base quantity held in `symbol` (the engine calls this after every fill).
     pub fn update_position(&mut self, symbol: Symbol, quantity: Decimal) {
-        if quantity.is_zero() {
-            self.positions.remove(&symbol);
-        } else {
-            self.positions.insert(symbol, quantity);
+        match self.positions.iter_mut().find(|(s, _)| *s == symbol) {
+            Some(entry) => entry.1 = quantity,
+            None => self.positions.push((symbol, quantity)),
         }
     }
 
     /// Signed base quantity held in `symbol`, as last reported.
     pub fn position(&self, symbol: Symbol) -> Decimal {
-        self.positions.get(&symbol).copied().unwrap_or_default()
+        self.positions.iter().find(|(s, _)| *s == symbol).map_or(Decimal::ZERO, |(_, q)| *q)
     }
 
-    /// Checks an order of `quantity` at `price` against the limits.
+    /// Checks an order of `quantity` at `price` against the limits (the seed's `validate_order`).
     ///
     /// Orders that only reduce a position always pass. Orders that add risk are cut to the largest quantity for which
     /// the position's notional stays within `max_position_size_percent` of `portfolio_value` and, for buys, the cost
@@ -70,50 +75,87 @@ impl RiskManager {
         portfolio_value: Decimal,
         available_balance: Decimal,
     ) -> OrderDecision {
-        if quantity <= Decimal::ZERO || price <= Decimal::ZERO {
-            return (false, format!("quantity ({quantity}) and price ({price}) must be positive"), Decimal::ZERO);
+        self.check_order(symbol, side, OrderQty::Base(quantity), price, portfolio_value, available_balance)
+    }
+
+    /// The same rules for an order sized as an amount of the quote asset (a "spend this much" market order); the
+    /// third element of the answer is the adjusted amount.
+    pub async fn validate_quote_order(
+        &self,
+        symbol: Symbol,
+        side: Side,
+        amount: Decimal,
+        price: Decimal,
+        portfolio_value: Decimal,
+        available_balance: Decimal,
+    ) -> OrderDecision {
+        self.check_order(symbol, side, OrderQty::Quote(amount), price, portfolio_value, available_balance)
+    }
+
+    /// The rules behind [`RiskManager::validate_order`] and [`RiskManager::validate_quote_order`], for an order of
+    /// either size, synchronously (the engine's replay loop calls this). They work in notional terms, so that
+    /// quote-sized orders need no division.
+    pub fn check_order(
+        &self,
+        symbol: Symbol,
+        side: Side,
+        size: OrderQty,
+        price: Decimal,
+        portfolio_value: Decimal,
+        available_balance: Decimal,
+    ) -> OrderDecision {
+        let (requested, notional) = match size {
+            OrderQty::Base(quantity) => (quantity, quantity * price),
+            OrderQty::Quote(amount) => (amount, amount),
+        };
+        if !positive(requested) || !positive(price) {
+            return (
+                false,
+                Cow::Owned(format!("size ({requested}) and price ({price}) must be positive")),
+                Decimal::ZERO,
+            );
         }
         let held = self.position(symbol);
-        let direction = side.sign();
-        let reducing = held * direction < Decimal::ZERO && quantity <= held.abs();
-        if reducing {
-            return (true, "reduces an open position".into(), quantity);
+        let held_notional = if held.is_zero() { Decimal::ZERO } else { held.abs() * price };
+        let against_position = match side {
+            Side::Buy => held.is_sign_negative() && !held.is_zero(),
+            Side::Sell => held.is_sign_positive() && !held.is_zero(),
+        };
+        if against_position && notional <= held_notional {
+            return (true, Cow::Borrowed("reduces an open position"), requested);
         }
-        if portfolio_value <= Decimal::ZERO {
-            return (false, format!("portfolio value {portfolio_value} leaves no room for new risk"), Decimal::ZERO);
+        if !positive(portfolio_value) {
+            return (
+                false,
+                Cow::Owned(format!("portfolio value {portfolio_value} leaves no room for new risk")),
+                Decimal::ZERO,
+            );
         }
-        let max_notional = portfolio_value * self.limits.max_position_size_percent / Decimal::ONE_HUNDRED;
-        // Quantity already held in this direction counts against the limit; an opposite position is closed first.
-        let same = if held * direction > Decimal::ZERO { held.abs() } else { Decimal::ZERO };
-        let opposite = if held * direction < Decimal::ZERO { held.abs() } else { Decimal::ZERO };
-        let fits_size = (same + quantity - opposite) * price <= max_notional;
-        let fits_balance = side == Side::Sell || quantity * price <= available_balance;
-        if fits_size && fits_balance {
-            return (true, "within limits".into(), quantity);
+        let max_notional = portfolio_value * self.max_position_fraction;
+        // Notional already held this way counts against the limit; an opposite position is closed first.
+        let room_by_size = if against_position { held_notional + max_notional } else { max_notional - held_notional };
+        let room_by_balance = if side == Side::Buy { available_balance } else { notional };
+        if notional <= room_by_size && notional <= room_by_balance {
+            return (true, Cow::Borrowed("within limits"), requested);
         }
-        // Too big: the largest quantity that fits both limits (divisions only on this rarer path).
-        let room_by_size = (opposite + max_notional / price - same).max(Decimal::ZERO);
-        let room_by_balance = if side == Side::Buy { (available_balance / price).max(Decimal::ZERO) } else { quantity };
-        let adjusted = quantity.min(room_by_size).min(room_by_balance);
-        if adjusted >= quantity {
-            // Only the last digit of a rounded product was over the limit (e.g. a quote amount divided by the price
-            // and multiplied back): the order fits.
-            return (true, "within limits".into(), quantity);
-        }
-        let adjusted = adjusted.normalize();
+        let room = room_by_size.min(room_by_balance).max(Decimal::ZERO);
+        let adjusted = match size {
+            OrderQty::Base(_) => (room / price).normalize(),
+            OrderQty::Quote(_) => room.normalize(),
+        };
         let binding = if room_by_size <= room_by_balance {
             format!(
-                "max_position_size_percent {}% of portfolio value {portfolio_value} allows {} at {price}",
+                "max_position_size_percent {}% of portfolio value {portfolio_value} allows {} notional at {price}",
                 self.limits.max_position_size_percent,
-                (max_notional / price).normalize()
+                max_notional.normalize()
             )
         } else {
-            format!("available balance {available_balance} buys {} at {price}", room_by_balance.normalize())
+            format!("available balance {available_balance} at {price}")
         };
-        if adjusted <= Decimal::ZERO {
-            (false, format!("rejected: {binding}"), Decimal::ZERO)
+        if !positive(adjusted) {
+            (false, Cow::Owned(format!("rejected: {binding}")), Decimal::ZERO)
         } else {
-            (true, format!("resized from {quantity} to {adjusted}: {binding}"), adjusted)
+            (true, Cow::Owned(format!("resized from {requested} to {adjusted}: {binding}")), adjusted)
         }
     }
 }
@@ -170,9 +212,19 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_quote_sized_buy_is_resized_in_quote_terms() {
+        // 10 % of 10,000 = 1,000 USD may be spent; asking for 2,500 gives 1,000
+        let rm = RiskManager::new(RiskLimits::default());
+        let (ok, reason, amount) =
+            rm.validate_quote_order(btc(), Side::Buy, dec!(2500), dec!(50000), dec!(10000), dec!(6000)).await;
+        assert!(ok, "{reason}");
+        assert_eq!(amount, dec!(1000));
+    }
+
+    #[tokio::test]
     async fn an_order_within_limits_keeps_its_quantity() {
         let (ok, reason, qty) =
             check(&RiskManager::new(RiskLimits::default()), Side::Buy, dec!(0.01), dec!(6000)).await;
-        assert_eq!((ok, reason.as_str(), qty), (true, "within limits", dec!(0.01)));
+        assert_eq!((ok, reason.as_ref(), qty), (true, "within limits", dec!(0.01)));
     }
 }

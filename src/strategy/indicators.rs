@@ -1,12 +1,13 @@
 //! Incremental indicators in exact integer fixed-point, so that comparisons that decide trades have no float error.
 
 use rust_decimal::Decimal;
+use std::cmp::Ordering;
 
-/// Powers of ten that fit in an `i128`-safe scaling of a Decimal mantissa.
-const POW10: [i128; 29] = {
-    let mut table = [1_i128; 29];
+/// The powers of ten that fit in an `i64`.
+const POW10: [i64; 19] = {
+    let mut table = [1_i64; 19];
     let mut i = 1;
-    while i < 29 {
+    while i < 19 {
         table[i] = table[i - 1] * 10;
         i += 1;
     }
@@ -17,44 +18,59 @@ const POW10: [i128; 29] = {
 #[inline]
 pub fn to_fixed(value: Decimal, scale: u32) -> Option<i64> {
     let shift = scale.checked_sub(value.scale())?;
-    let units = value.mantissa().checked_mul(*POW10.get(shift as usize)?)?;
-    i64::try_from(units).ok()
+    let mantissa = i64::try_from(value.mantissa()).ok()?;
+    mantissa.checked_mul(*POW10.get(shift as usize)?)
 }
 
-/// A simple moving average kept as a running integer sum over a ring buffer: O(1) per value, exact.
+/// Two simple moving averages of one series, a fast one inside a slow one, kept as exact running integer sums over
+/// one ring buffer of the last `slow` values: O(1) per value, one write, and ties compare equal.
 #[derive(Clone, Debug)]
-pub struct RollingSum {
-    window: Vec<i64>,
+pub struct SmaPair {
+    ring: Vec<i64>,
+    fast: usize,
     next: usize,
-    filled: usize,
-    sum: i128,
+    fast_out: usize,
+    warmup: usize,
+    fast_sum: i128,
+    slow_sum: i128,
 }
 
-impl RollingSum {
-    /// A sum over the last `length` values (`length` ≥ 1).
-    pub fn new(length: usize) -> Self {
-        RollingSum { window: vec![0; length.max(1)], next: 0, filled: 0, sum: 0 }
+impl SmaPair {
+    /// Averages over the last `fast` and the last `slow` values (`1 <= fast <= slow`).
+    pub fn new(fast: usize, slow: usize) -> Self {
+        let slow = slow.max(1);
+        let fast = fast.clamp(1, slow);
+        SmaPair { ring: vec![0; slow], fast, next: 0, fast_out: slow - fast, warmup: slow, fast_sum: 0, slow_sum: 0 }
     }
 
-    /// Number of values averaged.
-    pub fn length(&self) -> usize {
-        self.window.len()
-    }
-
-    /// Adds `value`, dropping the oldest once the window is full. Returns the sum once the window is full.
+    /// Adds `value`. Once `slow` values have been seen, returns how the fast average compares with the slow one,
+    /// by cross-multiplying the sums (`fast_sum × slow` against `slow_sum × fast`), exactly.
     #[inline]
-    pub fn push(&mut self, value: i64) -> Option<i128> {
-        self.sum += i128::from(value) - i128::from(self.window[self.next]);
-        self.window[self.next] = value;
-        self.next = if self.next + 1 == self.window.len() { 0 } else { self.next + 1 };
-        self.filled = (self.filled + 1).min(self.window.len());
-        (self.filled == self.window.len()).then_some(self.sum)
+    pub fn push(&mut self, value: i64) -> Option<Ordering> {
+        let slow = self.ring.len();
+        // The value leaving the slow window is the one in the slot about to be overwritten; the one leaving the
+        // fast window was pushed `fast` values ago. Slots not yet written hold 0, so warm-up needs no special case.
+        let leaving_slow = self.ring[self.next];
+        let leaving_fast = self.ring[self.fast_out];
+        self.ring[self.next] = value;
+        self.slow_sum += i128::from(value) - i128::from(leaving_slow);
+        self.fast_sum += i128::from(value) - i128::from(leaving_fast);
+        self.next = if self.next + 1 == slow { 0 } else { self.next + 1 };
+        self.fast_out = if self.fast_out + 1 == slow { 0 } else { self.fast_out + 1 };
+        if self.warmup > 0 {
+            self.warmup -= 1;
+            if self.warmup > 0 {
+                return None;
+            }
+        }
+        Some((self.fast_sum * slow as i128).cmp(&(self.slow_sum * self.fast as i128)))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use rust_decimal::dec;
 
     #[test]
@@ -65,13 +81,30 @@ mod tests {
         assert_eq!(to_fixed(dec!(1e20), 2), None, "too large for i64");
     }
 
-    #[test]
-    fn rolling_sum_matches_a_direct_sum() {
-        let values = [5_i64, 3, 8, 1, 9, 2, 7];
-        let mut rs = RollingSum::new(3);
-        for (i, &v) in values.iter().enumerate() {
-            let expected = (i >= 2).then(|| values[i - 2..=i].iter().map(|&x| i128::from(x)).sum::<i128>());
-            assert_eq!(rs.push(v), expected, "after value {i}");
+    proptest! {
+        #[test]
+        fn sma_pair_compares_like_averages_computed_directly(
+            values in proptest::collection::vec(-1_000_000_i64..1_000_000, 1..200), fast in 1usize..10, extra in 0usize..10,
+        ) {
+            let slow = fast + extra;
+            let mut pair = SmaPair::new(fast, slow);
+            for (i, &v) in values.iter().enumerate() {
+                let got = pair.push(v);
+                let expected = (i + 1 >= slow).then(|| {
+                    let sum = |n: usize| values[i + 1 - n..=i].iter().map(|&x| i128::from(x)).sum::<i128>();
+                    (sum(fast) * slow as i128).cmp(&(sum(slow) * fast as i128))
+                });
+                prop_assert_eq!(got, expected, "after value {}", i);
+            }
         }
+    }
+
+    #[test]
+    fn equal_averages_compare_equal() {
+        // closes 95, 92, 98: SMA2 of the last two = 95, SMA3 = 95
+        let mut pair = SmaPair::new(2, 3);
+        assert_eq!(pair.push(9500), None);
+        assert_eq!(pair.push(9200), None);
+        assert_eq!(pair.push(9800), Some(Ordering::Equal));
     }
 }

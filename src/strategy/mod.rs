@@ -6,7 +6,7 @@ mod sma_cross;
 
 use rust_decimal::Decimal;
 
-pub use indicators::{RollingSum, to_fixed};
+pub use indicators::{SmaPair, to_fixed};
 pub use sma_cross::{SmaCross, SmaCrossParams};
 
 use crate::error::{Error, Result};

@@ -6,13 +6,13 @@
 //! own decimal scale, compared by cross-multiplying (`fast_sum × slow_len` vs `slow_sum × fast_len`), so equal
 //! averages compare equal.
 
-use rust_decimal::Decimal;
 use serde::Deserialize;
 use std::cmp::Ordering;
 
-use super::indicators::{RollingSum, to_fixed};
+use super::indicators::{SmaPair, to_fixed};
 use super::{BarContext, OrderIntent, Strategy, StreamInfo};
 use crate::error::{Error, Result};
+use crate::model::exact::positive;
 use crate::model::{OrderQty, OrderType, Side};
 
 /// Parameters of `sma_cross`.
@@ -29,8 +29,7 @@ pub struct SmaCrossParams {
 #[derive(Clone, Debug)]
 struct CrossState {
     scale: u32,
-    fast: RollingSum,
-    slow: RollingSum,
+    averages: SmaPair,
     previous: Option<Ordering>,
 }
 
@@ -67,8 +66,7 @@ impl Strategy for SmaCross {
             .iter()
             .map(|s| CrossState {
                 scale: s.close_scale,
-                fast: RollingSum::new(self.params.fast),
-                slow: RollingSum::new(self.params.slow),
+                averages: SmaPair::new(self.params.fast, self.params.slow),
                 previous: None,
             })
             .collect();
@@ -82,11 +80,9 @@ impl Strategy for SmaCross {
         let Some(close) = to_fixed(ctx.bar.close, state.scale) else {
             return;
         };
-        let (fast, slow) = (state.fast.push(close), state.slow.push(close));
-        let (Some(fast_sum), Some(slow_sum)) = (fast, slow) else {
+        let Some(now) = state.averages.push(close) else {
             return;
         };
-        let now = (fast_sum * state.slow.length() as i128).cmp(&(slow_sum * state.fast.length() as i128));
         let before = state.previous.replace(now);
         let Some(before) = before else { return };
         if ctx.open_orders > 0 {
@@ -102,9 +98,9 @@ impl Strategy for SmaCross {
             quantity,
             price: None,
         };
-        if cross_up && ctx.position.is_zero() && ctx.cash > Decimal::ZERO {
+        if cross_up && ctx.position.is_zero() && positive(ctx.cash) {
             orders.push(intent(Side::Buy, OrderQty::Quote(ctx.cash)));
-        } else if cross_down && ctx.position > Decimal::ZERO {
+        } else if cross_down && positive(ctx.position) {
             orders.push(intent(Side::Sell, OrderQty::Base(ctx.position)));
         }
     }

@@ -3,6 +3,8 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::model::Liquidity;
+
 /// At which price a market order fills when the venue sees bars.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -26,6 +28,17 @@ pub struct SimConfig {
     pub fill_model: FillModel,
     /// Adverse price move applied to market fills, as a rate (`0.0005` for 5 bps).
     pub slippage: Decimal,
+}
+
+impl SimConfig {
+    /// The fee rate for a fill that made or took liquidity.
+    #[inline]
+    pub fn fee_rate(&self, liquidity: Liquidity) -> Decimal {
+        match liquidity {
+            Liquidity::Maker => self.maker_fee,
+            Liquidity::Taker => self.taker_fee,
+        }
+    }
 }
 
 impl Default for SimConfig {

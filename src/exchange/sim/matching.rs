@@ -9,10 +9,10 @@ use rust_decimal::Decimal;
 
 use crate::model::{Bar, Instrument, Side};
 
-/// Fill price of a market order of `side` whose reference price is `reference`, within `bar`'s range.
+/// Fill price of a market order of `side` whose reference price is `reference`, within the bar's `(low, high)`.
 pub fn market_fill_price(
     instrument: &Instrument,
-    bar: &Bar,
+    (low, high): (Decimal, Decimal),
     side: Side,
     reference: Decimal,
     slippage: Decimal,
@@ -21,8 +21,8 @@ pub fn market_fill_price(
         return reference;
     }
     match side {
-        Side::Buy => instrument.round_price(reference * (Decimal::ONE + slippage), true).min(bar.high),
-        Side::Sell => instrument.round_price(reference * (Decimal::ONE - slippage), false).max(bar.low),
+        Side::Buy => instrument.round_price(reference * (Decimal::ONE + slippage), true).min(high),
+        Side::Sell => instrument.round_price(reference * (Decimal::ONE - slippage), false).max(low),
     }
 }
 
@@ -59,17 +59,20 @@ mod tests {
     #[test]
     fn market_orders_fill_at_the_reference_without_slippage() {
         let b = bar(dec!(100), dec!(110), dec!(90), dec!(105));
-        assert_eq!(market_fill_price(&instrument(), &b, Side::Buy, dec!(100), dec!(0)), dec!(100));
+        assert_eq!(market_fill_price(&instrument(), (b.low, b.high), Side::Buy, dec!(100), dec!(0)), dec!(100));
     }
 
     #[test]
     fn slippage_moves_against_the_trader_rounds_adversely_and_stays_in_the_bar() {
         let b = bar(dec!(100), dec!(100.04), dec!(99), dec!(100));
         // 100 * 1.0003 = 100.03 exactly; 100 * 0.99985 = 99.985 -> rounds down to 99.98 for a seller
-        assert_eq!(market_fill_price(&instrument(), &b, Side::Buy, dec!(100), dec!(0.0003)), dec!(100.03));
-        assert_eq!(market_fill_price(&instrument(), &b, Side::Sell, dec!(100), dec!(0.00015)), dec!(99.98));
+        assert_eq!(market_fill_price(&instrument(), (b.low, b.high), Side::Buy, dec!(100), dec!(0.0003)), dec!(100.03));
+        assert_eq!(
+            market_fill_price(&instrument(), (b.low, b.high), Side::Sell, dec!(100), dec!(0.00015)),
+            dec!(99.98)
+        );
         // 100 * 1.001 = 100.1 is above the bar's high of 100.04: capped there
-        assert_eq!(market_fill_price(&instrument(), &b, Side::Buy, dec!(100), dec!(0.001)), dec!(100.04));
+        assert_eq!(market_fill_price(&instrument(), (b.low, b.high), Side::Buy, dec!(100), dec!(0.001)), dec!(100.04));
     }
 
     #[test]

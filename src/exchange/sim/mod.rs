@@ -1,29 +1,47 @@
 //! [`SimulatedExchange`]: a venue that matches orders against replayed (or live) market data, with the fees,
 //! filters and balances of a real spot venue. It implements [`ExchangeAdapter`] exactly like the live adapters.
 
+mod account;
+mod adapter;
 mod config;
 mod matching;
+mod orders;
+mod rules;
 
-use async_trait::async_trait;
-use indexmap::IndexMap;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
 pub use config::{FillModel, SimConfig};
 pub use matching::{limit_fill_price, market_fill_price};
+pub use orders::FINISHED_ORDERS_KEPT;
+
+use account::Account;
+use orders::OrderStore;
 
 use crate::error::{Error, Result};
-use crate::exchange::{ExchangeAdapter, MarketStream};
+use crate::exchange::MarketStream;
 use crate::model::{
-    Bar, ExecutionEvent, Fill, Instrument, Liquidity, MarketEvent, OrderBook, OrderId, OrderQty, OrderReport,
-    OrderRequest, OrderStatus, OrderType, Side, Symbol, Ticker, Timestamp,
+    Bar, ExecutionEvent, Instrument, Liquidity, MarketEvent, OrderId, OrderReport, OrderRequest, OrderStatus,
+    OrderType, Symbol, Ticker, Timestamp,
 };
 
-/// One instrument of the venue and the latest bar seen for it.
+/// What the venue keeps of the latest bar of an instrument: enough for tickers, reference prices and fills at the
+/// close. (Copied field by field: copying the whole bar every event costs more than the fields are worth.)
+#[derive(Clone, Copy)]
+struct LastBar {
+    close: Decimal,
+    high: Decimal,
+    low: Decimal,
+    close_time: Timestamp,
+}
+
+/// One instrument of the venue, its assets' balance slots, and the latest bar seen for it.
 struct Market {
     instrument: Instrument,
-    last_bar: Option<Bar>,
+    base: usize,
+    quote: usize,
+    last_bar: Option<LastBar>,
 }
 
 /// A simulated spot venue. Balances live here, as they do at a real venue; fees are charged in the quote asset.
@@ -36,9 +54,8 @@ pub struct SimulatedExchange {
     name: String,
     config: SimConfig,
     markets: Vec<Market>,
-    balances: BTreeMap<String, Decimal>,
-    orders: IndexMap<OrderId, OrderReport>,
-    open_orders: Vec<OrderId>,
+    account: Account,
+    orders: OrderStore,
     executions: Vec<ExecutionEvent>,
     subscribers: Vec<(Symbol, UnboundedSender<MarketEvent>)>,
     connected: bool,
@@ -56,24 +73,29 @@ impl SimulatedExchange {
         instruments: Vec<Instrument>,
         balances: BTreeMap<String, Decimal>,
     ) -> Result<Self> {
+        if let Some((asset, amount)) = balances.iter().find(|(_, v)| **v < Decimal::ZERO) {
+            return Err(Error::Config(format!("venue '{name}': starting balance of {asset} is negative ({amount})")));
+        }
+        let assets = instruments.iter().flat_map(|i| [i.base.as_str(), i.quote.as_str()]);
+        let account = Account::new(&balances, assets);
         let mut markets: Vec<Market> = Vec::with_capacity(instruments.len());
         for instrument in instruments {
             instrument.validate()?;
             if markets.iter().any(|m| m.instrument.symbol == instrument.symbol) {
                 return Err(Error::Config(format!("venue '{name}': instrument {} is listed twice", instrument.symbol)));
             }
-            markets.push(Market { instrument, last_bar: None });
-        }
-        if let Some((asset, amount)) = balances.iter().find(|(_, v)| **v < Decimal::ZERO) {
-            return Err(Error::Config(format!("venue '{name}': starting balance of {asset} is negative ({amount})")));
+            let slot = |asset: &str| {
+                account.slot(asset).ok_or_else(|| Error::Config(format!("asset {asset} has no balance slot")))
+            };
+            let (base, quote) = (slot(&instrument.base)?, slot(&instrument.quote)?);
+            markets.push(Market { instrument, base, quote, last_bar: None });
         }
         Ok(SimulatedExchange {
             name: name.to_string(),
             config,
             markets,
-            balances,
-            orders: IndexMap::new(),
-            open_orders: Vec::new(),
+            account,
+            orders: OrderStore::default(),
             executions: Vec::new(),
             subscribers: Vec::new(),
             connected: false,
@@ -87,188 +109,70 @@ impl SimulatedExchange {
             .ok_or_else(|| Error::Order(format!("venue '{}' does not list {symbol}", self.name)))
     }
 
-    fn balance(&self, asset: &str) -> Decimal {
-        self.balances.get(asset).copied().unwrap_or_default()
-    }
-
     fn require_connected(&self) -> Result<()> {
         if self.connected { Ok(()) } else { Err(Error::Exchange(format!("venue '{}' is not connected", self.name))) }
     }
 
-    /// Checks `order` against the venue's filters and the account, returning it rounded to lot and tick.
-    fn accept(&self, market: &Market, mut order: OrderRequest) -> Result<OrderRequest> {
-        let inst = &market.instrument;
-        let refuse = |why: String| {
-            Err(Error::Order(format!("{} {} {}: {why}", order.side, inst.symbol, order.order_type.as_str())))
-        };
-        if self.orders.contains_key(&order.client_order_id) {
-            return refuse(format!("client order id {} was already used", order.client_order_id));
-        }
-        match (order.order_type, order.price) {
-            (OrderType::Market, Some(_)) => return refuse("a market order takes no price".into()),
-            (OrderType::Limit, None) => return refuse("a limit order needs a price".into()),
-            (OrderType::Limit, Some(p)) if p <= Decimal::ZERO => return refuse(format!("price {p} is not positive")),
-            (OrderType::Limit, Some(p)) => order.price = Some(inst.round_price(p, order.side == Side::Sell)),
-            (OrderType::Market, None) => {}
-        }
-        let reference = order.price.or(market.last_bar.map(|b| b.close));
-        match order.quantity {
-            OrderQty::Base(q) => {
-                let rounded = inst.round_quantity_down(q);
-                if rounded <= Decimal::ZERO {
-                    return refuse(format!("quantity {q} is below the lot size {}", inst.lot_size));
-                }
-                order.quantity = OrderQty::Base(rounded);
-                if let Some(price) = reference {
-                    if rounded * price < inst.min_notional {
-                        return refuse(format!(
-                            "notional {} is below the minimum {}",
-                            rounded * price,
-                            inst.min_notional
-                        ));
-                    }
-                    if order.side == Side::Buy && rounded * price > self.balance(&inst.quote) {
-                        return refuse(format!(
-                            "insufficient {} balance {} for {}",
-                            inst.quote,
-                            self.balance(&inst.quote),
-                            rounded * price
-                        ));
-                    }
-                }
-                if order.side == Side::Sell && rounded > self.balance(&inst.base) {
-                    return refuse(format!(
-                        "insufficient {} balance {} to sell {rounded}",
-                        inst.base,
-                        self.balance(&inst.base)
-                    ));
-                }
-            }
-            OrderQty::Quote(amount) => {
-                if order.order_type != OrderType::Market {
-                    return refuse("only market orders can be sized in the quote asset".into());
-                }
-                if amount <= Decimal::ZERO || amount < inst.min_notional {
-                    return refuse(format!(
-                        "quote amount {amount} is below the minimum notional {}",
-                        inst.min_notional
-                    ));
-                }
-                if order.side == Side::Buy && amount > self.balance(&inst.quote) {
-                    return refuse(format!(
-                        "insufficient {} balance {} for {amount}",
-                        inst.quote,
-                        self.balance(&inst.quote)
-                    ));
-                }
-            }
-        }
-        Ok(order)
-    }
-
-    /// Fills (or, when the account or filters no longer allow it, rejects) open order `id` at `price`.
-    fn execute(&mut self, id: OrderId, market: usize, price: Decimal, liquidity: Liquidity, time: Timestamp) {
-        let inst = &self.markets[market].instrument;
-        let Some(report) = self.orders.get_mut(&id) else { return };
-        let order = report.request;
-        let fee_rate = match liquidity {
-            Liquidity::Maker => self.config.maker_fee,
-            Liquidity::Taker => self.config.taker_fee,
-        };
-        let quantity = match order.quantity {
-            OrderQty::Base(q) => q - report.filled_quantity,
-            OrderQty::Quote(amount) => inst.round_quantity_down(amount / (price * (Decimal::ONE + fee_rate))),
-        };
-        let notional = quantity * price;
-        let fee = notional * fee_rate;
-        let problem = if quantity <= Decimal::ZERO || notional < inst.min_notional {
-            Some(format!("fill of {quantity} at {price} is below the minimum notional {}", inst.min_notional))
-        } else if order.side == Side::Buy
-            && notional + fee > self.balances.get(&inst.quote).copied().unwrap_or_default()
-        {
-            Some(format!("insufficient {} balance for {} plus fee {fee}", inst.quote, notional))
-        } else if order.side == Side::Sell
-            && quantity > self.balances.get(inst.base.as_str()).copied().unwrap_or_default()
-        {
-            Some(format!("insufficient {} balance to sell {quantity}", inst.base))
-        } else {
-            None
-        };
-        if let Some(reason) = problem {
-            report.status = OrderStatus::Rejected;
-            report.reason = Some(reason.clone());
-            self.executions.push(ExecutionEvent::Rejected { order_id: id, time, reason });
-            return;
-        }
-        let (base_delta, quote_delta) = match order.side {
-            Side::Buy => (quantity, -(notional + fee)),
-            Side::Sell => (-quantity, notional - fee),
-        };
-        for (asset, delta) in [(&inst.base, base_delta), (&inst.quote, quote_delta)] {
-            match self.balances.get_mut(asset.as_str()) {
-                Some(balance) => *balance += delta,
-                None => {
-                    self.balances.insert(asset.clone(), delta);
-                }
-            }
-        }
-        report.status = OrderStatus::Filled;
-        report.filled_quantity += quantity;
-        report.average_price = Some(price);
-        report.fee += fee;
-        let fill = Fill { order_id: id, time, symbol: order.symbol, side: order.side, quantity, price, fee, liquidity };
-        self.executions.push(ExecutionEvent::Fill { fill, order_status: OrderStatus::Filled });
-    }
-
-    /// Tries every open order of `market` against `bar`, in the order they were placed.
+    /// Tries every working order of `market` against `bar`, in the order they were placed.
     fn match_open_orders(&mut self, market: usize, bar: &Bar) {
-        let symbol = self.markets[market].instrument.symbol;
-        let mut open = std::mem::take(&mut self.open_orders);
-        open.retain(|&id| {
-            let Some(order) = self.orders.get(&id).map(|r| r.request) else {
-                return false;
+        let m = &self.markets[market];
+        let mut index = 0;
+        while let Some(report) = self.orders.open_at_mut(index) {
+            let order = report.request;
+            let price = if order.symbol != m.instrument.symbol {
+                None
+            } else {
+                match (order.order_type, order.price) {
+                    (OrderType::Limit, Some(limit)) => {
+                        limit_fill_price(bar, order.side, limit).map(|p| (p, Liquidity::Maker))
+                    }
+                    _ => {
+                        let price = market_fill_price(
+                            &m.instrument,
+                            (bar.low, bar.high),
+                            order.side,
+                            bar.open,
+                            self.config.slippage,
+                        );
+                        Some((price, Liquidity::Taker))
+                    }
+                }
             };
-            if order.symbol != symbol {
-                return true;
-            }
-            let fill = match (order.order_type, order.price) {
-                (OrderType::Limit, Some(limit)) => {
-                    limit_fill_price(bar, order.side, limit).map(|p| (p, Liquidity::Maker))
-                }
-                _ => {
-                    let inst = &self.markets[market].instrument;
-                    Some((market_fill_price(inst, bar, order.side, bar.open, self.config.slippage), Liquidity::Taker))
-                }
+            let Some((price, liquidity)) = price else {
+                index += 1;
+                continue;
             };
-            match fill {
-                Some((price, liquidity)) => {
-                    self.execute(id, market, price, liquidity, bar.open_time);
-                    false
-                }
-                None => true,
+            let fee_rate = self.config.fee_rate(liquidity);
+            let event = rules::fill(m, &mut self.account, fee_rate, report, price, liquidity, bar.open_time);
+            let finished = report.status.is_final();
+            self.executions.push(event);
+            if finished {
+                self.orders.finish_at(index);
+            } else {
+                index += 1;
             }
-        });
-        self.open_orders = open;
+        }
     }
 }
 
-#[async_trait]
-impl ExchangeAdapter for SimulatedExchange {
-    fn name(&self) -> &str {
+/// The venue's operations, synchronous: a simulated venue answers at once. The [`ExchangeAdapter`] implementation
+/// (in `adapter.rs`) wraps these in ready futures; the router calls them directly for simulated venues.
+impl SimulatedExchange {
+    /// The venue's name.
+    pub fn name(&self) -> &str {
         &self.name
     }
 
-    async fn connect(&mut self) -> Result<bool> {
-        self.connected = true;
-        Ok(true)
+    /// Marks the venue connected (or not); a disconnected venue refuses orders.
+    pub fn set_connected(&mut self, connected: bool) {
+        self.connected = connected;
     }
 
-    async fn disconnect(&mut self) -> Result<()> {
-        self.connected = false;
-        Ok(())
-    }
-
-    async fn get_ticker(&self, symbol: Symbol) -> Result<Ticker> {
+    /// Best bid/ask/last of `symbol`: the last close, as bars carry no quotes.
+    ///
+    /// # Errors
+    /// [`Error::Order`] for a symbol the venue does not list, [`Error::Exchange`] before its first bar.
+    pub fn ticker(&self, symbol: Symbol) -> Result<Ticker> {
         let market = &self.markets[self.market_index(symbol)?];
         let bar = market
             .last_bar
@@ -276,17 +180,23 @@ impl ExchangeAdapter for SimulatedExchange {
         Ok(Ticker { symbol, bid: bar.close, ask: bar.close, last: bar.close, time: bar.close_time })
     }
 
-    async fn get_orderbook(&self, symbol: Symbol, _limit: usize) -> Result<OrderBook> {
-        self.market_index(symbol)?;
-        Err(Error::Exchange(format!("venue '{}' replays bars for {symbol}; it has no order book to show", self.name)))
-    }
-
-    async fn place_order(&mut self, order: OrderRequest) -> Result<OrderReport> {
+    /// Accepts an order (it rests until the next bar) or, with the `close` fill model, fills a market order at
+    /// once at the last close.
+    ///
+    /// # Errors
+    /// [`Error::Exchange`] when disconnected; [`Error::Order`] for an unlisted symbol or a filter or balance failure.
+    pub fn submit(&mut self, order: OrderRequest) -> Result<OrderReport> {
         self.require_connected()?;
         let market = self.market_index(order.symbol)?;
-        let order = self.accept(&self.markets[market], order)?;
-        let id = order.client_order_id;
-        let report = OrderReport {
+        if self.orders.is_open(order.client_order_id) {
+            return Err(Error::Order(format!(
+                "client order id {} is already used by a working order",
+                order.client_order_id
+            )));
+        }
+        let m = &self.markets[market];
+        let order = rules::accept(m, &self.account, order)?;
+        let mut report = OrderReport {
             request: order,
             status: OrderStatus::New,
             filled_quantity: Decimal::ZERO,
@@ -294,53 +204,58 @@ impl ExchangeAdapter for SimulatedExchange {
             fee: Decimal::ZERO,
             reason: None,
         };
-        self.orders.insert(id, report);
-        match (order.order_type, self.config.fill_model, self.markets[market].last_bar) {
-            (OrderType::Market, FillModel::Close, Some(bar)) => {
-                let price = market_fill_price(
-                    &self.markets[market].instrument,
-                    &bar,
-                    order.side,
-                    bar.close,
-                    self.config.slippage,
-                );
-                self.execute(id, market, price, Liquidity::Taker, bar.close_time);
-            }
-            _ => self.open_orders.push(id),
+        if let (OrderType::Market, FillModel::Close, Some(bar)) = (order.order_type, self.config.fill_model, m.last_bar)
+        {
+            let price =
+                market_fill_price(&m.instrument, (bar.low, bar.high), order.side, bar.close, self.config.slippage);
+            let fee_rate = self.config.fee_rate(Liquidity::Taker);
+            let event =
+                rules::fill(m, &mut self.account, fee_rate, &mut report, price, Liquidity::Taker, bar.close_time);
+            self.executions.push(event);
         }
-        self.get_order_status(order.symbol, id).await
-    }
-
-    async fn cancel_order(&mut self, symbol: Symbol, order_id: OrderId) -> Result<OrderReport> {
-        self.require_connected()?;
-        let position = self.open_orders.iter().position(|&id| id == order_id);
-        let report = self
-            .orders
-            .get_mut(&order_id)
-            .filter(|r| r.request.symbol == symbol)
-            .ok_or_else(|| Error::Order(format!("venue '{}' has no order {order_id} for {symbol}", self.name)))?;
-        let Some(position) = position else {
-            return Err(Error::Order(format!("order {order_id} is not open (status {})", report.status.as_str())));
-        };
-        report.status = OrderStatus::Canceled;
-        let report = report.clone();
-        self.open_orders.remove(position);
+        self.orders.insert(report.clone());
         Ok(report)
     }
 
-    async fn get_order_status(&self, symbol: Symbol, order_id: OrderId) -> Result<OrderReport> {
-        self.orders
-            .get(&order_id)
-            .filter(|r| r.request.symbol == symbol)
-            .cloned()
-            .ok_or_else(|| Error::Order(format!("venue '{}' has no order {order_id} for {symbol}", self.name)))
+    /// Cancels an open order.
+    ///
+    /// # Errors
+    /// [`Error::Exchange`] when disconnected; [`Error::Order`] when the order is unknown or no longer open.
+    pub fn cancel(&mut self, symbol: Symbol, order_id: OrderId) -> Result<OrderReport> {
+        self.require_connected()?;
+        let known = self.order_status(symbol, order_id)?;
+        let Some(report) = self.orders.open_mut(order_id) else {
+            return Err(Error::Order(format!("order {order_id} is not open (status {})", known.status.as_str())));
+        };
+        report.status = OrderStatus::Canceled;
+        let report = report.clone();
+        self.orders.finish(order_id);
+        Ok(report)
     }
 
-    async fn get_account_balance(&self) -> Result<BTreeMap<String, Decimal>> {
-        Ok(self.balances.clone())
+    /// The venue's record of an order.
+    ///
+    /// # Errors
+    /// [`Error::Order`] when the order is unknown.
+    pub fn order_status(&self, symbol: Symbol, order_id: OrderId) -> Result<OrderReport> {
+        self.orders.get(order_id).filter(|r| r.request.symbol == symbol).cloned().ok_or_else(|| {
+            Error::Order(format!(
+                "venue '{}' has no order {order_id} for {symbol} (it remembers the last {FINISHED_ORDERS_KEPT} finished orders)",
+                self.name
+            ))
+        })
     }
 
-    async fn start_websocket_stream(&mut self, symbol: Symbol) -> Result<MarketStream> {
+    /// Free balance of every asset.
+    pub fn balances(&self) -> BTreeMap<String, Decimal> {
+        self.account.balances()
+    }
+
+    /// A channel that receives every market event of `symbol` the venue sees.
+    ///
+    /// # Errors
+    /// [`Error::Exchange`] for a symbol the venue does not list.
+    pub fn subscribe(&mut self, symbol: Symbol) -> Result<MarketStream> {
         self.market_index(symbol)
             .map_err(|_| Error::Exchange(format!("venue '{}' does not list {symbol}", self.name)))?;
         let (sender, receiver) = unbounded_channel();
@@ -348,22 +263,27 @@ impl ExchangeAdapter for SimulatedExchange {
         Ok(receiver)
     }
 
+    /// Matches open orders against a market event; true when executions are waiting.
     #[inline]
-    fn on_market_event(&mut self, event: &MarketEvent) {
+    pub fn market_event(&mut self, event: &MarketEvent) -> bool {
         let MarketEvent::Bar { symbol, bar } = event;
         let Some(market) = self.markets.iter().position(|m| m.instrument.symbol == *symbol) else {
-            return;
+            return false;
         };
-        self.markets[market].last_bar = Some(*bar);
-        if !self.open_orders.is_empty() {
+        self.markets[market].last_bar =
+            Some(LastBar { close: bar.close, high: bar.high, low: bar.low, close_time: bar.close_time });
+        if self.orders.open_len() > 0 {
             self.match_open_orders(market, bar);
         }
         if !self.subscribers.is_empty() {
             self.subscribers.retain(|(s, sender)| *s != *symbol || sender.send(*event).is_ok());
         }
+        !self.executions.is_empty()
     }
 
-    fn drain_executions(&mut self, out: &mut Vec<ExecutionEvent>) {
+    /// Moves the executions since the last call into `out`.
+    #[inline]
+    pub fn take_executions(&mut self, out: &mut Vec<ExecutionEvent>) {
         out.append(&mut self.executions);
     }
 }

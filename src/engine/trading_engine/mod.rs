@@ -9,14 +9,13 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use std::sync::Arc;
 
+mod order_flow;
+
 use super::portfolio::{Portfolio, Position};
-use super::run_log::{CashChange, EquityPoint, FillRecord, OrderRecord, RiskAction, RiskEvent, RunLog};
+use super::run_log::{EquityPoint, RunLog};
 use crate::error::{Error, Result};
 use crate::exchange::{OrderRouter, VenueId};
-use crate::model::{
-    BarSeries, ExecutionEvent, MarketEvent, OrderId, OrderQty, OrderReport, OrderRequest, OrderStatus, OrderType, Side,
-    Symbol, Timestamp,
-};
+use crate::model::{BarSeries, ExecutionEvent, MarketEvent, OrderQty, OrderReport, OrderType, Side, Symbol, Timestamp};
 use crate::replay::{FeedEvent, ReplayFeed, SimClock};
 use crate::risk::RiskManager;
 use crate::strategy::{BarContext, OrderIntent, Strategy, StreamInfo, build_strategy};
@@ -111,6 +110,14 @@ impl TradingEngine {
             executions: Vec::new(),
             intents: Vec::new(),
         }
+    }
+
+    /// Records into `log`'s memory (cleared first) instead of fresh memory: repeated runs in one process, such
+    /// as the combinations of a sweep, then write into pages they already own.
+    pub fn with_run_log(mut self, mut log: RunLog) -> Self {
+        log.clear();
+        self.log = log;
+        self
     }
 
     /// Attaches recorded market data for [`Self::execute_strategy`] to replay. Shared, never copied.
@@ -221,17 +228,16 @@ impl TradingEngine {
         }
         strategy.on_start(&infos)?;
         let mut feed = ReplayFeed::new(&market.series);
-        self.log.equity.reserve(feed.total_events());
-        let mut events = 0;
-        while let Some(event) = feed.next() {
-            self.on_bar(&market, event, slots[event.stream], strategy.as_mut());
-            if !self.intents.is_empty() {
-                self.submit_intents().await?;
-            }
+        let events = feed.total_events();
+        self.log.equity.reserve(events);
+        // The synchronous inner loop replays bars and places orders at venues that answer at once (simulated
+        // ones); it returns only when an order must wait for a network venue. Keeping the per-bar work out of the
+        // async state machine keeps it in registers.
+        while let Some(event) = self.replay_until_async(&market, &mut feed, &slots, strategy.as_mut())? {
+            self.submit_intents().await?;
             if feed.peek_time() != Some(event.time) {
                 self.record_equity(event.time);
             }
-            events += 1;
         }
         tracing::info!(
             strategy = name,
@@ -243,21 +249,48 @@ impl TradingEngine {
         Ok(StrategyRun { strategy: name.to_string(), events })
     }
 
+    /// Replays events until the feed ends (`None`) or an order must go to a venue that answers asynchronously
+    /// (returned event: its orders wait in `self.intents`, its equity is not yet recorded).
+    ///
+    /// # Errors
+    /// Venue failures other than order rejections.
+    fn replay_until_async(
+        &mut self,
+        market: &MarketData,
+        feed: &mut ReplayFeed<'_>,
+        slots: &[usize],
+        strategy: &mut dyn Strategy,
+    ) -> Result<Option<FeedEvent>> {
+        while let Some(event) = feed.next() {
+            self.on_bar(market, event, slots[event.stream], strategy);
+            if !self.intents.is_empty() && !self.submit_intents_now()? {
+                return Ok(Some(event));
+            }
+            if feed.peek_time() != Some(event.time) {
+                self.record_equity(event.time);
+            }
+        }
+        Ok(None)
+    }
+
     /// Steps 1–5 of the per-event cycle for one bar; the strategy's orders are left in `self.intents`.
     #[inline]
     fn on_bar(&mut self, market: &MarketData, event: FeedEvent, slot: usize, strategy: &mut dyn Strategy) {
         self.clock.advance_to(event.time);
         let series = &market.series[event.stream];
         let venue = market.venues[event.stream];
-        let bar = series.bar(event.index);
-        self.router.on_market_event(venue, &MarketEvent::Bar { symbol: series.symbol, bar });
-        self.collect_executions(venue);
+        // The event is built once, straight from the columns, and everything below reads that one copy.
+        let market_event = MarketEvent::Bar { symbol: series.symbol, bar: series.bar(event.index) };
+        let MarketEvent::Bar { bar, .. } = &market_event;
+        if self.router.on_market_event(venue, &market_event) {
+            self.collect_executions(venue);
+        }
         self.portfolio.mark(slot, bar.close);
         let ctx = BarContext {
             stream: event.stream,
             venue,
             symbol: series.symbol,
-            bar: &bar,
+            bar,
             position: self.portfolio.position(slot).quantity,
             cash: self.portfolio.cash(),
             open_orders: self.open_orders[slot],
@@ -266,165 +299,8 @@ impl TradingEngine {
         strategy.on_bar(&ctx, &mut self.intents);
     }
 
-    /// Sends the pending intents; refusals are recorded and the run goes on, other failures end it.
-    async fn submit_intents(&mut self) -> Result<()> {
-        let mut intents = std::mem::take(&mut self.intents);
-        for intent in intents.drain(..) {
-            match self.submit(intent).await {
-                Ok(_) | Err(Error::RiskManagement(_)) | Err(Error::Order(_)) => {}
-                Err(other) => return Err(other),
-            }
-        }
-        self.intents = intents;
-        Ok(())
-    }
-
-    /// Risk check, record, route. Every order of every source goes through here.
-    async fn submit(&mut self, intent: OrderIntent) -> Result<OrderReport> {
-        let slot = self
-            .portfolio
-            .slot(intent.symbol)
-            .ok_or_else(|| Error::Config(format!("{} is not an instrument of this portfolio", intent.symbol)))?;
-        let price = intent.price.unwrap_or(self.portfolio.position(slot).last_price);
-        if price <= Decimal::ZERO {
-            return Err(Error::Order(format!("no price is known yet for {}", intent.symbol)));
-        }
-        let estimate = match intent.quantity {
-            OrderQty::Base(q) => q,
-            OrderQty::Quote(amount) => amount / price,
-        };
-        let equity = self.portfolio.equity();
-        let (accepted, reason, adjusted) = self
-            .risk_manager
-            .validate_order(intent.symbol, intent.side, estimate, price, equity, self.portfolio.cash())
-            .await;
-        let id = OrderId(self.log.orders.len() as u64 + 1);
-        let mut request = OrderRequest {
-            client_order_id: id,
-            symbol: intent.symbol,
-            side: intent.side,
-            order_type: intent.order_type,
-            quantity: intent.quantity,
-            price: intent.price,
-        };
-        let now = self.clock.now();
-        if accepted && adjusted < estimate {
-            request.quantity = match intent.quantity {
-                OrderQty::Base(_) => OrderQty::Base(adjusted),
-                OrderQty::Quote(_) => OrderQty::Quote(adjusted * price),
-            };
-            self.record_risk(now, &request, RiskAction::Resized, &reason, adjusted);
-        }
-        self.log.orders.push(OrderRecord {
-            venue: intent.venue,
-            created: now,
-            request,
-            status: OrderStatus::New,
-            filled_quantity: Decimal::ZERO,
-            average_price: None,
-            fee: Decimal::ZERO,
-            reason: None,
-        });
-        if !accepted {
-            self.record_risk(now, &request, RiskAction::Rejected, &reason, Decimal::ZERO);
-            self.reject(id, reason.clone());
-            return Err(Error::RiskManagement(reason));
-        }
-        match self.router.place_order(intent.venue, request).await {
-            Ok(report) => {
-                if let Some(record) = self.log.order_mut(id) {
-                    record.request = report.request;
-                }
-                self.open_orders[slot] += 1;
-                self.collect_executions(intent.venue);
-                Ok(report)
-            }
-            Err(Error::Order(message)) => {
-                self.reject(id, message.clone());
-                Err(Error::Order(message))
-            }
-            Err(other) => Err(other),
-        }
-    }
-
-    fn record_risk(&mut self, time: Timestamp, request: &OrderRequest, action: RiskAction, reason: &str, qty: Decimal) {
-        tracing::debug!(order = %request.client_order_id, ?action, reason, "risk decision");
-        self.log.risk_events.push(RiskEvent {
-            time,
-            order_id: request.client_order_id,
-            symbol: request.symbol,
-            action,
-            reason: reason.to_string(),
-            adjusted_quantity: qty,
-        });
-    }
-
-    fn reject(&mut self, id: OrderId, reason: String) {
-        if let Some(record) = self.log.order_mut(id) {
-            record.status = OrderStatus::Rejected;
-            record.reason = Some(reason);
-        }
-    }
-
-    /// Books every execution the venue reported since the last call.
-    #[inline]
-    fn collect_executions(&mut self, venue: VenueId) {
-        self.router.drain_executions(venue, &mut self.executions);
-        if self.executions.is_empty() {
-            return;
-        }
-        let mut executions = std::mem::take(&mut self.executions);
-        for execution in executions.drain(..) {
-            self.apply_execution(venue, execution);
-        }
-        self.executions = executions;
-    }
-
-    fn apply_execution(&mut self, venue: VenueId, execution: ExecutionEvent) {
-        let (order_id, status) = match &execution {
-            ExecutionEvent::Fill { fill, order_status } => (fill.order_id, *order_status),
-            ExecutionEvent::Rejected { order_id, .. } => (*order_id, OrderStatus::Rejected),
-        };
-        let Some(record) = self.log.order_mut(order_id) else {
-            return;
-        };
-        let was_open = !record.status.is_final();
-        let symbol = record.request.symbol;
-        match execution {
-            ExecutionEvent::Fill { fill, .. } => {
-                let filled = record.filled_quantity + fill.quantity;
-                record.average_price = Some(match record.average_price {
-                    None => fill.price,
-                    Some(average) => (average * record.filled_quantity + fill.notional()) / filled,
-                });
-                record.filled_quantity = filled;
-                record.fee += fill.fee;
-                record.status = status;
-                self.portfolio.apply_fill(&fill);
-                self.log.fills.push(FillRecord { venue, fill });
-                self.log
-                    .cash_changes
-                    .push(CashChange { from_mark: self.log.equity.len(), cash: self.portfolio.cash() });
-                if let Some(slot) = self.portfolio.slot(symbol) {
-                    self.risk_manager.update_position(symbol, self.portfolio.position(slot).quantity);
-                }
-            }
-            ExecutionEvent::Rejected { reason, .. } => {
-                record.status = OrderStatus::Rejected;
-                record.reason = Some(reason);
-            }
-        }
-        let now_final = self.log.order_mut(order_id).is_some_and(|r| r.status.is_final());
-        if was_open
-            && now_final
-            && let Some(slot) = self.portfolio.slot(symbol)
-        {
-            self.open_orders[slot] = self.open_orders[slot].saturating_sub(1);
-        }
-    }
-
     #[inline]
     fn record_equity(&mut self, time: Timestamp) {
-        self.log.equity.push(EquityPoint { time, equity: self.portfolio.equity() });
+        self.log.equity.push(EquityPoint { time, value: self.portfolio.marked_equity() });
     }
 }

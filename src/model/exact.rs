@@ -1,0 +1,227 @@
+//! Exact decimal arithmetic for the hot path: integer fast paths for the few operations a replay does on every bar
+//! (`acc + a × b`) and on every fill (a floored quotient), with `Decimal` arithmetic as the fallback when a value
+//! does not fit in 128 bits. The fast paths give the same values, at the same scale, as `Decimal` would.
+
+use rust_decimal::Decimal;
+
+/// 10^0 ..= 10^28.
+const POW10: [i128; 29] = {
+    let mut table = [1_i128; 29];
+    let mut i = 1;
+    while i < 29 {
+        table[i] = table[i - 1] * 10;
+        i += 1;
+    }
+    table
+};
+
+/// Largest scale a `Decimal` can have.
+const MAX_SCALE: u32 = 28;
+
+/// Largest magnitude of a `Decimal` mantissa (96 bits).
+const MAX_MANTISSA: u128 = (1 << 96) - 1;
+
+/// `MAX_MANTISSA / 10^k`: a mantissa at most this large can be scaled up by `k` digits and still fit.
+const SCALE_UP_LIMIT: [u128; 29] = {
+    let mut table = [0_u128; 29];
+    let mut i = 0;
+    while i < 29 {
+        table[i] = MAX_MANTISSA / (POW10[i] as u128);
+        i += 1;
+    }
+    table
+};
+
+/// `x · 10^k` when the result still fits a `Decimal` mantissa. One compare instead of an overflow-checked
+/// 128-bit multiplication.
+#[inline]
+fn scale_up(x: i128, k: u32) -> Option<i128> {
+    let k = k as usize;
+    (x.unsigned_abs() <= SCALE_UP_LIMIT[k]).then(|| x * POW10[k])
+}
+
+/// True when `d > 0`, by the sign bit instead of a general comparison (which rescales).
+#[inline(always)]
+pub fn positive(d: Decimal) -> bool {
+    !d.is_zero() && d.is_sign_positive()
+}
+
+/// True when `d < 0`.
+#[inline(always)]
+pub fn negative(d: Decimal) -> bool {
+    !d.is_zero() && d.is_sign_negative()
+}
+
+/// An exact decimal kept as two 64-bit words: the low 64 bits of the 96-bit magnitude, then the high 32 bits,
+/// the scale and the sign. A value computed in registers is stored with two word writes; a `Decimal` is written as
+/// four 32-bit fields and read back as one 16-byte load, which stalls the store buffer on every bar.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PackedDecimal {
+    low: u64,
+    high: u64,
+}
+
+impl PackedDecimal {
+    const SIGN: u64 = 1 << 63;
+
+    /// Packs `mantissa × 10^-scale`; `None` unless `|mantissa| < 2^96` and `scale <= 28`.
+    #[inline(always)]
+    pub fn from_parts(mantissa: i128, scale: u32) -> Option<Self> {
+        let magnitude = mantissa.unsigned_abs();
+        if magnitude > MAX_MANTISSA || scale > MAX_SCALE {
+            return None;
+        }
+        let sign = if mantissa < 0 { Self::SIGN } else { 0 };
+        Some(PackedDecimal { low: magnitude as u64, high: (magnitude >> 64) as u64 | u64::from(scale) << 32 | sign })
+    }
+
+    /// Packs a `Decimal`.
+    #[inline]
+    pub fn from_decimal(value: Decimal) -> Self {
+        let magnitude = value.mantissa().unsigned_abs();
+        let sign = if value.is_sign_negative() { Self::SIGN } else { 0 };
+        PackedDecimal { low: magnitude as u64, high: (magnitude >> 64) as u64 | u64::from(value.scale()) << 32 | sign }
+    }
+
+    /// The value as a `Decimal` (same scale).
+    #[inline]
+    pub fn to_decimal(self) -> Decimal {
+        let (lo, mid, hi) = (self.low as u32, (self.low >> 32) as u32, self.high as u32);
+        Decimal::from_parts(lo, mid, hi, self.high & Self::SIGN != 0, ((self.high >> 32) & 0xff) as u32)
+    }
+}
+
+/// `acc + a × b`, exactly, packed: the per-bar mark of a portfolio. Same value and scale as [`mul_add`].
+#[inline(always)]
+pub fn mul_add_packed(acc: Decimal, a: Decimal, b: Decimal) -> PackedDecimal {
+    match fast_mul_add_parts(acc, a, b).and_then(|(m, s)| PackedDecimal::from_parts(m, s)) {
+        Some(packed) => packed,
+        None => PackedDecimal::from_decimal(decimal_mul_add(acc, a, b)),
+    }
+}
+
+/// `acc + a × b`, exactly, at the scale `Decimal` arithmetic would give (the larger of `acc`'s and `a × b`'s).
+#[inline(always)]
+pub fn mul_add(acc: Decimal, a: Decimal, b: Decimal) -> Decimal {
+    match fast_mul_add(acc, a, b) {
+        Some(sum) => sum,
+        None => decimal_mul_add(acc, a, b),
+    }
+}
+
+/// The general case, kept out of line so that the fast path inlines small.
+#[cold]
+#[inline(never)]
+fn decimal_mul_add(acc: Decimal, a: Decimal, b: Decimal) -> Decimal {
+    acc + a * b
+}
+
+#[inline(always)]
+fn fast_mul_add(acc: Decimal, a: Decimal, b: Decimal) -> Option<Decimal> {
+    let (mantissa, scale) = fast_mul_add_parts(acc, a, b)?;
+    Decimal::try_from_i128_with_scale(mantissa, scale).ok()
+}
+
+/// Mantissa and scale of `acc + a × b` when they fit a `Decimal`.
+#[inline(always)]
+fn fast_mul_add_parts(acc: Decimal, a: Decimal, b: Decimal) -> Option<(i128, u32)> {
+    let product_scale = a.scale() + b.scale();
+    let scale = product_scale.max(acc.scale());
+    if scale > MAX_SCALE {
+        return None;
+    }
+    // Mantissas below 2^63 multiply exactly in 128 bits; larger ones take the Decimal path.
+    let product = i128::from(i64::try_from(a.mantissa()).ok()?) * i128::from(i64::try_from(b.mantissa()).ok()?);
+    let product = scale_up(product, scale - product_scale)?;
+    let base = scale_up(acc.mantissa(), scale - acc.scale())?;
+    let sum = base + product;
+    (sum.unsigned_abs() <= MAX_MANTISSA).then_some((sum, scale))
+}
+
+/// `floor(a / b)` to `scale` decimal places, exactly, for `a ≥ 0` and `b > 0`: the largest multiple of `10^-scale`
+/// whose product with `b` does not exceed `a`. `None` when `b ≤ 0`, `a < 0` or `scale > 28`.
+pub fn div_floor(a: Decimal, b: Decimal, scale: u32) -> Option<Decimal> {
+    if !positive(b) || negative(a) || scale > MAX_SCALE {
+        return None;
+    }
+    fast_div_floor(a, b, scale).or_else(|| Some((a / b).trunc_with_scale(scale)))
+}
+
+fn fast_div_floor(a: Decimal, b: Decimal, scale: u32) -> Option<Decimal> {
+    // a / b = (ma · 10^-sa) / (mb · 10^-sb); in units of 10^-scale: ma · 10^(sb + scale - sa) / mb.
+    let shift = i64::from(b.scale()) + i64::from(scale) - i64::from(a.scale());
+    let power = |n: i64| POW10.get(usize::try_from(n).ok()?).copied();
+    let (numerator, denominator) = if shift >= 0 {
+        (a.mantissa().checked_mul(power(shift)?)?, b.mantissa())
+    } else {
+        (a.mantissa(), b.mantissa().checked_mul(power(-shift)?)?)
+    };
+    Decimal::try_from_i128_with_scale(numerator / denominator, scale).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use rust_decimal::dec;
+
+    fn decimal(mantissa: i64, scale: u32) -> Decimal {
+        Decimal::new(mantissa, scale)
+    }
+
+    #[test]
+    fn mul_add_matches_hand_values() {
+        assert_eq!(mul_add(dec!(0.013012), dec!(9.794), dec!(105)), dec!(1028.383012));
+        assert_eq!(mul_add(dec!(10000), dec!(0.5), dec!(2)).to_string(), "10001.0");
+    }
+
+    #[test]
+    fn packing_round_trips_sign_scale_and_magnitude() {
+        for d in [dec!(0), dec!(-0.00000001), dec!(79228162514264337593543950335), dec!(-12020.6012990251068)] {
+            let packed = PackedDecimal::from_decimal(d);
+            assert_eq!(packed.to_decimal().to_string(), d.to_string());
+            assert_eq!(PackedDecimal::from_parts(d.mantissa(), d.scale()), Some(packed));
+        }
+        assert_eq!(PackedDecimal::from_parts(1 << 96, 0), None);
+    }
+
+    #[test]
+    fn div_floor_truncates_instead_of_rounding_up() {
+        assert_eq!(div_floor(dec!(1000), dec!(102.102), 3), Some(dec!(9.794)));
+        assert_eq!(div_floor(dec!(2), dec!(3), 8), Some(dec!(0.66666666)));
+        // the exact quotient is just below 1: Decimal division would round it up to 1 first
+        assert_eq!(div_floor(dec!(0.9999999999999999999999999999), dec!(1), 8), Some(dec!(0.99999999)));
+        assert_eq!(div_floor(dec!(1), dec!(0), 8), None);
+    }
+
+    proptest! {
+        #[test]
+        fn mul_add_equals_decimal_arithmetic_value_and_scale(
+            acc in any::<i64>(), sa in 0u32..20, a in any::<i64>(), s1 in 0u32..12, b in any::<i32>(), s2 in 0u32..12,
+        ) {
+            let (acc, x, y) = (decimal(acc, sa), decimal(a, s1), decimal(i64::from(b), s2));
+            if let Some(expected) = x.checked_mul(y).and_then(|product| acc.checked_add(product)) {
+                let got = mul_add(acc, x, y);
+                prop_assert_eq!(got, expected);
+                prop_assert_eq!(got.to_string(), expected.to_string());
+                prop_assert_eq!(mul_add_packed(acc, x, y).to_decimal().to_string(), expected.to_string());
+            }
+        }
+
+        #[test]
+        fn div_floor_is_the_largest_multiple_that_fits(
+            a in 0i64..i64::MAX, sa in 0u32..12, b in 1i64..i64::MAX, sb in 0u32..12, scale in 0u32..10,
+        ) {
+            let (a, b) = (decimal(a, sa), decimal(b, sb));
+            let q = div_floor(a, b, scale).unwrap();
+            let ulp = Decimal::new(1, scale);
+            prop_assert!(q.scale() <= scale);
+            if let Some(used) = q.checked_mul(b) {
+                prop_assert!(used <= a, "{q} × {b} = {used} exceeds {a}");
+            }
+            if let Some(next) = (q + ulp).checked_mul(b) {
+                prop_assert!(next > a, "{} × {b} = {next} still fits in {a}", q + ulp);
+            }
+        }
+    }
+}
