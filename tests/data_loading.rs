@@ -166,6 +166,19 @@ fn bad_rows_are_errors_naming_file_line_and_column(#[case] row: &str, #[case] ex
 }
 
 #[test]
+fn of_several_bad_rows_in_a_long_file_the_first_is_reported() {
+    // Rows are checked in parallel pieces; the report must still name the earliest bad row.
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("timestamp,open,high,low,close,volume\n");
+    for i in 0..70_000_i64 {
+        let (high, low) = if i == 40_000 || i == 69_000 { (1, 2) } else { (2, 1) };
+        csv.push_str(&format!("{},1,{high},{low},1,1\n", 1_704_067_200_000 + i * 60_000));
+    }
+    let err = load(&common::write(dir.path(), "long.csv", &csv), DataFormat::Csv).unwrap_err().to_string();
+    assert!(err.contains("line 40002, column 'high'"), "{err}");
+}
+
+#[test]
 fn a_bad_binance_row_names_the_line_counting_the_header() {
     let dir = tempfile::tempdir().unwrap();
     let rows = KLINE_ROWS_MS.replacen("16556.80000000", "16500.00000000", 1); // high below low on data row 2

@@ -11,12 +11,53 @@ use crate::model::{NANOS_PER_DAY, NANOS_PER_SECOND, Timestamp};
 /// arithmetic on it stays cheap.
 pub fn parse_decimal(text: &str) -> Option<Decimal> {
     let text = text.trim();
+    if let Some(value) = parse_plain_decimal(text.as_bytes()) {
+        return Some(value);
+    }
     let value = match Decimal::from_str(text) {
         Ok(v) => v,
         Err(_) if text.contains(['e', 'E']) => Decimal::from_scientific(text).ok()?,
         Err(_) => return None,
     };
     Some(value.normalize())
+}
+
+/// The common case, fast: `[+-]digits[.digits]` with at most 28 significant digits, trailing fractional zeros
+/// dropped. Anything else (exponents, more digits, stray characters) returns `None` for the general parser.
+fn parse_plain_decimal(text: &[u8]) -> Option<Decimal> {
+    let (negative, digits) = match text.split_first()? {
+        (b'-', rest) => (true, rest),
+        (b'+', rest) => (false, rest),
+        _ => (false, text),
+    };
+    let (mut mantissa, mut significant, mut scale, mut seen_point, mut seen_digit) =
+        (0_u128, 0_u32, 0_u32, false, false);
+    for &byte in digits {
+        match byte {
+            b'0'..=b'9' => {
+                if mantissa != 0 || byte != b'0' {
+                    significant += 1;
+                    if significant > 28 {
+                        return None;
+                    }
+                }
+                mantissa = mantissa * 10 + u128::from(byte - b'0');
+                scale += u32::from(seen_point);
+                seen_digit = true;
+            }
+            b'.' if !seen_point => seen_point = true,
+            _ => return None,
+        }
+    }
+    if !seen_digit || scale > 28 {
+        return None;
+    }
+    while scale > 0 && mantissa % 10 == 0 {
+        mantissa /= 10;
+        scale -= 1;
+    }
+    let signed = i128::try_from(mantissa).ok()?;
+    Decimal::try_from_i128_with_scale(if negative { -signed } else { signed }, scale).ok()
 }
 
 /// How a timestamp column writes its integers, when it writes integers.
@@ -190,9 +231,25 @@ mod tests {
         assert_eq!(parse_decimal("0.1").map(|d| d.scale()), Some(1));
         assert_eq!(parse_decimal("1,5"), None);
         assert_eq!(parse_decimal("NaN"), None);
+        assert_eq!(parse_decimal("-0.000"), Some(dec!(0)));
+        assert_eq!(parse_decimal("."), None);
+        assert_eq!(parse_decimal("1.2.3"), None);
+        assert_eq!(parse_decimal("12345678901234567890123456789012"), None, "too many digits for a Decimal");
     }
 
     proptest! {
+        #[test]
+        fn fast_decimal_parser_agrees_with_rust_decimal(mantissa in any::<i64>(), scale in 0u32..12, zeros in 0usize..4) {
+            let value = Decimal::new(mantissa, scale);
+            let mut text = value.to_string();
+            if text.contains('.') {
+                text.push_str(&"0".repeat(zeros));
+            }
+            let parsed = parse_decimal(&text).unwrap();
+            prop_assert_eq!(parsed, value);
+            prop_assert_eq!(parsed.to_string(), value.normalize().to_string());
+        }
+
         #[test]
         fn iso_parser_agrees_with_chrono(secs in -2_000_000_000_i64..8_000_000_000, millis in 0_i64..1000) {
             let ns = secs * NANOS_PER_SECOND + millis * 1_000_000;

@@ -1,7 +1,6 @@
 //! Joining the files of one symbol into a [`BarSeries`], and measuring the time grid's quality.
 
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use super::csv_loader::{read_binance_klines, read_generic_csv};
@@ -114,6 +113,27 @@ pub fn load_bar_series(symbol: Symbol, files: &[DataFile]) -> Result<(BarSeries,
 
 /// Appends the files' columns in order and sets the interval to the most common spacing.
 fn concatenate(symbol: Symbol, parts: Vec<FileBars>) -> Result<BarSeries> {
+    let first_path = parts.first().map(|p| p.path.display().to_string()).unwrap_or_default();
+    let mut s = if parts.len() == 1 {
+        // One file: its columns become the series as they are.
+        let p = parts.into_iter().next().map(|p| (p.open_time, p.open, p.high, p.low, p.close, p.volume));
+        let (open_time, open, high, low, close, volume) = p.unwrap_or_default();
+        BarSeries { symbol, interval: 0, open_time, open, high, low, close, volume }
+    } else {
+        append_all(symbol, parts)
+    };
+    if s.len() < 2 {
+        return Err(Error::Data(format!(
+            "{symbol}: {first_path}: at least two bars are needed to know the bar interval, found {}",
+            s.len()
+        )));
+    }
+    s.interval = most_common_spacing(&s.open_time);
+    Ok(s)
+}
+
+/// The files' columns appended in order.
+fn append_all(symbol: Symbol, parts: Vec<FileBars>) -> BarSeries {
     let total = parts.iter().map(FileBars::len).sum();
     let mut s = BarSeries {
         symbol,
@@ -125,7 +145,6 @@ fn concatenate(symbol: Symbol, parts: Vec<FileBars>) -> Result<BarSeries> {
         close: Vec::with_capacity(total),
         volume: Vec::with_capacity(total),
     };
-    let first_path = parts.first().map(|p| p.path.display().to_string()).unwrap_or_default();
     for p in parts {
         s.open_time.extend(p.open_time);
         s.open.extend(p.open);
@@ -134,24 +153,29 @@ fn concatenate(symbol: Symbol, parts: Vec<FileBars>) -> Result<BarSeries> {
         s.close.extend(p.close);
         s.volume.extend(p.volume);
     }
-    if s.len() < 2 {
-        return Err(Error::Data(format!(
-            "{symbol}: {first_path}: at least two bars are needed to know the bar interval, found {}",
-            s.len()
-        )));
-    }
-    s.interval = most_common_spacing(&s.open_time);
-    Ok(s)
+    s
 }
 
-/// The most frequent difference between consecutive times (the smaller one on a tie).
+/// The most frequent difference between consecutive times (the smaller one on a tie). Bar series have a handful of
+/// distinct spacings, counted in a short list; irregular series fall back to sorting all spacings.
 fn most_common_spacing(times: &[Timestamp]) -> i64 {
-    let mut counts: BTreeMap<i64, usize> = BTreeMap::new();
+    const SHORT_LIST: usize = 64;
+    let mut counts: Vec<(i64, usize)> = Vec::new();
     for pair in times.windows(2) {
-        *counts.entry(pair[1].0 - pair[0].0).or_default() += 1;
+        let spacing = pair[1].0 - pair[0].0;
+        let known = counts.len();
+        match counts.iter_mut().find(|(s, _)| *s == spacing) {
+            Some((_, n)) => *n += 1,
+            None if known < SHORT_LIST => counts.push((spacing, 1)),
+            None => {
+                let mut all: Vec<i64> = times.windows(2).map(|w| w[1].0 - w[0].0).collect();
+                all.sort_unstable();
+                counts = all.chunk_by(|a, b| a == b).map(|run| (run[0], run.len())).collect();
+                break;
+            }
+        }
     }
-    let best = counts.values().copied().max().unwrap_or(0);
-    counts.into_iter().find(|&(_, n)| n == best).map(|(spacing, _)| spacing).unwrap_or(0)
+    counts.into_iter().max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0))).map_or(0, |(spacing, _)| spacing)
 }
 
 /// Counts gaps, missing bars and irregular spacings against the series' interval.
@@ -180,4 +204,27 @@ fn measure_grid(s: &BarSeries) -> SeriesQuality {
         }
     }
     q
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn times(nanos: &[i64]) -> Vec<Timestamp> {
+        nanos.iter().map(|&n| Timestamp(n)).collect()
+    }
+
+    #[test]
+    fn the_interval_is_the_most_common_spacing_and_ties_take_the_smaller() {
+        assert_eq!(most_common_spacing(&times(&[0, 10, 20, 40, 50])), 10);
+        assert_eq!(most_common_spacing(&times(&[0, 10, 30, 40, 60])), 10, "two of 10, two of 20");
+    }
+
+    #[test]
+    fn irregular_series_with_many_spacings_still_find_the_mode() {
+        let mut t: Vec<i64> = (0..200).map(|i| i * i).collect(); // 199 distinct spacings
+        let last = *t.last().unwrap();
+        t.extend((1..=300).map(|i| last + i * 7)); // then 300 spacings of 7
+        assert_eq!(most_common_spacing(&times(&t)), 7);
+    }
 }

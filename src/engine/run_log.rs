@@ -134,9 +134,15 @@ impl RunLog {
 
     /// Free cash at every mark, in mark order, for a run that started with `starting_cash`.
     pub fn cash_at_marks(&self, starting_cash: Decimal) -> impl Iterator<Item = Decimal> + '_ {
-        let mut cash = starting_cash;
-        let mut changes = self.cash_changes.iter().peekable();
-        (0..self.equity.len()).map(move |mark| {
+        self.cash_from_mark(0, starting_cash)
+    }
+
+    /// Free cash at every mark from mark `first` on (so that long curves can be written in parallel pieces).
+    pub fn cash_from_mark(&self, first: usize, starting_cash: Decimal) -> impl Iterator<Item = Decimal> + '_ {
+        let before = self.cash_changes.partition_point(|c| c.from_mark <= first);
+        let mut cash = before.checked_sub(1).map_or(starting_cash, |i| self.cash_changes[i].cash);
+        let mut changes = self.cash_changes[before..].iter().peekable();
+        (first..self.equity.len()).map(move |mark| {
             while let Some(change) = changes.next_if(|c| c.from_mark <= mark) {
                 cash = change.cash;
             }

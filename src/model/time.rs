@@ -49,23 +49,58 @@ impl serde::Serialize for Timestamp {
     }
 }
 
-impl fmt::Display for Timestamp {
-    /// RFC 3339 in UTC with a `Z` suffix; sub-second digits only when present (`2023-01-01T01:00:00Z`).
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Timestamp {
+    /// Appends the RFC 3339 form (as [`Display`](fmt::Display) writes it) to `out`, without the formatting
+    /// machinery: reports write a million of these.
+    pub fn write_rfc3339(self, out: &mut Vec<u8>) {
         let days = self.0.div_euclid(NANOS_PER_DAY);
         let nanos_of_day = self.0.rem_euclid(NANOS_PER_DAY);
         let (year, month, day) = civil_from_days(days);
         let secs = nanos_of_day / NANOS_PER_SECOND;
         let sub = nanos_of_day % NANOS_PER_SECOND;
-        write!(f, "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)?;
+        if (0..=9999).contains(&year) {
+            push_digits(out, year as u64, 4);
+        } else {
+            out.extend_from_slice(year.to_string().as_bytes());
+        }
+        out.push(b'-');
+        push_digits(out, u64::from(month), 2);
+        out.push(b'-');
+        push_digits(out, u64::from(day), 2);
+        out.push(b'T');
+        push_digits(out, (secs / 3600) as u64, 2);
+        out.push(b':');
+        push_digits(out, (secs / 60 % 60) as u64, 2);
+        out.push(b':');
+        push_digits(out, (secs % 60) as u64, 2);
         if sub != 0 {
+            out.push(b'.');
             if sub % NANOS_PER_MILLI == 0 {
-                write!(f, ".{:03}", sub / NANOS_PER_MILLI)?;
+                push_digits(out, (sub / NANOS_PER_MILLI) as u64, 3);
             } else {
-                write!(f, ".{sub:09}")?;
+                push_digits(out, sub as u64, 9);
             }
         }
-        f.write_str("Z")
+        out.push(b'Z');
+    }
+}
+
+/// Appends `value` as exactly `width` decimal digits (zero-padded; `value` must fit).
+fn push_digits(out: &mut Vec<u8>, mut value: u64, width: usize) {
+    let start = out.len();
+    out.resize(start + width, b'0');
+    for slot in out[start..].iter_mut().rev() {
+        *slot = b'0' + (value % 10) as u8;
+        value /= 10;
+    }
+}
+
+impl fmt::Display for Timestamp {
+    /// RFC 3339 in UTC with a `Z` suffix; sub-second digits only when present (`2023-01-01T01:00:00Z`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut text = Vec::with_capacity(32);
+        self.write_rfc3339(&mut text);
+        f.write_str(std::str::from_utf8(&text).map_err(|_| fmt::Error)?)
     }
 }
 

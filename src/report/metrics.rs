@@ -17,7 +17,8 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
 
-use crate::engine::{EquityPoint, RoundTrip};
+use super::curve::Curve;
+use crate::engine::RoundTrip;
 use crate::model::{NANOS_PER_DAY, Timestamp, format_duration};
 
 /// Nanoseconds in the 365-day year used to annualize.
@@ -74,38 +75,37 @@ pub struct Metrics {
     pub closed_trades_net_pnl: Decimal,
 }
 
-/// Computes the metrics of a run that started with `starting_equity` at `start` (the first bar's open), marked
-/// every `interval_ns`; `exposed_marks` is the number of marks at which positions had value.
+/// Computes the metrics of a run that started at `start` (the first bar's open) and was marked every `interval_ns`;
+/// `exposed_marks` is the number of marks at which positions had value.
 pub fn compute_metrics(
-    starting_equity: Decimal,
+    curve: &Curve<'_>,
     start: Timestamp,
     interval_ns: i64,
-    curve: &[EquityPoint],
     exposed_marks: usize,
     trips: &[RoundTrip],
     fees: Decimal,
 ) -> Metrics {
-    let final_equity = curve.last().map_or(starting_equity, EquityPoint::equity);
     let to_f64 = |d: Decimal| d.to_f64().unwrap_or(f64::NAN);
+    let (starting_equity, final_equity) = (curve.starting_equity, curve.final_equity());
     let start_f = to_f64(starting_equity);
-    let values: Vec<f64> = curve.iter().map(|p| to_f64(p.equity())).collect();
     let total_return = to_f64(final_equity) / start_f - 1.0;
-    let years = curve.last().map_or(0.0, |p| (p.time.0 - start.0) as f64 / YEAR_NS);
+    let years = curve.points.last().map_or(0.0, |p| (p.time.0 - start.0) as f64 / YEAR_NS);
     let cagr = (years > 0.0 && start_f > 0.0).then(|| (to_f64(final_equity) / start_f).powf(1.0 / years) - 1.0);
     let periods_per_year = if interval_ns > 0 { YEAR_NS / interval_ns as f64 } else { 0.0 };
     let returns: Vec<f64> = std::iter::once(start_f)
-        .chain(values.iter().copied())
+        .chain(curve.values.iter().copied())
         .collect::<Vec<_>>()
         .windows(2)
         .map(|w| w[1] / w[0] - 1.0)
         .collect();
     let (sharpe, sortino) = risk_ratios(&returns, periods_per_year);
-    let max_drawdown = deepest_drawdown(starting_equity, start, curve);
+    let max_drawdown = deepest_drawdown(curve, start);
     let calmar = cagr.filter(|_| max_drawdown.depth > 0.0).map(|c| c / max_drawdown.depth);
     let wins: Vec<f64> = trips.iter().map(|t| to_f64(t.net_pnl)).filter(|&p| p > 0.0).collect();
     let losses: f64 = trips.iter().map(|t| to_f64(t.net_pnl)).filter(|&p| p < 0.0).sum();
     let win_rate = (!trips.is_empty()).then(|| wins.len() as f64 / trips.len() as f64);
     let profit_factor = (losses < 0.0).then(|| wins.iter().sum::<f64>() / -losses);
+    let marks = curve.points.len();
     Metrics {
         starting_equity,
         final_equity,
@@ -117,7 +117,7 @@ pub fn compute_metrics(
         max_drawdown,
         win_rate,
         profit_factor,
-        exposure: if curve.is_empty() { 0.0 } else { exposed_marks as f64 / curve.len() as f64 },
+        exposure: if marks == 0 { 0.0 } else { exposed_marks as f64 / marks as f64 },
         trades: trips.len(),
         fees,
         closed_trades_net_pnl: trips.iter().map(|t| t.net_pnl).sum(),
@@ -139,9 +139,9 @@ fn risk_ratios(returns: &[f64], periods_per_year: f64) -> (Option<f64>, Option<f
     (sharpe, sortino)
 }
 
-/// The deepest drawdown of the curve, starting from `starting_equity` at `start`.
-fn deepest_drawdown(starting_equity: Decimal, start: Timestamp, curve: &[EquityPoint]) -> Drawdown {
-    let mut peak = (starting_equity, start);
+/// The deepest drawdown of the curve (found on the `f64` drawdown series, its depth then computed exactly), with its
+/// peak, trough and the first mark back at the peak's exact equity.
+fn deepest_drawdown(curve: &Curve<'_>, start: Timestamp) -> Drawdown {
     let mut worst = Drawdown {
         depth: 0.0,
         peak_time: start,
@@ -150,25 +150,31 @@ fn deepest_drawdown(starting_equity: Decimal, start: Timestamp, curve: &[EquityP
         duration_ns: 0,
         duration: String::new(),
     };
-    let mut worst_peak = starting_equity;
-    for p in curve {
-        let equity = p.equity();
-        if equity >= peak.0 {
-            peak = (equity, p.time);
-        } else if peak.0 > Decimal::ZERO {
-            let depth = (Decimal::ONE - equity / peak.0).to_f64().unwrap_or(0.0);
-            if depth > worst.depth {
-                (worst.depth, worst.peak_time, worst.trough_time) = (depth, peak.1, p.time);
-                worst_peak = peak.0;
-            }
+    let (mut peak_index, mut worst_peak_index, mut trough_index) = (None, None, None);
+    let mut peak_value = curve.starting_equity.to_f64().unwrap_or(0.0);
+    for (i, (&value, &drawdown)) in curve.values.iter().zip(&curve.drawdown_pct).enumerate() {
+        if value >= peak_value {
+            peak_value = value;
+            peak_index = Some(i);
+        } else if drawdown / 100.0 > worst.depth {
+            worst.depth = drawdown / 100.0;
+            worst_peak_index = peak_index;
+            trough_index = Some(i);
         }
     }
-    if worst.depth > 0.0 {
-        worst.recovery_time =
-            curve.iter().find(|p| p.time > worst.trough_time && p.equity() >= worst_peak).map(|p| p.time);
-        let end = worst.recovery_time.or(curve.last().map(|p| p.time)).unwrap_or(start);
-        worst.duration_ns = end.0 - worst.peak_time.0;
-    }
+    let Some(trough) = trough_index else {
+        worst.duration = format_duration(0);
+        return worst;
+    };
+    let points = curve.points;
+    let worst_peak = worst_peak_index.map_or(curve.starting_equity, |i| points[i].equity());
+    // The scan found the deepest mark; its depth is computed exactly from the two Decimals.
+    worst.depth = (Decimal::ONE - points[trough].equity() / worst_peak).to_f64().unwrap_or(worst.depth);
+    worst.peak_time = worst_peak_index.map_or(start, |i| points[i].time);
+    worst.trough_time = points[trough].time;
+    worst.recovery_time = points[trough..].iter().find(|p| p.equity() >= worst_peak).map(|p| p.time);
+    let end = worst.recovery_time.or(points.last().map(|p| p.time)).unwrap_or(start);
+    worst.duration_ns = end.0 - worst.peak_time.0;
     worst.duration = format_duration(worst.duration_ns);
     worst
 }
@@ -176,6 +182,7 @@ fn deepest_drawdown(starting_equity: Decimal, start: Timestamp, curve: &[EquityP
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::EquityPoint;
     use rust_decimal::dec;
 
     fn curve(values: &[Decimal]) -> Vec<EquityPoint> {
@@ -186,7 +193,7 @@ mod tests {
     fn drawdown_depth_and_duration_follow_the_deepest_episode() {
         // start 100 @0; marks 110@10 90@20 120@30 60@40 130@50: deepest is 120 -> 60 (50 %), recovered at 50
         let c = curve(&[dec!(110), dec!(90), dec!(120), dec!(60), dec!(130)]);
-        let dd = deepest_drawdown(dec!(100), Timestamp(0), &c);
+        let dd = deepest_drawdown(&Curve::new(dec!(100), &c), Timestamp(0));
         assert_eq!(dd.depth, 0.5);
         assert_eq!(
             (dd.peak_time, dd.trough_time, dd.recovery_time),
@@ -197,7 +204,8 @@ mod tests {
 
     #[test]
     fn an_unrecovered_drawdown_lasts_until_the_last_mark() {
-        let dd = deepest_drawdown(dec!(100), Timestamp(0), &curve(&[dec!(80), dec!(90)]));
+        let c = curve(&[dec!(80), dec!(90)]);
+        let dd = deepest_drawdown(&Curve::new(dec!(100), &c), Timestamp(0));
         assert_eq!((dd.depth, dd.recovery_time, dd.duration_ns), (0.2, None, 20));
     }
 
@@ -213,7 +221,8 @@ mod tests {
 
     #[test]
     fn flat_runs_have_no_ratios_and_zero_drawdown() {
-        let m = compute_metrics(dec!(100), Timestamp(0), 10, &curve(&[dec!(100), dec!(100)]), 1, &[], dec!(0));
+        let c = curve(&[dec!(100), dec!(100)]);
+        let m = compute_metrics(&Curve::new(dec!(100), &c), Timestamp(0), 10, 1, &[], dec!(0));
         assert_eq!((m.sharpe, m.sortino, m.calmar, m.win_rate, m.profit_factor), (None, None, None, None, None));
         assert_eq!(m.max_drawdown.depth, 0.0);
         assert_eq!(m.exposure, 0.5);

@@ -2,6 +2,7 @@
 
 mod charts;
 mod csv_files;
+mod curve;
 mod metrics;
 mod summary;
 mod table;
@@ -10,7 +11,8 @@ use rust_decimal::prelude::ToPrimitive;
 use std::path::Path;
 
 pub use charts::{Chart, ChartStyle, decimate, draw_png};
-pub use csv_files::{drawdowns_pct, write_equity, write_fills, write_orders, write_trades};
+pub use csv_files::{write_equity, write_fills, write_orders, write_trades};
+pub use curve::Curve;
 pub use metrics::{Drawdown, Metrics, compute_metrics};
 pub use summary::{InputFile, OrderCounts, Period, ReportInput, Summary};
 pub use table::summary_table;
@@ -35,7 +37,9 @@ pub const REPORT_FILES: [&str; 8] = [
 /// [`Error::Io`] when a file cannot be written; [`Error::Data`] when a chart cannot be drawn.
 pub fn write_report(dir: &Path, input: &ReportInput<'_>) -> Result<Summary> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io("creating", dir, e))?;
-    let summary = Summary::build(input);
+    let result = input.result;
+    let curve = Curve::new(result.portfolio.starting_cash(), &result.log.equity);
+    let summary = Summary::build(input, &curve);
     let mut json = serde_json::to_string_pretty(&summary).map_err(|e| Error::Data(format!("encoding summary: {e}")))?;
     json.push('\n');
     let write = |name: &str, bytes: &[u8]| {
@@ -45,23 +49,19 @@ pub fn write_report(dir: &Path, input: &ReportInput<'_>) -> Result<Summary> {
     write("summary.json", json.as_bytes())?;
     write("scenario.yaml", input.scenario_text.as_bytes())?;
 
-    let result = input.result;
     let venue_name = |i: usize| input.venue_names.get(i).cloned().unwrap_or_default();
     let quote = result.portfolio.quote();
     write_trades(&dir.join("trades.csv"), &result.log.round_trips)?;
     write_fills(&dir.join("fills.csv"), &result.log.fills, &venue_name, quote)?;
     write_orders(&dir.join("orders.csv"), &result.log.orders, &venue_name)?;
-    let starting_cash = result.portfolio.starting_cash();
-    write_equity(&dir.join("equity.csv"), starting_cash, &result.log)?;
+    write_equity(&dir.join("equity.csv"), &result.log, &curve)?;
 
-    let equity: Vec<_> = std::iter::once((input.start, starting_cash.to_f64().unwrap_or(0.0)))
-        .chain(result.log.equity.iter().map(|p| (p.time, p.equity().to_f64().unwrap_or(0.0))))
+    let times = || result.log.equity.iter().map(|p| p.time);
+    let equity: Vec<_> = std::iter::once((input.start, curve.starting_equity.to_f64().unwrap_or(0.0)))
+        .chain(times().zip(curve.values.iter().copied()))
         .collect();
-    let underwater: Vec<_> = std::iter::once((input.start, 0.0))
-        .chain(
-            result.log.equity.iter().map(|p| p.time).zip(drawdowns_pct(starting_cash, &result.log.equity).map(|d| -d)),
-        )
-        .collect();
+    let underwater: Vec<_> =
+        std::iter::once((input.start, 0.0)).chain(times().zip(curve.drawdown_pct.iter().map(|d| -d))).collect();
     draw_png(
         &dir.join("equity.png"),
         &Chart {

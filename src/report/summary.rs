@@ -5,6 +5,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+use super::curve::Curve;
 use super::metrics::{Metrics, compute_metrics};
 use crate::data::{DataFormat, SeriesQuality};
 use crate::engine::{BacktestResult, Position, RiskAction};
@@ -111,8 +112,8 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// Builds the summary of `input`.
-    pub fn build(input: &ReportInput<'_>) -> Self {
+    /// Builds the summary of `input`, whose equity curve is `curve`.
+    pub fn build(input: &ReportInput<'_>, curve: &Curve<'_>) -> Self {
         let r = input.result;
         let log = &r.log;
         let rejected_by_risk = log.risk_events.iter().filter(|e| e.action == RiskAction::Rejected).count();
@@ -121,10 +122,9 @@ impl Summary {
         let exposed_marks =
             log.equity.iter().zip(log.cash_at_marks(starting_cash)).filter(|(p, cash)| p.equity() != *cash).count();
         let metrics: Metrics = compute_metrics(
-            starting_cash,
+            curve,
             input.start,
             input.interval_ns,
-            &log.equity,
             exposed_marks,
             &log.round_trips,
             r.portfolio.fees_paid(),
