@@ -91,6 +91,34 @@ pub trait Strategy: Send {
     fn on_bar(&mut self, ctx: &BarContext<'_>, orders: &mut Vec<OrderIntent>);
 }
 
+/// The built-in strategies, as one type: the engine's replay loop calls them without dynamic dispatch.
+#[derive(Clone, Debug)]
+pub enum BuiltinStrategy {
+    /// `sma_cross`.
+    SmaCross(SmaCross),
+}
+
+impl Strategy for BuiltinStrategy {
+    fn name(&self) -> &str {
+        match self {
+            BuiltinStrategy::SmaCross(s) => s.name(),
+        }
+    }
+
+    fn on_start(&mut self, streams: &[StreamInfo]) -> Result<()> {
+        match self {
+            BuiltinStrategy::SmaCross(s) => s.on_start(streams),
+        }
+    }
+
+    #[inline]
+    fn on_bar(&mut self, ctx: &BarContext<'_>, orders: &mut Vec<OrderIntent>) {
+        match self {
+            BuiltinStrategy::SmaCross(s) => s.on_bar(ctx, orders),
+        }
+    }
+}
+
 /// Kinds [`build_strategy`] knows.
 pub const STRATEGY_KINDS: [&str; 1] = ["sma_cross"];
 
@@ -99,12 +127,12 @@ pub const STRATEGY_KINDS: [&str; 1] = ["sma_cross"];
 /// # Errors
 /// [`Error::Config`] for an unknown kind or a malformed / unknown parameter (naming it), [`Error::Validation`] for
 /// out-of-range parameters.
-pub fn build_strategy(kind: &str, params: &serde_json::Value) -> Result<Box<dyn Strategy>> {
+pub fn build_strategy(kind: &str, params: &serde_json::Value) -> Result<BuiltinStrategy> {
     let parse_error = |e: serde_json::Error| Error::Config(format!("strategy.params of {kind}: {e}"));
     match kind {
         "sma_cross" => {
             let params: SmaCrossParams = serde_json::from_value(params.clone()).map_err(parse_error)?;
-            Ok(Box::new(SmaCross::new(params)?))
+            Ok(BuiltinStrategy::SmaCross(SmaCross::new(params)?))
         }
         other => Err(Error::Config(format!(
             "strategy.kind '{other}' is not known (available: {})",

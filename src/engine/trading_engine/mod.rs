@@ -211,12 +211,21 @@ impl TradingEngine {
     /// [`Error::Validation`] if the engine was not started; [`Error::Config`] for an unknown strategy, bad
     /// parameters or missing market data; venue failures other than order rejections.
     pub async fn execute_strategy(&mut self, name: &str, params: &serde_json::Value) -> Result<StrategyRun> {
+        let mut strategy = build_strategy(name, params)?;
+        self.run_strategy(&mut strategy).await
+    }
+
+    /// Runs `strategy` — a built-in or any other [`Strategy`] — over the attached market data. Generic, so the
+    /// replay loop calls the strategy directly.
+    ///
+    /// # Errors
+    /// As [`TradingEngine::execute_strategy`].
+    pub async fn run_strategy<S: Strategy>(&mut self, strategy: &mut S) -> Result<StrategyRun> {
         if !self.running {
             return Err(Error::Validation("the engine is not running: call start() first".into()));
         }
         let market =
             self.market.clone().ok_or_else(|| Error::Config("no market data is attached to the engine".into()))?;
-        let mut strategy = build_strategy(name, params)?;
         let mut slots = Vec::with_capacity(market.series.len());
         let mut infos = Vec::with_capacity(market.series.len());
         for ((series, &venue), &close_scale) in market.series.iter().zip(&market.venues).zip(&market.close_scales) {
@@ -233,20 +242,15 @@ impl TradingEngine {
         // The synchronous inner loop replays bars and places orders at venues that answer at once (simulated
         // ones); it returns only when an order must wait for a network venue. Keeping the per-bar work out of the
         // async state machine keeps it in registers.
-        while let Some(event) = self.replay_until_async(&market, &mut feed, &slots, strategy.as_mut())? {
+        while let Some(event) = self.replay_until_async(&market, &mut feed, &slots, strategy)? {
             self.submit_intents().await?;
             if feed.peek_time() != Some(event.time) {
                 self.record_equity(event.time);
             }
         }
-        tracing::info!(
-            strategy = name,
-            events,
-            orders = self.log.orders.len(),
-            fills = self.log.fills.len(),
-            "replay done"
-        );
-        Ok(StrategyRun { strategy: name.to_string(), events })
+        let name = strategy.name().to_string();
+        tracing::info!(strategy = name, events, orders = self.log.orders.len(), fills = self.log.fills.len(), "replay done");
+        Ok(StrategyRun { strategy: name, events })
     }
 
     /// Replays events until the feed ends (`None`) or an order must go to a venue that answers asynchronously
@@ -254,12 +258,12 @@ impl TradingEngine {
     ///
     /// # Errors
     /// Venue failures other than order rejections.
-    fn replay_until_async(
+    fn replay_until_async<S: Strategy>(
         &mut self,
         market: &MarketData,
         feed: &mut ReplayFeed<'_>,
         slots: &[usize],
-        strategy: &mut dyn Strategy,
+        strategy: &mut S,
     ) -> Result<Option<FeedEvent>> {
         while let Some(event) = feed.next() {
             self.on_bar(market, event, slots[event.stream], strategy);
@@ -275,7 +279,7 @@ impl TradingEngine {
 
     /// Steps 1–5 of the per-event cycle for one bar; the strategy's orders are left in `self.intents`.
     #[inline]
-    fn on_bar(&mut self, market: &MarketData, event: FeedEvent, slot: usize, strategy: &mut dyn Strategy) {
+    fn on_bar<S: Strategy>(&mut self, market: &MarketData, event: FeedEvent, slot: usize, strategy: &mut S) {
         self.clock.advance_to(event.time);
         let series = &market.series[event.stream];
         let venue = market.venues[event.stream];
