@@ -39,7 +39,13 @@ impl TradingEngine {
             .portfolio
             .slot(intent.symbol)
             .ok_or_else(|| Error::Config(format!("{} is not an instrument of this portfolio", intent.symbol)))?;
-        let price = intent.price.unwrap_or(self.portfolio.position(slot).last_price);
+        let price = match intent.price {
+            Some(limit) if !positive(limit) => {
+                return Err(Error::Order(format!("limit price {limit} for {} is not positive", intent.symbol)));
+            }
+            Some(limit) => limit,
+            None => self.portfolio.position(slot).last_price,
+        };
         if !positive(price) {
             return Err(Error::Order(format!("no price is known yet for {}", intent.symbol)));
         }

@@ -1,0 +1,162 @@
+//! The simulated exchange through the seed's `ExchangeAdapter` interface: the rules of the README, one hand-worked
+//! case each.
+
+use rust_decimal::{Decimal, dec};
+use std::collections::BTreeMap;
+
+use cryptotradebot::Error;
+use cryptotradebot::exchange::sim::{FillModel, SimConfig};
+use cryptotradebot::exchange::{ExchangeAdapter, SimulatedExchange};
+use cryptotradebot::model::{
+    Bar, ExecutionEvent, Instrument, Liquidity, MarketEvent, OrderId, OrderQty, OrderRequest, OrderStatus, OrderType,
+    Side, Symbol, Timestamp,
+};
+
+fn btc() -> Symbol {
+    Symbol::new("BTCUSDT").unwrap()
+}
+
+fn venue(fill_model: FillModel) -> SimulatedExchange {
+    let instrument = Instrument {
+        symbol: btc(),
+        base: "BTC".into(),
+        quote: "USDT".into(),
+        tick_size: dec!(0.01),
+        lot_size: dec!(0.001),
+        min_notional: dec!(10),
+    };
+    let config = SimConfig { maker_fee: dec!(0.0002), taker_fee: dec!(0.001), fill_model, slippage: Decimal::ZERO };
+    SimulatedExchange::new("sim", config, vec![instrument], BTreeMap::from([("USDT".to_string(), dec!(1000))])).unwrap()
+}
+
+fn bar(hour: i64, open: Decimal, high: Decimal, low: Decimal, close: Decimal) -> MarketEvent {
+    let open_time = Timestamp(hour * 3_600_000_000_000);
+    let close_time = Timestamp((hour + 1) * 3_600_000_000_000);
+    MarketEvent::Bar { symbol: btc(), bar: Bar { open_time, close_time, open, high, low, close, volume: dec!(1) } }
+}
+
+fn order(id: u64, side: Side, order_type: OrderType, quantity: OrderQty, price: Option<Decimal>) -> OrderRequest {
+    OrderRequest { client_order_id: OrderId(id), symbol: btc(), side, order_type, quantity, price }
+}
+
+fn fills(venue: &mut SimulatedExchange) -> Vec<ExecutionEvent> {
+    let mut out = Vec::new();
+    venue.drain_executions(&mut out);
+    out
+}
+
+#[tokio::test]
+async fn a_market_order_fills_at_the_next_bar_open_with_the_taker_fee() {
+    let mut v = venue(FillModel::NextOpen);
+    v.connect().await.unwrap();
+    v.on_market_event(&bar(0, dec!(100), dec!(101), dec!(99), dec!(100)));
+    let report = v.place_order(order(1, Side::Buy, OrderType::Market, OrderQty::Base(dec!(2)), None)).await.unwrap();
+    assert_eq!(report.status, OrderStatus::New, "it waits for the next bar");
+    assert!(fills(&mut v).is_empty());
+    assert!(v.on_market_event(&bar(1, dec!(104), dec!(106), dec!(103), dec!(105))));
+    let ExecutionEvent::Fill { fill, order_status } = fills(&mut v).remove(0) else { panic!("expected a fill") };
+    // 2 × 104 = 208 notional, 0.208 fee; filled at the open of the bar that started at hour 1
+    assert_eq!((fill.price, fill.quantity, fill.fee, fill.liquidity), (dec!(104), dec!(2), dec!(0.208), Liquidity::Taker));
+    assert_eq!((fill.time, order_status), (Timestamp(3_600_000_000_000), OrderStatus::Filled));
+    let balances = v.get_account_balance().await.unwrap();
+    assert_eq!((balances["USDT"], balances["BTC"]), (dec!(791.792), dec!(2)));
+    assert_eq!(v.get_order_status(btc(), OrderId(1)).await.unwrap().status, OrderStatus::Filled);
+}
+
+#[tokio::test]
+async fn with_the_close_fill_model_a_market_order_fills_at_the_signal_bar_close() {
+    let mut v = venue(FillModel::Close);
+    v.connect().await.unwrap();
+    v.on_market_event(&bar(0, dec!(100), dec!(101), dec!(99), dec!(100.5)));
+    let report = v.place_order(order(1, Side::Buy, OrderType::Market, OrderQty::Base(dec!(1)), None)).await.unwrap();
+    assert_eq!((report.status, report.average_price), (OrderStatus::Filled, Some(dec!(100.5))));
+}
+
+#[tokio::test]
+async fn a_quote_sized_buy_spends_at_most_the_amount_fee_included() {
+    let mut v = venue(FillModel::NextOpen);
+    v.connect().await.unwrap();
+    v.on_market_event(&bar(0, dec!(100), dec!(101), dec!(99), dec!(100)));
+    v.place_order(order(1, Side::Buy, OrderType::Market, OrderQty::Quote(dec!(500)), None)).await.unwrap();
+    v.on_market_event(&bar(1, dec!(99), dec!(100), dec!(98), dec!(99)));
+    let ExecutionEvent::Fill { fill, .. } = fills(&mut v).remove(0) else { panic!("expected a fill") };
+    // 500 / (99 × 1.001) = 5.04540...: 5.045 lots of 0.001; cost 499.455 + fee 0.499455 = 499.954455 ≤ 500
+    assert_eq!((fill.quantity, fill.fee), (dec!(5.045), dec!(0.499455)));
+    assert_eq!(v.get_account_balance().await.unwrap()["USDT"], dec!(500.045545));
+}
+
+#[tokio::test]
+async fn a_resting_limit_fills_only_when_traded_through_at_the_limit_or_a_better_open() {
+    let mut v = venue(FillModel::NextOpen);
+    v.connect().await.unwrap();
+    v.on_market_event(&bar(0, dec!(100), dec!(101), dec!(99), dec!(100)));
+    v.place_order(order(1, Side::Buy, OrderType::Limit, OrderQty::Base(dec!(1)), Some(dec!(95)))).await.unwrap();
+    v.place_order(order(2, Side::Buy, OrderType::Limit, OrderQty::Base(dec!(1)), Some(dec!(97.999)))).await.unwrap();
+    // low touches 95 exactly: no fill for the 95 limit; 97.999 was rounded down to 97.99 and is traded through
+    v.on_market_event(&bar(1, dec!(99), dec!(99), dec!(95), dec!(96)));
+    let events = fills(&mut v);
+    assert_eq!(events.len(), 1);
+    let ExecutionEvent::Fill { fill, .. } = events[0] else { panic!("expected a fill") };
+    assert_eq!((fill.order_id, fill.price, fill.liquidity, fill.fee), (OrderId(2), dec!(97.99), Liquidity::Maker, dec!(0.019598)));
+    // the next bar gaps down through 95: the fill is at the open, better than the limit
+    v.on_market_event(&bar(2, dec!(93), dec!(94), dec!(92), dec!(93)));
+    let ExecutionEvent::Fill { fill, .. } = fills(&mut v).remove(0) else { panic!("expected a fill") };
+    assert_eq!((fill.order_id, fill.price), (OrderId(1), dec!(93)));
+}
+
+#[tokio::test]
+async fn orders_below_the_minimum_notional_or_the_lot_are_order_errors_naming_the_filter() {
+    let mut v = venue(FillModel::NextOpen);
+    v.connect().await.unwrap();
+    v.on_market_event(&bar(0, dec!(100), dec!(101), dec!(99), dec!(100)));
+    let small = v.place_order(order(1, Side::Buy, OrderType::Market, OrderQty::Base(dec!(0.05)), None)).await;
+    assert!(matches!(&small, Err(Error::Order(m)) if m.contains("below the minimum 10")), "{small:?}");
+    let tiny = v.place_order(order(2, Side::Buy, OrderType::Market, OrderQty::Base(dec!(0.0009)), None)).await;
+    assert!(matches!(&tiny, Err(Error::Order(m)) if m.contains("below the lot size 0.001")), "{tiny:?}");
+    let rich = v.place_order(order(3, Side::Buy, OrderType::Market, OrderQty::Base(dec!(20)), None)).await;
+    assert!(matches!(&rich, Err(Error::Order(m)) if m.contains("insufficient USDT balance")), "{rich:?}");
+    let unsold = v.place_order(order(4, Side::Sell, OrderType::Market, OrderQty::Base(dec!(1)), None)).await;
+    assert!(matches!(&unsold, Err(Error::Order(m)) if m.contains("insufficient BTC balance")), "{unsold:?}");
+}
+
+#[tokio::test]
+async fn quantities_are_rounded_down_to_the_lot_never_up() {
+    let mut v = venue(FillModel::NextOpen);
+    v.connect().await.unwrap();
+    v.on_market_event(&bar(0, dec!(100), dec!(101), dec!(99), dec!(100)));
+    let report = v.place_order(order(1, Side::Buy, OrderType::Market, OrderQty::Base(dec!(1.2349)), None)).await.unwrap();
+    assert_eq!(report.request.quantity, OrderQty::Base(dec!(1.234)));
+}
+
+#[tokio::test]
+async fn cancel_ends_a_working_order_and_a_finished_one_cannot_be_canceled() {
+    let mut v = venue(FillModel::NextOpen);
+    v.connect().await.unwrap();
+    v.on_market_event(&bar(0, dec!(100), dec!(101), dec!(99), dec!(100)));
+    v.place_order(order(1, Side::Buy, OrderType::Limit, OrderQty::Base(dec!(1)), Some(dec!(50)))).await.unwrap();
+    assert_eq!(v.cancel_order(btc(), OrderId(1)).await.unwrap().status, OrderStatus::Canceled);
+    assert_eq!(v.get_order_status(btc(), OrderId(1)).await.unwrap().status, OrderStatus::Canceled);
+    assert!(matches!(v.cancel_order(btc(), OrderId(1)).await, Err(Error::Order(m)) if m.contains("not open")));
+    assert!(matches!(v.get_order_status(btc(), OrderId(9)).await, Err(Error::Order(_))));
+}
+
+#[tokio::test]
+async fn a_disconnected_venue_refuses_orders_and_bars_have_no_book() {
+    let mut v = venue(FillModel::NextOpen);
+    let refused = v.place_order(order(1, Side::Buy, OrderType::Market, OrderQty::Base(dec!(1)), None)).await;
+    assert!(matches!(refused, Err(Error::Exchange(m)) if m.contains("not connected")));
+    assert!(matches!(v.get_ticker(btc()).await, Err(Error::Exchange(m)) if m.contains("no price")));
+    assert!(matches!(v.get_orderbook(btc(), 10).await, Err(Error::Exchange(m)) if m.contains("no order book")));
+    v.on_market_event(&bar(0, dec!(100), dec!(101), dec!(99), dec!(100.25)));
+    let ticker = v.get_ticker(btc()).await.unwrap();
+    assert_eq!((ticker.last, ticker.time), (dec!(100.25), Timestamp(3_600_000_000_000)));
+}
+
+#[tokio::test]
+async fn a_stream_subscriber_receives_the_bars_the_venue_sees() {
+    let mut v = venue(FillModel::NextOpen);
+    let mut stream = v.start_websocket_stream(btc()).await.unwrap();
+    let event = bar(0, dec!(100), dec!(101), dec!(99), dec!(100));
+    v.on_market_event(&event);
+    assert_eq!(stream.recv().await, Some(event));
+}

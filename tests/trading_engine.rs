@@ -1,0 +1,104 @@
+//! The seed's "Basic Trading Setup", in Rust: an engine over a map of named venues plus a risk manager, started,
+//! given an order, asked for the portfolio, stopped. Every order passes the risk manager; a refusal is the typed
+//! `RiskManagementError` with the reason.
+
+use rust_decimal::dec;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use cryptotradebot::Error;
+use cryptotradebot::engine::{MarketData, Portfolio, TradingEngine};
+use cryptotradebot::exchange::sim::SimConfig;
+use cryptotradebot::exchange::{OrderRouter, SimulatedExchange, VenueId};
+use cryptotradebot::model::{BarSeries, Instrument, OrderStatus, Side, Symbol, Timestamp};
+use cryptotradebot::risk::{RiskLimits, RiskManager};
+
+fn btc() -> Symbol {
+    Symbol::new("BTCUSDT").unwrap()
+}
+
+fn engine() -> TradingEngine {
+    let instrument = Instrument {
+        symbol: btc(),
+        base: "BTC".into(),
+        quote: "USDT".into(),
+        tick_size: dec!(0.01),
+        lot_size: dec!(0.00001),
+        min_notional: dec!(5),
+    };
+    let balances = BTreeMap::from([("USDT".to_string(), dec!(10000))]);
+    let binance = SimulatedExchange::new("binance", SimConfig::default(), vec![instrument], balances).unwrap();
+    let mut exchanges = OrderRouter::new();
+    exchanges.add_simulated(binance).unwrap();
+    // The seed's limits: 5 % per position, 3 % daily loss, 10 % drawdown.
+    let limits = RiskLimits {
+        max_position_size_percent: dec!(5),
+        max_daily_loss_percent: dec!(3),
+        max_drawdown_percent: dec!(10),
+        ..RiskLimits::default()
+    };
+    let series = BarSeries {
+        symbol: btc(),
+        interval: 3_600_000_000_000,
+        open_time: vec![Timestamp(0), Timestamp(3_600_000_000_000)],
+        open: vec![dec!(50000); 2],
+        high: vec![dec!(50100); 2],
+        low: vec![dec!(49900); 2],
+        close: vec![dec!(50000); 2],
+        volume: vec![dec!(1); 2],
+    };
+    let market = MarketData::new(vec![series], vec![VenueId(0)]).unwrap();
+    TradingEngine::new(exchanges, RiskManager::new(limits), Portfolio::new("USDT", dec!(10000), &[btc()]))
+        .with_market_data(Arc::new(market))
+}
+
+#[tokio::test]
+async fn the_seed_setup_places_a_limit_order_that_passes_risk_and_reports_the_portfolio() {
+    let mut engine = engine();
+    engine.start().await.unwrap();
+    // 0.001 BTC at 50,000 = 50 USDT, within 5 % of 10,000
+    let report = engine.place_order("binance", btc(), Side::Buy, dec!(0.001), Some(dec!(50000))).await.unwrap();
+    assert_eq!((report.status, report.request.price), (OrderStatus::New, Some(dec!(50000))));
+    let status = engine.get_portfolio_status().await;
+    assert_eq!((status.cash, status.equity, status.quote.as_str()), (dec!(10000), dec!(10000), "USDT"));
+    assert!(status.positions.is_empty(), "a resting limit order holds nothing yet");
+    engine.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_order_the_risk_manager_refuses_is_a_risk_management_error_with_the_reason() {
+    let mut engine = engine();
+    engine.start().await.unwrap();
+    // A sell with nothing held would open a short of 1 BTC = 50,000 USDT: far beyond 5 % of 10,000. Resizing it to the
+    // limit (0.01 BTC) is allowed, so the risk manager passes a smaller order — and the spot venue then refuses the
+    // sale of BTC the account does not hold.
+    let sell = engine.place_order("binance", btc(), Side::Sell, dec!(1), Some(dec!(50000))).await;
+    assert!(matches!(&sell, Err(Error::Order(m)) if m.contains("insufficient BTC balance")), "{sell:?}");
+    let log = engine.run_log();
+    assert_eq!(log.risk_events.len(), 1, "the resize is recorded");
+    assert!(log.risk_events[0].reason.starts_with("resized from 1 to 0.01"), "{}", log.risk_events[0].reason);
+    // An order of nothing is refused outright, recorded as rejected.
+    let refused = engine.place_order("binance", btc(), Side::Buy, dec!(0), Some(dec!(50000))).await;
+    assert!(matches!(&refused, Err(Error::RiskManagement(m)) if m.contains("must be positive")), "{refused:?}");
+    assert_eq!(engine.run_log().orders.last().map(|o| o.status), Some(OrderStatus::Rejected));
+    let negative = engine.place_order("binance", btc(), Side::Buy, dec!(1), Some(dec!(-1))).await;
+    assert!(matches!(&negative, Err(Error::Order(m)) if m.contains("limit price -1")), "{negative:?}");
+}
+
+#[tokio::test]
+async fn an_unknown_venue_is_a_config_error_listing_the_venues() {
+    let mut engine = engine();
+    engine.start().await.unwrap();
+    let err = engine.place_order("kraken", btc(), Side::Buy, dec!(0.001), None).await.unwrap_err();
+    assert!(matches!(&err, Error::Config(m) if m.contains("'kraken'") && m.contains("binance")), "{err:?}");
+}
+
+#[tokio::test]
+async fn strategies_run_only_on_a_started_engine() {
+    let mut engine = engine();
+    let err = engine.execute_strategy("sma_cross", &serde_json::json!({"fast": 1, "slow": 2})).await.unwrap_err();
+    assert!(matches!(err, Error::Validation(m) if m.contains("start()")));
+    engine.start().await.unwrap();
+    let run = engine.execute_strategy("sma_cross", &serde_json::json!({"fast": 1, "slow": 2})).await.unwrap();
+    assert_eq!((run.strategy.as_str(), run.events), ("sma_cross", 2));
+}
