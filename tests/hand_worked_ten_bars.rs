@@ -106,8 +106,8 @@ fn every_fill_fee_and_equity_mark_matches_the_hand_computation() {
 
     // Orders: the t9 signal has no next bar, so its order is still open at the end with all the cash.
     assert_eq!(log.orders.len(), 3);
-    assert_eq!(log.orders[2].status, OrderStatus::New);
-    assert_eq!(log.orders[2].request.quantity, OrderQty::Quote(dec!(929.512582)));
+    assert_eq!(log.orders[2].report.status, OrderStatus::New);
+    assert_eq!(log.orders[2].report.request.quantity, OrderQty::Quote(dec!(929.512582)));
     assert_eq!(run.summary.orders.open_at_end, 1);
 
     // Summary metrics follow from the marks: drawdown from the 1028.383012 peak to 929.512582.

@@ -56,7 +56,10 @@ async fn a_market_order_fills_at_the_next_bar_open_with_the_taker_fee() {
     assert!(v.on_market_event(&bar(1, dec!(104), dec!(106), dec!(103), dec!(105))));
     let ExecutionEvent::Fill { fill, order_status } = fills(&mut v).remove(0) else { panic!("expected a fill") };
     // 2 × 104 = 208 notional, 0.208 fee; filled at the open of the bar that started at hour 1
-    assert_eq!((fill.price, fill.quantity, fill.fee, fill.liquidity), (dec!(104), dec!(2), dec!(0.208), Liquidity::Taker));
+    assert_eq!(
+        (fill.price, fill.quantity, fill.fee, fill.liquidity),
+        (dec!(104), dec!(2), dec!(0.208), Liquidity::Taker)
+    );
     assert_eq!((fill.time, order_status), (Timestamp(3_600_000_000_000), OrderStatus::Filled));
     let balances = v.get_account_balance().await.unwrap();
     assert_eq!((balances["USDT"], balances["BTC"]), (dec!(791.792), dec!(2)));
@@ -97,7 +100,10 @@ async fn a_resting_limit_fills_only_when_traded_through_at_the_limit_or_a_better
     let events = fills(&mut v);
     assert_eq!(events.len(), 1);
     let ExecutionEvent::Fill { fill, .. } = events[0] else { panic!("expected a fill") };
-    assert_eq!((fill.order_id, fill.price, fill.liquidity, fill.fee), (OrderId(2), dec!(97.99), Liquidity::Maker, dec!(0.019598)));
+    assert_eq!(
+        (fill.order_id, fill.price, fill.liquidity, fill.fee),
+        (OrderId(2), dec!(97.99), Liquidity::Maker, dec!(0.019598))
+    );
     // the next bar gaps down through 95: the fill is at the open, better than the limit
     v.on_market_event(&bar(2, dec!(93), dec!(94), dec!(92), dec!(93)));
     let ExecutionEvent::Fill { fill, .. } = fills(&mut v).remove(0) else { panic!("expected a fill") };
@@ -124,7 +130,8 @@ async fn quantities_are_rounded_down_to_the_lot_never_up() {
     let mut v = venue(FillModel::NextOpen);
     v.connect().await.unwrap();
     v.on_market_event(&bar(0, dec!(100), dec!(101), dec!(99), dec!(100)));
-    let report = v.place_order(order(1, Side::Buy, OrderType::Market, OrderQty::Base(dec!(1.2349)), None)).await.unwrap();
+    let report =
+        v.place_order(order(1, Side::Buy, OrderType::Market, OrderQty::Base(dec!(1.2349)), None)).await.unwrap();
     assert_eq!(report.request.quantity, OrderQty::Base(dec!(1.234)));
 }
 

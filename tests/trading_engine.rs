@@ -80,7 +80,7 @@ async fn an_order_the_risk_manager_refuses_is_a_risk_management_error_with_the_r
     // An order of nothing is refused outright, recorded as rejected.
     let refused = engine.place_order("binance", btc(), Side::Buy, dec!(0), Some(dec!(50000))).await;
     assert!(matches!(&refused, Err(Error::RiskManagement(m)) if m.contains("must be positive")), "{refused:?}");
-    assert_eq!(engine.run_log().orders.last().map(|o| o.status), Some(OrderStatus::Rejected));
+    assert_eq!(engine.run_log().orders.last().map(|o| o.report.status), Some(OrderStatus::Rejected));
     let negative = engine.place_order("binance", btc(), Side::Buy, dec!(1), Some(dec!(-1))).await;
     assert!(matches!(&negative, Err(Error::Order(m)) if m.contains("limit price -1")), "{negative:?}");
 }

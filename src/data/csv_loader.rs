@@ -9,6 +9,7 @@ use super::columns::{RowNumbering, TimestampEncoding};
 use super::file_bars::{ColumnMap, FileBars};
 use super::parse::EpochUnit;
 use crate::error::{Error, Result};
+use crate::model::Symbol;
 
 /// Columns of a data.binance.vision kline file.
 const BINANCE_KLINE_COLUMNS: usize = 12;
@@ -20,7 +21,7 @@ const MICROS_THRESHOLD: i64 = 1_000_000_000_000_000;
 ///
 /// # Errors
 /// [`Error::Io`] if the file cannot be read, [`Error::Data`] naming file, line and column for bad content.
-pub(crate) fn read_binance_klines(path: &Path) -> Result<FileBars> {
+pub(crate) fn read_binance_klines(path: &Path, symbol: Symbol) -> Result<FileBars> {
     let bytes = std::fs::read(path).map_err(|e| Error::io("reading", path, e))?;
     let first_line = first_line(&bytes);
     let first_field = first_line.split(',').next().unwrap_or("").trim();
@@ -39,7 +40,7 @@ pub(crate) fn read_binance_klines(path: &Path) -> Result<FileBars> {
         fields: [("open_time", 0), ("open", 1), ("high", 2), ("low", 3), ("close", 4), ("volume", 5)],
         timestamps: TimestampEncoding::Epoch(unit),
     };
-    FileBars::from_frame(path, numbering, &frame, &map)
+    FileBars::from_frame(path, numbering, &frame, &map, symbol)
 }
 
 /// Reads a generic OHLCV CSV: a header naming `timestamp,open,high,low,close,volume` (any order, any case, extra
@@ -47,11 +48,11 @@ pub(crate) fn read_binance_klines(path: &Path) -> Result<FileBars> {
 ///
 /// # Errors
 /// [`Error::Io`] if the file cannot be read, [`Error::Data`] for a missing column or bad content.
-pub(crate) fn read_generic_csv(path: &Path) -> Result<FileBars> {
+pub(crate) fn read_generic_csv(path: &Path, symbol: Symbol) -> Result<FileBars> {
     let bytes = std::fs::read(path).map_err(|e| Error::io("reading", path, e))?;
     let frame = read_text_columns(path, bytes, true)?;
     let map = ColumnMap::by_name(path, &frame)?;
-    FileBars::from_frame(path, csv_numbering(true), &frame, &map)
+    FileBars::from_frame(path, csv_numbering(true), &frame, &map, symbol)
 }
 
 /// Line numbering of a CSV with or without header.

@@ -2,33 +2,22 @@
 
 use polars::prelude::DataFrame;
 use rayon::prelude::*;
-use rust_decimal::Decimal;
 use std::path::{Path, PathBuf};
 
 use super::columns::{RowNumbering, SourceColumn, TimestampEncoding};
 use crate::error::{Error, Result};
-use crate::model::Timestamp;
 use crate::model::exact::{negative, positive};
+use crate::model::{BarSeries, Symbol};
 
-/// Parsed, row-validated bars of one file, in file order.
+/// Parsed, row-validated bars of one file, in file order (the series' interval is set once files are joined).
 #[derive(Debug)]
 pub(crate) struct FileBars {
     /// The file.
     pub path: PathBuf,
     /// How its rows are numbered in messages.
     pub numbering: RowNumbering,
-    /// Open time of each row.
-    pub open_time: Vec<Timestamp>,
-    /// Open prices.
-    pub open: Vec<Decimal>,
-    /// High prices.
-    pub high: Vec<Decimal>,
-    /// Low prices.
-    pub low: Vec<Decimal>,
-    /// Close prices.
-    pub close: Vec<Decimal>,
-    /// Volumes.
-    pub volume: Vec<Decimal>,
+    /// The file's bars.
+    pub bars: BarSeries,
 }
 
 /// Which column of a data frame holds which field. Names are what error messages call the columns.
@@ -76,6 +65,7 @@ impl FileBars {
         numbering: RowNumbering,
         frame: &DataFrame,
         map: &ColumnMap<'_>,
+        symbol: Symbol,
     ) -> Result<Self> {
         let columns = frame.columns();
         let source = |field: usize| SourceColumn {
@@ -89,9 +79,9 @@ impl FileBars {
             || rayon::join(|| source(0).timestamps(map.timestamps), || decimal(1)),
             || rayon::join(|| rayon::join(|| decimal(2), || decimal(3)), || rayon::join(|| decimal(4), || decimal(5))),
         );
-        let bars = FileBars {
-            path: path.to_path_buf(),
-            numbering,
+        let series = BarSeries {
+            symbol,
+            interval: 0,
             open_time: open_time?,
             open: open?,
             high: high?,
@@ -99,6 +89,7 @@ impl FileBars {
             close: close?,
             volume: volume?,
         };
+        let bars = FileBars { path: path.to_path_buf(), numbering, bars: series };
         bars.check_rows()?;
         Ok(bars)
     }
@@ -109,7 +100,7 @@ impl FileBars {
         // Rows are checked in parallel pieces; the error reported is the one of the earliest bad row, as a
         // sequential check would find it.
         const PIECE: usize = 1 << 15;
-        let rows = self.open_time.len();
+        let rows = self.len();
         let first_error = (0..rows.div_ceil(PIECE)).into_par_iter().find_map_first(|piece| {
             (piece * PIECE..((piece + 1) * PIECE).min(rows)).find_map(|i| self.check_row(i).err())
         });
@@ -122,7 +113,8 @@ impl FileBars {
         let at = |column: &str, message: String| {
             Err(Error::data_at(&self.path, &self.numbering.describe(i), column, message))
         };
-        let (open, high, low, close) = (self.open[i], self.high[i], self.low[i], self.close[i]);
+        let b = &self.bars;
+        let (open, high, low, close) = (b.open[i], b.high[i], b.low[i], b.close[i]);
         for (name, price) in [("open", open), ("high", high), ("low", low), ("close", close)] {
             if !positive(price) {
                 return at(name, format!("price {price} is not positive"));
@@ -136,21 +128,18 @@ impl FileBars {
                 return at(name, format!("{name} {price} is outside the bar's range [{low}, {high}]"));
             }
         }
-        if negative(self.volume[i]) {
-            return at("volume", format!("volume {} is negative", self.volume[i]));
+        if negative(b.volume[i]) {
+            return at("volume", format!("volume {} is negative", b.volume[i]));
         }
-        if i > 0 && self.open_time[i] <= self.open_time[i - 1] {
-            let what = if self.open_time[i] == self.open_time[i - 1] { "duplicates" } else { "is before" };
-            return at(
-                "timestamp",
-                format!("{} {what} the previous row's {}", self.open_time[i], self.open_time[i - 1]),
-            );
+        if i > 0 && b.open_time[i] <= b.open_time[i - 1] {
+            let what = if b.open_time[i] == b.open_time[i - 1] { "duplicates" } else { "is before" };
+            return at("timestamp", format!("{} {what} the previous row's {}", b.open_time[i], b.open_time[i - 1]));
         }
         Ok(())
     }
 
     /// Number of rows.
     pub(crate) fn len(&self) -> usize {
-        self.open_time.len()
+        self.bars.len()
     }
 }

@@ -7,17 +7,18 @@ use std::path::Path;
 use super::columns::RowNumbering;
 use super::file_bars::{ColumnMap, FileBars};
 use crate::error::{Error, Result};
+use crate::model::Symbol;
 
 /// Reads a Parquet file of bars. `timestamp` may be a datetime column (any unit), epoch milliseconds, or text as in the
 /// generic CSV; prices and volume may be text, integer or float columns.
 ///
 /// # Errors
 /// [`Error::Io`] when the file cannot be opened, [`Error::Data`] when it is not Parquet, lacks a column, or a value is bad.
-pub(crate) fn read_parquet(path: &Path) -> Result<FileBars> {
+pub(crate) fn read_parquet(path: &Path, symbol: Symbol) -> Result<FileBars> {
     let file = File::open(path).map_err(|e| Error::io("opening", path, e))?;
     let frame = ParquetReader::new(file)
         .finish()
         .map_err(|e| Error::Data(format!("{}: not a readable Parquet file: {e}", path.display())))?;
     let map = ColumnMap::by_name(path, &frame)?;
-    FileBars::from_frame(path, RowNumbering::ParquetRows, &frame, &map)
+    FileBars::from_frame(path, RowNumbering::ParquetRows, &frame, &map, symbol)
 }

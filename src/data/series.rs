@@ -85,18 +85,18 @@ pub fn load_bar_series(symbol: Symbol, files: &[DataFile]) -> Result<(BarSeries,
     let mut parts = files
         .iter()
         .map(|file| match file.format {
-            DataFormat::BinanceKlines => read_binance_klines(&file.path),
-            DataFormat::Csv => read_generic_csv(&file.path),
-            DataFormat::Parquet => read_parquet(&file.path),
+            DataFormat::BinanceKlines => read_binance_klines(&file.path, symbol),
+            DataFormat::Csv => read_generic_csv(&file.path, symbol),
+            DataFormat::Parquet => read_parquet(&file.path, symbol),
         })
         .collect::<Result<Vec<FileBars>>>()?;
     if let Some(empty) = parts.iter().find(|p| p.len() == 0) {
         return Err(Error::Data(format!("{}: the file has no bars", empty.path.display())));
     }
-    parts.sort_by_key(|p| p.open_time[0]);
+    parts.sort_by_key(|p| p.bars.open_time[0]);
     for pair in parts.windows(2) {
         let (before, after) = (&pair[0], &pair[1]);
-        let (end, start) = (before.open_time[before.len() - 1], after.open_time[0]);
+        let (end, start) = (before.bars.open_time[before.len() - 1], after.bars.open_time[0]);
         if start <= end {
             return Err(Error::data_at(
                 &after.path,
@@ -116,9 +116,7 @@ fn concatenate(symbol: Symbol, parts: Vec<FileBars>) -> Result<BarSeries> {
     let first_path = parts.first().map(|p| p.path.display().to_string()).unwrap_or_default();
     let mut s = if parts.len() == 1 {
         // One file: its columns become the series as they are.
-        let p = parts.into_iter().next().map(|p| (p.open_time, p.open, p.high, p.low, p.close, p.volume));
-        let (open_time, open, high, low, close, volume) = p.unwrap_or_default();
-        BarSeries { symbol, interval: 0, open_time, open, high, low, close, volume }
+        parts.into_iter().next().map(|p| p.bars).unwrap_or_else(|| append_all(symbol, Vec::new()))
     } else {
         append_all(symbol, parts)
     };
@@ -146,12 +144,13 @@ fn append_all(symbol: Symbol, parts: Vec<FileBars>) -> BarSeries {
         volume: Vec::with_capacity(total),
     };
     for p in parts {
-        s.open_time.extend(p.open_time);
-        s.open.extend(p.open);
-        s.high.extend(p.high);
-        s.low.extend(p.low);
-        s.close.extend(p.close);
-        s.volume.extend(p.volume);
+        let b = p.bars;
+        s.open_time.extend(b.open_time);
+        s.open.extend(b.open);
+        s.high.extend(b.high);
+        s.low.extend(b.low);
+        s.close.extend(b.close);
+        s.volume.extend(b.volume);
     }
     s
 }

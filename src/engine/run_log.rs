@@ -7,27 +7,18 @@ use serde::Serialize;
 use super::portfolio::RoundTrip;
 use crate::exchange::VenueId;
 use crate::model::exact::PackedDecimal;
-use crate::model::{Fill, OrderId, OrderRequest, OrderStatus, Symbol, Timestamp};
+use crate::model::{Fill, OrderId, OrderReport, OrderStatus, Symbol, Timestamp};
 
-/// An order and what became of it.
+/// An order and what became of it: where and when it was created, and its report (the request as the venue
+/// accepted it, status, fills, fee, and the reason of a rejection by the risk manager or the venue).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OrderRecord {
     /// Venue it was sent (or meant) to.
     pub venue: VenueId,
     /// Engine time it was created.
     pub created: Timestamp,
-    /// The request as sent, after risk resizing (for venue-side rounding see the fills).
-    pub request: OrderRequest,
-    /// Latest status.
-    pub status: OrderStatus,
-    /// Base quantity filled.
-    pub filled_quantity: Decimal,
-    /// Volume-weighted fill price.
-    pub average_price: Option<Decimal>,
-    /// Fees charged.
-    pub fee: Decimal,
-    /// Why it was rejected, when it was.
-    pub reason: Option<String>,
+    /// Its current state.
+    pub report: OrderReport,
 }
 
 /// A fill and the venue it happened on.
@@ -152,6 +143,6 @@ impl RunLog {
 
     /// Number of orders with `status`.
     pub fn count_orders(&self, status: OrderStatus) -> usize {
-        self.orders.iter().filter(|o| o.status == status).count()
+        self.orders.iter().filter(|o| o.report.status == status).count()
     }
 }

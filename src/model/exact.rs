@@ -5,7 +5,7 @@
 use rust_decimal::Decimal;
 
 /// 10^0 ..= 10^28.
-const POW10: [i128; 29] = {
+pub(crate) const POW10: [i128; 29] = {
     let mut table = [1_i128; 29];
     let mut i = 1;
     while i < 29 {

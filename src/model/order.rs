@@ -116,6 +116,20 @@ pub enum OrderStatus {
     Expired,
 }
 
+impl OrderReport {
+    /// A just-created order: nothing filled, no fee, no reason.
+    pub fn new(request: OrderRequest) -> Self {
+        OrderReport {
+            request,
+            status: OrderStatus::New,
+            filled_quantity: Decimal::ZERO,
+            average_price: None,
+            fee: Decimal::ZERO,
+            reason: None,
+        }
+    }
+}
+
 impl OrderStatus {
     /// The exchanges' spelling (`NEW`, `FILLED`, ...).
     pub fn as_str(self) -> &'static str {
@@ -135,7 +149,8 @@ impl OrderStatus {
     }
 }
 
-/// A venue's view of one order, as returned by `place_order`, `cancel_order` and `get_order_status`.
+/// A venue's view of one order, as returned by `place_order`, `cancel_order` and `get_order_status`; also the
+/// engine's own record of it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OrderReport {
     /// The request as the venue accepted it (after lot and tick rounding).

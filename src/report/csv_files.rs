@@ -141,7 +141,7 @@ pub fn write_orders(path: &Path, orders: &[OrderRecord], venue_name: &dyn Fn(usi
     ])
     .map_err(&err)?;
     for o in orders {
-        let r = &o.request;
+        let r = &o.report.request;
         let (base, quote) = match r.quantity {
             OrderQty::Base(q) => (Some(q), None),
             OrderQty::Quote(a) => (None, Some(a)),
@@ -156,11 +156,11 @@ pub fn write_orders(path: &Path, orders: &[OrderRecord], venue_name: &dyn Fn(usi
             text(base.map(|d| d.normalize())),
             text(quote.map(|d| d.normalize())),
             text(r.price),
-            o.status.as_str().into(),
-            o.filled_quantity.to_string(),
-            text(o.average_price.map(|d| d.normalize())),
-            o.fee.to_string(),
-            o.reason.clone().unwrap_or_default(),
+            o.report.status.as_str().into(),
+            o.report.filled_quantity.to_string(),
+            text(o.report.average_price.map(|d| d.normalize())),
+            o.report.fee.to_string(),
+            o.report.reason.clone().unwrap_or_default(),
         ])
         .map_err(&err)?;
     }

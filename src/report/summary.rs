@@ -148,7 +148,7 @@ impl Summary {
                 filled: log.count_orders(OrderStatus::Filled),
                 rejected_by_risk,
                 rejected_by_venue: rejected - rejected_by_risk,
-                open_at_end: log.orders.iter().filter(|o| !o.status.is_final()).count(),
+                open_at_end: log.orders.iter().filter(|o| !o.report.status.is_final()).count(),
                 resized_by_risk: log.risk_events.iter().filter(|e| e.action == RiskAction::Resized).count(),
             },
             open_positions: r.portfolio.positions().iter().filter(|p| !p.quantity.is_zero()).cloned().collect(),

@@ -1,25 +1,17 @@
 //! Incremental indicators in exact integer fixed-point, so that comparisons that decide trades have no float error.
 
 use rust_decimal::Decimal;
-use std::cmp::Ordering;
 
-/// The powers of ten that fit in an `i64`.
-const POW10: [i64; 19] = {
-    let mut table = [1_i64; 19];
-    let mut i = 1;
-    while i < 19 {
-        table[i] = table[i - 1] * 10;
-        i += 1;
-    }
-    table
-};
+use crate::model::exact::POW10;
+use std::cmp::Ordering;
 
 /// `value` as an integer count of `10^-scale` units, when that is exact and fits in an `i64`.
 #[inline]
 pub fn to_fixed(value: Decimal, scale: u32) -> Option<i64> {
     let shift = scale.checked_sub(value.scale())?;
     let mantissa = i64::try_from(value.mantissa()).ok()?;
-    mantissa.checked_mul(*POW10.get(shift as usize)?)
+    let factor = i64::try_from(*POW10.get(shift as usize)?).ok()?;
+    mantissa.checked_mul(factor)
 }
 
 /// Two simple moving averages of one series, a fast one inside a slow one, kept as exact running integer sums over

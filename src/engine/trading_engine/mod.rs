@@ -249,7 +249,13 @@ impl TradingEngine {
             }
         }
         let name = strategy.name().to_string();
-        tracing::info!(strategy = name, events, orders = self.log.orders.len(), fills = self.log.fills.len(), "replay done");
+        tracing::info!(
+            strategy = name,
+            events,
+            orders = self.log.orders.len(),
+            fills = self.log.fills.len(),
+            "replay done"
+        );
         Ok(StrategyRun { strategy: name, events })
     }
 

@@ -71,16 +71,7 @@ impl TradingEngine {
             request.quantity = quantity;
             self.record_risk(now, &request, RiskAction::Resized, &reason, adjusted);
         }
-        self.log.orders.push(OrderRecord {
-            venue: intent.venue,
-            created: now,
-            request,
-            status: OrderStatus::New,
-            filled_quantity: Decimal::ZERO,
-            average_price: None,
-            fee: Decimal::ZERO,
-            reason: None,
-        });
+        self.log.orders.push(OrderRecord { venue: intent.venue, created: now, report: OrderReport::new(request) });
         if !accepted {
             self.record_risk(now, &request, RiskAction::Rejected, &reason, Decimal::ZERO);
             self.reject(id, reason.to_string());
@@ -95,7 +86,7 @@ impl TradingEngine {
         match answer {
             Ok(report) => {
                 if let Some(record) = self.log.order_mut(id) {
-                    record.request = report.request;
+                    record.report.request = report.request;
                 }
                 self.open_orders[order.slot] += 1;
                 self.collect_executions(order.venue);
@@ -166,8 +157,8 @@ impl TradingEngine {
 
     fn reject(&mut self, id: OrderId, reason: String) {
         if let Some(record) = self.log.order_mut(id) {
-            record.status = OrderStatus::Rejected;
-            record.reason = Some(reason);
+            record.report.status = OrderStatus::Rejected;
+            record.report.reason = Some(reason);
         }
     }
 
@@ -193,18 +184,18 @@ impl TradingEngine {
         let Some(record) = self.log.order_mut(order_id) else {
             return;
         };
-        let was_open = !record.status.is_final();
-        let symbol = record.request.symbol;
+        let was_open = !record.report.status.is_final();
+        let symbol = record.report.request.symbol;
         match execution {
             ExecutionEvent::Fill { fill, .. } => {
-                let filled = record.filled_quantity + fill.quantity;
-                record.average_price = Some(match record.average_price {
+                let filled = record.report.filled_quantity + fill.quantity;
+                record.report.average_price = Some(match record.report.average_price {
                     None => fill.price,
-                    Some(average) => (average * record.filled_quantity + fill.notional()) / filled,
+                    Some(average) => (average * record.report.filled_quantity + fill.notional()) / filled,
                 });
-                record.filled_quantity = filled;
-                record.fee += fill.fee;
-                record.status = status;
+                record.report.filled_quantity = filled;
+                record.report.fee += fill.fee;
+                record.report.status = status;
                 if let Some(trip) = self.portfolio.apply_fill(&fill) {
                     self.log.round_trips.push(trip);
                 }
@@ -217,11 +208,11 @@ impl TradingEngine {
                 }
             }
             ExecutionEvent::Rejected { reason, .. } => {
-                record.status = OrderStatus::Rejected;
-                record.reason = Some(reason);
+                record.report.status = OrderStatus::Rejected;
+                record.report.reason = Some(reason);
             }
         }
-        let now_final = self.log.order_mut(order_id).is_some_and(|r| r.status.is_final());
+        let now_final = self.log.order_mut(order_id).is_some_and(|r| r.report.status.is_final());
         if was_open
             && now_final
             && let Some(slot) = self.portfolio.slot(symbol)

@@ -196,14 +196,7 @@ impl SimulatedExchange {
         }
         let m = &self.markets[market];
         let order = rules::accept(m, &self.account, order)?;
-        let mut report = OrderReport {
-            request: order,
-            status: OrderStatus::New,
-            filled_quantity: Decimal::ZERO,
-            average_price: None,
-            fee: Decimal::ZERO,
-            reason: None,
-        };
+        let mut report = OrderReport::new(order);
         if let (OrderType::Market, FillModel::Close, Some(bar)) = (order.order_type, self.config.fill_model, m.last_bar)
         {
             let price =
