@@ -72,6 +72,8 @@ pub fn draw_png(path: &Path, chart: &Chart<'_>) -> Result<()> {
     lo -= pad;
     hi += if chart.style == ChartStyle::Underwater { 0.0 } else { pad };
 
+    // One label format for the whole axis: whole numbers once the axis reaches the thousands.
+    let whole_numbers = lo.abs().max(hi.abs()) >= 1000.0;
     let root = BitMapBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| fail(e.to_string()))?;
     let span_days = (t1 - t0).num_days();
@@ -87,7 +89,7 @@ pub fn draw_png(path: &Path, chart: &Chart<'_>) -> Result<()> {
         .x_labels(8)
         .y_labels(8)
         .x_label_formatter(&|d: &DateTime<Utc>| d.format(date_format).to_string())
-        .y_label_formatter(&|v: &f64| format_axis_value(*v))
+        .y_label_formatter(&|v: &f64| format_axis_value(*v, whole_numbers))
         .x_desc("Time (UTC)")
         .y_desc(chart.y_label)
         .label_style(("sans-serif", 14))
@@ -111,9 +113,9 @@ pub fn draw_png(path: &Path, chart: &Chart<'_>) -> Result<()> {
     Ok(())
 }
 
-/// Axis numbers without float noise: thousands separated by a thin space, up to two decimals.
-fn format_axis_value(v: f64) -> String {
-    if v.abs() >= 1000.0 {
+/// Axis numbers without float noise: whole numbers with thousands separators, or two decimals.
+fn format_axis_value(v: f64, whole_numbers: bool) -> String {
+    if whole_numbers {
         let whole = v.round() as i64;
         let digits = whole.unsigned_abs().to_string();
         let grouped: Vec<&str> =
@@ -189,7 +191,8 @@ mod tests {
 
     #[test]
     fn axis_values_read_cleanly() {
-        assert_eq!(format_axis_value(12_020.6), "12,021");
-        assert_eq!(format_axis_value(-1.234), "-1.23");
+        assert_eq!(format_axis_value(12_020.6, true), "12,021");
+        assert_eq!(format_axis_value(0.0, true), "0");
+        assert_eq!(format_axis_value(-1.234, false), "-1.23");
     }
 }
