@@ -93,11 +93,6 @@ impl OrderRouter {
         self.venues.iter().map(|v| v.adapter().name()).collect()
     }
 
-    /// The venue behind `id`, for queries such as tickers and order status.
-    pub fn venue(&self, id: VenueId) -> &dyn ExchangeAdapter {
-        self.venues[id.0].adapter()
-    }
-
     /// Balances venue `id` holds.
     ///
     /// # Errors

@@ -52,12 +52,3 @@ pub enum MarketEvent {
         bar: Bar,
     },
 }
-
-impl MarketEvent {
-    /// The symbol the event is about.
-    pub fn symbol(&self) -> Symbol {
-        match self {
-            MarketEvent::Bar { symbol, .. } => *symbol,
-        }
-    }
-}

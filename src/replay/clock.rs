@@ -10,11 +10,6 @@ pub struct SimClock {
 }
 
 impl SimClock {
-    /// A clock standing at `start`.
-    pub fn new(start: Timestamp) -> Self {
-        SimClock { now: start }
-    }
-
     /// The current engine time.
     #[inline]
     pub fn now(&self) -> Timestamp {

@@ -41,11 +41,6 @@ impl MarketData {
         let close_scales = series.iter().map(BarSeries::close_scale).collect();
         Ok(MarketData { series, venues, close_scales })
     }
-
-    /// The series, in stream order.
-    pub fn series(&self) -> &[BarSeries] {
-        &self.series
-    }
 }
 
 /// Counts of one [`TradingEngine::execute_strategy`] call.
