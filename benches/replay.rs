@@ -15,7 +15,7 @@ use cryptotradebot::data::RandomWalk;
 use cryptotradebot::engine::{BacktestSetup, RunLog, prepare_market, run_prepared_reusing};
 use cryptotradebot::exchange::sim::SimConfig;
 use cryptotradebot::model::{Instrument, Symbol};
-use cryptotradebot::risk::RiskLimits;
+use cryptotradebot::risk::{RiskLimits, RiskPolicy};
 
 const BARS: usize = 1_000_000;
 
@@ -37,7 +37,16 @@ fn setup() -> BacktestSetup {
         }],
         quote: "USDT".into(),
         starting_cash: Decimal::from(10_000),
-        risk: RiskLimits { max_position_size_percent: Decimal::ONE_HUNDRED, ..RiskLimits::default() },
+        // Every limit is checked on every order and mark, but opened so that the strategy trades all the way through
+        // (the daily-loss, drawdown and losing-streak rules would otherwise stop it early on a random walk).
+        risk: RiskLimits {
+            max_position_size_percent: Decimal::ONE_HUNDRED,
+            max_daily_loss_percent: Decimal::ONE_HUNDRED,
+            max_drawdown_percent: Decimal::ONE_HUNDRED,
+            max_consecutive_losses: u32::MAX,
+            ..RiskLimits::default()
+        },
+        policy: RiskPolicy::default(),
         strategy: "sma_cross".into(),
         params: serde_json::json!({ "fast": 10, "slow": 30 }),
     }

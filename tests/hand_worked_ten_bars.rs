@@ -52,7 +52,7 @@ exchange:
   instruments:
     TESTUSDT: { tick_size: 0.01, lot_size: 0.001, min_notional: 1 }
 portfolio: { quote: USDT, starting_cash: 1000 }
-risk: { max_position_size_percent: 100 }
+risk: { max_position_size_percent: 100, max_daily_loss_percent: 100, max_drawdown_percent: 100 }
 ";
 
 fn hour(h: i64) -> Timestamp {

@@ -36,7 +36,7 @@ fn bar(hour: i64, open: Decimal, high: Decimal, low: Decimal, close: Decimal) ->
 }
 
 fn order(id: u64, side: Side, order_type: OrderType, quantity: OrderQty, price: Option<Decimal>) -> OrderRequest {
-    OrderRequest { client_order_id: OrderId(id), symbol: btc(), side, order_type, quantity, price }
+    OrderRequest { order_type, ..OrderRequest::new(OrderId(id), btc(), side, quantity, price) }
 }
 
 fn fills(venue: &mut SimulatedExchange) -> Vec<ExecutionEvent> {

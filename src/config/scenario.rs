@@ -15,7 +15,7 @@ use crate::engine::BacktestSetup;
 use crate::error::{Error, Result};
 use crate::exchange::sim::{FillModel, SimConfig};
 use crate::model::{BarSeries, Instrument, Symbol};
-use crate::risk::RiskLimits;
+use crate::risk::{RiskLimits, RiskPolicy};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -27,6 +27,8 @@ struct ScenarioFile {
     portfolio: PortfolioSection,
     #[serde(default)]
     risk: Option<serde_json::Value>,
+    #[serde(default)]
+    risk_policy: Option<serde_json::Value>,
     #[serde(default)]
     seed: u64,
 }
@@ -123,6 +125,8 @@ pub struct Scenario {
     pub data: Vec<ScenarioData>,
     /// The risk file, when `risk:` names one.
     pub risk_file: Option<PathBuf>,
+    /// Environment overrides applied to the risk file's limits (the seed's `MAX_*` variables), one line each.
+    pub risk_overrides: Vec<String>,
     /// Seed for any randomness of the run.
     pub seed: u64,
     /// The backtest it describes.
@@ -173,11 +177,16 @@ impl Scenario {
                 written_path: d.path.clone(),
             })
             .collect();
+        let mut risk_overrides = Vec::new();
         let (risk, risk_file) = match &file.risk {
             None => (RiskLimits::default(), None),
             Some(serde_json::Value::String(p)) => {
                 let risk_path = resolve(p);
-                (RiskLimits::from_file(&risk_path)?, Some(risk_path))
+                let (limits, applied) = RiskLimits::from_file(&risk_path)?
+                    .with_env_overrides(|name| std::env::var(name).ok())
+                    .map_err(|e| e.context(risk_path.display()))?;
+                risk_overrides = applied;
+                (limits, Some(risk_path))
             }
             Some(inline @ serde_json::Value::Object(_)) => {
                 let limits: RiskLimits =
@@ -189,6 +198,11 @@ impl Scenario {
                 return Err(at("risk: give either the limits inline or the path of a risk_management.yaml".into()));
             }
         };
+        let policy: RiskPolicy = match &file.risk_policy {
+            None => RiskPolicy::default(),
+            Some(value) => serde_json::from_value(value.clone()).map_err(|e| at(format!("risk_policy: {e}")))?,
+        };
+        policy.validate().map_err(|e| e.context(path.display()))?;
         let p = &file.portfolio;
         if p.starting_cash <= Decimal::ZERO {
             return Err(at(format!("portfolio.starting_cash must be positive, got {}", p.starting_cash)));
@@ -217,11 +231,21 @@ impl Scenario {
             quote: p.quote.clone(),
             starting_cash: p.starting_cash,
             risk,
+            policy,
             strategy: file.strategy.kind.clone(),
             params: file.strategy.params.clone(),
         };
         crate::strategy::build_strategy(&setup.strategy, &setup.params).map_err(|e| e.context(path.display()))?;
-        Ok(Scenario { path: path.to_path_buf(), text, name: file.name, data, risk_file, seed: file.seed, setup })
+        Ok(Scenario {
+            path: path.to_path_buf(),
+            text,
+            name: file.name,
+            data,
+            risk_file,
+            risk_overrides,
+            seed: file.seed,
+            setup,
+        })
     }
 
     /// Loads the data files, one series per symbol (in the order symbols first appear), with their grid quality.

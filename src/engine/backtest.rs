@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::exchange::sim::SimConfig;
 use crate::exchange::{OrderRouter, SimulatedExchange};
 use crate::model::{BarSeries, Instrument};
-use crate::risk::{RiskLimits, RiskManager};
+use crate::risk::{RiskLimits, RiskManager, RiskPolicy};
 
 /// Everything a backtest needs besides the market data.
 #[derive(Clone, Debug)]
@@ -29,6 +29,8 @@ pub struct BacktestSetup {
     pub starting_cash: Decimal,
     /// Risk limits.
     pub risk: RiskLimits,
+    /// How the engine applies them.
+    pub policy: RiskPolicy,
     /// Strategy kind.
     pub strategy: String,
     /// Strategy parameters.
@@ -97,15 +99,18 @@ pub async fn run_prepared_reusing(
     log: RunLog,
 ) -> Result<BacktestResult> {
     setup.risk.validate()?;
+    setup.policy.validate()?;
     let balances = BTreeMap::from([(setup.quote.clone(), setup.starting_cash)]);
     let venue = SimulatedExchange::new(&setup.venue, setup.sim, setup.instruments.clone(), balances)?;
     let mut router = OrderRouter::new();
     let venue_id = router.add_simulated(venue)?;
     let symbols: Vec<_> = setup.instruments.iter().map(|i| i.symbol).collect();
     let portfolio = Portfolio::new(&setup.quote, setup.starting_cash, &symbols);
-    let mut engine = TradingEngine::new(router, RiskManager::new(setup.risk.clone()), portfolio)
-        .with_market_data(market)
-        .with_run_log(log);
+    let mut risk = RiskManager::new(setup.risk.clone()).with_policy(setup.policy.clone());
+    for i in &setup.instruments {
+        risk.set_instrument(i.symbol, i.lot_size, i.min_notional);
+    }
+    let mut engine = TradingEngine::new(router, risk, portfolio).with_market_data(market).with_run_log(log);
     engine.start().await?;
     let run = engine.execute_strategy(&setup.strategy, &setup.params).await?;
     let venue_balances = engine.router().balances(venue_id).await?;

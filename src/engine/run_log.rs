@@ -8,6 +8,7 @@ use super::portfolio::RoundTrip;
 use crate::exchange::VenueId;
 use crate::model::exact::PackedDecimal;
 use crate::model::{Fill, OrderId, OrderReport, OrderStatus, Symbol, Timestamp};
+use crate::risk::RiskRule;
 
 /// An order and what became of it: where and when it was created, and its report (the request as the venue
 /// accepted it, status, fills, fee, and the reason of a rejection by the risk manager or the venue).
@@ -30,31 +31,52 @@ pub struct FillRecord {
     pub fill: Fill,
 }
 
-/// What the risk manager did to an order, when it did more than let it pass.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+/// What a risk decision or a limit did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RiskAction {
-    /// The order went out smaller.
+    /// An order went out smaller than asked.
     Resized,
-    /// The order did not go out.
+    /// An order did not go out.
     Rejected,
+    /// The drawdown emergency stop tripped: only reducing orders pass from now on.
+    Halted,
+    /// The day's loss limit was reached: no new risk until the next UTC day.
+    DailyLimit,
+    /// A cool-off started after a streak of losing trades.
+    CoolingOff,
 }
 
-/// One decision of the risk manager that changed an order.
+impl RiskAction {
+    /// The action's name in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RiskAction::Resized => "resized",
+            RiskAction::Rejected => "rejected",
+            RiskAction::Halted => "halted",
+            RiskAction::DailyLimit => "daily_limit",
+            RiskAction::CoolingOff => "cooling_off",
+        }
+    }
+}
+
+/// One decision of the risk manager that changed an order, or one limit reached.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RiskEvent {
     /// Engine time.
     pub time: Timestamp,
-    /// Order concerned.
-    pub order_id: OrderId,
-    /// Instrument.
-    pub symbol: Symbol,
-    /// Resized or rejected.
+    /// The rule.
+    pub rule: RiskRule,
+    /// What it did.
     pub action: RiskAction,
-    /// The risk manager's reason.
+    /// Order concerned, for order decisions.
+    pub order_id: Option<OrderId>,
+    /// Instrument concerned, for order decisions.
+    pub symbol: Option<Symbol>,
+    /// The risk manager's reason, with the numbers.
     pub reason: String,
-    /// Base quantity the order went out with (zero when rejected).
-    pub adjusted_quantity: Decimal,
+    /// Size the order went out with (base quantity, or quote amount for quote-sized orders; zero when rejected).
+    pub adjusted_size: Option<Decimal>,
 }
 
 /// The portfolio's value at one mark time. Kept to 24 bytes: a run stores one per bar, and memory written per bar

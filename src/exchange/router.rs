@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use crate::error::{Error, Result};
 use crate::exchange::{ExchangeAdapter, SimulatedExchange};
-use crate::model::{ExecutionEvent, MarketEvent, OrderReport, OrderRequest};
+use crate::model::{ExecutionEvent, MarketEvent, OrderId, OrderReport, OrderRequest, Symbol, Timestamp};
 
 /// Index of a venue in the router, fixed at construction; used on the hot path instead of the name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -146,6 +146,30 @@ impl OrderRouter {
     pub fn place_order_now(&mut self, id: VenueId, order: OrderRequest) -> Option<Result<OrderReport>> {
         match &mut self.venues[id.0] {
             Venue::Simulated(sim) => Some(sim.submit(order)),
+            Venue::Adapter(_) => None,
+        }
+    }
+
+    /// Places a stop-loss and take-profit pair (one cancels the other) for a position entered by a fill at
+    /// `entry_time`, if venue `id` answers at once (a simulated venue); `None` for the others, which do not hold
+    /// exits yet.
+    pub fn place_exits_now(
+        &mut self,
+        id: VenueId,
+        stop_loss: OrderRequest,
+        take_profit: OrderRequest,
+        entry_time: Timestamp,
+    ) -> Option<Result<(OrderReport, OrderReport)>> {
+        match &mut self.venues[id.0] {
+            Venue::Simulated(sim) => Some(sim.submit_exits(stop_loss, take_profit, entry_time)),
+            Venue::Adapter(_) => None,
+        }
+    }
+
+    /// Cancels an open order at venue `id` if it answers at once; `None` for the others.
+    pub fn cancel_now(&mut self, id: VenueId, symbol: Symbol, order_id: OrderId) -> Option<Result<OrderReport>> {
+        match &mut self.venues[id.0] {
+            Venue::Simulated(sim) => Some(sim.cancel(symbol, order_id)),
             Venue::Adapter(_) => None,
         }
     }

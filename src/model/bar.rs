@@ -61,7 +61,7 @@ impl BarSeries {
     ///
     /// # Panics
     /// When `index >= len()`; callers iterate within bounds.
-    #[inline]
+    #[inline(always)]
     pub fn bar(&self, index: usize) -> Bar {
         let open_time = self.open_time[index];
         Bar {

@@ -132,12 +132,28 @@ impl PackedDecimal {
         PackedDecimal { low: magnitude as u64, high: (magnitude >> 64) as u64 | u64::from(value.scale()) << 32 | sign }
     }
 
+    /// Mantissa and scale.
+    #[inline]
+    pub fn parts(self) -> (i128, u32) {
+        let magnitude = i128::from(self.low) | (i128::from(self.high as u32) << 64);
+        let scale = ((self.high >> 32) & 0xff) as u32;
+        (if self.high & Self::SIGN != 0 { -magnitude } else { magnitude }, scale)
+    }
+
     /// The value as a `Decimal` (same scale).
     #[inline]
     pub fn to_decimal(self) -> Decimal {
         let (lo, mid, hi) = (self.low as u32, (self.low >> 32) as u32, self.high as u32);
         Decimal::from_parts(lo, mid, hi, self.high & Self::SIGN != 0, ((self.high >> 32) & 0xff) as u32)
     }
+}
+
+/// Compares two exact values given as (mantissa, scale), by aligning scales in integers; `None` when aligning
+/// would overflow (compare as `Decimal` then).
+#[inline]
+pub fn cmp_parts(a: (i128, u32), b: (i128, u32)) -> Option<std::cmp::Ordering> {
+    let scale = a.1.max(b.1);
+    Some(scale_up(a.0, scale - a.1)?.cmp(&scale_up(b.0, scale - b.1)?))
 }
 
 /// `acc + a × b`, exactly, packed: the per-bar mark of a portfolio. Same value and scale as [`mul_add`].
@@ -248,6 +264,15 @@ mod tests {
             assert_eq!(PackedDecimal::from_parts(d.mantissa(), d.scale()), Some(packed));
         }
         assert_eq!(PackedDecimal::from_parts(1 << 96, 0), None);
+    }
+
+    #[test]
+    fn parts_compare_across_scales() {
+        let parts = |d: Decimal| PackedDecimal::from_decimal(d).parts();
+        assert_eq!(parts(dec!(-12.50)), (-1250, 2));
+        assert_eq!(cmp_parts(parts(dec!(1.5)), parts(dec!(1.50))), Some(std::cmp::Ordering::Equal));
+        assert_eq!(cmp_parts(parts(dec!(-2)), parts(dec!(-1.999))), Some(std::cmp::Ordering::Less));
+        assert_eq!(cmp_parts(parts(dec!(79228162514264337593543950335)), parts(dec!(0.1))), None);
     }
 
     #[test]

@@ -42,21 +42,34 @@ impl fmt::Display for Side {
 
 /// How an order executes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "UPPERCASE")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum OrderType {
     /// Execute against whatever the market offers.
     Market,
     /// Execute only at the limit price or better.
     Limit,
+    /// A market order once the price reaches the stop price against the position (a sell stop when the price
+    /// falls to it, a buy stop when it rises to it): a stop-loss.
+    StopMarket,
+    /// A market order once the price reaches the stop price in the position's favour (a sell when the price
+    /// rises to it, a buy when it falls to it): a take-profit.
+    TakeProfitMarket,
 }
 
 impl OrderType {
-    /// The exchanges' spelling, `MARKET` or `LIMIT`.
+    /// The exchanges' spelling: `MARKET`, `LIMIT`, `STOP_MARKET`, `TAKE_PROFIT_MARKET`.
     pub fn as_str(self) -> &'static str {
         match self {
             OrderType::Market => "MARKET",
             OrderType::Limit => "LIMIT",
+            OrderType::StopMarket => "STOP_MARKET",
+            OrderType::TakeProfitMarket => "TAKE_PROFIT_MARKET",
         }
+    }
+
+    /// Whether the order waits for its stop price before it executes.
+    pub fn is_triggered(self) -> bool {
+        matches!(self, OrderType::StopMarket | OrderType::TakeProfitMarket)
     }
 }
 
@@ -96,6 +109,28 @@ pub struct OrderRequest {
     pub quantity: OrderQty,
     /// Limit price; `None` for market orders.
     pub price: Option<Decimal>,
+    /// Trigger price of stop and take-profit orders; `None` for the others.
+    pub stop_price: Option<Decimal>,
+    /// The other order of a one-cancels-the-other pair: when either fills or is canceled, the venue cancels the
+    /// other (stop-loss and take-profit of one entry).
+    pub one_cancels_other: Option<OrderId>,
+}
+
+impl OrderRequest {
+    /// A market or limit order (limit when `price` is given), not linked to any other.
+    pub fn new(id: OrderId, symbol: Symbol, side: Side, quantity: OrderQty, price: Option<Decimal>) -> Self {
+        let order_type = if price.is_some() { OrderType::Limit } else { OrderType::Market };
+        OrderRequest {
+            client_order_id: id,
+            symbol,
+            side,
+            order_type,
+            quantity,
+            price,
+            stop_price: None,
+            one_cancels_other: None,
+        }
+    }
 }
 
 /// The exchanges' order life cycle.
@@ -226,12 +261,15 @@ pub enum ExecutionEvent {
         /// The order's status after it: `FILLED` or `PARTIALLY_FILLED`.
         order_status: OrderStatus,
     },
-    /// The venue refused the order when it tried to fill it.
-    Rejected {
-        /// Order refused.
+    /// The order ended without filling (further): `REJECTED` when the venue refused to fill it, `CANCELED` when
+    /// the other order of its one-cancels-the-other pair filled or was canceled.
+    Ended {
+        /// The order.
         order_id: OrderId,
         /// Venue time.
         time: Timestamp,
+        /// Its final status.
+        status: OrderStatus,
         /// The venue's reason.
         reason: String,
     },

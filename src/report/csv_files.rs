@@ -1,4 +1,4 @@
-//! The CSV files of a report: `trades.csv`, `fills.csv`, `orders.csv` and `equity.csv`. Money columns are exact
+//! The CSV files of a report: `trades.csv`, `fills.csv`, `orders.csv`, `risk_events.csv` and `equity.csv`. Money columns are exact
 //! decimals; times are RFC 3339 UTC.
 
 use rayon::prelude::*;
@@ -8,7 +8,7 @@ use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use super::curve::Curve;
-use crate::engine::{FillRecord, OrderRecord, RoundTrip, RunLog};
+use crate::engine::{FillRecord, OrderRecord, RiskEvent, RoundTrip, RunLog};
 use crate::error::{Error, Result};
 use crate::model::exact::write_decimal;
 use crate::model::{OrderQty, Side};
@@ -161,6 +161,27 @@ pub fn write_orders(path: &Path, orders: &[OrderRecord], venue_name: &dyn Fn(usi
             text(o.report.average_price.map(|d| d.normalize())),
             o.report.fee.to_string(),
             o.report.reason.clone().unwrap_or_default(),
+        ])
+        .map_err(&err)?;
+    }
+    finish(path, w)
+}
+
+/// `risk_events.csv`: every decision of the risk manager that changed an order (resized, rejected) and every limit
+/// reached (halted, daily limit, cooling off), in engine-time order. Order columns are empty for limits.
+pub fn write_risk_events(path: &Path, events: &[RiskEvent]) -> Result<()> {
+    let mut w = create(path)?;
+    let err = csv_error(path);
+    w.write_record(["time", "rule", "action", "order_id", "symbol", "adjusted_quantity", "reason"]).map_err(&err)?;
+    for e in events {
+        w.write_record([
+            e.time.to_string(),
+            e.rule.as_str().into(),
+            e.action.as_str().into(),
+            e.order_id.map(|id| id.to_string()).unwrap_or_default(),
+            e.symbol.map(|s| s.to_string()).unwrap_or_default(),
+            text(e.adjusted_size.map(|d| d.normalize())),
+            e.reason.clone(),
         ])
         .map_err(&err)?;
     }

@@ -11,20 +11,21 @@ use rust_decimal::prelude::ToPrimitive;
 use std::path::Path;
 
 pub use charts::{Chart, ChartStyle, decimate, draw_png};
-pub use csv_files::{write_equity, write_fills, write_orders, write_trades};
+pub use csv_files::{write_equity, write_fills, write_orders, write_risk_events, write_trades};
 pub use curve::Curve;
 pub use metrics::{Drawdown, Metrics, compute_metrics};
-pub use summary::{InputFile, OrderCounts, Period, ReportInput, Summary};
+pub use summary::{InputFile, OrderCounts, Period, ReportInput, RiskSummary, Summary};
 pub use table::summary_table;
 
 use crate::error::{Error, Result};
 
 /// The files [`write_report`] creates in the report folder.
-pub const REPORT_FILES: [&str; 8] = [
+pub const REPORT_FILES: [&str; 9] = [
     "summary.json",
     "trades.csv",
     "fills.csv",
     "orders.csv",
+    "risk_events.csv",
     "equity.csv",
     "equity.png",
     "drawdown.png",
@@ -54,6 +55,7 @@ pub fn write_report(dir: &Path, input: &ReportInput<'_>) -> Result<Summary> {
     write_trades(&dir.join("trades.csv"), &result.log.round_trips)?;
     write_fills(&dir.join("fills.csv"), &result.log.fills, &venue_name, quote)?;
     write_orders(&dir.join("orders.csv"), &result.log.orders, &venue_name)?;
+    write_risk_events(&dir.join("risk_events.csv"), &result.log.risk_events)?;
     write_equity(&dir.join("equity.csv"), &result.log, &curve)?;
 
     let times = || result.log.equity.iter().map(|p| p.time);

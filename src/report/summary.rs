@@ -8,8 +8,9 @@ use std::collections::BTreeMap;
 use super::curve::Curve;
 use super::metrics::{Metrics, compute_metrics};
 use crate::data::{DataFormat, SeriesQuality};
-use crate::engine::{BacktestResult, Position, RiskAction};
+use crate::engine::{BacktestResult, Position, RiskAction, RiskEvent};
 use crate::model::{OrderStatus, Symbol, Timestamp, format_duration};
+use crate::risk::{RiskLimits, RiskPolicy};
 
 /// One input file as the scenario names it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -40,6 +41,12 @@ pub struct ReportInput<'a> {
     pub seed: u64,
     /// Venue names by venue index.
     pub venue_names: Vec<String>,
+    /// The risk limits in force (after environment overrides).
+    pub risk_limits: &'a RiskLimits,
+    /// How the engine applied them.
+    pub risk_policy: &'a RiskPolicy,
+    /// Environment overrides applied to the risk file, one line each.
+    pub risk_overrides: &'a [String],
     /// Quality of each loaded series.
     pub quality: &'a [SeriesQuality],
     /// Open time of the first bar.
@@ -80,6 +87,45 @@ pub struct OrderCounts {
     pub resized_by_risk: usize,
 }
 
+/// What the risk manager was set to and what it did.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RiskSummary {
+    /// The limits in force, after environment overrides.
+    pub limits: RiskLimits,
+    /// How the engine applied them (flatten on halt, exits, Kelly, correlation).
+    pub policy: RiskPolicy,
+    /// Environment variables that overrode the risk file, one line each.
+    pub env_overrides: Vec<String>,
+    /// Count of decisions and limits reached, by rule and then by action (`resized`, `rejected`, `halted`,
+    /// `daily_limit`, `cooling_off`).
+    pub events: BTreeMap<&'static str, BTreeMap<&'static str, usize>>,
+    /// When the drawdown emergency stop tripped, if it did.
+    pub halted_at: Option<Timestamp>,
+    /// Days on which the daily loss limit was reached.
+    pub daily_limits: usize,
+    /// Cool-offs started after losing streaks.
+    pub cool_offs: usize,
+}
+
+impl RiskSummary {
+    fn build(input: &ReportInput<'_>, events: &[RiskEvent]) -> Self {
+        let mut counts: BTreeMap<&'static str, BTreeMap<&'static str, usize>> = BTreeMap::new();
+        for e in events {
+            *counts.entry(e.rule.as_str()).or_default().entry(e.action.as_str()).or_default() += 1;
+        }
+        let count = |action| events.iter().filter(|e| e.action == action).count();
+        RiskSummary {
+            limits: input.risk_limits.clone(),
+            policy: input.risk_policy.clone(),
+            env_overrides: input.risk_overrides.to_vec(),
+            events: counts,
+            halted_at: events.iter().find(|e| e.action == RiskAction::Halted).map(|e| e.time),
+            daily_limits: count(RiskAction::DailyLimit),
+            cool_offs: count(RiskAction::CoolingOff),
+        }
+    }
+}
+
 /// The content of `summary.json`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Summary {
@@ -101,6 +147,8 @@ pub struct Summary {
     pub metrics: Metrics,
     /// Orders by outcome.
     pub orders: OrderCounts,
+    /// The risk manager's settings and decisions.
+    pub risk: RiskSummary,
     /// Positions still open at the end (marked at the last close).
     pub open_positions: Vec<Position>,
     /// Balances the venue holds at the end.
@@ -151,6 +199,7 @@ impl Summary {
                 open_at_end: log.orders.iter().filter(|o| !o.report.status.is_final()).count(),
                 resized_by_risk: log.risk_events.iter().filter(|e| e.action == RiskAction::Resized).count(),
             },
+            risk: RiskSummary::build(input, &log.risk_events),
             open_positions: r.portfolio.positions().iter().filter(|p| !p.quantity.is_zero()).cloned().collect(),
             venue_balances: r.venue_balances.iter().map(|(k, v)| (k.clone(), v.normalize())).collect(),
             data_quality: input.quality.to_vec(),

@@ -12,6 +12,32 @@ fn ratio(v: Option<f64>) -> String {
     v.map_or_else(|| "n/a".into(), |v| format!("{v:.3}"))
 }
 
+/// The risk manager's work in one line: halt, daily limits, cool-offs, then decisions by rule.
+fn risk_line(summary: &Summary) -> String {
+    let risk = &summary.risk;
+    let mut parts = Vec::new();
+    if let Some(time) = risk.halted_at {
+        parts.push(format!("halted at {time}"));
+    }
+    if risk.daily_limits > 0 {
+        parts.push(format!("daily loss limit on {} day(s)", risk.daily_limits));
+    }
+    if risk.cool_offs > 0 {
+        parts.push(format!("{} cool-off(s)", risk.cool_offs));
+    }
+    for action in ["rejected", "resized"] {
+        let by_rule: Vec<String> = risk
+            .events
+            .iter()
+            .filter_map(|(rule, actions)| actions.get(action).map(|n| format!("{rule} {n}")))
+            .collect();
+        if !by_rule.is_empty() {
+            parts.push(format!("{action}: {}", by_rule.join(", ")));
+        }
+    }
+    if parts.is_empty() { "no limit reached, no order changed".into() } else { parts.join("; ") }
+}
+
 /// Renders the headline numbers of `summary` as a two-column table.
 pub fn summary_table(summary: &Summary, quote: &str) -> String {
     let m = &summary.metrics;
@@ -50,6 +76,7 @@ pub fn summary_table(summary: &Summary, quote: &str) -> String {
                 summary.orders.open_at_end
             ),
         ),
+        ("Risk", risk_line(summary)),
     ];
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![Cell::new(&summary.scenario), Cell::new("")]);

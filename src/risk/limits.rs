@@ -61,7 +61,38 @@ struct RiskFile {
     risk_limits: RiskLimits,
 }
 
+/// Environment variables that override a risk file's limits, as in the seed's `.env`, with the key each sets.
+pub const ENV_OVERRIDES: [(&str, &str); 3] = [
+    ("MAX_POSITION_SIZE_PERCENT", "max_position_size_percent"),
+    ("MAX_DAILY_LOSS_PERCENT", "max_daily_loss_percent"),
+    ("MAX_DRAWDOWN_PERCENT", "max_drawdown_percent"),
+];
+
 impl RiskLimits {
+    /// Applies the [`ENV_OVERRIDES`] found by `lookup` (`std::env::var` in the binary; a table in tests) and checks
+    /// the result. Returns the limits and one line per override applied, for the report.
+    ///
+    /// # Errors
+    /// [`Error::Validation`] naming the variable when its value is not a number, or the key when it is out of range.
+    pub fn with_env_overrides(mut self, lookup: impl Fn(&str) -> Option<String>) -> Result<(Self, Vec<String>)> {
+        let mut applied = Vec::new();
+        for (variable, key) in ENV_OVERRIDES {
+            let Some(text) = lookup(variable) else { continue };
+            let value = crate::data::parse_decimal(&text).ok_or_else(|| {
+                Error::Validation(format!("environment variable {variable}='{text}' is not a number"))
+            })?;
+            let field = match key {
+                "max_position_size_percent" => &mut self.max_position_size_percent,
+                "max_daily_loss_percent" => &mut self.max_daily_loss_percent,
+                _ => &mut self.max_drawdown_percent,
+            };
+            applied.push(format!("risk limit {key} = {value} from {variable} (was {field})"));
+            *field = value;
+        }
+        self.validate().map_err(|e| e.context("after environment overrides"))?;
+        Ok((self, applied))
+    }
+
     /// Reads a `risk_management.yaml` in the seed's format and validates it.
     ///
     /// # Errors
@@ -139,6 +170,25 @@ mod tests {
     use super::*;
     use rstest::rstest;
     use rust_decimal::dec;
+
+    #[test]
+    fn environment_variables_override_the_file_and_are_checked() {
+        let env = |name: &str| match name {
+            "MAX_DRAWDOWN_PERCENT" => Some("7.5".to_string()),
+            "MAX_POSITION_SIZE_PERCENT" => Some("25".to_string()),
+            _ => None,
+        };
+        let (limits, applied) = RiskLimits::default().with_env_overrides(env).unwrap();
+        assert_eq!((limits.max_drawdown_percent, limits.max_position_size_percent), (dec!(7.5), dec!(25)));
+        assert_eq!(limits.max_daily_loss_percent, dec!(5), "unset variables leave the file's value");
+        assert_eq!(applied.len(), 2);
+        let bad =
+            RiskLimits::default().with_env_overrides(|n: &str| (n == "MAX_DAILY_LOSS_PERCENT").then(|| "five".into()));
+        assert!(bad.unwrap_err().to_string().contains("MAX_DAILY_LOSS_PERCENT='five'"));
+        let negative =
+            RiskLimits::default().with_env_overrides(|n: &str| (n == "MAX_DRAWDOWN_PERCENT").then(|| "-1".into()));
+        assert!(negative.unwrap_err().to_string().contains("max_drawdown_percent"));
+    }
 
     #[test]
     fn defaults_are_the_seeds_values_and_valid() {

@@ -1,36 +1,136 @@
-//! [`RiskManager`]: decides, for every order, whether it may go out and at what size (the seed's `RiskManager`).
+//! [`RiskManager`]: decides, for every order, whether it may go out and at what size (the seed's `RiskManager`),
+//! and keeps the state the limits need: positions and their marks, the equity path ([`EquityGuard`]), the
+//! strategy's closed trades (Kelly) and the assets' returns (correlation).
 //!
-//! This first cut enforces the position-size limit and the available balance, resizing an order down rather than
-//! refusing it whenever a smaller order fits. It keeps its own view of positions, fed by the engine after each fill,
-//! so that reducing orders can always pass.
+//! Orders that only reduce a position always pass. An order that adds risk is refused while trading is halted,
+//! after the day's loss limit and during a cool-off; a new position beyond `max_open_positions` is refused; otherwise
+//! it is cut to the largest size that keeps every limit — position size (or Kelly), available balance, leverage,
+//! correlated exposure — and refused only when nothing above the exchange's minimum fits. Every reason names the
+//! rule that decided.
 
 use rust_decimal::Decimal;
 use std::borrow::Cow;
 
-use super::RiskLimits;
-use crate::model::exact::positive;
-use crate::model::{OrderQty, Side, Symbol};
+use super::assessment::{PortfolioRisk, RiskLevel};
+use super::correlation::ReturnWindows;
+use super::exits::ExitDistances;
+use super::guard::{EquityGuard, MarkOutcome};
+use super::kelly::TradeStats;
+use super::policy::RiskPolicy;
+use super::{RiskLimits, RiskRule};
+use crate::model::exact::{PackedDecimal, positive};
+use crate::model::{OrderQty, Side, Symbol, Timestamp};
 
 /// Outcome of [`RiskManager::validate_order`]: `(accepted, reason, adjusted_quantity)` as in the seed. The reason
 /// of an order that passes unchanged is a static text, so the common case allocates nothing.
 pub type OrderDecision = (bool, Cow<'static, str>, Decimal);
 
+/// A decision with the rule behind it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RiskDecision {
+    /// Whether the order may go out.
+    pub accepted: bool,
+    /// The rule that refused or resized it (`None` when it passed unchanged).
+    pub rule: Option<RiskRule>,
+    /// Why, with the numbers.
+    pub reason: Cow<'static, str>,
+    /// The size it may go out with: base quantity, or quote amount for quote-sized orders (zero when refused).
+    pub adjusted: Decimal,
+    /// Whether the order only reduces an open position (such orders pass every limit, even while halted).
+    pub reduces: bool,
+}
+
+impl RiskDecision {
+    fn pass(reason: &'static str, size: Decimal) -> Self {
+        RiskDecision { accepted: true, rule: None, reason: Cow::Borrowed(reason), adjusted: size, reduces: false }
+    }
+
+    fn refuse(rule: RiskRule, reason: String) -> Self {
+        RiskDecision {
+            accepted: false,
+            rule: Some(rule),
+            reason: Cow::Owned(reason),
+            adjusted: Decimal::ZERO,
+            reduces: false,
+        }
+    }
+
+    /// The seed's tuple.
+    pub fn into_tuple(self) -> OrderDecision {
+        (self.accepted, self.reason, self.adjusted)
+    }
+}
+
+/// A position as the risk manager sees it: signed quantity held, signed quantity of open orders that would add to
+/// it, and latest price. Limits apply to the sum, so that orders not yet filled count as exposure taken.
+#[derive(Clone, Copy, Debug)]
+struct Holding {
+    symbol: Symbol,
+    held: Decimal,
+    working: Decimal,
+    price: Decimal,
+}
+
+impl Holding {
+    /// Held plus working, signed.
+    #[inline]
+    fn quantity(&self) -> Decimal {
+        self.held + self.working
+    }
+
+    /// |quantity| × price.
+    fn exposure(&self) -> Decimal {
+        (self.quantity() * self.price).abs()
+    }
+}
+
+/// An instrument's minimum order, for "can this order be resized above the minimum".
+#[derive(Clone, Copy, Debug)]
+struct Minimum {
+    symbol: Symbol,
+    lot_size: Decimal,
+    min_notional: Decimal,
+}
+
 /// The risk manager. One instance type serves backtest, paper and live wiring.
 #[derive(Clone, Debug)]
 pub struct RiskManager {
     limits: RiskLimits,
-    /// `max_position_size_percent / 100`, computed once.
+    policy: RiskPolicy,
     max_position_fraction: Decimal,
-    daily_start_value: Option<Decimal>,
-    /// Signed quantity per symbol; a handful of entries, so a vector beats a map.
-    positions: Vec<(Symbol, Decimal)>,
+    holdings: Vec<Holding>,
+    minimums: Vec<Minimum>,
+    guard: EquityGuard,
+    trades: TradeStats,
+    returns: Option<ReturnWindows>,
 }
 
 impl RiskManager {
-    /// A risk manager enforcing `limits` (validate them first with [`RiskLimits::validate`]).
+    /// A risk manager enforcing `limits` (validate them first with [`RiskLimits::validate`]) with the default policy.
     pub fn new(limits: RiskLimits) -> Self {
-        let max_position_fraction = limits.max_position_size_percent / Decimal::ONE_HUNDRED;
-        RiskManager { limits, max_position_fraction, daily_start_value: None, positions: Vec::new() }
+        let guard = EquityGuard::new(
+            limits.max_daily_loss_percent,
+            limits.max_drawdown_percent,
+            limits.max_consecutive_losses,
+            limits.cooling_off_period_hours,
+        );
+        RiskManager {
+            max_position_fraction: limits.max_position_size_percent / Decimal::ONE_HUNDRED,
+            limits,
+            policy: RiskPolicy::default(),
+            holdings: Vec::new(),
+            minimums: Vec::new(),
+            guard,
+            trades: TradeStats::default(),
+            returns: None,
+        }
+    }
+
+    /// The same, applying `policy` (Kelly sizing, the correlation rule, exits).
+    pub fn with_policy(mut self, policy: RiskPolicy) -> Self {
+        self.returns = policy.correlation.map(|c| ReturnWindows::new(c.window));
+        self.policy = policy;
+        self
     }
 
     /// The limits in force.
@@ -38,34 +138,94 @@ impl RiskManager {
         &self.limits
     }
 
-    /// Sets the portfolio value the day's loss is measured from.
+    /// The policy in force.
+    pub fn policy(&self) -> &RiskPolicy {
+        &self.policy
+    }
+
+    /// Tells the risk manager an instrument's lot size and minimum notional, so that it never resizes an order of
+    /// that symbol below what the exchange accepts.
+    pub fn set_instrument(&mut self, symbol: Symbol, lot_size: Decimal, min_notional: Decimal) {
+        self.minimums.retain(|m| m.symbol != symbol);
+        self.minimums.push(Minimum { symbol, lot_size, min_notional });
+    }
+
+    /// Sets the portfolio value the day's loss is measured from (the engine also does it at each UTC day).
     pub fn set_daily_start_value(&mut self, value: Decimal) {
-        self.daily_start_value = Some(value);
+        self.guard.set_daily_start_value(value);
     }
 
     /// The day's start value, once set.
     pub fn daily_start_value(&self) -> Option<Decimal> {
-        self.daily_start_value
+        self.guard.daily_start_value()
+    }
+
+    fn holding_mut(&mut self, symbol: Symbol) -> &mut Holding {
+        let index = match self.holdings.iter().position(|h| h.symbol == symbol) {
+            Some(index) => index,
+            None => {
+                let empty = Holding { symbol, held: Decimal::ZERO, working: Decimal::ZERO, price: Decimal::ZERO };
+                self.holdings.push(empty);
+                self.holdings.len() - 1
+            }
+        };
+        &mut self.holdings[index]
     }
 
     /// Records the current signed base quantity held in `symbol` (the engine calls this after every fill).
     pub fn update_position(&mut self, symbol: Symbol, quantity: Decimal) {
-        match self.positions.iter_mut().find(|(s, _)| *s == symbol) {
-            Some(entry) => entry.1 = quantity,
-            None => self.positions.push((symbol, quantity)),
+        self.holding_mut(symbol).held = quantity;
+    }
+
+    /// Records the signed base quantity of `symbol`'s open orders that would add to the position once filled (the
+    /// engine calls this whenever one opens, fills or ends). Exit orders are not counted: they only reduce.
+    pub fn update_working(&mut self, symbol: Symbol, quantity: Decimal) {
+        self.holding_mut(symbol).working = quantity;
+    }
+
+    /// Records the latest price of `symbol` (the engine marks its instruments before each check).
+    pub fn update_price(&mut self, symbol: Symbol, price: Decimal) {
+        self.holding_mut(symbol).price = price;
+    }
+
+    /// Signed base quantity of `symbol`: held plus open orders that add to it.
+    pub fn position(&self, symbol: Symbol) -> Decimal {
+        self.holdings.iter().find(|h| h.symbol == symbol).map_or(Decimal::ZERO, Holding::quantity)
+    }
+
+    /// Positions not flat (counting open orders).
+    pub fn open_positions(&self) -> usize {
+        self.holdings.iter().filter(|h| !h.quantity().is_zero()).count()
+    }
+
+    /// The engine's mark of the portfolio at a bar close: day roll, peak, drawdown halt, daily limit.
+    #[inline]
+    pub fn on_mark(&mut self, time: Timestamp, equity: PackedDecimal) -> MarkOutcome {
+        self.guard.on_mark(time, equity)
+    }
+
+    /// A symbol's close, for the correlation rule (ignored when the rule is off).
+    #[inline]
+    pub fn on_close(&mut self, symbol: Symbol, close: f64) {
+        if let Some(returns) = &mut self.returns {
+            returns.on_close(symbol, close);
         }
     }
 
-    /// Signed base quantity held in `symbol`, as last reported.
-    pub fn position(&self, symbol: Symbol) -> Decimal {
-        self.positions.iter().find(|(s, _)| *s == symbol).map_or(Decimal::ZERO, |(_, q)| *q)
+    /// Whether the correlation rule needs closes.
+    pub fn wants_closes(&self) -> bool {
+        self.returns.is_some()
+    }
+
+    /// A closed round trip of the strategy (for the loss streak and Kelly). Returns the end of a cool-off it starts.
+    pub fn on_round_trip(&mut self, time: Timestamp, net_pnl: Decimal, entry_notional: Decimal) -> Option<Timestamp> {
+        if self.policy.kelly.is_some() {
+            self.trades.record(net_pnl, entry_notional);
+        }
+        self.guard.on_round_trip(time, net_pnl)
     }
 
     /// Checks an order of `quantity` at `price` against the limits (the seed's `validate_order`).
-    ///
-    /// Orders that only reduce a position always pass. Orders that add risk are cut to the largest quantity for which
-    /// the position's notional stays within `max_position_size_percent` of `portfolio_value` and, for buys, the cost
-    /// stays within `available_balance`; if nothing fits, they are refused. The reason names the rule that decided.
     pub async fn validate_order(
         &self,
         symbol: Symbol,
@@ -75,7 +235,7 @@ impl RiskManager {
         portfolio_value: Decimal,
         available_balance: Decimal,
     ) -> OrderDecision {
-        self.check_order(symbol, side, OrderQty::Base(quantity), price, portfolio_value, available_balance)
+        self.check_order(symbol, side, OrderQty::Base(quantity), price, portfolio_value, available_balance).into_tuple()
     }
 
     /// The same rules for an order sized as an amount of the quote asset (a "spend this much" market order); the
@@ -89,12 +249,11 @@ impl RiskManager {
         portfolio_value: Decimal,
         available_balance: Decimal,
     ) -> OrderDecision {
-        self.check_order(symbol, side, OrderQty::Quote(amount), price, portfolio_value, available_balance)
+        self.check_order(symbol, side, OrderQty::Quote(amount), price, portfolio_value, available_balance).into_tuple()
     }
 
-    /// The rules behind [`RiskManager::validate_order`] and [`RiskManager::validate_quote_order`], for an order of
-    /// either size, synchronously (the engine's replay loop calls this). They work in notional terms, so that
-    /// quote-sized orders need no division.
+    /// The rules behind [`RiskManager::validate_order`], for an order of either size, synchronously (the engine's
+    /// replay loop calls this). They work in notional terms, so that quote-sized orders need no division.
     pub fn check_order(
         &self,
         symbol: Symbol,
@@ -103,128 +262,306 @@ impl RiskManager {
         price: Decimal,
         portfolio_value: Decimal,
         available_balance: Decimal,
-    ) -> OrderDecision {
+    ) -> RiskDecision {
         let (requested, notional) = match size {
             OrderQty::Base(quantity) => (quantity, quantity * price),
             OrderQty::Quote(amount) => (amount, amount),
         };
         if !positive(requested) || !positive(price) {
-            return (
-                false,
-                Cow::Owned(format!("size ({requested}) and price ({price}) must be positive")),
-                Decimal::ZERO,
+            return RiskDecision::refuse(
+                RiskRule::InvalidOrder,
+                format!("size ({requested}) and price ({price}) must be positive"),
             );
         }
         let held = self.position(symbol);
         let held_notional = if held.is_zero() { Decimal::ZERO } else { held.abs() * price };
-        let against_position = match side {
-            Side::Buy => held.is_sign_negative() && !held.is_zero(),
-            Side::Sell => held.is_sign_positive() && !held.is_zero(),
-        };
-        if against_position && notional <= held_notional {
-            return (true, Cow::Borrowed("reduces an open position"), requested);
+        let against = !held.is_zero() && (held.is_sign_negative() == (side == Side::Buy));
+        if against && notional <= held_notional {
+            return RiskDecision { reduces: true, ..RiskDecision::pass("reduces an open position", requested) };
+        }
+        if let Some(refusal) = self.refuse_new_risk(held.is_zero() || against) {
+            return refusal;
         }
         if !positive(portfolio_value) {
-            return (
-                false,
-                Cow::Owned(format!("portfolio value {portfolio_value} leaves no room for new risk")),
-                Decimal::ZERO,
+            return RiskDecision::refuse(
+                RiskRule::PositionSize,
+                format!("portfolio value {portfolio_value} leaves no room for new risk"),
             );
         }
-        let max_notional = portfolio_value * self.max_position_fraction;
-        // Notional already held this way counts against the limit; an opposite position is closed first.
-        let room_by_size = if against_position { held_notional + max_notional } else { max_notional - held_notional };
-        let room_by_balance = if side == Side::Buy { available_balance } else { notional };
-        if notional <= room_by_size && notional <= room_by_balance {
-            return (true, Cow::Borrowed("within limits"), requested);
+        let (same, opposite) = if against { (Decimal::ZERO, held_notional) } else { (held_notional, Decimal::ZERO) };
+        let (room, rule) = self.room(symbol, side, portfolio_value, available_balance, same, opposite);
+        if notional <= room {
+            return RiskDecision::pass("within limits", requested);
         }
-        let room = room_by_size.min(room_by_balance).max(Decimal::ZERO);
-        let adjusted = match size {
-            OrderQty::Base(_) => (room / price).normalize(),
-            OrderQty::Quote(_) => room.normalize(),
+        let why = self.explain(rule, symbol, portfolio_value, available_balance);
+        self.resize(symbol, size, price, room, rule, why)
+    }
+
+    /// The refusals that do not depend on size: halted, daily limit, cool-off, too many positions.
+    fn refuse_new_risk(&self, opens_position: bool) -> Option<RiskDecision> {
+        if let Some(halt) = self.guard.halt() {
+            return Some(RiskDecision::refuse(
+                RiskRule::Drawdown,
+                format!("emergency stop since {}: {}; only reducing orders pass", halt.time, halt.reason),
+            ));
+        }
+        if self.guard.daily_limit_hit() {
+            return Some(RiskDecision::refuse(
+                RiskRule::DailyLoss,
+                format!(
+                    "max_daily_loss_percent {} % reached today: no new risk until the next UTC day",
+                    self.limits.max_daily_loss_percent
+                ),
+            ));
+        }
+        if let Some(until) = self.guard.cooling_until() {
+            return Some(RiskDecision::refuse(
+                RiskRule::ConsecutiveLosses,
+                format!(
+                    "cooling off after {} losing trades in a row until {until}",
+                    self.limits.max_consecutive_losses
+                ),
+            ));
+        }
+        let limit = self.limits.max_open_positions as usize;
+        if opens_position && self.open_positions() >= limit {
+            return Some(RiskDecision::refuse(
+                RiskRule::OpenPositions,
+                format!("max_open_positions {limit} reached: a new position is not allowed"),
+            ));
+        }
+        None
+    }
+
+    /// The tightest size limit on the order: the largest notional it may have under it, and its rule. Only
+    /// numbers here; [`RiskManager::explain`] writes the words when an order is actually resized or refused.
+    fn room(
+        &self,
+        symbol: Symbol,
+        side: Side,
+        portfolio_value: Decimal,
+        available_balance: Decimal,
+        same: Decimal,
+        opposite: Decimal,
+    ) -> (Decimal, RiskRule) {
+        let mut best = (opposite + self.max_position_fraction * portfolio_value - same, RiskRule::PositionSize);
+        let mut consider = |room: Decimal, rule: RiskRule| {
+            if room < best.0 {
+                best = (room, rule);
+            }
         };
-        let binding = if room_by_size <= room_by_balance {
-            format!(
-                "max_position_size_percent {}% of portfolio value {portfolio_value} allows {} notional at {price}",
-                self.limits.max_position_size_percent,
-                max_notional.normalize()
-            )
-        } else {
-            format!("available balance {available_balance} at {price}")
+        if let Some(kelly) = &self.policy.kelly {
+            consider(opposite + self.trades.sizing(kelly) * portfolio_value - same, RiskRule::Kelly);
+        }
+        if side == Side::Buy {
+            consider(available_balance, RiskRule::Balance);
+        }
+        let gross = self.gross_exposure_except(symbol);
+        consider(self.limits.max_leverage * portfolio_value - gross - same + opposite, RiskRule::Leverage);
+        if let Some((_, exposure)) = self.correlated_exposure(symbol) {
+            let cap = self.limits.max_correlation_exposure / Decimal::ONE_HUNDRED * portfolio_value;
+            consider(cap - exposure - same + opposite, RiskRule::Correlation);
+        }
+        best
+    }
+
+    /// Why `rule` limits an order of `symbol`, with the numbers.
+    fn explain(&self, rule: RiskRule, symbol: Symbol, portfolio_value: Decimal, available_balance: Decimal) -> String {
+        let limits = &self.limits;
+        match rule {
+            RiskRule::Kelly => self.policy.kelly.map(|kelly| self.trades.describe_sizing(&kelly)).unwrap_or_default(),
+            RiskRule::Balance => format!("available balance {available_balance}"),
+            RiskRule::Leverage => format!(
+                "max_leverage {} × {portfolio_value} with {} held elsewhere",
+                limits.max_leverage,
+                self.gross_exposure_except(symbol)
+            ),
+            RiskRule::Correlation => {
+                let (group, exposure) = self.correlated_exposure(symbol).unwrap_or_default();
+                let names: Vec<&str> = group.iter().map(Symbol::as_str).collect();
+                format!(
+                    "max_correlation_exposure {} % of {portfolio_value}, with {exposure} in {} correlated ≥ {}",
+                    limits.max_correlation_exposure,
+                    names.join("+"),
+                    self.policy.correlation.map_or(0.0, |c| c.threshold)
+                )
+            }
+            _ => format!(
+                "max_position_size_percent {} % of portfolio value {portfolio_value}",
+                limits.max_position_size_percent
+            ),
+        }
+    }
+
+    /// Σ |position value| of every symbol but `symbol`.
+    fn gross_exposure_except(&self, symbol: Symbol) -> Decimal {
+        self.holdings.iter().filter(|h| h.symbol != symbol).map(Holding::exposure).sum()
+    }
+
+    /// The held symbols correlated with `symbol` at or above the threshold, and their summed exposure; `None` when
+    /// the rule is off or no held symbol is correlated.
+    fn correlated_exposure(&self, symbol: Symbol) -> Option<(Vec<Symbol>, Decimal)> {
+        let (returns, policy) = (self.returns.as_ref()?, self.policy.correlation.as_ref()?);
+        let mut exposure = Decimal::ZERO;
+        let mut group = Vec::new();
+        for h in self.holdings.iter().filter(|h| !h.quantity().is_zero() && h.symbol != symbol) {
+            if returns.correlation(symbol, h.symbol).is_some_and(|c| c >= policy.threshold) {
+                exposure += h.exposure();
+                group.push(h.symbol);
+            }
+        }
+        (!group.is_empty()).then_some((group, exposure))
+    }
+
+    /// Cuts an order to `room` notional; refuses it when nothing the exchange accepts fits.
+    fn resize(
+        &self,
+        symbol: Symbol,
+        size: OrderQty,
+        price: Decimal,
+        room: Decimal,
+        rule: RiskRule,
+        why: String,
+    ) -> RiskDecision {
+        let room = room.max(Decimal::ZERO);
+        let minimum = self.minimums.iter().find(|m| m.symbol == symbol);
+        let (requested, adjusted, adjusted_notional) = match size {
+            OrderQty::Base(quantity) => {
+                let mut q = room / price;
+                if let Some(m) = minimum.filter(|m| positive(m.lot_size)) {
+                    q = (q / m.lot_size).floor() * m.lot_size;
+                }
+                (quantity, q.normalize(), q * price)
+            }
+            OrderQty::Quote(amount) => (amount, room.normalize(), room),
         };
+        let below_minimum = minimum.is_some_and(|m| adjusted_notional < m.min_notional);
         if !positive(adjusted) {
-            (false, Cow::Owned(format!("rejected: {binding}")), Decimal::ZERO)
-        } else {
-            (true, Cow::Owned(format!("resized from {requested} to {adjusted}: {binding}")), adjusted)
+            return RiskDecision::refuse(rule, format!("rejected: {why} leaves no room"));
+        }
+        if below_minimum {
+            return RiskDecision::refuse(
+                RiskRule::ExchangeMinimum,
+                format!(
+                    "rejected: {why} allows {adjusted} ({adjusted_notional} notional), below the exchange minimum {}",
+                    minimum.map_or(Decimal::ZERO, |m| m.min_notional)
+                ),
+            );
+        }
+        RiskDecision {
+            accepted: true,
+            rule: Some(rule),
+            reason: Cow::Owned(format!("resized from {requested} to {adjusted}: {why}")),
+            adjusted,
+            reduces: false,
         }
     }
-}
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use rust_decimal::dec;
-
-    fn btc() -> Symbol {
-        Symbol::new("BTCUSD").unwrap()
+    /// Stop-loss and take-profit distances for an entry at `entry_price` (with an optional volatility such as ATR),
+    /// or the refusal of the entry when their reward-to-risk ratio is below `min_risk_reward_ratio`.
+    ///
+    /// # Errors
+    /// The refusal, as a [`RiskDecision`] naming [`RiskRule::RiskReward`] and the computed ratio.
+    pub fn exit_distances(
+        &self,
+        entry_price: Decimal,
+        volatility: Option<Decimal>,
+    ) -> Result<ExitDistances, RiskDecision> {
+        let distances =
+            ExitDistances::new(&self.limits, self.policy.exits.volatility_multiple, entry_price, volatility);
+        let ratio = distances.reward_to_risk();
+        if ratio < self.limits.min_risk_reward_ratio {
+            return Err(RiskDecision::refuse(
+                RiskRule::RiskReward,
+                format!(
+                    "reward/risk {} of the stop-loss / take-profit pair is below min_risk_reward_ratio {}",
+                    ratio.round_dp(4),
+                    self.limits.min_risk_reward_ratio
+                ),
+            ));
+        }
+        Ok(distances)
     }
 
-    async fn check(rm: &RiskManager, side: Side, qty: Decimal, balance: Decimal) -> OrderDecision {
-        rm.validate_order(btc(), side, qty, dec!(50000), dec!(10000), balance).await
+    /// The stop-loss and take-profit prices for an entry (the seed's `calculate_stop_loss_take_profit`): the
+    /// default percentages, or with a `volatility` a stop at `volatility_multiple` of it.
+    pub async fn calculate_stop_loss_take_profit(
+        &self,
+        _symbol: Symbol,
+        side: Side,
+        entry_price: Decimal,
+        volatility: Option<Decimal>,
+    ) -> (Decimal, Decimal) {
+        ExitDistances::new(&self.limits, self.policy.exits.volatility_multiple, entry_price, volatility)
+            .levels(side, entry_price)
     }
 
-    #[tokio::test]
-    async fn a_buy_above_the_position_limit_is_resized_to_the_limit() {
-        // 10 % of 10,000 = 1,000 USD at 50,000 = 0.02 BTC
-        let (ok, reason, qty) = check(&RiskManager::new(RiskLimits::default()), Side::Buy, dec!(0.1), dec!(6000)).await;
-        assert!(ok);
-        assert_eq!(qty, dec!(0.02));
-        assert!(reason.contains("max_position_size_percent"), "{reason}");
+    /// Whether trading must stop (the seed's `check_emergency_stop`): the halt already tripped, or `portfolio_value`
+    /// is `max_drawdown_percent` or more below the peak (which trips it).
+    pub async fn check_emergency_stop(&mut self, portfolio_value: Decimal) -> (bool, String) {
+        match self.guard.check_drawdown(portfolio_value) {
+            Some(halt) => (true, halt.reason.clone()),
+            None => (false, String::new()),
+        }
     }
 
-    #[tokio::test]
-    async fn a_buy_above_the_balance_is_resized_to_the_balance() {
-        let limits = RiskLimits { max_position_size_percent: dec!(100), ..RiskLimits::default() };
-        // 100 % allows 0.2 BTC, but 6,000 USD only buys 0.12
-        let (ok, reason, qty) = check(&RiskManager::new(limits), Side::Buy, dec!(0.15), dec!(6000)).await;
-        assert!(ok);
-        assert_eq!(qty, dec!(0.12));
-        assert!(reason.contains("available balance"), "{reason}");
+    /// The portfolio's risk now (the seed's `assess_portfolio_risk`), from the positions at their latest prices.
+    pub async fn assess_portfolio_risk(&self, portfolio_value: Decimal) -> PortfolioRisk {
+        let hundred = Decimal::ONE_HUNDRED;
+        let gross: Decimal = self.holdings.iter().map(Holding::exposure).sum();
+        let net: Decimal = self.holdings.iter().map(|h| h.quantity() * h.price).sum();
+        let peak = self.guard.peak().unwrap_or(portfolio_value).max(portfolio_value);
+        let drawdown = if positive(peak) { (Decimal::ONE - portfolio_value / peak) * hundred } else { Decimal::ZERO };
+        let start = self.guard.daily_start_value().unwrap_or(portfolio_value);
+        let daily_pnl = portfolio_value - start;
+        let daily_pnl_percent = if positive(start) { daily_pnl / start * hundred } else { Decimal::ZERO };
+        let leverage = if positive(portfolio_value) { gross / portfolio_value } else { Decimal::ZERO };
+        let (group, group_exposure) = self.largest_correlated_group();
+        let group_percent =
+            if positive(portfolio_value) { group_exposure / portfolio_value * hundred } else { Decimal::ZERO };
+        let usage = |used: Decimal, limit: Decimal| if positive(limit) { used / limit } else { Decimal::ZERO };
+        let usages = [
+            usage(drawdown, self.limits.max_drawdown_percent),
+            usage(-daily_pnl_percent, self.limits.max_daily_loss_percent),
+            usage(leverage, self.limits.max_leverage),
+        ];
+        let halted = self.guard.halt().map(|h| h.reason.clone());
+        let cooling = self.guard.cooling_until();
+        PortfolioRisk {
+            risk_level: RiskLevel::from_usage(
+                halted.is_some() || self.guard.daily_limit_hit(),
+                cooling.is_some(),
+                &usages,
+            ),
+            portfolio_value,
+            current_drawdown: drawdown.round_dp(6),
+            daily_pnl,
+            daily_pnl_percent: daily_pnl_percent.round_dp(6),
+            gross_exposure: gross,
+            net_exposure: net,
+            leverage: leverage.round_dp(6),
+            open_positions: self.open_positions(),
+            largest_correlated_group: group,
+            largest_correlated_exposure: group_percent.round_dp(6),
+            halted,
+            daily_limit_reached: self.guard.daily_limit_hit(),
+            cooling_off_until: cooling,
+        }
     }
 
-    #[tokio::test]
-    async fn a_buy_is_refused_when_the_position_is_already_at_the_limit() {
-        let mut rm = RiskManager::new(RiskLimits::default());
-        rm.update_position(btc(), dec!(0.02));
-        let (ok, reason, qty) = check(&rm, Side::Buy, dec!(0.01), dec!(6000)).await;
-        assert!(!ok);
-        assert_eq!(qty, dec!(0));
-        assert!(reason.starts_with("rejected: max_position_size_percent"), "{reason}");
-    }
-
-    #[tokio::test]
-    async fn a_sell_that_reduces_a_position_always_passes() {
-        let mut rm = RiskManager::new(RiskLimits::default());
-        rm.update_position(btc(), dec!(0.5)); // far above the limit, e.g. after a price rise
-        let (ok, _, qty) = check(&rm, Side::Sell, dec!(0.5), dec!(0)).await;
-        assert!(ok);
-        assert_eq!(qty, dec!(0.5));
-    }
-
-    #[tokio::test]
-    async fn a_quote_sized_buy_is_resized_in_quote_terms() {
-        // 10 % of 10,000 = 1,000 USD may be spent; asking for 2,500 gives 1,000
-        let rm = RiskManager::new(RiskLimits::default());
-        let (ok, reason, amount) =
-            rm.validate_quote_order(btc(), Side::Buy, dec!(2500), dec!(50000), dec!(10000), dec!(6000)).await;
-        assert!(ok, "{reason}");
-        assert_eq!(amount, dec!(1000));
-    }
-
-    #[tokio::test]
-    async fn an_order_within_limits_keeps_its_quantity() {
-        let (ok, reason, qty) =
-            check(&RiskManager::new(RiskLimits::default()), Side::Buy, dec!(0.01), dec!(6000)).await;
-        assert_eq!((ok, reason.as_ref(), qty), (true, "within limits", dec!(0.01)));
+    /// The held assets forming the largest group by exposure (each held asset with those correlated with it at
+    /// or above the threshold), with its exposure; empty when no two held assets are correlated.
+    fn largest_correlated_group(&self) -> (Vec<Symbol>, Decimal) {
+        let mut best: (Vec<Symbol>, Decimal) = (Vec::new(), Decimal::ZERO);
+        for seed in self.holdings.iter().filter(|h| !h.quantity().is_zero()) {
+            let Some((mut group, others)) = self.correlated_exposure(seed.symbol) else { continue };
+            let total = others + seed.exposure();
+            if total > best.1 {
+                group.push(seed.symbol);
+                group.sort();
+                best = (group, total);
+            }
+        }
+        best
     }
 }

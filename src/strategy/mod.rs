@@ -45,7 +45,7 @@ pub struct BarContext<'a> {
     pub position: Decimal,
     /// Free cash in the portfolio's quote asset.
     pub cash: Decimal,
-    /// Orders of `symbol` still open at the venue.
+    /// Orders of `symbol` still open at the venue (stop-loss / take-profit exits the engine attached not counted).
     pub open_orders: usize,
     /// The whole portfolio, for what is costlier to compute (valued only when asked).
     pub account: &'a dyn AccountView,
@@ -73,6 +73,9 @@ pub struct OrderIntent {
     pub quantity: OrderQty,
     /// Limit price, for limit orders.
     pub price: Option<Decimal>,
+    /// A volatility estimate in price units (such as ATR) for an entry: when the engine attaches exits, the
+    /// stop-loss sits at `risk_policy.exits.volatility_multiple` of it instead of `stop_loss_percent`.
+    pub volatility: Option<Decimal>,
 }
 
 /// A trading strategy: sees each closed bar, emits order intents. It never sees a bar before it closed, and an order

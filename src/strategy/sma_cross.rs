@@ -97,6 +97,7 @@ impl Strategy for SmaCross {
             order_type: OrderType::Market,
             quantity,
             price: None,
+            volatility: None,
         };
         if cross_up && ctx.position.is_zero() && positive(ctx.cash) {
             orders.push(intent(Side::Buy, OrderQty::Quote(ctx.cash)));

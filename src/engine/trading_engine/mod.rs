@@ -9,16 +9,23 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use std::sync::Arc;
 
+mod exits;
 mod order_flow;
+mod working;
 
 use super::portfolio::{Portfolio, Position};
 use super::run_log::{EquityPoint, RunLog};
 use crate::error::{Error, Result};
 use crate::exchange::{OrderRouter, VenueId};
-use crate::model::{BarSeries, ExecutionEvent, MarketEvent, OrderQty, OrderReport, OrderType, Side, Symbol, Timestamp};
+use rust_decimal::prelude::ToPrimitive;
+
+use crate::model::{
+    Bar, BarSeries, ExecutionEvent, MarketEvent, OrderQty, OrderReport, OrderType, Side, Symbol, Timestamp,
+};
 use crate::replay::{FeedEvent, ReplayFeed, SimClock};
 use crate::risk::RiskManager;
 use crate::strategy::{BarContext, OrderIntent, Strategy, StreamInfo, build_strategy};
+use working::WorkingOrders;
 
 /// Recorded market data for a replay: bar series and the venue each one trades on. Built once, shared read-only
 /// by every run that replays it.
@@ -83,10 +90,11 @@ pub struct TradingEngine {
     clock: SimClock,
     log: RunLog,
     market: Option<Arc<MarketData>>,
-    open_orders: Vec<usize>,
+    working: WorkingOrders,
     running: bool,
     executions: Vec<ExecutionEvent>,
     intents: Vec<OrderIntent>,
+    venues_by_symbol: Vec<(Symbol, VenueId)>,
 }
 
 impl TradingEngine {
@@ -100,10 +108,11 @@ impl TradingEngine {
             clock: SimClock::default(),
             log: RunLog::default(),
             market: None,
-            open_orders: vec![0; slots],
+            working: WorkingOrders::new(slots),
             running: false,
             executions: Vec::new(),
             intents: Vec::new(),
+            venues_by_symbol: Vec::new(),
         }
     }
 
@@ -124,8 +133,20 @@ impl TradingEngine {
     /// Connects every venue and takes the portfolio value as the day's start value.
     ///
     /// # Errors
-    /// The first venue that fails to connect.
+    /// [`Error::Validation`] when exits are to be attached at a venue that cannot hold them; the first venue that
+    /// fails to connect.
     pub async fn start(&mut self) -> Result<()> {
+        if self.risk_manager.policy().exits.attach
+            && let Some(name) = self
+                .router
+                .names()
+                .into_iter()
+                .find(|name| self.router.find(name).is_some_and(|id| !self.router.answers_at_once(id)))
+        {
+            return Err(Error::Validation(format!(
+                "risk_policy.exits.attach: venue '{name}' cannot hold the engine's exit orders yet; only simulated venues (backtest, paper) can"
+            )));
+        }
         self.router.connect_all().await?;
         self.risk_manager.set_daily_start_value(self.portfolio.equity());
         self.running = true;
@@ -196,7 +217,8 @@ impl TradingEngine {
     ) -> Result<OrderReport> {
         let venue = self.router.require(venue)?;
         let order_type = if price.is_some() { OrderType::Limit } else { OrderType::Market };
-        self.submit(OrderIntent { venue, symbol, side, order_type, quantity: OrderQty::Base(quantity), price }).await
+        let quantity = OrderQty::Base(quantity);
+        self.submit(OrderIntent { venue, symbol, side, order_type, quantity, price, volatility: None }).await
     }
 
     /// Runs the strategy `name` with `params` over the attached market data, from the first event to the last.
@@ -229,19 +251,20 @@ impl TradingEngine {
             })?;
             slots.push(slot);
             infos.push(StreamInfo { symbol: series.symbol, venue, close_scale });
+            if !self.venues_by_symbol.iter().any(|(s, _)| *s == series.symbol) {
+                self.venues_by_symbol.push((series.symbol, venue));
+            }
         }
         strategy.on_start(&infos)?;
         let mut feed = ReplayFeed::new(&market.series);
         let events = feed.total_events();
         self.log.equity.reserve(events);
-        // The synchronous inner loop replays bars and places orders at venues that answer at once (simulated
-        // ones); it returns only when an order must wait for a network venue. Keeping the per-bar work out of the
-        // async state machine keeps it in registers.
-        while let Some(event) = self.replay_until_async(&market, &mut feed, &slots, strategy)? {
+        let mut earlier = Vec::with_capacity(market.series.len());
+        // The synchronous inner loop replays time slices and places orders at venues that answer at once
+        // (simulated ones); it returns only when orders must wait for a network venue. Keeping the per-bar work
+        // out of the async state machine keeps it in registers.
+        while self.replay_until_async(&market, &mut feed, &slots, strategy, &mut earlier)? {
             self.submit_intents().await?;
-            if feed.peek_time() != Some(event.time) {
-                self.record_equity(event.time);
-            }
         }
         let name = strategy.name().to_string();
         tracing::info!(
@@ -254,8 +277,12 @@ impl TradingEngine {
         Ok(StrategyRun { strategy: name, events })
     }
 
-    /// Replays events until the feed ends (`None`) or an order must go to a venue that answers asynchronously
-    /// (returned event: its orders wait in `self.intents`, its equity is not yet recorded).
+    /// Replays time slices (every bar closing at one time) until the feed ends (`false`) or orders wait for a
+    /// venue that answers asynchronously (`true`: they are in `self.intents`).
+    ///
+    /// Each slice: the venues see the bars and report fills, positions are marked at the closes; the portfolio is
+    /// marked and the risk limits follow the equity path; then the strategy sees the closed bars and its orders go
+    /// out — so a halt or a daily limit reached at a close already applies to orders sent at that close.
     ///
     /// # Errors
     /// Venue failures other than order rejections.
@@ -265,47 +292,88 @@ impl TradingEngine {
         feed: &mut ReplayFeed<'_>,
         slots: &[usize],
         strategy: &mut S,
-    ) -> Result<Option<FeedEvent>> {
+        earlier: &mut Vec<FeedEvent>,
+    ) -> Result<bool> {
+        // A bar is read from the columns once and stays in a local from the venue to the strategy. Bars of a slice
+        // other than its last (several series closing at one time) wait in `earlier` until the slice is complete.
         while let Some(event) = feed.next() {
-            self.on_bar(market, event, slots[event.stream], strategy);
-            if !self.intents.is_empty() && !self.submit_intents_now()? {
-                return Ok(Some(event));
+            self.clock.advance_to(event.time);
+            let bar = self.deliver(market, event, slots[event.stream]);
+            if feed.peek_time() == Some(event.time) {
+                earlier.push(event);
+                continue;
             }
-            if feed.peek_time() != Some(event.time) {
-                self.record_equity(event.time);
+            self.mark(event.time);
+            if !earlier.is_empty() {
+                self.show_earlier(market, earlier, slots, strategy);
+            }
+            self.show(market, event, &bar, slots[event.stream], strategy);
+            if !self.intents.is_empty() && !self.submit_intents_now()? {
+                return Ok(true);
             }
         }
-        Ok(None)
+        Ok(false)
     }
 
-    /// Steps 1–5 of the per-event cycle for one bar; the strategy's orders are left in `self.intents`.
+    /// A bar reaches its venue: resting orders are matched, fills booked, the position marked at the close.
+    /// Returns the bar.
     #[inline]
-    fn on_bar<S: Strategy>(&mut self, market: &MarketData, event: FeedEvent, slot: usize, strategy: &mut S) {
-        self.clock.advance_to(event.time);
+    fn deliver(&mut self, market: &MarketData, event: FeedEvent, slot: usize) -> Bar {
         let series = &market.series[event.stream];
-        let venue = market.venues[event.stream];
-        // The event is built once, straight from the columns, and everything below reads that one copy.
-        let market_event = MarketEvent::Bar { symbol: series.symbol, bar: series.bar(event.index) };
-        let MarketEvent::Bar { bar, .. } = &market_event;
+        let (symbol, venue) = (series.symbol, market.venues[event.stream]);
+        let market_event = MarketEvent::Bar { symbol, bar: series.bar(event.index) };
         if self.router.on_market_event(venue, &market_event) {
             self.collect_executions(venue);
         }
+        let MarketEvent::Bar { bar, .. } = market_event;
         self.portfolio.mark(slot, bar.close);
+        if self.risk_manager.wants_closes() {
+            self.risk_manager.on_close(symbol, bar.close.to_f64().unwrap_or(0.0));
+        }
+        bar
+    }
+
+    /// The strategy sees the bars of a slice that came before its last, read from the columns again.
+    #[inline(never)]
+    fn show_earlier<S: Strategy>(
+        &mut self,
+        market: &MarketData,
+        earlier: &mut Vec<FeedEvent>,
+        slots: &[usize],
+        strategy: &mut S,
+    ) {
+        for event in earlier.drain(..) {
+            let bar = market.series[event.stream].bar(event.index);
+            self.show(market, event, &bar, slots[event.stream], strategy);
+        }
+    }
+
+    /// The strategy sees a closed bar; its orders are left in `self.intents`.
+    #[inline]
+    fn show<S: Strategy>(&mut self, market: &MarketData, event: FeedEvent, bar: &Bar, slot: usize, strategy: &mut S) {
+        let series = &market.series[event.stream];
         let ctx = BarContext {
             stream: event.stream,
-            venue,
+            venue: market.venues[event.stream],
             symbol: series.symbol,
             bar,
             position: self.portfolio.position(slot).quantity,
             cash: self.portfolio.cash(),
-            open_orders: self.open_orders[slot],
+            open_orders: self.working.count(slot),
             account: &self.portfolio,
         };
         strategy.on_bar(&ctx, &mut self.intents);
     }
 
+    /// Records the portfolio's value at `time` and lets the risk limits follow it; a halt or a daily limit is
+    /// recorded, and a halt with `flatten_on_halt` queues orders closing every position.
     #[inline]
-    fn record_equity(&mut self, time: Timestamp) {
-        self.log.equity.push(EquityPoint { time, value: self.portfolio.marked_equity() });
+    fn mark(&mut self, time: Timestamp) {
+        let value = self.portfolio.marked_equity();
+        self.log.equity.push(EquityPoint { time, value });
+        let outcome = self.risk_manager.on_mark(time, value);
+        if outcome.halted.is_some() || outcome.daily_limit.is_some() {
+            self.on_limit_reached(time, outcome);
+        }
     }
 }

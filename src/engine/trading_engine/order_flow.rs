@@ -3,11 +3,16 @@
 use rust_decimal::Decimal;
 
 use super::TradingEngine;
+use super::working::Purpose;
+use crate::engine::portfolio::RoundTrip;
 use crate::engine::run_log::{CashChange, FillRecord, OrderRecord, RiskAction, RiskEvent};
 use crate::error::{Error, Result};
 use crate::exchange::VenueId;
 use crate::model::exact::positive;
-use crate::model::{ExecutionEvent, OrderId, OrderQty, OrderReport, OrderRequest, OrderStatus, Timestamp};
+use crate::model::{
+    ExecutionEvent, OrderId, OrderQty, OrderReport, OrderRequest, OrderStatus, OrderType, Side, Timestamp,
+};
+use crate::risk::{ExitDistances, MarkOutcome, RiskRule};
 use crate::strategy::OrderIntent;
 
 /// An order the risk manager let through, recorded, ready for its venue.
@@ -15,7 +20,11 @@ use crate::strategy::OrderIntent;
 struct Admitted {
     venue: VenueId,
     slot: usize,
+    /// The price the order was checked at: its limit, or the last price.
+    price: Decimal,
     request: OrderRequest,
+    /// The stop-loss / take-profit distances to attach once it fills (an entry, with exits attached).
+    exits: Option<ExitDistances>,
 }
 
 impl TradingEngine {
@@ -49,9 +58,21 @@ impl TradingEngine {
         if !positive(price) {
             return Err(Error::Order(format!("no price is known yet for {}", intent.symbol)));
         }
-        let (equity, cash) = (self.portfolio.equity(), self.portfolio.cash());
-        let (accepted, reason, adjusted) =
+        for p in self.portfolio.positions() {
+            self.risk_manager.update_price(p.symbol, p.last_price);
+        }
+        let equity = self.portfolio.equity();
+        let cash = self.portfolio.cash() - self.working.committed_cash();
+        let mut decision =
             self.risk_manager.check_order(intent.symbol, intent.side, intent.quantity, price, equity, cash);
+        let mut exits = None;
+        if decision.accepted && !decision.reduces && self.risk_manager.policy().exits.attach {
+            match self.risk_manager.exit_distances(price, intent.volatility) {
+                Ok(distances) => exits = Some(distances),
+                Err(refusal) => decision = refusal,
+            }
+        }
+        let (accepted, adjusted) = (decision.accepted, decision.adjusted);
         let id = OrderId(self.log.orders.len() as u64 + 1);
         let mut request = OrderRequest {
             client_order_id: id,
@@ -60,6 +81,8 @@ impl TradingEngine {
             order_type: intent.order_type,
             quantity: intent.quantity,
             price: intent.price,
+            stop_price: None,
+            one_cancels_other: None,
         };
         let now = self.clock.now();
         let resized = match intent.quantity {
@@ -67,17 +90,21 @@ impl TradingEngine {
             OrderQty::Quote(a) if accepted && adjusted < a => Some(OrderQty::Quote(adjusted)),
             _ => None,
         };
-        if let Some(quantity) = resized {
+        if let (Some(quantity), Some(rule)) = (resized, decision.rule) {
             request.quantity = quantity;
-            self.record_risk(now, &request, RiskAction::Resized, &reason, adjusted);
+            self.record_order_risk(now, &request, rule, RiskAction::Resized, &decision.reason, adjusted);
         }
         self.log.orders.push(OrderRecord { venue: intent.venue, created: now, report: OrderReport::new(request) });
         if !accepted {
-            self.record_risk(now, &request, RiskAction::Rejected, &reason, Decimal::ZERO);
-            self.reject(id, reason.to_string());
-            return Err(Error::RiskManagement(reason.into_owned()));
+            let rule = decision.rule.unwrap_or(RiskRule::InvalidOrder);
+            self.record_order_risk(now, &request, rule, RiskAction::Rejected, &decision.reason, Decimal::ZERO);
+            self.end_order(id, OrderStatus::Rejected, decision.reason.to_string());
+            return Err(Error::RiskManagement(decision.reason.into_owned()));
         }
-        Ok(Admitted { venue: intent.venue, slot, request })
+        if decision.reduces {
+            self.cancel_exits(intent.venue, slot, id);
+        }
+        Ok(Admitted { venue: intent.venue, slot, price, request, exits })
     }
 
     /// Records the venue's answer to an admitted order and books any executions it reported.
@@ -88,12 +115,19 @@ impl TradingEngine {
                 if let Some(record) = self.log.order_mut(id) {
                     record.report.request = report.request;
                 }
-                self.open_orders[order.slot] += 1;
+                let request = report.request;
+                let remaining = match request.quantity {
+                    OrderQty::Base(quantity) => quantity,
+                    OrderQty::Quote(amount) => amount / order.price,
+                };
+                let purpose = Purpose::Trade { exits: order.exits };
+                self.working.open(id, order.slot, request.side, remaining, order.price, purpose);
+                self.risk_manager.update_working(request.symbol, self.working.net_quantity(order.slot));
                 self.collect_executions(order.venue);
                 Ok(report)
             }
             Err(Error::Order(message)) => {
-                self.reject(id, message.clone());
+                self.end_order(id, OrderStatus::Rejected, message.clone());
                 Err(Error::Order(message))
             }
             Err(other) => Err(other),
@@ -143,21 +177,79 @@ impl TradingEngine {
         outcome
     }
 
-    fn record_risk(&mut self, time: Timestamp, request: &OrderRequest, action: RiskAction, reason: &str, qty: Decimal) {
-        tracing::debug!(order = %request.client_order_id, ?action, reason, "risk decision");
+    fn record_order_risk(
+        &mut self,
+        time: Timestamp,
+        request: &OrderRequest,
+        rule: RiskRule,
+        action: RiskAction,
+        reason: &str,
+        size: Decimal,
+    ) {
+        tracing::debug!(order = %request.client_order_id, rule = rule.as_str(), ?action, reason, "risk decision");
         self.log.risk_events.push(RiskEvent {
             time,
-            order_id: request.client_order_id,
-            symbol: request.symbol,
+            rule,
             action,
+            order_id: Some(request.client_order_id),
+            symbol: Some(request.symbol),
             reason: reason.to_string(),
-            adjusted_quantity: qty,
+            adjusted_size: Some(size),
         });
     }
 
-    fn reject(&mut self, id: OrderId, reason: String) {
+    /// Records a limit reached (halt, daily limit, cool-off).
+    fn record_limit(&mut self, time: Timestamp, rule: RiskRule, action: RiskAction, reason: String) {
+        tracing::info!(rule = rule.as_str(), ?action, %reason, "risk limit reached");
+        self.log.risk_events.push(RiskEvent {
+            time,
+            rule,
+            action,
+            order_id: None,
+            symbol: None,
+            reason,
+            adjusted_size: None,
+        });
+    }
+
+    /// A mark tripped the drawdown halt or the daily limit: record it; on a halt with `flatten_on_halt`, queue a
+    /// market order closing every open position (they pass the risk manager as reducing orders).
+    #[cold]
+    pub(super) fn on_limit_reached(&mut self, time: Timestamp, outcome: MarkOutcome) {
+        if let Some(reason) = outcome.daily_limit {
+            self.record_limit(time, RiskRule::DailyLoss, RiskAction::DailyLimit, reason);
+        }
+        let Some(reason) = outcome.halted else { return };
+        let flatten = self.risk_manager.policy().flatten_on_halt;
+        let reason = if flatten { format!("{reason}; closing every position") } else { reason };
+        self.record_limit(time, RiskRule::Drawdown, RiskAction::Halted, reason);
+        if flatten {
+            let venue = |symbol| self.venues_by_symbol.iter().find(|(s, _)| *s == symbol).map(|(_, v)| *v);
+            let closing: Vec<OrderIntent> = self
+                .portfolio
+                .positions()
+                .iter()
+                .filter(|p| !p.quantity.is_zero())
+                .filter_map(|p| {
+                    Some(OrderIntent {
+                        venue: venue(p.symbol)?,
+                        symbol: p.symbol,
+                        side: if p.quantity.is_sign_positive() { Side::Sell } else { Side::Buy },
+                        order_type: OrderType::Market,
+                        quantity: OrderQty::Base(p.quantity.abs()),
+                        price: None,
+                        volatility: None,
+                    })
+                })
+                .collect();
+            self.intents.extend(closing);
+        }
+    }
+
+    /// Records that order `id` ended with `status` (rejected, canceled) for `reason`.
+    pub(super) fn end_order(&mut self, id: OrderId, status: OrderStatus, reason: String) {
         if let Some(record) = self.log.order_mut(id) {
-            record.report.status = OrderStatus::Rejected;
+            record.report.status = status;
             record.report.reason = Some(reason);
         }
     }
@@ -179,14 +271,13 @@ impl TradingEngine {
     fn apply_execution(&mut self, venue: VenueId, execution: ExecutionEvent) {
         let (order_id, status) = match &execution {
             ExecutionEvent::Fill { fill, order_status } => (fill.order_id, *order_status),
-            ExecutionEvent::Rejected { order_id, .. } => (*order_id, OrderStatus::Rejected),
+            ExecutionEvent::Ended { order_id, status, .. } => (*order_id, *status),
         };
         let Some(record) = self.log.order_mut(order_id) else {
             return;
         };
-        let was_open = !record.report.status.is_final();
         let symbol = record.report.request.symbol;
-        match execution {
+        let still_working = match execution {
             ExecutionEvent::Fill { fill, .. } => {
                 let filled = record.report.filled_quantity + fill.quantity;
                 record.report.average_price = Some(match record.report.average_price {
@@ -197,6 +288,7 @@ impl TradingEngine {
                 record.report.fee += fill.fee;
                 record.report.status = status;
                 if let Some(trip) = self.portfolio.apply_fill(&fill) {
+                    self.on_round_trip(&trip);
                     self.log.round_trips.push(trip);
                 }
                 self.log.fills.push(FillRecord { venue, fill });
@@ -206,18 +298,31 @@ impl TradingEngine {
                 if let Some(slot) = self.portfolio.slot(symbol) {
                     self.risk_manager.update_position(symbol, self.portfolio.position(slot).quantity);
                 }
+                let working = self.working.filled(order_id, fill.quantity, status.is_final());
+                if let Some((slot, Some(Purpose::Trade { exits: Some(distances) }))) = working {
+                    self.place_exits(venue, slot, order_id, fill.time, distances);
+                }
+                working.map(|(slot, _)| slot)
             }
-            ExecutionEvent::Rejected { reason, .. } => {
-                record.report.status = OrderStatus::Rejected;
+            ExecutionEvent::Ended { reason, .. } => {
+                record.report.status = status;
                 record.report.reason = Some(reason);
+                self.working.closed(order_id)
             }
+        };
+        if let Some(slot) = still_working {
+            self.risk_manager.update_working(symbol, self.working.net_quantity(slot));
         }
-        let now_final = self.log.order_mut(order_id).is_some_and(|r| r.report.status.is_final());
-        if was_open
-            && now_final
-            && let Some(slot) = self.portfolio.slot(symbol)
-        {
-            self.open_orders[slot] = self.open_orders[slot].saturating_sub(1);
+    }
+
+    /// A closed round trip counts towards the loss streak (and Kelly); a streak long enough starts a cool-off.
+    fn on_round_trip(&mut self, trip: &RoundTrip) {
+        if let Some(until) = self.risk_manager.on_round_trip(trip.exit_time, trip.net_pnl, trip.entry_notional) {
+            let reason = format!(
+                "{} losing round trips in a row: no new entries until {until}",
+                self.risk_manager.limits().max_consecutive_losses
+            );
+            self.record_limit(trip.exit_time, RiskRule::ConsecutiveLosses, RiskAction::CoolingOff, reason);
         }
     }
 }

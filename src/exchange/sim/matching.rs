@@ -4,10 +4,13 @@
 //!   slippage, rounded to the tick against the trader, and kept inside the bar's range.
 //! * A resting limit order fills only when the bar trades *through* the limit (a touch is not enough: with bars we
 //!   cannot know our place in the queue). It fills at the limit, or at the open when the bar opened beyond it.
+//! * A stop or take-profit order triggers when the bar reaches its stop price (a touch is enough: the trigger is
+//!   the last price, not a place in the queue) and then executes as a market order from the stop price, or from
+//!   the open when the bar opened beyond it.
 
 use rust_decimal::Decimal;
 
-use crate::model::{Bar, Instrument, Side};
+use crate::model::{Bar, Instrument, Liquidity, OrderRequest, OrderType, Side};
 
 /// Fill price of a market order of `side` whose reference price is `reference`, within the bar's `(low, high)`.
 pub fn market_fill_price(
@@ -31,6 +34,40 @@ pub fn limit_fill_price(bar: &Bar, side: Side, limit: Decimal) -> Option<Decimal
     match side {
         Side::Buy if bar.low < limit => Some(bar.open.min(limit)),
         Side::Sell if bar.high > limit => Some(bar.open.max(limit)),
+        _ => None,
+    }
+}
+
+/// Whether and at what price a working `order` executes during `bar`, and as maker or taker: a limit order by
+/// [`limit_fill_price`], a market order from the open, a stop or take-profit from [`trigger_price`]; market
+/// executions move by the slippage.
+pub(super) fn fill_price(
+    instrument: &Instrument,
+    slippage: Decimal,
+    bar: &Bar,
+    order: &OrderRequest,
+) -> Option<(Decimal, Liquidity)> {
+    let market_price = |from: Decimal| market_fill_price(instrument, (bar.low, bar.high), order.side, from, slippage);
+    match order.order_type {
+        OrderType::Limit => {
+            order.price.and_then(|limit| limit_fill_price(bar, order.side, limit)).map(|p| (p, Liquidity::Maker))
+        }
+        OrderType::Market => Some((market_price(bar.open), Liquidity::Taker)),
+        OrderType::StopMarket | OrderType::TakeProfitMarket => order
+            .stop_price
+            .and_then(|stop| trigger_price(bar, order.order_type, order.side, stop))
+            .map(|from| (market_price(from), Liquidity::Taker)),
+    }
+}
+
+/// The price a triggered order (stop-loss or take-profit) executes from during `bar`, or `None` when the bar did
+/// not reach its stop price. Slippage is applied to it as to a market order.
+pub fn trigger_price(bar: &Bar, order_type: OrderType, side: Side, stop: Decimal) -> Option<Decimal> {
+    // A sell stop and a buy take-profit trigger on the way down; a buy stop and a sell take-profit on the way up.
+    let on_the_way_down = (order_type == OrderType::StopMarket) == (side == Side::Sell);
+    match on_the_way_down {
+        true if bar.low <= stop => Some(bar.open.min(stop)),
+        false if bar.high >= stop => Some(bar.open.max(stop)),
         _ => None,
     }
 }
@@ -89,5 +126,20 @@ mod tests {
         assert_eq!(limit_fill_price(&touch, Side::Buy, dec!(95)), None);
         assert_eq!(limit_fill_price(&touch, Side::Sell, dec!(105)), None);
         assert_eq!(limit_fill_price(&touch, Side::Sell, dec!(104.99)), Some(dec!(104.99)));
+    }
+
+    #[test]
+    fn stops_and_take_profits_trigger_on_a_touch_and_fill_from_the_open_when_gapped() {
+        let b = bar(dec!(100), dec!(106), dec!(98), dec!(101));
+        assert_eq!(trigger_price(&b, OrderType::StopMarket, Side::Sell, dec!(98)), Some(dec!(98)));
+        assert_eq!(trigger_price(&b, OrderType::StopMarket, Side::Sell, dec!(97.99)), None);
+        assert_eq!(trigger_price(&b, OrderType::TakeProfitMarket, Side::Sell, dec!(106)), Some(dec!(106)));
+        assert_eq!(trigger_price(&b, OrderType::TakeProfitMarket, Side::Sell, dec!(106.01)), None);
+        assert_eq!(trigger_price(&b, OrderType::StopMarket, Side::Buy, dec!(105)), Some(dec!(105)));
+        assert_eq!(trigger_price(&b, OrderType::TakeProfitMarket, Side::Buy, dec!(99)), Some(dec!(99)));
+        // Opened below a sell stop at 102: it fills from the open, 100, not from 102.
+        assert_eq!(trigger_price(&b, OrderType::StopMarket, Side::Sell, dec!(102)), Some(dec!(100)));
+        // Opened above a sell take-profit at 95: it fills from the open, 100.
+        assert_eq!(trigger_price(&b, OrderType::TakeProfitMarket, Side::Sell, dec!(95)), Some(dec!(100)));
     }
 }

@@ -13,7 +13,9 @@ use std::collections::BTreeMap;
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
 pub use config::{FillModel, SimConfig};
-pub use matching::{limit_fill_price, market_fill_price};
+pub use matching::{limit_fill_price, market_fill_price, trigger_price};
+
+use matching::fill_price;
 pub use orders::FINISHED_ORDERS_KEPT;
 
 use account::Account;
@@ -30,10 +32,38 @@ use crate::model::{
 /// close. (Copied field by field: copying the whole bar every event costs more than the fields are worth.)
 #[derive(Clone, Copy)]
 struct LastBar {
+    open_time: Timestamp,
+    open: Decimal,
     close: Decimal,
     high: Decimal,
     low: Decimal,
     close_time: Timestamp,
+}
+
+impl LastBar {
+    fn of(bar: &Bar) -> Self {
+        LastBar {
+            open_time: bar.open_time,
+            open: bar.open,
+            close: bar.close,
+            high: bar.high,
+            low: bar.low,
+            close_time: bar.close_time,
+        }
+    }
+
+    /// The bar again, for matching (its volume is not kept).
+    fn bar(&self) -> Bar {
+        Bar {
+            open_time: self.open_time,
+            close_time: self.close_time,
+            open: self.open,
+            high: self.high,
+            low: self.low,
+            close: self.close,
+            volume: Decimal::ZERO,
+        }
+    }
 }
 
 /// One instrument of the venue, its assets' balance slots, and the latest bar seen for it.
@@ -113,45 +143,47 @@ impl SimulatedExchange {
         if self.connected { Ok(()) } else { Err(Error::Exchange(format!("venue '{}' is not connected", self.name))) }
     }
 
-    /// Tries every working order of `market` against `bar`, in the order they were placed.
-    fn match_open_orders(&mut self, market: usize, bar: &Bar) {
-        let m = &self.markets[market];
-        let mut index = 0;
-        while let Some(report) = self.orders.open_at_mut(index) {
-            let order = report.request;
-            let price = if order.symbol != m.instrument.symbol {
-                None
-            } else {
-                match (order.order_type, order.price) {
-                    (OrderType::Limit, Some(limit)) => {
-                        limit_fill_price(bar, order.side, limit).map(|p| (p, Liquidity::Maker))
-                    }
-                    _ => {
-                        let price = market_fill_price(
-                            &m.instrument,
-                            (bar.low, bar.high),
-                            order.side,
-                            bar.open,
-                            self.config.slippage,
-                        );
-                        Some((price, Liquidity::Taker))
-                    }
+    /// Tries the working orders of `market` (or only the pair `only`) against `bar`: stop-losses first, then the
+    /// others, each group in the order they were placed. Within one bar the path is unknown; stops first is the
+    /// adverse reading — a stop-loss and a take-profit both inside the bar count as the stop hit first.
+    fn match_open_orders(&mut self, market: usize, bar: &Bar, only: Option<[OrderId; 2]>) {
+        for stops in [true, false] {
+            let mut index = 0;
+            while let Some(report) = self.orders.open_at_mut(index) {
+                let order = report.request;
+                let m = &self.markets[market];
+                let candidate = order.symbol == m.instrument.symbol
+                    && (order.order_type == OrderType::StopMarket) == stops
+                    && only.is_none_or(|ids| ids.contains(&order.client_order_id));
+                let price = if candidate { fill_price(&m.instrument, self.config.slippage, bar, &order) } else { None };
+                let Some((price, liquidity)) = price else {
+                    index += 1;
+                    continue;
+                };
+                let fee_rate = self.config.fee_rate(liquidity);
+                let event = rules::fill(m, &mut self.account, fee_rate, report, price, liquidity, bar.open_time);
+                let finished = report.status.is_final();
+                self.executions.push(event);
+                if finished {
+                    self.orders.finish_at(index);
+                    self.end_partner_of(&order, bar.open_time);
+                } else {
+                    index += 1;
                 }
-            };
-            let Some((price, liquidity)) = price else {
-                index += 1;
-                continue;
-            };
-            let fee_rate = self.config.fee_rate(liquidity);
-            let event = rules::fill(m, &mut self.account, fee_rate, report, price, liquidity, bar.open_time);
-            let finished = report.status.is_final();
-            self.executions.push(event);
-            if finished {
-                self.orders.finish_at(index);
-            } else {
-                index += 1;
             }
         }
+    }
+
+    /// `order` ended (filled, rejected or canceled): the other order of its one-cancels-the-other pair, if still
+    /// working, is canceled and reported.
+    fn end_partner_of(&mut self, order: &OrderRequest, time: Timestamp) {
+        let Some(partner) = order.one_cancels_other else { return };
+        let Some(report) = self.orders.open_mut(partner) else { return };
+        report.status = OrderStatus::Canceled;
+        let reason = format!("one-cancels-the-other: order {} ended", order.client_order_id);
+        report.reason = Some(reason.clone());
+        self.orders.finish(partner);
+        self.executions.push(ExecutionEvent::Ended { order_id: partner, time, status: OrderStatus::Canceled, reason });
     }
 }
 
@@ -223,7 +255,37 @@ impl SimulatedExchange {
         report.status = OrderStatus::Canceled;
         let report = report.clone();
         self.orders.finish(order_id);
+        let time = self.markets[self.market_index(symbol)?].last_bar.map_or(Timestamp(0), |b| b.close_time);
+        self.end_partner_of(&report.request, time);
         Ok(report)
+    }
+
+    /// Places a stop-loss and a take-profit for a position opened (or added to) by a fill at `entry_time`, as a
+    /// one-cancels-the-other pair. When the entry filled at the open of the bar being replayed, the rest of that
+    /// bar happened after it, so the pair is matched against the bar at once (stop first, as always).
+    ///
+    /// # Errors
+    /// As [`SimulatedExchange::submit`], for either order; a refused take-profit cancels the stop-loss.
+    pub fn submit_exits(
+        &mut self,
+        stop_loss: OrderRequest,
+        take_profit: OrderRequest,
+        entry_time: Timestamp,
+    ) -> Result<(OrderReport, OrderReport)> {
+        let (stop_id, take_id) = (stop_loss.client_order_id, take_profit.client_order_id);
+        let stop = self.submit(OrderRequest { one_cancels_other: Some(take_id), ..stop_loss })?;
+        let take = match self.submit(OrderRequest { one_cancels_other: Some(stop_id), ..take_profit }) {
+            Ok(take) => take,
+            Err(refusal) => {
+                self.cancel(stop.request.symbol, stop_id)?;
+                return Err(refusal);
+            }
+        };
+        let market = self.market_index(stop.request.symbol)?;
+        if let Some(bar) = self.markets[market].last_bar.filter(|b| b.open_time == entry_time) {
+            self.match_open_orders(market, &bar.bar(), Some([stop_id, take_id]));
+        }
+        Ok((stop, take))
     }
 
     /// The venue's record of an order.
@@ -263,10 +325,9 @@ impl SimulatedExchange {
         let Some(market) = self.markets.iter().position(|m| m.instrument.symbol == *symbol) else {
             return false;
         };
-        self.markets[market].last_bar =
-            Some(LastBar { close: bar.close, high: bar.high, low: bar.low, close_time: bar.close_time });
+        self.markets[market].last_bar = Some(LastBar::of(bar));
         if self.orders.open_len() > 0 {
-            self.match_open_orders(market, bar);
+            self.match_open_orders(market, bar, None);
         }
         if !self.subscribers.is_empty() {
             self.subscribers.retain(|(s, sender)| *s != *symbol || sender.send(*event).is_ok());

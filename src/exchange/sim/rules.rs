@@ -21,13 +21,25 @@ pub(super) fn accept(market: &Market, account: &Account, mut order: OrderRequest
     let refuse =
         |why: String| Err(Error::Order(format!("{} {} {}: {why}", order.side, inst.symbol, order.order_type.as_str())));
     match (order.order_type, order.price) {
-        (OrderType::Market, Some(_)) => return refuse("a market order takes no price".into()),
         (OrderType::Limit, None) => return refuse("a limit order needs a price".into()),
         (OrderType::Limit, Some(p)) if !positive(p) => return refuse(format!("price {p} is not positive")),
         (OrderType::Limit, Some(p)) => order.price = Some(inst.round_price(p, order.side == Side::Sell)),
-        (OrderType::Market, None) => {}
+        (_, Some(_)) => return refuse("only a limit order takes a price".into()),
+        (_, None) => {}
     }
-    let reference = order.price.or(market.last_bar.map(|b| b.close));
+    match (order.order_type.is_triggered(), order.stop_price) {
+        (true, None) => return refuse("a stop or take-profit order needs a stop price".into()),
+        (true, Some(p)) if !positive(p) => return refuse(format!("stop price {p} is not positive")),
+        // Triggers round to the tick on the side that triggers later: a stop-loss further from the market, a
+        // take-profit further into profit.
+        (true, Some(p)) => {
+            let up = (order.order_type == OrderType::StopMarket) == (order.side == Side::Buy);
+            order.stop_price = Some(inst.round_price(p, up));
+        }
+        (false, Some(_)) => return refuse("only stop and take-profit orders take a stop price".into()),
+        (false, None) => {}
+    }
+    let reference = order.price.or(order.stop_price).or(market.last_bar.map(|b| b.close));
     let (base, quote) = (account.free(market.base), account.free(market.quote));
     match order.quantity {
         OrderQty::Base(q) => {
@@ -96,7 +108,7 @@ pub(super) fn fill(
     if let Some(reason) = problem {
         report.status = OrderStatus::Rejected;
         report.reason = Some(reason.clone());
-        return ExecutionEvent::Rejected { order_id, time, reason };
+        return ExecutionEvent::Ended { order_id, time, status: OrderStatus::Rejected, reason };
     }
     let (base_delta, quote_delta) = match order.side {
         Side::Buy => (quantity, -(notional + fee)),

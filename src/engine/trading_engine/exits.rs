@@ -1,0 +1,86 @@
+//! Stop-loss and take-profit exits the engine attaches to entries when `risk_policy.exits.attach` is set: placed
+//! at the venue as a one-cancels-the-other pair when the entry has filled, at the risk manager's distances from the
+//! entry's average price, and canceled before any other order reduces the position.
+
+use super::TradingEngine;
+use super::working::Purpose;
+use crate::exchange::VenueId;
+use crate::model::{OrderId, OrderQty, OrderReport, OrderRequest, OrderStatus, OrderType, Side, Timestamp};
+use crate::risk::ExitDistances;
+
+impl TradingEngine {
+    /// Entry `entry_id` filled completely at `time` on `venue`: places its stop-loss and take-profit. A venue that
+    /// refuses them leaves both recorded as rejected, with its reason.
+    pub(super) fn place_exits(
+        &mut self,
+        venue: VenueId,
+        slot: usize,
+        entry_id: OrderId,
+        time: Timestamp,
+        distances: ExitDistances,
+    ) {
+        let Some(entry) = self.log.order_mut(entry_id).map(|record| record.report.clone()) else { return };
+        let Some(entry_price) = entry.average_price else { return };
+        let (stop_level, take_level) = distances.levels(entry.request.side, entry_price);
+        let side = match entry.request.side {
+            Side::Buy => Side::Sell,
+            Side::Sell => Side::Buy,
+        };
+        let first_id = self.log.orders.len() as u64 + 1;
+        let (stop_id, take_id) = (OrderId(first_id), OrderId(first_id + 1));
+        let exit = |id, order_type, level, partner| OrderRequest {
+            client_order_id: id,
+            symbol: entry.request.symbol,
+            side,
+            order_type,
+            quantity: OrderQty::Base(entry.filled_quantity),
+            price: None,
+            stop_price: Some(level),
+            one_cancels_other: Some(partner),
+        };
+        let stop = exit(stop_id, OrderType::StopMarket, stop_level, take_id);
+        let take = exit(take_id, OrderType::TakeProfitMarket, take_level, stop_id);
+        for request in [stop, take] {
+            self.log.orders.push(crate::engine::OrderRecord {
+                venue,
+                created: time,
+                report: OrderReport::new(request),
+            });
+        }
+        let placed = self
+            .router
+            .place_exits_now(venue, stop, take, time)
+            .unwrap_or_else(|| Err(crate::Error::Order(format!("venue {} does not hold exit orders", venue.0))));
+        match placed {
+            Ok((stop, take)) => {
+                for report in [stop, take] {
+                    let request = report.request;
+                    if let Some(record) = self.log.order_mut(request.client_order_id) {
+                        record.report.request = request;
+                    }
+                    let level = request.stop_price.unwrap_or(entry_price);
+                    let quantity = entry.filled_quantity;
+                    self.working.open(request.client_order_id, slot, side, quantity, level, Purpose::Exit);
+                }
+                self.collect_executions(venue);
+            }
+            Err(refusal) => {
+                for id in [stop_id, take_id] {
+                    self.end_order(id, OrderStatus::Rejected, refusal.to_string());
+                }
+            }
+        }
+    }
+
+    /// Cancels the exits still working on the position in `slot`, because order `cause` is about to reduce it.
+    pub(super) fn cancel_exits(&mut self, venue: VenueId, slot: usize, cause: OrderId) {
+        while let Some(id) = self.working.exit_of(slot) {
+            self.working.closed(id);
+            let Some(symbol) = self.log.order_mut(id).map(|record| record.report.request.symbol) else { continue };
+            if let Some(Ok(_)) = self.router.cancel_now(venue, symbol, id) {
+                self.end_order(id, OrderStatus::Canceled, format!("canceled: order {cause} reduces the position"));
+                self.collect_executions(venue);
+            }
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! [`WorkingOrders`]: the engine's view of its orders still open at venues — how many per instrument (strategies
+//! see it), the position they would add once filled, the cash buys would spend, and the stop-loss / take-profit
+//! exits attached to positions. The risk manager counts the exposure of open orders as already taken, so two entries
+//! sent at one close cannot together exceed a limit each keeps alone.
+
+use rust_decimal::Decimal;
+
+use crate::model::{OrderId, Side};
+use crate::risk::ExitDistances;
+
+/// What an open order is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Purpose {
+    /// A strategy's (or the engine's) order; when it fills completely, exits at these distances are attached.
+    Trade { exits: Option<ExitDistances> },
+    /// A stop-loss or take-profit attached to a position: it only reduces it, and strategies do not see it.
+    Exit,
+}
+
+/// One open order.
+#[derive(Clone, Copy, Debug)]
+struct Working {
+    id: OrderId,
+    slot: usize,
+    side: Side,
+    /// Base quantity not yet filled (an estimate at the admission price for quote-sized orders).
+    remaining: Decimal,
+    /// Price the remaining quantity is valued at: the limit, or the last price at admission.
+    price: Decimal,
+    purpose: Purpose,
+}
+
+impl Working {
+    fn is_trade(&self) -> bool {
+        matches!(self.purpose, Purpose::Trade { .. })
+    }
+}
+
+/// The open orders, by instrument slot.
+#[derive(Clone, Debug)]
+pub(super) struct WorkingOrders {
+    orders: Vec<Working>,
+    per_slot: Vec<usize>,
+}
+
+impl WorkingOrders {
+    /// No open orders, for `slots` instruments.
+    pub(super) fn new(slots: usize) -> Self {
+        WorkingOrders { orders: Vec::new(), per_slot: vec![0; slots] }
+    }
+
+    /// Open trade orders (not exits) of the instrument in `slot`.
+    #[inline]
+    pub(super) fn count(&self, slot: usize) -> usize {
+        self.per_slot[slot]
+    }
+
+    /// An order became open at its venue with `remaining` base quantity valued at `price`.
+    pub(super) fn open(
+        &mut self,
+        id: OrderId,
+        slot: usize,
+        side: Side,
+        remaining: Decimal,
+        price: Decimal,
+        purpose: Purpose,
+    ) {
+        let order = Working { id, slot, side, remaining, price, purpose };
+        if order.is_trade() {
+            self.per_slot[slot] += 1;
+        }
+        self.orders.push(order);
+    }
+
+    /// `quantity` of order `id` filled; the order leaves when `finished`. Returns its slot and, when it finished,
+    /// what it was for; `None` when it was not open.
+    pub(super) fn filled(
+        &mut self,
+        id: OrderId,
+        quantity: Decimal,
+        finished: bool,
+    ) -> Option<(usize, Option<Purpose>)> {
+        let index = self.orders.iter().position(|o| o.id == id)?;
+        let order = &mut self.orders[index];
+        if !finished {
+            order.remaining = (order.remaining - quantity).max(Decimal::ZERO);
+            return Some((order.slot, None));
+        }
+        let order = self.orders.swap_remove(index);
+        if order.is_trade() {
+            self.per_slot[order.slot] -= 1;
+        }
+        Some((order.slot, Some(order.purpose)))
+    }
+
+    /// Order `id` ended without (further) fills: canceled, rejected or expired. Returns its slot when it was open.
+    pub(super) fn closed(&mut self, id: OrderId) -> Option<usize> {
+        self.filled(id, Decimal::ZERO, true).map(|(slot, _)| slot)
+    }
+
+    /// An exit still working on the position in `slot`.
+    pub(super) fn exit_of(&self, slot: usize) -> Option<OrderId> {
+        self.orders.iter().find(|o| o.slot == slot && o.purpose == Purpose::Exit).map(|o| o.id)
+    }
+
+    /// Signed base quantity the position in `slot` would change by if every open trade order filled.
+    pub(super) fn net_quantity(&self, slot: usize) -> Decimal {
+        self.orders.iter().filter(|o| o.slot == slot && o.is_trade()).map(|o| o.side.sign() * o.remaining).sum()
+    }
+
+    /// Cash the open trade buys would spend, at their prices.
+    pub(super) fn committed_cash(&self) -> Decimal {
+        self.orders.iter().filter(|o| o.is_trade() && o.side == Side::Buy).map(|o| o.remaining * o.price).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::dec;
+
+    #[test]
+    fn open_orders_add_exposure_until_they_fill_and_exits_do_not() {
+        let mut w = WorkingOrders::new(2);
+        let trade = Purpose::Trade { exits: None };
+        w.open(OrderId(1), 0, Side::Buy, dec!(2), dec!(100), trade);
+        w.open(OrderId(2), 0, Side::Sell, dec!(0.5), dec!(110), trade);
+        w.open(OrderId(3), 0, Side::Sell, dec!(2), dec!(95), Purpose::Exit);
+        assert_eq!((w.count(0), w.count(1)), (2, 0), "exits are not the strategy's orders");
+        assert_eq!(w.exit_of(0), Some(OrderId(3)));
+        assert_eq!(w.net_quantity(0), dec!(1.5));
+        assert_eq!(w.committed_cash(), dec!(200));
+        assert_eq!(w.filled(OrderId(1), dec!(0.5), false), Some((0, None)));
+        assert_eq!(w.net_quantity(0), dec!(1.0));
+        assert_eq!(w.committed_cash(), dec!(150));
+        assert_eq!(w.filled(OrderId(1), dec!(1.5), true), Some((0, Some(trade))));
+        assert_eq!(w.closed(OrderId(2)), Some(0));
+        assert_eq!(w.closed(OrderId(9)), None);
+        assert_eq!((w.count(0), w.net_quantity(0), w.committed_cash()), (0, dec!(0), dec!(0)));
+        assert_eq!(w.closed(OrderId(3)), Some(0));
+        assert_eq!(w.exit_of(0), None);
+    }
+}
