@@ -168,14 +168,27 @@ impl Portfolio {
     /// the value goes from registers to the record without a `Decimal` in between.
     #[inline(always)]
     pub fn marked_equity(&self) -> PackedDecimal {
-        let mut open = self.positions.iter().filter(|p| !p.quantity.is_zero());
+        self.value_with(|_, p| p.last_price)
+    }
+
+    /// [`Portfolio::marked_equity`] with the position in `slot` valued at `price`, which the caller has just set as
+    /// its last price with [`Portfolio::mark`]: the price goes along in registers instead of being read back
+    /// from memory just written (a read that stalls the store buffer).
+    #[inline(always)]
+    pub fn marked_equity_at(&self, slot: usize, price: Decimal) -> PackedDecimal {
+        self.value_with(|i, p| if i == slot { price } else { p.last_price })
+    }
+
+    #[inline(always)]
+    fn value_with(&self, price_of: impl Fn(usize, &Position) -> Decimal) -> PackedDecimal {
+        let mut open = self.positions.iter().enumerate().filter(|(_, p)| !p.quantity.is_zero());
         match (open.next(), open.next()) {
             (None, _) => PackedDecimal::from_decimal(self.cash),
-            (Some(p), None) => mul_add_packed(self.cash, p.quantity, p.last_price),
-            (Some(first), Some(_)) => {
-                let mut equity = mul_add(self.cash, first.quantity, first.last_price);
-                for p in self.positions.iter().filter(|p| !p.quantity.is_zero()).skip(1) {
-                    equity = mul_add(equity, p.quantity, p.last_price);
+            (Some((i, p)), None) => mul_add_packed(self.cash, p.quantity, price_of(i, p)),
+            (Some((i, first)), Some(_)) => {
+                let mut equity = mul_add(self.cash, first.quantity, price_of(i, first));
+                for (i, p) in self.positions.iter().enumerate().filter(|(_, p)| !p.quantity.is_zero()).skip(1) {
+                    equity = mul_add(equity, p.quantity, price_of(i, p));
                 }
                 PackedDecimal::from_decimal(equity)
             }

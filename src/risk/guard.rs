@@ -16,13 +16,22 @@ pub struct Halt {
     pub reason: String,
 }
 
-/// What a mark changed.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// What a mark changed. The reasons are kept by the guard ([`EquityGuard::halt`],
+/// [`EquityGuard::daily_limit_reason`]), so that a mark that changes nothing returns two flags.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct MarkOutcome {
-    /// The drawdown halt tripped at this mark (its reason).
-    pub halted: Option<String>,
-    /// The day's loss limit was reached at this mark (its reason).
-    pub daily_limit: Option<String>,
+    /// The drawdown halt tripped at this mark.
+    pub halted: bool,
+    /// The day's loss limit was reached at this mark.
+    pub daily_limit: bool,
+}
+
+impl MarkOutcome {
+    /// Whether any limit was reached.
+    #[inline]
+    pub fn any(self) -> bool {
+        self.halted || self.daily_limit
+    }
 }
 
 /// The state behind the daily-loss, drawdown and cool-off rules.
@@ -35,7 +44,7 @@ pub struct EquityGuard {
     now: Timestamp,
     next_day_start: i64,
     day_start_value: Option<Decimal>,
-    daily_limit_hit: bool,
+    daily_limit: Option<String>,
     peak: Option<Decimal>,
     halted: Option<Halt>,
     loss_streak: u32,
@@ -90,7 +99,7 @@ impl EquityGuard {
             now: Timestamp(i64::MIN),
             next_day_start: i64::MIN,
             day_start_value: None,
-            daily_limit_hit: false,
+            daily_limit: None,
             peak: None,
             halted: None,
             loss_streak: 0,
@@ -107,7 +116,7 @@ impl EquityGuard {
     /// Sets the value the day's loss is measured from (the engine sets it at each new UTC day).
     pub fn set_daily_start_value(&mut self, value: Decimal) {
         self.day_start_value = Some(value);
-        self.daily_limit_hit = false;
+        self.daily_limit = None;
         self.quiet = QuietBand::NONE;
     }
 
@@ -128,7 +137,12 @@ impl EquityGuard {
 
     /// Whether the day's loss limit has been reached today.
     pub fn daily_limit_hit(&self) -> bool {
-        self.daily_limit_hit
+        self.daily_limit.is_some()
+    }
+
+    /// Why the day's loss limit was reached today, with the numbers.
+    pub fn daily_limit_reason(&self) -> Option<&str> {
+        self.daily_limit.as_deref()
     }
 
     /// The end of the current cool-off, if one is running at engine time `now`.
@@ -166,24 +180,24 @@ impl EquityGuard {
                     let reason = format!(
                         "drawdown {:.4} % from the peak {peak} to {equity} reached max_drawdown_percent {} %",
                         (Decimal::ONE - equity / peak) * Decimal::ONE_HUNDRED,
-                        self.drawdown_fraction * Decimal::ONE_HUNDRED
+                        (self.drawdown_fraction * Decimal::ONE_HUNDRED).normalize()
                     );
-                    self.halted = Some(Halt { time, reason: reason.clone() });
-                    outcome.halted = Some(reason);
+                    self.halted = Some(Halt { time, reason });
+                    outcome.halted = true;
                 }
             }
             _ => self.peak = Some(equity),
         }
-        if !self.daily_limit_hit
+        if self.daily_limit.is_none()
             && let Some(start) = self.day_start_value
             && equity <= start * (Decimal::ONE - self.daily_loss_fraction)
         {
-            self.daily_limit_hit = true;
-            outcome.daily_limit = Some(format!(
+            self.daily_limit = Some(format!(
                 "equity {equity} is {:.4} % below the day's start {start}, reaching max_daily_loss_percent {} %",
                 (Decimal::ONE - equity / start) * Decimal::ONE_HUNDRED,
-                self.daily_loss_fraction * Decimal::ONE_HUNDRED
+                (self.daily_loss_fraction * Decimal::ONE_HUNDRED).normalize()
             ));
+            outcome.daily_limit = true;
         }
         self.quiet = self.quiet_band(equity.scale()).unwrap_or(QuietBand::NONE);
         outcome
@@ -196,7 +210,7 @@ impl EquityGuard {
         if self.halted.is_none() {
             floor = floor.max(units_at(peak * (Decimal::ONE - self.drawdown_fraction), scale)?);
         }
-        if !self.daily_limit_hit
+        if self.daily_limit.is_none()
             && let Some(start) = self.day_start_value
         {
             floor = floor.max(units_at(start * (Decimal::ONE - self.daily_loss_fraction), scale)?);
@@ -213,7 +227,7 @@ impl EquityGuard {
             let reason = format!(
                 "drawdown {:.4} % from the peak {peak} reached max_drawdown_percent {} %",
                 (Decimal::ONE - value / peak) * Decimal::ONE_HUNDRED,
-                self.drawdown_fraction * Decimal::ONE_HUNDRED
+                (self.drawdown_fraction * Decimal::ONE_HUNDRED).normalize()
             );
             self.halted = Some(Halt { time: self.now, reason });
             self.quiet = QuietBand::NONE;
@@ -255,11 +269,12 @@ mod tests {
         let mut g = EquityGuard::new(dec!(50), dec!(10), 5, 24);
         assert_eq!(mark(&mut g, 1, dec!(1000)), MarkOutcome::default());
         assert_eq!(mark(&mut g, 2, dec!(1200)), MarkOutcome::default()); // peak 1200, floor 1080
-        assert_eq!(mark(&mut g, 3, dec!(1080.01)).halted, None);
-        let tripped = mark(&mut g, 4, dec!(1080)).halted.unwrap();
-        assert!(tripped.contains("drawdown 10.0000 %") && tripped.contains("peak 1200"), "{tripped}");
-        assert_eq!(g.halt().map(|h| h.time), Some(Timestamp(4 * HOUR)));
-        assert_eq!(mark(&mut g, 5, dec!(2000)).halted, None, "the halt stays latched, reported once");
+        assert!(!mark(&mut g, 3, dec!(1080.01)).halted);
+        assert!(mark(&mut g, 4, dec!(1080)).halted);
+        let halt = g.halt().unwrap();
+        assert!(halt.reason.contains("drawdown 10.0000 %") && halt.reason.contains("peak 1200"), "{}", halt.reason);
+        assert_eq!(halt.time, Timestamp(4 * HOUR));
+        assert!(!mark(&mut g, 5, dec!(2000)).halted, "the halt stays latched, reported once");
         assert!(g.halt().is_some());
     }
 
@@ -267,8 +282,9 @@ mod tests {
     fn the_daily_limit_is_measured_from_the_first_mark_of_each_utc_day_and_resets_the_next_day() {
         let mut g = EquityGuard::new(dec!(5), dec!(50), 5, 24);
         mark(&mut g, 20, dec!(1000)); // day 0 starts at 1000: floor 950
-        assert!(mark(&mut g, 22, dec!(951)).daily_limit.is_none());
-        assert!(mark(&mut g, 23, dec!(950)).daily_limit.unwrap().contains("5.0000 % below"));
+        assert!(!mark(&mut g, 22, dec!(951)).daily_limit);
+        assert!(mark(&mut g, 23, dec!(950)).daily_limit);
+        assert!(g.daily_limit_reason().unwrap().contains("5.0000 % below"));
         assert!(g.daily_limit_hit());
         mark(&mut g, 24, dec!(940)); // 00:00 of day 1: a new day starts at 940
         assert!(!g.daily_limit_hit());
@@ -342,7 +358,7 @@ mod tests {
                 let equity = Decimal::from_i128_with_scale(equity.mantissa() * 10i128.pow(extra_scale), 2 + extra_scale);
                 let outcome = mark(&mut guard, hour, equity);
                 let expected = reference.mark(hour * HOUR, equity, daily, drawdown);
-                proptest::prop_assert_eq!((outcome.halted.is_some(), outcome.daily_limit.is_some()), expected);
+                proptest::prop_assert_eq!((outcome.halted, outcome.daily_limit), expected);
                 proptest::prop_assert_eq!(guard.peak(), reference.peak);
             }
         }

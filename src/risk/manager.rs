@@ -14,7 +14,7 @@ use std::borrow::Cow;
 use super::assessment::{PortfolioRisk, RiskLevel};
 use super::correlation::ReturnWindows;
 use super::exits::ExitDistances;
-use super::guard::{EquityGuard, MarkOutcome};
+use super::guard::{EquityGuard, Halt, MarkOutcome};
 use super::kelly::TradeStats;
 use super::policy::RiskPolicy;
 use super::{RiskLimits, RiskRule};
@@ -172,6 +172,19 @@ impl RiskManager {
         &mut self.holdings[index]
     }
 
+    /// The base quantity an amount of the quote asset buys at `price`, rounded down to the instrument's lot (to 8
+    /// decimals when the lot is unknown): what a quote-sized order adds to a position, for [`Self::update_working`].
+    pub fn quantity_for_amount(&self, symbol: Symbol, amount: Decimal, price: Decimal) -> Decimal {
+        if !positive(price) {
+            return Decimal::ZERO;
+        }
+        let quantity = amount / price;
+        match self.minimums.iter().find(|m| m.symbol == symbol).filter(|m| positive(m.lot_size)) {
+            Some(m) => ((quantity / m.lot_size).floor() * m.lot_size).normalize(),
+            None => quantity.trunc_with_scale(8).normalize(),
+        }
+    }
+
     /// Records the current signed base quantity held in `symbol` (the engine calls this after every fill).
     pub fn update_position(&mut self, symbol: Symbol, quantity: Decimal) {
         self.holding_mut(symbol).held = quantity;
@@ -202,6 +215,21 @@ impl RiskManager {
     #[inline]
     pub fn on_mark(&mut self, time: Timestamp, equity: PackedDecimal) -> MarkOutcome {
         self.guard.on_mark(time, equity)
+    }
+
+    /// The drawdown halt, once tripped: when, and why.
+    pub fn halt(&self) -> Option<&Halt> {
+        self.guard.halt()
+    }
+
+    /// The end of the cool-off running at the latest mark's time, if one is.
+    pub fn cooling_until(&self) -> Option<Timestamp> {
+        self.guard.cooling_until()
+    }
+
+    /// Why the day's loss limit was reached today, if it was.
+    pub fn daily_limit_reason(&self) -> Option<&str> {
+        self.guard.daily_limit_reason()
     }
 
     /// A symbol's close, for the correlation rule (ignored when the rule is off).
@@ -427,11 +455,8 @@ impl RiskManager {
         let minimum = self.minimums.iter().find(|m| m.symbol == symbol);
         let (requested, adjusted, adjusted_notional) = match size {
             OrderQty::Base(quantity) => {
-                let mut q = room / price;
-                if let Some(m) = minimum.filter(|m| positive(m.lot_size)) {
-                    q = (q / m.lot_size).floor() * m.lot_size;
-                }
-                (quantity, q.normalize(), q * price)
+                let q = self.quantity_for_amount(symbol, room, price);
+                (quantity, q, q * price)
             }
             OrderQty::Quote(amount) => (amount, room.normalize(), room),
         };
@@ -475,7 +500,7 @@ impl RiskManager {
                 RiskRule::RiskReward,
                 format!(
                     "reward/risk {} of the stop-loss / take-profit pair is below min_risk_reward_ratio {}",
-                    ratio.round_dp(4),
+                    ratio.round_dp(4).normalize(),
                     self.limits.min_risk_reward_ratio
                 ),
             ));

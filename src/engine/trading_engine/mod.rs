@@ -1,9 +1,10 @@
 //! [`TradingEngine`]: the seed's engine. It owns the named venues (through the [`OrderRouter`]), the risk manager and
 //! the portfolio, replays market data through a strategy, and records everything in a [`RunLog`].
 //!
-//! Per event, in this order: advance the clock → the venue matches resting orders against the bar → fills are
-//! booked → the portfolio is marked at the close → the strategy sees the closed bar → its orders pass the risk
-//! manager and go to the venue → after the last event at a time, equity is recorded.
+//! Per time slice (the bars of every series closing at one time), in this order: advance the clock → each venue
+//! matches resting orders against its bar → fills are booked and positions marked at the closes → the strategy
+//! sees the closed bars → equity is recorded and the risk limits follow it → the strategy's orders pass the risk
+//! manager and go to the venue.
 
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -280,9 +281,9 @@ impl TradingEngine {
     /// Replays time slices (every bar closing at one time) until the feed ends (`false`) or orders wait for a
     /// venue that answers asynchronously (`true`: they are in `self.intents`).
     ///
-    /// Each slice: the venues see the bars and report fills, positions are marked at the closes; the portfolio is
-    /// marked and the risk limits follow the equity path; then the strategy sees the closed bars and its orders go
-    /// out — so a halt or a daily limit reached at a close already applies to orders sent at that close.
+    /// Each slice: the venues see the bars and report fills, positions are marked at the closes; the strategy sees
+    /// the closed bars; the portfolio is marked and the risk limits follow the equity path; then the strategy's
+    /// orders go out — so a halt or a daily limit reached at a close already applies to orders sent at that close.
     ///
     /// # Errors
     /// Venue failures other than order rejections.
@@ -303,11 +304,13 @@ impl TradingEngine {
                 earlier.push(event);
                 continue;
             }
-            self.mark(event.time);
             if !earlier.is_empty() {
                 self.show_earlier(market, earlier, slots, strategy);
             }
             self.show(market, event, &bar, slots[event.stream], strategy);
+            // The close is read again from its column, not from `bar`: a value just copied to the stack and read
+            // back whole stalls the store buffer.
+            self.mark(event.time, slots[event.stream], market.series[event.stream].close[event.index]);
             if !self.intents.is_empty() && !self.submit_intents_now()? {
                 return Ok(true);
             }
@@ -366,13 +369,14 @@ impl TradingEngine {
     }
 
     /// Records the portfolio's value at `time` and lets the risk limits follow it; a halt or a daily limit is
-    /// recorded, and a halt with `flatten_on_halt` queues orders closing every position.
+    /// recorded, and a halt with `flatten_on_halt` queues orders closing every position. `close` is the last
+    /// price just set for `slot` (the slice's last bar).
     #[inline]
-    fn mark(&mut self, time: Timestamp) {
-        let value = self.portfolio.marked_equity();
+    fn mark(&mut self, time: Timestamp, slot: usize, close: Decimal) {
+        let value = self.portfolio.marked_equity_at(slot, close);
         self.log.equity.push(EquityPoint { time, value });
         let outcome = self.risk_manager.on_mark(time, value);
-        if outcome.halted.is_some() || outcome.daily_limit.is_some() {
+        if outcome.any() {
             self.on_limit_reached(time, outcome);
         }
     }

@@ -118,7 +118,9 @@ impl TradingEngine {
                 let request = report.request;
                 let remaining = match request.quantity {
                     OrderQty::Base(quantity) => quantity,
-                    OrderQty::Quote(amount) => amount / order.price,
+                    OrderQty::Quote(amount) => {
+                        self.risk_manager.quantity_for_amount(request.symbol, amount, order.price)
+                    }
                 };
                 let purpose = Purpose::Trade { exits: order.exits };
                 self.working.open(id, order.slot, request.side, remaining, order.price, purpose);
@@ -216,10 +218,14 @@ impl TradingEngine {
     /// market order closing every open position (they pass the risk manager as reducing orders).
     #[cold]
     pub(super) fn on_limit_reached(&mut self, time: Timestamp, outcome: MarkOutcome) {
-        if let Some(reason) = outcome.daily_limit {
+        if outcome.daily_limit {
+            let reason = self.risk_manager.daily_limit_reason().unwrap_or_default().to_string();
             self.record_limit(time, RiskRule::DailyLoss, RiskAction::DailyLimit, reason);
         }
-        let Some(reason) = outcome.halted else { return };
+        if !outcome.halted {
+            return;
+        }
+        let reason = self.risk_manager.halt().map(|h| h.reason.clone()).unwrap_or_default();
         let flatten = self.risk_manager.policy().flatten_on_halt;
         let reason = if flatten { format!("{reason}; closing every position") } else { reason };
         self.record_limit(time, RiskRule::Drawdown, RiskAction::Halted, reason);
