@@ -15,11 +15,13 @@ use cryptotradebot::risk::RiskRule;
 use cryptotradebot::runner::{ScenarioRun, run_scenario};
 
 fn run(name: &str) -> ScenarioRun {
+    run_into(name, tempfile::tempdir().unwrap().path())
+}
+
+/// Runs the shipped scenario `name`, writing its report into `out`.
+fn run_into(name: &str, out: &std::path::Path) -> ScenarioRun {
     let scenario = Scenario::load(&common::repo(&format!("scenarios/{name}.yaml"))).unwrap();
-    let out = tempfile::tempdir().unwrap();
-    let run = run_scenario(&scenario, out.path()).unwrap();
-    assert!(out.path().join("risk_events.csv").exists());
-    run
+    run_scenario(&scenario, out).unwrap()
 }
 
 fn time(rfc3339: &str) -> Timestamp {
@@ -98,4 +100,33 @@ fn correlated_btc_and_eth_share_one_exposure_cap() {
     // Every order went out as a market order and filled: the rule resizes, it does not starve the strategy.
     assert!(log.orders.iter().all(|o| o.report.request.order_type == OrderType::Market));
     assert_eq!(run.summary.risk.events["correlation"]["resized"], by_correlation);
+}
+
+#[test]
+fn the_report_lists_every_risk_decision_and_summary_json_counts_them_by_rule() {
+    let out = tempfile::tempdir().unwrap();
+    run_into("btc_drawdown_halt", out.path());
+    let csv = std::fs::read_to_string(out.path().join("risk_events.csv")).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "time,rule,action,order_id,symbol,adjusted_quantity,reason");
+    assert_eq!(lines.len(), 1 + 1 + 13, "header, the halt, thirteen refused entries");
+    assert!(
+        lines[1].starts_with("2023-01-27T23:00:00Z,drawdown,halted,,,,drawdown 5.0406 % from the peak"),
+        "{}",
+        lines[1]
+    );
+    let refused: Vec<&str> = lines[2].splitn(7, ',').collect();
+    assert_eq!(refused[..6], ["2023-01-29T02:00:00Z", "drawdown", "rejected", "27", "BTCUSDT", "0"]);
+    assert!(
+        refused[6].starts_with("emergency stop since 2023-01-27T23:00:00Z")
+            && refused[6].ends_with("only reducing orders pass")
+    );
+
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("summary.json")).unwrap()).unwrap();
+    let risk = &summary["risk"];
+    assert_eq!(risk["events"], serde_json::json!({"drawdown": {"halted": 1, "rejected": 13}}));
+    assert_eq!(risk["halted_at"], "2023-01-27T23:00:00Z");
+    assert_eq!((risk["daily_limits"].as_u64(), risk["cool_offs"].as_u64()), (Some(0), Some(0)));
+    assert_eq!(risk["limits"]["max_drawdown_percent"], "5");
 }

@@ -167,3 +167,38 @@ async fn a_stream_subscriber_receives_the_bars_the_venue_sees() {
     v.on_market_event(&event);
     assert_eq!(stream.recv().await, Some(event));
 }
+
+#[tokio::test]
+async fn a_stop_the_market_gaps_through_fills_at_the_open_and_cancels_its_take_profit() {
+    let mut v = venue(FillModel::NextOpen);
+    v.connect().await.unwrap();
+    v.on_market_event(&bar(0, dec!(100), dec!(101), dec!(99), dec!(100)));
+    v.place_order(order(1, Side::Buy, OrderType::Market, OrderQty::Base(dec!(2)), None)).await.unwrap();
+    v.on_market_event(&bar(1, dec!(100), dec!(101), dec!(99), dec!(100)));
+    assert_eq!(fills(&mut v).len(), 1, "bought 2 at 100");
+    let exit = |id, order_type, stop| OrderRequest {
+        order_type,
+        stop_price: Some(stop),
+        ..OrderRequest::new(OrderId(id), btc(), Side::Sell, OrderQty::Base(dec!(2)), None)
+    };
+    let (stop, take) = (exit(2, OrderType::StopMarket, dec!(95)), exit(3, OrderType::TakeProfitMarket, dec!(110)));
+    v.submit_exits(stop, take, Timestamp(3_600_000_000_000)).unwrap();
+    assert!(fills(&mut v).is_empty(), "the rest of the entry bar (99..101) reaches neither");
+    // The next bar opens at 90, below the stop of 95: the stop sells at the open, the worse price, not at 95.
+    v.on_market_event(&bar(2, dec!(90), dec!(92), dec!(88), dec!(91)));
+    let events = fills(&mut v);
+    let ExecutionEvent::Fill { fill, order_status } = events[0] else { panic!("expected a fill") };
+    assert_eq!(
+        (fill.order_id, fill.price, fill.fee, order_status),
+        (OrderId(2), dec!(90), dec!(0.18), OrderStatus::Filled)
+    );
+    let ExecutionEvent::Ended { order_id, status, ref reason, .. } = events[1] else {
+        panic!("expected the partner to end")
+    };
+    assert_eq!(
+        (order_id, status, reason.as_str()),
+        (OrderId(3), OrderStatus::Canceled, "one-cancels-the-other: order 2 ended")
+    );
+    // 1000 − 200 − 0.2 + 180 − 0.18
+    assert_eq!(v.get_account_balance().await.unwrap()["USDT"], dec!(979.62));
+}

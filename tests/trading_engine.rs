@@ -11,13 +11,20 @@ use cryptotradebot::engine::{MarketData, Portfolio, TradingEngine};
 use cryptotradebot::exchange::sim::SimConfig;
 use cryptotradebot::exchange::{OrderRouter, SimulatedExchange, VenueId};
 use cryptotradebot::model::{BarSeries, Instrument, OrderStatus, Side, Symbol, Timestamp};
-use cryptotradebot::risk::{RiskLimits, RiskManager};
+use cryptotradebot::risk::{ExitPolicy, RiskLimits, RiskManager, RiskPolicy};
 
 fn btc() -> Symbol {
     Symbol::new("BTCUSDT").unwrap()
 }
 
+/// The seed's setup: one simulated Binance venue.
 fn engine() -> TradingEngine {
+    let mut exchanges = OrderRouter::new();
+    exchanges.add_simulated(binance()).unwrap();
+    engine_on(exchanges, RiskPolicy::default())
+}
+
+fn binance() -> SimulatedExchange {
     let instrument = Instrument {
         symbol: btc(),
         base: "BTC".into(),
@@ -27,9 +34,10 @@ fn engine() -> TradingEngine {
         min_notional: dec!(5),
     };
     let balances = BTreeMap::from([("USDT".to_string(), dec!(10000))]);
-    let binance = SimulatedExchange::new("binance", SimConfig::default(), vec![instrument], balances).unwrap();
-    let mut exchanges = OrderRouter::new();
-    exchanges.add_simulated(binance).unwrap();
+    SimulatedExchange::new("binance", SimConfig::default(), vec![instrument], balances).unwrap()
+}
+
+fn engine_on(exchanges: OrderRouter, policy: RiskPolicy) -> TradingEngine {
     // The seed's limits: 5 % per position, 3 % daily loss, 10 % drawdown.
     let limits = RiskLimits {
         max_position_size_percent: dec!(5),
@@ -48,8 +56,12 @@ fn engine() -> TradingEngine {
         volume: vec![dec!(1); 2],
     };
     let market = MarketData::new(vec![series], vec![VenueId(0)]).unwrap();
-    TradingEngine::new(exchanges, RiskManager::new(limits), Portfolio::new("USDT", dec!(10000), &[btc()]))
-        .with_market_data(Arc::new(market))
+    TradingEngine::new(
+        exchanges,
+        RiskManager::new(limits).with_policy(policy),
+        Portfolio::new("USDT", dec!(10000), &[btc()]),
+    )
+    .with_market_data(Arc::new(market))
 }
 
 #[tokio::test]
@@ -101,4 +113,18 @@ async fn strategies_run_only_on_a_started_engine() {
     engine.start().await.unwrap();
     let run = engine.execute_strategy("sma_cross", &serde_json::json!({"fast": 1, "slow": 2})).await.unwrap();
     assert_eq!((run.strategy.as_str(), run.events), ("sma_cross", 2));
+}
+
+#[tokio::test]
+async fn attached_exits_are_refused_at_start_for_a_venue_that_cannot_hold_them() {
+    // Through the plain adapter interface the engine cannot place the bracket in the same step as the entry's fill,
+    // so it refuses to start rather than trade without the exits the scenario asked for.
+    let mut exchanges = OrderRouter::new();
+    exchanges.add(Box::new(binance())).unwrap();
+    let attach = RiskPolicy { exits: ExitPolicy { attach: true, ..ExitPolicy::default() }, ..RiskPolicy::default() };
+    let err = engine_on(exchanges, attach).start().await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Validation(m) if m.contains("risk_policy.exits.attach") && m.contains("'binance'")),
+        "{err:?}"
+    );
 }

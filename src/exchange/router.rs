@@ -93,6 +93,12 @@ impl OrderRouter {
         self.venues.iter().map(|v| v.adapter().name()).collect()
     }
 
+    /// Name of the first venue reached only through the [`ExchangeAdapter`] interface (a live adapter), whose
+    /// answers come later rather than within the engine's step.
+    pub fn first_adapter_venue(&self) -> Option<&str> {
+        self.venues.iter().find(|v| matches!(v, Venue::Adapter(_))).map(|v| v.adapter().name())
+    }
+
     /// Balances venue `id` holds.
     ///
     /// # Errors

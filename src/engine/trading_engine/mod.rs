@@ -138,11 +138,7 @@ impl TradingEngine {
     /// fails to connect.
     pub async fn start(&mut self) -> Result<()> {
         if self.risk_manager.policy().exits.attach
-            && let Some(name) = self
-                .router
-                .names()
-                .into_iter()
-                .find(|name| self.router.find(name).is_some_and(|id| !self.router.answers_at_once(id)))
+            && let Some(name) = self.router.first_adapter_venue()
         {
             return Err(Error::Validation(format!(
                 "risk_policy.exits.attach: venue '{name}' cannot hold the engine's exit orders yet; only simulated venues (backtest, paper) can"

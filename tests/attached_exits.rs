@@ -1,0 +1,147 @@
+//! Stop-loss and take-profit exits attached by the engine (`risk_policy.exits.attach`), on the ten hand-worked bars
+//! of `hand_worked_ten_bars.rs` (sma_cross 2/3, 1,000 USDT, 10 bps taker fee, lot 0.001, next-open fills).
+//!
+//! The t3 crossover buys 9.794 at the t4 open of 102 (fee 0.998988, cash left 0.013012). With the default 2 % / 6 %
+//! the stop sits at 102 × 0.98 = 99.96 and the take-profit at 102 × 1.06 = 108.12, placed as a one-cancels-the-other
+//! pair once the entry has filled. The rest of the t4 bar happened after the fill, so the pair is matched against it.
+//!
+//! - Stop at 99.96: t4 low 101, t5 low 100 stay above; t6 (open 101, low 94) sells at 99.96.
+//!   9.794 × 99.96 = 979.00824, fee 0.97900824, cash 0.013012 + 979.00824 − 0.97900824 = 978.04224376.
+//! - Take-profit when the entry bar reaches it (t4 high 109): sells at 108.12 in the entry bar.
+//!   9.794 × 108.12 = 1,058.92728, fee 1.05892728, cash 1,057.88136472.
+//! - Both inside the entry bar (t4 low 99, high 109): the path inside a bar is unknown; the adverse reading fills the
+//!   stop, at 99.96, and cancels the take-profit.
+//! - Wider exits (10 % / 30 %: 91.8 and 132.6) are not reached before the t6 crossover sells at the t7 open; the
+//!   engine cancels them before that sell, so the t7 low of 90 does not fill the stop as well.
+
+mod common;
+
+use rust_decimal::Decimal;
+use rust_decimal::dec;
+
+use cryptotradebot::config::Scenario;
+use cryptotradebot::model::{OrderStatus, OrderType, Side, Timestamp};
+use cryptotradebot::runner::{ScenarioRun, run_scenario};
+
+const BARS: &str = "timestamp,open,high,low,close,volume
+2024-01-01T00:00:00Z,100,101,99,100,1
+2024-01-01T01:00:00Z,100,101,97,98,1
+2024-01-01T02:00:00Z,98,99,95,96,1
+2024-01-01T03:00:00Z,96,103,96,102,1
+2024-01-01T04:00:00Z,102,T4_HIGH,T4_LOW,105,1
+2024-01-01T05:00:00Z,105,106,100,101,1
+2024-01-01T06:00:00Z,101,101,94,95,1
+2024-01-01T07:00:00Z,95,96,90,92,1
+2024-01-01T08:00:00Z,92,99,92,98,1
+2024-01-01T09:00:00Z,98,104,97,103,1
+";
+
+const SCENARIO: &str = "name: attached_exits
+data:
+  - { path: bars.csv, format: csv, symbol: TESTUSDT }
+strategy: { kind: sma_cross, params: { fast: 2, slow: 3 } }
+exchange:
+  fee_bps: { maker: 10, taker: 10 }
+  fill_model: next_open
+  instruments:
+    TESTUSDT: { tick_size: 0.01, lot_size: 0.001, min_notional: 1 }
+portfolio: { quote: USDT, starting_cash: 1000 }
+risk: { max_position_size_percent: 100, max_daily_loss_percent: 100, max_drawdown_percent: 100,
+        stop_loss_percent: STOP, take_profit_percent: TAKE }
+risk_policy: { exits: { attach: true } }
+";
+
+fn hour(h: i64) -> Timestamp {
+    Timestamp((1_704_067_200 + h * 3600) * 1_000_000_000)
+}
+
+/// Runs the scenario with the t4 bar's range and the exit percentages given.
+fn run(t4_high: &str, t4_low: &str, stop_percent: &str, take_percent: &str) -> ScenarioRun {
+    let dir = tempfile::tempdir().unwrap();
+    common::write(dir.path(), "bars.csv", &BARS.replace("T4_HIGH", t4_high).replace("T4_LOW", t4_low));
+    let scenario = SCENARIO.replace("STOP", stop_percent).replace("TAKE", take_percent);
+    let scenario = Scenario::load(&common::write(dir.path(), "scenario.yaml", &scenario)).unwrap();
+    run_scenario(&scenario, &dir.path().join("report")).unwrap()
+}
+
+/// The exit orders of the run: (type, stop price, status, reason).
+fn exits(run: &ScenarioRun) -> Vec<(OrderType, Option<Decimal>, OrderStatus, Option<String>)> {
+    let orders = run.result.log.orders.iter().map(|o| &o.report);
+    let exits = orders.filter(|r| matches!(r.request.order_type, OrderType::StopMarket | OrderType::TakeProfitMarket));
+    exits.map(|r| (r.request.order_type, r.request.stop_price, r.status, r.reason.clone())).collect()
+}
+
+/// The fills of the run: (time, side, quantity, price, fee).
+fn fills(run: &ScenarioRun) -> Vec<(Timestamp, Side, Decimal, Decimal, Decimal)> {
+    run.result.log.fills.iter().map(|f| (f.fill.time, f.fill.side, f.fill.quantity, f.fill.price, f.fill.fee)).collect()
+}
+
+const ENTRY: (i64, Side, Decimal, Decimal, Decimal) = (4, Side::Buy, dec!(9.794), dec!(102), dec!(0.998988));
+
+fn entry() -> (Timestamp, Side, Decimal, Decimal, Decimal) {
+    (hour(ENTRY.0), ENTRY.1, ENTRY.2, ENTRY.3, ENTRY.4)
+}
+
+fn one_cancels_the_other(reason: &Option<String>) -> bool {
+    reason.as_deref().is_some_and(|r| r.starts_with("one-cancels-the-other"))
+}
+
+#[test]
+fn the_stop_loss_sells_at_its_price_when_a_later_bar_falls_through_it() {
+    let run = run("106", "101", "2", "6");
+    assert_eq!(fills(&run), [entry(), (hour(6), Side::Sell, dec!(9.794), dec!(99.96), dec!(0.97900824))]);
+    let exits = exits(&run);
+    assert_eq!(exits.len(), 2);
+    assert_eq!((exits[0].0, exits[0].1, exits[0].2), (OrderType::StopMarket, Some(dec!(99.96)), OrderStatus::Filled));
+    assert_eq!(
+        (exits[1].0, exits[1].1, exits[1].2),
+        (OrderType::TakeProfitMarket, Some(dec!(108.12)), OrderStatus::Canceled)
+    );
+    assert!(one_cancels_the_other(&exits[1].3), "{:?}", exits[1].3);
+    let trip = &run.result.log.round_trips[0];
+    // (99.96 − 102) × 9.794 = −19.97976; fees 0.998988 + 0.97900824
+    assert_eq!((trip.gross_pnl, trip.net_pnl), (dec!(-19.97976), dec!(-21.95775624)));
+    // The t6 crossover finds nothing to sell; the t9 one buys again with all the cash, still open at the end.
+    assert_eq!(run.result.portfolio.equity(), dec!(978.04224376));
+    assert_eq!(run.result.log.fills.len(), 2);
+}
+
+#[test]
+fn a_take_profit_inside_the_entry_bar_fills_in_that_bar() {
+    let run = run("109", "101", "2", "6");
+    assert_eq!(fills(&run), [entry(), (hour(4), Side::Sell, dec!(9.794), dec!(108.12), dec!(1.05892728))]);
+    let exits = exits(&run);
+    assert_eq!((exits[0].2, exits[1].2), (OrderStatus::Canceled, OrderStatus::Filled));
+    assert!(one_cancels_the_other(&exits[0].3), "{:?}", exits[0].3);
+    assert_eq!(run.result.portfolio.equity(), dec!(1057.88136472));
+}
+
+#[test]
+fn when_one_bar_reaches_both_exits_the_stop_fills_first() {
+    let run = run("109", "99", "2", "6");
+    assert_eq!(fills(&run), [entry(), (hour(4), Side::Sell, dec!(9.794), dec!(99.96), dec!(0.97900824))]);
+    let exits = exits(&run);
+    assert_eq!((exits[0].2, exits[1].2), (OrderStatus::Filled, OrderStatus::Canceled));
+    assert_eq!(run.result.portfolio.equity(), dec!(978.04224376));
+}
+
+#[test]
+fn a_strategy_exit_cancels_the_attached_pair_before_it_sells() {
+    let run = run("106", "101", "10", "30");
+    // As in the hand-worked run without exits: sell 9.794 at the t7 open of 95, cash 929.512582.
+    assert_eq!(fills(&run), [entry(), (hour(7), Side::Sell, dec!(9.794), dec!(95), dec!(0.93043))]);
+    let exits = exits(&run);
+    assert_eq!((exits[0].1, exits[1].1), (Some(dec!(91.8)), Some(dec!(132.6))));
+    let sell_id = run
+        .result
+        .log
+        .orders
+        .iter()
+        .find(|o| o.report.request.side == Side::Sell && o.report.request.order_type == OrderType::Market);
+    let sell_id = sell_id.map(|o| o.report.request.client_order_id).unwrap();
+    // The engine cancels the stop; the venue's one-cancels-the-other rule then ends the take-profit.
+    assert_eq!((exits[0].2, exits[1].2), (OrderStatus::Canceled, OrderStatus::Canceled));
+    assert_eq!(exits[0].3.as_deref(), Some(format!("canceled: order {sell_id} reduces the position").as_str()));
+    assert!(one_cancels_the_other(&exits[1].3), "{:?}", exits[1].3);
+    assert_eq!(run.result.portfolio.equity(), dec!(929.512582));
+}
