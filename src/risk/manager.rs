@@ -386,7 +386,7 @@ impl RiskManager {
         }
         let gross = self.gross_exposure_except(symbol);
         consider(self.limits.max_leverage * portfolio_value - gross - same + opposite, RiskRule::Leverage);
-        if let Some((_, exposure)) = self.correlated_exposure(symbol) {
+        if let Some(exposure) = self.correlated_exposure_sum(symbol) {
             let cap = self.limits.max_correlation_exposure / Decimal::ONE_HUNDRED * portfolio_value;
             consider(cap - exposure - same + opposite, RiskRule::Correlation);
         }
@@ -429,16 +429,29 @@ impl RiskManager {
     /// The held symbols correlated with `symbol` at or above the threshold, and their summed exposure; `None` when
     /// the rule is off or no held symbol is correlated.
     fn correlated_exposure(&self, symbol: Symbol) -> Option<(Vec<Symbol>, Decimal)> {
-        let (returns, policy) = (self.returns.as_ref()?, self.policy.correlation.as_ref()?);
-        let mut exposure = Decimal::ZERO;
-        let mut group = Vec::new();
-        for h in self.holdings.iter().filter(|h| !h.quantity().is_zero() && h.symbol != symbol) {
-            if returns.correlation(symbol, h.symbol).is_some_and(|c| c >= policy.threshold) {
-                exposure += h.exposure();
-                group.push(h.symbol);
-            }
-        }
-        (!group.is_empty()).then_some((group, exposure))
+        let group: Vec<&Holding> = self.correlated_holdings(symbol).collect();
+        (!group.is_empty())
+            .then(|| (group.iter().map(|h| h.symbol).collect(), group.iter().map(|h| h.exposure()).sum()))
+    }
+
+    /// The summed exposure of the held symbols correlated with `symbol` (what [`Self::correlated_exposure`] sums,
+    /// without naming them: the order check's path, which must not allocate).
+    fn correlated_exposure_sum(&self, symbol: Symbol) -> Option<Decimal> {
+        let mut held = self.correlated_holdings(symbol).peekable();
+        held.peek().is_some().then(|| held.map(Holding::exposure).sum())
+    }
+
+    /// The held positions (other than `symbol`'s) whose returns correlate with `symbol`'s at or above the
+    /// threshold; none when the rule is off.
+    fn correlated_holdings(&self, symbol: Symbol) -> impl Iterator<Item = &Holding> {
+        let rule = self.returns.as_ref().zip(self.policy.correlation.as_ref());
+        self.holdings.iter().filter(move |h| {
+            rule.is_some_and(|(returns, policy)| {
+                !h.quantity().is_zero()
+                    && h.symbol != symbol
+                    && returns.correlation(symbol, h.symbol).is_some_and(|c| c >= policy.threshold)
+            })
+        })
     }
 
     /// Cuts an order to `room` notional; refuses it when nothing the exchange accepts fits.
