@@ -51,12 +51,7 @@ impl Instrument {
 
     /// The largest whole number of lots whose cost at `unit_cost` (price plus fee per unit) fits in `amount`.
     pub fn quantity_for_amount(&self, amount: Decimal, unit_cost: Decimal) -> Decimal {
-        if self.lot_size.mantissa() == 1
-            && let Some(q) = super::exact::div_floor(amount, unit_cost, self.lot_size.scale())
-        {
-            return q;
-        }
-        self.round_quantity_down(amount / unit_cost)
+        lots_for_amount(amount, unit_cost, self.lot_size)
     }
 
     /// `price` rounded to the tick in the direction that never makes it better for the trader:
@@ -65,6 +60,17 @@ impl Instrument {
         let down = round_down_to_step(price, self.tick_size);
         if up && down < price { down + self.tick_size } else { down }
     }
+}
+
+/// The largest multiple of `lot` (> 0) whose cost at `unit_cost` (> 0) fits in `amount` (≥ 0), exactly; lots that
+/// are powers of ten (`0.001`) divide in integers.
+pub fn lots_for_amount(amount: Decimal, unit_cost: Decimal, lot: Decimal) -> Decimal {
+    if lot.mantissa() == 1
+        && let Some(q) = super::exact::div_floor(amount, unit_cost, lot.scale())
+    {
+        return q;
+    }
+    round_down_to_step(amount / unit_cost, lot)
 }
 
 /// `value` (≥ 0) rounded down to a multiple of `step` (`step` > 0), exactly. Steps that are powers of ten

@@ -10,7 +10,7 @@ mod symbol;
 mod time;
 
 pub use bar::{Bar, BarSeries};
-pub use instrument::Instrument;
+pub use instrument::{Instrument, lots_for_amount};
 pub use market::{BookLevel, MarketEvent, OrderBook, Ticker};
 pub use order::{
     ExecutionEvent, Fill, Liquidity, OrderId, OrderQty, OrderReport, OrderRequest, OrderStatus, OrderType, Side,

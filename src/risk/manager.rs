@@ -19,7 +19,10 @@ use super::kelly::TradeStats;
 use super::policy::RiskPolicy;
 use super::{RiskLimits, RiskRule};
 use crate::model::exact::{PackedDecimal, positive};
-use crate::model::{OrderQty, Side, Symbol, Timestamp};
+use crate::model::{OrderQty, Side, Symbol, Timestamp, lots_for_amount};
+
+/// The quantity step assumed for a symbol whose instrument the risk manager was not told about: 10⁻⁸.
+const UNKNOWN_LOT: Decimal = Decimal::from_parts(1, 0, 0, false, 8);
 
 /// Outcome of [`RiskManager::validate_order`]: `(accepted, reason, adjusted_quantity)` as in the seed. The reason
 /// of an order that passes unchanged is a static text, so the common case allocates nothing.
@@ -172,17 +175,14 @@ impl RiskManager {
         &mut self.holdings[index]
     }
 
-    /// The base quantity an amount of the quote asset buys at `price`, rounded down to the instrument's lot (to 8
-    /// decimals when the lot is unknown): what a quote-sized order adds to a position, for [`Self::update_working`].
+    /// The base quantity an amount of the quote asset buys at `price`, rounded down to the instrument's lot (to
+    /// 10⁻⁸ when the lot is unknown): what a quote-sized order adds to a position, for [`Self::update_working`].
     pub fn quantity_for_amount(&self, symbol: Symbol, amount: Decimal, price: Decimal) -> Decimal {
-        if !positive(price) {
+        if !positive(price) || !positive(amount) {
             return Decimal::ZERO;
         }
-        let quantity = amount / price;
-        match self.minimums.iter().find(|m| m.symbol == symbol).filter(|m| positive(m.lot_size)) {
-            Some(m) => ((quantity / m.lot_size).floor() * m.lot_size).normalize(),
-            None => quantity.trunc_with_scale(8).normalize(),
-        }
+        let lot = self.minimums.iter().find(|m| m.symbol == symbol).map(|m| m.lot_size).filter(|lot| positive(*lot));
+        lots_for_amount(amount, price, lot.unwrap_or(UNKNOWN_LOT))
     }
 
     /// Records the current signed base quantity held in `symbol` (the engine calls this after every fill).
@@ -402,14 +402,15 @@ impl RiskManager {
             RiskRule::Leverage => format!(
                 "max_leverage {} × {portfolio_value} with {} held elsewhere",
                 limits.max_leverage,
-                self.gross_exposure_except(symbol)
+                self.gross_exposure_except(symbol).normalize()
             ),
             RiskRule::Correlation => {
                 let (group, exposure) = self.correlated_exposure(symbol).unwrap_or_default();
                 let names: Vec<&str> = group.iter().map(Symbol::as_str).collect();
                 format!(
-                    "max_correlation_exposure {} % of {portfolio_value}, with {exposure} in {} correlated ≥ {}",
+                    "max_correlation_exposure {} % of {portfolio_value}, with {} in {} correlated ≥ {}",
                     limits.max_correlation_exposure,
+                    exposure.normalize(),
                     names.join("+"),
                     self.policy.correlation.map_or(0.0, |c| c.threshold)
                 )
@@ -468,7 +469,7 @@ impl RiskManager {
         let minimum = self.minimums.iter().find(|m| m.symbol == symbol);
         let (requested, adjusted, adjusted_notional) = match size {
             OrderQty::Base(quantity) => {
-                let q = self.quantity_for_amount(symbol, room, price);
+                let q = self.quantity_for_amount(symbol, room, price).normalize();
                 (quantity, q, q * price)
             }
             OrderQty::Quote(amount) => (amount, room.normalize(), room),
