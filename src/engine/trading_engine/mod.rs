@@ -295,7 +295,10 @@ impl TradingEngine {
         // other than its last (several series closing at one time) wait in `earlier` until the slice is complete.
         while let Some(event) = feed.next() {
             self.clock.advance_to(event.time);
-            let bar = self.deliver(market, event, slots[event.stream]);
+            let (series, slot) = (&market.series[event.stream], slots[event.stream]);
+            // Built once, straight from the columns; everything below reads this one copy in place.
+            let market_event = MarketEvent::Bar { symbol: series.symbol, bar: series.bar(event.index) };
+            self.deliver(market.venues[event.stream], &market_event, slot);
             if feed.peek_time() == Some(event.time) {
                 earlier.push(event);
                 continue;
@@ -303,10 +306,9 @@ impl TradingEngine {
             if !earlier.is_empty() {
                 self.show_earlier(market, earlier, slots, strategy);
             }
-            self.show(market, event, &bar, slots[event.stream], strategy);
-            // The close is read again from its column, not from `bar`: a value just copied to the stack and read
-            // back whole stalls the store buffer.
-            self.mark(event.time, slots[event.stream], market.series[event.stream].close[event.index]);
+            let MarketEvent::Bar { bar, .. } = &market_event;
+            self.show(market, event, bar, slot, strategy);
+            self.mark(event.time, slot, bar.close);
             if !self.intents.is_empty() && !self.submit_intents_now()? {
                 return Ok(true);
             }
@@ -315,21 +317,16 @@ impl TradingEngine {
     }
 
     /// A bar reaches its venue: resting orders are matched, fills booked, the position marked at the close.
-    /// Returns the bar.
     #[inline]
-    fn deliver(&mut self, market: &MarketData, event: FeedEvent, slot: usize) -> Bar {
-        let series = &market.series[event.stream];
-        let (symbol, venue) = (series.symbol, market.venues[event.stream]);
-        let market_event = MarketEvent::Bar { symbol, bar: series.bar(event.index) };
-        if self.router.on_market_event(venue, &market_event) {
+    fn deliver(&mut self, venue: VenueId, market_event: &MarketEvent, slot: usize) {
+        if self.router.on_market_event(venue, market_event) {
             self.collect_executions(venue);
         }
-        let MarketEvent::Bar { bar, .. } = market_event;
+        let MarketEvent::Bar { symbol, bar } = market_event;
         self.portfolio.mark(slot, bar.close);
         if self.risk_manager.wants_closes() {
-            self.risk_manager.on_close(symbol, bar.close.to_f64().unwrap_or(0.0));
+            self.risk_manager.on_close(*symbol, bar.close.to_f64().unwrap_or(0.0));
         }
-        bar
     }
 
     /// The strategy sees the bars of a slice that came before its last, read from the columns again.
