@@ -18,5 +18,6 @@ pub mod report;
 pub mod risk;
 pub mod runner;
 pub mod strategy;
+pub mod sweep;
 
 pub use error::{Error, Result};

@@ -2,6 +2,7 @@
 
 mod backtest;
 mod data;
+mod sweep;
 
 use clap::{Parser, Subcommand};
 
@@ -19,6 +20,8 @@ pub struct Cli {
 enum Command {
     /// Run a scenario backtest and write its report (summary.json, CSVs, charts).
     Backtest(backtest::BacktestArgs),
+    /// Run a scenario's parameter sweep in parallel (or one shard of it, or merge the shards).
+    Sweep(sweep::SweepArgs),
     /// Work with market data files: check them, or generate synthetic bars.
     #[command(subcommand)]
     Data(data::DataCommand),
@@ -29,6 +32,7 @@ impl Cli {
     pub fn run(self) -> Result<()> {
         match self.command {
             Command::Backtest(args) => backtest::run(args),
+            Command::Sweep(args) => sweep::run(args),
             Command::Data(command) => data::run(command),
         }
     }

@@ -16,6 +16,7 @@ use crate::error::{Error, Result};
 use crate::exchange::sim::{FillModel, SimConfig};
 use crate::model::{BarSeries, Instrument, Symbol};
 use crate::risk::{RiskLimits, RiskPolicy};
+use crate::sweep::{Grid, SweepSection};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -31,6 +32,8 @@ struct ScenarioFile {
     risk_policy: Option<serde_json::Value>,
     #[serde(default)]
     seed: u64,
+    #[serde(default)]
+    sweep: Option<SweepSection>,
 }
 
 #[derive(Deserialize)]
@@ -131,6 +134,8 @@ pub struct Scenario {
     pub seed: u64,
     /// The backtest it describes.
     pub setup: BacktestSetup,
+    /// The parameter sweep, when the scenario has a `sweep:` section (checked: its grid expands).
+    pub sweep: Option<SweepSection>,
 }
 
 impl Scenario {
@@ -236,6 +241,9 @@ impl Scenario {
             params: file.strategy.params.clone(),
         };
         crate::strategy::build_strategy(&setup.strategy, &setup.params).map_err(|e| e.context(path.display()))?;
+        if let Some(section) = &file.sweep {
+            Grid::expand(section, file.seed).map_err(|e| e.context(path.display()))?;
+        }
         Ok(Scenario {
             path: path.to_path_buf(),
             text,
@@ -245,6 +253,7 @@ impl Scenario {
             risk_overrides,
             seed: file.seed,
             setup,
+            sweep: file.sweep,
         })
     }
 

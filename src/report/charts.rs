@@ -20,7 +20,7 @@ const HEIGHT: u32 = 600;
 const PLOT_COLUMNS: usize = 1080;
 
 /// Registers the embedded font under plotters' `sans-serif` family, once per process.
-fn ensure_font() -> Result<()> {
+pub(super) fn ensure_font() -> Result<()> {
     static REGISTERED: OnceLock<bool> = OnceLock::new();
     let ok = *REGISTERED.get_or_init(|| {
         plotters::style::register_font("sans-serif", FontStyle::Normal, dejavu::sans::regular()).is_ok()

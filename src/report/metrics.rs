@@ -18,7 +18,7 @@ use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
 
 use super::curve::Curve;
-use crate::engine::RoundTrip;
+use crate::engine::{BacktestResult, RoundTrip};
 use crate::model::{NANOS_PER_DAY, Timestamp, format_duration};
 
 /// Nanoseconds in the 365-day year used to annualize.
@@ -122,6 +122,15 @@ pub fn compute_metrics(
         fees,
         closed_trades_net_pnl: trips.iter().map(|t| t.net_pnl).sum(),
     }
+}
+
+/// The metrics of a backtest `result` whose equity curve is `curve`, that started at `start` and was marked every
+/// `interval_ns`: what `summary.json` reports and sweeps rank by.
+pub fn run_metrics(result: &BacktestResult, curve: &Curve<'_>, start: Timestamp, interval_ns: i64) -> Metrics {
+    let log = &result.log;
+    let cash = log.cash_at_marks(result.portfolio.starting_cash());
+    let exposed_marks = log.equity.iter().zip(cash).filter(|(p, cash)| p.equity() != *cash).count();
+    compute_metrics(curve, start, interval_ns, exposed_marks, &log.round_trips, result.portfolio.fees_paid())
 }
 
 /// Annualized Sharpe and Sortino of per-period `returns`.

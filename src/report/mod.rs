@@ -3,6 +3,7 @@
 mod charts;
 mod csv_files;
 mod curve;
+mod heatmap;
 mod metrics;
 mod summary;
 mod table;
@@ -13,9 +14,10 @@ use std::path::Path;
 pub use charts::{Chart, ChartStyle, decimate, draw_png};
 pub use csv_files::{write_equity, write_fills, write_orders, write_risk_events, write_trades};
 pub use curve::Curve;
-pub use metrics::{Drawdown, Metrics, compute_metrics};
+pub use heatmap::{Heatmap, draw_heatmap};
+pub use metrics::{Drawdown, Metrics, compute_metrics, run_metrics};
 pub use summary::{InputFile, OrderCounts, Period, ReportInput, RiskSummary, Summary};
-pub use table::summary_table;
+pub use table::{percent, ratio, summary_table};
 
 use crate::error::{Error, Result};
 

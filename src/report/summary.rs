@@ -6,7 +6,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 use super::curve::Curve;
-use super::metrics::{Metrics, compute_metrics};
+use super::metrics::{Metrics, run_metrics};
 use crate::data::{DataFormat, SeriesQuality};
 use crate::engine::{BacktestResult, Position, RiskAction, RiskEvent};
 use crate::model::{OrderStatus, Symbol, Timestamp, format_duration};
@@ -166,17 +166,7 @@ impl Summary {
         let log = &r.log;
         let rejected_by_risk = log.risk_events.iter().filter(|e| e.action == RiskAction::Rejected).count();
         let rejected = log.count_orders(OrderStatus::Rejected);
-        let starting_cash = r.portfolio.starting_cash();
-        let exposed_marks =
-            log.equity.iter().zip(log.cash_at_marks(starting_cash)).filter(|(p, cash)| p.equity() != *cash).count();
-        let metrics: Metrics = compute_metrics(
-            curve,
-            input.start,
-            input.interval_ns,
-            exposed_marks,
-            &log.round_trips,
-            r.portfolio.fees_paid(),
-        );
+        let metrics = run_metrics(r, curve, input.start, input.interval_ns);
         Summary {
             scenario: input.name.to_string(),
             content_hash: format!("sha256:{}", input.content_hash),

@@ -4,11 +4,13 @@ use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
 
 use super::summary::Summary;
 
-fn percent(v: Option<f64>) -> String {
+/// A fraction as a percentage with two decimals, `n/a` when undefined.
+pub fn percent(v: Option<f64>) -> String {
     v.map_or_else(|| "n/a".into(), |v| format!("{:.2} %", v * 100.0))
 }
 
-fn ratio(v: Option<f64>) -> String {
+/// A ratio with three decimals, `n/a` when undefined.
+pub fn ratio(v: Option<f64>) -> String {
     v.map_or_else(|| "n/a".into(), |v| format!("{v:.3}"))
 }
 

@@ -1,0 +1,128 @@
+//! `ctb sweep SCENARIO [--shard i/n]` and `ctb sweep merge SCENARIO`: run a scenario's parameter sweep, or
+//! combine the partial results of its shards.
+
+use clap::{Args, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use cryptotradebot::config::Scenario;
+use cryptotradebot::error::{Error, Result};
+use cryptotradebot::sweep::{Shard, SweepOutcome, SweepPlan, top_table};
+
+/// Arguments of `ctb sweep`.
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct SweepArgs {
+    #[command(subcommand)]
+    command: Option<SweepCommand>,
+    /// Scenario file with a `sweep:` section.
+    #[arg(required = true)]
+    scenario: Option<PathBuf>,
+    #[command(flatten)]
+    output: Output,
+    /// Run only shard i of n (0 <= i < n): the combinations whose number is i modulo n. Writes
+    /// sweep/shard-<i>-of-<n>.csv; `ctb sweep merge` combines the shards.
+    #[arg(long, value_name = "i/n", env = "CTB_SHARD")]
+    shard: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+enum SweepCommand {
+    /// Combine the shard files of a sweep into results.csv, the best combination's report and the heatmap.
+    Merge {
+        /// The scenario the shards ran.
+        scenario: PathBuf,
+        #[command(flatten)]
+        output: Output,
+    },
+}
+
+#[derive(Args, Debug)]
+struct Output {
+    /// Report folder; the sweep writes into its sweep/ subfolder [default: reports/<scenario name>].
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// No progress bar and no table: print only the files written.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// Runs the sweep (or the merge) and prints the best combinations.
+pub fn run(args: SweepArgs) -> Result<()> {
+    match (args.command, args.scenario) {
+        (Some(SweepCommand::Merge { scenario, output }), _) => {
+            let scenario = Scenario::load(&scenario)?;
+            let plan = SweepPlan::prepare(&scenario)?;
+            let outcome = plan.merge(&output_dir(&output, &scenario))?;
+            report(&outcome, output.quiet, false);
+            Ok(())
+        }
+        (None, Some(path)) => {
+            let scenario = Scenario::load(&path)?;
+            let shard = args.shard.as_deref().map(Shard::parse).transpose()?.unwrap_or(Shard::ALL);
+            let plan = SweepPlan::prepare(&scenario)?;
+            let count = plan.grid().numbers(shard).count();
+            let bar = progress_bar(count as u64, args.output.quiet);
+            let stop = stop_on_ctrl_c();
+            let outcome = plan.run(&output_dir(&args.output, &scenario), shard, &stop, &|| bar.inc(1))?;
+            bar.finish_and_clear();
+            report(&outcome, args.output.quiet, stop.load(Ordering::Relaxed));
+            Ok(())
+        }
+        (None, None) => Err(Error::Config("ctb sweep: name a scenario file".into())),
+    }
+}
+
+fn output_dir(output: &Output, scenario: &Scenario) -> PathBuf {
+    output.out.clone().unwrap_or_else(|| PathBuf::from("reports").join(&scenario.name))
+}
+
+/// A progress bar on stderr with combinations per second and the time left (hidden when `quiet` or when stderr is
+/// not a terminal).
+fn progress_bar(len: u64, quiet: bool) -> ProgressBar {
+    if quiet {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len);
+    if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} combinations  {per_sec}  ETA {eta}") {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// A flag set by the first Ctrl-C (no new combination starts; finished ones are written); a second Ctrl-C exits at
+/// once.
+fn stop_on_ctrl_c() -> Arc<AtomicBool> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    std::thread::spawn(move || {
+        let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+        runtime.block_on(async {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                flag.store(true, Ordering::Relaxed);
+                eprintln!("stopping: the running combinations finish, then the finished ones are written (Ctrl-C again to quit)");
+            }
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(130);
+            }
+        });
+    });
+    stop
+}
+
+fn report(outcome: &SweepOutcome, quiet: bool, interrupted: bool) {
+    if interrupted {
+        eprintln!(
+            "interrupted: {} of {} combinations finished; the results hold those",
+            outcome.finished, outcome.total
+        );
+    }
+    if !quiet && !outcome.top.is_empty() {
+        println!("{}", top_table(&outcome.names, outcome.objective, &outcome.top));
+    }
+    for file in &outcome.files {
+        println!("wrote {}", file.display());
+    }
+}

@@ -1,0 +1,85 @@
+//! A heatmap PNG of a two-parameter sweep: one cell per combination, coloured by the objective from red (worst)
+//! through yellow to green (best), the value written in the cell; combinations the constraints excluded, or whose
+//! objective is undefined, stay grey.
+
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use std::path::Path;
+
+use super::charts::ensure_font;
+use crate::error::{Error, Result};
+
+/// A heatmap to draw.
+pub struct Heatmap<'a> {
+    /// Title above the plot (the objective is appended).
+    pub title: &'a str,
+    /// Name of the value in the cells.
+    pub objective: &'a str,
+    /// X axis name and its values' labels, left to right.
+    pub x: (&'a str, Vec<String>),
+    /// Y axis name and its values' labels, bottom to top.
+    pub y: (&'a str, Vec<String>),
+    /// Cells as (x index, y index, value); cells not listed are drawn grey.
+    pub cells: Vec<(usize, usize, f64)>,
+}
+
+/// Draws `map` into a PNG at `path`.
+///
+/// # Errors
+/// [`Error::Data`] when an axis is empty or plotters fails.
+pub fn draw_heatmap(path: &Path, map: &Heatmap<'_>) -> Result<()> {
+    ensure_font()?;
+    let fail = |e: String| Error::Data(format!("drawing {}: {e}", path.display()));
+    let (columns, rows) = (map.x.1.len(), map.y.1.len());
+    if columns == 0 || rows == 0 {
+        return Err(fail("no cells to draw".into()));
+    }
+    let (lo, hi) = map.cells.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), c| (lo.min(c.2), hi.max(c.2)));
+    let root = BitMapBackend::new(path, (1000, 760)).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| fail(e.to_string()))?;
+    let mut ctx = ChartBuilder::on(&root)
+        .caption(format!("{} — {}", map.title, map.objective), ("sans-serif", 24))
+        .margin(16)
+        .x_label_area_size(56)
+        .y_label_area_size(72)
+        // A segmented range a..b has a segment for each of a..=b.
+        .build_cartesian_2d((0..columns - 1).into_segmented(), (0..rows - 1).into_segmented())
+        .map_err(|e| fail(e.to_string()))?;
+    let label = |labels: &[String], value: &SegmentValue<usize>| match value {
+        SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
+        _ => String::new(),
+    };
+    ctx.configure_mesh()
+        .disable_mesh()
+        .x_labels(columns)
+        .y_labels(rows)
+        .x_label_formatter(&|v| label(&map.x.1, v))
+        .y_label_formatter(&|v| label(&map.y.1, v))
+        .x_desc(map.x.0)
+        .y_desc(map.y.0)
+        .label_style(("sans-serif", 14))
+        .axis_desc_style(("sans-serif", 16))
+        .draw()
+        .map_err(|e| fail(e.to_string()))?;
+    let cell = |x: usize, y: usize, style: ShapeStyle| {
+        let corner = |x, y| (SegmentValue::Exact(x), SegmentValue::Exact(y));
+        Rectangle::new([corner(x, y), corner(x + 1, y + 1)], style)
+    };
+    let grey = RGBColor(210, 210, 210).filled();
+    let everywhere = (0..columns).flat_map(|x| (0..rows).map(move |y| (x, y)));
+    ctx.draw_series(everywhere.map(|(x, y)| cell(x, y, grey))).map_err(|e| fail(e.to_string()))?;
+    let colour = |v: f64| {
+        let t = if hi > lo { (v - lo) / (hi - lo) } else { 1.0 };
+        // red (0) → yellow (0.5) → green (1)
+        let (r, g) = if t < 0.5 { (220.0, 60.0 + 340.0 * t) } else { (220.0 - 360.0 * (t - 0.5), 230.0) };
+        RGBColor(r as u8, g as u8, 70).filled()
+    };
+    ctx.draw_series(map.cells.iter().map(|&(x, y, v)| cell(x, y, colour(v)))).map_err(|e| fail(e.to_string()))?;
+    let centred = ("sans-serif", 13).into_font().color(&BLACK).pos(Pos::new(HPos::Center, VPos::Center));
+    ctx.draw_series(map.cells.iter().map(|&(x, y, v)| {
+        Text::new(format!("{v:.2}"), (SegmentValue::CenterOf(x), SegmentValue::CenterOf(y)), centred.clone())
+    }))
+    .map_err(|e| fail(e.to_string()))?;
+    root.present().map_err(|e| fail(e.to_string()))?;
+    Ok(())
+}

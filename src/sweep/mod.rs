@@ -1,0 +1,258 @@
+//! Parameter sweeps: a scenario's `sweep:` grid (or a seeded random sample of it) run through the same engine in
+//! parallel, ranked by an objective, with the best combination's full report and, for two parameters, a heatmap.
+//! A sweep can be split into shards (`--shard i/n`) run by separate processes or machines; merging their partial
+//! files gives exactly the `results.csv` of an unsharded run.
+//!
+//! Files, under `<report folder>/sweep/`: `results.csv` (one row per combination, in combination order),
+//! `shard-<i>-of-<n>.csv` (a shard's rows, same layout), `best/` (the best combination's report), `heatmap.png`.
+
+mod grid;
+mod results;
+mod run;
+mod spec;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+pub use grid::{Grid, Shard};
+pub use results::{SweepMetrics, SweepRow, rank, read_results, results_csv, top_table};
+pub use run::{Sweep, combination_params};
+pub use spec::{Constraint, Objective, ParamValues, SweepSection};
+
+use crate::config::Scenario;
+use crate::engine::{MarketData, prepare_market};
+use crate::error::{Error, Result};
+use crate::model::Timestamp;
+use crate::report::{Heatmap, Summary, draw_heatmap};
+use crate::runner::run_scenario;
+
+/// A scenario's sweep with its data loaded, ready to run.
+pub struct SweepPlan<'a> {
+    scenario: &'a Scenario,
+    section: &'a SweepSection,
+    grid: Grid,
+    market: Arc<MarketData>,
+    start: Timestamp,
+    interval_ns: i64,
+}
+
+/// What a finished (or merged) sweep wrote and found.
+pub struct SweepOutcome {
+    /// Parameter names, in column order.
+    pub names: Vec<String>,
+    /// The objective results were ranked by.
+    pub objective: Objective,
+    /// The best combinations, best first (as many as the section's `top`).
+    pub top: Vec<SweepRow>,
+    /// Combinations that ran (all of them unless interrupted or sharded).
+    pub finished: usize,
+    /// Combinations of the grid.
+    pub total: usize,
+    /// The best combination's report summary, when the full results were written.
+    pub best: Option<Summary>,
+    /// Files written, in the order written.
+    pub files: Vec<PathBuf>,
+}
+
+impl<'a> SweepPlan<'a> {
+    /// Expands the grid, loads and checks the data, and checks that the strategy accepts every combination.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when the scenario has no `sweep:` section or a combination is refused; the loaders' errors.
+    pub fn prepare(scenario: &'a Scenario) -> Result<Self> {
+        let section = scenario
+            .sweep
+            .as_ref()
+            .ok_or_else(|| Error::Config(format!("{}: there is no sweep: section", scenario.path.display())))?;
+        let grid = Grid::expand(section, scenario.seed)?;
+        let (series, _quality) = scenario.load_market_data()?;
+        let start = series
+            .iter()
+            .filter_map(|s| s.open_time.first().copied())
+            .min()
+            .ok_or_else(|| Error::Data("no bars".into()))?;
+        let interval_ns = series.first().map_or(0, |s| s.interval);
+        let market = Arc::new(prepare_market(&scenario.setup, series)?);
+        let plan = SweepPlan { scenario, section, grid, market, start, interval_ns };
+        plan.sweep().check()?;
+        Ok(plan)
+    }
+
+    /// The combinations.
+    pub fn grid(&self) -> &Grid {
+        &self.grid
+    }
+
+    fn sweep(&self) -> Sweep<'_> {
+        Sweep {
+            setup: &self.scenario.setup,
+            market: self.market.clone(),
+            grid: &self.grid,
+            start: self.start,
+            interval_ns: self.interval_ns,
+        }
+    }
+
+    /// Runs the combinations of `shard` (calling `progress` after each; none starts once `stop` is set) and writes
+    /// the results under `out_dir/sweep/`: for the whole sweep `results.csv`, the best combination's report and the
+    /// heatmap; for one shard of several, its partial file only.
+    ///
+    /// # Errors
+    /// A failing run, naming its combination; [`Error::Io`] when a file cannot be written.
+    pub fn run(
+        &self,
+        out_dir: &Path,
+        shard: Shard,
+        stop: &AtomicBool,
+        progress: &(dyn Fn() + Sync),
+    ) -> Result<SweepOutcome> {
+        let rows = self.sweep().run(shard, stop, progress)?;
+        let dir = sweep_dir(out_dir)?;
+        if shard.count > 1 {
+            let path = dir.join(format!("shard-{}-of-{}.csv", shard.index, shard.count));
+            write(&path, &results_csv(&self.grid.names, &rows))?;
+            return Ok(self.outcome(&rows, None, vec![path]));
+        }
+        self.finish(&dir, rows)
+    }
+
+    /// Combines the shard files under `out_dir/sweep/` into `results.csv` (the same bytes an unsharded run writes)
+    /// and writes the best combination's report and the heatmap.
+    ///
+    /// # Errors
+    /// [`Error::Data`] when shards are missing, disagree on their count, or do not hold every combination once.
+    pub fn merge(&self, out_dir: &Path) -> Result<SweepOutcome> {
+        let dir = sweep_dir(out_dir)?;
+        let shards = shard_files(&dir)?;
+        let mut rows = Vec::new();
+        for path in &shards {
+            rows.extend(read_results(path, &self.grid.names)?);
+        }
+        rows.sort_by_key(|r| r.number);
+        let complete = rows.len() == self.grid.combinations.len()
+            && rows.iter().enumerate().all(|(i, r)| r.number == i && r.values == self.grid.combinations[i]);
+        if !complete {
+            let missing: Vec<String> = (0..self.grid.combinations.len())
+                .filter(|n| rows.binary_search_by_key(n, |r| r.number).is_err())
+                .take(10)
+                .map(|n| n.to_string())
+                .collect();
+            return Err(Error::Data(format!(
+                "{}: the shards hold {} rows for {} combinations (missing: {}); were they made from this scenario?",
+                dir.display(),
+                rows.len(),
+                self.grid.combinations.len(),
+                if missing.is_empty() { "none, but numbers or values differ".into() } else { missing.join(", ") }
+            )));
+        }
+        self.finish(&dir, rows)
+    }
+
+    /// Writes `results.csv`, the best combination's report and the heatmap for `rows` (in combination order).
+    fn finish(&self, dir: &Path, rows: Vec<SweepRow>) -> Result<SweepOutcome> {
+        let results = dir.join("results.csv");
+        write(&results, &results_csv(&self.grid.names, &rows))?;
+        let mut files = vec![results];
+        let best_row = rank(&rows, self.section.objective).first().map(|r| (*r).clone());
+        let mut best = None;
+        if let Some(row) = best_row {
+            let mut scenario = self.scenario.clone();
+            scenario.setup.params = combination_params(&self.scenario.setup.params, &self.grid.names, &row.values);
+            let best_dir = dir.join("best");
+            best = Some(run_scenario(&scenario, &best_dir)?.summary);
+            files.push(best_dir);
+        }
+        if let Some(map) = self.heatmap(&rows) {
+            let path = dir.join("heatmap.png");
+            draw_heatmap(&path, &map)?;
+            files.push(path);
+        }
+        Ok(self.outcome(&rows, best, files))
+    }
+
+    /// The heatmap of a two-parameter sweep: the objective of each combination that has one.
+    fn heatmap(&self, rows: &[SweepRow]) -> Option<Heatmap<'_>> {
+        let [x_name, y_name] = &self.grid.names[..] else { return None };
+        let axis = |k: usize| {
+            let mut values: Vec<_> = self.grid.combinations.iter().map(|c| c[k]).collect();
+            values.sort();
+            values.dedup();
+            values
+        };
+        let (xs, ys) = (axis(0), axis(1));
+        let objective = self.section.objective;
+        let cells = rows
+            .iter()
+            .filter_map(|r| {
+                let score = r.score(objective)?;
+                let value = if objective == Objective::MaxDrawdown { -score } else { score };
+                Some((xs.binary_search(&r.values[0]).ok()?, ys.binary_search(&r.values[1]).ok()?, value))
+            })
+            .collect();
+        let labels = |values: Vec<rust_decimal::Decimal>| values.iter().map(|v| v.to_string()).collect();
+        Some(Heatmap {
+            title: &self.scenario.name,
+            x: (x_name, labels(xs)),
+            y: (y_name, labels(ys)),
+            objective: objective.as_str(),
+            cells,
+        })
+    }
+
+    fn outcome(&self, rows: &[SweepRow], best: Option<Summary>, files: Vec<PathBuf>) -> SweepOutcome {
+        let top = rank(rows, self.section.objective).into_iter().take(self.section.top).cloned().collect();
+        SweepOutcome {
+            names: self.grid.names.clone(),
+            objective: self.section.objective,
+            top,
+            finished: rows.len(),
+            total: self.grid.combinations.len(),
+            best,
+            files,
+        }
+    }
+}
+
+/// `out_dir/sweep`, created.
+fn sweep_dir(out_dir: &Path) -> Result<PathBuf> {
+    let dir = out_dir.join("sweep");
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io("creating", &dir, e))?;
+    Ok(dir)
+}
+
+fn write(path: &Path, text: &str) -> Result<()> {
+    std::fs::write(path, text).map_err(|e| Error::io("writing", path, e))
+}
+
+/// The `shard-<i>-of-<n>.csv` files in `dir`, by shard index, checked to be all `n` shards of one split.
+fn shard_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::io("reading", dir, e))?;
+    let mut found: Vec<(usize, usize, PathBuf)> = Vec::new();
+    for entry in entries {
+        let path = entry.map_err(|e| Error::io("reading", dir, e))?.path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let parsed = name
+            .strip_prefix("shard-")
+            .and_then(|rest| rest.strip_suffix(".csv"))
+            .and_then(|rest| rest.split_once("-of-"))
+            .and_then(|(i, n)| Some((i.parse().ok()?, n.parse().ok()?)));
+        if let Some((index, count)) = parsed {
+            found.push((count, index, path));
+        }
+    }
+    found.sort();
+    let Some(&(count, _, _)) = found.first() else {
+        return Err(Error::Data(format!("{}: no shard-<i>-of-<n>.csv files to merge", dir.display())));
+    };
+    let indices: Vec<usize> = found.iter().map(|(n, i, _)| if *n == count { *i } else { usize::MAX }).collect();
+    if indices != (0..count).collect::<Vec<_>>() {
+        return Err(Error::Data(format!(
+            "{}: expected shard-0-of-{count}.csv … shard-{}-of-{count}.csv, found {}",
+            dir.display(),
+            count - 1,
+            found.iter().map(|(n, i, _)| format!("{i}/{n}")).collect::<Vec<_>>().join(", ")
+        )));
+    }
+    Ok(found.into_iter().map(|(_, _, path)| path).collect())
+}
