@@ -163,8 +163,54 @@ impl RunLog {
         })
     }
 
+    /// The marks in runs of equal free cash (cash changes only at fills): each range of mark indices with its cash,
+    /// in mark order, covering every mark once.
+    pub fn cash_segments(
+        &self,
+        starting_cash: Decimal,
+    ) -> impl Iterator<Item = (std::ops::Range<usize>, Decimal)> + '_ {
+        let marks = self.equity.len();
+        let starts = std::iter::once((0, starting_cash)).chain(self.cash_changes.iter().map(|c| (c.from_mark, c.cash)));
+        let mut starts = starts.map(move |(from, cash)| (from.min(marks), cash)).peekable();
+        std::iter::from_fn(move || {
+            let (from, mut cash) = starts.next()?;
+            // Several fills before one mark: the last cash counts.
+            while let Some(&(next, later)) = starts.peek() {
+                if next > from {
+                    break;
+                }
+                cash = later;
+                starts.next();
+            }
+            let to = starts.peek().map_or(marks, |&(next, _)| next);
+            Some((from..to, cash))
+        })
+        .filter(|(range, _)| !range.is_empty())
+    }
+
     /// Number of orders with `status`.
     pub fn count_orders(&self, status: OrderStatus) -> usize {
         self.orders.iter().filter(|o| o.report.status == status).count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Timestamp;
+    use rust_decimal::dec;
+
+    #[test]
+    fn cash_segments_cover_every_mark_with_the_cash_cash_at_marks_gives() {
+        let equity = (0..6).map(|i| EquityPoint::new(Timestamp(i), dec!(100))).collect();
+        let mut log = RunLog { equity, ..RunLog::default() };
+        // Fills before mark 0, two before mark 2, and one after the last mark.
+        for (from_mark, cash) in [(0, dec!(90)), (2, dec!(80)), (2, dec!(70)), (6, dec!(60))] {
+            log.cash_changes.push(CashChange { from_mark, cash });
+        }
+        let segments: Vec<_> = log.cash_segments(dec!(100)).collect();
+        assert_eq!(segments, [(0..2, dec!(90)), (2..6, dec!(70))]);
+        let expanded: Vec<Decimal> = segments.iter().flat_map(|(r, c)| r.clone().map(move |_| *c)).collect();
+        assert_eq!(expanded, log.cash_at_marks(dec!(100)).collect::<Vec<_>>());
     }
 }

@@ -15,6 +15,19 @@ pub(crate) const POW10: [i128; 29] = {
     table
 };
 
+/// 10^0 ..= 10^28 as `f64` (exact up to 10^22).
+const POW10_F64: [f64; 29] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20,
+    1e21, 1e22, 1e23, 1e24, 1e25, 1e26, 1e27, 1e28,
+];
+
+/// A `Decimal` as the nearest `f64` the way [`PackedDecimal::to_f64`] converts, so that a value and an equal mark
+/// convert alike.
+#[inline]
+pub fn to_f64(value: Decimal) -> f64 {
+    PackedDecimal::from_decimal(value).to_f64()
+}
+
 /// Largest scale a `Decimal` can have.
 const MAX_SCALE: u32 = 28;
 
@@ -140,6 +153,20 @@ impl PackedDecimal {
         (if self.high & Self::SIGN != 0 { -magnitude } else { magnitude }, scale)
     }
 
+    /// The nearest `f64`, as the mantissa divided by the power of ten (one division of exactly represented
+    /// numbers for mantissas below 2^53): the same `f64` for equal values at any scale, and far cheaper than
+    /// `Decimal`'s own conversion, which reports convert a million equity marks with.
+    #[inline]
+    pub fn to_f64(self) -> f64 {
+        let magnitude = if self.high as u32 == 0 {
+            self.low as f64
+        } else {
+            (u128::from(self.low) | u128::from(self.high as u32) << 64) as f64
+        };
+        let value = magnitude / POW10_F64[((self.high >> 32) & 0xff) as usize];
+        if self.high & Self::SIGN != 0 { -value } else { value }
+    }
+
     /// The value as a `Decimal` (same scale).
     #[inline]
     pub fn to_decimal(self) -> Decimal {
@@ -229,6 +256,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use rust_decimal::dec;
+    use rust_decimal::prelude::ToPrimitive;
 
     fn decimal(mantissa: i64, scale: u32) -> Decimal {
         Decimal::new(mantissa, scale)
@@ -254,6 +282,20 @@ mod tests {
             write_decimal(&mut out, d);
             assert_eq!(String::from_utf8(out).unwrap(), d.to_string());
         }
+    }
+
+    #[test]
+    fn conversion_to_f64_is_the_same_at_any_scale_and_close_to_decimals() {
+        for (a, b) in
+            [(dec!(10000), dec!(10000.0000)), (dec!(-0.5), dec!(-0.50)), (dec!(12020.6013), dec!(12020.601300))]
+        {
+            assert_eq!(to_f64(a), to_f64(b));
+        }
+        for d in [dec!(0.1), dec!(12020.6012990251068), dec!(-79228162514264337593543950335), dec!(1e-28)] {
+            let (fast, reference) = (to_f64(d), d.to_f64().unwrap());
+            assert!((fast - reference).abs() <= reference.abs() * 4.0 * f64::EPSILON, "{d}: {fast} vs {reference}");
+        }
+        assert_eq!(to_f64(dec!(0.1)), 0.1);
     }
 
     #[test]

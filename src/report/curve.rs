@@ -1,11 +1,10 @@
 //! [`Curve`]: the equity curve in the forms a report needs — exact points, `f64` values for statistics and
 //! charts, and the running drawdown — converted once.
 
-use rayon::prelude::*;
 use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
 
 use crate::engine::EquityPoint;
+use crate::model::exact::to_f64;
 
 /// An equity curve and its derived series.
 pub struct Curve<'a> {
@@ -20,18 +19,29 @@ pub struct Curve<'a> {
 }
 
 impl<'a> Curve<'a> {
-    /// Converts `points` (in parallel) and computes the running drawdown.
+    /// Converts `points` and computes the running drawdown.
     pub fn new(starting_equity: Decimal, points: &'a [EquityPoint]) -> Self {
-        let values: Vec<f64> = points.par_iter().map(|p| p.equity().to_f64().unwrap_or(f64::NAN)).collect();
-        let mut peak = starting_equity.to_f64().unwrap_or(0.0);
-        let drawdown_pct = values
-            .iter()
-            .map(|&equity| {
-                peak = peak.max(equity);
-                if peak > 0.0 { (1.0 - equity / peak) * 100.0 } else { 0.0 }
-            })
-            .collect();
+        Self::with_buffers(starting_equity, points, (Vec::new(), Vec::new()))
+    }
+
+    /// [`Curve::new`] writing into the memory of buffers from an earlier curve ([`Curve::into_buffers`]): a process
+    /// that measures many runs (a sweep) then touches no fresh pages per run.
+    pub fn with_buffers(starting_equity: Decimal, points: &'a [EquityPoint], buffers: (Vec<f64>, Vec<f64>)) -> Self {
+        let (mut values, mut drawdown_pct) = buffers;
+        values.clear();
+        values.extend(points.iter().map(|p| p.value.to_f64()));
+        let mut peak = to_f64(starting_equity);
+        drawdown_pct.clear();
+        drawdown_pct.extend(values.iter().map(|&equity| {
+            peak = peak.max(equity);
+            if peak > 0.0 { (1.0 - equity / peak) * 100.0 } else { 0.0 }
+        }));
         Curve { starting_equity, points, values, drawdown_pct }
+    }
+
+    /// The curve's buffers, for [`Curve::with_buffers`].
+    pub fn into_buffers(self) -> (Vec<f64>, Vec<f64>) {
+        (self.values, self.drawdown_pct)
     }
 
     /// Equity at the last mark (the starting equity if there is none).

@@ -14,11 +14,11 @@
 //! Statistics are `f64` (they decide nothing); money stays `Decimal`.
 
 use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
 
 use super::curve::Curve;
-use crate::engine::{BacktestResult, RoundTrip};
+use crate::engine::{BacktestResult, EquityPoint, RoundTrip};
+use crate::model::exact::{PackedDecimal, cmp_parts, to_f64};
 use crate::model::{NANOS_PER_DAY, Timestamp, format_duration};
 
 /// Nanoseconds in the 365-day year used to annualize.
@@ -85,20 +85,13 @@ pub fn compute_metrics(
     trips: &[RoundTrip],
     fees: Decimal,
 ) -> Metrics {
-    let to_f64 = |d: Decimal| d.to_f64().unwrap_or(f64::NAN);
     let (starting_equity, final_equity) = (curve.starting_equity, curve.final_equity());
     let start_f = to_f64(starting_equity);
     let total_return = to_f64(final_equity) / start_f - 1.0;
     let years = curve.points.last().map_or(0.0, |p| (p.time.0 - start.0) as f64 / YEAR_NS);
     let cagr = (years > 0.0 && start_f > 0.0).then(|| (to_f64(final_equity) / start_f).powf(1.0 / years) - 1.0);
     let periods_per_year = if interval_ns > 0 { YEAR_NS / interval_ns as f64 } else { 0.0 };
-    let returns: Vec<f64> = std::iter::once(start_f)
-        .chain(curve.values.iter().copied())
-        .collect::<Vec<_>>()
-        .windows(2)
-        .map(|w| w[1] / w[0] - 1.0)
-        .collect();
-    let (sharpe, sortino) = risk_ratios(&returns, periods_per_year);
+    let (sharpe, sortino) = risk_ratios(start_f, &curve.values, periods_per_year);
     let max_drawdown = deepest_drawdown(curve, start);
     let calmar = cagr.filter(|_| max_drawdown.depth > 0.0).map(|c| c / max_drawdown.depth);
     let wins: Vec<f64> = trips.iter().map(|t| to_f64(t.net_pnl)).filter(|&p| p > 0.0).collect();
@@ -128,20 +121,41 @@ pub fn compute_metrics(
 /// `interval_ns`: what `summary.json` reports and sweeps rank by.
 pub fn run_metrics(result: &BacktestResult, curve: &Curve<'_>, start: Timestamp, interval_ns: i64) -> Metrics {
     let log = &result.log;
-    let cash = log.cash_at_marks(result.portfolio.starting_cash());
-    let exposed_marks = log.equity.iter().zip(cash).filter(|(p, cash)| p.equity() != *cash).count();
+    // Positions change only at fills, and every fill changes the cash: within a run of marks of equal cash the
+    // positions are the same, so the first mark of each run says whether all of them held positions.
+    let exposed_marks = log
+        .cash_segments(result.portfolio.starting_cash())
+        .filter(|(marks, cash)| !exact_eq(log.equity[marks.start].value, *cash))
+        .map(|(marks, _)| marks.len())
+        .sum();
     compute_metrics(curve, start, interval_ns, exposed_marks, &log.round_trips, result.portfolio.fees_paid())
 }
 
-/// Annualized Sharpe and Sortino of per-period `returns`.
-fn risk_ratios(returns: &[f64], periods_per_year: f64) -> (Option<f64>, Option<f64>) {
-    let n = returns.len() as f64;
-    if returns.len() < 2 {
+/// Whether the mark `value` equals `cash` exactly (integers at a common scale; `Decimal` only if that overflows).
+fn exact_eq(value: PackedDecimal, cash: Decimal) -> bool {
+    cmp_parts(value.parts(), (cash.mantissa(), cash.scale())).map_or_else(|| value.to_decimal() == cash, |o| o.is_eq())
+}
+
+/// Annualized Sharpe and Sortino of the per-period returns of `values` (the first from `start`), computed as they
+/// are needed rather than stored: a sweep measures a million-mark curve per run.
+fn risk_ratios(start: f64, values: &[f64], periods_per_year: f64) -> (Option<f64>, Option<f64>) {
+    let returns = || {
+        let mut previous = start;
+        values.iter().map(move |&value| {
+            let r = value / previous - 1.0;
+            previous = value;
+            r
+        })
+    };
+    let n = values.len() as f64;
+    if values.len() < 2 {
         return (None, None);
     }
-    let mean = returns.iter().sum::<f64>() / n;
-    let variance = returns.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / (n - 1.0);
-    let downside = (returns.iter().map(|r| r.min(0.0).powi(2)).sum::<f64>() / n).sqrt();
+    let mean = returns().sum::<f64>() / n;
+    let (squares, downside_squares) =
+        returns().fold((0.0, 0.0), |(sq, down), r| (sq + (r - mean) * (r - mean), down + r.min(0.0) * r.min(0.0)));
+    let variance = squares / (n - 1.0);
+    let downside = (downside_squares / n).sqrt();
     let annualize = periods_per_year.sqrt();
     let sharpe = (variance > 0.0).then(|| mean / variance.sqrt() * annualize);
     let sortino = (downside > 0.0).then(|| mean / downside * annualize);
@@ -160,7 +174,7 @@ fn deepest_drawdown(curve: &Curve<'_>, start: Timestamp) -> Drawdown {
         duration: String::new(),
     };
     let (mut peak_index, mut worst_peak_index, mut trough_index) = (None, None, None);
-    let mut peak_value = curve.starting_equity.to_f64().unwrap_or(0.0);
+    let mut peak_value = to_f64(curve.starting_equity);
     for (i, (&value, &drawdown)) in curve.values.iter().zip(&curve.drawdown_pct).enumerate() {
         if value >= peak_value {
             peak_value = value;
@@ -178,10 +192,14 @@ fn deepest_drawdown(curve: &Curve<'_>, start: Timestamp) -> Drawdown {
     let points = curve.points;
     let worst_peak = worst_peak_index.map_or(curve.starting_equity, |i| points[i].equity());
     // The scan found the deepest mark; its depth is computed exactly from the two Decimals.
-    worst.depth = (Decimal::ONE - points[trough].equity() / worst_peak).to_f64().unwrap_or(worst.depth);
+    worst.depth = to_f64(Decimal::ONE - points[trough].equity() / worst_peak);
     worst.peak_time = worst_peak_index.map_or(start, |i| points[i].time);
     worst.trough_time = points[trough].time;
-    worst.recovery_time = points[trough..].iter().find(|p| p.equity() >= worst_peak).map(|p| p.time);
+    let peak_parts = (worst_peak.mantissa(), worst_peak.scale());
+    let recovered = |p: &&EquityPoint| {
+        cmp_parts(p.value.parts(), peak_parts).map_or_else(|| p.equity() >= worst_peak, |o| o.is_ge())
+    };
+    worst.recovery_time = points[trough..].iter().find(recovered).map(|p| p.time);
     let end = worst.recovery_time.or(points.last().map(|p| p.time)).unwrap_or(start);
     worst.duration_ns = end.0 - worst.peak_time.0;
     worst.duration = format_duration(worst.duration_ns);
@@ -222,10 +240,11 @@ mod tests {
     fn sharpe_and_sortino_match_a_hand_computation() {
         // returns 0.1, -0.1, 0.2: mean 1/15, sample var = ((1/30)^2 + (1/6)^2 + (2/15)^2)/2 = 0.02333..,
         // downside = sqrt(0.01/3)
-        let (sharpe, sortino) = risk_ratios(&[0.1, -0.1, 0.2], 4.0);
+        // values 110, 99, 118.8 from 100
+        let (sharpe, sortino) = risk_ratios(100.0, &[110.0, 99.0, 118.8], 4.0);
         let mean: f64 = 0.2 / 3.0;
-        assert!((sharpe.unwrap() - mean / (0.07_f64 / 3.0).sqrt() * 2.0).abs() < 1e-12);
-        assert!((sortino.unwrap() - mean / (0.01_f64 / 3.0).sqrt() * 2.0).abs() < 1e-12);
+        assert!((sharpe.unwrap() - mean / (0.07_f64 / 3.0).sqrt() * 2.0).abs() < 1e-9);
+        assert!((sortino.unwrap() - mean / (0.01_f64 / 3.0).sqrt() * 2.0).abs() < 1e-9);
     }
 
     #[test]

@@ -8,7 +8,6 @@ mod metrics;
 mod summary;
 mod table;
 
-use rust_decimal::prelude::ToPrimitive;
 use std::path::Path;
 
 pub use charts::{Chart, ChartStyle, decimate, draw_png};
@@ -61,7 +60,7 @@ pub fn write_report(dir: &Path, input: &ReportInput<'_>) -> Result<Summary> {
     write_equity(&dir.join("equity.csv"), &result.log, &curve)?;
 
     let times = || result.log.equity.iter().map(|p| p.time);
-    let equity: Vec<_> = std::iter::once((input.start, curve.starting_equity.to_f64().unwrap_or(0.0)))
+    let equity: Vec<_> = std::iter::once((input.start, crate::model::exact::to_f64(curve.starting_equity)))
         .chain(times().zip(curve.values.iter().copied()))
         .collect();
     let underwater: Vec<_> =

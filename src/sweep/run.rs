@@ -30,11 +30,12 @@ pub struct Sweep<'a> {
     pub interval_ns: i64,
 }
 
-/// A worker thread's reusable state: its runtime and the log of its last run.
+/// A worker thread's reusable state: its runtime, and the memory of its last run's log and curve.
 #[derive(Default)]
 struct Worker {
     runtime: Option<tokio::runtime::Runtime>,
     spare_log: Option<RunLog>,
+    curve_buffers: (Vec<f64>, Vec<f64>),
 }
 
 impl Sweep<'_> {
@@ -96,9 +97,10 @@ impl Sweep<'_> {
         let setup = BacktestSetup { params: self.params_of(values), ..self.setup.clone() };
         let log = worker.spare_log.take().unwrap_or_default();
         let result = runtime.block_on(run_prepared_reusing(&setup, self.market.clone(), log)).map_err(fail)?;
-        let curve = Curve::new(result.portfolio.starting_cash(), &result.log.equity);
+        let buffers = std::mem::take(&mut worker.curve_buffers);
+        let curve = Curve::with_buffers(result.portfolio.starting_cash(), &result.log.equity, buffers);
         let metrics = SweepMetrics::from(&run_metrics(&result, &curve, self.start, self.interval_ns));
-        drop(curve);
+        worker.curve_buffers = curve.into_buffers();
         worker.spare_log = Some(result.log);
         Ok(SweepRow { number, values: values.clone(), metrics })
     }
