@@ -1,14 +1,18 @@
 //! `ctb sweep` on the shipped data (scenarios/btc_sma_sweep.yaml: the 90 fast/slow pairs of the grid on
 //! BTCUSDT 1h): the same bytes whatever the thread count or the sharding, the best combination's report equal to a
-//! plain backtest of it, a stop that keeps what finished, and bad sweep sections named by key.
+//! plain backtest of it, a stop that keeps what finished, bad sweep sections named by key, and walk-forward windows
+//! that never train on their test data.
 
 mod common;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
+use rust_decimal::Decimal;
+
 use cryptotradebot::config::Scenario;
-use cryptotradebot::sweep::{Shard, SweepPlan};
+use cryptotradebot::model::Timestamp;
+use cryptotradebot::sweep::{Shard, SweepPlan, WalkForward, WalkForwardOutcome};
 
 const SCENARIO: &str = "scenarios/btc_sma_sweep.yaml";
 
@@ -154,4 +158,84 @@ fn bad_sweep_sections_and_incomplete_merges_are_errors_naming_what_is_wrong() {
     assert!(!ok && stderr.contains("expected shard-0-of-2.csv … shard-1-of-2.csv"), "{stderr}");
     let (ok, _, stderr) = common::ctb(dir.path(), &[&args[..], &["--shard", "2/2"]].concat());
     assert!(!ok && stderr.contains("0 <= i < n"), "{stderr}");
+}
+
+/// Walk-forward on the sweep scenario (or on a copy whose data lives in `data_dir`), written into `out`.
+fn walk_forward(data_dir: &Path, out: &Path) -> WalkForwardOutcome {
+    let text = std::fs::read_to_string(common::repo(SCENARIO)).unwrap().replace("../data", data_dir.to_str().unwrap());
+    let scenario = Scenario::parse(&out.join("scenario.yaml"), text).unwrap();
+    let plan = SweepPlan::prepare(&scenario).unwrap();
+    let spec = WalkForward::parse("train=336,test=168").unwrap();
+    plan.walk_forward(spec, out, &AtomicBool::new(false), &|| {}).unwrap()
+}
+
+fn time(rfc3339: &str) -> Timestamp {
+    cryptotradebot::data::parse_timestamp(rfc3339).unwrap()
+}
+
+#[test]
+fn walk_forward_windows_roll_by_the_test_length_and_the_stitched_curve_covers_only_test_windows() {
+    let out = tempfile::tempdir().unwrap();
+    let outcome = walk_forward(&common::repo("data"), out.path());
+    // 1,416 hourly bars from 2023-01-01: train 336 bars (14 days), test 168 (7 days); the last test window is cut
+    // at the end of the data, 2023-03-01.
+    let (t0, week) = (time("2023-01-01T00:00:00Z").0, 7 * 86_400_000_000_000_i64);
+    assert_eq!(outcome.windows.len(), 7);
+    for (k, w) in outcome.windows.iter().enumerate() {
+        let k = k as i64;
+        assert_eq!(w.train_from.0, t0 + k * week);
+        assert_eq!(w.test_from.0, w.train_from.0 + 2 * week, "training ends where testing starts");
+        assert_eq!(w.test_to.0, (w.test_from.0 + week).min(time("2023-03-01T00:00:00Z").0));
+    }
+    assert!(
+        outcome.windows.windows(2).all(|p| p[0].test_to == p[1].test_from && p[0].test_equity.1 == p[1].test_equity.0)
+    );
+    let csv = std::fs::read_to_string(out.path().join("walk_forward/equity.csv")).unwrap();
+    let marks: Vec<&str> = csv.lines().skip(1).map(|l| l.split(',').next().unwrap()).collect();
+    assert_eq!(marks.len(), 1416 - 336, "one mark per test bar, none from training");
+    assert_eq!((marks[0], *marks.last().unwrap()), ("2023-01-15T01:00:00Z", "2023-03-01T00:00:00Z"));
+    let windows_csv = std::fs::read_to_string(out.path().join("walk_forward/windows.csv")).unwrap();
+    assert_eq!(windows_csv.lines().count(), 1 + 7);
+    for file in ["summary.json", "trades.csv", "equity.png", "drawdown.png"] {
+        assert!(out.path().join("walk_forward").join(file).exists(), "{file}");
+    }
+}
+
+#[test]
+fn changing_the_bars_after_a_training_window_does_not_change_what_it_chose() {
+    // Mirror every bar from 2023-01-22 (window 1's test start) on around the price there: windows 0 and 1 train
+    // only before that time, so they must choose the same combinations; later windows see the change.
+    let cutoff_ms = time("2023-01-22T00:00:00Z").0 / 1_000_000;
+    let altered = tempfile::tempdir().unwrap();
+    let binance = altered.path().join("binance");
+    std::fs::create_dir_all(&binance).unwrap();
+    let pivot = Decimal::from(46_000);
+    for month in ["01", "02"] {
+        let name = format!("BTCUSDT-1h-2023-{month}.csv");
+        let text = std::fs::read_to_string(common::repo("data/binance").join(&name)).unwrap();
+        let lines: Vec<String> = text
+            .lines()
+            .map(|line| {
+                let mut cells: Vec<String> = line.split(',').map(String::from).collect();
+                match cells[0].parse::<i64>() {
+                    Ok(open_ms) if open_ms >= cutoff_ms => {
+                        let mirror = |cell: &str| (pivot - cell.parse::<Decimal>().unwrap()).to_string();
+                        let (o, h, l, c) = (mirror(&cells[1]), mirror(&cells[3]), mirror(&cells[2]), mirror(&cells[4]));
+                        (cells[1], cells[2], cells[3], cells[4]) = (o, h, l, c);
+                        cells.join(",")
+                    }
+                    _ => line.to_string(),
+                }
+            })
+            .collect();
+        std::fs::write(binance.join(&name), lines.join("\n") + "\n").unwrap();
+    }
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let original = walk_forward(&common::repo("data"), a.path());
+    let mirrored = walk_forward(altered.path(), b.path());
+    let chosen = |o: &WalkForwardOutcome| o.windows.iter().map(|w| w.combination).collect::<Vec<_>>();
+    let (before, after) = (chosen(&original), chosen(&mirrored));
+    assert_eq!(before[..2], after[..2], "windows trained before the change chose alike");
+    assert_ne!(before[2..], after[2..], "later windows trained on the changed bars");
+    assert_ne!(original.windows[1].test_equity.1, mirrored.windows[1].test_equity.1, "window 1 traded the change");
 }

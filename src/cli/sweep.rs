@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use cryptotradebot::config::Scenario;
 use cryptotradebot::error::{Error, Result};
-use cryptotradebot::sweep::{Shard, SweepOutcome, SweepPlan, top_table};
+use cryptotradebot::sweep::{Shard, SweepOutcome, SweepPlan, WalkForward, top_table, windows_table};
 
 /// Arguments of `ctb sweep`.
 #[derive(Args, Debug)]
@@ -24,8 +24,13 @@ pub struct SweepArgs {
     output: Output,
     /// Run only shard i of n (0 <= i < n): the combinations whose number is i modulo n. Writes
     /// sweep/shard-<i>-of-<n>.csv; `ctb sweep merge` combines the shards.
-    #[arg(long, value_name = "i/n", env = "CTB_SHARD")]
+    #[arg(long, value_name = "i/n", env = "CTB_SHARD", conflicts_with = "walk_forward")]
     shard: Option<String>,
+    /// Walk-forward analysis instead of one sweep: optimise on each training window, trade the winner on the test
+    /// window after it, roll forward by the test length; writes walk_forward/ with the stitched out-of-sample
+    /// report. Lengths in bars (train=2000,test=500) or durations (train=30d,test=7d; m, h, d, w).
+    #[arg(long, value_name = "train=…,test=…")]
+    walk_forward: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -57,6 +62,23 @@ pub fn run(args: SweepArgs) -> Result<()> {
             let plan = SweepPlan::prepare(&scenario)?;
             let outcome = plan.merge(&output_dir(&output, &scenario))?;
             report(&outcome, output.quiet, false);
+            Ok(())
+        }
+        (None, Some(path)) if args.walk_forward.is_some() => {
+            let scenario = Scenario::load(&path)?;
+            let spec = WalkForward::parse(args.walk_forward.as_deref().unwrap_or_default())?;
+            let plan = SweepPlan::prepare(&scenario)?;
+            let windows = plan.walk_forward_windows(spec).len();
+            let bar = progress_bar((windows * plan.grid().combinations.len()) as u64, args.output.quiet);
+            let stop = stop_on_ctrl_c();
+            let outcome = plan.walk_forward(spec, &output_dir(&args.output, &scenario), &stop, &|| bar.inc(1))?;
+            bar.finish_and_clear();
+            if !args.output.quiet {
+                println!("{}", windows_table(&plan.grid().names, &outcome.windows));
+            }
+            for file in &outcome.files {
+                println!("wrote {}", file.display());
+            }
             Ok(())
         }
         (None, Some(path)) => {

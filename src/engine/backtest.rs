@@ -10,9 +10,10 @@ use super::run_log::RunLog;
 use super::trading_engine::{MarketData, StrategyRun, TradingEngine};
 use crate::error::{Error, Result};
 use crate::exchange::sim::SimConfig;
-use crate::exchange::{OrderRouter, SimulatedExchange};
-use crate::model::{BarSeries, Instrument};
+use crate::exchange::{OrderRouter, SimulatedExchange, VenueId};
+use crate::model::{BarSeries, Instrument, Timestamp};
 use crate::risk::{RiskLimits, RiskManager, RiskPolicy};
+use crate::strategy::{WarmUp, build_strategy};
 
 /// Everything a backtest needs besides the market data.
 #[derive(Clone, Debug)]
@@ -98,6 +99,37 @@ pub async fn run_prepared_reusing(
     market: Arc<MarketData>,
     log: RunLog,
 ) -> Result<BacktestResult> {
+    let (mut engine, venue) = start_engine(setup, market, log).await?;
+    let run = engine.execute_strategy(&setup.strategy, &setup.params).await?;
+    finish(engine, venue, run).await
+}
+
+/// [`run_prepared`] with the strategy warming up on the bars that close before `trade_from`: it sees them, but
+/// its orders from them are dropped, and the run's equity marks start after `trade_from`. A walk-forward test
+/// window trades this way after its training window.
+///
+/// # Errors
+/// As [`run_backtest`].
+pub async fn run_prepared_trading_from(
+    setup: &BacktestSetup,
+    market: Arc<MarketData>,
+    trade_from: Timestamp,
+) -> Result<BacktestResult> {
+    let (mut engine, venue) = start_engine(setup, market, RunLog::default()).await?;
+    let mut strategy = WarmUp::new(build_strategy(&setup.strategy, &setup.params)?, trade_from);
+    let run = engine.run_strategy(&mut strategy).await?;
+    let mut result = finish(engine, venue, run).await?;
+    let log = &mut result.log;
+    let warm = log.equity.partition_point(|p| p.time <= trade_from);
+    log.equity.drain(..warm);
+    for change in &mut log.cash_changes {
+        change.from_mark = change.from_mark.saturating_sub(warm);
+    }
+    Ok(result)
+}
+
+/// An engine over one simulated venue with `setup`'s instruments, portfolio and risk manager, started.
+async fn start_engine(setup: &BacktestSetup, market: Arc<MarketData>, log: RunLog) -> Result<(TradingEngine, VenueId)> {
     setup.risk.validate()?;
     setup.policy.validate()?;
     let balances = BTreeMap::from([(setup.quote.clone(), setup.starting_cash)]);
@@ -112,8 +144,12 @@ pub async fn run_prepared_reusing(
     }
     let mut engine = TradingEngine::new(router, risk, portfolio).with_market_data(market).with_run_log(log);
     engine.start().await?;
-    let run = engine.execute_strategy(&setup.strategy, &setup.params).await?;
-    let venue_balances = engine.router().balances(venue_id).await?;
+    Ok((engine, venue_id))
+}
+
+/// Stops `engine` after `run` and collects what it recorded.
+async fn finish(mut engine: TradingEngine, venue: VenueId, run: StrategyRun) -> Result<BacktestResult> {
+    let venue_balances = engine.router().balances(venue).await?;
     engine.stop().await?;
     let (log, portfolio) = engine.into_results();
     Ok(BacktestResult { log, portfolio, run, venue_balances })

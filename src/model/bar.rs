@@ -81,6 +81,23 @@ impl BarSeries {
         Timestamp(self.open_time[index].0 + self.interval)
     }
 
+    /// The bars that open in `[from, to)`, as a series of their own (a walk-forward window).
+    pub fn between(&self, from: Timestamp, to: Timestamp) -> BarSeries {
+        let (first, last) =
+            (self.open_time.partition_point(|t| *t < from), self.open_time.partition_point(|t| *t < to));
+        let last = last.max(first);
+        BarSeries {
+            symbol: self.symbol,
+            interval: self.interval,
+            open_time: self.open_time[first..last].to_vec(),
+            open: self.open[first..last].to_vec(),
+            high: self.high[first..last].to_vec(),
+            low: self.low[first..last].to_vec(),
+            close: self.close[first..last].to_vec(),
+            volume: self.volume[first..last].to_vec(),
+        }
+    }
+
     /// The largest number of decimal places among the close prices: the scale at which integer fixed-point
     /// indicators represent every close exactly.
     pub fn close_scale(&self) -> u32 {

@@ -17,7 +17,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::curve::Curve;
-use crate::engine::{BacktestResult, EquityPoint, RoundTrip};
+use crate::engine::{BacktestResult, EquityPoint, RoundTrip, RunLog};
 use crate::model::exact::{PackedDecimal, cmp_parts, to_f64};
 use crate::model::{NANOS_PER_DAY, Timestamp, format_duration};
 
@@ -121,14 +121,18 @@ pub fn compute_metrics(
 /// `interval_ns`: what `summary.json` reports and sweeps rank by.
 pub fn run_metrics(result: &BacktestResult, curve: &Curve<'_>, start: Timestamp, interval_ns: i64) -> Metrics {
     let log = &result.log;
-    // Positions change only at fills, and every fill changes the cash: within a run of marks of equal cash the
-    // positions are the same, so the first mark of each run says whether all of them held positions.
-    let exposed_marks = log
-        .cash_segments(result.portfolio.starting_cash())
+    let exposed = exposed_marks(log, result.portfolio.starting_cash());
+    compute_metrics(curve, start, interval_ns, exposed, &log.round_trips, result.portfolio.fees_paid())
+}
+
+/// The marks of `log` at which positions had value (equity ≠ cash), for a run that started with `starting_cash`.
+/// Positions change only at fills, and every fill changes the cash: within a run of marks of equal cash the
+/// positions are the same, so the first mark of each run says whether all of them held positions.
+pub fn exposed_marks(log: &RunLog, starting_cash: Decimal) -> usize {
+    log.cash_segments(starting_cash)
         .filter(|(marks, cash)| !exact_eq(log.equity[marks.start].value, *cash))
         .map(|(marks, _)| marks.len())
-        .sum();
-    compute_metrics(curve, start, interval_ns, exposed_marks, &log.round_trips, result.portfolio.fees_paid())
+        .sum()
 }
 
 /// Whether the mark `value` equals `cash` exactly (integers at a common scale; `Decimal` only if that overflows).

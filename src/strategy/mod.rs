@@ -3,11 +3,13 @@
 
 mod indicators;
 mod sma_cross;
+mod warm_up;
 
 use rust_decimal::Decimal;
 
 pub use indicators::{SmaPair, to_fixed};
 pub use sma_cross::{SmaCross, SmaCrossParams};
+pub use warm_up::WarmUp;
 
 use crate::error::{Error, Result};
 use crate::exchange::VenueId;

@@ -10,6 +10,7 @@ mod grid;
 mod results;
 mod run;
 mod spec;
+mod walk_forward;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -19,6 +20,7 @@ pub use grid::{Grid, Shard};
 pub use results::{SweepMetrics, SweepRow, rank, read_results, results_csv, top_table};
 pub use run::{Sweep, combination_params};
 pub use spec::{Constraint, Objective, ParamValues, SweepSection};
+pub use walk_forward::{Span, WalkForward, WalkForwardOutcome, WindowResult, windows_table};
 
 use crate::config::Scenario;
 use crate::engine::{MarketData, prepare_market};

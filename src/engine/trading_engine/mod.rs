@@ -49,6 +49,20 @@ impl MarketData {
         let close_scales = series.iter().map(BarSeries::close_scale).collect();
         Ok(MarketData { series, venues, close_scales })
     }
+
+    /// The first bar's open, the last bar's close, and the first series' bar interval; `None` without bars.
+    pub fn span(&self) -> Option<(Timestamp, Timestamp, i64)> {
+        let first = self.series.iter().filter_map(|s| s.open_time.first()).min()?;
+        let end = self.series.iter().filter(|s| !s.is_empty()).map(|s| s.close_time(s.len() - 1)).max()?;
+        Some((*first, end, self.series.first()?.interval))
+    }
+
+    /// The same data cut to the bars that open in `[from, to)`, each series on its venue.
+    pub fn between(&self, from: Timestamp, to: Timestamp) -> MarketData {
+        let series: Vec<BarSeries> = self.series.iter().map(|s| s.between(from, to)).collect();
+        let close_scales = series.iter().map(BarSeries::close_scale).collect();
+        MarketData { series, venues: self.venues.clone(), close_scales }
+    }
 }
 
 /// Counts of one [`TradingEngine::execute_strategy`] call.

@@ -1,0 +1,293 @@
+//! Walk-forward analysis: the sweep is run on a training window, its best combination then trades the test window
+//! that follows, and the windows roll forward by the test length. The test windows' equity is stitched into one
+//! out-of-sample curve: each test run starts flat from the equity the previous one ended with (open positions
+//! valued at that window's last close), its strategy warmed up on the training window's bars — it sees them but
+//! does not trade on them.
+//!
+//! Windows, with `T` the training and `S` the test length: window k trains on `[t0 + kS, t0 + kS + T)` and tests on
+//! `[t0 + kS + T, t0 + kS + T + S)`, the last test window cut at the end of the data. A window only ever sees bars
+//! that open inside it, so no test bar is used for training.
+
+use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+use super::grid::Shard;
+use super::results::rank;
+use super::run::{Sweep, combination_params};
+use super::{SweepPlan, write};
+use crate::engine::{BacktestSetup, CashChange, RunLog, run_prepared_trading_from};
+use crate::error::{Error, Result};
+use crate::model::{NANOS_PER_DAY, Timestamp};
+use crate::report::{
+    Chart, ChartStyle, Curve, Metrics, compute_metrics, draw_png, exposed_marks, percent, ratio, write_equity,
+    write_trades,
+};
+
+/// A window length: a number of bars, or a duration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Span {
+    /// This many bars of the data's interval.
+    Bars(u64),
+    /// Nanoseconds.
+    Duration(i64),
+}
+
+impl Span {
+    fn parse(text: &str) -> Option<Span> {
+        if let Ok(bars) = text.parse::<u64>() {
+            return (bars > 0).then_some(Span::Bars(bars));
+        }
+        let unit = match text.chars().last()? {
+            'm' => 60_000_000_000,
+            'h' => 3_600_000_000_000,
+            'd' => NANOS_PER_DAY,
+            'w' => 7 * NANOS_PER_DAY,
+            _ => return None,
+        };
+        let count: i64 = text[..text.len() - 1].parse().ok().filter(|n| *n > 0)?;
+        count.checked_mul(unit).map(Span::Duration)
+    }
+
+    fn nanos(self, interval_ns: i64) -> i64 {
+        match self {
+            Span::Bars(bars) => i64::try_from(bars).unwrap_or(i64::MAX).saturating_mul(interval_ns),
+            Span::Duration(ns) => ns,
+        }
+    }
+}
+
+/// `--walk-forward train=…,test=…`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WalkForward {
+    /// Training window length.
+    pub train: Span,
+    /// Test window length (and the step between windows).
+    pub test: Span,
+}
+
+impl WalkForward {
+    /// Parses `train=2000,test=500` (bars) or `train=30d,test=7d` (durations in m, h, d or w).
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming what is malformed.
+    pub fn parse(text: &str) -> Result<Self> {
+        let bad = || {
+            Error::Config(format!(
+                "--walk-forward '{text}': write train=N,test=M with N and M bars (2000) or durations (30d, 12h, 90m, 2w)"
+            ))
+        };
+        let (mut train, mut test) = (None, None);
+        for part in text.split(',') {
+            match part.trim().split_once('=') {
+                Some(("train", value)) => train = Some(Span::parse(value.trim()).ok_or_else(bad)?),
+                Some(("test", value)) => test = Some(Span::parse(value.trim()).ok_or_else(bad)?),
+                _ => return Err(bad()),
+            }
+        }
+        Ok(WalkForward { train: train.ok_or_else(bad)?, test: test.ok_or_else(bad)? })
+    }
+
+    /// The windows over data from `start` to `end` with bars of `interval_ns`: (train from, test from, test to).
+    pub fn windows(
+        &self,
+        start: Timestamp,
+        end: Timestamp,
+        interval_ns: i64,
+    ) -> Vec<(Timestamp, Timestamp, Timestamp)> {
+        let (train, test) = (self.train.nanos(interval_ns), self.test.nanos(interval_ns));
+        let mut windows = Vec::new();
+        let mut from = start.0;
+        while let Some(test_from) = from.checked_add(train).filter(|t| *t < end.0) {
+            let test_to = test_from.saturating_add(test).min(end.0);
+            windows.push((Timestamp(from), Timestamp(test_from), Timestamp(test_to)));
+            from = from.saturating_add(test);
+        }
+        windows
+    }
+}
+
+/// One window's choice and out-of-sample result.
+#[derive(Clone, Debug, Serialize)]
+pub struct WindowResult {
+    /// Window number, from 0.
+    pub window: usize,
+    /// First bar open of the training window.
+    pub train_from: Timestamp,
+    /// End of the training window = start of the test window.
+    pub test_from: Timestamp,
+    /// End of the test window.
+    pub test_to: Timestamp,
+    /// The combination chosen on the training window (its number in the grid).
+    pub combination: usize,
+    /// Its parameters, by name.
+    pub params: serde_json::Value,
+    /// Its objective on the training window.
+    pub train_score: Option<f64>,
+    /// Equity at the start and at the end of the test window.
+    pub test_equity: (Decimal, Decimal),
+}
+
+/// `walk_forward/summary.json`.
+#[derive(Serialize)]
+struct WalkForwardSummary<'a> {
+    scenario: &'a str,
+    objective: &'static str,
+    windows: &'a [WindowResult],
+    metrics: &'a Metrics,
+}
+
+/// What a walk-forward run produced.
+pub struct WalkForwardOutcome {
+    /// Every window, in time order.
+    pub windows: Vec<WindowResult>,
+    /// Metrics of the stitched out-of-sample curve.
+    pub metrics: Metrics,
+    /// Files written.
+    pub files: Vec<PathBuf>,
+}
+
+impl SweepPlan<'_> {
+    /// The windows `spec` gives over this plan's data: (train from, test from, test to).
+    pub fn walk_forward_windows(&self, spec: WalkForward) -> Vec<(Timestamp, Timestamp, Timestamp)> {
+        self.market.span().map(|(start, end, interval)| spec.windows(start, end, interval)).unwrap_or_default()
+    }
+
+    /// Runs the walk-forward analysis and writes `out_dir/walk_forward/`: `windows.csv`, `summary.json` (the
+    /// windows and the stitched curve's metrics), `equity.csv`, `trades.csv`, `equity.png`, `drawdown.png`.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when the data does not fit one training window plus a test bar; a failing run.
+    pub fn walk_forward(
+        &self,
+        spec: WalkForward,
+        out_dir: &Path,
+        stop: &AtomicBool,
+        progress: &(dyn Fn() + Sync),
+    ) -> Result<WalkForwardOutcome> {
+        let windows = self.walk_forward_windows(spec);
+        if windows.is_empty() {
+            return Err(Error::Config("--walk-forward: the data is not longer than one training window".into()));
+        }
+        let interval_ns = self.interval_ns;
+        let setup = &self.scenario.setup;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .map_err(|e| Error::Io { context: "starting the async runtime".into(), source: e })?;
+        let mut stitched = RunLog::default();
+        let (mut equity, mut fees) = (setup.starting_cash, Decimal::ZERO);
+        let mut results = Vec::new();
+        for (window, &(train_from, test_from, test_to)) in windows.iter().enumerate() {
+            let train = Sweep {
+                setup,
+                market: std::sync::Arc::new(self.market.between(train_from, test_from)),
+                grid: &self.grid,
+                start: train_from,
+                interval_ns,
+            };
+            let rows = train.run(Shard::ALL, stop, progress)?;
+            let Some(best) = rank(&rows, self.section.objective).first().map(|r| (*r).clone()) else { break };
+            let params = combination_params(&setup.params, &self.grid.names, &best.values);
+            let test_setup = BacktestSetup { params: params.clone(), starting_cash: equity, ..setup.clone() };
+            // The strategy warms up on the training window (the past) and trades from the test window's start.
+            let test_market = std::sync::Arc::new(self.market.between(train_from, test_to));
+            let result = runtime.block_on(run_prepared_trading_from(&test_setup, test_market, test_from))?;
+            let offset = stitched.equity.len();
+            stitched.cash_changes.push(CashChange { from_mark: offset, cash: equity });
+            stitched.cash_changes.extend(
+                result.log.cash_changes.iter().map(|c| CashChange { from_mark: c.from_mark + offset, cash: c.cash }),
+            );
+            stitched.equity.extend_from_slice(&result.log.equity);
+            stitched.round_trips.extend_from_slice(&result.log.round_trips);
+            fees += result.portfolio.fees_paid();
+            let ended = result.log.equity.last().map_or(equity, |p| p.equity());
+            results.push(WindowResult {
+                window,
+                train_from,
+                test_from,
+                test_to,
+                combination: best.number,
+                params,
+                train_score: best.score(self.section.objective),
+                test_equity: (equity, ended),
+            });
+            equity = ended;
+        }
+        let first_test = windows[0].1;
+        let curve = Curve::new(setup.starting_cash, &stitched.equity);
+        let exposed = exposed_marks(&stitched, setup.starting_cash);
+        let metrics = compute_metrics(&curve, first_test, interval_ns, exposed, &stitched.round_trips, fees);
+
+        let dir = out_dir.join("walk_forward");
+        std::fs::create_dir_all(&dir).map_err(|e| Error::io("creating", &dir, e))?;
+        let summary = WalkForwardSummary {
+            scenario: &self.scenario.name,
+            objective: self.section.objective.as_str(),
+            windows: &results,
+            metrics: &metrics,
+        };
+        let mut json = serde_json::to_string_pretty(&summary).map_err(|e| Error::Data(format!("encoding: {e}")))?;
+        json.push('\n');
+        write(&dir.join("summary.json"), &json)?;
+        write(&dir.join("windows.csv"), &windows_csv(&self.grid.names, &results))?;
+        write_equity(&dir.join("equity.csv"), &stitched, &curve)?;
+        write_trades(&dir.join("trades.csv"), &stitched.round_trips)?;
+        let times = stitched.equity.iter().map(|p| p.time);
+        let start_point = (first_test, crate::model::exact::to_f64(setup.starting_cash));
+        let points: Vec<_> =
+            std::iter::once(start_point).chain(times.clone().zip(curve.values.iter().copied())).collect();
+        let underwater: Vec<_> =
+            std::iter::once((first_test, 0.0)).chain(times.zip(curve.drawdown_pct.iter().map(|d| -d))).collect();
+        let title = format!("{} — walk-forward out-of-sample", self.scenario.name);
+        for (name, y_label, points, style) in [
+            ("equity.png", format!("Equity ({})", setup.quote), &points, ChartStyle::Line),
+            ("drawdown.png", "Drawdown (%)".to_string(), &underwater, ChartStyle::Underwater),
+        ] {
+            draw_png(&dir.join(name), &Chart { title: &title, y_label: &y_label, points, style })?;
+        }
+        let files = ["summary.json", "windows.csv", "equity.csv", "trades.csv", "equity.png", "drawdown.png"]
+            .map(|f| dir.join(f))
+            .to_vec();
+        Ok(WalkForwardOutcome { windows: results, metrics, files })
+    }
+}
+
+/// `windows.csv`: one row per window with its boundaries, chosen parameters, training objective and test equity.
+fn windows_csv(names: &[String], windows: &[WindowResult]) -> String {
+    let mut out = String::from("window,train_from,test_from,test_to,combination");
+    for name in names {
+        let _ = write!(out, ",{name}");
+    }
+    out.push_str(",train_objective,test_start_equity,test_end_equity\n");
+    for w in windows {
+        let _ = write!(out, "{},{},{},{},{}", w.window, w.train_from, w.test_from, w.test_to, w.combination);
+        for name in names {
+            let _ = write!(out, ",{}", w.params[name]);
+        }
+        let score = w.train_score.map(|s| s.to_string()).unwrap_or_default();
+        let _ = writeln!(out, ",{score},{},{}", w.test_equity.0, w.test_equity.1);
+    }
+    out
+}
+
+/// The table `ctb sweep --walk-forward` prints: each window's test period, chosen parameters and test return.
+pub fn windows_table(names: &[String], windows: &[WindowResult]) -> String {
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED);
+    let mut header = vec!["window".to_string(), "test from".to_string(), "test to".to_string()];
+    header.extend(names.iter().cloned());
+    header.extend(["train objective".to_string(), "test return".to_string()]);
+    table.set_header(header);
+    for w in windows {
+        let mut cells = vec![w.window.to_string(), w.test_from.to_string(), w.test_to.to_string()];
+        cells.extend(names.iter().map(|n| w.params[n].to_string()));
+        let (from, to) = w.test_equity;
+        let test_return = (from > Decimal::ZERO).then(|| crate::model::exact::to_f64(to / from) - 1.0);
+        cells.extend([ratio(w.train_score), percent(test_return)]);
+        table.add_row(cells);
+    }
+    table.to_string()
+}
