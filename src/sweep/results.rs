@@ -9,6 +9,7 @@ use super::spec::Objective;
 use crate::error::{Error, Result};
 use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
 
+use crate::model::NANOS_PER_DAY;
 use crate::report::{Metrics, percent, ratio};
 
 /// What a sweep keeps of one run: the summary metrics, no curves.
@@ -28,6 +29,8 @@ pub struct SweepMetrics {
     pub calmar: Option<f64>,
     /// Deepest drawdown, as a fraction.
     pub max_drawdown: f64,
+    /// How long the deepest drawdown lasted (to recovery, or to the end), in days.
+    pub max_drawdown_days: f64,
     /// Share of winning round trips.
     pub win_rate: Option<f64>,
     /// Gross wins / gross losses.
@@ -38,6 +41,8 @@ pub struct SweepMetrics {
     pub trades: usize,
     /// Fees paid.
     pub fees: Decimal,
+    /// Net PnL of the closed round trips.
+    pub net_pnl: Decimal,
 }
 
 impl From<&Metrics> for SweepMetrics {
@@ -50,17 +55,19 @@ impl From<&Metrics> for SweepMetrics {
             sortino: m.sortino,
             calmar: m.calmar,
             max_drawdown: m.max_drawdown.depth,
+            max_drawdown_days: m.max_drawdown.duration_ns as f64 / NANOS_PER_DAY as f64,
             win_rate: m.win_rate,
             profit_factor: m.profit_factor,
             exposure: m.exposure,
             trades: m.trades,
             fees: m.fees,
+            net_pnl: m.closed_trades_net_pnl,
         }
     }
 }
 
 /// The metric columns of `results.csv`, after `combination` and the parameters.
-const METRIC_COLUMNS: [&str; 12] = [
+const METRIC_COLUMNS: [&str; 14] = [
     "final_equity",
     "total_return",
     "cagr",
@@ -68,11 +75,13 @@ const METRIC_COLUMNS: [&str; 12] = [
     "sortino",
     "calmar",
     "max_drawdown",
+    "max_drawdown_days",
     "win_rate",
     "profit_factor",
     "exposure",
     "trades",
     "fees",
+    "net_pnl",
 ];
 
 /// One combination's result.
@@ -134,7 +143,7 @@ pub fn results_csv(names: &[String], rows: &[SweepRow]) -> String {
         let m = &row.metrics;
         let _ = writeln!(
             out,
-            ",{},{},{},{},{},{},{},{},{},{},{},{}",
+            ",{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             m.final_equity,
             m.total_return,
             opt(m.cagr),
@@ -142,11 +151,13 @@ pub fn results_csv(names: &[String], rows: &[SweepRow]) -> String {
             opt(m.sortino),
             opt(m.calmar),
             m.max_drawdown,
+            m.max_drawdown_days,
             opt(m.win_rate),
             opt(m.profit_factor),
             m.exposure,
             m.trades,
-            m.fees
+            m.fees,
+            m.net_pnl
         );
     }
     out
@@ -199,11 +210,13 @@ pub fn read_results(path: &Path, names: &[String]) -> Result<Vec<SweepRow>> {
             sortino: optional(4)?,
             calmar: optional(5)?,
             max_drawdown: float(6)?,
-            win_rate: optional(7)?,
-            profit_factor: optional(8)?,
-            exposure: float(9)?,
-            trades: metric[10].parse().map_err(|_| at("trades", "not a number"))?,
-            fees: decimal(11)?,
+            max_drawdown_days: float(7)?,
+            win_rate: optional(8)?,
+            profit_factor: optional(9)?,
+            exposure: float(10)?,
+            trades: metric[11].parse().map_err(|_| at("trades", "not a number"))?,
+            fees: decimal(12)?,
+            net_pnl: decimal(13)?,
         };
         rows.push(SweepRow { number, values, metrics });
     }
@@ -252,11 +265,13 @@ mod tests {
                 sortino: Some(1.0 / 3.0),
                 calmar: None,
                 max_drawdown: 0.25,
+                max_drawdown_days: 1.5,
                 win_rate: Some(0.5),
                 profit_factor: None,
                 exposure: 0.125,
                 trades: number,
                 fees: dec!(1.25),
+                net_pnl: dec!(-3.5),
             },
         }
     }
