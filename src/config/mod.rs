@@ -1,8 +1,10 @@
-//! Configuration in: scenario files (`scenarios/*.yaml`) and the seed's `config/risk_management.yaml`.
-//! Every error names the file and the key.
+//! Configuration in: scenario files (`scenarios/*.yaml`), the seed's `config/risk_management.yaml` and
+//! `config/exchanges.yaml`. Every error names the file and the key.
 
+mod exchanges;
 mod scenario;
 
+pub use exchanges::{ExchangesConfig, RateLimits, VENUES, VenueConfig};
 pub use scenario::{Scenario, ScenarioData};
 
 /// One line describing a YAML error (message and position), without the source snippet.

@@ -1,9 +1,13 @@
-//! Venues: the [`ExchangeAdapter`] trait, the [`OrderRouter`] that holds the named venues, and the simulated exchange.
+//! Venues: the [`ExchangeAdapter`] trait, the [`OrderRouter`] that holds the named venues, the simulated exchange,
+//! and what the live adapters share: credentials that never print ([`Secret`]) and the venues' request signatures.
 
 mod adapter;
 mod router;
+mod secret;
+pub mod signing;
 pub mod sim;
 
 pub use adapter::{ExchangeAdapter, MarketStream};
 pub use router::{OrderRouter, VenueId};
+pub use secret::{Credentials, Secret};
 pub use sim::SimulatedExchange;

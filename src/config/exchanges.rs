@@ -1,0 +1,177 @@
+//! The seed's `config/exchanges.yaml`: per venue whether it is enabled, whether it uses the testnet (Binance) or
+//! sandbox (Coinbase) endpoints, its client-side rate limits, and — for testnets and tests — an optional `base_url`
+//! and `ws_url` replacing the venue's endpoints.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::yaml_error_line;
+use crate::error::{Error, Result};
+
+/// The venues the live adapters cover.
+pub const VENUES: [&str; 3] = ["binance", "coinbase", "kraken"];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExchangesFile {
+    exchanges: BTreeMap<String, VenueConfig>,
+}
+
+/// One venue's section.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VenueConfig {
+    /// Whether the venue may be used (default true).
+    #[serde(default = "enabled_by_default")]
+    pub enabled: bool,
+    /// Binance: use the testnet endpoints (default true).
+    #[serde(default)]
+    pub testnet: Option<bool>,
+    /// Coinbase: use the sandbox endpoints (default true).
+    #[serde(default)]
+    pub sandbox: Option<bool>,
+    /// Client-side request limits.
+    #[serde(default)]
+    pub rate_limits: RateLimits,
+    /// REST endpoint replacing the venue's (a testnet mirror, or a mock venue in tests).
+    #[serde(default)]
+    pub base_url: Option<String>,
+    /// WebSocket endpoint replacing the venue's.
+    #[serde(default)]
+    pub ws_url: Option<String>,
+}
+
+fn enabled_by_default() -> bool {
+    true
+}
+
+/// Request limits, in the seed's keys; each venue uses those that apply to it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimits {
+    /// All requests per minute (Binance request weight, Kraken).
+    pub requests_per_minute: Option<u32>,
+    /// All requests per second (Coinbase public).
+    pub requests_per_second: Option<u32>,
+    /// Authenticated requests per second (Coinbase private).
+    pub private_requests_per_second: Option<u32>,
+    /// Orders per second (Binance).
+    pub orders_per_second: Option<u32>,
+    /// Orders per minute (Kraken).
+    pub orders_per_minute: Option<u32>,
+    /// Orders per day (Binance).
+    pub orders_per_day: Option<u32>,
+}
+
+impl VenueConfig {
+    /// Whether the venue's test endpoints (testnet, sandbox) are to be used: unless the file says `false`.
+    pub fn uses_test_endpoints(&self) -> bool {
+        self.testnet.or(self.sandbox).unwrap_or(true)
+    }
+}
+
+/// Every venue's configuration, by name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExchangesConfig {
+    /// Venue name → its section.
+    pub venues: BTreeMap<String, VenueConfig>,
+}
+
+impl ExchangesConfig {
+    /// Reads and checks `exchanges.yaml` at `path`.
+    ///
+    /// # Errors
+    /// [`Error::Io`] if unreadable; [`Error::Config`] naming the file and the unknown venue or key, a zero rate
+    /// limit, a `testnet` outside Binance or `sandbox` outside Coinbase, or a URL that is not http(s) / ws(s).
+    pub fn from_file(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io("reading", path, e))?;
+        let at = |message: String| Error::Config(format!("{}: {message}", path.display()));
+        let file: ExchangesFile = serde_saphyr::from_str(&text).map_err(|e| at(yaml_error_line(&e)))?;
+        for (name, venue) in &file.exchanges {
+            let key = |k: &str| format!("exchanges.{name}.{k}");
+            if !VENUES.contains(&name.as_str()) {
+                return Err(at(format!("exchanges.{name}: unknown venue (known: {})", VENUES.join(", "))));
+            }
+            if venue.testnet.is_some() && name != "binance" {
+                return Err(at(format!("{}: only binance has a testnet setting", key("testnet"))));
+            }
+            if venue.sandbox.is_some() && name != "coinbase" {
+                return Err(at(format!("{}: only coinbase has a sandbox setting", key("sandbox"))));
+            }
+            let r = &venue.rate_limits;
+            for (limit, value) in [
+                ("requests_per_minute", r.requests_per_minute),
+                ("requests_per_second", r.requests_per_second),
+                ("private_requests_per_second", r.private_requests_per_second),
+                ("orders_per_second", r.orders_per_second),
+                ("orders_per_minute", r.orders_per_minute),
+                ("orders_per_day", r.orders_per_day),
+            ] {
+                if value == Some(0) {
+                    return Err(at(format!("{}: must be at least 1", key(&format!("rate_limits.{limit}")))));
+                }
+            }
+            for (field, url, schemes) in
+                [("base_url", &venue.base_url, ["http://", "https://"]), ("ws_url", &venue.ws_url, ["ws://", "wss://"])]
+            {
+                if let Some(url) = url
+                    && !schemes.iter().any(|s| url.starts_with(s))
+                {
+                    return Err(at(format!("{}: '{url}' must start with {}", key(field), schemes.join(" or "))));
+                }
+            }
+        }
+        Ok(ExchangesConfig { venues: file.exchanges })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<ExchangesConfig> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("exchanges.yaml");
+        std::fs::write(&path, text).unwrap();
+        ExchangesConfig::from_file(&path)
+    }
+
+    #[test]
+    fn the_shipped_file_has_the_seeds_values() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/exchanges.yaml");
+        let config = ExchangesConfig::from_file(&path).unwrap();
+        let binance = &config.venues["binance"];
+        assert!(binance.enabled && binance.uses_test_endpoints());
+        assert_eq!(
+            (
+                binance.rate_limits.requests_per_minute,
+                binance.rate_limits.orders_per_second,
+                binance.rate_limits.orders_per_day
+            ),
+            (Some(1200), Some(10), Some(200_000))
+        );
+        let coinbase = &config.venues["coinbase"];
+        assert_eq!((coinbase.sandbox, coinbase.rate_limits.private_requests_per_second), (Some(true), Some(5)));
+        assert_eq!(config.venues["kraken"].rate_limits.orders_per_minute, Some(60));
+    }
+
+    #[test]
+    fn mistakes_name_the_venue_and_key() {
+        for (text, words) in [
+            ("exchanges: { bitmex: { enabled: true } }", "exchanges.bitmex: unknown venue"),
+            ("exchanges: { binance: { testnet: true, rate_limit: {} } }", "rate_limit"),
+            ("exchanges: { kraken: { testnet: true } }", "exchanges.kraken.testnet: only binance"),
+            (
+                "exchanges: { kraken: { rate_limits: { orders_per_minute: 0 } } }",
+                "exchanges.kraken.rate_limits.orders_per_minute",
+            ),
+            ("exchanges: { binance: { base_url: 'localhost:8080' } }", "exchanges.binance.base_url"),
+        ] {
+            let err = load(text).unwrap_err().to_string();
+            assert!(err.contains(words), "{text}: {err}");
+        }
+        let mock = load("exchanges: { binance: { testnet: false, base_url: 'http://127.0.0.1:9' } }").unwrap();
+        assert!(!mock.venues["binance"].uses_test_endpoints());
+    }
+}
