@@ -1,7 +1,9 @@
 //! Venues: the [`ExchangeAdapter`] trait, the [`OrderRouter`] that holds the named venues, the simulated exchange,
-//! and what the live adapters share: credentials that never print ([`Secret`]) and the venues' request signatures.
+//! and what the live adapters share: credentials that never print ([`Secret`]), the venues' request signatures and
+//! the REST client with its rate limiter and error mapping.
 
 mod adapter;
+pub mod rest;
 mod router;
 mod secret;
 pub mod signing;

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod mock_http;
+
 use std::path::{Path, PathBuf};
 
 /// A path inside the repository.
