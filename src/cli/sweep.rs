@@ -73,6 +73,12 @@ pub fn run(args: SweepArgs) -> Result<()> {
             let stop = stop_on_ctrl_c();
             let outcome = plan.walk_forward(spec, &output_dir(&args.output, &scenario), &stop, &|| bar.inc(1))?;
             bar.finish_and_clear();
+            if stop.load(Ordering::Relaxed) {
+                eprintln!(
+                    "interrupted: {} of {windows} windows finished; the report holds those",
+                    outcome.windows.len()
+                );
+            }
             if !args.output.quiet {
                 println!("{}", windows_table(&plan.grid().names, &outcome.windows));
             }

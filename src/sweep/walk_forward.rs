@@ -13,7 +13,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::grid::Shard;
 use super::results::rank;
@@ -157,7 +157,8 @@ impl SweepPlan<'_> {
     }
 
     /// Runs the walk-forward analysis and writes `out_dir/walk_forward/`: `windows.csv`, `summary.json` (the
-    /// windows and the stitched curve's metrics), `equity.csv`, `trades.csv`, `equity.png`, `drawdown.png`.
+    /// windows and the stitched curve's metrics), `equity.csv`, `trades.csv`, `equity.png`, `drawdown.png`. Once
+    /// `stop` is set, the windows finished so far are written.
     ///
     /// # Errors
     /// [`Error::Config`] when the data does not fit one training window plus a test bar; a failing run.
@@ -189,6 +190,10 @@ impl SweepPlan<'_> {
                 interval_ns,
             };
             let rows = train.run(Shard::ALL, stop, progress)?;
+            // A stopped window's sweep is incomplete: its winner would not be the window's best.
+            if stop.load(Ordering::Relaxed) {
+                break;
+            }
             let Some(best) = rank(&rows, self.section.objective).first().map(|r| (*r).clone()) else { break };
             let params = combination_params(&setup.params, &self.grid.names, &best.values);
             let test_setup = BacktestSetup { params: params.clone(), starting_cash: equity, ..setup.clone() };
