@@ -46,7 +46,7 @@ enum SweepCommand {
 
 #[derive(Args, Debug)]
 struct Output {
-    /// Report folder; the sweep writes into its sweep/ subfolder [default: reports/<scenario name>].
+    /// Report folder; results go to its sweep/ (or walk_forward/) subfolder [default: reports/<scenario name>].
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// No progress bar and no table: print only the files written.
