@@ -1,10 +1,18 @@
-//! `ctb data`: check a market-data file, or generate seeded synthetic bars.
+//! `ctb data`: check a market-data file, generate seeded synthetic bars, or download kline history.
 
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 
-use cryptotradebot::data::{DataFile, DataFormat, RandomWalk, load_bar_series, write_bars};
-use cryptotradebot::model::{Symbol, format_duration};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+use cryptotradebot::config::ExchangesConfig;
+use cryptotradebot::data::{
+    DataFile, DataFormat, KlineRequest, RandomWalk, fetch_binance_klines, load_bar_series, parse_timestamp, write_bars,
+};
+use cryptotradebot::exchange::rest::RestClient;
+use cryptotradebot::model::{Symbol, Timestamp, format_duration};
 use cryptotradebot::{Error, Result};
 
 /// `ctb data` subcommands.
@@ -14,6 +22,35 @@ pub enum DataCommand {
     Check(CheckArgs),
     /// Write a seeded geometric random walk of 1-minute bars (for speed checks and experiments).
     Generate(GenerateArgs),
+    /// Download public kline history from an exchange into a kline CSV backtests read (resumes an interrupted
+    /// download; no API key needed).
+    Fetch(FetchArgs),
+}
+
+/// Arguments of `ctb data fetch`.
+#[derive(Args, Debug)]
+pub struct FetchArgs {
+    /// The venue (binance).
+    #[arg(long, default_value = "binance")]
+    exchange: String,
+    /// Symbol as the venue writes it, e.g. BTCUSDT.
+    #[arg(long)]
+    symbol: String,
+    /// Bar interval: 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w.
+    #[arg(long, default_value = "1h")]
+    interval: String,
+    /// First bar (ISO date or time, UTC).
+    #[arg(long)]
+    from: String,
+    /// End, exclusive (ISO date or time, UTC).
+    #[arg(long)]
+    to: String,
+    /// Output kline CSV; an existing one is continued after its last bar.
+    #[arg(long)]
+    out: PathBuf,
+    /// Folder with exchanges.yaml (its base_url and rate limits apply) [default: ./config].
+    #[arg(long, value_name = "DIR", env = "CTB_CONFIG_DIR", default_value = "config")]
+    config_dir: PathBuf,
 }
 
 /// Arguments of `ctb data check`.
@@ -88,6 +125,7 @@ pub fn run(command: DataCommand) -> Result<()> {
             }
             Ok(())
         }
+        DataCommand::Fetch(args) => fetch(args),
         DataCommand::Generate(args) => {
             if args.bars < 2 {
                 return Err(Error::Validation("--bars must be at least 2".into()));
@@ -98,4 +136,62 @@ pub fn run(command: DataCommand) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// A `--from` / `--to` value.
+fn time_arg(flag: &str, text: &str) -> Result<Timestamp> {
+    parse_timestamp(text).ok_or_else(|| {
+        Error::Config(format!("{flag} '{text}': write a date or time such as 2023-01-01 or 2023-01-01T12:00:00Z"))
+    })
+}
+
+/// Binance's public REST endpoint.
+const BINANCE_API: &str = "https://api.binance.com";
+
+fn fetch(args: FetchArgs) -> Result<()> {
+    if args.exchange != "binance" {
+        return Err(Error::Config(format!("--exchange {}: history download supports binance", args.exchange)));
+    }
+    let config_file = args.config_dir.join("exchanges.yaml");
+    let venue = if config_file.exists() {
+        ExchangesConfig::from_file(&config_file)?.venues.get("binance").cloned()
+    } else {
+        None
+    };
+    let base_url = venue.as_ref().and_then(|v| v.base_url.clone()).unwrap_or_else(|| BINANCE_API.to_string());
+    let per_minute = venue.as_ref().and_then(|v| v.rate_limits.requests_per_minute).unwrap_or(1200);
+    let per_second = NonZeroU32::new((per_minute / 60).max(1));
+    let rest = RestClient::new("binance", &base_url, Duration::from_secs(30), per_second)?;
+    let request = KlineRequest {
+        symbol: Symbol::new(&args.symbol)?,
+        interval: args.interval.clone(),
+        from: time_arg("--from", &args.from)?,
+        to: time_arg("--to", &args.to)?,
+    };
+    let bar = ProgressBar::new(1000);
+    if let Ok(style) = ProgressStyle::with_template("{bar:40} {percent}%  ETA {eta}") {
+        bar.set_style(style);
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Io { context: "starting the async runtime".into(), source: e })?;
+    let summary = runtime.block_on(fetch_binance_klines(&rest, &request, &args.out, &|done| {
+        bar.set_position((done * 1000.0) as u64);
+    }));
+    bar.finish_and_clear();
+    let summary = summary?;
+    println!(
+        "{}: {} bars written in {} request(s){}, {} gap(s)",
+        args.out.display(),
+        summary.written,
+        summary.pages,
+        if summary.already_had > 0 {
+            format!(" after the {} it already held", summary.already_had)
+        } else {
+            String::new()
+        },
+        summary.quality.gaps
+    );
+    Ok(())
 }

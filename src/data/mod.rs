@@ -3,6 +3,7 @@
 
 mod columns;
 mod csv_loader;
+mod fetch;
 mod file_bars;
 mod parquet_loader;
 mod parse;
@@ -10,6 +11,7 @@ mod series;
 mod synthetic;
 mod writer;
 
+pub use fetch::{FetchSummary, KlineRequest, fetch_binance_klines, interval_ms};
 pub use parse::{parse_decimal, parse_timestamp};
 pub use series::{DataFile, DataFormat, SeriesQuality, load_bar_series};
 pub use synthetic::RandomWalk;
