@@ -3,6 +3,7 @@
 //! the REST client with its rate limiter and error mapping.
 
 mod adapter;
+pub mod binance;
 pub mod rest;
 mod router;
 mod secret;

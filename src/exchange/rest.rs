@@ -14,6 +14,24 @@ use crate::error::{Error, Result};
 /// Longest piece of a venue's error body quoted in an error message.
 const QUOTED_BODY: usize = 300;
 
+/// A venue's answer, whatever its status.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Answer {
+    /// HTTP status.
+    pub status: u16,
+    /// The `Retry-After` header, when sent.
+    pub retry_after: Option<String>,
+    /// The body.
+    pub body: String,
+}
+
+impl Answer {
+    /// A 2xx status.
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
 /// A venue's REST endpoint.
 pub struct RestClient {
     venue: String,
@@ -67,6 +85,32 @@ impl RestClient {
         headers: &[(&str, &str)],
         body: Option<String>,
     ) -> Result<String> {
+        let answer = self.send_raw(method.clone(), path, headers, body).await?;
+        if answer.is_success() {
+            return Ok(answer.body);
+        }
+        let endpoint = path.split('?').next().unwrap_or(path);
+        Err(status_error(
+            &self.venue,
+            &format!("{method} {endpoint}"),
+            answer.status,
+            answer.retry_after.as_deref(),
+            &answer.body,
+        ))
+    }
+
+    /// [`RestClient::send`] without reading the status: every answer the venue gave, for adapters that read the
+    /// venue's own error codes first.
+    ///
+    /// # Errors
+    /// [`Error::Exchange`] for timeouts and transport failures, naming the endpoint.
+    pub async fn send_raw(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<String>,
+    ) -> Result<Answer> {
         if let Some(limiter) = &self.limiter {
             limiter.until_ready().await;
         }
@@ -81,11 +125,13 @@ impl RestClient {
         let response = request.send().await.map_err(|e| self.transport_error(&method, endpoint, e))?;
         let status = response.status().as_u16();
         let retry_after = response.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_string);
-        let text = response.text().await.map_err(|e| self.transport_error(&method, endpoint, e))?;
-        if (200..300).contains(&status) {
-            return Ok(text);
-        }
-        Err(status_error(&self.venue, &format!("{method} {endpoint}"), status, retry_after.as_deref(), &text))
+        let body = response.text().await.map_err(|e| self.transport_error(&method, endpoint, e))?;
+        Ok(Answer { status, retry_after, body })
+    }
+
+    /// The venue's name, as messages show it.
+    pub fn venue(&self) -> &str {
+        &self.venue
     }
 
     fn transport_error(&self, method: &reqwest::Method, endpoint: &str, e: reqwest::Error) -> Error {

@@ -1,0 +1,463 @@
+//! Binance spot behind [`ExchangeAdapter`]: REST v3 (`/api/v3/time, exchangeInfo, ticker/bookTicker, ticker/price,
+//! depth, order, account`), requests signed with HMAC-SHA256 of the exact query string sent, `X-MBX-APIKEY`,
+//! `timestamp` from the server-time offset measured at `connect` plus `recvWindow`; closed 1-minute klines from the
+//! `<symbol>@kline_1m` WebSocket stream. Testnet endpoints unless `config/exchanges.yaml` says `testnet: false`.
+//!
+//! Numbers go from the venue's strings straight into `Decimal`. Quantities are rounded down to the symbol's
+//! `LOT_SIZE` step and prices to its `PRICE_FILTER` tick (buys down, sells up) from `exchangeInfo` before sending.
+//! Fees are summed from the fills paid in the quote asset; fees paid in another asset (BNB) are not converted.
+
+use async_trait::async_trait;
+use futures_util::StreamExt;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use super::adapter::{ExchangeAdapter, MarketStream};
+use super::rest::{Answer, RestClient, status_error};
+use super::secret::Credentials;
+use super::signing::binance_signature;
+use crate::config::VenueConfig;
+use crate::error::{Error, Result};
+use crate::model::{
+    Bar, BookLevel, Instrument, MarketEvent, OrderBook, OrderId, OrderQty, OrderReport, OrderRequest, OrderStatus,
+    OrderType, Side, Symbol, Ticker, Timestamp,
+};
+
+/// Binance's production REST endpoint.
+pub const REST_URL: &str = "https://api.binance.com";
+/// The spot testnet's REST endpoint.
+pub const TESTNET_REST_URL: &str = "https://testnet.binance.vision";
+/// Production WebSocket streams.
+pub const WS_URL: &str = "wss://stream.binance.com:9443/ws";
+/// Testnet WebSocket streams.
+pub const TESTNET_WS_URL: &str = "wss://stream.testnet.binance.vision/ws";
+
+/// How long a signed request stays valid at the venue.
+const RECV_WINDOW_MS: u64 = 5000;
+
+/// Binance spot.
+#[derive(Debug)]
+pub struct BinanceAdapter {
+    rest: RestClient,
+    ws_url: String,
+    credentials: Option<Credentials>,
+    clock_offset_ms: i64,
+    instruments: BTreeMap<Symbol, Instrument>,
+}
+
+#[derive(Deserialize)]
+struct ServerTime {
+    #[serde(rename = "serverTime")]
+    server_time: i64,
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    code: i64,
+    msg: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct BookTicker {
+    bid_price: Decimal,
+    ask_price: Decimal,
+}
+
+#[derive(Deserialize)]
+struct Price {
+    price: Decimal,
+}
+
+#[derive(Deserialize)]
+struct Depth {
+    bids: Vec<(Decimal, Decimal)>,
+    asks: Vec<(Decimal, Decimal)>,
+}
+
+#[derive(Deserialize)]
+struct ExchangeInfo {
+    symbols: Vec<SymbolInfo>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SymbolInfo {
+    symbol: String,
+    base_asset: String,
+    quote_asset: String,
+    filters: Vec<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OrderAnswer {
+    symbol: String,
+    client_order_id: String,
+    price: Decimal,
+    orig_qty: Decimal,
+    executed_qty: Decimal,
+    cummulative_quote_qty: Decimal,
+    status: String,
+    #[serde(rename = "type")]
+    order_type: String,
+    side: String,
+    #[serde(default)]
+    stop_price: Option<Decimal>,
+    #[serde(default)]
+    fills: Vec<FillAnswer>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FillAnswer {
+    commission: Decimal,
+    commission_asset: String,
+}
+
+#[derive(Deserialize)]
+struct Account {
+    balances: Vec<Balance>,
+}
+
+#[derive(Deserialize)]
+struct Balance {
+    asset: String,
+    free: Decimal,
+    locked: Decimal,
+}
+
+impl BinanceAdapter {
+    /// An adapter configured by `config` (testnet unless it says `testnet: false`; `base_url` / `ws_url` replace
+    /// the endpoints), with `credentials` for the account endpoints (public ones work without).
+    ///
+    /// # Errors
+    /// [`Error::Exchange`] when the HTTP client cannot be built.
+    pub fn new(config: &VenueConfig, credentials: Option<Credentials>) -> Result<Self> {
+        let test = config.uses_test_endpoints();
+        let base_url =
+            config.base_url.clone().unwrap_or_else(|| (if test { TESTNET_REST_URL } else { REST_URL }).into());
+        let ws_url = config.ws_url.clone().unwrap_or_else(|| (if test { TESTNET_WS_URL } else { WS_URL }).into());
+        let per_second = std::num::NonZeroU32::new(
+            config.rate_limits.requests_per_minute.map_or(20, |per_minute| (per_minute / 60).max(1)),
+        );
+        let rest = RestClient::new("binance", &base_url, Duration::from_secs(10), per_second)?;
+        Ok(BinanceAdapter { rest, ws_url, credentials, clock_offset_ms: 0, instruments: BTreeMap::new() })
+    }
+
+    /// The venue's clock now: the local clock corrected by the offset measured at `connect` (signing needs it).
+    fn venue_now_ms(&self) -> i64 {
+        let local = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+        local + self.clock_offset_ms
+    }
+
+    fn venue_now(&self) -> Timestamp {
+        Timestamp::from_millis(self.venue_now_ms()).unwrap_or(Timestamp(0))
+    }
+
+    /// A public GET of `path`, parsed.
+    async fn public<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T> {
+        let answer = self.rest.send_raw(reqwest::Method::GET, path, &[], None).await?;
+        self.read(path, answer)
+    }
+
+    /// A signed request to `endpoint` with `params` (timestamp, recvWindow and the signature are added).
+    async fn signed<T: serde::de::DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        endpoint: &str,
+        params: &[(&str, String)],
+    ) -> Result<T> {
+        let credentials = self.credentials.as_ref().ok_or_else(|| {
+            Error::Authentication("binance: BINANCE_API_KEY and BINANCE_API_SECRET are needed for this request".into())
+        })?;
+        let mut query: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        query.push(format!("recvWindow={RECV_WINDOW_MS}"));
+        query.push(format!("timestamp={}", self.venue_now_ms()));
+        let query = query.join("&");
+        let signature = binance_signature(&credentials.api_secret, &query)?;
+        let path = format!("{endpoint}?{query}&signature={signature}");
+        let headers = [("X-MBX-APIKEY", credentials.api_key.expose())];
+        let answer = self.rest.send_raw(method, &path, &headers, None).await?;
+        self.read(endpoint, answer)
+    }
+
+    /// A venue answer as `T`, or the error its status and Binance error code mean.
+    fn read<T: serde::de::DeserializeOwned>(&self, path: &str, answer: Answer) -> Result<T> {
+        let endpoint = path.split('?').next().unwrap_or(path);
+        if answer.is_success() {
+            return self.rest.parse(endpoint, &answer.body);
+        }
+        let coded = serde_json::from_str::<ErrorBody>(&answer.body).ok();
+        match coded {
+            // Bad signature, bad API key format, rejected key: the credentials.
+            Some(ErrorBody { code: code @ (-1022 | -2014 | -2015), msg }) => {
+                Err(Error::Authentication(format!("binance {endpoint}: {code} {msg}")))
+            }
+            // The request itself refused: filters, balance, unknown or finished order, bad parameter.
+            Some(ErrorBody { code, msg }) if answer.status == 400 && code != -1021 => {
+                Err(Error::Order(format!("binance {endpoint}: {code} {msg}")))
+            }
+            _ => Err(status_error("binance", endpoint, answer.status, answer.retry_after.as_deref(), &answer.body)),
+        }
+    }
+
+    /// The instrument `symbol` as the venue defines it (tick, lot step, minimum notional), fetched once.
+    ///
+    /// # Errors
+    /// [`Error::Order`] for a symbol the venue does not list; the venue's errors.
+    pub async fn instrument(&mut self, symbol: Symbol) -> Result<Instrument> {
+        if let Some(instrument) = self.instruments.get(&symbol) {
+            return Ok(instrument.clone());
+        }
+        let info: ExchangeInfo = self.public(&format!("/api/v3/exchangeInfo?symbol={symbol}")).await?;
+        let found = info.symbols.into_iter().find(|s| s.symbol == symbol.as_str());
+        let info = found.ok_or_else(|| Error::Order(format!("binance does not list {symbol}")))?;
+        let filter = |kind: &str, field: &str| {
+            info.filters
+                .iter()
+                .find(|f| f["filterType"] == kind)
+                .and_then(|f| f[field].as_str())
+                .and_then(|v| v.parse::<Decimal>().ok())
+                .map(|d| d.normalize())
+        };
+        let instrument = Instrument {
+            symbol,
+            base: info.base_asset.clone(),
+            quote: info.quote_asset.clone(),
+            tick_size: filter("PRICE_FILTER", "tickSize")
+                .ok_or_else(|| Error::Exchange(format!("binance exchangeInfo {symbol}: no PRICE_FILTER tickSize")))?,
+            lot_size: filter("LOT_SIZE", "stepSize")
+                .ok_or_else(|| Error::Exchange(format!("binance exchangeInfo {symbol}: no LOT_SIZE stepSize")))?,
+            min_notional: filter("NOTIONAL", "minNotional")
+                .or(filter("MIN_NOTIONAL", "minNotional"))
+                .unwrap_or_default(),
+        };
+        instrument.validate()?;
+        self.instruments.insert(symbol, instrument.clone());
+        Ok(instrument)
+    }
+
+    /// The request parameters of `order`, rounded to `instrument`'s filters, with the engine's id as the client
+    /// order id.
+    fn order_params(
+        order: &OrderRequest,
+        instrument: &Instrument,
+    ) -> Result<(OrderRequest, Vec<(&'static str, String)>)> {
+        let mut sent = *order;
+        let kind = match order.order_type {
+            OrderType::Market => "MARKET",
+            OrderType::Limit => "LIMIT",
+            OrderType::StopMarket => "STOP_LOSS",
+            OrderType::TakeProfitMarket => "TAKE_PROFIT",
+        };
+        let mut params = vec![
+            ("symbol", order.symbol.to_string()),
+            ("side", order.side.as_str().to_string()),
+            ("type", kind.to_string()),
+            ("newClientOrderId", client_id(order.client_order_id)),
+            ("newOrderRespType", "FULL".to_string()),
+        ];
+        match order.quantity {
+            OrderQty::Base(quantity) => {
+                let rounded = instrument.round_quantity_down(quantity);
+                sent.quantity = OrderQty::Base(rounded);
+                params.push(("quantity", rounded.normalize().to_string()));
+            }
+            OrderQty::Quote(amount) if order.order_type == OrderType::Market => {
+                params.push(("quoteOrderQty", amount.normalize().to_string()));
+            }
+            OrderQty::Quote(_) => {
+                return Err(Error::Order("binance: only market orders can be sized in the quote asset".into()));
+            }
+        }
+        if let Some(price) = order.price {
+            let rounded = instrument.round_price(price, order.side == Side::Sell);
+            sent.price = Some(rounded);
+            params.push(("price", rounded.normalize().to_string()));
+            params.push(("timeInForce", "GTC".to_string()));
+        }
+        if let Some(stop) = order.stop_price {
+            let up = (order.order_type == OrderType::StopMarket) == (order.side == Side::Buy);
+            let rounded = instrument.round_price(stop, up);
+            sent.stop_price = Some(rounded);
+            params.push(("stopPrice", rounded.normalize().to_string()));
+        }
+        Ok((sent, params))
+    }
+
+    /// The engine's report of a venue order answer; `request` when the engine knows what it sent.
+    fn report(&self, answer: OrderAnswer, request: Option<OrderRequest>) -> Result<OrderReport> {
+        let bad = |what: &str| Error::Exchange(format!("binance order {}: unexpected {what}", answer.client_order_id));
+        let symbol = Symbol::new(&answer.symbol)?;
+        let request = match request {
+            Some(request) => request,
+            None => OrderRequest {
+                client_order_id: parse_client_id(&answer.client_order_id).ok_or_else(|| bad("client order id"))?,
+                symbol,
+                side: match answer.side.as_str() {
+                    "BUY" => Side::Buy,
+                    "SELL" => Side::Sell,
+                    _ => return Err(bad("side")),
+                },
+                order_type: match answer.order_type.as_str() {
+                    "MARKET" => OrderType::Market,
+                    "LIMIT" => OrderType::Limit,
+                    "STOP_LOSS" => OrderType::StopMarket,
+                    "TAKE_PROFIT" => OrderType::TakeProfitMarket,
+                    _ => return Err(bad("order type")),
+                },
+                quantity: OrderQty::Base(answer.orig_qty),
+                price: (!answer.price.is_zero()).then_some(answer.price),
+                stop_price: answer.stop_price.filter(|p| !p.is_zero()),
+                one_cancels_other: None,
+            },
+        };
+        let status = match answer.status.as_str() {
+            "NEW" | "PENDING_NEW" => OrderStatus::New,
+            "PARTIALLY_FILLED" => OrderStatus::PartiallyFilled,
+            "FILLED" => OrderStatus::Filled,
+            "CANCELED" | "PENDING_CANCEL" => OrderStatus::Canceled,
+            "REJECTED" => OrderStatus::Rejected,
+            "EXPIRED" | "EXPIRED_IN_MATCH" => OrderStatus::Expired,
+            _ => return Err(bad("status")),
+        };
+        let quote = self.instruments.get(&symbol).map(|i| i.quote.as_str());
+        let fee =
+            answer.fills.iter().filter(|f| Some(f.commission_asset.as_str()) == quote).map(|f| f.commission).sum();
+        let filled = answer.executed_qty;
+        Ok(OrderReport {
+            request,
+            status,
+            filled_quantity: filled,
+            average_price: (!filled.is_zero()).then(|| answer.cummulative_quote_qty / filled),
+            fee,
+            reason: None,
+        })
+    }
+}
+
+/// The client order id Binance receives for engine order `id`.
+fn client_id(id: OrderId) -> String {
+    format!("ctb-{id}")
+}
+
+fn parse_client_id(text: &str) -> Option<OrderId> {
+    text.strip_prefix("ctb-")?.parse().ok().map(OrderId)
+}
+
+#[async_trait]
+impl ExchangeAdapter for BinanceAdapter {
+    fn name(&self) -> &str {
+        "binance"
+    }
+
+    async fn connect(&mut self) -> Result<bool> {
+        let local_before = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+        let time: ServerTime = self.public("/api/v3/time").await?;
+        self.clock_offset_ms = time.server_time - local_before;
+        if self.credentials.is_some() {
+            let _: Account = self.signed(reqwest::Method::GET, "/api/v3/account", &[]).await?;
+        }
+        Ok(true)
+    }
+
+    async fn disconnect(&mut self) -> Result<()> {
+        Ok(())
+    }
+
+    async fn get_ticker(&self, symbol: Symbol) -> Result<Ticker> {
+        let book: BookTicker = self.public(&format!("/api/v3/ticker/bookTicker?symbol={symbol}")).await?;
+        let last: Price = self.public(&format!("/api/v3/ticker/price?symbol={symbol}")).await?;
+        Ok(Ticker { symbol, bid: book.bid_price, ask: book.ask_price, last: last.price, time: self.venue_now() })
+    }
+
+    async fn get_orderbook(&self, symbol: Symbol, limit: usize) -> Result<OrderBook> {
+        let depth: Depth = self.public(&format!("/api/v3/depth?symbol={symbol}&limit={limit}")).await?;
+        let levels = |side: Vec<(Decimal, Decimal)>| {
+            side.into_iter().map(|(price, quantity)| BookLevel { price, quantity }).collect()
+        };
+        Ok(OrderBook { symbol, bids: levels(depth.bids), asks: levels(depth.asks), time: self.venue_now() })
+    }
+
+    async fn place_order(&mut self, order: OrderRequest) -> Result<OrderReport> {
+        let instrument = self.instrument(order.symbol).await?;
+        let (sent, params) = Self::order_params(&order, &instrument)?;
+        let answer: OrderAnswer = self.signed(reqwest::Method::POST, "/api/v3/order", &params).await?;
+        self.report(answer, Some(sent))
+    }
+
+    async fn cancel_order(&mut self, symbol: Symbol, order_id: OrderId) -> Result<OrderReport> {
+        let params = [("symbol", symbol.to_string()), ("origClientOrderId", client_id(order_id))];
+        let answer: OrderAnswer = self.signed(reqwest::Method::DELETE, "/api/v3/order", &params).await?;
+        self.report(answer, None)
+    }
+
+    async fn get_order_status(&self, symbol: Symbol, order_id: OrderId) -> Result<OrderReport> {
+        let params = [("symbol", symbol.to_string()), ("origClientOrderId", client_id(order_id))];
+        let answer: OrderAnswer = self.signed(reqwest::Method::GET, "/api/v3/order", &params).await?;
+        self.report(answer, None)
+    }
+
+    async fn get_account_balance(&self) -> Result<BTreeMap<String, Decimal>> {
+        let account: Account = self.signed(reqwest::Method::GET, "/api/v3/account", &[]).await?;
+        Ok(account.balances.into_iter().filter(|b| !(b.free + b.locked).is_zero()).map(|b| (b.asset, b.free)).collect())
+    }
+
+    async fn start_websocket_stream(&mut self, symbol: Symbol) -> Result<MarketStream> {
+        let url = format!("{}/{}@kline_1m", self.ws_url, symbol.as_str().to_ascii_lowercase());
+        let (socket, _) = tokio_tungstenite::connect_async(url.as_str())
+            .await
+            .map_err(|e| Error::Exchange(format!("binance stream {symbol}@kline_1m: cannot connect: {e}")))?;
+        let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            let (_, mut read) = socket.split();
+            while let Some(Ok(message)) = read.next().await {
+                let Ok(text) = message.into_text() else { continue };
+                match closed_kline(symbol, &text) {
+                    Some(bar) if sender.send(MarketEvent::Bar { symbol, bar }).is_err() => break,
+                    _ => {}
+                }
+            }
+            tracing::warn!(%symbol, "binance kline stream ended");
+        });
+        Ok(receiver)
+    }
+}
+
+/// The bar of a `kline` stream message once the kline has closed (`"x": true`); `None` for anything else.
+pub fn closed_kline(symbol: Symbol, text: &str) -> Option<Bar> {
+    #[derive(Deserialize)]
+    struct Message {
+        k: Kline,
+    }
+    #[derive(Deserialize)]
+    struct Kline {
+        t: i64,
+        #[serde(rename = "T")]
+        close: i64,
+        o: Decimal,
+        h: Decimal,
+        l: Decimal,
+        c: Decimal,
+        v: Decimal,
+        x: bool,
+        s: String,
+    }
+    let k = serde_json::from_str::<Message>(text).ok()?.k;
+    if !k.x || k.s != symbol.as_str() {
+        return None;
+    }
+    Some(Bar {
+        open_time: Timestamp::from_millis(k.t)?,
+        // Binance gives the last millisecond of the kline; the bar closes one millisecond later.
+        close_time: Timestamp::from_millis(k.close + 1)?,
+        open: k.o,
+        high: k.h,
+        low: k.l,
+        close: k.c,
+        volume: k.v,
+    })
+}
