@@ -4,6 +4,7 @@
 
 mod adapter;
 pub mod binance;
+pub mod kraken;
 pub mod rest;
 mod router;
 mod secret;

@@ -1,0 +1,539 @@
+//! Kraken spot behind [`ExchangeAdapter`]: REST (`/0/public/Time, Ticker, Depth, AssetPairs`,
+//! `/0/private/AddOrder, CancelOrder, QueryOrders, Balance`), private calls signed with `API-Key` and `API-Sign` =
+//! base64(HMAC-SHA512(path + SHA-256(nonce + POST data), base64-decoded secret)) and a strictly increasing nonce.
+//!
+//! Symbols: the engine's `BTCUSD` is split at a known quote asset (USDT, USDC, USD, EUR, GBP, CAD, JPY, CHF, AUD,
+//! BTC, ETH) and Kraken's asset codes are used for the pair (`XBTUSD`); answers keyed by Kraken's own pair name
+//! (`XXBTZUSD`) and balances in its asset codes (`XXBT`, `ZUSD`) are mapped back. Kraken reports failures in an
+//! `error` array of the answer: `EAPI:Invalid key/signature/nonce` → AuthenticationError, `…Rate limit exceeded`
+//! → RateLimitError, other `EOrder`/`EGeneral` → OrderError, `EService` and the rest → ExchangeError.
+
+use async_trait::async_trait;
+use futures_util::{SinkExt, StreamExt};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use super::adapter::{ExchangeAdapter, MarketStream};
+use super::rest::{RestClient, status_error};
+use super::secret::Credentials;
+use super::signing::kraken_signature;
+use crate::config::VenueConfig;
+use crate::error::{Error, Result};
+use crate::model::{
+    BookLevel, MarketEvent, OrderBook, OrderId, OrderQty, OrderReport, OrderRequest, OrderStatus, OrderType, Side,
+    Symbol, Ticker, Timestamp,
+};
+
+/// Kraken's REST endpoint.
+pub const REST_URL: &str = "https://api.kraken.com";
+/// Kraken's WebSocket v2 endpoint.
+pub const WS_URL: &str = "wss://ws.kraken.com/v2";
+
+/// Quote assets a canonical symbol may end with, longest first.
+const QUOTES: [&str; 11] = ["USDT", "USDC", "USD", "EUR", "GBP", "CAD", "JPY", "CHF", "AUD", "BTC", "ETH"];
+
+/// Kraken spot.
+#[derive(Debug)]
+pub struct KrakenAdapter {
+    rest: RestClient,
+    ws_url: String,
+    credentials: Option<Credentials>,
+    last_nonce: AtomicU64,
+    /// Kraken's order id (txid) of each engine order placed through this adapter.
+    txids: BTreeMap<OrderId, String>,
+}
+
+#[derive(Deserialize)]
+struct Envelope<T> {
+    #[serde(default)]
+    error: Vec<String>,
+    result: Option<T>,
+}
+
+#[derive(Deserialize)]
+struct TickerInfo {
+    a: Vec<Decimal>,
+    b: Vec<Decimal>,
+    c: Vec<Decimal>,
+}
+
+#[derive(Deserialize)]
+struct DepthInfo {
+    asks: Vec<(Decimal, Decimal, serde_json::Value)>,
+    bids: Vec<(Decimal, Decimal, serde_json::Value)>,
+}
+
+#[derive(Deserialize)]
+struct AddOrderResult {
+    txid: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct OrderInfo {
+    status: String,
+    vol: Decimal,
+    vol_exec: Decimal,
+    cost: Decimal,
+    fee: Decimal,
+    descr: OrderDescription,
+    #[serde(default)]
+    userref: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct OrderDescription {
+    #[serde(rename = "type")]
+    side: String,
+    ordertype: String,
+    price: Decimal,
+}
+
+/// Kraken's code for an asset (`BTC` → `XBT`, `DOGE` → `XDG`).
+pub fn kraken_asset(asset: &str) -> &str {
+    match asset {
+        "BTC" => "XBT",
+        "DOGE" => "XDG",
+        other => other,
+    }
+}
+
+/// The common name of a Kraken asset code: `XXBT`/`XBT` → `BTC`, `ZUSD` → `USD`, `XETH` → `ETH`, `XXDG` → `DOGE`.
+pub fn common_asset(code: &str) -> String {
+    let short = match code.len() {
+        4 if code.starts_with('X') || code.starts_with('Z') => &code[1..],
+        _ => code,
+    };
+    match short {
+        "XBT" => "BTC".into(),
+        "XDG" => "DOGE".into(),
+        other => other.into(),
+    }
+}
+
+/// The base and quote of the engine's symbol, split at a known quote asset: `BTCUSD` → (`BTC`, `USD`).
+///
+/// # Errors
+/// [`Error::Order`] when the symbol does not end with a known quote asset.
+pub fn split_symbol(symbol: &Symbol) -> Result<(&str, &str)> {
+    let name = symbol.as_str();
+    let quote = QUOTES
+        .iter()
+        .find(|q| name.len() > q.len() && name.ends_with(*q))
+        .ok_or_else(|| Error::Order(format!("kraken: cannot tell the base and quote of {symbol}")))?;
+    Ok((&name[..name.len() - quote.len()], &name[name.len() - quote.len()..]))
+}
+
+/// Kraken's pair name for the engine's symbol: `BTCUSD` → `XBTUSD`.
+///
+/// # Errors
+/// [`Error::Order`] when the symbol does not end with a known quote asset.
+pub fn kraken_pair(symbol: Symbol) -> Result<String> {
+    let (base, quote) = split_symbol(&symbol)?;
+    Ok(format!("{}{}", kraken_asset(base), kraken_asset(quote)))
+}
+
+impl KrakenAdapter {
+    /// An adapter configured by `config` (`base_url` replaces the endpoint), with `credentials` for the private
+    /// endpoints.
+    ///
+    /// # Errors
+    /// [`Error::Exchange`] when the HTTP client cannot be built.
+    pub fn new(config: &VenueConfig, credentials: Option<Credentials>) -> Result<Self> {
+        let base_url = config.base_url.clone().unwrap_or_else(|| REST_URL.into());
+        let ws_url = config.ws_url.clone().unwrap_or_else(|| WS_URL.into());
+        let per_second =
+            std::num::NonZeroU32::new(config.rate_limits.requests_per_minute.map_or(1, |m| (m / 60).max(1)));
+        let rest = RestClient::new("kraken", &base_url, Duration::from_secs(10), per_second)?;
+        Ok(KrakenAdapter { rest, ws_url, credentials, last_nonce: AtomicU64::new(0), txids: BTreeMap::new() })
+    }
+
+    /// A nonce above every earlier one: the time in milliseconds, or one more than the last.
+    fn next_nonce(&self) -> u64 {
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
+        let mut last = self.last_nonce.load(Ordering::SeqCst);
+        loop {
+            let next = now.max(last + 1);
+            match self.last_nonce.compare_exchange(last, next, Ordering::SeqCst, Ordering::SeqCst) {
+                Ok(_) => return next,
+                Err(seen) => last = seen,
+            }
+        }
+    }
+
+    async fn public<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
+        let answer = self.rest.send_raw(reqwest::Method::GET, path, &[], None).await?;
+        self.read(path, answer)
+    }
+
+    async fn private<T: DeserializeOwned>(&self, method: &str, params: &[(&str, String)]) -> Result<T> {
+        let credentials = self.credentials.as_ref().ok_or_else(|| {
+            Error::Authentication("kraken: KRAKEN_API_KEY and KRAKEN_API_SECRET are needed for this request".into())
+        })?;
+        let path = format!("/0/private/{method}");
+        let nonce = self.next_nonce();
+        let mut form = vec![format!("nonce={nonce}")];
+        form.extend(params.iter().map(|(k, v)| format!("{k}={v}")));
+        let form = form.join("&");
+        let signature = kraken_signature(&credentials.api_secret, &path, nonce, &form)?;
+        let headers = [
+            ("API-Key", credentials.api_key.expose()),
+            ("API-Sign", signature.as_str()),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ];
+        let answer = self.rest.send_raw(reqwest::Method::POST, &path, &headers, Some(form)).await?;
+        self.read(&path, answer)
+    }
+
+    /// The `result` of an answer, or the error its status or `error` array means.
+    fn read<T: DeserializeOwned>(&self, path: &str, answer: super::rest::Answer) -> Result<T> {
+        let endpoint = path.split('?').next().unwrap_or(path);
+        if !answer.is_success() {
+            return Err(status_error("kraken", endpoint, answer.status, answer.retry_after.as_deref(), &answer.body));
+        }
+        let envelope: Envelope<T> = self.rest.parse(endpoint, &answer.body)?;
+        if let Some(first) = envelope.error.first() {
+            let message = format!("kraken {endpoint}: {}", envelope.error.join("; "));
+            return Err(if first.contains("Rate limit") {
+                Error::RateLimit { message, retry_after: None }
+            } else if first.starts_with("EAPI:Invalid key")
+                || first.starts_with("EAPI:Invalid signature")
+                || first.starts_with("EAPI:Invalid nonce")
+                || first.starts_with("EGeneral:Permission denied")
+            {
+                Error::Authentication(message)
+            } else if first.starts_with("EOrder:")
+                || first.starts_with("EGeneral:Invalid")
+                || first.starts_with("EQuery:")
+            {
+                Error::Order(message)
+            } else {
+                Error::Exchange(message)
+            });
+        }
+        envelope.result.ok_or_else(|| Error::Exchange(format!("kraken {endpoint}: an answer without a result")))
+    }
+
+    /// The one entry of a result keyed by Kraken's pair name.
+    fn only<T>(endpoint: &str, map: BTreeMap<String, T>) -> Result<T> {
+        map.into_values().next().ok_or_else(|| Error::Exchange(format!("kraken {endpoint}: empty result")))
+    }
+
+    fn now() -> Timestamp {
+        let ms = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+        Timestamp::from_millis(ms).unwrap_or(Timestamp(0))
+    }
+
+    /// The engine's report of a Kraken order.
+    fn report(symbol: Symbol, id: OrderId, info: OrderInfo) -> Result<OrderReport> {
+        let bad = |what: &str| Error::Exchange(format!("kraken order {id}: unexpected {what}"));
+        let status = match info.status.as_str() {
+            "pending" | "open" if info.vol_exec.is_zero() => OrderStatus::New,
+            "pending" | "open" => OrderStatus::PartiallyFilled,
+            "closed" => OrderStatus::Filled,
+            "canceled" => OrderStatus::Canceled,
+            "expired" => OrderStatus::Expired,
+            _ => return Err(bad("status")),
+        };
+        let side = match info.descr.side.as_str() {
+            "buy" => Side::Buy,
+            "sell" => Side::Sell,
+            _ => return Err(bad("side")),
+        };
+        let order_type = match info.descr.ordertype.as_str() {
+            "market" => OrderType::Market,
+            "limit" => OrderType::Limit,
+            "stop-loss" => OrderType::StopMarket,
+            "take-profit" => OrderType::TakeProfitMarket,
+            _ => return Err(bad("order type")),
+        };
+        let price = (order_type == OrderType::Limit).then_some(info.descr.price);
+        let stop_price = order_type.is_triggered().then_some(info.descr.price);
+        let request = OrderRequest {
+            client_order_id: info.userref.map_or(id, OrderId),
+            symbol,
+            side,
+            order_type,
+            quantity: OrderQty::Base(info.vol),
+            price,
+            stop_price,
+            one_cancels_other: None,
+        };
+        let filled = info.vol_exec;
+        Ok(OrderReport {
+            request,
+            status,
+            filled_quantity: filled,
+            average_price: (!filled.is_zero()).then(|| info.cost / filled),
+            fee: info.fee,
+            reason: None,
+        })
+    }
+
+    fn txid(&self, order_id: OrderId) -> Result<&str> {
+        self.txids
+            .get(&order_id)
+            .map(String::as_str)
+            .ok_or_else(|| Error::Order(format!("kraken: order {order_id} was not placed through this adapter")))
+    }
+
+    async fn query(&self, symbol: Symbol, order_id: OrderId) -> Result<OrderReport> {
+        let txid = self.txid(order_id)?.to_string();
+        let orders: BTreeMap<String, OrderInfo> = self.private("QueryOrders", &[("txid", txid.clone())]).await?;
+        let info = orders.into_iter().find(|(k, _)| *k == txid).map(|(_, v)| v);
+        Self::report(symbol, order_id, info.ok_or_else(|| Error::Order(format!("kraken: no order {txid}")))?)
+    }
+}
+
+#[async_trait]
+impl ExchangeAdapter for KrakenAdapter {
+    fn name(&self) -> &str {
+        "kraken"
+    }
+
+    async fn connect(&mut self) -> Result<bool> {
+        let _: serde_json::Value = self.public("/0/public/Time").await?;
+        if self.credentials.is_some() {
+            let _: BTreeMap<String, Decimal> = self.private("Balance", &[]).await?;
+        }
+        Ok(true)
+    }
+
+    async fn disconnect(&mut self) -> Result<()> {
+        Ok(())
+    }
+
+    async fn get_ticker(&self, symbol: Symbol) -> Result<Ticker> {
+        let pair = kraken_pair(symbol)?;
+        let result: BTreeMap<String, TickerInfo> = self.public(&format!("/0/public/Ticker?pair={pair}")).await?;
+        let t = Self::only("/0/public/Ticker", result)?;
+        let first = |v: &[Decimal], what: &str| {
+            v.first().copied().ok_or_else(|| Error::Exchange(format!("kraken /0/public/Ticker: no {what} price")))
+        };
+        Ok(Ticker {
+            symbol,
+            bid: first(&t.b, "bid")?,
+            ask: first(&t.a, "ask")?,
+            last: first(&t.c, "last")?,
+            time: Self::now(),
+        })
+    }
+
+    async fn get_orderbook(&self, symbol: Symbol, limit: usize) -> Result<OrderBook> {
+        let pair = kraken_pair(symbol)?;
+        let result: BTreeMap<String, DepthInfo> =
+            self.public(&format!("/0/public/Depth?pair={pair}&count={limit}")).await?;
+        let depth = Self::only("/0/public/Depth", result)?;
+        let levels = |side: Vec<(Decimal, Decimal, serde_json::Value)>| {
+            side.into_iter().map(|(price, quantity, _)| BookLevel { price, quantity }).collect()
+        };
+        Ok(OrderBook { symbol, bids: levels(depth.bids), asks: levels(depth.asks), time: Self::now() })
+    }
+
+    async fn place_order(&mut self, order: OrderRequest) -> Result<OrderReport> {
+        let ordertype = match order.order_type {
+            OrderType::Market => "market",
+            OrderType::Limit => "limit",
+            OrderType::StopMarket => "stop-loss",
+            OrderType::TakeProfitMarket => "take-profit",
+        };
+        let mut params = vec![
+            ("pair", kraken_pair(order.symbol)?),
+            ("type", order.side.as_str().to_ascii_lowercase()),
+            ("ordertype", ordertype.to_string()),
+            ("userref", order.client_order_id.to_string()),
+        ];
+        match order.quantity {
+            OrderQty::Base(volume) => params.push(("volume", volume.normalize().to_string())),
+            OrderQty::Quote(amount) if order.order_type == OrderType::Market => {
+                params.push(("volume", amount.normalize().to_string()));
+                params.push(("oflags", "viqc".to_string()));
+            }
+            OrderQty::Quote(_) => {
+                return Err(Error::Order("kraken: only market orders can be sized in the quote asset".into()));
+            }
+        }
+        if let Some(price) = order.price.or(order.stop_price) {
+            params.push(("price", price.normalize().to_string()));
+        }
+        let added: AddOrderResult = self.private("AddOrder", &params).await?;
+        let txid = added.txid.into_iter().next().ok_or_else(|| Error::Exchange("kraken AddOrder: no txid".into()))?;
+        self.txids.insert(order.client_order_id, txid);
+        self.query(order.symbol, order.client_order_id).await
+    }
+
+    async fn cancel_order(&mut self, symbol: Symbol, order_id: OrderId) -> Result<OrderReport> {
+        let txid = self.txid(order_id)?.to_string();
+        let _: serde_json::Value = self.private("CancelOrder", &[("txid", txid)]).await?;
+        self.query(symbol, order_id).await
+    }
+
+    async fn get_order_status(&self, symbol: Symbol, order_id: OrderId) -> Result<OrderReport> {
+        self.query(symbol, order_id).await
+    }
+
+    async fn get_account_balance(&self) -> Result<BTreeMap<String, Decimal>> {
+        let balances: BTreeMap<String, Decimal> = self.private("Balance", &[]).await?;
+        let mut out = BTreeMap::new();
+        for (code, amount) in balances.into_iter().filter(|(_, a)| !a.is_zero()) {
+            *out.entry(common_asset(&code)).or_insert(Decimal::ZERO) += amount;
+        }
+        Ok(out)
+    }
+
+    async fn start_websocket_stream(&mut self, symbol: Symbol) -> Result<MarketStream> {
+        let ws_symbol = kraken_ws_symbol(symbol)?;
+        let (mut socket, _) = tokio_tungstenite::connect_async(self.ws_url.as_str())
+            .await
+            .map_err(|e| Error::Exchange(format!("kraken stream {ws_symbol}: cannot connect: {e}")))?;
+        let subscribe = serde_json::json!({
+            "method": "subscribe",
+            "params": { "channel": "ohlc", "symbol": [ws_symbol], "interval": 1 }
+        });
+        socket
+            .send(tokio_tungstenite::tungstenite::Message::text(subscribe.to_string()))
+            .await
+            .map_err(|e| Error::Exchange(format!("kraken stream {ws_symbol}: cannot subscribe: {e}")))?;
+        let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            let mut candles = CandleCloser::default();
+            while let Some(Ok(message)) = socket.next().await {
+                let Ok(text) = message.into_text() else { continue };
+                for bar in candles.on_message(&ws_symbol, &text) {
+                    if sender.send(MarketEvent::Bar { symbol, bar }).is_err() {
+                        return;
+                    }
+                }
+            }
+            tracing::warn!(%symbol, "kraken ohlc stream ended");
+        });
+        Ok(receiver)
+    }
+}
+
+/// Kraken's WebSocket v2 name of the engine's symbol: `BTCUSD` → `BTC/USD`.
+///
+/// # Errors
+/// [`Error::Order`] when the symbol does not end with a known quote asset.
+pub fn kraken_ws_symbol(symbol: Symbol) -> Result<String> {
+    let (base, quote) = split_symbol(&symbol)?;
+    Ok(format!("{base}/{quote}"))
+}
+
+/// One candle of an `ohlc` message, its numbers read from their JSON text (never through `f64`).
+#[derive(Deserialize)]
+struct Candle {
+    symbol: String,
+    #[serde(deserialize_with = "exact")]
+    open: Decimal,
+    #[serde(deserialize_with = "exact")]
+    high: Decimal,
+    #[serde(deserialize_with = "exact")]
+    low: Decimal,
+    #[serde(deserialize_with = "exact")]
+    close: Decimal,
+    #[serde(deserialize_with = "exact")]
+    volume: Decimal,
+    interval_begin: String,
+    interval: i64,
+}
+
+/// A JSON number (or numeric string) as the exact decimal it spells.
+fn exact<'de, D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<Decimal, D::Error> {
+    let raw: &serde_json::value::RawValue = Deserialize::deserialize(deserializer)?;
+    raw.get().trim_matches('"').parse::<Decimal>().map_err(serde::de::Error::custom)
+}
+
+#[derive(Deserialize)]
+struct OhlcMessage {
+    channel: String,
+    data: Vec<Candle>,
+}
+
+/// Turns Kraken's `ohlc` updates (the candle in progress, sent again on every trade) into closed bars: a candle is
+/// closed once one with a later `interval_begin` arrives.
+#[derive(Default)]
+pub struct CandleCloser {
+    current: Option<crate::model::Bar>,
+}
+
+impl CandleCloser {
+    /// The bars closed by the message `text` for `ws_symbol` (none for other channels, symbols or malformed text).
+    pub fn on_message(&mut self, ws_symbol: &str, text: &str) -> Vec<crate::model::Bar> {
+        let Ok(message) = serde_json::from_str::<OhlcMessage>(text) else { return Vec::new() };
+        if message.channel != "ohlc" {
+            return Vec::new();
+        }
+        let mut closed = Vec::new();
+        for candle in message.data.into_iter().filter(|c| c.symbol == ws_symbol) {
+            let Some(open_time) = crate::data::parse_timestamp(&candle.interval_begin) else { continue };
+            let bar = crate::model::Bar {
+                open_time,
+                close_time: Timestamp(open_time.0 + candle.interval * 60_000_000_000),
+                open: candle.open,
+                high: candle.high,
+                low: candle.low,
+                close: candle.close,
+                volume: candle.volume,
+            };
+            match self.current {
+                Some(previous) if previous.open_time < bar.open_time => {
+                    closed.push(previous);
+                    self.current = Some(bar);
+                }
+                Some(previous) if previous.open_time > bar.open_time => {}
+                _ => self.current = Some(bar),
+            }
+        }
+        closed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn symbols_and_assets_map_both_ways() {
+        assert_eq!(kraken_pair(Symbol::new("BTCUSD").unwrap()).unwrap(), "XBTUSD");
+        assert_eq!(kraken_pair(Symbol::new("ETHUSDT").unwrap()).unwrap(), "ETHUSDT");
+        assert_eq!(kraken_pair(Symbol::new("DOGEEUR").unwrap()).unwrap(), "XDGEUR");
+        assert!(kraken_pair(Symbol::new("FOO").unwrap()).is_err());
+        for (code, common) in
+            [("XXBT", "BTC"), ("ZUSD", "USD"), ("XETH", "ETH"), ("XXDG", "DOGE"), ("USDT", "USDT"), ("SOL", "SOL")]
+        {
+            assert_eq!(common_asset(code), common, "{code}");
+        }
+        assert_eq!(kraken_ws_symbol(Symbol::new("BTCUSD").unwrap()).unwrap(), "BTC/USD");
+    }
+
+    /// An `ohlc` message in Kraken's WebSocket v2 format (docs.kraken.com), numbers as JSON numbers.
+    fn ohlc(kind: &str, begin: &str, close: &str) -> String {
+        format!(
+            r#"{{"channel":"ohlc","type":"{kind}","timestamp":"2024-08-09T00:00:10.000000Z","data":[{{"symbol":"BTC/USD","open":61601.5,"high":61610.1,"low":61590.0,"close":{close},"trades":12,"volume":0.73512001,"vwap":61600.2,"interval_begin":"{begin}","interval":1,"timestamp":"2024-08-09T00:00:10.000000Z"}}]}}"#
+        )
+    }
+
+    #[test]
+    fn a_candle_closes_when_the_next_one_begins_and_keeps_its_numbers_exact() {
+        use rust_decimal::dec;
+        let mut candles = CandleCloser::default();
+        assert!(
+            candles.on_message("BTC/USD", &ohlc("snapshot", "2024-08-08T23:59:00.000000000Z", "61600.3")).is_empty()
+        );
+        assert!(candles.on_message("BTC/USD", &ohlc("update", "2024-08-08T23:59:00.000000000Z", "61605.7")).is_empty());
+        assert!(candles.on_message("ETH/USD", &ohlc("update", "2024-08-09T00:00:00.000000000Z", "1")).is_empty());
+        assert!(candles.on_message("BTC/USD", r#"{"channel":"heartbeat"}"#).is_empty());
+        let closed = candles.on_message("BTC/USD", &ohlc("update", "2024-08-09T00:00:00.000000000Z", "61590.2"));
+        assert_eq!(closed.len(), 1);
+        let bar = closed[0];
+        assert_eq!((bar.open_time.millis(), bar.close_time.millis()), (1_723_161_540_000, 1_723_161_600_000));
+        assert_eq!(
+            (bar.open, bar.high, bar.low, bar.close, bar.volume),
+            (dec!(61601.5), dec!(61610.1), dec!(61590.0), dec!(61605.7), dec!(0.73512001))
+        );
+    }
+}

@@ -1,0 +1,153 @@
+//! The Kraken adapter with real HTTP against a loopback mock of Kraken's REST API that recomputes every `API-Sign`
+//! (HMAC-SHA512 of path + SHA-256(nonce + POST data)), checks nonces only increase, and answers in Kraken's
+//! `{"error": [...], "result": ...}` format.
+
+mod common;
+
+use rust_decimal::dec;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use common::mock_http::{Answer, Seen, serve};
+use cryptotradebot::Error;
+use cryptotradebot::config::VenueConfig;
+use cryptotradebot::exchange::kraken::KrakenAdapter;
+use cryptotradebot::exchange::signing::kraken_signature;
+use cryptotradebot::exchange::{Credentials, ExchangeAdapter, Secret};
+use cryptotradebot::model::{OrderId, OrderQty, OrderRequest, OrderStatus, Side, Symbol};
+
+const KEY: &str = "kraken-test-key";
+/// The secret of Kraken's documentation example.
+const SECRET: &str = "kQH5HW/8p1uGOVjbgWA7FunAmGO8lsSUXNsu3eow76sz84Q18fWxnyRzBHCd3pd5nE9qa99HAZtuZuj6F1huXg==";
+
+fn form(body: &str) -> BTreeMap<String, String> {
+    body.split('&').filter_map(|p| p.split_once('=')).map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+#[derive(Default)]
+struct Venue {
+    last_nonce: u64,
+    orders: BTreeMap<String, (BTreeMap<String, String>, &'static str)>,
+}
+
+async fn mock_kraken() -> String {
+    let venue: Arc<Mutex<Venue>> = Arc::default();
+    serve(move |seen: Seen| {
+        let venue = venue.clone();
+        async move { answer(&seen, &mut venue.lock().unwrap()) }
+    })
+    .await
+}
+
+fn ok(result: &str) -> Answer {
+    (200, vec![], format!(r#"{{"error":[],"result":{result}}}"#))
+}
+
+fn refused(error: &str) -> Answer {
+    (200, vec![], format!(r#"{{"error":["{error}"]}}"#))
+}
+
+fn answer(seen: &Seen, venue: &mut Venue) -> Answer {
+    let path = seen.target.split('?').next().unwrap_or_default().to_string();
+    if path.starts_with("/0/private/") {
+        let params = form(&seen.body);
+        let nonce: u64 = params["nonce"].parse().unwrap();
+        let expected = kraken_signature(&Secret::new(SECRET), &path, nonce, &seen.body).unwrap();
+        if seen.header("api-key") != Some(KEY) {
+            return refused("EAPI:Invalid key");
+        }
+        if seen.header("api-sign") != Some(expected.as_str()) {
+            return refused("EAPI:Invalid signature");
+        }
+        if nonce <= venue.last_nonce {
+            return refused("EAPI:Invalid nonce");
+        }
+        venue.last_nonce = nonce;
+        let order = |txid: &str, venue: &Venue| {
+            let (p, status) = &venue.orders[txid];
+            format!(
+                r#"{{"{txid}":{{"status":"{status}","vol":"{}","vol_exec":"0.00000000","cost":"0.00000","fee":"0.00000","price":"0.00000","userref":{},"descr":{{"pair":"XBTUSD","type":"{}","ordertype":"{}","price":"{}"}}}}}}"#,
+                p["volume"],
+                p["userref"],
+                p["type"],
+                p["ordertype"],
+                p.get("price").map_or("0", String::as_str)
+            )
+        };
+        return match path.as_str() {
+            "/0/private/Balance" => ok(r#"{"ZUSD":"1000.0000","XXBT":"0.5000000000","XETH":"0.0000000000"}"#),
+            "/0/private/AddOrder" if params["volume"] == "100" => refused("EOrder:Insufficient funds"),
+            "/0/private/AddOrder" => {
+                let txid = format!("OUF4EM-FRGI2-{:06}", venue.orders.len());
+                venue.orders.insert(txid.clone(), (params, "open"));
+                ok(&format!(r#"{{"descr":{{"order":"buy"}},"txid":["{txid}"]}}"#))
+            }
+            "/0/private/QueryOrders" => ok(&order(&params["txid"], venue)),
+            "/0/private/CancelOrder" => {
+                venue.orders.get_mut(&params["txid"]).unwrap().1 = "canceled";
+                ok(r#"{"count":1}"#)
+            }
+            _ => refused("EGeneral:Unknown method"),
+        };
+    }
+    match path.as_str() {
+        "/0/public/Time" => ok(r#"{"unixtime":1700000000,"rfc1123":"Tue, 14 Nov 23 22:13:20 +0000"}"#),
+        "/0/public/Ticker" => ok(
+            r#"{"XXBTZUSD":{"a":["61602.10000","1","1.000"],"b":["61602.00000","2","2.000"],"c":["61602.10000","0.00100000"],"v":["1","2"]}}"#,
+        ),
+        "/0/public/Depth" => ok(
+            r#"{"XXBTZUSD":{"asks":[["61602.10000","0.500",1700000000]],"bids":[["61602.00000","1.250",1700000000],["61601.90000","3.000",1700000000]]}}"#,
+        ),
+        _ => refused("EQuery:Unknown asset pair"),
+    }
+}
+
+fn adapter(base: &str, key: &str) -> KrakenAdapter {
+    // A loopback mock need not be spared: 100 requests a second instead of Kraken's 1.
+    let limits = serde_json::json!({ "requests_per_minute": 6000 });
+    let config: VenueConfig =
+        serde_json::from_value(serde_json::json!({ "base_url": base, "rate_limits": limits })).unwrap();
+    let credentials = Credentials { api_key: Secret::new(key), api_secret: Secret::new(SECRET), passphrase: None };
+    KrakenAdapter::new(&config, Some(credentials)).unwrap()
+}
+
+fn btc() -> Symbol {
+    Symbol::new("BTCUSD").unwrap()
+}
+
+#[tokio::test]
+async fn ticker_book_balance_and_an_order_round_trip_against_the_mock_venue() {
+    let mut kraken = adapter(&mock_kraken().await, KEY);
+    assert!(kraken.connect().await.unwrap());
+    let ticker = kraken.get_ticker(btc()).await.unwrap();
+    assert_eq!((ticker.bid, ticker.ask, ticker.last), (dec!(61602), dec!(61602.1), dec!(61602.1)));
+    let book = kraken.get_orderbook(btc(), 2).await.unwrap();
+    assert_eq!((book.bids.len(), book.bids[1].price, book.asks[0].quantity), (2, dec!(61601.9), dec!(0.5)));
+    let balances = kraken.get_account_balance().await.unwrap();
+    assert_eq!(balances, BTreeMap::from([("BTC".into(), dec!(0.5)), ("USD".into(), dec!(1000))]), "common names");
+
+    let order = OrderRequest::new(OrderId(7), btc(), Side::Buy, OrderQty::Base(dec!(1.25)), Some(dec!(37500)));
+    let placed = kraken.place_order(order).await.unwrap();
+    assert_eq!(
+        (placed.status, placed.request.client_order_id, placed.request.price),
+        (OrderStatus::New, OrderId(7), Some(dec!(37500)))
+    );
+    assert_eq!(placed.request.quantity, OrderQty::Base(dec!(1.25)));
+    assert_eq!(kraken.get_order_status(btc(), OrderId(7)).await.unwrap().status, OrderStatus::New);
+    assert_eq!(kraken.cancel_order(btc(), OrderId(7)).await.unwrap().status, OrderStatus::Canceled);
+
+    let too_big = OrderRequest::new(OrderId(8), btc(), Side::Buy, OrderQty::Base(dec!(100)), Some(dec!(37500)));
+    let err = kraken.place_order(too_big).await.unwrap_err();
+    assert!(matches!(&err, Error::Order(m) if m.contains("EOrder:Insufficient funds")), "{err:?}");
+    let err = kraken.get_order_status(btc(), OrderId(9)).await.unwrap_err();
+    assert!(matches!(&err, Error::Order(m) if m.contains("not placed through this adapter")), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_wrong_key_is_an_authentication_error_that_names_no_credential() {
+    let mut kraken = adapter(&mock_kraken().await, "wrong-key");
+    let err = kraken.connect().await.unwrap_err();
+    assert!(matches!(&err, Error::Authentication(m) if m.contains("EAPI:Invalid key")), "{err:?}");
+    let shown = format!("{err} {err:?} {kraken:?}");
+    assert!(!shown.contains("wrong-key") && !shown.contains(SECRET), "{shown}");
+}
