@@ -1,12 +1,13 @@
-//! Kraken spot behind [`ExchangeAdapter`]: REST (`/0/public/Time, Ticker, Depth, AssetPairs`,
-//! `/0/private/AddOrder, CancelOrder, QueryOrders, Balance`), private calls signed with `API-Key` and `API-Sign` =
-//! base64(HMAC-SHA512(path + SHA-256(nonce + POST data), base64-decoded secret)) and a strictly increasing nonce.
+//! Kraken spot behind [`ExchangeAdapter`]: REST (`/0/public/Time, Ticker, Depth`, `/0/private/AddOrder,
+//! CancelOrder, QueryOrders, Balance`), private calls signed with `API-Key` and `API-Sign` = base64(HMAC-SHA512(path +
+//! SHA-256(nonce + POST data), base64-decoded secret)) and a strictly increasing nonce; 1-minute candles from the
+//! WebSocket v2 `ohlc` channel.
 //!
-//! Symbols: the engine's `BTCUSD` is split at a known quote asset (USDT, USDC, USD, EUR, GBP, CAD, JPY, CHF, AUD,
-//! BTC, ETH) and Kraken's asset codes are used for the pair (`XBTUSD`); answers keyed by Kraken's own pair name
-//! (`XXBTZUSD`) and balances in its asset codes (`XXBT`, `ZUSD`) are mapped back. Kraken reports failures in an
-//! `error` array of the answer: `EAPI:Invalid key/signature/nonce` → AuthenticationError, `…Rate limit exceeded`
-//! → RateLimitError, other `EOrder`/`EGeneral` → OrderError, `EService` and the rest → ExchangeError.
+//! Symbols: the engine's `BTCUSD` is split into base and quote ([`split_symbol`]) and Kraken's asset codes make the
+//! pair (`XBTUSD`); answers keyed by Kraken's own pair name (`XXBTZUSD`) and balances in its asset codes (`XXBT`,
+//! `ZUSD`) are mapped back. Orders go out as given (instrument filters from `AssetPairs` are not read yet). Kraken
+//! reports failures in an `error` array: `EAPI:Invalid key/signature/nonce` → AuthenticationError, `…Rate limit
+//! exceeded` → RateLimitError, other `EOrder`/`EGeneral:Invalid`/`EQuery` → OrderError, the rest → ExchangeError.
 
 use async_trait::async_trait;
 use futures_util::{SinkExt, StreamExt};
@@ -18,23 +19,21 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::adapter::{ExchangeAdapter, MarketStream};
-use super::rest::{RestClient, status_error};
+use super::rest::{RestClient, book_levels, status_error, wall_clock_now};
 use super::secret::Credentials;
 use super::signing::kraken_signature;
+use super::symbols::split_symbol;
 use crate::config::VenueConfig;
 use crate::error::{Error, Result};
 use crate::model::{
-    BookLevel, MarketEvent, OrderBook, OrderId, OrderQty, OrderReport, OrderRequest, OrderStatus, OrderType, Side,
-    Symbol, Ticker, Timestamp,
+    MarketEvent, OrderBook, OrderId, OrderQty, OrderReport, OrderRequest, OrderStatus, OrderType, Side, Symbol, Ticker,
+    Timestamp,
 };
 
 /// Kraken's REST endpoint.
 pub const REST_URL: &str = "https://api.kraken.com";
 /// Kraken's WebSocket v2 endpoint.
 pub const WS_URL: &str = "wss://ws.kraken.com/v2";
-
-/// Quote assets a canonical symbol may end with, longest first.
-const QUOTES: [&str; 11] = ["USDT", "USDC", "USD", "EUR", "GBP", "CAD", "JPY", "CHF", "AUD", "BTC", "ETH"];
 
 /// Kraken spot.
 #[derive(Debug)]
@@ -112,19 +111,6 @@ pub fn common_asset(code: &str) -> String {
         "XDG" => "DOGE".into(),
         other => other.into(),
     }
-}
-
-/// The base and quote of the engine's symbol, split at a known quote asset: `BTCUSD` → (`BTC`, `USD`).
-///
-/// # Errors
-/// [`Error::Order`] when the symbol does not end with a known quote asset.
-pub fn split_symbol(symbol: &Symbol) -> Result<(&str, &str)> {
-    let name = symbol.as_str();
-    let quote = QUOTES
-        .iter()
-        .find(|q| name.len() > q.len() && name.ends_with(*q))
-        .ok_or_else(|| Error::Order(format!("kraken: cannot tell the base and quote of {symbol}")))?;
-    Ok((&name[..name.len() - quote.len()], &name[name.len() - quote.len()..]))
 }
 
 /// Kraken's pair name for the engine's symbol: `BTCUSD` → `XBTUSD`.
@@ -222,11 +208,6 @@ impl KrakenAdapter {
         map.into_values().next().ok_or_else(|| Error::Exchange(format!("kraken {endpoint}: empty result")))
     }
 
-    fn now() -> Timestamp {
-        let ms = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
-        Timestamp::from_millis(ms).unwrap_or(Timestamp(0))
-    }
-
     /// The engine's report of a Kraken order.
     fn report(symbol: Symbol, id: OrderId, info: OrderInfo) -> Result<OrderReport> {
         let bad = |what: &str| Error::Exchange(format!("kraken order {id}: unexpected {what}"));
@@ -318,7 +299,7 @@ impl ExchangeAdapter for KrakenAdapter {
             bid: first(&t.b, "bid")?,
             ask: first(&t.a, "ask")?,
             last: first(&t.c, "last")?,
-            time: Self::now(),
+            time: wall_clock_now(),
         })
     }
 
@@ -327,10 +308,12 @@ impl ExchangeAdapter for KrakenAdapter {
         let result: BTreeMap<String, DepthInfo> =
             self.public(&format!("/0/public/Depth?pair={pair}&count={limit}")).await?;
         let depth = Self::only("/0/public/Depth", result)?;
-        let levels = |side: Vec<(Decimal, Decimal, serde_json::Value)>| {
-            side.into_iter().map(|(price, quantity, _)| BookLevel { price, quantity }).collect()
-        };
-        Ok(OrderBook { symbol, bids: levels(depth.bids), asks: levels(depth.asks), time: Self::now() })
+        Ok(OrderBook {
+            symbol,
+            bids: book_levels(depth.bids, limit),
+            asks: book_levels(depth.asks, limit),
+            time: wall_clock_now(),
+        })
     }
 
     async fn place_order(&mut self, order: OrderRequest) -> Result<OrderReport> {

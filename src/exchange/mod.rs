@@ -4,12 +4,14 @@
 
 mod adapter;
 pub mod binance;
+pub mod coinbase;
 pub mod kraken;
 pub mod rest;
 mod router;
 mod secret;
 pub mod signing;
 pub mod sim;
+pub mod symbols;
 
 pub use adapter::{ExchangeAdapter, MarketStream};
 pub use router::{OrderRouter, VenueId};

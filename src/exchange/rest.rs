@@ -181,3 +181,18 @@ fn quote(body: &str) -> String {
         None => body.to_string(),
     }
 }
+
+/// The local clock, for the time of a live venue's quote or book when the venue sends none. Only live adapters read
+/// it; the engine takes its time from market data.
+pub fn wall_clock_now() -> crate::model::Timestamp {
+    let ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+    crate::model::Timestamp::from_millis(ms).unwrap_or(crate::model::Timestamp(0))
+}
+
+/// The first `limit` levels of a book side given as `[price, quantity, extra]` rows (Kraken, Coinbase).
+pub fn book_levels(
+    side: Vec<(rust_decimal::Decimal, rust_decimal::Decimal, serde_json::Value)>,
+    limit: usize,
+) -> Vec<crate::model::BookLevel> {
+    side.into_iter().take(limit).map(|(price, quantity, _)| crate::model::BookLevel { price, quantity }).collect()
+}

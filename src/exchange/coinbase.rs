@@ -1,0 +1,404 @@
+//! Coinbase Exchange (the seed's "Coinbase Pro": key, secret, passphrase) behind [`ExchangeAdapter`]: REST
+//! (`/time, /products/{id}/ticker, /products/{id}/book, /orders, /accounts`) signed with `CB-ACCESS-KEY`,
+//! `CB-ACCESS-SIGN` = base64(HMAC-SHA256(timestamp + method + requestPath + body, base64-decoded secret)),
+//! `CB-ACCESS-TIMESTAMP` and `CB-ACCESS-PASSPHRASE`; 1-minute bars built from the WebSocket `matches` channel.
+//! Sandbox endpoints unless `config/exchanges.yaml` says `sandbox: false`. (Coinbase's retail Advanced Trade API
+//! signs with ES256 JWTs instead; it is not covered here.)
+//!
+//! Products: the engine's `BTCUSD` is `BTC-USD`. Coinbase wants a UUID as client order id: engine order `n` is sent
+//! as `00000000-0000-4000-8000-<n as 12 hex digits>`. Failures: 401/403 → AuthenticationError, 429 →
+//! RateLimitError, other 4xx (with Coinbase's `message`) → OrderError, 5xx → ExchangeError.
+
+use async_trait::async_trait;
+use futures_util::{SinkExt, StreamExt};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use std::collections::BTreeMap;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use super::adapter::{ExchangeAdapter, MarketStream};
+use super::rest::{RestClient, book_levels, wall_clock_now};
+use super::secret::Credentials;
+use super::signing::coinbase_signature;
+use super::symbols::split_symbol;
+use crate::config::VenueConfig;
+use crate::error::{Error, Result};
+use crate::model::{
+    Bar, MarketEvent, OrderBook, OrderId, OrderQty, OrderReport, OrderRequest, OrderStatus, OrderType, Side, Symbol,
+    Ticker, Timestamp,
+};
+
+/// Production REST endpoint.
+pub const REST_URL: &str = "https://api.exchange.coinbase.com";
+/// Sandbox REST endpoint.
+pub const SANDBOX_REST_URL: &str = "https://api-public.sandbox.exchange.coinbase.com";
+/// Production WebSocket feed.
+pub const WS_URL: &str = "wss://ws-feed.exchange.coinbase.com";
+/// Sandbox WebSocket feed.
+pub const SANDBOX_WS_URL: &str = "wss://ws-feed-public.sandbox.exchange.coinbase.com";
+
+/// Coinbase Exchange.
+#[derive(Debug)]
+pub struct CoinbaseAdapter {
+    rest: RestClient,
+    ws_url: String,
+    credentials: Option<Credentials>,
+}
+
+#[derive(Deserialize)]
+struct ProductTicker {
+    bid: Decimal,
+    ask: Decimal,
+    price: Decimal,
+}
+
+#[derive(Deserialize)]
+struct Book {
+    bids: Vec<(Decimal, Decimal, serde_json::Value)>,
+    asks: Vec<(Decimal, Decimal, serde_json::Value)>,
+}
+
+#[derive(Deserialize)]
+struct Account {
+    currency: String,
+    available: Decimal,
+    balance: Decimal,
+}
+
+#[derive(Deserialize)]
+struct CoinbaseOrder {
+    product_id: String,
+    side: String,
+    #[serde(rename = "type")]
+    order_type: String,
+    #[serde(default)]
+    price: Option<Decimal>,
+    #[serde(default)]
+    size: Option<Decimal>,
+    #[serde(default)]
+    stop_price: Option<Decimal>,
+    status: String,
+    #[serde(default)]
+    done_reason: Option<String>,
+    filled_size: Decimal,
+    executed_value: Decimal,
+    fill_fees: Decimal,
+    #[serde(default)]
+    client_oid: Option<String>,
+}
+
+/// Coinbase's product id for the engine's symbol: `BTCUSD` → `BTC-USD`.
+///
+/// # Errors
+/// [`Error::Order`] when the symbol does not end with a known quote asset.
+pub fn product_id(symbol: Symbol) -> Result<String> {
+    let (base, quote) = split_symbol(&symbol)?;
+    Ok(format!("{base}-{quote}"))
+}
+
+/// The UUID client order id Coinbase receives for engine order `id`.
+pub fn client_oid(id: OrderId) -> String {
+    format!("00000000-0000-4000-8000-{:012x}", id.0)
+}
+
+fn parse_client_oid(text: &str) -> Option<OrderId> {
+    u64::from_str_radix(text.strip_prefix("00000000-0000-4000-8000-")?, 16).ok().map(OrderId)
+}
+
+impl CoinbaseAdapter {
+    /// An adapter configured by `config` (sandbox unless it says `sandbox: false`; `base_url` / `ws_url` replace the
+    /// endpoints), with `credentials` (key, secret, passphrase) for the private endpoints.
+    ///
+    /// # Errors
+    /// [`Error::Exchange`] when the HTTP client cannot be built.
+    pub fn new(config: &VenueConfig, credentials: Option<Credentials>) -> Result<Self> {
+        let sandbox = config.uses_test_endpoints();
+        let base_url =
+            config.base_url.clone().unwrap_or_else(|| (if sandbox { SANDBOX_REST_URL } else { REST_URL }).into());
+        let ws_url = config.ws_url.clone().unwrap_or_else(|| (if sandbox { SANDBOX_WS_URL } else { WS_URL }).into());
+        let per_second = std::num::NonZeroU32::new(config.rate_limits.requests_per_second.unwrap_or(10).max(1));
+        let rest = RestClient::new("coinbase", &base_url, Duration::from_secs(10), per_second)?;
+        Ok(CoinbaseAdapter { rest, ws_url, credentials })
+    }
+
+    async fn public<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
+        // Coinbase refuses requests without a User-Agent.
+        let body = self.rest.send(reqwest::Method::GET, path, &[("User-Agent", "cryptotradebot")], None).await?;
+        self.rest.parse(path.split('?').next().unwrap_or(path), &body)
+    }
+
+    async fn private<T: DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<String>,
+    ) -> Result<T> {
+        let credentials = self.credentials.as_ref().ok_or_else(|| {
+            Error::Authentication(
+                "coinbase: COINBASE_API_KEY, COINBASE_API_SECRET and COINBASE_PASSPHRASE are needed".into(),
+            )
+        })?;
+        let passphrase = credentials
+            .passphrase
+            .as_ref()
+            .ok_or_else(|| Error::Authentication("coinbase: COINBASE_PASSPHRASE is needed".into()))?;
+        let timestamp = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()).to_string();
+        let text = body.clone().unwrap_or_default();
+        let signature = coinbase_signature(&credentials.api_secret, &timestamp, method.as_str(), path, &text)?;
+        let headers = [
+            ("User-Agent", "cryptotradebot"),
+            ("Content-Type", "application/json"),
+            ("CB-ACCESS-KEY", credentials.api_key.expose()),
+            ("CB-ACCESS-SIGN", signature.as_str()),
+            ("CB-ACCESS-TIMESTAMP", timestamp.as_str()),
+            ("CB-ACCESS-PASSPHRASE", passphrase.expose()),
+        ];
+        let answer = self.rest.send(method, path, &headers, body).await?;
+        self.rest.parse(path.split('?').next().unwrap_or(path), &answer)
+    }
+
+    /// The engine's report of a Coinbase order.
+    fn report(symbol: Symbol, order: CoinbaseOrder) -> Result<OrderReport> {
+        let bad = |what: &str| Error::Exchange(format!("coinbase order on {}: unexpected {what}", order.product_id));
+        let client_order_id =
+            order.client_oid.as_deref().and_then(parse_client_oid).ok_or_else(|| bad("client_oid"))?;
+        let side = match order.side.as_str() {
+            "buy" => Side::Buy,
+            "sell" => Side::Sell,
+            _ => return Err(bad("side")),
+        };
+        let order_type = match (order.order_type.as_str(), order.stop_price.is_some()) {
+            ("market", _) => OrderType::Market,
+            ("limit", false) => OrderType::Limit,
+            ("limit" | "stop", true) => OrderType::StopMarket,
+            _ => return Err(bad("type")),
+        };
+        let status = match (order.status.as_str(), order.done_reason.as_deref()) {
+            ("pending" | "received" | "open" | "active", _) if order.filled_size.is_zero() => OrderStatus::New,
+            ("pending" | "received" | "open" | "active", _) => OrderStatus::PartiallyFilled,
+            ("done" | "settled", Some("canceled")) => OrderStatus::Canceled,
+            ("done" | "settled", _) => OrderStatus::Filled,
+            ("rejected", _) => OrderStatus::Rejected,
+            _ => return Err(bad("status")),
+        };
+        let filled = order.filled_size;
+        let request = OrderRequest {
+            client_order_id,
+            symbol,
+            side,
+            order_type,
+            quantity: OrderQty::Base(order.size.unwrap_or(filled)),
+            price: order.price.filter(|_| order_type == OrderType::Limit),
+            stop_price: order.stop_price,
+            one_cancels_other: None,
+        };
+        Ok(OrderReport {
+            request,
+            status,
+            filled_quantity: filled,
+            average_price: (!filled.is_zero()).then(|| order.executed_value / filled),
+            fee: order.fill_fees,
+            reason: order.done_reason.filter(|r| r != "filled"),
+        })
+    }
+}
+
+#[async_trait]
+impl ExchangeAdapter for CoinbaseAdapter {
+    fn name(&self) -> &str {
+        "coinbase"
+    }
+
+    async fn connect(&mut self) -> Result<bool> {
+        let _: serde_json::Value = self.public("/time").await?;
+        if self.credentials.is_some() {
+            let _: Vec<Account> = self.private(reqwest::Method::GET, "/accounts", None).await?;
+        }
+        Ok(true)
+    }
+
+    async fn disconnect(&mut self) -> Result<()> {
+        Ok(())
+    }
+
+    async fn get_ticker(&self, symbol: Symbol) -> Result<Ticker> {
+        let ticker: ProductTicker = self.public(&format!("/products/{}/ticker", product_id(symbol)?)).await?;
+        Ok(Ticker { symbol, bid: ticker.bid, ask: ticker.ask, last: ticker.price, time: wall_clock_now() })
+    }
+
+    async fn get_orderbook(&self, symbol: Symbol, limit: usize) -> Result<OrderBook> {
+        let book: Book = self.public(&format!("/products/{}/book?level=2", product_id(symbol)?)).await?;
+        Ok(OrderBook {
+            symbol,
+            bids: book_levels(book.bids, limit),
+            asks: book_levels(book.asks, limit),
+            time: wall_clock_now(),
+        })
+    }
+
+    async fn place_order(&mut self, order: OrderRequest) -> Result<OrderReport> {
+        let mut body = serde_json::json!({
+            "product_id": product_id(order.symbol)?,
+            "side": order.side.as_str().to_ascii_lowercase(),
+            "client_oid": client_oid(order.client_order_id),
+        });
+        match (order.order_type, order.quantity) {
+            (OrderType::Market, OrderQty::Quote(funds)) => {
+                body["type"] = "market".into();
+                body["funds"] = funds.normalize().to_string().into();
+            }
+            (_, OrderQty::Quote(_)) => {
+                return Err(Error::Order("coinbase: only market orders can be sized in the quote asset".into()));
+            }
+            (order_type, OrderQty::Base(size)) => {
+                body["size"] = size.normalize().to_string().into();
+                body["type"] = if order_type == OrderType::Market { "market" } else { "limit" }.into();
+                if let Some(price) = order.price {
+                    body["price"] = price.normalize().to_string().into();
+                }
+                if let Some(stop) = order.stop_price {
+                    let direction =
+                        if order_type == OrderType::StopMarket && order.side == Side::Sell { "loss" } else { "entry" };
+                    body["stop"] = direction.into();
+                    body["stop_price"] = stop.normalize().to_string().into();
+                    body["price"] = stop.normalize().to_string().into();
+                }
+            }
+        }
+        let placed: CoinbaseOrder = self.private(reqwest::Method::POST, "/orders", Some(body.to_string())).await?;
+        Self::report(order.symbol, placed)
+    }
+
+    async fn cancel_order(&mut self, symbol: Symbol, order_id: OrderId) -> Result<OrderReport> {
+        let path = format!("/orders/client:{}?product_id={}", client_oid(order_id), product_id(symbol)?);
+        let _: serde_json::Value = self.private(reqwest::Method::DELETE, &path, None).await?;
+        self.get_order_status(symbol, order_id).await
+    }
+
+    async fn get_order_status(&self, symbol: Symbol, order_id: OrderId) -> Result<OrderReport> {
+        let order: CoinbaseOrder =
+            self.private(reqwest::Method::GET, &format!("/orders/client:{}", client_oid(order_id)), None).await?;
+        Self::report(symbol, order)
+    }
+
+    async fn get_account_balance(&self) -> Result<BTreeMap<String, Decimal>> {
+        let accounts: Vec<Account> = self.private(reqwest::Method::GET, "/accounts", None).await?;
+        let mut balances = BTreeMap::new();
+        for account in accounts.into_iter().filter(|a| !a.balance.is_zero()) {
+            *balances.entry(account.currency).or_insert(Decimal::ZERO) += account.available;
+        }
+        Ok(balances)
+    }
+
+    async fn start_websocket_stream(&mut self, symbol: Symbol) -> Result<MarketStream> {
+        let product = product_id(symbol)?;
+        let (mut socket, _) = tokio_tungstenite::connect_async(self.ws_url.as_str())
+            .await
+            .map_err(|e| Error::Exchange(format!("coinbase feed {product}: cannot connect: {e}")))?;
+        let subscribe = serde_json::json!({ "type": "subscribe", "product_ids": [product], "channels": ["matches"] });
+        socket
+            .send(tokio_tungstenite::tungstenite::Message::text(subscribe.to_string()))
+            .await
+            .map_err(|e| Error::Exchange(format!("coinbase feed {product}: cannot subscribe: {e}")))?;
+        let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            let mut bars = MinuteBars::default();
+            while let Some(Ok(message)) = socket.next().await {
+                let Ok(text) = message.into_text() else { continue };
+                if let Some(bar) = bars.on_message(&product, &text)
+                    && sender.send(MarketEvent::Bar { symbol, bar }).is_err()
+                {
+                    return;
+                }
+            }
+            tracing::warn!(%symbol, "coinbase matches feed ended");
+        });
+        Ok(receiver)
+    }
+}
+
+/// 1-minute bars from Coinbase `match` (trade) messages: a minute's bar is closed once a trade of a later minute
+/// arrives. Trades of minutes already closed are ignored.
+#[derive(Default)]
+pub struct MinuteBars {
+    current: Option<Bar>,
+}
+
+impl MinuteBars {
+    /// The bar a `match` message of `product` closes, if it closes one.
+    pub fn on_message(&mut self, product: &str, text: &str) -> Option<Bar> {
+        #[derive(Deserialize)]
+        struct Match {
+            #[serde(rename = "type")]
+            kind: String,
+            product_id: String,
+            price: Decimal,
+            size: Decimal,
+            time: String,
+        }
+        let trade = serde_json::from_str::<Match>(text).ok()?;
+        if !(trade.kind == "match" || trade.kind == "last_match") || trade.product_id != product {
+            return None;
+        }
+        let time = crate::data::parse_timestamp(&trade.time)?;
+        let minute = 60_000_000_000;
+        let open_time = Timestamp(time.0.div_euclid(minute) * minute);
+        match &mut self.current {
+            Some(bar) if bar.open_time == open_time => {
+                bar.high = bar.high.max(trade.price);
+                bar.low = bar.low.min(trade.price);
+                bar.close = trade.price;
+                bar.volume += trade.size;
+                None
+            }
+            Some(bar) if bar.open_time > open_time => None,
+            current => {
+                let fresh = Bar {
+                    open_time,
+                    close_time: Timestamp(open_time.0 + minute),
+                    open: trade.price,
+                    high: trade.price,
+                    low: trade.price,
+                    close: trade.price,
+                    volume: trade.size,
+                };
+                current.replace(fresh)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::dec;
+
+    fn trade(time: &str, price: &str, size: &str) -> String {
+        format!(
+            r#"{{"type":"match","trade_id":10,"sequence":50,"maker_order_id":"ac928c66-ca53-498f-9c13-a110027a60e8","taker_order_id":"132fb6ae-456b-4654-b4e0-d681ac05cea1","time":"{time}","product_id":"BTC-USD","size":"{size}","price":"{price}","side":"sell"}}"#
+        )
+    }
+
+    #[test]
+    fn products_and_client_ids_map_both_ways() {
+        assert_eq!(product_id(Symbol::new("BTCUSD").unwrap()).unwrap(), "BTC-USD");
+        assert_eq!(client_oid(OrderId(255)), "00000000-0000-4000-8000-0000000000ff");
+        assert_eq!(parse_client_oid(&client_oid(OrderId(255))), Some(OrderId(255)));
+    }
+
+    #[test]
+    fn trades_make_minute_bars_closed_by_the_next_minute() {
+        let mut bars = MinuteBars::default();
+        assert_eq!(bars.on_message("BTC-USD", &trade("2024-08-08T23:59:05.100000Z", "61600.10", "0.5")), None);
+        assert_eq!(bars.on_message("BTC-USD", &trade("2024-08-08T23:59:40.000000Z", "61610.00", "0.25")), None);
+        assert_eq!(bars.on_message("ETH-USD", &trade("2024-08-09T00:00:01.000000Z", "1", "1")), None);
+        assert_eq!(bars.on_message("BTC-USD", &trade("2024-08-08T23:59:59.000000Z", "61590.01", "1")), None);
+        let bar = bars.on_message("BTC-USD", &trade("2024-08-09T00:00:00.500000Z", "61595.00", "2")).unwrap();
+        assert_eq!((bar.open_time.millis(), bar.close_time.millis()), (1_723_161_540_000, 1_723_161_600_000));
+        assert_eq!(
+            (bar.open, bar.high, bar.low, bar.close, bar.volume),
+            (dec!(61600.10), dec!(61610.00), dec!(61590.01), dec!(61590.01), dec!(1.75))
+        );
+    }
+}

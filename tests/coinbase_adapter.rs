@@ -1,0 +1,147 @@
+//! The Coinbase Exchange adapter with real HTTP against a loopback mock that recomputes every `CB-ACCESS-SIGN`
+//! (base64 HMAC-SHA256 of timestamp + method + request path + body with the base64-decoded secret) and checks the
+//! key and passphrase headers.
+
+mod common;
+
+use rust_decimal::dec;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use common::mock_http::{Answer, Seen, serve};
+use cryptotradebot::Error;
+use cryptotradebot::config::VenueConfig;
+use cryptotradebot::exchange::coinbase::{CoinbaseAdapter, client_oid};
+use cryptotradebot::exchange::signing::coinbase_signature;
+use cryptotradebot::exchange::{Credentials, ExchangeAdapter, Secret};
+use cryptotradebot::model::{OrderId, OrderQty, OrderRequest, OrderStatus, Side, Symbol};
+
+const KEY: &str = "cb-test-key";
+const PASSPHRASE: &str = "cb test passphrase";
+const SECRET: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD0+Pw==";
+
+type Orders = Arc<Mutex<BTreeMap<String, (serde_json::Value, &'static str)>>>;
+
+async fn mock_coinbase() -> String {
+    let orders: Orders = Arc::default();
+    serve(move |seen: Seen| {
+        let orders = orders.clone();
+        async move { answer(&seen, &orders) }
+    })
+    .await
+}
+
+fn answer(seen: &Seen, orders: &Orders) -> Answer {
+    let ok = |body: String| (200, vec![], body);
+    let path = seen.target.split('?').next().unwrap_or_default();
+    let private = path == "/accounts" || path.starts_with("/orders");
+    if private {
+        let timestamp = seen.header("cb-access-timestamp").unwrap_or_default();
+        let expected =
+            coinbase_signature(&Secret::new(SECRET), timestamp, &seen.method, &seen.target, &seen.body).unwrap();
+        if seen.header("cb-access-key") != Some(KEY)
+            || seen.header("cb-access-passphrase") != Some(PASSPHRASE)
+            || seen.header("cb-access-sign") != Some(expected.as_str())
+        {
+            return (401, vec![], r#"{"message":"invalid signature"}"#.into());
+        }
+    }
+    let order_json = |o: &serde_json::Value, status: &str, reason: Option<&str>| {
+        let mut o = o.clone();
+        o["status"] = status.into();
+        o["filled_size"] = "0".into();
+        o["executed_value"] = "0".into();
+        o["fill_fees"] = "0".into();
+        if let Some(reason) = reason {
+            o["done_reason"] = reason.into();
+        }
+        o.to_string()
+    };
+    match (seen.method.as_str(), path) {
+        ("GET", "/time") => ok(r#"{"iso":"2023-11-14T22:13:20Z","epoch":1700000000.0}"#.into()),
+        ("GET", "/products/BTC-USD/ticker") => ok(r#"{"trade_id":86326522,"price":"61602.01","size":"0.001","time":"2024-08-09T00:05:00Z","bid":"61602","ask":"61602.02","volume":"1000"}"#.into()),
+        ("GET", "/products/BTC-USD/book") => ok(r#"{"sequence":1,"bids":[["61602.00","1.5",3],["61601.99","2",1]],"asks":[["61602.02","0.5",1]]}"#.into()),
+        ("GET", "/accounts") => ok(r#"[{"id":"a","currency":"BTC","balance":"0.5","available":"0.5","hold":"0"},{"id":"b","currency":"USD","balance":"1000","available":"900","hold":"100"},{"id":"c","currency":"ETH","balance":"0","available":"0","hold":"0"}]"#.into()),
+        ("POST", "/orders") => {
+            let order: serde_json::Value = serde_json::from_str(&seen.body).unwrap();
+            if order["size"] == "100" {
+                return (400, vec![], r#"{"message":"Insufficient funds"}"#.into());
+            }
+            let id = order["client_oid"].as_str().unwrap().to_string();
+            let body = order_json(&order, "pending", None);
+            orders.lock().unwrap().insert(id, (order, "open"));
+            ok(body)
+        }
+        ("GET", p) | ("DELETE", p) if p.starts_with("/orders/client:") => {
+            let id = p.trim_start_matches("/orders/client:").to_string();
+            let mut orders = orders.lock().unwrap();
+            let Some((order, status)) = orders.get_mut(&id) else {
+                return (404, vec![], r#"{"message":"NotFound"}"#.into());
+            };
+            if seen.method == "DELETE" {
+                *status = "done";
+                return ok(format!(r#""{id}""#));
+            }
+            let reason = (*status == "done").then_some("canceled");
+            ok(order_json(order, status, reason))
+        }
+        _ => (404, vec![], r#"{"message":"NotFound"}"#.into()),
+    }
+}
+
+fn adapter(base: &str, passphrase: &str) -> CoinbaseAdapter {
+    let limits = serde_json::json!({ "requests_per_second": 100 });
+    let config: VenueConfig =
+        serde_json::from_value(serde_json::json!({ "base_url": base, "rate_limits": limits })).unwrap();
+    let credentials = Credentials {
+        api_key: Secret::new(KEY),
+        api_secret: Secret::new(SECRET),
+        passphrase: Some(Secret::new(passphrase)),
+    };
+    CoinbaseAdapter::new(&config, Some(credentials)).unwrap()
+}
+
+fn btc() -> Symbol {
+    Symbol::new("BTCUSD").unwrap()
+}
+
+#[tokio::test]
+async fn ticker_book_balance_and_an_order_round_trip_against_the_mock_venue() {
+    let mut coinbase = adapter(&mock_coinbase().await, PASSPHRASE);
+    assert!(coinbase.connect().await.unwrap());
+    let ticker = coinbase.get_ticker(btc()).await.unwrap();
+    assert_eq!((ticker.bid, ticker.ask, ticker.last), (dec!(61602), dec!(61602.02), dec!(61602.01)));
+    let book = coinbase.get_orderbook(btc(), 1).await.unwrap();
+    assert_eq!((book.bids.len(), book.bids[0].quantity, book.asks[0].price), (1, dec!(1.5), dec!(61602.02)));
+    let balances = coinbase.get_account_balance().await.unwrap();
+    assert_eq!(
+        balances,
+        BTreeMap::from([("BTC".into(), dec!(0.5)), ("USD".into(), dec!(900))]),
+        "available, held assets"
+    );
+
+    let order = OrderRequest::new(OrderId(7), btc(), Side::Sell, OrderQty::Base(dec!(0.01)), Some(dec!(65000)));
+    let placed = coinbase.place_order(order).await.unwrap();
+    assert_eq!(
+        (placed.status, placed.request.client_order_id, placed.request.side),
+        (OrderStatus::New, OrderId(7), Side::Sell)
+    );
+    assert_eq!((placed.request.quantity, placed.request.price), (OrderQty::Base(dec!(0.01)), Some(dec!(65000))));
+    assert_eq!(coinbase.get_order_status(btc(), OrderId(7)).await.unwrap().status, OrderStatus::New);
+    assert_eq!(coinbase.cancel_order(btc(), OrderId(7)).await.unwrap().status, OrderStatus::Canceled);
+
+    let too_big = OrderRequest::new(OrderId(8), btc(), Side::Buy, OrderQty::Base(dec!(100)), Some(dec!(60000)));
+    let err = coinbase.place_order(too_big).await.unwrap_err();
+    assert!(matches!(&err, Error::Order(m) if m.contains("Insufficient funds")), "{err:?}");
+    let err = coinbase.get_order_status(btc(), OrderId(9)).await.unwrap_err();
+    assert!(matches!(&err, Error::Order(m) if m.contains("404") && m.contains(&client_oid(OrderId(9)))), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_wrong_passphrase_is_an_authentication_error_that_names_no_credential() {
+    let mut coinbase = adapter(&mock_coinbase().await, "wrong passphrase");
+    let err = coinbase.connect().await.unwrap_err();
+    assert!(matches!(&err, Error::Authentication(m) if m.contains("401")), "{err:?}");
+    let shown = format!("{err} {err:?} {coinbase:?}");
+    assert!(!shown.contains("wrong passphrase") && !shown.contains(KEY) && !shown.contains(SECRET), "{shown}");
+}
