@@ -4,13 +4,13 @@ use clap::{Args, Subcommand};
 use std::path::PathBuf;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use std::num::NonZeroU32;
 use std::time::Duration;
 
-use cryptotradebot::config::ExchangesConfig;
+use cryptotradebot::config::{ExchangesConfig, RateLimits};
 use cryptotradebot::data::{
     DataFile, DataFormat, KlineRequest, RandomWalk, fetch_binance_klines, load_bar_series, parse_timestamp, write_bars,
 };
+use cryptotradebot::exchange::binance;
 use cryptotradebot::exchange::rest::RestClient;
 use cryptotradebot::model::{Symbol, Timestamp, format_duration};
 use cryptotradebot::{Error, Result};
@@ -145,9 +145,6 @@ fn time_arg(flag: &str, text: &str) -> Result<Timestamp> {
     })
 }
 
-/// Binance's public REST endpoint.
-const BINANCE_API: &str = "https://api.binance.com";
-
 fn fetch(args: FetchArgs) -> Result<()> {
     if args.exchange != "binance" {
         return Err(Error::Config(format!("--exchange {}: history download supports binance", args.exchange)));
@@ -158,9 +155,9 @@ fn fetch(args: FetchArgs) -> Result<()> {
     } else {
         None
     };
-    let base_url = venue.as_ref().and_then(|v| v.base_url.clone()).unwrap_or_else(|| BINANCE_API.to_string());
-    let per_minute = venue.as_ref().and_then(|v| v.rate_limits.requests_per_minute).unwrap_or(1200);
-    let per_second = NonZeroU32::new((per_minute / 60).max(1));
+    // Public history is the production venue's, testnet or not.
+    let base_url = venue.as_ref().and_then(|v| v.base_url.clone()).unwrap_or_else(|| binance::REST_URL.to_string());
+    let per_second = Some(venue.map_or(RateLimits::default(), |v| v.rate_limits).per_second(20));
     let rest = RestClient::new("binance", &base_url, Duration::from_secs(30), per_second)?;
     let request = KlineRequest {
         symbol: Symbol::new(&args.symbol)?,

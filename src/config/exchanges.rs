@@ -4,6 +4,7 @@
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
+use std::num::NonZeroU32;
 use std::path::Path;
 
 use super::yaml_error_line;
@@ -68,6 +69,22 @@ impl VenueConfig {
     /// Whether the venue's test endpoints (testnet, sandbox) are to be used: unless the file says `false`.
     pub fn uses_test_endpoints(&self) -> bool {
         self.testnet.or(self.sandbox).unwrap_or(true)
+    }
+
+    /// The (REST, WebSocket) endpoints: `base_url` / `ws_url` when set, otherwise the venue's `test` pair unless the
+    /// file turned the test endpoints off, then its `production` pair.
+    pub fn endpoints(&self, production: (&str, &str), test: (&str, &str)) -> (String, String) {
+        let (rest, ws) = if self.uses_test_endpoints() { test } else { production };
+        (self.base_url.clone().unwrap_or_else(|| rest.into()), self.ws_url.clone().unwrap_or_else(|| ws.into()))
+    }
+}
+
+impl RateLimits {
+    /// Requests per second for the client-side limiter: `requests_per_second`, else `requests_per_minute` / 60,
+    /// else `default`; never below one.
+    pub fn per_second(&self, default: u32) -> NonZeroU32 {
+        let per_second = self.requests_per_second.or(self.requests_per_minute.map(|m| m / 60)).unwrap_or(default);
+        NonZeroU32::new(per_second).unwrap_or(NonZeroU32::MIN)
     }
 }
 
@@ -173,5 +190,23 @@ mod tests {
         }
         let mock = load("exchanges: { binance: { testnet: false, base_url: 'http://127.0.0.1:9' } }").unwrap();
         assert!(!mock.venues["binance"].uses_test_endpoints());
+    }
+
+    #[test]
+    fn endpoints_and_request_rates_follow_the_file() {
+        let config = load(
+            "exchanges: { binance: { testnet: false, ws_url: 'ws://127.0.0.1:9' }, coinbase: { rate_limits: { requests_per_minute: 30 } }, kraken: {} }",
+        )
+        .unwrap();
+        let binance = &config.venues["binance"];
+        let endpoints = binance.endpoints(("https://prod", "wss://prod"), ("https://test", "wss://test"));
+        assert_eq!(endpoints, ("https://prod".to_string(), "ws://127.0.0.1:9".to_string()));
+        let kraken = &config.venues["kraken"];
+        assert_eq!(kraken.endpoints(("p", "pw"), ("t", "tw")), ("t".to_string(), "tw".to_string()), "test by default");
+        assert_eq!(binance.rate_limits.per_second(20).get(), 20, "the default");
+        assert_eq!(config.venues["coinbase"].rate_limits.per_second(10).get(), 1, "30 a minute, at least 1 a second");
+        let fast =
+            RateLimits { requests_per_second: Some(7), requests_per_minute: Some(6000), ..RateLimits::default() };
+        assert_eq!(fast.per_second(1).get(), 7);
     }
 }

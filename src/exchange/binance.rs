@@ -136,13 +136,8 @@ impl BinanceAdapter {
     /// # Errors
     /// [`Error::Exchange`] when the HTTP client cannot be built.
     pub fn new(config: &VenueConfig, credentials: Option<Credentials>) -> Result<Self> {
-        let test = config.uses_test_endpoints();
-        let base_url =
-            config.base_url.clone().unwrap_or_else(|| (if test { TESTNET_REST_URL } else { REST_URL }).into());
-        let ws_url = config.ws_url.clone().unwrap_or_else(|| (if test { TESTNET_WS_URL } else { WS_URL }).into());
-        let per_second = std::num::NonZeroU32::new(
-            config.rate_limits.requests_per_minute.map_or(20, |per_minute| (per_minute / 60).max(1)),
-        );
+        let (base_url, ws_url) = config.endpoints((REST_URL, WS_URL), (TESTNET_REST_URL, TESTNET_WS_URL));
+        let per_second = Some(config.rate_limits.per_second(20));
         let rest = RestClient::new("binance", &base_url, Duration::from_secs(10), per_second)?;
         Ok(BinanceAdapter { rest, ws_url, credentials, clock_offset_ms: 0, instruments: BTreeMap::new() })
     }

@@ -113,11 +113,8 @@ impl CoinbaseAdapter {
     /// # Errors
     /// [`Error::Exchange`] when the HTTP client cannot be built.
     pub fn new(config: &VenueConfig, credentials: Option<Credentials>) -> Result<Self> {
-        let sandbox = config.uses_test_endpoints();
-        let base_url =
-            config.base_url.clone().unwrap_or_else(|| (if sandbox { SANDBOX_REST_URL } else { REST_URL }).into());
-        let ws_url = config.ws_url.clone().unwrap_or_else(|| (if sandbox { SANDBOX_WS_URL } else { WS_URL }).into());
-        let per_second = std::num::NonZeroU32::new(config.rate_limits.requests_per_second.unwrap_or(10).max(1));
+        let (base_url, ws_url) = config.endpoints((REST_URL, WS_URL), (SANDBOX_REST_URL, SANDBOX_WS_URL));
+        let per_second = Some(config.rate_limits.per_second(10));
         let rest = RestClient::new("coinbase", &base_url, Duration::from_secs(10), per_second)?;
         Ok(CoinbaseAdapter { rest, ws_url, credentials })
     }

@@ -129,10 +129,9 @@ impl KrakenAdapter {
     /// # Errors
     /// [`Error::Exchange`] when the HTTP client cannot be built.
     pub fn new(config: &VenueConfig, credentials: Option<Credentials>) -> Result<Self> {
-        let base_url = config.base_url.clone().unwrap_or_else(|| REST_URL.into());
-        let ws_url = config.ws_url.clone().unwrap_or_else(|| WS_URL.into());
-        let per_second =
-            std::num::NonZeroU32::new(config.rate_limits.requests_per_minute.map_or(1, |m| (m / 60).max(1)));
+        // Kraken has no separate test endpoints.
+        let (base_url, ws_url) = config.endpoints((REST_URL, WS_URL), (REST_URL, WS_URL));
+        let per_second = Some(config.rate_limits.per_second(1));
         let rest = RestClient::new("kraken", &base_url, Duration::from_secs(10), per_second)?;
         Ok(KrakenAdapter { rest, ws_url, credentials, last_nonce: AtomicU64::new(0), txids: BTreeMap::new() })
     }

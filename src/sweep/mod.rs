@@ -69,13 +69,8 @@ impl<'a> SweepPlan<'a> {
             .ok_or_else(|| Error::Config(format!("{}: there is no sweep: section", scenario.path.display())))?;
         let grid = Grid::expand(section, scenario.seed)?;
         let (series, _quality) = scenario.load_market_data()?;
-        let start = series
-            .iter()
-            .filter_map(|s| s.open_time.first().copied())
-            .min()
-            .ok_or_else(|| Error::Data("no bars".into()))?;
-        let interval_ns = series.first().map_or(0, |s| s.interval);
         let market = Arc::new(prepare_market(&scenario.setup, series)?);
+        let (start, _, interval_ns) = market.span().ok_or_else(|| Error::Data("no bars".into()))?;
         let plan = SweepPlan { scenario, section, grid, market, start, interval_ns };
         plan.sweep().check()?;
         Ok(plan)
