@@ -19,47 +19,25 @@ mod common;
 use rust_decimal::Decimal;
 use rust_decimal::dec;
 
+use common::ten_bars::{BARS, SCENARIO, T4, hour};
 use cryptotradebot::config::Scenario;
 use cryptotradebot::model::{OrderStatus, OrderType, Side, Timestamp};
 use cryptotradebot::runner::{ScenarioRun, run_scenario};
 
-const BARS: &str = "timestamp,open,high,low,close,volume
-2024-01-01T00:00:00Z,100,101,99,100,1
-2024-01-01T01:00:00Z,100,101,97,98,1
-2024-01-01T02:00:00Z,98,99,95,96,1
-2024-01-01T03:00:00Z,96,103,96,102,1
-2024-01-01T04:00:00Z,102,T4_HIGH,T4_LOW,105,1
-2024-01-01T05:00:00Z,105,106,100,101,1
-2024-01-01T06:00:00Z,101,101,94,95,1
-2024-01-01T07:00:00Z,95,96,90,92,1
-2024-01-01T08:00:00Z,92,99,92,98,1
-2024-01-01T09:00:00Z,98,104,97,103,1
-";
-
-const SCENARIO: &str = "name: attached_exits
-data:
-  - { path: bars.csv, format: csv, symbol: TESTUSDT }
-strategy: { kind: sma_cross, params: { fast: 2, slow: 3 } }
-exchange:
-  fee_bps: { maker: 10, taker: 10 }
-  fill_model: next_open
-  instruments:
-    TESTUSDT: { tick_size: 0.01, lot_size: 0.001, min_notional: 1 }
-portfolio: { quote: USDT, starting_cash: 1000 }
-risk: { max_position_size_percent: 100, max_daily_loss_percent: 100, max_drawdown_percent: 100,
-        stop_loss_percent: STOP, take_profit_percent: TAKE }
-risk_policy: { exits: { attach: true } }
-";
-
-fn hour(h: i64) -> Timestamp {
-    Timestamp((1_704_067_200 + h * 3600) * 1_000_000_000)
+/// The hand-worked scenario with exits attached at `stop_percent` / `take_percent`.
+fn scenario(stop_percent: &str, take_percent: &str) -> String {
+    let limits = "max_drawdown_percent: 100 }";
+    let with_exits =
+        format!("max_drawdown_percent: 100, stop_loss_percent: {stop_percent}, take_profit_percent: {take_percent} }}");
+    SCENARIO.replace(limits, &with_exits) + "risk_policy: { exits: { attach: true } }\n"
 }
 
 /// Runs the scenario with the t4 bar's range and the exit percentages given.
 fn run(t4_high: &str, t4_low: &str, stop_percent: &str, take_percent: &str) -> ScenarioRun {
     let dir = tempfile::tempdir().unwrap();
-    common::write(dir.path(), "bars.csv", &BARS.replace("T4_HIGH", t4_high).replace("T4_LOW", t4_low));
-    let scenario = SCENARIO.replace("STOP", stop_percent).replace("TAKE", take_percent);
+    let t4 = format!("2024-01-01T04:00:00Z,102,{t4_high},{t4_low},105,1");
+    common::write(dir.path(), "bars.csv", &BARS.replace(T4, &t4));
+    let scenario = scenario(stop_percent, take_percent);
     let scenario = Scenario::load(&common::write(dir.path(), "scenario.yaml", &scenario)).unwrap();
     run_scenario(&scenario, &dir.path().join("report")).unwrap()
 }
