@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use common::mock_http::{Answer, Seen, serve};
 use cryptotradebot::Error;
 use cryptotradebot::config::VenueConfig;
-use cryptotradebot::exchange::binance::{BinanceAdapter, closed_kline};
+use cryptotradebot::exchange::binance::BinanceAdapter;
 use cryptotradebot::exchange::signing::binance_signature;
 use cryptotradebot::exchange::{Credentials, ExchangeAdapter, Secret};
 use cryptotradebot::model::{OrderId, OrderQty, OrderRequest, OrderStatus, Side, Symbol};
@@ -143,19 +143,4 @@ async fn a_wrong_secret_is_an_authentication_error_that_names_no_secret() {
     assert!(matches!(&err, Error::Authentication(m) if m.contains("-1022")), "{err:?}");
     let shown = format!("{err} {err:?} {binance:?}");
     assert!(!shown.contains("wrong-secret") && !shown.contains(KEY), "{shown}");
-}
-
-#[test]
-fn a_closed_kline_message_becomes_a_bar_and_an_open_one_does_not() {
-    // Recorded from Binance (../shared/data/ws-recordings/cryptofeed/BINANCE.ws.1.0), the stream's event.
-    let open = r#"{"e":"kline","E":1633998523963,"s":"NKNUSDT","k":{"t":1633998480000,"T":1633998539999,"s":"NKNUSDT","i":"1m","f":19862761,"L":19862790,"o":"0.35270000","c":"0.35280000","h":"0.35280000","l":"0.35220000","v":"25877.00000000","n":30,"x":false,"q":"9116.04600000","V":"58.00000000","Q":"20.46240000","B":"0"}}"#;
-    let nkn = Symbol::new("NKNUSDT").unwrap();
-    assert_eq!(closed_kline(nkn, open), None, "still open");
-    let bar = closed_kline(nkn, &open.replace(r#""x":false"#, r#""x":true"#)).unwrap();
-    assert_eq!((bar.open_time.millis(), bar.close_time.millis()), (1_633_998_480_000, 1_633_998_540_000));
-    assert_eq!(
-        (bar.open, bar.high, bar.low, bar.close, bar.volume),
-        (dec!(0.3527), dec!(0.3528), dec!(0.3522), dec!(0.3528), dec!(25877))
-    );
-    assert_eq!(closed_kline(btc(), &open.replace(r#""x":false"#, r#""x":true"#)), None, "another symbol");
 }

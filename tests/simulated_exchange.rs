@@ -9,7 +9,7 @@ use cryptotradebot::exchange::sim::{FillModel, SimConfig};
 use cryptotradebot::exchange::{ExchangeAdapter, SimulatedExchange};
 use cryptotradebot::model::{
     Bar, ExecutionEvent, Instrument, Liquidity, MarketEvent, OrderId, OrderQty, OrderRequest, OrderStatus, OrderType,
-    Side, Symbol, Timestamp,
+    Side, StreamEvent, Symbol, Timestamp,
 };
 
 fn btc() -> Symbol {
@@ -165,7 +165,7 @@ async fn a_stream_subscriber_receives_the_bars_the_venue_sees() {
     let mut stream = v.start_websocket_stream(btc()).await.unwrap();
     let event = bar(0, dec!(100), dec!(101), dec!(99), dec!(100));
     v.on_market_event(&event);
-    assert_eq!(stream.recv().await, Some(event));
+    assert_eq!(stream.recv().await, Some(StreamEvent::Market(event)));
 }
 
 #[tokio::test]

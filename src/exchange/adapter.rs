@@ -5,10 +5,12 @@ use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 
 use crate::error::Result;
-use crate::model::{ExecutionEvent, MarketEvent, OrderBook, OrderId, OrderReport, OrderRequest, Symbol, Ticker};
+use crate::model::{
+    ExecutionEvent, MarketEvent, OrderBook, OrderId, OrderReport, OrderRequest, StreamEvent, Symbol, Ticker,
+};
 
-/// Market events a venue streams to a subscriber (the seed's `start_websocket_stream` callback, as a channel).
-pub type MarketStream = tokio::sync::mpsc::UnboundedReceiver<MarketEvent>;
+/// Typed events a venue streams to a subscriber (the seed's `start_websocket_stream` callback, as a channel).
+pub type MarketStream = tokio::sync::mpsc::UnboundedReceiver<StreamEvent>;
 
 /// A trading venue. The engine talks to the simulated exchange and to the live adapters only through this trait, so
 /// that switching between backtest, paper and live changes which adapter sits behind the router and nothing else.
@@ -67,7 +69,8 @@ pub trait ExchangeAdapter: Send + Sync {
     /// [`crate::Error::Exchange`] or [`crate::Error::Authentication`] from the venue.
     async fn get_account_balance(&self) -> Result<BTreeMap<String, Decimal>>;
 
-    /// Subscribes to `symbol`'s market events.
+    /// Subscribes to `symbol`'s market events: trades, book updates, tickers and closed bars as the venue streams
+    /// them, and a [`crate::model::StreamGap`] whenever messages were lost (live venues reconnect on their own).
     ///
     /// # Errors
     /// [`crate::Error::Exchange`] when the subscription fails.

@@ -1,14 +1,13 @@
 //! Binance spot behind [`ExchangeAdapter`]: REST v3 (`/api/v3/time, exchangeInfo, ticker/bookTicker, ticker/price,
 //! depth, order, account`), requests signed with HMAC-SHA256 of the exact query string sent, `X-MBX-APIKEY`,
-//! `timestamp` from the server-time offset measured at `connect` plus `recvWindow`; closed 1-minute klines from the
-//! `<symbol>@kline_1m` WebSocket stream. Testnet endpoints unless `config/exchanges.yaml` says `testnet: false`.
+//! `timestamp` from the server-time offset measured at `connect` plus `recvWindow`; trades, depth diffs and closed
+//! 1-minute klines from the combined WebSocket stream ([`super::streams::binance`]). Testnet endpoints unless `config/exchanges.yaml` says `testnet: false`.
 //!
 //! Numbers go from the venue's strings straight into `Decimal`. Quantities are rounded down to the symbol's
 //! `LOT_SIZE` step and prices to its `PRICE_FILTER` tick (buys down, sells up) from `exchangeInfo` before sending.
 //! Fees are summed from the fills paid in the quote asset; fees paid in another asset (BNB) are not converted.
 
 use async_trait::async_trait;
-use futures_util::StreamExt;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -18,11 +17,13 @@ use super::adapter::{ExchangeAdapter, MarketStream};
 use super::rest::{Answer, RestClient, status_error};
 use super::secret::Credentials;
 use super::signing::binance_signature;
+use super::streams::binance::{BinanceDecoder, stream_url};
+use super::ws;
 use crate::config::VenueConfig;
 use crate::error::{Error, Result};
 use crate::model::{
-    Bar, BookLevel, Instrument, MarketEvent, OrderBook, OrderId, OrderQty, OrderReport, OrderRequest, OrderStatus,
-    OrderType, Side, Symbol, Ticker, Timestamp,
+    BookLevel, Instrument, OrderBook, OrderId, OrderQty, OrderReport, OrderRequest, OrderStatus, OrderType, Side,
+    Symbol, Ticker, Timestamp,
 };
 
 /// Binance's production REST endpoint.
@@ -30,9 +31,9 @@ pub const REST_URL: &str = "https://api.binance.com";
 /// The spot testnet's REST endpoint.
 pub const TESTNET_REST_URL: &str = "https://testnet.binance.vision";
 /// Production WebSocket streams.
-pub const WS_URL: &str = "wss://stream.binance.com:9443/ws";
+pub const WS_URL: &str = "wss://stream.binance.com:9443";
 /// Testnet WebSocket streams.
-pub const TESTNET_WS_URL: &str = "wss://stream.testnet.binance.vision/ws";
+pub const TESTNET_WS_URL: &str = "wss://stream.testnet.binance.vision";
 
 /// How long a signed request stays valid at the venue.
 const RECV_WINDOW_MS: u64 = 5000;
@@ -402,57 +403,7 @@ impl ExchangeAdapter for BinanceAdapter {
     }
 
     async fn start_websocket_stream(&mut self, symbol: Symbol) -> Result<MarketStream> {
-        let url = format!("{}/{}@kline_1m", self.ws_url, symbol.as_str().to_ascii_lowercase());
-        let (socket, _) = tokio_tungstenite::connect_async(url.as_str())
-            .await
-            .map_err(|e| Error::Exchange(format!("binance stream {symbol}@kline_1m: cannot connect: {e}")))?;
-        let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
-        tokio::spawn(async move {
-            let (_, mut read) = socket.split();
-            while let Some(Ok(message)) = read.next().await {
-                let Ok(text) = message.into_text() else { continue };
-                match closed_kline(symbol, &text) {
-                    Some(bar) if sender.send(MarketEvent::Bar { symbol, bar }).is_err() => break,
-                    _ => {}
-                }
-            }
-            tracing::warn!(%symbol, "binance kline stream ended");
-        });
-        Ok(receiver)
+        let url = stream_url(&self.ws_url, symbol);
+        ws::open("binance", symbol, url, BinanceDecoder::new(symbol)).await
     }
-}
-
-/// The bar of a `kline` stream message once the kline has closed (`"x": true`); `None` for anything else.
-pub fn closed_kline(symbol: Symbol, text: &str) -> Option<Bar> {
-    #[derive(Deserialize)]
-    struct Message {
-        k: Kline,
-    }
-    #[derive(Deserialize)]
-    struct Kline {
-        t: i64,
-        #[serde(rename = "T")]
-        close: i64,
-        o: Decimal,
-        h: Decimal,
-        l: Decimal,
-        c: Decimal,
-        v: Decimal,
-        x: bool,
-        s: String,
-    }
-    let k = serde_json::from_str::<Message>(text).ok()?.k;
-    if !k.x || k.s != symbol.as_str() {
-        return None;
-    }
-    Some(Bar {
-        open_time: Timestamp::from_millis(k.t)?,
-        // Binance gives the last millisecond of the kline; the bar closes one millisecond later.
-        close_time: Timestamp::from_millis(k.close + 1)?,
-        open: k.o,
-        high: k.h,
-        low: k.l,
-        close: k.c,
-        volume: k.v,
-    })
 }

@@ -1,7 +1,8 @@
 //! Coinbase Exchange (the seed's "Coinbase Pro": key, secret, passphrase) behind [`ExchangeAdapter`]: REST
 //! (`/time, /products/{id}/ticker, /products/{id}/book, /orders, /accounts`) signed with `CB-ACCESS-KEY`,
 //! `CB-ACCESS-SIGN` = base64(HMAC-SHA256(timestamp + method + requestPath + body, base64-decoded secret)),
-//! `CB-ACCESS-TIMESTAMP` and `CB-ACCESS-PASSPHRASE`; 1-minute bars built from the WebSocket `matches` channel.
+//! `CB-ACCESS-TIMESTAMP` and `CB-ACCESS-PASSPHRASE`; the WebSocket feed's `ticker`, `level2` and `matches` channels
+//! ([`super::streams::coinbase`]).
 //! Sandbox endpoints unless `config/exchanges.yaml` says `sandbox: false`. (Coinbase's retail Advanced Trade API
 //! signs with ES256 JWTs instead; it is not covered here.)
 //!
@@ -10,7 +11,6 @@
 //! RateLimitError, other 4xx (with Coinbase's `message`) → OrderError, 5xx → ExchangeError.
 
 use async_trait::async_trait;
-use futures_util::{SinkExt, StreamExt};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -21,12 +21,13 @@ use super::adapter::{ExchangeAdapter, MarketStream};
 use super::rest::{RestClient, book_levels, wall_clock_now};
 use super::secret::Credentials;
 use super::signing::coinbase_signature;
+use super::streams::coinbase::CoinbaseDecoder;
 use super::symbols::split_symbol;
+use super::ws;
 use crate::config::VenueConfig;
 use crate::error::{Error, Result};
 use crate::model::{
-    Bar, MarketEvent, OrderBook, OrderId, OrderQty, OrderReport, OrderRequest, OrderStatus, OrderType, Side, Symbol,
-    Ticker, Timestamp,
+    OrderBook, OrderId, OrderQty, OrderReport, OrderRequest, OrderStatus, OrderType, Side, Symbol, Ticker,
 };
 
 /// Production REST endpoint.
@@ -289,113 +290,19 @@ impl ExchangeAdapter for CoinbaseAdapter {
     }
 
     async fn start_websocket_stream(&mut self, symbol: Symbol) -> Result<MarketStream> {
-        let product = product_id(symbol)?;
-        let (mut socket, _) = tokio_tungstenite::connect_async(self.ws_url.as_str())
-            .await
-            .map_err(|e| Error::Exchange(format!("coinbase feed {product}: cannot connect: {e}")))?;
-        let subscribe = serde_json::json!({ "type": "subscribe", "product_ids": [product], "channels": ["matches"] });
-        socket
-            .send(tokio_tungstenite::tungstenite::Message::text(subscribe.to_string()))
-            .await
-            .map_err(|e| Error::Exchange(format!("coinbase feed {product}: cannot subscribe: {e}")))?;
-        let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
-        tokio::spawn(async move {
-            let mut bars = MinuteBars::default();
-            while let Some(Ok(message)) = socket.next().await {
-                let Ok(text) = message.into_text() else { continue };
-                if let Some(bar) = bars.on_message(&product, &text)
-                    && sender.send(MarketEvent::Bar { symbol, bar }).is_err()
-                {
-                    return;
-                }
-            }
-            tracing::warn!(%symbol, "coinbase matches feed ended");
-        });
-        Ok(receiver)
-    }
-}
-
-/// 1-minute bars from Coinbase `match` (trade) messages: a minute's bar is closed once a trade of a later minute
-/// arrives. Trades of minutes already closed are ignored.
-#[derive(Default)]
-pub struct MinuteBars {
-    current: Option<Bar>,
-}
-
-impl MinuteBars {
-    /// The bar a `match` message of `product` closes, if it closes one.
-    pub fn on_message(&mut self, product: &str, text: &str) -> Option<Bar> {
-        #[derive(Deserialize)]
-        struct Match {
-            #[serde(rename = "type")]
-            kind: String,
-            product_id: String,
-            price: Decimal,
-            size: Decimal,
-            time: String,
-        }
-        let trade = serde_json::from_str::<Match>(text).ok()?;
-        if !(trade.kind == "match" || trade.kind == "last_match") || trade.product_id != product {
-            return None;
-        }
-        let time = crate::data::parse_timestamp(&trade.time)?;
-        let minute = 60_000_000_000;
-        let open_time = Timestamp(time.0.div_euclid(minute) * minute);
-        match &mut self.current {
-            Some(bar) if bar.open_time == open_time => {
-                bar.high = bar.high.max(trade.price);
-                bar.low = bar.low.min(trade.price);
-                bar.close = trade.price;
-                bar.volume += trade.size;
-                None
-            }
-            Some(bar) if bar.open_time > open_time => None,
-            current => {
-                let fresh = Bar {
-                    open_time,
-                    close_time: Timestamp(open_time.0 + minute),
-                    open: trade.price,
-                    high: trade.price,
-                    low: trade.price,
-                    close: trade.price,
-                    volume: trade.size,
-                };
-                current.replace(fresh)
-            }
-        }
+        let decoder = CoinbaseDecoder::new(symbol, product_id(symbol)?);
+        ws::open("coinbase", symbol, self.ws_url.clone(), decoder).await
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rust_decimal::dec;
-
-    fn trade(time: &str, price: &str, size: &str) -> String {
-        format!(
-            r#"{{"type":"match","trade_id":10,"sequence":50,"maker_order_id":"ac928c66-ca53-498f-9c13-a110027a60e8","taker_order_id":"132fb6ae-456b-4654-b4e0-d681ac05cea1","time":"{time}","product_id":"BTC-USD","size":"{size}","price":"{price}","side":"sell"}}"#
-        )
-    }
 
     #[test]
     fn products_and_client_ids_map_both_ways() {
         assert_eq!(product_id(Symbol::new("BTCUSD").unwrap()).unwrap(), "BTC-USD");
         assert_eq!(client_oid(OrderId(255)), "00000000-0000-4000-8000-0000000000ff");
         assert_eq!(parse_client_oid(&client_oid(OrderId(255))), Some(OrderId(255)));
-    }
-
-    #[test]
-    fn trades_make_minute_bars_closed_by_the_next_minute() {
-        let mut bars = MinuteBars::default();
-        assert_eq!(bars.on_message("BTC-USD", &trade("2024-08-08T23:59:05.100000Z", "61600.10", "0.5")), None);
-        assert_eq!(bars.on_message("BTC-USD", &trade("2024-08-08T23:59:40.000000Z", "61610.00", "0.25")), None);
-        assert_eq!(bars.on_message("ETH-USD", &trade("2024-08-09T00:00:01.000000Z", "1", "1")), None);
-        assert_eq!(bars.on_message("BTC-USD", &trade("2024-08-08T23:59:59.000000Z", "61590.01", "1")), None);
-        let bar = bars.on_message("BTC-USD", &trade("2024-08-09T00:00:00.500000Z", "61595.00", "2")).unwrap();
-        assert_eq!((bar.open_time.millis(), bar.close_time.millis()), (1_723_161_540_000, 1_723_161_600_000));
-        assert_eq!(
-            (bar.open, bar.high, bar.low, bar.close, bar.volume),
-            (dec!(61600.10), dec!(61610.00), dec!(61590.01), dec!(61590.01), dec!(1.75))
-        );
     }
 }

@@ -1,7 +1,7 @@
 //! Kraken spot behind [`ExchangeAdapter`]: REST (`/0/public/Time, Ticker, Depth`, `/0/private/AddOrder,
 //! CancelOrder, QueryOrders, Balance`), private calls signed with `API-Key` and `API-Sign` = base64(HMAC-SHA512(path +
-//! SHA-256(nonce + POST data), base64-decoded secret)) and a strictly increasing nonce; 1-minute candles from the
-//! WebSocket v2 `ohlc` channel.
+//! SHA-256(nonce + POST data), base64-decoded secret)) and a strictly increasing nonce; tickers, book, trades and
+//! 1-minute candles from WebSocket v2 ([`super::streams::kraken`]).
 //!
 //! Symbols: the engine's `BTCUSD` is split into base and quote ([`split_symbol`]) and Kraken's asset codes make the
 //! pair (`XBTUSD`); answers keyed by Kraken's own pair name (`XXBTZUSD`) and balances in its asset codes (`XXBT`,
@@ -10,7 +10,6 @@
 //! exceeded` → RateLimitError, other `EOrder`/`EGeneral:Invalid`/`EQuery` → OrderError, the rest → ExchangeError.
 
 use async_trait::async_trait;
-use futures_util::{SinkExt, StreamExt};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -22,12 +21,13 @@ use super::adapter::{ExchangeAdapter, MarketStream};
 use super::rest::{RestClient, book_levels, status_error, wall_clock_now};
 use super::secret::Credentials;
 use super::signing::kraken_signature;
+use super::streams::kraken::KrakenDecoder;
 use super::symbols::split_symbol;
+use super::ws;
 use crate::config::VenueConfig;
 use crate::error::{Error, Result};
 use crate::model::{
-    MarketEvent, OrderBook, OrderId, OrderQty, OrderReport, OrderRequest, OrderStatus, OrderType, Side, Symbol, Ticker,
-    Timestamp,
+    OrderBook, OrderId, OrderQty, OrderReport, OrderRequest, OrderStatus, OrderType, Side, Symbol, Ticker,
 };
 
 /// Kraken's REST endpoint.
@@ -367,32 +367,8 @@ impl ExchangeAdapter for KrakenAdapter {
     }
 
     async fn start_websocket_stream(&mut self, symbol: Symbol) -> Result<MarketStream> {
-        let ws_symbol = kraken_ws_symbol(symbol)?;
-        let (mut socket, _) = tokio_tungstenite::connect_async(self.ws_url.as_str())
-            .await
-            .map_err(|e| Error::Exchange(format!("kraken stream {ws_symbol}: cannot connect: {e}")))?;
-        let subscribe = serde_json::json!({
-            "method": "subscribe",
-            "params": { "channel": "ohlc", "symbol": [ws_symbol], "interval": 1 }
-        });
-        socket
-            .send(tokio_tungstenite::tungstenite::Message::text(subscribe.to_string()))
-            .await
-            .map_err(|e| Error::Exchange(format!("kraken stream {ws_symbol}: cannot subscribe: {e}")))?;
-        let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
-        tokio::spawn(async move {
-            let mut candles = CandleCloser::default();
-            while let Some(Ok(message)) = socket.next().await {
-                let Ok(text) = message.into_text() else { continue };
-                for bar in candles.on_message(&ws_symbol, &text) {
-                    if sender.send(MarketEvent::Bar { symbol, bar }).is_err() {
-                        return;
-                    }
-                }
-            }
-            tracing::warn!(%symbol, "kraken ohlc stream ended");
-        });
-        Ok(receiver)
+        let decoder = KrakenDecoder::new(symbol, kraken_ws_symbol(symbol)?);
+        ws::open("kraken", symbol, self.ws_url.clone(), decoder).await
     }
 }
 
@@ -403,75 +379,6 @@ impl ExchangeAdapter for KrakenAdapter {
 pub fn kraken_ws_symbol(symbol: Symbol) -> Result<String> {
     let (base, quote) = split_symbol(&symbol)?;
     Ok(format!("{base}/{quote}"))
-}
-
-/// One candle of an `ohlc` message, its numbers read from their JSON text (never through `f64`).
-#[derive(Deserialize)]
-struct Candle {
-    symbol: String,
-    #[serde(deserialize_with = "exact")]
-    open: Decimal,
-    #[serde(deserialize_with = "exact")]
-    high: Decimal,
-    #[serde(deserialize_with = "exact")]
-    low: Decimal,
-    #[serde(deserialize_with = "exact")]
-    close: Decimal,
-    #[serde(deserialize_with = "exact")]
-    volume: Decimal,
-    interval_begin: String,
-    interval: i64,
-}
-
-/// A JSON number (or numeric string) as the exact decimal it spells.
-fn exact<'de, D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<Decimal, D::Error> {
-    let raw: &serde_json::value::RawValue = Deserialize::deserialize(deserializer)?;
-    raw.get().trim_matches('"').parse::<Decimal>().map_err(serde::de::Error::custom)
-}
-
-#[derive(Deserialize)]
-struct OhlcMessage {
-    channel: String,
-    data: Vec<Candle>,
-}
-
-/// Turns Kraken's `ohlc` updates (the candle in progress, sent again on every trade) into closed bars: a candle is
-/// closed once one with a later `interval_begin` arrives.
-#[derive(Default)]
-pub struct CandleCloser {
-    current: Option<crate::model::Bar>,
-}
-
-impl CandleCloser {
-    /// The bars closed by the message `text` for `ws_symbol` (none for other channels, symbols or malformed text).
-    pub fn on_message(&mut self, ws_symbol: &str, text: &str) -> Vec<crate::model::Bar> {
-        let Ok(message) = serde_json::from_str::<OhlcMessage>(text) else { return Vec::new() };
-        if message.channel != "ohlc" {
-            return Vec::new();
-        }
-        let mut closed = Vec::new();
-        for candle in message.data.into_iter().filter(|c| c.symbol == ws_symbol) {
-            let Some(open_time) = crate::data::parse_timestamp(&candle.interval_begin) else { continue };
-            let bar = crate::model::Bar {
-                open_time,
-                close_time: Timestamp(open_time.0 + candle.interval * 60_000_000_000),
-                open: candle.open,
-                high: candle.high,
-                low: candle.low,
-                close: candle.close,
-                volume: candle.volume,
-            };
-            match self.current {
-                Some(previous) if previous.open_time < bar.open_time => {
-                    closed.push(previous);
-                    self.current = Some(bar);
-                }
-                Some(previous) if previous.open_time > bar.open_time => {}
-                _ => self.current = Some(bar),
-            }
-        }
-        closed
-    }
 }
 
 #[cfg(test)]
@@ -490,32 +397,5 @@ mod tests {
             assert_eq!(common_asset(code), common, "{code}");
         }
         assert_eq!(kraken_ws_symbol(Symbol::new("BTCUSD").unwrap()).unwrap(), "BTC/USD");
-    }
-
-    /// An `ohlc` message in Kraken's WebSocket v2 format (docs.kraken.com), numbers as JSON numbers.
-    fn ohlc(kind: &str, begin: &str, close: &str) -> String {
-        format!(
-            r#"{{"channel":"ohlc","type":"{kind}","timestamp":"2024-08-09T00:00:10.000000Z","data":[{{"symbol":"BTC/USD","open":61601.5,"high":61610.1,"low":61590.0,"close":{close},"trades":12,"volume":0.73512001,"vwap":61600.2,"interval_begin":"{begin}","interval":1,"timestamp":"2024-08-09T00:00:10.000000Z"}}]}}"#
-        )
-    }
-
-    #[test]
-    fn a_candle_closes_when_the_next_one_begins_and_keeps_its_numbers_exact() {
-        use rust_decimal::dec;
-        let mut candles = CandleCloser::default();
-        assert!(
-            candles.on_message("BTC/USD", &ohlc("snapshot", "2024-08-08T23:59:00.000000000Z", "61600.3")).is_empty()
-        );
-        assert!(candles.on_message("BTC/USD", &ohlc("update", "2024-08-08T23:59:00.000000000Z", "61605.7")).is_empty());
-        assert!(candles.on_message("ETH/USD", &ohlc("update", "2024-08-09T00:00:00.000000000Z", "1")).is_empty());
-        assert!(candles.on_message("BTC/USD", r#"{"channel":"heartbeat"}"#).is_empty());
-        let closed = candles.on_message("BTC/USD", &ohlc("update", "2024-08-09T00:00:00.000000000Z", "61590.2"));
-        assert_eq!(closed.len(), 1);
-        let bar = closed[0];
-        assert_eq!((bar.open_time.millis(), bar.close_time.millis()), (1_723_161_540_000, 1_723_161_600_000));
-        assert_eq!(
-            (bar.open, bar.high, bar.low, bar.close, bar.volume),
-            (dec!(61601.5), dec!(61610.1), dec!(61590.0), dec!(61605.7), dec!(0.73512001))
-        );
     }
 }

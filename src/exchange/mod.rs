@@ -3,6 +3,7 @@
 //! the REST client with its rate limiter and error mapping.
 
 mod adapter;
+mod backoff;
 pub mod binance;
 pub mod coinbase;
 pub mod kraken;
@@ -11,7 +12,9 @@ mod router;
 mod secret;
 pub mod signing;
 pub mod sim;
+pub mod streams;
 pub mod symbols;
+pub mod ws;
 
 pub use adapter::{ExchangeAdapter, MarketStream};
 pub use router::{OrderRouter, VenueId};

@@ -52,3 +52,70 @@ pub enum MarketEvent {
         bar: Bar,
     },
 }
+
+/// One trade printed by a venue, as its stream reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TradePrint {
+    /// Symbol.
+    pub symbol: Symbol,
+    /// The venue's trade id (increasing per symbol at Binance and Coinbase).
+    pub trade_id: u64,
+    /// Price.
+    pub price: Decimal,
+    /// Base quantity.
+    pub quantity: Decimal,
+    /// Side of the taker (the order that crossed the spread).
+    pub aggressor: super::Side,
+    /// Venue time of the trade.
+    pub time: Timestamp,
+    /// Local time the message arrived.
+    pub received: Timestamp,
+}
+
+/// Levels of one symbol's book that changed (quantity zero: the level is gone), or the whole book when `snapshot`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BookUpdate {
+    /// Symbol.
+    pub symbol: Symbol,
+    /// The levels replace the whole book.
+    pub snapshot: bool,
+    /// The venue's first and last update ids in this message (Binance `U`, `u`), where the venue numbers them.
+    pub update_ids: Option<(u64, u64)>,
+    /// Changed bid levels.
+    pub bids: Vec<BookLevel>,
+    /// Changed ask levels.
+    pub asks: Vec<BookLevel>,
+    /// Venue time of the update.
+    pub time: Timestamp,
+    /// Local time the message arrived.
+    pub received: Timestamp,
+}
+
+/// A venue's stream lost messages and resumed: after a dropped connection (reconnected and resubscribed) or a
+/// break in the venue's update sequence. A book kept from the stream must be rebuilt from a fresh snapshot.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StreamGap {
+    /// Symbol of the stream.
+    pub symbol: Symbol,
+    /// Local time of the last message before the gap.
+    pub since: Timestamp,
+    /// Local time the stream resumed.
+    pub resumed: Timestamp,
+    /// What happened.
+    pub reason: String,
+}
+
+/// What a venue's market stream delivers (the seed's `start_websocket_stream` callback, typed).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StreamEvent {
+    /// A market event the engine replays (a closed bar).
+    Market(MarketEvent),
+    /// A trade.
+    Trade(TradePrint),
+    /// A book change or snapshot.
+    Book(BookUpdate),
+    /// Best bid, best ask and last price.
+    Ticker(Ticker),
+    /// Messages were lost; see [`StreamGap`].
+    Gap(StreamGap),
+}

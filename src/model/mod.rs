@@ -11,7 +11,7 @@ mod time;
 
 pub use bar::{Bar, BarSeries};
 pub use instrument::{Instrument, lots_for_amount};
-pub use market::{BookLevel, MarketEvent, OrderBook, Ticker};
+pub use market::{BookLevel, BookUpdate, MarketEvent, OrderBook, StreamEvent, StreamGap, Ticker, TradePrint};
 pub use order::{
     ExecutionEvent, Fill, Liquidity, OrderId, OrderQty, OrderReport, OrderRequest, OrderStatus, OrderType, Side,
 };

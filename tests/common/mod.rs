@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod mock_http;
+pub mod mock_ws;
 pub mod ten_bars;
 
 use std::path::{Path, PathBuf};

@@ -25,7 +25,7 @@ use crate::error::{Error, Result};
 use crate::exchange::MarketStream;
 use crate::model::{
     Bar, ExecutionEvent, Instrument, Liquidity, MarketEvent, OrderId, OrderReport, OrderRequest, OrderStatus,
-    OrderType, Symbol, Ticker, Timestamp,
+    OrderType, StreamEvent, Symbol, Ticker, Timestamp,
 };
 
 /// What the venue keeps of the latest bar of an instrument: enough for tickers, reference prices and fills at the
@@ -87,7 +87,7 @@ pub struct SimulatedExchange {
     account: Account,
     orders: OrderStore,
     executions: Vec<ExecutionEvent>,
-    subscribers: Vec<(Symbol, UnboundedSender<MarketEvent>)>,
+    subscribers: Vec<(Symbol, UnboundedSender<StreamEvent>)>,
     connected: bool,
 }
 
@@ -330,7 +330,7 @@ impl SimulatedExchange {
             self.match_open_orders(market, bar, None);
         }
         if !self.subscribers.is_empty() {
-            self.subscribers.retain(|(s, sender)| *s != *symbol || sender.send(*event).is_ok());
+            self.subscribers.retain(|(s, sender)| *s != *symbol || sender.send(StreamEvent::Market(*event)).is_ok());
         }
         !self.executions.is_empty()
     }

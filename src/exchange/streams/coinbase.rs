@@ -1,0 +1,209 @@
+//! Coinbase Exchange market feed (`ws-feed`): a subscription to the `ticker`, `level2` and `matches` channels of one
+//! product, decoded into tickers, book snapshots and changes, trades, and 1-minute bars built from the trades.
+//! Trade ids of a product are consecutive; a jump is a sequence break, reported as a gap.
+
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+use super::{levels, venue_time};
+use crate::exchange::ws::StreamDecoder;
+use crate::model::{Bar, BookLevel, BookUpdate, MarketEvent, Side, StreamEvent, Symbol, Ticker, Timestamp, TradePrint};
+
+/// Decoder of one product's feed.
+#[derive(Debug)]
+pub struct CoinbaseDecoder {
+    symbol: Symbol,
+    product: String,
+    last_trade_id: Option<u64>,
+    bars: MinuteBars,
+}
+
+impl CoinbaseDecoder {
+    /// A decoder for `symbol`, which Coinbase calls `product` (`BTC-USD`).
+    pub fn new(symbol: Symbol, product: String) -> Self {
+        CoinbaseDecoder { symbol, product, last_trade_id: None, bars: MinuteBars::default() }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum Message {
+    Ticker { product_id: String, price: Decimal, best_bid: Decimal, best_ask: Decimal, time: Option<String> },
+    Snapshot { product_id: String, bids: Vec<(Decimal, Decimal)>, asks: Vec<(Decimal, Decimal)> },
+    L2update { product_id: String, time: Option<String>, changes: Vec<(String, Decimal, Decimal)> },
+    Match(Match),
+    LastMatch(Match),
+}
+
+#[derive(Deserialize)]
+struct Match {
+    product_id: String,
+    trade_id: u64,
+    /// The maker's side.
+    side: String,
+    price: Decimal,
+    size: Decimal,
+    time: String,
+}
+
+impl StreamDecoder for CoinbaseDecoder {
+    fn subscriptions(&self) -> Vec<String> {
+        let product = &self.product;
+        let channels = ["ticker", "level2", "matches"];
+        vec![serde_json::json!({ "type": "subscribe", "product_ids": [product], "channels": channels }).to_string()]
+    }
+
+    fn decode(&mut self, text: &str, received: Timestamp, out: &mut Vec<StreamEvent>) -> Option<String> {
+        let symbol = self.symbol;
+        let message = serde_json::from_str::<Message>(text).ok()?;
+        match message {
+            Message::Ticker { product_id, price, best_bid, best_ask, time } if product_id == self.product => {
+                let time = venue_time(time.as_deref(), received);
+                out.push(StreamEvent::Ticker(Ticker { symbol, bid: best_bid, ask: best_ask, last: price, time }));
+                None
+            }
+            Message::Snapshot { product_id, bids, asks } if product_id == self.product => {
+                let (bids, asks) = (levels(bids), levels(asks));
+                let update =
+                    BookUpdate { symbol, snapshot: true, update_ids: None, bids, asks, time: received, received };
+                out.push(StreamEvent::Book(update));
+                None
+            }
+            Message::L2update { product_id, time, changes } if product_id == self.product => {
+                let mut update = BookUpdate {
+                    symbol,
+                    snapshot: false,
+                    update_ids: None,
+                    bids: Vec::new(),
+                    asks: Vec::new(),
+                    time: venue_time(time.as_deref(), received),
+                    received,
+                };
+                for (side, price, quantity) in changes {
+                    let levels = if side == "buy" { &mut update.bids } else { &mut update.asks };
+                    levels.push(BookLevel { price, quantity });
+                }
+                out.push(StreamEvent::Book(update));
+                None
+            }
+            Message::Match(trade) | Message::LastMatch(trade) if trade.product_id == self.product => {
+                self.on_trade(trade, received, out)
+            }
+            _ => None,
+        }
+    }
+
+    fn reset(&mut self) {
+        self.last_trade_id = None;
+    }
+}
+
+impl CoinbaseDecoder {
+    fn on_trade(&mut self, trade: Match, received: Timestamp, out: &mut Vec<StreamEvent>) -> Option<String> {
+        let symbol = self.symbol;
+        let time = venue_time(Some(&trade.time), received);
+        let previous = self.last_trade_id.replace(trade.trade_id);
+        let print = TradePrint {
+            symbol,
+            trade_id: trade.trade_id,
+            price: trade.price,
+            quantity: trade.size,
+            // `side` is the maker's: a resting sell was hit by a buyer.
+            aggressor: if trade.side == "sell" { Side::Buy } else { Side::Sell },
+            time,
+            received,
+        };
+        if let Some(bar) = self.bars.on_trade(time, trade.price, trade.size) {
+            out.push(StreamEvent::Market(MarketEvent::Bar { symbol, bar }));
+        }
+        out.push(StreamEvent::Trade(print));
+        match previous {
+            Some(last) if trade.trade_id > last + 1 => {
+                Some(format!("trade ids jump from {last} to {}: trades were lost", trade.trade_id))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// 1-minute bars from trades: a minute's bar is closed once a trade of a later minute arrives. Trades of minutes
+/// already closed are ignored.
+#[derive(Debug, Default)]
+pub struct MinuteBars {
+    current: Option<Bar>,
+}
+
+impl MinuteBars {
+    /// The bar a trade at `time` closes, if it closes one.
+    pub fn on_trade(&mut self, time: Timestamp, price: Decimal, size: Decimal) -> Option<Bar> {
+        let minute = 60_000_000_000;
+        let open_time = Timestamp(time.0.div_euclid(minute) * minute);
+        match &mut self.current {
+            Some(bar) if bar.open_time == open_time => {
+                bar.high = bar.high.max(price);
+                bar.low = bar.low.min(price);
+                bar.close = price;
+                bar.volume += size;
+                None
+            }
+            Some(bar) if bar.open_time > open_time => None,
+            current => {
+                let fresh = Bar {
+                    open_time,
+                    close_time: Timestamp(open_time.0 + minute),
+                    open: price,
+                    high: price,
+                    low: price,
+                    close: price,
+                    volume: size,
+                };
+                current.replace(fresh)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::dec;
+
+    fn trade(id: u64, time: &str, price: &str, size: &str) -> String {
+        format!(
+            r#"{{"type":"match","trade_id":{id},"sequence":50,"maker_order_id":"ac928c66-ca53-498f-9c13-a110027a60e8","taker_order_id":"132fb6ae-456b-4654-b4e0-d681ac05cea1","time":"{time}","product_id":"BTC-USD","size":"{size}","price":"{price}","side":"sell"}}"#
+        )
+    }
+
+    fn bars(events: &[StreamEvent]) -> Vec<Bar> {
+        events
+            .iter()
+            .filter_map(|e| if let StreamEvent::Market(MarketEvent::Bar { bar, .. }) = e { Some(*bar) } else { None })
+            .collect()
+    }
+
+    #[test]
+    fn trades_make_minute_bars_closed_by_the_next_minute_and_a_skipped_trade_id_is_a_gap() {
+        let mut decoder = CoinbaseDecoder::new(Symbol::new("BTCUSD").unwrap(), "BTC-USD".into());
+        let mut out = Vec::new();
+        let mut feed = |text: &str| decoder.decode(text, Timestamp(0), &mut out);
+        assert_eq!(feed(&trade(1, "2024-08-08T23:59:05.100000Z", "61600.10", "0.5")), None);
+        assert_eq!(feed(&trade(2, "2024-08-08T23:59:40.000000Z", "61610.00", "0.25")), None);
+        assert_eq!(feed(&trade(3, "2024-08-08T23:59:59.000000Z", "61590.01", "1")), None);
+        let gap = feed(&trade(5, "2024-08-09T00:00:00.500000Z", "61595.00", "2"));
+        assert_eq!(gap.as_deref(), Some("trade ids jump from 3 to 5: trades were lost"));
+        let closed = bars(&out);
+        assert_eq!(closed.len(), 1);
+        let bar = closed[0];
+        assert_eq!((bar.open_time.millis(), bar.close_time.millis()), (1_723_161_540_000, 1_723_161_600_000));
+        assert_eq!(
+            (bar.open, bar.high, bar.low, bar.close, bar.volume),
+            (dec!(61600.10), dec!(61610.00), dec!(61590.01), dec!(61590.01), dec!(1.75))
+        );
+        let StreamEvent::Trade(first) = out[0] else { panic!("{:?}", out[0]) };
+        assert_eq!(
+            (first.trade_id, first.aggressor, first.price),
+            (1, Side::Buy, dec!(61600.10)),
+            "a sell maker was hit"
+        );
+    }
+}

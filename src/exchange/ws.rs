@@ -1,0 +1,124 @@
+//! A venue's market stream over WebSocket, shared by the live adapters: connect, send the venue's subscription
+//! messages, decode each text message into typed [`StreamEvent`]s — and when the connection drops, reconnect with
+//! backoff, subscribe again and tell the subscriber about the gap (a [`StreamGap`] event), for as long as anyone
+//! listens. Sequence breaks inside one connection (Binance depth ids) are reported the same way.
+
+use futures_util::{SinkExt, StreamExt};
+use std::time::Duration;
+use tokio::net::TcpStream;
+use tokio::sync::mpsc::UnboundedSender;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use super::adapter::MarketStream;
+use super::backoff::Backoff;
+use super::rest::wall_clock_now;
+use crate::error::{Error, Result};
+use crate::model::{StreamEvent, StreamGap, Symbol, Timestamp};
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// First wait before reconnecting; it doubles up to [`RECONNECT_CEILING`].
+pub const RECONNECT_FIRST: Duration = Duration::from_millis(250);
+/// Longest wait between reconnect attempts.
+pub const RECONNECT_CEILING: Duration = Duration::from_secs(30);
+
+/// One venue's message format.
+pub trait StreamDecoder: Send + Sync + 'static {
+    /// Messages to send after every (re)connection: the subscriptions. Empty when the URL subscribes.
+    fn subscriptions(&self) -> Vec<String>;
+
+    /// Decodes one text message that arrived at `received` into `out`. Returns the reason when the message shows
+    /// that earlier ones were lost (a sequence break); messages of no interest are skipped.
+    fn decode(&mut self, text: &str, received: Timestamp, out: &mut Vec<StreamEvent>) -> Option<String>;
+
+    /// Forgets sequence state: the stream starts again after a reconnect.
+    fn reset(&mut self);
+}
+
+/// Connects to `url` and streams what `decoder` makes of its messages, reconnecting as the module describes.
+///
+/// # Errors
+/// [`Error::Exchange`] naming the venue and stream when the first connection or subscription fails.
+pub async fn open<D: StreamDecoder>(
+    venue: &'static str,
+    symbol: Symbol,
+    url: String,
+    decoder: D,
+) -> Result<MarketStream> {
+    let socket = connect(&url, decoder.subscriptions())
+        .await
+        .map_err(|cause| Error::Exchange(format!("{venue} stream {symbol}: {cause}")))?;
+    let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(run(venue, symbol, url, decoder, socket, sender));
+    Ok(receiver)
+}
+
+async fn connect(url: &str, subscriptions: Vec<String>) -> std::result::Result<Socket, String> {
+    let (mut socket, _) =
+        tokio_tungstenite::connect_async(url).await.map_err(|e| format!("cannot connect to {url}: {e}"))?;
+    for subscription in subscriptions {
+        socket.send(Message::text(subscription)).await.map_err(|e| format!("cannot subscribe: {e}"))?;
+    }
+    Ok(socket)
+}
+
+/// Reads until the connection ends, then reconnects; returns once the subscriber is gone.
+async fn run<D: StreamDecoder>(
+    venue: &'static str,
+    symbol: Symbol,
+    url: String,
+    mut decoder: D,
+    mut socket: Socket,
+    sender: UnboundedSender<StreamEvent>,
+) {
+    let mut events = Vec::new();
+    let mut last_received = wall_clock_now();
+    let mut backoff = Backoff::new(RECONNECT_FIRST, RECONNECT_CEILING);
+    loop {
+        let cause = loop {
+            match socket.next().await {
+                Some(Ok(Message::Text(text))) => {
+                    let received = wall_clock_now();
+                    if let Some(reason) = decoder.decode(&text, received, &mut events) {
+                        let gap = StreamGap { symbol, since: last_received, resumed: received, reason };
+                        events.insert(0, StreamEvent::Gap(gap));
+                    }
+                    last_received = received;
+                    for event in events.drain(..) {
+                        if sender.send(event).is_err() {
+                            return;
+                        }
+                    }
+                }
+                Some(Ok(Message::Close(frame))) => {
+                    break frame.map_or("closed by the venue".to_string(), |f| format!("closed by the venue: {f}"));
+                }
+                Some(Ok(_)) => {}
+                Some(Err(e)) => break format!("connection failed: {e}"),
+                None => break "connection ended".to_string(),
+            }
+        };
+        tracing::warn!(venue, %symbol, cause, "market stream lost; reconnecting");
+        let mut attempts = 0u32;
+        socket = loop {
+            if sender.is_closed() {
+                return;
+            }
+            tokio::time::sleep(backoff.next_delay()).await;
+            attempts += 1;
+            match connect(&url, decoder.subscriptions()).await {
+                Ok(socket) => break socket,
+                Err(failure) => tracing::warn!(venue, %symbol, attempts, failure, "reconnect failed"),
+            }
+        };
+        backoff.reset();
+        decoder.reset();
+        let resumed = wall_clock_now();
+        let reason = format!("{cause}; reconnected and resubscribed after {attempts} attempt(s)");
+        tracing::info!(venue, %symbol, reason, "market stream resumed");
+        if sender.send(StreamEvent::Gap(StreamGap { symbol, since: last_received, resumed, reason })).is_err() {
+            return;
+        }
+    }
+}
