@@ -14,7 +14,7 @@ use cryptotradebot::config::VenueConfig;
 use cryptotradebot::exchange::binance::BinanceAdapter;
 use cryptotradebot::exchange::signing::binance_signature;
 use cryptotradebot::exchange::{Credentials, ExchangeAdapter, Secret};
-use cryptotradebot::model::{OrderId, OrderQty, OrderRequest, OrderStatus, Side, Symbol};
+use cryptotradebot::model::{ExecutionEvent, OrderId, OrderQty, OrderRequest, OrderStatus, Side, Symbol};
 
 const KEY: &str = "test-api-key";
 const SECRET: &str = "test-api-secret";
@@ -32,7 +32,19 @@ async fn mock_binance() -> String {
     let orders: Arc<Mutex<BTreeMap<String, BTreeMap<String, String>>>> = Arc::default();
     serve(move |seen: Seen| {
         let orders = orders.clone();
-        async move { answer(&seen, &orders) }
+        async move {
+            // Order 99 is placed but its answer never arrives in time; order 98 is lost on the way.
+            let slow = seen.method == "POST" && seen.target.contains("newClientOrderId=ctb-9");
+            let answer = if seen.target.contains("newClientOrderId=ctb-98") {
+                (500, vec![], String::new())
+            } else {
+                answer(&seen, &orders)
+            };
+            if slow {
+                tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+            }
+            answer
+        }
     })
     .await
 }
@@ -54,13 +66,49 @@ fn answer(seen: &Seen, orders: &Mutex<BTreeMap<String, BTreeMap<String, String>>
     }
     let p = params(query);
     let order_json = |o: &BTreeMap<String, String>, status: &str| {
+        // A market order fills at once against the book below: a buy takes 0.5 at 61602.02 and the rest at
+        // 61602.03, paying 0.1 % commission in BTC; a sell hits 61602.01 and pays 0.1 % in USDT.
+        let market = o["type"] == "MARKET";
+        let buy = o["side"] == "BUY";
+        let quantity: rust_decimal::Decimal = match o.get("quantity") {
+            Some(q) => q.parse().unwrap(),
+            None => (o["quoteOrderQty"].parse::<rust_decimal::Decimal>().unwrap() / dec!(61602.02))
+                .round_dp_with_strategy(5, rust_decimal::RoundingStrategy::ToZero),
+        };
+        let mut fills = Vec::new();
+        if market && buy {
+            let first = quantity.min(dec!(0.5));
+            for (price, qty) in [(dec!(61602.02), first), (dec!(61602.03), quantity - first)] {
+                if !qty.is_zero() {
+                    fills.push(format!(
+                        r#"{{"price":"{price}","qty":"{qty}","commission":"{}","commissionAsset":"BTC","tradeId":1}}"#,
+                        qty * dec!(0.001)
+                    ));
+                }
+            }
+        } else if market {
+            fills.push(format!(
+                r#"{{"price":"61602.01","qty":"{quantity}","commission":"{}","commissionAsset":"USDT","tradeId":2}}"#,
+                quantity * dec!(61602.01) * dec!(0.001)
+            ));
+        }
+        let executed = if market { quantity } else { dec!(0) };
+        let quote: rust_decimal::Decimal = if market && buy {
+            let first = quantity.min(dec!(0.5));
+            first * dec!(61602.02) + (quantity - first) * dec!(61602.03)
+        } else if market {
+            quantity * dec!(61602.01)
+        } else {
+            dec!(0)
+        };
         format!(
-            r#"{{"symbol":"BTCUSDT","orderId":1,"clientOrderId":"{}","price":"{}","origQty":"{}","executedQty":"0.00000000","cummulativeQuoteQty":"0.00000000","status":"{status}","type":"{}","side":"{}","fills":[]}}"#,
+            r#"{{"symbol":"BTCUSDT","orderId":1,"clientOrderId":"{}","transactTime":1700000000123,"price":"{}","origQty":"{quantity}","executedQty":"{executed}","cummulativeQuoteQty":"{quote}","status":"{}","type":"{}","side":"{}","fills":[{}]}}"#,
             o["newClientOrderId"],
             o.get("price").map_or("0.00000000", String::as_str),
-            o["quantity"],
+            if market { "FILLED" } else { status },
             o["type"],
-            o["side"]
+            o["side"],
+            fills.join(",")
         )
     };
     match (seen.method.as_str(), path) {
@@ -92,7 +140,8 @@ fn answer(seen: &Seen, orders: &Mutex<BTreeMap<String, BTreeMap<String, String>>
 }
 
 fn adapter(base: &str, secret: &str) -> BinanceAdapter {
-    let config: VenueConfig = serde_json::from_value(serde_json::json!({ "base_url": base })).unwrap();
+    let config: VenueConfig =
+        serde_json::from_value(serde_json::json!({ "base_url": base, "request_timeout_ms": 300 })).unwrap();
     let credentials = Credentials { api_key: Secret::new(KEY), api_secret: Secret::new(secret), passphrase: None };
     BinanceAdapter::new(&config, Some(credentials)).unwrap()
 }
@@ -143,4 +192,55 @@ async fn a_wrong_secret_is_an_authentication_error_that_names_no_secret() {
     assert!(matches!(&err, Error::Authentication(m) if m.contains("-1022")), "{err:?}");
     let shown = format!("{err} {err:?} {binance:?}");
     assert!(!shown.contains("wrong-secret") && !shown.contains(KEY), "{shown}");
+}
+
+#[tokio::test]
+async fn a_market_orders_fills_reach_the_engine_as_executions_with_the_commission_in_the_quote_asset() {
+    let base = mock_binance().await;
+    let mut binance = adapter(&base, SECRET);
+    binance.connect().await.unwrap();
+    let buy = OrderRequest::new(OrderId(3), btc(), Side::Buy, OrderQty::Base(dec!(0.8)), None);
+    let report = binance.place_order(buy).await.unwrap();
+    // 0.5 × 61602.02 + 0.3 × 61602.03 = 30801.01 + 18480.609 = 49281.619; commission 0.0005 + 0.0003 BTC valued at the fill prices.
+    assert_eq!((report.status, report.filled_quantity), (OrderStatus::Filled, dec!(0.8)));
+    assert_eq!(report.average_price, Some(dec!(49281.619) / dec!(0.8)));
+    assert_eq!(report.fee, dec!(0.0005) * dec!(61602.02) + dec!(0.0003) * dec!(61602.03));
+    let mut executions = Vec::new();
+    binance.drain_executions(&mut executions);
+    let fills: Vec<_> = executions
+        .iter()
+        .map(|e| match e {
+            ExecutionEvent::Fill { fill, order_status } => {
+                (fill.order_id, fill.quantity, fill.price, fill.fee, *order_status, fill.time.millis())
+            }
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        fills,
+        [
+            (OrderId(3), dec!(0.5), dec!(61602.02), dec!(30.80101), OrderStatus::PartiallyFilled, 1_700_000_000_123),
+            (OrderId(3), dec!(0.3), dec!(61602.03), dec!(18.480609), OrderStatus::Filled, 1_700_000_000_123),
+        ]
+    );
+    binance.drain_executions(&mut executions);
+    assert_eq!(executions.len(), 2, "drained once");
+}
+
+#[tokio::test]
+async fn an_order_post_without_an_answer_is_looked_up_by_client_order_id_never_sent_again() {
+    let base = mock_binance().await;
+    let mut binance = adapter(&base, SECRET);
+    binance.connect().await.unwrap();
+    // Placed at the venue, but the answer comes after the 300 ms timeout: the adapter finds it by client order id.
+    let placed = OrderRequest::new(OrderId(99), btc(), Side::Buy, OrderQty::Base(dec!(0.01)), Some(dec!(60000)));
+    let report = binance.place_order(placed).await.unwrap();
+    assert_eq!((report.status, report.request.client_order_id), (OrderStatus::New, OrderId(99)));
+    // Lost on the way: not at the venue, so it was not placed — said as such, and not retried.
+    let lost = OrderRequest::new(OrderId(98), btc(), Side::Buy, OrderQty::Base(dec!(0.01)), Some(dec!(60000)));
+    let err = binance.place_order(lost).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Exchange(m) if m.contains("POST /api/v3/order: timed out") && m.contains("order 98 is not at the venue")),
+        "{err:?}"
+    );
 }

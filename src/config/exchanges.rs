@@ -41,6 +41,9 @@ pub struct VenueConfig {
     /// WebSocket endpoint replacing the venue's.
     #[serde(default)]
     pub ws_url: Option<String>,
+    /// How long one REST call may take, in milliseconds (default 10,000).
+    #[serde(default)]
+    pub request_timeout_ms: Option<u64>,
 }
 
 fn enabled_by_default() -> bool {
@@ -69,6 +72,11 @@ impl VenueConfig {
     /// Whether the venue's test endpoints (testnet, sandbox) are to be used: unless the file says `false`.
     pub fn uses_test_endpoints(&self) -> bool {
         self.testnet.or(self.sandbox).unwrap_or(true)
+    }
+
+    /// How long one REST call may take.
+    pub fn request_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.request_timeout_ms.unwrap_or(10_000))
     }
 
     /// The (REST, WebSocket) endpoints: `base_url` / `ws_url` when set, otherwise the venue's `test` pair unless the
@@ -128,6 +136,9 @@ impl ExchangesConfig {
                 if value == Some(0) {
                     return Err(at(format!("{}: must be at least 1", key(&format!("rate_limits.{limit}")))));
                 }
+            }
+            if venue.request_timeout_ms == Some(0) {
+                return Err(at(format!("{}: must be at least 1", key("request_timeout_ms"))));
             }
             for (field, url, schemes) in
                 [("base_url", &venue.base_url, ["http://", "https://"]), ("ws_url", &venue.ws_url, ["ws://", "wss://"])]

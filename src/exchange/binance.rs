@@ -5,16 +5,18 @@
 //!
 //! Numbers go from the venue's strings straight into `Decimal`. Quantities are rounded down to the symbol's
 //! `LOT_SIZE` step and prices to its `PRICE_FILTER` tick (buys down, sells up) from `exchangeInfo` before sending.
-//! Fees are summed from the fills paid in the quote asset; fees paid in another asset (BNB) are not converted.
+//! Fills reported in an order's answer (`newOrderRespType=FULL`) reach the engine as executions. Fees paid in the
+//! quote asset count as charged, in the base asset at the fill's price; fees paid in a third asset (BNB) are not
+//! converted. An order POST that gets no answer is never re-sent: the order is looked up by its client order id.
 
 use async_trait::async_trait;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::adapter::{ExchangeAdapter, MarketStream};
-use super::rest::{Answer, RestClient, status_error};
+use super::rest::{Answer, Delivery, RestClient, status_error};
 use super::secret::Credentials;
 use super::signing::binance_signature;
 use super::streams::binance::{BinanceDecoder, stream_url};
@@ -22,8 +24,8 @@ use super::ws;
 use crate::config::VenueConfig;
 use crate::error::{Error, Result};
 use crate::model::{
-    BookLevel, Instrument, OrderBook, OrderId, OrderQty, OrderReport, OrderRequest, OrderStatus, OrderType, Side,
-    Symbol, Ticker, Timestamp,
+    BookLevel, ExecutionEvent, Fill, Instrument, Liquidity, OrderBook, OrderId, OrderQty, OrderReport, OrderRequest,
+    OrderStatus, OrderType, Side, Symbol, Ticker, Timestamp,
 };
 
 /// Binance's production REST endpoint.
@@ -37,6 +39,10 @@ pub const TESTNET_WS_URL: &str = "wss://stream.testnet.binance.vision";
 
 /// How long a signed request stays valid at the venue.
 const RECV_WINDOW_MS: u64 = 5000;
+/// The header in which Binance reports the request weight used in the current minute.
+const USED_WEIGHT_HEADER: &str = "x-mbx-used-weight-1m";
+/// Request weight per minute when `config/exchanges.yaml` gives no `requests_per_minute` (the seed's 1200).
+const DEFAULT_WEIGHT_PER_MINUTE: u32 = 1200;
 
 /// Binance spot.
 #[derive(Debug)]
@@ -46,6 +52,8 @@ pub struct BinanceAdapter {
     credentials: Option<Credentials>,
     clock_offset_ms: i64,
     instruments: BTreeMap<Symbol, Instrument>,
+    /// Fills reported in order answers, waiting for the engine.
+    executions: Vec<ExecutionEvent>,
 }
 
 #[derive(Deserialize)]
@@ -108,12 +116,16 @@ struct OrderAnswer {
     #[serde(default)]
     stop_price: Option<Decimal>,
     #[serde(default)]
+    transact_time: Option<i64>,
+    #[serde(default)]
     fills: Vec<FillAnswer>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct FillAnswer {
+    price: Decimal,
+    qty: Decimal,
     commission: Decimal,
     commission_asset: String,
 }
@@ -139,8 +151,17 @@ impl BinanceAdapter {
     pub fn new(config: &VenueConfig, credentials: Option<Credentials>) -> Result<Self> {
         let (base_url, ws_url) = config.endpoints((REST_URL, WS_URL), (TESTNET_REST_URL, TESTNET_WS_URL));
         let per_second = Some(config.rate_limits.per_second(20));
-        let rest = RestClient::new("binance", &base_url, Duration::from_secs(10), per_second)?;
-        Ok(BinanceAdapter { rest, ws_url, credentials, clock_offset_ms: 0, instruments: BTreeMap::new() })
+        let weight_per_minute = config.rate_limits.requests_per_minute.unwrap_or(DEFAULT_WEIGHT_PER_MINUTE);
+        let rest = RestClient::new("binance", &base_url, config.request_timeout(), per_second)?
+            .with_weight_header(USED_WEIGHT_HEADER, weight_per_minute);
+        Ok(BinanceAdapter {
+            rest,
+            ws_url,
+            credentials,
+            clock_offset_ms: 0,
+            instruments: BTreeMap::new(),
+            executions: Vec::new(),
+        })
     }
 
     /// The venue's clock now: the local clock corrected by the offset measured at `connect` (signing needs it).
@@ -166,6 +187,13 @@ impl BinanceAdapter {
         endpoint: &str,
         params: &[(&str, String)],
     ) -> Result<T> {
+        let (path, key) = self.signed_path(endpoint, params)?;
+        let answer = self.rest.send_raw(method, &path, &[("X-MBX-APIKEY", key)], None).await?;
+        self.read(endpoint, answer)
+    }
+
+    /// The path of a signed request (query with recvWindow, timestamp and signature) and the API key to send.
+    fn signed_path(&self, endpoint: &str, params: &[(&str, String)]) -> Result<(String, &str)> {
         let credentials = self.credentials.as_ref().ok_or_else(|| {
             Error::Authentication("binance: BINANCE_API_KEY and BINANCE_API_SECRET are needed for this request".into())
         })?;
@@ -174,10 +202,7 @@ impl BinanceAdapter {
         query.push(format!("timestamp={}", self.venue_now_ms()));
         let query = query.join("&");
         let signature = binance_signature(&credentials.api_secret, &query)?;
-        let path = format!("{endpoint}?{query}&signature={signature}");
-        let headers = [("X-MBX-APIKEY", credentials.api_key.expose())];
-        let answer = self.rest.send_raw(method, &path, &headers, None).await?;
-        self.read(endpoint, answer)
+        Ok((format!("{endpoint}?{query}&signature={signature}"), credentials.api_key.expose()))
     }
 
     /// A venue answer as `T`, or the error its status and Binance error code mean.
@@ -284,6 +309,42 @@ impl BinanceAdapter {
         Ok((sent, params))
     }
 
+    /// The fills an order answer reports (a market order's, or a limit order's that crossed), as executions, and
+    /// the order's end when it expired after filling in part. A commission charged in the base asset is valued at
+    /// the fill's price; one in a third asset (BNB) is not counted.
+    fn fills(&self, answer: &OrderAnswer, instrument: &Instrument, order_id: OrderId) -> Vec<ExecutionEvent> {
+        let side = if answer.side == "SELL" { Side::Sell } else { Side::Buy };
+        let time = answer.transact_time.and_then(Timestamp::from_millis).unwrap_or_else(|| self.venue_now());
+        let last = answer.fills.len().saturating_sub(1);
+        let mut executions: Vec<ExecutionEvent> = answer
+            .fills
+            .iter()
+            .enumerate()
+            .map(|(index, f)| {
+                let fill = Fill {
+                    order_id,
+                    time,
+                    symbol: instrument.symbol,
+                    side,
+                    quantity: f.qty,
+                    price: f.price,
+                    fee: commission_in_quote(f, instrument),
+                    liquidity: Liquidity::Taker,
+                };
+                let done = index == last && answer.status == "FILLED";
+                ExecutionEvent::Fill {
+                    fill,
+                    order_status: if done { OrderStatus::Filled } else { OrderStatus::PartiallyFilled },
+                }
+            })
+            .collect();
+        if !executions.is_empty() && matches!(answer.status.as_str(), "EXPIRED" | "EXPIRED_IN_MATCH" | "CANCELED") {
+            let reason = format!("{} at the venue after filling {}", answer.status, answer.executed_qty.normalize());
+            executions.push(ExecutionEvent::Ended { order_id, time, status: OrderStatus::Expired, reason });
+        }
+        executions
+    }
+
     /// The engine's report of a venue order answer; `request` when the engine knows what it sent.
     fn report(&self, answer: OrderAnswer, request: Option<OrderRequest>) -> Result<OrderReport> {
         let bad = |what: &str| Error::Exchange(format!("binance order {}: unexpected {what}", answer.client_order_id));
@@ -320,9 +381,10 @@ impl BinanceAdapter {
             "EXPIRED" | "EXPIRED_IN_MATCH" => OrderStatus::Expired,
             _ => return Err(bad("status")),
         };
-        let quote = self.instruments.get(&symbol).map(|i| i.quote.as_str());
-        let fee =
-            answer.fills.iter().filter(|f| Some(f.commission_asset.as_str()) == quote).map(|f| f.commission).sum();
+        let fee = match self.instruments.get(&symbol) {
+            Some(instrument) => answer.fills.iter().map(|f| commission_in_quote(f, instrument)).sum(),
+            None => Decimal::ZERO,
+        };
         let filled = answer.executed_qty;
         Ok(OrderReport {
             request,
@@ -332,6 +394,18 @@ impl BinanceAdapter {
             fee,
             reason: None,
         })
+    }
+}
+
+/// A fill's commission in the quote asset: as charged, or valued at the fill's price when charged in the base
+/// asset; zero when charged in a third asset.
+fn commission_in_quote(fill: &FillAnswer, instrument: &Instrument) -> Decimal {
+    if fill.commission_asset == instrument.quote {
+        fill.commission
+    } else if fill.commission_asset == instrument.base {
+        fill.commission * fill.price
+    } else {
+        Decimal::ZERO
     }
 }
 
@@ -381,8 +455,36 @@ impl ExchangeAdapter for BinanceAdapter {
     async fn place_order(&mut self, order: OrderRequest) -> Result<OrderReport> {
         let instrument = self.instrument(order.symbol).await?;
         let (sent, params) = Self::order_params(&order, &instrument)?;
-        let answer: OrderAnswer = self.signed(reqwest::Method::POST, "/api/v3/order", &params).await?;
-        self.report(answer, Some(sent))
+        let (path, key) = self.signed_path("/api/v3/order", &params)?;
+        let delivery = self.rest.deliver(reqwest::Method::POST, &path, &[("X-MBX-APIKEY", key)], None).await?;
+        let answer: OrderAnswer = match delivery {
+            Delivery::Answered(answer) => self.read("/api/v3/order", answer)?,
+            // Never sent again: the order may exist. Ask for it by its client order id.
+            Delivery::Unanswered(failure) => {
+                tracing::warn!(order = %order.client_order_id, %failure, "order POST unanswered; looking it up");
+                let lookup =
+                    [("symbol", order.symbol.to_string()), ("origClientOrderId", client_id(order.client_order_id))];
+                match self.signed::<OrderAnswer>(reqwest::Method::GET, "/api/v3/order", &lookup).await {
+                    Ok(found) => found,
+                    Err(Error::Order(said)) if said.contains("-2013") => {
+                        return Err(Error::Exchange(format!(
+                            "{failure}; order {} is not at the venue: it was not placed",
+                            order.client_order_id
+                        )));
+                    }
+                    Err(other) => {
+                        return Err(Error::Exchange(format!(
+                            "{failure}; whether order {} was placed is unknown: {other}",
+                            order.client_order_id
+                        )));
+                    }
+                }
+            }
+        };
+        let fills = self.fills(&answer, &instrument, sent.client_order_id);
+        let report = self.report(answer, Some(sent))?;
+        self.executions.extend(fills);
+        Ok(report)
     }
 
     async fn cancel_order(&mut self, symbol: Symbol, order_id: OrderId) -> Result<OrderReport> {
@@ -405,5 +507,9 @@ impl ExchangeAdapter for BinanceAdapter {
     async fn start_websocket_stream(&mut self, symbol: Symbol) -> Result<MarketStream> {
         let url = stream_url(&self.ws_url, symbol);
         ws::open("binance", symbol, url, BinanceDecoder::new(symbol)).await
+    }
+
+    fn drain_executions(&mut self, out: &mut Vec<ExecutionEvent>) {
+        out.append(&mut self.executions);
     }
 }

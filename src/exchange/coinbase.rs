@@ -15,7 +15,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::adapter::{ExchangeAdapter, MarketStream};
 use super::rest::{RestClient, book_levels, wall_clock_now};
@@ -116,7 +116,7 @@ impl CoinbaseAdapter {
     pub fn new(config: &VenueConfig, credentials: Option<Credentials>) -> Result<Self> {
         let (base_url, ws_url) = config.endpoints((REST_URL, WS_URL), (SANDBOX_REST_URL, SANDBOX_WS_URL));
         let per_second = Some(config.rate_limits.per_second(10));
-        let rest = RestClient::new("coinbase", &base_url, Duration::from_secs(10), per_second)?;
+        let rest = RestClient::new("coinbase", &base_url, config.request_timeout(), per_second)?;
         Ok(CoinbaseAdapter { rest, ws_url, credentials })
     }
 

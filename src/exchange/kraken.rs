@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::adapter::{ExchangeAdapter, MarketStream};
 use super::rest::{RestClient, book_levels, status_error, wall_clock_now};
@@ -132,7 +132,7 @@ impl KrakenAdapter {
         // Kraken has no separate test endpoints.
         let (base_url, ws_url) = config.endpoints((REST_URL, WS_URL), (REST_URL, WS_URL));
         let per_second = Some(config.rate_limits.per_second(1));
-        let rest = RestClient::new("kraken", &base_url, Duration::from_secs(10), per_second)?;
+        let rest = RestClient::new("kraken", &base_url, config.request_timeout(), per_second)?;
         Ok(KrakenAdapter { rest, ws_url, credentials, last_nonce: AtomicU64::new(0), txids: BTreeMap::new() })
     }
 

@@ -3,13 +3,26 @@
 //! `AuthenticationError`, 429 and 418 (Binance's IP ban) → `RateLimitError { retry_after }` from `Retry-After`,
 //! 5xx, timeouts and unreadable bodies → `ExchangeError` naming the endpoint; other 4xx answers are the venue
 //! refusing the request (`OrderError` unless the adapter reads the venue's code more precisely).
+//!
+//! Pacing: requests are spaced evenly at the configured rate (no bursts, so no window of one second ever holds more
+//! than the rate). After a 429 or 418, and when the venue's used-weight header (Binance `X-MBX-USED-WEIGHT-1M`)
+//! reaches the configured limit, nothing more is sent until the venue's wait is over: such requests fail at once
+//! with `RateLimitError { retry_after }` instead of provoking a ban. Idempotent GETs are retried (twice, with
+//! jittered backoff) after a timeout, a broken connection or a 5xx; nothing else is ever re-sent.
 
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use serde::de::DeserializeOwned;
 use std::num::NonZeroU32;
-use std::time::Duration;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
+use super::backoff::Backoff;
 use crate::error::{Error, Result};
+
+/// Extra attempts of an idempotent GET after a timeout, a transport failure or a 5xx.
+const GET_RETRIES: u32 = 2;
+/// How long to hold back after a 429 that gave no `Retry-After`.
+const DEFAULT_BACK_OFF: Duration = Duration::from_secs(1);
 
 /// Longest piece of a venue's error body quoted in an error message.
 const QUOTED_BODY: usize = 300;
@@ -32,12 +45,32 @@ impl Answer {
     }
 }
 
+/// What became of a request that changes state at the venue (an order), which is never re-sent blindly.
+#[derive(Debug)]
+pub enum Delivery {
+    /// The venue answered.
+    Answered(Answer),
+    /// The request may have reached the venue but no answer came back (timeout, connection lost): its outcome is
+    /// unknown and must be looked up.
+    Unanswered(Error),
+}
+
+/// A venue's request-weight header and the most a minute may use.
+#[derive(Debug)]
+struct WeightBudget {
+    header: &'static str,
+    per_minute: u32,
+}
+
 /// A venue's REST endpoint.
 pub struct RestClient {
     venue: String,
     base_url: String,
     client: reqwest::Client,
     limiter: Option<DefaultDirectRateLimiter>,
+    weight: Option<WeightBudget>,
+    /// No request goes out before this instant (set by a 429 / 418 or an exhausted weight budget).
+    held_until: Mutex<Option<Instant>>,
 }
 
 impl std::fmt::Debug for RestClient {
@@ -68,8 +101,17 @@ impl RestClient {
             venue: venue.to_string(),
             base_url: base_url.trim_end_matches('/').to_string(),
             client,
-            limiter: per_second.map(|n| RateLimiter::direct(Quota::per_second(n))),
+            limiter: per_second.map(|n| RateLimiter::direct(even_pace(n))),
+            weight: None,
+            held_until: Mutex::new(None),
         })
+    }
+
+    /// Also honours the venue's used-weight `header` (its value: the weight used in the current minute): once it
+    /// reaches `per_minute`, requests wait for the next minute.
+    pub fn with_weight_header(mut self, header: &'static str, per_minute: u32) -> Self {
+        self.weight = Some(WeightBudget { header, per_minute });
+        self
     }
 
     /// Sends `method` to `path` (with its query string, exactly as signed) with `headers` and an optional form or
@@ -89,7 +131,7 @@ impl RestClient {
         if answer.is_success() {
             return Ok(answer.body);
         }
-        let endpoint = path.split('?').next().unwrap_or(path);
+        let endpoint = endpoint(path);
         Err(status_error(
             &self.venue,
             &format!("{method} {endpoint}"),
@@ -100,10 +142,11 @@ impl RestClient {
     }
 
     /// [`RestClient::send`] without reading the status: every answer the venue gave, for adapters that read the
-    /// venue's own error codes first.
+    /// venue's own error codes first. GETs are retried as the module describes.
     ///
     /// # Errors
-    /// [`Error::Exchange`] for timeouts and transport failures, naming the endpoint.
+    /// [`Error::Exchange`] for timeouts and transport failures, naming the endpoint; [`Error::RateLimit`] while
+    /// the venue asked us to hold back.
     pub async fn send_raw(
         &self,
         method: reqwest::Method,
@@ -111,10 +154,45 @@ impl RestClient {
         headers: &[(&str, &str)],
         body: Option<String>,
     ) -> Result<Answer> {
+        let retries = if method == reqwest::Method::GET { GET_RETRIES } else { 0 };
+        let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(2));
+        let mut attempt = 0;
+        loop {
+            let delivery = self.deliver(method.clone(), path, headers, body.clone()).await?;
+            let failure = match &delivery {
+                Delivery::Answered(answer) if answer.status >= 500 => format!("HTTP {}", answer.status),
+                Delivery::Answered(_) => String::new(),
+                Delivery::Unanswered(error) => error.to_string(),
+            };
+            if failure.is_empty() || attempt == retries {
+                return match delivery {
+                    Delivery::Answered(answer) => Ok(answer),
+                    Delivery::Unanswered(error) => Err(error),
+                };
+            }
+            attempt += 1;
+            tracing::warn!(venue = self.venue, %method, endpoint = endpoint(path), failure, attempt, "retrying");
+            tokio::time::sleep(backoff.next_delay()).await;
+        }
+    }
+
+    /// Sends a request once, waiting for the rate limiter first.
+    ///
+    /// # Errors
+    /// [`Error::RateLimit`] without sending while the venue asked us to hold back; [`Error::Exchange`] when the
+    /// connection could not be made (nothing was sent).
+    pub async fn deliver(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<String>,
+    ) -> Result<Delivery> {
+        let endpoint = endpoint(path);
+        self.check_hold(&method, endpoint)?;
         if let Some(limiter) = &self.limiter {
             limiter.until_ready().await;
         }
-        let endpoint = path.split('?').next().unwrap_or(path);
         let mut request = self.client.request(method.clone(), format!("{}{path}", self.base_url));
         for (name, value) in headers {
             request = request.header(*name, *value);
@@ -122,11 +200,53 @@ impl RestClient {
         if let Some(body) = body {
             request = request.body(body);
         }
-        let response = request.send().await.map_err(|e| self.transport_error(&method, endpoint, e))?;
+        let response = match request.send().await {
+            Ok(response) => response,
+            Err(e) if e.is_connect() => return Err(self.transport_error(&method, endpoint, e)),
+            Err(e) => return Ok(Delivery::Unanswered(self.transport_error(&method, endpoint, e))),
+        };
         let status = response.status().as_u16();
-        let retry_after = response.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_string);
-        let body = response.text().await.map_err(|e| self.transport_error(&method, endpoint, e))?;
-        Ok(Answer { status, retry_after, body })
+        let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let retry_after = header("retry-after");
+        let used_weight =
+            self.weight.as_ref().and_then(|w| header(w.header)).and_then(|v| v.trim().parse::<u32>().ok());
+        self.note_limits(status, retry_after.as_deref(), used_weight);
+        let body = match response.text().await {
+            Ok(body) => body,
+            Err(e) => return Ok(Delivery::Unanswered(self.transport_error(&method, endpoint, e))),
+        };
+        Ok(Delivery::Answered(Answer { status, retry_after, body }))
+    }
+
+    /// Fails with [`Error::RateLimit`] while the venue's wait is not over.
+    fn check_hold(&self, method: &reqwest::Method, endpoint: &str) -> Result<()> {
+        let held = self.held_until.lock().map_or(None, |h| *h);
+        match held.and_then(|until| until.checked_duration_since(Instant::now())) {
+            Some(remaining) if !remaining.is_zero() => Err(Error::RateLimit {
+                message: format!("{} {method} {endpoint}: not sent, the venue asked us to hold back", self.venue),
+                retry_after: Some(remaining),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Holds requests back after a 429 / 418, or once the minute's weight is used up.
+    fn note_limits(&self, status: u16, retry_after: Option<&str>, used_weight: Option<u32>) {
+        let wait = if matches!(status, 418 | 429) {
+            Some(retry_after.and_then(|s| s.trim().parse::<u64>().ok()).map_or(DEFAULT_BACK_OFF, Duration::from_secs))
+        } else {
+            match (used_weight, &self.weight) {
+                (Some(used), Some(budget)) if used >= budget.per_minute => {
+                    let into_minute = wall_clock_now().0.rem_euclid(60_000_000_000) as u64;
+                    Some(Duration::from_nanos(60_000_000_000 - into_minute))
+                }
+                _ => None,
+            }
+        };
+        if let (Some(wait), Ok(mut held)) = (wait, self.held_until.lock()) {
+            tracing::warn!(venue = self.venue, status, wait_ms = wait.as_millis() as u64, "holding requests back");
+            *held = Some(Instant::now() + wait);
+        }
     }
 
     /// The venue's name, as messages show it.
@@ -154,6 +274,18 @@ impl RestClient {
         serde_json::from_str(body)
             .map_err(|e| Error::Exchange(format!("{} {endpoint}: malformed answer ({e}): {}", self.venue, quote(body))))
     }
+}
+
+/// Requests spaced evenly `n` per second: a burst of one, so any one-second window holds at most `n`.
+fn even_pace(n: NonZeroU32) -> Quota {
+    Quota::with_period(Duration::from_secs(1) / n.get())
+        .unwrap_or_else(|| Quota::per_second(n))
+        .allow_burst(NonZeroU32::MIN)
+}
+
+/// A request path without its query (which may carry a signature): what messages name.
+fn endpoint(path: &str) -> &str {
+    path.split('?').next().unwrap_or(path)
 }
 
 /// The error for a non-2xx `status` from `endpoint` of `venue`, with its `Retry-After` header and body.
