@@ -1,6 +1,7 @@
 //! The one error type of the crate, mirroring the seed's exception hierarchy.
 //!
-//! Library code returns [`Result`]; only `main` turns an [`Error`] into an exit code and a message. Every variant's
+//! Library code returns [`Result`]; only `main` turns an [`Error`] into an exit code and a message. Messages start
+//! with the seed's exception name (`AuthenticationError: …`), so a user reads the same names as in the seed. Every variant's
 //! message is a complete sentence fragment a user can act on: it names the file, row, column, YAML key, venue or
 //! endpoint involved. Secrets never appear in a message.
 
@@ -11,13 +12,13 @@ use std::time::Duration;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The venue failed or answered something we could not use (seed: `ExchangeError`).
-    #[error("exchange error: {0}")]
+    #[error("ExchangeError: {0}")]
     Exchange(String),
     /// Credentials were refused or missing (seed: `AuthenticationError`).
-    #[error("authentication error: {0}")]
+    #[error("AuthenticationError: {0}")]
     Authentication(String),
     /// The venue (or our own client-side limiter) refused a request for going too fast (seed: `RateLimitError`).
-    #[error("rate limit exceeded: {message}{}", retry_after.map(|d| format!(" (retry after {} ms)", d.as_millis())).unwrap_or_default())]
+    #[error("RateLimitError: {message}{}", retry_after.map(|d| format!(" (retry after {} ms)", d.as_millis())).unwrap_or_default())]
     RateLimit {
         /// What was limited.
         message: String,
@@ -25,22 +26,22 @@ pub enum Error {
         retry_after: Option<Duration>,
     },
     /// The risk manager refused an order a user placed directly (seed: `RiskManagementError`).
-    #[error("risk management error: {0}")]
+    #[error("RiskManagementError: {0}")]
     RiskManagement(String),
     /// An order was malformed or refused by the venue's rules (seed: `OrderError`).
-    #[error("order error: {0}")]
+    #[error("OrderError: {0}")]
     Order(String),
     /// A value is outside its allowed range (seed: `ValidationError`).
-    #[error("validation error: {0}")]
+    #[error("ValidationError: {0}")]
     Validation(String),
     /// Market data could not be read or failed validation.
-    #[error("data error: {0}")]
+    #[error("DataError: {0}")]
     Data(String),
     /// A scenario or configuration file is wrong.
-    #[error("config error: {0}")]
+    #[error("ConfigError: {0}")]
     Config(String),
     /// The operating system refused an I/O operation.
-    #[error("I/O error: {context}: {source}")]
+    #[error("IOError: {context}: {source}")]
     Io {
         /// What we were doing, with the path.
         context: String,

@@ -13,7 +13,19 @@ fn init_logging() {
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
 }
 
+/// Reads `.env` (the seed's file of credentials and limits) into the environment; variables already set win.
+fn load_dotenv() {
+    match dotenvy::dotenv() {
+        Ok(_) => {}
+        Err(error) if error.not_found() => {}
+        // Not the error's own text: a malformed line may hold a secret.
+        Err(dotenvy::Error::LineParse(_, at)) => eprintln!("warning: .env was not read: malformed at character {at}"),
+        Err(_) => eprintln!("warning: .env could not be read"),
+    }
+}
+
 fn main() -> ExitCode {
+    load_dotenv();
     let cli = cli::Cli::parse();
     init_logging();
     match cli.run() {

@@ -2,6 +2,7 @@
 
 mod backtest;
 mod data;
+mod exchange;
 mod sweep;
 
 use clap::{Parser, Subcommand};
@@ -25,6 +26,9 @@ enum Command {
     /// Work with market data files: check them, or generate synthetic bars.
     #[command(subcommand)]
     Data(data::DataCommand),
+    /// Talk to a live venue (testnet by default) through the engine's adapter: ticker, book, balance, orders.
+    #[command(subcommand)]
+    Exchange(exchange::ExchangeCommand),
 }
 
 impl Cli {
@@ -34,6 +38,7 @@ impl Cli {
             Command::Backtest(args) => backtest::run(args),
             Command::Sweep(args) => sweep::run(args),
             Command::Data(command) => data::run(command),
+            Command::Exchange(command) => exchange::run(command),
         }
     }
 }

@@ -68,6 +68,21 @@ pub struct RateLimits {
     pub orders_per_day: Option<u32>,
 }
 
+impl Default for VenueConfig {
+    /// A venue with nothing configured: enabled, test endpoints, no client-side limits beyond the adapter's own.
+    fn default() -> Self {
+        VenueConfig {
+            enabled: true,
+            testnet: None,
+            sandbox: None,
+            rate_limits: RateLimits::default(),
+            base_url: None,
+            ws_url: None,
+            request_timeout_ms: None,
+        }
+    }
+}
+
 impl VenueConfig {
     /// Whether the venue's test endpoints (testnet, sandbox) are to be used: unless the file says `false`.
     pub fn uses_test_endpoints(&self) -> bool {
@@ -104,6 +119,25 @@ pub struct ExchangesConfig {
 }
 
 impl ExchangesConfig {
+    /// The section of `venue` in `dir/exchanges.yaml`; the defaults (test endpoints) when the file or the section
+    /// is absent.
+    ///
+    /// # Errors
+    /// As [`ExchangesConfig::from_file`]; [`Error::Config`] for a venue the adapters do not cover, or one the file
+    /// disables.
+    pub fn venue_in(dir: &Path, venue: &str) -> Result<VenueConfig> {
+        if !VENUES.contains(&venue) {
+            return Err(Error::Config(format!("unknown exchange '{venue}' (known: {})", VENUES.join(", "))));
+        }
+        let file = dir.join("exchanges.yaml");
+        let config = if file.exists() { Self::from_file(&file)?.venues.remove(venue) } else { None };
+        let config = config.unwrap_or_default();
+        if !config.enabled {
+            return Err(Error::Config(format!("{}: exchanges.{venue}.enabled is false", file.display())));
+        }
+        Ok(config)
+    }
+
     /// Reads and checks `exchanges.yaml` at `path`.
     ///
     /// # Errors

@@ -311,7 +311,7 @@ impl BinanceAdapter {
 
     /// The fills an order answer reports (a market order's, or a limit order's that crossed), as executions, and
     /// the order's end when it expired after filling in part. A commission charged in the base asset is valued at
-    /// the fill's price; one in a third asset (BNB) is not counted.
+    /// the fill's price and changes the quantity booked; one in a third asset (BNB) is not counted.
     fn fills(&self, answer: &OrderAnswer, instrument: &Instrument, order_id: OrderId) -> Vec<ExecutionEvent> {
         let side = if answer.side == "SELL" { Side::Sell } else { Side::Buy };
         let time = answer.transact_time.and_then(Timestamp::from_millis).unwrap_or_else(|| self.venue_now());
@@ -321,12 +321,16 @@ impl BinanceAdapter {
             .iter()
             .enumerate()
             .map(|(index, f)| {
+                // A commission taken in the base asset changes what the account holds: a buy receives less, a sell
+                // gives up more. Booking that quantity at the fill's price, with the commission's value as the fee,
+                // moves cash by exactly the traded notional and the position by what the venue moved.
+                let in_base = if f.commission_asset == instrument.base { f.commission } else { Decimal::ZERO };
                 let fill = Fill {
                     order_id,
                     time,
                     symbol: instrument.symbol,
                     side,
-                    quantity: f.qty,
+                    quantity: if side == Side::Buy { f.qty - in_base } else { f.qty + in_base },
                     price: f.price,
                     fee: commission_in_quote(f, instrument),
                     liquidity: Liquidity::Taker,

@@ -7,6 +7,7 @@ mod backoff;
 pub mod binance;
 pub mod coinbase;
 pub mod kraken;
+pub mod live;
 pub mod rest;
 mod router;
 mod secret;

@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod mock_binance;
 pub mod mock_http;
 pub mod mock_ws;
 pub mod ten_bars;
@@ -21,10 +22,16 @@ pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 
 /// Runs the `ctb` binary with `args` in `cwd`; returns (exit success, stdout, stderr).
 pub fn ctb(cwd: &Path, args: &[&str]) -> (bool, String, String) {
+    ctb_with_env(cwd, args, &[])
+}
+
+/// [`ctb`] with the variables `env` set as well.
+pub fn ctb_with_env(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> (bool, String, String) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_ctb"))
         .args(args)
         .current_dir(cwd)
         .env_remove("LOG_LEVEL")
+        .envs(env.iter().copied())
         .output()
         .expect("run ctb");
     (

@@ -1,0 +1,198 @@
+//! `ctb exchange …`: one call to a live venue through exactly the adapter the engine uses, to check connectivity
+//! and credentials (testnet / sandbox unless `config/exchanges.yaml` says otherwise) before anything trades.
+
+use clap::{Args, Subcommand, ValueEnum};
+use rust_decimal::Decimal;
+use std::path::PathBuf;
+
+use cryptotradebot::exchange::ExchangeAdapter;
+use cryptotradebot::exchange::live::configured_adapter;
+use cryptotradebot::exchange::rest::wall_clock_now;
+use cryptotradebot::model::{OrderId, OrderQty, OrderReport, OrderRequest, OrderType, Side, Symbol};
+use cryptotradebot::{Error, Result};
+
+/// `ctb exchange` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum ExchangeCommand {
+    /// Best bid, best ask and last price of a symbol.
+    Ticker(SymbolArgs),
+    /// The top levels of a symbol's order book.
+    Book(BookArgs),
+    /// Free balances of the account (needs credentials).
+    Balance(VenueArgs),
+    /// Place an order (needs credentials).
+    Order(OrderArgs),
+    /// Cancel an order by its id (needs credentials).
+    Cancel(OrderIdArgs),
+    /// The venue's view of an order (needs credentials).
+    Status(OrderIdArgs),
+}
+
+/// Which venue, configured how.
+#[derive(Args, Debug)]
+pub struct VenueArgs {
+    /// The venue.
+    #[arg(long, value_name = "NAME")]
+    exchange: String,
+    /// Folder with exchanges.yaml (endpoints, testnet, rate limits) [default: ./config].
+    #[arg(long, value_name = "DIR", env = "CTB_CONFIG_DIR", default_value = "config")]
+    config_dir: PathBuf,
+}
+
+/// A venue and a symbol.
+#[derive(Args, Debug)]
+pub struct SymbolArgs {
+    #[command(flatten)]
+    venue: VenueArgs,
+    /// Symbol in the engine's form (BTCUSDT, BTCUSD).
+    #[arg(long)]
+    symbol: String,
+}
+
+/// `ctb exchange book`.
+#[derive(Args, Debug)]
+pub struct BookArgs {
+    #[command(flatten)]
+    symbol: SymbolArgs,
+    /// Levels per side.
+    #[arg(long, default_value_t = 10)]
+    depth: usize,
+}
+
+/// `ctb exchange cancel` / `status`.
+#[derive(Args, Debug)]
+pub struct OrderIdArgs {
+    #[command(flatten)]
+    symbol: SymbolArgs,
+    /// The order's id, as `ctb exchange order` printed it.
+    #[arg(long)]
+    id: u64,
+}
+
+/// Order side.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum SideArg {
+    Buy,
+    Sell,
+}
+
+/// Order type.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum TypeArg {
+    Market,
+    Limit,
+}
+
+/// `ctb exchange order`.
+#[derive(Args, Debug)]
+pub struct OrderArgs {
+    #[command(flatten)]
+    symbol: SymbolArgs,
+    #[arg(long, value_enum)]
+    side: SideArg,
+    #[arg(long = "type", value_enum, default_value = "limit")]
+    order_type: TypeArg,
+    /// Base quantity (rounded down to the venue's lot step).
+    #[arg(long)]
+    quantity: Decimal,
+    /// Limit price (rounded to the venue's tick), for limit orders.
+    #[arg(long)]
+    price: Option<Decimal>,
+    /// The order's id (its client order id at the venue) [default: the current time in milliseconds].
+    #[arg(long)]
+    id: Option<u64>,
+}
+
+/// Runs a `ctb exchange` subcommand.
+pub fn run(command: ExchangeCommand) -> Result<()> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Io { context: "starting the async runtime".into(), source: e })?
+        .block_on(call(command))
+}
+
+/// The adapter of `args`, connected (server time; the account too when credentials are set).
+async fn connect(args: &VenueArgs) -> Result<Box<dyn ExchangeAdapter>> {
+    let mut adapter = configured_adapter(&args.config_dir, &args.exchange, |name| std::env::var(name).ok())?;
+    adapter.connect().await?;
+    Ok(adapter)
+}
+
+async fn call(command: ExchangeCommand) -> Result<()> {
+    match command {
+        ExchangeCommand::Ticker(args) => {
+            let adapter = connect(&args.venue).await?;
+            let t = adapter.get_ticker(Symbol::new(&args.symbol)?).await?;
+            let (bid, ask, last) = (t.bid.normalize(), t.ask.normalize(), t.last.normalize());
+            println!("{} {}: bid {bid} ask {ask} last {last} at {}", adapter.name(), t.symbol, t.time);
+        }
+        ExchangeCommand::Book(args) => {
+            let adapter = connect(&args.symbol.venue).await?;
+            let book = adapter.get_orderbook(Symbol::new(&args.symbol.symbol)?, args.depth).await?;
+            println!("{} {} book at {}", adapter.name(), book.symbol, book.time);
+            for level in book.asks.iter().rev() {
+                println!("  ask {:>20} {}", level.price.normalize(), level.quantity.normalize());
+            }
+            for level in &book.bids {
+                println!("  bid {:>20} {}", level.price.normalize(), level.quantity.normalize());
+            }
+        }
+        ExchangeCommand::Balance(args) => {
+            let adapter = connect(&args).await?;
+            for (asset, free) in adapter.get_account_balance().await? {
+                println!("{asset} {}", free.normalize());
+            }
+        }
+        ExchangeCommand::Order(args) => {
+            let mut adapter = connect(&args.symbol.venue).await?;
+            let order_type = match args.order_type {
+                TypeArg::Market => OrderType::Market,
+                TypeArg::Limit => OrderType::Limit,
+            };
+            if (order_type == OrderType::Limit) != args.price.is_some() {
+                return Err(Error::Validation("--price is needed for a limit order and only for one".into()));
+            }
+            let side = match args.side {
+                SideArg::Buy => Side::Buy,
+                SideArg::Sell => Side::Sell,
+            };
+            let id = OrderId(args.id.unwrap_or_else(|| wall_clock_now().millis().unsigned_abs()));
+            let symbol = Symbol::new(&args.symbol.symbol)?;
+            let request = OrderRequest {
+                order_type,
+                ..OrderRequest::new(id, symbol, side, OrderQty::Base(args.quantity), args.price)
+            };
+            print_report(&adapter.place_order(request).await?);
+        }
+        ExchangeCommand::Cancel(args) => {
+            let mut adapter = connect(&args.symbol.venue).await?;
+            print_report(&adapter.cancel_order(Symbol::new(&args.symbol.symbol)?, OrderId(args.id)).await?);
+        }
+        ExchangeCommand::Status(args) => {
+            let adapter = connect(&args.symbol.venue).await?;
+            print_report(&adapter.get_order_status(Symbol::new(&args.symbol.symbol)?, OrderId(args.id)).await?);
+        }
+    }
+    Ok(())
+}
+
+fn print_report(report: &OrderReport) {
+    let r = &report.request;
+    let quantity = match r.quantity {
+        OrderQty::Base(q) => q.normalize().to_string(),
+        OrderQty::Quote(a) => format!("{} (quote)", a.normalize()),
+    };
+    let price = r.price.map(|p| format!(" @ {}", p.normalize())).unwrap_or_default();
+    let average = report.average_price.map(|p| format!(" at {}", p.normalize())).unwrap_or_default();
+    println!(
+        "order {}: {} {} {} {quantity} {}{price}; filled {}{average}, fee {}",
+        r.client_order_id,
+        report.status.as_str(),
+        r.side.as_str(),
+        r.order_type.as_str(),
+        r.symbol,
+        report.filled_quantity.normalize(),
+        report.fee.normalize()
+    );
+}

@@ -1,0 +1,134 @@
+//! A loopback mock of Binance spot REST v3 that recomputes every signature (HMAC-SHA256 of the exact query string)
+//! and answers in Binance's documented formats. Orders are kept by client order id; market orders fill at once.
+
+use rust_decimal::dec;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use super::mock_http::{Answer, Seen, serve};
+use cryptotradebot::exchange::Secret;
+use cryptotradebot::exchange::signing::binance_signature;
+use cryptotradebot::model::Symbol;
+
+pub const KEY: &str = "test-api-key";
+pub const SECRET: &str = "test-api-secret";
+
+pub fn btc() -> Symbol {
+    Symbol::new("BTCUSDT").unwrap()
+}
+
+fn params(query: &str) -> BTreeMap<String, String> {
+    query.split('&').filter_map(|p| p.split_once('=')).map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+/// The mock venue: public endpoints, signed ones checked, orders kept by client order id.
+pub async fn mock_binance() -> String {
+    let orders: Arc<Mutex<BTreeMap<String, BTreeMap<String, String>>>> = Arc::default();
+    serve(move |seen: Seen| {
+        let orders = orders.clone();
+        async move {
+            // Order 99 is placed but its answer never arrives in time; order 98 is lost on the way.
+            let slow = seen.method == "POST" && seen.target.contains("newClientOrderId=ctb-9");
+            let answer = if seen.target.contains("newClientOrderId=ctb-98") {
+                (500, vec![], String::new())
+            } else {
+                answer(&seen, &orders)
+            };
+            if slow {
+                tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+            }
+            answer
+        }
+    })
+    .await
+}
+
+fn answer(seen: &Seen, orders: &Mutex<BTreeMap<String, BTreeMap<String, String>>>) -> Answer {
+    let (path, query) = seen.target.split_once('?').unwrap_or((&seen.target, ""));
+    let ok = |body: &str| (200, vec![], body.to_string());
+    let signed = matches!(path, "/api/v3/order" | "/api/v3/account");
+    if signed {
+        let (unsigned, signature) = query.rsplit_once("&signature=").unwrap_or((query, ""));
+        let expected = binance_signature(&Secret::new(SECRET), unsigned).unwrap();
+        if seen.header("x-mbx-apikey") != Some(KEY) {
+            return (401, vec![], r#"{"code":-2015,"msg":"Invalid API-key, IP, or permissions for action."}"#.into());
+        }
+        if signature != expected {
+            return (400, vec![], r#"{"code":-1022,"msg":"Signature for this request is not valid."}"#.into());
+        }
+        assert!(params(unsigned).contains_key("timestamp") && params(unsigned)["recvWindow"] == "5000");
+    }
+    let p = params(query);
+    let order_json = |o: &BTreeMap<String, String>, status: &str| {
+        // A market order fills at once against the book below: a buy takes 0.5 at 61602.02 and the rest at
+        // 61602.03, paying 0.1 % commission in BTC; a sell hits 61602.01 and pays 0.1 % in USDT.
+        let market = o["type"] == "MARKET";
+        let buy = o["side"] == "BUY";
+        let quantity: rust_decimal::Decimal = match o.get("quantity") {
+            Some(q) => q.parse().unwrap(),
+            None => (o["quoteOrderQty"].parse::<rust_decimal::Decimal>().unwrap() / dec!(61602.02))
+                .round_dp_with_strategy(5, rust_decimal::RoundingStrategy::ToZero),
+        };
+        let mut fills = Vec::new();
+        if market && buy {
+            let first = quantity.min(dec!(0.5));
+            for (price, qty) in [(dec!(61602.02), first), (dec!(61602.03), quantity - first)] {
+                if !qty.is_zero() {
+                    fills.push(format!(
+                        r#"{{"price":"{price}","qty":"{qty}","commission":"{}","commissionAsset":"BTC","tradeId":1}}"#,
+                        qty * dec!(0.001)
+                    ));
+                }
+            }
+        } else if market {
+            fills.push(format!(
+                r#"{{"price":"61602.01","qty":"{quantity}","commission":"{}","commissionAsset":"USDT","tradeId":2}}"#,
+                quantity * dec!(61602.01) * dec!(0.001)
+            ));
+        }
+        let executed = if market { quantity } else { dec!(0) };
+        let quote: rust_decimal::Decimal = if market && buy {
+            let first = quantity.min(dec!(0.5));
+            first * dec!(61602.02) + (quantity - first) * dec!(61602.03)
+        } else if market {
+            quantity * dec!(61602.01)
+        } else {
+            dec!(0)
+        };
+        format!(
+            r#"{{"symbol":"BTCUSDT","orderId":1,"clientOrderId":"{}","transactTime":1700000000123,"price":"{}","origQty":"{quantity}","executedQty":"{executed}","cummulativeQuoteQty":"{quote}","status":"{}","type":"{}","side":"{}","fills":[{}]}}"#,
+            o["newClientOrderId"],
+            o.get("price").map_or("0.00000000", String::as_str),
+            if market { "FILLED" } else { status },
+            o["type"],
+            o["side"],
+            fills.join(",")
+        )
+    };
+    match (seen.method.as_str(), path) {
+        ("GET", "/api/v3/time") => ok(r#"{"serverTime":1700000000000}"#),
+        ("GET", "/api/v3/exchangeInfo") => ok(
+            r#"{"symbols":[{"symbol":"BTCUSDT","baseAsset":"BTC","quoteAsset":"USDT","filters":[{"filterType":"PRICE_FILTER","minPrice":"0.01000000","maxPrice":"1000000.00000000","tickSize":"0.01000000"},{"filterType":"LOT_SIZE","minQty":"0.00001000","maxQty":"9000.00000000","stepSize":"0.00001000"},{"filterType":"NOTIONAL","minNotional":"5.00000000"}]}]}"#,
+        ),
+        ("GET", "/api/v3/ticker/bookTicker") => ok(
+            r#"{"symbol":"BTCUSDT","bidPrice":"61602.01000000","bidQty":"1.20000000","askPrice":"61602.02000000","askQty":"0.50000000"}"#,
+        ),
+        ("GET", "/api/v3/ticker/price") => ok(r#"{"symbol":"BTCUSDT","price":"61602.02000000"}"#),
+        ("GET", "/api/v3/depth") => ok(
+            r#"{"lastUpdateId":50093239218,"bids":[["61602.01000000","1.50000000"],["61602.00000000","2.00000000"]],"asks":[["61602.02000000","0.50000000"]]}"#,
+        ),
+        ("GET", "/api/v3/account") => ok(
+            r#"{"canTrade":true,"balances":[{"asset":"BTC","free":"0.50000000","locked":"0.00000000"},{"asset":"USDT","free":"10000.00000000","locked":"250.00000000"},{"asset":"ETH","free":"0.00000000","locked":"0.00000000"}]}"#,
+        ),
+        ("POST", "/api/v3/order") => {
+            let body = order_json(&p, "NEW");
+            orders.lock().unwrap().insert(p["newClientOrderId"].clone(), p.clone());
+            ok(&body)
+        }
+        ("GET" | "DELETE", "/api/v3/order") => match orders.lock().unwrap().get(&p["origClientOrderId"]) {
+            Some(o) => ok(&order_json(o, if seen.method == "DELETE" { "CANCELED" } else { "NEW" })),
+            None => (400, vec![], r#"{"code":-2013,"msg":"Order does not exist."}"#.into()),
+        },
+        _ => (404, vec![], "{}".into()),
+    }
+}
