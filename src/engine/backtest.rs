@@ -1,5 +1,6 @@
 //! Wiring for a backtest: one [`SimulatedExchange`] behind the router, the risk manager, the portfolio, and the
-//! engine replaying recorded bars on a single-threaded runtime.
+//! engine replaying recorded bars on a single-threaded runtime. [`run_prepared_on`] runs the same wiring with any
+//! other router: the only switch between a simulated and a live venue.
 
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -99,9 +100,44 @@ pub async fn run_prepared_reusing(
     market: Arc<MarketData>,
     log: RunLog,
 ) -> Result<BacktestResult> {
-    let (mut engine, venue) = start_engine(setup, market, log).await?;
+    let (mut engine, venue) = start_engine(setup, simulated_router(setup)?, market, log).await?;
     let run = engine.execute_strategy(&setup.strategy, &setup.params).await?;
     finish(engine, venue, run).await
+}
+
+/// [`run_prepared`] with orders routed to the venues of `router` — a live adapter, say — instead of the simulated
+/// venue: the same engine, risk manager, portfolio and strategy; only where orders go differs. The market data
+/// trades on the router's venue named `setup.venue`, which must be its first.
+///
+/// # Errors
+/// [`Error::Config`] when the router's first venue is not `setup.venue`; as [`run_backtest`].
+pub async fn run_prepared_on(
+    setup: &BacktestSetup,
+    market: Arc<MarketData>,
+    router: OrderRouter,
+) -> Result<BacktestResult> {
+    if router.find(&setup.venue) != Some(VenueId(0)) {
+        return Err(Error::Config(format!(
+            "the router's first venue must be '{}' (it has: {})",
+            setup.venue,
+            router.names().join(", ")
+        )));
+    }
+    let (mut engine, venue) = start_engine(setup, router, market, RunLog::default()).await?;
+    let run = engine.execute_strategy(&setup.strategy, &setup.params).await?;
+    finish(engine, venue, run).await
+}
+
+/// The router of a backtest: `setup`'s venue as a [`SimulatedExchange`] holding the starting cash.
+///
+/// # Errors
+/// [`Error::Config`] / [`Error::Validation`] for instruments the simulated venue refuses.
+fn simulated_router(setup: &BacktestSetup) -> Result<OrderRouter> {
+    let balances = BTreeMap::from([(setup.quote.clone(), setup.starting_cash)]);
+    let venue = SimulatedExchange::new(&setup.venue, setup.sim, setup.instruments.clone(), balances)?;
+    let mut router = OrderRouter::new();
+    router.add_simulated(venue)?;
+    Ok(router)
 }
 
 /// [`run_prepared`] with the strategy warming up on the bars that close before `trade_from`: it sees them, but
@@ -115,7 +151,7 @@ pub async fn run_prepared_trading_from(
     market: Arc<MarketData>,
     trade_from: Timestamp,
 ) -> Result<BacktestResult> {
-    let (mut engine, venue) = start_engine(setup, market, RunLog::default()).await?;
+    let (mut engine, venue) = start_engine(setup, simulated_router(setup)?, market, RunLog::default()).await?;
     let mut strategy = WarmUp::new(build_strategy(&setup.strategy, &setup.params)?, trade_from);
     let run = engine.run_strategy(&mut strategy).await?;
     let mut result = finish(engine, venue, run).await?;
@@ -128,14 +164,17 @@ pub async fn run_prepared_trading_from(
     Ok(result)
 }
 
-/// An engine over one simulated venue with `setup`'s instruments, portfolio and risk manager, started.
-async fn start_engine(setup: &BacktestSetup, market: Arc<MarketData>, log: RunLog) -> Result<(TradingEngine, VenueId)> {
+/// An engine over `router`'s venues with `setup`'s instruments, portfolio and risk manager, started; the market
+/// data's venue is the router's first.
+async fn start_engine(
+    setup: &BacktestSetup,
+    router: OrderRouter,
+    market: Arc<MarketData>,
+    log: RunLog,
+) -> Result<(TradingEngine, VenueId)> {
     setup.risk.validate()?;
     setup.policy.validate()?;
-    let balances = BTreeMap::from([(setup.quote.clone(), setup.starting_cash)]);
-    let venue = SimulatedExchange::new(&setup.venue, setup.sim, setup.instruments.clone(), balances)?;
-    let mut router = OrderRouter::new();
-    let venue_id = router.add_simulated(venue)?;
+    let venue_id = VenueId(0);
     let symbols: Vec<_> = setup.instruments.iter().map(|i| i.symbol).collect();
     let portfolio = Portfolio::new(&setup.quote, setup.starting_cash, &symbols);
     let mut risk = RiskManager::new(setup.risk.clone()).with_policy(setup.policy.clone());

@@ -23,6 +23,11 @@ fn params(query: &str) -> BTreeMap<String, String> {
 
 /// The mock venue: public endpoints, signed ones checked, orders kept by client order id.
 pub async fn mock_binance() -> String {
+    mock_binance_with_lot("0.00001").await
+}
+
+/// [`mock_binance`] whose BTCUSDT lot step is `lot` (market buys sized in USDT are rounded down to it).
+pub async fn mock_binance_with_lot(lot: &'static str) -> String {
     let orders: Arc<Mutex<BTreeMap<String, BTreeMap<String, String>>>> = Arc::default();
     serve(move |seen: Seen| {
         let orders = orders.clone();
@@ -32,7 +37,7 @@ pub async fn mock_binance() -> String {
             let answer = if seen.target.contains("newClientOrderId=ctb-98") {
                 (500, vec![], String::new())
             } else {
-                answer(&seen, &orders)
+                answer(&seen, &orders, lot)
             };
             if slow {
                 tokio::time::sleep(std::time::Duration::from_secs(2)).await;
@@ -43,7 +48,7 @@ pub async fn mock_binance() -> String {
     .await
 }
 
-fn answer(seen: &Seen, orders: &Mutex<BTreeMap<String, BTreeMap<String, String>>>) -> Answer {
+fn answer(seen: &Seen, orders: &Mutex<BTreeMap<String, BTreeMap<String, String>>>, lot: &str) -> Answer {
     let (path, query) = seen.target.split_once('?').unwrap_or((&seen.target, ""));
     let ok = |body: &str| (200, vec![], body.to_string());
     let signed = matches!(path, "/api/v3/order" | "/api/v3/account");
@@ -61,13 +66,13 @@ fn answer(seen: &Seen, orders: &Mutex<BTreeMap<String, BTreeMap<String, String>>
     let p = params(query);
     let order_json = |o: &BTreeMap<String, String>, status: &str| {
         // A market order fills at once against the book below: a buy takes 0.5 at 61602.02 and the rest at
-        // 61602.03, paying 0.1 % commission in BTC; a sell hits 61602.01 and pays 0.1 % in USDT.
+        // 61602.03, paying 0.1 % commission in BTC (to 8 decimals); a sell hits 61602.01 and pays 0.1 % in USDT.
         let market = o["type"] == "MARKET";
         let buy = o["side"] == "BUY";
         let quantity: rust_decimal::Decimal = match o.get("quantity") {
             Some(q) => q.parse().unwrap(),
             None => (o["quoteOrderQty"].parse::<rust_decimal::Decimal>().unwrap() / dec!(61602.02))
-                .round_dp_with_strategy(5, rust_decimal::RoundingStrategy::ToZero),
+                .round_dp_with_strategy(lot.len() as u32 - 2, rust_decimal::RoundingStrategy::ToZero),
         };
         let mut fills = Vec::new();
         if market && buy {
@@ -76,7 +81,7 @@ fn answer(seen: &Seen, orders: &Mutex<BTreeMap<String, BTreeMap<String, String>>
                 if !qty.is_zero() {
                     fills.push(format!(
                         r#"{{"price":"{price}","qty":"{qty}","commission":"{}","commissionAsset":"BTC","tradeId":1}}"#,
-                        qty * dec!(0.001)
+                        (qty * dec!(0.001)).round_dp(8)
                     ));
                 }
             }
@@ -107,9 +112,9 @@ fn answer(seen: &Seen, orders: &Mutex<BTreeMap<String, BTreeMap<String, String>>
     };
     match (seen.method.as_str(), path) {
         ("GET", "/api/v3/time") => ok(r#"{"serverTime":1700000000000}"#),
-        ("GET", "/api/v3/exchangeInfo") => ok(
-            r#"{"symbols":[{"symbol":"BTCUSDT","baseAsset":"BTC","quoteAsset":"USDT","filters":[{"filterType":"PRICE_FILTER","minPrice":"0.01000000","maxPrice":"1000000.00000000","tickSize":"0.01000000"},{"filterType":"LOT_SIZE","minQty":"0.00001000","maxQty":"9000.00000000","stepSize":"0.00001000"},{"filterType":"NOTIONAL","minNotional":"5.00000000"}]}]}"#,
-        ),
+        ("GET", "/api/v3/exchangeInfo") => ok(&format!(
+            r#"{{"symbols":[{{"symbol":"BTCUSDT","baseAsset":"BTC","quoteAsset":"USDT","filters":[{{"filterType":"PRICE_FILTER","minPrice":"0.01000000","maxPrice":"1000000.00000000","tickSize":"0.01000000"}},{{"filterType":"LOT_SIZE","minQty":"{lot}","maxQty":"9000.00000000","stepSize":"{lot}"}},{{"filterType":"NOTIONAL","minNotional":"5.00000000"}}]}}]}}"#
+        )),
         ("GET", "/api/v3/ticker/bookTicker") => ok(
             r#"{"symbol":"BTCUSDT","bidPrice":"61602.01000000","bidQty":"1.20000000","askPrice":"61602.02000000","askQty":"0.50000000"}"#,
         ),
