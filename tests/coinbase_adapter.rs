@@ -26,7 +26,16 @@ async fn mock_coinbase() -> String {
     let orders: Orders = Arc::default();
     serve(move |seen: Seen| {
         let orders = orders.clone();
-        async move { answer(&seen, &orders) }
+        async move {
+            // Order 99 is placed but its answer comes too late; order 98 is lost on the way.
+            let post = seen.method == "POST";
+            let lost = post && seen.body.contains(&client_oid(OrderId(98)));
+            let answer = if lost { (500, vec![], String::new()) } else { answer(&seen, &orders) };
+            if post && (lost || seen.body.contains(&client_oid(OrderId(99)))) {
+                tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+            }
+            answer
+        }
     })
     .await
 }
@@ -61,6 +70,7 @@ fn answer(seen: &Seen, orders: &Orders) -> Answer {
         ("GET", "/time") => ok(r#"{"iso":"2023-11-14T22:13:20Z","epoch":1700000000.0}"#.into()),
         ("GET", "/products/BTC-USD/ticker") => ok(r#"{"trade_id":86326522,"price":"61602.01","size":"0.001","time":"2024-08-09T00:05:00Z","bid":"61602","ask":"61602.02","volume":"1000"}"#.into()),
         ("GET", "/products/BTC-USD/book") => ok(r#"{"sequence":1,"bids":[["61602.00","1.5",3],["61601.99","2",1]],"asks":[["61602.02","0.5",1]]}"#.into()),
+        ("GET", "/products/BTC-USD") => ok(r#"{"id":"BTC-USD","base_currency":"BTC","quote_currency":"USD","quote_increment":"0.01000000","base_increment":"0.00000001","display_name":"BTC-USD","min_market_funds":"1","margin_enabled":false,"post_only":false,"limit_only":false,"cancel_only":false,"status":"online","status_message":"","auction_mode":false}"#.into()),
         ("GET", "/accounts") => ok(r#"[{"id":"a","currency":"BTC","balance":"0.5","available":"0.5","hold":"0"},{"id":"b","currency":"USD","balance":"1000","available":"900","hold":"100"},{"id":"c","currency":"ETH","balance":"0","available":"0","hold":"0"}]"#.into()),
         ("POST", "/orders") => {
             let order: serde_json::Value = serde_json::from_str(&seen.body).unwrap();
@@ -91,8 +101,10 @@ fn answer(seen: &Seen, orders: &Orders) -> Answer {
 
 fn adapter(base: &str, passphrase: &str) -> CoinbaseAdapter {
     let limits = serde_json::json!({ "requests_per_second": 100 });
-    let config: VenueConfig =
-        serde_json::from_value(serde_json::json!({ "base_url": base, "rate_limits": limits })).unwrap();
+    let config: VenueConfig = serde_json::from_value(
+        serde_json::json!({ "base_url": base, "rate_limits": limits, "request_timeout_ms": 300 }),
+    )
+    .unwrap();
     let credentials = Credentials {
         api_key: Secret::new(KEY),
         api_secret: Secret::new(SECRET),
@@ -120,7 +132,15 @@ async fn ticker_book_balance_and_an_order_round_trip_against_the_mock_venue() {
         "available, held assets"
     );
 
-    let order = OrderRequest::new(OrderId(7), btc(), Side::Sell, OrderQty::Base(dec!(0.01)), Some(dec!(65000)));
+    let instrument = coinbase.instrument(btc()).await.unwrap();
+    assert_eq!(
+        (instrument.tick_size, instrument.lot_size, instrument.min_notional),
+        (dec!(0.01), dec!(0.00000001), dec!(1)),
+        "quote_increment, base_increment, min_market_funds"
+    );
+    // Rounded before sending: the size down to the increment, a sell's limit up to the cent.
+    let order =
+        OrderRequest::new(OrderId(7), btc(), Side::Sell, OrderQty::Base(dec!(0.010000004)), Some(dec!(64999.991)));
     let placed = coinbase.place_order(order).await.unwrap();
     assert_eq!(
         (placed.status, placed.request.client_order_id, placed.request.side),
@@ -144,4 +164,18 @@ async fn a_wrong_passphrase_is_an_authentication_error_that_names_no_credential(
     assert!(matches!(&err, Error::Authentication(m) if m.contains("401")), "{err:?}");
     let shown = format!("{err} {err:?} {coinbase:?}");
     assert!(!shown.contains("wrong passphrase") && !shown.contains(KEY) && !shown.contains(SECRET), "{shown}");
+}
+
+#[tokio::test]
+async fn an_order_post_without_an_answer_is_looked_up_by_client_oid_never_sent_again() {
+    let mut coinbase = adapter(&mock_coinbase().await, PASSPHRASE);
+    let placed = OrderRequest::new(OrderId(99), btc(), Side::Buy, OrderQty::Base(dec!(0.01)), Some(dec!(60000)));
+    let report = coinbase.place_order(placed).await.unwrap();
+    assert_eq!((report.status, report.request.client_order_id), (OrderStatus::New, OrderId(99)));
+    let lost = OrderRequest::new(OrderId(98), btc(), Side::Buy, OrderQty::Base(dec!(0.01)), Some(dec!(60000)));
+    let err = coinbase.place_order(lost).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Exchange(m) if m.contains("POST /orders: timed out") && m.contains("order 98 is not at the venue")),
+        "{err:?}"
+    );
 }

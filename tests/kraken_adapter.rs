@@ -34,7 +34,19 @@ async fn mock_kraken() -> String {
     let venue: Arc<Mutex<Venue>> = Arc::default();
     serve(move |seen: Seen| {
         let venue = venue.clone();
-        async move { answer(&seen, &mut venue.lock().unwrap()) }
+        async move {
+            // Order 99 is placed but its answer comes too late; order 98 is lost on the way.
+            let late = seen.body.contains("userref=9");
+            let answer = if seen.body.contains("userref=98") && seen.target.ends_with("AddOrder") {
+                (500, vec![], String::new())
+            } else {
+                answer(&seen, &mut venue.lock().unwrap())
+            };
+            if late && seen.target.ends_with("AddOrder") {
+                tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+            }
+            answer
+        }
     })
     .await
 }
@@ -83,6 +95,16 @@ fn answer(seen: &Seen, venue: &mut Venue) -> Answer {
                 ok(&format!(r#"{{"descr":{{"order":"buy"}},"txid":["{txid}"]}}"#))
             }
             "/0/private/QueryOrders" => ok(&order(&params["txid"], venue)),
+            "/0/private/OpenOrders" | "/0/private/ClosedOrders" => {
+                let wanted = if path.ends_with("OpenOrders") { "open" } else { "closed" };
+                let listed: Vec<String> = venue
+                    .orders
+                    .iter()
+                    .filter(|(_, (p, status))| *status == wanted && p["userref"] == params["userref"])
+                    .map(|(txid, _)| format!(r#""{txid}":{{}}"#))
+                    .collect();
+                ok(&format!(r#"{{"{wanted}":{{{}}}}}"#, listed.join(",")))
+            }
             "/0/private/CancelOrder" => {
                 venue.orders.get_mut(&params["txid"]).unwrap().1 = "canceled";
                 ok(r#"{"count":1}"#)
@@ -98,6 +120,9 @@ fn answer(seen: &Seen, venue: &mut Venue) -> Answer {
         "/0/public/Depth" => ok(
             r#"{"XXBTZUSD":{"asks":[["61602.10000","0.500",1700000000]],"bids":[["61602.00000","1.250",1700000000],["61601.90000","3.000",1700000000]]}}"#,
         ),
+        "/0/public/AssetPairs" => ok(
+            r#"{"XXBTZUSD":{"altname":"XBTUSD","wsname":"XBT/USD","aclass_base":"currency","base":"XXBT","aclass_quote":"currency","quote":"ZUSD","lot":"unit","cost_decimals":5,"pair_decimals":1,"lot_decimals":8,"lot_multiplier":1,"ordermin":"0.0001","costmin":"0.5","tick_size":"0.1","status":"online"}}"#,
+        ),
         _ => refused("EQuery:Unknown asset pair"),
     }
 }
@@ -105,8 +130,10 @@ fn answer(seen: &Seen, venue: &mut Venue) -> Answer {
 fn adapter(base: &str, key: &str) -> KrakenAdapter {
     // A loopback mock need not be spared: 100 requests a second instead of Kraken's 1.
     let limits = serde_json::json!({ "requests_per_minute": 6000 });
-    let config: VenueConfig =
-        serde_json::from_value(serde_json::json!({ "base_url": base, "rate_limits": limits })).unwrap();
+    let config: VenueConfig = serde_json::from_value(
+        serde_json::json!({ "base_url": base, "rate_limits": limits, "request_timeout_ms": 300 }),
+    )
+    .unwrap();
     let credentials = Credentials { api_key: Secret::new(key), api_secret: Secret::new(SECRET), passphrase: None };
     KrakenAdapter::new(&config, Some(credentials)).unwrap()
 }
@@ -126,7 +153,21 @@ async fn ticker_book_balance_and_an_order_round_trip_against_the_mock_venue() {
     let balances = kraken.get_account_balance().await.unwrap();
     assert_eq!(balances, BTreeMap::from([("BTC".into(), dec!(0.5)), ("USD".into(), dec!(1000))]), "common names");
 
-    let order = OrderRequest::new(OrderId(7), btc(), Side::Buy, OrderQty::Base(dec!(1.25)), Some(dec!(37500)));
+    let instrument = kraken.instrument(btc()).await.unwrap();
+    assert_eq!(
+        (
+            instrument.base.as_str(),
+            instrument.quote.as_str(),
+            instrument.tick_size,
+            instrument.lot_size,
+            instrument.min_notional
+        ),
+        ("BTC", "USD", dec!(0.1), dec!(0.00000001), dec!(0.5)),
+        "AssetPairs: tick_size, lot_decimals, costmin"
+    );
+    // Rounded before sending: the volume down to 8 decimals, a buy's limit down to the 0.1 tick.
+    let order =
+        OrderRequest::new(OrderId(7), btc(), Side::Buy, OrderQty::Base(dec!(1.2500000099)), Some(dec!(37500.09)));
     let placed = kraken.place_order(order).await.unwrap();
     assert_eq!(
         (placed.status, placed.request.client_order_id, placed.request.price),
@@ -150,4 +191,19 @@ async fn a_wrong_key_is_an_authentication_error_that_names_no_credential() {
     assert!(matches!(&err, Error::Authentication(m) if m.contains("EAPI:Invalid key")), "{err:?}");
     let shown = format!("{err} {err:?} {kraken:?}");
     assert!(!shown.contains("wrong-key") && !shown.contains(SECRET), "{shown}");
+}
+
+#[tokio::test]
+async fn an_add_order_without_an_answer_is_found_by_its_userref_never_sent_again() {
+    let mut kraken = adapter(&mock_kraken().await, KEY);
+    let placed = OrderRequest::new(OrderId(99), btc(), Side::Buy, OrderQty::Base(dec!(0.01)), Some(dec!(60000)));
+    let report = kraken.place_order(placed).await.unwrap();
+    assert_eq!((report.status, report.request.client_order_id), (OrderStatus::New, OrderId(99)));
+    assert_eq!(kraken.cancel_order(btc(), OrderId(99)).await.unwrap().status, OrderStatus::Canceled, "known by txid");
+    let lost = OrderRequest::new(OrderId(98), btc(), Side::Buy, OrderQty::Base(dec!(0.01)), Some(dec!(60000)));
+    let err = kraken.place_order(lost).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Exchange(m) if m.contains("AddOrder") && m.contains("order 98 is not at the venue")),
+        "{err:?}"
+    );
 }

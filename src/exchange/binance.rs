@@ -267,7 +267,7 @@ impl BinanceAdapter {
         order: &OrderRequest,
         instrument: &Instrument,
     ) -> Result<(OrderRequest, Vec<(&'static str, String)>)> {
-        let mut sent = *order;
+        let sent = instrument.rounded(*order);
         let kind = match order.order_type {
             OrderType::Market => "MARKET",
             OrderType::Limit => "LIMIT",
@@ -281,12 +281,8 @@ impl BinanceAdapter {
             ("newClientOrderId", client_id(order.client_order_id)),
             ("newOrderRespType", "FULL".to_string()),
         ];
-        match order.quantity {
-            OrderQty::Base(quantity) => {
-                let rounded = instrument.round_quantity_down(quantity);
-                sent.quantity = OrderQty::Base(rounded);
-                params.push(("quantity", rounded.normalize().to_string()));
-            }
+        match sent.quantity {
+            OrderQty::Base(quantity) => params.push(("quantity", quantity.normalize().to_string())),
             OrderQty::Quote(amount) if order.order_type == OrderType::Market => {
                 params.push(("quoteOrderQty", amount.normalize().to_string()));
             }
@@ -294,17 +290,12 @@ impl BinanceAdapter {
                 return Err(Error::Order("binance: only market orders can be sized in the quote asset".into()));
             }
         }
-        if let Some(price) = order.price {
-            let rounded = instrument.round_price(price, order.side == Side::Sell);
-            sent.price = Some(rounded);
-            params.push(("price", rounded.normalize().to_string()));
+        if let Some(price) = sent.price {
+            params.push(("price", price.normalize().to_string()));
             params.push(("timeInForce", "GTC".to_string()));
         }
-        if let Some(stop) = order.stop_price {
-            let up = (order.order_type == OrderType::StopMarket) == (order.side == Side::Buy);
-            let rounded = instrument.round_price(stop, up);
-            sent.stop_price = Some(rounded);
-            params.push(("stopPrice", rounded.normalize().to_string()));
+        if let Some(stop) = sent.stop_price {
+            params.push(("stopPrice", stop.normalize().to_string()));
         }
         Ok((sent, params))
     }

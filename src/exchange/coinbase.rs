@@ -6,7 +6,7 @@
 //! Sandbox endpoints unless `config/exchanges.yaml` says `sandbox: false`. (Coinbase's retail Advanced Trade API
 //! signs with ES256 JWTs instead; it is not covered here.)
 //!
-//! Products: the engine's `BTCUSD` is `BTC-USD`. Coinbase wants a UUID as client order id: engine order `n` is sent
+//! Products: the engine's `BTCUSD` is `BTC-USD`; orders are rounded to the product's increments before they go out. Coinbase wants a UUID as client order id: engine order `n` is sent
 //! as `00000000-0000-4000-8000-<n as 12 hex digits>`. Failures: 401/403 → AuthenticationError, 429 →
 //! RateLimitError, other 4xx (with Coinbase's `message`) → OrderError, 5xx → ExchangeError.
 
@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::adapter::{ExchangeAdapter, MarketStream};
-use super::rest::{RestClient, book_levels, wall_clock_now};
+use super::rest::{Answer, Delivery, RestClient, book_levels, status_error, wall_clock_now};
 use super::secret::Credentials;
 use super::signing::coinbase_signature;
 use super::streams::coinbase::CoinbaseDecoder;
@@ -27,7 +27,7 @@ use super::ws;
 use crate::config::VenueConfig;
 use crate::error::{Error, Result};
 use crate::model::{
-    OrderBook, OrderId, OrderQty, OrderReport, OrderRequest, OrderStatus, OrderType, Side, Symbol, Ticker,
+    Instrument, OrderBook, OrderId, OrderQty, OrderReport, OrderRequest, OrderStatus, OrderType, Side, Symbol, Ticker,
 };
 
 /// Production REST endpoint.
@@ -45,6 +45,18 @@ pub struct CoinbaseAdapter {
     rest: RestClient,
     ws_url: String,
     credentials: Option<Credentials>,
+    instruments: BTreeMap<Symbol, Instrument>,
+}
+
+/// A product's trading rules (`/products/{id}`).
+#[derive(Deserialize)]
+struct Product {
+    base_currency: String,
+    quote_currency: String,
+    quote_increment: Decimal,
+    base_increment: Decimal,
+    #[serde(default)]
+    min_market_funds: Option<Decimal>,
 }
 
 #[derive(Deserialize)]
@@ -117,7 +129,30 @@ impl CoinbaseAdapter {
         let (base_url, ws_url) = config.endpoints((REST_URL, WS_URL), (SANDBOX_REST_URL, SANDBOX_WS_URL));
         let per_second = Some(config.rate_limits.per_second(10));
         let rest = RestClient::new("coinbase", &base_url, config.request_timeout(), per_second)?;
-        Ok(CoinbaseAdapter { rest, ws_url, credentials })
+        Ok(CoinbaseAdapter { rest, ws_url, credentials, instruments: BTreeMap::new() })
+    }
+
+    /// The instrument `symbol` as Coinbase defines its product (tick: `quote_increment`, lot step:
+    /// `base_increment`, minimum notional: `min_market_funds`), fetched once.
+    ///
+    /// # Errors
+    /// The venue's errors (an unknown product is a 404: [`Error::Order`]).
+    pub async fn instrument(&mut self, symbol: Symbol) -> Result<Instrument> {
+        if let Some(instrument) = self.instruments.get(&symbol) {
+            return Ok(instrument.clone());
+        }
+        let product: Product = self.public(&format!("/products/{}", product_id(symbol)?)).await?;
+        let instrument = Instrument {
+            symbol,
+            base: product.base_currency,
+            quote: product.quote_currency,
+            tick_size: product.quote_increment.normalize(),
+            lot_size: product.base_increment.normalize(),
+            min_notional: product.min_market_funds.unwrap_or_default(),
+        };
+        instrument.validate()?;
+        self.instruments.insert(symbol, instrument.clone());
+        Ok(instrument)
     }
 
     async fn public<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
@@ -126,12 +161,8 @@ impl CoinbaseAdapter {
         self.rest.parse(path.split('?').next().unwrap_or(path), &body)
     }
 
-    async fn private<T: DeserializeOwned>(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<String>,
-    ) -> Result<T> {
+    /// A signed call; anything but a GET is sent once, whatever becomes of it.
+    async fn private_delivery(&self, method: reqwest::Method, path: &str, body: Option<String>) -> Result<Delivery> {
         let credentials = self.credentials.as_ref().ok_or_else(|| {
             Error::Authentication(
                 "coinbase: COINBASE_API_KEY, COINBASE_API_SECRET and COINBASE_PASSPHRASE are needed".into(),
@@ -152,8 +183,34 @@ impl CoinbaseAdapter {
             ("CB-ACCESS-TIMESTAMP", timestamp.as_str()),
             ("CB-ACCESS-PASSPHRASE", passphrase.expose()),
         ];
-        let answer = self.rest.send(method, path, &headers, body).await?;
-        self.rest.parse(path.split('?').next().unwrap_or(path), &answer)
+        if method == reqwest::Method::GET {
+            // Reads are idempotent: the client may retry them.
+            return self.rest.send_raw(method, path, &headers, body).await.map(Delivery::Answered);
+        }
+        self.rest.deliver(method, path, &headers, body).await
+    }
+
+    /// A signed call to `path`, its JSON answer parsed.
+    async fn private<T: DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<String>,
+    ) -> Result<T> {
+        match self.private_delivery(method.clone(), path, body).await? {
+            Delivery::Answered(answer) => self.read(&method, path, answer),
+            Delivery::Unanswered(failure) => Err(failure),
+        }
+    }
+
+    /// An answer as `T`, or the error its status means.
+    fn read<T: DeserializeOwned>(&self, method: &reqwest::Method, path: &str, answer: Answer) -> Result<T> {
+        let endpoint = path.split('?').next().unwrap_or(path);
+        if !answer.is_success() {
+            let (status, retry_after) = (answer.status, answer.retry_after.as_deref());
+            return Err(status_error("coinbase", &format!("{method} {endpoint}"), status, retry_after, &answer.body));
+        }
+        self.rest.parse(endpoint, &answer.body)
     }
 
     /// The engine's report of a Coinbase order.
@@ -236,6 +293,7 @@ impl ExchangeAdapter for CoinbaseAdapter {
     }
 
     async fn place_order(&mut self, order: OrderRequest) -> Result<OrderReport> {
+        let order = self.instrument(order.symbol).await?.rounded(order);
         let mut body = serde_json::json!({
             "product_id": product_id(order.symbol)?,
             "side": order.side.as_str().to_ascii_lowercase(),
@@ -264,8 +322,25 @@ impl ExchangeAdapter for CoinbaseAdapter {
                 }
             }
         }
-        let placed: CoinbaseOrder = self.private(reqwest::Method::POST, "/orders", Some(body.to_string())).await?;
-        Self::report(order.symbol, placed)
+        let post = reqwest::Method::POST;
+        match self.private_delivery(post.clone(), "/orders", Some(body.to_string())).await? {
+            Delivery::Answered(answer) => Self::report(order.symbol, self.read(&post, "/orders", answer)?),
+            // Never sent again: the order may exist. Look it up by its client_oid.
+            Delivery::Unanswered(failure) => {
+                tracing::warn!(order = %order.client_order_id, %failure, "order POST unanswered; looking it up");
+                match self.get_order_status(order.symbol, order.client_order_id).await {
+                    Ok(found) => Ok(found),
+                    Err(Error::Order(said)) if said.contains("404") => Err(Error::Exchange(format!(
+                        "{failure}; order {} is not at the venue: it was not placed",
+                        order.client_order_id
+                    ))),
+                    Err(other) => Err(Error::Exchange(format!(
+                        "{failure}; whether order {} was placed is unknown: {other}",
+                        order.client_order_id
+                    ))),
+                }
+            }
+        }
     }
 
     async fn cancel_order(&mut self, symbol: Symbol, order_id: OrderId) -> Result<OrderReport> {

@@ -5,7 +5,7 @@
 //!
 //! Symbols: the engine's `BTCUSD` is split into base and quote ([`split_symbol`]) and Kraken's asset codes make the
 //! pair (`XBTUSD`); answers keyed by Kraken's own pair name (`XXBTZUSD`) and balances in its asset codes (`XXBT`,
-//! `ZUSD`) are mapped back. Orders go out as given (instrument filters from `AssetPairs` are not read yet). Kraken
+//! `ZUSD`) are mapped back. Orders are rounded to the pair's tick and lot step from `AssetPairs` before they go out. Kraken
 //! reports failures in an `error` array: `EAPI:Invalid key/signature/nonce` → AuthenticationError, `…Rate limit
 //! exceeded` → RateLimitError, other `EOrder`/`EGeneral:Invalid`/`EQuery` → OrderError, the rest → ExchangeError.
 
@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::adapter::{ExchangeAdapter, MarketStream};
-use super::rest::{RestClient, book_levels, status_error, wall_clock_now};
+use super::rest::{Delivery, RestClient, book_levels, status_error, wall_clock_now};
 use super::secret::Credentials;
 use super::signing::kraken_signature;
 use super::streams::kraken::KrakenDecoder;
@@ -27,7 +27,7 @@ use super::ws;
 use crate::config::VenueConfig;
 use crate::error::{Error, Result};
 use crate::model::{
-    OrderBook, OrderId, OrderQty, OrderReport, OrderRequest, OrderStatus, OrderType, Side, Symbol, Ticker,
+    Instrument, OrderBook, OrderId, OrderQty, OrderReport, OrderRequest, OrderStatus, OrderType, Side, Symbol, Ticker,
 };
 
 /// Kraken's REST endpoint.
@@ -44,6 +44,20 @@ pub struct KrakenAdapter {
     last_nonce: AtomicU64,
     /// Kraken's order id (txid) of each engine order placed through this adapter.
     txids: BTreeMap<OrderId, String>,
+    instruments: BTreeMap<Symbol, Instrument>,
+}
+
+/// A pair's trading rules in `AssetPairs`.
+#[derive(Deserialize)]
+struct PairInfo {
+    base: String,
+    quote: String,
+    pair_decimals: u32,
+    lot_decimals: u32,
+    #[serde(default)]
+    tick_size: Option<Decimal>,
+    #[serde(default)]
+    costmin: Option<Decimal>,
 }
 
 #[derive(Deserialize)]
@@ -133,7 +147,39 @@ impl KrakenAdapter {
         let (base_url, ws_url) = config.endpoints((REST_URL, WS_URL), (REST_URL, WS_URL));
         let per_second = Some(config.rate_limits.per_second(1));
         let rest = RestClient::new("kraken", &base_url, config.request_timeout(), per_second)?;
-        Ok(KrakenAdapter { rest, ws_url, credentials, last_nonce: AtomicU64::new(0), txids: BTreeMap::new() })
+        Ok(KrakenAdapter {
+            rest,
+            ws_url,
+            credentials,
+            last_nonce: AtomicU64::new(0),
+            txids: BTreeMap::new(),
+            instruments: BTreeMap::new(),
+        })
+    }
+
+    /// The instrument `symbol` as Kraken defines it in `AssetPairs` (tick: `tick_size`, else `pair_decimals`; lot
+    /// step: `lot_decimals`; minimum notional: `costmin`), fetched once.
+    ///
+    /// # Errors
+    /// [`Error::Order`] for a pair Kraken does not list; the venue's errors.
+    pub async fn instrument(&mut self, symbol: Symbol) -> Result<Instrument> {
+        if let Some(instrument) = self.instruments.get(&symbol) {
+            return Ok(instrument.clone());
+        }
+        let pair = kraken_pair(symbol)?;
+        let pairs: BTreeMap<String, PairInfo> = self.public(&format!("/0/public/AssetPairs?pair={pair}")).await?;
+        let info = Self::only("/0/public/AssetPairs", pairs)?;
+        let instrument = Instrument {
+            symbol,
+            base: common_asset(&info.base),
+            quote: common_asset(&info.quote),
+            tick_size: info.tick_size.unwrap_or_else(|| Decimal::new(1, info.pair_decimals)).normalize(),
+            lot_size: Decimal::new(1, info.lot_decimals),
+            min_notional: info.costmin.unwrap_or_default(),
+        };
+        instrument.validate()?;
+        self.instruments.insert(symbol, instrument.clone());
+        Ok(instrument)
     }
 
     /// A nonce above every earlier one: the time in milliseconds, or one more than the last.
@@ -155,6 +201,14 @@ impl KrakenAdapter {
     }
 
     async fn private<T: DeserializeOwned>(&self, method: &str, params: &[(&str, String)]) -> Result<T> {
+        match self.private_delivery(method, params).await? {
+            Delivery::Answered(answer) => self.read(&format!("/0/private/{method}"), answer),
+            Delivery::Unanswered(failure) => Err(failure),
+        }
+    }
+
+    /// A private call sent once, whatever becomes of it.
+    async fn private_delivery(&self, method: &str, params: &[(&str, String)]) -> Result<Delivery> {
         let credentials = self.credentials.as_ref().ok_or_else(|| {
             Error::Authentication("kraken: KRAKEN_API_KEY and KRAKEN_API_SECRET are needed for this request".into())
         })?;
@@ -169,8 +223,24 @@ impl KrakenAdapter {
             ("API-Sign", signature.as_str()),
             ("Content-Type", "application/x-www-form-urlencoded"),
         ];
-        let answer = self.rest.send_raw(reqwest::Method::POST, &path, &headers, Some(form)).await?;
-        self.read(&path, answer)
+        self.rest.deliver(reqwest::Method::POST, &path, &headers, Some(form)).await
+    }
+
+    /// The txid of the order Kraken holds under `userref` (the engine's order id), open or closed: how an
+    /// `AddOrder` whose answer was lost is found without sending it again.
+    async fn find_by_userref(&self, order_id: OrderId) -> Result<Option<String>> {
+        #[derive(Deserialize)]
+        struct Listed {
+            #[serde(default, alias = "closed")]
+            open: BTreeMap<String, serde_json::Value>,
+        }
+        for method in ["OpenOrders", "ClosedOrders"] {
+            let listed: Listed = self.private(method, &[("userref", order_id.to_string())]).await?;
+            if let Some(txid) = listed.open.into_keys().next() {
+                return Ok(Some(txid));
+            }
+        }
+        Ok(None)
     }
 
     /// The `result` of an answer, or the error its status or `error` array means.
@@ -316,6 +386,8 @@ impl ExchangeAdapter for KrakenAdapter {
     }
 
     async fn place_order(&mut self, order: OrderRequest) -> Result<OrderReport> {
+        let instrument = self.instrument(order.symbol).await?;
+        let order = instrument.rounded(order);
         let ordertype = match order.order_type {
             OrderType::Market => "market",
             OrderType::Limit => "limit",
@@ -341,8 +413,28 @@ impl ExchangeAdapter for KrakenAdapter {
         if let Some(price) = order.price.or(order.stop_price) {
             params.push(("price", price.normalize().to_string()));
         }
-        let added: AddOrderResult = self.private("AddOrder", &params).await?;
-        let txid = added.txid.into_iter().next().ok_or_else(|| Error::Exchange("kraken AddOrder: no txid".into()))?;
+        let txid = match self.private_delivery("AddOrder", &params).await? {
+            Delivery::Answered(answer) => {
+                let added: AddOrderResult = self.read("/0/private/AddOrder", answer)?;
+                added.txid.into_iter().next().ok_or_else(|| Error::Exchange("kraken AddOrder: no txid".into()))?
+            }
+            // Never sent again: the order may exist. Look for it by its userref.
+            Delivery::Unanswered(failure) => {
+                tracing::warn!(order = %order.client_order_id, %failure, "AddOrder unanswered; looking it up");
+                let found = self.find_by_userref(order.client_order_id).await.map_err(|e| {
+                    Error::Exchange(format!(
+                        "{failure}; whether order {} was placed is unknown: {e}",
+                        order.client_order_id
+                    ))
+                })?;
+                found.ok_or_else(|| {
+                    Error::Exchange(format!(
+                        "{failure}; order {} is not at the venue: it was not placed",
+                        order.client_order_id
+                    ))
+                })?
+            }
+        };
         self.txids.insert(order.client_order_id, txid);
         self.query(order.symbol, order.client_order_id).await
     }

@@ -54,6 +54,20 @@ impl Instrument {
         lots_for_amount(amount, unit_cost, self.lot_size)
     }
 
+    /// `order` as a venue with these filters takes it: a base quantity rounded down to the lot step, a limit
+    /// rounded to the tick away from the market (a buy's down, a sell's up: never a worse price than asked), a
+    /// stop rounded so that it triggers no earlier than asked. Quote-sized quantities go as they are.
+    pub fn rounded(&self, mut order: super::OrderRequest) -> super::OrderRequest {
+        use super::{OrderQty, OrderType, Side};
+        if let OrderQty::Base(quantity) = order.quantity {
+            order.quantity = OrderQty::Base(self.round_quantity_down(quantity));
+        }
+        order.price = order.price.map(|p| self.round_price(p, order.side == Side::Sell));
+        let up = (order.order_type == OrderType::StopMarket) == (order.side == Side::Buy);
+        order.stop_price = order.stop_price.map(|p| self.round_price(p, up));
+        order
+    }
+
     /// `price` rounded to the tick in the direction that never makes it better for the trader:
     /// up when `up` is true (a price we pay), down otherwise (a price we receive).
     pub fn round_price(&self, price: Decimal, up: bool) -> Decimal {
