@@ -87,3 +87,17 @@ async fn credentials_from_dotenv_place_check_and_cancel_an_order() {
         "{stderr}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn even_trace_logs_never_show_a_credential() {
+    let base = mock_binance().await;
+    let dir = folder(&base);
+    let env = [("BINANCE_API_KEY", KEY), ("BINANCE_API_SECRET", SECRET), ("LOG_LEVEL", "trace")];
+    let venue = ["--exchange", "binance", "--symbol", "BTCUSDT"];
+    let order =
+        [&["exchange", "order"][..], &venue, &["--side", "buy", "--quantity", "0.01", "--price", "60000"]].concat();
+    let (ok, _, stderr) = ctb(dir.path(), &order, &env).await;
+    assert!(ok && stderr.lines().count() > 5, "trace logging is on: {stderr}");
+    assert!(!stderr.contains(KEY) && !stderr.contains(SECRET), "{stderr}");
+    assert!(!stderr.contains("signature="), "signed queries stay out of the logs: {stderr}");
+}

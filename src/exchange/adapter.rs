@@ -15,9 +15,10 @@ pub type MarketStream = tokio::sync::mpsc::UnboundedReceiver<StreamEvent>;
 /// A trading venue. The engine talks to the simulated exchange and to the live adapters only through this trait, so
 /// that switching between backtest, paper and live changes which adapter sits behind the router and nothing else.
 ///
-/// Methods are async because live venues are network services; the simulated exchange answers at once.
+/// Methods are async because live venues are network services; the simulated exchange answers at once. `Debug`
+/// output never shows a credential.
 #[async_trait]
-pub trait ExchangeAdapter: Send + Sync {
+pub trait ExchangeAdapter: Send + Sync + std::fmt::Debug {
     /// The venue's name as configured (`binance`, `sim`, ...).
     fn name(&self) -> &str;
 

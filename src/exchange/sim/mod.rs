@@ -91,6 +91,18 @@ pub struct SimulatedExchange {
     connected: bool,
 }
 
+impl std::fmt::Debug for SimulatedExchange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let symbols: Vec<Symbol> = self.markets.iter().map(|m| m.instrument.symbol).collect();
+        f.debug_struct("SimulatedExchange")
+            .field("name", &self.name)
+            .field("symbols", &symbols)
+            .field("open_orders", &self.orders.open_len())
+            .field("connected", &self.connected)
+            .finish()
+    }
+}
+
 impl SimulatedExchange {
     /// A venue called `name` trading `instruments`, holding `balances` (asset → amount).
     ///
