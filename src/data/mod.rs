@@ -1,6 +1,7 @@
-//! Market data in: loaders for Binance kline CSV, generic OHLCV CSV and Parquet (built on polars), validation of
-//! every value and of the time grid, and seeded synthetic data.
+//! Market data in: loaders for Binance kline CSV, generic OHLCV CSV and Parquet (built on polars), the recorded
+//! Binance level-2 stream, validation of every value and of the time grid, and seeded synthetic data.
 
+mod capture;
 mod columns;
 mod csv_loader;
 mod fetch;
@@ -11,6 +12,7 @@ mod series;
 mod synthetic;
 mod writer;
 
+pub use capture::load_binance_capture;
 pub use fetch::{FetchSummary, KlineRequest, fetch_binance_klines, interval_ms};
 pub use parse::{parse_decimal, parse_timestamp};
 pub use series::{DataFile, DataFormat, SeriesQuality, load_bar_series};

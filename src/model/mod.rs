@@ -4,6 +4,7 @@
 mod bar;
 pub mod exact;
 mod instrument;
+pub mod l2;
 mod market;
 mod order;
 mod symbol;
@@ -11,6 +12,7 @@ mod time;
 
 pub use bar::{Bar, BarSeries};
 pub use instrument::{Instrument, lots_for_amount};
+pub use l2::{L2Row, RowKind};
 pub use market::{BookLevel, BookUpdate, MarketEvent, OrderBook, StreamEvent, StreamGap, Ticker, TradePrint};
 pub use order::{
     ExecutionEvent, Fill, Liquidity, OrderId, OrderQty, OrderReport, OrderRequest, OrderStatus, OrderType, Side,
