@@ -1,4 +1,5 @@
-//! `ctb data`: check a market-data file, generate seeded synthetic bars, or download kline history.
+//! `ctb data`: check a market-data file, generate seeded synthetic bars, download kline history, or resample
+//! recorded trades into bars.
 
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
@@ -8,7 +9,8 @@ use std::time::Duration;
 
 use cryptotradebot::config::{ExchangesConfig, RateLimits};
 use cryptotradebot::data::{
-    DataFile, DataFormat, KlineRequest, RandomWalk, fetch_binance_klines, load_bar_series, parse_timestamp, write_bars,
+    DataFile, DataFormat, KlineRequest, RandomWalk, TradePrints, fetch_binance_klines, load_bar_series,
+    load_binance_capture, parse_interval, parse_timestamp, resample_trades, write_bars,
 };
 use cryptotradebot::exchange::binance;
 use cryptotradebot::exchange::rest::RestClient;
@@ -25,6 +27,30 @@ pub enum DataCommand {
     /// Download public kline history from an exchange into a kline CSV backtests read (resumes an interrupted
     /// download; no API key needed).
     Fetch(FetchArgs),
+    /// Turn the trades of a recorded Binance stream (data/binance/l2/*.gz) into OHLCV bars of any interval.
+    Resample(ResampleArgs),
+}
+
+/// Arguments of `ctb data resample`.
+#[derive(Args, Debug)]
+pub struct ResampleArgs {
+    /// The recorded stream (`<receive ns> <json>` lines, gzip or plain).
+    file: PathBuf,
+    /// The symbol whose trades to use.
+    #[arg(long)]
+    symbol: String,
+    /// Bar interval: a whole number and ms, s, m, h, d or w (5s, 15m, 1h).
+    #[arg(long)]
+    interval: String,
+    /// Drop the first and the last bar, which the start and end of a recording cut short.
+    #[arg(long)]
+    drop_edges: bool,
+    /// Output layout (csv or parquet).
+    #[arg(long, value_enum, default_value = "csv")]
+    format: FormatArg,
+    /// Output file.
+    #[arg(long)]
+    out: PathBuf,
 }
 
 /// Arguments of `ctb data fetch`.
@@ -126,6 +152,7 @@ pub fn run(command: DataCommand) -> Result<()> {
             Ok(())
         }
         DataCommand::Fetch(args) => fetch(args),
+        DataCommand::Resample(args) => resample(args),
         DataCommand::Generate(args) => {
             if args.bars < 2 {
                 return Err(Error::Validation("--bars must be at least 2".into()));
@@ -136,6 +163,29 @@ pub fn run(command: DataCommand) -> Result<()> {
             Ok(())
         }
     }
+}
+
+fn resample(args: ResampleArgs) -> Result<()> {
+    let symbol = Symbol::new(&args.symbol)?;
+    let interval = parse_interval(&args.interval)?;
+    let trades = TradePrints::from_rows(&load_binance_capture(&args.file, symbol)?);
+    let mut bars = resample_trades(&trades, symbol, interval)?;
+    if args.drop_edges {
+        bars = bars.without_edges();
+    }
+    write_bars(&bars, &args.out, args.format.into())?;
+    let span = match (bars.open_time.first(), bars.open_time.last()) {
+        (Some(first), Some(last)) => format!(", {first} to {last}"),
+        _ => String::new(),
+    };
+    println!(
+        "{}: {} bars of {} from {} trades{span}",
+        args.out.display(),
+        bars.len(),
+        args.interval,
+        trades.time.len()
+    );
+    Ok(())
 }
 
 /// A `--from` / `--to` value.

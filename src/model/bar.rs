@@ -85,7 +85,18 @@ impl BarSeries {
     pub fn between(&self, from: Timestamp, to: Timestamp) -> BarSeries {
         let (first, last) =
             (self.open_time.partition_point(|t| *t < from), self.open_time.partition_point(|t| *t < to));
-        let last = last.max(first);
+        self.slice(first, last.max(first))
+    }
+
+    /// The series without its first and last bar (those a recording's start and end cut short); empty when it has
+    /// fewer than three.
+    pub fn without_edges(&self) -> BarSeries {
+        let end = self.len().saturating_sub(1);
+        self.slice(1.min(end), end)
+    }
+
+    /// Bars `first..last` as a series of their own.
+    fn slice(&self, first: usize, last: usize) -> BarSeries {
         BarSeries {
             symbol: self.symbol,
             interval: self.interval,

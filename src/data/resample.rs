@@ -1,0 +1,154 @@
+//! Trade prints into OHLCV bars of any interval, with polars' `group_by_dynamic`: windows `[k × interval,
+//! (k + 1) × interval)` of the trade time, open = the window's first trade, high / low = its extremes, close = its
+//! last trade, volume = the sum of its quantities. Prices and quantities stay exact integers (units of 10⁻⁸) through
+//! polars and become `Decimal` at the end. Windows without a trade produce no bar (the loader reports the gap).
+
+use polars::prelude::*;
+use rust_decimal::Decimal;
+
+use crate::error::{Error, Result};
+use crate::model::l2::from_fixed;
+use crate::model::{BarSeries, L2Row, Symbol, Timestamp};
+
+/// Trades as columns: venue time (ns) and exact price and quantity (units of 10⁻⁸), in time order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TradePrints {
+    /// Trade times, ns since the epoch.
+    pub time: Vec<i64>,
+    /// Prices, units of 10⁻⁸.
+    pub price: Vec<i64>,
+    /// Quantities, units of 10⁻⁸.
+    pub quantity: Vec<i64>,
+}
+
+impl TradePrints {
+    /// The trades among `rows` (a recorded capture), at their venue times.
+    pub fn from_rows(rows: &[L2Row]) -> Self {
+        let mut trades = TradePrints::default();
+        for row in rows.iter().filter(|r| r.is_trade()) {
+            trades.time.push(row.exchange_time.0);
+            trades.price.push(row.price);
+            trades.quantity.push(row.quantity);
+        }
+        trades
+    }
+}
+
+/// Bars of `interval_ns` from `trades` (which need not be sorted: they are, stably, first).
+///
+/// # Errors
+/// [`Error::Validation`] for an interval that is not positive or an empty trade list; [`Error::Data`] if polars
+/// fails.
+pub fn resample_trades(trades: &TradePrints, symbol: Symbol, interval_ns: i64) -> Result<BarSeries> {
+    if interval_ns <= 0 {
+        return Err(Error::Validation(format!("the bar interval must be positive, got {interval_ns} ns")));
+    }
+    if trades.time.is_empty() {
+        return Err(Error::Validation(format!("no trades of {symbol} to resample")));
+    }
+    let polars_error = |e: PolarsError| Error::Data(format!("resampling {symbol} trades: {e}"));
+    let frame = df!(
+        "time" => &trades.time,
+        "price" => &trades.price,
+        "quantity" => &trades.quantity,
+    )
+    .map_err(polars_error)?;
+    let window = DynamicGroupOptions {
+        every: Duration::new(interval_ns),
+        period: Duration::new(interval_ns),
+        offset: Duration::new(0),
+        label: Label::Left,
+        closed_window: ClosedWindow::Left,
+        start_by: StartBy::WindowBound,
+        ..DynamicGroupOptions::default()
+    };
+    let bars = frame
+        .lazy()
+        .sort(["time"], SortMultipleOptions::default().with_maintain_order(true))
+        .group_by_dynamic(col("time"), [], window)
+        .agg([
+            col("price").first().alias("open"),
+            col("price").max().alias("high"),
+            col("price").min().alias("low"),
+            col("price").last().alias("close"),
+            col("quantity").sum().alias("volume"),
+        ])
+        .collect()
+        .map_err(polars_error)?;
+    let column = |name: &str| -> Result<Vec<i64>> {
+        let values = bars.column(name).and_then(|c| c.i64().map(|ca| ca.into_no_null_iter().collect()));
+        values.map_err(polars_error)
+    };
+    let decimals = |name: &str| -> Result<Vec<Decimal>> { Ok(column(name)?.into_iter().map(from_fixed).collect()) };
+    Ok(BarSeries {
+        symbol,
+        interval: interval_ns,
+        open_time: column("time")?.into_iter().map(Timestamp).collect(),
+        open: decimals("open")?,
+        high: decimals("high")?,
+        low: decimals("low")?,
+        close: decimals("close")?,
+        volume: decimals("volume")?,
+    })
+}
+
+/// A duration such as `500ms`, `5s`, `1m`, `4h`, `1d`, `1w` in nanoseconds.
+///
+/// # Errors
+/// [`Error::Config`] naming the text when it is not a positive whole number with one of those units.
+pub fn parse_interval(text: &str) -> Result<i64> {
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let unit_ns: i64 = match unit {
+        "ms" => 1_000_000,
+        "s" => 1_000_000_000,
+        "m" => 60_000_000_000,
+        "h" => 3_600_000_000_000,
+        "d" => 86_400_000_000_000,
+        "w" => 7 * 86_400_000_000_000,
+        _ => 0,
+    };
+    match number.parse::<i64>() {
+        Ok(n) if n > 0 && unit_ns > 0 => {
+            n.checked_mul(unit_ns).ok_or_else(|| Error::Config(format!("interval '{text}' is too long")))
+        }
+        _ => Err(Error::Config(format!(
+            "interval '{text}': write a whole number and a unit: ms, s, m, h, d or w (5s, 1h)"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::dec;
+
+    #[test]
+    fn seven_trades_make_three_five_second_bars_worked_by_hand() {
+        let s = 1_000_000_000;
+        let e8 = 100_000_000;
+        // Times (s): 0.2, 1, 4.9 | 5, 5 | 12.5, 14.999 — the window [10, 15) holds the last two; [5, 10) the middle two.
+        let trades = TradePrints {
+            time: vec![s / 5, s, 49 * s / 10, 5 * s, 5 * s, 125 * s / 10, 15 * s - 1],
+            price: vec![100 * e8, 102 * e8, 99 * e8, 101 * e8, 100 * e8 + e8 / 2, 97 * e8, 98 * e8],
+            quantity: vec![e8, e8 / 2, 2 * e8, e8 / 4, e8 / 4, 3 * e8, 1],
+        };
+        let bars = resample_trades(&trades, Symbol::new("BTCUSDT").unwrap(), 5 * s).unwrap();
+        assert_eq!(bars.open_time, [Timestamp(0), Timestamp(5 * s), Timestamp(10 * s)]);
+        assert_eq!(bars.open, [dec!(100), dec!(101), dec!(97)]);
+        assert_eq!(bars.high, [dec!(102), dec!(101), dec!(98)]);
+        assert_eq!(bars.low, [dec!(99), dec!(100.5), dec!(97)]);
+        assert_eq!(bars.close, [dec!(99), dec!(100.5), dec!(98)]);
+        assert_eq!(bars.volume, [dec!(3.5), dec!(0.5), dec!(3.00000001)]);
+    }
+
+    #[test]
+    fn intervals_read_as_written_and_mistakes_name_the_text() {
+        assert_eq!(parse_interval("5s").unwrap(), 5_000_000_000);
+        assert_eq!(parse_interval("250ms").unwrap(), 250_000_000);
+        assert_eq!(parse_interval("1h").unwrap(), 3_600_000_000_000);
+        for bad in ["5", "s", "0s", "-5s", "5y", "1.5h"] {
+            assert!(parse_interval(bad).unwrap_err().to_string().contains(&format!("'{bad}'")), "{bad}");
+        }
+    }
+}
