@@ -5,9 +5,12 @@ use std::path::Path;
 
 use crate::config::Scenario;
 use crate::data::SeriesQuality;
-use crate::engine::{BacktestResult, run_backtest_blocking};
+use crate::engine::{BacktestResult, MarketData, prepare_market, run_prepared_blocking};
 use crate::error::{Error, Result};
-use crate::report::{InputFile, ReportInput, Summary, write_report};
+use crate::exchange::sim::BarPath;
+use crate::report::{BarPathReport, InputFile, ReportInput, Summary, write_report};
+use rust_decimal::Decimal;
+use std::sync::Arc;
 
 /// The outcome of [`run_scenario`].
 pub struct ScenarioRun {
@@ -34,8 +37,11 @@ pub fn run_scenario(scenario: &Scenario, out_dir: &Path) -> Result<ScenarioRun> 
         .min()
         .ok_or_else(|| Error::Data("no bars".into()))?;
     let interval_ns = series.first().map_or(0, |s| s.interval);
-    let (hash, result) = rayon::join(|| scenario.content_hash(), || run_backtest_blocking(&scenario.setup, series));
+    let market = Arc::new(prepare_market(&scenario.setup, series)?);
+    let (hash, result) =
+        rayon::join(|| scenario.content_hash(), || run_prepared_blocking(&scenario.setup, market.clone()));
     let (hash, result) = (hash?, result?);
+    let bar_path = bar_path_report(scenario, &result, market)?;
     let input = ReportInput {
         name: &scenario.name,
         scenario_text: &scenario.text,
@@ -56,7 +62,33 @@ pub fn run_scenario(scenario: &Scenario, out_dir: &Path) -> Result<ScenarioRun> 
         start,
         interval_ns,
         result: &result,
+        bar_path,
     };
     let summary = write_report(out_dir, &input)?;
     Ok(ScenarioRun { summary, result, quality })
+}
+
+/// The run's bar-path rule and the final equity under the adverse and the optimistic rule: when the rule decided
+/// some bar, the scenario runs again under the rule(s) it did not use, so the report states the interval the data
+/// cannot narrow instead of one silent guess.
+///
+/// # Errors
+/// As the backtest's.
+fn bar_path_report(scenario: &Scenario, result: &BacktestResult, market: Arc<MarketData>) -> Result<BarPathReport> {
+    let rule = scenario.setup.sim.bar_path;
+    let final_equity = |r: &BacktestResult| r.portfolio.equity();
+    let equity_under = |path: BarPath| -> Result<Decimal> {
+        if path == rule || result.ambiguous_bars == 0 {
+            return Ok(final_equity(result));
+        }
+        let mut setup = scenario.setup.clone();
+        setup.sim.bar_path = path;
+        Ok(final_equity(&run_prepared_blocking(&setup, market.clone())?))
+    };
+    Ok(BarPathReport {
+        rule,
+        ambiguous_bars: result.ambiguous_bars,
+        final_equity_adverse: equity_under(BarPath::Adverse)?,
+        final_equity_optimistic: equity_under(BarPath::Optimistic)?,
+    })
 }

@@ -25,7 +25,7 @@ fn venue(fill_model: FillModel) -> SimulatedExchange {
         lot_size: dec!(0.001),
         min_notional: dec!(10),
     };
-    let config = SimConfig { maker_fee: dec!(0.0002), taker_fee: dec!(0.001), fill_model, slippage: Decimal::ZERO };
+    let config = SimConfig { maker_fee: dec!(0.0002), taker_fee: dec!(0.001), fill_model, ..SimConfig::default() };
     SimulatedExchange::new("sim", config, vec![instrument], BTreeMap::from([("USDT".to_string(), dec!(1000))])).unwrap()
 }
 

@@ -13,7 +13,7 @@ use super::yaml_error_line;
 use crate::data::{DataFile, DataFormat, SeriesQuality, load_bar_series};
 use crate::engine::BacktestSetup;
 use crate::error::{Error, Result};
-use crate::exchange::sim::{FillModel, SimConfig};
+use crate::exchange::sim::{BarPath, FillModel, SimConfig};
 use crate::model::{BarSeries, Instrument, Symbol};
 use crate::risk::{RiskLimits, RiskPolicy};
 use crate::sweep::{Grid, SweepSection};
@@ -63,6 +63,8 @@ struct ExchangeSection {
     fill_model: FillModel,
     #[serde(default)]
     slippage_bps: Decimal,
+    #[serde(default)]
+    bar_path: BarPath,
     instruments: BTreeMap<Symbol, InstrumentSection>,
 }
 
@@ -231,6 +233,7 @@ impl Scenario {
                 taker_fee: ex.fee_bps.taker / bps,
                 fill_model: ex.fill_model,
                 slippage: ex.slippage_bps / bps,
+                bar_path: ex.bar_path,
             },
             instruments,
             quote: p.quote.clone(),

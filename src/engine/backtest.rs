@@ -50,6 +50,8 @@ pub struct BacktestResult {
     pub run: StrategyRun,
     /// Balances the simulated venue holds at the end (they must agree with the ledger).
     pub venue_balances: BTreeMap<String, Decimal>,
+    /// Bars in which the simulated venue's bar-path rule, not the data, decided between two orders of a pair.
+    pub ambiguous_bars: u64,
 }
 
 /// Runs a backtest of `setup` over `series` on the current async runtime.
@@ -189,18 +191,19 @@ async fn start_engine(
 /// Stops `engine` after `run` and collects what it recorded.
 async fn finish(mut engine: TradingEngine, venue: VenueId, run: StrategyRun) -> Result<BacktestResult> {
     let venue_balances = engine.router().balances(venue).await?;
+    let ambiguous_bars = engine.router().ambiguous_bars();
     engine.stop().await?;
     let (log, portfolio) = engine.into_results();
-    Ok(BacktestResult { log, portfolio, run, venue_balances })
+    Ok(BacktestResult { log, portfolio, run, venue_balances, ambiguous_bars })
 }
 
-/// [`run_backtest`] on a fresh single-threaded runtime, for callers that are not async.
+/// [`run_prepared`] on a fresh single-threaded runtime, for callers that are not async.
 ///
 /// # Errors
 /// As [`run_backtest`], plus [`Error::Io`] if the runtime cannot start.
-pub fn run_backtest_blocking(setup: &BacktestSetup, series: Vec<BarSeries>) -> Result<BacktestResult> {
+pub fn run_prepared_blocking(setup: &BacktestSetup, market: Arc<MarketData>) -> Result<BacktestResult> {
     tokio::runtime::Builder::new_current_thread()
         .build()
         .map_err(|e| Error::Io { context: "starting the async runtime".into(), source: e })?
-        .block_on(run_backtest(setup, series))
+        .block_on(run_prepared(setup, market))
 }

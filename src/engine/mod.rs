@@ -7,7 +7,7 @@ mod run_log;
 mod trading_engine;
 
 pub use backtest::{
-    BacktestResult, BacktestSetup, prepare_market, run_backtest, run_backtest_blocking, run_prepared, run_prepared_on,
+    BacktestResult, BacktestSetup, prepare_market, run_backtest, run_prepared, run_prepared_blocking, run_prepared_on,
     run_prepared_reusing, run_prepared_trading_from,
 };
 pub use portfolio::{Portfolio, Position, RoundTrip};

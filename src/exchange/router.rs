@@ -180,6 +180,17 @@ impl OrderRouter {
         }
     }
 
+    /// Bars in which a simulated venue's bar-path rule decided between two orders of a pair, over all venues.
+    pub fn ambiguous_bars(&self) -> u64 {
+        self.venues
+            .iter()
+            .map(|v| match v {
+                Venue::Simulated(sim) => sim.ambiguous_bars(),
+                Venue::Adapter(_) => 0,
+            })
+            .sum()
+    }
+
     /// Whether venue `id` answers orders at once (see [`OrderRouter::place_order_now`]).
     #[inline]
     pub fn answers_at_once(&self, id: VenueId) -> bool {

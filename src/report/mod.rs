@@ -15,7 +15,7 @@ pub use csv_files::{write_equity, write_fills, write_orders, write_risk_events, 
 pub use curve::Curve;
 pub use heatmap::{Heatmap, draw_heatmap};
 pub use metrics::{Drawdown, Metrics, compute_metrics, exposed_marks, run_metrics};
-pub use summary::{InputFile, OrderCounts, Period, ReportInput, RiskSummary, Summary};
+pub use summary::{BarPathReport, InputFile, OrderCounts, Period, ReportInput, RiskSummary, Summary};
 pub use table::{percent, ratio, summary_table};
 
 use crate::error::{Error, Result};

@@ -9,6 +9,7 @@ use super::curve::Curve;
 use super::metrics::{Metrics, run_metrics};
 use crate::data::{DataFormat, SeriesQuality};
 use crate::engine::{BacktestResult, Position, RiskAction, RiskEvent};
+use crate::exchange::sim::BarPath;
 use crate::model::{OrderStatus, Symbol, Timestamp, format_duration};
 use crate::risk::{RiskLimits, RiskPolicy};
 
@@ -55,6 +56,21 @@ pub struct ReportInput<'a> {
     pub interval_ns: i64,
     /// The run.
     pub result: &'a BacktestResult,
+    /// The bar-path rule and, when it decided anything, the final equity under the adverse and optimistic rules.
+    pub bar_path: BarPathReport,
+}
+
+/// The path assumed inside bars and what it decided: the interval the data cannot narrow.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct BarPathReport {
+    /// The rule the run used.
+    pub rule: BarPath,
+    /// Bars in which both orders of a one-cancels-the-other pair could have executed (the rule chose).
+    pub ambiguous_bars: u64,
+    /// Final equity with every such bar resolved against the trader.
+    pub final_equity_adverse: Decimal,
+    /// Final equity with every such bar resolved for the trader.
+    pub final_equity_optimistic: Decimal,
 }
 
 /// The replayed period.
@@ -149,6 +165,8 @@ pub struct Summary {
     pub orders: OrderCounts,
     /// The risk manager's settings and decisions.
     pub risk: RiskSummary,
+    /// The bar-path rule, the ambiguous bars and the equity interval they leave.
+    pub bar_path: BarPathReport,
     /// Positions still open at the end (marked at the last close).
     pub open_positions: Vec<Position>,
     /// Balances the venue holds at the end.
@@ -190,6 +208,11 @@ impl Summary {
                 resized_by_risk: log.risk_events.iter().filter(|e| e.action == RiskAction::Resized).count(),
             },
             risk: RiskSummary::build(input, &log.risk_events),
+            bar_path: BarPathReport {
+                final_equity_adverse: input.bar_path.final_equity_adverse.normalize(),
+                final_equity_optimistic: input.bar_path.final_equity_optimistic.normalize(),
+                ..input.bar_path.clone()
+            },
             open_positions: r.portfolio.positions().iter().filter(|p| !p.quantity.is_zero()).cloned().collect(),
             venue_balances: r.venue_balances.iter().map(|(k, v)| (k.clone(), v.normalize())).collect(),
             data_quality: input.quality.to_vec(),

@@ -40,6 +40,22 @@ fn risk_line(summary: &Summary) -> String {
     if parts.is_empty() { "no limit reached, no order changed".into() } else { parts.join("; ") }
 }
 
+/// The bar-path rule and, when it decided anything, the equity interval.
+fn bar_path_line(summary: &Summary, quote: &str) -> String {
+    let b = &summary.bar_path;
+    let rule = serde_json::to_value(b.rule).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+    if b.ambiguous_bars == 0 {
+        return format!("{rule}; no ambiguous bar");
+    }
+    format!(
+        "{rule}; {} ambiguous bar{}: final equity {} (adverse) to {} {quote} (optimistic)",
+        b.ambiguous_bars,
+        if b.ambiguous_bars == 1 { "" } else { "s" },
+        b.final_equity_adverse.round_dp(4),
+        b.final_equity_optimistic.round_dp(4)
+    )
+}
+
 /// Renders the headline numbers of `summary` as a two-column table.
 pub fn summary_table(summary: &Summary, quote: &str) -> String {
     let m = &summary.metrics;
@@ -79,6 +95,7 @@ pub fn summary_table(summary: &Summary, quote: &str) -> String {
             ),
         ),
         ("Risk", risk_line(summary)),
+        ("Bar path", bar_path_line(summary, quote)),
     ];
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![Cell::new(&summary.scenario), Cell::new("")]);

@@ -1,4 +1,4 @@
-//! Settings of a simulated venue: fees, fill model and slippage.
+//! Settings of a simulated venue: fees, fill model, slippage and the path assumed inside a bar.
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -17,6 +17,24 @@ pub enum FillModel {
     Close,
 }
 
+/// Which way the price went inside a bar, when orders on both sides of the open could have executed in it. A bar
+/// holds only its open, high, low and close; the path between them is unknown, so the order in which resting orders
+/// meet the price is a rule, chosen here and reported with the results.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BarPath {
+    /// Against the trader (default): stop orders execute before every other order of the bar, so a stop-loss and
+    /// a take-profit both inside the bar count as the stop hit first.
+    #[default]
+    Adverse,
+    /// For the trader: take-profits and limits execute before stops.
+    Optimistic,
+    /// By candle colour: a bar that closed at or above its open went open → low → high → close (a dip, then the
+    /// rally), one that closed below went open → high → low → close; orders execute in the order the path meets
+    /// their prices' side.
+    Ohlc,
+}
+
 /// Costs and fill rules of a simulated venue.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SimConfig {
@@ -28,6 +46,8 @@ pub struct SimConfig {
     pub fill_model: FillModel,
     /// Adverse price move applied to market fills, as a rate (`0.0005` for 5 bps).
     pub slippage: Decimal,
+    /// The order of executions inside one bar.
+    pub bar_path: BarPath,
 }
 
 impl SimConfig {
@@ -49,6 +69,7 @@ impl Default for SimConfig {
             taker_fee: Decimal::new(1, 3),
             fill_model: FillModel::NextOpen,
             slippage: Decimal::ZERO,
+            bar_path: BarPath::Adverse,
         }
     }
 }

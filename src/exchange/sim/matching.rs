@@ -7,10 +7,65 @@
 //! * A stop or take-profit order triggers when the bar reaches its stop price (a touch is enough: the trigger is
 //!   the last price, not a place in the queue) and then executes as a market order from the stop price, or from
 //!   the open when the bar opened beyond it.
+//! * Inside one bar, orders are tried in two passes whose order the venue's [`BarPath`] sets
+//!   ([`execution_pass`]); within a pass, in the order they were placed.
 
 use rust_decimal::Decimal;
 
+use super::config::BarPath;
 use crate::model::{Bar, Instrument, Liquidity, OrderRequest, OrderType, Side};
+
+/// Whether `order` executes when the price falls to it (a buy limit, a sell stop, a buy take-profit) rather than
+/// when it rises to it.
+fn executes_on_the_way_down(order: &OrderRequest) -> bool {
+    match order.order_type {
+        OrderType::Limit | OrderType::TakeProfitMarket => order.side == Side::Buy,
+        OrderType::StopMarket | OrderType::Market => order.side == Side::Sell,
+    }
+}
+
+/// Whether `order` executes at `bar`'s open: a market order, or a resting order the bar opened beyond (a gap).
+/// Those come first whatever the rule: the open is the first price of every path.
+pub(super) fn executes_at_open(bar: &Bar, order: &OrderRequest) -> bool {
+    let down = executes_on_the_way_down(order);
+    let level = match order.order_type {
+        OrderType::Market => return true,
+        OrderType::Limit => order.price,
+        OrderType::StopMarket | OrderType::TakeProfitMarket => order.stop_price,
+    };
+    match (level, order.order_type) {
+        (Some(limit), OrderType::Limit) => {
+            if down {
+                bar.open < limit
+            } else {
+                bar.open > limit
+            }
+        }
+        (Some(stop), _) => {
+            if down {
+                bar.open <= stop
+            } else {
+                bar.open >= stop
+            }
+        }
+        (None, _) => false,
+    }
+}
+
+/// The pass (0, 1 or 2) in which `order` is tried against `bar` under `path`. Pass 0: orders that execute at the
+/// open. Then adverse tries stops before the rest; optimistic tries them after; `ohlc` first tries the orders on
+/// the side the bar's path reached first (a bar that closed at or above its open dipped first).
+pub(super) fn execution_pass(path: BarPath, bar: &Bar, order: &OrderRequest) -> u8 {
+    if executes_at_open(bar, order) {
+        return 0;
+    }
+    let stop = order.order_type == OrderType::StopMarket;
+    1 + match path {
+        BarPath::Adverse => u8::from(!stop),
+        BarPath::Optimistic => u8::from(stop),
+        BarPath::Ohlc => u8::from(executes_on_the_way_down(order) != (bar.close >= bar.open)),
+    }
+}
 
 /// Fill price of a market order of `side` whose reference price is `reference`, within the bar's `(low, high)`.
 pub fn market_fill_price(

@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
-pub use config::{FillModel, SimConfig};
+pub use config::{BarPath, FillModel, SimConfig};
 pub use matching::{limit_fill_price, market_fill_price, trigger_price};
 
 use matching::fill_price;
@@ -89,6 +89,9 @@ pub struct SimulatedExchange {
     executions: Vec<ExecutionEvent>,
     subscribers: Vec<(Symbol, UnboundedSender<StreamEvent>)>,
     connected: bool,
+    /// Bars in which the [`BarPath`] rule decided between two orders of a pair, and the last one counted.
+    ambiguous_bars: u64,
+    last_ambiguous: Option<(usize, Timestamp)>,
 }
 
 impl std::fmt::Debug for SimulatedExchange {
@@ -141,6 +144,8 @@ impl SimulatedExchange {
             executions: Vec::new(),
             subscribers: Vec::new(),
             connected: false,
+            ambiguous_bars: 0,
+            last_ambiguous: None,
         })
     }
 
@@ -155,17 +160,18 @@ impl SimulatedExchange {
         if self.connected { Ok(()) } else { Err(Error::Exchange(format!("venue '{}' is not connected", self.name))) }
     }
 
-    /// Tries the working orders of `market` (or only the pair `only`) against `bar`: stop-losses first, then the
-    /// others, each group in the order they were placed. Within one bar the path is unknown; stops first is the
-    /// adverse reading — a stop-loss and a take-profit both inside the bar count as the stop hit first.
+    /// Tries the working orders of `market` (or only the pair `only`) against `bar`: those the bar executes at its
+    /// open first, then in the two passes of the venue's [`BarPath`] (adverse: stops first); each pass in the order
+    /// the orders were placed. A bar in which
+    /// both orders of a one-cancels-the-other pair could have executed is counted as ambiguous: the rule decided.
     fn match_open_orders(&mut self, market: usize, bar: &Bar, only: Option<[OrderId; 2]>) {
-        for stops in [true, false] {
+        for pass in [0, 1, 2] {
             let mut index = 0;
             while let Some(report) = self.orders.open_at_mut(index) {
                 let order = report.request;
                 let m = &self.markets[market];
                 let candidate = order.symbol == m.instrument.symbol
-                    && (order.order_type == OrderType::StopMarket) == stops
+                    && matching::execution_pass(self.config.bar_path, bar, &order) == pass
                     && only.is_none_or(|ids| ids.contains(&order.client_order_id));
                 let price = if candidate { fill_price(&m.instrument, self.config.slippage, bar, &order) } else { None };
                 let Some((price, liquidity)) = price else {
@@ -177,12 +183,28 @@ impl SimulatedExchange {
                 let finished = report.status.is_final();
                 self.executions.push(event);
                 if finished {
+                    self.note_ambiguity(market, bar, &order);
                     self.orders.finish_at(index);
                     self.end_partner_of(&order, bar.open_time);
                 } else {
                     index += 1;
                 }
             }
+        }
+    }
+
+    /// `order` just filled in `bar`: if its one-cancels-the-other partner could have executed in the same bar, and
+    /// neither did so at the open (which would have settled the order), the bar is ambiguous (counted once).
+    fn note_ambiguity(&mut self, market: usize, bar: &Bar, order: &OrderRequest) {
+        let Some(partner) = order.one_cancels_other.and_then(|id| self.orders.open_mut(id)).map(|r| r.request) else {
+            return;
+        };
+        let m = &self.markets[market];
+        let already = self.last_ambiguous == Some((market, bar.open_time));
+        let at_open = matching::executes_at_open(bar, order) || matching::executes_at_open(bar, &partner);
+        if !already && !at_open && fill_price(&m.instrument, self.config.slippage, bar, &partner).is_some() {
+            self.ambiguous_bars += 1;
+            self.last_ambiguous = Some((market, bar.open_time));
         }
     }
 
@@ -205,6 +227,12 @@ impl SimulatedExchange {
     /// The venue's name.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// Bars so far in which both orders of a one-cancels-the-other pair could have executed, so that the venue's
+    /// [`BarPath`] rule, not the data, decided which did.
+    pub fn ambiguous_bars(&self) -> u64 {
+        self.ambiguous_bars
     }
 
     /// Marks the venue connected (or not); a disconnected venue refuses orders.
