@@ -25,7 +25,7 @@ use crate::config::VenueConfig;
 use crate::error::{Error, Result};
 use crate::model::{
     BookLevel, ExecutionEvent, Fill, Instrument, Liquidity, OrderBook, OrderId, OrderQty, OrderReport, OrderRequest,
-    OrderStatus, OrderType, Side, Symbol, Ticker, Timestamp,
+    OrderStatus, OrderType, Side, Symbol, Ticker, TimeInForce, Timestamp, Trail,
 };
 
 /// Binance's production REST endpoint.
@@ -117,6 +117,8 @@ struct OrderAnswer {
     stop_price: Option<Decimal>,
     #[serde(default)]
     transact_time: Option<i64>,
+    #[serde(default)]
+    time_in_force: Option<String>,
     #[serde(default)]
     fills: Vec<FillAnswer>,
 }
@@ -268,12 +270,19 @@ impl BinanceAdapter {
         instrument: &Instrument,
     ) -> Result<(OrderRequest, Vec<(&'static str, String)>)> {
         let sent = instrument.rounded(*order);
+        let post_only = order.time_in_force == TimeInForce::PostOnly;
         let kind = match order.order_type {
             OrderType::Market => "MARKET",
+            OrderType::Limit if post_only => "LIMIT_MAKER",
             OrderType::Limit => "LIMIT",
-            OrderType::StopMarket => "STOP_LOSS",
+            OrderType::StopMarket | OrderType::TrailingStop => "STOP_LOSS",
             OrderType::TakeProfitMarket => "TAKE_PROFIT",
+            OrderType::StopLimit => "STOP_LOSS_LIMIT",
+            OrderType::TakeProfitLimit => "TAKE_PROFIT_LIMIT",
         };
+        if post_only && order.order_type != OrderType::Limit {
+            return Err(Error::Order("binance: only limit orders can be post-only (LIMIT_MAKER)".into()));
+        }
         let mut params = vec![
             ("symbol", order.symbol.to_string()),
             ("side", order.side.as_str().to_string()),
@@ -292,10 +301,22 @@ impl BinanceAdapter {
         }
         if let Some(price) = sent.price {
             params.push(("price", price.normalize().to_string()));
-            params.push(("timeInForce", "GTC".to_string()));
+            if !post_only {
+                params.push(("timeInForce", order.time_in_force.as_str().to_string()));
+            }
         }
         if let Some(stop) = sent.stop_price {
             params.push(("stopPrice", stop.normalize().to_string()));
+        }
+        match sent.trail {
+            // Binance trails in basis points of the price (trailingDelta), starting at once without a stopPrice.
+            Some(Trail::Percent(percent)) => {
+                params.push(("trailingDelta", (percent * Decimal::ONE_HUNDRED).round().normalize().to_string()));
+            }
+            Some(Trail::Amount(_)) => {
+                return Err(Error::Order("binance: a trailing stop trails by a percentage (trailingDelta)".into()));
+            }
+            None => {}
         }
         Ok((sent, params))
     }
@@ -356,15 +377,24 @@ impl BinanceAdapter {
                 },
                 order_type: match answer.order_type.as_str() {
                     "MARKET" => OrderType::Market,
-                    "LIMIT" => OrderType::Limit,
+                    "LIMIT" | "LIMIT_MAKER" => OrderType::Limit,
                     "STOP_LOSS" => OrderType::StopMarket,
                     "TAKE_PROFIT" => OrderType::TakeProfitMarket,
+                    "STOP_LOSS_LIMIT" => OrderType::StopLimit,
+                    "TAKE_PROFIT_LIMIT" => OrderType::TakeProfitLimit,
                     _ => return Err(bad("order type")),
                 },
                 quantity: OrderQty::Base(answer.orig_qty),
                 price: (!answer.price.is_zero()).then_some(answer.price),
                 stop_price: answer.stop_price.filter(|p| !p.is_zero()),
                 one_cancels_other: None,
+                time_in_force: match (answer.order_type.as_str(), answer.time_in_force.as_deref()) {
+                    ("LIMIT_MAKER", _) => TimeInForce::PostOnly,
+                    (_, Some("IOC")) => TimeInForce::Ioc,
+                    (_, Some("FOK")) => TimeInForce::Fok,
+                    _ => TimeInForce::Gtc,
+                },
+                trail: None,
             },
         };
         let status = match answer.status.as_str() {

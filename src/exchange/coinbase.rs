@@ -28,6 +28,7 @@ use crate::config::VenueConfig;
 use crate::error::{Error, Result};
 use crate::model::{
     Instrument, OrderBook, OrderId, OrderQty, OrderReport, OrderRequest, OrderStatus, OrderType, Side, Symbol, Ticker,
+    TimeInForce,
 };
 
 /// Production REST endpoint.
@@ -247,6 +248,8 @@ impl CoinbaseAdapter {
             price: order.price.filter(|_| order_type == OrderType::Limit),
             stop_price: order.stop_price,
             one_cancels_other: None,
+            time_in_force: TimeInForce::Gtc,
+            trail: None,
         };
         Ok(OrderReport {
             request,
@@ -307,6 +310,9 @@ impl ExchangeAdapter for CoinbaseAdapter {
             (_, OrderQty::Quote(_)) => {
                 return Err(Error::Order("coinbase: only market orders can be sized in the quote asset".into()));
             }
+            (OrderType::TrailingStop, _) => {
+                return Err(Error::Order("coinbase: Coinbase Exchange has no trailing stop orders".into()));
+            }
             (order_type, OrderQty::Base(size)) => {
                 body["size"] = size.normalize().to_string().into();
                 body["type"] = if order_type == OrderType::Market { "market" } else { "limit" }.into();
@@ -314,11 +320,17 @@ impl ExchangeAdapter for CoinbaseAdapter {
                     body["price"] = price.normalize().to_string().into();
                 }
                 if let Some(stop) = order.stop_price {
-                    let direction =
-                        if order_type == OrderType::StopMarket && order.side == Side::Sell { "loss" } else { "entry" };
-                    body["stop"] = direction.into();
+                    // A stop sells as the price falls ("loss") or buys as it rises ("entry"); a take-profit the
+                    // other way. Without a limit the stop's own price is the limit.
+                    let falls = order_type.is_stop() == (order.side == Side::Sell);
+                    body["stop"] = if falls { "loss" } else { "entry" }.into();
                     body["stop_price"] = stop.normalize().to_string().into();
-                    body["price"] = stop.normalize().to_string().into();
+                    body["price"] = order.price.unwrap_or(stop).normalize().to_string().into();
+                }
+                match order.time_in_force {
+                    TimeInForce::Gtc => {}
+                    TimeInForce::Ioc | TimeInForce::Fok => body["time_in_force"] = order.time_in_force.as_str().into(),
+                    TimeInForce::PostOnly => body["post_only"] = true.into(),
                 }
             }
         }

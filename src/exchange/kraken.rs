@@ -28,6 +28,7 @@ use crate::config::VenueConfig;
 use crate::error::{Error, Result};
 use crate::model::{
     Instrument, OrderBook, OrderId, OrderQty, OrderReport, OrderRequest, OrderStatus, OrderType, Side, Symbol, Ticker,
+    TimeInForce, Trail,
 };
 
 /// Kraken's REST endpoint.
@@ -103,6 +104,8 @@ struct OrderDescription {
     side: String,
     ordertype: String,
     price: Decimal,
+    #[serde(default)]
+    price2: Option<Decimal>,
 }
 
 /// Kraken's code for an asset (`BTC` → `XBT`, `DOGE` → `XDG`).
@@ -298,10 +301,19 @@ impl KrakenAdapter {
             "limit" => OrderType::Limit,
             "stop-loss" => OrderType::StopMarket,
             "take-profit" => OrderType::TakeProfitMarket,
+            "stop-loss-limit" => OrderType::StopLimit,
+            "take-profit-limit" => OrderType::TakeProfitLimit,
+            "trailing-stop" => OrderType::TrailingStop,
             _ => return Err(bad("order type")),
         };
-        let price = (order_type == OrderType::Limit).then_some(info.descr.price);
-        let stop_price = order_type.is_triggered().then_some(info.descr.price);
+        let limit = matches!(order_type, OrderType::StopLimit | OrderType::TakeProfitLimit);
+        let price = match order_type {
+            OrderType::Limit => Some(info.descr.price),
+            _ if limit => info.descr.price2.filter(|p| !p.is_zero()),
+            _ => None,
+        };
+        let stop_price =
+            (order_type.is_triggered() && order_type != OrderType::TrailingStop).then_some(info.descr.price);
         let request = OrderRequest {
             client_order_id: info.userref.map_or(id, OrderId),
             symbol,
@@ -311,6 +323,8 @@ impl KrakenAdapter {
             price,
             stop_price,
             one_cancels_other: None,
+            time_in_force: TimeInForce::Gtc,
+            trail: None,
         };
         let filled = info.vol_exec;
         Ok(OrderReport {
@@ -393,6 +407,9 @@ impl ExchangeAdapter for KrakenAdapter {
             OrderType::Limit => "limit",
             OrderType::StopMarket => "stop-loss",
             OrderType::TakeProfitMarket => "take-profit",
+            OrderType::StopLimit => "stop-loss-limit",
+            OrderType::TakeProfitLimit => "take-profit-limit",
+            OrderType::TrailingStop => "trailing-stop",
         };
         let mut params = vec![
             ("pair", kraken_pair(order.symbol)?),
@@ -410,8 +427,32 @@ impl ExchangeAdapter for KrakenAdapter {
                 return Err(Error::Order("kraken: only market orders can be sized in the quote asset".into()));
             }
         }
-        if let Some(price) = order.price.or(order.stop_price) {
-            params.push(("price", price.normalize().to_string()));
+        // Kraken's `price` is the trigger of triggered orders (their limit goes in `price2`), the limit otherwise;
+        // a trailing stop's `price` is its offset, `+<amount>` or `+<percent>%`.
+        match (order.stop_price, order.price, order.trail) {
+            (_, _, Some(trail)) => params.push((
+                "price",
+                match trail {
+                    Trail::Amount(amount) => format!("+{}", amount.normalize()),
+                    Trail::Percent(percent) => format!("+{}%", percent.normalize()),
+                },
+            )),
+            (Some(stop), limit, None) => {
+                params.push(("price", stop.normalize().to_string()));
+                if let Some(limit) = limit {
+                    params.push(("price2", limit.normalize().to_string()));
+                }
+            }
+            (None, Some(limit), None) => params.push(("price", limit.normalize().to_string())),
+            (None, None, None) => {}
+        }
+        match order.time_in_force {
+            TimeInForce::Gtc => {}
+            TimeInForce::Ioc => params.push(("timeinforce", "IOC".to_string())),
+            TimeInForce::PostOnly => params.push(("oflags", "post".to_string())),
+            TimeInForce::Fok => {
+                return Err(Error::Order("kraken: no fill-or-kill time in force (GTC, IOC, GTD)".into()));
+            }
         }
         let txid = match self.private_delivery("AddOrder", &params).await? {
             Delivery::Answered(answer) => {

@@ -16,6 +16,7 @@ pub use l2::{L2Row, RowKind};
 pub use market::{BookLevel, BookUpdate, MarketEvent, OrderBook, StreamEvent, StreamGap, Ticker, TradePrint};
 pub use order::{
     ExecutionEvent, Fill, Liquidity, OrderId, OrderQty, OrderReport, OrderRequest, OrderStatus, OrderType, Side,
+    TimeInForce, Trail,
 };
 pub use symbol::{MAX_SYMBOL_LEN, Symbol};
 pub use time::{NANOS_PER_DAY, NANOS_PER_MILLI, NANOS_PER_SECOND, Timestamp, format_duration};

@@ -54,22 +54,89 @@ pub enum OrderType {
     /// A market order once the price reaches the stop price in the position's favour (a sell when the price
     /// rises to it, a buy when it falls to it): a take-profit.
     TakeProfitMarket,
+    /// A limit order (at `price`) placed once the price reaches the stop price against the position.
+    StopLimit,
+    /// A limit order (at `price`) placed once the price reaches the stop price in the position's favour.
+    TakeProfitLimit,
+    /// A stop-market order whose stop follows the best price since it was placed at a fixed distance
+    /// ([`OrderRequest::trail`]): for a sell, `highest − distance`; for a buy, `lowest + distance`.
+    TrailingStop,
+}
+
+/// How long an order may wait (the exchanges' time in force).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum TimeInForce {
+    /// Good till canceled (default).
+    #[default]
+    Gtc,
+    /// Immediate or cancel: execute what can be executed on arrival, expire the rest.
+    Ioc,
+    /// Fill or kill: execute all of it on arrival or nothing.
+    Fok,
+    /// Post only: rest in the book as a maker; refused if it would take on arrival.
+    PostOnly,
+}
+
+impl TimeInForce {
+    /// The exchanges' spelling: `GTC`, `IOC`, `FOK`, `POST_ONLY`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TimeInForce::Gtc => "GTC",
+            TimeInForce::Ioc => "IOC",
+            TimeInForce::Fok => "FOK",
+            TimeInForce::PostOnly => "POST_ONLY",
+        }
+    }
+}
+
+/// The distance a trailing stop keeps from the best price since it was placed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Trail {
+    /// A fixed amount of the quote asset.
+    Amount(Decimal),
+    /// A percentage of the best price (`1` = 1 %).
+    Percent(Decimal),
+}
+
+impl Trail {
+    /// The stop level `extreme` (the best price so far) implies for an order of `side`.
+    pub fn level(self, side: Side, extreme: Decimal) -> Decimal {
+        let distance = match self {
+            Trail::Amount(amount) => amount,
+            Trail::Percent(percent) => extreme * percent / Decimal::ONE_HUNDRED,
+        };
+        match side {
+            Side::Sell => extreme - distance,
+            Side::Buy => extreme + distance,
+        }
+    }
 }
 
 impl OrderType {
-    /// The exchanges' spelling: `MARKET`, `LIMIT`, `STOP_MARKET`, `TAKE_PROFIT_MARKET`.
+    /// The exchanges' spelling: `MARKET`, `LIMIT`, `STOP_MARKET`, `TAKE_PROFIT_MARKET`, `STOP_LIMIT`,
+    /// `TAKE_PROFIT_LIMIT`, `TRAILING_STOP_MARKET`.
     pub fn as_str(self) -> &'static str {
         match self {
             OrderType::Market => "MARKET",
             OrderType::Limit => "LIMIT",
             OrderType::StopMarket => "STOP_MARKET",
             OrderType::TakeProfitMarket => "TAKE_PROFIT_MARKET",
+            OrderType::StopLimit => "STOP_LIMIT",
+            OrderType::TakeProfitLimit => "TAKE_PROFIT_LIMIT",
+            OrderType::TrailingStop => "TRAILING_STOP_MARKET",
         }
     }
 
     /// Whether the order waits for its stop price before it executes.
     pub fn is_triggered(self) -> bool {
-        matches!(self, OrderType::StopMarket | OrderType::TakeProfitMarket)
+        !matches!(self, OrderType::Market | OrderType::Limit)
+    }
+
+    /// Whether the order triggers against the position (a stop), as opposed to in its favour (a take-profit).
+    pub fn is_stop(self) -> bool {
+        matches!(self, OrderType::StopMarket | OrderType::StopLimit | OrderType::TrailingStop)
     }
 }
 
@@ -114,6 +181,10 @@ pub struct OrderRequest {
     /// The other order of a one-cancels-the-other pair: when either fills or is canceled, the venue cancels the
     /// other (stop-loss and take-profit of one entry).
     pub one_cancels_other: Option<OrderId>,
+    /// How long the order may wait.
+    pub time_in_force: TimeInForce,
+    /// The distance of a trailing stop; `None` for the others.
+    pub trail: Option<Trail>,
 }
 
 impl OrderRequest {
@@ -129,6 +200,8 @@ impl OrderRequest {
             price,
             stop_price: None,
             one_cancels_other: None,
+            time_in_force: TimeInForce::Gtc,
+            trail: None,
         }
     }
 }

@@ -37,6 +37,7 @@ impl TradingEngine {
             price: None,
             stop_price: Some(level),
             one_cancels_other: Some(partner),
+            ..OrderRequest::new(id, entry.request.symbol, side, OrderQty::Base(entry.filled_quantity), None)
         };
         let stop = exit(stop_id, OrderType::StopMarket, stop_level, take_id);
         let take = exit(take_id, OrderType::TakeProfitMarket, take_level, stop_id);

@@ -81,8 +81,7 @@ impl TradingEngine {
             order_type: intent.order_type,
             quantity: intent.quantity,
             price: intent.price,
-            stop_price: None,
-            one_cancels_other: None,
+            ..OrderRequest::new(id, intent.symbol, intent.side, intent.quantity, intent.price)
         };
         let now = self.clock.now();
         let resized = match intent.quantity {

@@ -13,15 +13,136 @@
 use rust_decimal::Decimal;
 
 use super::config::BarPath;
-use crate::model::{Bar, Instrument, Liquidity, OrderRequest, OrderType, Side};
+use crate::model::{Bar, Instrument, Liquidity, OrderRequest, OrderStatus, OrderType, Side, TimeInForce};
 
 /// Whether `order` executes when the price falls to it (a buy limit, a sell stop, a buy take-profit) rather than
 /// when it rises to it.
 fn executes_on_the_way_down(order: &OrderRequest) -> bool {
     match order.order_type {
-        OrderType::Limit | OrderType::TakeProfitMarket => order.side == Side::Buy,
-        OrderType::StopMarket | OrderType::Market => order.side == Side::Sell,
+        OrderType::Limit | OrderType::TakeProfitMarket | OrderType::TakeProfitLimit => order.side == Side::Buy,
+        OrderType::StopMarket | OrderType::StopLimit | OrderType::TrailingStop | OrderType::Market => {
+            order.side == Side::Sell
+        }
     }
+}
+
+/// What the venue keeps of a working order besides its request, for the orders whose rules need it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(super) struct Working {
+    /// The order has not met a bar yet: the next bar is its arrival (time in force, post-only).
+    pub first_bar: bool,
+    /// A stop-limit or take-profit-limit has triggered and rests as a limit order.
+    pub triggered: bool,
+    /// A trailing stop's best price so far (highest for a sell, lowest for a buy).
+    pub extreme: Option<Decimal>,
+}
+
+/// What a working order does in a bar.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum Step {
+    /// Nothing (yet).
+    Wait,
+    /// It fills at this price, as maker or taker.
+    Fill(Decimal, Liquidity),
+    /// It ends unfilled: expired (IOC, FOK) or rejected (post-only that would take), with the reason.
+    End(OrderStatus, String),
+}
+
+/// Whether a limit of `side` at `limit` can trade at `price` (a buy at or below, a sell at or above).
+fn marketable(side: Side, limit: Decimal, price: Decimal) -> bool {
+    match side {
+        Side::Buy => price <= limit,
+        Side::Sell => price >= limit,
+    }
+}
+
+/// What `order` (in state `working`, updated in place) does during `bar`. The rules beyond [`fill_price`]:
+/// * IOC and FOK limits meet the market once, at the open of the first bar after they were placed: marketable
+///   there, they fill at the open in full (a bar has no depth to fill part of); otherwise they expire.
+/// * A post-only limit whose first bar opens through its limit would have taken: it is rejected. Later it fills
+///   only as a maker, by the limit rule.
+/// * A stop-limit or take-profit-limit triggers as its market twin does; at the trigger point (the stop, or the
+///   open when the bar opened beyond it) it fills there as a taker if that price satisfies its limit, otherwise it
+///   rests as a limit: from a gap at the open, the rest of the bar may still trade through it (maker, at the
+///   limit); from a trigger inside the bar, the next bars.
+/// * A trailing stop triggers like a stop at its current stop price (from the bars before this one).
+pub(super) fn step(
+    instrument: &Instrument,
+    slippage: Decimal,
+    bar: &Bar,
+    order: &OrderRequest,
+    working: &mut Working,
+) -> Step {
+    let first_bar = std::mem::take(&mut working.first_bar);
+    let limit = order.price;
+    match (order.order_type, order.time_in_force, limit) {
+        (OrderType::Limit, TimeInForce::Ioc | TimeInForce::Fok, Some(limit)) => {
+            if marketable(order.side, limit, bar.open) {
+                Step::Fill(bar.open, Liquidity::Taker)
+            } else {
+                let tif = order.time_in_force.as_str();
+                Step::End(
+                    OrderStatus::Expired,
+                    format!("{tif}: not marketable at the open of its first bar ({})", bar.open),
+                )
+            }
+        }
+        (OrderType::Limit, TimeInForce::PostOnly, Some(limit))
+            if first_bar && marketable(order.side, limit, bar.open) =>
+        {
+            Step::End(
+                OrderStatus::Rejected,
+                format!("post-only: the market opened through its limit at {}; it would have taken", bar.open),
+            )
+        }
+        (OrderType::StopLimit | OrderType::TakeProfitLimit, _, Some(limit)) if working.triggered => {
+            limit_fill_price(bar, order.side, limit).map_or(Step::Wait, |p| Step::Fill(p, Liquidity::Maker))
+        }
+        (OrderType::StopLimit | OrderType::TakeProfitLimit, _, Some(limit)) => {
+            let twin = if order.order_type == OrderType::StopLimit {
+                OrderType::StopMarket
+            } else {
+                OrderType::TakeProfitMarket
+            };
+            let Some(at) = order.stop_price.and_then(|stop| trigger_price(bar, twin, order.side, stop)) else {
+                return Step::Wait;
+            };
+            working.triggered = true;
+            if marketable(order.side, limit, at) {
+                let price = market_fill_price(instrument, (bar.low, bar.high), order.side, at, slippage);
+                let capped = if order.side == Side::Buy { price.min(limit) } else { price.max(limit) };
+                return Step::Fill(capped, Liquidity::Taker);
+            }
+            let through = if order.side == Side::Buy { bar.low < limit } else { bar.high > limit };
+            if at == bar.open && through { Step::Fill(limit, Liquidity::Maker) } else { Step::Wait }
+        }
+        _ => fill_price(instrument, slippage, bar, order).map_or(Step::Wait, |(p, l)| Step::Fill(p, l)),
+    }
+}
+
+/// A trailing stop's stop price after `bar` (which did not trigger it): the best price now, `working.extreme`,
+/// at the trail's distance, rounded to the tick on the side that triggers later.
+pub(super) fn trail_after(
+    instrument: &Instrument,
+    bar: &Bar,
+    order: &OrderRequest,
+    working: &mut Working,
+) -> Option<Decimal> {
+    let trail = order.trail?;
+    let best = match (order.side, working.extreme) {
+        (Side::Sell, Some(e)) => e.max(bar.high),
+        (Side::Buy, Some(e)) => e.min(bar.low),
+        (Side::Sell, None) => bar.high,
+        (Side::Buy, None) => bar.low,
+    };
+    working.extreme = Some(best);
+    let level = instrument.round_price(trail.level(order.side, best), order.side == Side::Buy);
+    Some(match (order.side, order.stop_price) {
+        // A stop only ever follows the price, never retreats.
+        (Side::Sell, Some(stop)) => level.max(stop),
+        (Side::Buy, Some(stop)) => level.min(stop),
+        (_, None) => level,
+    })
 }
 
 /// Whether `order` executes at `bar`'s open: a market order, or a resting order the bar opened beyond (a gap).
@@ -31,7 +152,7 @@ pub(super) fn executes_at_open(bar: &Bar, order: &OrderRequest) -> bool {
     let level = match order.order_type {
         OrderType::Market => return true,
         OrderType::Limit => order.price,
-        OrderType::StopMarket | OrderType::TakeProfitMarket => order.stop_price,
+        _ => order.stop_price,
     };
     match (level, order.order_type) {
         (Some(limit), OrderType::Limit) => {
@@ -59,7 +180,7 @@ pub(super) fn execution_pass(path: BarPath, bar: &Bar, order: &OrderRequest) -> 
     if executes_at_open(bar, order) {
         return 0;
     }
-    let stop = order.order_type == OrderType::StopMarket;
+    let stop = order.order_type.is_stop();
     1 + match path {
         BarPath::Adverse => u8::from(!stop),
         BarPath::Optimistic => u8::from(stop),
@@ -108,10 +229,15 @@ pub(super) fn fill_price(
             order.price.and_then(|limit| limit_fill_price(bar, order.side, limit)).map(|p| (p, Liquidity::Maker))
         }
         OrderType::Market => Some((market_price(bar.open), Liquidity::Taker)),
-        OrderType::StopMarket | OrderType::TakeProfitMarket => order
+        OrderType::StopMarket | OrderType::TakeProfitMarket | OrderType::TrailingStop => order
             .stop_price
             .and_then(|stop| trigger_price(bar, order.order_type, order.side, stop))
             .map(|from| (market_price(from), Liquidity::Taker)),
+        // Their own rules are in [`step`]; this answers whether they could execute at all in the bar.
+        OrderType::StopLimit | OrderType::TakeProfitLimit => order
+            .stop_price
+            .and_then(|stop| trigger_price(bar, order.order_type, order.side, stop))
+            .map(|from| (from, Liquidity::Taker)),
     }
 }
 
@@ -119,7 +245,7 @@ pub(super) fn fill_price(
 /// not reach its stop price. Slippage is applied to it as to a market order.
 pub fn trigger_price(bar: &Bar, order_type: OrderType, side: Side, stop: Decimal) -> Option<Decimal> {
     // A sell stop and a buy take-profit trigger on the way down; a buy stop and a sell take-profit on the way up.
-    let on_the_way_down = (order_type == OrderType::StopMarket) == (side == Side::Sell);
+    let on_the_way_down = order_type.is_stop() == (side == Side::Sell);
     match on_the_way_down {
         true if bar.low <= stop => Some(bar.open.min(stop)),
         false if bar.high >= stop => Some(bar.open.max(stop)),

@@ -15,8 +15,9 @@ use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 pub use config::{BarPath, FillModel, SimConfig};
 pub use matching::{limit_fill_price, market_fill_price, trigger_price};
 
-use matching::fill_price;
+use matching::{Step, Working, fill_price};
 pub use orders::FINISHED_ORDERS_KEPT;
+use rustc_hash::FxHashMap;
 
 use account::Account;
 use orders::OrderStore;
@@ -25,7 +26,7 @@ use crate::error::{Error, Result};
 use crate::exchange::MarketStream;
 use crate::model::{
     Bar, ExecutionEvent, Instrument, Liquidity, MarketEvent, OrderId, OrderReport, OrderRequest, OrderStatus,
-    OrderType, StreamEvent, Symbol, Ticker, Timestamp,
+    OrderType, StreamEvent, Symbol, Ticker, TimeInForce, Timestamp,
 };
 
 /// What the venue keeps of the latest bar of an instrument: enough for tickers, reference prices and fills at the
@@ -91,6 +92,9 @@ pub struct SimulatedExchange {
     connected: bool,
     /// Bars in which the [`BarPath`] rule decided between two orders of a pair, and the last one counted.
     ambiguous_bars: u64,
+    /// What the venue keeps of working orders whose rules need more than the request (time in force, stop-limits,
+    /// trailing stops). Looked up by id only; never iterated.
+    states: FxHashMap<OrderId, Working>,
     last_ambiguous: Option<(usize, Timestamp)>,
 }
 
@@ -146,6 +150,7 @@ impl SimulatedExchange {
             connected: false,
             ambiguous_bars: 0,
             last_ambiguous: None,
+            states: FxHashMap::default(),
         })
     }
 
@@ -173,22 +178,60 @@ impl SimulatedExchange {
                 let candidate = order.symbol == m.instrument.symbol
                     && matching::execution_pass(self.config.bar_path, bar, &order) == pass
                     && only.is_none_or(|ids| ids.contains(&order.client_order_id));
-                let price = if candidate { fill_price(&m.instrument, self.config.slippage, bar, &order) } else { None };
-                let Some((price, liquidity)) = price else {
+                if !candidate {
                     index += 1;
                     continue;
+                }
+                let step = match self.states.get_mut(&order.client_order_id) {
+                    Some(working) => matching::step(&m.instrument, self.config.slippage, bar, &order, working),
+                    None => match fill_price(&m.instrument, self.config.slippage, bar, &order) {
+                        Some((price, liquidity)) => Step::Fill(price, liquidity),
+                        None => Step::Wait,
+                    },
                 };
-                let fee_rate = self.config.fee_rate(liquidity);
-                let event = rules::fill(m, &mut self.account, fee_rate, report, price, liquidity, bar.open_time);
-                let finished = report.status.is_final();
-                self.executions.push(event);
+                let finished = match step {
+                    Step::Wait => false,
+                    Step::Fill(price, liquidity) => {
+                        let fee_rate = self.config.fee_rate(liquidity);
+                        let event =
+                            rules::fill(m, &mut self.account, fee_rate, report, price, liquidity, bar.open_time);
+                        self.executions.push(event);
+                        report.status.is_final()
+                    }
+                    Step::End(status, reason) => {
+                        report.status = status;
+                        report.reason = Some(reason.clone());
+                        let order_id = order.client_order_id;
+                        self.executions.push(ExecutionEvent::Ended { order_id, time: bar.open_time, status, reason });
+                        true
+                    }
+                };
                 if finished {
                     self.note_ambiguity(market, bar, &order);
                     self.orders.finish_at(index);
+                    self.states.remove(&order.client_order_id);
                     self.end_partner_of(&order, bar.open_time);
                 } else {
                     index += 1;
                 }
+            }
+        }
+        if only.is_none() {
+            self.follow_trailing_stops(market, bar);
+        }
+    }
+
+    /// After `bar`, the trailing stops of `market` that it did not trigger follow its best price.
+    fn follow_trailing_stops(&mut self, market: usize, bar: &Bar) {
+        let instrument = &self.markets[market].instrument;
+        for index in 0..self.orders.open_len() {
+            let Some(report) = self.orders.open_at_mut(index) else { break };
+            let order = report.request;
+            if order.order_type != OrderType::TrailingStop || order.symbol != instrument.symbol {
+                continue;
+            }
+            if let Some(working) = self.states.get_mut(&order.client_order_id) {
+                report.request.stop_price = matching::trail_after(instrument, bar, &order, working);
             }
         }
     }
@@ -217,6 +260,7 @@ impl SimulatedExchange {
         let reason = format!("one-cancels-the-other: order {} ended", order.client_order_id);
         report.reason = Some(reason.clone());
         self.orders.finish(partner);
+        self.states.remove(&partner);
         self.executions.push(ExecutionEvent::Ended { order_id: partner, time, status: OrderStatus::Canceled, reason });
     }
 }
@@ -269,6 +313,12 @@ impl SimulatedExchange {
         let m = &self.markets[market];
         let order = rules::accept(m, &self.account, order)?;
         let mut report = OrderReport::new(order);
+        let stateful = order.time_in_force != TimeInForce::Gtc
+            || matches!(order.order_type, OrderType::StopLimit | OrderType::TakeProfitLimit | OrderType::TrailingStop);
+        if stateful {
+            let extreme = m.last_bar.map(|b| b.close).filter(|_| order.order_type == OrderType::TrailingStop);
+            self.states.insert(order.client_order_id, Working { first_bar: true, triggered: false, extreme });
+        }
         if let (OrderType::Market, FillModel::Close, Some(bar)) = (order.order_type, self.config.fill_model, m.last_bar)
         {
             let price =
@@ -295,6 +345,7 @@ impl SimulatedExchange {
         report.status = OrderStatus::Canceled;
         let report = report.clone();
         self.orders.finish(order_id);
+        self.states.remove(&order_id);
         let time = self.markets[self.market_index(symbol)?].last_bar.map_or(Timestamp(0), |b| b.close_time);
         self.end_partner_of(&report.request, time);
         Ok(report)

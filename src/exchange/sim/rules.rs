@@ -9,7 +9,8 @@ use crate::error::{Error, Result};
 use crate::model::Timestamp;
 use crate::model::exact::positive;
 use crate::model::{
-    ExecutionEvent, Fill, Liquidity, OrderQty, OrderReport, OrderRequest, OrderStatus, OrderType, Side,
+    ExecutionEvent, Fill, Liquidity, OrderQty, OrderReport, OrderRequest, OrderStatus, OrderType, Side, TimeInForce,
+    Trail,
 };
 
 /// Checks `order` against the instrument's filters and the account, returning it rounded to lot and tick.
@@ -20,12 +21,30 @@ pub(super) fn accept(market: &Market, account: &Account, mut order: OrderRequest
     let inst = &market.instrument;
     let refuse =
         |why: String| Err(Error::Order(format!("{} {} {}: {why}", order.side, inst.symbol, order.order_type.as_str())));
-    match (order.order_type, order.price) {
-        (OrderType::Limit, None) => return refuse("a limit order needs a price".into()),
-        (OrderType::Limit, Some(p)) if !positive(p) => return refuse(format!("price {p} is not positive")),
-        (OrderType::Limit, Some(p)) => order.price = Some(inst.round_price(p, order.side == Side::Sell)),
-        (_, Some(_)) => return refuse("only a limit order takes a price".into()),
-        (_, None) => {}
+    let takes_limit = matches!(order.order_type, OrderType::Limit | OrderType::StopLimit | OrderType::TakeProfitLimit);
+    match (takes_limit, order.price) {
+        (true, None) => return refuse("a limit price is needed".into()),
+        (true, Some(p)) if !positive(p) => return refuse(format!("price {p} is not positive")),
+        (true, Some(p)) => order.price = Some(inst.round_price(p, order.side == Side::Sell)),
+        (false, Some(_)) => return refuse("only limit, stop-limit and take-profit-limit orders take a price".into()),
+        (false, None) => {}
+    }
+    let last = market.last_bar.map(|b| b.close);
+    if order.order_type == OrderType::TrailingStop {
+        let (Some(trail), Some(last)) = (order.trail, last) else {
+            return refuse("a trailing stop needs a trail and a last price to trail from".into());
+        };
+        let distance = match trail {
+            Trail::Amount(amount) => amount,
+            Trail::Percent(percent) if percent < Decimal::ONE_HUNDRED => percent,
+            Trail::Percent(percent) => return refuse(format!("trail of {percent} % is not below 100 %")),
+        };
+        if !positive(distance) || order.stop_price.is_some() {
+            return refuse("a trailing stop takes a positive trail and no stop price".into());
+        }
+        order.stop_price = Some(inst.round_price(trail.level(order.side, last), order.side == Side::Buy));
+    } else if order.trail.is_some() {
+        return refuse("only a trailing stop takes a trail".into());
     }
     match (order.order_type.is_triggered(), order.stop_price) {
         (true, None) => return refuse("a stop or take-profit order needs a stop price".into()),
@@ -33,11 +52,23 @@ pub(super) fn accept(market: &Market, account: &Account, mut order: OrderRequest
         // Triggers round to the tick on the side that triggers later: a stop-loss further from the market, a
         // take-profit further into profit.
         (true, Some(p)) => {
-            let up = (order.order_type == OrderType::StopMarket) == (order.side == Side::Buy);
+            let up = order.order_type.is_stop() == (order.side == Side::Buy);
             order.stop_price = Some(inst.round_price(p, up));
         }
         (false, Some(_)) => return refuse("only stop and take-profit orders take a stop price".into()),
         (false, None) => {}
+    }
+    match (order.time_in_force, order.order_type, order.price, last) {
+        (TimeInForce::Gtc, ..) => {}
+        (tif, OrderType::Limit, ..) if tif != TimeInForce::PostOnly => {}
+        (TimeInForce::PostOnly, OrderType::Limit, Some(limit), Some(last)) => {
+            let takes = if order.side == Side::Buy { limit >= last } else { limit <= last };
+            if takes {
+                return refuse(format!("post-only: limit {} would take at the last price {last}", limit.normalize()));
+            }
+        }
+        (TimeInForce::PostOnly, OrderType::Limit, ..) => {}
+        (tif, ..) => return refuse(format!("time in force {} applies to limit orders only", tif.as_str())),
     }
     let reference = order.price.or(order.stop_price).or(market.last_bar.map(|b| b.close));
     let (base, quote) = (account.free(market.base), account.free(market.quote));
