@@ -1,7 +1,8 @@
 //! Properties of the simulated venue over random bars and random orders of every type and time in force:
 //! * quantity is conserved: no order fills more than it asked for, and one that ends filled filled all of it;
 //! * no fill lies outside its bar's range;
-//! * every fee is the maker or taker rate × the fill's notional, by the fill's liquidity;
+//! * every fee is the rate of the fee tier its venue was in (by the volume it had filled before) × the fill's
+//!   notional, maker or taker by the fill's liquidity;
 //! * a post-only order never takes;
 //! * balances never go negative.
 
@@ -10,7 +11,7 @@ use rust_decimal::{Decimal, dec};
 use std::collections::BTreeMap;
 
 use cryptotradebot::exchange::SimulatedExchange;
-use cryptotradebot::exchange::sim::{BarPath, SimConfig};
+use cryptotradebot::exchange::sim::{BarPath, FeeLadder, FeeTier, SimConfig};
 use cryptotradebot::model::{
     Bar, ExecutionEvent, Instrument, Liquidity, MarketEvent, OrderId, OrderQty, OrderRequest, OrderStatus, OrderType,
     Side, Symbol, TimeInForce, Timestamp, Trail,
@@ -100,6 +101,26 @@ fn request(id: u64, p: &Placed, last: Decimal) -> OrderRequest {
     }
 }
 
+/// Three levels: from 0, 1,000 and 3,000 USDT of volume; the last pays makers a rebate.
+fn ladder() -> FeeLadder {
+    let tier = |level: &str, min_volume, maker_percent, taker_percent| FeeTier {
+        level: level.into(),
+        min_volume,
+        maker_percent,
+        taker_percent,
+    };
+    FeeLadder {
+        name: "test".into(),
+        as_of: "2026-11-24".into(),
+        source: "hand-made".into(),
+        tiers: vec![
+            tier("base", dec!(0), dec!(0.02), dec!(0.1)),
+            tier("one", dec!(1000), dec!(0.01), dec!(0.08)),
+            tier("two", dec!(3000), dec!(-0.01), dec!(0.04)),
+        ],
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(200))]
     #[test]
@@ -119,7 +140,8 @@ proptest! {
         let bar_path = [BarPath::Adverse, BarPath::Optimistic, BarPath::Ohlc][path as usize];
         let config = SimConfig { maker_fee: dec!(0.0002), taker_fee: dec!(0.001), bar_path, ..SimConfig::default() };
         let balances = BTreeMap::from([("USDT".to_string(), dec!(100000)), ("BTC".to_string(), dec!(20))]);
-        let mut venue = SimulatedExchange::new("sim", config, vec![instrument], balances).unwrap();
+        // The flat rates of `config` are replaced by the ladder's.
+        let mut venue = SimulatedExchange::new("sim", config, vec![instrument], balances).unwrap().with_fee_ladder(ladder());
         venue.set_connected(true);
         let bars = bars(&moves);
         let mut accepted: BTreeMap<OrderId, (OrderRequest, usize)> = BTreeMap::new();
@@ -140,12 +162,22 @@ proptest! {
             }
         }
         let mut filled: BTreeMap<OrderId, Decimal> = BTreeMap::new();
+        let mut volume = Decimal::ZERO;
         for (event, &i) in events.iter().zip(&bar_of_event) {
             let ExecutionEvent::Fill { fill, .. } = event else { continue };
             let bar = &bars[i];
             prop_assert!(bar.low <= fill.price && fill.price <= bar.high, "{fill:?} outside {bar:?}");
-            let rate = if fill.liquidity == Liquidity::Maker { dec!(0.0002) } else { dec!(0.001) };
+            // Every fill of a run lies within 30 days of the others: all earlier volume counts.
+            let (maker, taker) = if volume >= dec!(3000) {
+                (dec!(-0.0001), dec!(0.0004))
+            } else if volume >= dec!(1000) {
+                (dec!(0.0001), dec!(0.0008))
+            } else {
+                (dec!(0.0002), dec!(0.001))
+            };
+            let rate = if fill.liquidity == Liquidity::Maker { maker } else { taker };
             prop_assert_eq!(fill.fee, fill.quantity * fill.price * rate);
+            volume += fill.quantity * fill.price;
             let (order, placed_at) = accepted[&fill.order_id];
             if order.time_in_force == TimeInForce::PostOnly {
                 // It never took: it filled as a maker, and the market had not moved through its limit when it

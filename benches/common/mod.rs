@@ -20,6 +20,7 @@ pub fn setup() -> BacktestSetup {
         // the rest of the run refusing orders. Without fees every one of the ~38,700 signals is filled, so the bench
         // measures the whole path; the fee arithmetic still runs.
         sim: SimConfig { maker_fee: Decimal::ZERO, taker_fee: Decimal::ZERO, ..SimConfig::default() },
+        fee_ladder: None,
         instruments: vec![Instrument {
             symbol,
             base: "SYN".into(),

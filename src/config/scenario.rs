@@ -13,7 +13,7 @@ use super::yaml_error_line;
 use crate::data::{DataFile, DataFormat, SeriesQuality, load_bar_series};
 use crate::engine::BacktestSetup;
 use crate::error::{Error, Result};
-use crate::exchange::sim::{BarPath, FillModel, SimConfig};
+use crate::exchange::sim::{BarPath, FeeLadder, FillModel, SimConfig};
 use crate::model::{BarSeries, Instrument, Symbol};
 use crate::risk::{RiskLimits, RiskPolicy};
 use crate::sweep::{Grid, SweepSection};
@@ -58,13 +58,16 @@ struct ExchangeSection {
     #[serde(default = "default_venue")]
     name: String,
     #[serde(default)]
-    fee_bps: FeeBps,
+    fee_bps: Option<FeeBps>,
     #[serde(default)]
     fill_model: FillModel,
     #[serde(default)]
     slippage_bps: Decimal,
     #[serde(default)]
     bar_path: BarPath,
+    /// A fee ladder file (volume tiers) replacing `fee_bps`.
+    #[serde(default)]
+    fee_tiers: Option<String>,
     instruments: BTreeMap<Symbol, InstrumentSection>,
 }
 
@@ -72,7 +75,7 @@ fn default_venue() -> String {
     "sim".into()
 }
 
-#[derive(Deserialize)]
+#[derive(Clone, Copy, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FeeBps {
     maker: Decimal,
@@ -130,6 +133,8 @@ pub struct Scenario {
     pub data: Vec<ScenarioData>,
     /// The risk file, when `risk:` names one.
     pub risk_file: Option<PathBuf>,
+    /// The fee ladder file, when `exchange.fee_tiers` names one.
+    pub fee_tiers_file: Option<PathBuf>,
     /// Environment overrides applied to the risk file's limits (the seed's `MAX_*` variables), one line each.
     pub risk_overrides: Vec<String>,
     /// Seed for any randomness of the run.
@@ -217,20 +222,26 @@ impl Scenario {
         let instruments = instruments(&file.exchange, &p.quote).map_err(|e| e.context(path.display()))?;
         let bps = Decimal::from(10_000);
         let ex = &file.exchange;
-        for (key, value) in [
-            ("fee_bps.maker", ex.fee_bps.maker),
-            ("fee_bps.taker", ex.fee_bps.taker),
-            ("slippage_bps", ex.slippage_bps),
-        ] {
+        let fee_bps = ex.fee_bps.unwrap_or_default();
+        for (key, value) in
+            [("fee_bps.maker", fee_bps.maker), ("fee_bps.taker", fee_bps.taker), ("slippage_bps", ex.slippage_bps)]
+        {
             if value < Decimal::ZERO || value >= bps {
                 return Err(at(format!("exchange.{key} must be in [0, 10000), got {value}")));
             }
         }
+        let ex_fee_tiers_file = ex.fee_tiers.as_deref().map(resolve);
+        let fee_ladder = match (&ex_fee_tiers_file, ex.fee_bps) {
+            (Some(_), Some(_)) => return Err(at("exchange: give fee_bps or fee_tiers, not both".into())),
+            (Some(file), None) => Some(FeeLadder::from_file(file)?),
+            (None, _) => None,
+        };
         let setup = BacktestSetup {
             venue: ex.name.clone(),
+            fee_ladder,
             sim: SimConfig {
-                maker_fee: ex.fee_bps.maker / bps,
-                taker_fee: ex.fee_bps.taker / bps,
+                maker_fee: fee_bps.maker / bps,
+                taker_fee: fee_bps.taker / bps,
                 fill_model: ex.fill_model,
                 slippage: ex.slippage_bps / bps,
                 bar_path: ex.bar_path,
@@ -253,6 +264,7 @@ impl Scenario {
             name: file.name,
             data,
             risk_file,
+            fee_tiers_file: ex_fee_tiers_file,
             risk_overrides,
             seed: file.seed,
             setup,
@@ -295,7 +307,9 @@ impl Scenario {
             hasher.update(bytes);
         };
         add(self.text.as_bytes());
-        for path in self.data.iter().map(|d| &d.file.path).chain(self.risk_file.as_ref()) {
+        for path in
+            self.data.iter().map(|d| &d.file.path).chain(self.risk_file.as_ref()).chain(self.fee_tiers_file.as_ref())
+        {
             add(&std::fs::read(path).map_err(|e| Error::io("hashing", path, e))?);
         }
         Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())

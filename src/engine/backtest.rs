@@ -10,7 +10,7 @@ use super::portfolio::Portfolio;
 use super::run_log::RunLog;
 use super::trading_engine::{MarketData, StrategyRun, TradingEngine};
 use crate::error::{Error, Result};
-use crate::exchange::sim::SimConfig;
+use crate::exchange::sim::{FeeLadder, SimConfig};
 use crate::exchange::{OrderRouter, SimulatedExchange, VenueId};
 use crate::model::{BarSeries, Instrument, Timestamp};
 use crate::risk::{RiskLimits, RiskManager, RiskPolicy};
@@ -23,6 +23,8 @@ pub struct BacktestSetup {
     pub venue: String,
     /// Fees, fill model, slippage.
     pub sim: SimConfig,
+    /// Volume-tiered fees replacing the flat fees of `sim`, when given.
+    pub fee_ladder: Option<FeeLadder>,
     /// Instruments traded (one per data series).
     pub instruments: Vec<Instrument>,
     /// Quote asset of the portfolio.
@@ -136,7 +138,10 @@ pub async fn run_prepared_on(
 /// [`Error::Config`] / [`Error::Validation`] for instruments the simulated venue refuses.
 fn simulated_router(setup: &BacktestSetup) -> Result<OrderRouter> {
     let balances = BTreeMap::from([(setup.quote.clone(), setup.starting_cash)]);
-    let venue = SimulatedExchange::new(&setup.venue, setup.sim, setup.instruments.clone(), balances)?;
+    let mut venue = SimulatedExchange::new(&setup.venue, setup.sim, setup.instruments.clone(), balances)?;
+    if let Some(ladder) = &setup.fee_ladder {
+        venue = venue.with_fee_ladder(ladder.clone());
+    }
     let mut router = OrderRouter::new();
     router.add_simulated(venue)?;
     Ok(router)

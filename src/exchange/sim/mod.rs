@@ -4,6 +4,7 @@
 mod account;
 mod adapter;
 mod config;
+mod fees;
 mod matching;
 mod orders;
 mod rules;
@@ -13,6 +14,7 @@ use std::collections::BTreeMap;
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
 pub use config::{BarPath, FillModel, SimConfig};
+pub use fees::{FeeLadder, FeeTier, TieredFees, VOLUME_WINDOW_NS};
 pub use matching::{limit_fill_price, market_fill_price, trigger_price};
 
 use matching::{Step, Working, fill_price};
@@ -92,10 +94,12 @@ pub struct SimulatedExchange {
     connected: bool,
     /// Bars in which the [`BarPath`] rule decided between two orders of a pair, and the last one counted.
     ambiguous_bars: u64,
+    last_ambiguous: Option<(usize, Timestamp)>,
     /// What the venue keeps of working orders whose rules need more than the request (time in force, stop-limits,
     /// trailing stops). Looked up by id only; never iterated.
     states: FxHashMap<OrderId, Working>,
-    last_ambiguous: Option<(usize, Timestamp)>,
+    /// Volume-tiered fees replacing the flat rates of the config, when the venue has a ladder.
+    tiered: Option<TieredFees>,
 }
 
 impl std::fmt::Debug for SimulatedExchange {
@@ -151,6 +155,7 @@ impl SimulatedExchange {
             ambiguous_bars: 0,
             last_ambiguous: None,
             states: FxHashMap::default(),
+            tiered: None,
         })
     }
 
@@ -192,9 +197,10 @@ impl SimulatedExchange {
                 let finished = match step {
                     Step::Wait => false,
                     Step::Fill(price, liquidity) => {
-                        let fee_rate = self.config.fee_rate(liquidity);
+                        let fee_rate = fee_rate(&self.config, &mut self.tiered, liquidity, bar.open_time);
                         let event =
                             rules::fill(m, &mut self.account, fee_rate, report, price, liquidity, bar.open_time);
+                        record_volume(&mut self.tiered, &event);
                         self.executions.push(event);
                         report.status.is_final()
                     }
@@ -265,12 +271,34 @@ impl SimulatedExchange {
     }
 }
 
+/// The fee rate of a fill at `time`: the ladder's, from the volume before it, or the config's flat rate.
+fn fee_rate(config: &SimConfig, tiered: &mut Option<TieredFees>, liquidity: Liquidity, time: Timestamp) -> Decimal {
+    match tiered {
+        Some(tiered) => tiered.rate(liquidity, time),
+        None => config.fee_rate(liquidity),
+    }
+}
+
+/// Counts a fill towards the venue's traded volume (for its fee ladder).
+fn record_volume(tiered: &mut Option<TieredFees>, event: &ExecutionEvent) {
+    if let (Some(tiered), ExecutionEvent::Fill { fill, .. }) = (tiered, event) {
+        tiered.record(fill.time, fill.notional());
+    }
+}
+
 /// The venue's operations, synchronous: a simulated venue answers at once. The [`ExchangeAdapter`] implementation
 /// (in `adapter.rs`) wraps these in ready futures; the router calls them directly for simulated venues.
 impl SimulatedExchange {
     /// The venue's name.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The same venue charging fees by `ladder`'s levels (from the volume it fills over 30 days of engine time)
+    /// instead of the config's flat rates.
+    pub fn with_fee_ladder(mut self, ladder: FeeLadder) -> Self {
+        self.tiered = Some(TieredFees::new(ladder));
+        self
     }
 
     /// Bars so far in which both orders of a one-cancels-the-other pair could have executed, so that the venue's
@@ -323,9 +351,10 @@ impl SimulatedExchange {
         {
             let price =
                 market_fill_price(&m.instrument, (bar.low, bar.high), order.side, bar.close, self.config.slippage);
-            let fee_rate = self.config.fee_rate(Liquidity::Taker);
+            let fee_rate = fee_rate(&self.config, &mut self.tiered, Liquidity::Taker, bar.close_time);
             let event =
                 rules::fill(m, &mut self.account, fee_rate, &mut report, price, Liquidity::Taker, bar.close_time);
+            record_volume(&mut self.tiered, &event);
             self.executions.push(event);
         }
         self.orders.insert(report.clone());
