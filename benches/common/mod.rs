@@ -21,6 +21,7 @@ pub fn setup() -> BacktestSetup {
         // measures the whole path; the fee arithmetic still runs.
         sim: SimConfig { maker_fee: Decimal::ZERO, taker_fee: Decimal::ZERO, ..SimConfig::default() },
         fee_ladder: None,
+        rate_limits: Default::default(),
         instruments: vec![Instrument {
             symbol,
             base: "SYN".into(),

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::yaml_error_line;
+use super::{ExchangesConfig, RateLimits};
 use crate::data::{DataFile, DataFormat, SeriesQuality, load_bar_series};
 use crate::engine::BacktestSetup;
 use crate::error::{Error, Result};
@@ -68,6 +69,12 @@ struct ExchangeSection {
     /// A fee ladder file (volume tiers) replacing `fee_bps`.
     #[serde(default)]
     fee_tiers: Option<String>,
+    /// Order-rate limits, in the seed's `exchanges.yaml` keys.
+    #[serde(default)]
+    rate_limits: Option<RateLimits>,
+    /// An `exchanges.yaml` whose section for this venue's `name` gives the order-rate limits.
+    #[serde(default)]
+    rate_limits_from: Option<String>,
     instruments: BTreeMap<Symbol, InstrumentSection>,
 }
 
@@ -135,6 +142,8 @@ pub struct Scenario {
     pub risk_file: Option<PathBuf>,
     /// The fee ladder file, when `exchange.fee_tiers` names one.
     pub fee_tiers_file: Option<PathBuf>,
+    /// The `exchanges.yaml` of the order-rate limits, when `exchange.rate_limits_from` names one.
+    pub rate_limits_file: Option<PathBuf>,
     /// Environment overrides applied to the risk file's limits (the seed's `MAX_*` variables), one line each.
     pub risk_overrides: Vec<String>,
     /// Seed for any randomness of the run.
@@ -236,9 +245,25 @@ impl Scenario {
             (Some(file), None) => Some(FeeLadder::from_file(file)?),
             (None, _) => None,
         };
+        let rate_limits = match (&ex.rate_limits, &ex.rate_limits_from) {
+            (Some(_), Some(_)) => {
+                return Err(at("exchange: give rate_limits or rate_limits_from, not both".into()));
+            }
+            (Some(limits), None) => limits.clone(),
+            (None, Some(from)) => {
+                let from = resolve(from);
+                let venues = ExchangesConfig::from_file(&from)?.venues;
+                let venue = venues.get(&ex.name).ok_or_else(|| {
+                    at(format!("exchange.rate_limits_from: {} has no section for '{}'", from.display(), ex.name))
+                })?;
+                venue.rate_limits.clone()
+            }
+            (None, None) => RateLimits::default(),
+        };
         let setup = BacktestSetup {
             venue: ex.name.clone(),
             fee_ladder,
+            rate_limits,
             sim: SimConfig {
                 maker_fee: fee_bps.maker / bps,
                 taker_fee: fee_bps.taker / bps,
@@ -265,6 +290,7 @@ impl Scenario {
             data,
             risk_file,
             fee_tiers_file: ex_fee_tiers_file,
+            rate_limits_file: file.exchange.rate_limits_from.as_deref().map(resolve),
             risk_overrides,
             seed: file.seed,
             setup,

@@ -9,8 +9,9 @@ use std::sync::Arc;
 use super::portfolio::Portfolio;
 use super::run_log::RunLog;
 use super::trading_engine::{MarketData, StrategyRun, TradingEngine};
+use crate::config::RateLimits;
 use crate::error::{Error, Result};
-use crate::exchange::sim::{FeeLadder, SimConfig};
+use crate::exchange::sim::{FeeLadder, OrderLimits, SimConfig};
 use crate::exchange::{OrderRouter, SimulatedExchange, VenueId};
 use crate::model::{BarSeries, Instrument, Timestamp};
 use crate::risk::{RiskLimits, RiskManager, RiskPolicy};
@@ -25,6 +26,8 @@ pub struct BacktestSetup {
     pub sim: SimConfig,
     /// Volume-tiered fees replacing the flat fees of `sim`, when given.
     pub fee_ladder: Option<FeeLadder>,
+    /// The real venue's order-rate limits, enforced in market time (none by default).
+    pub rate_limits: RateLimits,
     /// Instruments traded (one per data series).
     pub instruments: Vec<Instrument>,
     /// Quote asset of the portfolio.
@@ -142,6 +145,7 @@ fn simulated_router(setup: &BacktestSetup) -> Result<OrderRouter> {
     if let Some(ladder) = &setup.fee_ladder {
         venue = venue.with_fee_ladder(ladder.clone());
     }
+    venue = venue.with_order_limits(OrderLimits::new(&setup.rate_limits));
     let mut router = OrderRouter::new();
     router.add_simulated(venue)?;
     Ok(router)

@@ -28,12 +28,13 @@ struct Admitted {
 }
 
 impl TradingEngine {
-    /// Sends the pending intents; refusals are recorded and the run goes on, other failures end it.
+    /// Sends the pending intents; refusals (risk, venue rules, rate limits) are recorded and the run goes on, other
+    /// failures end it.
     pub(super) async fn submit_intents(&mut self) -> Result<()> {
         let mut intents = std::mem::take(&mut self.intents);
         for intent in intents.drain(..) {
             match self.submit(intent).await {
-                Ok(_) | Err(Error::RiskManagement(_)) | Err(Error::Order(_)) => {}
+                Ok(_) | Err(Error::RiskManagement(_) | Error::Order(_) | Error::RateLimit { .. }) => {}
                 Err(other) => return Err(other),
             }
         }
@@ -131,6 +132,10 @@ impl TradingEngine {
                 self.end_order(id, OrderStatus::Rejected, message.clone());
                 Err(Error::Order(message))
             }
+            Err(limited @ Error::RateLimit { .. }) => {
+                self.end_order(id, OrderStatus::Rejected, limited.to_string());
+                Err(limited)
+            }
             Err(other) => Err(other),
         }
     }
@@ -167,7 +172,7 @@ impl TradingEngine {
                 self.settle(order, answer)
             });
             if let Err(error) = answer
-                && !matches!(error, Error::RiskManagement(_) | Error::Order(_))
+                && !matches!(error, Error::RiskManagement(_) | Error::Order(_) | Error::RateLimit { .. })
             {
                 outcome = Err(error);
                 break;

@@ -6,6 +6,7 @@ mod adapter;
 mod config;
 mod fees;
 mod matching;
+mod order_limits;
 mod orders;
 mod rules;
 
@@ -16,6 +17,7 @@ use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 pub use config::{BarPath, FillModel, SimConfig};
 pub use fees::{FeeLadder, FeeTier, TieredFees, VOLUME_WINDOW_NS};
 pub use matching::{limit_fill_price, market_fill_price, trigger_price};
+pub use order_limits::OrderLimits;
 
 use matching::{Step, Working, fill_price};
 pub use orders::FINISHED_ORDERS_KEPT;
@@ -100,6 +102,8 @@ pub struct SimulatedExchange {
     states: FxHashMap<OrderId, Working>,
     /// Volume-tiered fees replacing the flat rates of the config, when the venue has a ladder.
     tiered: Option<TieredFees>,
+    /// The real venue's order-rate limits, in market time.
+    order_limits: OrderLimits,
 }
 
 impl std::fmt::Debug for SimulatedExchange {
@@ -156,6 +160,7 @@ impl SimulatedExchange {
             last_ambiguous: None,
             states: FxHashMap::default(),
             tiered: None,
+            order_limits: OrderLimits::default(),
         })
     }
 
@@ -301,6 +306,18 @@ impl SimulatedExchange {
         self
     }
 
+    /// The same venue refusing orders beyond `limits` (the real venue's `orders_per_second`, `orders_per_minute`,
+    /// `orders_per_day`), counted in market time.
+    pub fn with_order_limits(mut self, limits: OrderLimits) -> Self {
+        self.order_limits = limits;
+        self
+    }
+
+    /// The venue's clock: the close of the latest bar it has seen.
+    fn now(&self) -> Timestamp {
+        self.markets.iter().filter_map(|m| m.last_bar.map(|b| b.close_time)).max().unwrap_or_default()
+    }
+
     /// Bars so far in which both orders of a one-cancels-the-other pair could have executed, so that the venue's
     /// [`BarPath`] rule, not the data, decided which did.
     pub fn ambiguous_bars(&self) -> u64 {
@@ -338,8 +355,12 @@ impl SimulatedExchange {
                 order.client_order_id
             )));
         }
+        let order = rules::accept(&self.markets[market], &self.account, order)?;
+        if !self.order_limits.is_empty() {
+            let now = self.now();
+            self.order_limits.admit(&self.name, now)?;
+        }
         let m = &self.markets[market];
-        let order = rules::accept(m, &self.account, order)?;
         let mut report = OrderReport::new(order);
         let stateful = order.time_in_force != TimeInForce::Gtc
             || matches!(order.order_type, OrderType::StopLimit | OrderType::TakeProfitLimit | OrderType::TrailingStop);
