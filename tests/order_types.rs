@@ -239,3 +239,31 @@ async fn malformed_orders_are_order_errors_naming_what_is_wrong() {
         assert!(matches!(&err, Error::Order(m) if m.contains(words)), "{words}: {err:?}");
     }
 }
+
+#[tokio::test]
+async fn an_amended_limit_keeps_its_id_fills_at_its_new_price_and_loses_its_place_unless_only_made_smaller() {
+    let mut v = venue(dec!(0)).await;
+    v.place_order(order(1, Side::Buy, OrderType::Limit, Some(dec!(95)), None)).await.unwrap();
+    v.place_order(order(2, Side::Buy, OrderType::Limit, Some(dec!(96)), None)).await.unwrap();
+    // Order 1 up to 97: it goes behind order 2. Order 2 down to 0.5 BTC at the same price: it keeps its place.
+    let amended = v.amend_order(btc(), OrderId(1), None, Some(dec!(97))).await.unwrap();
+    assert_eq!((amended.request.client_order_id, amended.request.price), (OrderId(1), Some(dec!(97))));
+    v.amend_order(btc(), OrderId(2), Some(dec!(0.5)), None).await.unwrap();
+    // A bar down to 94 fills both, order 2 first (it kept its place): 0.5 at 96 (maker fee 0.0096), then 1 at 97
+    // (0.0194).
+    v.on_market_event(&bar(1, dec!(99), dec!(99.5), dec!(94), dec!(95)));
+    assert_eq!(
+        seen(&mut v),
+        [
+            Seen::Fill(2, dec!(96), dec!(0.5), dec!(0.0096), Liquidity::Maker, OrderStatus::Filled),
+            Seen::Fill(1, dec!(97), dec!(1), dec!(0.0194), Liquidity::Maker, OrderStatus::Filled),
+        ]
+    );
+    let err = v.amend_order(btc(), OrderId(1), None, Some(dec!(90))).await.unwrap_err();
+    assert!(matches!(&err, Error::Order(m) if m.contains("order 1 is not open (status FILLED)")), "{err:?}");
+    v.place_order(order(3, Side::Buy, OrderType::Limit, Some(dec!(90)), None)).await.unwrap();
+    let same = v.amend_order(btc(), OrderId(3), Some(dec!(1)), Some(dec!(90))).await.unwrap_err();
+    assert!(matches!(&same, Error::Order(m) if m.contains("changes nothing")), "{same:?}");
+    let broke = v.amend_order(btc(), OrderId(3), Some(dec!(100)), None).await.unwrap_err();
+    assert!(matches!(&broke, Error::Order(m) if m.contains("insufficient USDT")), "{broke:?}");
+}

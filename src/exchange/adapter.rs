@@ -58,6 +58,23 @@ pub trait ExchangeAdapter: Send + Sync + std::fmt::Debug {
     /// [`crate::Error::Order`] when the order is unknown or no longer open.
     async fn cancel_order(&mut self, symbol: Symbol, order_id: OrderId) -> Result<OrderReport>;
 
+    /// Changes the quantity and/or price of an open order (the simulated venue; live adapters refuse it for now).
+    ///
+    /// # Errors
+    /// [`crate::Error::Order`] when the venue cannot amend the order, with the reason.
+    async fn amend_order(
+        &mut self,
+        _symbol: Symbol,
+        order_id: OrderId,
+        _quantity: Option<Decimal>,
+        _price: Option<Decimal>,
+    ) -> Result<OrderReport> {
+        Err(crate::Error::Order(format!(
+            "{}: amending order {order_id} is not supported; cancel and place it again",
+            self.name()
+        )))
+    }
+
     /// The venue's current view of an order.
     ///
     /// # Errors

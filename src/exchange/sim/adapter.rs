@@ -46,6 +46,16 @@ impl ExchangeAdapter for SimulatedExchange {
         self.cancel(symbol, order_id)
     }
 
+    async fn amend_order(
+        &mut self,
+        symbol: Symbol,
+        order_id: OrderId,
+        quantity: Option<Decimal>,
+        price: Option<Decimal>,
+    ) -> Result<OrderReport> {
+        self.amend(symbol, order_id, quantity, price)
+    }
+
     async fn get_order_status(&self, symbol: Symbol, order_id: OrderId) -> Result<OrderReport> {
         self.order_status(symbol, order_id)
     }

@@ -29,7 +29,7 @@ use orders::OrderStore;
 use crate::error::{Error, Result};
 use crate::exchange::MarketStream;
 use crate::model::{
-    Bar, ExecutionEvent, Instrument, Liquidity, MarketEvent, OrderId, OrderReport, OrderRequest, OrderStatus,
+    Bar, ExecutionEvent, Instrument, Liquidity, MarketEvent, OrderId, OrderQty, OrderReport, OrderRequest, OrderStatus,
     OrderType, StreamEvent, Symbol, Ticker, TimeInForce, Timestamp,
 };
 
@@ -398,6 +398,65 @@ impl SimulatedExchange {
         self.states.remove(&order_id);
         let time = self.markets[self.market_index(symbol)?].last_bar.map_or(Timestamp(0), |b| b.close_time);
         self.end_partner_of(&report.request, time);
+        Ok(report)
+    }
+
+    /// Changes the quantity and/or the limit (or stop) price of an open order, which keeps its id. The changed
+    /// order passes the venue's filters and balance checks again. Only a smaller quantity at the same price keeps
+    /// the order's place among the orders of its bar; any other change sends it to the back, as on the real venues.
+    ///
+    /// # Errors
+    /// [`Error::Exchange`] when disconnected; [`Error::Order`] when the order is unknown or no longer open, when
+    /// nothing would change, when the new quantity is not above what already filled, or as for a new order.
+    pub fn amend(
+        &mut self,
+        symbol: Symbol,
+        order_id: OrderId,
+        quantity: Option<Decimal>,
+        price: Option<Decimal>,
+    ) -> Result<OrderReport> {
+        self.require_connected()?;
+        let known = self.order_status(symbol, order_id)?;
+        if !self.orders.is_open(order_id) {
+            return Err(Error::Order(format!("order {order_id} is not open (status {})", known.status.as_str())));
+        }
+        let mut changed = known.request;
+        if let Some(quantity) = quantity {
+            if quantity <= known.filled_quantity {
+                return Err(Error::Order(format!(
+                    "order {order_id}: new quantity {quantity} is not above the {} already filled",
+                    known.filled_quantity
+                )));
+            }
+            changed.quantity = OrderQty::Base(quantity);
+        }
+        match (price, changed.order_type) {
+            (None, _) => {}
+            (Some(p), OrderType::Limit | OrderType::StopLimit | OrderType::TakeProfitLimit) => changed.price = Some(p),
+            (Some(p), OrderType::StopMarket | OrderType::TakeProfitMarket) => changed.stop_price = Some(p),
+            (Some(_), other) => {
+                return Err(Error::Order(format!(
+                    "order {order_id}: a {} order has no price to amend",
+                    other.as_str()
+                )));
+            }
+        }
+        if changed == known.request {
+            return Err(Error::Order(format!("order {order_id}: the amendment changes nothing")));
+        }
+        let market = self.market_index(symbol)?;
+        let accepted = rules::accept(&self.markets[market], &self.account, changed)?;
+        let smaller_in_place = price.is_none()
+            && matches!((accepted.quantity, known.request.quantity), (OrderQty::Base(new), OrderQty::Base(old)) if new < old);
+        let mut report = known;
+        report.request = accepted;
+        if smaller_in_place {
+            if let Some(open) = self.orders.open_mut(order_id) {
+                *open = report.clone();
+            }
+        } else {
+            self.orders.move_to_back(order_id, report.clone());
+        }
         Ok(report)
     }
 

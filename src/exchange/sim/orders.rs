@@ -57,6 +57,12 @@ impl OrderStore {
         self.open.get_mut(&id)
     }
 
+    /// Replaces working order `id` with `report`, placed last among the working orders (it lost its priority).
+    pub(super) fn move_to_back(&mut self, id: OrderId, report: OrderReport) {
+        self.open.shift_remove(&id);
+        self.open.insert(id, report);
+    }
+
     /// Moves working order `id` to the history.
     pub(super) fn finish(&mut self, id: OrderId) {
         if let Some(report) = self.open.shift_remove(&id) {
