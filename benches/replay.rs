@@ -19,7 +19,7 @@ use common::{BARS, setup};
 
 fn replay(c: &mut Criterion) {
     let setup = setup();
-    let series = RandomWalk::minute_bars(setup.instruments[0].symbol, BARS, 7).generate();
+    let series = RandomWalk::minute_bars(setup.venues[0].instruments[0].symbol, BARS, 7).generate();
     let market = Arc::new(prepare_market(&setup, vec![series]).expect("market"));
     let runtime = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
     let mut group = c.benchmark_group("replay");

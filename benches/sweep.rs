@@ -20,7 +20,7 @@ use common::{BARS, setup};
 
 fn sweep(c: &mut Criterion) {
     let setup = setup();
-    let series = RandomWalk::minute_bars(setup.instruments[0].symbol, BARS, 7).generate();
+    let series = RandomWalk::minute_bars(setup.venues[0].instruments[0].symbol, BARS, 7).generate();
     let (start, interval_ns) = (series.open_time.first().copied().unwrap_or(Timestamp(0)), series.interval);
     let market = Arc::new(prepare_market(&setup, vec![series]).expect("market"));
     let section = SweepSection {

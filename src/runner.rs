@@ -54,7 +54,7 @@ pub fn run_scenario(scenario: &Scenario, out_dir: &Path) -> Result<ScenarioRun> 
         strategy: &scenario.setup.strategy,
         params: &scenario.setup.params,
         seed: scenario.seed,
-        venue_names: vec![scenario.setup.venue.clone()],
+        venue_names: scenario.setup.venues.iter().map(|v| v.name.clone()).collect(),
         risk_limits: &scenario.setup.risk,
         risk_policy: &scenario.setup.policy,
         risk_overrides: &scenario.risk_overrides,
@@ -75,14 +75,16 @@ pub fn run_scenario(scenario: &Scenario, out_dir: &Path) -> Result<ScenarioRun> 
 /// # Errors
 /// As the backtest's.
 fn bar_path_report(scenario: &Scenario, result: &BacktestResult, market: Arc<MarketData>) -> Result<BarPathReport> {
-    let rule = scenario.setup.sim.bar_path;
+    let rule = scenario.setup.venues.first().map(|v| v.sim.bar_path).unwrap_or_default();
     let final_equity = |r: &BacktestResult| r.portfolio.equity();
     let equity_under = |path: BarPath| -> Result<Decimal> {
         if path == rule || result.ambiguous_bars == 0 {
             return Ok(final_equity(result));
         }
         let mut setup = scenario.setup.clone();
-        setup.sim.bar_path = path;
+        for venue in &mut setup.venues {
+            venue.sim.bar_path = path;
+        }
         Ok(final_equity(&run_prepared_blocking(&setup, market.clone())?))
     };
     Ok(BarPathReport {

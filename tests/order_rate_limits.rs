@@ -51,7 +51,7 @@ fn the_limits_can_come_from_the_seeds_exchanges_yaml_by_venue_name() {
     // config/exchanges.yaml: binance allows 10 orders a second and 200,000 a day; hourly signals never reach them.
     let limited = scenario_with("  rate_limits_from: ../config/exchanges.yaml", "params: { fast: 10, slow: 30 }");
     assert_eq!(
-        (limited.setup.rate_limits.orders_per_second, limited.setup.rate_limits.orders_per_day),
+        (limited.setup.venues[0].rate_limits.orders_per_second, limited.setup.venues[0].rate_limits.orders_per_day),
         (Some(10), Some(200_000))
     );
     let run = run_scenario(&limited, tempfile::tempdir().unwrap().path()).unwrap();

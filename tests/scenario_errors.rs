@@ -26,8 +26,8 @@ fn parse(text: &str) -> cryptotradebot::Result<Scenario> {
 fn the_base_scenario_is_valid_and_resolves_paths_against_its_folder() {
     let s = parse(BASE).unwrap();
     assert_eq!(s.data[0].file.path, std::path::Path::new("scenarios/bars.csv"));
-    assert_eq!(s.setup.instruments[0].base, "BTC", "base derived from symbol and quote");
-    assert_eq!(s.setup.sim.taker_fee, rust_decimal::dec!(0.001), "10 bps by default");
+    assert_eq!(s.setup.venues[0].instruments[0].base, "BTC", "base derived from symbol and quote");
+    assert_eq!(s.setup.venues[0].sim.taker_fee, rust_decimal::dec!(0.001), "10 bps by default");
 }
 
 #[rstest]

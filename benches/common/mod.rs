@@ -3,7 +3,7 @@
 
 use rust_decimal::Decimal;
 
-use cryptotradebot::engine::BacktestSetup;
+use cryptotradebot::engine::{BacktestSetup, VenueSetup};
 use cryptotradebot::exchange::sim::SimConfig;
 use cryptotradebot::model::{Instrument, Symbol};
 use cryptotradebot::risk::{RiskLimits, RiskPolicy};
@@ -14,22 +14,20 @@ pub const BARS: usize = 1_000_000;
 /// The backtest every bench runs (sweeps vary its `params`).
 pub fn setup() -> BacktestSetup {
     let symbol = Symbol::new("SYNUSDT").expect("valid symbol");
+    let instrument = Instrument {
+        symbol,
+        base: "SYN".into(),
+        quote: "USDT".into(),
+        tick_size: Decimal::new(1, 2),
+        lot_size: Decimal::new(1, 8),
+        min_notional: Decimal::from(5),
+    };
+    // No fees: on a random walk, 10 bps per side would drain the account within a tenth of the series and leave the
+    // rest of the run refusing orders. Without fees every one of the ~38,700 signals is filled, so the bench measures
+    // the whole path; the fee arithmetic still runs.
+    let sim = SimConfig { maker_fee: Decimal::ZERO, taker_fee: Decimal::ZERO, ..SimConfig::default() };
     BacktestSetup {
-        venue: "sim".into(),
-        // No fees: on a random walk, 10 bps per side would drain the account within a tenth of the series and leave
-        // the rest of the run refusing orders. Without fees every one of the ~38,700 signals is filled, so the bench
-        // measures the whole path; the fee arithmetic still runs.
-        sim: SimConfig { maker_fee: Decimal::ZERO, taker_fee: Decimal::ZERO, ..SimConfig::default() },
-        fee_ladder: None,
-        rate_limits: Default::default(),
-        instruments: vec![Instrument {
-            symbol,
-            base: "SYN".into(),
-            quote: "USDT".into(),
-            tick_size: Decimal::new(1, 2),
-            lot_size: Decimal::new(1, 8),
-            min_notional: Decimal::from(5),
-        }],
+        venues: vec![VenueSetup::new("sim", sim, vec![instrument], Decimal::from(10_000))],
         quote: "USDT".into(),
         starting_cash: Decimal::from(10_000),
         // Every limit is checked on every order and mark, but opened so that the strategy trades all the way through

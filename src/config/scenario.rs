@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use super::yaml_error_line;
 use super::{ExchangesConfig, RateLimits};
 use crate::data::{DataFile, DataFormat, SeriesQuality, load_bar_series};
-use crate::engine::BacktestSetup;
+use crate::engine::{BacktestSetup, VenueSetup};
 use crate::error::{Error, Result};
 use crate::exchange::sim::{BarPath, FeeLadder, FillModel, SimConfig};
 use crate::model::{BarSeries, Instrument, Symbol};
@@ -25,7 +25,10 @@ struct ScenarioFile {
     name: String,
     data: Vec<DataEntry>,
     strategy: StrategySection,
-    exchange: ExchangeSection,
+    #[serde(default)]
+    exchange: Option<ExchangeSection>,
+    #[serde(default)]
+    exchanges: Option<Vec<ExchangeSection>>,
     portfolio: PortfolioSection,
     #[serde(default)]
     risk: Option<serde_json::Value>,
@@ -43,6 +46,9 @@ struct DataEntry {
     path: String,
     format: DataFormat,
     symbol: Symbol,
+    /// The venue the symbol trades on (default: the first).
+    #[serde(default)]
+    venue: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -75,6 +81,9 @@ struct ExchangeSection {
     /// An `exchanges.yaml` whose section for this venue's `name` gives the order-rate limits.
     #[serde(default)]
     rate_limits_from: Option<String>,
+    /// The quote-asset balance held at this venue (with several venues; they add up to the starting cash).
+    #[serde(default)]
+    balance: Option<Decimal>,
     instruments: BTreeMap<Symbol, InstrumentSection>,
 }
 
@@ -140,10 +149,8 @@ pub struct Scenario {
     pub data: Vec<ScenarioData>,
     /// The risk file, when `risk:` names one.
     pub risk_file: Option<PathBuf>,
-    /// The fee ladder file, when `exchange.fee_tiers` names one.
-    pub fee_tiers_file: Option<PathBuf>,
-    /// The `exchanges.yaml` of the order-rate limits, when `exchange.rate_limits_from` names one.
-    pub rate_limits_file: Option<PathBuf>,
+    /// Other files the venues read (fee ladders, `exchanges.yaml` for rate limits): part of the content hash.
+    pub extra_inputs: Vec<PathBuf>,
     /// Environment overrides applied to the risk file's limits (the seed's `MAX_*` variables), one line each.
     pub risk_overrides: Vec<String>,
     /// Seed for any randomness of the run.
@@ -228,50 +235,58 @@ impl Scenario {
         if p.starting_cash <= Decimal::ZERO {
             return Err(at(format!("portfolio.starting_cash must be positive, got {}", p.starting_cash)));
         }
-        let instruments = instruments(&file.exchange, &p.quote).map_err(|e| e.context(path.display()))?;
-        let bps = Decimal::from(10_000);
-        let ex = &file.exchange;
-        let fee_bps = ex.fee_bps.unwrap_or_default();
-        for (key, value) in
-            [("fee_bps.maker", fee_bps.maker), ("fee_bps.taker", fee_bps.taker), ("slippage_bps", ex.slippage_bps)]
-        {
-            if value < Decimal::ZERO || value >= bps {
-                return Err(at(format!("exchange.{key} must be in [0, 10000), got {value}")));
+        let sections: Vec<(String, &ExchangeSection)> = match (&file.exchange, &file.exchanges) {
+            (Some(one), None) => vec![("exchange".to_string(), one)],
+            (None, Some(many)) if !many.is_empty() => {
+                many.iter().enumerate().map(|(i, section)| (format!("exchanges[{i}]"), section)).collect()
+            }
+            _ => return Err(at("give either exchange (one venue) or exchanges (a list of venues)".into())),
+        };
+        let mut venues = Vec::with_capacity(sections.len());
+        let mut extra_inputs = Vec::new();
+        for (key, section) in &sections {
+            let (venue, inputs) =
+                venue_setup(key, section, &p.quote, &resolve).map_err(|e| e.context(path.display()))?;
+            if venues.iter().any(|v: &VenueSetup| v.name == venue.name) {
+                return Err(at(format!("{key}.name: venue '{}' is listed twice", venue.name)));
+            }
+            venues.push(venue);
+            extra_inputs.extend(inputs);
+        }
+        balances(&mut venues, &sections, p.starting_cash).map_err(at)?;
+        for (i, d) in file.data.iter().enumerate() {
+            let listed = |v: &VenueSetup| v.instruments.iter().any(|inst| inst.symbol == d.symbol);
+            let venue = match &d.venue {
+                None => venues.first(),
+                Some(name) => venues.iter().find(|v| &v.name == name),
+            };
+            match venue {
+                None => {
+                    return Err(at(format!("data[{i}].venue: no venue named '{}'", d.venue.as_deref().unwrap_or(""))));
+                }
+                Some(v) if !listed(v) => {
+                    return Err(at(format!(
+                        "data[{i}]: venue '{}' has no instrument {} (add it under its instruments)",
+                        v.name, d.symbol
+                    )));
+                }
+                Some(_) => {}
             }
         }
-        let ex_fee_tiers_file = ex.fee_tiers.as_deref().map(resolve);
-        let fee_ladder = match (&ex_fee_tiers_file, ex.fee_bps) {
-            (Some(_), Some(_)) => return Err(at("exchange: give fee_bps or fee_tiers, not both".into())),
-            (Some(file), None) => Some(FeeLadder::from_file(file)?),
-            (None, _) => None,
-        };
-        let rate_limits = match (&ex.rate_limits, &ex.rate_limits_from) {
-            (Some(_), Some(_)) => {
-                return Err(at("exchange: give rate_limits or rate_limits_from, not both".into()));
+        for v in &venues {
+            for inst in &v.instruments {
+                if let Some(other) =
+                    venues.iter().find(|o| o.name != v.name && o.instruments.iter().any(|i| i.symbol == inst.symbol))
+                {
+                    return Err(at(format!(
+                        "{} is listed at venues '{}' and '{}': the portfolio books positions by symbol, so a symbol trades on one venue",
+                        inst.symbol, v.name, other.name
+                    )));
+                }
             }
-            (Some(limits), None) => limits.clone(),
-            (None, Some(from)) => {
-                let from = resolve(from);
-                let venues = ExchangesConfig::from_file(&from)?.venues;
-                let venue = venues.get(&ex.name).ok_or_else(|| {
-                    at(format!("exchange.rate_limits_from: {} has no section for '{}'", from.display(), ex.name))
-                })?;
-                venue.rate_limits.clone()
-            }
-            (None, None) => RateLimits::default(),
-        };
+        }
         let setup = BacktestSetup {
-            venue: ex.name.clone(),
-            fee_ladder,
-            rate_limits,
-            sim: SimConfig {
-                maker_fee: fee_bps.maker / bps,
-                taker_fee: fee_bps.taker / bps,
-                fill_model: ex.fill_model,
-                slippage: ex.slippage_bps / bps,
-                bar_path: ex.bar_path,
-            },
-            instruments,
+            venues,
             quote: p.quote.clone(),
             starting_cash: p.starting_cash,
             risk,
@@ -289,8 +304,7 @@ impl Scenario {
             name: file.name,
             data,
             risk_file,
-            fee_tiers_file: ex_fee_tiers_file,
-            rate_limits_file: file.exchange.rate_limits_from.as_deref().map(resolve),
+            extra_inputs,
             risk_overrides,
             seed: file.seed,
             setup,
@@ -333,9 +347,7 @@ impl Scenario {
             hasher.update(bytes);
         };
         add(self.text.as_bytes());
-        for path in
-            self.data.iter().map(|d| &d.file.path).chain(self.risk_file.as_ref()).chain(self.fee_tiers_file.as_ref())
-        {
+        for path in self.data.iter().map(|d| &d.file.path).chain(self.risk_file.as_ref()).chain(&self.extra_inputs) {
             add(&std::fs::read(path).map_err(|e| Error::io("hashing", path, e))?);
         }
         Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
@@ -343,7 +355,7 @@ impl Scenario {
 }
 
 /// The venue's instruments, with base and quote assets filled in from the symbol and the portfolio's quote.
-fn instruments(exchange: &ExchangeSection, portfolio_quote: &str) -> Result<Vec<Instrument>> {
+fn instruments(key: &str, exchange: &ExchangeSection, portfolio_quote: &str) -> Result<Vec<Instrument>> {
     exchange
         .instruments
         .iter()
@@ -352,7 +364,7 @@ fn instruments(exchange: &ExchangeSection, portfolio_quote: &str) -> Result<Vec<
             let base = match &spec.base {
                 Some(base) => base.clone(),
                 None => symbol.as_str().strip_suffix(quote.as_str()).filter(|b| !b.is_empty()).map(str::to_string).ok_or_else(|| {
-                    Error::Config(format!("exchange.instruments.{symbol}.base is needed: it cannot be derived from the symbol and quote {quote}"))
+                    Error::Config(format!("{key}.instruments.{symbol}.base is needed: it cannot be derived from the symbol and quote {quote}"))
                 })?,
             };
             let instrument = Instrument {
@@ -363,8 +375,96 @@ fn instruments(exchange: &ExchangeSection, portfolio_quote: &str) -> Result<Vec<
                 lot_size: spec.lot_size,
                 min_notional: spec.min_notional,
             };
-            instrument.validate().map_err(|e| e.context(format!("exchange.instruments.{symbol}")))?;
+            instrument.validate().map_err(|e| e.context(format!("{key}.instruments.{symbol}")))?;
             Ok(instrument)
         })
         .collect()
+}
+
+/// One venue section (`exchange`, or `exchanges[i]` as `key` names it) as a venue of the backtest, and the files it
+/// read.
+///
+/// # Errors
+/// [`Error::Config`] naming the key of a value out of range, of conflicting settings, or of a file that does not load.
+fn venue_setup(
+    key: &str,
+    ex: &ExchangeSection,
+    quote: &str,
+    resolve: &dyn Fn(&str) -> PathBuf,
+) -> Result<(VenueSetup, Vec<PathBuf>)> {
+    let at = |message: String| Error::Config(format!("{key}{message}"));
+    let instruments = instruments(key, ex, quote)?;
+    let bps = Decimal::from(10_000);
+    let fee_bps = ex.fee_bps.unwrap_or_default();
+    for (field, value) in
+        [("fee_bps.maker", fee_bps.maker), ("fee_bps.taker", fee_bps.taker), ("slippage_bps", ex.slippage_bps)]
+    {
+        if value < Decimal::ZERO || value >= bps {
+            return Err(at(format!(".{field} must be in [0, 10000), got {value}")));
+        }
+    }
+    let mut inputs = Vec::new();
+    let fee_ladder = match (&ex.fee_tiers, ex.fee_bps) {
+        (Some(_), Some(_)) => return Err(at(": give fee_bps or fee_tiers, not both".into())),
+        (Some(file), None) => {
+            let file = resolve(file);
+            let ladder = FeeLadder::from_file(&file)?;
+            inputs.push(file);
+            Some(ladder)
+        }
+        (None, _) => None,
+    };
+    let rate_limits = match (&ex.rate_limits, &ex.rate_limits_from) {
+        (Some(_), Some(_)) => return Err(at(": give rate_limits or rate_limits_from, not both".into())),
+        (Some(limits), None) => limits.clone(),
+        (None, Some(from)) => {
+            let from = resolve(from);
+            let venues = ExchangesConfig::from_file(&from)?.venues;
+            let venue = venues
+                .get(&ex.name)
+                .ok_or_else(|| at(format!(".rate_limits_from: {} has no section for '{}'", from.display(), ex.name)))?;
+            inputs.push(from);
+            venue.rate_limits.clone()
+        }
+        (None, None) => RateLimits::default(),
+    };
+    let sim = SimConfig {
+        maker_fee: fee_bps.maker / bps,
+        taker_fee: fee_bps.taker / bps,
+        fill_model: ex.fill_model,
+        slippage: ex.slippage_bps / bps,
+        bar_path: ex.bar_path,
+    };
+    let balance = ex.balance.unwrap_or_default();
+    Ok((VenueSetup { name: ex.name.clone(), sim, instruments, fee_ladder, rate_limits, balance }, inputs))
+}
+
+/// The quote balance of each venue: one venue holds the whole starting cash; several must say theirs, adding up
+/// to it.
+fn balances(
+    venues: &mut [VenueSetup],
+    sections: &[(String, &ExchangeSection)],
+    starting_cash: Decimal,
+) -> std::result::Result<(), String> {
+    if let [only] = venues {
+        if sections[0].1.balance.is_some_and(|b| b != starting_cash) {
+            return Err(format!(
+                "exchange.balance must equal portfolio.starting_cash ({starting_cash}) or be left out"
+            ));
+        }
+        only.balance = starting_cash;
+        return Ok(());
+    }
+    for (key, section) in sections {
+        match section.balance {
+            None => return Err(format!("{key}.balance: with several venues, give each its quote balance")),
+            Some(b) if b < Decimal::ZERO => return Err(format!("{key}.balance must not be negative, got {b}")),
+            Some(_) => {}
+        }
+    }
+    let total: Decimal = venues.iter().map(|v| v.balance).sum();
+    if total != starting_cash {
+        return Err(format!("the venues' balances add up to {total}, not portfolio.starting_cash {starting_cash}"));
+    }
+    Ok(())
 }

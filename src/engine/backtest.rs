@@ -17,19 +17,55 @@ use crate::model::{BarSeries, Instrument, Timestamp};
 use crate::risk::{RiskLimits, RiskManager, RiskPolicy};
 use crate::strategy::{WarmUp, build_strategy};
 
-/// Everything a backtest needs besides the market data.
+/// One simulated venue of a backtest.
 #[derive(Clone, Debug)]
-pub struct BacktestSetup {
-    /// Name of the simulated venue.
-    pub venue: String,
-    /// Fees, fill model, slippage.
+pub struct VenueSetup {
+    /// Name of the venue (orders and reports name it).
+    pub name: String,
+    /// Fees, fill model, slippage, bar path.
     pub sim: SimConfig,
+    /// Instruments it lists; a symbol trades on one venue.
+    pub instruments: Vec<Instrument>,
     /// Volume-tiered fees replacing the flat fees of `sim`, when given.
     pub fee_ladder: Option<FeeLadder>,
     /// The real venue's order-rate limits, enforced in market time (none by default).
     pub rate_limits: RateLimits,
-    /// Instruments traded (one per data series).
-    pub instruments: Vec<Instrument>,
+    /// Quote-asset balance held at the venue at the start.
+    pub balance: Decimal,
+}
+
+impl VenueSetup {
+    /// A venue named `name` with `sim` and `instruments`, holding `balance`, flat fees and no rate limits.
+    pub fn new(name: &str, sim: SimConfig, instruments: Vec<Instrument>, balance: Decimal) -> Self {
+        VenueSetup {
+            name: name.to_string(),
+            sim,
+            instruments,
+            fee_ladder: None,
+            rate_limits: RateLimits::default(),
+            balance,
+        }
+    }
+
+    /// The simulated exchange this describes.
+    ///
+    /// # Errors
+    /// As [`SimulatedExchange::new`].
+    fn exchange(&self, quote: &str) -> Result<SimulatedExchange> {
+        let balances = BTreeMap::from([(quote.to_string(), self.balance)]);
+        let mut venue = SimulatedExchange::new(&self.name, self.sim, self.instruments.clone(), balances)?;
+        if let Some(ladder) = &self.fee_ladder {
+            venue = venue.with_fee_ladder(ladder.clone());
+        }
+        Ok(venue.with_order_limits(OrderLimits::new(&self.rate_limits)))
+    }
+}
+
+/// Everything a backtest needs besides the market data.
+#[derive(Clone, Debug)]
+pub struct BacktestSetup {
+    /// The simulated venues; each data series trades on the venue listing its symbol.
+    pub venues: Vec<VenueSetup>,
     /// Quote asset of the portfolio.
     pub quote: String,
     /// Starting cash in the quote asset.
@@ -53,7 +89,7 @@ pub struct BacktestResult {
     pub portfolio: Portfolio,
     /// Counts of the replay.
     pub run: StrategyRun,
-    /// Balances the simulated venue holds at the end (they must agree with the ledger).
+    /// Balances the venues hold at the end, summed over the venues (they must agree with the ledger).
     pub venue_balances: BTreeMap<String, Decimal>,
     /// Bars in which the simulated venue's bar-path rule, not the data, decided between two orders of a pair.
     pub ambiguous_bars: u64,
@@ -69,13 +105,36 @@ pub async fn run_backtest(setup: &BacktestSetup, series: Vec<BarSeries>) -> Resu
     run_prepared(setup, market).await
 }
 
-/// Checks the series against the setup's instruments and attaches them to the (single) venue.
+impl BacktestSetup {
+    /// Every venue's instruments.
+    pub fn instruments(&self) -> impl Iterator<Item = &Instrument> {
+        self.venues.iter().flat_map(|v| &v.instruments)
+    }
+
+    /// The same setup starting with `cash`: the venues' balances scale with it (one venue holds all of it).
+    pub fn with_starting_cash(&self, cash: Decimal) -> BacktestSetup {
+        let mut setup = self.clone();
+        let total: Decimal = self.venues.iter().map(|v| v.balance).sum();
+        for venue in &mut setup.venues {
+            venue.balance = if total.is_zero() || self.venues.len() == 1 { cash } else { venue.balance * cash / total };
+        }
+        setup.starting_cash = cash;
+        setup
+    }
+
+    /// The index of the venue that lists `symbol`.
+    pub fn venue_of(&self, symbol: crate::model::Symbol) -> Option<usize> {
+        self.venues.iter().position(|v| v.instruments.iter().any(|i| i.symbol == symbol))
+    }
+}
+
+/// Checks the series against the setup's instruments and attaches each to the venue that lists its symbol.
 ///
 /// # Errors
 /// [`Error::Config`] when a series has no instrument or an instrument's quote differs from the portfolio's.
 pub fn prepare_market(setup: &BacktestSetup, series: Vec<BarSeries>) -> Result<MarketData> {
     for s in &series {
-        let instrument = setup.instruments.iter().find(|i| i.symbol == s.symbol).ok_or_else(|| {
+        let instrument = setup.instruments().find(|i| i.symbol == s.symbol).ok_or_else(|| {
             Error::Config(format!("exchange.instruments has no entry for {}, which the data section loads", s.symbol))
         })?;
         if instrument.quote != setup.quote {
@@ -85,7 +144,7 @@ pub fn prepare_market(setup: &BacktestSetup, series: Vec<BarSeries>) -> Result<M
             )));
         }
     }
-    let venues = vec![crate::exchange::VenueId(0); series.len()];
+    let venues = series.iter().map(|s| VenueId(setup.venue_of(s.symbol).unwrap_or(0))).collect();
     MarketData::new(series, venues)
 }
 
@@ -107,47 +166,44 @@ pub async fn run_prepared_reusing(
     market: Arc<MarketData>,
     log: RunLog,
 ) -> Result<BacktestResult> {
-    let (mut engine, venue) = start_engine(setup, simulated_router(setup)?, market, log).await?;
+    let mut engine = start_engine(setup, simulated_router(setup)?, market, log).await?;
     let run = engine.execute_strategy(&setup.strategy, &setup.params).await?;
-    finish(engine, venue, run).await
+    finish(engine, run).await
 }
 
 /// [`run_prepared`] with orders routed to the venues of `router` — a live adapter, say — instead of the simulated
 /// venue: the same engine, risk manager, portfolio and strategy; only where orders go differs. The market data
-/// trades on the router's venue named `setup.venue`, which must be its first.
+/// trades on the router's venues in the setup's order: the router must hold the setup's venues' names, in order.
 ///
 /// # Errors
-/// [`Error::Config`] when the router's first venue is not `setup.venue`; as [`run_backtest`].
+/// [`Error::Config`] when the router's venues are not the setup's; as [`run_backtest`].
 pub async fn run_prepared_on(
     setup: &BacktestSetup,
     market: Arc<MarketData>,
     router: OrderRouter,
 ) -> Result<BacktestResult> {
-    if router.find(&setup.venue) != Some(VenueId(0)) {
+    let expected: Vec<&str> = setup.venues.iter().map(|v| v.name.as_str()).collect();
+    if router.names() != expected {
         return Err(Error::Config(format!(
-            "the router's first venue must be '{}' (it has: {})",
-            setup.venue,
+            "the router's venues must be {} in that order (it has: {})",
+            expected.join(", "),
             router.names().join(", ")
         )));
     }
-    let (mut engine, venue) = start_engine(setup, router, market, RunLog::default()).await?;
+    let mut engine = start_engine(setup, router, market, RunLog::default()).await?;
     let run = engine.execute_strategy(&setup.strategy, &setup.params).await?;
-    finish(engine, venue, run).await
+    finish(engine, run).await
 }
 
-/// The router of a backtest: `setup`'s venue as a [`SimulatedExchange`] holding the starting cash.
+/// The router of a backtest: each of `setup`'s venues as a [`SimulatedExchange`] holding its balance.
 ///
 /// # Errors
-/// [`Error::Config`] / [`Error::Validation`] for instruments the simulated venue refuses.
+/// [`Error::Config`] / [`Error::Validation`] for instruments a simulated venue refuses, or a venue listed twice.
 fn simulated_router(setup: &BacktestSetup) -> Result<OrderRouter> {
-    let balances = BTreeMap::from([(setup.quote.clone(), setup.starting_cash)]);
-    let mut venue = SimulatedExchange::new(&setup.venue, setup.sim, setup.instruments.clone(), balances)?;
-    if let Some(ladder) = &setup.fee_ladder {
-        venue = venue.with_fee_ladder(ladder.clone());
-    }
-    venue = venue.with_order_limits(OrderLimits::new(&setup.rate_limits));
     let mut router = OrderRouter::new();
-    router.add_simulated(venue)?;
+    for venue in &setup.venues {
+        router.add_simulated(venue.exchange(&setup.quote)?)?;
+    }
     Ok(router)
 }
 
@@ -162,10 +218,10 @@ pub async fn run_prepared_trading_from(
     market: Arc<MarketData>,
     trade_from: Timestamp,
 ) -> Result<BacktestResult> {
-    let (mut engine, venue) = start_engine(setup, simulated_router(setup)?, market, RunLog::default()).await?;
+    let mut engine = start_engine(setup, simulated_router(setup)?, market, RunLog::default()).await?;
     let mut strategy = WarmUp::new(build_strategy(&setup.strategy, &setup.params)?, trade_from);
     let run = engine.run_strategy(&mut strategy).await?;
-    let mut result = finish(engine, venue, run).await?;
+    let mut result = finish(engine, run).await?;
     let log = &mut result.log;
     let warm = log.equity.partition_point(|p| p.time <= trade_from);
     log.equity.drain(..warm);
@@ -182,24 +238,35 @@ async fn start_engine(
     router: OrderRouter,
     market: Arc<MarketData>,
     log: RunLog,
-) -> Result<(TradingEngine, VenueId)> {
+) -> Result<TradingEngine> {
     setup.risk.validate()?;
     setup.policy.validate()?;
-    let venue_id = VenueId(0);
-    let symbols: Vec<_> = setup.instruments.iter().map(|i| i.symbol).collect();
+    let held: Decimal = setup.venues.iter().map(|v| v.balance).sum();
+    if held != setup.starting_cash {
+        return Err(Error::Config(format!(
+            "the venues hold {held} {} but the portfolio starts with {}",
+            setup.quote, setup.starting_cash
+        )));
+    }
+    let symbols: Vec<_> = setup.instruments().map(|i| i.symbol).collect();
     let portfolio = Portfolio::new(&setup.quote, setup.starting_cash, &symbols);
     let mut risk = RiskManager::new(setup.risk.clone()).with_policy(setup.policy.clone());
-    for i in &setup.instruments {
+    for i in setup.instruments() {
         risk.set_instrument(i.symbol, i.lot_size, i.min_notional);
     }
     let mut engine = TradingEngine::new(router, risk, portfolio).with_market_data(market).with_run_log(log);
     engine.start().await?;
-    Ok((engine, venue_id))
+    Ok(engine)
 }
 
 /// Stops `engine` after `run` and collects what it recorded.
-async fn finish(mut engine: TradingEngine, venue: VenueId, run: StrategyRun) -> Result<BacktestResult> {
-    let venue_balances = engine.router().balances(venue).await?;
+async fn finish(mut engine: TradingEngine, run: StrategyRun) -> Result<BacktestResult> {
+    let mut venue_balances = BTreeMap::new();
+    for venue in 0..engine.router().names().len() {
+        for (asset, amount) in engine.router().balances(VenueId(venue)).await? {
+            *venue_balances.entry(asset).or_insert(Decimal::ZERO) += amount;
+        }
+    }
     let ambiguous_bars = engine.router().ambiguous_bars();
     engine.stop().await?;
     let (log, portfolio) = engine.into_results();

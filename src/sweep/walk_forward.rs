@@ -196,7 +196,7 @@ impl SweepPlan<'_> {
             }
             let Some(best) = rank(&rows, self.section.objective).first().map(|r| (*r).clone()) else { break };
             let params = combination_params(&setup.params, &self.grid.names, &best.values);
-            let test_setup = BacktestSetup { params: params.clone(), starting_cash: equity, ..setup.clone() };
+            let test_setup = BacktestSetup { params: params.clone(), ..setup.with_starting_cash(equity) };
             // The strategy warms up on the training window (the past) and trades from the test window's start.
             let test_market = std::sync::Arc::new(self.market.between(train_from, test_to));
             let result = runtime.block_on(run_prepared_trading_from(&test_setup, test_market, test_from))?;
