@@ -267,3 +267,42 @@ async fn an_amended_limit_keeps_its_id_fills_at_its_new_price_and_loses_its_plac
     let broke = v.amend_order(btc(), OrderId(3), Some(dec!(100)), None).await.unwrap_err();
     assert!(matches!(&broke, Error::Order(m) if m.contains("insufficient USDT")), "{broke:?}");
 }
+
+#[tokio::test]
+async fn a_bracket_activates_its_exits_when_the_entry_fills_and_drops_them_when_it_does_not() {
+    let mut v = venue(dec!(0)).await;
+    let exit = |id, order_type, stop| order(id, Side::Sell, order_type, None, Some(stop));
+    let entry = order(1, Side::Buy, OrderType::Market, None, None);
+    v.submit_bracket(entry, exit(2, OrderType::StopMarket, dec!(95)), exit(3, OrderType::TakeProfitMarket, dec!(110)))
+        .unwrap();
+    // Bar 1: the entry buys 1 at the open of 100 (taker fee 0.1); the rest of the bar (99..104) reaches neither exit.
+    v.on_market_event(&bar(1, dec!(100), dec!(104), dec!(99), dec!(103)));
+    assert_eq!(seen(&mut v), [Seen::Fill(1, dec!(100), dec!(1), dec!(0.1), Liquidity::Taker, OrderStatus::Filled)]);
+    assert_eq!(v.get_order_status(btc(), OrderId(2)).await.unwrap().status, OrderStatus::New, "the stop is working");
+    // Bar 2 falls to 94: the stop sells 1 at 95 (fee 0.095) and cancels the take-profit.
+    v.on_market_event(&bar(2, dec!(103), dec!(103), dec!(94), dec!(96)));
+    assert_eq!(
+        seen(&mut v),
+        [
+            Seen::Fill(2, dec!(95), dec!(1), dec!(0.095), Liquidity::Taker, OrderStatus::Filled),
+            Seen::End(3, "one-cancels-the-other: order 2 ended".into(), OrderStatus::Canceled),
+        ]
+    );
+
+    // An IOC entry that cannot fill expires, and its children go with it.
+    let ioc =
+        OrderRequest { time_in_force: TimeInForce::Ioc, ..order(4, Side::Buy, OrderType::Limit, Some(dec!(90)), None) };
+    v.submit_bracket(ioc, exit(5, OrderType::StopMarket, dec!(85)), exit(6, OrderType::TakeProfitMarket, dec!(99)))
+        .unwrap();
+    v.on_market_event(&bar(3, dec!(96), dec!(97), dec!(95), dec!(96)));
+    let ended = |id| Seen::End(id, "bracket entry 4 ended EXPIRED".into(), OrderStatus::Canceled);
+    let expired = Seen::End(4, "IOC: not marketable at the open of its first bar (96)".into(), OrderStatus::Expired);
+    assert_eq!(seen(&mut v), [expired, ended(5), ended(6)]);
+    // Children must close the entry.
+    let wrong = v.submit_bracket(
+        order(7, Side::Buy, OrderType::Market, None, None),
+        order(8, Side::Buy, OrderType::StopMarket, None, Some(dec!(95))),
+        exit(9, OrderType::TakeProfitMarket, dec!(110)),
+    );
+    assert!(matches!(&wrong, Err(Error::Order(m)) if m.contains("of the other side")), "{wrong:?}");
+}

@@ -104,6 +104,8 @@ pub struct SimulatedExchange {
     tiered: Option<TieredFees>,
     /// The real venue's order-rate limits, in market time.
     order_limits: OrderLimits,
+    /// Brackets waiting for their entry to fill: (entry, stop-loss, take-profit).
+    brackets: Vec<(OrderId, OrderRequest, OrderRequest)>,
 }
 
 impl std::fmt::Debug for SimulatedExchange {
@@ -161,6 +163,7 @@ impl SimulatedExchange {
             states: FxHashMap::default(),
             tiered: None,
             order_limits: OrderLimits::default(),
+            brackets: Vec::new(),
         })
     }
 
@@ -229,6 +232,43 @@ impl SimulatedExchange {
         }
         if only.is_none() {
             self.follow_trailing_stops(market, bar);
+            if !self.brackets.is_empty() {
+                self.activate_brackets(bar);
+            }
+        }
+    }
+
+    /// Brackets whose entry ended: a filled entry's stop-loss and take-profit become a working one-cancels-the-other
+    /// pair for the quantity that filled (matched against the rest of the bar, as the engine's attached exits are);
+    /// an entry that ended unfilled takes its children with it.
+    fn activate_brackets(&mut self, bar: &Bar) {
+        let mut index = 0;
+        while index < self.brackets.len() {
+            let (entry, stop_loss, take_profit) = self.brackets[index];
+            let Some(report) = self.orders.get(entry).cloned() else {
+                self.brackets.swap_remove(index);
+                continue;
+            };
+            if !report.status.is_final() {
+                index += 1;
+                continue;
+            }
+            self.brackets.swap_remove(index);
+            let filled = OrderQty::Base(report.filled_quantity);
+            let children = [stop_loss.client_order_id, take_profit.client_order_id];
+            let outcome = if report.status == OrderStatus::Filled {
+                let (stop, take) =
+                    (OrderRequest { quantity: filled, ..stop_loss }, OrderRequest { quantity: filled, ..take_profit });
+                self.submit_exits(stop, take, bar.open_time).err().map(|e| e.to_string())
+            } else {
+                Some(format!("bracket entry {entry} ended {}", report.status.as_str()))
+            };
+            if let Some(reason) = outcome {
+                for order_id in children {
+                    let (time, status, reason) = (bar.open_time, OrderStatus::Canceled, reason.clone());
+                    self.executions.push(ExecutionEvent::Ended { order_id, time, status, reason });
+                }
+            }
         }
     }
 
@@ -488,6 +528,48 @@ impl SimulatedExchange {
         Ok((stop, take))
     }
 
+    /// An entry order with a stop-loss and a take-profit that activate when it fills (a bracket; Binance's
+    /// OTOCO): the children become a one-cancels-the-other pair for the filled quantity, matched against the rest of
+    /// the entry's bar first (stop first, as always); if the entry ends unfilled, the children are reported canceled.
+    /// The children are checked against the venue's filters when they activate.
+    ///
+    /// # Errors
+    /// As [`SimulatedExchange::submit`] for the entry; [`Error::Order`] when the children do not close the entry
+    /// (opposite side, a stop-loss and a take-profit with stop prices) or reuse an id.
+    pub fn submit_bracket(
+        &mut self,
+        entry: OrderRequest,
+        stop_loss: OrderRequest,
+        take_profit: OrderRequest,
+    ) -> Result<OrderReport> {
+        let closes = |child: &OrderRequest, order_type: OrderType| {
+            child.side != entry.side
+                && child.order_type == order_type
+                && child.stop_price.is_some()
+                && child.symbol == entry.symbol
+        };
+        if !closes(&stop_loss, OrderType::StopMarket) || !closes(&take_profit, OrderType::TakeProfitMarket) {
+            return Err(Error::Order(format!(
+                "bracket {}: the children must be a STOP_MARKET and a TAKE_PROFIT_MARKET of the other side, with stop prices",
+                entry.client_order_id
+            )));
+        }
+        let ids = [entry.client_order_id, stop_loss.client_order_id, take_profit.client_order_id];
+        if ids[0] == ids[1]
+            || ids[0] == ids[2]
+            || ids[1] == ids[2]
+            || ids.iter().any(|id| self.orders.get(*id).is_some())
+        {
+            return Err(Error::Order(format!(
+                "bracket {}: its three orders need ids of their own",
+                entry.client_order_id
+            )));
+        }
+        let report = self.submit(entry)?;
+        self.brackets.push((entry.client_order_id, stop_loss, take_profit));
+        Ok(report)
+    }
+
     /// The venue's record of an order.
     ///
     /// # Errors
@@ -526,7 +608,7 @@ impl SimulatedExchange {
             return false;
         };
         self.markets[market].last_bar = Some(LastBar::of(bar));
-        if self.orders.open_len() > 0 {
+        if self.orders.open_len() > 0 || !self.brackets.is_empty() {
             self.match_open_orders(market, bar, None);
         }
         if !self.subscribers.is_empty() {
