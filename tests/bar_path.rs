@@ -3,42 +3,22 @@
 //! optimistic the take-profit, `ohlc` by the candle's colour. Either way the bar is counted as ambiguous — unless it
 //! opened beyond one of them, which settles it on every rule.
 
+mod common;
+
 use rust_decimal::{Decimal, dec};
-use std::collections::BTreeMap;
+
+use common::sim_venue::{HOUR, bar, btc, venue};
 
 use cryptotradebot::exchange::ExchangeAdapter;
 use cryptotradebot::exchange::SimulatedExchange;
 use cryptotradebot::exchange::sim::{BarPath, SimConfig};
-use cryptotradebot::model::{
-    Bar, ExecutionEvent, Instrument, MarketEvent, OrderId, OrderQty, OrderRequest, OrderStatus, OrderType, Side,
-    Symbol, Timestamp,
-};
-
-const HOUR: i64 = 3_600_000_000_000;
-
-fn btc() -> Symbol {
-    Symbol::new("BTCUSDT").unwrap()
-}
-
-fn bar(hour: i64, open: Decimal, high: Decimal, low: Decimal, close: Decimal) -> MarketEvent {
-    let (open_time, close_time) = (Timestamp(hour * HOUR), Timestamp((hour + 1) * HOUR));
-    MarketEvent::Bar { symbol: btc(), bar: Bar { open_time, close_time, open, high, low, close, volume: dec!(1) } }
-}
+use cryptotradebot::model::{ExecutionEvent, OrderId, OrderQty, OrderRequest, OrderStatus, OrderType, Side, Timestamp};
 
 /// A venue (fees 0.1 % taker) holding 2 BTC bought at 100 at hour 1, with the stop at 95 and the take-profit at
 /// 110 placed after the entry bar.
 async fn long_with_exits(bar_path: BarPath) -> SimulatedExchange {
-    let instrument = Instrument {
-        symbol: btc(),
-        base: "BTC".into(),
-        quote: "USDT".into(),
-        tick_size: dec!(0.01),
-        lot_size: dec!(0.001),
-        min_notional: dec!(10),
-    };
     let config = SimConfig { maker_fee: dec!(0.001), taker_fee: dec!(0.001), bar_path, ..SimConfig::default() };
-    let cash = BTreeMap::from([("USDT".to_string(), dec!(1000))]);
-    let mut v = SimulatedExchange::new("sim", config, vec![instrument], cash).unwrap();
+    let mut v = venue(config, &[("USDT", dec!(1000))]);
     v.connect().await.unwrap();
     v.on_market_event(&bar(0, dec!(100), dec!(101), dec!(99), dec!(100)));
     v.place_order(OrderRequest::new(OrderId(1), btc(), Side::Buy, OrderQty::Base(dec!(2)), None)).await.unwrap();

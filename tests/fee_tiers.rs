@@ -7,19 +7,15 @@ mod common;
 use rust_decimal::{Decimal, dec};
 use std::collections::BTreeMap;
 
+use common::sim_venue::{btc, btc_instrument};
 use cryptotradebot::config::Scenario;
 use cryptotradebot::exchange::ExchangeAdapter;
 use cryptotradebot::exchange::SimulatedExchange;
 use cryptotradebot::exchange::sim::{FeeLadder, SimConfig};
 use cryptotradebot::model::{
-    Bar, ExecutionEvent, Instrument, MarketEvent, NANOS_PER_DAY, OrderId, OrderQty, OrderRequest, Side, Symbol,
-    Timestamp,
+    Bar, ExecutionEvent, MarketEvent, NANOS_PER_DAY, OrderId, OrderQty, OrderRequest, Side, Timestamp,
 };
 use cryptotradebot::runner::run_scenario;
-
-fn btc() -> Symbol {
-    Symbol::new("BTCUSDT").unwrap()
-}
 
 fn flat_bar(day: i64) -> MarketEvent {
     let (open_time, close_time) = (Timestamp(day * NANOS_PER_DAY), Timestamp((day + 1) * NANOS_PER_DAY));
@@ -47,14 +43,7 @@ async fn the_rate_follows_the_thirty_day_volume_up_the_ladder_and_back_down() {
         "ladder.yaml",
         "name: test\nas_of: 2026-11-24\nsource: worked by hand\ntiers:\n  - { level: base, min_volume: 0, maker_percent: 0.1, taker_percent: 0.1 }\n  - { level: one, min_volume: 1000, maker_percent: 0.05, taker_percent: 0.08 }\n  - { level: two, min_volume: 3000, maker_percent: -0.01, taker_percent: 0.05 }\n",
     );
-    let instrument = Instrument {
-        symbol: btc(),
-        base: "BTC".into(),
-        quote: "USDT".into(),
-        tick_size: dec!(0.01),
-        lot_size: dec!(0.001),
-        min_notional: dec!(1),
-    };
+    let instrument = btc_instrument(dec!(1));
     let cash = BTreeMap::from([("USDT".to_string(), dec!(10000))]);
     let mut v = SimulatedExchange::new("sim", SimConfig::default(), vec![instrument], cash)
         .unwrap()

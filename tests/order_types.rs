@@ -2,42 +2,24 @@
 //! tick 0.01, lot 0.001, maker fee 0.02 %, taker fee 0.1 %, 1,000 USDT and (where a sell needs it) 2 BTC. Each test
 //! writes out the fills it expects: order, price, quantity, fee, maker or taker, status.
 
+mod common;
+
 use rust_decimal::{Decimal, dec};
-use std::collections::BTreeMap;
+
+use common::sim_venue::{self, bar, btc};
 
 use cryptotradebot::Error;
 use cryptotradebot::exchange::ExchangeAdapter;
 use cryptotradebot::exchange::SimulatedExchange;
 use cryptotradebot::exchange::sim::SimConfig;
 use cryptotradebot::model::{
-    Bar, ExecutionEvent, Instrument, Liquidity, MarketEvent, OrderId, OrderQty, OrderRequest, OrderStatus, OrderType,
-    Side, Symbol, TimeInForce, Timestamp, Trail,
+    ExecutionEvent, Liquidity, OrderId, OrderQty, OrderRequest, OrderStatus, OrderType, Side, TimeInForce, Trail,
 };
-
-const HOUR: i64 = 3_600_000_000_000;
-
-fn btc() -> Symbol {
-    Symbol::new("BTCUSDT").unwrap()
-}
-
-fn bar(hour: i64, open: Decimal, high: Decimal, low: Decimal, close: Decimal) -> MarketEvent {
-    let (open_time, close_time) = (Timestamp(hour * HOUR), Timestamp((hour + 1) * HOUR));
-    MarketEvent::Bar { symbol: btc(), bar: Bar { open_time, close_time, open, high, low, close, volume: dec!(1) } }
-}
 
 /// The venue after one bar (hour 0, close 100), holding 1,000 USDT and `btc` BTC.
 async fn venue(btc_held: Decimal) -> SimulatedExchange {
-    let instrument = Instrument {
-        symbol: btc(),
-        base: "BTC".into(),
-        quote: "USDT".into(),
-        tick_size: dec!(0.01),
-        lot_size: dec!(0.001),
-        min_notional: dec!(10),
-    };
     let config = SimConfig { maker_fee: dec!(0.0002), taker_fee: dec!(0.001), ..SimConfig::default() };
-    let balances = BTreeMap::from([("USDT".to_string(), dec!(1000)), ("BTC".to_string(), btc_held)]);
-    let mut v = SimulatedExchange::new("sim", config, vec![instrument], balances).unwrap();
+    let mut v = sim_venue::venue(config, &[("USDT", dec!(1000)), ("BTC", btc_held)]);
     v.connect().await.unwrap();
     v.on_market_event(&bar(0, dec!(100), dec!(101), dec!(99), dec!(100)));
     v

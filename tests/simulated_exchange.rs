@@ -1,38 +1,22 @@
 //! The simulated exchange through the seed's `ExchangeAdapter` interface: the rules of the README, one hand-worked
 //! case each.
 
+mod common;
+
 use rust_decimal::{Decimal, dec};
-use std::collections::BTreeMap;
+
+use common::sim_venue::{self, bar, btc};
 
 use cryptotradebot::Error;
 use cryptotradebot::exchange::sim::{FillModel, SimConfig};
 use cryptotradebot::exchange::{ExchangeAdapter, SimulatedExchange};
 use cryptotradebot::model::{
-    Bar, ExecutionEvent, Instrument, Liquidity, MarketEvent, OrderId, OrderQty, OrderRequest, OrderStatus, OrderType,
-    Side, StreamEvent, Symbol, Timestamp,
+    ExecutionEvent, Liquidity, OrderId, OrderQty, OrderRequest, OrderStatus, OrderType, Side, StreamEvent, Timestamp,
 };
 
-fn btc() -> Symbol {
-    Symbol::new("BTCUSDT").unwrap()
-}
-
 fn venue(fill_model: FillModel) -> SimulatedExchange {
-    let instrument = Instrument {
-        symbol: btc(),
-        base: "BTC".into(),
-        quote: "USDT".into(),
-        tick_size: dec!(0.01),
-        lot_size: dec!(0.001),
-        min_notional: dec!(10),
-    };
     let config = SimConfig { maker_fee: dec!(0.0002), taker_fee: dec!(0.001), fill_model, ..SimConfig::default() };
-    SimulatedExchange::new("sim", config, vec![instrument], BTreeMap::from([("USDT".to_string(), dec!(1000))])).unwrap()
-}
-
-fn bar(hour: i64, open: Decimal, high: Decimal, low: Decimal, close: Decimal) -> MarketEvent {
-    let open_time = Timestamp(hour * 3_600_000_000_000);
-    let close_time = Timestamp((hour + 1) * 3_600_000_000_000);
-    MarketEvent::Bar { symbol: btc(), bar: Bar { open_time, close_time, open, high, low, close, volume: dec!(1) } }
+    sim_venue::venue(config, &[("USDT", dec!(1000))])
 }
 
 fn order(id: u64, side: Side, order_type: OrderType, quantity: OrderQty, price: Option<Decimal>) -> OrderRequest {
