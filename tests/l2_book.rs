@@ -79,3 +79,44 @@ fn a_malformed_line_names_the_file_line_and_field() {
         (1, RowKind::TradeSell, 6_183_763_000_000, 2_000_000, 7)
     );
 }
+
+#[test]
+fn a_resyncing_book_drops_itself_at_a_gap_and_is_whole_again_after_the_next_snapshot() {
+    let rows = capture("BTCUSDT");
+    let snapshot: Vec<L2Row> =
+        rows.iter().copied().filter(|r| matches!(r.kind, RowKind::SnapshotBid | RowKind::SnapshotAsk)).collect();
+    // Lose one diff late in the capture: at the next diff the book drops itself and waits for a snapshot, buffering
+    // the rest; nothing fails, and no book is shown meanwhile.
+    let diffs: Vec<u32> = rows
+        .iter()
+        .filter(|r| matches!(r.kind, RowKind::Bid | RowKind::Ask) && r.ends_message)
+        .map(|r| r.line)
+        .collect();
+    let lost = diffs[5000];
+    let cut: Vec<L2Row> = rows.iter().copied().filter(|r| r.line != lost).collect();
+    let mut sync = BinanceBookSync::resyncing();
+    sync.replay(&cut).unwrap();
+    assert_eq!(sync.stats().resyncs, 1);
+    assert!(!sync.is_synced() && sync.book().is_empty(), "no book is shown while out of sequence");
+
+    // A fresh snapshot taken after the gap (built here from the complete replay's book at the last diff) syncs it
+    // again, and the book ends where the uninterrupted one does.
+    let mut whole = BinanceBookSync::new();
+    whole.replay(&rows).unwrap();
+    let last_id =
+        rows.iter().filter(|r| matches!(r.kind, RowKind::Bid | RowKind::Ask)).map(|r| r.last_id).max().unwrap();
+    let template = snapshot[0];
+    let mut fresh: Vec<L2Row> = Vec::new();
+    for (kind, side) in [
+        (RowKind::SnapshotBid, cryptotradebot::book::BookSide::Bid),
+        (RowKind::SnapshotAsk, cryptotradebot::book::BookSide::Ask),
+    ] {
+        for (price, quantity) in whole.book().levels(side) {
+            fresh.push(L2Row { kind, price, quantity, first_id: last_id, last_id, ends_message: false, ..template });
+        }
+    }
+    fresh.last_mut().unwrap().ends_message = true;
+    sync.replay(&fresh).unwrap();
+    assert!(sync.is_synced());
+    assert_eq!(best(&sync), (dec!(61602.01), dec!(61602.02), (1971, 2962)));
+}

@@ -1,7 +1,8 @@
 //! Binance's rules for keeping a local book from a REST snapshot plus the `@depth` diff stream: diffs that arrive
 //! before the snapshot are buffered; a diff with `u <= lastUpdateId` is dropped; the first diff applied must have
 //! `U <= lastUpdateId + 1 <= u`; every later diff's `U` must be the previous `u` + 1. Anything else is a gap — an
-//! error here (a backtest must not trade on a book it knows is wrong); a live session resyncs instead.
+//! error in a backtest (it must not trade on a book it knows is wrong); with [`BinanceBookSync::resyncing`] (a live
+//! session) the book is dropped instead and rebuilt from the next snapshot, buffering the diffs until then.
 
 use super::{L2Book, messages};
 use crate::error::{Error, Result};
@@ -18,6 +19,8 @@ pub struct SyncStats {
     pub dropped: usize,
     /// Diffs held until the snapshot arrived.
     pub buffered: usize,
+    /// Gaps after which the book was dropped to wait for a new snapshot (resyncing mode).
+    pub resyncs: usize,
     /// Level rows written into the book (snapshot and diffs).
     pub level_updates: usize,
     /// Trade rows seen.
@@ -32,12 +35,19 @@ pub struct BinanceBookSync {
     last_applied: Option<u64>,
     waiting: Vec<L2Row>,
     stats: SyncStats,
+    resync_on_gap: bool,
 }
 
 impl BinanceBookSync {
     /// A sync waiting for its snapshot.
     pub fn new() -> Self {
         BinanceBookSync::default()
+    }
+
+    /// A sync that, on a gap, drops its book and waits for a new snapshot instead of failing (a live session, which
+    /// then fetches one).
+    pub fn resyncing() -> Self {
+        BinanceBookSync { resync_on_gap: true, ..BinanceBookSync::default() }
     }
 
     /// The book as synced so far.
@@ -68,9 +78,26 @@ impl BinanceBookSync {
                 self.stats.buffered += 1;
                 self.waiting.extend_from_slice(message);
             }
-            RowKind::Bid | RowKind::Ask | RowKind::NoLevels => self.diff(message)?,
+            RowKind::Bid | RowKind::Ask | RowKind::NoLevels => self.take_diff(message)?,
         }
         Ok(())
+    }
+
+    /// Applies a diff; on a gap, fails — or, resyncing, drops the book and keeps the diff for the next snapshot.
+    fn take_diff(&mut self, message: &[L2Row]) -> Result<()> {
+        match self.diff(message) {
+            Err(gap) if self.resync_on_gap => {
+                tracing::warn!(%gap, "order book out of sequence; waiting for a new snapshot");
+                self.book.clear();
+                self.snapshot_id = None;
+                self.last_applied = None;
+                self.stats.resyncs += 1;
+                self.stats.buffered += 1;
+                self.waiting.extend_from_slice(message);
+                Ok(())
+            }
+            other => other,
+        }
     }
 
     /// Replays every message of `rows`.
@@ -91,7 +118,15 @@ impl BinanceBookSync {
         self.snapshot_id = Some(levels[0].first_id);
         self.last_applied = None;
         let waiting = std::mem::take(&mut self.waiting);
-        messages(&waiting).try_for_each(|message| self.diff(message))
+        for message in messages(&waiting) {
+            if self.snapshot_id.is_none() {
+                // A gap among the buffered diffs dropped this snapshot too: keep the rest for the next one.
+                self.waiting.extend_from_slice(message);
+            } else {
+                self.take_diff(message)?;
+            }
+        }
+        Ok(())
     }
 
     fn diff(&mut self, message: &[L2Row]) -> Result<()> {
