@@ -119,21 +119,38 @@ pub struct ExchangesConfig {
 }
 
 impl ExchangesConfig {
-    /// The section of `venue` in `dir/exchanges.yaml`; the defaults (test endpoints) when the file or the section
-    /// is absent.
+    /// The section of `venue` in `dir/exchanges.yaml` (the defaults when the file or the section is absent), with
+    /// the seed's switches from the variables `lookup` finds: `BINANCE_TESTNET=true` / `COINBASE_SANDBOX=true` force
+    /// the test endpoints. Production endpoints need `testnet: false` / `sandbox: false` in the file, and then a
+    /// variable set to `true` still keeps the test ones: either place can make a session safer, only both together
+    /// make it real.
     ///
     /// # Errors
-    /// As [`ExchangesConfig::from_file`]; [`Error::Config`] for a venue the adapters do not cover, or one the file
-    /// disables.
-    pub fn venue_in(dir: &Path, venue: &str) -> Result<VenueConfig> {
+    /// As [`ExchangesConfig::from_file`]; [`Error::Config`] for a venue the adapters do not cover, one the file
+    /// disables, or a switch variable that is neither `true` nor `false`.
+    pub fn venue_in(dir: &Path, venue: &str, lookup: impl Fn(&str) -> Option<String>) -> Result<VenueConfig> {
         if !VENUES.contains(&venue) {
             return Err(Error::Config(format!("unknown exchange '{venue}' (known: {})", VENUES.join(", "))));
         }
         let file = dir.join("exchanges.yaml");
         let config = if file.exists() { Self::from_file(&file)?.venues.remove(venue) } else { None };
-        let config = config.unwrap_or_default();
+        let mut config = config.unwrap_or_default();
         if !config.enabled {
             return Err(Error::Config(format!("{}: exchanges.{venue}.enabled is false", file.display())));
+        }
+        let switch = match venue {
+            "binance" => Some(("BINANCE_TESTNET", &mut config.testnet)),
+            "coinbase" => Some(("COINBASE_SANDBOX", &mut config.sandbox)),
+            _ => None,
+        };
+        if let Some((variable, setting)) = switch
+            && let Some(value) = lookup(variable)
+        {
+            match value.trim().to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" => *setting = Some(true),
+                "false" | "0" | "no" => {}
+                other => return Err(Error::Config(format!("{variable}='{other}': write true or false"))),
+            }
         }
         Ok(config)
     }
@@ -216,6 +233,23 @@ mod tests {
         let coinbase = &config.venues["coinbase"];
         assert_eq!((coinbase.sandbox, coinbase.rate_limits.private_requests_per_second), (Some(true), Some(5)));
         assert_eq!(config.venues["kraken"].rate_limits.orders_per_minute, Some(60));
+    }
+
+    #[test]
+    fn production_needs_the_file_to_say_so_and_no_variable_to_say_otherwise() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| pairs.iter().find(|(n, _)| *n == name).map(|(_, v)| v.to_string())
+        };
+        let test = |env| ExchangesConfig::venue_in(dir.path(), "binance", env).unwrap().uses_test_endpoints();
+        assert!(test(env(&[("BINANCE_TESTNET", "false")])), "no file: the testnet, whatever the variable says");
+        std::fs::write(dir.path().join("exchanges.yaml"), "exchanges: { binance: { testnet: false } }").unwrap();
+        assert!(!test(env(&[])), "the file says production");
+        assert!(test(env(&[("BINANCE_TESTNET", "true")])), "the variable keeps the testnet");
+        let err = ExchangesConfig::venue_in(dir.path(), "binance", env(&[("BINANCE_TESTNET", "maybe")])).unwrap_err();
+        assert!(err.to_string().contains("BINANCE_TESTNET='maybe'"), "{err}");
+        let sandbox = ExchangesConfig::venue_in(dir.path(), "coinbase", env(&[("COINBASE_SANDBOX", "1")])).unwrap();
+        assert!(sandbox.uses_test_endpoints());
     }
 
     #[test]

@@ -38,6 +38,6 @@ pub fn configured_adapter(
     venue: &str,
     lookup: impl Fn(&str) -> Option<String>,
 ) -> Result<Box<dyn ExchangeAdapter>> {
-    let config = ExchangesConfig::venue_in(config_dir, venue)?;
+    let config = ExchangesConfig::venue_in(config_dir, venue, &lookup)?;
     live_adapter(venue, &config, Credentials::from_variables(venue, lookup))
 }
