@@ -78,8 +78,8 @@ async fn a_resting_limit_fills_only_when_traded_through_at_the_limit_or_a_better
     v.connect().await.unwrap();
     v.on_market_event(&bar(0, dec!(100), dec!(101), dec!(99), dec!(100)));
     v.place_order(order(1, Side::Buy, OrderType::Limit, OrderQty::Base(dec!(1)), Some(dec!(95)))).await.unwrap();
-    v.place_order(order(2, Side::Buy, OrderType::Limit, OrderQty::Base(dec!(1)), Some(dec!(97.999)))).await.unwrap();
-    // low touches 95 exactly: no fill for the 95 limit; 97.999 was rounded down to 97.99 and is traded through
+    v.place_order(order(2, Side::Buy, OrderType::Limit, OrderQty::Base(dec!(1)), Some(dec!(97.99)))).await.unwrap();
+    // low touches 95 exactly: no fill for the 95 limit; 97.99 is traded through
     v.on_market_event(&bar(1, dec!(99), dec!(99), dec!(95), dec!(96)));
     let events = fills(&mut v);
     assert_eq!(events.len(), 1);
@@ -100,9 +100,15 @@ async fn orders_below_the_minimum_notional_or_the_lot_are_order_errors_naming_th
     v.connect().await.unwrap();
     v.on_market_event(&bar(0, dec!(100), dec!(101), dec!(99), dec!(100)));
     let small = v.place_order(order(1, Side::Buy, OrderType::Market, OrderQty::Base(dec!(0.05)), None)).await;
-    assert!(matches!(&small, Err(Error::Order(m)) if m.contains("below the minimum 10")), "{small:?}");
+    assert!(
+        matches!(&small, Err(Error::Order(m)) if m.contains("MIN_NOTIONAL: notional 5 is below the minimum 10")),
+        "{small:?}"
+    );
     let tiny = v.place_order(order(2, Side::Buy, OrderType::Market, OrderQty::Base(dec!(0.0009)), None)).await;
-    assert!(matches!(&tiny, Err(Error::Order(m)) if m.contains("below the lot size 0.001")), "{tiny:?}");
+    assert!(
+        matches!(&tiny, Err(Error::Order(m)) if m.contains("LOT_SIZE: quantity 0.0009 is not a multiple of the lot 0.001")),
+        "{tiny:?}"
+    );
     let rich = v.place_order(order(3, Side::Buy, OrderType::Market, OrderQty::Base(dec!(20)), None)).await;
     assert!(matches!(&rich, Err(Error::Order(m)) if m.contains("insufficient USDT balance")), "{rich:?}");
     let unsold = v.place_order(order(4, Side::Sell, OrderType::Market, OrderQty::Base(dec!(1)), None)).await;
@@ -110,13 +116,31 @@ async fn orders_below_the_minimum_notional_or_the_lot_are_order_errors_naming_th
 }
 
 #[tokio::test]
-async fn quantities_are_rounded_down_to_the_lot_never_up() {
-    let mut v = venue(FillModel::NextOpen);
-    v.connect().await.unwrap();
-    v.on_market_event(&bar(0, dec!(100), dec!(101), dec!(99), dec!(100)));
+async fn off_tick_prices_and_off_lot_quantities_are_refused_naming_the_filter_unless_rounding_is_asked_for() {
+    let mut strict = venue(FillModel::NextOpen);
+    strict.connect().await.unwrap();
+    strict.on_market_event(&bar(0, dec!(100), dec!(101), dec!(99), dec!(100)));
+    let off_lot = strict.place_order(order(1, Side::Buy, OrderType::Market, OrderQty::Base(dec!(1.2349)), None)).await;
+    assert!(
+        matches!(&off_lot, Err(Error::Order(m)) if m.contains("LOT_SIZE: quantity 1.2349 is not a multiple of the lot 0.001")),
+        "{off_lot:?}"
+    );
+    let off_tick =
+        strict.place_order(order(2, Side::Buy, OrderType::Limit, OrderQty::Base(dec!(1)), Some(dec!(97.999)))).await;
+    assert!(
+        matches!(&off_tick, Err(Error::Order(m)) if m.contains("PRICE_FILTER: price 97.999 is not a multiple of the tick 0.01")),
+        "{off_tick:?}"
+    );
+    // exchange.round_orders: true — rounding, explicitly: the quantity down to the lot (never up), a buy's limit down.
+    let config = SimConfig { round_orders: true, ..SimConfig::default() };
+    let mut rounding = sim_venue::venue(config, &[("USDT", dec!(1000))]);
+    rounding.connect().await.unwrap();
+    rounding.on_market_event(&bar(0, dec!(100), dec!(101), dec!(99), dec!(100)));
     let report =
-        v.place_order(order(1, Side::Buy, OrderType::Market, OrderQty::Base(dec!(1.2349)), None)).await.unwrap();
+        rounding.place_order(order(1, Side::Buy, OrderType::Market, OrderQty::Base(dec!(1.2349)), None)).await.unwrap();
     assert_eq!(report.request.quantity, OrderQty::Base(dec!(1.234)));
+    let limit = order(2, Side::Buy, OrderType::Limit, OrderQty::Base(dec!(1)), Some(dec!(97.999)));
+    assert_eq!(rounding.place_order(limit).await.unwrap().request.price, Some(dec!(97.99)));
 }
 
 #[tokio::test]

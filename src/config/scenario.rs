@@ -84,6 +84,9 @@ struct ExchangeSection {
     /// The quote-asset balance held at this venue (with several venues; they add up to the starting cash).
     #[serde(default)]
     balance: Option<Decimal>,
+    /// Round prices and quantities to tick and lot instead of refusing them.
+    #[serde(default)]
+    round_orders: bool,
     instruments: BTreeMap<Symbol, InstrumentSection>,
 }
 
@@ -434,6 +437,7 @@ fn venue_setup(
         fill_model: ex.fill_model,
         slippage: ex.slippage_bps / bps,
         bar_path: ex.bar_path,
+        round_orders: ex.round_orders,
     };
     let balance = ex.balance.unwrap_or_default();
     Ok((VenueSetup { name: ex.name.clone(), sim, instruments, fee_ladder, rate_limits, balance }, inputs))

@@ -191,6 +191,15 @@ impl OrderRouter {
             .sum()
     }
 
+    /// The instrument `symbol` as simulated venue `id` lists it; `None` for other venues (they answer with their
+    /// own rules).
+    pub fn instrument(&self, id: VenueId, symbol: Symbol) -> Option<crate::model::Instrument> {
+        match &self.venues[id.0] {
+            Venue::Simulated(sim) => sim.instrument(symbol).cloned(),
+            Venue::Adapter(_) => None,
+        }
+    }
+
     /// Whether venue `id` answers orders at once (see [`OrderRouter::place_order_now`]).
     #[inline]
     pub fn answers_at_once(&self, id: VenueId) -> bool {

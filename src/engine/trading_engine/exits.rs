@@ -28,16 +28,17 @@ impl TradingEngine {
         };
         let first_id = self.log.orders.len() as u64 + 1;
         let (stop_id, take_id) = (OrderId(first_id), OrderId(first_id + 1));
-        let exit = |id, order_type, level, partner| OrderRequest {
-            client_order_id: id,
-            symbol: entry.request.symbol,
-            side,
-            order_type,
-            quantity: OrderQty::Base(entry.filled_quantity),
-            price: None,
-            stop_price: Some(level),
-            one_cancels_other: Some(partner),
-            ..OrderRequest::new(id, entry.request.symbol, side, OrderQty::Base(entry.filled_quantity), None)
+        // The exits' prices come from percentages: rounded here to the venue's tick, explicitly — the stop further
+        // from the market, the take-profit further into profit — as the venue refuses prices off its tick.
+        let instrument = self.router.instrument(venue, entry.request.symbol);
+        let exit = |id, order_type, level, partner| {
+            let request = OrderRequest {
+                order_type,
+                stop_price: Some(level),
+                one_cancels_other: Some(partner),
+                ..OrderRequest::new(id, entry.request.symbol, side, OrderQty::Base(entry.filled_quantity), None)
+            };
+            instrument.as_ref().map_or(request, |i| i.rounded(request))
         };
         let stop = exit(stop_id, OrderType::StopMarket, stop_level, take_id);
         let take = exit(take_id, OrderType::TakeProfitMarket, take_level, stop_id);

@@ -48,6 +48,9 @@ pub struct SimConfig {
     pub slippage: Decimal,
     /// The order of executions inside one bar.
     pub bar_path: BarPath,
+    /// Round order prices and quantities to the instrument's tick and lot instead of refusing them (off: a price
+    /// off the tick or a quantity off the lot is an `OrderError` naming the filter, as at the real venue).
+    pub round_orders: bool,
 }
 
 impl SimConfig {
@@ -70,6 +73,7 @@ impl Default for SimConfig {
             fill_model: FillModel::NextOpen,
             slippage: Decimal::ZERO,
             bar_path: BarPath::Adverse,
+            round_orders: false,
         }
     }
 }

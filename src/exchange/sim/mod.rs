@@ -353,6 +353,11 @@ impl SimulatedExchange {
         self
     }
 
+    /// The instrument `symbol` as the venue lists it.
+    pub fn instrument(&self, symbol: Symbol) -> Option<&Instrument> {
+        self.markets.iter().map(|m| &m.instrument).find(|i| i.symbol == symbol)
+    }
+
     /// The venue's clock: the close of the latest bar it has seen.
     fn now(&self) -> Timestamp {
         self.markets.iter().filter_map(|m| m.last_bar.map(|b| b.close_time)).max().unwrap_or_default()
@@ -395,7 +400,7 @@ impl SimulatedExchange {
                 order.client_order_id
             )));
         }
-        let order = rules::accept(&self.markets[market], &self.account, order)?;
+        let order = rules::accept(&self.markets[market], &self.account, order, self.config.round_orders)?;
         if !self.order_limits.is_empty() {
             let now = self.now();
             self.order_limits.admit(&self.name, now)?;
@@ -485,7 +490,7 @@ impl SimulatedExchange {
             return Err(Error::Order(format!("order {order_id}: the amendment changes nothing")));
         }
         let market = self.market_index(symbol)?;
-        let accepted = rules::accept(&self.markets[market], &self.account, changed)?;
+        let accepted = rules::accept(&self.markets[market], &self.account, changed, self.config.round_orders)?;
         let smaller_in_place = price.is_none()
             && matches!((accepted.quantity, known.request.quantity), (OrderQty::Base(new), OrderQty::Base(old)) if new < old);
         let mut report = known;

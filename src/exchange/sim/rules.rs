@@ -13,11 +13,32 @@ use crate::model::{
     Trail,
 };
 
-/// Checks `order` against the instrument's filters and the account, returning it rounded to lot and tick.
+/// Checks `order` against the instrument's filters and the account. With `round`, prices and quantities are first
+/// rounded to the tick and lot (explicitly, as the scenario asked); otherwise an off-tick price or off-lot quantity
+/// is refused, as the real venue refuses it.
 ///
 /// # Errors
-/// [`Error::Order`] naming the filter or balance that refused it.
-pub(super) fn accept(market: &Market, account: &Account, mut order: OrderRequest) -> Result<OrderRequest> {
+/// [`Error::Order`] naming the filter (`PRICE_FILTER`, `LOT_SIZE`, `MIN_NOTIONAL`) or the balance that refused it.
+pub(super) fn accept(market: &Market, account: &Account, order: OrderRequest, round: bool) -> Result<OrderRequest> {
+    let inst = &market.instrument;
+    let refuse =
+        |why: String| Err(Error::Order(format!("{} {} {}: {why}", order.side, inst.symbol, order.order_type.as_str())));
+    if !round {
+        let off_tick = |p: Option<Decimal>| p.filter(|p| inst.round_price(*p, false) != *p);
+        if let Some(p) = off_tick(order.price).or(off_tick(order.stop_price)) {
+            return refuse(format!("PRICE_FILTER: price {p} is not a multiple of the tick {}", inst.tick_size));
+        }
+        if let OrderQty::Base(q) = order.quantity
+            && inst.round_quantity_down(q) != q
+        {
+            return refuse(format!("LOT_SIZE: quantity {q} is not a multiple of the lot {}", inst.lot_size));
+        }
+    }
+    check(market, account, order)
+}
+
+/// [`accept`]'s checks and roundings (a no-op on values already on the tick and lot).
+fn check(market: &Market, account: &Account, mut order: OrderRequest) -> Result<OrderRequest> {
     let inst = &market.instrument;
     let refuse =
         |why: String| Err(Error::Order(format!("{} {} {}: {why}", order.side, inst.symbol, order.order_type.as_str())));
@@ -76,13 +97,17 @@ pub(super) fn accept(market: &Market, account: &Account, mut order: OrderRequest
         OrderQty::Base(q) => {
             let rounded = inst.round_quantity_down(q);
             if !positive(rounded) {
-                return refuse(format!("quantity {q} is below the lot size {}", inst.lot_size));
+                return refuse(format!("LOT_SIZE: quantity {q} is below the lot size {}", inst.lot_size));
             }
             order.quantity = OrderQty::Base(rounded);
             if let Some(price) = reference {
                 let notional = rounded * price;
                 if notional < inst.min_notional {
-                    return refuse(format!("notional {notional} is below the minimum {}", inst.min_notional));
+                    return refuse(format!(
+                        "MIN_NOTIONAL: notional {} is below the minimum {}",
+                        notional.normalize(),
+                        inst.min_notional
+                    ));
                 }
                 if order.side == Side::Buy && notional > quote {
                     return refuse(format!("insufficient {} balance {quote} for {notional}", inst.quote));
@@ -97,7 +122,10 @@ pub(super) fn accept(market: &Market, account: &Account, mut order: OrderRequest
                 return refuse("only market orders can be sized in the quote asset".into());
             }
             if !positive(amount) || amount < inst.min_notional {
-                return refuse(format!("quote amount {amount} is below the minimum notional {}", inst.min_notional));
+                return refuse(format!(
+                    "MIN_NOTIONAL: quote amount {amount} is below the minimum {}",
+                    inst.min_notional
+                ));
             }
             if order.side == Side::Buy && amount > quote {
                 return refuse(format!("insufficient {} balance {quote} for {amount}", inst.quote));
