@@ -38,8 +38,8 @@ async fn ticker_book_balance_and_an_order_round_trip_against_the_mock_venue() {
 
     let instrument = binance.instrument(btc()).await.unwrap();
     assert_eq!(
-        (instrument.tick_size, instrument.lot_size, instrument.min_notional),
-        (dec!(0.01), dec!(0.00001), dec!(5))
+        (instrument.tick_size, instrument.lot_size, instrument.min_notional, instrument.max_quantity),
+        (dec!(0.01), dec!(0.00001), dec!(5), Some(dec!(9000)))
     );
     // 0.123456 BTC rounds down to the 0.00001 step; a buy's limit rounds down to the 0.01 tick.
     let order = OrderRequest::new(OrderId(7), btc(), Side::Buy, OrderQty::Base(dec!(0.123456)), Some(dec!(61000.019)));

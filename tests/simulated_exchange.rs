@@ -210,3 +210,28 @@ async fn a_stop_the_market_gaps_through_fills_at_the_open_and_cancels_its_take_p
     // 1000 − 200 − 0.2 + 180 − 0.18
     assert_eq!(v.get_account_balance().await.unwrap()["USDT"], dec!(979.62));
 }
+
+#[tokio::test]
+async fn an_order_above_the_maximum_quantity_is_refused_and_a_quote_sized_one_that_would_fill_above_it_is_rejected() {
+    let mut instrument = sim_venue::btc_instrument(dec!(10));
+    instrument.max_quantity = Some(dec!(2));
+    let cash = std::collections::BTreeMap::from([("USDT".to_string(), dec!(1000))]);
+    let mut v = SimulatedExchange::new("sim", SimConfig::default(), vec![instrument], cash).unwrap();
+    v.connect().await.unwrap();
+    v.on_market_event(&bar(0, dec!(100), dec!(101), dec!(99), dec!(100)));
+    let big = v.place_order(order(1, Side::Buy, OrderType::Market, OrderQty::Base(dec!(2.001)), None)).await;
+    assert!(
+        matches!(&big, Err(Error::Order(m)) if m.contains("LOT_SIZE: quantity 2.001 is above the maximum 2")),
+        "{big:?}"
+    );
+    // 500 USDT at the next open of 100 would buy 4.995 BTC: more than 2 — rejected when it fills, nothing spent.
+    v.place_order(order(2, Side::Buy, OrderType::Market, OrderQty::Quote(dec!(500)), None)).await.unwrap();
+    v.on_market_event(&bar(1, dec!(100), dec!(101), dec!(99), dec!(100)));
+    let events = fills(&mut v);
+    let [ExecutionEvent::Ended { order_id: OrderId(2), status: OrderStatus::Rejected, reason, .. }] = events.as_slice()
+    else {
+        panic!("{events:?}")
+    };
+    assert!(reason.contains("LOT_SIZE: fill of 4.995 is above the maximum quantity 2"), "{reason}");
+    assert_eq!(v.get_account_balance().await.unwrap()["USDT"], dec!(1000));
+}

@@ -21,6 +21,7 @@ pub fn setup() -> BacktestSetup {
         tick_size: Decimal::new(1, 2),
         lot_size: Decimal::new(1, 8),
         min_notional: Decimal::from(5),
+        max_quantity: None,
     };
     // No fees: on a random walk, 10 bps per side would drain the account within a tenth of the series and leave the
     // rest of the run refusing orders. Without fees every one of the ~38,700 signals is filled, so the bench measures

@@ -119,6 +119,8 @@ struct InstrumentSection {
     lot_size: Decimal,
     #[serde(default)]
     min_notional: Decimal,
+    #[serde(default)]
+    max_quantity: Option<Decimal>,
 }
 
 #[derive(Deserialize)]
@@ -377,6 +379,7 @@ fn instruments(key: &str, exchange: &ExchangeSection, portfolio_quote: &str) -> 
                 tick_size: spec.tick_size,
                 lot_size: spec.lot_size,
                 min_notional: spec.min_notional,
+                max_quantity: spec.max_quantity,
             };
             instrument.validate().map_err(|e| e.context(format!("{key}.instruments.{symbol}")))?;
             Ok(instrument)

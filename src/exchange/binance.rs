@@ -257,6 +257,7 @@ impl BinanceAdapter {
             min_notional: filter("NOTIONAL", "minNotional")
                 .or(filter("MIN_NOTIONAL", "minNotional"))
                 .unwrap_or_default(),
+            max_quantity: filter("LOT_SIZE", "maxQty"),
         };
         instrument.validate()?;
         self.instruments.insert(symbol, instrument.clone());

@@ -58,6 +58,8 @@ struct Product {
     base_increment: Decimal,
     #[serde(default)]
     min_market_funds: Option<Decimal>,
+    #[serde(default)]
+    base_max_size: Option<Decimal>,
 }
 
 #[derive(Deserialize)]
@@ -134,7 +136,8 @@ impl CoinbaseAdapter {
     }
 
     /// The instrument `symbol` as Coinbase defines its product (tick: `quote_increment`, lot step:
-    /// `base_increment`, minimum notional: `min_market_funds`), fetched once.
+    /// `base_increment`, minimum notional: `min_market_funds`, maximum size: `base_max_size` where given), fetched
+    /// once.
     ///
     /// # Errors
     /// The venue's errors (an unknown product is a 404: [`Error::Order`]).
@@ -150,6 +153,7 @@ impl CoinbaseAdapter {
             tick_size: product.quote_increment.normalize(),
             lot_size: product.base_increment.normalize(),
             min_notional: product.min_market_funds.unwrap_or_default(),
+            max_quantity: product.base_max_size.filter(|max| !max.is_zero()),
         };
         instrument.validate()?;
         self.instruments.insert(symbol, instrument.clone());

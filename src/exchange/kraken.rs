@@ -179,6 +179,7 @@ impl KrakenAdapter {
             tick_size: info.tick_size.unwrap_or_else(|| Decimal::new(1, info.pair_decimals)).normalize(),
             lot_size: Decimal::new(1, info.lot_decimals),
             min_notional: info.costmin.unwrap_or_default(),
+            max_quantity: None,
         };
         instrument.validate()?;
         self.instruments.insert(symbol, instrument.clone());

@@ -1,4 +1,5 @@
-//! [`Instrument`]: a venue's rules for one symbol (tick size, lot step, minimum notional) and explicit rounding to them.
+//! [`Instrument`]: a venue's rules for one symbol (tick size, lot step, minimum notional, maximum quantity) and
+//! explicit rounding to them.
 
 use rust_decimal::Decimal;
 
@@ -20,6 +21,8 @@ pub struct Instrument {
     pub lot_size: Decimal,
     /// Smallest quantity × price the venue accepts.
     pub min_notional: Decimal,
+    /// Largest base quantity one order may have (Binance `LOT_SIZE.maxQty`), when the venue sets one.
+    pub max_quantity: Option<Decimal>,
 }
 
 impl Instrument {
@@ -40,6 +43,9 @@ impl Instrument {
         }
         if self.base.is_empty() || self.quote.is_empty() || self.base == self.quote {
             return bad("base/quote", "must be two different, non-empty assets");
+        }
+        if self.max_quantity.is_some_and(|max| max < self.lot_size) {
+            return bad("max_quantity", "must be at least one lot");
         }
         Ok(())
     }
@@ -109,6 +115,7 @@ mod tests {
             tick_size: dec!(0.01),
             lot_size: dec!(0.00001),
             min_notional: dec!(5),
+            max_quantity: None,
         }
     }
 

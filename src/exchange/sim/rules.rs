@@ -99,6 +99,9 @@ fn check(market: &Market, account: &Account, mut order: OrderRequest) -> Result<
             if !positive(rounded) {
                 return refuse(format!("LOT_SIZE: quantity {q} is below the lot size {}", inst.lot_size));
             }
+            if let Some(max) = inst.max_quantity.filter(|max| rounded > *max) {
+                return refuse(format!("LOT_SIZE: quantity {rounded} is above the maximum {max}"));
+            }
             order.quantity = OrderQty::Base(rounded);
             if let Some(price) = reference {
                 let notional = rounded * price;
@@ -155,7 +158,9 @@ pub(super) fn fill(
     };
     let notional = quantity * price;
     let fee = notional * fee_rate;
-    let problem = if !positive(quantity) || notional < inst.min_notional {
+    let problem = if let Some(max) = inst.max_quantity.filter(|max| quantity > *max) {
+        Some(format!("LOT_SIZE: fill of {quantity} is above the maximum quantity {max}"))
+    } else if !positive(quantity) || notional < inst.min_notional {
         Some(format!("fill of {quantity} at {price} is below the minimum notional {}", inst.min_notional))
     } else if order.side == Side::Buy && notional + fee > account.free(market.quote) {
         Some(format!("insufficient {} balance for {notional} plus fee {fee}", inst.quote))
