@@ -195,7 +195,9 @@ impl SimulatedExchange {
                     index += 1;
                     continue;
                 }
-                let step = match self.states.get_mut(&order.client_order_id) {
+                // Most orders keep no state: skip the lookup when no order does.
+                let working = if self.states.is_empty() { None } else { self.states.get_mut(&order.client_order_id) };
+                let step = match working {
                     Some(working) => matching::step(&m.instrument, self.config.slippage, bar, &order, working),
                     None => match fill_price(&m.instrument, self.config.slippage, bar, &order) {
                         Some((price, liquidity)) => Step::Fill(price, liquidity),
@@ -231,7 +233,10 @@ impl SimulatedExchange {
             }
         }
         if only.is_none() {
-            self.follow_trailing_stops(market, bar);
+            // Trailing stops keep state: none without any.
+            if !self.states.is_empty() {
+                self.follow_trailing_stops(market, bar);
+            }
             if !self.brackets.is_empty() {
                 self.activate_brackets(bar);
             }
