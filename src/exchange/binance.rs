@@ -472,10 +472,13 @@ impl ExchangeAdapter for BinanceAdapter {
 
     async fn get_orderbook(&self, symbol: Symbol, limit: usize) -> Result<OrderBook> {
         let depth: Depth = self.public(&format!("/api/v3/depth?symbol={symbol}&limit={limit}")).await?;
-        let levels = |side: Vec<(Decimal, Decimal)>| {
-            side.into_iter().map(|(price, quantity)| BookLevel { price, quantity }).collect()
-        };
-        Ok(OrderBook { symbol, bids: levels(depth.bids), asks: levels(depth.asks), time: self.venue_now() })
+
+        Ok(OrderBook {
+            symbol,
+            bids: BookLevel::from_pairs(depth.bids),
+            asks: BookLevel::from_pairs(depth.asks),
+            time: self.venue_now(),
+        })
     }
 
     async fn place_order(&mut self, order: OrderRequest) -> Result<OrderReport> {

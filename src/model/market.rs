@@ -28,6 +28,13 @@ pub struct BookLevel {
     pub quantity: Decimal,
 }
 
+impl BookLevel {
+    /// Levels from `(price, quantity)` pairs, in their order.
+    pub fn from_pairs(pairs: Vec<(Decimal, Decimal)>) -> Vec<BookLevel> {
+        pairs.into_iter().map(|(price, quantity)| BookLevel { price, quantity }).collect()
+    }
+}
+
 /// A snapshot of an order book (the seed's `get_orderbook`): bids best first (descending), asks best first (ascending).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OrderBook {

@@ -7,9 +7,8 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::levels;
 use crate::exchange::ws::StreamDecoder;
-use crate::model::{Bar, BookUpdate, MarketEvent, Side, StreamEvent, Symbol, Timestamp, TradePrint};
+use crate::model::{Bar, BookLevel, BookUpdate, MarketEvent, Side, StreamEvent, Symbol, Timestamp, TradePrint};
 
 /// The combined-stream URL of `symbol`'s trades, depth diffs and 1-minute klines at `ws_base`.
 pub fn stream_url(ws_base: &str, symbol: Symbol) -> String {
@@ -107,8 +106,8 @@ impl StreamDecoder for BinanceDecoder {
                     symbol,
                     snapshot: false,
                     update_ids: Some((first, u)),
-                    bids: levels(b),
-                    asks: levels(a),
+                    bids: BookLevel::from_pairs(b),
+                    asks: BookLevel::from_pairs(a),
                     time: Timestamp::from_millis(time).unwrap_or(received),
                     received,
                 }));

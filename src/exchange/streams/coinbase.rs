@@ -5,7 +5,7 @@
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
-use super::{levels, venue_time};
+use super::venue_time;
 use crate::exchange::ws::StreamDecoder;
 use crate::model::{Bar, BookLevel, BookUpdate, MarketEvent, Side, StreamEvent, Symbol, Ticker, Timestamp, TradePrint};
 
@@ -63,7 +63,7 @@ impl StreamDecoder for CoinbaseDecoder {
                 None
             }
             Message::Snapshot { product_id, bids, asks } if product_id == self.product => {
-                let (bids, asks) = (levels(bids), levels(asks));
+                let (bids, asks) = (BookLevel::from_pairs(bids), BookLevel::from_pairs(asks));
                 let update =
                     BookUpdate { symbol, snapshot: true, update_ids: None, bids, asks, time: received, received };
                 out.push(StreamEvent::Book(update));

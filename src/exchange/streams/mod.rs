@@ -9,17 +9,12 @@ pub mod kraken;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
-use crate::model::{BookLevel, Timestamp};
+use crate::model::Timestamp;
 
 /// A JSON number or numeric string as the exact decimal it spells (never through `f64`).
 pub(crate) fn exact_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Decimal, D::Error> {
     let raw: &serde_json::value::RawValue = Deserialize::deserialize(deserializer)?;
     raw.get().trim_matches('"').parse::<Decimal>().map_err(serde::de::Error::custom)
-}
-
-/// `[price, quantity]` string pairs as book levels.
-fn levels(pairs: Vec<(Decimal, Decimal)>) -> Vec<BookLevel> {
-    pairs.into_iter().map(|(price, quantity)| BookLevel { price, quantity }).collect()
 }
 
 /// An ISO-8601 time from a message, or `received` when the venue sent none (or one that does not parse).
