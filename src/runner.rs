@@ -5,9 +5,10 @@ use std::path::Path;
 
 use crate::config::Scenario;
 use crate::data::SeriesQuality;
-use crate::engine::{BacktestResult, MarketData, prepare_market, run_prepared_blocking};
+use crate::engine::{BacktestResult, MarketData, prepare_market, run_book_backtest, run_prepared_blocking};
 use crate::error::{Error, Result};
 use crate::exchange::sim::BarPath;
+use crate::model::{NANOS_PER_SECOND, Timestamp};
 use crate::report::{BarPathReport, InputFile, ReportInput, Summary, write_report};
 use rust_decimal::Decimal;
 use std::sync::Arc;
@@ -27,6 +28,9 @@ pub struct ScenarioRun {
 /// # Errors
 /// Data, configuration and I/O errors, each naming its file, row, column or key.
 pub fn run_scenario(scenario: &Scenario, out_dir: &Path) -> Result<ScenarioRun> {
+    if scenario.is_book() {
+        return run_book_scenario(scenario, out_dir);
+    }
     let (series, quality) = scenario.load_market_data()?;
     for warning in quality.iter().flat_map(SeriesQuality::warnings) {
         tracing::warn!("{warning}");
@@ -42,6 +46,48 @@ pub fn run_scenario(scenario: &Scenario, out_dir: &Path) -> Result<ScenarioRun> 
         rayon::join(|| scenario.content_hash(), || run_prepared_blocking(&scenario.setup, market.clone()));
     let (hash, result) = (hash?, result?);
     let bar_path = bar_path_report(scenario, &result, market)?;
+    let run = Run { hash, result, quality, start, interval_ns, bar_path };
+    write_run(scenario, out_dir, run)
+}
+
+/// A scenario on level-2 captures: the level-2 strategy at venues matching on the books; the equity is marked once
+/// per second.
+fn run_book_scenario(scenario: &Scenario, out_dir: &Path) -> Result<ScenarioRun> {
+    let streams = scenario.load_book_streams()?;
+    let start = streams
+        .iter()
+        .filter_map(|s| s.rows.first().map(|r| r.received))
+        .min()
+        .ok_or_else(|| Error::Data("the level-2 files hold no messages".into()))?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .map_err(|e| Error::Io { context: "starting the async runtime".into(), source: e })?;
+    let (hash, result) =
+        rayon::join(|| scenario.content_hash(), || runtime.block_on(run_book_backtest(&scenario.setup, &streams)));
+    let (hash, result) = (hash?, result?);
+    let bar_path = BarPathReport {
+        rule: BarPath::default(),
+        ambiguous_bars: 0,
+        final_equity_adverse: result.portfolio.equity(),
+        final_equity_optimistic: result.portfolio.equity(),
+    };
+    let run = Run { hash, result, quality: Vec::new(), start, interval_ns: NANOS_PER_SECOND, bar_path };
+    write_run(scenario, out_dir, run)
+}
+
+/// A finished run and what its report needs besides the scenario.
+struct Run {
+    hash: String,
+    result: BacktestResult,
+    quality: Vec<SeriesQuality>,
+    start: Timestamp,
+    interval_ns: i64,
+    bar_path: BarPathReport,
+}
+
+/// Writes the report of `run` into `out_dir`.
+fn write_run(scenario: &Scenario, out_dir: &Path, run: Run) -> Result<ScenarioRun> {
+    let Run { hash, result, quality, start, interval_ns, bar_path } = run;
     let input = ReportInput {
         name: &scenario.name,
         scenario_text: &scenario.text,
@@ -63,6 +109,7 @@ pub fn run_scenario(scenario: &Scenario, out_dir: &Path) -> Result<ScenarioRun> 
         interval_ns,
         result: &result,
         bar_path,
+        starting_cash: scenario.setup.starting_cash,
     };
     let summary = write_report(out_dir, &input)?;
     Ok(ScenarioRun { summary, result, quality })

@@ -11,13 +11,15 @@ use std::path::{Path, PathBuf};
 
 use super::yaml_error_line;
 use super::{ExchangesConfig, RateLimits};
-use crate::data::{DataFile, DataFormat, SeriesQuality, load_bar_series};
-use crate::engine::{BacktestSetup, VenueSetup};
+use crate::data::{DataFile, DataFormat, SeriesQuality, load_bar_series, load_binance_capture};
+use crate::engine::{BacktestSetup, BookStream, VenueSetup};
 use crate::error::{Error, Result};
-use crate::exchange::sim::{BarPath, FeeLadder, FillModel, SimConfig};
-use crate::model::{BarSeries, Instrument, Symbol};
+use crate::exchange::VenueId;
+use crate::exchange::sim::{BarPath, FeeLadder, FillModel, Latency, QueueModel, SimConfig};
+use crate::model::{BarSeries, Instrument, NANOS_PER_MILLI, Symbol};
 use crate::risk::{RiskLimits, RiskPolicy};
 use crate::sweep::{Grid, SweepSection};
+use rust_decimal::prelude::ToPrimitive;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -87,7 +89,38 @@ struct ExchangeSection {
     /// Round prices and quantities to tick and lot instead of refusing them.
     #[serde(default)]
     round_orders: bool,
+    /// Order and cancel latency on level-2 data: milliseconds, or `[min, max]` drawn with the scenario's seed.
+    #[serde(default)]
+    latency_ms: Option<LatencyMs>,
+    /// What a resting limit waits for at its price: `queue` (default) or `print`.
+    #[serde(default)]
+    queue_model: QueueModel,
     instruments: BTreeMap<Symbol, InstrumentSection>,
+}
+
+/// `latency_ms`: one value, or a range to draw from.
+#[derive(Clone, Copy, Deserialize)]
+#[serde(untagged)]
+enum LatencyMs {
+    Constant(Decimal),
+    Range([Decimal; 2]),
+}
+
+impl LatencyMs {
+    /// The setting in nanoseconds, drawn with `seed`.
+    fn latency(self, seed: u64) -> std::result::Result<Latency, String> {
+        let (min, max) = match self {
+            LatencyMs::Constant(ms) => (ms, ms),
+            LatencyMs::Range([min, max]) => (min, max),
+        };
+        let nanos = |ms: Decimal| (ms * Decimal::from(NANOS_PER_MILLI)).trunc().to_i64();
+        match (nanos(min), nanos(max)) {
+            (Some(min_ns), Some(max_ns)) if min_ns >= 0 && max_ns >= min_ns => Ok(Latency { min_ns, max_ns, seed }),
+            _ => Err(format!(
+                ".latency_ms must be a non-negative number of milliseconds or [min, max], got {min}..{max}"
+            )),
+        }
+    }
 }
 
 fn default_venue() -> String {
@@ -249,9 +282,10 @@ impl Scenario {
         };
         let mut venues = Vec::with_capacity(sections.len());
         let mut extra_inputs = Vec::new();
-        for (key, section) in &sections {
+        for (index, (key, section)) in sections.iter().enumerate() {
+            let seed = file.seed.wrapping_add(index as u64);
             let (venue, inputs) =
-                venue_setup(key, section, &p.quote, &resolve).map_err(|e| e.context(path.display()))?;
+                venue_setup(key, section, &p.quote, seed, &resolve).map_err(|e| e.context(path.display()))?;
             if venues.iter().any(|v: &VenueSetup| v.name == venue.name) {
                 return Err(at(format!("{key}.name: venue '{}' is listed twice", venue.name)));
             }
@@ -259,7 +293,14 @@ impl Scenario {
             extra_inputs.extend(inputs);
         }
         balances(&mut venues, &sections, p.starting_cash).map_err(at)?;
+        let books = file.data.iter().filter(|d| d.format == DataFormat::BinanceL2).count();
+        if books > 0 && books < file.data.len() {
+            return Err(at("data: binance_l2 files cannot be mixed with bar files in one scenario".into()));
+        }
         for (i, d) in file.data.iter().enumerate() {
+            if books > 0 && file.data[..i].iter().any(|e| e.symbol == d.symbol) {
+                return Err(at(format!("data[{i}]: {} has a level-2 file already (one capture per symbol)", d.symbol)));
+            }
             let listed = |v: &VenueSetup| v.instruments.iter().any(|inst| inst.symbol == d.symbol);
             let venue = match &d.venue {
                 None => venues.first(),
@@ -299,7 +340,12 @@ impl Scenario {
             strategy: file.strategy.kind.clone(),
             params: file.strategy.params.clone(),
         };
-        crate::strategy::build_strategy(&setup.strategy, &setup.params).map_err(|e| e.context(path.display()))?;
+        let built = if books > 0 {
+            crate::strategy::build_book_strategy(&setup.strategy, &setup.params).map(drop)
+        } else {
+            crate::strategy::build_strategy(&setup.strategy, &setup.params).map(drop)
+        };
+        built.map_err(|e| e.context(path.display()))?;
         if let Some(section) = &file.sweep {
             Grid::expand(section, file.seed).map_err(|e| e.context(path.display()))?;
         }
@@ -338,6 +384,25 @@ impl Scenario {
             quality.push(q);
         }
         Ok((series, quality))
+    }
+
+    /// Whether the scenario replays level-2 data (its files are `binance_l2`): it then runs a level-2 strategy.
+    pub fn is_book(&self) -> bool {
+        self.data.iter().any(|d| d.file.format == DataFormat::BinanceL2)
+    }
+
+    /// The level-2 captures of the scenario, each on the venue that lists its symbol.
+    ///
+    /// # Errors
+    /// As [`load_binance_capture`].
+    pub fn load_book_streams(&self) -> Result<Vec<BookStream>> {
+        self.data
+            .iter()
+            .map(|d| {
+                let venue = VenueId(self.setup.venue_of(d.symbol).unwrap_or_default());
+                Ok(BookStream { symbol: d.symbol, venue, rows: load_binance_capture(&d.file.path, d.symbol)? })
+            })
+            .collect()
     }
 
     /// SHA-256 over the scenario text and the bytes of every input file (data, risk file), in scenario order, each
@@ -396,6 +461,7 @@ fn venue_setup(
     key: &str,
     ex: &ExchangeSection,
     quote: &str,
+    seed: u64,
     resolve: &dyn Fn(&str) -> PathBuf,
 ) -> Result<(VenueSetup, Vec<PathBuf>)> {
     let at = |message: String| Error::Config(format!("{key}{message}"));
@@ -441,6 +507,8 @@ fn venue_setup(
         slippage: ex.slippage_bps / bps,
         bar_path: ex.bar_path,
         round_orders: ex.round_orders,
+        latency: ex.latency_ms.map(|l| l.latency(seed)).transpose().map_err(at)?.unwrap_or_default(),
+        queue_model: ex.queue_model,
     };
     let balance = ex.balance.unwrap_or_default();
     Ok((VenueSetup { name: ex.name.clone(), sim, instruments, fee_ladder, rate_limits, balance }, inputs))

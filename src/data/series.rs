@@ -19,6 +19,8 @@ pub enum DataFormat {
     Csv,
     /// Parquet with the generic columns.
     Parquet,
+    /// A recorded Binance level-2 capture (snapshots, depth diffs and trades; see [`crate::data::load_binance_capture`]).
+    BinanceL2,
 }
 
 /// One file to load.
@@ -88,6 +90,10 @@ pub fn load_bar_series(symbol: Symbol, files: &[DataFile]) -> Result<(BarSeries,
             DataFormat::BinanceKlines => read_binance_klines(&file.path, symbol),
             DataFormat::Csv => read_generic_csv(&file.path, symbol),
             DataFormat::Parquet => read_parquet(&file.path, symbol),
+            DataFormat::BinanceL2 => Err(Error::Config(format!(
+                "{}: binance_l2 is level-2 data, not bars (a scenario replays either)",
+                file.path.display()
+            ))),
         })
         .collect::<Result<Vec<FileBars>>>()?;
     if let Some(empty) = parts.iter().find(|p| p.len() == 0) {

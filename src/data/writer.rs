@@ -18,8 +18,8 @@ pub fn write_bars(series: &BarSeries, path: &Path, format: DataFormat) -> Result
     match format {
         DataFormat::Csv => write_csv(series, path),
         DataFormat::Parquet => write_parquet(series, path),
-        DataFormat::BinanceKlines => {
-            Err(Error::Config("writing the Binance kline layout is not supported; use csv or parquet".into()))
+        DataFormat::BinanceKlines | DataFormat::BinanceL2 => {
+            Err(Error::Config("writing the Binance layouts is not supported; use csv or parquet".into()))
         }
     }
 }

@@ -8,14 +8,14 @@ use std::sync::Arc;
 
 use super::portfolio::Portfolio;
 use super::run_log::RunLog;
-use super::trading_engine::{MarketData, StrategyRun, TradingEngine};
+use super::trading_engine::{BookStream, MarketData, StrategyRun, TradingEngine};
 use crate::config::RateLimits;
 use crate::error::{Error, Result};
-use crate::exchange::sim::{FeeLadder, OrderLimits, SimConfig};
+use crate::exchange::sim::{BookFillStats, FeeLadder, OrderLimits, SimConfig};
 use crate::exchange::{OrderRouter, SimulatedExchange, VenueId};
 use crate::model::{BarSeries, Instrument, Timestamp};
 use crate::risk::{RiskLimits, RiskManager, RiskPolicy};
-use crate::strategy::{WarmUp, build_strategy};
+use crate::strategy::{WarmUp, build_book_strategy, build_strategy};
 
 /// One simulated venue of a backtest.
 #[derive(Clone, Debug)]
@@ -93,6 +93,8 @@ pub struct BacktestResult {
     pub venue_balances: BTreeMap<String, Decimal>,
     /// Bars in which the simulated venue's bar-path rule, not the data, decided between two orders of a pair.
     pub ambiguous_bars: u64,
+    /// Level-2 matching counts, summed over the venues that saw book data.
+    pub book_stats: Option<BookFillStats>,
 }
 
 /// Runs a backtest of `setup` over `series` on the current async runtime.
@@ -268,9 +270,24 @@ async fn finish(mut engine: TradingEngine, run: StrategyRun) -> Result<BacktestR
         }
     }
     let ambiguous_bars = engine.router().ambiguous_bars();
+    let book_stats = (0..engine.router().names().len())
+        .filter_map(|venue| engine.router().book_stats(VenueId(venue)))
+        .reduce(BookFillStats::merged);
     engine.stop().await?;
     let (log, portfolio) = engine.into_results();
-    Ok(BacktestResult { log, portfolio, run, venue_balances, ambiguous_bars })
+    Ok(BacktestResult { log, portfolio, run, venue_balances, ambiguous_bars, book_stats })
+}
+
+/// Runs `setup`'s level-2 strategy over `streams` at its simulated venues.
+///
+/// # Errors
+/// As [`run_backtest`]; [`Error::Data`] for a sequence gap in a book.
+pub async fn run_book_backtest(setup: &BacktestSetup, streams: &[BookStream]) -> Result<BacktestResult> {
+    let no_bars = Arc::new(MarketData::new(Vec::new(), Vec::new())?);
+    let mut engine = start_engine(setup, simulated_router(setup)?, no_bars, RunLog::default()).await?;
+    let mut strategy = build_book_strategy(&setup.strategy, &setup.params)?;
+    let run = engine.run_book_strategy(streams, &mut strategy).await?;
+    finish(engine, run).await
 }
 
 /// [`run_prepared`] on a fresh single-threaded runtime, for callers that are not async.

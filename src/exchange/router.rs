@@ -8,8 +8,9 @@ use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 
 use crate::error::{Error, Result};
+use crate::exchange::sim::{BookFillStats, BookTop};
 use crate::exchange::{ExchangeAdapter, SimulatedExchange};
-use crate::model::{ExecutionEvent, MarketEvent, OrderId, OrderReport, OrderRequest, Symbol, Timestamp};
+use crate::model::{ExecutionEvent, L2Row, MarketEvent, OrderId, OrderReport, OrderRequest, Symbol, Timestamp};
 
 /// Index of a venue in the router, fixed at construction; used on the hot path instead of the name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -212,6 +213,36 @@ impl OrderRouter {
         match &mut self.venues[id.0] {
             Venue::Simulated(sim) => sim.market_event(event),
             Venue::Adapter(adapter) => adapter.on_market_event(event),
+        }
+    }
+
+    /// A message of `symbol`'s level-2 feed reaches venue `id` (only simulated venues match on recorded books);
+    /// true when executions are waiting.
+    ///
+    /// # Errors
+    /// As [`SimulatedExchange::book_message`].
+    #[inline]
+    pub fn on_book_message(&mut self, id: VenueId, symbol: Symbol, message: &[L2Row]) -> Result<bool> {
+        match &mut self.venues[id.0] {
+            Venue::Simulated(sim) => sim.book_message(symbol, message),
+            Venue::Adapter(_) => Ok(false),
+        }
+    }
+
+    /// The best bid and ask of `symbol`'s book at venue `id`, when it keeps one.
+    #[inline]
+    pub fn book_top(&self, id: VenueId, symbol: Symbol) -> Option<BookTop> {
+        match &self.venues[id.0] {
+            Venue::Simulated(sim) => sim.book_top(symbol),
+            Venue::Adapter(_) => None,
+        }
+    }
+
+    /// Level-2 matching counts of venue `id`, when it saw book data.
+    pub fn book_stats(&self, id: VenueId) -> Option<BookFillStats> {
+        match &self.venues[id.0] {
+            Venue::Simulated(sim) => sim.book_stats(),
+            Venue::Adapter(_) => None,
         }
     }
 

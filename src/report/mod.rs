@@ -1,5 +1,6 @@
 //! Reports: metrics, `summary.json`, the CSV files, PNG charts and the terminal summary table.
 
+mod book;
 mod charts;
 mod csv_files;
 mod curve;
@@ -10,6 +11,7 @@ mod table;
 
 use std::path::Path;
 
+pub use book::{BookReport, QueueWaits};
 pub use charts::{Chart, ChartStyle, decimate, draw_png};
 pub use csv_files::{write_equity, write_fills, write_orders, write_risk_events, write_trades};
 pub use curve::Curve;

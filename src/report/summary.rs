@@ -5,6 +5,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+use super::book::BookReport;
 use super::curve::Curve;
 use super::metrics::{Metrics, run_metrics};
 use crate::data::{DataFormat, SeriesQuality};
@@ -58,6 +59,8 @@ pub struct ReportInput<'a> {
     pub result: &'a BacktestResult,
     /// The bar-path rule and, when it decided anything, the final equity under the adverse and optimistic rules.
     pub bar_path: BarPathReport,
+    /// Starting cash of the portfolio (for the level-2 section's PnL).
+    pub starting_cash: Decimal,
 }
 
 /// The path assumed inside bars and what it decided: the interval the data cannot narrow.
@@ -167,6 +170,9 @@ pub struct Summary {
     pub risk: RiskSummary,
     /// The bar-path rule, the ambiguous bars and the equity interval they leave.
     pub bar_path: BarPathReport,
+    /// How orders met the book (level-2 runs only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub book: Option<BookReport>,
     /// Positions still open at the end (marked at the last close).
     pub open_positions: Vec<Position>,
     /// Balances the venue holds at the end.
@@ -213,6 +219,7 @@ impl Summary {
                 final_equity_optimistic: input.bar_path.final_equity_optimistic.normalize(),
                 ..input.bar_path.clone()
             },
+            book: BookReport::of(r, input.starting_cash),
             open_positions: r.portfolio.positions().iter().filter(|p| !p.quantity.is_zero()).cloned().collect(),
             venue_balances: r.venue_balances.iter().map(|(k, v)| (k.clone(), v.normalize())).collect(),
             data_quality: input.quality.to_vec(),

@@ -1,19 +1,23 @@
 //! Strategies: the [`Strategy`] trait, the built-in strategies, and [`build_strategy`], which makes one from a
 //! scenario's `strategy: {kind, params}`.
 
+mod book;
 mod indicators;
 mod sma_cross;
+mod spread_quoter;
 mod warm_up;
 
 use rust_decimal::Decimal;
 
+pub use book::{BookAction, BookContext, BookStrategy, OpenOrder};
 pub use indicators::{SmaPair, to_fixed};
 pub use sma_cross::{SmaCross, SmaCrossParams};
+pub use spread_quoter::{SpreadQuoter, SpreadQuoterParams};
 pub use warm_up::WarmUp;
 
 use crate::error::{Error, Result};
 use crate::exchange::VenueId;
-use crate::model::{Bar, OrderQty, OrderType, Side, Symbol};
+use crate::model::{Bar, OrderQty, OrderType, Side, Symbol, TimeInForce};
 
 /// What a strategy knows about each data stream before the replay starts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,6 +82,8 @@ pub struct OrderIntent {
     /// A volatility estimate in price units (such as ATR) for an entry: when the engine attaches exits, the
     /// stop-loss sits at `risk_policy.exits.volatility_multiple` of it instead of `stop_loss_percent`.
     pub volatility: Option<Decimal>,
+    /// How long a limit order works (`PostOnly` for a quote that must never take).
+    pub time_in_force: TimeInForce,
 }
 
 /// A trading strategy: sees each closed bar, emits order intents. It never sees a bar before it closed, and an order
@@ -126,6 +132,27 @@ impl Strategy for BuiltinStrategy {
 
 /// Kinds [`build_strategy`] knows.
 pub const STRATEGY_KINDS: [&str; 1] = ["sma_cross"];
+
+/// Kinds [`build_book_strategy`] knows (strategies on level-2 data).
+pub const BOOK_STRATEGY_KINDS: [&str; 1] = ["spread_quoter"];
+
+/// Builds the level-2 strategy `kind` with `params`.
+///
+/// # Errors
+/// As [`build_strategy`].
+pub fn build_book_strategy(kind: &str, params: &serde_json::Value) -> Result<SpreadQuoter> {
+    match kind {
+        "spread_quoter" => {
+            let params: SpreadQuoterParams = serde_json::from_value(params.clone())
+                .map_err(|e| Error::Config(format!("strategy.params of {kind}: {e}")))?;
+            SpreadQuoter::new(params)
+        }
+        other => Err(Error::Config(format!(
+            "strategy.kind '{other}' is not a level-2 strategy (available: {})",
+            BOOK_STRATEGY_KINDS.join(", ")
+        ))),
+    }
+}
 
 /// Builds the strategy `kind` with `params` (the scenario's `strategy.params`, as JSON values).
 ///

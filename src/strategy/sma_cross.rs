@@ -13,7 +13,7 @@ use super::indicators::{SmaPair, to_fixed};
 use super::{BarContext, OrderIntent, Strategy, StreamInfo};
 use crate::error::{Error, Result};
 use crate::model::exact::positive;
-use crate::model::{OrderQty, OrderType, Side};
+use crate::model::{OrderQty, OrderType, Side, TimeInForce};
 
 /// Parameters of `sma_cross`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -98,6 +98,7 @@ impl Strategy for SmaCross {
             quantity,
             price: None,
             volatility: None,
+            time_in_force: TimeInForce::Gtc,
         };
         if cross_up && ctx.position.is_zero() && positive(ctx.cash) {
             orders.push(intent(Side::Buy, OrderQty::Quote(ctx.cash)));

@@ -10,6 +10,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use std::sync::Arc;
 
+mod book_replay;
 mod exits;
 mod order_flow;
 mod working;
@@ -21,12 +22,14 @@ use crate::exchange::{OrderRouter, VenueId};
 use rust_decimal::prelude::ToPrimitive;
 
 use crate::model::{
-    Bar, BarSeries, ExecutionEvent, MarketEvent, OrderQty, OrderReport, OrderType, Side, Symbol, Timestamp,
+    Bar, BarSeries, ExecutionEvent, MarketEvent, OrderQty, OrderReport, OrderType, Side, Symbol, TimeInForce, Timestamp,
 };
 use crate::replay::{FeedEvent, ReplayFeed, SimClock};
 use crate::risk::RiskManager;
 use crate::strategy::{BarContext, OrderIntent, Strategy, StreamInfo, build_strategy};
 use working::WorkingOrders;
+
+pub use book_replay::BookStream;
 
 /// Recorded market data for a replay: bar series and the venue each one trades on. Built once, shared read-only
 /// by every run that replays it.
@@ -229,7 +232,9 @@ impl TradingEngine {
         let venue = self.router.require(venue)?;
         let order_type = if price.is_some() { OrderType::Limit } else { OrderType::Market };
         let quantity = OrderQty::Base(quantity);
-        self.submit(OrderIntent { venue, symbol, side, order_type, quantity, price, volatility: None }).await
+        let time_in_force = TimeInForce::Gtc;
+        self.submit(OrderIntent { venue, symbol, side, order_type, quantity, price, volatility: None, time_in_force })
+            .await
     }
 
     /// Runs the strategy `name` with `params` over the attached market data, from the first event to the last.

@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::exchange::VenueId;
 use crate::model::exact::positive;
 use crate::model::{
-    ExecutionEvent, OrderId, OrderQty, OrderReport, OrderRequest, OrderStatus, OrderType, Side, Timestamp,
+    ExecutionEvent, OrderId, OrderQty, OrderReport, OrderRequest, OrderStatus, OrderType, Side, TimeInForce, Timestamp,
 };
 use crate::risk::{ExitDistances, MarkOutcome, RiskRule};
 use crate::strategy::OrderIntent;
@@ -82,6 +82,7 @@ impl TradingEngine {
             order_type: intent.order_type,
             quantity: intent.quantity,
             price: intent.price,
+            time_in_force: intent.time_in_force,
             ..OrderRequest::new(id, intent.symbol, intent.side, intent.quantity, intent.price)
         };
         let now = self.clock.now();
@@ -249,6 +250,7 @@ impl TradingEngine {
                         quantity: OrderQty::Base(p.quantity.abs()),
                         price: None,
                         volatility: None,
+                        time_in_force: TimeInForce::Gtc,
                     })
                 })
                 .collect();

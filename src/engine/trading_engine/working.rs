@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 
 use crate::model::{OrderId, Side};
 use crate::risk::ExitDistances;
+use crate::strategy::OpenOrder;
 
 /// What an open order is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -96,6 +97,16 @@ impl WorkingOrders {
     /// Order `id` ended without (further) fills: canceled, rejected or expired. Returns its slot when it was open.
     pub(super) fn closed(&mut self, id: OrderId) -> Option<usize> {
         self.filled(id, Decimal::ZERO, true).map(|(slot, _)| slot)
+    }
+
+    /// The open trade orders of `slot` as a strategy sees them, in the order they were opened.
+    pub(super) fn trades_of(&self, slot: usize) -> impl Iterator<Item = OpenOrder> + '_ {
+        self.orders.iter().filter(move |o| o.slot == slot && o.is_trade()).map(|o| OpenOrder {
+            id: o.id,
+            side: o.side,
+            price: o.price,
+            remaining: o.remaining,
+        })
     }
 
     /// An exit still working on the position in `slot`.

@@ -1,8 +1,10 @@
-//! Settings of a simulated venue: fees, fill model, slippage and the path assumed inside a bar.
+//! Settings of a simulated venue: fees, fill model, slippage, the path assumed inside a bar, and the latency and
+//! queue rules of level-2 matching.
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use super::book_matching::{Latency, QueueModel};
 use crate::model::Liquidity;
 
 /// At which price a market order fills when the venue sees bars.
@@ -51,6 +53,10 @@ pub struct SimConfig {
     /// Round order prices and quantities to the instrument's tick and lot instead of refusing them (off: a price
     /// off the tick or a quantity off the lot is an `OrderError` naming the filter, as at the real venue).
     pub round_orders: bool,
+    /// Order entry and cancel latency, in market time (level-2 venues).
+    pub latency: Latency,
+    /// What a resting limit waits for at its price (level-2 and trade data).
+    pub queue_model: QueueModel,
 }
 
 impl SimConfig {
@@ -74,6 +80,8 @@ impl Default for SimConfig {
             slippage: Decimal::ZERO,
             bar_path: BarPath::Adverse,
             round_orders: false,
+            latency: Latency::default(),
+            queue_model: QueueModel::Queue,
         }
     }
 }

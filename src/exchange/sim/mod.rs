@@ -3,6 +3,8 @@
 
 mod account;
 mod adapter;
+mod book_matching;
+mod book_venue;
 mod config;
 mod fees;
 mod matching;
@@ -14,20 +16,25 @@ use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
+pub use book_matching::{BookFillStats, Latency, QueueModel};
+pub use book_venue::BookTop;
 pub use config::{BarPath, FillModel, SimConfig};
 pub use fees::{FeeLadder, FeeTier, TieredFees, VOLUME_WINDOW_NS};
 pub use matching::{limit_fill_price, market_fill_price, trigger_price};
 pub use order_limits::OrderLimits;
 
+use book_matching::{BookMarket, LatencyDraws, Outcome};
 use matching::{Step, Working, fill_price};
 pub use orders::FINISHED_ORDERS_KEPT;
 use rustc_hash::FxHashMap;
 
 use account::Account;
 use orders::OrderStore;
+use rules::FillAt;
 
 use crate::error::{Error, Result};
 use crate::exchange::MarketStream;
+use crate::model::l2::from_fixed;
 use crate::model::{
     Bar, ExecutionEvent, Instrument, Liquidity, MarketEvent, OrderId, OrderQty, OrderReport, OrderRequest, OrderStatus,
     OrderType, StreamEvent, Symbol, Ticker, TimeInForce, Timestamp,
@@ -77,6 +84,23 @@ struct Market {
     base: usize,
     quote: usize,
     last_bar: Option<LastBar>,
+    /// The level-2 book, once the venue sees book data for the instrument: its orders then match there.
+    book: Option<Box<BookMarket>>,
+}
+
+impl Market {
+    /// The latest price: the last bar's close, or on a level-2 market the last trade (the mid before any).
+    fn last_price(&self) -> Option<Decimal> {
+        if let Some(bar) = self.last_bar {
+            return Some(bar.close);
+        }
+        let book = self.book.as_ref()?;
+        let mid = || {
+            let (bid, ask) = (book.book().best_bid()?, book.book().best_ask()?);
+            Some((from_fixed(bid.0) + from_fixed(ask.0)) / Decimal::TWO)
+        };
+        book.last_trade().map(from_fixed).or_else(mid)
+    }
 }
 
 /// A simulated spot venue. Balances live here, as they do at a real venue; fees are charged in the quote asset.
@@ -106,6 +130,10 @@ pub struct SimulatedExchange {
     order_limits: OrderLimits,
     /// Brackets waiting for their entry to fill: (entry, stop-loss, take-profit).
     brackets: Vec<(OrderId, OrderRequest, OrderRequest)>,
+    /// Latencies of orders and cancels on level-2 markets.
+    latency: LatencyDraws,
+    /// What the level-2 books did to orders, waiting to be settled.
+    book_outcomes: Vec<Outcome>,
 }
 
 impl std::fmt::Debug for SimulatedExchange {
@@ -147,7 +175,7 @@ impl SimulatedExchange {
                 account.slot(asset).ok_or_else(|| Error::Config(format!("asset {asset} has no balance slot")))
             };
             let (base, quote) = (slot(&instrument.base)?, slot(&instrument.quote)?);
-            markets.push(Market { instrument, base, quote, last_bar: None });
+            markets.push(Market { instrument, base, quote, last_bar: None, book: None });
         }
         Ok(SimulatedExchange {
             name: name.to_string(),
@@ -164,6 +192,8 @@ impl SimulatedExchange {
             tiered: None,
             order_limits: OrderLimits::default(),
             brackets: Vec::new(),
+            latency: LatencyDraws::new(config.latency),
+            book_outcomes: Vec::new(),
         })
     }
 
@@ -208,8 +238,8 @@ impl SimulatedExchange {
                     Step::Wait => false,
                     Step::Fill(price, liquidity) => {
                         let fee_rate = fee_rate(&self.config, &mut self.tiered, liquidity, bar.open_time);
-                        let event =
-                            rules::fill(m, &mut self.account, fee_rate, report, price, liquidity, bar.open_time);
+                        let at = FillAt { price, part: None, liquidity, time: bar.open_time };
+                        let event = rules::fill(m, &mut self.account, fee_rate, report, at);
                         record_volume(&mut self.tiered, &event);
                         self.executions.push(event);
                         report.status.is_final()
@@ -363,9 +393,10 @@ impl SimulatedExchange {
         self.markets.iter().map(|m| &m.instrument).find(|i| i.symbol == symbol)
     }
 
-    /// The venue's clock: the close of the latest bar it has seen.
+    /// The venue's clock: the close of the latest bar it has seen, or the time of its latest book message.
     fn now(&self) -> Timestamp {
-        self.markets.iter().filter_map(|m| m.last_bar.map(|b| b.close_time)).max().unwrap_or_default()
+        let latest = |m: &Market| m.last_bar.map(|b| b.close_time).or(m.book.as_ref().map(|b| b.time()));
+        self.markets.iter().filter_map(latest).max().unwrap_or_default()
     }
 
     /// Bars so far in which both orders of a one-cancels-the-other pair could have executed, so that the venue's
@@ -385,6 +416,9 @@ impl SimulatedExchange {
     /// [`Error::Order`] for a symbol the venue does not list, [`Error::Exchange`] before its first bar.
     pub fn ticker(&self, symbol: Symbol) -> Result<Ticker> {
         let market = &self.markets[self.market_index(symbol)?];
+        if let Some(book) = &market.book {
+            return self.book_ticker(symbol, book);
+        }
         let bar = market
             .last_bar
             .ok_or_else(|| Error::Exchange(format!("venue '{}' has no price for {symbol} yet", self.name)))?;
@@ -410,6 +444,9 @@ impl SimulatedExchange {
             let now = self.now();
             self.order_limits.admit(&self.name, now)?;
         }
+        if self.markets[market].book.is_some() {
+            return self.submit_to_book(market, order);
+        }
         let m = &self.markets[market];
         let mut report = OrderReport::new(order);
         let stateful = order.time_in_force != TimeInForce::Gtc
@@ -423,8 +460,8 @@ impl SimulatedExchange {
             let price =
                 market_fill_price(&m.instrument, (bar.low, bar.high), order.side, bar.close, self.config.slippage);
             let fee_rate = fee_rate(&self.config, &mut self.tiered, Liquidity::Taker, bar.close_time);
-            let event =
-                rules::fill(m, &mut self.account, fee_rate, &mut report, price, Liquidity::Taker, bar.close_time);
+            let at = FillAt { price, part: None, liquidity: Liquidity::Taker, time: bar.close_time };
+            let event = rules::fill(m, &mut self.account, fee_rate, &mut report, at);
             record_volume(&mut self.tiered, &event);
             self.executions.push(event);
         }
@@ -439,14 +476,19 @@ impl SimulatedExchange {
     pub fn cancel(&mut self, symbol: Symbol, order_id: OrderId) -> Result<OrderReport> {
         self.require_connected()?;
         let known = self.order_status(symbol, order_id)?;
-        let Some(report) = self.orders.open_mut(order_id) else {
+        if !self.orders.is_open(order_id) {
             return Err(Error::Order(format!("order {order_id} is not open (status {})", known.status.as_str())));
-        };
+        }
+        let market = self.market_index(symbol)?;
+        if self.markets[market].book.is_some() {
+            return Ok(self.cancel_on_book(market, order_id, known));
+        }
+        let Some(report) = self.orders.open_mut(order_id) else { return Ok(known) };
         report.status = OrderStatus::Canceled;
         let report = report.clone();
         self.orders.finish(order_id);
         self.states.remove(&order_id);
-        let time = self.markets[self.market_index(symbol)?].last_bar.map_or(Timestamp(0), |b| b.close_time);
+        let time = self.markets[market].last_bar.map_or(Timestamp(0), |b| b.close_time);
         self.end_partner_of(&report.request, time);
         Ok(report)
     }

@@ -50,6 +50,7 @@ fn check(market: &Market, account: &Account, mut order: OrderRequest) -> Result<
         (false, Some(_)) => return refuse("only limit, stop-limit and take-profit-limit orders take a price".into()),
         (false, None) => {}
     }
+    // The last bar's close (none on a level-2 market, where the book decides post-only when the order arrives).
     let last = market.last_bar.map(|b| b.close);
     if order.order_type == OrderType::TrailingStop {
         let (Some(trail), Some(last)) = (order.trail, last) else {
@@ -91,7 +92,7 @@ fn check(market: &Market, account: &Account, mut order: OrderRequest) -> Result<
         (TimeInForce::PostOnly, OrderType::Limit, ..) => {}
         (tif, ..) => return refuse(format!("time in force {} applies to limit orders only", tif.as_str())),
     }
-    let reference = order.price.or(order.stop_price).or(market.last_bar.map(|b| b.close));
+    let reference = order.price.or(order.stop_price).or(market.last_price());
     let (base, quote) = (account.free(market.base), account.free(market.quote));
     match order.quantity {
         OrderQty::Base(q) => {
@@ -138,29 +139,39 @@ fn check(market: &Market, account: &Account, mut order: OrderRequest) -> Result<
     Ok(order)
 }
 
-/// Fills the rest of `report` at `price` — or rejects it when the account or the filters no longer allow the fill —
-/// updating the account and the report. Returns what happened, for the engine.
+/// A fill of `report` at `price`: its whole rest (`part` = `None`, as on bars) or `part` of it (a level of a book).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct FillAt {
+    pub(super) price: Decimal,
+    pub(super) part: Option<Decimal>,
+    pub(super) liquidity: Liquidity,
+    pub(super) time: Timestamp,
+}
+
+/// Fills `report` as `at` says — or rejects it when the account or the filters no longer allow the fill — updating
+/// the account and the report. Returns what happened, for the engine. The minimum notional applies to whole fills
+/// only: venues fill a part of an order below it.
 pub(super) fn fill(
     market: &Market,
     account: &mut Account,
     fee_rate: Decimal,
     report: &mut OrderReport,
-    price: Decimal,
-    liquidity: Liquidity,
-    time: Timestamp,
+    at: FillAt,
 ) -> ExecutionEvent {
+    let FillAt { price, part, liquidity, time } = at;
     let inst = &market.instrument;
     let order = report.request;
     let order_id = order.client_order_id;
-    let quantity = match order.quantity {
+    let rest = match order.quantity {
         OrderQty::Base(q) => q - report.filled_quantity,
         OrderQty::Quote(amount) => inst.quantity_for_amount(amount, price * (Decimal::ONE + fee_rate)),
     };
+    let quantity = part.map_or(rest, |part| part.min(rest));
     let notional = quantity * price;
     let fee = notional * fee_rate;
     let problem = if let Some(max) = inst.max_quantity.filter(|max| quantity > *max) {
         Some(format!("LOT_SIZE: fill of {quantity} is above the maximum quantity {max}"))
-    } else if !positive(quantity) || notional < inst.min_notional {
+    } else if !positive(quantity) || (part.is_none() && notional < inst.min_notional) {
         Some(format!("fill of {quantity} at {price} is below the minimum notional {}", inst.min_notional))
     } else if order.side == Side::Buy && notional + fee > account.free(market.quote) {
         Some(format!("insufficient {} balance for {notional} plus fee {fee}", inst.quote))
@@ -180,10 +191,14 @@ pub(super) fn fill(
     };
     account.add(market.base, base_delta);
     account.add(market.quote, quote_delta);
-    report.status = OrderStatus::Filled;
-    report.filled_quantity += quantity;
-    report.average_price = Some(price);
+    let filled = report.filled_quantity + quantity;
+    report.average_price = Some(match report.average_price {
+        Some(average) if !report.filled_quantity.is_zero() => (average * report.filled_quantity + notional) / filled,
+        _ => price,
+    });
+    report.filled_quantity = filled;
+    report.status = if quantity < rest { OrderStatus::PartiallyFilled } else { OrderStatus::Filled };
     report.fee += fee;
     let fill = Fill { order_id, time, symbol: order.symbol, side: order.side, quantity, price, fee, liquidity };
-    ExecutionEvent::Fill { fill, order_status: OrderStatus::Filled }
+    ExecutionEvent::Fill { fill, order_status: report.status }
 }
