@@ -3,6 +3,10 @@
 //! second. A row is one changed book level or one trade — the unit NautilusTrader's "data points" and hftbacktest's
 //! events count.
 //!
+//! `engine_spread_quoter` runs the whole level-2 backtest of scenarios/btc_l2_market_maker.yaml on the BTCUSDT
+//! capture: the engine, the venue's book and matching (latency, queue positions, prints), the quoting strategy after
+//! every message, its orders and cancels through the risk manager, fills into the ledger.
+//!
 //! Run: `cargo bench --bench l2_replay`.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -10,6 +14,8 @@ use std::hint::black_box;
 use std::path::Path;
 
 use cryptotradebot::book::BinanceBookSync;
+use cryptotradebot::config::Scenario;
+use cryptotradebot::engine::run_book_backtest;
 use cryptotradebot::data::load_binance_capture;
 use cryptotradebot::model::{L2Row, Symbol};
 
@@ -31,6 +37,17 @@ fn replay(c: &mut Criterion) {
                 sync.replay(black_box(rows)).expect("no gap");
                 black_box(sync.book().best_bid());
             }
+        })
+    });
+    let scenario = Scenario::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/btc_l2_market_maker.yaml"))
+        .expect("the shipped scenario loads");
+    let streams = scenario.load_book_streams().expect("its capture loads");
+    group.throughput(Throughput::Elements(streams.iter().map(|s| s.rows.len() as u64).sum()));
+    let runtime = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+    group.bench_function("engine_spread_quoter", |b| {
+        b.iter(|| {
+            let result = runtime.block_on(run_book_backtest(&scenario.setup, black_box(&streams))).expect("runs");
+            black_box(result.log.fills.len());
         })
     });
     group.finish();
