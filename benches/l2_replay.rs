@@ -15,8 +15,8 @@ use std::path::Path;
 
 use cryptotradebot::book::BinanceBookSync;
 use cryptotradebot::config::Scenario;
-use cryptotradebot::engine::run_book_backtest;
 use cryptotradebot::data::load_binance_capture;
+use cryptotradebot::engine::run_book_backtest;
 use cryptotradebot::model::{L2Row, Symbol};
 
 fn capture(symbol: &str) -> Vec<L2Row> {

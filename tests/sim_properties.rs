@@ -136,6 +136,7 @@ proptest! {
             tick_size: dec!(0.01),
             lot_size: dec!(0.001),
             min_notional: dec!(1),
+            min_quantity: None,
             max_quantity: None,
         };
         let bar_path = [BarPath::Adverse, BarPath::Optimistic, BarPath::Ohlc][path as usize];

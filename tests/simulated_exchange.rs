@@ -235,3 +235,51 @@ async fn an_order_above_the_maximum_quantity_is_refused_and_a_quote_sized_one_th
     assert!(reason.contains("LOT_SIZE: fill of 4.995 is above the maximum quantity 2"), "{reason}");
     assert_eq!(v.get_account_balance().await.unwrap()["USDT"], dec!(1000));
 }
+
+#[tokio::test]
+async fn an_order_below_the_minimum_quantity_is_refused_naming_the_filter() {
+    let mut instrument = sim_venue::btc_instrument(dec!(0));
+    instrument.min_quantity = Some(dec!(0.01));
+    let cash = std::collections::BTreeMap::from([("USDT".to_string(), dec!(1000))]);
+    let mut v = SimulatedExchange::new("sim", SimConfig::default(), vec![instrument], cash).unwrap();
+    v.connect().await.unwrap();
+    v.on_market_event(&bar(0, dec!(100), dec!(101), dec!(99), dec!(100)));
+    // 0.009 is a whole number of lots (0.001) but under Binance-style LOT_SIZE.minQty 0.01.
+    let small = v.place_order(order(1, Side::Buy, OrderType::Market, OrderQty::Base(dec!(0.009)), None)).await;
+    assert!(
+        matches!(&small, Err(Error::Order(m)) if m.contains("LOT_SIZE: quantity 0.009 is below the minimum 0.01")),
+        "{small:?}"
+    );
+    v.place_order(order(2, Side::Buy, OrderType::Market, OrderQty::Base(dec!(0.01)), None)).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_reduce_only_sell_fills_no_more_than_is_held_and_a_reduce_only_buy_is_refused() {
+    let config = SimConfig { maker_fee: dec!(0), taker_fee: dec!(0), ..SimConfig::default() };
+    let mut v = sim_venue::venue(config, &[("USDT", dec!(1000)), ("BTC", dec!(2))]);
+    v.connect().await.unwrap();
+    v.on_market_event(&bar(0, dec!(100), dec!(101), dec!(99), dec!(100)));
+    let reduce = |o: OrderRequest| OrderRequest { reduce_only: true, ..o };
+    let buy = v.place_order(reduce(order(1, Side::Buy, OrderType::Market, OrderQty::Base(dec!(1)), None))).await;
+    assert!(matches!(&buy, Err(Error::Order(m)) if m.contains("REDUCE_ONLY")), "{buy:?}");
+    // A plain sell of 1.5 and a reduce-only sell limit of 1 at 100.5, both accepted against the 2 held. The market
+    // sell fills at the next open (100), leaving 0.5; the bar then trades through 100.5 and the reduce-only sell
+    // fills only the 0.5 still held, its rest expiring.
+    v.place_order(order(2, Side::Sell, OrderType::Market, OrderQty::Base(dec!(1.5)), None)).await.unwrap();
+    v.place_order(reduce(order(3, Side::Sell, OrderType::Limit, OrderQty::Base(dec!(1)), Some(dec!(100.5)))))
+        .await
+        .unwrap();
+    v.on_market_event(&bar(1, dec!(100), dec!(101), dec!(99), dec!(100)));
+    let events = fills(&mut v);
+    let [ExecutionEvent::Fill { fill: sold, .. }, ExecutionEvent::Fill { fill: reduced, order_status }] =
+        events.as_slice()
+    else {
+        panic!("{events:?}")
+    };
+    assert_eq!((sold.order_id, sold.quantity, sold.price), (OrderId(2), dec!(1.5), dec!(100)));
+    assert_eq!((reduced.order_id, reduced.quantity, reduced.price), (OrderId(3), dec!(0.5), dec!(100.5)));
+    assert_eq!(*order_status, OrderStatus::Expired);
+    let report = v.get_order_status(btc(), OrderId(3)).await.unwrap();
+    assert!(report.reason.unwrap().contains("REDUCE_ONLY: the rest exceeded the 0.5 BTC held"));
+    assert_eq!(v.get_account_balance().await.unwrap()["BTC"], dec!(0));
+}

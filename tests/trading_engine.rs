@@ -32,6 +32,7 @@ fn binance() -> SimulatedExchange {
         tick_size: dec!(0.01),
         lot_size: dec!(0.00001),
         min_notional: dec!(5),
+        min_quantity: None,
         max_quantity: None,
     };
     let balances = BTreeMap::from([("USDT".to_string(), dec!(10000))]);

@@ -21,6 +21,7 @@ pub fn setup() -> BacktestSetup {
         tick_size: Decimal::new(1, 2),
         lot_size: Decimal::new(1, 8),
         min_notional: Decimal::from(5),
+        min_quantity: None,
         max_quantity: None,
     };
     // No fees: on a random walk, 10 bps per side would drain the account within a tenth of the series and leave the

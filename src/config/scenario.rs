@@ -153,6 +153,8 @@ struct InstrumentSection {
     #[serde(default)]
     min_notional: Decimal,
     #[serde(default)]
+    min_quantity: Option<Decimal>,
+    #[serde(default)]
     max_quantity: Option<Decimal>,
 }
 
@@ -444,6 +446,7 @@ fn instruments(key: &str, exchange: &ExchangeSection, portfolio_quote: &str) -> 
                 tick_size: spec.tick_size,
                 lot_size: spec.lot_size,
                 min_notional: spec.min_notional,
+                min_quantity: spec.min_quantity,
                 max_quantity: spec.max_quantity,
             };
             instrument.validate().map_err(|e| e.context(format!("{key}.instruments.{symbol}")))?;

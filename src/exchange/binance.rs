@@ -257,6 +257,7 @@ impl BinanceAdapter {
             min_notional: filter("NOTIONAL", "minNotional")
                 .or(filter("MIN_NOTIONAL", "minNotional"))
                 .unwrap_or_default(),
+            min_quantity: filter("LOT_SIZE", "minQty").filter(|min| !min.is_zero()),
             max_quantity: filter("LOT_SIZE", "maxQty"),
         };
         instrument.validate()?;
@@ -396,6 +397,7 @@ impl BinanceAdapter {
                     _ => TimeInForce::Gtc,
                 },
                 trail: None,
+                reduce_only: false,
             },
         };
         let status = match answer.status.as_str() {

@@ -59,6 +59,8 @@ struct Product {
     #[serde(default)]
     min_market_funds: Option<Decimal>,
     #[serde(default)]
+    base_min_size: Option<Decimal>,
+    #[serde(default)]
     base_max_size: Option<Decimal>,
 }
 
@@ -136,8 +138,8 @@ impl CoinbaseAdapter {
     }
 
     /// The instrument `symbol` as Coinbase defines its product (tick: `quote_increment`, lot step:
-    /// `base_increment`, minimum notional: `min_market_funds`, maximum size: `base_max_size` where given), fetched
-    /// once.
+    /// `base_increment`, minimum notional: `min_market_funds`, minimum and maximum size: `base_min_size` and
+    /// `base_max_size` where given), fetched once.
     ///
     /// # Errors
     /// The venue's errors (an unknown product is a 404: [`Error::Order`]).
@@ -153,6 +155,7 @@ impl CoinbaseAdapter {
             tick_size: product.quote_increment.normalize(),
             lot_size: product.base_increment.normalize(),
             min_notional: product.min_market_funds.unwrap_or_default(),
+            min_quantity: product.base_min_size.filter(|min| !min.is_zero()),
             max_quantity: product.base_max_size.filter(|max| !max.is_zero()),
         };
         instrument.validate()?;
@@ -254,6 +257,7 @@ impl CoinbaseAdapter {
             one_cancels_other: None,
             time_in_force: TimeInForce::Gtc,
             trail: None,
+            reduce_only: false,
         };
         Ok(OrderReport {
             request,

@@ -59,6 +59,8 @@ struct PairInfo {
     tick_size: Option<Decimal>,
     #[serde(default)]
     costmin: Option<Decimal>,
+    #[serde(default)]
+    ordermin: Option<Decimal>,
 }
 
 #[derive(Deserialize)]
@@ -161,7 +163,7 @@ impl KrakenAdapter {
     }
 
     /// The instrument `symbol` as Kraken defines it in `AssetPairs` (tick: `tick_size`, else `pair_decimals`; lot
-    /// step: `lot_decimals`; minimum notional: `costmin`), fetched once.
+    /// step: `lot_decimals`; minimum notional: `costmin`; minimum quantity: `ordermin`), fetched once.
     ///
     /// # Errors
     /// [`Error::Order`] for a pair Kraken does not list; the venue's errors.
@@ -179,6 +181,7 @@ impl KrakenAdapter {
             tick_size: info.tick_size.unwrap_or_else(|| Decimal::new(1, info.pair_decimals)).normalize(),
             lot_size: Decimal::new(1, info.lot_decimals),
             min_notional: info.costmin.unwrap_or_default(),
+            min_quantity: info.ordermin.filter(|min| !min.is_zero()),
             max_quantity: None,
         };
         instrument.validate()?;
@@ -326,6 +329,7 @@ impl KrakenAdapter {
             one_cancels_other: None,
             time_in_force: TimeInForce::Gtc,
             trail: None,
+            reduce_only: false,
         };
         let filled = info.vol_exec;
         Ok(OrderReport {

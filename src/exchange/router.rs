@@ -139,10 +139,15 @@ impl OrderRouter {
     /// Sends `order` to venue `id`.
     ///
     /// # Errors
-    /// Whatever the venue answers, typically [`Error::Order`].
+    /// Whatever the venue answers, typically [`Error::Order`]; [`Error::Order`] for a reduce-only order to a live
+    /// spot venue, which has no such orders (the simulated venue applies the rule itself).
     pub async fn place_order(&mut self, id: VenueId, order: OrderRequest) -> Result<OrderReport> {
         match &mut self.venues[id.0] {
             Venue::Simulated(sim) => sim.submit(order),
+            Venue::Adapter(adapter) if order.reduce_only => Err(Error::Order(format!(
+                "REDUCE_ONLY: {} spot orders cannot be reduce-only; send a plain sell",
+                adapter.name()
+            ))),
             Venue::Adapter(adapter) => adapter.place_order(order).await,
         }
     }

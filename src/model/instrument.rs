@@ -21,6 +21,9 @@ pub struct Instrument {
     pub lot_size: Decimal,
     /// Smallest quantity × price the venue accepts.
     pub min_notional: Decimal,
+    /// Smallest base quantity one order may have (Binance `LOT_SIZE.minQty`, Kraken `ordermin`, Coinbase
+    /// `base_min_size`), when the venue sets one.
+    pub min_quantity: Option<Decimal>,
     /// Largest base quantity one order may have (Binance `LOT_SIZE.maxQty`), when the venue sets one.
     pub max_quantity: Option<Decimal>,
 }
@@ -46,6 +49,11 @@ impl Instrument {
         }
         if self.max_quantity.is_some_and(|max| max < self.lot_size) {
             return bad("max_quantity", "must be at least one lot");
+        }
+        if let Some(min) = self.min_quantity
+            && (min <= Decimal::ZERO || self.max_quantity.is_some_and(|max| max < min))
+        {
+            return bad("min_quantity", "must be positive and not above max_quantity");
         }
         Ok(())
     }
@@ -115,6 +123,7 @@ mod tests {
             tick_size: dec!(0.01),
             lot_size: dec!(0.00001),
             min_notional: dec!(5),
+            min_quantity: None,
             max_quantity: None,
         }
     }

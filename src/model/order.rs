@@ -185,6 +185,9 @@ pub struct OrderRequest {
     pub time_in_force: TimeInForce,
     /// The distance of a trailing stop; `None` for the others.
     pub trail: Option<Trail>,
+    /// The order may only reduce the position: on a spot account, a sell of no more than the base asset held when
+    /// it fills (the rest expires); a buy has no short to reduce and is refused.
+    pub reduce_only: bool,
 }
 
 impl OrderRequest {
@@ -202,6 +205,7 @@ impl OrderRequest {
             one_cancels_other: None,
             time_in_force: TimeInForce::Gtc,
             trail: None,
+            reduce_only: false,
         }
     }
 }

@@ -24,6 +24,7 @@ pub fn btc_instrument(min_notional: Decimal) -> Instrument {
         tick_size: dec!(0.01),
         lot_size: dec!(0.001),
         min_notional,
+        min_quantity: None,
         max_quantity: None,
     }
 }

@@ -8,8 +8,7 @@ use super::{SimulatedExchange, fee_rate, record_volume};
 use crate::error::{Error, Result};
 use crate::model::l2::{from_fixed, to_fixed};
 use crate::model::{
-    ExecutionEvent, L2Row, OrderId, OrderQty, OrderReport, OrderRequest, OrderStatus, OrderType, Symbol, Ticker,
-    Timestamp,
+    ExecutionEvent, L2Row, OrderId, OrderQty, OrderReport, OrderRequest, OrderType, Symbol, Ticker, Timestamp,
 };
 
 /// The best bid and ask of a book, as (price, quantity) in units of 10⁻⁸.
@@ -120,11 +119,10 @@ impl SimulatedExchange {
                     (id, Some(status))
                 }
             };
-            if let Some(status) = ended {
+            if ended.is_some() {
                 self.orders.finish(id);
-                if status == OrderStatus::Rejected
-                    && let Some(book) = self.markets[market].book.as_mut()
-                {
+                // The venue may end an order the book still holds (a fill it could not settle, a reduce-only cut).
+                if let Some(book) = self.markets[market].book.as_mut() {
                     book.remove(id);
                 }
             }

@@ -271,6 +271,7 @@ mod tests {
             tick_size: dec!(0.01),
             lot_size: dec!(0.0001),
             min_notional: dec!(5),
+            min_quantity: None,
             max_quantity: None,
         }
     }

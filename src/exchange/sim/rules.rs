@@ -92,6 +92,9 @@ fn check(market: &Market, account: &Account, mut order: OrderRequest) -> Result<
         (TimeInForce::PostOnly, OrderType::Limit, ..) => {}
         (tif, ..) => return refuse(format!("time in force {} applies to limit orders only", tif.as_str())),
     }
+    if order.reduce_only && (order.side == Side::Buy || matches!(order.quantity, OrderQty::Quote(_))) {
+        return refuse("REDUCE_ONLY: a spot account holds no short for a buy to reduce; sell a base quantity".into());
+    }
     let reference = order.price.or(order.stop_price).or(market.last_price());
     let (base, quote) = (account.free(market.base), account.free(market.quote));
     match order.quantity {
@@ -102,6 +105,9 @@ fn check(market: &Market, account: &Account, mut order: OrderRequest) -> Result<
             }
             if let Some(max) = inst.max_quantity.filter(|max| rounded > *max) {
                 return refuse(format!("LOT_SIZE: quantity {rounded} is above the maximum {max}"));
+            }
+            if let Some(min) = inst.min_quantity.filter(|min| rounded < *min) {
+                return refuse(format!("LOT_SIZE: quantity {rounded} is below the minimum {min}"));
             }
             order.quantity = OrderQty::Base(rounded);
             if let Some(price) = reference {
@@ -166,12 +172,23 @@ pub(super) fn fill(
         OrderQty::Base(q) => q - report.filled_quantity,
         OrderQty::Quote(amount) => inst.quantity_for_amount(amount, price * (Decimal::ONE + fee_rate)),
     };
-    let quantity = part.map_or(rest, |part| part.min(rest));
+    let mut quantity = part.map_or(rest, |part| part.min(rest));
+    let held = inst.round_quantity_down(account.free(market.base));
+    let cut_to_position = order.reduce_only && order.side == Side::Sell && quantity > held;
+    if cut_to_position {
+        quantity = held;
+        if !positive(quantity) {
+            let (status, reason) = (OrderStatus::Expired, "REDUCE_ONLY: no position left to reduce".to_string());
+            report.status = status;
+            report.reason = Some(reason.clone());
+            return ExecutionEvent::Ended { order_id, time, status, reason };
+        }
+    }
     let notional = quantity * price;
     let fee = notional * fee_rate;
     let problem = if let Some(max) = inst.max_quantity.filter(|max| quantity > *max) {
         Some(format!("LOT_SIZE: fill of {quantity} is above the maximum quantity {max}"))
-    } else if !positive(quantity) || (part.is_none() && notional < inst.min_notional) {
+    } else if !positive(quantity) || (part.is_none() && !cut_to_position && notional < inst.min_notional) {
         Some(format!("fill of {quantity} at {price} is below the minimum notional {}", inst.min_notional))
     } else if order.side == Side::Buy && notional + fee > account.free(market.quote) {
         Some(format!("insufficient {} balance for {notional} plus fee {fee}", inst.quote))
@@ -197,7 +214,14 @@ pub(super) fn fill(
         _ => price,
     });
     report.filled_quantity = filled;
-    report.status = if quantity < rest { OrderStatus::PartiallyFilled } else { OrderStatus::Filled };
+    report.status = if cut_to_position {
+        report.reason = Some(format!("REDUCE_ONLY: the rest exceeded the {} {} held", held.normalize(), inst.base));
+        OrderStatus::Expired
+    } else if quantity < rest {
+        OrderStatus::PartiallyFilled
+    } else {
+        OrderStatus::Filled
+    };
     report.fee += fee;
     let fill = Fill { order_id, time, symbol: order.symbol, side: order.side, quantity, price, fee, liquidity };
     ExecutionEvent::Fill { fill, order_status: report.status }
