@@ -211,14 +211,20 @@ async fn a_stop_the_market_gaps_through_fills_at_the_open_and_cancels_its_take_p
     assert_eq!(v.get_account_balance().await.unwrap()["USDT"], dec!(979.62));
 }
 
-#[tokio::test]
-async fn an_order_above_the_maximum_quantity_is_refused_and_a_quote_sized_one_that_would_fill_above_it_is_rejected() {
-    let mut instrument = sim_venue::btc_instrument(dec!(10));
-    instrument.max_quantity = Some(dec!(2));
+/// A connected default venue listing `instrument`, holding 1,000 USDT, after one bar closing at 100.
+async fn venue_listing(instrument: cryptotradebot::model::Instrument) -> SimulatedExchange {
     let cash = std::collections::BTreeMap::from([("USDT".to_string(), dec!(1000))]);
     let mut v = SimulatedExchange::new("sim", SimConfig::default(), vec![instrument], cash).unwrap();
     v.connect().await.unwrap();
     v.on_market_event(&bar(0, dec!(100), dec!(101), dec!(99), dec!(100)));
+    v
+}
+
+#[tokio::test]
+async fn an_order_above_the_maximum_quantity_is_refused_and_a_quote_sized_one_that_would_fill_above_it_is_rejected() {
+    let mut instrument = sim_venue::btc_instrument(dec!(10));
+    instrument.max_quantity = Some(dec!(2));
+    let mut v = venue_listing(instrument).await;
     let big = v.place_order(order(1, Side::Buy, OrderType::Market, OrderQty::Base(dec!(2.001)), None)).await;
     assert!(
         matches!(&big, Err(Error::Order(m)) if m.contains("LOT_SIZE: quantity 2.001 is above the maximum 2")),
@@ -240,10 +246,7 @@ async fn an_order_above_the_maximum_quantity_is_refused_and_a_quote_sized_one_th
 async fn an_order_below_the_minimum_quantity_is_refused_naming_the_filter() {
     let mut instrument = sim_venue::btc_instrument(dec!(0));
     instrument.min_quantity = Some(dec!(0.01));
-    let cash = std::collections::BTreeMap::from([("USDT".to_string(), dec!(1000))]);
-    let mut v = SimulatedExchange::new("sim", SimConfig::default(), vec![instrument], cash).unwrap();
-    v.connect().await.unwrap();
-    v.on_market_event(&bar(0, dec!(100), dec!(101), dec!(99), dec!(100)));
+    let mut v = venue_listing(instrument).await;
     // 0.009 is a whole number of lots (0.001) but under Binance-style LOT_SIZE.minQty 0.01.
     let small = v.place_order(order(1, Side::Buy, OrderType::Market, OrderQty::Base(dec!(0.009)), None)).await;
     assert!(

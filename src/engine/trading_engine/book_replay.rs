@@ -69,9 +69,7 @@ impl TradingEngine {
             let iter: Box<dyn Iterator<Item = &[L2Row]>> = Box::new(messages(&stream.rows));
             cursors.push(Cursor { messages: iter.peekable(), slot, tick });
             infos.push(StreamInfo { symbol, venue, close_scale: 8 });
-            if !self.venues_by_symbol.iter().any(|(s, _)| *s == symbol) {
-                self.venues_by_symbol.push((symbol, venue));
-            }
+            self.note_venue(symbol, venue);
         }
         strategy.on_start(&infos)?;
         let mut actions = Vec::new();
@@ -117,15 +115,7 @@ impl TradingEngine {
             }
         }
         self.mark_books(streams, &cursors, self.clock.now());
-        let name = strategy.name().to_string();
-        tracing::info!(
-            strategy = name,
-            events,
-            orders = self.log.orders.len(),
-            fills = self.log.fills.len(),
-            "book replay done"
-        );
-        Ok(StrategyRun { strategy: name, events })
+        Ok(self.replay_done(strategy.name(), events))
     }
 
     /// Marks every stream's position at its book's mid and records the equity at `time`.

@@ -267,9 +267,7 @@ impl TradingEngine {
             })?;
             slots.push(slot);
             infos.push(StreamInfo { symbol: series.symbol, venue, close_scale });
-            if !self.venues_by_symbol.iter().any(|(s, _)| *s == series.symbol) {
-                self.venues_by_symbol.push((series.symbol, venue));
-            }
+            self.note_venue(series.symbol, venue);
         }
         strategy.on_start(&infos)?;
         let mut feed = ReplayFeed::new(&market.series);
@@ -282,15 +280,21 @@ impl TradingEngine {
         while self.replay_until_async(&market, &mut feed, &slots, strategy, &mut earlier)? {
             self.submit_intents().await?;
         }
-        let name = strategy.name().to_string();
-        tracing::info!(
-            strategy = name,
-            events,
-            orders = self.log.orders.len(),
-            fills = self.log.fills.len(),
-            "replay done"
-        );
-        Ok(StrategyRun { strategy: name, events })
+        Ok(self.replay_done(strategy.name(), events))
+    }
+
+    /// Logs the end of a replay of `events` by `strategy` and returns its counts.
+    fn replay_done(&self, strategy: &str, events: usize) -> StrategyRun {
+        let (orders, fills) = (self.log.orders.len(), self.log.fills.len());
+        tracing::info!(strategy, events, orders, fills, "replay done");
+        StrategyRun { strategy: strategy.to_string(), events }
+    }
+
+    /// `symbol` trades on `venue` (for the orders the engine itself sends, such as closing positions on a halt).
+    fn note_venue(&mut self, symbol: Symbol, venue: VenueId) {
+        if !self.venues_by_symbol.iter().any(|(s, _)| *s == symbol) {
+            self.venues_by_symbol.push((symbol, venue));
+        }
     }
 
     /// Replays time slices (every bar closing at one time) until the feed ends (`false`) or orders wait for a
