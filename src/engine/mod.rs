@@ -12,4 +12,4 @@ pub use backtest::{
 };
 pub use portfolio::{Portfolio, Position, RoundTrip};
 pub use run_log::{CashChange, EquityPoint, FillRecord, OrderRecord, RiskAction, RiskEvent, RunLog};
-pub use trading_engine::{BookStream, MarketData, PortfolioStatus, StrategyRun, TradingEngine};
+pub use trading_engine::{BookFeed, BookRun, BookStream, MarketData, PortfolioStatus, StrategyRun, TradingEngine};

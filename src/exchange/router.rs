@@ -152,6 +152,17 @@ impl OrderRouter {
         }
     }
 
+    /// Cancels order `order_id` of `symbol` at venue `id`, waiting for a network venue's answer.
+    ///
+    /// # Errors
+    /// Whatever the venue answers, typically [`Error::Order`] for an order no longer open.
+    pub async fn cancel_order(&mut self, id: VenueId, symbol: Symbol, order_id: OrderId) -> Result<OrderReport> {
+        match &mut self.venues[id.0] {
+            Venue::Simulated(sim) => sim.cancel(symbol, order_id),
+            Venue::Adapter(adapter) => adapter.cancel_order(symbol, order_id).await,
+        }
+    }
+
     /// Sends `order` to venue `id` if that venue answers at once (a simulated venue); `None` when the order must go
     /// through [`OrderRouter::place_order`] and be awaited.
     #[inline]

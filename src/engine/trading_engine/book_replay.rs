@@ -1,8 +1,12 @@
-//! The [`TradingEngine`]'s replay of level-2 data: messages of every stream in the order they were received, each
+//! The [`TradingEngine`] on level-2 data, one message at a time ([`TradingEngine::book_step`]): the message goes
 //! through its venue's book (orders arriving, the book moving, resting orders meeting trades), then the strategy
-//! sees the book and its orders and cancels go out through the same risk check and routing as bar strategies.
-//! The portfolio is marked at the mid once per second of receive time (the equity curve and the risk limits follow
+//! sees the book and its orders and cancels go out through the same risk check and routing as bar strategies. The
+//! portfolio is marked at the mid once per second of receive time (the equity curve and the risk limits follow
 //! those marks) and when the strategy places orders.
+//!
+//! A backtest replays recorded streams through the step in receive order ([`TradingEngine::run_book_strategy`]);
+//! a paper or live session calls it as messages arrive — the same code, so a session and the replay of its
+//! recording decide the same things.
 
 use rust_decimal::Decimal;
 
@@ -10,9 +14,10 @@ use super::{StrategyRun, TradingEngine};
 use crate::book::messages;
 use crate::error::{Error, Result};
 use crate::exchange::VenueId;
+use crate::exchange::sim::BookTop;
 use crate::model::l2::{from_fixed, to_fixed};
-use crate::model::{L2Row, NANOS_PER_SECOND, OrderReport, Symbol, Timestamp};
-use crate::strategy::{BookAction, BookContext, BookStrategy, StreamInfo};
+use crate::model::{L2Row, NANOS_PER_SECOND, OrderId, OrderReport, Symbol, Timestamp};
+use crate::strategy::{BookAction, BookContext, BookStrategy, OpenOrder, StreamInfo};
 
 /// One level-2 feed: a symbol's rows, as recorded, and the venue it trades on.
 #[derive(Clone, Debug)]
@@ -25,25 +30,46 @@ pub struct BookStream {
     pub rows: Vec<L2Row>,
 }
 
-/// Where a stream's replay stands.
-struct Cursor<'a> {
-    messages: std::iter::Peekable<Box<dyn Iterator<Item = &'a [L2Row]> + 'a>>,
+/// A feed a level-2 run takes messages of: its symbol, venue and tick.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BookFeed {
+    /// The symbol.
+    pub symbol: Symbol,
+    /// Its venue.
+    pub venue: VenueId,
+    /// The instrument's tick.
+    pub tick: Decimal,
+}
+
+/// What a feed's run keeps between messages.
+#[derive(Clone, Copy, Debug)]
+struct FeedState {
+    feed: BookFeed,
     slot: usize,
     tick: i64,
+    top: BookTop,
+}
+
+/// A level-2 run in progress.
+#[derive(Debug)]
+pub struct BookRun {
+    feeds: Vec<FeedState>,
+    actions: Vec<BookAction>,
+    open: Vec<OpenOrder>,
+    /// Cancels waiting for a venue that answers asynchronously.
+    cancels: Vec<(VenueId, Symbol, OrderId)>,
+    events: usize,
+    next_mark: Timestamp,
 }
 
 impl TradingEngine {
-    /// Runs `strategy` over level-2 `streams` at simulated venues.
+    /// Starts a level-2 run of `strategy` over `feeds`.
     ///
     /// # Errors
     /// [`Error::Validation`] if the engine was not started or exits are to be attached (level-2 venues take
-    /// market and limit orders only); [`Error::Config`] for a stream whose symbol or venue the engine does not
-    /// trade, or whose venue is not simulated; [`Error::Data`] for a sequence gap in a book.
-    pub async fn run_book_strategy<S: BookStrategy>(
-        &mut self,
-        streams: &[BookStream],
-        strategy: &mut S,
-    ) -> Result<StrategyRun> {
+    /// market and limit orders only), or as the strategy's `on_start`; [`Error::Config`] for a feed whose symbol
+    /// the portfolio does not hold or whose tick is finer than 10⁻⁸.
+    pub fn start_book_run<S: BookStrategy>(&mut self, feeds: &[BookFeed], strategy: &mut S) -> Result<BookRun> {
         if !self.running {
             return Err(Error::Validation("the engine is not running: call start() first".into()));
         }
@@ -52,79 +78,156 @@ impl TradingEngine {
                 "risk_policy.exits.attach: level-2 venues take market and limit orders only; turn it off".into(),
             ));
         }
-        let mut cursors = Vec::with_capacity(streams.len());
-        let mut infos = Vec::with_capacity(streams.len());
-        for stream in streams {
-            let (symbol, venue) = (stream.symbol, stream.venue);
+        let mut states = Vec::with_capacity(feeds.len());
+        let mut infos = Vec::with_capacity(feeds.len());
+        for &feed in feeds {
+            let symbol = feed.symbol;
             let slot = self
                 .portfolio
                 .slot(symbol)
                 .ok_or_else(|| Error::Config(format!("book data for {symbol} has no instrument in the portfolio")))?;
+            let tick = to_fixed(feed.tick)
+                .ok_or_else(|| Error::Config(format!("{symbol}: tick {} is finer than 10⁻⁸", feed.tick)))?;
+            states.push(FeedState { feed, slot, tick, top: BookTop::default() });
+            infos.push(StreamInfo { symbol, venue: feed.venue, close_scale: 8 });
+            self.note_venue(symbol, feed.venue);
+        }
+        strategy.on_start(&infos)?;
+        Ok(BookRun {
+            feeds: states,
+            actions: Vec::new(),
+            open: Vec::new(),
+            cancels: Vec::new(),
+            events: 0,
+            next_mark: Timestamp(i64::MIN),
+        })
+    }
+
+    /// Takes one message of feed `index`: its venue matches it (a simulated venue keeps the book), the strategy
+    /// sees the book's top — `top`, when the caller keeps the book (a live venue does not), else the venue's — and
+    /// its orders and cancels go out to venues that answer at once. Returns `true` when some must wait for a
+    /// network venue: call [`TradingEngine::flush_book_actions`].
+    ///
+    /// # Errors
+    /// [`Error::Data`] for a sequence gap in a simulated venue's book; venue failures other than refusals.
+    #[inline]
+    pub fn book_step<S: BookStrategy>(
+        &mut self,
+        run: &mut BookRun,
+        index: usize,
+        message: &[L2Row],
+        top: Option<BookTop>,
+        strategy: &mut S,
+    ) -> Result<bool> {
+        let Some(first) = message.first() else { return Ok(false) };
+        let (time, feed) = (first.received, run.feeds[index].feed);
+        run.events += 1;
+        self.clock.advance_to(time);
+        if self.router.on_book_message(feed.venue, feed.symbol, message)? {
+            self.collect_executions(feed.venue);
+        }
+        let top = top.or_else(|| self.router.book_top(feed.venue, feed.symbol)).unwrap_or_default();
+        run.feeds[index].top = top;
+        if time >= run.next_mark {
+            self.mark_books(&run.feeds, time);
+            run.next_mark = Timestamp((time.0.div_euclid(NANOS_PER_SECOND) + 1) * NANOS_PER_SECOND);
+        }
+        let state = run.feeds[index];
+        run.open.clear();
+        if self.working.count(state.slot) > 0 {
+            run.open.extend(self.working.trades_of(state.slot));
+        }
+        let ctx = BookContext {
+            stream: index,
+            venue: feed.venue,
+            symbol: feed.symbol,
+            time,
+            best_bid: top.0,
+            best_ask: top.1,
+            tick: state.tick,
+            position: self.portfolio.position(state.slot).quantity,
+            cash: self.portfolio.cash(),
+            open_orders: &run.open,
+        };
+        strategy.on_book(&ctx, &mut run.actions);
+        if run.actions.is_empty() {
+            return Ok(false);
+        }
+        if let Some(mid) = mid(top) {
+            self.portfolio.mark(state.slot, mid);
+        }
+        self.act(run)
+    }
+
+    /// Sends what the last steps left for venues that answer asynchronously (orders, then cancels).
+    ///
+    /// # Errors
+    /// Venue failures other than refusals.
+    pub async fn flush_book_actions(&mut self, run: &mut BookRun) -> Result<()> {
+        self.submit_intents().await?;
+        for (venue, symbol, order_id) in std::mem::take(&mut run.cancels) {
+            match self.router.cancel_order(venue, symbol, order_id).await {
+                Ok(report) => self.on_cancel_answer(venue, &report),
+                Err(Error::Order(_)) => {}
+                Err(other) => return Err(other),
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends a level-2 run: a last mark, and the run's counts.
+    pub fn finish_book_run<S: BookStrategy>(&mut self, run: BookRun, strategy: &S) -> StrategyRun {
+        self.mark_books(&run.feeds, self.clock.now());
+        self.replay_done(strategy.name(), run.events)
+    }
+
+    /// Runs `strategy` over recorded level-2 `streams` at simulated venues, message by message in receive order
+    /// (the lower stream first on a tie).
+    ///
+    /// # Errors
+    /// As [`TradingEngine::start_book_run`] and [`TradingEngine::book_step`]; [`Error::Config`] for a stream whose
+    /// venue is not a simulated one listing its symbol.
+    pub async fn run_book_strategy<S: BookStrategy>(
+        &mut self,
+        streams: &[BookStream],
+        strategy: &mut S,
+    ) -> Result<StrategyRun> {
+        let mut feeds = Vec::with_capacity(streams.len());
+        for stream in streams {
+            let (symbol, venue) = (stream.symbol, stream.venue);
             let instrument =
                 self.router.instrument(venue, symbol).filter(|_| self.router.answers_at_once(venue)).ok_or_else(
                     || Error::Config(format!("book data for {symbol} needs a simulated venue listing it")),
                 )?;
-            let tick = to_fixed(instrument.tick_size)
-                .ok_or_else(|| Error::Config(format!("{symbol}: tick {} is finer than 10⁻⁸", instrument.tick_size)))?;
-            let iter: Box<dyn Iterator<Item = &[L2Row]>> = Box::new(messages(&stream.rows));
-            cursors.push(Cursor { messages: iter.peekable(), slot, tick });
-            infos.push(StreamInfo { symbol, venue, close_scale: 8 });
-            self.note_venue(symbol, venue);
+            feeds.push(BookFeed { symbol, venue, tick: instrument.tick_size });
         }
-        strategy.on_start(&infos)?;
-        let mut actions = Vec::new();
-        let mut open = Vec::new();
-        let mut events = 0;
-        let mut next_mark = Timestamp(i64::MIN);
-        while let Some(index) = next_stream(&mut cursors) {
-            let Some(message) = cursors[index].messages.next() else { break };
-            let (stream, cursor) = (&streams[index], &cursors[index]);
-            let time = message[0].received;
-            events += 1;
-            self.clock.advance_to(time);
-            if self.router.on_book_message(stream.venue, stream.symbol, message)? {
-                self.collect_executions(stream.venue);
-            }
-            let top = self.router.book_top(stream.venue, stream.symbol).unwrap_or_default();
-            if time >= next_mark {
-                self.mark_books(streams, &cursors, time);
-                next_mark = Timestamp((time.0.div_euclid(NANOS_PER_SECOND) + 1) * NANOS_PER_SECOND);
-            }
-            open.clear();
-            if self.working.count(cursor.slot) > 0 {
-                open.extend(self.working.trades_of(cursor.slot));
-            }
-            let ctx = BookContext {
-                stream: index,
-                venue: stream.venue,
-                symbol: stream.symbol,
-                time,
-                best_bid: top.0,
-                best_ask: top.1,
-                tick: cursor.tick,
-                position: self.portfolio.position(cursor.slot).quantity,
-                cash: self.portfolio.cash(),
-                open_orders: &open,
-            };
-            strategy.on_book(&ctx, &mut actions);
-            if !actions.is_empty() {
-                if let Some(mid) = mid(top) {
-                    self.portfolio.mark(cursor.slot, mid);
+        let mut run = self.start_book_run(&feeds, strategy)?;
+        let mut cursors: Vec<_> = streams.iter().map(|s| messages(&s.rows).peekable()).collect();
+        loop {
+            let mut next: Option<(usize, Timestamp)> = None;
+            for (index, cursor) in cursors.iter_mut().enumerate() {
+                if let Some(time) = cursor.peek().map(|m| m[0].received)
+                    && next.is_none_or(|(_, t)| time < t)
+                {
+                    next = Some((index, time));
                 }
-                self.act(&mut actions)?;
+            }
+            let Some((index, _)) = next else { break };
+            let Some(message) = cursors[index].next() else { break };
+            if self.book_step(&mut run, index, message, None, strategy)? {
+                self.flush_book_actions(&mut run).await?;
             }
         }
-        self.mark_books(streams, &cursors, self.clock.now());
-        Ok(self.replay_done(strategy.name(), events))
+        Ok(self.finish_book_run(run, strategy))
     }
 
-    /// Marks every stream's position at its book's mid and records the equity at `time`.
-    fn mark_books(&mut self, streams: &[BookStream], cursors: &[Cursor<'_>], time: Timestamp) {
+    /// Marks every feed's position at its book's mid and records the equity at `time`.
+    fn mark_books(&mut self, feeds: &[FeedState], time: Timestamp) {
         let mut last = None;
-        for (stream, cursor) in streams.iter().zip(cursors) {
-            if let Some(mid) = self.router.book_top(stream.venue, stream.symbol).and_then(mid) {
-                self.portfolio.mark(cursor.slot, mid);
-                last = Some((cursor.slot, mid));
+        for state in feeds {
+            if let Some(mid) = mid(state.top) {
+                self.portfolio.mark(state.slot, mid);
+                last = Some((state.slot, mid));
             }
         }
         if let Some((slot, mid)) = last {
@@ -132,24 +235,29 @@ impl TradingEngine {
         }
     }
 
-    /// Sends the strategy's orders and cancels; refusals are recorded and the run goes on.
-    fn act(&mut self, actions: &mut Vec<BookAction>) -> Result<()> {
-        for action in actions.drain(..) {
+    /// Sends the strategy's orders and cancels to venues that answer at once; refusals are recorded and the run
+    /// goes on. Returns `true` when some wait for a network venue.
+    fn act(&mut self, run: &mut BookRun) -> Result<bool> {
+        let mut waiting = false;
+        for action in run.actions.drain(..) {
             match action {
                 BookAction::Place(intent) => {
                     self.intents.push(intent);
-                    self.submit_intents_now()?;
+                    waiting |= !self.submit_intents_now()?;
                 }
-                BookAction::Cancel { venue, symbol, order_id } => {
-                    match self.router.cancel_now(venue, symbol, order_id) {
-                        Some(Ok(report)) => self.on_cancel_answer(venue, &report),
-                        Some(Err(Error::Order(_))) | None => {}
-                        Some(Err(other)) => return Err(other),
+                BookAction::Cancel { venue, symbol, order_id } => match self.router.cancel_now(venue, symbol, order_id)
+                {
+                    Some(Ok(report)) => self.on_cancel_answer(venue, &report),
+                    Some(Err(Error::Order(_))) => {}
+                    Some(Err(other)) => return Err(other),
+                    None => {
+                        run.cancels.push((venue, symbol, order_id));
+                        waiting = true;
                     }
-                }
+                },
             }
         }
-        Ok(())
+        Ok(waiting)
     }
 
     /// A venue answered a cancel: an order it ended at once is closed here; one whose cancel is on its way stays
@@ -164,22 +272,8 @@ impl TradingEngine {
     }
 }
 
-/// The stream whose next message was received first (the lower index on a tie), if any is left.
-fn next_stream(cursors: &mut [Cursor<'_>]) -> Option<usize> {
-    let mut best: Option<(usize, Timestamp)> = None;
-    for (index, cursor) in cursors.iter_mut().enumerate() {
-        if let Some(message) = cursor.messages.peek() {
-            let time = message[0].received;
-            if best.is_none_or(|(_, t)| time < t) {
-                best = Some((index, time));
-            }
-        }
-    }
-    best.map(|(index, _)| index)
-}
-
 /// The mid of a book's top, exactly.
-fn mid(top: crate::exchange::sim::BookTop) -> Option<Decimal> {
+fn mid(top: BookTop) -> Option<Decimal> {
     let (bid, ask) = (top.0?, top.1?);
     Some((from_fixed(bid.0) + from_fixed(ask.0)) / Decimal::TWO)
 }

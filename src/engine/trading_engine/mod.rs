@@ -29,7 +29,7 @@ use crate::risk::RiskManager;
 use crate::strategy::{BarContext, OrderIntent, Strategy, StreamInfo, build_strategy};
 use working::WorkingOrders;
 
-pub use book_replay::BookStream;
+pub use book_replay::{BookFeed, BookRun, BookStream};
 
 /// Recorded market data for a replay: bar series and the venue each one trades on. Built once, shared read-only
 /// by every run that replays it.
