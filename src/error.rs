@@ -40,6 +40,9 @@ pub enum Error {
     /// A scenario or configuration file is wrong.
     #[error("ConfigError: {0}")]
     Config(String),
+    /// The session journal (SQLite, PostgreSQL) refused a read or write: the session cannot go on safely.
+    #[error("JournalError: {0}")]
+    Journal(String),
     /// The operating system refused an I/O operation.
     #[error("IOError: {context}: {source}")]
     Io {
@@ -72,6 +75,7 @@ impl Error {
             Error::Validation(m) => Error::Validation(format!("{context}: {m}")),
             Error::Data(m) => Error::Data(format!("{context}: {m}")),
             Error::Config(m) => Error::Config(format!("{context}: {m}")),
+            Error::Journal(m) => Error::Journal(format!("{context}: {m}")),
             Error::Io { context: inner, source } => Error::Io { context: format!("{context}: {inner}"), source },
         }
     }

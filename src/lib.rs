@@ -18,6 +18,7 @@ pub mod replay;
 pub mod report;
 pub mod risk;
 pub mod runner;
+pub mod session;
 pub mod strategy;
 pub mod sweep;
 

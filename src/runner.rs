@@ -64,7 +64,20 @@ fn run_book_scenario(scenario: &Scenario, out_dir: &Path) -> Result<ScenarioRun>
         .map_err(|e| Error::Io { context: "starting the async runtime".into(), source: e })?;
     let (hash, result) =
         rayon::join(|| scenario.content_hash(), || runtime.block_on(run_book_backtest(&scenario.setup, &streams)));
-    let (hash, result) = (hash?, result?);
+    write_book_report(scenario, out_dir, hash?, result?, start)
+}
+
+/// Writes the report of a level-2 run of `scenario` (a backtest, or a paper session) that started at `start`.
+///
+/// # Errors
+/// I/O errors writing the report.
+pub fn write_book_report(
+    scenario: &Scenario,
+    out_dir: &Path,
+    hash: String,
+    result: BacktestResult,
+    start: Timestamp,
+) -> Result<ScenarioRun> {
     let bar_path = BarPathReport {
         rule: BarPath::default(),
         ambiguous_bars: 0,

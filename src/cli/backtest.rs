@@ -3,16 +3,21 @@
 use clap::Args;
 use std::path::PathBuf;
 
-use cryptotradebot::Result;
 use cryptotradebot::config::Scenario;
 use cryptotradebot::report::{REPORT_FILES, summary_table};
 use cryptotradebot::runner::run_scenario;
+use cryptotradebot::session::recorded_scenario;
+use cryptotradebot::{Error, Result};
 
 /// Arguments of `ctb backtest`.
 #[derive(Args, Debug)]
 pub struct BacktestArgs {
     /// Scenario file (YAML). Paths inside it are relative to its own folder.
-    scenario: PathBuf,
+    #[arg(required_unless_present = "replay", conflicts_with = "replay")]
+    scenario: Option<PathBuf>,
+    /// Replay a paper session's recording (`data/recordings/<session>`) with the scenario it ran.
+    #[arg(long, value_name = "RECORDING")]
+    replay: Option<PathBuf>,
     /// Folder to write the report to [default: reports/<scenario name>, under the current directory].
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
@@ -23,8 +28,19 @@ pub struct BacktestArgs {
 
 /// Runs the backtest and prints the summary table.
 pub fn run(args: BacktestArgs) -> Result<()> {
-    let scenario = Scenario::load(&args.scenario)?;
-    let out = args.out.unwrap_or_else(|| PathBuf::from("reports").join(&scenario.name));
+    let (scenario, name) = match (&args.scenario, &args.replay) {
+        (_, Some(recording)) => {
+            let session = recording.file_name().map_or("replay".into(), |n| n.to_string_lossy().into_owned());
+            (recorded_scenario(recording)?, format!("{session}-replay"))
+        }
+        (Some(path), None) => {
+            let scenario = Scenario::load(path)?;
+            let name = scenario.name.clone();
+            (scenario, name)
+        }
+        (None, None) => return Err(Error::Config("give a scenario file or --replay RECORDING".into())),
+    };
+    let out = args.out.unwrap_or_else(|| PathBuf::from("reports").join(name));
     let run = run_scenario(&scenario, &out)?;
     for warning in &run.summary.warnings {
         eprintln!("warning: {warning}");

@@ -3,6 +3,7 @@
 mod backtest;
 mod data;
 mod exchange;
+mod paper;
 mod sweep;
 
 use clap::{Parser, Subcommand};
@@ -29,6 +30,8 @@ enum Command {
     /// Talk to a live venue (testnet by default) through the engine's adapter: ticker, book, balance, orders.
     #[command(subcommand)]
     Exchange(exchange::ExchangeCommand),
+    /// Paper-trade a level-2 scenario on live market data: recorded, journaled, resumable.
+    Paper(paper::PaperArgs),
 }
 
 impl Cli {
@@ -39,6 +42,7 @@ impl Cli {
             Command::Sweep(args) => sweep::run(args),
             Command::Data(command) => data::run(command),
             Command::Exchange(command) => exchange::run(command),
+            Command::Paper(args) => paper::run(args),
         }
     }
 }

@@ -5,7 +5,7 @@ mod exchanges;
 mod scenario;
 
 pub use exchanges::{ExchangesConfig, RateLimits, VENUES, VenueConfig};
-pub use scenario::{Scenario, ScenarioData};
+pub use scenario::{Scenario, ScenarioData, recording_file};
 
 /// One line describing a YAML error (message and position), without the source snippet.
 pub fn yaml_error_line(error: &serde_saphyr::Error) -> String {

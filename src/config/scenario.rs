@@ -201,6 +201,11 @@ pub struct Scenario {
     pub sweep: Option<SweepSection>,
 }
 
+/// Where a session records `symbol`'s level-2 stream in its recording folder `dir`.
+pub fn recording_file(dir: &Path, symbol: Symbol) -> PathBuf {
+    dir.join(format!("{symbol}.txt"))
+}
+
 impl Scenario {
     /// Reads and checks the scenario at `path`.
     ///
@@ -388,6 +393,21 @@ impl Scenario {
         Ok((series, quality))
     }
 
+    /// The scenario replaying a session's recording in `dir` instead of its data: each symbol's level-2 stream
+    /// from `dir/<SYMBOL>.txt`, with books that resync at a gap as the session's did.
+    pub fn replaying(&self, dir: &Path) -> Scenario {
+        let mut replay = self.clone();
+        for d in &mut replay.data {
+            let file = recording_file(dir, d.symbol);
+            d.written_path = file.display().to_string();
+            d.file = DataFile { path: file, format: DataFormat::BinanceL2 };
+        }
+        for venue in &mut replay.setup.venues {
+            venue.sim.resync_books = true;
+        }
+        replay
+    }
+
     /// Whether the scenario replays level-2 data (its files are `binance_l2`): it then runs a level-2 strategy.
     pub fn is_book(&self) -> bool {
         self.data.iter().any(|d| d.file.format == DataFormat::BinanceL2)
@@ -512,6 +532,7 @@ fn venue_setup(
         round_orders: ex.round_orders,
         latency: ex.latency_ms.map(|l| l.latency(seed)).transpose().map_err(at)?.unwrap_or_default(),
         queue_model: ex.queue_model,
+        resync_books: false,
     };
     let balance = ex.balance.unwrap_or_default();
     Ok((VenueSetup { name: ex.name.clone(), sim, instruments, fee_ladder, rate_limits, balance }, inputs))

@@ -69,12 +69,22 @@ pub fn load_binance_capture(path: &Path, symbol: Symbol) -> Result<Vec<L2Row>> {
     for (index, line) in BufReader::new(reader).lines().enumerate() {
         let line = line.map_err(|e| Error::io("reading", path, e))?;
         let number = index as u32 + 1;
-        if !line.trim().is_empty() {
-            read_line(&line, number, symbol, &mut rows)
-                .map_err(|(column, message)| Error::data_at(path, &format!("line {number}"), column, message))?;
-        }
+        parse_capture_line(path, &line, number, symbol, &mut rows)?;
     }
     Ok(rows)
+}
+
+/// The rows of one recorded line (`<receive ns> <json>`) for `symbol`, appended to `rows` (a blank line adds
+/// none): what a live session does with each message it records, and the loader with each line it reads.
+///
+/// # Errors
+/// [`Error::Data`] naming `source`, the line `number` and the malformed field.
+pub fn parse_capture_line(source: &Path, line: &str, number: u32, symbol: Symbol, rows: &mut Vec<L2Row>) -> Result<()> {
+    if line.trim().is_empty() {
+        return Ok(());
+    }
+    read_line(line, number, symbol, rows)
+        .map_err(|(column, message)| Error::data_at(source, &format!("line {number}"), column, message))
 }
 
 /// The rows of one line, appended to `rows`; on failure the field and what is wrong with it.

@@ -13,7 +13,7 @@ mod series;
 mod synthetic;
 mod writer;
 
-pub use capture::load_binance_capture;
+pub use capture::{load_binance_capture, parse_capture_line};
 pub use fetch::{FetchSummary, KlineRequest, fetch_binance_klines, interval_ms};
 pub use parse::{parse_decimal, parse_timestamp};
 pub use resample::{TradePrints, parse_interval, resample_trades};

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use super::portfolio::Portfolio;
 use super::run_log::RunLog;
-use super::trading_engine::{BookStream, MarketData, StrategyRun, TradingEngine};
+use super::trading_engine::{BookStream, FillJournal, MarketData, StrategyRun, TradingEngine};
 use crate::config::RateLimits;
 use crate::error::{Error, Result};
 use crate::exchange::sim::{BookFillStats, FeeLadder, OrderLimits, SimConfig};
@@ -170,7 +170,7 @@ pub async fn run_prepared_reusing(
 ) -> Result<BacktestResult> {
     let mut engine = start_engine(setup, simulated_router(setup)?, market, log).await?;
     let run = engine.execute_strategy(&setup.strategy, &setup.params).await?;
-    finish(engine, run).await
+    finish_run(engine, run).await
 }
 
 /// [`run_prepared`] with orders routed to the venues of `router` — a live adapter, say — instead of the simulated
@@ -194,7 +194,7 @@ pub async fn run_prepared_on(
     }
     let mut engine = start_engine(setup, router, market, RunLog::default()).await?;
     let run = engine.execute_strategy(&setup.strategy, &setup.params).await?;
-    finish(engine, run).await
+    finish_run(engine, run).await
 }
 
 /// The router of a backtest: each of `setup`'s venues as a [`SimulatedExchange`] holding its balance.
@@ -223,7 +223,7 @@ pub async fn run_prepared_trading_from(
     let mut engine = start_engine(setup, simulated_router(setup)?, market, RunLog::default()).await?;
     let mut strategy = WarmUp::new(build_strategy(&setup.strategy, &setup.params)?, trade_from);
     let run = engine.run_strategy(&mut strategy).await?;
-    let mut result = finish(engine, run).await?;
+    let mut result = finish_run(engine, run).await?;
     let log = &mut result.log;
     let warm = log.equity.partition_point(|p| p.time <= trade_from);
     log.equity.drain(..warm);
@@ -262,7 +262,10 @@ async fn start_engine(
 }
 
 /// Stops `engine` after `run` and collects what it recorded.
-async fn finish(mut engine: TradingEngine, run: StrategyRun) -> Result<BacktestResult> {
+///
+/// # Errors
+/// A venue that cannot report its balances or disconnect.
+pub async fn finish_run(mut engine: TradingEngine, run: StrategyRun) -> Result<BacktestResult> {
     let mut venue_balances = BTreeMap::new();
     for venue in 0..engine.router().names().len() {
         for (asset, amount) in engine.router().balances(VenueId(venue)).await? {
@@ -283,11 +286,24 @@ async fn finish(mut engine: TradingEngine, run: StrategyRun) -> Result<BacktestR
 /// # Errors
 /// As [`run_backtest`]; [`Error::Data`] for a sequence gap in a book.
 pub async fn run_book_backtest(setup: &BacktestSetup, streams: &[BookStream]) -> Result<BacktestResult> {
-    let no_bars = Arc::new(MarketData::new(Vec::new(), Vec::new())?);
-    let mut engine = start_engine(setup, simulated_router(setup)?, no_bars, RunLog::default()).await?;
+    let mut engine = start_book_engine(setup, None).await?;
     let mut strategy = build_book_strategy(&setup.strategy, &setup.params)?;
     let run = engine.run_book_strategy(streams, &mut strategy).await?;
-    finish(engine, run).await
+    finish_run(engine, run).await
+}
+
+/// An engine over `setup`'s simulated venues, started, for level-2 data fed by the caller (a paper session), with
+/// `journal` called for each fill before it is booked.
+///
+/// # Errors
+/// As [`run_backtest`].
+pub async fn start_book_engine(setup: &BacktestSetup, journal: Option<FillJournal>) -> Result<TradingEngine> {
+    let no_bars = Arc::new(MarketData::new(Vec::new(), Vec::new())?);
+    let engine = start_engine(setup, simulated_router(setup)?, no_bars, RunLog::default()).await?;
+    Ok(match journal {
+        Some(journal) => engine.with_fill_journal(journal),
+        None => engine,
+    })
 }
 
 /// [`run_prepared`] on a fresh single-threaded runtime, for callers that are not async.

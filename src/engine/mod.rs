@@ -7,9 +7,12 @@ mod run_log;
 mod trading_engine;
 
 pub use backtest::{
-    BacktestResult, BacktestSetup, VenueSetup, prepare_market, run_backtest, run_book_backtest, run_prepared,
-    run_prepared_blocking, run_prepared_on, run_prepared_reusing, run_prepared_trading_from,
+    BacktestResult, BacktestSetup, VenueSetup, finish_run, prepare_market, run_backtest, run_book_backtest,
+    run_prepared, run_prepared_blocking, run_prepared_on, run_prepared_reusing, run_prepared_trading_from,
+    start_book_engine,
 };
 pub use portfolio::{Portfolio, Position, RoundTrip};
 pub use run_log::{CashChange, EquityPoint, FillRecord, OrderRecord, RiskAction, RiskEvent, RunLog};
-pub use trading_engine::{BookFeed, BookRun, BookStream, MarketData, PortfolioStatus, StrategyRun, TradingEngine};
+pub use trading_engine::{
+    BookFeed, BookRun, BookStream, FillJournal, MarketData, PortfolioStatus, StrategyRun, TradingEngine,
+};

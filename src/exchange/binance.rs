@@ -19,14 +19,16 @@ use super::adapter::{ExchangeAdapter, MarketStream};
 use super::rest::{Answer, Delivery, RestClient, status_error};
 use super::secret::Credentials;
 use super::signing::binance_signature;
-use super::streams::binance::{BinanceDecoder, stream_url};
+use super::streams::binance::{BinanceDecoder, book_stream_url, stream_url};
 use super::ws;
+use super::ws::{RawMessage, RawMessages};
 use crate::config::VenueConfig;
 use crate::error::{Error, Result};
 use crate::model::{
     BookLevel, ExecutionEvent, Fill, Instrument, Liquidity, OrderBook, OrderId, OrderQty, OrderReport, OrderRequest,
     OrderStatus, OrderType, Side, Symbol, Ticker, TimeInForce, Timestamp, Trail,
 };
+use tokio::sync::mpsc::UnboundedReceiver;
 
 /// Binance's production REST endpoint.
 pub const REST_URL: &str = "https://api.binance.com";
@@ -174,6 +176,27 @@ impl BinanceAdapter {
 
     fn venue_now(&self) -> Timestamp {
         Timestamp::from_millis(self.venue_now_ms()).unwrap_or(Timestamp(0))
+    }
+
+    /// The REST depth snapshot of `symbol` (`/api/v3/depth`, up to `limit` levels a side) as one line of JSON, as
+    /// a session records it next to the stream's diffs.
+    ///
+    /// # Errors
+    /// The venue's errors, typed.
+    pub async fn depth_snapshot_json(&self, symbol: Symbol, limit: usize) -> Result<String> {
+        let depth: serde_json::Value = self.public(&format!("/api/v3/depth?symbol={symbol}&limit={limit}")).await?;
+        if depth.get("lastUpdateId").is_none() {
+            return Err(Error::Exchange(format!("binance /api/v3/depth {symbol}: no lastUpdateId in the answer")));
+        }
+        serde_json::to_string(&depth).map_err(|e| Error::Exchange(format!("binance /api/v3/depth {symbol}: {e}")))
+    }
+
+    /// The level-2 stream of `symbol` (depth diffs and trades) with every message kept as it came.
+    ///
+    /// # Errors
+    /// [`Error::Exchange`] when the first connection fails.
+    pub async fn raw_book_stream(&self, symbol: Symbol) -> Result<UnboundedReceiver<RawMessage>> {
+        ws::open("binance", symbol, book_stream_url(&self.ws_url, symbol), RawMessages::default()).await
     }
 
     /// A public GET of `path`, parsed.

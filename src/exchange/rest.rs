@@ -317,8 +317,8 @@ fn quote(body: &str) -> String {
 /// The local clock, for the time of a live venue's quote or book when the venue sends none. Only live adapters read
 /// it; the engine takes its time from market data.
 pub fn wall_clock_now() -> crate::model::Timestamp {
-    let ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
-    crate::model::Timestamp::from_millis(ms).unwrap_or(crate::model::Timestamp(0))
+    let since_epoch = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    crate::model::Timestamp(i64::try_from(since_epoch.as_nanos()).unwrap_or(i64::MAX))
 }
 
 /// The first `limit` levels of a book side given as `[price, quantity, extra]` rows (Kraken, Coinbase).

@@ -6,15 +6,14 @@
 use futures_util::{SinkExt, StreamExt};
 use std::time::Duration;
 use tokio::net::TcpStream;
-use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-use super::adapter::MarketStream;
 use super::backoff::Backoff;
 use super::rest::wall_clock_now;
 use crate::error::{Error, Result};
-use crate::model::{StreamEvent, StreamGap, Symbol, Timestamp};
+use crate::model::{StreamGap, Symbol, Timestamp};
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -25,15 +24,61 @@ pub const RECONNECT_CEILING: Duration = Duration::from_secs(30);
 
 /// One venue's message format.
 pub trait StreamDecoder: Send + Sync + 'static {
+    /// What the stream carries to its subscriber.
+    type Event: Send + 'static;
+
+    /// The event that tells the subscriber messages were lost.
+    fn gap(gap: StreamGap) -> Self::Event;
+
     /// Messages to send after every (re)connection: the subscriptions. Empty when the URL subscribes.
     fn subscriptions(&self) -> Vec<String>;
 
     /// Decodes one text message that arrived at `received` into `out`. Returns the reason when the message shows
     /// that earlier ones were lost (a sequence break); messages of no interest are skipped.
-    fn decode(&mut self, text: &str, received: Timestamp, out: &mut Vec<StreamEvent>) -> Option<String>;
+    fn decode(&mut self, text: &str, received: Timestamp, out: &mut Vec<Self::Event>) -> Option<String>;
 
     /// Forgets sequence state: the stream starts again after a reconnect.
     fn reset(&mut self);
+}
+
+/// A stream's messages as they arrived, for recording: the text with its local receive time, or a gap.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RawMessage {
+    /// One text message.
+    Text {
+        /// Local receive time.
+        received: Timestamp,
+        /// The message, as sent.
+        text: String,
+    },
+    /// Messages were lost (the connection dropped and was made again).
+    Gap(StreamGap),
+}
+
+/// A decoder that keeps every text message as it came (a session records them before anything reads them).
+#[derive(Clone, Debug, Default)]
+pub struct RawMessages {
+    /// Messages to send after every connection (none when the URL subscribes).
+    pub subscriptions: Vec<String>,
+}
+
+impl StreamDecoder for RawMessages {
+    type Event = RawMessage;
+
+    fn gap(gap: StreamGap) -> RawMessage {
+        RawMessage::Gap(gap)
+    }
+
+    fn subscriptions(&self) -> Vec<String> {
+        self.subscriptions.clone()
+    }
+
+    fn decode(&mut self, text: &str, received: Timestamp, out: &mut Vec<RawMessage>) -> Option<String> {
+        out.push(RawMessage::Text { received, text: text.to_string() });
+        None
+    }
+
+    fn reset(&mut self) {}
 }
 
 /// Connects to `url` and streams what `decoder` makes of its messages, reconnecting as the module describes.
@@ -45,7 +90,7 @@ pub async fn open<D: StreamDecoder>(
     symbol: Symbol,
     url: String,
     decoder: D,
-) -> Result<MarketStream> {
+) -> Result<UnboundedReceiver<D::Event>> {
     let socket = connect(&url, decoder.subscriptions())
         .await
         .map_err(|cause| Error::Exchange(format!("{venue} stream {symbol}: {cause}")))?;
@@ -70,7 +115,7 @@ async fn run<D: StreamDecoder>(
     url: String,
     mut decoder: D,
     mut socket: Socket,
-    sender: UnboundedSender<StreamEvent>,
+    sender: UnboundedSender<D::Event>,
 ) {
     let mut events = Vec::new();
     let mut last_received = wall_clock_now();
@@ -82,7 +127,7 @@ async fn run<D: StreamDecoder>(
                     let received = wall_clock_now();
                     if let Some(reason) = decoder.decode(&text, received, &mut events) {
                         let gap = StreamGap { symbol, since: last_received, resumed: received, reason };
-                        events.insert(0, StreamEvent::Gap(gap));
+                        events.insert(0, D::gap(gap));
                     }
                     last_received = received;
                     for event in events.drain(..) {
@@ -117,7 +162,7 @@ async fn run<D: StreamDecoder>(
         let resumed = wall_clock_now();
         let reason = format!("{cause}; reconnected and resubscribed after {attempts} attempt(s)");
         tracing::info!(venue, %symbol, reason, "market stream resumed");
-        if sender.send(StreamEvent::Gap(StreamGap { symbol, since: last_received, resumed, reason })).is_err() {
+        if sender.send(D::gap(StreamGap { symbol, since: last_received, resumed, reason })).is_err() {
             return;
         }
     }

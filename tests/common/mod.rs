@@ -4,6 +4,7 @@
 pub mod l2_rows;
 pub mod mock_binance;
 pub mod mock_http;
+pub mod mock_live_binance;
 pub mod mock_ws;
 pub mod sim_venue;
 pub mod ten_bars;

@@ -125,6 +125,9 @@ impl TradingEngine {
         self.clock.advance_to(time);
         if self.router.on_book_message(feed.venue, feed.symbol, message)? {
             self.collect_executions(feed.venue);
+            if let Some(failure) = self.journal_failure.take() {
+                return Err(failure);
+            }
         }
         let top = top.or_else(|| self.router.book_top(feed.venue, feed.symbol)).unwrap_or_default();
         run.feeds[index].top = top;

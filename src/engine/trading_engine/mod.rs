@@ -16,7 +16,7 @@ mod order_flow;
 mod working;
 
 use super::portfolio::{Portfolio, Position};
-use super::run_log::{EquityPoint, RunLog};
+use super::run_log::{EquityPoint, FillRecord, RunLog};
 use crate::error::{Error, Result};
 use crate::exchange::{OrderRouter, VenueId};
 use rust_decimal::prelude::ToPrimitive;
@@ -113,7 +113,13 @@ pub struct TradingEngine {
     executions: Vec<ExecutionEvent>,
     intents: Vec<OrderIntent>,
     venues_by_symbol: Vec<(Symbol, VenueId)>,
+    fill_journal: Option<FillJournal>,
+    journal_failure: Option<Error>,
 }
+
+/// Called with each fill (its number among the run's fills) before the engine books it: a session journals it
+/// there, so that no fill the engine acted on is missing from the journal. An error stops the run.
+pub type FillJournal = Box<dyn FnMut(u64, &FillRecord) -> Result<()> + Send>;
 
 impl TradingEngine {
     /// An engine trading on the router's venues, checking every order with `risk_manager`, booking into `portfolio`.
@@ -131,7 +137,15 @@ impl TradingEngine {
             executions: Vec::new(),
             intents: Vec::new(),
             venues_by_symbol: Vec::new(),
+            fill_journal: None,
+            journal_failure: None,
         }
+    }
+
+    /// Journals every fill through `journal` before booking it (see [`FillJournal`]).
+    pub fn with_fill_journal(mut self, journal: FillJournal) -> Self {
+        self.fill_journal = Some(journal);
+        self
     }
 
     /// Records into `log`'s memory (cleared first) instead of fresh memory: repeated runs in one process, such
@@ -177,6 +191,19 @@ impl TradingEngine {
         self.router.disconnect_all().await?;
         tracing::info!("engine stopped");
         Ok(())
+    }
+
+    /// The risk manager's state in a word: `halted` (emergency stop), `daily limit`, `cooling off`, or `normal`.
+    pub fn risk_level(&self) -> &'static str {
+        if self.risk_manager.halt().is_some() {
+            "halted"
+        } else if self.risk_manager.daily_limit_reason().is_some() {
+            "daily limit"
+        } else if self.risk_manager.cooling_until().is_some_and(|until| until > self.clock.now()) {
+            "cooling off"
+        } else {
+            "normal"
+        }
     }
 
     /// The record of everything that happened so far.

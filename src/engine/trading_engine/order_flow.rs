@@ -281,6 +281,14 @@ impl TradingEngine {
     }
 
     fn apply_execution(&mut self, venue: VenueId, execution: ExecutionEvent) {
+        if let (ExecutionEvent::Fill { fill, .. }, Some(journal)) = (&execution, self.fill_journal.as_mut()) {
+            let seq = self.log.fills.len() as u64;
+            if let Err(failure) = journal(seq, &FillRecord { venue, fill: *fill }) {
+                // Not booked: a fill the journal does not hold must not move the ledger. The session stops.
+                self.journal_failure.get_or_insert(failure);
+                return;
+            }
+        }
         let (order_id, status) = match &execution {
             ExecutionEvent::Fill { fill, order_status } => (fill.order_id, *order_status),
             ExecutionEvent::Ended { order_id, status, .. } => (*order_id, *status),

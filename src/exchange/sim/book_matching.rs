@@ -163,9 +163,10 @@ pub(super) struct BookMarket {
 }
 
 impl BookMarket {
-    pub(super) fn new(queue_model: QueueModel) -> Self {
+    /// An empty book matching by `queue_model`; `resync` drops the book at a sequence gap instead of failing.
+    pub(super) fn new(queue_model: QueueModel, resync: bool) -> Self {
         BookMarket {
-            sync: BinanceBookSync::new(),
+            sync: if resync { BinanceBookSync::resyncing() } else { BinanceBookSync::new() },
             queue_model,
             resting: Vec::new(),
             in_flight: Vec::new(),

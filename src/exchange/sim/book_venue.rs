@@ -24,8 +24,8 @@ impl SimulatedExchange {
     #[inline]
     pub fn book_message(&mut self, symbol: Symbol, message: &[L2Row]) -> Result<bool> {
         let market = self.market_index(symbol)?;
-        let queue_model = self.config.queue_model;
-        let book = self.markets[market].book.get_or_insert_with(|| Box::new(BookMarket::new(queue_model)));
+        let (queue_model, resync) = (self.config.queue_model, self.config.resync_books);
+        let book = self.markets[market].book.get_or_insert_with(|| Box::new(BookMarket::new(queue_model, resync)));
         book.on_message(message)?;
         book.take_outcomes(&mut self.book_outcomes);
         if !self.book_outcomes.is_empty() {

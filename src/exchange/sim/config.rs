@@ -57,6 +57,9 @@ pub struct SimConfig {
     pub latency: Latency,
     /// What a resting limit waits for at its price (level-2 and trade data).
     pub queue_model: QueueModel,
+    /// On a sequence gap in a level-2 feed, drop the book and wait for the next snapshot instead of failing: a live
+    /// session's feed (which then fetches one) and the replay of its recording.
+    pub resync_books: bool,
 }
 
 impl SimConfig {
@@ -82,6 +85,7 @@ impl Default for SimConfig {
             round_orders: false,
             latency: Latency::default(),
             queue_model: QueueModel::Queue,
+            resync_books: false,
         }
     }
 }

@@ -16,6 +16,13 @@ pub fn stream_url(ws_base: &str, symbol: Symbol) -> String {
     format!("{}/stream?streams={s}@trade/{s}@depth@100ms/{s}@kline_1m", ws_base.trim_end_matches('/'))
 }
 
+/// The combined-stream URL of `symbol`'s depth diffs (100 ms) and trades at `ws_base`: what a level-2 session
+/// records and replays.
+pub fn book_stream_url(ws_base: &str, symbol: Symbol) -> String {
+    let s = symbol.as_str().to_ascii_lowercase();
+    format!("{}/stream?streams={s}@depth@100ms/{s}@trade", ws_base.trim_end_matches('/'))
+}
+
 /// Decoder of one symbol's combined stream.
 #[derive(Debug)]
 pub struct BinanceDecoder {
@@ -80,6 +87,12 @@ struct Kline {
 }
 
 impl StreamDecoder for BinanceDecoder {
+    type Event = StreamEvent;
+
+    fn gap(gap: crate::model::StreamGap) -> StreamEvent {
+        StreamEvent::Gap(gap)
+    }
+
     fn subscriptions(&self) -> Vec<String> {
         Vec::new()
     }

@@ -47,6 +47,12 @@ struct Match {
 }
 
 impl StreamDecoder for CoinbaseDecoder {
+    type Event = StreamEvent;
+
+    fn gap(gap: crate::model::StreamGap) -> StreamEvent {
+        StreamEvent::Gap(gap)
+    }
+
     fn subscriptions(&self) -> Vec<String> {
         let product = &self.product;
         let channels = ["ticker", "level2", "matches"];

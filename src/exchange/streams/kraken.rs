@@ -106,6 +106,12 @@ fn book_levels(levels: Vec<Level>) -> Vec<BookLevel> {
 }
 
 impl StreamDecoder for KrakenDecoder {
+    type Event = StreamEvent;
+
+    fn gap(gap: crate::model::StreamGap) -> StreamEvent {
+        StreamEvent::Gap(gap)
+    }
+
     fn subscriptions(&self) -> Vec<String> {
         let symbol = [&self.ws_symbol];
         [

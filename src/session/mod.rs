@@ -1,0 +1,12 @@
+//! Paper and live sessions: the engine fed by a venue's live market data, every message recorded as it arrives,
+//! orders, fills and state journaled, and the same report as a backtest at the end.
+
+mod feed;
+mod journal;
+mod paper;
+mod recording;
+
+pub use feed::{BinanceBookFeed, FeedLine, SNAPSHOT_LEVELS};
+pub use journal::{Journal, JournalStep, SessionInfo, SessionState};
+pub use paper::{PaperOptions, PaperOutcome, recorded_scenario, run_paper};
+pub use recording::Recording;

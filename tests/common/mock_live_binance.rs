@@ -1,0 +1,151 @@
+//! A loopback Binance that replays the shipped BTCUSDT capture as if it were live: after the capture's REST
+//! snapshot, its depth diffs and trades are released at a fixed pace to every WebSocket connection open at that
+//! moment (a client that was away misses them, as at the real venue), and `/api/v3/depth` answers a snapshot of
+//! the book as it stands (kept by Binance's rules from the same messages), with its `lastUpdateId`.
+
+use futures_util::{SinkExt, StreamExt};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::broadcast;
+use tokio_tungstenite::tungstenite::Message;
+
+use super::mock_http::{Seen, serve};
+use cryptotradebot::book::{BinanceBookSync, BookSide, messages};
+use cryptotradebot::data::parse_capture_line;
+use cryptotradebot::model::Symbol;
+use cryptotradebot::model::l2::from_fixed;
+
+/// The mock venue's endpoints and how far its market has got.
+pub struct LiveBinance {
+    /// `http://127.0.0.1:PORT`.
+    pub rest: String,
+    /// `ws://127.0.0.1:PORT`.
+    pub ws: String,
+    /// Stream messages released so far.
+    pub released: Arc<Mutex<usize>>,
+}
+
+struct Market {
+    sync: BinanceBookSync,
+    last_update_id: u64,
+}
+
+/// The capture's lines: those up to its REST snapshot (diffs that came before it, and the snapshot) and the stream
+/// messages after it.
+fn capture_lines() -> (Vec<String>, Vec<String>) {
+    let path = super::repo("data/binance/l2/BTCUSDT-depth-trades-2024-08-08.gz");
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(std::fs::File::open(path).unwrap()), &mut text)
+        .unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines.iter().position(|l| l.contains("lastUpdateId")).unwrap();
+    let json = |line: &str| line.split_once(' ').unwrap().1.to_string();
+    (lines[..=at].iter().map(|l| json(l)).collect(), lines[at + 1..].iter().map(|l| json(l)).collect())
+}
+
+/// Starts the venue, releasing `per_second` stream messages a second.
+pub async fn serve_live(per_second: u64) -> LiveBinance {
+    let btc = Symbol::new("BTCUSDT").unwrap();
+    let (start, stream) = capture_lines();
+    let mut sync = BinanceBookSync::new();
+    let mut rows = Vec::new();
+    for (number, line) in start.iter().enumerate() {
+        parse_capture_line(std::path::Path::new("capture"), &format!("0 {line}"), number as u32 + 1, btc, &mut rows)
+            .unwrap();
+    }
+    sync.replay(&rows).unwrap();
+    // The book holds the snapshot and the buffered diff that followed it: its id is the last one applied.
+    let last_update_id = rows.iter().filter(|r| !r.is_trade()).map(|r| r.last_id).max().unwrap();
+    let market = Arc::new(Mutex::new(Market { sync, last_update_id }));
+    let (sender, _) = broadcast::channel::<String>(1 << 16);
+    let released = Arc::new(Mutex::new(0usize));
+
+    let book = market.clone();
+    let rest = serve(move |seen: Seen| {
+        let book = book.clone();
+        async move {
+            if !seen.target.starts_with("/api/v3/depth") {
+                return (404, vec![], r#"{"code":-1,"msg":"not here"}"#.to_string());
+            }
+            let market = book.lock().unwrap();
+            let side = |side| {
+                let levels: Vec<String> = market
+                    .sync
+                    .book()
+                    .levels(side)
+                    .take(1000)
+                    .map(|(p, q)| format!(r#"["{}","{}"]"#, from_fixed(p), from_fixed(q)))
+                    .collect();
+                levels.join(",")
+            };
+            let body = format!(
+                r#"{{"lastUpdateId":{},"bids":[{}],"asks":[{}]}}"#,
+                market.last_update_id,
+                side(BookSide::Bid),
+                side(BookSide::Ask)
+            );
+            (200, vec![], body)
+        }
+    })
+    .await;
+
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let ws = format!("ws://{}", listener.local_addr().unwrap());
+    let subscribe = sender.clone();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let mut receiver = subscribe.subscribe();
+            tokio::spawn(async move {
+                let Ok(mut socket) = tokio_tungstenite::accept_async(tcp).await else { return };
+                while let Ok(message) = receiver.recv().await {
+                    if socket.send(Message::text(message)).await.is_err() {
+                        return;
+                    }
+                }
+                let _ = socket.close(None).await;
+                while let Some(Ok(_)) = socket.next().await {}
+            });
+        }
+    });
+
+    let count = released.clone();
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(Duration::from_millis(5));
+        let per_tick = (per_second / 200).max(1) as usize;
+        let mut next = 0;
+        let mut number = 2;
+        while next < stream.len() {
+            ticker.tick().await;
+            for message in &stream[next..(next + per_tick).min(stream.len())] {
+                let mut rows = Vec::new();
+                parse_capture_line(std::path::Path::new("capture"), &format!("0 {message}"), number, btc, &mut rows)
+                    .unwrap();
+                number += 1;
+                {
+                    let mut m = market.lock().unwrap();
+                    for part in messages(&rows) {
+                        m.sync.on_message(part).unwrap();
+                        if !part[0].is_trade() && part[0].last_id > m.last_update_id {
+                            m.last_update_id = part[0].last_id;
+                        }
+                    }
+                }
+                let _ = sender.send(message.clone());
+            }
+            next = (next + per_tick).min(stream.len());
+            *count.lock().unwrap() = next;
+        }
+    });
+    LiveBinance { rest, ws, released }
+}
+
+/// A config folder whose `exchanges.yaml` points Binance at `venue`.
+pub fn config_for(dir: &std::path::Path, venue: &LiveBinance) {
+    std::fs::create_dir_all(dir).unwrap();
+    let yaml = format!(
+        "exchanges:\n  binance:\n    testnet: true\n    base_url: '{}'\n    ws_url: '{}'\n",
+        venue.rest, venue.ws
+    );
+    std::fs::write(dir.join("exchanges.yaml"), yaml).unwrap();
+}
