@@ -70,3 +70,71 @@ async fn a_paper_session_records_journals_and_reports_and_its_recording_replays_
         assert_eq!(read(&report), read(&replay), "{file} of the replay differs from the session's");
     }
 }
+
+/// Fills as (seq, order, time, price, quantity, fee) from the journal at `path`.
+fn journal_fills(path: &Path, session: &str) -> Vec<String> {
+    let journal = Journal::open_sqlite(path, session).unwrap();
+    journal.fills().unwrap().iter().map(|(seq, r)| format!("{seq} {:?}", r.fill)).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_killed_mid_run_resumes_with_every_fill_once_and_ends_as_an_uninterrupted_one() {
+    let venue = serve_live(1000).await;
+    let work = tempfile::tempdir().unwrap();
+    config_for(&work.path().join("config"), &venue);
+    let scenario = common::repo("scenarios/btc_l2_market_maker.yaml");
+    let args = |extra: &[&str]| {
+        let mut args = vec!["paper", scenario.to_str().unwrap(), "--exchange", "binance", "--quiet"];
+        args.extend_from_slice(extra);
+        args.iter().map(|a| a.to_string()).collect::<Vec<_>>()
+    };
+    let journal = work.path().join("reports/c1/journal.sqlite");
+    let recording = work.path().join("data/recordings/c1/BTCUSDT.txt");
+
+    // Start the session and kill it (SIGKILL) once it has journaled fills, mid-run.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ctb"))
+        .args(args(&["--session", "c1", "--max-messages", "100000"]))
+        .current_dir(work.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut waited = 0;
+    while !(journal.exists() && journal_fills(&journal, "c1").len() >= 20) {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        waited += 1;
+        assert!(waited < 600, "no fills journaled within 30 s");
+    }
+    child.kill().unwrap();
+    assert!(!child.wait().unwrap().success(), "killed, not finished");
+    let before = journal_fills(&journal, "c1");
+    let recorded_before = std::fs::read_to_string(&recording).unwrap().lines().count();
+
+    // Resume: the recording is replayed (re-deriving every journaled fill), then the session goes on live.
+    let (ok, out, err) = ctb(
+        work.path(),
+        &args(&["--resume", "c1", "--max-messages", "1500"]).iter().map(String::as_str).collect::<Vec<_>>(),
+    )
+    .await;
+    assert!(ok, "{out}\n{err}");
+    assert!(out.contains(&format!("after {recorded_before} replayed")), "{out}");
+    let after = journal_fills(&journal, "c1");
+    assert_eq!(&after[..before.len()], &before[..], "the fills journaled before the crash are unchanged");
+    let csv = std::fs::read_to_string(work.path().join("reports/c1/fills.csv")).unwrap();
+    assert_eq!(csv.lines().count() - 1, after.len(), "every fill of the session is in the journal exactly once");
+    assert!(after.len() > before.len(), "the resumed session traded on");
+
+    // A session never interrupted on the same data (the replay of the whole recording) ends the same.
+    let (ok, out, err) = ctb(work.path(), &["backtest", "--replay", "data/recordings/c1", "--quiet"]).await;
+    assert!(ok, "{out}\n{err}");
+    let read = |dir: &str, file: &str| std::fs::read_to_string(work.path().join(dir).join(file)).unwrap();
+    assert_eq!(read("reports/c1", "fills.csv"), read("reports/c1-replay", "fills.csv"));
+    let summary = |dir: &str| serde_json::from_str::<serde_json::Value>(&read(dir, "summary.json")).unwrap();
+    let (session, replay) = (summary("reports/c1"), summary("reports/c1-replay"));
+    assert_eq!(session["venue_balances"], replay["venue_balances"]);
+    assert_eq!(session["open_positions"], replay["open_positions"]);
+    let state = Journal::open_sqlite(&journal, "c1").unwrap().state().unwrap().unwrap();
+    let balances: std::collections::BTreeMap<String, String> =
+        state.balances.iter().map(|(k, v)| (k.clone(), v.normalize().to_string())).collect();
+    assert_eq!(serde_json::to_value(&balances).unwrap(), replay["venue_balances"]);
+}
