@@ -69,6 +69,31 @@ async fn a_paper_session_records_journals_and_reports_and_its_recording_replays_
         let read = |dir: &Path| std::fs::read_to_string(dir.join(file)).unwrap();
         assert_eq!(read(&report), read(&replay), "{file} of the replay differs from the session's");
     }
+
+    // `ctb reconcile` agrees; with the maker fee altered in the replay it lists every fill's fee.
+    let (ok, out, err) = ctb(work.path(), &["reconcile", "s1"]).await;
+    assert!(ok, "{out}\n{err}");
+    assert_eq!(
+        out.trim(),
+        format!("identical: {} fills of {} orders, journal and replay", fills.len(), csv_orders(&report))
+    );
+    let altered = std::fs::read_to_string(&scenario).unwrap().replace("maker: 1.2", "maker: 2.4").replace(
+        "../data/binance/l2/BTCUSDT-depth-trades-2024-08-08.gz",
+        common::repo("data/binance/l2/BTCUSDT-depth-trades-2024-08-08.gz").to_str().unwrap(),
+    );
+    let altered_path = work.path().join("altered.yaml");
+    std::fs::write(&altered_path, altered).unwrap();
+    let (ok, out, err) = ctb(work.path(), &["reconcile", "s1", "--scenario", altered_path.to_str().unwrap()]).await;
+    assert!(!ok, "differences fail the command");
+    let listed: Vec<&str> = out.lines().collect();
+    assert_eq!(listed.len(), fills.len(), "one line per fill whose fee changed: {out}");
+    assert!(listed.iter().all(|l| l.contains("(journal vs replay): fee ")), "{out}");
+    assert!(err.contains(&format!("ValidationError: session s1: {} difference(s)", fills.len())), "{err}");
+}
+
+/// Orders in a report's orders.csv.
+fn csv_orders(report: &Path) -> usize {
+    std::fs::read_to_string(report.join("orders.csv")).unwrap().lines().count() - 1
 }
 
 /// Fills as (seq, order, time, price, quantity, fee) from the journal at `path`.

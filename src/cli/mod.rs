@@ -4,6 +4,7 @@ mod backtest;
 mod data;
 mod exchange;
 mod paper;
+mod reconcile;
 mod sweep;
 
 use clap::{Parser, Subcommand};
@@ -32,6 +33,8 @@ enum Command {
     Exchange(exchange::ExchangeCommand),
     /// Paper-trade a level-2 scenario on live market data: recorded, journaled, resumable.
     Paper(paper::PaperArgs),
+    /// Compare a paper session's journal with the replay of its recording, order by order.
+    Reconcile(reconcile::ReconcileArgs),
 }
 
 impl Cli {
@@ -43,6 +46,7 @@ impl Cli {
             Command::Data(command) => data::run(command),
             Command::Exchange(command) => exchange::run(command),
             Command::Paper(args) => paper::run(args),
+            Command::Reconcile(args) => reconcile::run(args),
         }
     }
 }

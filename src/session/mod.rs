@@ -4,9 +4,11 @@
 mod feed;
 mod journal;
 mod paper;
+mod reconcile;
 mod recording;
 
 pub use feed::{BinanceBookFeed, FeedLine, SNAPSHOT_LEVELS};
 pub use journal::{Journal, JournalStep, SessionInfo, SessionState};
 pub use paper::{PaperOptions, PaperOutcome, recorded_scenario, run_paper};
+pub use reconcile::fill_differences;
 pub use recording::Recording;
