@@ -21,5 +21,6 @@ pub mod runner;
 pub mod session;
 pub mod strategy;
 pub mod sweep;
+pub mod validation;
 
 pub use error::{Error, Result};

@@ -89,6 +89,15 @@ async fn a_paper_session_records_journals_and_reports_and_its_recording_replays_
     assert_eq!(listed.len(), fills.len(), "one line per fill whose fee changed: {out}");
     assert!(listed.iter().all(|l| l.contains("(journal vs replay): fee ")), "{out}");
     assert!(err.contains(&format!("ValidationError: session s1: {} difference(s)", fills.len())), "{err}");
+
+    // The validation gate checks the scenario's thresholds and this session's parity, and records the outcome.
+    let (ok, out, err) = ctb(work.path(), &["validate", scenario.to_str().unwrap(), "--session", "s1"]).await;
+    assert!(ok, "{out}\n{err}");
+    assert!(out.contains("pass  paper_session: identical (threshold s1)"), "{out}");
+    let record = std::fs::read_to_string(work.path().join("reports/btc_l2_market_maker/validation.json")).unwrap();
+    let record: serde_json::Value = serde_json::from_str(&record).unwrap();
+    assert_eq!(record["passed"], true);
+    assert_eq!(record["checks"].as_array().unwrap().len(), 3, "min_fills, max_drawdown_percent, paper_session");
 }
 
 /// Orders in a report's orders.csv.

@@ -6,6 +6,7 @@ mod exchange;
 mod paper;
 mod reconcile;
 mod sweep;
+mod validate;
 
 use clap::{Parser, Subcommand};
 
@@ -35,6 +36,17 @@ enum Command {
     Paper(paper::PaperArgs),
     /// Compare a paper session's journal with the replay of its recording, order by order.
     Reconcile(reconcile::ReconcileArgs),
+    /// Check a scenario's backtest (and a paper session's parity) against its validation thresholds.
+    Validate(validate::ValidateArgs),
+}
+
+/// Runs `future` to completion on a fresh single-threaded runtime (with timers and I/O).
+fn block_on<T>(future: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| cryptotradebot::Error::Io { context: "starting the async runtime".into(), source: e })?
+        .block_on(future)
 }
 
 impl Cli {
@@ -47,6 +59,7 @@ impl Cli {
             Command::Exchange(command) => exchange::run(command),
             Command::Paper(args) => paper::run(args),
             Command::Reconcile(args) => reconcile::run(args),
+            Command::Validate(args) => validate::run(args),
         }
     }
 }

@@ -19,6 +19,7 @@ use crate::exchange::sim::{BarPath, FeeLadder, FillModel, Latency, QueueModel, S
 use crate::model::{BarSeries, Instrument, NANOS_PER_MILLI, Symbol};
 use crate::risk::{RiskLimits, RiskPolicy};
 use crate::sweep::{Grid, SweepSection};
+use crate::validation::Thresholds;
 use rust_decimal::prelude::ToPrimitive;
 
 #[derive(Deserialize)]
@@ -40,6 +41,8 @@ struct ScenarioFile {
     seed: u64,
     #[serde(default)]
     sweep: Option<SweepSection>,
+    #[serde(default)]
+    validation: Option<Thresholds>,
 }
 
 #[derive(Deserialize)]
@@ -199,6 +202,8 @@ pub struct Scenario {
     pub setup: BacktestSetup,
     /// The parameter sweep, when the scenario has a `sweep:` section (checked: its grid expands).
     pub sweep: Option<SweepSection>,
+    /// The validation gate's thresholds (`validation:`), when the scenario sets them.
+    pub validation: Option<Thresholds>,
 }
 
 /// Where a session records `symbol`'s level-2 stream in its recording folder `dir`.
@@ -367,6 +372,7 @@ impl Scenario {
             seed: file.seed,
             setup,
             sweep: file.sweep,
+            validation: file.validation,
         })
     }
 

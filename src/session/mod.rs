@@ -10,5 +10,5 @@ mod recording;
 pub use feed::{BinanceBookFeed, FeedLine, SNAPSHOT_LEVELS};
 pub use journal::{Journal, JournalStep, SessionInfo, SessionState};
 pub use paper::{PaperOptions, PaperOutcome, recorded_scenario, run_paper};
-pub use reconcile::fill_differences;
+pub use reconcile::{Reconciliation, fill_differences, reconcile_session};
 pub use recording::Recording;

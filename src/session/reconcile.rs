@@ -2,9 +2,55 @@
 //! price, quantity and fee. Identical, or every difference listed.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
-use crate::engine::FillRecord;
+use super::journal::Journal;
+use super::paper::recorded_scenario;
+use crate::config::Scenario;
+use crate::engine::{FillRecord, run_book_backtest};
+use crate::error::{Error, Result};
 use crate::model::OrderId;
+
+/// What reconciling a session found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reconciliation {
+    /// Fills in the journal.
+    pub fills: usize,
+    /// Orders the replay made.
+    pub orders: usize,
+    /// Every difference (none: identical).
+    pub differences: Vec<String>,
+}
+
+/// Reconciles session `session` (its recording in `recordings/<session>`, its journal in
+/// `reports/<session>/journal.sqlite`) with the replay of its recording — under the scenario it ran, or `scenario`.
+///
+/// # Errors
+/// [`Error::Config`] when the session has no journal; as the replay.
+pub async fn reconcile_session(
+    recordings: &Path,
+    reports: &Path,
+    session: &str,
+    scenario: Option<&Scenario>,
+) -> Result<Reconciliation> {
+    let recording = recordings.join(session);
+    let replay = match scenario {
+        Some(scenario) => scenario.replaying(&recording),
+        None => recorded_scenario(&recording)?,
+    };
+    let journal_path = reports.join(session).join("journal.sqlite");
+    if !journal_path.exists() {
+        return Err(Error::Config(format!("session {session}: no journal at {}", journal_path.display())));
+    }
+    let journaled: Vec<FillRecord> =
+        Journal::open_sqlite(&journal_path, session)?.fills()?.into_iter().map(|(_, fill)| fill).collect();
+    let result = run_book_backtest(&replay.setup, &replay.load_book_streams()?).await?;
+    Ok(Reconciliation {
+        fills: journaled.len(),
+        orders: result.log.orders.len(),
+        differences: fill_differences(&journaled, &result.log.fills),
+    })
+}
 
 /// The differences between the journaled fills and the replay's, order by order (none: identical).
 pub fn fill_differences(journal: &[FillRecord], replay: &[FillRecord]) -> Vec<String> {

@@ -1,0 +1,68 @@
+//! `ctb validate SCENARIO`: the scenario's backtest (and a named paper session's parity) against the thresholds of
+//! its `validation:` section; the outcome goes to `reports/<name>/validation.json`, which `ctb live` requires.
+
+use clap::Args;
+use std::path::PathBuf;
+
+use cryptotradebot::config::Scenario;
+use cryptotradebot::runner::run_scenario;
+use cryptotradebot::session::reconcile_session;
+use cryptotradebot::validation::ValidationRecord;
+use cryptotradebot::{Error, Result};
+
+/// Arguments of `ctb validate`.
+#[derive(Args, Debug)]
+pub struct ValidateArgs {
+    /// Scenario file (YAML) with a `validation:` section.
+    scenario: PathBuf,
+    /// Check this paper session's parity (instead of the section's `paper_session`).
+    #[arg(long, value_name = "SESSION")]
+    session: Option<String>,
+    /// Folder of session recordings.
+    #[arg(long, value_name = "DIR", default_value = "data/recordings")]
+    recordings_dir: PathBuf,
+    /// Folder of reports: the backtest's report and validation.json go to `<DIR>/<scenario name>/`.
+    #[arg(long, value_name = "DIR", default_value = "reports")]
+    reports_dir: PathBuf,
+}
+
+/// Validates; a failed check is an error (exit status 1) after every check is printed.
+pub fn run(args: ValidateArgs) -> Result<()> {
+    let scenario = Scenario::load(&args.scenario)?;
+    let mut thresholds = scenario.validation.clone().ok_or_else(|| {
+        Error::Config(format!("{}: the scenario has no validation: section to check", args.scenario.display()))
+    })?;
+    if args.session.is_some() {
+        thresholds.paper_session = args.session.clone();
+    }
+    let out = args.reports_dir.join(&scenario.name);
+    let run = run_scenario(&scenario, &out)?;
+    let hash = run.summary.content_hash.clone();
+    let parity = match &thresholds.paper_session {
+        Some(session) => {
+            let journal = args.reports_dir.join(session).join("journal.sqlite");
+            let ran = cryptotradebot::session::Journal::open_sqlite(&journal, session)?.session()?;
+            let mut found =
+                super::block_on(reconcile_session(&args.recordings_dir, &args.reports_dir, session, None))?.differences;
+            if let Some(info) = ran.filter(|info| format!("sha256:{}", info.content_hash) != hash) {
+                found.insert(0, format!("session {session} ran scenario sha256:{}, not this one", info.content_hash));
+            }
+            Some(found)
+        }
+        None => None,
+    };
+    let checks = thresholds.check(&run.summary, run.result.log.fills.len(), parity.as_deref());
+    let record = ValidationRecord::new(&scenario.name, &hash, checks);
+    record.write(&out)?;
+    for check in &record.checks {
+        let mark = if check.passed { "pass" } else { "FAIL" };
+        println!("{mark}  {}: {} (threshold {})", check.name, check.value, check.threshold);
+    }
+    println!("validation: {}/validation.json ({hash})", out.display());
+    if record.passed {
+        println!("validated: {} may go live", scenario.name);
+        Ok(())
+    } else {
+        Err(Error::Validation(format!("{} failed validation: see {}/validation.json", scenario.name, out.display())))
+    }
+}
