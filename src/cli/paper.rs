@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use cryptotradebot::config::{ExchangesConfig, Scenario};
 use cryptotradebot::report::{REPORT_FILES, summary_table};
-use cryptotradebot::session::{PaperOptions, run_paper};
+use cryptotradebot::session::{Limits, PaperOptions, run_paper};
 use cryptotradebot::{Error, Result};
 
 /// Arguments of `ctb paper`.
@@ -77,9 +77,11 @@ async fn session(args: PaperArgs) -> Result<()> {
         recordings: args.recordings_dir,
         reports: args.reports_dir,
         resume,
-        max_messages: args.max_messages,
-        duration: args.duration.map(Duration::from_secs),
-        status: !args.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        limits: Limits {
+            max_messages: args.max_messages,
+            duration: args.duration.map(Duration::from_secs),
+            status: !args.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        },
     };
     let outcome = run_paper(options, stop_signal()).await?;
     let summary = &outcome.report.summary;

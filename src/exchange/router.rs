@@ -111,6 +111,17 @@ impl OrderRouter {
         }
     }
 
+    /// The venue's record of order `order_id` of `symbol`.
+    ///
+    /// # Errors
+    /// Whatever the venue answers, typically [`Error::Order`] for an order it does not know.
+    pub async fn order_status(&self, id: VenueId, symbol: Symbol, order_id: OrderId) -> Result<OrderReport> {
+        match &self.venues[id.0] {
+            Venue::Simulated(sim) => sim.order_status(symbol, order_id),
+            Venue::Adapter(adapter) => adapter.get_order_status(symbol, order_id).await,
+        }
+    }
+
     /// Connects every venue, in order.
     ///
     /// # Errors

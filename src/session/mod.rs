@@ -1,12 +1,14 @@
 //! Paper and live sessions: the engine fed by a venue's live market data, every message recorded as it arrives,
 //! orders, fills and state journaled, and the same report as a backtest at the end.
 
+mod driver;
 mod feed;
 mod journal;
 mod paper;
 mod reconcile;
 mod recording;
 
+pub use driver::{Limits, Stop};
 pub use feed::{BinanceBookFeed, FeedLine, SNAPSHOT_LEVELS};
 pub use journal::{Journal, JournalStep, SessionInfo, SessionState};
 pub use paper::{PaperOptions, PaperOutcome, recorded_scenario, run_paper};

@@ -13,23 +13,16 @@
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
-use rust_decimal::Decimal;
-
+use super::driver::{Limits, Session, StatusLine, fill_hook};
 use super::feed::BinanceBookFeed;
-use super::journal::{Journal, JournalStep, SessionInfo, SessionState};
+use super::journal::{Journal, SessionInfo};
 use super::recording::Recording;
-use crate::book::messages;
 use crate::config::{Scenario, VenueConfig};
-use crate::data::parse_capture_line;
-use crate::engine::{BookFeed, BookRun, FillJournal, TradingEngine, finish_run, start_book_engine};
+use crate::engine::start_book_engine;
 use crate::error::{Error, Result};
-use crate::exchange::VenueId;
 use crate::exchange::binance::BinanceAdapter;
-use crate::model::{L2Row, OrderStatus, Symbol, Timestamp};
 use crate::runner::{ScenarioRun, write_book_report};
-use crate::strategy::{SpreadQuoter, build_book_strategy};
 
 /// What a paper session runs and where it keeps things.
 #[derive(Clone, Debug)]
@@ -46,12 +39,8 @@ pub struct PaperOptions {
     pub reports: PathBuf,
     /// Continue the session `session` instead of starting it.
     pub resume: bool,
-    /// Stop after this many live messages.
-    pub max_messages: Option<u64>,
-    /// Stop after this long.
-    pub duration: Option<Duration>,
-    /// Print a status line to the terminal.
-    pub status: bool,
+    /// How long it runs and whether it shows a status line.
+    pub limits: Limits,
 }
 
 /// How a paper session ended.
@@ -66,19 +55,6 @@ pub struct PaperOutcome {
     pub recording: PathBuf,
     /// The journal's file.
     pub journal: PathBuf,
-}
-
-/// The engine, its strategy and run, and what the journal already holds.
-struct Session {
-    engine: TradingEngine,
-    strategy: SpreadQuoter,
-    run: BookRun,
-    symbol: Symbol,
-    journal: Arc<Mutex<Journal>>,
-    committed: Committed,
-    rows: Vec<L2Row>,
-    messages: u64,
-    first_received: Option<Timestamp>,
 }
 
 /// Runs a paper session until `shutdown` completes, the duration or message limit is reached, or the stream ends.
@@ -129,7 +105,9 @@ pub async fn run_paper(options: PaperOptions, shutdown: impl Future<Output = ()>
         content_hash: scenario.content_hash()?,
     })?;
     let replay = scenario.replaying(&dir);
-    let mut session = Session::start(&replay, symbol, Arc::new(Mutex::new(journal))).await?;
+    let journal = Arc::new(Mutex::new(journal));
+    let engine = start_book_engine(&replay.setup, Some(fill_hook(&journal))).await?;
+    let mut session = Session::new(engine, &replay.setup, symbol, journal)?;
     for (index, line) in earlier.iter().enumerate() {
         session.take_line(recording.path(), line, index as u32 + 1).await?;
     }
@@ -146,30 +124,9 @@ pub async fn run_paper(options: PaperOptions, shutdown: impl Future<Output = ()>
     }
     let adapter = BinanceAdapter::new(&options.venue, None)?;
     let mut feed = BinanceBookFeed::open(adapter, symbol).await?;
-    let deadline = tokio::time::Instant::now() + options.duration.unwrap_or(Duration::from_secs(u64::from(u32::MAX)));
-    let mut status = StatusLine::new(options.status, &options.session);
-    let mut live = 0u64;
-    tokio::pin!(shutdown);
-    while options.max_messages.is_none_or(|max| live < max) {
-        let number = recording.lines() + 1;
-        let next = tokio::select! {
-            () = &mut shutdown => break,
-            () = tokio::time::sleep_until(deadline) => break,
-            line = feed.next(number) => line?,
-        };
-        let Some(line) = next else { break };
-        recording.append(&line.text)?;
-        session.take_rows(line.rows).await?;
-        session.commit().await?;
-        live += 1;
-        status.show(&session);
-    }
-    status.done();
-    let Session { mut engine, strategy, run, journal, mut committed, first_received, messages, .. } = session;
-    let counts = engine.finish_book_run(run, &strategy);
-    committed.commit(&engine, &journal, messages).await?;
-    let result = finish_run(engine, counts).await?;
-    let start = first_received.unwrap_or_default();
+    let mut status = StatusLine::new(options.limits.status, &options.session);
+    let (live, _) = session.drive(&mut feed, &mut recording, options.limits, &mut status, false, shutdown).await?;
+    let (result, start) = session.finish().await?;
     let report = write_book_report(&replay, &report_dir, replay.content_hash()?, result, start)?;
     Ok(PaperOutcome { report, replayed, live, recording: dir, journal: journal_path })
 }
@@ -195,166 +152,4 @@ pub fn recorded_scenario(dir: &Path) -> Result<Scenario> {
     };
     let (text, origin) = (read("scenario.yaml")?, read("scenario_path")?);
     Ok(Scenario::parse(Path::new(origin.trim()), text)?.replaying(dir))
-}
-
-impl Session {
-    async fn start(replay: &Scenario, symbol: Symbol, journal: Arc<Mutex<Journal>>) -> Result<Self> {
-        let setup = &replay.setup;
-        let fills = journal.clone();
-        let hook: FillJournal = Box::new(move |seq, fill| {
-            fills.lock().map_err(|_| Error::Journal("the journal lock was poisoned".into()))?.record_fill(seq, fill)
-        });
-        let mut engine = start_book_engine(setup, Some(hook)).await?;
-        let venue = setup.venue_of(symbol).unwrap_or_default();
-        let tick = setup
-            .instruments()
-            .find(|i| i.symbol == symbol)
-            .map(|i| i.tick_size)
-            .ok_or_else(|| Error::Config(format!("{symbol} is not an instrument of the scenario")))?;
-        let mut strategy = build_book_strategy(&setup.strategy, &setup.params)?;
-        let run = engine.start_book_run(&[BookFeed { symbol, venue: VenueId(venue), tick }], &mut strategy)?;
-        Ok(Session {
-            engine,
-            strategy,
-            run,
-            symbol,
-            journal,
-            committed: Committed::default(),
-            rows: Vec::new(),
-            messages: 0,
-            first_received: None,
-        })
-    }
-
-    /// A recorded line (resume): its rows through the engine.
-    async fn take_line(&mut self, path: &std::path::Path, line: &str, number: u32) -> Result<()> {
-        let mut rows = std::mem::take(&mut self.rows);
-        rows.clear();
-        parse_capture_line(path, line, number, self.symbol, &mut rows)?;
-        self.take_rows(rows).await
-    }
-
-    /// The rows of one line through the engine, message by message.
-    async fn take_rows(&mut self, rows: Vec<L2Row>) -> Result<()> {
-        if let Some(first) = rows.first() {
-            self.first_received.get_or_insert(first.received);
-        }
-        for message in messages(&rows) {
-            if self.engine.book_step(&mut self.run, 0, message, None, &mut self.strategy)? {
-                self.engine.flush_book_actions(&mut self.run).await?;
-            }
-        }
-        self.messages += 1;
-        self.rows = rows;
-        Ok(())
-    }
-
-    async fn commit(&mut self) -> Result<()> {
-        self.committed.commit(&self.engine, &self.journal, self.messages).await
-    }
-}
-
-/// What the journal holds of the run's orders, marks and risk decisions.
-#[derive(Debug, Default)]
-struct Committed {
-    orders: Vec<(OrderStatus, Decimal)>,
-    equity: usize,
-    risk_events: usize,
-}
-
-impl Committed {
-    /// Writes what changed since the last commit (nothing when nothing did).
-    async fn commit(&mut self, engine: &TradingEngine, journal: &Mutex<Journal>, messages: u64) -> Result<()> {
-        let log = engine.run_log();
-        let changed: Vec<usize> = (0..log.orders.len())
-            .filter(|&i| {
-                let r = &log.orders[i].report;
-                self.orders.get(i) != Some(&(r.status, r.filled_quantity))
-            })
-            .collect();
-        if changed.is_empty() && log.equity.len() == self.equity && log.risk_events.len() == self.risk_events {
-            return Ok(());
-        }
-        let mut balances = std::collections::BTreeMap::new();
-        for venue in 0..engine.router().names().len() {
-            for (asset, amount) in engine.router().balances(VenueId(venue)).await? {
-                *balances.entry(asset).or_insert(Decimal::ZERO) += amount;
-            }
-        }
-        let portfolio = engine.portfolio();
-        let state = SessionState {
-            time: log.equity.last().map_or(Timestamp(0), |p| p.time),
-            messages,
-            cash: portfolio.cash(),
-            positions: portfolio
-                .positions()
-                .iter()
-                .filter(|p| !p.quantity.is_zero())
-                .map(|p| (p.symbol, p.quantity))
-                .collect(),
-            balances,
-        };
-        let orders: Vec<_> = changed.iter().map(|&i| &log.orders[i]).collect();
-        let step = JournalStep {
-            orders: &orders,
-            equity: (self.equity, &log.equity[self.equity..]),
-            risk_events: (self.risk_events, &log.risk_events[self.risk_events..]),
-            state: &state,
-        };
-        journal.lock().map_err(|_| Error::Journal("the journal lock was poisoned".into()))?.record_step(&step)?;
-        self.orders.resize(log.orders.len(), (OrderStatus::New, Decimal::MIN));
-        for i in changed {
-            let r = &log.orders[i].report;
-            self.orders[i] = (r.status, r.filled_quantity);
-        }
-        self.equity = log.equity.len();
-        self.risk_events = log.risk_events.len();
-        Ok(())
-    }
-}
-
-/// The terminal's status line: equity, PnL, drawdown, open orders, messages per second.
-struct StatusLine {
-    on: bool,
-    session: String,
-    started: std::time::Instant,
-    last: std::time::Instant,
-    peak: Decimal,
-}
-
-impl StatusLine {
-    fn new(on: bool, session: &str) -> Self {
-        let now = std::time::Instant::now();
-        StatusLine { on, session: session.to_string(), started: now, last: now, peak: Decimal::ZERO }
-    }
-
-    fn show(&mut self, session: &Session) {
-        if !self.on || self.last.elapsed() < Duration::from_secs(1) {
-            return;
-        }
-        self.last = std::time::Instant::now();
-        let portfolio = session.engine.portfolio();
-        let equity = portfolio.equity();
-        self.peak = self.peak.max(equity);
-        let drawdown =
-            if self.peak.is_zero() { Decimal::ZERO } else { (self.peak - equity) / self.peak * Decimal::ONE_HUNDRED };
-        let pnl: Decimal = portfolio.positions().iter().map(|p| p.realized_pnl + p.unrealized_pnl()).sum();
-        let open = session.engine.run_log().orders.iter().filter(|o| !o.report.status.is_final()).count();
-        let rate = session.messages as f64 / self.started.elapsed().as_secs_f64().max(1e-9);
-        eprint!(
-            "\r{}: equity {} {} | PnL {} | drawdown {} % | {} | open orders {open} | {rate:.0} msg/s   ",
-            self.session,
-            equity.round_dp(2),
-            portfolio.quote(),
-            pnl.round_dp(2),
-            drawdown.round_dp(2),
-            session.engine.risk_level(),
-        );
-    }
-
-    fn done(&self) {
-        if self.on {
-            eprintln!();
-        }
-    }
 }

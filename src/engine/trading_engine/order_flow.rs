@@ -280,7 +280,7 @@ impl TradingEngine {
         self.executions = executions;
     }
 
-    fn apply_execution(&mut self, venue: VenueId, execution: ExecutionEvent) {
+    pub(super) fn apply_execution(&mut self, venue: VenueId, execution: ExecutionEvent) {
         if let (ExecutionEvent::Fill { fill, .. }, Some(journal)) = (&execution, self.fill_journal.as_mut()) {
             let seq = self.log.fills.len() as u64;
             if let Err(failure) = journal(seq, &FillRecord { venue, fill: *fill }) {

@@ -1,0 +1,288 @@
+//! What paper and live sessions share: the engine fed one live message at a time (recorded first), every fill
+//! journaled before it is booked, the journal brought up to date after each message that changed something, the
+//! status line, and the ways a session stops.
+
+use std::future::Future;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rust_decimal::Decimal;
+
+use super::feed::BinanceBookFeed;
+use super::journal::{Journal, JournalStep, SessionState};
+use super::recording::Recording;
+use crate::book::messages;
+use crate::data::parse_capture_line;
+use crate::engine::{BacktestResult, BacktestSetup, BookFeed, BookRun, FillJournal, TradingEngine, finish_run};
+use crate::error::{Error, Result};
+use crate::exchange::VenueId;
+use crate::model::{L2Row, OrderStatus, Symbol, Timestamp};
+use crate::strategy::{SpreadQuoter, build_book_strategy};
+
+/// How long a session may run and how it shows itself.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Limits {
+    /// Stop after this many live messages.
+    pub max_messages: Option<u64>,
+    /// Stop after this long.
+    pub duration: Option<Duration>,
+    /// Print a status line to the terminal.
+    pub status: bool,
+}
+
+/// Why a session stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// Ctrl-C or SIGTERM.
+    Signal,
+    /// The duration ran out.
+    Duration,
+    /// The message limit was reached.
+    Messages,
+    /// The venue's stream ended.
+    StreamEnded,
+    /// The risk manager's emergency stop (drawdown halt).
+    EmergencyStop,
+}
+
+/// The journal's fill hook: each fill committed before the engine books it.
+pub(super) fn fill_hook(journal: &Arc<Mutex<Journal>>) -> FillJournal {
+    let journal = journal.clone();
+    Box::new(move |seq, fill| lock(&journal)?.record_fill(seq, fill))
+}
+
+fn lock(journal: &Mutex<Journal>) -> Result<std::sync::MutexGuard<'_, Journal>> {
+    journal.lock().map_err(|_| Error::Journal("the journal lock was poisoned".into()))
+}
+
+/// A session's engine, strategy and run, and what the journal already holds.
+pub(super) struct Session {
+    pub(super) engine: TradingEngine,
+    strategy: SpreadQuoter,
+    run: BookRun,
+    symbol: Symbol,
+    journal: Arc<Mutex<Journal>>,
+    committed: Committed,
+    rows: Vec<L2Row>,
+    pub(super) messages: u64,
+    first_received: Option<Timestamp>,
+}
+
+impl Session {
+    /// The strategy of `setup` on `engine` (started), trading `symbol`.
+    pub(super) fn new(
+        mut engine: TradingEngine,
+        setup: &BacktestSetup,
+        symbol: Symbol,
+        journal: Arc<Mutex<Journal>>,
+    ) -> Result<Self> {
+        let venue = setup.venue_of(symbol).unwrap_or_default();
+        let tick = setup
+            .instruments()
+            .find(|i| i.symbol == symbol)
+            .map(|i| i.tick_size)
+            .ok_or_else(|| Error::Config(format!("{symbol} is not an instrument of the scenario")))?;
+        let mut strategy = build_book_strategy(&setup.strategy, &setup.params)?;
+        let run = engine.start_book_run(&[BookFeed { symbol, venue: VenueId(venue), tick }], &mut strategy)?;
+        Ok(Session {
+            engine,
+            strategy,
+            run,
+            symbol,
+            journal,
+            committed: Committed::default(),
+            rows: Vec::new(),
+            messages: 0,
+            first_received: None,
+        })
+    }
+
+    /// A recorded line (a resume replays them): its rows through the engine.
+    pub(super) async fn take_line(&mut self, path: &Path, line: &str, number: u32) -> Result<()> {
+        let mut rows = std::mem::take(&mut self.rows);
+        rows.clear();
+        parse_capture_line(path, line, number, self.symbol, &mut rows)?;
+        self.take_rows(rows, None).await
+    }
+
+    /// The rows of one line through the engine, message by message; `top` is the book as the feed keeps it, for
+    /// venues that keep none for us.
+    async fn take_rows(&mut self, rows: Vec<L2Row>, top: Option<crate::exchange::sim::BookTop>) -> Result<()> {
+        if let Some(first) = rows.first() {
+            self.first_received.get_or_insert(first.received);
+        }
+        for message in messages(&rows) {
+            if self.engine.book_step(&mut self.run, 0, message, top, &mut self.strategy)? {
+                self.engine.flush_book_actions(&mut self.run).await?;
+            }
+        }
+        self.messages += 1;
+        self.rows = rows;
+        Ok(())
+    }
+
+    /// Brings the journal up to date.
+    pub(super) async fn commit(&mut self) -> Result<()> {
+        self.committed.commit(&self.engine, &self.journal, self.messages).await
+    }
+
+    /// Feeds live lines from `feed` (each recorded first) until a stop; `own_book`: the strategy sees the feed's
+    /// book (the venue keeps none); `track`: ask the venue for working orders every second, and stop on the risk
+    /// manager's emergency stop. Returns the live messages taken and why it stopped.
+    pub(super) async fn drive(
+        &mut self,
+        feed: &mut BinanceBookFeed,
+        recording: &mut Recording,
+        limits: Limits,
+        status: &mut StatusLine,
+        live_venue: bool,
+        shutdown: impl Future<Output = ()>,
+    ) -> Result<(u64, Stop)> {
+        let far = Duration::from_secs(u64::from(u32::MAX));
+        let deadline = tokio::time::Instant::now() + limits.duration.unwrap_or(far);
+        let mut next_track = tokio::time::Instant::now() + Duration::from_secs(1);
+        let mut live = 0u64;
+        tokio::pin!(shutdown);
+        let stop = loop {
+            if limits.max_messages.is_some_and(|max| live >= max) {
+                break Stop::Messages;
+            }
+            if live_venue && self.engine.risk_level() == "halted" {
+                break Stop::EmergencyStop;
+            }
+            let number = recording.lines() + 1;
+            let next = tokio::select! {
+                () = &mut shutdown => break Stop::Signal,
+                () = tokio::time::sleep_until(deadline) => break Stop::Duration,
+                line = feed.next(number) => line?,
+            };
+            let Some(line) = next else { break Stop::StreamEnded };
+            recording.append(&line.text)?;
+            let top = live_venue.then(|| (feed.book().best_bid(), feed.book().best_ask()));
+            self.take_rows(line.rows, top).await?;
+            if live_venue && tokio::time::Instant::now() >= next_track {
+                self.engine.track_orders().await?;
+                next_track = tokio::time::Instant::now() + Duration::from_secs(1);
+            }
+            self.commit().await?;
+            live += 1;
+            status.show(self);
+        };
+        status.done();
+        Ok((live, stop))
+    }
+
+    /// Ends the run: a last mark and commit, then the engine's results.
+    pub(super) async fn finish(self) -> Result<(BacktestResult, Timestamp)> {
+        let Session { mut engine, strategy, run, journal, mut committed, first_received, messages, .. } = self;
+        let counts = engine.finish_book_run(run, &strategy);
+        committed.commit(&engine, &journal, messages).await?;
+        Ok((finish_run(engine, counts).await?, first_received.unwrap_or_default()))
+    }
+}
+
+/// What the journal holds of the run's orders, marks and risk decisions.
+#[derive(Debug, Default)]
+struct Committed {
+    orders: Vec<(OrderStatus, Decimal)>,
+    equity: usize,
+    risk_events: usize,
+}
+
+impl Committed {
+    /// Writes what changed since the last commit (nothing when nothing did).
+    async fn commit(&mut self, engine: &TradingEngine, journal: &Mutex<Journal>, messages: u64) -> Result<()> {
+        let log = engine.run_log();
+        let changed: Vec<usize> = (0..log.orders.len())
+            .filter(|&i| {
+                let r = &log.orders[i].report;
+                self.orders.get(i) != Some(&(r.status, r.filled_quantity))
+            })
+            .collect();
+        if changed.is_empty() && log.equity.len() == self.equity && log.risk_events.len() == self.risk_events {
+            return Ok(());
+        }
+        let mut balances = std::collections::BTreeMap::new();
+        for venue in 0..engine.router().names().len() {
+            for (asset, amount) in engine.router().balances(VenueId(venue)).await? {
+                *balances.entry(asset).or_insert(Decimal::ZERO) += amount;
+            }
+        }
+        let portfolio = engine.portfolio();
+        let state = SessionState {
+            time: log.equity.last().map_or(Timestamp(0), |p| p.time),
+            messages,
+            cash: portfolio.cash(),
+            positions: portfolio
+                .positions()
+                .iter()
+                .filter(|p| !p.quantity.is_zero())
+                .map(|p| (p.symbol, p.quantity))
+                .collect(),
+            balances,
+        };
+        let orders: Vec<_> = changed.iter().map(|&i| &log.orders[i]).collect();
+        let step = JournalStep {
+            orders: &orders,
+            equity: (self.equity, &log.equity[self.equity..]),
+            risk_events: (self.risk_events, &log.risk_events[self.risk_events..]),
+            state: &state,
+        };
+        lock(journal)?.record_step(&step)?;
+        self.orders.resize(log.orders.len(), (OrderStatus::New, Decimal::MIN));
+        for i in changed {
+            let r = &log.orders[i].report;
+            self.orders[i] = (r.status, r.filled_quantity);
+        }
+        self.equity = log.equity.len();
+        self.risk_events = log.risk_events.len();
+        Ok(())
+    }
+}
+
+/// The terminal's status line: equity, PnL, drawdown, risk level, open orders, messages per second.
+pub(super) struct StatusLine {
+    on: bool,
+    session: String,
+    started: std::time::Instant,
+    last: std::time::Instant,
+    peak: Decimal,
+}
+
+impl StatusLine {
+    pub(super) fn new(on: bool, session: &str) -> Self {
+        let now = std::time::Instant::now();
+        StatusLine { on, session: session.to_string(), started: now, last: now, peak: Decimal::ZERO }
+    }
+
+    fn show(&mut self, session: &Session) {
+        if !self.on || self.last.elapsed() < Duration::from_secs(1) {
+            return;
+        }
+        self.last = std::time::Instant::now();
+        let portfolio = session.engine.portfolio();
+        let equity = portfolio.equity();
+        self.peak = self.peak.max(equity);
+        let drawdown =
+            if self.peak.is_zero() { Decimal::ZERO } else { (self.peak - equity) / self.peak * Decimal::ONE_HUNDRED };
+        let pnl: Decimal = portfolio.positions().iter().map(|p| p.realized_pnl + p.unrealized_pnl()).sum();
+        let open = session.engine.run_log().orders.iter().filter(|o| !o.report.status.is_final()).count();
+        let rate = session.messages as f64 / self.started.elapsed().as_secs_f64().max(1e-9);
+        eprint!(
+            "\r{}: equity {} {} | PnL {} | drawdown {} % | risk {} | open orders {open} | {rate:.0} msg/s   ",
+            self.session,
+            equity.round_dp(2),
+            portfolio.quote(),
+            pnl.round_dp(2),
+            drawdown.round_dp(2),
+            session.engine.risk_level(),
+        );
+    }
+
+    fn done(&self) {
+        if self.on {
+            eprintln!();
+        }
+    }
+}
