@@ -105,11 +105,7 @@ pub struct OrderArgs {
 
 /// Runs a `ctb exchange` subcommand.
 pub fn run(command: ExchangeCommand) -> Result<()> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Io { context: "starting the async runtime".into(), source: e })?
-        .block_on(call(command))
+    super::block_on(call(command))
 }
 
 /// The adapter of `args`, connected (server time; the account too when credentials are set).

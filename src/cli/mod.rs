@@ -3,8 +3,10 @@
 mod backtest;
 mod data;
 mod exchange;
+mod live;
 mod paper;
 mod reconcile;
+mod session;
 mod sweep;
 mod validate;
 
@@ -34,6 +36,8 @@ enum Command {
     Exchange(exchange::ExchangeCommand),
     /// Paper-trade a level-2 scenario on live market data: recorded, journaled, resumable.
     Paper(paper::PaperArgs),
+    /// Trade a validated level-2 scenario at a venue (testnet by default), journaled, with a kill switch.
+    Live(live::LiveArgs),
     /// Compare a paper session's journal with the replay of its recording, order by order.
     Reconcile(reconcile::ReconcileArgs),
     /// Check a scenario's backtest (and a paper session's parity) against its validation thresholds.
@@ -58,6 +62,7 @@ impl Cli {
             Command::Data(command) => data::run(command),
             Command::Exchange(command) => exchange::run(command),
             Command::Paper(args) => paper::run(args),
+            Command::Live(args) => live::run(args),
             Command::Reconcile(args) => reconcile::run(args),
             Command::Validate(args) => validate::run(args),
         }

@@ -184,6 +184,17 @@ pub async fn run_prepared_on(
     market: Arc<MarketData>,
     router: OrderRouter,
 ) -> Result<BacktestResult> {
+    check_router(setup, &router)?;
+    let mut engine = start_engine(setup, router, market, RunLog::default()).await?;
+    let run = engine.execute_strategy(&setup.strategy, &setup.params).await?;
+    finish_run(engine, run).await
+}
+
+/// `router`'s venues must be `setup`'s, in order (orders name venues by position).
+///
+/// # Errors
+/// [`Error::Config`] naming both lists.
+fn check_router(setup: &BacktestSetup, router: &OrderRouter) -> Result<()> {
     let expected: Vec<&str> = setup.venues.iter().map(|v| v.name.as_str()).collect();
     if router.names() != expected {
         return Err(Error::Config(format!(
@@ -192,9 +203,7 @@ pub async fn run_prepared_on(
             router.names().join(", ")
         )));
     }
-    let mut engine = start_engine(setup, router, market, RunLog::default()).await?;
-    let run = engine.execute_strategy(&setup.strategy, &setup.params).await?;
-    finish_run(engine, run).await
+    Ok(())
 }
 
 /// The router of a backtest: each of `setup`'s venues as a [`SimulatedExchange`] holding its balance.
@@ -298,8 +307,22 @@ pub async fn run_book_backtest(setup: &BacktestSetup, streams: &[BookStream]) ->
 /// # Errors
 /// As [`run_backtest`].
 pub async fn start_book_engine(setup: &BacktestSetup, journal: Option<FillJournal>) -> Result<TradingEngine> {
+    start_book_engine_on(setup, simulated_router(setup)?, journal).await
+}
+
+/// [`start_book_engine`] routing orders through `router` (a live session's adapters), whose venues must be
+/// `setup`'s, in order.
+///
+/// # Errors
+/// [`Error::Config`] when the router's venues are not the setup's; as [`run_backtest`].
+pub async fn start_book_engine_on(
+    setup: &BacktestSetup,
+    router: OrderRouter,
+    journal: Option<FillJournal>,
+) -> Result<TradingEngine> {
+    check_router(setup, &router)?;
     let no_bars = Arc::new(MarketData::new(Vec::new(), Vec::new())?);
-    let engine = start_engine(setup, simulated_router(setup)?, no_bars, RunLog::default()).await?;
+    let engine = start_engine(setup, router, no_bars, RunLog::default()).await?;
     Ok(match journal {
         Some(journal) => engine.with_fill_journal(journal),
         None => engine,

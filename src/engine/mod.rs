@@ -9,7 +9,7 @@ mod trading_engine;
 pub use backtest::{
     BacktestResult, BacktestSetup, VenueSetup, finish_run, prepare_market, run_backtest, run_book_backtest,
     run_prepared, run_prepared_blocking, run_prepared_on, run_prepared_reusing, run_prepared_trading_from,
-    start_book_engine,
+    start_book_engine, start_book_engine_on,
 };
 pub use portfolio::{Portfolio, Position, RoundTrip};
 pub use run_log::{CashChange, EquityPoint, FillRecord, OrderRecord, RiskAction, RiskEvent, RunLog};

@@ -4,6 +4,7 @@
 mod driver;
 mod feed;
 mod journal;
+mod live;
 mod paper;
 mod reconcile;
 mod recording;
@@ -11,6 +12,7 @@ mod recording;
 pub use driver::{Limits, Stop};
 pub use feed::{BinanceBookFeed, FeedLine, SNAPSHOT_LEVELS};
 pub use journal::{Journal, JournalStep, SessionInfo, SessionState};
+pub use live::{LiveOptions, LiveOutcome, live_gate, run_live};
 pub use paper::{PaperOptions, PaperOutcome, recorded_scenario, run_paper};
 pub use reconcile::{Reconciliation, fill_differences, reconcile_session};
 pub use recording::Recording;

@@ -48,7 +48,8 @@ pub async fn mock_binance_with_lot(lot: &'static str) -> String {
     .await
 }
 
-fn answer(seen: &Seen, orders: &Mutex<BTreeMap<String, BTreeMap<String, String>>>, lot: &str) -> Answer {
+/// The mock's answer to `seen` (orders kept in `orders`, BTCUSDT's lot step `lot`).
+pub fn answer(seen: &Seen, orders: &Mutex<BTreeMap<String, BTreeMap<String, String>>>, lot: &str) -> Answer {
     let (path, query) = seen.target.split_once('?').unwrap_or((&seen.target, ""));
     let ok = |body: &str| (200, vec![], body.to_string());
     let signed = matches!(path, "/api/v3/order" | "/api/v3/account");

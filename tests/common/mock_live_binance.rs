@@ -24,6 +24,8 @@ pub struct LiveBinance {
     pub ws: String,
     /// Stream messages released so far.
     pub released: Arc<Mutex<usize>>,
+    /// Every REST request but the depth snapshots, as `METHOD path?query`.
+    pub requests: Arc<Mutex<Vec<String>>>,
 }
 
 struct Market {
@@ -62,11 +64,15 @@ pub async fn serve_live(per_second: u64) -> LiveBinance {
     let released = Arc::new(Mutex::new(0usize));
 
     let book = market.clone();
+    let requests: Arc<Mutex<Vec<String>>> = Arc::default();
+    let (log, orders) = (requests.clone(), Arc::new(Mutex::new(std::collections::BTreeMap::new())));
     let rest = serve(move |seen: Seen| {
-        let book = book.clone();
+        let (book, log, orders) = (book.clone(), log.clone(), orders.clone());
         async move {
             if !seen.target.starts_with("/api/v3/depth") {
-                return (404, vec![], r#"{"code":-1,"msg":"not here"}"#.to_string());
+                // Everything else is the order and account mock of the adapter tests (signatures checked).
+                log.lock().unwrap().push(format!("{} {}", seen.method, seen.target));
+                return super::mock_binance::answer(&seen, &orders, "0.00001");
             }
             let market = book.lock().unwrap();
             let side = |side| {
@@ -137,7 +143,7 @@ pub async fn serve_live(per_second: u64) -> LiveBinance {
             *count.lock().unwrap() = next;
         }
     });
-    LiveBinance { rest, ws, released }
+    LiveBinance { rest, ws, released, requests }
 }
 
 /// A config folder whose `exchanges.yaml` points Binance at `venue`.

@@ -1,0 +1,75 @@
+//! What `ctb paper` and `ctb live` share: their arguments, the session's name, the limits, and the stop signal.
+
+use clap::Args;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use cryptotradebot::config::Scenario;
+use cryptotradebot::session::Limits;
+
+/// Arguments of a session.
+#[derive(Args, Debug)]
+pub struct SessionArgs {
+    /// Scenario file (YAML) with level-2 data (`format: binance_l2`) naming the symbol to trade.
+    pub scenario: PathBuf,
+    /// Venue whose market data drives the session.
+    #[arg(long, default_value = "binance")]
+    pub exchange: String,
+    /// The session's name [default: the scenario's name and the UTC start time].
+    #[arg(long)]
+    pub session: Option<String>,
+    /// Stop after this many live messages.
+    #[arg(long, value_name = "N")]
+    pub max_messages: Option<u64>,
+    /// Stop after this many seconds.
+    #[arg(long, value_name = "SECONDS")]
+    pub duration: Option<u64>,
+    /// Folder of session recordings.
+    #[arg(long, value_name = "DIR", default_value = "data/recordings")]
+    pub recordings_dir: PathBuf,
+    /// Folder of reports (each session's report and journal go into `<DIR>/<session>/`).
+    #[arg(long, value_name = "DIR", default_value = "reports")]
+    pub reports_dir: PathBuf,
+    /// Folder holding exchanges.yaml.
+    #[arg(long, value_name = "DIR", env = "CTB_CONFIG_DIR", default_value = "config")]
+    pub config_dir: PathBuf,
+    /// No status line and no summary table.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+impl SessionArgs {
+    /// The session's name: given, or the scenario's name and the start time.
+    pub fn name(&self, scenario: &Scenario) -> String {
+        self.session.clone().unwrap_or_else(|| {
+            let started = cryptotradebot::exchange::rest::wall_clock_now();
+            format!("{}-{}", scenario.name, started.to_string().replace([':', '.'], "-"))
+        })
+    }
+
+    /// The limits given, with a status line when the terminal shows one.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            max_messages: self.max_messages,
+            duration: self.duration.map(Duration::from_secs),
+            status: !self.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        }
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn stop_signal() {
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    let sigterm = async {
+        match terminate.as_mut() {
+            Some(signal) => {
+                signal.recv().await;
+            }
+            None => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = sigterm => {}
+    }
+}

@@ -1,0 +1,201 @@
+//! `ctb live`: the scenario's level-2 strategy trading at a real venue (testnet unless `exchanges.yaml` says
+//! otherwise) through the same engine, risk manager and journal as a paper session — only the router differs.
+//!
+//! It starts only past the gate ([`live_gate`]): a passing validation record for the scenario as it is now,
+//! credentials, and the user's explicit confirmation. Before trading it compares the venue's balances with what
+//! the session starts from and reports every difference. The venue's answers carry immediate fills; orders
+//! resting there are followed by asking for their status every second. On Ctrl-C or SIGTERM — or the risk
+//! manager's emergency stop — no new order goes out, every open order is canceled (unless told to keep them), the
+//! journal is written and the session ends with its report.
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use rust_decimal::Decimal;
+
+use super::driver::{Limits, Session, StatusLine, Stop, fill_hook};
+use super::feed::BinanceBookFeed;
+use super::journal::{Journal, SessionInfo};
+use super::recording::Recording;
+use crate::config::{ExchangesConfig, Scenario};
+use crate::engine::start_book_engine_on;
+use crate::error::{Error, Result};
+use crate::exchange::binance::BinanceAdapter;
+use crate::exchange::live::live_adapter;
+use crate::exchange::{Credentials, OrderRouter, VenueId};
+use crate::runner::{ScenarioRun, write_book_report};
+use crate::validation::ValidationRecord;
+
+/// What a live session runs and where it keeps things.
+#[derive(Clone, Debug)]
+pub struct LiveOptions {
+    /// A level-2 scenario whose one venue is `exchange`.
+    pub scenario: Scenario,
+    /// The venue (`binance`).
+    pub exchange: String,
+    /// Folder of `exchanges.yaml`.
+    pub config_dir: PathBuf,
+    /// The session's name.
+    pub session: String,
+    /// Where the market data it sees is recorded.
+    pub recordings: PathBuf,
+    /// Where the validation record is read, and the report and journal go.
+    pub reports: PathBuf,
+    /// How long it runs and whether it shows a status line.
+    pub limits: Limits,
+    /// The user said `--confirm-live`.
+    pub confirmed: bool,
+    /// Leave open orders at the venue when the session stops.
+    pub keep_orders: bool,
+}
+
+/// How a live session ended.
+pub struct LiveOutcome {
+    /// Its report.
+    pub report: ScenarioRun,
+    /// Messages taken.
+    pub live: u64,
+    /// Why it stopped.
+    pub stop: Stop,
+    /// Open orders the kill switch canceled.
+    pub canceled: usize,
+    /// What differed between the venue and the session's starting point, one line each.
+    pub differences: Vec<String>,
+    /// Whether the venue's production endpoints were used.
+    pub production: bool,
+}
+
+/// The gate before live trading, one clear refusal each: the scenario must have passed `ctb validate` as it is
+/// now (same content hash), the venue's credentials must be set, and the user must confirm.
+///
+/// # Errors
+/// [`Error::Validation`] without a passing, current validation record or without confirmation;
+/// [`Error::Authentication`] without credentials.
+pub fn live_gate(
+    scenario: &Scenario,
+    reports: &Path,
+    exchange: &str,
+    credentials: Option<&Credentials>,
+    confirmed: bool,
+) -> Result<()> {
+    let name = &scenario.name;
+    let dir = reports.join(name);
+    let now = format!("sha256:{}", scenario.content_hash()?);
+    match ValidationRecord::read(&dir)? {
+        None => {
+            return Err(Error::Validation(format!(
+                "live: {name} has no validation record ({}/validation.json): run ctb validate {} first",
+                dir.display(),
+                scenario.path.display()
+            )));
+        }
+        Some(record) if !record.passed => {
+            return Err(Error::Validation(format!(
+                "live: {name} failed its last validation ({}/validation.json)",
+                dir.display()
+            )));
+        }
+        Some(record) if record.content_hash != now => {
+            return Err(Error::Validation(format!(
+                "live: {name} changed since it was validated ({} then, {now} now): run ctb validate again",
+                record.content_hash
+            )));
+        }
+        Some(_) => {}
+    }
+    if credentials.is_none() {
+        let prefix = exchange.to_ascii_uppercase();
+        return Err(Error::Authentication(format!(
+            "live: no credentials for {exchange}: set {prefix}_API_KEY and {prefix}_API_SECRET (environment or .env)"
+        )));
+    }
+    if !confirmed {
+        return Err(Error::Validation(format!(
+            "live: {name} would send real orders to {exchange}: add --confirm-live to go ahead"
+        )));
+    }
+    Ok(())
+}
+
+/// Runs a live session until `shutdown` completes, a limit is reached, the stream ends or the emergency stop.
+///
+/// # Errors
+/// The gate's refusals; [`Error::Config`] for a scenario that is not level-2 on one symbol at `exchange`; the
+/// venue's errors; [`Error::Journal`] when the journal fails.
+pub async fn run_live(
+    options: LiveOptions,
+    lookup: impl Fn(&str) -> Option<String>,
+    shutdown: impl Future<Output = ()>,
+) -> Result<LiveOutcome> {
+    let scenario = &options.scenario;
+    let credentials = Credentials::from_variables(&options.exchange, &lookup);
+    live_gate(scenario, &options.reports, &options.exchange, credentials.as_ref(), options.confirmed)?;
+    let symbol = match (scenario.data.as_slice(), scenario.setup.venues.as_slice()) {
+        ([only], [venue]) if scenario.is_book() && venue.name == options.exchange => only.symbol,
+        _ => {
+            return Err(Error::Config(format!(
+                "{}: ctb live trades one symbol of level-2 data at one venue named '{}'",
+                scenario.path.display(),
+                options.exchange
+            )));
+        }
+    };
+    let config = ExchangesConfig::venue_in(&options.config_dir, &options.exchange, &lookup)?;
+    let production = !config.uses_test_endpoints();
+    let mut router = OrderRouter::new();
+    router.add(live_adapter(&options.exchange, &config, credentials)?)?;
+    let report_dir = options.reports.join(&options.session);
+    let journal_path = report_dir.join("journal.sqlite");
+    let mut journal = Journal::open_sqlite(&journal_path, &options.session)?;
+    journal.open_session(&SessionInfo {
+        session: options.session.clone(),
+        mode: "live".into(),
+        exchange: options.exchange.clone(),
+        scenario: scenario.text.clone(),
+        content_hash: scenario.content_hash()?,
+    })?;
+    let journal = Arc::new(Mutex::new(journal));
+    let engine = start_book_engine_on(&scenario.setup, router, Some(fill_hook(&journal))).await?;
+    let differences = starting_differences(&engine, scenario).await?;
+    for difference in &differences {
+        tracing::warn!("reconcile: {difference}");
+    }
+    let mut session = Session::new(engine, &scenario.setup, symbol, journal)?;
+    let (mut recording, earlier) = Recording::open(&options.recordings.join(&options.session), symbol)?;
+    if !earlier.is_empty() {
+        return Err(Error::Config(format!(
+            "session {} already exists: name another --session (live sessions do not resume yet)",
+            options.session
+        )));
+    }
+    let mut feed = BinanceBookFeed::open(BinanceAdapter::new(&config, None)?, symbol).await?;
+    let mut status = StatusLine::new(options.limits.status, &options.session);
+    let (live, stop) = session.drive(&mut feed, &mut recording, options.limits, &mut status, true, shutdown).await?;
+    let canceled = if options.keep_orders { 0 } else { session.engine.cancel_open_orders().await? };
+    session.commit().await?;
+    let (result, start) = session.finish().await?;
+    let report = write_book_report(scenario, &report_dir, scenario.content_hash()?, result, start)?;
+    Ok(LiveOutcome { report, live, stop, canceled, differences, production })
+}
+
+/// The venue's balances against the portfolio the session starts from: one line per asset that differs.
+async fn starting_differences(engine: &crate::engine::TradingEngine, scenario: &Scenario) -> Result<Vec<String>> {
+    let held = engine.router().balances(VenueId(0)).await?;
+    let quote = scenario.setup.quote.clone();
+    let mut expected = std::collections::BTreeMap::from([(quote, scenario.setup.starting_cash)]);
+    for instrument in scenario.setup.instruments() {
+        expected.entry(instrument.base.clone()).or_insert(Decimal::ZERO);
+    }
+    let assets: std::collections::BTreeSet<&String> = held.keys().chain(expected.keys()).collect();
+    Ok(assets
+        .into_iter()
+        .filter_map(|asset| {
+            let (venue, ours) = (held.get(asset).copied().unwrap_or_default(), expected.get(asset).copied());
+            let ours_text = ours.map_or("nothing (not traded)".to_string(), |v| v.normalize().to_string());
+            (Some(venue) != ours).then(|| {
+                format!("{asset}: the venue holds {} free, the session starts from {ours_text}", venue.normalize())
+            })
+        })
+        .collect())
+}
