@@ -62,6 +62,22 @@ impl Error {
         Error::Io { context: format!("{action} {}", path.display()), source }
     }
 
+    /// The seed's name of the error's kind (`ExchangeError`, `RateLimitError`, …), as messages start.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Exchange(_) => "ExchangeError",
+            Error::Authentication(_) => "AuthenticationError",
+            Error::RateLimit { .. } => "RateLimitError",
+            Error::RiskManagement(_) => "RiskManagementError",
+            Error::Order(_) => "OrderError",
+            Error::Validation(_) => "ValidationError",
+            Error::Data(_) => "DataError",
+            Error::Config(_) => "ConfigError",
+            Error::Journal(_) => "JournalError",
+            Error::Io { .. } => "IOError",
+        }
+    }
+
     /// The same error with `context` (a file, a key) put in front of its message; the kind is kept.
     pub fn context(self, context: impl std::fmt::Display) -> Self {
         match self {

@@ -90,8 +90,10 @@ async fn a_live_session_places_tracks_and_cancels_orders_and_its_kill_switch_can
     let (dir, _) = tokio::task::spawn_blocking(|| work(true)).await.unwrap();
     let venue = serve_live(200).await;
     config_for(&dir.path().join("config"), &venue);
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port().to_string();
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_ctb"))
         .args(["live", "mm.yaml", "--exchange", "binance", "--session", "l1", "--quiet", "--confirm-live"])
+        .args(["--metrics-port", &port])
         .current_dir(dir.path())
         .envs(CREDENTIALS)
         .env_remove("LOG_LEVEL")
@@ -110,6 +112,32 @@ async fn a_live_session_places_tracks_and_cancels_orders_and_its_kill_switch_can
             venue.requests.lock().unwrap()
         );
     }
+    // While it runs, /metrics and /health answer with the session's numbers.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let get = |path: &str| {
+        let url = format!("http://127.0.0.1:{port}{path}");
+        async move { reqwest::get(url).await.unwrap().text().await.unwrap() }
+    };
+    let metrics = get("/metrics").await;
+    let value = |name: &str| -> f64 {
+        let line =
+            metrics.lines().find(|l| l.starts_with(name)).unwrap_or_else(|| panic!("{name} missing:\n{metrics}"));
+        line.rsplit(' ').next().unwrap().parse().unwrap()
+    };
+    assert!((value("ctb_equity ") - 10_000.0).abs() < 100.0, "equity near the starting 10,000 USDT");
+    assert_eq!(value("ctb_risk_level{level=\"normal\"}"), 1.0);
+    assert!(value("ctb_orders{status=\"CANCELED\"}") >= 1.0);
+    assert!(value("ctb_order_round_trip_seconds_count") >= 4.0, "placing, canceling and asking are timed");
+    assert!(value("ctb_order_round_trip_seconds_sum") > 0.0);
+    assert!(value("ctb_market_messages_total") > 10.0);
+    let age = value("ctb_last_market_event_age_seconds");
+    assert!((0.0..5.0).contains(&age), "the last message is fresh: {age} s");
+    assert_eq!(value("ctb_websocket_reconnects_total"), 0.0);
+    for name in ["ctb_pnl ", "ctb_drawdown_percent ", "ctb_rate_limit_refusals_total "] {
+        value(name);
+    }
+    assert!(get("/health").await.starts_with(r#"{"status":"ok","session":"l1""#));
+
     // The kill switch.
     let status = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     assert!(status.success());

@@ -37,6 +37,8 @@ async fn a_paper_session_records_journals_and_reports_and_its_recording_replays_
             "s1",
             "--max-messages",
             "3000",
+            "--metrics-port",
+            "0",
             "--quiet",
         ],
     )
@@ -118,7 +120,8 @@ async fn a_session_killed_mid_run_resumes_with_every_fill_once_and_ends_as_an_un
     config_for(&work.path().join("config"), &venue);
     let scenario = common::repo("scenarios/btc_l2_market_maker.yaml");
     let args = |extra: &[&str]| {
-        let mut args = vec!["paper", scenario.to_str().unwrap(), "--exchange", "binance", "--quiet"];
+        let mut args =
+            vec!["paper", scenario.to_str().unwrap(), "--exchange", "binance", "--quiet", "--metrics-port", "0"];
         args.extend_from_slice(extra);
         args.iter().map(|a| a.to_string()).collect::<Vec<_>>()
     };

@@ -38,7 +38,7 @@ async fn session(args: LiveArgs) -> Result<()> {
         session: name.clone(),
         recordings: s.recordings_dir.clone(),
         reports: s.reports_dir.clone(),
-        limits: s.limits(),
+        limits: s.limits()?,
         confirmed: args.confirm_live,
         keep_orders: args.keep_orders,
     };

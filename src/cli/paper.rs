@@ -45,7 +45,7 @@ async fn session(args: PaperArgs) -> Result<()> {
         recordings: s.recordings_dir.clone(),
         reports: s.reports_dir.clone(),
         resume,
-        limits: s.limits(),
+        limits: s.limits()?,
     };
     let outcome = run_paper(options, stop_signal()).await?;
     if !s.quiet {

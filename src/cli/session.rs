@@ -4,8 +4,9 @@ use clap::Args;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use cryptotradebot::Result;
 use cryptotradebot::config::Scenario;
-use cryptotradebot::session::Limits;
+use cryptotradebot::session::{Limits, MonitoringConfig};
 
 /// Arguments of a session.
 #[derive(Args, Debug)]
@@ -33,6 +34,9 @@ pub struct SessionArgs {
     /// Folder holding exchanges.yaml.
     #[arg(long, value_name = "DIR", env = "CTB_CONFIG_DIR", default_value = "config")]
     pub config_dir: PathBuf,
+    /// Port of /metrics and /health on 127.0.0.1 [default: config/monitoring.yaml's, else 9184; 0: any free].
+    #[arg(long, value_name = "PORT")]
+    pub metrics_port: Option<u16>,
     /// No status line and no summary table.
     #[arg(long, short)]
     pub quiet: bool,
@@ -47,13 +51,21 @@ impl SessionArgs {
         })
     }
 
-    /// The limits given, with a status line when the terminal shows one.
-    pub fn limits(&self) -> Limits {
-        Limits {
+    /// The limits given, with a status line when the terminal shows one, and the metrics port.
+    ///
+    /// # Errors
+    /// A malformed `monitoring.yaml`.
+    pub fn limits(&self) -> Result<Limits> {
+        let port = match self.metrics_port {
+            Some(port) => port,
+            None => MonitoringConfig::from_dir(&self.config_dir)?.port,
+        };
+        Ok(Limits {
             max_messages: self.max_messages,
             duration: self.duration.map(Duration::from_secs),
             status: !self.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()),
-        }
+            metrics_port: Some(port),
+        })
     }
 }
 

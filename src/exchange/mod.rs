@@ -18,6 +18,6 @@ pub mod symbols;
 pub mod ws;
 
 pub use adapter::{ExchangeAdapter, MarketStream};
-pub use router::{OrderRouter, VenueId};
+pub use router::{AdapterStats, OrderRouter, VenueId};
 pub use secret::{Credentials, Secret};
 pub use sim::SimulatedExchange;

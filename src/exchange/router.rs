@@ -38,10 +38,29 @@ impl Venue {
     }
 }
 
+/// What the network venues' order calls cost and how they failed, since the router was made (for monitoring).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AdapterStats {
+    /// Seconds each order call (place, cancel, status) took, in the order they were made.
+    pub round_trips: Vec<f64>,
+    /// Failed calls by the seed's error name.
+    pub errors: BTreeMap<&'static str, u64>,
+}
+
+impl AdapterStats {
+    fn record<T>(&mut self, started: std::time::Instant, outcome: &Result<T>) {
+        self.round_trips.push(started.elapsed().as_secs_f64());
+        if let Err(error) = outcome {
+            *self.errors.entry(error.kind()).or_default() += 1;
+        }
+    }
+}
+
 /// The engine's venues by name (the seed's `exchanges={'binance': adapter}`), in the order they were added.
 #[derive(Default)]
 pub struct OrderRouter {
     venues: Vec<Venue>,
+    stats: AdapterStats,
 }
 
 impl OrderRouter {
@@ -115,11 +134,21 @@ impl OrderRouter {
     ///
     /// # Errors
     /// Whatever the venue answers, typically [`Error::Order`] for an order it does not know.
-    pub async fn order_status(&self, id: VenueId, symbol: Symbol, order_id: OrderId) -> Result<OrderReport> {
+    pub async fn order_status(&mut self, id: VenueId, symbol: Symbol, order_id: OrderId) -> Result<OrderReport> {
         match &self.venues[id.0] {
             Venue::Simulated(sim) => sim.order_status(symbol, order_id),
-            Venue::Adapter(adapter) => adapter.get_order_status(symbol, order_id).await,
+            Venue::Adapter(adapter) => {
+                let started = std::time::Instant::now();
+                let outcome = adapter.get_order_status(symbol, order_id).await;
+                self.stats.record(started, &outcome);
+                outcome
+            }
         }
+    }
+
+    /// The network venues' order calls so far: their round trips and failures.
+    pub fn adapter_stats(&self) -> &AdapterStats {
+        &self.stats
     }
 
     /// Connects every venue, in order.
@@ -159,7 +188,12 @@ impl OrderRouter {
                 "REDUCE_ONLY: {} spot orders cannot be reduce-only; send a plain sell",
                 adapter.name()
             ))),
-            Venue::Adapter(adapter) => adapter.place_order(order).await,
+            Venue::Adapter(adapter) => {
+                let started = std::time::Instant::now();
+                let outcome = adapter.place_order(order).await;
+                self.stats.record(started, &outcome);
+                outcome
+            }
         }
     }
 
@@ -170,7 +204,12 @@ impl OrderRouter {
     pub async fn cancel_order(&mut self, id: VenueId, symbol: Symbol, order_id: OrderId) -> Result<OrderReport> {
         match &mut self.venues[id.0] {
             Venue::Simulated(sim) => sim.cancel(symbol, order_id),
-            Venue::Adapter(adapter) => adapter.cancel_order(symbol, order_id).await,
+            Venue::Adapter(adapter) => {
+                let started = std::time::Instant::now();
+                let outcome = adapter.cancel_order(symbol, order_id).await;
+                self.stats.record(started, &outcome);
+                outcome
+            }
         }
     }
 

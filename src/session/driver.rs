@@ -11,6 +11,7 @@ use rust_decimal::Decimal;
 
 use super::feed::BinanceBookFeed;
 use super::journal::{Journal, JournalStep, SessionState};
+use super::monitoring::{SessionMetrics, serve_metrics};
 use super::recording::Recording;
 use crate::book::messages;
 use crate::data::parse_capture_line;
@@ -29,6 +30,8 @@ pub struct Limits {
     pub duration: Option<Duration>,
     /// Print a status line to the terminal.
     pub status: bool,
+    /// Serve `/metrics` and `/health` on this port of 127.0.0.1 (0: any free one) while the session runs.
+    pub metrics_port: Option<u16>,
 }
 
 /// Why a session stopped.
@@ -67,6 +70,7 @@ pub(super) struct Session {
     rows: Vec<L2Row>,
     pub(super) messages: u64,
     first_received: Option<Timestamp>,
+    metrics: Arc<Mutex<SessionMetrics>>,
 }
 
 impl Session {
@@ -95,6 +99,7 @@ impl Session {
             rows: Vec::new(),
             messages: 0,
             first_received: None,
+            metrics: Arc::default(),
         })
     }
 
@@ -139,6 +144,10 @@ impl Session {
         live_venue: bool,
         shutdown: impl Future<Output = ()>,
     ) -> Result<(u64, Stop)> {
+        let _server = match limits.metrics_port {
+            Some(port) => Some(serve_metrics(port, &status.session, self.metrics.clone()).await?),
+            None => None,
+        };
         let far = Duration::from_secs(u64::from(u32::MAX));
         let deadline = tokio::time::Instant::now() + limits.duration.unwrap_or(far);
         let mut next_track = tokio::time::Instant::now() + Duration::from_secs(1);
@@ -160,12 +169,16 @@ impl Session {
             let Some(line) = next else { break Stop::StreamEnded };
             recording.append(&line.text)?;
             let top = live_venue.then(|| (feed.book().best_bid(), feed.book().best_ask()));
+            let received = line.text.split_once(' ').and_then(|(ns, _)| ns.parse::<i64>().ok()).unwrap_or_default();
             self.take_rows(line.rows, top).await?;
             if live_venue && tokio::time::Instant::now() >= next_track {
                 self.engine.track_orders().await?;
                 next_track = tokio::time::Instant::now() + Duration::from_secs(1);
             }
             self.commit().await?;
+            if let Ok(mut metrics) = self.metrics.lock() {
+                metrics.observe(&self.engine, received, feed.gaps());
+            }
             live += 1;
             status.show(self);
         };
