@@ -10,11 +10,16 @@ use common::mock_live_binance::{config_for, serve_live};
 use cryptotradebot::session::Journal;
 
 async fn ctb(cwd: &Path, args: &[&str]) -> (bool, String, String) {
-    let (cwd, args): (std::path::PathBuf, Vec<String>) =
-        (cwd.to_path_buf(), args.iter().map(|a| a.to_string()).collect());
+    ctb_with_env(cwd, args, &[]).await
+}
+
+async fn ctb_with_env(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> (bool, String, String) {
+    let (cwd, args) = (cwd.to_path_buf(), args.iter().map(|a| a.to_string()).collect::<Vec<_>>());
+    let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     tokio::task::spawn_blocking(move || {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        common::ctb(&cwd, &args)
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        common::ctb_with_env(&cwd, &args, &env)
     })
     .await
     .unwrap()
@@ -55,7 +60,7 @@ async fn a_paper_session_records_journals_and_reports_and_its_recording_replays_
 
     // The journal holds every fill of the report, once.
     let report = work.path().join("reports/s1");
-    let journal = Journal::open_sqlite(&report.join("journal.sqlite"), "s1").unwrap();
+    let mut journal = Journal::open_sqlite(&report.join("journal.sqlite"), "s1").unwrap();
     let fills = journal.fills().unwrap();
     let csv = std::fs::read_to_string(report.join("fills.csv")).unwrap();
     assert!(fills.len() > 20, "the quoter traded: {} fills", fills.len());
@@ -109,7 +114,7 @@ fn csv_orders(report: &Path) -> usize {
 
 /// Fills as (seq, order, time, price, quantity, fee) from the journal at `path`.
 fn journal_fills(path: &Path, session: &str) -> Vec<String> {
-    let journal = Journal::open_sqlite(path, session).unwrap();
+    let mut journal = Journal::open_sqlite(path, session).unwrap();
     journal.fills().unwrap().iter().map(|(seq, r)| format!("{seq} {:?}", r.fill)).collect()
 }
 
@@ -174,4 +179,29 @@ async fn a_session_killed_mid_run_resumes_with_every_fill_once_and_ends_as_an_un
     let balances: std::collections::BTreeMap<String, String> =
         state.balances.iter().map(|(k, v)| (k.clone(), v.normalize().to_string())).collect();
     assert_eq!(serde_json::to_value(&balances).unwrap(), replay["venue_balances"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_database_url_the_session_journals_to_postgresql_and_reconciles_from_there() {
+    let test = "with_database_url_the_session_journals_to_postgresql_and_reconciles_from_there";
+    let Some(url) = common::postgres::postgres_url(test) else { return };
+    let session = common::postgres::fresh_session("paper");
+    let venue = serve_live(4000).await;
+    let work = tempfile::tempdir().unwrap();
+    config_for(&work.path().join("config"), &venue);
+    let scenario = common::repo("scenarios/btc_l2_market_maker.yaml");
+    let env = [("DATABASE_URL", url.as_str())];
+    let args = ["paper", scenario.to_str().unwrap(), "--session", &session, "--max-messages", "2000"];
+    let (ok, out, err) =
+        ctb_with_env(work.path(), &[&args[..], &["--metrics-port", "0", "--quiet"]].concat(), &env).await;
+    assert!(ok, "{out}\n{err}");
+    assert!(out.contains("journal PostgreSQL (DATABASE_URL)"), "{out}");
+    assert!(!work.path().join("reports").join(&session).join("journal.sqlite").exists(), "no SQLite journal");
+    let fills = Journal::open_postgres(&url, &session).unwrap().fills().unwrap();
+    let csv = std::fs::read_to_string(work.path().join("reports").join(&session).join("fills.csv")).unwrap();
+    assert!(!fills.is_empty());
+    assert_eq!(csv.lines().count() - 1, fills.len());
+    let (ok, out, err) = ctb_with_env(work.path(), &["reconcile", &session], &env).await;
+    assert!(ok, "{out}\n{err}");
+    assert!(out.starts_with(&format!("identical: {} fills", fills.len())), "{out}");
 }

@@ -41,6 +41,7 @@ async fn session(args: LiveArgs) -> Result<()> {
         limits: s.limits()?,
         confirmed: args.confirm_live,
         keep_orders: args.keep_orders,
+        database_url: std::env::var("DATABASE_URL").ok(),
     };
     let outcome = run_live(options, |name| std::env::var(name).ok(), stop_signal()).await?;
     for difference in &outcome.differences {

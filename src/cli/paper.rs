@@ -46,6 +46,7 @@ async fn session(args: PaperArgs) -> Result<()> {
         reports: s.reports_dir.clone(),
         resume,
         limits: s.limits()?,
+        database_url: std::env::var("DATABASE_URL").ok(),
     };
     let outcome = run_paper(options, stop_signal()).await?;
     if !s.quiet {
@@ -56,7 +57,7 @@ async fn session(args: PaperArgs) -> Result<()> {
         "session {name}: {} messages live{replayed}, recording {}, journal {}",
         outcome.live,
         outcome.recording.display(),
-        outcome.journal.display()
+        outcome.journal
     );
     println!("report: {}/ ({})", s.reports_dir.join(&name).display(), REPORT_FILES.join(", "));
     Ok(())

@@ -26,8 +26,15 @@ pub struct ReconcileArgs {
 /// Prints `identical` or each difference; differences are an error (exit status 1).
 pub fn run(args: ReconcileArgs) -> Result<()> {
     let scenario = args.scenario.as_deref().map(Scenario::load).transpose()?;
-    let found =
-        super::block_on(reconcile_session(&args.recordings_dir, &args.reports_dir, &args.session, scenario.as_ref()))?;
+    let database_url = std::env::var("DATABASE_URL").ok();
+    let (recordings, reports) = (&args.recordings_dir, &args.reports_dir);
+    let found = super::block_on(reconcile_session(
+        recordings,
+        reports,
+        &args.session,
+        scenario.as_ref(),
+        database_url.as_deref(),
+    ))?;
     if found.differences.is_empty() {
         println!("identical: {} fills of {} orders, journal and replay", found.fills, found.orders);
         return Ok(());

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use cryptotradebot::config::Scenario;
 use cryptotradebot::runner::run_scenario;
-use cryptotradebot::session::reconcile_session;
+use cryptotradebot::session::{open_journal, reconcile_session};
 use cryptotradebot::validation::ValidationRecord;
 use cryptotradebot::{Error, Result};
 
@@ -40,10 +40,11 @@ pub fn run(args: ValidateArgs) -> Result<()> {
     let hash = run.summary.content_hash.clone();
     let parity = match &thresholds.paper_session {
         Some(session) => {
-            let journal = args.reports_dir.join(session).join("journal.sqlite");
-            let ran = cryptotradebot::session::Journal::open_sqlite(&journal, session)?.session()?;
-            let mut found =
-                super::block_on(reconcile_session(&args.recordings_dir, &args.reports_dir, session, None))?.differences;
+            let database_url = std::env::var("DATABASE_URL").ok();
+            let ran = open_journal(&args.reports_dir, session, database_url.as_deref())?.session()?;
+            let (recordings, reports) = (&args.recordings_dir, &args.reports_dir);
+            let reconciled = reconcile_session(recordings, reports, session, None, database_url.as_deref());
+            let mut found = super::block_on(reconciled)?.differences;
             if let Some(info) = ran.filter(|info| format!("sha256:{}", info.content_hash) != hash) {
                 found.insert(0, format!("session {session} ran scenario sha256:{}, not this one", info.content_hash));
             }

@@ -48,6 +48,8 @@ pub struct LiveOptions {
     pub confirmed: bool,
     /// Leave open orders at the venue when the session stops.
     pub keep_orders: bool,
+    /// The seed's `DATABASE_URL`: a `postgresql://` URL puts the journal in PostgreSQL instead of SQLite.
+    pub database_url: Option<String>,
 }
 
 /// How a live session ended.
@@ -147,7 +149,7 @@ pub async fn run_live(
     router.add(live_adapter(&options.exchange, &config, credentials)?)?;
     let report_dir = options.reports.join(&options.session);
     let journal_path = report_dir.join("journal.sqlite");
-    let mut journal = Journal::open_sqlite(&journal_path, &options.session)?;
+    let mut journal = Journal::open(options.database_url.as_deref(), &journal_path, &options.session)?;
     journal.open_session(&SessionInfo {
         session: options.session.clone(),
         mode: "live".into(),

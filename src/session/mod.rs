@@ -12,9 +12,9 @@ mod recording;
 
 pub use driver::{Limits, Stop};
 pub use feed::{BinanceBookFeed, FeedLine, SNAPSHOT_LEVELS};
-pub use journal::{Journal, JournalStep, SessionInfo, SessionState};
+pub use journal::{Journal, JournalStep, SessionInfo, SessionState, is_postgres_url};
 pub use live::{LiveOptions, LiveOutcome, live_gate, run_live};
 pub use monitoring::{MonitoringConfig, MonitoringServer, SessionMetrics, serve_metrics};
 pub use paper::{PaperOptions, PaperOutcome, recorded_scenario, run_paper};
-pub use reconcile::{Reconciliation, fill_differences, reconcile_session};
+pub use reconcile::{Reconciliation, fill_differences, open_journal, reconcile_session};
 pub use recording::Recording;

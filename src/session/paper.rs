@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 
 use super::driver::{Limits, Session, StatusLine, fill_hook};
 use super::feed::BinanceBookFeed;
-use super::journal::{Journal, SessionInfo};
+use super::journal::{Journal, SessionInfo, is_postgres_url};
 use super::recording::Recording;
 use crate::config::{Scenario, VenueConfig};
 use crate::engine::start_book_engine;
@@ -41,6 +41,8 @@ pub struct PaperOptions {
     pub resume: bool,
     /// How long it runs and whether it shows a status line.
     pub limits: Limits,
+    /// The seed's `DATABASE_URL`: a `postgresql://` URL puts the journal in PostgreSQL instead of SQLite.
+    pub database_url: Option<String>,
 }
 
 /// How a paper session ended.
@@ -53,8 +55,8 @@ pub struct PaperOutcome {
     pub live: u64,
     /// The recording's folder.
     pub recording: PathBuf,
-    /// The journal's file.
-    pub journal: PathBuf,
+    /// Where the journal is: its SQLite file, or `PostgreSQL (DATABASE_URL)`.
+    pub journal: String,
 }
 
 /// Runs a paper session until `shutdown` completes, the duration or message limit is reached, or the stream ends.
@@ -96,7 +98,7 @@ pub async fn run_paper(options: PaperOptions, shutdown: impl Future<Output = ()>
     write_recorded_scenario(&dir, scenario)?;
     let report_dir = options.reports.join(&options.session);
     let journal_path = report_dir.join("journal.sqlite");
-    let mut journal = Journal::open_sqlite(&journal_path, &options.session)?;
+    let mut journal = Journal::open(options.database_url.as_deref(), &journal_path, &options.session)?;
     journal.open_session(&SessionInfo {
         session: options.session.clone(),
         mode: "paper".into(),
@@ -128,7 +130,16 @@ pub async fn run_paper(options: PaperOptions, shutdown: impl Future<Output = ()>
     let (live, _) = session.drive(&mut feed, &mut recording, options.limits, &mut status, false, shutdown).await?;
     let (result, start) = session.finish().await?;
     let report = write_book_report(&replay, &report_dir, replay.content_hash()?, result, start)?;
-    Ok(PaperOutcome { report, replayed, live, recording: dir, journal: journal_path })
+    let journal = journal_place(options.database_url.as_deref(), &journal_path);
+    Ok(PaperOutcome { report, replayed, live, recording: dir, journal })
+}
+
+/// Where a session's journal is, in words.
+pub(super) fn journal_place(database_url: Option<&str>, sqlite_path: &Path) -> String {
+    match database_url.filter(|url| is_postgres_url(url)) {
+        Some(_) => "PostgreSQL (DATABASE_URL)".into(),
+        None => sqlite_path.display().to_string(),
+    }
 }
 
 /// The scenario a recording was made with, kept in its folder: `scenario.yaml` (the text) and `scenario_path`

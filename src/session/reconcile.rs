@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::journal::Journal;
+use super::journal::{Journal, is_postgres_url};
 use super::paper::recorded_scenario;
 use crate::config::Scenario;
 use crate::engine::{FillRecord, run_book_backtest};
@@ -32,24 +32,39 @@ pub async fn reconcile_session(
     reports: &Path,
     session: &str,
     scenario: Option<&Scenario>,
+    database_url: Option<&str>,
 ) -> Result<Reconciliation> {
     let recording = recordings.join(session);
     let replay = match scenario {
         Some(scenario) => scenario.replaying(&recording),
         None => recorded_scenario(&recording)?,
     };
-    let journal_path = reports.join(session).join("journal.sqlite");
-    if !journal_path.exists() {
-        return Err(Error::Config(format!("session {session}: no journal at {}", journal_path.display())));
-    }
-    let journaled: Vec<FillRecord> =
-        Journal::open_sqlite(&journal_path, session)?.fills()?.into_iter().map(|(_, fill)| fill).collect();
+    let mut journal = open_journal(reports, session, database_url)?;
+    let journaled: Vec<FillRecord> = journal.fills()?.into_iter().map(|(_, fill)| fill).collect();
     let result = run_book_backtest(&replay.setup, &replay.load_book_streams()?).await?;
     Ok(Reconciliation {
         fills: journaled.len(),
         orders: result.log.orders.len(),
         differences: fill_differences(&journaled, &result.log.fills),
     })
+}
+
+/// The journal of an existing `session`: in PostgreSQL when `database_url` says so, else its SQLite file under
+/// `reports`.
+///
+/// # Errors
+/// [`Error::Config`] when there is no such SQLite journal, or PostgreSQL holds no such session; as opening.
+pub fn open_journal(reports: &Path, session: &str, database_url: Option<&str>) -> Result<Journal> {
+    let path = reports.join(session).join("journal.sqlite");
+    let postgres = database_url.is_some_and(is_postgres_url);
+    if !postgres && !path.exists() {
+        return Err(Error::Config(format!("session {session}: no journal at {}", path.display())));
+    }
+    let mut journal = Journal::open(database_url, &path, session)?;
+    if journal.session()?.is_none() {
+        return Err(Error::Config(format!("session {session}: the journal holds no such session")));
+    }
+    Ok(journal)
 }
 
 /// The differences between the journaled fills and the replay's, order by order (none: identical).

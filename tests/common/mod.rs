@@ -6,6 +6,7 @@ pub mod mock_binance;
 pub mod mock_http;
 pub mod mock_live_binance;
 pub mod mock_ws;
+pub mod postgres;
 pub mod sim_venue;
 pub mod ten_bars;
 

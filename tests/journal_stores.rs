@@ -1,0 +1,106 @@
+//! The session journal behaves the same on SQLite and on a real PostgreSQL server: versioned schema, a session
+//! bound to its scenario, every fill written once (a re-derived fill is checked, a different one refused), steps
+//! committed whole, and everything read back after reopening.
+
+mod common;
+
+use rust_decimal::dec;
+use std::collections::BTreeMap;
+
+use common::postgres::{fresh_session, postgres_url};
+use cryptotradebot::Error;
+use cryptotradebot::engine::{EquityPoint, FillRecord, OrderRecord};
+use cryptotradebot::exchange::VenueId;
+use cryptotradebot::model::{
+    Fill, Liquidity, OrderId, OrderQty, OrderReport, OrderRequest, OrderStatus, Side, Symbol, Timestamp,
+};
+use cryptotradebot::session::{Journal, JournalStep, SessionInfo, SessionState};
+
+fn btc() -> Symbol {
+    Symbol::new("BTCUSDT").unwrap()
+}
+
+fn fill(order: u64, price: rust_decimal::Decimal) -> FillRecord {
+    let fill = Fill {
+        order_id: OrderId(order),
+        time: Timestamp(1_723_161_255_000_000_000 + order as i64),
+        symbol: btc(),
+        side: Side::Buy,
+        quantity: dec!(0.001),
+        price,
+        fee: dec!(0.0074196024),
+        liquidity: Liquidity::Maker,
+    };
+    FillRecord { venue: VenueId(0), fill }
+}
+
+/// The same story on any store; `open` opens the session's journal afresh each time.
+fn journal_story(open: &dyn Fn() -> Journal, session: &str) {
+    let mut journal = open();
+    assert_eq!(journal.schema_version().unwrap(), 1);
+    assert_eq!(journal.session().unwrap(), None);
+    let info = SessionInfo {
+        session: session.into(),
+        mode: "paper".into(),
+        exchange: "binance".into(),
+        scenario: "name: x\n".into(),
+        content_hash: "abc".into(),
+    };
+    journal.open_session(&info).unwrap();
+    journal.open_session(&info).unwrap();
+    let other = SessionInfo { content_hash: "def".into(), ..info.clone() };
+    assert!(
+        matches!(journal.open_session(&other), Err(Error::Validation(m)) if m.contains("was started with scenario abc"))
+    );
+
+    let (first, second) = (fill(1, dec!(61830)), fill(2, dec!(61829.99)));
+    journal.record_fill(0, &first).unwrap();
+    journal.record_fill(1, &second).unwrap();
+    journal.record_fill(0, &first).unwrap();
+    let refused = journal.record_fill(1, &fill(2, dec!(61000)));
+    assert!(matches!(refused, Err(Error::Data(m)) if m.contains("journal fill #1")), "a different fill under #1");
+
+    let request = OrderRequest::new(OrderId(1), btc(), Side::Buy, OrderQty::Base(dec!(0.001)), Some(dec!(61830)));
+    let report = OrderReport { status: OrderStatus::Filled, filled_quantity: dec!(0.001), ..OrderReport::new(request) };
+    let order = OrderRecord { venue: VenueId(0), created: Timestamp(5), report };
+    let state = SessionState {
+        time: Timestamp(7),
+        messages: 42,
+        cash: dec!(9938.1625803976),
+        positions: BTreeMap::from([(btc(), dec!(0.001))]),
+        balances: BTreeMap::from([("BTC".to_string(), dec!(0.001)), ("USDT".to_string(), dec!(9938.1625803976))]),
+    };
+    let equity = [EquityPoint::new(Timestamp(6), dec!(10000)), EquityPoint::new(Timestamp(7), dec!(9999.99))];
+    journal
+        .record_step(&JournalStep { orders: &[&order], equity: (0, &equity), risk_events: (0, &[]), state: &state })
+        .unwrap();
+    drop(journal);
+
+    let mut reopened = open();
+    assert_eq!(reopened.schema_version().unwrap(), 1, "no migration runs twice");
+    assert_eq!(reopened.session().unwrap(), Some(info));
+    assert_eq!(reopened.fills().unwrap(), vec![(0, first), (1, second)]);
+    assert_eq!(reopened.state().unwrap(), Some(state));
+}
+
+#[test]
+fn the_sqlite_journal_keeps_a_session_as_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite");
+    journal_story(&|| Journal::open_sqlite(&path, "s").unwrap(), "s");
+}
+
+#[test]
+fn the_postgresql_journal_keeps_a_session_as_written() {
+    let Some(url) = postgres_url("the_postgresql_journal_keeps_a_session_as_written") else { return };
+    let session = fresh_session("journal");
+    journal_story(&|| Journal::open_postgres(&url, &session).unwrap(), &session);
+}
+
+#[test]
+fn a_postgresql_server_that_cannot_be_reached_is_a_journal_error_without_the_password() {
+    let failed = Journal::open_postgres("postgresql://ctb:s3cret-pw@127.0.0.1:1/none", "s").unwrap_err();
+    let message = failed.to_string();
+    assert!(message.starts_with("JournalError: connecting to PostgreSQL (DATABASE_URL)"), "{message}");
+    assert!(!message.contains("s3cret-pw"));
+}
