@@ -96,7 +96,8 @@ async fn a_live_session_places_tracks_and_cancels_orders_and_its_kill_switch_can
         .args(["--metrics-port", &port])
         .current_dir(dir.path())
         .envs(CREDENTIALS)
-        .env_remove("LOG_LEVEL")
+        .env("LOG_LEVEL", "audit=info")
+        .env("LOG_FILE", dir.path().join("logs/ctb.log"))
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -158,4 +159,17 @@ async fn a_live_session_places_tracks_and_cancels_orders_and_its_kill_switch_can
     assert_eq!(rows.len(), seen("POST /api/v3/order"), "every order reached the venue");
     assert!(rows.iter().all(|r| r.contains("CANCELED")), "{orders}");
     assert_eq!(seen("DELETE /api/v3/order"), rows.len(), "each order canceled once at the venue");
+
+    // LOG_FILE holds the audit trail of every order decision, and never a credential.
+    let log = std::fs::read_to_string(dir.path().join("logs/ctb.log")).unwrap();
+    for decision in
+        ["order admitted by the risk manager", "order accepted by the venue", "kill switch: cancel answered"]
+    {
+        assert_eq!(
+            log.matches(decision).count(),
+            if decision.starts_with("kill") { 1 } else { rows.len() },
+            "{decision}"
+        );
+    }
+    assert!(!log.contains(KEY) && !log.contains(SECRET), "a credential reached the log");
 }

@@ -105,12 +105,28 @@ impl TradingEngine {
         if decision.reduces {
             self.cancel_exits(intent.venue, slot, id);
         }
+        tracing::info!(
+            target: "audit",
+            order = %id,
+            symbol = %request.symbol,
+            side = request.side.as_str(),
+            order_type = request.order_type.as_str(),
+            quantity = ?request.quantity,
+            price = ?request.price,
+            "order admitted by the risk manager"
+        );
         Ok(Admitted { venue: intent.venue, slot, price, request, exits })
     }
 
     /// Records the venue's answer to an admitted order and books any executions it reported.
     fn settle(&mut self, order: Admitted, answer: Result<OrderReport>) -> Result<OrderReport> {
         let id = order.request.client_order_id;
+        match &answer {
+            Ok(report) => {
+                tracing::info!(target: "audit", order = %id, status = report.status.as_str(), "order accepted by the venue")
+            }
+            Err(refusal) => tracing::info!(target: "audit", order = %id, %refusal, "order refused by the venue"),
+        }
         match answer {
             Ok(report) => {
                 if let Some(record) = self.log.order_mut(id) {
@@ -193,7 +209,7 @@ impl TradingEngine {
         reason: &str,
         size: Decimal,
     ) {
-        tracing::debug!(order = %request.client_order_id, rule = rule.as_str(), ?action, reason, "risk decision");
+        tracing::info!(target: "audit", order = %request.client_order_id, rule = rule.as_str(), ?action, reason, "risk decision");
         self.log.risk_events.push(RiskEvent {
             time,
             rule,
@@ -293,6 +309,21 @@ impl TradingEngine {
             ExecutionEvent::Fill { fill, order_status } => (fill.order_id, *order_status),
             ExecutionEvent::Ended { order_id, status, .. } => (*order_id, *status),
         };
+        match &execution {
+            ExecutionEvent::Fill { fill, order_status } => tracing::info!(
+                target: "audit",
+                order = %order_id,
+                quantity = %fill.quantity,
+                price = %fill.price,
+                fee = %fill.fee,
+                liquidity = fill.liquidity.as_str(),
+                status = order_status.as_str(),
+                "fill"
+            ),
+            ExecutionEvent::Ended { status, reason, .. } => {
+                tracing::info!(target: "audit", order = %order_id, status = status.as_str(), reason, "order ended");
+            }
+        }
         let Some(record) = self.log.order_mut(order_id) else {
             return;
         };

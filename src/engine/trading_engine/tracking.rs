@@ -85,6 +85,7 @@ impl TradingEngine {
         for (venue, symbol, order_id) in working {
             match self.router.cancel_order(venue, symbol, order_id).await {
                 Ok(report) => {
+                    tracing::info!(target: "audit", order = %order_id, status = report.status.as_str(), "kill switch: cancel answered");
                     canceled += usize::from(report.status.is_final());
                     if report.status.is_final() {
                         self.end_order(order_id, report.status, "canceled by the kill switch".into());
