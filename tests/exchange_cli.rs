@@ -16,16 +16,7 @@ fn folder(base: &str) -> tempfile::TempDir {
 }
 
 async fn ctb(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> (bool, String, String) {
-    let cwd = cwd.to_path_buf();
-    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-    let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-    tokio::task::spawn_blocking(move || {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        common::ctb_with_env(&cwd, &args, &env)
-    })
-    .await
-    .unwrap()
+    common::ctb_async(cwd, args, env).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -10,10 +10,11 @@ use std::time::Duration;
 use rust_decimal::Decimal;
 
 use super::feed::BinanceBookFeed;
-use super::journal::{Journal, JournalStep, SessionState};
+use super::journal::{Journal, JournalStep, SessionInfo, SessionState};
 use super::monitoring::{SessionMetrics, serve_metrics};
 use super::recording::Recording;
 use crate::book::messages;
+use crate::config::Scenario;
 use crate::data::parse_capture_line;
 use crate::engine::{BacktestResult, BacktestSetup, BookFeed, BookRun, FillJournal, TradingEngine, finish_run};
 use crate::error::{Error, Result};
@@ -47,6 +48,22 @@ pub enum Stop {
     StreamEnded,
     /// The risk manager's emergency stop (drawdown halt).
     EmergencyStop,
+}
+
+/// `journal` bound to its session running `scenario` in `mode` (`paper`, `live`) on `exchange`.
+///
+/// # Errors
+/// As [`Journal::open_session`]; the scenario's content hash.
+pub(super) fn journal_of(mut journal: Journal, mode: &str, exchange: &str, scenario: &Scenario) -> Result<Journal> {
+    let session = journal.name().to_string();
+    journal.open_session(&SessionInfo {
+        session,
+        mode: mode.into(),
+        exchange: exchange.into(),
+        scenario: scenario.text.clone(),
+        content_hash: scenario.content_hash()?,
+    })?;
+    Ok(journal)
 }
 
 /// The journal's fill hook: each fill committed before the engine books it.

@@ -14,9 +14,9 @@ use std::sync::{Arc, Mutex};
 
 use rust_decimal::Decimal;
 
-use super::driver::{Limits, Session, StatusLine, Stop, fill_hook};
+use super::driver::{Limits, Session, StatusLine, Stop, fill_hook, journal_of};
 use super::feed::BinanceBookFeed;
-use super::journal::{Journal, SessionInfo};
+use super::journal::Journal;
 use super::recording::Recording;
 use crate::config::{ExchangesConfig, Scenario};
 use crate::engine::start_book_engine_on;
@@ -148,16 +148,8 @@ pub async fn run_live(
     let mut router = OrderRouter::new();
     router.add(live_adapter(&options.exchange, &config, credentials)?)?;
     let report_dir = options.reports.join(&options.session);
-    let journal_path = report_dir.join("journal.sqlite");
-    let mut journal = Journal::open(options.database_url.as_deref(), &journal_path, &options.session)?;
-    journal.open_session(&SessionInfo {
-        session: options.session.clone(),
-        mode: "live".into(),
-        exchange: options.exchange.clone(),
-        scenario: scenario.text.clone(),
-        content_hash: scenario.content_hash()?,
-    })?;
-    let journal = Arc::new(Mutex::new(journal));
+    let journal = Journal::open(options.database_url.as_deref(), &report_dir.join("journal.sqlite"), &options.session)?;
+    let journal = Arc::new(Mutex::new(journal_of(journal, "live", &options.exchange, scenario)?));
     let engine = start_book_engine_on(&scenario.setup, router, Some(fill_hook(&journal))).await?;
     let differences = starting_differences(&engine, scenario).await?;
     for difference in &differences {

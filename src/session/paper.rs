@@ -14,9 +14,9 @@ use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use super::driver::{Limits, Session, StatusLine, fill_hook};
+use super::driver::{Limits, Session, StatusLine, fill_hook, journal_of};
 use super::feed::BinanceBookFeed;
-use super::journal::{Journal, SessionInfo, is_postgres_url};
+use super::journal::{Journal, is_postgres_url};
 use super::recording::Recording;
 use crate::config::{Scenario, VenueConfig};
 use crate::engine::start_book_engine;
@@ -98,16 +98,9 @@ pub async fn run_paper(options: PaperOptions, shutdown: impl Future<Output = ()>
     write_recorded_scenario(&dir, scenario)?;
     let report_dir = options.reports.join(&options.session);
     let journal_path = report_dir.join("journal.sqlite");
-    let mut journal = Journal::open(options.database_url.as_deref(), &journal_path, &options.session)?;
-    journal.open_session(&SessionInfo {
-        session: options.session.clone(),
-        mode: "paper".into(),
-        exchange: "binance".into(),
-        scenario: scenario.text.clone(),
-        content_hash: scenario.content_hash()?,
-    })?;
+    let journal = Journal::open(options.database_url.as_deref(), &journal_path, &options.session)?;
+    let journal = Arc::new(Mutex::new(journal_of(journal, "paper", "binance", scenario)?));
     let replay = scenario.replaying(&dir);
-    let journal = Arc::new(Mutex::new(journal));
     let engine = start_book_engine(&replay.setup, Some(fill_hook(&journal))).await?;
     let mut session = Session::new(engine, &replay.setup, symbol, journal)?;
     for (index, line) in earlier.iter().enumerate() {

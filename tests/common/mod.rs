@@ -44,3 +44,17 @@ pub fn ctb_with_env(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> (bool, S
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+
+/// [`ctb_with_env`] from async tests (on a blocking thread, so the test's own servers keep running).
+pub async fn ctb_async(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> (bool, String, String) {
+    let cwd = cwd.to_path_buf();
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        ctb_with_env(&cwd, &args, &env)
+    })
+    .await
+    .unwrap()
+}

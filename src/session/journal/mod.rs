@@ -149,6 +149,11 @@ impl Journal {
         Ok(journal)
     }
 
+    /// The session this journal keeps.
+    pub fn name(&self) -> &str {
+        &self.session
+    }
+
     /// The schema version the store is at.
     ///
     /// # Errors
