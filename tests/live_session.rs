@@ -8,7 +8,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::mock_binance::{KEY, SECRET};
-use common::mock_live_binance::{config_for, serve_live};
+use common::mock_live_binance::{LiveBinance, config_for, serve_live};
 
 const CREDENTIALS: [(&str, &str); 2] = [("BINANCE_API_KEY", KEY), ("BINANCE_API_SECRET", SECRET)];
 
@@ -139,10 +139,8 @@ async fn a_live_session_places_tracks_and_cancels_orders_and_its_kill_switch_can
     }
     assert!(get("/health").await.starts_with(r#"{"status":"ok","session":"l1""#));
 
-    // The kill switch.
-    let status = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
-    assert!(status.success());
-    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap()).await.unwrap();
+    // The kill switch, at a quiet moment when the session's quote is working at the venue.
+    let out = terminate_while_quoting(&venue, child, &port).await;
     let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "{stdout}\n{stderr}");
     assert!(stdout.contains("(binance test endpoints)"), "{stdout}");
@@ -172,4 +170,114 @@ async fn a_live_session_places_tracks_and_cancels_orders_and_its_kill_switch_can
         );
     }
     assert!(!log.contains(KEY) && !log.contains(SECRET), "a credential reached the log");
+}
+
+/// The market messages the session on metrics `port` has taken (0 before its endpoint answers).
+async fn messages_taken(port: &str) -> u64 {
+    let Ok(answer) = reqwest::get(format!("http://127.0.0.1:{port}/metrics")).await else { return 0 };
+    let text = answer.text().await.unwrap_or_default();
+    let line = text.lines().find(|l| l.starts_with("ctb_market_messages_total ")).unwrap_or("x 0");
+    line.rsplit(' ').next().unwrap().parse().unwrap_or(0)
+}
+
+/// Waits for a quiet moment — the market paused and every message the session received taken (its metrics stop
+/// moving) — in which its quote is working at the venue (placed, not canceled); then sends SIGTERM and waits for
+/// the session to end.
+async fn terminate_while_quoting(venue: &LiveBinance, child: std::process::Child, port: &str) -> std::process::Output {
+    let seen = |what: &str| venue.requests.lock().unwrap().iter().filter(|r| r.starts_with(what)).count();
+    loop {
+        venue.paused.store(true, std::sync::atomic::Ordering::Relaxed);
+        let mut taken = messages_taken(port).await;
+        loop {
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            let now = messages_taken(port).await;
+            if now == taken && now > 0 {
+                break;
+            }
+            taken = now;
+        }
+        if seen("POST /api/v3/order") == seen("DELETE /api/v3/order") + 1 {
+            break;
+        }
+        venue.paused.store(false, std::sync::atomic::Ordering::Relaxed);
+        tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+    }
+    let status = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap()).await.unwrap();
+    venue.paused.store(false, std::sync::atomic::Ordering::Relaxed);
+    out
+}
+
+/// Starts `ctb live` on the working folder's scenario with `extra` arguments (credentials set).
+fn spawn_live(dir: &Path, extra: &[&str]) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_ctb"))
+        .args(["live", "mm.yaml", "--exchange", "binance", "--quiet", "--confirm-live"])
+        .args(extra)
+        .current_dir(dir)
+        .envs(CREDENTIALS)
+        .env_remove("LOG_LEVEL")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Cancels order `id` at the mock venue as another client would (a signed DELETE), behind the session's back.
+async fn cancel_behind_the_sessions_back(rest: &str, id: u64) {
+    use cryptotradebot::exchange::Secret;
+    use cryptotradebot::exchange::signing::binance_signature;
+    let query = format!("symbol=BTCUSDT&origClientOrderId=ctb-{id}&timestamp=1700000000000&recvWindow=5000");
+    let signature = binance_signature(&Secret::new(SECRET), &query).unwrap();
+    let url = format!("{rest}/api/v3/order?{query}&signature={signature}");
+    let answer = reqwest::Client::new().delete(url).header("X-MBX-APIKEY", KEY).send().await.unwrap();
+    assert!(answer.status().is_success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_session_resumes_from_its_journal_after_comparing_its_open_orders_with_the_venue() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let (dir, _) = tokio::task::spawn_blocking(|| work(true)).await.unwrap();
+    let venue = serve_live(2000).await;
+    config_for(&dir.path().join("config"), &venue);
+    let run = |extra: &'static [&'static str]| {
+        let cwd = dir.path().to_path_buf();
+        async move {
+            let mut args = vec!["live", "mm.yaml", "--exchange", "binance", "--quiet", "--confirm-live"];
+            args.extend_from_slice(&["--metrics-port", "0"]);
+            args.extend_from_slice(extra);
+            common::ctb_async(&cwd, &args, &CREDENTIALS).await
+        }
+    };
+    // A first run that leaves its quote working at the venue.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port().to_string();
+    let child = spawn_live(dir.path(), &["--session", "r1", "--keep-orders", "--metrics-port", &port]);
+    let out = terminate_while_quoting(&venue, child, &port).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && stdout.contains("kill switch: 0 open order(s) canceled"), "{stdout}");
+    let orders = |dir: &Path| std::fs::read_to_string(dir.join("reports/r1/orders.csv")).unwrap();
+    let first = orders(dir.path());
+    let open: Vec<u64> = first
+        .lines()
+        .skip(1)
+        .filter(|l| l.contains(",NEW,"))
+        .map(|l| l.split(',').next().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(open.len(), 1, "one quote left working: {first}");
+
+    // Someone cancels it at the venue meanwhile; the resumed session says so before trading, and goes on.
+    cancel_behind_the_sessions_back(&venue.rest, open[0]).await;
+    let (ok, out, err) = run(&["--resume", "r1", "--max-messages", "300"]).await;
+    assert!(ok, "{out}\n{err}");
+    assert!(
+        out.contains(&format!("reconcile at start: order {}: NEW in the journal, CANCELED at the venue", open[0])),
+        "{out}"
+    );
+    assert!(!out.contains("reconcile at start: BTC"), "the balances are as the journal recorded them: {out}");
+    let resumed = orders(dir.path());
+    let ids: Vec<u64> = resumed.lines().skip(1).map(|l| l.split(',').next().unwrap().parse().unwrap()).collect();
+    let first_count = first.lines().count() - 1;
+    assert!(ids.len() > first_count, "the resumed session placed orders of its own");
+    assert_eq!(ids, (1..=ids.len() as u64).collect::<Vec<_>>(), "order ids continue, none repeated");
+    assert!(resumed.lines().skip(1).all(|l| !l.contains(",NEW,")), "the kill switch ended every order: {resumed}");
 }

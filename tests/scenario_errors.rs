@@ -101,7 +101,10 @@ fn ctb_exits_non_zero_with_one_readable_line(#[case] bars: &str, #[case] scenari
 fn ctb_help_lists_the_commands_and_backtest_help_documents_every_flag() {
     let here = common::repo("");
     let (ok, help, _) = common::ctb(&here, &["--help"]);
-    assert!(ok && help.contains("backtest") && help.contains("data"), "{help}");
+    for command in ["backtest", "sweep", "data", "exchange", "paper", "live", "reconcile", "validate"] {
+        assert!(ok && help.contains(command), "{command}: {help}");
+    }
     let (ok, help, _) = common::ctb(&here, &["backtest", "--help"]);
-    assert!(ok && help.contains("--out <DIR>") && help.contains("--quiet") && help.contains("<SCENARIO>"), "{help}");
+    assert!(ok && help.contains("--out <DIR>") && help.contains("--quiet") && help.contains("[SCENARIO]"), "{help}");
+    assert!(help.contains("--replay <RECORDING>"), "{help}");
 }

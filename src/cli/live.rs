@@ -20,6 +20,10 @@ pub struct LiveArgs {
     /// Leave open orders at the venue when the session stops (default: the kill switch cancels them).
     #[arg(long)]
     keep_orders: bool,
+    /// Continue the live session of this name from its journal (orders, fills, marks, risk state), after comparing
+    /// its open orders and balances with the venue's.
+    #[arg(long, value_name = "SESSION", conflicts_with = "session")]
+    resume: Option<String>,
 }
 
 /// Runs the session until Ctrl-C, SIGTERM, the emergency stop, the duration or the message limit.
@@ -30,7 +34,7 @@ pub fn run(args: LiveArgs) -> Result<()> {
 async fn session(args: LiveArgs) -> Result<()> {
     let s = &args.session;
     let scenario = Scenario::load(&s.scenario)?;
-    let name = s.name(&scenario);
+    let name = args.resume.clone().unwrap_or_else(|| s.name(&scenario));
     let options = LiveOptions {
         scenario,
         exchange: s.exchange.clone(),
@@ -41,6 +45,7 @@ async fn session(args: LiveArgs) -> Result<()> {
         limits: s.limits()?,
         confirmed: args.confirm_live,
         keep_orders: args.keep_orders,
+        resume: args.resume.is_some(),
         database_url: std::env::var("DATABASE_URL").ok(),
     };
     let outcome = run_live(options, |name| std::env::var(name).ok(), stop_signal()).await?;

@@ -106,13 +106,14 @@ impl Session {
             .ok_or_else(|| Error::Config(format!("{symbol} is not an instrument of the scenario")))?;
         let mut strategy = build_book_strategy(&setup.strategy, &setup.params)?;
         let run = engine.start_book_run(&[BookFeed { symbol, venue: VenueId(venue), tick }], &mut strategy)?;
+        let committed = Committed::caught_up(engine.run_log());
         Ok(Session {
             engine,
             strategy,
             run,
             symbol,
             journal,
-            committed: Committed::default(),
+            committed,
             rows: Vec::new(),
             messages: 0,
             first_received: None,
@@ -221,6 +222,15 @@ struct Committed {
 }
 
 impl Committed {
+    /// What the journal holds of `log` when the run was rebuilt from it: all of it.
+    fn caught_up(log: &crate::engine::RunLog) -> Self {
+        Committed {
+            orders: log.orders.iter().map(|o| (o.report.status, o.report.filled_quantity)).collect(),
+            equity: log.equity.len(),
+            risk_events: log.risk_events.len(),
+        }
+    }
+
     /// Writes what changed since the last commit (nothing when nothing did).
     async fn commit(&mut self, engine: &TradingEngine, journal: &Mutex<Journal>, messages: u64) -> Result<()> {
         let log = engine.run_log();

@@ -19,13 +19,15 @@ use super::feed::BinanceBookFeed;
 use super::journal::Journal;
 use super::recording::Recording;
 use crate::config::{ExchangesConfig, Scenario};
-use crate::engine::start_book_engine_on;
+use crate::engine::{TradingEngine, start_book_engine_on};
 use crate::error::{Error, Result};
 use crate::exchange::binance::BinanceAdapter;
 use crate::exchange::live::live_adapter;
 use crate::exchange::{Credentials, OrderRouter, VenueId};
+use crate::model::{OrderId, OrderStatus};
 use crate::runner::{ScenarioRun, write_book_report};
 use crate::validation::ValidationRecord;
+use std::collections::BTreeMap;
 
 /// What a live session runs and where it keeps things.
 #[derive(Clone, Debug)]
@@ -48,6 +50,8 @@ pub struct LiveOptions {
     pub confirmed: bool,
     /// Leave open orders at the venue when the session stops.
     pub keep_orders: bool,
+    /// Continue the live session `session` from its journal.
+    pub resume: bool,
     /// The seed's `DATABASE_URL`: a `postgresql://` URL puts the journal in PostgreSQL instead of SQLite.
     pub database_url: Option<String>,
 }
@@ -148,18 +152,54 @@ pub async fn run_live(
     let mut router = OrderRouter::new();
     router.add(live_adapter(&options.exchange, &config, credentials)?)?;
     let report_dir = options.reports.join(&options.session);
-    let journal = Journal::open(options.database_url.as_deref(), &report_dir.join("journal.sqlite"), &options.session)?;
+    let mut journal =
+        Journal::open(options.database_url.as_deref(), &report_dir.join("journal.sqlite"), &options.session)?;
+    if options.resume {
+        match journal.session()? {
+            Some(info) if info.mode == "live" => {}
+            Some(info) => {
+                return Err(Error::Config(format!(
+                    "session {} is a {} session, not a live one",
+                    options.session, info.mode
+                )));
+            }
+            None => return Err(Error::Config(format!("no live session {} in the journal to resume", options.session))),
+        }
+    }
     let journal = Arc::new(Mutex::new(journal_of(journal, "live", &options.exchange, scenario)?));
-    let engine = start_book_engine_on(&scenario.setup, router, Some(fill_hook(&journal))).await?;
-    let differences = starting_differences(&engine, scenario).await?;
+    let mut engine = start_book_engine_on(&scenario.setup, router, Some(fill_hook(&journal))).await?;
+    let mut differences = Vec::new();
+    let expected = if options.resume {
+        let (mut open_before, balances) = restore(&mut engine, &journal)?;
+        engine.track_orders().await?;
+        for order in &engine.run_log().orders {
+            let (id, now) = (order.report.request.client_order_id, order.report.status);
+            if let Some((_, before)) = open_before.iter().find(|(o, _)| *o == id).filter(|(_, before)| *before != now) {
+                differences.push(format!(
+                    "order {id}: {} in the journal, {} at the venue",
+                    before.as_str(),
+                    now.as_str()
+                ));
+            }
+        }
+        open_before.clear();
+        (balances, "the journal recorded")
+    } else {
+        let mut start = BTreeMap::from([(scenario.setup.quote.clone(), scenario.setup.starting_cash)]);
+        for instrument in scenario.setup.instruments() {
+            start.entry(instrument.base.clone()).or_insert(Decimal::ZERO);
+        }
+        (start, "the session starts from")
+    };
+    differences.extend(balance_differences(&engine, &expected.0, expected.1).await?);
     for difference in &differences {
         tracing::warn!("reconcile: {difference}");
     }
     let mut session = Session::new(engine, &scenario.setup, symbol, journal)?;
     let (mut recording, earlier) = Recording::open(&options.recordings.join(&options.session), symbol)?;
-    if !earlier.is_empty() {
+    if !earlier.is_empty() && !options.resume {
         return Err(Error::Config(format!(
-            "session {} already exists: name another --session (live sessions do not resume yet)",
+            "session {} already exists: resume it with --resume, or name another --session",
             options.session
         )));
     }
@@ -173,23 +213,43 @@ pub async fn run_live(
     Ok(LiveOutcome { report, live, stop, canceled, differences, production })
 }
 
-/// The venue's balances against the portfolio the session starts from: one line per asset that differs.
-async fn starting_differences(engine: &crate::engine::TradingEngine, scenario: &Scenario) -> Result<Vec<String>> {
+/// What a restore found: the orders that were working (with their journaled status) and the venue balances the
+/// journal last recorded.
+type Restored = (Vec<(OrderId, OrderStatus)>, BTreeMap<String, Decimal>);
+
+/// Rebuilds `engine` from `journal` (orders, fills, marks, risk decisions); returns the orders that were working
+/// and the venue balances the journal last recorded.
+fn restore(engine: &mut TradingEngine, journal: &Mutex<Journal>) -> Result<Restored> {
+    let mut journal = journal.lock().map_err(|_| Error::Journal("the journal lock was poisoned".into()))?;
+    let orders = journal.orders()?;
+    let fills = journal.fills()?.into_iter().map(|(_, fill)| fill).collect();
+    let open = orders
+        .iter()
+        .filter(|o| !o.report.status.is_final())
+        .map(|o| (o.report.request.client_order_id, o.report.status))
+        .collect();
+    let balances = journal.state()?.map(|s| s.balances).unwrap_or_default();
+    let count = orders.len();
+    engine.restore(orders, fills, journal.equity()?, journal.risk_events()?)?;
+    tracing::info!(orders = count, fills = engine.run_log().fills.len(), "live session restored from its journal");
+    Ok((open, balances))
+}
+
+/// The venue's balances against `expected` (`whose` they are, in words): one line per asset that differs.
+async fn balance_differences(
+    engine: &TradingEngine,
+    expected: &BTreeMap<String, Decimal>,
+    whose: &str,
+) -> Result<Vec<String>> {
     let held = engine.router().balances(VenueId(0)).await?;
-    let quote = scenario.setup.quote.clone();
-    let mut expected = std::collections::BTreeMap::from([(quote, scenario.setup.starting_cash)]);
-    for instrument in scenario.setup.instruments() {
-        expected.entry(instrument.base.clone()).or_insert(Decimal::ZERO);
-    }
     let assets: std::collections::BTreeSet<&String> = held.keys().chain(expected.keys()).collect();
     Ok(assets
         .into_iter()
         .filter_map(|asset| {
             let (venue, ours) = (held.get(asset).copied().unwrap_or_default(), expected.get(asset).copied());
             let ours_text = ours.map_or("nothing (not traded)".to_string(), |v| v.normalize().to_string());
-            (Some(venue) != ours).then(|| {
-                format!("{asset}: the venue holds {} free, the session starts from {ours_text}", venue.normalize())
-            })
+            (Some(venue) != ours)
+                .then(|| format!("{asset}: the venue holds {} free, {whose} {ours_text}", venue.normalize()))
         })
         .collect())
 }

@@ -131,8 +131,14 @@ pub fn answer(seen: &Seen, orders: &Mutex<BTreeMap<String, BTreeMap<String, Stri
             orders.lock().unwrap().insert(p["newClientOrderId"].clone(), p.clone());
             ok(&body)
         }
-        ("GET" | "DELETE", "/api/v3/order") => match orders.lock().unwrap().get(&p["origClientOrderId"]) {
-            Some(o) => ok(&order_json(o, if seen.method == "DELETE" { "CANCELED" } else { "NEW" })),
+        ("GET" | "DELETE", "/api/v3/order") => match orders.lock().unwrap().get_mut(&p["origClientOrderId"]) {
+            Some(o) => {
+                // A canceled order stays canceled when asked again.
+                if seen.method == "DELETE" {
+                    o.insert("canceled".into(), "true".into());
+                }
+                ok(&order_json(o, if o.contains_key("canceled") { "CANCELED" } else { "NEW" }))
+            }
             None => (400, vec![], r#"{"code":-2013,"msg":"Order does not exist."}"#.into()),
         },
         _ => (404, vec![], "{}".into()),

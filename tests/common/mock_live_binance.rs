@@ -26,6 +26,8 @@ pub struct LiveBinance {
     pub released: Arc<Mutex<usize>>,
     /// Every REST request but the depth snapshots, as `METHOD path?query`.
     pub requests: Arc<Mutex<Vec<String>>>,
+    /// While true, the market is quiet: no message is released.
+    pub paused: Arc<std::sync::atomic::AtomicBool>,
 }
 
 struct Market {
@@ -116,6 +118,8 @@ pub async fn serve_live(per_second: u64) -> LiveBinance {
     });
 
     let count = released.clone();
+    let paused: Arc<std::sync::atomic::AtomicBool> = Arc::default();
+    let quiet = paused.clone();
     tokio::spawn(async move {
         let mut ticker = tokio::time::interval(Duration::from_millis(5));
         let per_tick = (per_second / 200).max(1) as usize;
@@ -123,6 +127,9 @@ pub async fn serve_live(per_second: u64) -> LiveBinance {
         let mut number = 2;
         while next < stream.len() {
             ticker.tick().await;
+            if quiet.load(std::sync::atomic::Ordering::Relaxed) {
+                continue;
+            }
             for message in &stream[next..(next + per_tick).min(stream.len())] {
                 let mut rows = Vec::new();
                 parse_capture_line(std::path::Path::new("capture"), &format!("0 {message}"), number, btc, &mut rows)
@@ -143,7 +150,7 @@ pub async fn serve_live(per_second: u64) -> LiveBinance {
             *count.lock().unwrap() = next;
         }
     });
-    LiveBinance { rest, ws, released, requests }
+    LiveBinance { rest, ws, released, requests, paused }
 }
 
 /// A config folder whose `exchanges.yaml` points Binance at `venue`.

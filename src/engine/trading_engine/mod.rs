@@ -13,6 +13,7 @@ use std::sync::Arc;
 mod book_replay;
 mod exits;
 mod order_flow;
+mod restore;
 mod tracking;
 mod working;
 

@@ -367,7 +367,7 @@ impl TradingEngine {
     }
 
     /// A closed round trip counts towards the loss streak (and Kelly); a streak long enough starts a cool-off.
-    fn on_round_trip(&mut self, trip: &RoundTrip) {
+    pub(super) fn on_round_trip(&mut self, trip: &RoundTrip) {
         if let Some(until) = self.risk_manager.on_round_trip(trip.exit_time, trip.net_pnl, trip.entry_notional) {
             let reason = format!(
                 "{} losing round trips in a row: no new entries until {until}",

@@ -4,6 +4,7 @@
 //! journal.sqlite`) or, when the seed's `DATABASE_URL=postgresql://…` is set, in PostgreSQL; the schema is
 //! versioned and migrated forward on open, the same on both.
 
+mod read_back;
 mod store;
 
 use rust_decimal::Decimal;

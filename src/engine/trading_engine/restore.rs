@@ -1,0 +1,76 @@
+//! A live session that resumes: the engine's records and state rebuilt from its journal, so that it goes on where
+//! it stopped — the same positions, cash and fees, the same orders (those still working count as open), the same
+//! risk state (daily start, peak and halt from the equity marks; the loss streak and cool-off from the round trips
+//! the fills close), and numbering that continues (order ids, fill numbers, marks).
+
+use rust_decimal::Decimal;
+
+use super::TradingEngine;
+use super::working::Purpose;
+use crate::engine::run_log::{CashChange, EquityPoint, FillRecord, OrderRecord, RiskEvent};
+use crate::error::{Error, Result};
+use crate::model::OrderQty;
+
+impl TradingEngine {
+    /// Rebuilds the run from what a journal holds: `fills` re-applied to the portfolio in order, `orders` as last
+    /// journaled, `marks` replayed through the risk limits, `risk_events` kept.
+    ///
+    /// # Errors
+    /// [`Error::Validation`] once the engine has traded; [`Error::Data`] for a journal naming a symbol the
+    /// portfolio does not hold.
+    pub fn restore(
+        &mut self,
+        orders: Vec<OrderRecord>,
+        fills: Vec<FillRecord>,
+        marks: Vec<EquityPoint>,
+        risk_events: Vec<RiskEvent>,
+    ) -> Result<()> {
+        if !self.log.orders.is_empty() || !self.log.fills.is_empty() {
+            return Err(Error::Validation("an engine is restored from its journal before it trades".into()));
+        }
+        let slot = |engine: &TradingEngine, symbol| {
+            engine
+                .portfolio
+                .slot(symbol)
+                .ok_or_else(|| Error::Data(format!("the journal trades {symbol}, which the scenario does not")))
+        };
+        for record in fills {
+            let fill = record.fill;
+            slot(self, fill.symbol)?;
+            if let Some(trip) = self.portfolio.apply_fill(&fill) {
+                self.on_round_trip(&trip);
+                self.log.round_trips.push(trip);
+            }
+            self.log.fills.push(record);
+            let from_mark = marks.partition_point(|m| m.time < fill.time);
+            self.log.cash_changes.push(CashChange { from_mark, cash: self.portfolio.cash() });
+        }
+        for order in &orders {
+            let (report, request) = (&order.report, &order.report.request);
+            if report.status.is_final() {
+                continue;
+            }
+            let position_slot = slot(self, request.symbol)?;
+            let price =
+                request.price.or(report.average_price).unwrap_or(self.portfolio.position(position_slot).last_price);
+            let remaining = match request.quantity {
+                OrderQty::Base(quantity) => (quantity - report.filled_quantity).max(Decimal::ZERO),
+                OrderQty::Quote(amount) => self.risk_manager.quantity_for_amount(request.symbol, amount, price),
+            };
+            let purpose = Purpose::Trade { exits: None };
+            self.working.open(request.client_order_id, position_slot, request.side, remaining, price, purpose);
+            self.risk_manager.update_working(request.symbol, self.working.net_quantity(position_slot));
+        }
+        for position in self.portfolio.positions() {
+            self.risk_manager.update_position(position.symbol, position.quantity);
+        }
+        for mark in marks {
+            self.clock.advance_to(mark.time);
+            self.risk_manager.on_mark(mark.time, mark.value);
+            self.log.equity.push(mark);
+        }
+        self.log.orders = orders;
+        self.log.risk_events = risk_events;
+        Ok(())
+    }
+}
