@@ -197,3 +197,25 @@ async fn with_database_url_the_session_journals_to_postgresql_and_reconciles_fro
     assert!(ok, "{out}\n{err}");
     assert!(out.starts_with(&format!("identical: {} fills", fills.len())), "{out}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_risk_managers_emergency_stop_ends_the_session_on_its_own() {
+    let venue = serve_live(2000).await;
+    let work = tempfile::tempdir().unwrap();
+    config_for(&work.path().join("config"), &venue);
+    // The market maker with a drawdown limit of 0.002 % (0.20 USDT): its inventory loses that within minutes.
+    let capture = common::repo("data/binance/l2/BTCUSDT-depth-trades-2024-08-08.gz");
+    let text = std::fs::read_to_string(common::repo("scenarios/btc_l2_market_maker.yaml"))
+        .unwrap()
+        .replace("../data/binance/l2/BTCUSDT-depth-trades-2024-08-08.gz", capture.to_str().unwrap())
+        .replace("max_drawdown_percent: 100", "max_drawdown_percent: 0.002");
+    std::fs::write(work.path().join("tight.yaml"), text).unwrap();
+    let args = ["paper", "tight.yaml", "--session", "e1", "--max-messages", "25000", "--metrics-port", "0", "--quiet"];
+    let (ok, out, err) = ctb(work.path(), &args).await;
+    assert!(ok, "{out}\n{err}");
+    assert!(out.contains("stopped by EmergencyStop"), "{out}");
+    let live: u64 = out.split("session e1: ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap();
+    assert!(live < 25_000, "it stopped before the message limit: {live}");
+    let risk = std::fs::read_to_string(work.path().join("reports/e1/risk_events.csv")).unwrap();
+    assert!(risk.lines().any(|l| l.contains(",drawdown,halted,")), "{risk}");
+}

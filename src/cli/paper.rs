@@ -54,8 +54,9 @@ async fn session(args: PaperArgs) -> Result<()> {
     }
     let replayed = if outcome.replayed > 0 { format!(" after {} replayed", outcome.replayed) } else { String::new() };
     println!(
-        "session {name}: {} messages live{replayed}, recording {}, journal {}",
+        "session {name}: {} messages live{replayed}, stopped by {:?}, recording {}, journal {}",
         outcome.live,
+        outcome.stop,
         outcome.recording.display(),
         outcome.journal
     );

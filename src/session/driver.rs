@@ -150,9 +150,10 @@ impl Session {
         self.committed.commit(&self.engine, &self.journal, self.messages).await
     }
 
-    /// Feeds live lines from `feed` (each recorded first) until a stop; `own_book`: the strategy sees the feed's
-    /// book (the venue keeps none); `track`: ask the venue for working orders every second, and stop on the risk
-    /// manager's emergency stop. Returns the live messages taken and why it stopped.
+    /// Feeds live lines from `feed` (each recorded first) until a stop — a signal, a limit, the end of the stream,
+    /// or the risk manager's emergency stop (a drawdown halt). `live_venue`: the strategy sees the feed's book (the
+    /// venue keeps none for us) and working orders are asked for every second. Returns the live messages taken and
+    /// why it stopped.
     pub(super) async fn drive(
         &mut self,
         feed: &mut BinanceBookFeed,
@@ -175,7 +176,7 @@ impl Session {
             if limits.max_messages.is_some_and(|max| live >= max) {
                 break Stop::Messages;
             }
-            if live_venue && self.engine.risk_level() == "halted" {
+            if self.engine.risk_level() == "halted" {
                 break Stop::EmergencyStop;
             }
             let number = recording.lines() + 1;

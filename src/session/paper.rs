@@ -14,7 +14,7 @@ use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use super::driver::{Limits, Session, StatusLine, fill_hook, journal_of};
+use super::driver::{Limits, Session, StatusLine, Stop, fill_hook, journal_of};
 use super::feed::BinanceBookFeed;
 use super::journal::{Journal, is_postgres_url};
 use super::recording::Recording;
@@ -53,6 +53,8 @@ pub struct PaperOutcome {
     pub replayed: u64,
     /// Messages taken live.
     pub live: u64,
+    /// Why it stopped.
+    pub stop: Stop,
     /// The recording's folder.
     pub recording: PathBuf,
     /// Where the journal is: its SQLite file, or `PostgreSQL (DATABASE_URL)`.
@@ -120,11 +122,11 @@ pub async fn run_paper(options: PaperOptions, shutdown: impl Future<Output = ()>
     let adapter = BinanceAdapter::new(&options.venue, None)?;
     let mut feed = BinanceBookFeed::open(adapter, symbol).await?;
     let mut status = StatusLine::new(options.limits.status, &options.session);
-    let (live, _) = session.drive(&mut feed, &mut recording, options.limits, &mut status, false, shutdown).await?;
+    let (live, stop) = session.drive(&mut feed, &mut recording, options.limits, &mut status, false, shutdown).await?;
     let (result, start) = session.finish().await?;
     let report = write_book_report(&replay, &report_dir, replay.content_hash()?, result, start)?;
     let journal = journal_place(options.database_url.as_deref(), &journal_path);
-    Ok(PaperOutcome { report, replayed, live, recording: dir, journal })
+    Ok(PaperOutcome { report, replayed, live, stop, recording: dir, journal })
 }
 
 /// Where a session's journal is, in words.
