@@ -65,15 +65,7 @@ fn bars(moves: &[(i64, i64, i64, i64)]) -> Vec<Bar> {
 
 fn request(id: u64, p: &Placed, last: Decimal) -> OrderRequest {
     let side = if p.side { Side::Buy } else { Side::Sell };
-    let order_type = [
-        OrderType::Market,
-        OrderType::Limit,
-        OrderType::StopMarket,
-        OrderType::TakeProfitMarket,
-        OrderType::StopLimit,
-        OrderType::TakeProfitLimit,
-        OrderType::TrailingStop,
-    ][p.kind as usize];
+    let order_type = OrderType::ALL[p.kind as usize];
     let limit = matches!(order_type, OrderType::Limit | OrderType::StopLimit | OrderType::TakeProfitLimit);
     let triggered = matches!(
         order_type,

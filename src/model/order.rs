@@ -115,6 +115,17 @@ impl Trail {
 }
 
 impl OrderType {
+    /// Every order type.
+    pub const ALL: [OrderType; 7] = [
+        OrderType::Market,
+        OrderType::Limit,
+        OrderType::StopMarket,
+        OrderType::TakeProfitMarket,
+        OrderType::StopLimit,
+        OrderType::TakeProfitLimit,
+        OrderType::TrailingStop,
+    ];
+
     /// The exchanges' spelling: `MARKET`, `LIMIT`, `STOP_MARKET`, `TAKE_PROFIT_MARKET`, `STOP_LIMIT`,
     /// `TAKE_PROFIT_LIMIT`, `TRAILING_STOP_MARKET`.
     pub fn as_str(self) -> &'static str {
@@ -243,6 +254,16 @@ impl OrderReport {
 }
 
 impl OrderStatus {
+    /// Every status, in the life cycle's order.
+    pub const ALL: [OrderStatus; 6] = [
+        OrderStatus::New,
+        OrderStatus::PartiallyFilled,
+        OrderStatus::Filled,
+        OrderStatus::Canceled,
+        OrderStatus::Rejected,
+        OrderStatus::Expired,
+    ];
+
     /// The exchanges' spelling (`NEW`, `FILLED`, ...).
     pub fn as_str(self) -> &'static str {
         match self {

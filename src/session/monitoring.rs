@@ -140,15 +140,7 @@ impl SessionMetrics {
             let current = i64::from(level == engine.risk_level());
             self.risk_level.get_or_create(&vec![("level".into(), level.into())]).set(current);
         }
-        let statuses = [
-            OrderStatus::New,
-            OrderStatus::PartiallyFilled,
-            OrderStatus::Filled,
-            OrderStatus::Canceled,
-            OrderStatus::Rejected,
-            OrderStatus::Expired,
-        ];
-        for status in statuses {
+        for status in OrderStatus::ALL {
             let count = engine.run_log().orders.iter().filter(|o| o.report.status == status).count();
             self.orders.get_or_create(&vec![("status".into(), status.as_str().into())]).set(count as i64);
         }

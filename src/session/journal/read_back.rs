@@ -13,24 +13,7 @@ use crate::model::{
 };
 use crate::risk::RiskRule;
 
-const ORDER_TYPES: [OrderType; 7] = [
-    OrderType::Market,
-    OrderType::Limit,
-    OrderType::StopMarket,
-    OrderType::TakeProfitMarket,
-    OrderType::StopLimit,
-    OrderType::TakeProfitLimit,
-    OrderType::TrailingStop,
-];
 const TIMES_IN_FORCE: [TimeInForce; 4] = [TimeInForce::Gtc, TimeInForce::Ioc, TimeInForce::Fok, TimeInForce::PostOnly];
-const STATUSES: [OrderStatus; 6] = [
-    OrderStatus::New,
-    OrderStatus::PartiallyFilled,
-    OrderStatus::Filled,
-    OrderStatus::Canceled,
-    OrderStatus::Rejected,
-    OrderStatus::Expired,
-];
 const SIDES: [Side; 2] = [Side::Buy, Side::Sell];
 const RULES: [RiskRule; 12] = [
     RiskRule::InvalidOrder,
@@ -95,13 +78,13 @@ impl Journal {
                 let symbol = Symbol::new(t(3)).map_err(|_| Error::Data(format!("journal order {id}: bad symbol")))?;
                 let side = named(&SIDES, Side::as_str, t(4), "side")?;
                 let request = OrderRequest {
-                    order_type: named(&ORDER_TYPES, OrderType::as_str, t(5), "order type")?,
+                    order_type: named(&OrderType::ALL, OrderType::as_str, t(5), "order type")?,
                     time_in_force: named(&TIMES_IN_FORCE, TimeInForce::as_str, t(6), "time in force")?,
                     ..OrderRequest::new(id, symbol, side, quantity(t(7))?, optional_decimal(&r[8], "price")?)
                 };
                 let report = OrderReport {
                     request,
-                    status: named(&STATUSES, OrderStatus::as_str, t(9), "status")?,
+                    status: named(&OrderStatus::ALL, OrderStatus::as_str, t(9), "status")?,
                     filled_quantity: decimal(t(10), "filled quantity")?,
                     average_price: optional_decimal(&r[11], "average price")?,
                     fee: decimal(t(12), "fee")?,
@@ -171,8 +154,8 @@ mod tests {
         assert_eq!(quantity(&format!("{:?}", OrderQty::Base(dec!(0.001)))).unwrap(), OrderQty::Base(dec!(0.001)));
         assert_eq!(quantity(&format!("{:?}", OrderQty::Quote(dec!(100)))).unwrap(), OrderQty::Quote(dec!(100)));
         assert!(quantity("Lots(3)").is_err());
-        for status in STATUSES {
-            assert_eq!(named(&STATUSES, OrderStatus::as_str, status.as_str(), "status").unwrap(), status);
+        for status in OrderStatus::ALL {
+            assert_eq!(named(&OrderStatus::ALL, OrderStatus::as_str, status.as_str(), "status").unwrap(), status);
         }
         assert!(named(&SIDES, Side::as_str, "HOLD", "side").is_err());
     }
