@@ -173,8 +173,11 @@ pub(super) fn fill(
         OrderQty::Quote(amount) => inst.quantity_for_amount(amount, price * (Decimal::ONE + fee_rate)),
     };
     let mut quantity = part.map_or(rest, |part| part.min(rest));
-    let held = inst.round_quantity_down(account.free(market.base));
-    let cut_to_position = order.reduce_only && order.side == Side::Sell && quantity > held;
+    // Only a reduce-only sell looks at what is held (the common path does no extra arithmetic).
+    let held = (order.reduce_only && order.side == Side::Sell)
+        .then(|| inst.round_quantity_down(account.free(market.base)))
+        .unwrap_or(quantity);
+    let cut_to_position = quantity > held;
     if cut_to_position {
         quantity = held;
         if !positive(quantity) {
