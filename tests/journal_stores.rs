@@ -104,3 +104,37 @@ fn a_postgresql_server_that_cannot_be_reached_is_a_journal_error_without_the_pas
     assert!(message.starts_with("JournalError: connecting to PostgreSQL (DATABASE_URL)"), "{message}");
     assert!(!message.contains("s3cret-pw"));
 }
+
+#[test]
+fn session_options_never_print_the_database_password() {
+    use cryptotradebot::config::{Scenario, VenueConfig};
+    use cryptotradebot::session::{Limits, LiveOptions, PaperOptions};
+    let scenario = Scenario::load(&common::repo("scenarios/btc_l2_market_maker.yaml")).unwrap();
+    let url = Some("postgresql://ctb:s3cret-pw@127.0.0.1:5432/ctb".to_string());
+    let paper = PaperOptions {
+        scenario: scenario.clone(),
+        venue: VenueConfig::default(),
+        session: "p".into(),
+        recordings: "data/recordings".into(),
+        reports: "reports".into(),
+        resume: false,
+        limits: Limits::default(),
+        database_url: url.clone(),
+    };
+    let live = LiveOptions {
+        scenario,
+        exchange: "binance".into(),
+        config_dir: "config".into(),
+        session: "l".into(),
+        recordings: "data/recordings".into(),
+        reports: "reports".into(),
+        limits: Limits::default(),
+        confirmed: true,
+        keep_orders: false,
+        resume: false,
+        database_url: url,
+    };
+    let printed = format!("{paper:?} {live:?}");
+    assert!(printed.contains("PostgreSQL (DATABASE_URL)") && printed.contains("(set)"), "{printed}");
+    assert!(!printed.contains("s3cret-pw"), "{printed}");
+}

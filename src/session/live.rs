@@ -29,8 +29,9 @@ use crate::runner::{ScenarioRun, write_book_report};
 use crate::validation::ValidationRecord;
 use std::collections::BTreeMap;
 
-/// What a live session runs and where it keeps things.
-#[derive(Clone, Debug)]
+/// What a live session runs and where it keeps things. (`Debug` leaves out `database_url`, which may hold a
+/// password.)
+#[derive(Clone)]
 pub struct LiveOptions {
     /// A level-2 scenario whose one venue is `exchange`.
     pub scenario: Scenario,
@@ -54,6 +55,19 @@ pub struct LiveOptions {
     pub resume: bool,
     /// The seed's `DATABASE_URL`: a `postgresql://` URL puts the journal in PostgreSQL instead of SQLite.
     pub database_url: Option<String>,
+}
+
+impl std::fmt::Debug for LiveOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LiveOptions")
+            .field("scenario", &self.scenario.name)
+            .field("exchange", &self.exchange)
+            .field("session", &self.session)
+            .field("confirmed", &self.confirmed)
+            .field("resume", &self.resume)
+            .field("database_url", &self.database_url.as_ref().map(|_| "(set)"))
+            .finish_non_exhaustive()
+    }
 }
 
 /// How a live session ended.

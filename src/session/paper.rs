@@ -24,8 +24,9 @@ use crate::error::{Error, Result};
 use crate::exchange::binance::BinanceAdapter;
 use crate::runner::{ScenarioRun, write_book_report};
 
-/// What a paper session runs and where it keeps things.
-#[derive(Clone, Debug)]
+/// What a paper session runs and where it keeps things. (`Debug` leaves out `database_url`, which may hold a
+/// password.)
+#[derive(Clone)]
 pub struct PaperOptions {
     /// A level-2 scenario (`binance_l2` data naming the symbol to trade).
     pub scenario: Scenario,
@@ -43,6 +44,17 @@ pub struct PaperOptions {
     pub limits: Limits,
     /// The seed's `DATABASE_URL`: a `postgresql://` URL puts the journal in PostgreSQL instead of SQLite.
     pub database_url: Option<String>,
+}
+
+impl std::fmt::Debug for PaperOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PaperOptions")
+            .field("scenario", &self.scenario.name)
+            .field("session", &self.session)
+            .field("resume", &self.resume)
+            .field("journal", &journal_place(self.database_url.as_deref(), Path::new("journal.sqlite")))
+            .finish_non_exhaustive()
+    }
 }
 
 /// How a paper session ended.

@@ -174,9 +174,11 @@ pub(super) fn fill(
     };
     let mut quantity = part.map_or(rest, |part| part.min(rest));
     // Only a reduce-only sell looks at what is held (the common path does no extra arithmetic).
-    let held = (order.reduce_only && order.side == Side::Sell)
-        .then(|| inst.round_quantity_down(account.free(market.base)))
-        .unwrap_or(quantity);
+    let held = if order.reduce_only && order.side == Side::Sell {
+        inst.round_quantity_down(account.free(market.base))
+    } else {
+        quantity
+    };
     let cut_to_position = quantity > held;
     if cut_to_position {
         quantity = held;
