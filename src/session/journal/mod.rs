@@ -238,7 +238,7 @@ impl Journal {
             ],
         )?;
         if inserted == 0 {
-            let known = self.fills()?.into_iter().find(|(s, _)| *s == seq).map(|(_, r)| r);
+            let known = self.read_fills(" AND seq = $2", Some(seq))?.into_iter().next().map(|(_, r)| r);
             if known.as_ref() != Some(record) {
                 return Err(Error::Data(format!(
                     "journal fill #{seq} is {known:?}, but the session now derives {record:?}"
@@ -253,23 +253,30 @@ impl Journal {
     /// # Errors
     /// Store failures; [`Error::Data`] for a row that does not read back.
     pub fn fills(&mut self) -> Result<Vec<(u64, FillRecord)>> {
-        let rows = self.store.query(
+        self.read_fills("", None)
+    }
+
+    /// The fills of the session (only number `seq`, when given), in order.
+    fn read_fills(&mut self, only: &str, seq: Option<u64>) -> Result<Vec<(u64, FillRecord)>> {
+        const COLUMNS: [Kind; 10] = [
+            Kind::Int,
+            Kind::Int,
+            Kind::Int,
+            Kind::Int,
+            Kind::Text,
+            Kind::Text,
+            Kind::Text,
+            Kind::Text,
+            Kind::Text,
+            Kind::Text,
+        ];
+        let sql = format!(
             "SELECT seq, order_id, time, venue, symbol, side, quantity, price, fee, liquidity FROM fills \
-             WHERE session = $1 ORDER BY seq",
-            &[text(&self.session)],
-            &[
-                Kind::Int,
-                Kind::Int,
-                Kind::Int,
-                Kind::Int,
-                Kind::Text,
-                Kind::Text,
-                Kind::Text,
-                Kind::Text,
-                Kind::Text,
-                Kind::Text,
-            ],
-        )?;
+             WHERE session = $1{only} ORDER BY seq"
+        );
+        let mut params = vec![text(&self.session)];
+        params.extend(seq.map(|seq| int(seq as i64)));
+        let rows = self.store.query(&sql, &params, &COLUMNS)?;
         rows.iter().map(|row| read_fill(row)).collect()
     }
 
