@@ -13,10 +13,10 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::path::Path;
 
-use cryptotradebot::book::BinanceBookSync;
 use cryptotradebot::config::Scenario;
 use cryptotradebot::data::load_binance_capture;
 use cryptotradebot::engine::run_book_backtest;
+use cryptotradebot::market::BinanceBookSync;
 use cryptotradebot::model::{L2Row, Symbol};
 
 fn capture(symbol: &str) -> Vec<L2Row> {

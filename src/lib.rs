@@ -1,20 +1,21 @@
 //! CryptoTradeBot: one deterministic trading engine for backtests, paper trading and live trading.
 //!
-//! Modules follow `DESIGN.md`: [`model`] holds plain values; [`data`] and [`replay`] bring market data in;
-//! [`exchange`], [`risk`] and [`strategy`] build on the model; [`engine`] wires them; [`report`] writes results;
-//! [`config`] reads scenarios; [`runner`] runs one scenario end to end. The `ctb` binary (`src/main.rs`,
-//! `src/cli/`) is a thin front end over these.
+//! Modules follow `DESIGN.md`'s layers, each importing only from those below it: [`error`] and [`model`] (plain
+//! values); [`data`] and [`market`] (market data in, merged in time order; order books); [`strategy`], [`risk`]
+//! and [`venue`] (decisions, limits, the simulated and live venues); [`portfolio`] and [`engine`] (the ledger,
+//! the loop); [`report`], [`sweep`] and [`validation`] (what runs produce); [`config`], [`runner`] and
+//! [`session`] (the edge: files, environment, modes). The `ctb` binary (`src/main.rs`, `src/cli/`) is a thin front
+//! end over these.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod book;
 pub mod config;
 pub mod data;
 pub mod engine;
 pub mod error;
-pub mod exchange;
+pub mod market;
 pub mod model;
-pub mod replay;
+pub mod portfolio;
 pub mod report;
 pub mod risk;
 pub mod runner;
@@ -22,5 +23,6 @@ pub mod session;
 pub mod strategy;
 pub mod sweep;
 pub mod validation;
+pub mod venue;
 
 pub use error::{Error, Result};

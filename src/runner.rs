@@ -7,9 +7,10 @@ use crate::config::Scenario;
 use crate::data::SeriesQuality;
 use crate::engine::{BacktestResult, MarketData, prepare_market, run_book_backtest, run_prepared_blocking};
 use crate::error::{Error, Result};
-use crate::exchange::sim::BarPath;
 use crate::model::{NANOS_PER_SECOND, Timestamp};
 use crate::report::{BarPathReport, InputFile, ReportInput, Summary, write_report};
+use crate::sweep::{SweepPlan, SweepStudy};
+use crate::venue::sim::BarPath;
 use rust_decimal::Decimal;
 use std::sync::Arc;
 
@@ -152,5 +153,31 @@ fn bar_path_report(scenario: &Scenario, result: &BacktestResult, market: Arc<Mar
         ambiguous_bars: result.ambiguous_bars,
         final_equity_adverse: equity_under(BarPath::Adverse)?,
         final_equity_optimistic: equity_under(BarPath::Optimistic)?,
+    })
+}
+
+/// The sweep of `scenario`: its `sweep:` section over its data, the best combination reported as
+/// [`run_scenario`] reports a backtest.
+///
+/// # Errors
+/// [`Error::Config`] when the scenario has no `sweep:` section; as [`SweepPlan::prepare`] and the loaders.
+pub fn plan_sweep(scenario: &Scenario) -> Result<SweepPlan<'_>> {
+    let section = scenario
+        .sweep
+        .as_ref()
+        .ok_or_else(|| Error::Config(format!("{}: there is no sweep: section", scenario.path.display())))?;
+    let (series, _quality) = scenario.load_market_data()?;
+    let best_report = Box::new(move |params: &serde_json::Value, dir: &Path| {
+        let mut best = scenario.clone();
+        best.setup.params = params.clone();
+        Ok(run_scenario(&best, dir)?.summary)
+    });
+    SweepPlan::prepare(SweepStudy {
+        name: &scenario.name,
+        setup: &scenario.setup,
+        section,
+        seed: scenario.seed,
+        series,
+        best_report,
     })
 }

@@ -9,10 +9,10 @@ use std::time::Duration;
 
 use common::mock_http::{Seen, serve};
 use cryptotradebot::Error;
-use cryptotradebot::config::VenueConfig;
-use cryptotradebot::exchange::live::live_adapter;
-use cryptotradebot::exchange::{Credentials, Secret};
 use cryptotradebot::model::Symbol;
+use cryptotradebot::venue::VenueConfig;
+use cryptotradebot::venue::live::live_adapter;
+use cryptotradebot::venue::{Credentials, Secret};
 
 const SECRET: &str = "c2VjcmV0LXRoYXQtbXVzdC1uZXZlci1wcmludA==";
 

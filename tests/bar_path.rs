@@ -9,10 +9,10 @@ use rust_decimal::{Decimal, dec};
 
 use common::sim_venue::{HOUR, bar, btc, venue};
 
-use cryptotradebot::exchange::ExchangeAdapter;
-use cryptotradebot::exchange::SimulatedExchange;
-use cryptotradebot::exchange::sim::{BarPath, SimConfig};
 use cryptotradebot::model::{ExecutionEvent, OrderId, OrderQty, OrderRequest, OrderStatus, OrderType, Side, Timestamp};
+use cryptotradebot::venue::ExchangeAdapter;
+use cryptotradebot::venue::SimulatedExchange;
+use cryptotradebot::venue::sim::{BarPath, SimConfig};
 
 /// A venue (fees 0.1 % taker) holding 2 BTC bought at 100 at hour 1, with the stop at 95 and the take-profit at
 /// 110 placed after the entry bar.

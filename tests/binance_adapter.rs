@@ -8,10 +8,10 @@ use std::collections::BTreeMap;
 
 use common::mock_binance::{KEY, SECRET, btc, mock_binance};
 use cryptotradebot::Error;
-use cryptotradebot::config::VenueConfig;
-use cryptotradebot::exchange::binance::BinanceAdapter;
-use cryptotradebot::exchange::{Credentials, ExchangeAdapter, Secret};
 use cryptotradebot::model::{ExecutionEvent, OrderId, OrderQty, OrderRequest, OrderStatus, Side};
+use cryptotradebot::venue::VenueConfig;
+use cryptotradebot::venue::binance::BinanceAdapter;
+use cryptotradebot::venue::{Credentials, ExchangeAdapter, Secret};
 
 fn adapter(base: &str, secret: &str) -> BinanceAdapter {
     let config: VenueConfig =

@@ -10,11 +10,11 @@ use std::sync::{Arc, Mutex};
 
 use common::mock_http::{Answer, Seen, serve};
 use cryptotradebot::Error;
-use cryptotradebot::config::VenueConfig;
-use cryptotradebot::exchange::coinbase::{CoinbaseAdapter, client_oid};
-use cryptotradebot::exchange::signing::coinbase_signature;
-use cryptotradebot::exchange::{Credentials, ExchangeAdapter, Secret};
 use cryptotradebot::model::{OrderId, OrderQty, OrderRequest, OrderStatus, Side, Symbol};
+use cryptotradebot::venue::VenueConfig;
+use cryptotradebot::venue::coinbase::{CoinbaseAdapter, client_oid};
+use cryptotradebot::venue::signing::coinbase_signature;
+use cryptotradebot::venue::{Credentials, ExchangeAdapter, Secret};
 
 const KEY: &str = "cb-test-key";
 const PASSPHRASE: &str = "cb test passphrase";

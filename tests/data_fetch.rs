@@ -9,9 +9,10 @@ use std::time::Duration;
 
 use common::mock_http::{Answer, Seen, serve};
 use cryptotradebot::Error;
-use cryptotradebot::data::{KlineRequest, fetch_binance_klines, parse_timestamp};
-use cryptotradebot::exchange::rest::RestClient;
+use cryptotradebot::data::parse_timestamp;
 use cryptotradebot::model::Symbol;
+use cryptotradebot::venue::kline_history::{KlineRequest, fetch_binance_klines};
+use cryptotradebot::venue::rest::RestClient;
 
 /// 2023-01-01T00:00:00Z in ms, and the venue's history: 2,500 hourly bars from then.
 const T0: i64 = 1_672_531_200_000;

@@ -8,11 +8,12 @@ use rust_decimal::{Decimal, dec};
 use std::sync::Arc;
 
 use common::mock_binance::{KEY, SECRET, mock_binance_with_lot};
-use cryptotradebot::config::{Scenario, VenueConfig};
+use cryptotradebot::config::Scenario;
 use cryptotradebot::engine::{BacktestResult, prepare_market, run_prepared, run_prepared_on};
-use cryptotradebot::exchange::live::live_adapter;
-use cryptotradebot::exchange::{Credentials, OrderRouter, Secret};
 use cryptotradebot::model::{OrderQty, OrderStatus, Side};
+use cryptotradebot::venue::VenueConfig;
+use cryptotradebot::venue::live::live_adapter;
+use cryptotradebot::venue::{Credentials, OrderRouter, Secret};
 
 /// (time placed, side, sized in the quote asset) of every order.
 fn decisions(result: &BacktestResult) -> Vec<(i64, Side, bool)> {

@@ -6,7 +6,7 @@ use rust_decimal::dec;
 
 use cryptotradebot::config::Scenario;
 use cryptotradebot::engine::{EquityPoint, FillRecord, OrderRecord, start_book_engine};
-use cryptotradebot::exchange::VenueId;
+use cryptotradebot::model::VenueId;
 use cryptotradebot::model::{
     Fill, Liquidity, OrderId, OrderQty, OrderReport, OrderRequest, OrderStatus, Side, Symbol, Timestamp,
 };

@@ -9,13 +9,13 @@ use std::collections::BTreeMap;
 
 use common::sim_venue::{btc, btc_instrument};
 use cryptotradebot::config::Scenario;
-use cryptotradebot::exchange::ExchangeAdapter;
-use cryptotradebot::exchange::SimulatedExchange;
-use cryptotradebot::exchange::sim::{FeeLadder, SimConfig};
 use cryptotradebot::model::{
     Bar, ExecutionEvent, MarketEvent, NANOS_PER_DAY, OrderId, OrderQty, OrderRequest, Side, Timestamp,
 };
 use cryptotradebot::runner::run_scenario;
+use cryptotradebot::venue::ExchangeAdapter;
+use cryptotradebot::venue::SimulatedExchange;
+use cryptotradebot::venue::sim::SimConfig;
 
 fn flat_bar(day: i64) -> MarketEvent {
     let (open_time, close_time) = (Timestamp(day * NANOS_PER_DAY), Timestamp((day + 1) * NANOS_PER_DAY));
@@ -47,7 +47,7 @@ async fn the_rate_follows_the_thirty_day_volume_up_the_ladder_and_back_down() {
     let cash = BTreeMap::from([("USDT".to_string(), dec!(10000))]);
     let mut v = SimulatedExchange::new("sim", SimConfig::default(), vec![instrument], cash)
         .unwrap()
-        .with_fee_ladder(FeeLadder::from_file(&ladder).unwrap());
+        .with_fee_ladder(cryptotradebot::config::read_fee_ladder(&ladder).unwrap());
     v.connect().await.unwrap();
     v.on_market_event(&flat_bar(0));
     let buy = |id, quantity| OrderRequest::new(OrderId(id), btc(), Side::Buy, OrderQty::Base(quantity), None);

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use common::postgres::{fresh_session, postgres_url};
 use cryptotradebot::Error;
 use cryptotradebot::engine::{EquityPoint, FillRecord, OrderRecord};
-use cryptotradebot::exchange::VenueId;
+use cryptotradebot::model::VenueId;
 use cryptotradebot::model::{
     Fill, Liquidity, OrderId, OrderQty, OrderReport, OrderRequest, OrderStatus, Side, Symbol, Timestamp,
 };
@@ -107,8 +107,9 @@ fn a_postgresql_server_that_cannot_be_reached_is_a_journal_error_without_the_pas
 
 #[test]
 fn session_options_never_print_the_database_password() {
-    use cryptotradebot::config::{Scenario, VenueConfig};
+    use cryptotradebot::config::Scenario;
     use cryptotradebot::session::{Limits, LiveOptions, PaperOptions};
+    use cryptotradebot::venue::VenueConfig;
     let scenario = Scenario::load(&common::repo("scenarios/btc_l2_market_maker.yaml")).unwrap();
     let url = Some("postgresql://ctb:s3cret-pw@127.0.0.1:5432/ctb".to_string());
     let paper = PaperOptions {

@@ -10,11 +10,11 @@ use std::sync::{Arc, Mutex};
 
 use common::mock_http::{Answer, Seen, serve};
 use cryptotradebot::Error;
-use cryptotradebot::config::VenueConfig;
-use cryptotradebot::exchange::kraken::KrakenAdapter;
-use cryptotradebot::exchange::signing::kraken_signature;
-use cryptotradebot::exchange::{Credentials, ExchangeAdapter, Secret};
 use cryptotradebot::model::{OrderId, OrderQty, OrderRequest, OrderStatus, Side, Symbol};
+use cryptotradebot::venue::VenueConfig;
+use cryptotradebot::venue::kraken::KrakenAdapter;
+use cryptotradebot::venue::signing::kraken_signature;
+use cryptotradebot::venue::{Credentials, ExchangeAdapter, Secret};
 
 const KEY: &str = "kraken-test-key";
 /// The secret of Kraken's documentation example.

@@ -8,8 +8,8 @@ mod common;
 use rust_decimal::{Decimal, dec};
 
 use cryptotradebot::Error;
-use cryptotradebot::book::{BinanceBookSync, SyncStats};
 use cryptotradebot::data::load_binance_capture;
+use cryptotradebot::market::{BinanceBookSync, SyncStats};
 use cryptotradebot::model::l2::from_fixed;
 use cryptotradebot::model::{L2Row, RowKind, Symbol};
 
@@ -108,8 +108,8 @@ fn a_resyncing_book_drops_itself_at_a_gap_and_is_whole_again_after_the_next_snap
     let template = snapshot[0];
     let mut fresh: Vec<L2Row> = Vec::new();
     for (kind, side) in [
-        (RowKind::SnapshotBid, cryptotradebot::book::BookSide::Bid),
-        (RowKind::SnapshotAsk, cryptotradebot::book::BookSide::Ask),
+        (RowKind::SnapshotBid, cryptotradebot::market::BookSide::Bid),
+        (RowKind::SnapshotAsk, cryptotradebot::market::BookSide::Ask),
     ] {
         for (price, quantity) in whole.book().levels(side) {
             fresh.push(L2Row { kind, price, quantity, first_id: last_id, last_id, ends_message: false, ..template });

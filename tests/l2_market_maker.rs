@@ -7,8 +7,8 @@ mod common;
 
 use rust_decimal::Decimal;
 
-use cryptotradebot::book::{BinanceBookSync, messages};
 use cryptotradebot::config::Scenario;
+use cryptotradebot::market::{BinanceBookSync, messages};
 use cryptotradebot::model::l2::from_fixed;
 use cryptotradebot::model::{L2Row, Liquidity, OrderQty, OrderStatus, RowKind, Side, Timestamp};
 use cryptotradebot::runner::run_scenario;

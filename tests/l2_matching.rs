@@ -8,11 +8,11 @@ use rust_decimal::{Decimal, dec};
 
 use common::l2_rows::{diff, snapshot, trade};
 use common::sim_venue::{btc, venue};
-use cryptotradebot::exchange::SimulatedExchange;
-use cryptotradebot::exchange::sim::{Latency, QueueModel, SimConfig};
 use cryptotradebot::model::{
     ExecutionEvent, L2Row, Liquidity, OrderId, OrderQty, OrderRequest, OrderStatus, Side, TimeInForce,
 };
+use cryptotradebot::venue::SimulatedExchange;
+use cryptotradebot::venue::sim::{Latency, QueueModel, SimConfig};
 
 /// A fill as (order, price, quantity, liquidity), or an end as (order, status).
 #[derive(Debug, PartialEq, Eq)]

@@ -17,10 +17,10 @@ use std::collections::BTreeMap;
 
 use common::l2_rows::{diff, snapshot, trade};
 use common::sim_venue::{btc, venue};
-use cryptotradebot::exchange::sim::{Latency, QueueModel, SimConfig};
 use cryptotradebot::model::{
     ExecutionEvent, L2Row, Liquidity, OrderId, OrderQty, OrderRequest, OrderStatus, RowKind, Side, TimeInForce,
 };
+use cryptotradebot::venue::sim::{Latency, QueueModel, SimConfig};
 
 /// One step of the replay: a depth change, a print, an order or a cancel.
 #[derive(Clone, Debug)]

@@ -225,8 +225,8 @@ fn spawn_live(dir: &Path, extra: &[&str]) -> std::process::Child {
 
 /// Cancels order `id` at the mock venue as another client would (a signed DELETE), behind the session's back.
 async fn cancel_behind_the_sessions_back(rest: &str, id: u64) {
-    use cryptotradebot::exchange::Secret;
-    use cryptotradebot::exchange::signing::binance_signature;
+    use cryptotradebot::venue::Secret;
+    use cryptotradebot::venue::signing::binance_signature;
     let query = format!("symbol=BTCUSDT&origClientOrderId=ctb-{id}&timestamp=1700000000000&recvWindow=5000");
     let signature = binance_signature(&Secret::new(SECRET), &query).unwrap();
     let url = format!("{rest}/api/v3/order?{query}&signature={signature}");

@@ -7,12 +7,12 @@ use rust_decimal::dec;
 use std::time::Duration;
 
 use common::mock_ws;
-use cryptotradebot::config::VenueConfig;
-use cryptotradebot::exchange::ExchangeAdapter;
-use cryptotradebot::exchange::MarketStream;
-use cryptotradebot::exchange::binance::BinanceAdapter;
-use cryptotradebot::exchange::coinbase::CoinbaseAdapter;
 use cryptotradebot::model::{Side, StreamEvent, Symbol};
+use cryptotradebot::venue::ExchangeAdapter;
+use cryptotradebot::venue::MarketStream;
+use cryptotradebot::venue::VenueConfig;
+use cryptotradebot::venue::binance::BinanceAdapter;
+use cryptotradebot::venue::coinbase::CoinbaseAdapter;
 
 /// The JSON of each line of a recording whose lines are `<time><separator><json>`, keeping lines containing `marker`.
 fn recorded(path: &str, separator: &str, marker: &str) -> Vec<String> {

@@ -9,12 +9,12 @@ use rust_decimal::{Decimal, dec};
 use common::sim_venue::{self, bar, btc};
 
 use cryptotradebot::Error;
-use cryptotradebot::exchange::ExchangeAdapter;
-use cryptotradebot::exchange::SimulatedExchange;
-use cryptotradebot::exchange::sim::SimConfig;
 use cryptotradebot::model::{
     ExecutionEvent, Liquidity, OrderId, OrderQty, OrderRequest, OrderStatus, OrderType, Side, TimeInForce, Trail,
 };
+use cryptotradebot::venue::ExchangeAdapter;
+use cryptotradebot::venue::SimulatedExchange;
+use cryptotradebot::venue::sim::SimConfig;
 
 /// The venue after one bar (hour 0, close 100), holding 1,000 USDT and `btc` BTC.
 async fn venue(btc_held: Decimal) -> SimulatedExchange {

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use common::mock_http::{Seen, serve};
 use cryptotradebot::Error;
-use cryptotradebot::exchange::rest::RestClient;
+use cryptotradebot::venue::rest::RestClient;
 use reqwest::Method;
 
 async fn venue() -> RestClient {

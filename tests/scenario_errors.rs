@@ -73,7 +73,7 @@ fn a_risk_file_in_the_seed_format_is_read_and_checked() {
 
 #[test]
 fn the_shipped_risk_config_has_the_seeds_values() {
-    let limits = cryptotradebot::risk::RiskLimits::from_file(&common::repo("config/risk_management.yaml")).unwrap();
+    let limits = cryptotradebot::config::read_risk_limits(&common::repo("config/risk_management.yaml")).unwrap();
     assert_eq!(limits, cryptotradebot::risk::RiskLimits::default());
 }
 

@@ -10,12 +10,12 @@ use proptest::prelude::*;
 use rust_decimal::{Decimal, dec};
 use std::collections::BTreeMap;
 
-use cryptotradebot::exchange::SimulatedExchange;
-use cryptotradebot::exchange::sim::{BarPath, FeeLadder, FeeTier, SimConfig};
 use cryptotradebot::model::{
     Bar, ExecutionEvent, Instrument, Liquidity, MarketEvent, OrderId, OrderQty, OrderRequest, OrderStatus, OrderType,
     Side, Symbol, TimeInForce, Timestamp, Trail,
 };
+use cryptotradebot::venue::SimulatedExchange;
+use cryptotradebot::venue::sim::{BarPath, FeeLadder, FeeTier, SimConfig};
 
 const HOUR: i64 = 3_600_000_000_000;
 

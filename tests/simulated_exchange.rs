@@ -8,11 +8,11 @@ use rust_decimal::{Decimal, dec};
 use common::sim_venue::{self, bar, btc};
 
 use cryptotradebot::Error;
-use cryptotradebot::exchange::sim::{FillModel, SimConfig};
-use cryptotradebot::exchange::{ExchangeAdapter, SimulatedExchange};
 use cryptotradebot::model::{
     ExecutionEvent, Liquidity, OrderId, OrderQty, OrderRequest, OrderStatus, OrderType, Side, StreamEvent, Timestamp,
 };
+use cryptotradebot::venue::sim::{FillModel, SimConfig};
+use cryptotradebot::venue::{ExchangeAdapter, SimulatedExchange};
 
 fn venue(fill_model: FillModel) -> SimulatedExchange {
     let config = SimConfig { maker_fee: dec!(0.0002), taker_fee: dec!(0.001), fill_model, ..SimConfig::default() };

@@ -12,7 +12,8 @@ use rust_decimal::Decimal;
 
 use cryptotradebot::config::Scenario;
 use cryptotradebot::model::Timestamp;
-use cryptotradebot::sweep::{Shard, SweepPlan, WalkForward, WalkForwardOutcome};
+use cryptotradebot::runner::plan_sweep;
+use cryptotradebot::sweep::{Shard, WalkForward, WalkForwardOutcome};
 
 const SCENARIO: &str = "scenarios/btc_sma_sweep.yaml";
 
@@ -115,7 +116,7 @@ fn the_best_combination_report_equals_a_plain_backtest_with_its_parameters() {
 #[test]
 fn a_stop_keeps_the_combinations_that_finished() {
     let scenario = Scenario::load(&common::repo(SCENARIO)).unwrap();
-    let plan = SweepPlan::prepare(&scenario).unwrap();
+    let plan = plan_sweep(&scenario).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let (stop, done) = (AtomicBool::new(false), AtomicUsize::new(0));
     let outcome = plan
@@ -164,7 +165,7 @@ fn bad_sweep_sections_and_incomplete_merges_are_errors_naming_what_is_wrong() {
 fn walk_forward(data_dir: &Path, out: &Path) -> WalkForwardOutcome {
     let text = std::fs::read_to_string(common::repo(SCENARIO)).unwrap().replace("../data", data_dir.to_str().unwrap());
     let scenario = Scenario::parse(&out.join("scenario.yaml"), text).unwrap();
-    let plan = SweepPlan::prepare(&scenario).unwrap();
+    let plan = plan_sweep(&scenario).unwrap();
     let spec = WalkForward::parse("train=336,test=168").unwrap();
     plan.walk_forward(spec, out, &AtomicBool::new(false), &|| {}).unwrap()
 }

@@ -7,11 +7,13 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use cryptotradebot::Error;
-use cryptotradebot::engine::{MarketData, Portfolio, TradingEngine};
-use cryptotradebot::exchange::sim::SimConfig;
-use cryptotradebot::exchange::{OrderRouter, SimulatedExchange, VenueId};
+use cryptotradebot::engine::{MarketData, TradingEngine};
+use cryptotradebot::model::VenueId;
 use cryptotradebot::model::{BarSeries, Instrument, OrderStatus, Side, Symbol, Timestamp};
+use cryptotradebot::portfolio::Portfolio;
 use cryptotradebot::risk::{ExitPolicy, RiskLimits, RiskManager, RiskPolicy};
+use cryptotradebot::venue::sim::SimConfig;
+use cryptotradebot::venue::{OrderRouter, SimulatedExchange};
 
 fn btc() -> Symbol {
     Symbol::new("BTCUSDT").unwrap()

@@ -4,9 +4,9 @@
 use rust_decimal::Decimal;
 
 use cryptotradebot::engine::{BacktestSetup, VenueSetup};
-use cryptotradebot::exchange::sim::SimConfig;
 use cryptotradebot::model::{Instrument, Symbol};
 use cryptotradebot::risk::{RiskLimits, RiskPolicy};
+use cryptotradebot::venue::sim::SimConfig;
 
 /// Bars of the generated series.
 pub const BARS: usize = 1_000_000;

@@ -7,14 +7,16 @@ use std::path::PathBuf;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::time::Duration;
 
-use cryptotradebot::config::{ExchangesConfig, RateLimits};
+use cryptotradebot::config::ExchangesConfig;
 use cryptotradebot::data::{
-    DataFile, DataFormat, KlineRequest, RandomWalk, TradePrints, fetch_binance_klines, load_bar_series,
-    load_binance_capture, parse_interval, parse_timestamp, resample_trades, write_bars,
+    DataFile, DataFormat, RandomWalk, TradePrints, load_bar_series, load_binance_capture, parse_interval,
+    parse_timestamp, resample_trades, write_bars,
 };
-use cryptotradebot::exchange::binance;
-use cryptotradebot::exchange::rest::RestClient;
 use cryptotradebot::model::{Symbol, Timestamp, format_duration};
+use cryptotradebot::venue::RateLimits;
+use cryptotradebot::venue::binance;
+use cryptotradebot::venue::kline_history::{KlineRequest, fetch_binance_klines};
+use cryptotradebot::venue::rest::RestClient;
 use cryptotradebot::{Error, Result};
 
 /// `ctb data` subcommands.

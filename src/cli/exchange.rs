@@ -5,10 +5,10 @@ use clap::{Args, Subcommand, ValueEnum};
 use rust_decimal::Decimal;
 use std::path::PathBuf;
 
-use cryptotradebot::exchange::ExchangeAdapter;
-use cryptotradebot::exchange::live::configured_adapter;
-use cryptotradebot::exchange::rest::wall_clock_now;
+use cryptotradebot::config::configured_adapter;
 use cryptotradebot::model::{OrderId, OrderQty, OrderReport, OrderRequest, OrderType, Side, Symbol};
+use cryptotradebot::venue::ExchangeAdapter;
+use cryptotradebot::venue::wall_clock::wall_clock_now;
 use cryptotradebot::{Error, Result};
 
 /// `ctb exchange` subcommands.

@@ -46,7 +46,7 @@ impl SessionArgs {
     /// The session's name: given, or the scenario's name and the start time.
     pub fn name(&self, scenario: &Scenario) -> String {
         self.session.clone().unwrap_or_else(|| {
-            let started = cryptotradebot::exchange::rest::wall_clock_now();
+            let started = cryptotradebot::venue::wall_clock::wall_clock_now();
             format!("{}-{}", scenario.name, started.to_string().replace([':', '.'], "-"))
         })
     }

@@ -9,7 +9,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use cryptotradebot::config::Scenario;
 use cryptotradebot::error::{Error, Result};
-use cryptotradebot::sweep::{Shard, SweepOutcome, SweepPlan, WalkForward, top_table, windows_table};
+use cryptotradebot::runner::plan_sweep;
+use cryptotradebot::sweep::{Shard, SweepOutcome, WalkForward, top_table, windows_table};
 
 /// Arguments of `ctb sweep`.
 #[derive(Args, Debug)]
@@ -59,7 +60,7 @@ pub fn run(args: SweepArgs) -> Result<()> {
     match (args.command, args.scenario) {
         (Some(SweepCommand::Merge { scenario, output }), _) => {
             let scenario = Scenario::load(&scenario)?;
-            let plan = SweepPlan::prepare(&scenario)?;
+            let plan = plan_sweep(&scenario)?;
             let outcome = plan.merge(&output_dir(&output, &scenario))?;
             report(&outcome, output.quiet, false);
             Ok(())
@@ -67,7 +68,7 @@ pub fn run(args: SweepArgs) -> Result<()> {
         (None, Some(path)) if args.walk_forward.is_some() => {
             let scenario = Scenario::load(&path)?;
             let spec = WalkForward::parse(args.walk_forward.as_deref().unwrap_or_default())?;
-            let plan = SweepPlan::prepare(&scenario)?;
+            let plan = plan_sweep(&scenario)?;
             let windows = plan.walk_forward_windows(spec).len();
             let bar = progress_bar((windows * plan.grid().combinations.len()) as u64, args.output.quiet);
             let stop = stop_on_ctrl_c();
@@ -90,7 +91,7 @@ pub fn run(args: SweepArgs) -> Result<()> {
         (None, Some(path)) => {
             let scenario = Scenario::load(&path)?;
             let shard = args.shard.as_deref().map(Shard::parse).transpose()?.unwrap_or(Shard::ALL);
-            let plan = SweepPlan::prepare(&scenario)?;
+            let plan = plan_sweep(&scenario)?;
             let count = plan.grid().numbers(shard).count();
             let bar = progress_bar(count as u64, args.output.quiet);
             let stop = stop_on_ctrl_c();

@@ -4,11 +4,12 @@
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use std::num::NonZeroU32;
 use std::path::Path;
 
 use super::yaml_error_line;
 use crate::error::{Error, Result};
+use crate::venue::live::live_adapter;
+use crate::venue::{Credentials, ExchangeAdapter, VenueConfig};
 
 /// The venues the live adapters cover.
 pub const VENUES: [&str; 3] = ["binance", "coinbase", "kraken"];
@@ -17,98 +18,6 @@ pub const VENUES: [&str; 3] = ["binance", "coinbase", "kraken"];
 #[serde(deny_unknown_fields)]
 struct ExchangesFile {
     exchanges: BTreeMap<String, VenueConfig>,
-}
-
-/// One venue's section.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct VenueConfig {
-    /// Whether the venue may be used (default true).
-    #[serde(default = "enabled_by_default")]
-    pub enabled: bool,
-    /// Binance: use the testnet endpoints (default true).
-    #[serde(default)]
-    pub testnet: Option<bool>,
-    /// Coinbase: use the sandbox endpoints (default true).
-    #[serde(default)]
-    pub sandbox: Option<bool>,
-    /// Client-side request limits.
-    #[serde(default)]
-    pub rate_limits: RateLimits,
-    /// REST endpoint replacing the venue's (a testnet mirror, or a mock venue in tests).
-    #[serde(default)]
-    pub base_url: Option<String>,
-    /// WebSocket endpoint replacing the venue's.
-    #[serde(default)]
-    pub ws_url: Option<String>,
-    /// How long one REST call may take, in milliseconds (default 10,000).
-    #[serde(default)]
-    pub request_timeout_ms: Option<u64>,
-}
-
-fn enabled_by_default() -> bool {
-    true
-}
-
-/// Request limits, in the seed's keys; each venue uses those that apply to it.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RateLimits {
-    /// All requests per minute (Binance request weight, Kraken).
-    pub requests_per_minute: Option<u32>,
-    /// All requests per second (Coinbase public).
-    pub requests_per_second: Option<u32>,
-    /// Authenticated requests per second (Coinbase private).
-    pub private_requests_per_second: Option<u32>,
-    /// Orders per second (Binance).
-    pub orders_per_second: Option<u32>,
-    /// Orders per minute (Kraken).
-    pub orders_per_minute: Option<u32>,
-    /// Orders per day (Binance).
-    pub orders_per_day: Option<u32>,
-}
-
-impl Default for VenueConfig {
-    /// A venue with nothing configured: enabled, test endpoints, no client-side limits beyond the adapter's own.
-    fn default() -> Self {
-        VenueConfig {
-            enabled: true,
-            testnet: None,
-            sandbox: None,
-            rate_limits: RateLimits::default(),
-            base_url: None,
-            ws_url: None,
-            request_timeout_ms: None,
-        }
-    }
-}
-
-impl VenueConfig {
-    /// Whether the venue's test endpoints (testnet, sandbox) are to be used: unless the file says `false`.
-    pub fn uses_test_endpoints(&self) -> bool {
-        self.testnet.or(self.sandbox).unwrap_or(true)
-    }
-
-    /// How long one REST call may take.
-    pub fn request_timeout(&self) -> std::time::Duration {
-        std::time::Duration::from_millis(self.request_timeout_ms.unwrap_or(10_000))
-    }
-
-    /// The (REST, WebSocket) endpoints: `base_url` / `ws_url` when set, otherwise the venue's `test` pair unless the
-    /// file turned the test endpoints off, then its `production` pair.
-    pub fn endpoints(&self, production: (&str, &str), test: (&str, &str)) -> (String, String) {
-        let (rest, ws) = if self.uses_test_endpoints() { test } else { production };
-        (self.base_url.clone().unwrap_or_else(|| rest.into()), self.ws_url.clone().unwrap_or_else(|| ws.into()))
-    }
-}
-
-impl RateLimits {
-    /// Requests per second for the client-side limiter: `requests_per_second`, else `requests_per_minute` / 60,
-    /// else `default`; never below one.
-    pub fn per_second(&self, default: u32) -> NonZeroU32 {
-        let per_second = self.requests_per_second.or(self.requests_per_minute.map(|m| m / 60)).unwrap_or(default);
-        NonZeroU32::new(per_second).unwrap_or(NonZeroU32::MIN)
-    }
 }
 
 /// Every venue's configuration, by name.
@@ -205,9 +114,24 @@ impl ExchangesConfig {
     }
 }
 
+/// [`live_adapter`] for `venue` as `config_dir/exchanges.yaml` configures it, with the credentials the seed's
+/// variables hold (`lookup` reads them: the environment after `.env` in the binary).
+///
+/// # Errors
+/// As [`ExchangesConfig::venue_in`] and [`live_adapter`].
+pub fn configured_adapter(
+    config_dir: &Path,
+    venue: &str,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<Box<dyn ExchangeAdapter>> {
+    let config = ExchangesConfig::venue_in(config_dir, venue, &lookup)?;
+    live_adapter(venue, &config, Credentials::from_variables(venue, lookup))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::venue::RateLimits;
 
     fn load(text: &str) -> Result<ExchangesConfig> {
         let dir = tempfile::tempdir().unwrap();

@@ -3,9 +3,11 @@
 
 mod exchanges;
 mod scenario;
+mod settings_files;
 
-pub use exchanges::{ExchangesConfig, RateLimits, VENUES, VenueConfig};
+pub use exchanges::{ExchangesConfig, VENUES, configured_adapter};
 pub use scenario::{Scenario, ScenarioData, recording_file};
+pub use settings_files::{read_fee_ladder, read_risk_limits};
 
 /// One line describing a YAML error (message and position), without the source snippet.
 pub fn yaml_error_line(error: &serde_saphyr::Error) -> String {

@@ -9,17 +9,18 @@ use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use super::ExchangesConfig;
 use super::yaml_error_line;
-use super::{ExchangesConfig, RateLimits};
 use crate::data::{DataFile, DataFormat, SeriesQuality, load_bar_series, load_binance_capture};
 use crate::engine::{BacktestSetup, BookStream, VenueSetup};
 use crate::error::{Error, Result};
-use crate::exchange::VenueId;
-use crate::exchange::sim::{BarPath, FeeLadder, FillModel, Latency, QueueModel, SimConfig};
+use crate::model::VenueId;
 use crate::model::{BarSeries, Instrument, NANOS_PER_MILLI, Symbol};
 use crate::risk::{RiskLimits, RiskPolicy};
 use crate::sweep::{Grid, SweepSection};
 use crate::validation::Thresholds;
+use crate::venue::RateLimits;
+use crate::venue::sim::{BarPath, FillModel, Latency, QueueModel, SimConfig};
 use rust_decimal::prelude::ToPrimitive;
 
 #[derive(Deserialize)]
@@ -260,7 +261,7 @@ impl Scenario {
             None => (RiskLimits::default(), None),
             Some(serde_json::Value::String(p)) => {
                 let risk_path = resolve(p);
-                let (limits, applied) = RiskLimits::from_file(&risk_path)?
+                let (limits, applied) = super::read_risk_limits(&risk_path)?
                     .with_env_overrides(|name| std::env::var(name).ok())
                     .map_err(|e| e.context(risk_path.display()))?;
                 risk_overrides = applied;
@@ -509,7 +510,7 @@ fn venue_setup(
         (Some(_), Some(_)) => return Err(at(": give fee_bps or fee_tiers, not both".into())),
         (Some(file), None) => {
             let file = resolve(file);
-            let ladder = FeeLadder::from_file(&file)?;
+            let ladder = super::read_fee_ladder(&file)?;
             inputs.push(file);
             Some(ladder)
         }

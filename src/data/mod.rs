@@ -4,7 +4,6 @@
 mod capture;
 mod columns;
 mod csv_loader;
-mod fetch;
 mod file_bars;
 mod parquet_loader;
 mod parse;
@@ -14,7 +13,6 @@ mod synthetic;
 mod writer;
 
 pub use capture::{load_binance_capture, parse_capture_line};
-pub use fetch::{FetchSummary, KlineRequest, fetch_binance_klines, interval_ms};
 pub use parse::{parse_decimal, parse_timestamp};
 pub use resample::{TradePrints, parse_interval, resample_trades};
 pub use series::{DataFile, DataFormat, SeriesQuality, load_bar_series};

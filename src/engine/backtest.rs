@@ -6,16 +6,17 @@ use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::portfolio::Portfolio;
 use super::run_log::RunLog;
 use super::trading_engine::{BookStream, FillJournal, MarketData, StrategyRun, TradingEngine};
-use crate::config::RateLimits;
 use crate::error::{Error, Result};
-use crate::exchange::sim::{BookFillStats, FeeLadder, OrderLimits, SimConfig};
-use crate::exchange::{OrderRouter, SimulatedExchange, VenueId};
+use crate::model::VenueId;
 use crate::model::{BarSeries, Instrument, Timestamp};
+use crate::portfolio::Portfolio;
 use crate::risk::{RiskLimits, RiskManager, RiskPolicy};
 use crate::strategy::{WarmUp, build_book_strategy, build_strategy};
+use crate::venue::RateLimits;
+use crate::venue::sim::{BookFillStats, FeeLadder, OrderLimits, SimConfig};
+use crate::venue::{OrderRouter, SimulatedExchange};
 
 /// One simulated venue of a backtest.
 #[derive(Clone, Debug)]

@@ -1,8 +1,6 @@
-//! The engine: [`TradingEngine`] (the seed's orchestrator), the [`Portfolio`] ledger, the [`RunLog`] of a run, and
-//! the backtest wiring.
+//! The engine: [`TradingEngine`] (the seed's orchestrator), the [`RunLog`] of a run, and the backtest wiring.
 
 mod backtest;
-mod portfolio;
 mod run_log;
 mod trading_engine;
 
@@ -11,7 +9,6 @@ pub use backtest::{
     run_prepared, run_prepared_blocking, run_prepared_on, run_prepared_reusing, run_prepared_trading_from,
     start_book_engine, start_book_engine_on,
 };
-pub use portfolio::{Portfolio, Position, RoundTrip};
 pub use run_log::{CashChange, EquityPoint, FillRecord, OrderRecord, RiskAction, RiskEvent, RunLog};
 pub use trading_engine::{
     BookFeed, BookRun, BookStream, FillJournal, MarketData, PortfolioStatus, StrategyRun, TradingEngine,

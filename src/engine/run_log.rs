@@ -4,10 +4,10 @@
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::portfolio::RoundTrip;
-use crate::exchange::VenueId;
+use crate::model::VenueId;
 use crate::model::exact::PackedDecimal;
 use crate::model::{Fill, OrderId, OrderReport, OrderStatus, Symbol, Timestamp};
+use crate::portfolio::RoundTrip;
 use crate::risk::RiskRule;
 
 /// An order and what became of it: where and when it was created, and its report (the request as the venue

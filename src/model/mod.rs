@@ -9,6 +9,7 @@ mod market;
 mod order;
 mod symbol;
 mod time;
+mod venue_id;
 
 pub use bar::{Bar, BarSeries};
 pub use instrument::{Instrument, lots_for_amount};
@@ -20,3 +21,4 @@ pub use order::{
 };
 pub use symbol::{MAX_SYMBOL_LEN, Symbol};
 pub use time::{NANOS_PER_DAY, NANOS_PER_MILLI, NANOS_PER_SECOND, Timestamp, format_duration};
+pub use venue_id::VenueId;

@@ -8,10 +8,11 @@ use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use super::curve::Curve;
-use crate::engine::{FillRecord, OrderRecord, RiskEvent, RoundTrip, RunLog};
+use crate::engine::{FillRecord, OrderRecord, RiskEvent, RunLog};
 use crate::error::{Error, Result};
 use crate::model::exact::write_decimal;
 use crate::model::{OrderQty, Side};
+use crate::portfolio::RoundTrip;
 
 fn create(path: &Path) -> Result<csv::Writer<BufWriter<File>>> {
     let file = File::create(path).map_err(|e| Error::io("writing", path, e))?;

@@ -17,9 +17,10 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::curve::Curve;
-use crate::engine::{BacktestResult, EquityPoint, RoundTrip, RunLog};
+use crate::engine::{BacktestResult, EquityPoint, RunLog};
 use crate::model::exact::{PackedDecimal, cmp_parts, to_f64};
 use crate::model::{NANOS_PER_DAY, Timestamp, format_duration};
+use crate::portfolio::RoundTrip;
 
 /// Nanoseconds in the 365-day year used to annualize.
 const YEAR_NS: f64 = 365.0 * NANOS_PER_DAY as f64;

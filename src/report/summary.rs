@@ -9,10 +9,11 @@ use super::book::BookReport;
 use super::curve::Curve;
 use super::metrics::{Metrics, run_metrics};
 use crate::data::{DataFormat, SeriesQuality};
-use crate::engine::{BacktestResult, Position, RiskAction, RiskEvent};
-use crate::exchange::sim::BarPath;
+use crate::engine::{BacktestResult, RiskAction, RiskEvent};
 use crate::model::{OrderStatus, Symbol, Timestamp, format_duration};
+use crate::portfolio::Position;
 use crate::risk::{RiskLimits, RiskPolicy};
+use crate::venue::sim::BarPath;
 
 /// One input file as the scenario names it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

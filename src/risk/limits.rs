@@ -2,7 +2,6 @@
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use std::path::Path;
 
 use crate::error::{Error, Result};
 
@@ -54,13 +53,6 @@ impl Default for RiskLimits {
     }
 }
 
-/// The seed's file layout: the limits under a `risk_limits` key.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RiskFile {
-    risk_limits: RiskLimits,
-}
-
 /// Environment variables that override a risk file's limits, as in the seed's `.env`, with the key each sets.
 pub const ENV_OVERRIDES: [(&str, &str); 3] = [
     ("MAX_POSITION_SIZE_PERCENT", "max_position_size_percent"),
@@ -91,19 +83,6 @@ impl RiskLimits {
         }
         self.validate().map_err(|e| e.context("after environment overrides"))?;
         Ok((self, applied))
-    }
-
-    /// Reads a `risk_management.yaml` in the seed's format and validates it.
-    ///
-    /// # Errors
-    /// [`Error::Io`] if unreadable, [`Error::Config`] naming the unknown or malformed key, [`Error::Validation`]
-    /// naming an out-of-range key.
-    pub fn from_file(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io("reading", path, e))?;
-        let file: RiskFile = serde_saphyr::from_str(&text)
-            .map_err(|e| Error::Config(format!("{}: {}", path.display(), crate::config::yaml_error_line(&e))))?;
-        file.risk_limits.validate()?;
-        Ok(file.risk_limits)
     }
 
     /// Checks every limit is in range.

@@ -13,12 +13,12 @@ use super::feed::BinanceBookFeed;
 use super::journal::{Journal, JournalStep, SessionInfo, SessionState};
 use super::monitoring::{SessionMetrics, serve_metrics};
 use super::recording::Recording;
-use crate::book::messages;
 use crate::config::Scenario;
 use crate::data::parse_capture_line;
 use crate::engine::{BacktestResult, BacktestSetup, BookFeed, BookRun, FillJournal, TradingEngine, finish_run};
 use crate::error::{Error, Result};
-use crate::exchange::VenueId;
+use crate::market::messages;
+use crate::model::VenueId;
 use crate::model::{L2Row, OrderStatus, Symbol, Timestamp};
 use crate::strategy::{SpreadQuoter, build_book_strategy};
 
@@ -131,7 +131,7 @@ impl Session {
 
     /// The rows of one line through the engine, message by message; `top` is the book as the feed keeps it, for
     /// venues that keep none for us.
-    async fn take_rows(&mut self, rows: Vec<L2Row>, top: Option<crate::exchange::sim::BookTop>) -> Result<()> {
+    async fn take_rows(&mut self, rows: Vec<L2Row>, top: Option<crate::venue::sim::BookTop>) -> Result<()> {
         if let Some(first) = rows.first() {
             self.first_received.get_or_insert(first.received);
         }

@@ -6,13 +6,13 @@
 
 use tokio::sync::mpsc::UnboundedReceiver;
 
-use crate::book::{BinanceBookSync, L2Book, messages};
 use crate::data::parse_capture_line;
 use crate::error::{Error, Result};
-use crate::exchange::binance::BinanceAdapter;
-use crate::exchange::rest::wall_clock_now;
-use crate::exchange::ws::RawMessage;
+use crate::market::{BinanceBookSync, L2Book, messages};
 use crate::model::{L2Row, Symbol};
+use crate::venue::binance::BinanceAdapter;
+use crate::venue::wall_clock::wall_clock_now;
+use crate::venue::ws::RawMessage;
 
 /// Levels a side of the REST snapshot (Binance's largest).
 pub const SNAPSHOT_LEVELS: usize = 1000;

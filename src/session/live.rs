@@ -21,12 +21,13 @@ use super::recording::Recording;
 use crate::config::{ExchangesConfig, Scenario};
 use crate::engine::{TradingEngine, start_book_engine_on};
 use crate::error::{Error, Result};
-use crate::exchange::binance::BinanceAdapter;
-use crate::exchange::live::live_adapter;
-use crate::exchange::{Credentials, OrderRouter, VenueId};
+use crate::model::VenueId;
 use crate::model::{OrderId, OrderStatus};
 use crate::runner::{ScenarioRun, write_book_report};
 use crate::validation::ValidationRecord;
+use crate::venue::binance::BinanceAdapter;
+use crate::venue::live::live_adapter;
+use crate::venue::{Credentials, OrderRouter};
 use std::collections::BTreeMap;
 
 /// What a live session runs and where it keeps things. (`Debug` leaves out `database_url`, which may hold a

@@ -25,8 +25,8 @@ use std::sync::{Arc, Mutex};
 
 use crate::engine::TradingEngine;
 use crate::error::{Error, Result};
-use crate::exchange::rest::wall_clock_now;
 use crate::model::OrderStatus;
+use crate::venue::wall_clock::wall_clock_now;
 
 type Labels = Vec<(String, String)>;
 type FloatGauge = Gauge<f64, AtomicU64>;

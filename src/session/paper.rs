@@ -18,11 +18,12 @@ use super::driver::{Limits, Session, StatusLine, Stop, fill_hook, journal_of};
 use super::feed::BinanceBookFeed;
 use super::journal::{Journal, is_postgres_url};
 use super::recording::Recording;
-use crate::config::{Scenario, VenueConfig};
+use crate::config::Scenario;
 use crate::engine::start_book_engine;
 use crate::error::{Error, Result};
-use crate::exchange::binance::BinanceAdapter;
 use crate::runner::{ScenarioRun, write_book_report};
+use crate::venue::VenueConfig;
+use crate::venue::binance::BinanceAdapter;
 
 /// What a paper session runs and where it keeps things. (`Debug` leaves out `database_url`, which may hold a
 /// password.)

@@ -116,7 +116,7 @@ pub fn fill_differences(journal: &[FillRecord], replay: &[FillRecord]) -> Vec<St
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exchange::VenueId;
+    use crate::model::VenueId;
     use crate::model::{Fill, Liquidity, Side, Symbol, Timestamp};
     use rust_decimal::dec;
 

@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 
 use super::{OrderIntent, StreamInfo};
 use crate::error::Result;
-use crate::exchange::VenueId;
+use crate::model::VenueId;
 use crate::model::{OrderId, Side, Symbol, Timestamp};
 
 /// An order of the strategy still working at its venue.

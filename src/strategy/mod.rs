@@ -16,7 +16,7 @@ pub use spread_quoter::{SpreadQuoter, SpreadQuoterParams};
 pub use warm_up::WarmUp;
 
 use crate::error::{Error, Result};
-use crate::exchange::VenueId;
+use crate::model::VenueId;
 use crate::model::{Bar, OrderQty, OrderType, Side, Symbol, TimeInForce};
 
 /// What a strategy knows about each data stream before the replay starts.

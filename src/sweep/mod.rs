@@ -20,18 +20,39 @@ pub use grid::{Grid, Shard};
 pub use results::{SweepMetrics, SweepRow, rank, read_results, results_csv, top_table};
 pub use run::{Sweep, combination_params};
 pub use spec::{Constraint, Objective, ParamValues, SweepSection};
+
 pub use walk_forward::{Span, WalkForward, WalkForwardOutcome, WindowResult, windows_table};
 
-use crate::config::Scenario;
-use crate::engine::{MarketData, prepare_market};
+use crate::engine::{BacktestSetup, MarketData, prepare_market};
 use crate::error::{Error, Result};
-use crate::model::Timestamp;
+use crate::model::{BarSeries, Timestamp};
 use crate::report::{Heatmap, Summary, draw_heatmap};
-use crate::runner::run_scenario;
+
+/// Writes the full report of one combination (its `strategy.params`) into a folder and returns its summary: how
+/// the edge that read the scenario runs it end to end.
+pub type BestReport<'a> = Box<dyn Fn(&serde_json::Value, &Path) -> Result<Summary> + Sync + 'a>;
+
+/// What a sweep takes of a scenario, as plain settings: read and checked at the edge (`runner::plan_sweep`).
+pub struct SweepStudy<'a> {
+    /// The scenario's name (titles).
+    pub name: &'a str,
+    /// The run every combination varies the strategy parameters of.
+    pub setup: &'a BacktestSetup,
+    /// The scenario's `sweep:` section.
+    pub section: &'a SweepSection,
+    /// The scenario's seed (a random sample of the grid draws with it).
+    pub seed: u64,
+    /// The market data, loaded.
+    pub series: Vec<BarSeries>,
+    /// Runs the best combination with its full report.
+    pub best_report: BestReport<'a>,
+}
 
 /// A scenario's sweep with its data loaded, ready to run.
 pub struct SweepPlan<'a> {
-    scenario: &'a Scenario,
+    name: &'a str,
+    setup: &'a BacktestSetup,
+    best_report: BestReport<'a>,
     section: &'a SweepSection,
     grid: Grid,
     market: Arc<MarketData>,
@@ -61,17 +82,14 @@ impl<'a> SweepPlan<'a> {
     /// Expands the grid, loads and checks the data, and checks that the strategy accepts every combination.
     ///
     /// # Errors
-    /// [`Error::Config`] when the scenario has no `sweep:` section or a combination is refused; the loaders' errors.
-    pub fn prepare(scenario: &'a Scenario) -> Result<Self> {
-        let section = scenario
-            .sweep
-            .as_ref()
-            .ok_or_else(|| Error::Config(format!("{}: there is no sweep: section", scenario.path.display())))?;
-        let grid = Grid::expand(section, scenario.seed)?;
-        let (series, _quality) = scenario.load_market_data()?;
-        let market = Arc::new(prepare_market(&scenario.setup, series)?);
+    /// [`Error::Config`] when a combination is refused or the data does not fit the setup; [`Error::Data`]
+    /// without bars.
+    pub fn prepare(study: SweepStudy<'a>) -> Result<Self> {
+        let SweepStudy { name, setup, section, seed, series, best_report } = study;
+        let grid = Grid::expand(section, seed)?;
+        let market = Arc::new(prepare_market(setup, series)?);
         let (start, _, interval_ns) = market.span().ok_or_else(|| Error::Data("no bars".into()))?;
-        let plan = SweepPlan { scenario, section, grid, market, start, interval_ns };
+        let plan = SweepPlan { name, setup, best_report, section, grid, market, start, interval_ns };
         plan.sweep().check()?;
         Ok(plan)
     }
@@ -83,7 +101,7 @@ impl<'a> SweepPlan<'a> {
 
     fn sweep(&self) -> Sweep<'_> {
         Sweep {
-            setup: &self.scenario.setup,
+            setup: self.setup,
             market: self.market.clone(),
             grid: &self.grid,
             start: self.start,
@@ -154,10 +172,9 @@ impl<'a> SweepPlan<'a> {
         let best_row = rank(&rows, self.section.objective).first().map(|r| (*r).clone());
         let mut best = None;
         if let Some(row) = best_row {
-            let mut scenario = self.scenario.clone();
-            scenario.setup.params = combination_params(&self.scenario.setup.params, &self.grid.names, &row.values);
+            let params = combination_params(&self.setup.params, &self.grid.names, &row.values);
             let best_dir = dir.join("best");
-            best = Some(run_scenario(&scenario, &best_dir)?.summary);
+            best = Some((self.best_report)(&params, &best_dir)?);
             files.push(best_dir);
         }
         if let Some(map) = self.heatmap(&rows) {
@@ -189,7 +206,7 @@ impl<'a> SweepPlan<'a> {
             .collect();
         let labels = |values: Vec<rust_decimal::Decimal>| values.iter().map(|v| v.to_string()).collect();
         Some(Heatmap {
-            title: &self.scenario.name,
+            title: self.name,
             x: (x_name, labels(xs)),
             y: (y_name, labels(ys)),
             objective: objective.as_str(),

@@ -174,7 +174,7 @@ impl SweepPlan<'_> {
             return Err(Error::Config("--walk-forward: the data is not longer than one training window".into()));
         }
         let interval_ns = self.interval_ns;
-        let setup = &self.scenario.setup;
+        let setup = self.setup;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()
             .map_err(|e| Error::Io { context: "starting the async runtime".into(), source: e })?;
@@ -229,7 +229,7 @@ impl SweepPlan<'_> {
         let dir = out_dir.join("walk_forward");
         std::fs::create_dir_all(&dir).map_err(|e| Error::io("creating", &dir, e))?;
         let summary = WalkForwardSummary {
-            scenario: &self.scenario.name,
+            scenario: self.name,
             objective: self.section.objective.as_str(),
             windows: &results,
             metrics: &metrics,
@@ -246,7 +246,7 @@ impl SweepPlan<'_> {
             std::iter::once(start_point).chain(times.clone().zip(curve.values.iter().copied())).collect();
         let underwater: Vec<_> =
             std::iter::once((first_test, 0.0)).chain(times.zip(curve.drawdown_pct.iter().map(|d| -d))).collect();
-        let title = format!("{} — walk-forward out-of-sample", self.scenario.name);
+        let title = format!("{} — walk-forward out-of-sample", self.name);
         for (name, y_label, points, style) in [
             ("equity.png", format!("Equity ({})", setup.quote), &points, ChartStyle::Line),
             ("drawdown.png", "Drawdown (%)".to_string(), &underwater, ChartStyle::Underwater),

@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use super::mock_http::{Answer, Seen, serve};
-use cryptotradebot::exchange::Secret;
-use cryptotradebot::exchange::signing::binance_signature;
 use cryptotradebot::model::Symbol;
+use cryptotradebot::venue::Secret;
+use cryptotradebot::venue::signing::binance_signature;
 
 pub const KEY: &str = "test-api-key";
 pub const SECRET: &str = "test-api-secret";

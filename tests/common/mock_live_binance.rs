@@ -11,8 +11,8 @@ use tokio::sync::broadcast;
 use tokio_tungstenite::tungstenite::Message;
 
 use super::mock_http::{Seen, serve};
-use cryptotradebot::book::{BinanceBookSync, BookSide, messages};
 use cryptotradebot::data::parse_capture_line;
+use cryptotradebot::market::{BinanceBookSync, BookSide, messages};
 use cryptotradebot::model::Symbol;
 use cryptotradebot::model::l2::from_fixed;
 

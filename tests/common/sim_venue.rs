@@ -3,9 +3,9 @@
 use rust_decimal::{Decimal, dec};
 use std::collections::BTreeMap;
 
-use cryptotradebot::exchange::SimulatedExchange;
-use cryptotradebot::exchange::sim::SimConfig;
 use cryptotradebot::model::{Bar, Instrument, MarketEvent, Symbol, Timestamp};
+use cryptotradebot::venue::SimulatedExchange;
+use cryptotradebot::venue::sim::SimConfig;
 
 /// One hour in nanoseconds.
 pub const HOUR: i64 = 3_600_000_000_000;

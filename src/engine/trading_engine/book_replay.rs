@@ -11,13 +11,13 @@
 use rust_decimal::Decimal;
 
 use super::{StrategyRun, TradingEngine};
-use crate::book::messages;
 use crate::error::{Error, Result};
-use crate::exchange::VenueId;
-use crate::exchange::sim::BookTop;
+use crate::market::messages;
+use crate::model::VenueId;
 use crate::model::l2::{from_fixed, to_fixed};
 use crate::model::{L2Row, NANOS_PER_SECOND, OrderId, OrderReport, Symbol, Timestamp};
 use crate::strategy::{BookAction, BookContext, BookStrategy, OpenOrder, StreamInfo};
+use crate::venue::sim::BookTop;
 
 /// One level-2 feed: a symbol's rows, as recorded, and the venue it trades on.
 #[derive(Clone, Debug)]

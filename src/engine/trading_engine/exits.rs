@@ -4,7 +4,7 @@
 
 use super::TradingEngine;
 use super::working::Purpose;
-use crate::exchange::VenueId;
+use crate::model::VenueId;
 use crate::model::{OrderId, OrderQty, OrderReport, OrderRequest, OrderStatus, OrderType, Side, Timestamp};
 use crate::risk::ExitDistances;
 

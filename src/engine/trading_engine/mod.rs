@@ -17,16 +17,17 @@ mod restore;
 mod tracking;
 mod working;
 
-use super::portfolio::{Portfolio, Position};
 use super::run_log::{EquityPoint, FillRecord, RunLog};
 use crate::error::{Error, Result};
-use crate::exchange::{OrderRouter, VenueId};
+use crate::model::VenueId;
+use crate::portfolio::{Portfolio, Position};
+use crate::venue::OrderRouter;
 use rust_decimal::prelude::ToPrimitive;
 
+use crate::market::{FeedEvent, ReplayFeed, SimClock};
 use crate::model::{
     Bar, BarSeries, ExecutionEvent, MarketEvent, OrderQty, OrderReport, OrderType, Side, Symbol, TimeInForce, Timestamp,
 };
-use crate::replay::{FeedEvent, ReplayFeed, SimClock};
 use crate::risk::RiskManager;
 use crate::strategy::{BarContext, OrderIntent, Strategy, StreamInfo, build_strategy};
 use working::WorkingOrders;

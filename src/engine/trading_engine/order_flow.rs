@@ -4,14 +4,14 @@ use rust_decimal::Decimal;
 
 use super::TradingEngine;
 use super::working::Purpose;
-use crate::engine::portfolio::RoundTrip;
 use crate::engine::run_log::{CashChange, FillRecord, OrderRecord, RiskAction, RiskEvent};
 use crate::error::{Error, Result};
-use crate::exchange::VenueId;
+use crate::model::VenueId;
 use crate::model::exact::positive;
 use crate::model::{
     ExecutionEvent, OrderId, OrderQty, OrderReport, OrderRequest, OrderStatus, OrderType, Side, TimeInForce, Timestamp,
 };
+use crate::portfolio::RoundTrip;
 use crate::risk::{ExitDistances, MarkOutcome, RiskRule};
 use crate::strategy::OrderIntent;
 

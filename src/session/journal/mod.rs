@@ -13,7 +13,7 @@ use std::path::Path;
 
 use crate::engine::{EquityPoint, FillRecord, OrderRecord, RiskEvent};
 use crate::error::{Error, Result};
-use crate::exchange::VenueId;
+use crate::model::VenueId;
 use crate::model::{Fill, Liquidity, OrderId, Side, Symbol, Timestamp};
 use store::{Kind, Postgres, Sqlite, Store, Value};
 

@@ -7,7 +7,7 @@ use super::store::{Kind, Value};
 use super::{Journal, text};
 use crate::engine::{EquityPoint, OrderRecord, RiskAction, RiskEvent};
 use crate::error::{Error, Result};
-use crate::exchange::VenueId;
+use crate::model::VenueId;
 use crate::model::{
     OrderId, OrderQty, OrderReport, OrderRequest, OrderStatus, OrderType, Side, Symbol, TimeInForce, Timestamp,
 };

@@ -6,9 +6,9 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use crate::config::RateLimits;
 use crate::error::{Error, Result};
 use crate::model::{NANOS_PER_DAY, NANOS_PER_SECOND, Timestamp};
+use crate::venue::RateLimits;
 
 /// The order windows of one venue.
 #[derive(Clone, Debug, Default)]

@@ -7,8 +7,8 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::{exact_number, venue_time};
-use crate::exchange::ws::StreamDecoder;
 use crate::model::{Bar, BookLevel, BookUpdate, MarketEvent, Side, StreamEvent, Symbol, Ticker, Timestamp, TradePrint};
+use crate::venue::ws::StreamDecoder;
 
 /// Levels of the book subscription.
 const BOOK_DEPTH: u32 = 10;

@@ -7,8 +7,8 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::exchange::ws::StreamDecoder;
 use crate::model::{Bar, BookLevel, BookUpdate, MarketEvent, Side, StreamEvent, Symbol, Timestamp, TradePrint};
+use crate::venue::ws::StreamDecoder;
 
 /// The combined-stream URL of `symbol`'s trades, depth diffs and 1-minute klines at `ws_base`.
 pub fn stream_url(ws_base: &str, symbol: Symbol) -> String {

@@ -4,7 +4,7 @@
 //! error in a backtest (it must not trade on a book it knows is wrong); with [`BinanceBookSync::resyncing`] (a live
 //! session) the book is dropped instead and rebuilt from the next snapshot, buffering the diffs until then.
 
-use super::{L2Book, messages};
+use super::book::{L2Book, messages};
 use crate::error::{Error, Result};
 use crate::model::{L2Row, RowKind};
 

@@ -19,7 +19,7 @@ pub struct Backoff {
 impl Backoff {
     /// Delays starting at `first`, doubling up to `ceiling`.
     pub fn new(first: Duration, ceiling: Duration) -> Self {
-        let seed = super::rest::wall_clock_now().0 as u64;
+        let seed = super::wall_clock::wall_clock_now().0 as u64;
         Backoff { first, ceiling, next: first, rng: ChaCha8Rng::seed_from_u64(seed) }
     }
 

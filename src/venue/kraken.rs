@@ -18,18 +18,19 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::adapter::{ExchangeAdapter, MarketStream};
-use super::rest::{Delivery, RestClient, book_levels, status_error, wall_clock_now};
+use super::rest::{Delivery, RestClient, book_levels, status_error};
 use super::secret::Credentials;
 use super::signing::kraken_signature;
 use super::streams::kraken::KrakenDecoder;
 use super::symbols::split_symbol;
+use super::wall_clock::wall_clock_now;
 use super::ws;
-use crate::config::VenueConfig;
 use crate::error::{Error, Result};
 use crate::model::{
     Instrument, OrderBook, OrderId, OrderQty, OrderReport, OrderRequest, OrderStatus, OrderType, Side, Symbol, Ticker,
     TimeInForce, Trail,
 };
+use crate::venue::VenueConfig;
 
 /// Kraken's REST endpoint.
 pub const REST_URL: &str = "https://api.kraken.com";

@@ -17,6 +17,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use super::backoff::Backoff;
+use super::wall_clock::wall_clock_now;
 use crate::error::{Error, Result};
 
 /// Extra attempts of an idempotent GET after a timeout, a transport failure or a 5xx.
@@ -312,13 +313,6 @@ fn quote(body: &str) -> String {
         Some((cut, _)) => format!("{}…", &body[..cut]),
         None => body.to_string(),
     }
-}
-
-/// The local clock, for the time of a live venue's quote or book when the venue sends none. Only live adapters read
-/// it; the engine takes its time from market data.
-pub fn wall_clock_now() -> crate::model::Timestamp {
-    let since_epoch = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-    crate::model::Timestamp(i64::try_from(since_epoch.as_nanos()).unwrap_or(i64::MAX))
 }
 
 /// The first `limit` levels of a book side given as `[price, quantity, extra]` rows (Kraken, Coinbase).

@@ -1,9 +1,5 @@
-//! Level-2 order books rebuilt from market data: [`L2Book`] holds the levels of one symbol, [`BinanceBookSync`]
-//! applies Binance's snapshot-plus-diffs rules to it.
-
-mod binance_sync;
-
-pub use binance_sync::{BinanceBookSync, SyncStats};
+//! Level-2 order books rebuilt from market data: [`L2Book`] holds the levels of one symbol, and [`messages`] cuts
+//! a run of rows into the venue's messages.
 
 use std::collections::BTreeMap;
 

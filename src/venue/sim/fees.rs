@@ -5,9 +5,7 @@
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use std::collections::VecDeque;
-use std::path::Path;
 
-use crate::error::{Error, Result};
 use crate::model::{Liquidity, NANOS_PER_DAY, Timestamp};
 
 /// How far back traded volume counts towards the level.
@@ -42,20 +40,12 @@ pub struct FeeLadder {
 }
 
 impl FeeLadder {
-    /// Reads and checks a ladder file.
+    /// Checks the ladder: at least one tier, the first at zero volume, volumes increasing, every rate below
+    /// 100 % and no taker rate below zero.
     ///
     /// # Errors
-    /// [`Error::Io`] if unreadable; [`Error::Config`] naming the file and what is wrong: unknown keys, no tiers, a
-    /// first tier above zero volume, volumes not increasing, a rate not below 100 % or a taker rate below zero.
-    pub fn from_file(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io("reading", path, e))?;
-        let at = |message: String| Error::Config(format!("{}: {message}", path.display()));
-        let ladder: FeeLadder = serde_saphyr::from_str(&text).map_err(|e| at(crate::config::yaml_error_line(&e)))?;
-        ladder.validate().map_err(at)?;
-        Ok(ladder)
-    }
-
-    fn validate(&self) -> std::result::Result<(), String> {
+    /// What is wrong, naming the key (`tiers[2].min_volume: …`).
+    pub fn validate(&self) -> std::result::Result<(), String> {
         let first = self.tiers.first().ok_or("tiers: at least one tier is needed")?;
         if !first.min_volume.is_zero() {
             return Err(format!("tiers[0].min_volume: the first tier starts at 0, not {}", first.min_volume));
@@ -162,15 +152,6 @@ mod tests {
         assert_eq!(fees.rate(Liquidity::Maker, day(30)), dec!(0.0005));
         // Day 33: everything has left.
         assert_eq!(fees.rate(Liquidity::Taker, day(33)), dec!(0.001));
-    }
-
-    #[test]
-    fn the_shipped_binance_ladder_loads_and_names_its_source() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/fees/binance_spot.yaml");
-        let ladder = FeeLadder::from_file(&path).unwrap();
-        assert_eq!((ladder.tiers.len(), ladder.as_of.as_str()), (10, "2026-11-24"));
-        assert_eq!(ladder.tier(dec!(25000000)).level, "VIP 3");
-        assert!(ladder.source.contains("binance.com"));
     }
 
     #[test]

@@ -33,12 +33,12 @@ use orders::OrderStore;
 use rules::FillAt;
 
 use crate::error::{Error, Result};
-use crate::exchange::MarketStream;
 use crate::model::l2::from_fixed;
 use crate::model::{
     Bar, ExecutionEvent, Instrument, Liquidity, MarketEvent, OrderId, OrderQty, OrderReport, OrderRequest, OrderStatus,
     OrderType, StreamEvent, Symbol, Ticker, TimeInForce, Timestamp,
 };
+use crate::venue::MarketStream;
 
 /// What the venue keeps of the latest bar of an instrument: enough for tickers, reference prices and fills at the
 /// close. (Copied field by field: copying the whole bar every event costs more than the fields are worth.)

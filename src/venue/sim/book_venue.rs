@@ -16,7 +16,7 @@ pub type BookTop = (Option<(i64, i64)>, Option<(i64, i64)>);
 
 impl SimulatedExchange {
     /// Takes one message of `symbol`'s level-2 feed (a snapshot, a depth diff or trades; see
-    /// [`crate::book::messages`]): orders and cancels that reached the book by then are handled, then the message
+    /// [`crate::market::messages`]): orders and cancels that reached the book by then are handled, then the message
     /// moves the book and meets the resting orders. True when executions are waiting.
     ///
     /// # Errors

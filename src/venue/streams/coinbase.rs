@@ -6,8 +6,8 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::venue_time;
-use crate::exchange::ws::StreamDecoder;
 use crate::model::{Bar, BookLevel, BookUpdate, MarketEvent, Side, StreamEvent, Symbol, Ticker, Timestamp, TradePrint};
+use crate::venue::ws::StreamDecoder;
 
 /// Decoder of one product's feed.
 #[derive(Debug)]

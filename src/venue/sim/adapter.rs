@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 
 use super::SimulatedExchange;
 use crate::error::{Error, Result};
-use crate::exchange::{ExchangeAdapter, MarketStream};
 use crate::model::{ExecutionEvent, MarketEvent, OrderBook, OrderId, OrderReport, OrderRequest, Symbol, Ticker};
+use crate::venue::{ExchangeAdapter, MarketStream};
 
 #[async_trait]
 impl ExchangeAdapter for SimulatedExchange {

@@ -8,13 +8,11 @@ use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 
 use crate::error::{Error, Result};
-use crate::exchange::sim::{BookFillStats, BookTop};
-use crate::exchange::{ExchangeAdapter, SimulatedExchange};
-use crate::model::{ExecutionEvent, L2Row, MarketEvent, OrderId, OrderReport, OrderRequest, Symbol, Timestamp};
-
-/// Index of a venue in the router, fixed at construction; used on the hot path instead of the name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct VenueId(pub usize);
+use crate::model::{
+    ExecutionEvent, L2Row, MarketEvent, OrderId, OrderReport, OrderRequest, Symbol, Timestamp, VenueId,
+};
+use crate::venue::sim::{BookFillStats, BookTop};
+use crate::venue::{ExchangeAdapter, SimulatedExchange};
 
 /// A venue behind the router.
 enum Venue {

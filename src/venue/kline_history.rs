@@ -6,9 +6,9 @@ use serde_json::Value;
 use std::io::Write as _;
 use std::path::Path;
 
-use super::{DataFile, DataFormat, SeriesQuality, load_bar_series};
+use super::rest::RestClient;
+use crate::data::{DataFile, DataFormat, SeriesQuality, load_bar_series};
 use crate::error::{Error, Result};
-use crate::exchange::rest::RestClient;
 use crate::model::{Symbol, Timestamp};
 
 /// Rows per request: the endpoint's maximum.

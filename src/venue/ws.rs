@@ -11,7 +11,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use super::backoff::Backoff;
-use super::rest::wall_clock_now;
+use super::wall_clock::wall_clock_now;
 use crate::error::{Error, Result};
 use crate::model::{StreamGap, Symbol, Timestamp};
 

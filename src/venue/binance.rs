@@ -22,12 +22,12 @@ use super::signing::binance_signature;
 use super::streams::binance::{BinanceDecoder, book_stream_url, stream_url};
 use super::ws;
 use super::ws::{RawMessage, RawMessages};
-use crate::config::VenueConfig;
 use crate::error::{Error, Result};
 use crate::model::{
     BookLevel, ExecutionEvent, Fill, Instrument, Liquidity, OrderBook, OrderId, OrderQty, OrderReport, OrderRequest,
     OrderStatus, OrderType, Side, Symbol, Ticker, TimeInForce, Timestamp, Trail,
 };
+use crate::venue::VenueConfig;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 /// Binance's production REST endpoint.

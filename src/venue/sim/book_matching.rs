@@ -26,8 +26,8 @@ use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 use serde::{Deserialize, Serialize};
 
-use crate::book::{BinanceBookSync, BookSide, L2Book};
 use crate::error::Result;
+use crate::market::{BinanceBookSync, BookSide, L2Book};
 use crate::model::l2::from_fixed;
 use crate::model::{L2Row, Liquidity, OrderId, OrderStatus, RowKind, Side, TimeInForce, Timestamp};
 

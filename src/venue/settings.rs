@@ -1,0 +1,98 @@
+//! A venue's settings as the adapters and the simulated venue's order limits take them: endpoints, test or
+//! production, request timeout and client-side rate limits. `config` reads them from the seed's
+//! `config/exchanges.yaml` (its keys are these fields) and hands them down.
+
+use serde::Deserialize;
+use std::num::NonZeroU32;
+
+/// One venue's section.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VenueConfig {
+    /// Whether the venue may be used (default true).
+    #[serde(default = "enabled_by_default")]
+    pub enabled: bool,
+    /// Binance: use the testnet endpoints (default true).
+    #[serde(default)]
+    pub testnet: Option<bool>,
+    /// Coinbase: use the sandbox endpoints (default true).
+    #[serde(default)]
+    pub sandbox: Option<bool>,
+    /// Client-side request limits.
+    #[serde(default)]
+    pub rate_limits: RateLimits,
+    /// REST endpoint replacing the venue's (a testnet mirror, or a mock venue in tests).
+    #[serde(default)]
+    pub base_url: Option<String>,
+    /// WebSocket endpoint replacing the venue's.
+    #[serde(default)]
+    pub ws_url: Option<String>,
+    /// How long one REST call may take, in milliseconds (default 10,000).
+    #[serde(default)]
+    pub request_timeout_ms: Option<u64>,
+}
+
+fn enabled_by_default() -> bool {
+    true
+}
+
+/// Request limits, in the seed's keys; each venue uses those that apply to it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimits {
+    /// All requests per minute (Binance request weight, Kraken).
+    pub requests_per_minute: Option<u32>,
+    /// All requests per second (Coinbase public).
+    pub requests_per_second: Option<u32>,
+    /// Authenticated requests per second (Coinbase private).
+    pub private_requests_per_second: Option<u32>,
+    /// Orders per second (Binance).
+    pub orders_per_second: Option<u32>,
+    /// Orders per minute (Kraken).
+    pub orders_per_minute: Option<u32>,
+    /// Orders per day (Binance).
+    pub orders_per_day: Option<u32>,
+}
+
+impl Default for VenueConfig {
+    /// A venue with nothing configured: enabled, test endpoints, no client-side limits beyond the adapter's own.
+    fn default() -> Self {
+        VenueConfig {
+            enabled: true,
+            testnet: None,
+            sandbox: None,
+            rate_limits: RateLimits::default(),
+            base_url: None,
+            ws_url: None,
+            request_timeout_ms: None,
+        }
+    }
+}
+
+impl VenueConfig {
+    /// Whether the venue's test endpoints (testnet, sandbox) are to be used: unless the file says `false`.
+    pub fn uses_test_endpoints(&self) -> bool {
+        self.testnet.or(self.sandbox).unwrap_or(true)
+    }
+
+    /// How long one REST call may take.
+    pub fn request_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.request_timeout_ms.unwrap_or(10_000))
+    }
+
+    /// The (REST, WebSocket) endpoints: `base_url` / `ws_url` when set, otherwise the venue's `test` pair unless the
+    /// file turned the test endpoints off, then its `production` pair.
+    pub fn endpoints(&self, production: (&str, &str), test: (&str, &str)) -> (String, String) {
+        let (rest, ws) = if self.uses_test_endpoints() { test } else { production };
+        (self.base_url.clone().unwrap_or_else(|| rest.into()), self.ws_url.clone().unwrap_or_else(|| ws.into()))
+    }
+}
+
+impl RateLimits {
+    /// Requests per second for the client-side limiter: `requests_per_second`, else `requests_per_minute` / 60,
+    /// else `default`; never below one.
+    pub fn per_second(&self, default: u32) -> NonZeroU32 {
+        let per_second = self.requests_per_second.or(self.requests_per_minute.map(|m| m / 60)).unwrap_or(default);
+        NonZeroU32::new(per_second).unwrap_or(NonZeroU32::MIN)
+    }
+}
