@@ -222,18 +222,24 @@ impl OrderRouter {
     }
 
     /// Places a stop-loss and take-profit pair (one cancels the other) for a position entered by a fill at
-    /// `entry_time`, if venue `id` answers at once (a simulated venue); `None` for the others, which do not hold
-    /// exits yet.
+    /// `entry_time` at venue `id`.
+    ///
+    /// # Errors
+    /// [`Error::Order`] naming the venue when it is a live venue (they do not hold the engine's exit pairs); as
+    /// [`SimulatedExchange::submit_exits`].
     pub fn place_exits_now(
         &mut self,
         id: VenueId,
         stop_loss: OrderRequest,
         take_profit: OrderRequest,
         entry_time: Timestamp,
-    ) -> Option<Result<(OrderReport, OrderReport)>> {
+    ) -> Result<(OrderReport, OrderReport)> {
         match &mut self.venues[id.0] {
-            Venue::Simulated(sim) => Some(sim.submit_exits(stop_loss, take_profit, entry_time)),
-            Venue::Adapter(_) => None,
+            Venue::Simulated(sim) => sim.submit_exits(stop_loss, take_profit, entry_time),
+            Venue::Adapter(adapter) => Err(Error::Order(format!(
+                "venue '{}' cannot hold the engine's stop-loss / take-profit pairs; only simulated venues can",
+                adapter.name()
+            ))),
         }
     }
 
@@ -256,12 +262,21 @@ impl OrderRouter {
             .sum()
     }
 
-    /// The instrument `symbol` as simulated venue `id` lists it; `None` for other venues (they answer with their
-    /// own rules).
-    pub fn instrument(&self, id: VenueId, symbol: Symbol) -> Option<crate::model::Instrument> {
+    /// The instrument `symbol` as simulated venue `id` lists it.
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming the venue when it does not list `symbol`, or is a live venue (whose rules are its
+    /// own, not kept by the router).
+    pub fn instrument(&self, id: VenueId, symbol: Symbol) -> Result<crate::model::Instrument> {
         match &self.venues[id.0] {
-            Venue::Simulated(sim) => sim.instrument(symbol).cloned(),
-            Venue::Adapter(_) => None,
+            Venue::Simulated(sim) => sim
+                .instrument(symbol)
+                .cloned()
+                .ok_or_else(|| Error::Config(format!("venue '{}' lists no instrument {symbol}", sim.name()))),
+            Venue::Adapter(adapter) => Err(Error::Config(format!(
+                "venue '{}' is a live venue: the router keeps no instrument rules for {symbol}",
+                adapter.name()
+            ))),
         }
     }
 
@@ -293,12 +308,18 @@ impl OrderRouter {
         }
     }
 
-    /// The best bid and ask of `symbol`'s book at venue `id`, when it keeps one.
+    /// The best bid and ask of `symbol`'s book at simulated venue `id` (empty before its first message).
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming the venue when it is a live venue: it keeps no book for us, the feed does.
     #[inline]
-    pub fn book_top(&self, id: VenueId, symbol: Symbol) -> Option<BookTop> {
+    pub fn book_top(&self, id: VenueId, symbol: Symbol) -> Result<BookTop> {
         match &self.venues[id.0] {
-            Venue::Simulated(sim) => sim.book_top(symbol),
-            Venue::Adapter(_) => None,
+            Venue::Simulated(sim) => Ok(sim.book_top(symbol).unwrap_or_default()),
+            Venue::Adapter(adapter) => Err(Error::Config(format!(
+                "venue '{}' keeps no book of {symbol}: a session on it passes the feed's book",
+                adapter.name()
+            ))),
         }
     }
 

@@ -129,7 +129,10 @@ impl TradingEngine {
                 return Err(failure);
             }
         }
-        let top = top.or_else(|| self.router.book_top(feed.venue, feed.symbol)).unwrap_or_default();
+        let top = match top {
+            Some(top) => top,
+            None => self.router.book_top(feed.venue, feed.symbol)?,
+        };
         run.feeds[index].top = top;
         if time >= run.next_mark {
             self.mark_books(&run.feeds, time);
@@ -198,10 +201,10 @@ impl TradingEngine {
         let mut feeds = Vec::with_capacity(streams.len());
         for stream in streams {
             let (symbol, venue) = (stream.symbol, stream.venue);
-            let instrument =
-                self.router.instrument(venue, symbol).filter(|_| self.router.answers_at_once(venue)).ok_or_else(
-                    || Error::Config(format!("book data for {symbol} needs a simulated venue listing it")),
-                )?;
+            let instrument = self
+                .router
+                .instrument(venue, symbol)
+                .map_err(|e| e.context(format!("book data for {symbol} needs a simulated venue listing it")))?;
             feeds.push(BookFeed { symbol, venue, tick: instrument.tick_size });
         }
         let mut run = self.start_book_run(&feeds, strategy)?;

@@ -49,11 +49,8 @@ impl TradingEngine {
                 report: OrderReport::new(request),
             });
         }
-        let placed = self
-            .router
-            .place_exits_now(venue, stop, take, time)
-            .unwrap_or_else(|| Err(crate::Error::Order(format!("venue {} does not hold exit orders", venue.0))));
-        match placed {
+        // A venue that lists no instrument to round to gets no exits: they are recorded as refused.
+        match instrument.and_then(|_| self.router.place_exits_now(venue, stop, take, time)) {
             Ok((stop, take)) => {
                 for report in [stop, take] {
                     let request = report.request;
