@@ -89,6 +89,25 @@ pub fn write_book_report(
     write_run(scenario, out_dir, run)
 }
 
+/// Writes the report of a bar session's run of `scenario` (its data the session's recording): the same files a
+/// backtest of that recording writes, from the session's own orders and fills.
+///
+/// # Errors
+/// As the loaders (reading the recording back); I/O errors writing the report.
+pub fn write_bar_report(
+    scenario: &Scenario,
+    out_dir: &Path,
+    hash: String,
+    result: BacktestResult,
+) -> Result<ScenarioRun> {
+    let (series, quality) = scenario.load_market_data()?;
+    let start = series.iter().filter_map(|s| s.open_time.first().copied()).min().unwrap_or_default();
+    let interval_ns = series.first().map_or(0, |s| s.interval);
+    let market = Arc::new(prepare_market(&scenario.setup, series)?);
+    let bar_path = bar_path_report(scenario, &result, market)?;
+    write_run(scenario, out_dir, Run { hash, result, quality, start, interval_ns, bar_path })
+}
+
 /// A finished run and what its report needs besides the scenario.
 struct Run {
     hash: String,

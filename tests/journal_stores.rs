@@ -114,6 +114,7 @@ fn session_options_never_print_the_database_password() {
     let url = Some("postgresql://ctb:s3cret-pw@127.0.0.1:5432/ctb".to_string());
     let paper = PaperOptions {
         scenario: scenario.clone(),
+        exchange: "binance".into(),
         venue: VenueConfig::default(),
         session: "p".into(),
         recordings: "data/recordings".into(),

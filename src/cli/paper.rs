@@ -4,10 +4,10 @@
 use clap::Args;
 
 use super::session::{SessionArgs, stop_signal};
+use cryptotradebot::Result;
 use cryptotradebot::config::{ExchangesConfig, Scenario};
 use cryptotradebot::report::{REPORT_FILES, summary_table};
 use cryptotradebot::session::{PaperOptions, run_paper};
-use cryptotradebot::{Error, Result};
 
 /// Arguments of `ctb paper`.
 #[derive(Args, Debug)]
@@ -26,12 +26,6 @@ pub fn run(args: PaperArgs) -> Result<()> {
 
 async fn session(args: PaperArgs) -> Result<()> {
     let s = &args.session;
-    if s.exchange != "binance" {
-        return Err(Error::Config(format!(
-            "ctb paper: level-2 market data is recorded from binance only for now, not '{}'",
-            s.exchange
-        )));
-    }
     let scenario = Scenario::load(&s.scenario)?;
     let venue = ExchangesConfig::venue_in(&s.config_dir, &s.exchange, |name| std::env::var(name).ok())?;
     let (name, resume) = match &args.resume {
@@ -40,6 +34,7 @@ async fn session(args: PaperArgs) -> Result<()> {
     };
     let options = PaperOptions {
         scenario,
+        exchange: s.exchange.clone(),
         venue,
         session: name.clone(),
         recordings: s.recordings_dir.clone(),

@@ -6,7 +6,7 @@ mod scenario;
 mod settings_files;
 
 pub use exchanges::{ExchangesConfig, VENUES, configured_adapter};
-pub use scenario::{Scenario, ScenarioData, recording_file};
+pub use scenario::{Scenario, ScenarioData, bar_recording_file, recording_file};
 pub use settings_files::{read_fee_ladder, read_risk_limits};
 
 /// One line describing a YAML error (message and position), without the source snippet.

@@ -207,6 +207,11 @@ pub struct Scenario {
     pub validation: Option<Thresholds>,
 }
 
+/// Where a bar session records `symbol`'s closed bars (a kline CSV) in its recording folder `dir`.
+pub fn bar_recording_file(dir: &Path, symbol: Symbol) -> PathBuf {
+    dir.join(format!("{symbol}.csv"))
+}
+
 /// Where a session records `symbol`'s level-2 stream in its recording folder `dir`.
 pub fn recording_file(dir: &Path, symbol: Symbol) -> PathBuf {
     dir.join(format!("{symbol}.txt"))
@@ -401,13 +406,28 @@ impl Scenario {
     }
 
     /// The scenario replaying a session's recording in `dir` instead of its data: each symbol's level-2 stream
-    /// from `dir/<SYMBOL>.txt`, with books that resync at a gap as the session's did.
+    /// from `dir/<SYMBOL>.txt`, with books that resync at a gap as the session's did; or, for bars, each symbol's
+    /// closed bars from `dir/<SYMBOL>.csv` (one entry per symbol, however many files the scenario read).
     pub fn replaying(&self, dir: &Path) -> Scenario {
         let mut replay = self.clone();
+        let book = self.is_book();
+        if !book {
+            // A bar session records each symbol once, however many files of it the scenario read.
+            let mut seen = Vec::new();
+            replay.data.retain(|d| {
+                let first = !seen.contains(&d.symbol);
+                seen.push(d.symbol);
+                first
+            });
+        }
         for d in &mut replay.data {
-            let file = recording_file(dir, d.symbol);
+            let (file, format) = if book {
+                (recording_file(dir, d.symbol), DataFormat::BinanceL2)
+            } else {
+                (bar_recording_file(dir, d.symbol), DataFormat::BinanceKlines)
+            };
             d.written_path = file.display().to_string();
-            d.file = DataFile { path: file, format: DataFormat::BinanceL2 };
+            d.file = DataFile { path: file, format };
         }
         for venue in &mut replay.setup.venues {
             venue.sim.resync_books = true;

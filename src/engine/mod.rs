@@ -11,5 +11,5 @@ pub use backtest::{
 };
 pub use run_log::{CashChange, EquityPoint, FillRecord, OrderRecord, RiskAction, RiskEvent, RunLog};
 pub use trading_engine::{
-    BookFeed, BookRun, BookStream, FillJournal, MarketData, PortfolioStatus, StrategyRun, TradingEngine,
+    BarRun, BookFeed, BookRun, BookStream, FillJournal, MarketData, PortfolioStatus, StrategyRun, TradingEngine,
 };

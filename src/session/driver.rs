@@ -9,18 +9,19 @@ use std::time::Duration;
 
 use rust_decimal::Decimal;
 
+use super::bar_feed::{BarFeed, bar_recording_line};
 use super::feed::BinanceBookFeed;
 use super::journal::{Journal, JournalStep, SessionInfo, SessionState};
 use super::monitoring::{SessionMetrics, serve_metrics};
 use super::recording::Recording;
 use crate::config::Scenario;
 use crate::data::parse_capture_line;
-use crate::engine::{BacktestResult, BacktestSetup, BookFeed, BookRun, FillJournal, TradingEngine, finish_run};
+use crate::engine::{BacktestResult, BacktestSetup, BarRun, BookFeed, BookRun, FillJournal, TradingEngine, finish_run};
 use crate::error::{Error, Result};
 use crate::market::messages;
 use crate::model::VenueId;
-use crate::model::{L2Row, OrderStatus, Symbol, Timestamp};
-use crate::strategy::{SpreadQuoter, build_book_strategy};
+use crate::model::{Bar, L2Row, OrderStatus, Symbol, Timestamp};
+use crate::strategy::{BuiltinStrategy, SpreadQuoter, StreamInfo, build_book_strategy, build_strategy};
 
 /// How long a session may run and how it shows itself.
 #[derive(Clone, Copy, Debug, Default)]
@@ -76,15 +77,37 @@ fn lock(journal: &Mutex<Journal>) -> Result<std::sync::MutexGuard<'_, Journal>> 
     journal.lock().map_err(|_| Error::Journal("the journal lock was poisoned".into()))
 }
 
+/// What a session trades on: level-2 messages or closed bars, with its strategy and run.
+enum Trading {
+    /// A level-2 strategy on one symbol's book feed.
+    Book { strategy: SpreadQuoter, run: BookRun, symbol: Symbol, rows: Vec<L2Row> },
+    /// A bar strategy on one symbol's closed candles.
+    Bars { strategy: BuiltinStrategy, run: BarRun },
+}
+
+/// A session's live market data: the level-2 feed or the closed-candle feed.
+pub(super) enum LiveFeed {
+    /// Binance's depth diffs, trades and snapshots.
+    Book(Box<BinanceBookFeed>),
+    /// A venue's closed candles.
+    Bars(BarFeed),
+}
+
+impl LiveFeed {
+    fn gaps(&self) -> u64 {
+        match self {
+            LiveFeed::Book(feed) => feed.gaps(),
+            LiveFeed::Bars(feed) => feed.gaps(),
+        }
+    }
+}
+
 /// A session's engine, strategy and run, and what the journal already holds.
 pub(super) struct Session {
     pub(super) engine: TradingEngine,
-    strategy: SpreadQuoter,
-    run: BookRun,
-    symbol: Symbol,
+    trading: Trading,
     journal: Arc<Mutex<Journal>>,
     committed: Committed,
-    rows: Vec<L2Row>,
     pub(super) messages: u64,
     first_received: Option<Timestamp>,
     metrics: Arc<Mutex<SessionMetrics>>,
@@ -106,42 +129,78 @@ impl Session {
             .ok_or_else(|| Error::Config(format!("{symbol} is not an instrument of the scenario")))?;
         let mut strategy = build_book_strategy(&setup.strategy, &setup.params)?;
         let run = engine.start_book_run(&[BookFeed { symbol, venue: VenueId(venue), tick }], &mut strategy)?;
-        let committed = Committed::caught_up(engine.run_log());
-        Ok(Session {
-            engine,
-            strategy,
-            run,
-            symbol,
-            journal,
-            committed,
-            rows: Vec::new(),
-            messages: 0,
-            first_received: None,
-            metrics: Arc::default(),
-        })
+        Ok(Self::with(engine, Trading::Book { strategy, run, symbol, rows: Vec::new() }, journal))
     }
 
-    /// A recorded line (a resume replays them): its rows through the engine.
+    /// The bar strategy of `setup` on `engine` (started), trading `symbol`'s closed bars, whose prices have
+    /// `close_scale` decimals.
+    pub(super) fn on_bars(
+        mut engine: TradingEngine,
+        setup: &BacktestSetup,
+        symbol: Symbol,
+        close_scale: u32,
+        journal: Arc<Mutex<Journal>>,
+    ) -> Result<Self> {
+        let venue = setup
+            .venue_of(symbol)
+            .ok_or_else(|| Error::Config(format!("{symbol} is not an instrument of the scenario")))?;
+        let mut strategy = build_strategy(&setup.strategy, &setup.params)?;
+        let stream = StreamInfo { symbol, venue: VenueId(venue), close_scale };
+        let run = engine.start_bar_run(&[stream], &mut strategy)?;
+        Ok(Self::with(engine, Trading::Bars { strategy, run }, journal))
+    }
+
+    fn with(engine: TradingEngine, trading: Trading, journal: Arc<Mutex<Journal>>) -> Self {
+        let committed = Committed::caught_up(engine.run_log());
+        Session { engine, trading, journal, committed, messages: 0, first_received: None, metrics: Arc::default() }
+    }
+
+    /// A recorded line of a level-2 session (a resume replays them): its rows through the engine.
+    ///
+    /// # Errors
+    /// [`Error::Data`] for a line that does not parse; [`Error::Config`] when the session trades bars.
     pub(super) async fn take_line(&mut self, path: &Path, line: &str, number: u32) -> Result<()> {
-        let mut rows = std::mem::take(&mut self.rows);
+        let Trading::Book { symbol, rows, .. } = &mut self.trading else {
+            return Err(Error::Config("a bar session replays bars, not level-2 lines".into()));
+        };
+        let mut rows = std::mem::take(rows);
         rows.clear();
-        parse_capture_line(path, line, number, self.symbol, &mut rows)?;
+        parse_capture_line(path, line, number, *symbol, &mut rows)?;
         self.take_rows(rows, None).await
     }
 
     /// The rows of one line through the engine, message by message; `top` is the book as the feed keeps it, for
     /// venues that keep none for us.
     async fn take_rows(&mut self, rows: Vec<L2Row>, top: Option<crate::venue::sim::BookTop>) -> Result<()> {
+        let Trading::Book { strategy, run, rows: kept, .. } = &mut self.trading else {
+            return Err(Error::Config("a bar session takes bars, not level-2 rows".into()));
+        };
         if let Some(first) = rows.first() {
             self.first_received.get_or_insert(first.received);
         }
         for message in messages(&rows) {
-            if self.engine.book_step(&mut self.run, 0, message, top, &mut self.strategy)? {
-                self.engine.flush_book_actions(&mut self.run).await?;
+            if self.engine.book_step(run, 0, message, top, strategy)? {
+                self.engine.flush_book_actions(run).await?;
             }
         }
         self.messages += 1;
-        self.rows = rows;
+        *kept = rows;
+        Ok(())
+    }
+
+    /// A closed bar through the engine (live, or replayed from the recording on resume).
+    ///
+    /// # Errors
+    /// As [`TradingEngine::bar_step`]; [`Error::Config`] when the session trades level-2 data.
+    pub(super) async fn take_bar(&mut self, bar: &Bar) -> Result<()> {
+        let Trading::Bars { strategy, run } = &mut self.trading else {
+            return Err(Error::Config("a level-2 session takes level-2 rows, not bars".into()));
+        };
+        self.first_received.get_or_insert(bar.open_time);
+        if self.engine.bar_step(run, 0, bar, strategy)? {
+            self.engine.flush_bar_orders().await?;
+        }
+        self.messages += 1;
         Ok(())
     }
 
@@ -156,7 +215,7 @@ impl Session {
     /// why it stopped.
     pub(super) async fn drive(
         &mut self,
-        feed: &mut BinanceBookFeed,
+        feed: &mut LiveFeed,
         recording: &mut Recording,
         limits: Limits,
         status: &mut StatusLine,
@@ -180,16 +239,33 @@ impl Session {
                 break Stop::EmergencyStop;
             }
             let number = recording.lines() + 1;
-            let next = tokio::select! {
-                () = &mut shutdown => break Stop::Signal,
-                () = tokio::time::sleep_until(deadline) => break Stop::Duration,
-                line = feed.next(number) => line?,
+            let received = match feed {
+                LiveFeed::Book(feed) => {
+                    let next = tokio::select! {
+                        () = &mut shutdown => break Stop::Signal,
+                        () = tokio::time::sleep_until(deadline) => break Stop::Duration,
+                        line = feed.next(number) => line?,
+                    };
+                    let Some(line) = next else { break Stop::StreamEnded };
+                    recording.append(&line.text)?;
+                    let top = live_venue.then(|| (feed.book().best_bid(), feed.book().best_ask()));
+                    let received =
+                        line.text.split_once(' ').and_then(|(ns, _)| ns.parse::<i64>().ok()).unwrap_or_default();
+                    self.take_rows(line.rows, top).await?;
+                    received
+                }
+                LiveFeed::Bars(feed) => {
+                    let next = tokio::select! {
+                        () = &mut shutdown => break Stop::Signal,
+                        () = tokio::time::sleep_until(deadline) => break Stop::Duration,
+                        bar = feed.next() => bar,
+                    };
+                    let Some(bar) = next else { break Stop::StreamEnded };
+                    recording.append(&bar_recording_line(&bar))?;
+                    self.take_bar(&bar).await?;
+                    bar.close_time.0
+                }
             };
-            let Some(line) = next else { break Stop::StreamEnded };
-            recording.append(&line.text)?;
-            let top = live_venue.then(|| (feed.book().best_bid(), feed.book().best_ask()));
-            let received = line.text.split_once(' ').and_then(|(ns, _)| ns.parse::<i64>().ok()).unwrap_or_default();
-            self.take_rows(line.rows, top).await?;
             if live_venue && tokio::time::Instant::now() >= next_track {
                 self.engine.track_orders().await?;
                 next_track = tokio::time::Instant::now() + Duration::from_secs(1);
@@ -207,8 +283,11 @@ impl Session {
 
     /// Ends the run: a last mark and commit, then the engine's results.
     pub(super) async fn finish(self) -> Result<(BacktestResult, Timestamp)> {
-        let Session { mut engine, strategy, run, journal, mut committed, first_received, messages, .. } = self;
-        let counts = engine.finish_book_run(run, &strategy);
+        let Session { mut engine, trading, journal, mut committed, first_received, messages, .. } = self;
+        let counts = match trading {
+            Trading::Book { strategy, run, .. } => engine.finish_book_run(run, &strategy),
+            Trading::Bars { strategy, run } => engine.finish_bar_run(run, &strategy),
+        };
         committed.commit(&engine, &journal, messages).await?;
         Ok((finish_run(engine, counts).await?, first_received.unwrap_or_default()))
     }

@@ -14,11 +14,11 @@ use std::sync::{Arc, Mutex};
 
 use rust_decimal::Decimal;
 
-use super::driver::{Limits, Session, StatusLine, Stop, fill_hook, journal_of};
+use super::driver::{Limits, LiveFeed, Session, StatusLine, Stop, fill_hook, journal_of};
 use super::feed::BinanceBookFeed;
 use super::journal::Journal;
 use super::recording::Recording;
-use crate::config::{ExchangesConfig, Scenario};
+use crate::config::{ExchangesConfig, Scenario, recording_file};
 use crate::engine::{TradingEngine, start_book_engine_on};
 use crate::error::{Error, Result};
 use crate::model::VenueId;
@@ -211,14 +211,15 @@ pub async fn run_live(
         tracing::warn!("reconcile: {difference}");
     }
     let mut session = Session::new(engine, &scenario.setup, symbol, journal)?;
-    let (mut recording, earlier) = Recording::open(&options.recordings.join(&options.session), symbol)?;
+    let (mut recording, earlier) =
+        Recording::open(&recording_file(&options.recordings.join(&options.session), symbol), None)?;
     if !earlier.is_empty() && !options.resume {
         return Err(Error::Config(format!(
             "session {} already exists: resume it with --resume, or name another --session",
             options.session
         )));
     }
-    let mut feed = BinanceBookFeed::open(BinanceAdapter::new(&config, None)?, symbol).await?;
+    let mut feed = LiveFeed::Book(Box::new(BinanceBookFeed::open(BinanceAdapter::new(&config, None)?, symbol).await?));
     let mut status = StatusLine::new(options.limits.status, &options.session);
     let (live, stop) = session.drive(&mut feed, &mut recording, options.limits, &mut status, true, shutdown).await?;
     let canceled = if options.keep_orders { 0 } else { session.engine.cancel_open_orders().await? };

@@ -1,6 +1,7 @@
 //! Paper and live sessions: the engine fed by a venue's live market data, every message recorded as it arrives,
 //! orders, fills and state journaled, and the same report as a backtest at the end.
 
+mod bar_feed;
 mod driver;
 mod feed;
 mod journal;
@@ -10,6 +11,7 @@ mod paper;
 mod reconcile;
 mod recording;
 
+pub use bar_feed::{BAR_RECORDING_HEADER, BarFeed, bar_recording_line};
 pub use driver::{Limits, Stop};
 pub use feed::{BinanceBookFeed, FeedLine, SNAPSHOT_LEVELS};
 pub use journal::{Journal, JournalStep, SessionInfo, SessionState, is_postgres_url};

@@ -1,4 +1,5 @@
-//! `ctb paper`: a level-2 scenario traded on live public market data with fills from the simulated exchange.
+//! `ctb paper`: a scenario traded on live public market data with fills from the simulated exchange — a bar
+//! scenario on the venue's closed candles, a level-2 scenario on Binance's depth stream.
 //!
 //! Every message is recorded (`<recordings>/<session>/<SYMBOL>.txt`) before the engine sees it; every fill is
 //! journaled before the engine books it, and orders, equity marks, risk decisions and the state after each
@@ -14,14 +15,16 @@ use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use super::driver::{Limits, Session, StatusLine, Stop, fill_hook, journal_of};
+use super::bar_feed::{BAR_RECORDING_HEADER, BarFeed};
+use super::driver::{Limits, LiveFeed, Session, StatusLine, Stop, fill_hook, journal_of};
 use super::feed::BinanceBookFeed;
 use super::journal::{Journal, is_postgres_url};
 use super::recording::Recording;
-use crate::config::Scenario;
+use crate::config::{Scenario, bar_recording_file, recording_file};
 use crate::engine::start_book_engine;
 use crate::error::{Error, Result};
-use crate::runner::{ScenarioRun, write_book_report};
+use crate::model::Symbol;
+use crate::runner::{ScenarioRun, write_bar_report, write_book_report};
 use crate::venue::VenueConfig;
 use crate::venue::binance::BinanceAdapter;
 
@@ -29,8 +32,11 @@ use crate::venue::binance::BinanceAdapter;
 /// password.)
 #[derive(Clone)]
 pub struct PaperOptions {
-    /// A level-2 scenario (`binance_l2` data naming the symbol to trade).
+    /// A scenario on one symbol: bars (traded on the venue's closed candles at the data's interval) or level-2
+    /// data (`binance_l2`, traded on Binance's depth stream).
     pub scenario: Scenario,
+    /// The venue whose public market data drives it (`binance`, `coinbase`, `kraken`).
+    pub exchange: String,
     /// The venue whose public market data drives it (its `exchanges.yaml` section).
     pub venue: VenueConfig,
     /// The session's name.
@@ -82,17 +88,20 @@ pub struct PaperOutcome {
 /// resumed session re-derives a fill the journal holds differently.
 pub async fn run_paper(options: PaperOptions, shutdown: impl Future<Output = ()>) -> Result<PaperOutcome> {
     let scenario = &options.scenario;
-    let symbol = match scenario.data.as_slice() {
-        [only] if scenario.is_book() => only.symbol,
-        _ => {
-            return Err(Error::Config(format!(
-                "{}: ctb paper trades one symbol of level-2 data (one data entry, format binance_l2)",
-                scenario.path.display()
-            )));
-        }
-    };
+    let symbol = session_symbol(scenario)?;
+    let bars = !scenario.is_book();
+    if !bars && options.exchange != "binance" {
+        return Err(Error::Config(format!(
+            "ctb paper: level-2 market data is recorded from binance only for now, not '{}'",
+            options.exchange
+        )));
+    }
     let dir = options.recordings.join(&options.session);
-    let (mut recording, earlier) = Recording::open(&dir, symbol)?;
+    let (mut recording, earlier) = if bars {
+        Recording::open(&bar_recording_file(&dir, symbol), Some(BAR_RECORDING_HEADER))?
+    } else {
+        Recording::open(&recording_file(&dir, symbol), None)?
+    };
     match (options.resume, earlier.is_empty()) {
         (true, true) => {
             return Err(Error::Config(format!(
@@ -114,13 +123,36 @@ pub async fn run_paper(options: PaperOptions, shutdown: impl Future<Output = ()>
     let report_dir = options.reports.join(&options.session);
     let journal_path = report_dir.join("journal.sqlite");
     let journal = Journal::open(options.database_url.as_deref(), &journal_path, &options.session)?;
-    let journal = Arc::new(Mutex::new(journal_of(journal, "paper", "binance", scenario)?));
+    let journal = Arc::new(Mutex::new(journal_of(journal, "paper", &options.exchange, scenario)?));
     let replay = scenario.replaying(&dir);
     let engine = start_book_engine(&replay.setup, Some(fill_hook(&journal))).await?;
-    let mut session = Session::new(engine, &replay.setup, symbol, journal)?;
-    for (index, line) in earlier.iter().enumerate() {
-        session.take_line(recording.path(), line, index as u32 + 1).await?;
-    }
+    let (mut session, mut feed) = if bars {
+        // The scenario's own data tells the interval and the price decimals, as a backtest of it sees them.
+        let (series, _) = scenario.load_market_data()?;
+        let first = series.first().ok_or_else(|| Error::Data(format!("{}: no bars", scenario.path.display())))?;
+        let (interval, close_scale) = (first.interval, first.close_scale());
+        let mut session = Session::on_bars(engine, &replay.setup, symbol, close_scale, journal)?;
+        let mut last_open = None;
+        if !earlier.is_empty() {
+            let recorded = replay.load_market_data()?.0;
+            for bar in recorded.iter().flat_map(|s| (0..s.len()).map(|i| s.bar(i))) {
+                session.take_bar(&bar).await?;
+                last_open = Some(bar.open_time);
+            }
+        }
+        let mut feed = BarFeed::open(&options.exchange, &options.venue, symbol, interval).await?;
+        if let Some(open) = last_open {
+            feed.taken_up_to(open);
+        }
+        (session, LiveFeed::Bars(feed))
+    } else {
+        let mut session = Session::new(engine, &replay.setup, symbol, journal)?;
+        for (index, line) in earlier.iter().enumerate() {
+            session.take_line(recording.path(), line, index as u32 + 1).await?;
+        }
+        let adapter = BinanceAdapter::new(&options.venue, None)?;
+        (session, LiveFeed::Book(Box::new(BinanceBookFeed::open(adapter, symbol).await?)))
+    };
     let replayed = session.messages;
     if options.resume {
         session.commit().await?;
@@ -132,14 +164,31 @@ pub async fn run_paper(options: PaperOptions, shutdown: impl Future<Output = ()>
             "resumed: the recording re-derived every journaled fill"
         );
     }
-    let adapter = BinanceAdapter::new(&options.venue, None)?;
-    let mut feed = BinanceBookFeed::open(adapter, symbol).await?;
     let mut status = StatusLine::new(options.limits.status, &options.session);
     let (live, stop) = session.drive(&mut feed, &mut recording, options.limits, &mut status, false, shutdown).await?;
     let (result, start) = session.finish().await?;
-    let report = write_book_report(&replay, &report_dir, replay.content_hash()?, result, start)?;
+    let report = if bars {
+        write_bar_report(&replay, &report_dir, replay.content_hash()?, result)?
+    } else {
+        write_book_report(&replay, &report_dir, replay.content_hash()?, result, start)?
+    };
     let journal = journal_place(options.database_url.as_deref(), &journal_path);
     Ok(PaperOutcome { report, replayed, live, stop, recording: dir, journal })
+}
+
+/// The one symbol a session trades: every data entry of `scenario` names it (several files of one symbol, such
+/// as months of bars, are one stream).
+///
+/// # Errors
+/// [`Error::Config`] for a scenario without data or with several symbols.
+pub(super) fn session_symbol(scenario: &Scenario) -> Result<Symbol> {
+    match scenario.data.split_first() {
+        Some((first, rest)) if rest.iter().all(|d| d.symbol == first.symbol) => Ok(first.symbol),
+        _ => Err(Error::Config(format!(
+            "{}: a session trades one symbol (every data entry names the same symbol)",
+            scenario.path.display()
+        ))),
+    }
 }
 
 /// Where a session's journal is, in words.

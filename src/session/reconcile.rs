@@ -7,7 +7,7 @@ use std::path::Path;
 use super::journal::{Journal, is_postgres_url};
 use super::paper::recorded_scenario;
 use crate::config::Scenario;
-use crate::engine::{FillRecord, run_book_backtest};
+use crate::engine::{FillRecord, run_backtest, run_book_backtest};
 use crate::error::{Error, Result};
 use crate::model::OrderId;
 
@@ -41,7 +41,11 @@ pub async fn reconcile_session(
     };
     let mut journal = open_journal(reports, session, database_url)?;
     let journaled: Vec<FillRecord> = journal.fills()?.into_iter().map(|(_, fill)| fill).collect();
-    let result = run_book_backtest(&replay.setup, &replay.load_book_streams()?).await?;
+    let result = if replay.is_book() {
+        run_book_backtest(&replay.setup, &replay.load_book_streams()?).await?
+    } else {
+        run_backtest(&replay.setup, replay.load_market_data()?.0).await?
+    };
     Ok(Reconciliation {
         fills: journaled.len(),
         orders: result.log.orders.len(),

@@ -1,15 +1,14 @@
-//! A session's recording: every market message as it arrived, one file per symbol in the capture format the
-//! backtest reads (`<local receive ns> <json>` lines; see [`crate::data::load_binance_capture`]), written before
-//! the engine sees the message. Each line reaches the operating system before the next message is processed, so
+//! A session's recording: every market message as it arrived, one file per symbol in a format the backtest reads
+//! — level-2 sessions in the capture format (`<local receive ns> <json>` lines; see
+//! [`crate::data::load_binance_capture`]), bar sessions as kline CSV rows under a header — written before the
+//! engine sees the message. Each line reaches the operating system before the next message is processed, so
 //! killing the process loses at most the line being written — which a resume cuts off.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::config::recording_file;
 use crate::error::{Error, Result};
-use crate::model::Symbol;
 
 /// The recording of one symbol, open for appending.
 #[derive(Debug)]
@@ -20,15 +19,16 @@ pub struct Recording {
 }
 
 impl Recording {
-    /// Opens `symbol`'s recording in the session folder `dir` (creating both), and returns the lines it already
-    /// holds — a resumed session replays them. A last line without its newline (the process died writing it) is
-    /// cut off.
+    /// Opens the recording at `path` (creating it and its folder; a new file starts with `header` when one is
+    /// given), and returns the lines it already holds after the header — a resumed session replays them. A last
+    /// line without its newline (the process died writing it) is cut off.
     ///
     /// # Errors
     /// [`Error::Io`] when the folder or file cannot be made, read or cut.
-    pub fn open(dir: &Path, symbol: Symbol) -> Result<(Self, Vec<String>)> {
+    pub fn open(path: &Path, header: Option<&str>) -> Result<(Self, Vec<String>)> {
+        let dir = path.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir).map_err(|e| Error::io("creating", dir, e))?;
-        let path = recording_file(dir, symbol);
+        let path = path.to_path_buf();
         let existing = match std::fs::read_to_string(&path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
@@ -41,8 +41,24 @@ impl Recording {
             tracing::warn!(path = %path.display(), "cutting off a line the previous run did not finish");
             file.set_len(complete as u64).map_err(|e| Error::io("cutting", &path, e))?;
         }
-        let lines: Vec<String> = existing[..complete].lines().map(str::to_string).collect();
-        Ok((Recording { path, file, lines: lines.len() as u32 }, lines))
+        let mut lines: Vec<String> = existing[..complete].lines().map(str::to_string).collect();
+        let mut recording = Recording { path, file, lines: 0 };
+        if let Some(header) = header {
+            match lines.first() {
+                None => recording.append(header)?,
+                Some(first) if first == header => {
+                    lines.remove(0);
+                }
+                Some(_) => {
+                    return Err(Error::Data(format!(
+                        "{}: line 1 is not the recording's header '{header}'",
+                        recording.path.display()
+                    )));
+                }
+            }
+        }
+        recording.lines = lines.len() as u32;
+        Ok((recording, lines))
     }
 
     /// The file.

@@ -19,7 +19,7 @@ use super::adapter::{ExchangeAdapter, MarketStream};
 use super::rest::{Answer, Delivery, RestClient, status_error};
 use super::secret::Credentials;
 use super::signing::binance_signature;
-use super::streams::binance::{BinanceDecoder, book_stream_url, stream_url};
+use super::streams::binance::{BinanceDecoder, book_stream_url, kline_interval, kline_stream_url, stream_url};
 use super::ws;
 use super::ws::{RawMessage, RawMessages};
 use crate::error::{Error, Result};
@@ -197,6 +197,21 @@ impl BinanceAdapter {
     /// [`Error::Exchange`] when the first connection fails.
     pub async fn raw_book_stream(&self, symbol: Symbol) -> Result<UnboundedReceiver<RawMessage>> {
         ws::open("binance", symbol, book_stream_url(&self.ws_url, symbol), RawMessages::default()).await
+    }
+
+    /// The closed klines of `symbol` at `interval_ns` (a bar session's market data): [`crate::model::StreamEvent::Market`]
+    /// bars, and gaps when the connection dropped.
+    ///
+    /// # Errors
+    /// [`Error::Config`] for an interval Binance has no klines of; [`Error::Exchange`] when the first connection
+    /// fails.
+    pub async fn kline_stream(
+        &self,
+        symbol: Symbol,
+        interval_ns: i64,
+    ) -> Result<UnboundedReceiver<crate::model::StreamEvent>> {
+        let url = kline_stream_url(&self.ws_url, symbol, kline_interval(interval_ns)?);
+        ws::open("binance", symbol, url, BinanceDecoder::new(symbol)).await
     }
 
     /// A public GET of `path`, parsed.

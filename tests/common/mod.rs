@@ -3,6 +3,7 @@
 
 pub mod l2_rows;
 pub mod mock_binance;
+pub mod mock_candles;
 pub mod mock_http;
 pub mod mock_live_binance;
 pub mod mock_ws;

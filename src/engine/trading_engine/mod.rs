@@ -10,6 +10,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use std::sync::Arc;
 
+mod bar_steps;
 mod book_replay;
 mod exits;
 mod order_flow;
@@ -32,6 +33,7 @@ use crate::risk::RiskManager;
 use crate::strategy::{BarContext, OrderIntent, Strategy, StreamInfo, build_strategy};
 use working::WorkingOrders;
 
+pub use bar_steps::BarRun;
 pub use book_replay::{BookFeed, BookRun, BookStream};
 
 /// Recorded market data for a replay: bar series and the venue each one trades on. Built once, shared read-only
@@ -400,11 +402,21 @@ impl TradingEngine {
     /// The strategy sees a closed bar; its orders are left in `self.intents`.
     #[inline]
     fn show<S: Strategy>(&mut self, market: &MarketData, event: FeedEvent, bar: &Bar, slot: usize, strategy: &mut S) {
-        let series = &market.series[event.stream];
-        let ctx = BarContext {
-            stream: event.stream,
+        let stream = StreamInfo {
+            symbol: market.series[event.stream].symbol,
             venue: market.venues[event.stream],
-            symbol: series.symbol,
+            close_scale: market.close_scales[event.stream],
+        };
+        self.show_bar(event.stream, stream, bar, slot, strategy);
+    }
+
+    /// The strategy sees a closed `bar` of stream number `index` (`stream`); its orders are left in `self.intents`.
+    #[inline]
+    fn show_bar<S: Strategy>(&mut self, index: usize, stream: StreamInfo, bar: &Bar, slot: usize, strategy: &mut S) {
+        let ctx = BarContext {
+            stream: index,
+            venue: stream.venue,
+            symbol: stream.symbol,
             bar,
             position: self.portfolio.position(slot).quantity,
             cash: self.portfolio.cash(),

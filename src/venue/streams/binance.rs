@@ -23,6 +23,43 @@ pub fn book_stream_url(ws_base: &str, symbol: Symbol) -> String {
     format!("{}/stream?streams={s}@depth@100ms/{s}@trade", ws_base.trim_end_matches('/'))
 }
 
+/// Binance's name of a kline interval of `interval_ns` nanoseconds (`1m` … `1d`, `1w`).
+///
+/// # Errors
+/// [`crate::error::Error::Config`] for an interval Binance has no klines of.
+pub fn kline_interval(interval_ns: i64) -> crate::error::Result<&'static str> {
+    const MINUTE: i64 = 60_000_000_000;
+    const NAMES: [(i64, &str); 14] = [
+        (MINUTE, "1m"),
+        (3 * MINUTE, "3m"),
+        (5 * MINUTE, "5m"),
+        (15 * MINUTE, "15m"),
+        (30 * MINUTE, "30m"),
+        (60 * MINUTE, "1h"),
+        (120 * MINUTE, "2h"),
+        (240 * MINUTE, "4h"),
+        (360 * MINUTE, "6h"),
+        (480 * MINUTE, "8h"),
+        (720 * MINUTE, "12h"),
+        (1440 * MINUTE, "1d"),
+        (4320 * MINUTE, "3d"),
+        (10080 * MINUTE, "1w"),
+    ];
+    NAMES.iter().find(|(ns, _)| *ns == interval_ns).map(|(_, name)| *name).ok_or_else(|| {
+        crate::error::Error::Config(format!(
+            "binance has no klines of {} s (1m, 3m, 5m, 15m, 30m, 1h, 2h, 4h, 6h, 8h, 12h, 1d, 3d, 1w)",
+            interval_ns / 1_000_000_000
+        ))
+    })
+}
+
+/// The stream URL of `symbol`'s klines of `interval` (Binance's name, such as `1h`) at `ws_base`: updates of the
+/// open kline, and the closed one (`"x": true`) when its interval ends.
+pub fn kline_stream_url(ws_base: &str, symbol: Symbol, interval: &str) -> String {
+    let s = symbol.as_str().to_ascii_lowercase();
+    format!("{}/stream?streams={s}@kline_{interval}", ws_base.trim_end_matches('/'))
+}
+
 /// Decoder of one symbol's combined stream.
 #[derive(Debug)]
 pub struct BinanceDecoder {

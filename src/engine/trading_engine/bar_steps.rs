@@ -1,0 +1,106 @@
+//! Bars one at a time: what a paper or live session on closed candles drives. Each [`TradingEngine::bar_step`]
+//! does for one closed bar exactly what the backtest's replay loop does for a time slice of one bar — the venue
+//! sees it, fills are booked and the position marked at the close, the strategy sees it, the equity is recorded
+//! and the risk limits follow it, then the strategy's orders go out — so the same bars give the same orders and
+//! fills as a backtest of them.
+
+use super::TradingEngine;
+use crate::error::{Error, Result};
+use crate::model::{Bar, MarketEvent};
+use crate::strategy::{Strategy, StreamInfo};
+
+/// A run fed one closed bar at a time: the streams and their ledger slots.
+#[derive(Debug)]
+pub struct BarRun {
+    streams: Vec<(StreamInfo, usize)>,
+    events: usize,
+}
+
+impl BarRun {
+    /// Bars taken so far.
+    pub fn events(&self) -> usize {
+        self.events
+    }
+}
+
+impl TradingEngine {
+    /// Starts a run of `strategy` on `streams`, fed by [`TradingEngine::bar_step`].
+    ///
+    /// # Errors
+    /// [`Error::Validation`] if the engine was not started or the strategy refuses the streams; [`Error::Config`]
+    /// for a stream whose symbol has no instrument in the portfolio.
+    pub fn start_bar_run<S: Strategy>(&mut self, streams: &[StreamInfo], strategy: &mut S) -> Result<BarRun> {
+        if !self.running {
+            return Err(Error::Validation("the engine is not running: call start() first".into()));
+        }
+        let mut slots = Vec::with_capacity(streams.len());
+        for stream in streams {
+            let slot = self.portfolio.slot(stream.symbol).ok_or_else(|| {
+                Error::Config(format!("market data for {} has no instrument in the portfolio", stream.symbol))
+            })?;
+            slots.push((*stream, slot));
+            self.note_venue(stream.symbol, stream.venue);
+        }
+        strategy.on_start(streams)?;
+        Ok(BarRun { streams: slots, events: 0 })
+    }
+
+    /// Bar `bar` of stream `index` closed: the venue, the ledger, the strategy, the equity mark and the risk
+    /// limits see it, and the strategy's orders go to venues that answer at once. Returns `true` when orders wait
+    /// for a network venue: then [`TradingEngine::flush_bar_orders`] sends them.
+    ///
+    /// # Errors
+    /// [`Error::Data`] for a stream the run does not have or a bar that does not close after the last one; the
+    /// journal's failure to record a fill; venue failures other than order rejections.
+    pub fn bar_step<S: Strategy>(
+        &mut self,
+        run: &mut BarRun,
+        index: usize,
+        bar: &Bar,
+        strategy: &mut S,
+    ) -> Result<bool> {
+        let &(stream, slot) = run
+            .streams
+            .get(index)
+            .ok_or_else(|| Error::Data(format!("bar of stream {index}, but the run has {}", run.streams.len())))?;
+        if bar.close_time < self.clock.now() {
+            return Err(Error::Data(format!(
+                "{} bar closing at {} arrived after one closing at {}",
+                stream.symbol,
+                bar.close_time,
+                self.clock.now()
+            )));
+        }
+        run.events += 1;
+        self.clock.advance_to(bar.close_time);
+        self.deliver(stream.venue, &MarketEvent::Bar { symbol: stream.symbol, bar: *bar }, slot);
+        self.journal_failed()?;
+        self.show_bar(index, stream, bar, slot, strategy);
+        self.mark(bar.close_time, slot, bar.close);
+        let waiting = !self.intents.is_empty() && !self.submit_intents_now()?;
+        self.journal_failed()?;
+        Ok(waiting)
+    }
+
+    /// Sends the orders a [`TradingEngine::bar_step`] left waiting for a network venue.
+    ///
+    /// # Errors
+    /// Venue failures other than order rejections; the journal's failure to record a fill.
+    pub async fn flush_bar_orders(&mut self) -> Result<()> {
+        self.submit_intents().await?;
+        self.journal_failed()
+    }
+
+    /// Ends a run fed bar by bar, with its counts.
+    pub fn finish_bar_run<S: Strategy>(&mut self, run: BarRun, strategy: &S) -> super::StrategyRun {
+        self.replay_done(strategy.name(), run.events)
+    }
+
+    /// The journal's failure to record a fill, if one happened since the last look.
+    fn journal_failed(&mut self) -> Result<()> {
+        match self.journal_failure.take() {
+            Some(failure) => Err(failure),
+            None => Ok(()),
+        }
+    }
+}

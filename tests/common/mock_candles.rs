@@ -1,0 +1,56 @@
+//! Loopback candle streams: the shipped BTCUSDT 1-hour bars of January and February 2023 sent as a venue's live
+//! kline messages, each closed candle preceded by an update of the still-open one (as the venue sends them while
+//! the hour runs).
+
+use super::mock_ws::serve;
+
+/// One shipped bar: open time (ms) and the open, high, low, close and volume as the file spells them.
+pub struct ShippedBar {
+    pub open_ms: i64,
+    pub ohlcv: [String; 5],
+}
+
+/// The bars of the shipped January and February files, in order.
+pub fn shipped_bars() -> Vec<ShippedBar> {
+    let mut bars = Vec::new();
+    for month in ["01", "02"] {
+        let text = std::fs::read_to_string(super::repo(&format!("data/binance/BTCUSDT-1h-2023-{month}.csv"))).unwrap();
+        for line in text.lines().skip(1) {
+            let f: Vec<&str> = line.split(',').collect();
+            bars.push(ShippedBar {
+                open_ms: f[0].parse().unwrap(),
+                ohlcv: [f[1].into(), f[2].into(), f[3].into(), f[4].into(), f[5].into()],
+            });
+        }
+    }
+    bars
+}
+
+/// Binance's combined-stream kline message of `bar` (`closed`: the final one, else an update of the open candle
+/// that has so far traded at its open only).
+pub fn binance_kline(bar: &ShippedBar, closed: bool) -> String {
+    let [o, h, l, c, v] = &bar.ohlcv;
+    let (h, l, c, v) = if closed {
+        (h.as_str(), l.as_str(), c.as_str(), v.as_str())
+    } else {
+        (o.as_str(), o.as_str(), o.as_str(), "1.5")
+    };
+    let (t, close) = (bar.open_ms, bar.open_ms + 3_599_999);
+    format!(
+        r#"{{"stream":"btcusdt@kline_1h","data":{{"e":"kline","E":{close},"s":"BTCUSDT","k":{{"t":{t},"T":{close},"s":"BTCUSDT","i":"1h","f":100,"L":200,"o":"{o}","c":"{c}","h":"{h}","l":"{l}","v":"{v}","n":100,"x":{closed},"q":"0","V":"0","Q":"0","B":"0"}}}}}}"#
+    )
+}
+
+/// A loopback Binance streaming `bars` (an open-candle update, then the closed candle, for each) on one connection
+/// that stays open; returns its `ws://` base URL.
+pub async fn serve_binance_klines(bars: &[ShippedBar]) -> String {
+    let script = bars.iter().flat_map(|b| [binance_kline(b, false), binance_kline(b, true)]).collect();
+    serve(vec![script], 0).await.0
+}
+
+/// A config folder whose `exchanges.yaml` points `venue`'s stream at `ws`.
+pub fn config_for(dir: &std::path::Path, venue: &str, ws: &str) {
+    std::fs::create_dir_all(dir).unwrap();
+    let yaml = format!("exchanges:\n  {venue}:\n    ws_url: '{ws}'\n    base_url: 'http://127.0.0.1:9'\n");
+    std::fs::write(dir.join("exchanges.yaml"), yaml).unwrap();
+}
