@@ -7,7 +7,8 @@ mod common;
 
 use std::path::Path;
 
-use common::mock_candles::{config_for, serve_binance_klines, shipped_bars};
+use common::mock_candles::{config_for, serve_candles, shipped_bars};
+use rstest::rstest;
 
 async fn ctb(cwd: &Path, args: &[&str]) -> (bool, String, String) {
     common::ctb_async(cwd, args, &[]).await
@@ -30,27 +31,30 @@ async fn backtest(work: &Path, scenario: &str) -> std::path::PathBuf {
     out
 }
 
-async fn paper(work: &Path, scenario: &str, session: &[&str], bars: &str) -> String {
+async fn paper(work: &Path, scenario: &str, venue: &str, session: &[&str], bars: &str) -> String {
     let mut args =
-        vec!["paper", scenario, "--exchange", "binance", "--max-messages", bars, "--metrics-port", "0", "--quiet"];
+        vec!["paper", scenario, "--exchange", venue, "--max-messages", bars, "--metrics-port", "0", "--quiet"];
     args.extend_from_slice(session);
     let (ok, out, err) = ctb(work, &args).await;
     assert!(ok, "{out}\n{err}");
     out
 }
 
+#[rstest]
+#[case::binance("binance")]
+#[case::kraken("kraken")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_paper_session_on_live_binance_candles_trades_as_the_backtest_of_the_same_bars() {
+async fn a_paper_session_on_live_candles_trades_as_the_backtest_of_the_same_bars(#[case] venue: &str) {
     let bars = shipped_bars();
     assert_eq!(bars.len(), 1416, "744 hours of January and 672 of February");
     let work = tempfile::tempdir().unwrap();
-    let ws = serve_binance_klines(&bars).await;
-    config_for(&work.path().join("config"), "binance", &ws);
+    let ws = serve_candles(venue, &bars).await;
+    config_for(&work.path().join("config"), venue, &ws);
     let scenario = common::repo("scenarios/btc_sma_cross.yaml");
     let scenario = scenario.to_str().unwrap();
     let expected = backtest(work.path(), scenario).await;
 
-    let out = paper(work.path(), scenario, &["--session", "s1"], "1416").await;
+    let out = paper(work.path(), scenario, venue, &["--session", "s1"], "1416").await;
     assert!(out.contains("session s1: 1416 messages live"), "{out}");
     let report = work.path().join("reports/s1");
     for file in ["trades.csv", "fills.csv", "orders.csv", "equity.csv"] {
@@ -76,8 +80,11 @@ async fn a_paper_session_on_live_binance_candles_trades_as_the_backtest_of_the_s
     assert!(out.trim().starts_with("identical:"), "{out}");
 }
 
+#[rstest]
+#[case::binance("binance")]
+#[case::kraken("kraken")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_bar_session_stopped_half_way_and_resumed_ends_as_the_backtest_does() {
+async fn a_bar_session_stopped_half_way_and_resumed_ends_as_the_backtest_does(#[case] venue: &str) {
     let bars = shipped_bars();
     let work = tempfile::tempdir().unwrap();
     let scenario = common::repo("scenarios/btc_sma_cross.yaml");
@@ -86,10 +93,10 @@ async fn a_bar_session_stopped_half_way_and_resumed_ends_as_the_backtest_does() 
 
     // The first run takes 700 bars; the venue then streams from the start again to the resumed session, which
     // replays its recording and takes only the bars after the last one it recorded.
-    config_for(&work.path().join("config"), "binance", &serve_binance_klines(&bars).await);
-    paper(work.path(), scenario, &["--session", "s2"], "700").await;
-    config_for(&work.path().join("config"), "binance", &serve_binance_klines(&bars).await);
-    let out = paper(work.path(), scenario, &["--resume", "s2"], "716").await;
+    config_for(&work.path().join("config"), venue, &serve_candles(venue, &bars).await);
+    paper(work.path(), scenario, venue, &["--session", "s2"], "700").await;
+    config_for(&work.path().join("config"), venue, &serve_candles(venue, &bars).await);
+    let out = paper(work.path(), scenario, venue, &["--resume", "s2"], "716").await;
     assert!(out.contains("716 messages live after 700 replayed"), "{out}");
     let report = work.path().join("reports/s2");
     for file in ["trades.csv", "fills.csv"] {

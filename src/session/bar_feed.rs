@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::model::{Bar, MarketEvent, StreamEvent, Symbol, Timestamp};
 use crate::venue::VenueConfig;
 use crate::venue::binance::BinanceAdapter;
+use crate::venue::kraken::KrakenAdapter;
 
 /// The header row of a bar recording: data.binance.vision's kline columns.
 pub const BAR_RECORDING_HEADER: &str = "open_time,open,high,low,close,volume,close_time,quote_volume,count,\
@@ -38,9 +39,10 @@ impl BarFeed {
     pub async fn open(venue: &str, config: &VenueConfig, symbol: Symbol, interval_ns: i64) -> Result<Self> {
         let stream = match venue {
             "binance" => BinanceAdapter::new(config, None)?.kline_stream(symbol, interval_ns).await?,
+            "kraken" => KrakenAdapter::new(config, None)?.candle_stream(symbol, interval_ns).await?,
             other => {
                 return Err(Error::Config(format!(
-                    "venue '{other}': bar sessions read closed candles from binance only so far"
+                    "venue '{other}': bar sessions read closed candles from binance and kraken only so far"
                 )));
             }
         };

@@ -143,6 +143,17 @@ pub fn kraken_pair(symbol: Symbol) -> Result<String> {
 }
 
 impl KrakenAdapter {
+    /// The closed candles of `symbol` at `interval_ns` (a bar session's market data): the `ohlc` channel alone,
+    /// each candle closed once the next one begins.
+    ///
+    /// # Errors
+    /// [`Error::Config`] for an interval Kraken has no candles of or a symbol it cannot name;
+    /// [`Error::Exchange`] when the first connection fails.
+    pub async fn candle_stream(&self, symbol: Symbol, interval_ns: i64) -> Result<MarketStream> {
+        let decoder = KrakenDecoder::candles(symbol, kraken_ws_symbol(symbol)?, interval_ns)?;
+        ws::open("kraken", symbol, self.ws_url.clone(), decoder).await
+    }
+
     /// An adapter configured by `config` (`base_url` replaces the endpoint), with `credentials` for the private
     /// endpoints.
     ///

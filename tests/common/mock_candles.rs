@@ -41,6 +41,42 @@ pub fn binance_kline(bar: &ShippedBar, closed: bool) -> String {
     )
 }
 
+/// Kraken's WebSocket v2 `ohlc` update of `bar` (`complete`: with the candle's final values, else as it stood
+/// after its first trade). Kraken never marks a candle closed: the next candle's first update closes it.
+pub fn kraken_ohlc(bar: &ShippedBar, complete: bool) -> String {
+    let [o, h, l, c, v] = &bar.ohlcv;
+    let (h, l, c, v) = if complete {
+        (h.as_str(), l.as_str(), c.as_str(), v.as_str())
+    } else {
+        (o.as_str(), o.as_str(), o.as_str(), "1.5")
+    };
+    let begin =
+        cryptotradebot::model::Timestamp::from_millis(bar.open_ms).unwrap().to_string().replace('Z', ".000000000Z");
+    format!(
+        r#"{{"channel":"ohlc","type":"update","timestamp":"{begin}","data":[{{"symbol":"BTC/USDT","open":{o},"high":{h},"low":{l},"close":{c},"trades":10,"volume":{v},"vwap":{o},"interval_begin":"{begin}","interval":60,"timestamp":"{begin}"}}]}}"#
+    )
+}
+
+/// A loopback Kraken streaming `bars` as `ohlc` updates (two per candle), then the first update of the hour after
+/// the last, which closes it; returns its `ws://` URL.
+pub async fn serve_kraken_ohlc(bars: &[ShippedBar]) -> String {
+    let mut script: Vec<String> = bars.iter().flat_map(|b| [kraken_ohlc(b, false), kraken_ohlc(b, true)]).collect();
+    if let Some(last) = bars.last() {
+        let next = ShippedBar { open_ms: last.open_ms + 3_600_000, ohlcv: last.ohlcv.clone() };
+        script.push(kraken_ohlc(&next, false));
+    }
+    serve(vec![script], 1).await.0
+}
+
+/// A loopback venue streaming `bars` in `venue`'s candle format.
+pub async fn serve_candles(venue: &str, bars: &[ShippedBar]) -> String {
+    match venue {
+        "binance" => serve_binance_klines(bars).await,
+        "kraken" => serve_kraken_ohlc(bars).await,
+        other => panic!("no candle mock for {other}"),
+    }
+}
+
 /// A loopback Binance streaming `bars` (an open-candle update, then the closed candle, for each) on one connection
 /// that stays open; returns its `ws://` base URL.
 pub async fn serve_binance_klines(bars: &[ShippedBar]) -> String {

@@ -19,12 +19,30 @@ pub struct KrakenDecoder {
     symbol: Symbol,
     ws_symbol: String,
     candles: CandleCloser,
+    /// Only the `ohlc` channel at this many minutes (a bar session), instead of every channel with 1-minute bars.
+    candles_only: Option<u32>,
 }
 
 impl KrakenDecoder {
     /// A decoder for `symbol`, which Kraken's WebSocket v2 calls `ws_symbol` (`BTC/USD`).
     pub fn new(symbol: Symbol, ws_symbol: String) -> Self {
-        KrakenDecoder { symbol, ws_symbol, candles: CandleCloser::default() }
+        KrakenDecoder { symbol, ws_symbol, candles: CandleCloser::default(), candles_only: None }
+    }
+
+    /// A decoder subscribing to `symbol`'s candles of `interval_ns` only.
+    ///
+    /// # Errors
+    /// [`crate::error::Error::Config`] for an interval Kraken has no candles of (1, 5, 15, 30, 60, 240, 1440,
+    /// 10080 or 21600 minutes).
+    pub fn candles(symbol: Symbol, ws_symbol: String, interval_ns: i64) -> crate::error::Result<Self> {
+        const MINUTES: [u32; 9] = [1, 5, 15, 30, 60, 240, 1440, 10080, 21600];
+        let minutes = MINUTES.into_iter().find(|m| i64::from(*m) * 60_000_000_000 == interval_ns).ok_or_else(|| {
+            crate::error::Error::Config(format!(
+                "kraken has no candles of {} s (1, 5, 15, 30, 60, 240, 1440, 10080, 21600 minutes)",
+                interval_ns / 1_000_000_000
+            ))
+        })?;
+        Ok(KrakenDecoder { candles_only: Some(minutes), ..KrakenDecoder::new(symbol, ws_symbol) })
     }
 }
 
@@ -114,6 +132,10 @@ impl StreamDecoder for KrakenDecoder {
 
     fn subscriptions(&self) -> Vec<String> {
         let symbol = [&self.ws_symbol];
+        if let Some(interval) = self.candles_only {
+            let params = serde_json::json!({ "channel": "ohlc", "symbol": symbol, "interval": interval });
+            return vec![serde_json::json!({ "method": "subscribe", "params": params }).to_string()];
+        }
         [
             serde_json::json!({ "channel": "ticker", "symbol": symbol }),
             serde_json::json!({ "channel": "book", "symbol": symbol, "depth": BOOK_DEPTH }),
