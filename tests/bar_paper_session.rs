@@ -43,6 +43,7 @@ async fn paper(work: &Path, scenario: &str, venue: &str, session: &[&str], bars:
 #[rstest]
 #[case::binance("binance")]
 #[case::kraken("kraken")]
+#[case::coinbase("coinbase")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_paper_session_on_live_candles_trades_as_the_backtest_of_the_same_bars(#[case] venue: &str) {
     let bars = shipped_bars();
@@ -83,6 +84,7 @@ async fn a_paper_session_on_live_candles_trades_as_the_backtest_of_the_same_bars
 #[rstest]
 #[case::binance("binance")]
 #[case::kraken("kraken")]
+#[case::coinbase("coinbase")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bar_session_stopped_half_way_and_resumed_ends_as_the_backtest_does(#[case] venue: &str) {
     let bars = shipped_bars();

@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::model::{Bar, MarketEvent, StreamEvent, Symbol, Timestamp};
 use crate::venue::VenueConfig;
 use crate::venue::binance::BinanceAdapter;
+use crate::venue::coinbase::CoinbaseAdapter;
 use crate::venue::kraken::KrakenAdapter;
 
 /// The header row of a bar recording: data.binance.vision's kline columns.
@@ -40,9 +41,10 @@ impl BarFeed {
         let stream = match venue {
             "binance" => BinanceAdapter::new(config, None)?.kline_stream(symbol, interval_ns).await?,
             "kraken" => KrakenAdapter::new(config, None)?.candle_stream(symbol, interval_ns).await?,
+            "coinbase" => CoinbaseAdapter::new(config, None)?.trade_bar_stream(symbol, interval_ns).await?,
             other => {
                 return Err(Error::Config(format!(
-                    "venue '{other}': bar sessions read closed candles from binance and kraken only so far"
+                    "venue '{other}': bar sessions read candles from binance, coinbase and kraken"
                 )));
             }
         };

@@ -126,6 +126,16 @@ fn parse_client_oid(text: &str) -> Option<OrderId> {
 }
 
 impl CoinbaseAdapter {
+    /// The closed bars of `symbol` at `interval_ns` (a bar session's market data), built from the `matches`
+    /// channel's trades (the feed has no candle channel): a bar closes when a trade of a later interval arrives.
+    ///
+    /// # Errors
+    /// [`Error::Config`] for a symbol Coinbase cannot name; [`Error::Exchange`] when the first connection fails.
+    pub async fn trade_bar_stream(&self, symbol: Symbol, interval_ns: i64) -> Result<MarketStream> {
+        let decoder = CoinbaseDecoder::trade_bars(symbol, product_id(symbol)?, interval_ns);
+        ws::open("coinbase", symbol, self.ws_url.clone(), decoder).await
+    }
+
     /// An adapter configured by `config` (sandbox unless it says `sandbox: false`; `base_url` / `ws_url` replace the
     /// endpoints), with `credentials` (key, secret, passphrase) for the private endpoints.
     ///

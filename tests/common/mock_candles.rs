@@ -68,11 +68,47 @@ pub async fn serve_kraken_ohlc(bars: &[ShippedBar]) -> String {
     serve(vec![script], 1).await.0
 }
 
+/// Coinbase Exchange `match` messages that build `bar` (Coinbase's feed has no candles): trades at the open, the
+/// high, the low and the close, one second apart, whose sizes add up to the bar's volume exactly. Trade ids go on
+/// from `first_id`.
+pub fn coinbase_matches(bar: &ShippedBar, first_id: u64) -> Vec<String> {
+    let [o, h, l, c, v] = &bar.ohlcv;
+    let volume: rust_decimal::Decimal = v.parse().unwrap();
+    let part = (volume / rust_decimal::Decimal::from(4)).trunc_with_scale(8);
+    let sizes = [part, part, part, volume - part * rust_decimal::Decimal::from(3)];
+    [o, h, l, c]
+        .into_iter()
+        .zip(sizes)
+        .enumerate()
+        .map(|(k, (price, size))| {
+            let time = cryptotradebot::model::Timestamp::from_millis(bar.open_ms + 1000 * (k as i64 + 1)).unwrap();
+            let time = time.to_string().replace('Z', ".000000Z");
+            let id = first_id + k as u64;
+            format!(
+                r#"{{"type":"match","trade_id":{id},"sequence":{id},"maker_order_id":"ac928c66-ca53-498f-9c13-a110027a60e8","taker_order_id":"132fb6ae-456b-4654-b4e0-d681ac05cea1","time":"{time}","product_id":"BTC-USDT","size":"{size}","price":"{price}","side":"sell"}}"#
+            )
+        })
+        .collect()
+}
+
+/// A loopback Coinbase streaming the trades of `bars`, then one trade of the hour after the last (which closes it);
+/// returns its `ws://` URL.
+pub async fn serve_coinbase_matches(bars: &[ShippedBar]) -> String {
+    let mut script: Vec<String> =
+        bars.iter().enumerate().flat_map(|(i, b)| coinbase_matches(b, 1 + 4 * i as u64)).collect();
+    if let Some(last) = bars.last() {
+        let next = ShippedBar { open_ms: last.open_ms + 3_600_000, ohlcv: last.ohlcv.clone() };
+        script.extend(coinbase_matches(&next, 1 + 4 * bars.len() as u64).into_iter().take(1));
+    }
+    serve(vec![script], 1).await.0
+}
+
 /// A loopback venue streaming `bars` in `venue`'s candle format.
 pub async fn serve_candles(venue: &str, bars: &[ShippedBar]) -> String {
     match venue {
         "binance" => serve_binance_klines(bars).await,
         "kraken" => serve_kraken_ohlc(bars).await,
+        "coinbase" => serve_coinbase_matches(bars).await,
         other => panic!("no candle mock for {other}"),
     }
 }

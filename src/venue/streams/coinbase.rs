@@ -1,5 +1,5 @@
 //! Coinbase Exchange market feed (`ws-feed`): a subscription to the `ticker`, `level2` and `matches` channels of one
-//! product, decoded into tickers, book snapshots and changes, trades, and 1-minute bars built from the trades.
+//! product, decoded into tickers, book snapshots and changes, trades, and bars built from the trades (1 minute, or a bar session's interval).
 //! Trade ids of a product are consecutive; a jump is a sequence break, reported as a gap.
 
 use rust_decimal::Decimal;
@@ -15,13 +15,31 @@ pub struct CoinbaseDecoder {
     symbol: Symbol,
     product: String,
     last_trade_id: Option<u64>,
-    bars: MinuteBars,
+    bars: TradeBars,
+    /// Only the `matches` channel (a bar session builds its bars from the trades).
+    trades_only: bool,
 }
 
 impl CoinbaseDecoder {
-    /// A decoder for `symbol`, which Coinbase calls `product` (`BTC-USD`).
+    /// A decoder for `symbol`, which Coinbase calls `product` (`BTC-USD`), with 1-minute bars from the trades.
     pub fn new(symbol: Symbol, product: String) -> Self {
-        CoinbaseDecoder { symbol, product, last_trade_id: None, bars: MinuteBars::default() }
+        CoinbaseDecoder {
+            symbol,
+            product,
+            last_trade_id: None,
+            bars: TradeBars::new(60_000_000_000),
+            trades_only: false,
+        }
+    }
+
+    /// A decoder subscribing to `symbol`'s trades only, building bars of `interval_ns` from them (the feed has no
+    /// candle channel).
+    pub fn trade_bars(symbol: Symbol, product: String, interval_ns: i64) -> Self {
+        CoinbaseDecoder {
+            bars: TradeBars::new(interval_ns),
+            trades_only: true,
+            ..CoinbaseDecoder::new(symbol, product)
+        }
     }
 }
 
@@ -55,7 +73,7 @@ impl StreamDecoder for CoinbaseDecoder {
 
     fn subscriptions(&self) -> Vec<String> {
         let product = &self.product;
-        let channels = ["ticker", "level2", "matches"];
+        let channels: &[&str] = if self.trades_only { &["matches"] } else { &["ticker", "level2", "matches"] };
         vec![serde_json::json!({ "type": "subscribe", "product_ids": [product], "channels": channels }).to_string()]
     }
 
@@ -108,6 +126,10 @@ impl CoinbaseDecoder {
     fn on_trade(&mut self, trade: Match, received: Timestamp, out: &mut Vec<StreamEvent>) -> Option<String> {
         let symbol = self.symbol;
         let time = venue_time(Some(&trade.time), received);
+        // A trade sent again (the `last_match` after a resubscription, a duplicated message) is taken once.
+        if self.last_trade_id.is_some_and(|last| trade.trade_id <= last) {
+            return None;
+        }
         let previous = self.last_trade_id.replace(trade.trade_id);
         let print = TradePrint {
             symbol,
@@ -132,18 +154,24 @@ impl CoinbaseDecoder {
     }
 }
 
-/// 1-minute bars from trades: a minute's bar is closed once a trade of a later minute arrives. Trades of minutes
-/// already closed are ignored.
-#[derive(Debug, Default)]
-pub struct MinuteBars {
+/// Bars of a fixed interval from trades: an interval's bar is closed once a trade of a later interval arrives.
+/// Trades of intervals already closed are ignored.
+#[derive(Debug)]
+pub struct TradeBars {
+    interval_ns: i64,
     current: Option<Bar>,
 }
 
-impl MinuteBars {
+impl TradeBars {
+    /// Bars of `interval_ns` (at least one nanosecond).
+    pub fn new(interval_ns: i64) -> Self {
+        TradeBars { interval_ns: interval_ns.max(1), current: None }
+    }
+
     /// The bar a trade at `time` closes, if it closes one.
     pub fn on_trade(&mut self, time: Timestamp, price: Decimal, size: Decimal) -> Option<Bar> {
-        let minute = 60_000_000_000;
-        let open_time = Timestamp(time.0.div_euclid(minute) * minute);
+        let interval = self.interval_ns;
+        let open_time = Timestamp(time.0.div_euclid(interval) * interval);
         match &mut self.current {
             Some(bar) if bar.open_time == open_time => {
                 bar.high = bar.high.max(price);
@@ -156,7 +184,7 @@ impl MinuteBars {
             current => {
                 let fresh = Bar {
                     open_time,
-                    close_time: Timestamp(open_time.0 + minute),
+                    close_time: Timestamp(open_time.0 + interval),
                     open: price,
                     high: price,
                     low: price,
