@@ -299,6 +299,9 @@ struct Committed {
     orders: Vec<(OrderStatus, Decimal)>,
     equity: usize,
     risk_events: usize,
+    /// The venues' balances as last asked; asked again only when an order changed (only fills move them), so a
+    /// live venue is not asked once per bar or message.
+    balances: Option<std::collections::BTreeMap<String, Decimal>>,
 }
 
 impl Committed {
@@ -308,6 +311,7 @@ impl Committed {
             orders: log.orders.iter().map(|o| (o.report.status, o.report.filled_quantity)).collect(),
             equity: log.equity.len(),
             risk_events: log.risk_events.len(),
+            balances: None,
         }
     }
 
@@ -323,12 +327,16 @@ impl Committed {
         if changed.is_empty() && log.equity.len() == self.equity && log.risk_events.len() == self.risk_events {
             return Ok(());
         }
-        let mut balances = std::collections::BTreeMap::new();
-        for venue in 0..engine.router().names().len() {
-            for (asset, amount) in engine.router().balances(VenueId(venue)).await? {
-                *balances.entry(asset).or_insert(Decimal::ZERO) += amount;
+        if !changed.is_empty() || self.balances.is_none() {
+            let mut balances = std::collections::BTreeMap::new();
+            for venue in 0..engine.router().names().len() {
+                for (asset, amount) in engine.router().balances(VenueId(venue)).await? {
+                    *balances.entry(asset).or_insert(Decimal::ZERO) += amount;
+                }
             }
+            self.balances = Some(balances);
         }
+        let balances = self.balances.clone().unwrap_or_default();
         let portfolio = engine.portfolio();
         let state = SessionState {
             time: log.equity.last().map_or(Timestamp(0), |p| p.time),

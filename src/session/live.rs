@@ -1,5 +1,6 @@
-//! `ctb live`: the scenario's level-2 strategy trading at a real venue (testnet unless `exchanges.yaml` says
-//! otherwise) through the same engine, risk manager and journal as a paper session — only the router differs.
+//! `ctb live`: the scenario's strategy — on the venue's closed candles for a bar scenario, on Binance's depth stream
+//! for a level-2 one — trading at a real venue (testnet unless `exchanges.yaml` says otherwise) through the same
+//! engine, risk manager and journal as a paper session; only the router differs.
 //!
 //! It starts only past the gate ([`live_gate`]): a passing validation record for the scenario as it is now,
 //! credentials, and the user's explicit confirmation. Before trading it compares the venue's balances with what
@@ -14,16 +15,18 @@ use std::sync::{Arc, Mutex};
 
 use rust_decimal::Decimal;
 
+use super::bar_feed::{BAR_RECORDING_HEADER, BarFeed};
 use super::driver::{Limits, LiveFeed, Session, StatusLine, Stop, fill_hook, journal_of};
 use super::feed::BinanceBookFeed;
 use super::journal::Journal;
+use super::paper::session_symbol;
 use super::recording::Recording;
-use crate::config::{ExchangesConfig, Scenario, recording_file};
+use crate::config::{ExchangesConfig, Scenario, bar_recording_file, recording_file};
 use crate::engine::{TradingEngine, start_book_engine_on};
 use crate::error::{Error, Result};
 use crate::model::VenueId;
 use crate::model::{OrderId, OrderStatus};
-use crate::runner::{ScenarioRun, write_book_report};
+use crate::runner::{ScenarioRun, write_bar_report, write_book_report};
 use crate::validation::ValidationRecord;
 use crate::venue::binance::BinanceAdapter;
 use crate::venue::live::live_adapter;
@@ -152,16 +155,24 @@ pub async fn run_live(
     let scenario = &options.scenario;
     let credentials = Credentials::from_variables(&options.exchange, &lookup);
     live_gate(scenario, &options.reports, &options.exchange, credentials.as_ref(), options.confirmed)?;
-    let symbol = match (scenario.data.as_slice(), scenario.setup.venues.as_slice()) {
-        ([only], [venue]) if scenario.is_book() && venue.name == options.exchange => only.symbol,
+    let symbol = session_symbol(scenario)?;
+    let bars = !scenario.is_book();
+    match scenario.setup.venues.as_slice() {
+        [venue] if venue.name == options.exchange && (bars || options.exchange == "binance") => {}
         _ => {
             return Err(Error::Config(format!(
-                "{}: ctb live trades one symbol of level-2 data at one venue named '{}'",
+                "{}: ctb live trades at one venue named '{}' (level-2 data: binance only)",
                 scenario.path.display(),
                 options.exchange
             )));
         }
-    };
+    }
+    if bars && options.resume {
+        return Err(Error::Config(format!(
+            "session {}: resuming a live bar session is not supported yet (its strategy's state would start empty)",
+            options.session
+        )));
+    }
     let config = ExchangesConfig::venue_in(&options.config_dir, &options.exchange, &lookup)?;
     let production = !config.uses_test_endpoints();
     let mut router = OrderRouter::new();
@@ -210,22 +221,38 @@ pub async fn run_live(
     for difference in &differences {
         tracing::warn!("reconcile: {difference}");
     }
-    let mut session = Session::new(engine, &scenario.setup, symbol, journal)?;
-    let (mut recording, earlier) =
-        Recording::open(&recording_file(&options.recordings.join(&options.session), symbol), None)?;
+    let dir = options.recordings.join(&options.session);
+    let (mut session, (mut recording, earlier)) = if bars {
+        let (series, _) = scenario.load_market_data()?;
+        let close_scale = series.first().map_or(0, |s| s.close_scale());
+        let session = Session::on_bars(engine, &scenario.setup, symbol, close_scale, journal)?;
+        (session, Recording::open(&bar_recording_file(&dir, symbol), Some(BAR_RECORDING_HEADER))?)
+    } else {
+        let session = Session::new(engine, &scenario.setup, symbol, journal)?;
+        (session, Recording::open(&recording_file(&dir, symbol), None)?)
+    };
     if !earlier.is_empty() && !options.resume {
         return Err(Error::Config(format!(
             "session {} already exists: resume it with --resume, or name another --session",
             options.session
         )));
     }
-    let mut feed = LiveFeed::Book(Box::new(BinanceBookFeed::open(BinanceAdapter::new(&config, None)?, symbol).await?));
+    let mut feed = if bars {
+        let interval = scenario.load_market_data()?.0.first().map_or(0, |s| s.interval);
+        LiveFeed::Bars(BarFeed::open(&options.exchange, &config, symbol, interval).await?)
+    } else {
+        LiveFeed::Book(Box::new(BinanceBookFeed::open(BinanceAdapter::new(&config, None)?, symbol).await?))
+    };
     let mut status = StatusLine::new(options.limits.status, &options.session);
     let (live, stop) = session.drive(&mut feed, &mut recording, options.limits, &mut status, true, shutdown).await?;
     let canceled = if options.keep_orders { 0 } else { session.engine.cancel_open_orders().await? };
     session.commit().await?;
     let (result, start) = session.finish().await?;
-    let report = write_book_report(scenario, &report_dir, scenario.content_hash()?, result, start)?;
+    let report = if bars {
+        write_bar_report(&scenario.replaying(&dir), &report_dir, scenario.content_hash()?, result)?
+    } else {
+        write_book_report(scenario, &report_dir, scenario.content_hash()?, result, start)?
+    };
     Ok(LiveOutcome { report, live, stop, canceled, differences, production })
 }
 

@@ -310,6 +310,15 @@ impl BinanceAdapter {
         instrument: &Instrument,
     ) -> Result<(OrderRequest, Vec<(&'static str, String)>)> {
         let sent = instrument.rounded(*order);
+        if let OrderQty::Base(quantity) = sent.quantity
+            && quantity <= Decimal::ZERO
+        {
+            // Binance refuses it (LOT_SIZE); it is not sent at all.
+            return Err(Error::Order(format!(
+                "binance {}: quantity {quantity} after rounding down to the lot step {} (LOT_SIZE): not sent",
+                order.symbol, instrument.lot_size
+            )));
+        }
         let post_only = order.time_in_force == TimeInForce::PostOnly;
         let kind = match order.order_type {
             OrderType::Market => "MARKET",

@@ -65,6 +65,13 @@ pub fn answer(seen: &Seen, orders: &Mutex<BTreeMap<String, BTreeMap<String, Stri
         assert!(params(unsigned).contains_key("timestamp") && params(unsigned)["recvWindow"] == "5000");
     }
     let p = params(query);
+    // Binance's LOT_SIZE filter: a quantity of zero (or under the step) is refused, as the venue does.
+    if seen.method == "POST"
+        && p.get("quantity")
+            .is_some_and(|q| q.parse::<rust_decimal::Decimal>().map_or(true, |q| q < lot.parse().unwrap()))
+    {
+        return (400, vec![], r#"{"code":-1013,"msg":"Filter failure: LOT_SIZE"}"#.into());
+    }
     let order_json = |o: &BTreeMap<String, String>, status: &str| {
         // A market order fills at once against the book below: a buy takes 0.5 at 61602.02 and the rest at
         // 61602.03, paying 0.1 % commission in BTC (to 8 decimals); a sell hits 61602.01 and pays 0.1 % in USDT.
