@@ -25,7 +25,7 @@ async fn a_live_session_on_binance_candles_sends_signed_market_orders_books_thei
     assert!(ok, "{out}\n{err}");
 
     let rest = serve_live(0).await;
-    let ws = serve_binance_klines(&shipped_bars()).await;
+    let (ws, _) = serve_binance_klines(&shipped_bars()).await;
     std::fs::create_dir_all(dir.path().join("config")).unwrap();
     let yaml =
         format!("exchanges:\n  binance:\n    testnet: true\n    base_url: '{}'\n    ws_url: '{ws}'\n", rest.rest);

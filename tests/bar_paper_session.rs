@@ -49,7 +49,7 @@ async fn a_paper_session_on_live_candles_trades_as_the_backtest_of_the_same_bars
     let bars = shipped_bars();
     assert_eq!(bars.len(), 1416, "744 hours of January and 672 of February");
     let work = tempfile::tempdir().unwrap();
-    let ws = serve_candles(venue, &bars).await;
+    let (ws, connections) = serve_candles(venue, &bars).await;
     config_for(&work.path().join("config"), venue, &ws);
     let scenario = common::repo("scenarios/btc_sma_cross.yaml");
     let scenario = scenario.to_str().unwrap();
@@ -58,6 +58,18 @@ async fn a_paper_session_on_live_candles_trades_as_the_backtest_of_the_same_bars
     let out = paper(work.path(), scenario, venue, &["--session", "s1"], "1416").await;
     assert!(out.contains("session s1: 1416 messages live"), "{out}");
     let report = work.path().join("reports/s1");
+
+    // The session asked for what the venue documents: hourly klines, the 60-minute ohlc channel, the trades.
+    let connection = connections.lock().unwrap()[0].clone();
+    let (path, sent) = (connection.path, connection.sent_by_client.join("\n"));
+    match venue {
+        "binance" => assert!(path.ends_with("/stream?streams=btcusdt@kline_1h"), "{path}"),
+        "kraken" => assert!(
+            sent.contains(r#""channel":"ohlc""#) && sent.contains(r#""interval":60"#) && sent.contains("BTC/USDT"),
+            "{sent}"
+        ),
+        _ => assert!(sent.contains(r#""channels":["matches"]"#) && sent.contains("BTC-USDT"), "{sent}"),
+    }
     for file in ["trades.csv", "fills.csv", "orders.csv", "equity.csv"] {
         assert_eq!(
             read(&report.join(file)),
@@ -95,14 +107,17 @@ async fn a_bar_session_stopped_half_way_and_resumed_ends_as_the_backtest_does(#[
 
     // The first run takes 700 bars; the venue then streams from the start again to the resumed session, which
     // replays its recording and takes only the bars after the last one it recorded.
-    config_for(&work.path().join("config"), venue, &serve_candles(venue, &bars).await);
+    config_for(&work.path().join("config"), venue, &serve_candles(venue, &bars).await.0);
     paper(work.path(), scenario, venue, &["--session", "s2"], "700").await;
-    config_for(&work.path().join("config"), venue, &serve_candles(venue, &bars).await);
+    config_for(&work.path().join("config"), venue, &serve_candles(venue, &bars).await.0);
     let out = paper(work.path(), scenario, venue, &["--resume", "s2"], "716").await;
     assert!(out.contains("716 messages live after 700 replayed"), "{out}");
     let report = work.path().join("reports/s2");
-    for file in ["trades.csv", "fills.csv"] {
+    for file in ["trades.csv", "fills.csv", "orders.csv", "equity.csv"] {
         assert_eq!(read(&report.join(file)), read(&expected.join(file)), "{file} after the resume");
     }
     assert_eq!(final_equity(&report), final_equity(&expected));
+    let (ok, out, err) = ctb(work.path(), &["reconcile", "s2"]).await;
+    assert!(ok, "{out}\n{err}");
+    assert!(out.trim().starts_with("identical:"), "{out}");
 }

@@ -21,6 +21,7 @@ taker_buy_volume,taker_buy_quote_volume,ignore";
 pub struct BarFeed {
     symbol: Symbol,
     stream: UnboundedReceiver<StreamEvent>,
+    interval_ns: i64,
     last_open: Option<Timestamp>,
     gaps: u64,
 }
@@ -48,7 +49,7 @@ impl BarFeed {
                 )));
             }
         };
-        Ok(BarFeed { symbol, stream, last_open: None, gaps: 0 })
+        Ok(BarFeed { symbol, stream, interval_ns, last_open: None, gaps: 0 })
     }
 
     /// Bars opening at or before `open_time` were taken already (a resumed session's recording holds them).
@@ -56,7 +57,7 @@ impl BarFeed {
         self.last_open = Some(open_time);
     }
 
-    /// Reconnects so far.
+    /// Reconnects and holes between candles so far.
     pub fn gaps(&self) -> u64 {
         self.gaps
     }
@@ -66,8 +67,17 @@ impl BarFeed {
         loop {
             match self.stream.recv().await? {
                 StreamEvent::Market(MarketEvent::Bar { symbol, bar }) if symbol == self.symbol => {
-                    if self.last_open.is_some_and(|last| bar.open_time <= last) {
-                        continue;
+                    if let Some(last) = self.last_open {
+                        if bar.open_time <= last {
+                            tracing::warn!(symbol = %self.symbol, open = %bar.open_time, "candle sent again: skipped");
+                            continue;
+                        }
+                        if bar.open_time.0 != last.0.saturating_add(self.interval_ns) {
+                            // Candles were missed (the connection dropped, or the venue sent none): the session
+                            // trades on, as a backtest of its recording would; the gap is counted and logged.
+                            tracing::warn!(symbol = %self.symbol, after = %last, next = %bar.open_time, "candles missing");
+                            self.gaps += 1;
+                        }
                     }
                     self.last_open = Some(bar.open_time);
                     // The venue pads its numbers with zeros ("16529.67000000"); the backtest's loaders read the

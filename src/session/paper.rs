@@ -1,11 +1,12 @@
 //! `ctb paper`: a scenario traded on live public market data with fills from the simulated exchange — a bar
 //! scenario on the venue's closed candles, a level-2 scenario on Binance's depth stream.
 //!
-//! Every message is recorded (`<recordings>/<session>/<SYMBOL>.txt`) before the engine sees it; every fill is
-//! journaled before the engine books it, and orders, equity marks, risk decisions and the state after each
-//! message that changed them (`<reports>/<session>/journal.sqlite`). The engine is the backtest's, fed one message
-//! at a time ([`crate::engine::TradingEngine::book_step`]) through venues configured as the replay of the
-//! recording is ([`Scenario::replaying`]), so replaying the recording reproduces the session's orders and fills.
+//! Every message is recorded (`<recordings>/<session>/<SYMBOL>.txt` for level-2 data, `<SYMBOL>.csv` for closed
+//! bars) before the engine sees it; every fill is journaled before the engine books it, and orders, equity marks,
+//! risk decisions and the state after each message that changed them (`<reports>/<session>/journal.sqlite`). The
+//! engine is the backtest's, fed one message or bar at a time ([`crate::engine::TradingEngine::book_step`],
+//! [`crate::engine::TradingEngine::bar_step`]) through venues configured as the replay of the recording is
+//! ([`Scenario::replaying`]), so replaying the recording reproduces the session's orders and fills.
 //!
 //! Resume: the simulated venue's inner state (queue positions, orders on their way) is in no journal, so a resumed
 //! session rebuilds everything by replaying its own recording through a fresh engine — re-deriving every fill,
@@ -83,13 +84,19 @@ pub struct PaperOutcome {
 /// Runs a paper session until `shutdown` completes, the duration or message limit is reached, or the stream ends.
 ///
 /// # Errors
-/// [`Error::Config`] for a scenario that is not level-2 on one symbol, a session that exists (without `resume`) or
-/// does not (with it); the venue's errors; [`Error::Journal`] when the journal fails; [`Error::Data`] when a
+/// [`Error::Config`] for a scenario on several symbols (or a level-2 one on several files), a session that exists
+/// (without `resume`) or does not (with it), or one that ran on another venue; the venue's errors; [`Error::Journal`] when the journal fails; [`Error::Data`] when a
 /// resumed session re-derives a fill the journal holds differently.
 pub async fn run_paper(options: PaperOptions, shutdown: impl Future<Output = ()>) -> Result<PaperOutcome> {
     let scenario = &options.scenario;
     let symbol = session_symbol(scenario)?;
     let bars = !scenario.is_book();
+    if !bars && scenario.data.len() != 1 {
+        return Err(Error::Config(format!(
+            "{}: a level-2 session reads one data entry (format binance_l2)",
+            scenario.path.display()
+        )));
+    }
     if !bars && options.exchange != "binance" {
         return Err(Error::Config(format!(
             "ctb paper: level-2 market data is recorded from binance only for now, not '{}'",
@@ -122,7 +129,13 @@ pub async fn run_paper(options: PaperOptions, shutdown: impl Future<Output = ()>
     write_recorded_scenario(&dir, scenario)?;
     let report_dir = options.reports.join(&options.session);
     let journal_path = report_dir.join("journal.sqlite");
-    let journal = Journal::open(options.database_url.as_deref(), &journal_path, &options.session)?;
+    let mut journal = Journal::open(options.database_url.as_deref(), &journal_path, &options.session)?;
+    if let Some(info) = journal.session()?.filter(|info| info.exchange != options.exchange || info.mode != "paper") {
+        return Err(Error::Config(format!(
+            "session {} is a {} session on {}: resume it with --exchange {}",
+            options.session, info.mode, info.exchange, info.exchange
+        )));
+    }
     let journal = Arc::new(Mutex::new(journal_of(journal, "paper", &options.exchange, scenario)?));
     let replay = scenario.replaying(&dir);
     let engine = start_book_engine(&replay.setup, Some(fill_hook(&journal))).await?;

@@ -2,7 +2,12 @@
 //! kline messages, each closed candle preceded by an update of the still-open one (as the venue sends them while
 //! the hour runs).
 
-use super::mock_ws::serve;
+use std::sync::{Arc, Mutex};
+
+use super::mock_ws::{Connection, serve};
+
+/// A loopback venue's `ws://` URL and the connections it saw (path and subscription messages).
+pub type Served = (String, Arc<Mutex<Vec<Connection>>>);
 
 /// One shipped bar: open time (ms) and the open, high, low, close and volume as the file spells them.
 pub struct ShippedBar {
@@ -58,14 +63,14 @@ pub fn kraken_ohlc(bar: &ShippedBar, complete: bool) -> String {
 }
 
 /// A loopback Kraken streaming `bars` as `ohlc` updates (two per candle), then the first update of the hour after
-/// the last, which closes it; returns its `ws://` URL.
-pub async fn serve_kraken_ohlc(bars: &[ShippedBar]) -> String {
+/// the last, which closes it.
+pub async fn serve_kraken_ohlc(bars: &[ShippedBar]) -> Served {
     let mut script: Vec<String> = bars.iter().flat_map(|b| [kraken_ohlc(b, false), kraken_ohlc(b, true)]).collect();
     if let Some(last) = bars.last() {
         let next = ShippedBar { open_ms: last.open_ms + 3_600_000, ohlcv: last.ohlcv.clone() };
         script.push(kraken_ohlc(&next, false));
     }
-    serve(vec![script], 1).await.0
+    serve(vec![script], 1).await
 }
 
 /// Coinbase Exchange `match` messages that build `bar` (Coinbase's feed has no candles): trades at the open, the
@@ -91,20 +96,28 @@ pub fn coinbase_matches(bar: &ShippedBar, first_id: u64) -> Vec<String> {
         .collect()
 }
 
-/// A loopback Coinbase streaming the trades of `bars`, then one trade of the hour after the last (which closes it);
-/// returns its `ws://` URL.
-pub async fn serve_coinbase_matches(bars: &[ShippedBar]) -> String {
-    let mut script: Vec<String> =
-        bars.iter().enumerate().flat_map(|(i, b)| coinbase_matches(b, 1 + 4 * i as u64)).collect();
-    if let Some(last) = bars.last() {
-        let next = ShippedBar { open_ms: last.open_ms + 3_600_000, ohlcv: last.ohlcv.clone() };
-        script.extend(coinbase_matches(&next, 1 + 4 * bars.len() as u64).into_iter().take(1));
+/// A loopback Coinbase streaming, as the feed does after a subscription, a trade of the hour before the first bar
+/// (the session joined mid-hour: that hour's bar is partial and must not be traded), then the trades of `bars` with
+/// the first one sent twice (taken once), then one trade of the hour after the last (which closes it).
+pub async fn serve_coinbase_matches(bars: &[ShippedBar]) -> Served {
+    let first = bars.first().expect("bars to stream");
+    let before = ShippedBar { open_ms: first.open_ms - 3_600_000, ohlcv: first.ohlcv.clone() };
+    let mut script: Vec<String> = coinbase_matches(&before, 1).into_iter().take(1).collect();
+    for (i, bar) in bars.iter().enumerate() {
+        let trades = coinbase_matches(bar, 2 + 4 * i as u64);
+        if i == 0 {
+            script.push(trades[0].clone());
+        }
+        script.extend(trades);
     }
-    serve(vec![script], 1).await.0
+    let last = bars.last().expect("bars to stream");
+    let next = ShippedBar { open_ms: last.open_ms + 3_600_000, ohlcv: last.ohlcv.clone() };
+    script.extend(coinbase_matches(&next, 2 + 4 * bars.len() as u64).into_iter().take(1));
+    serve(vec![script], 1).await
 }
 
 /// A loopback venue streaming `bars` in `venue`'s candle format.
-pub async fn serve_candles(venue: &str, bars: &[ShippedBar]) -> String {
+pub async fn serve_candles(venue: &str, bars: &[ShippedBar]) -> Served {
     match venue {
         "binance" => serve_binance_klines(bars).await,
         "kraken" => serve_kraken_ohlc(bars).await,
@@ -114,10 +127,10 @@ pub async fn serve_candles(venue: &str, bars: &[ShippedBar]) -> String {
 }
 
 /// A loopback Binance streaming `bars` (an open-candle update, then the closed candle, for each) on one connection
-/// that stays open; returns its `ws://` base URL.
-pub async fn serve_binance_klines(bars: &[ShippedBar]) -> String {
+/// that stays open.
+pub async fn serve_binance_klines(bars: &[ShippedBar]) -> Served {
     let script = bars.iter().flat_map(|b| [binance_kline(b, false), binance_kline(b, true)]).collect();
-    serve(vec![script], 0).await.0
+    serve(vec![script], 0).await
 }
 
 /// A config folder whose `exchanges.yaml` points `venue`'s stream at `ws`.

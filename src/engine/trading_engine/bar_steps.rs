@@ -16,22 +16,20 @@ pub struct BarRun {
     events: usize,
 }
 
-impl BarRun {
-    /// Bars taken so far.
-    pub fn events(&self) -> usize {
-        self.events
-    }
-}
-
 impl TradingEngine {
-    /// Starts a run of `strategy` on `streams`, fed by [`TradingEngine::bar_step`].
+    /// Starts a run of `strategy` on `streams`, fed by [`TradingEngine::bar_step`]. One stream: bars of several
+    /// symbols closing at one time form a slice that the replay loop shows together, which one bar at a time
+    /// cannot do.
     ///
     /// # Errors
     /// [`Error::Validation`] if the engine was not started or the strategy refuses the streams; [`Error::Config`]
-    /// for a stream whose symbol has no instrument in the portfolio.
+    /// for more than one stream or a stream whose symbol has no instrument in the portfolio.
     pub fn start_bar_run<S: Strategy>(&mut self, streams: &[StreamInfo], strategy: &mut S) -> Result<BarRun> {
         if !self.running {
             return Err(Error::Validation("the engine is not running: call start() first".into()));
+        }
+        if streams.len() != 1 {
+            return Err(Error::Config(format!("a run fed bar by bar trades one stream, not {}", streams.len())));
         }
         let mut slots = Vec::with_capacity(streams.len());
         for stream in streams {
@@ -63,7 +61,7 @@ impl TradingEngine {
             .streams
             .get(index)
             .ok_or_else(|| Error::Data(format!("bar of stream {index}, but the run has {}", run.streams.len())))?;
-        if bar.close_time < self.clock.now() {
+        if bar.close_time <= self.clock.now() {
             return Err(Error::Data(format!(
                 "{} bar closing at {} arrived after one closing at {}",
                 stream.symbol,

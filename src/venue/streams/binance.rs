@@ -190,7 +190,7 @@ fn closed_kline(symbol: Symbol, k: Kline) -> Option<Bar> {
     Some(Bar {
         open_time: Timestamp::from_millis(k.t)?,
         // Binance gives the last millisecond of the kline; the bar closes one millisecond later.
-        close_time: Timestamp::from_millis(k.close + 1)?,
+        close_time: Timestamp::from_millis(k.close.checked_add(1)?)?,
         open: k.o,
         high: k.h,
         low: k.l,

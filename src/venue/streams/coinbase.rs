@@ -16,6 +16,8 @@ pub struct CoinbaseDecoder {
     product: String,
     last_trade_id: Option<u64>,
     bars: TradeBars,
+    /// A reconnect happened: the next trade id jump is the one the connection already reported.
+    reconnected: bool,
     /// Only the `matches` channel (a bar session builds its bars from the trades).
     trades_only: bool,
 }
@@ -27,7 +29,8 @@ impl CoinbaseDecoder {
             symbol,
             product,
             last_trade_id: None,
-            bars: TradeBars::new(60_000_000_000),
+            bars: TradeBars::new(60_000_000_000, false),
+            reconnected: false,
             trades_only: false,
         }
     }
@@ -36,7 +39,7 @@ impl CoinbaseDecoder {
     /// candle channel).
     pub fn trade_bars(symbol: Symbol, product: String, interval_ns: i64) -> Self {
         CoinbaseDecoder {
-            bars: TradeBars::new(interval_ns),
+            bars: TradeBars::new(interval_ns, true),
             trades_only: true,
             ..CoinbaseDecoder::new(symbol, product)
         }
@@ -117,8 +120,11 @@ impl StreamDecoder for CoinbaseDecoder {
         }
     }
 
+    /// After a reconnect the trade ids jump (the gap is reported by the connection); the last id is kept, so a
+    /// trade sent again is still taken once, and a bar built from trades is restarted (it missed some).
     fn reset(&mut self) {
-        self.last_trade_id = None;
+        self.reconnected = true;
+        self.bars.restart();
     }
 }
 
@@ -146,7 +152,7 @@ impl CoinbaseDecoder {
         }
         out.push(StreamEvent::Trade(print));
         match previous {
-            Some(last) if trade.trade_id > last + 1 => {
+            Some(last) if trade.trade_id - last > 1 && !std::mem::take(&mut self.reconnected) => {
                 Some(format!("trade ids jump from {last} to {}: trades were lost", trade.trade_id))
             }
             _ => None,
@@ -156,23 +162,33 @@ impl CoinbaseDecoder {
 
 /// Bars of a fixed interval from trades: an interval's bar is closed once a trade of a later interval arrives.
 /// Trades of intervals already closed are ignored.
+/// Strict bars (what a bar session trades) never include a partial one: the first bar after a start or a restart
+/// is built from the trades seen since then only, so it is dropped, not closed.
 #[derive(Debug)]
 pub struct TradeBars {
     interval_ns: i64,
     current: Option<Bar>,
+    strict: bool,
+    partial: bool,
 }
 
 impl TradeBars {
-    /// Bars of `interval_ns` (at least one nanosecond).
-    pub fn new(interval_ns: i64) -> Self {
-        TradeBars { interval_ns: interval_ns.max(1), current: None }
+    /// Bars of `interval_ns` (at least one nanosecond); `strict`: drop the partial first bar of each start.
+    pub fn new(interval_ns: i64, strict: bool) -> Self {
+        TradeBars { interval_ns: interval_ns.max(1), current: None, strict, partial: strict }
+    }
+
+    /// Trades were missed: the bar in progress is dropped (and, strict, the next one is partial).
+    pub fn restart(&mut self) {
+        self.current = None;
+        self.partial = self.strict;
     }
 
     /// The bar a trade at `time` closes, if it closes one.
     pub fn on_trade(&mut self, time: Timestamp, price: Decimal, size: Decimal) -> Option<Bar> {
         let interval = self.interval_ns;
         let open_time = Timestamp(time.0.div_euclid(interval) * interval);
-        match &mut self.current {
+        let closed = match &mut self.current {
             Some(bar) if bar.open_time == open_time => {
                 bar.high = bar.high.max(price);
                 bar.low = bar.low.min(price);
@@ -193,7 +209,11 @@ impl TradeBars {
                 };
                 current.replace(fresh)
             }
+        };
+        if closed.is_some() && std::mem::take(&mut self.partial) {
+            return None;
         }
+        closed
     }
 }
 

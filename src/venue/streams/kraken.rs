@@ -181,7 +181,8 @@ impl StreamDecoder for KrakenDecoder {
                 })
             })),
             "ohlc" => {
-                for candle in parse::<Candle>(data).filter(|c| ours(&c.symbol)) {
+                let wanted = |c: &Candle| self.candles_only.is_none_or(|minutes| c.interval == i64::from(minutes));
+                for candle in parse::<Candle>(data).filter(|c| ours(&c.symbol) && wanted(c)) {
                     if let Some(bar) = self.candles.on_candle(candle) {
                         out.push(StreamEvent::Market(MarketEvent::Bar { symbol, bar }));
                     }
@@ -192,7 +193,10 @@ impl StreamDecoder for KrakenDecoder {
         None
     }
 
-    fn reset(&mut self) {}
+    /// A candle held from before a reconnect is not known to be complete: it is dropped, not closed.
+    fn reset(&mut self) {
+        self.candles.current = None;
+    }
 }
 
 /// Turns Kraken's `ohlc` updates (the candle in progress, sent again on every trade) into closed bars: a candle is
@@ -208,7 +212,9 @@ impl CandleCloser {
         let open_time = crate::data::parse_timestamp(&candle.interval_begin)?;
         let bar = Bar {
             open_time,
-            close_time: Timestamp(open_time.0 + candle.interval * 60_000_000_000),
+            close_time: Timestamp(
+                candle.interval.checked_mul(60_000_000_000).and_then(|ns| open_time.0.checked_add(ns))?,
+            ),
             open: candle.open,
             high: candle.high,
             low: candle.low,
