@@ -89,8 +89,10 @@ pub fn write_book_report(
     write_run(scenario, out_dir, run)
 }
 
-/// Writes the report of a bar session's run of `scenario` (its data the session's recording): the same files a
-/// backtest of that recording writes, from the session's own orders and fills.
+/// Writes the report of a bar session's run of `scenario` (its data the session's recording of bars of
+/// `interval_ns`): the same files a backtest of that recording writes, from the session's own orders and fills. A
+/// recording of fewer than two bars (stopped within its first intervals), which the loaders refuse, is reported
+/// without grid quality or bar-path alternatives.
 ///
 /// # Errors
 /// As the loaders (reading the recording back); I/O errors writing the report.
@@ -99,10 +101,22 @@ pub fn write_bar_report(
     out_dir: &Path,
     hash: String,
     result: BacktestResult,
+    interval_ns: i64,
 ) -> Result<ScenarioRun> {
+    if result.log.equity.len() < 2 {
+        let start = result.log.equity.first().map_or(Timestamp(0), |p| Timestamp(p.time.0.saturating_sub(interval_ns)));
+        let rule = scenario.setup.venues.first().map(|v| v.sim.bar_path).unwrap_or_default();
+        let equity = result.portfolio.equity();
+        let bar_path = BarPathReport {
+            rule,
+            ambiguous_bars: result.ambiguous_bars,
+            final_equity_adverse: equity,
+            final_equity_optimistic: equity,
+        };
+        return write_run(scenario, out_dir, Run { hash, result, quality: Vec::new(), start, interval_ns, bar_path });
+    }
     let (series, quality) = scenario.load_market_data()?;
     let start = series.iter().filter_map(|s| s.open_time.first().copied()).min().unwrap_or_default();
-    let interval_ns = series.first().map_or(0, |s| s.interval);
     let market = Arc::new(prepare_market(&scenario.setup, series)?);
     let bar_path = bar_path_report(scenario, &result, market)?;
     write_run(scenario, out_dir, Run { hash, result, quality, start, interval_ns, bar_path })

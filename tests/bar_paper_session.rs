@@ -121,3 +121,23 @@ async fn a_bar_session_stopped_half_way_and_resumed_ends_as_the_backtest_does(#[
     assert!(ok, "{out}\n{err}");
     assert!(out.trim().starts_with("identical:"), "{out}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bar_session_stopped_after_its_first_candle_reports_and_resumes_to_the_backtests_end() {
+    let bars = shipped_bars();
+    let work = tempfile::tempdir().unwrap();
+    let scenario = common::repo("scenarios/btc_sma_cross.yaml");
+    let scenario = scenario.to_str().unwrap();
+    let expected = backtest(work.path(), scenario).await;
+    config_for(&work.path().join("config"), "binance", &serve_candles("binance", &bars).await.0);
+    let out = paper(work.path(), scenario, "binance", &["--session", "s3"], "1").await;
+    assert!(out.contains("session s3: 1 messages live"), "{out}");
+    let equity = read(&work.path().join("reports/s3/equity.csv"));
+    assert_eq!(equity.lines().count(), 2, "one mark, at the first close: {equity}");
+    config_for(&work.path().join("config"), "binance", &serve_candles("binance", &bars).await.0);
+    let out = paper(work.path(), scenario, "binance", &["--resume", "s3"], "1415").await;
+    assert!(out.contains("1415 messages live after 1 replayed"), "{out}");
+    for file in ["trades.csv", "fills.csv", "orders.csv", "equity.csv"] {
+        assert_eq!(read(&work.path().join("reports/s3").join(file)), read(&expected.join(file)), "{file}");
+    }
+}

@@ -6,6 +6,7 @@
 
 use tokio::sync::mpsc::UnboundedReceiver;
 
+use crate::data::parse_decimal;
 use crate::error::{Error, Result};
 use crate::model::{Bar, MarketEvent, StreamEvent, Symbol, Timestamp};
 use crate::venue::VenueConfig;
@@ -114,6 +115,34 @@ pub fn bar_recording_line(bar: &Bar) -> String {
         bar.volume,
         bar.close_time.millis() - 1
     )
+}
+
+/// The bars of a recording's `lines` (after its header; line numbers count from 2), each closing `interval_ns`
+/// after it opens, as the session traded them: what a resumed session replays.
+///
+/// # Errors
+/// [`Error::Data`] naming the file, line and column of a value that does not parse.
+pub fn read_bar_recording(path: &std::path::Path, lines: &[String], interval_ns: i64) -> Result<Vec<Bar>> {
+    let mut bars = Vec::with_capacity(lines.len());
+    for (index, line) in lines.iter().enumerate() {
+        let at = |column: &str| Error::Data(format!("{}: line {}, column '{column}'", path.display(), index + 2));
+        let fields: Vec<&str> = line.split(',').collect();
+        let field = |i: usize, name: &str| fields.get(i).copied().ok_or_else(|| at(name));
+        let number = |i: usize, name: &str| field(i, name).and_then(|t| parse_decimal(t).ok_or_else(|| at(name)));
+        let open_ms = field(0, "open_time")?.parse::<i64>().map_err(|_| at("open_time"))?;
+        let open_time = Timestamp::from_millis(open_ms).ok_or_else(|| at("open_time"))?;
+        let close_time = Timestamp(open_time.0.checked_add(interval_ns).ok_or_else(|| at("open_time"))?);
+        bars.push(Bar {
+            open_time,
+            close_time,
+            open: number(1, "open")?,
+            high: number(2, "high")?,
+            low: number(3, "low")?,
+            close: number(4, "close")?,
+            volume: number(5, "volume")?,
+        });
+    }
+    Ok(bars)
 }
 
 #[cfg(test)]

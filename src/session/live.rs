@@ -249,7 +249,8 @@ pub async fn run_live(
     session.commit().await?;
     let (result, start) = session.finish().await?;
     let report = if bars {
-        write_bar_report(&scenario.replaying(&dir), &report_dir, scenario.content_hash()?, result)?
+        let interval = scenario.load_market_data()?.0.first().map_or(0, |s| s.interval);
+        write_bar_report(&scenario.replaying(&dir), &report_dir, scenario.content_hash()?, result, interval)?
     } else {
         write_book_report(scenario, &report_dir, scenario.content_hash()?, result, start)?
     };

@@ -16,7 +16,7 @@ use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use super::bar_feed::{BAR_RECORDING_HEADER, BarFeed};
+use super::bar_feed::{BAR_RECORDING_HEADER, BarFeed, read_bar_recording};
 use super::driver::{Limits, LiveFeed, Session, StatusLine, Stop, fill_hook, journal_of};
 use super::feed::BinanceBookFeed;
 use super::journal::{Journal, is_postgres_url};
@@ -139,19 +139,18 @@ pub async fn run_paper(options: PaperOptions, shutdown: impl Future<Output = ()>
     let journal = Arc::new(Mutex::new(journal_of(journal, "paper", &options.exchange, scenario)?));
     let replay = scenario.replaying(&dir);
     let engine = start_book_engine(&replay.setup, Some(fill_hook(&journal))).await?;
+    let mut bar_interval = 0;
     let (mut session, mut feed) = if bars {
         // The scenario's own data tells the interval and the price decimals, as a backtest of it sees them.
         let (series, _) = scenario.load_market_data()?;
         let first = series.first().ok_or_else(|| Error::Data(format!("{}: no bars", scenario.path.display())))?;
         let (interval, close_scale) = (first.interval, first.close_scale());
+        bar_interval = interval;
         let mut session = Session::on_bars(engine, &replay.setup, symbol, close_scale, journal)?;
         let mut last_open = None;
-        if !earlier.is_empty() {
-            let recorded = replay.load_market_data()?.0;
-            for bar in recorded.iter().flat_map(|s| (0..s.len()).map(|i| s.bar(i))) {
-                session.take_bar(&bar).await?;
-                last_open = Some(bar.open_time);
-            }
+        for bar in read_bar_recording(recording.path(), &earlier, interval)? {
+            session.take_bar(&bar).await?;
+            last_open = Some(bar.open_time);
         }
         let mut feed = BarFeed::open(&options.exchange, &options.venue, symbol, interval).await?;
         if let Some(open) = last_open {
@@ -181,7 +180,7 @@ pub async fn run_paper(options: PaperOptions, shutdown: impl Future<Output = ()>
     let (live, stop) = session.drive(&mut feed, &mut recording, options.limits, &mut status, false, shutdown).await?;
     let (result, start) = session.finish().await?;
     let report = if bars {
-        write_bar_report(&replay, &report_dir, replay.content_hash()?, result)?
+        write_bar_report(&replay, &report_dir, replay.content_hash()?, result, bar_interval)?
     } else {
         write_book_report(&replay, &report_dir, replay.content_hash()?, result, start)?
     };
