@@ -4,11 +4,12 @@
 //! values); [`data`] and [`market`] (market data in, merged in time order; order books); [`strategy`], [`risk`]
 //! and [`venue`] (decisions, limits, the simulated and live venues); [`portfolio`] and [`engine`] (the ledger,
 //! the loop); [`report`], [`sweep`] and [`validation`] (what runs produce); [`config`], [`runner`] and
-//! [`session`] (the edge: files, environment, modes). The `ctb` binary (`src/main.rs`, `src/cli/`) is a thin front
-//! end over these.
+//! [`session`] (the edge: files, environment, modes); [`cli`] on top (the `ctb` commands, which `src/main.rs` — or a
+//! user's own binary with its own strategies — runs).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod cli;
 pub mod config;
 pub mod data;
 pub mod engine;

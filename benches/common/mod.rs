@@ -6,6 +6,7 @@ use rust_decimal::Decimal;
 use cryptotradebot::engine::{BacktestSetup, VenueSetup};
 use cryptotradebot::model::{Instrument, Symbol};
 use cryptotradebot::risk::{RiskLimits, RiskPolicy};
+use cryptotradebot::strategy::StrategyRegistry;
 use cryptotradebot::venue::sim::SimConfig;
 
 /// Bars of the generated series.
@@ -44,5 +45,6 @@ pub fn setup() -> BacktestSetup {
         policy: RiskPolicy::default(),
         strategy: "sma_cross".into(),
         params: serde_json::json!({ "fast": 10, "slow": 30 }),
+        strategies: StrategyRegistry::builtin(),
     }
 }

@@ -3,11 +3,12 @@
 use clap::Args;
 use std::path::PathBuf;
 
-use cryptotradebot::config::Scenario;
-use cryptotradebot::report::{REPORT_FILES, summary_table};
-use cryptotradebot::runner::run_scenario;
-use cryptotradebot::session::recorded_scenario;
-use cryptotradebot::{Error, Result};
+use crate::config::Scenario;
+use crate::report::{REPORT_FILES, summary_table};
+use crate::runner::run_scenario;
+use crate::session::recorded_scenario;
+use crate::strategy::StrategyRegistry;
+use crate::{Error, Result};
 
 /// Arguments of `ctb backtest`.
 #[derive(Args, Debug)]
@@ -27,14 +28,14 @@ pub struct BacktestArgs {
 }
 
 /// Runs the backtest and prints the summary table.
-pub fn run(args: BacktestArgs) -> Result<()> {
+pub fn run(args: BacktestArgs, strategies: &StrategyRegistry) -> Result<()> {
     let (scenario, name) = match (&args.scenario, &args.replay) {
         (_, Some(recording)) => {
             let session = recording.file_name().map_or("replay".into(), |n| n.to_string_lossy().into_owned());
-            (recorded_scenario(recording)?, format!("{session}-replay"))
+            (recorded_scenario(recording, strategies)?, format!("{session}-replay"))
         }
         (Some(path), None) => {
-            let scenario = Scenario::load(path)?;
+            let scenario = Scenario::load_with(path, strategies)?;
             let name = scenario.name.clone();
             (scenario, name)
         }

@@ -7,17 +7,17 @@ use std::path::PathBuf;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::time::Duration;
 
-use cryptotradebot::config::ExchangesConfig;
-use cryptotradebot::data::{
+use crate::config::ExchangesConfig;
+use crate::data::{
     DataFile, DataFormat, RandomWalk, TradePrints, load_bar_series, load_binance_capture, parse_interval,
     parse_timestamp, resample_trades, write_bars,
 };
-use cryptotradebot::model::{Symbol, Timestamp, format_duration};
-use cryptotradebot::venue::RateLimits;
-use cryptotradebot::venue::binance;
-use cryptotradebot::venue::kline_history::{KlineRequest, fetch_binance_klines};
-use cryptotradebot::venue::rest::RestClient;
-use cryptotradebot::{Error, Result};
+use crate::model::{Symbol, Timestamp, format_duration};
+use crate::venue::RateLimits;
+use crate::venue::binance;
+use crate::venue::kline_history::{KlineRequest, fetch_binance_klines};
+use crate::venue::rest::RestClient;
+use crate::{Error, Result};
 
 /// `ctb data` subcommands.
 #[derive(Subcommand, Debug)]

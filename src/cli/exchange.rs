@@ -5,11 +5,11 @@ use clap::{Args, Subcommand, ValueEnum};
 use rust_decimal::Decimal;
 use std::path::PathBuf;
 
-use cryptotradebot::config::configured_adapter;
-use cryptotradebot::model::{OrderId, OrderQty, OrderReport, OrderRequest, OrderType, Side, Symbol};
-use cryptotradebot::venue::ExchangeAdapter;
-use cryptotradebot::venue::wall_clock::wall_clock_now;
-use cryptotradebot::{Error, Result};
+use crate::config::configured_adapter;
+use crate::model::{OrderId, OrderQty, OrderReport, OrderRequest, OrderType, Side, Symbol};
+use crate::venue::ExchangeAdapter;
+use crate::venue::wall_clock::wall_clock_now;
+use crate::{Error, Result};
 
 /// `ctb exchange` subcommands.
 #[derive(Subcommand, Debug)]

@@ -4,10 +4,11 @@
 use clap::Args;
 
 use super::session::{SessionArgs, stop_signal};
-use cryptotradebot::Result;
-use cryptotradebot::config::Scenario;
-use cryptotradebot::report::{REPORT_FILES, summary_table};
-use cryptotradebot::session::{LiveOptions, run_live};
+use crate::Result;
+use crate::config::Scenario;
+use crate::report::{REPORT_FILES, summary_table};
+use crate::session::{LiveOptions, run_live};
+use crate::strategy::StrategyRegistry;
 
 /// Arguments of `ctb live`.
 #[derive(Args, Debug)]
@@ -27,13 +28,13 @@ pub struct LiveArgs {
 }
 
 /// Runs the session until Ctrl-C, SIGTERM, the emergency stop, the duration or the message limit.
-pub fn run(args: LiveArgs) -> Result<()> {
-    super::block_on(session(args))
+pub fn run(args: LiveArgs, strategies: &StrategyRegistry) -> Result<()> {
+    super::block_on(session(args, strategies))
 }
 
-async fn session(args: LiveArgs) -> Result<()> {
+async fn session(args: LiveArgs, strategies: &StrategyRegistry) -> Result<()> {
     let s = &args.session;
-    let scenario = Scenario::load(&s.scenario)?;
+    let scenario = Scenario::load_with(&s.scenario, strategies)?;
     let name = args.resume.clone().unwrap_or_else(|| s.name(&scenario));
     let options = LiveOptions {
         scenario,

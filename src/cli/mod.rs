@@ -1,4 +1,6 @@
-//! The `ctb` command line: one file per command, each thin — parse, call the library, print.
+//! The `ctb` command line: one file per command, each thin — parse, call the library, print. In the library so that
+//! a user's own binary gets every command with its own strategies: build a [`StrategyRegistry`], register them,
+//! and call [`main_with`] from `main`.
 
 mod backtest;
 mod data;
@@ -11,8 +13,12 @@ mod sweep;
 mod validate;
 
 use clap::{Parser, Subcommand};
+use std::ffi::OsString;
+use std::process::ExitCode;
+use tracing_subscriber::EnvFilter;
 
-use cryptotradebot::Result;
+use crate::Result;
+use crate::strategy::StrategyRegistry;
 
 /// CryptoTradeBot: deterministic backtests of crypto trading strategies, with exact money arithmetic.
 #[derive(Parser, Debug)]
@@ -49,22 +55,97 @@ fn block_on<T>(future: impl std::future::Future<Output = Result<T>>) -> Result<T
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| cryptotradebot::Error::Io { context: "starting the async runtime".into(), source: e })?
+        .map_err(|e| crate::Error::Io { context: "starting the async runtime".into(), source: e })?
         .block_on(future)
 }
 
 impl Cli {
-    /// Runs the chosen command.
-    pub fn run(self) -> Result<()> {
+    /// Runs the chosen command, its scenarios' strategies looked up in `strategies`.
+    ///
+    /// # Errors
+    /// Whatever the command fails with.
+    pub fn run(self, strategies: &StrategyRegistry) -> Result<()> {
         match self.command {
-            Command::Backtest(args) => backtest::run(args),
-            Command::Sweep(args) => sweep::run(args),
+            Command::Backtest(args) => backtest::run(args, strategies),
+            Command::Sweep(args) => sweep::run(args, strategies),
             Command::Data(command) => data::run(command),
             Command::Exchange(command) => exchange::run(command),
-            Command::Paper(args) => paper::run(args),
-            Command::Live(args) => live::run(args),
-            Command::Reconcile(args) => reconcile::run(args),
-            Command::Validate(args) => validate::run(args),
+            Command::Paper(args) => paper::run(args, strategies),
+            Command::Live(args) => live::run(args, strategies),
+            Command::Reconcile(args) => reconcile::run(args, strategies),
+            Command::Validate(args) => validate::run(args, strategies),
         }
+    }
+}
+
+/// The whole `ctb` program on the process's arguments, with `strategies`: reads `.env`, starts logging, runs the
+/// command and prints its error on one line. What a user's binary calls from `main`.
+pub fn main_with(strategies: StrategyRegistry) -> ExitCode {
+    run_args(std::env::args_os(), &strategies)
+}
+
+/// [`main_with`] on `args` (the program name first), for callers that build the command line themselves.
+pub fn run_args(
+    args: impl IntoIterator<Item = impl Into<OsString> + Clone>,
+    strategies: &StrategyRegistry,
+) -> ExitCode {
+    load_dotenv();
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(usage) => {
+            let _ = usage.print();
+            return ExitCode::from(if usage.use_stderr() { 2 } else { 0 });
+        }
+    };
+    init_logging();
+    match cli.run(strategies) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            let line = error.to_string().lines().map(str::trim).collect::<Vec<_>>().join(" ");
+            eprintln!("error: {line}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Logs at the level named by `LOG_LEVEL` (the seed's variable; `warn` when unset) go to the file `LOG_FILE` (the
+/// seed's variable; appended, its folder created) or to stderr. The audit trail of order decisions is logged at
+/// `info` under the target `audit` (`LOG_LEVEL=audit=info` keeps only it). No secret is ever logged. A second
+/// call (a program running several commands) keeps the first subscriber.
+fn init_logging() {
+    let level = std::env::var("LOG_LEVEL").map(|l| l.to_ascii_lowercase()).unwrap_or_else(|_| "warn".into());
+    let filter = EnvFilter::try_new(&level).unwrap_or_else(|_| EnvFilter::new("warn"));
+    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_target(true);
+    let _ = match std::env::var("LOG_FILE").ok().filter(|f| !f.is_empty()).map(|f| open_log_file(&f)) {
+        Some(Ok(file)) => logs.with_ansi(false).with_writer(std::sync::Mutex::new(file)).try_init(),
+        Some(Err(why)) => {
+            eprintln!("warning: {why}; logging to stderr");
+            logs.with_writer(std::io::stderr).try_init()
+        }
+        None => logs.with_writer(std::io::stderr).try_init(),
+    };
+}
+
+/// The log file at `path`, for appending.
+fn open_log_file(path: &str) -> std::result::Result<std::fs::File, String> {
+    let path = std::path::Path::new(path);
+    if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(folder).map_err(|e| format!("LOG_FILE {}: {e}", path.display()))?;
+    }
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|e| format!("LOG_FILE {}: {e}", path.display()))
+}
+
+/// Reads `.env` (the seed's file of credentials and limits) into the environment; variables already set win.
+fn load_dotenv() {
+    match dotenvy::dotenv() {
+        Ok(_) => {}
+        Err(error) if error.not_found() => {}
+        // Not the error's own text: a malformed line may hold a secret.
+        Err(dotenvy::Error::LineParse(_, at)) => eprintln!("warning: .env was not read: malformed at character {at}"),
+        Err(_) => eprintln!("warning: .env could not be read"),
     }
 }

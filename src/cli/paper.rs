@@ -4,10 +4,11 @@
 use clap::Args;
 
 use super::session::{SessionArgs, stop_signal};
-use cryptotradebot::Result;
-use cryptotradebot::config::{ExchangesConfig, Scenario};
-use cryptotradebot::report::{REPORT_FILES, summary_table};
-use cryptotradebot::session::{PaperOptions, run_paper};
+use crate::Result;
+use crate::config::{ExchangesConfig, Scenario};
+use crate::report::{REPORT_FILES, summary_table};
+use crate::session::{PaperOptions, run_paper};
+use crate::strategy::StrategyRegistry;
 
 /// Arguments of `ctb paper`.
 #[derive(Args, Debug)]
@@ -20,13 +21,13 @@ pub struct PaperArgs {
 }
 
 /// Runs the session until Ctrl-C, SIGTERM, the duration or the message limit.
-pub fn run(args: PaperArgs) -> Result<()> {
-    super::block_on(session(args))
+pub fn run(args: PaperArgs, strategies: &StrategyRegistry) -> Result<()> {
+    super::block_on(session(args, strategies))
 }
 
-async fn session(args: PaperArgs) -> Result<()> {
+async fn session(args: PaperArgs, strategies: &StrategyRegistry) -> Result<()> {
     let s = &args.session;
-    let scenario = Scenario::load(&s.scenario)?;
+    let scenario = Scenario::load_with(&s.scenario, strategies)?;
     let venue = ExchangesConfig::venue_in(&s.config_dir, &s.exchange, |name| std::env::var(name).ok())?;
     let (name, resume) = match &args.resume {
         Some(name) => (name.clone(), true),

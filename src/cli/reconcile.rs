@@ -3,9 +3,10 @@
 use clap::Args;
 use std::path::PathBuf;
 
-use cryptotradebot::config::Scenario;
-use cryptotradebot::session::reconcile_session;
-use cryptotradebot::{Error, Result};
+use crate::config::Scenario;
+use crate::session::reconcile_session;
+use crate::strategy::StrategyRegistry;
+use crate::{Error, Result};
 
 /// Arguments of `ctb reconcile`.
 #[derive(Args, Debug)]
@@ -24,8 +25,8 @@ pub struct ReconcileArgs {
 }
 
 /// Prints `identical` or each difference; differences are an error (exit status 1).
-pub fn run(args: ReconcileArgs) -> Result<()> {
-    let scenario = args.scenario.as_deref().map(Scenario::load).transpose()?;
+pub fn run(args: ReconcileArgs, strategies: &StrategyRegistry) -> Result<()> {
+    let scenario = args.scenario.as_deref().map(|path| Scenario::load_with(path, strategies)).transpose()?;
     let database_url = std::env::var("DATABASE_URL").ok();
     let (recordings, reports) = (&args.recordings_dir, &args.reports_dir);
     let found = super::block_on(reconcile_session(
@@ -33,6 +34,7 @@ pub fn run(args: ReconcileArgs) -> Result<()> {
         reports,
         &args.session,
         scenario.as_ref(),
+        strategies,
         database_url.as_deref(),
     ))?;
     if found.differences.is_empty() {

@@ -4,9 +4,9 @@ use clap::Args;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use cryptotradebot::Result;
-use cryptotradebot::config::Scenario;
-use cryptotradebot::session::{Limits, MonitoringConfig};
+use crate::Result;
+use crate::config::Scenario;
+use crate::session::{Limits, MonitoringConfig};
 
 /// Arguments of a session.
 #[derive(Args, Debug)]
@@ -46,7 +46,7 @@ impl SessionArgs {
     /// The session's name: given, or the scenario's name and the start time.
     pub fn name(&self, scenario: &Scenario) -> String {
         self.session.clone().unwrap_or_else(|| {
-            let started = cryptotradebot::venue::wall_clock::wall_clock_now();
+            let started = crate::venue::wall_clock::wall_clock_now();
             format!("{}-{}", scenario.name, started.to_string().replace([':', '.'], "-"))
         })
     }

@@ -7,10 +7,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use cryptotradebot::config::Scenario;
-use cryptotradebot::error::{Error, Result};
-use cryptotradebot::runner::plan_sweep;
-use cryptotradebot::sweep::{Shard, SweepOutcome, WalkForward, top_table, windows_table};
+use crate::config::Scenario;
+use crate::error::{Error, Result};
+use crate::runner::plan_sweep;
+use crate::strategy::StrategyRegistry;
+use crate::sweep::{Shard, SweepOutcome, WalkForward, top_table, windows_table};
 
 /// Arguments of `ctb sweep`.
 #[derive(Args, Debug)]
@@ -56,17 +57,17 @@ struct Output {
 }
 
 /// Runs the sweep (or the merge) and prints the best combinations.
-pub fn run(args: SweepArgs) -> Result<()> {
+pub fn run(args: SweepArgs, strategies: &StrategyRegistry) -> Result<()> {
     match (args.command, args.scenario) {
         (Some(SweepCommand::Merge { scenario, output }), _) => {
-            let scenario = Scenario::load(&scenario)?;
+            let scenario = Scenario::load_with(&scenario, strategies)?;
             let plan = plan_sweep(&scenario)?;
             let outcome = plan.merge(&output_dir(&output, &scenario))?;
             report(&outcome, output.quiet, false);
             Ok(())
         }
         (None, Some(path)) if args.walk_forward.is_some() => {
-            let scenario = Scenario::load(&path)?;
+            let scenario = Scenario::load_with(&path, strategies)?;
             let spec = WalkForward::parse(args.walk_forward.as_deref().unwrap_or_default())?;
             let plan = plan_sweep(&scenario)?;
             let windows = plan.walk_forward_windows(spec).len();
@@ -89,7 +90,7 @@ pub fn run(args: SweepArgs) -> Result<()> {
             Ok(())
         }
         (None, Some(path)) => {
-            let scenario = Scenario::load(&path)?;
+            let scenario = Scenario::load_with(&path, strategies)?;
             let shard = args.shard.as_deref().map(Shard::parse).transpose()?.unwrap_or(Shard::ALL);
             let plan = plan_sweep(&scenario)?;
             let count = plan.grid().numbers(shard).count();

@@ -4,11 +4,12 @@
 use clap::Args;
 use std::path::PathBuf;
 
-use cryptotradebot::config::Scenario;
-use cryptotradebot::runner::run_scenario;
-use cryptotradebot::session::{open_journal, reconcile_session};
-use cryptotradebot::validation::ValidationRecord;
-use cryptotradebot::{Error, Result};
+use crate::config::Scenario;
+use crate::runner::run_scenario;
+use crate::session::{open_journal, reconcile_session};
+use crate::strategy::StrategyRegistry;
+use crate::validation::ValidationRecord;
+use crate::{Error, Result};
 
 /// Arguments of `ctb validate`.
 #[derive(Args, Debug)]
@@ -27,8 +28,8 @@ pub struct ValidateArgs {
 }
 
 /// Validates; a failed check is an error (exit status 1) after every check is printed.
-pub fn run(args: ValidateArgs) -> Result<()> {
-    let scenario = Scenario::load(&args.scenario)?;
+pub fn run(args: ValidateArgs, strategies: &StrategyRegistry) -> Result<()> {
+    let scenario = Scenario::load_with(&args.scenario, strategies)?;
     let mut thresholds = scenario.validation.clone().ok_or_else(|| {
         Error::Config(format!("{}: the scenario has no validation: section to check", args.scenario.display()))
     })?;
@@ -43,7 +44,7 @@ pub fn run(args: ValidateArgs) -> Result<()> {
             let database_url = std::env::var("DATABASE_URL").ok();
             let ran = open_journal(&args.reports_dir, session, database_url.as_deref())?.session()?;
             let (recordings, reports) = (&args.recordings_dir, &args.reports_dir);
-            let reconciled = reconcile_session(recordings, reports, session, None, database_url.as_deref());
+            let reconciled = reconcile_session(recordings, reports, session, None, strategies, database_url.as_deref());
             let mut found = super::block_on(reconciled)?.differences;
             if let Some(info) = ran.filter(|info| format!("sha256:{}", info.content_hash) != hash) {
                 found.insert(0, format!("session {session} ran scenario sha256:{}, not this one", info.content_hash));

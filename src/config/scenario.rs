@@ -17,6 +17,7 @@ use crate::error::{Error, Result};
 use crate::model::VenueId;
 use crate::model::{BarSeries, Instrument, NANOS_PER_MILLI, Symbol};
 use crate::risk::{RiskLimits, RiskPolicy};
+use crate::strategy::{StrategyRegistry, StreamInfo, StreamKind};
 use crate::sweep::{Grid, SweepSection};
 use crate::validation::Thresholds;
 use crate::venue::RateLimits;
@@ -224,15 +225,32 @@ impl Scenario {
     /// [`Error::Io`] if unreadable; [`Error::Config`] naming the file and the unknown, missing or malformed key;
     /// [`Error::Validation`] for values out of range.
     pub fn load(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io("reading scenario", path, e))?;
-        Self::parse(path, text)
+        Self::load_with(path, &StrategyRegistry::builtin())
     }
 
-    /// Checks scenario `text` as if read from `path` (paths resolve against `path`'s folder).
+    /// [`Scenario::load`] with the strategy kinds of `strategies` (the built-ins and a user's own).
+    ///
+    /// # Errors
+    /// As [`Scenario::load`].
+    pub fn load_with(path: &Path, strategies: &StrategyRegistry) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io("reading scenario", path, e))?;
+        Self::parse_with(path, text, strategies)
+    }
+
+    /// Checks scenario `text` as if read from `path` (paths resolve against `path`'s folder), with the built-in
+    /// strategy kinds.
     ///
     /// # Errors
     /// As [`Scenario::load`].
     pub fn parse(path: &Path, text: String) -> Result<Self> {
+        Self::parse_with(path, text, &StrategyRegistry::builtin())
+    }
+
+    /// [`Scenario::parse`] with the strategy kinds of `strategies`.
+    ///
+    /// # Errors
+    /// As [`Scenario::load`].
+    pub fn parse_with(path: &Path, text: String, strategies: &StrategyRegistry) -> Result<Self> {
         let at = |message: String| Error::Config(format!("{}: {message}", path.display()));
         let file: ScenarioFile = serde_saphyr::from_str(&text).map_err(|e| at(yaml_error_line(&e)))?;
         let folder = path.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -357,13 +375,22 @@ impl Scenario {
             policy,
             strategy: file.strategy.kind.clone(),
             params: file.strategy.params.clone(),
+            strategies: strategies.clone(),
         };
-        let built = if books > 0 {
-            crate::strategy::build_book_strategy(&setup.strategy, &setup.params).map(drop)
-        } else {
-            crate::strategy::build_strategy(&setup.strategy, &setup.params).map(drop)
-        };
-        built.map_err(|e| e.context(path.display()))?;
+        // The strategy is built and shown the scenario's streams now, so a strategy that cannot trade this kind of
+        // data fails at load, naming the file.
+        let kind = if books > 0 { StreamKind::Book } else { StreamKind::Bars };
+        let mut streams: Vec<StreamInfo> = Vec::new();
+        for d in &file.data {
+            if !streams.iter().any(|s| s.symbol == d.symbol) {
+                let venue = VenueId(setup.venue_of(d.symbol).unwrap_or_default());
+                streams.push(StreamInfo { symbol: d.symbol, venue, kind, close_scale: 8 });
+            }
+        }
+        setup
+            .build_strategy()
+            .and_then(|mut strategy| strategy.on_start(&streams))
+            .map_err(|e| e.context(path.display()))?;
         if let Some(section) = &file.sweep {
             Grid::expand(section, file.seed).map_err(|e| e.context(path.display()))?;
         }

@@ -13,7 +13,7 @@ use crate::model::VenueId;
 use crate::model::{BarSeries, Instrument, Timestamp};
 use crate::portfolio::Portfolio;
 use crate::risk::{RiskLimits, RiskManager, RiskPolicy};
-use crate::strategy::{WarmUp, build_book_strategy, build_strategy};
+use crate::strategy::{Strategy, StrategyRegistry, WarmUp};
 use crate::venue::RateLimits;
 use crate::venue::sim::{BookFillStats, FeeLadder, OrderLimits, SimConfig};
 use crate::venue::{OrderRouter, SimulatedExchange};
@@ -79,6 +79,8 @@ pub struct BacktestSetup {
     pub strategy: String,
     /// Strategy parameters.
     pub params: serde_json::Value,
+    /// The strategy kinds `strategy` is looked up in (the built-ins, and any a user's binary registered).
+    pub strategies: StrategyRegistry,
 }
 
 /// What a backtest produced.
@@ -109,6 +111,14 @@ pub async fn run_backtest(setup: &BacktestSetup, series: Vec<BarSeries>) -> Resu
 }
 
 impl BacktestSetup {
+    /// A fresh strategy of the setup's kind and parameters.
+    ///
+    /// # Errors
+    /// As [`StrategyRegistry::build`].
+    pub fn build_strategy(&self) -> Result<Box<dyn Strategy>> {
+        self.strategies.build(&self.strategy, &self.params)
+    }
+
     /// Every venue's instruments.
     pub fn instruments(&self) -> impl Iterator<Item = &Instrument> {
         self.venues.iter().flat_map(|v| &v.instruments)
@@ -231,7 +241,7 @@ pub async fn run_prepared_trading_from(
     trade_from: Timestamp,
 ) -> Result<BacktestResult> {
     let mut engine = start_engine(setup, simulated_router(setup)?, market, RunLog::default()).await?;
-    let mut strategy = WarmUp::new(build_strategy(&setup.strategy, &setup.params)?, trade_from);
+    let mut strategy = WarmUp::new(setup.build_strategy()?, trade_from);
     let run = engine.run_strategy(&mut strategy).await?;
     let mut result = finish_run(engine, run).await?;
     let log = &mut result.log;
@@ -297,7 +307,7 @@ pub async fn finish_run(mut engine: TradingEngine, run: StrategyRun) -> Result<B
 /// As [`run_backtest`]; [`Error::Data`] for a sequence gap in a book.
 pub async fn run_book_backtest(setup: &BacktestSetup, streams: &[BookStream]) -> Result<BacktestResult> {
     let mut engine = start_book_engine(setup, None).await?;
-    let mut strategy = build_book_strategy(&setup.strategy, &setup.params)?;
+    let mut strategy = setup.build_strategy()?;
     let run = engine.run_book_strategy(streams, &mut strategy).await?;
     finish_run(engine, run).await
 }

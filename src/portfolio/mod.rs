@@ -295,6 +295,10 @@ impl AccountView for Portfolio {
     fn equity(&self) -> Decimal {
         Portfolio::equity(self)
     }
+
+    fn position(&self, symbol: Symbol) -> Decimal {
+        self.slot(symbol).map_or(Decimal::ZERO, |slot| Portfolio::position(self, slot).quantity)
+    }
 }
 
 fn close_trip(symbol: Symbol, t: OpenTrip, exit_time: Timestamp) -> RoundTrip {

@@ -21,7 +21,7 @@ use crate::error::{Error, Result};
 use crate::market::messages;
 use crate::model::VenueId;
 use crate::model::{Bar, L2Row, OrderStatus, Symbol, Timestamp};
-use crate::strategy::{BuiltinStrategy, SpreadQuoter, StreamInfo, build_book_strategy, build_strategy};
+use crate::strategy::{Strategy, StreamInfo, StreamKind};
 
 /// How long a session may run and how it shows itself.
 #[derive(Clone, Copy, Debug, Default)]
@@ -80,9 +80,9 @@ fn lock(journal: &Mutex<Journal>) -> Result<std::sync::MutexGuard<'_, Journal>> 
 /// What a session trades on: level-2 messages or closed bars, with its strategy and run.
 enum Trading {
     /// A level-2 strategy on one symbol's book feed.
-    Book { strategy: SpreadQuoter, run: BookRun, symbol: Symbol, rows: Vec<L2Row> },
+    Book { strategy: Box<dyn Strategy>, run: BookRun, symbol: Symbol, rows: Vec<L2Row> },
     /// A bar strategy on one symbol's closed candles.
-    Bars { strategy: BuiltinStrategy, run: BarRun },
+    Bars { strategy: Box<dyn Strategy>, run: BarRun },
 }
 
 /// A session's live market data: the level-2 feed or the closed-candle feed.
@@ -127,7 +127,7 @@ impl Session {
             .find(|i| i.symbol == symbol)
             .map(|i| i.tick_size)
             .ok_or_else(|| Error::Config(format!("{symbol} is not an instrument of the scenario")))?;
-        let mut strategy = build_book_strategy(&setup.strategy, &setup.params)?;
+        let mut strategy = setup.build_strategy()?;
         let run = engine.start_book_run(&[BookFeed { symbol, venue: VenueId(venue), tick }], &mut strategy)?;
         Ok(Self::with(engine, Trading::Book { strategy, run, symbol, rows: Vec::new() }, journal))
     }
@@ -144,8 +144,8 @@ impl Session {
         let venue = setup
             .venue_of(symbol)
             .ok_or_else(|| Error::Config(format!("{symbol} is not an instrument of the scenario")))?;
-        let mut strategy = build_strategy(&setup.strategy, &setup.params)?;
-        let stream = StreamInfo { symbol, venue: VenueId(venue), close_scale };
+        let mut strategy = setup.build_strategy()?;
+        let stream = StreamInfo { symbol, venue: VenueId(venue), kind: StreamKind::Bars, close_scale };
         let run = engine.start_bar_run(&[stream], &mut strategy)?;
         Ok(Self::with(engine, Trading::Bars { strategy, run }, journal))
     }
@@ -180,7 +180,7 @@ impl Session {
         }
         for message in messages(&rows) {
             if self.engine.book_step(run, 0, message, top, strategy)? {
-                self.engine.flush_book_actions(run).await?;
+                self.engine.flush_book_actions().await?;
             }
         }
         self.messages += 1;

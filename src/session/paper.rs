@@ -26,6 +26,7 @@ use crate::engine::start_book_engine;
 use crate::error::{Error, Result};
 use crate::model::Symbol;
 use crate::runner::{ScenarioRun, write_bar_report, write_book_report};
+use crate::strategy::StrategyRegistry;
 use crate::venue::VenueConfig;
 use crate::venue::binance::BinanceAdapter;
 
@@ -225,11 +226,11 @@ fn write_recorded_scenario(dir: &Path, scenario: &Scenario) -> Result<()> {
 ///
 /// # Errors
 /// [`Error::Io`] when the folder holds no recorded scenario; as [`Scenario::parse`].
-pub fn recorded_scenario(dir: &Path) -> Result<Scenario> {
+pub fn recorded_scenario(dir: &Path, strategies: &StrategyRegistry) -> Result<Scenario> {
     let read = |name: &str| {
         let path = dir.join(name);
         std::fs::read_to_string(&path).map_err(|e| Error::io("reading", &path, e))
     };
     let (text, origin) = (read("scenario.yaml")?, read("scenario_path")?);
-    Ok(Scenario::parse(Path::new(origin.trim()), text)?.replaying(dir))
+    Ok(Scenario::parse_with(Path::new(origin.trim()), text, strategies)?.replaying(dir))
 }

@@ -10,6 +10,7 @@ use crate::config::Scenario;
 use crate::engine::{FillRecord, run_backtest, run_book_backtest};
 use crate::error::{Error, Result};
 use crate::model::OrderId;
+use crate::strategy::StrategyRegistry;
 
 /// What reconciling a session found.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -23,7 +24,8 @@ pub struct Reconciliation {
 }
 
 /// Reconciles session `session` (its recording in `recordings/<session>`, its journal in
-/// `reports/<session>/journal.sqlite`) with the replay of its recording — under the scenario it ran, or `scenario`.
+/// `reports/<session>/journal.sqlite`) with the replay of its recording — under the scenario it ran (its strategy
+/// looked up in `strategies`), or `scenario`.
 ///
 /// # Errors
 /// [`Error::Config`] when the session has no journal; as the replay.
@@ -32,12 +34,13 @@ pub async fn reconcile_session(
     reports: &Path,
     session: &str,
     scenario: Option<&Scenario>,
+    strategies: &StrategyRegistry,
     database_url: Option<&str>,
 ) -> Result<Reconciliation> {
     let recording = recordings.join(session);
     let replay = match scenario {
         Some(scenario) => scenario.replaying(&recording),
-        None => recorded_scenario(&recording)?,
+        None => recorded_scenario(&recording, strategies)?,
     };
     let mut journal = open_journal(reports, session, database_url)?;
     let journaled: Vec<FillRecord> = journal.fills()?.into_iter().map(|(_, fill)| fill).collect();

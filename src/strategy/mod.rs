@@ -1,32 +1,52 @@
-//! Strategies: the [`Strategy`] trait, the built-in strategies, and [`build_strategy`], which makes one from a
-//! scenario's `strategy: {kind, params}`.
+//! Strategies: one [`Strategy`] trait for every kind of market data (bars and level-2 books), the built-in
+//! strategies, and the [`StrategyRegistry`] a scenario's `strategy: {kind, params}` is built from.
+//!
+//! A strategy sees each market event of its streams ([`Strategy::on_event`]) with a [`Context`]: the event (a closed
+//! bar, or the book after a message), its history window of the last bars, its position, cash, equity and its own
+//! open orders with their state. It answers with [`Command`]s — submit any order type the simulated venue supports
+//! (market, limit, stop, stop-limit, take-profit, trailing stop; GTC/IOC/FOK, post-only, reduce-only; brackets),
+//! cancel, amend — which the engine executes after it returns, each order through the risk manager first.
 
-mod book;
+mod commands;
+mod history;
 mod indicators;
+mod registry;
 mod sma_cross;
 mod spread_quoter;
 mod warm_up;
 
 use rust_decimal::Decimal;
 
-pub use book::{BookAction, BookContext, BookStrategy, OpenOrder};
+pub use commands::{Bracket, Command, OpenOrder, OrderIntent};
+pub use history::BarHistory;
 pub use indicators::{SmaPair, to_fixed};
+pub use registry::{StrategyFactory, StrategyRegistry, parse_params};
 pub use sma_cross::{SmaCross, SmaCrossParams};
 pub use spread_quoter::{SpreadQuoter, SpreadQuoterParams};
 pub use warm_up::WarmUp;
 
-use crate::error::{Error, Result};
-use crate::model::VenueId;
-use crate::model::{Bar, OrderQty, OrderType, Side, Symbol, TimeInForce};
+use crate::error::Result;
+use crate::model::{Bar, Symbol, Timestamp, VenueId};
 
-/// What a strategy knows about each data stream before the replay starts.
+/// The kind of data a stream carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StreamKind {
+    /// Closed bars (klines, candles).
+    Bars,
+    /// Level-2 messages (depth diffs, snapshots, trades).
+    Book,
+}
+
+/// What a strategy knows about each data stream before the first event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StreamInfo {
     /// Symbol of the stream.
     pub symbol: Symbol,
     /// Venue the stream's symbol trades on.
     pub venue: VenueId,
-    /// Largest number of decimals among the stream's closes (for exact fixed-point indicators).
+    /// Bars or book.
+    pub kind: StreamKind,
+    /// Largest number of decimals among the stream's closes (for exact fixed-point indicators; 8 for books).
     pub close_scale: u32,
 }
 
@@ -34,141 +54,136 @@ pub struct StreamInfo {
 pub trait AccountView {
     /// Portfolio value: cash plus every position at its latest mark.
     fn equity(&self) -> Decimal;
+    /// Signed base quantity held in `symbol` (zero for a symbol the portfolio does not trade).
+    fn position(&self, symbol: Symbol) -> Decimal;
 }
 
-/// Everything a strategy sees when a bar closes.
+/// The book of a level-2 stream after a message. Prices and quantities are in the feed's exact units of 10⁻⁸ (no
+/// conversion per message); orders are placed in `Decimal`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BookView {
+    /// Best bid (price, quantity).
+    pub best_bid: Option<(i64, i64)>,
+    /// Best ask (price, quantity).
+    pub best_ask: Option<(i64, i64)>,
+    /// The instrument's tick.
+    pub tick: i64,
+}
+
+/// The market event a strategy is shown.
+#[derive(Clone, Copy, Debug)]
+pub enum Event<'a> {
+    /// A bar that just closed.
+    Bar(&'a Bar),
+    /// The book after a level-2 message.
+    Book(BookView),
+}
+
+/// Everything a strategy sees with an event.
 #[derive(Clone, Copy)]
-pub struct BarContext<'a> {
+pub struct Context<'a> {
     /// Index of the stream (as in the `on_start` list).
     pub stream: usize,
     /// Venue of the stream.
     pub venue: VenueId,
     /// Symbol of the stream.
     pub symbol: Symbol,
-    /// The bar that just closed.
-    pub bar: &'a Bar,
+    /// Now, for the strategy: a bar's close time, a book message's receive time.
+    pub time: Timestamp,
+    /// The event.
+    pub event: Event<'a>,
+    /// The stream's last [`Strategy::history_len`] closed bars, this one included (empty for books).
+    pub history: &'a BarHistory,
     /// Signed base quantity held in `symbol`.
     pub position: Decimal,
     /// Free cash in the portfolio's quote asset.
     pub cash: Decimal,
-    /// Orders of `symbol` still open at the venue (stop-loss / take-profit exits the engine attached not counted).
-    pub open_orders: usize,
+    /// The strategy's orders of `symbol` still working at the venue (a cancel on its way leaves them here until the
+    /// venue confirms it; stop-loss / take-profit exits the engine attached are not the strategy's).
+    pub open_orders: &'a [OpenOrder],
     /// The whole portfolio, for what is costlier to compute (valued only when asked).
     pub account: &'a dyn AccountView,
 }
 
-impl BarContext<'_> {
-    /// Portfolio value marked at the latest closes.
+impl Context<'_> {
+    /// Portfolio value marked at the latest prices.
     pub fn equity(&self) -> Decimal {
         self.account.equity()
     }
+
+    /// The bar, when the event is one.
+    pub fn bar(&self) -> Option<&Bar> {
+        match self.event {
+            Event::Bar(bar) => Some(bar),
+            Event::Book(_) => None,
+        }
+    }
+
+    /// The book, when the event is a level-2 message.
+    pub fn book(&self) -> Option<&BookView> {
+        match &self.event {
+            Event::Book(book) => Some(book),
+            Event::Bar(_) => None,
+        }
+    }
 }
 
-/// An order a strategy wants placed; the risk manager may resize or refuse it before it reaches the venue.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct OrderIntent {
-    /// Venue to send it to.
-    pub venue: VenueId,
-    /// Instrument.
-    pub symbol: Symbol,
-    /// Buy or sell.
-    pub side: Side,
-    /// Market or limit.
-    pub order_type: OrderType,
-    /// Size.
-    pub quantity: OrderQty,
-    /// Limit price, for limit orders.
-    pub price: Option<Decimal>,
-    /// A volatility estimate in price units (such as ATR) for an entry: when the engine attaches exits, the
-    /// stop-loss sits at `risk_policy.exits.volatility_multiple` of it instead of `stop_loss_percent`.
-    pub volatility: Option<Decimal>,
-    /// How long a limit order works (`PostOnly` for a quote that must never take).
-    pub time_in_force: TimeInForce,
+/// What a strategy sees once every stream's events of one time are in.
+#[derive(Clone, Copy)]
+pub struct SliceContext<'a> {
+    /// The slice's time.
+    pub time: Timestamp,
+    /// Free cash in the portfolio's quote asset.
+    pub cash: Decimal,
+    /// The whole portfolio.
+    pub account: &'a dyn AccountView,
 }
 
-/// A trading strategy: sees each closed bar, emits order intents. It never sees a bar before it closed, and an order
-/// it emits reaches the venue after that bar.
+/// A trading strategy. It never sees a bar before it closed, and an order it asks for reaches the venue after the
+/// event it saw.
 pub trait Strategy: Send {
     /// The strategy's kind, as written in scenarios.
     fn name(&self) -> &str;
 
-    /// Called once before the first bar with the streams to be replayed.
+    /// Called once before the first event with the streams to be replayed.
     ///
     /// # Errors
-    /// [`Error::Validation`] when the strategy cannot trade these streams.
+    /// [`crate::error::Error::Validation`] when the strategy cannot trade these streams.
     fn on_start(&mut self, streams: &[StreamInfo]) -> Result<()>;
 
-    /// Called for every closed bar; pushes any orders to `orders`.
-    fn on_bar(&mut self, ctx: &BarContext<'_>, orders: &mut Vec<OrderIntent>);
+    /// How many closed bars per stream [`Context::history`] keeps (0 by default: none).
+    fn history_len(&self) -> usize {
+        0
+    }
+
+    /// Called for every event of every stream; pushes what it wants done to `commands`.
+    fn on_event(&mut self, ctx: &Context<'_>, commands: &mut Vec<Command>);
+
+    /// Called when every stream's events of one time are in (after the last `on_event` of the time slice: the bars
+    /// of every series closing at one time, or one level-2 message). Nothing by default.
+    fn on_time_slice(&mut self, _ctx: &SliceContext<'_>, _commands: &mut Vec<Command>) {}
 }
 
-/// The built-in strategies, as one type: the engine's replay loop calls them without dynamic dispatch.
-#[derive(Clone, Debug)]
-pub enum BuiltinStrategy {
-    /// `sma_cross`.
-    SmaCross(SmaCross),
-}
-
-impl Strategy for BuiltinStrategy {
+impl<S: Strategy + ?Sized> Strategy for Box<S> {
     fn name(&self) -> &str {
-        match self {
-            BuiltinStrategy::SmaCross(s) => s.name(),
-        }
+        (**self).name()
     }
 
     fn on_start(&mut self, streams: &[StreamInfo]) -> Result<()> {
-        match self {
-            BuiltinStrategy::SmaCross(s) => s.on_start(streams),
-        }
+        (**self).on_start(streams)
+    }
+
+    fn history_len(&self) -> usize {
+        (**self).history_len()
     }
 
     #[inline]
-    fn on_bar(&mut self, ctx: &BarContext<'_>, orders: &mut Vec<OrderIntent>) {
-        match self {
-            BuiltinStrategy::SmaCross(s) => s.on_bar(ctx, orders),
-        }
+    fn on_event(&mut self, ctx: &Context<'_>, commands: &mut Vec<Command>) {
+        (**self).on_event(ctx, commands)
     }
-}
 
-/// Kinds [`build_strategy`] knows.
-pub const STRATEGY_KINDS: [&str; 1] = ["sma_cross"];
-
-/// Kinds [`build_book_strategy`] knows (strategies on level-2 data).
-pub const BOOK_STRATEGY_KINDS: [&str; 1] = ["spread_quoter"];
-
-/// Builds the level-2 strategy `kind` with `params`.
-///
-/// # Errors
-/// As [`build_strategy`].
-pub fn build_book_strategy(kind: &str, params: &serde_json::Value) -> Result<SpreadQuoter> {
-    match kind {
-        "spread_quoter" => {
-            let params: SpreadQuoterParams = serde_json::from_value(params.clone())
-                .map_err(|e| Error::Config(format!("strategy.params of {kind}: {e}")))?;
-            SpreadQuoter::new(params)
-        }
-        other => Err(Error::Config(format!(
-            "strategy.kind '{other}' is not a level-2 strategy (available: {})",
-            BOOK_STRATEGY_KINDS.join(", ")
-        ))),
-    }
-}
-
-/// Builds the strategy `kind` with `params` (the scenario's `strategy.params`, as JSON values).
-///
-/// # Errors
-/// [`Error::Config`] for an unknown kind or a malformed / unknown parameter (naming it), [`Error::Validation`] for
-/// out-of-range parameters.
-pub fn build_strategy(kind: &str, params: &serde_json::Value) -> Result<BuiltinStrategy> {
-    let parse_error = |e: serde_json::Error| Error::Config(format!("strategy.params of {kind}: {e}"));
-    match kind {
-        "sma_cross" => {
-            let params: SmaCrossParams = serde_json::from_value(params.clone()).map_err(parse_error)?;
-            Ok(BuiltinStrategy::SmaCross(SmaCross::new(params)?))
-        }
-        other => Err(Error::Config(format!(
-            "strategy.kind '{other}' is not known (available: {})",
-            STRATEGY_KINDS.join(", ")
-        ))),
+    #[inline]
+    fn on_time_slice(&mut self, ctx: &SliceContext<'_>, commands: &mut Vec<Command>) {
+        (**self).on_time_slice(ctx, commands)
     }
 }

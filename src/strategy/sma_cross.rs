@@ -10,10 +10,10 @@ use serde::Deserialize;
 use std::cmp::Ordering;
 
 use super::indicators::{SmaPair, to_fixed};
-use super::{BarContext, OrderIntent, Strategy, StreamInfo};
+use super::{Command, Context, Event, OrderIntent, Strategy, StreamInfo, StreamKind};
 use crate::error::{Error, Result};
 use crate::model::exact::positive;
-use crate::model::{OrderQty, OrderType, Side, TimeInForce};
+use crate::model::{OrderQty, Side};
 
 /// Parameters of `sma_cross`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -62,6 +62,12 @@ impl Strategy for SmaCross {
     }
 
     fn on_start(&mut self, streams: &[StreamInfo]) -> Result<()> {
+        if let Some(book) = streams.iter().find(|s| s.kind != StreamKind::Bars) {
+            return Err(Error::Validation(format!(
+                "sma_cross trades closed bars; the {} stream carries level-2 data",
+                book.symbol
+            )));
+        }
         self.streams = streams
             .iter()
             .map(|s| CrossState {
@@ -74,10 +80,11 @@ impl Strategy for SmaCross {
     }
 
     #[inline]
-    fn on_bar(&mut self, ctx: &BarContext<'_>, orders: &mut Vec<OrderIntent>) {
+    fn on_event(&mut self, ctx: &Context<'_>, commands: &mut Vec<Command>) {
+        let Event::Bar(bar) = ctx.event else { return };
         let state = &mut self.streams[ctx.stream];
         // Closes were validated and scanned for their scale at load, so every close converts exactly.
-        let Some(close) = to_fixed(ctx.bar.close, state.scale) else {
+        let Some(close) = to_fixed(bar.close, state.scale) else {
             return;
         };
         let Some(now) = state.averages.push(close) else {
@@ -85,25 +92,16 @@ impl Strategy for SmaCross {
         };
         let before = state.previous.replace(now);
         let Some(before) = before else { return };
-        if ctx.open_orders > 0 {
+        if !ctx.open_orders.is_empty() {
             return;
         }
         let cross_up = now == Ordering::Greater && before != Ordering::Greater;
         let cross_down = now == Ordering::Less && before != Ordering::Less;
-        let intent = |side, quantity| OrderIntent {
-            venue: ctx.venue,
-            symbol: ctx.symbol,
-            side,
-            order_type: OrderType::Market,
-            quantity,
-            price: None,
-            volatility: None,
-            time_in_force: TimeInForce::Gtc,
-        };
+        let market = |side, quantity| Command::Submit(OrderIntent::market(ctx.venue, ctx.symbol, side, quantity));
         if cross_up && ctx.position.is_zero() && positive(ctx.cash) {
-            orders.push(intent(Side::Buy, OrderQty::Quote(ctx.cash)));
+            commands.push(market(Side::Buy, OrderQty::Quote(ctx.cash)));
         } else if cross_down && positive(ctx.position) {
-            orders.push(intent(Side::Sell, OrderQty::Base(ctx.position)));
+            commands.push(market(Side::Sell, OrderQty::Base(ctx.position)));
         }
     }
 }

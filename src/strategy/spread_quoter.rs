@@ -6,12 +6,11 @@
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
-use super::book::{BookAction, BookContext, BookStrategy};
-use super::{OrderIntent, StreamInfo};
+use super::{BookView, Command, Context, Event, OrderIntent, Strategy, StreamInfo, StreamKind};
 use crate::error::{Error, Result};
 use crate::model::exact::positive;
 use crate::model::l2::{from_fixed, to_fixed};
-use crate::model::{OrderId, OrderQty, OrderType, Side, TimeInForce};
+use crate::model::{OrderId, Side, TimeInForce};
 
 /// Parameters of [`SpreadQuoter`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -50,36 +49,41 @@ impl SpreadQuoter {
     }
 
     /// The price a quote of `side` should stand at now, if the side is quoted.
-    fn wanted(&self, ctx: &BookContext<'_>, side: Side) -> Option<i64> {
+    fn wanted(&self, book: &BookView, position: Decimal, side: Side) -> Option<i64> {
         let q = self.params.quantity;
         match side {
-            Side::Buy if ctx.position + q <= self.params.max_position => ctx.best_bid.map(|(price, _)| price),
-            Side::Sell if ctx.position >= q => ctx.best_ask.map(|(price, _)| price),
+            Side::Buy if position + q <= self.params.max_position => book.best_bid.map(|(price, _)| price),
+            Side::Sell if position >= q => book.best_ask.map(|(price, _)| price),
             _ => None,
         }
     }
 }
 
-impl BookStrategy for SpreadQuoter {
+impl Strategy for SpreadQuoter {
     fn name(&self) -> &str {
         "spread_quoter"
     }
 
     fn on_start(&mut self, streams: &[StreamInfo]) -> Result<()> {
-        if streams.len() != 1 {
-            return Err(Error::Validation(format!("spread_quoter quotes one stream, got {}", streams.len())));
+        if streams.len() != 1 || streams[0].kind != StreamKind::Book {
+            return Err(Error::Validation(format!(
+                "spread_quoter quotes one stream of level-2 data, got {} stream(s) of {:?}",
+                streams.len(),
+                streams.iter().map(|s| s.kind).collect::<Vec<_>>()
+            )));
         }
         Ok(())
     }
 
-    fn on_book(&mut self, ctx: &BookContext<'_>, actions: &mut Vec<BookAction>) {
-        if ctx.best_bid.is_none() || ctx.best_ask.is_none() {
+    fn on_event(&mut self, ctx: &Context<'_>, commands: &mut Vec<Command>) {
+        let Event::Book(book) = ctx.event else { return };
+        if book.best_bid.is_none() || book.best_ask.is_none() {
             return;
         }
         self.cancels_sent.retain(|id| ctx.open_orders.iter().any(|o| o.id == *id));
-        let tolerance = i64::from(self.params.stale_ticks) * ctx.tick;
+        let tolerance = i64::from(self.params.stale_ticks) * book.tick;
         for side in [Side::Buy, Side::Sell] {
-            let wanted = self.wanted(ctx, side);
+            let wanted = self.wanted(&book, ctx.position, side);
             let mut quoted = false;
             for order in ctx.open_orders.iter().filter(|o| o.side == side) {
                 quoted = true;
@@ -90,20 +94,12 @@ impl BookStrategy for SpreadQuoter {
                 if wanted.is_none_or(|w| (w - price).abs() > tolerance) {
                     self.cancels_sent.push(order.id);
                     let (venue, symbol, order_id) = (ctx.venue, ctx.symbol, order.id);
-                    actions.push(BookAction::Cancel { venue, symbol, order_id });
+                    commands.push(Command::Cancel { venue, symbol, order_id });
                 }
             }
             if let (false, Some(price)) = (quoted, wanted) {
-                actions.push(BookAction::Place(OrderIntent {
-                    venue: ctx.venue,
-                    symbol: ctx.symbol,
-                    side,
-                    order_type: OrderType::Limit,
-                    quantity: OrderQty::Base(self.params.quantity),
-                    price: Some(from_fixed(price)),
-                    volatility: None,
-                    time_in_force: TimeInForce::PostOnly,
-                }));
+                let quote = OrderIntent::limit(ctx.venue, ctx.symbol, side, self.params.quantity, from_fixed(price));
+                commands.push(Command::Submit(quote.with_time_in_force(TimeInForce::PostOnly)));
             }
         }
     }

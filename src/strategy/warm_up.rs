@@ -1,7 +1,7 @@
-//! [`WarmUp`]: a strategy that sees bars before it may trade — its indicators fill on the past — and whose orders
-//! from bars closing before a start time are dropped. Walk-forward test windows warm up on their training window.
+//! [`WarmUp`]: a strategy that sees bars before it may trade — its indicators fill on the past — and whose commands
+//! from events before a start time are dropped. Walk-forward test windows warm up on their training window.
 
-use super::{BarContext, OrderIntent, Strategy, StreamInfo};
+use super::{Command, Context, SliceContext, Strategy, StreamInfo};
 use crate::error::Result;
 use crate::model::Timestamp;
 
@@ -28,11 +28,23 @@ impl<S: Strategy> Strategy for WarmUp<S> {
         self.inner.on_start(streams)
     }
 
-    fn on_bar(&mut self, ctx: &BarContext<'_>, orders: &mut Vec<OrderIntent>) {
-        let before = orders.len();
-        self.inner.on_bar(ctx, orders);
-        if ctx.bar.close_time < self.trade_from {
-            orders.truncate(before);
+    fn history_len(&self) -> usize {
+        self.inner.history_len()
+    }
+
+    fn on_event(&mut self, ctx: &Context<'_>, commands: &mut Vec<Command>) {
+        let before = commands.len();
+        self.inner.on_event(ctx, commands);
+        if ctx.time < self.trade_from {
+            commands.truncate(before);
+        }
+    }
+
+    fn on_time_slice(&mut self, ctx: &SliceContext<'_>, commands: &mut Vec<Command>) {
+        let before = commands.len();
+        self.inner.on_time_slice(ctx, commands);
+        if ctx.time < self.trade_from {
+            commands.truncate(before);
         }
     }
 }

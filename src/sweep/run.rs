@@ -14,7 +14,6 @@ use crate::engine::{BacktestSetup, MarketData, RunLog, run_prepared_reusing};
 use crate::error::{Error, Result};
 use crate::model::Timestamp;
 use crate::report::{Curve, run_metrics};
-use crate::strategy::build_strategy;
 
 /// A sweep ready to run.
 pub struct Sweep<'a> {
@@ -50,7 +49,7 @@ impl Sweep<'_> {
     /// [`Error::Config`] naming the first combination the strategy refuses, and why.
     pub fn check(&self) -> Result<()> {
         for (number, values) in self.grid.combinations.iter().enumerate() {
-            build_strategy(&self.setup.strategy, &self.params_of(values))
+            (self.setup.strategies.build(&self.setup.strategy, &self.params_of(values)))
                 .map_err(|e| Error::Config(format!("sweep combination {number} ({}): {e}", self.describe(values))))?;
         }
         Ok(())

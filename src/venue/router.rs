@@ -211,6 +211,31 @@ impl OrderRouter {
         }
     }
 
+    /// Amends order `order_id` of `symbol` at venue `id` (new total base quantity and/or limit or stop price),
+    /// waiting for a network venue's answer.
+    ///
+    /// # Errors
+    /// Whatever the venue answers: [`Error::Order`] for an order no longer open or a change it refuses, and from a
+    /// live venue that cannot amend, naming it.
+    pub async fn amend_order(
+        &mut self,
+        id: VenueId,
+        symbol: Symbol,
+        order_id: OrderId,
+        quantity: Option<Decimal>,
+        price: Option<Decimal>,
+    ) -> Result<OrderReport> {
+        match &mut self.venues[id.0] {
+            Venue::Simulated(sim) => sim.amend(symbol, order_id, quantity, price),
+            Venue::Adapter(adapter) => {
+                let started = std::time::Instant::now();
+                let outcome = adapter.amend_order(symbol, order_id, quantity, price).await;
+                self.stats.record(started, &outcome);
+                outcome
+            }
+        }
+    }
+
     /// Sends `order` to venue `id` if that venue answers at once (a simulated venue); `None` when the order must go
     /// through [`OrderRouter::place_order`] and be awaited.
     #[inline]
@@ -247,6 +272,21 @@ impl OrderRouter {
     pub fn cancel_now(&mut self, id: VenueId, symbol: Symbol, order_id: OrderId) -> Option<Result<OrderReport>> {
         match &mut self.venues[id.0] {
             Venue::Simulated(sim) => Some(sim.cancel(symbol, order_id)),
+            Venue::Adapter(_) => None,
+        }
+    }
+
+    /// Amends an open order at venue `id` if it answers at once; `None` for the others.
+    pub fn amend_now(
+        &mut self,
+        id: VenueId,
+        symbol: Symbol,
+        order_id: OrderId,
+        quantity: Option<Decimal>,
+        price: Option<Decimal>,
+    ) -> Option<Result<OrderReport>> {
+        match &mut self.venues[id.0] {
+            Venue::Simulated(sim) => Some(sim.amend(symbol, order_id, quantity, price)),
             Venue::Adapter(_) => None,
         }
     }

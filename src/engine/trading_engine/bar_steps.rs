@@ -40,6 +40,7 @@ impl TradingEngine {
             self.note_venue(stream.symbol, stream.venue);
         }
         strategy.on_start(streams)?;
+        self.keep_histories(streams.len(), strategy.history_len());
         Ok(BarRun { streams: slots, events: 0 })
     }
 
@@ -74,8 +75,9 @@ impl TradingEngine {
         self.deliver(stream.venue, &MarketEvent::Bar { symbol: stream.symbol, bar: *bar }, slot);
         self.journal_failed()?;
         self.show_bar(index, stream, bar, slot, strategy);
+        self.end_slice(bar.close_time, strategy);
         self.mark(bar.close_time, slot, bar.close);
-        let waiting = !self.intents.is_empty() && !self.submit_intents_now()?;
+        let waiting = !self.commands.is_empty() && !self.route_commands_now()?;
         self.journal_failed()?;
         Ok(waiting)
     }
@@ -85,7 +87,7 @@ impl TradingEngine {
     /// # Errors
     /// Venue failures other than order rejections; the journal's failure to record a fill.
     pub async fn flush_bar_orders(&mut self) -> Result<()> {
-        self.submit_intents().await?;
+        self.flush_commands().await?;
         self.journal_failed()
     }
 

@@ -15,8 +15,8 @@ use crate::error::{Error, Result};
 use crate::market::messages;
 use crate::model::VenueId;
 use crate::model::l2::{from_fixed, to_fixed};
-use crate::model::{L2Row, NANOS_PER_SECOND, OrderId, OrderReport, Symbol, Timestamp};
-use crate::strategy::{BookAction, BookContext, BookStrategy, OpenOrder, StreamInfo};
+use crate::model::{L2Row, NANOS_PER_SECOND, Symbol, Timestamp};
+use crate::strategy::{BookView, Context, Event, Strategy, StreamInfo, StreamKind};
 use crate::venue::sim::BookTop;
 
 /// One level-2 feed: a symbol's rows, as recorded, and the venue it trades on.
@@ -54,10 +54,6 @@ struct FeedState {
 #[derive(Debug)]
 pub struct BookRun {
     feeds: Vec<FeedState>,
-    actions: Vec<BookAction>,
-    open: Vec<OpenOrder>,
-    /// Cancels waiting for a venue that answers asynchronously.
-    cancels: Vec<(VenueId, Symbol, OrderId)>,
     events: usize,
     next_mark: Timestamp,
 }
@@ -69,7 +65,7 @@ impl TradingEngine {
     /// [`Error::Validation`] if the engine was not started or exits are to be attached (level-2 venues take
     /// market and limit orders only), or as the strategy's `on_start`; [`Error::Config`] for a feed whose symbol
     /// the portfolio does not hold or whose tick is finer than 10⁻⁸.
-    pub fn start_book_run<S: BookStrategy>(&mut self, feeds: &[BookFeed], strategy: &mut S) -> Result<BookRun> {
+    pub fn start_book_run<S: Strategy>(&mut self, feeds: &[BookFeed], strategy: &mut S) -> Result<BookRun> {
         if !self.running {
             return Err(Error::Validation("the engine is not running: call start() first".into()));
         }
@@ -89,18 +85,12 @@ impl TradingEngine {
             let tick = to_fixed(feed.tick)
                 .ok_or_else(|| Error::Config(format!("{symbol}: tick {} is finer than 10⁻⁸", feed.tick)))?;
             states.push(FeedState { feed, slot, tick, top: BookTop::default() });
-            infos.push(StreamInfo { symbol, venue: feed.venue, close_scale: 8 });
+            infos.push(StreamInfo { symbol, venue: feed.venue, kind: StreamKind::Book, close_scale: 8 });
             self.note_venue(symbol, feed.venue);
         }
         strategy.on_start(&infos)?;
-        Ok(BookRun {
-            feeds: states,
-            actions: Vec::new(),
-            open: Vec::new(),
-            cancels: Vec::new(),
-            events: 0,
-            next_mark: Timestamp(i64::MIN),
-        })
+        self.keep_histories(infos.len(), 0);
+        Ok(BookRun { feeds: states, events: 0, next_mark: Timestamp(i64::MIN) })
     }
 
     /// Takes one message of feed `index`: its venue matches it (a simulated venue keeps the book), the strategy
@@ -111,7 +101,7 @@ impl TradingEngine {
     /// # Errors
     /// [`Error::Data`] for a sequence gap in a simulated venue's book; venue failures other than refusals.
     #[inline]
-    pub fn book_step<S: BookStrategy>(
+    pub fn book_step<S: Strategy>(
         &mut self,
         run: &mut BookRun,
         index: usize,
@@ -139,50 +129,43 @@ impl TradingEngine {
             run.next_mark = Timestamp((time.0.div_euclid(NANOS_PER_SECOND) + 1) * NANOS_PER_SECOND);
         }
         let state = run.feeds[index];
-        run.open.clear();
+        self.open_view.clear();
         if self.working.count(state.slot) > 0 {
-            run.open.extend(self.working.trades_of(state.slot));
+            self.open_view.extend(self.working.trades_of(state.slot));
         }
-        let ctx = BookContext {
+        let ctx = Context {
             stream: index,
             venue: feed.venue,
             symbol: feed.symbol,
             time,
-            best_bid: top.0,
-            best_ask: top.1,
-            tick: state.tick,
+            event: Event::Book(BookView { best_bid: top.0, best_ask: top.1, tick: state.tick }),
+            history: &self.histories[index],
             position: self.portfolio.position(state.slot).quantity,
             cash: self.portfolio.cash(),
-            open_orders: &run.open,
+            open_orders: &self.open_view,
+            account: &self.portfolio,
         };
-        strategy.on_book(&ctx, &mut run.actions);
-        if run.actions.is_empty() {
+        strategy.on_event(&ctx, &mut self.commands);
+        self.end_slice(time, strategy);
+        if self.commands.is_empty() {
             return Ok(false);
         }
         if let Some(mid) = mid(top) {
             self.portfolio.mark(state.slot, mid);
         }
-        self.act(run)
+        Ok(!self.route_commands_now()?)
     }
 
     /// Sends what the last steps left for venues that answer asynchronously (orders, then cancels).
     ///
     /// # Errors
     /// Venue failures other than refusals.
-    pub async fn flush_book_actions(&mut self, run: &mut BookRun) -> Result<()> {
-        self.submit_intents().await?;
-        for (venue, symbol, order_id) in std::mem::take(&mut run.cancels) {
-            match self.router.cancel_order(venue, symbol, order_id).await {
-                Ok(report) => self.on_cancel_answer(venue, &report),
-                Err(Error::Order(_)) => {}
-                Err(other) => return Err(other),
-            }
-        }
-        Ok(())
+    pub async fn flush_book_actions(&mut self) -> Result<()> {
+        self.flush_commands().await
     }
 
     /// Ends a level-2 run: a last mark, and the run's counts.
-    pub fn finish_book_run<S: BookStrategy>(&mut self, run: BookRun, strategy: &S) -> StrategyRun {
+    pub fn finish_book_run<S: Strategy>(&mut self, run: BookRun, strategy: &S) -> StrategyRun {
         self.mark_books(&run.feeds, self.clock.now());
         self.replay_done(strategy.name(), run.events)
     }
@@ -193,7 +176,7 @@ impl TradingEngine {
     /// # Errors
     /// As [`TradingEngine::start_book_run`] and [`TradingEngine::book_step`]; [`Error::Config`] for a stream whose
     /// venue is not a simulated one listing its symbol.
-    pub async fn run_book_strategy<S: BookStrategy>(
+    pub async fn run_book_strategy<S: Strategy>(
         &mut self,
         streams: &[BookStream],
         strategy: &mut S,
@@ -221,7 +204,7 @@ impl TradingEngine {
             let Some((index, _)) = next else { break };
             let Some(message) = cursors[index].next() else { break };
             if self.book_step(&mut run, index, message, None, strategy)? {
-                self.flush_book_actions(&mut run).await?;
+                self.flush_book_actions().await?;
             }
         }
         Ok(self.finish_book_run(run, strategy))
@@ -239,42 +222,6 @@ impl TradingEngine {
         if let Some((slot, mid)) = last {
             self.mark(time, slot, mid);
         }
-    }
-
-    /// Sends the strategy's orders and cancels to venues that answer at once; refusals are recorded and the run
-    /// goes on. Returns `true` when some wait for a network venue.
-    fn act(&mut self, run: &mut BookRun) -> Result<bool> {
-        let mut waiting = false;
-        for action in run.actions.drain(..) {
-            match action {
-                BookAction::Place(intent) => {
-                    self.intents.push(intent);
-                    waiting |= !self.submit_intents_now()?;
-                }
-                BookAction::Cancel { venue, symbol, order_id } => match self.router.cancel_now(venue, symbol, order_id)
-                {
-                    Some(Ok(report)) => self.on_cancel_answer(venue, &report),
-                    Some(Err(Error::Order(_))) => {}
-                    Some(Err(other)) => return Err(other),
-                    None => {
-                        run.cancels.push((venue, symbol, order_id));
-                        waiting = true;
-                    }
-                },
-            }
-        }
-        Ok(waiting)
-    }
-
-    /// A venue answered a cancel: an order it ended at once is closed here; one whose cancel is on its way stays
-    /// working until the venue reports the end.
-    fn on_cancel_answer(&mut self, venue: VenueId, report: &OrderReport) {
-        if report.status.is_final() {
-            let id = report.request.client_order_id;
-            self.end_order(id, report.status, "canceled by the strategy".into());
-            self.working.closed(id);
-        }
-        self.collect_executions(venue);
     }
 }
 

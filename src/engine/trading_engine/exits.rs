@@ -59,7 +59,8 @@ impl TradingEngine {
                     }
                     let level = request.stop_price.unwrap_or(entry_price);
                     let quantity = entry.filled_quantity;
-                    self.working.open(request.client_order_id, slot, side, quantity, level, Purpose::Exit);
+                    let kind = (side, request.order_type);
+                    self.working.open(request.client_order_id, slot, kind, quantity, level, Purpose::Exit);
                 }
                 self.collect_executions(venue);
             }

@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 mod bar_steps;
 mod book_replay;
+mod commands;
 mod exits;
 mod order_flow;
 mod restore;
@@ -26,11 +27,12 @@ use crate::venue::OrderRouter;
 use rust_decimal::prelude::ToPrimitive;
 
 use crate::market::{FeedEvent, ReplayFeed, SimClock};
-use crate::model::{
-    Bar, BarSeries, ExecutionEvent, MarketEvent, OrderQty, OrderReport, OrderType, Side, Symbol, TimeInForce, Timestamp,
-};
+use crate::model::{Bar, BarSeries, ExecutionEvent, MarketEvent, OrderQty, OrderReport, Side, Symbol, Timestamp};
 use crate::risk::RiskManager;
-use crate::strategy::{BarContext, OrderIntent, Strategy, StreamInfo, build_strategy};
+use crate::strategy::{
+    BarHistory, Command, Context, Event, OpenOrder, OrderIntent, SliceContext, Strategy, StrategyRegistry, StreamInfo,
+    StreamKind,
+};
 use working::WorkingOrders;
 
 pub use bar_steps::BarRun;
@@ -116,7 +118,12 @@ pub struct TradingEngine {
     working: WorkingOrders,
     running: bool,
     executions: Vec<ExecutionEvent>,
-    intents: Vec<OrderIntent>,
+    /// What the strategy (or the engine itself, closing positions on a halt) asked for and is not done yet.
+    commands: Vec<Command>,
+    /// Per stream of the current run: its last closed bars, as long as the strategy's history window.
+    histories: Vec<BarHistory>,
+    /// The strategy's open orders of the stream it is shown, refilled per event.
+    open_view: Vec<OpenOrder>,
     venues_by_symbol: Vec<(Symbol, VenueId)>,
     fill_journal: Option<FillJournal>,
     journal_failure: Option<Error>,
@@ -140,7 +147,9 @@ impl TradingEngine {
             working: WorkingOrders::new(slots),
             running: false,
             executions: Vec::new(),
-            intents: Vec::new(),
+            commands: Vec::new(),
+            histories: Vec::new(),
+            open_view: Vec::new(),
             venues_by_symbol: Vec::new(),
             fill_journal: None,
             journal_failure: None,
@@ -262,11 +271,11 @@ impl TradingEngine {
         price: Option<Decimal>,
     ) -> Result<OrderReport> {
         let venue = self.router.require(venue)?;
-        let order_type = if price.is_some() { OrderType::Limit } else { OrderType::Market };
-        let quantity = OrderQty::Base(quantity);
-        let time_in_force = TimeInForce::Gtc;
-        self.submit(OrderIntent { venue, symbol, side, order_type, quantity, price, volatility: None, time_in_force })
-            .await
+        let intent = match price {
+            Some(price) => OrderIntent::limit(venue, symbol, side, quantity, price),
+            None => OrderIntent::market(venue, symbol, side, OrderQty::Base(quantity)),
+        };
+        self.submit(intent).await
     }
 
     /// Runs the strategy `name` with `params` over the attached market data, from the first event to the last.
@@ -276,7 +285,7 @@ impl TradingEngine {
     /// [`Error::Validation`] if the engine was not started; [`Error::Config`] for an unknown strategy, bad
     /// parameters or missing market data; venue failures other than order rejections.
     pub async fn execute_strategy(&mut self, name: &str, params: &serde_json::Value) -> Result<StrategyRun> {
-        let mut strategy = build_strategy(name, params)?;
+        let mut strategy = StrategyRegistry::builtin().build(name, params)?;
         self.run_strategy(&mut strategy).await
     }
 
@@ -298,10 +307,11 @@ impl TradingEngine {
                 Error::Config(format!("market data for {} has no instrument in the portfolio", series.symbol))
             })?;
             slots.push(slot);
-            infos.push(StreamInfo { symbol: series.symbol, venue, close_scale });
+            infos.push(StreamInfo { symbol: series.symbol, venue, kind: StreamKind::Bars, close_scale });
             self.note_venue(series.symbol, venue);
         }
         strategy.on_start(&infos)?;
+        self.keep_histories(infos.len(), strategy.history_len());
         let mut feed = ReplayFeed::new(&market.series);
         let events = feed.total_events();
         self.log.equity.reserve(events);
@@ -310,7 +320,7 @@ impl TradingEngine {
         // (simulated ones); it returns only when orders must wait for a network venue. Keeping the per-bar work
         // out of the async state machine keeps it in registers.
         while self.replay_until_async(&market, &mut feed, &slots, strategy, &mut earlier)? {
-            self.submit_intents().await?;
+            self.flush_commands().await?;
         }
         Ok(self.replay_done(strategy.name(), events))
     }
@@ -322,6 +332,12 @@ impl TradingEngine {
         StrategyRun { strategy: strategy.to_string(), events }
     }
 
+    /// Starts a history window of `len` bars for each of `streams` streams.
+    fn keep_histories(&mut self, streams: usize, len: usize) {
+        self.histories.clear();
+        self.histories.resize_with(streams, || BarHistory::new(len));
+    }
+
     /// `symbol` trades on `venue` (for the orders the engine itself sends, such as closing positions on a halt).
     fn note_venue(&mut self, symbol: Symbol, venue: VenueId) {
         if !self.venues_by_symbol.iter().any(|(s, _)| *s == symbol) {
@@ -330,7 +346,7 @@ impl TradingEngine {
     }
 
     /// Replays time slices (every bar closing at one time) until the feed ends (`false`) or orders wait for a
-    /// venue that answers asynchronously (`true`: they are in `self.intents`).
+    /// venue that answers asynchronously (`true`: they are in `self.commands`).
     ///
     /// Each slice: the venues see the bars and report fills, positions are marked at the closes; the strategy sees
     /// the closed bars; the portfolio is marked and the risk limits follow the equity path; then the strategy's
@@ -363,8 +379,9 @@ impl TradingEngine {
             }
             let MarketEvent::Bar { bar, .. } = &market_event;
             self.show(market, event, bar, slot, strategy);
+            self.end_slice(event.time, strategy);
             self.mark(event.time, slot, bar.close);
-            if !self.intents.is_empty() && !self.submit_intents_now()? {
+            if !self.commands.is_empty() && !self.route_commands_now()? {
                 return Ok(true);
             }
         }
@@ -399,31 +416,47 @@ impl TradingEngine {
         }
     }
 
-    /// The strategy sees a closed bar; its orders are left in `self.intents`.
+    /// The strategy sees a closed bar; its commands are left in `self.commands`.
     #[inline]
     fn show<S: Strategy>(&mut self, market: &MarketData, event: FeedEvent, bar: &Bar, slot: usize, strategy: &mut S) {
         let stream = StreamInfo {
             symbol: market.series[event.stream].symbol,
             venue: market.venues[event.stream],
+            kind: StreamKind::Bars,
             close_scale: market.close_scales[event.stream],
         };
         self.show_bar(event.stream, stream, bar, slot, strategy);
     }
 
-    /// The strategy sees a closed `bar` of stream number `index` (`stream`); its orders are left in `self.intents`.
+    /// The strategy sees a closed `bar` of stream number `index` (`stream`); its commands are left in
+    /// `self.commands`.
     #[inline]
     fn show_bar<S: Strategy>(&mut self, index: usize, stream: StreamInfo, bar: &Bar, slot: usize, strategy: &mut S) {
-        let ctx = BarContext {
+        self.histories[index].push(*bar);
+        self.open_view.clear();
+        if self.working.count(slot) > 0 {
+            self.open_view.extend(self.working.trades_of(slot));
+        }
+        let ctx = Context {
             stream: index,
             venue: stream.venue,
             symbol: stream.symbol,
-            bar,
+            time: bar.close_time,
+            event: Event::Bar(bar),
+            history: &self.histories[index],
             position: self.portfolio.position(slot).quantity,
             cash: self.portfolio.cash(),
-            open_orders: self.working.count(slot),
+            open_orders: &self.open_view,
             account: &self.portfolio,
         };
-        strategy.on_bar(&ctx, &mut self.intents);
+        strategy.on_event(&ctx, &mut self.commands);
+    }
+
+    /// Every event of time `time` was shown: the strategy's [`Strategy::on_time_slice`].
+    #[inline]
+    fn end_slice<S: Strategy>(&mut self, time: Timestamp, strategy: &mut S) {
+        let ctx = SliceContext { time, cash: self.portfolio.cash(), account: &self.portfolio };
+        strategy.on_time_slice(&ctx, &mut self.commands);
     }
 
     /// Records the portfolio's value at `time` and lets the risk limits follow it; a halt or a daily limit is

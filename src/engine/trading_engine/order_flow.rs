@@ -8,54 +8,37 @@ use crate::engine::run_log::{CashChange, FillRecord, OrderRecord, RiskAction, Ri
 use crate::error::{Error, Result};
 use crate::model::VenueId;
 use crate::model::exact::positive;
-use crate::model::{
-    ExecutionEvent, OrderId, OrderQty, OrderReport, OrderRequest, OrderStatus, OrderType, Side, TimeInForce, Timestamp,
-};
+use crate::model::{ExecutionEvent, OrderId, OrderQty, OrderReport, OrderRequest, OrderStatus, Side, Timestamp};
 use crate::portfolio::RoundTrip;
 use crate::risk::{ExitDistances, MarkOutcome, RiskRule};
-use crate::strategy::OrderIntent;
+use crate::strategy::{Command, OrderIntent};
 
 /// An order the risk manager let through, recorded, ready for its venue.
 #[derive(Clone, Copy, Debug)]
-struct Admitted {
-    venue: VenueId,
+pub(super) struct Admitted {
+    pub(super) venue: VenueId,
     slot: usize,
     /// The price the order was checked at: its limit, or the last price.
     price: Decimal,
-    request: OrderRequest,
+    pub(super) request: OrderRequest,
     /// The stop-loss / take-profit distances to attach once it fills (an entry, with exits attached).
     exits: Option<ExitDistances>,
 }
 
 impl TradingEngine {
-    /// Sends the pending intents; refusals (risk, venue rules, rate limits) are recorded and the run goes on, other
-    /// failures end it.
-    pub(super) async fn submit_intents(&mut self) -> Result<()> {
-        let mut intents = std::mem::take(&mut self.intents);
-        for intent in intents.drain(..) {
-            match self.submit(intent).await {
-                Ok(_) | Err(Error::RiskManagement(_) | Error::Order(_) | Error::RateLimit { .. }) => {}
-                Err(other) => return Err(other),
-            }
-        }
-        self.intents = intents;
-        Ok(())
-    }
-
     /// Risk check and record: every order of every source goes through here. A refused order is recorded and
     /// returned as [`Error::RiskManagement`].
-    fn admit(&mut self, intent: OrderIntent) -> Result<Admitted> {
+    pub(super) fn admit(&mut self, intent: OrderIntent) -> Result<Admitted> {
         let slot = self
             .portfolio
             .slot(intent.symbol)
             .ok_or_else(|| Error::Config(format!("{} is not an instrument of this portfolio", intent.symbol)))?;
-        let price = match intent.price {
-            Some(limit) if !positive(limit) => {
-                return Err(Error::Order(format!("limit price {limit} for {} is not positive", intent.symbol)));
+        for (name, given) in [("limit", intent.price), ("stop", intent.stop_price)] {
+            if let Some(price) = given.filter(|p| !positive(*p)) {
+                return Err(Error::Order(format!("{name} price {price} for {} is not positive", intent.symbol)));
             }
-            Some(limit) => limit,
-            None => self.portfolio.position(slot).last_price,
-        };
+        }
+        let price = intent.price.or(intent.stop_price).unwrap_or(self.portfolio.position(slot).last_price);
         if !positive(price) {
             return Err(Error::Order(format!("no price is known yet for {}", intent.symbol)));
         }
@@ -66,8 +49,17 @@ impl TradingEngine {
         let cash = self.portfolio.cash() - self.working.committed_cash();
         let mut decision =
             self.risk_manager.check_order(intent.symbol, intent.side, intent.quantity, price, equity, cash);
-        let mut exits = None;
-        if decision.accepted && !decision.reduces && self.risk_manager.policy().exits.attach {
+        let mut exits = match intent.bracket {
+            Some(b) if !positive(b.stop_loss) || !positive(b.take_profit) => {
+                return Err(Error::Order(format!(
+                    "bracket of {}: stop-loss ({}) and take-profit ({}) distances must be positive",
+                    intent.symbol, b.stop_loss, b.take_profit
+                )));
+            }
+            Some(b) => Some(ExitDistances { stop: b.stop_loss, take: b.take_profit }),
+            None => None,
+        };
+        if exits.is_none() && decision.accepted && !decision.reduces && self.risk_manager.policy().exits.attach {
             match self.risk_manager.exit_distances(price, intent.volatility) {
                 Ok(distances) => exits = Some(distances),
                 Err(refusal) => decision = refusal,
@@ -82,6 +74,9 @@ impl TradingEngine {
             order_type: intent.order_type,
             quantity: intent.quantity,
             price: intent.price,
+            stop_price: intent.stop_price,
+            trail: intent.trail,
+            reduce_only: intent.reduce_only,
             time_in_force: intent.time_in_force,
             ..OrderRequest::new(id, intent.symbol, intent.side, intent.quantity, intent.price)
         };
@@ -119,7 +114,7 @@ impl TradingEngine {
     }
 
     /// Records the venue's answer to an admitted order and books any executions it reported.
-    fn settle(&mut self, order: Admitted, answer: Result<OrderReport>) -> Result<OrderReport> {
+    pub(super) fn settle(&mut self, order: Admitted, answer: Result<OrderReport>) -> Result<OrderReport> {
         let id = order.request.client_order_id;
         match &answer {
             Ok(report) => {
@@ -140,7 +135,8 @@ impl TradingEngine {
                     }
                 };
                 let purpose = Purpose::Trade { exits: order.exits };
-                self.working.open(id, order.slot, request.side, remaining, order.price, purpose);
+                let kind = (request.side, request.order_type);
+                self.working.open(id, order.slot, kind, remaining, order.price, purpose);
                 self.risk_manager.update_working(request.symbol, self.working.net_quantity(order.slot));
                 self.collect_executions(order.venue);
                 Ok(report)
@@ -165,39 +161,6 @@ impl TradingEngine {
             None => self.router.place_order(order.venue, order.request).await,
         };
         self.settle(order, answer)
-    }
-
-    /// Sends the pending intents whose venues answer at once. Returns `false`, leaving the rest in `self.intents`,
-    /// at the first intent whose venue must be awaited.
-    ///
-    /// # Errors
-    /// Venue failures other than order rejections.
-    pub(super) fn submit_intents_now(&mut self) -> Result<bool> {
-        let mut intents = std::mem::take(&mut self.intents);
-        let mut sent = 0;
-        let mut outcome = Ok(true);
-        for &intent in &intents {
-            if !self.router.answers_at_once(intent.venue) {
-                outcome = Ok(false);
-                break;
-            }
-            sent += 1;
-            let answer = self.admit(intent).and_then(|order| {
-                let answer = self.router.place_order_now(order.venue, order.request).unwrap_or_else(|| {
-                    Err(Error::Exchange(format!("venue {} stopped answering at once", order.venue.0)))
-                });
-                self.settle(order, answer)
-            });
-            if let Err(error) = answer
-                && !matches!(error, Error::RiskManagement(_) | Error::Order(_) | Error::RateLimit { .. })
-            {
-                outcome = Err(error);
-                break;
-            }
-        }
-        intents.drain(..sent);
-        self.intents = intents;
-        outcome
     }
 
     fn record_order_risk(
@@ -252,25 +215,18 @@ impl TradingEngine {
         self.record_limit(time, RiskRule::Drawdown, RiskAction::Halted, reason);
         if flatten {
             let venue = |symbol| self.venues_by_symbol.iter().find(|(s, _)| *s == symbol).map(|(_, v)| *v);
-            let closing: Vec<OrderIntent> = self
+            let closing: Vec<Command> = self
                 .portfolio
                 .positions()
                 .iter()
                 .filter(|p| !p.quantity.is_zero())
                 .filter_map(|p| {
-                    Some(OrderIntent {
-                        venue: venue(p.symbol)?,
-                        symbol: p.symbol,
-                        side: if p.quantity.is_sign_positive() { Side::Sell } else { Side::Buy },
-                        order_type: OrderType::Market,
-                        quantity: OrderQty::Base(p.quantity.abs()),
-                        price: None,
-                        volatility: None,
-                        time_in_force: TimeInForce::Gtc,
-                    })
+                    let side = if p.quantity.is_sign_positive() { Side::Sell } else { Side::Buy };
+                    let quantity = OrderQty::Base(p.quantity.abs());
+                    Some(Command::Submit(OrderIntent::market(venue(p.symbol)?, p.symbol, side, quantity)))
                 })
                 .collect();
-            self.intents.extend(closing);
+            self.commands.extend(closing);
         }
     }
 

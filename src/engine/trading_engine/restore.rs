@@ -58,7 +58,8 @@ impl TradingEngine {
                 OrderQty::Quote(amount) => self.risk_manager.quantity_for_amount(request.symbol, amount, price),
             };
             let purpose = Purpose::Trade { exits: None };
-            self.working.open(request.client_order_id, position_slot, request.side, remaining, price, purpose);
+            let kind = (request.side, request.order_type);
+            self.working.open(request.client_order_id, position_slot, kind, remaining, price, purpose);
             self.risk_manager.update_working(request.symbol, self.working.net_quantity(position_slot));
         }
         for position in self.portfolio.positions() {

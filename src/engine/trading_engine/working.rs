@@ -5,7 +5,7 @@
 
 use rust_decimal::Decimal;
 
-use crate::model::{OrderId, Side};
+use crate::model::{OrderId, OrderStatus, OrderType, Side};
 use crate::risk::ExitDistances;
 use crate::strategy::OpenOrder;
 
@@ -24,6 +24,9 @@ struct Working {
     id: OrderId,
     slot: usize,
     side: Side,
+    order_type: OrderType,
+    /// Whether part of it filled.
+    partly_filled: bool,
     /// Base quantity not yet filled (an estimate at the admission price for quote-sized orders).
     remaining: Decimal,
     /// Price the remaining quantity is valued at: the limit, or the last price at admission.
@@ -61,12 +64,13 @@ impl WorkingOrders {
         &mut self,
         id: OrderId,
         slot: usize,
-        side: Side,
+        kind: (Side, OrderType),
         remaining: Decimal,
         price: Decimal,
         purpose: Purpose,
     ) {
-        let order = Working { id, slot, side, remaining, price, purpose };
+        let (side, order_type) = kind;
+        let order = Working { id, slot, side, order_type, partly_filled: false, remaining, price, purpose };
         if order.is_trade() {
             self.per_slot[slot] += 1;
         }
@@ -85,6 +89,7 @@ impl WorkingOrders {
         let order = &mut self.orders[index];
         if !finished {
             order.remaining = (order.remaining - quantity).max(Decimal::ZERO);
+            order.partly_filled |= !quantity.is_zero();
             return Some((order.slot, None));
         }
         let order = self.orders.swap_remove(index);
@@ -99,11 +104,21 @@ impl WorkingOrders {
         self.filled(id, Decimal::ZERO, true).map(|(slot, _)| slot)
     }
 
+    /// Order `id` was amended at its venue: `remaining` base quantity is left, valued at `price`.
+    pub(super) fn amended(&mut self, id: OrderId, remaining: Decimal, price: Decimal) {
+        if let Some(order) = self.orders.iter_mut().find(|o| o.id == id) {
+            order.remaining = remaining;
+            order.price = price;
+        }
+    }
+
     /// The open trade orders of `slot` as a strategy sees them, in the order they were opened.
     pub(super) fn trades_of(&self, slot: usize) -> impl Iterator<Item = OpenOrder> + '_ {
         self.orders.iter().filter(move |o| o.slot == slot && o.is_trade()).map(|o| OpenOrder {
             id: o.id,
             side: o.side,
+            order_type: o.order_type,
+            status: if o.partly_filled { OrderStatus::PartiallyFilled } else { OrderStatus::New },
             price: o.price,
             remaining: o.remaining,
         })
@@ -134,14 +149,16 @@ mod tests {
     fn open_orders_add_exposure_until_they_fill_and_exits_do_not() {
         let mut w = WorkingOrders::new(2);
         let trade = Purpose::Trade { exits: None };
-        w.open(OrderId(1), 0, Side::Buy, dec!(2), dec!(100), trade);
-        w.open(OrderId(2), 0, Side::Sell, dec!(0.5), dec!(110), trade);
-        w.open(OrderId(3), 0, Side::Sell, dec!(2), dec!(95), Purpose::Exit);
+        w.open(OrderId(1), 0, (Side::Buy, OrderType::Limit), dec!(2), dec!(100), trade);
+        w.open(OrderId(2), 0, (Side::Sell, OrderType::Limit), dec!(0.5), dec!(110), trade);
+        w.open(OrderId(3), 0, (Side::Sell, OrderType::StopMarket), dec!(2), dec!(95), Purpose::Exit);
         assert_eq!((w.count(0), w.count(1)), (2, 0), "exits are not the strategy's orders");
         assert_eq!(w.exit_of(0), Some(OrderId(3)));
         assert_eq!(w.net_quantity(0), dec!(1.5));
         assert_eq!(w.committed_cash(), dec!(200));
         assert_eq!(w.filled(OrderId(1), dec!(0.5), false), Some((0, None)));
+        let first = w.trades_of(0).next().map(|o| (o.status, o.remaining));
+        assert_eq!(first, Some((OrderStatus::PartiallyFilled, dec!(1.5))));
         assert_eq!(w.net_quantity(0), dec!(1.0));
         assert_eq!(w.committed_cash(), dec!(150));
         assert_eq!(w.filled(OrderId(1), dec!(1.5), true), Some((0, Some(trade))));
