@@ -180,7 +180,7 @@ pub async fn run_prepared_reusing(
     log: RunLog,
 ) -> Result<BacktestResult> {
     let mut engine = start_engine(setup, simulated_router(setup)?, market, log).await?;
-    let run = engine.execute_strategy(&setup.strategy, &setup.params).await?;
+    let run = engine.run_strategy(&mut setup.build_strategy()?).await?;
     finish_run(engine, run).await
 }
 
@@ -197,7 +197,7 @@ pub async fn run_prepared_on(
 ) -> Result<BacktestResult> {
     check_router(setup, &router)?;
     let mut engine = start_engine(setup, router, market, RunLog::default()).await?;
-    let run = engine.execute_strategy(&setup.strategy, &setup.params).await?;
+    let run = engine.run_strategy(&mut setup.build_strategy()?).await?;
     finish_run(engine, run).await
 }
 
