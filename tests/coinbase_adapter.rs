@@ -11,8 +11,9 @@ use std::sync::{Arc, Mutex};
 use common::mock_http::{Answer, Seen, serve};
 use cryptotradebot::Error;
 use cryptotradebot::model::{OrderId, OrderQty, OrderRequest, OrderStatus, Side, Symbol};
+use cryptotradebot::venue::ClientTag;
 use cryptotradebot::venue::VenueConfig;
-use cryptotradebot::venue::coinbase::{CoinbaseAdapter, client_oid};
+use cryptotradebot::venue::coinbase::CoinbaseAdapter;
 use cryptotradebot::venue::signing::coinbase_signature;
 use cryptotradebot::venue::{Credentials, ExchangeAdapter, Secret};
 
@@ -21,6 +22,13 @@ const PASSPHRASE: &str = "cb test passphrase";
 const SECRET: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD0+Pw==";
 
 type Orders = Arc<Mutex<BTreeMap<String, (serde_json::Value, &'static str)>>>;
+
+/// The tag the adapters of these tests send their client order ids under.
+const TAG: ClientTag = ClientTag::new(0x7e57);
+
+fn client_oid(id: OrderId) -> String {
+    TAG.uuid(id)
+}
 
 async fn mock_coinbase() -> String {
     let orders: Orders = Arc::default();
@@ -110,7 +118,9 @@ fn adapter(base: &str, passphrase: &str) -> CoinbaseAdapter {
         api_secret: Secret::new(SECRET),
         passphrase: Some(Secret::new(passphrase)),
     };
-    CoinbaseAdapter::new(&config, Some(credentials)).unwrap()
+    let mut adapter = CoinbaseAdapter::new(&config, Some(credentials)).unwrap();
+    adapter.set_client_tag(TAG);
+    adapter
 }
 
 fn btc() -> Symbol {

@@ -37,7 +37,7 @@ fn fill(order: u64, price: rust_decimal::Decimal) -> FillRecord {
 /// The same story on any store; `open` opens the session's journal afresh each time.
 fn journal_story(open: &dyn Fn() -> Journal, session: &str) {
     let mut journal = open();
-    assert_eq!(journal.schema_version().unwrap(), 1);
+    assert_eq!(journal.schema_version().unwrap(), 2);
     assert_eq!(journal.session().unwrap(), None);
     let info = SessionInfo {
         session: session.into(),
@@ -45,6 +45,7 @@ fn journal_story(open: &dyn Fn() -> Journal, session: &str) {
         exchange: "binance".into(),
         scenario: "name: x\n".into(),
         content_hash: "abc".into(),
+        client_tag: "0000abcd".into(),
     };
     journal.open_session(&info).unwrap();
     journal.open_session(&info).unwrap();
@@ -77,7 +78,7 @@ fn journal_story(open: &dyn Fn() -> Journal, session: &str) {
     drop(journal);
 
     let mut reopened = open();
-    assert_eq!(reopened.schema_version().unwrap(), 1, "no migration runs twice");
+    assert_eq!(reopened.schema_version().unwrap(), 2, "no migration runs twice");
     assert_eq!(reopened.session().unwrap(), Some(info));
     assert_eq!(reopened.fills().unwrap(), vec![(0, first), (1, second)]);
     assert_eq!(reopened.state().unwrap(), Some(state));

@@ -30,14 +30,22 @@ struct Venue {
     orders: BTreeMap<String, (BTreeMap<String, String>, &'static str)>,
 }
 
+/// The engine's order number in a request body's `cl_ord_id=<tag>-0000-4000-8000-<number in 12 hex>`.
+fn order_number(body: &str) -> Option<String> {
+    let id = body.split('&').find_map(|p| p.strip_prefix("cl_ord_id="))?;
+    u64::from_str_radix(id.rsplit('-').next()?, 16).ok().map(|n| n.to_string())
+}
+
 async fn mock_kraken() -> String {
     let venue: Arc<Mutex<Venue>> = Arc::default();
     serve(move |seen: Seen| {
         let venue = venue.clone();
         async move {
-            // Order 99 is placed but its answer comes too late; order 98 is lost on the way.
-            let late = seen.body.contains("userref=9");
-            let answer = if seen.body.contains("userref=98") && seen.target.ends_with("AddOrder") {
+            // Order 99 (and every order numbered 9…) is placed but its answer comes too late; order 98 is lost on
+            // the way.
+            let number = order_number(&seen.body).unwrap_or_default();
+            let late = number.starts_with('9');
+            let answer = if number == "98" && seen.target.ends_with("AddOrder") {
                 (500, vec![], String::new())
             } else {
                 answer(&seen, &mut venue.lock().unwrap())
@@ -78,9 +86,9 @@ fn answer(seen: &Seen, venue: &mut Venue) -> Answer {
         let order = |txid: &str, venue: &Venue| {
             let (p, status) = &venue.orders[txid];
             format!(
-                r#"{{"{txid}":{{"status":"{status}","vol":"{}","vol_exec":"0.00000000","cost":"0.00000","fee":"0.00000","price":"0.00000","userref":{},"descr":{{"pair":"XBTUSD","type":"{}","ordertype":"{}","price":"{}"}}}}}}"#,
+                r#"{{"{txid}":{{"status":"{status}","vol":"{}","vol_exec":"0.00000000","cost":"0.00000","fee":"0.00000","price":"0.00000","cl_ord_id":"{}","descr":{{"pair":"XBTUSD","type":"{}","ordertype":"{}","price":"{}"}}}}}}"#,
                 p["volume"],
-                p["userref"],
+                p["cl_ord_id"],
                 p["type"],
                 p["ordertype"],
                 p.get("price").map_or("0", String::as_str)
@@ -100,7 +108,7 @@ fn answer(seen: &Seen, venue: &mut Venue) -> Answer {
                 let listed: Vec<String> = venue
                     .orders
                     .iter()
-                    .filter(|(_, (p, status))| *status == wanted && p["userref"] == params["userref"])
+                    .filter(|(_, (p, status))| *status == wanted && p["cl_ord_id"] == params["cl_ord_id"])
                     .map(|(txid, _)| format!(r#""{txid}":{{}}"#))
                     .collect();
                 ok(&format!(r#"{{"{wanted}":{{{}}}}}"#, listed.join(",")))
@@ -194,7 +202,7 @@ async fn a_wrong_key_is_an_authentication_error_that_names_no_credential() {
 }
 
 #[tokio::test]
-async fn an_add_order_without_an_answer_is_found_by_its_userref_never_sent_again() {
+async fn an_add_order_without_an_answer_is_found_by_its_client_order_id_never_sent_again() {
     let mut kraken = adapter(&mock_kraken().await, KEY);
     let placed = OrderRequest::new(OrderId(99), btc(), Side::Buy, OrderQty::Base(dec!(0.01)), Some(dec!(60000)));
     let report = kraken.place_order(placed).await.unwrap();

@@ -223,11 +223,12 @@ fn spawn_live(dir: &Path, extra: &[&str]) -> std::process::Child {
         .unwrap()
 }
 
-/// Cancels order `id` at the mock venue as another client would (a signed DELETE), behind the session's back.
-async fn cancel_behind_the_sessions_back(rest: &str, id: u64) {
+/// Cancels the order with client order id `client_id` at the mock venue as another client would (a signed DELETE),
+/// behind the session's back.
+async fn cancel_behind_the_sessions_back(rest: &str, client_id: &str) {
     use cryptotradebot::venue::Secret;
     use cryptotradebot::venue::signing::binance_signature;
-    let query = format!("symbol=BTCUSDT&origClientOrderId=ctb-{id}&timestamp=1700000000000&recvWindow=5000");
+    let query = format!("symbol=BTCUSDT&origClientOrderId={client_id}&timestamp=1700000000000&recvWindow=5000");
     let signature = binance_signature(&Secret::new(SECRET), &query).unwrap();
     let url = format!("{rest}/api/v3/order?{query}&signature={signature}");
     let answer = reqwest::Client::new().delete(url).header("X-MBX-APIKEY", KEY).send().await.unwrap();
@@ -266,7 +267,10 @@ async fn a_live_session_resumes_from_its_journal_after_comparing_its_open_orders
     assert_eq!(open.len(), 1, "one quote left working: {first}");
 
     // Someone cancels it at the venue meanwhile; the resumed session says so before trading, and goes on.
-    cancel_behind_the_sessions_back(&venue.rest, open[0]).await;
+    let journal_path = dir.path().join("reports/r1/journal.sqlite");
+    let tag = cryptotradebot::session::Journal::open_sqlite(&journal_path, "r1").unwrap().client_tag().unwrap();
+    cancel_behind_the_sessions_back(&venue.rest, &tag.short_id(cryptotradebot::model::OrderId(open[0]))).await;
+    *venue.journal.lock().unwrap() = Some((journal_path, "r1".into()));
     let (ok, out, err) = run(&["--resume", "r1", "--max-messages", "300"]).await;
     assert!(ok, "{out}\n{err}");
     assert!(
@@ -280,4 +284,31 @@ async fn a_live_session_resumes_from_its_journal_after_comparing_its_open_orders
     assert!(ids.len() > first_count, "the resumed session placed orders of its own");
     assert_eq!(ids, (1..=ids.len() as u64).collect::<Vec<_>>(), "order ids continue, none repeated");
     assert!(resumed.lines().skip(1).all(|l| !l.contains(",NEW,")), "the kill switch ended every order: {resumed}");
+
+    // Every order of the resumed session had its journal row when its POST reached the venue; every id sent, before
+    // and after the resume, carries the session's tag and was sent once.
+    let checked = venue.checked.lock().unwrap().clone();
+    assert!(!checked.is_empty(), "the resumed session placed orders");
+    assert_eq!(*venue.unjournaled.lock().unwrap(), Vec::<String>::new(), "POSTed before they were journaled");
+    let sent = client_ids(&venue);
+    assert!(sent.iter().all(|id| tag.parse_short_id(id).is_some()), "{sent:?}");
+    let mut distinct = sent.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), sent.len(), "a client order id was sent twice: {sent:?}");
+
+    // Another session at the same venue sends ids of its own.
+    *venue.journal.lock().unwrap() = None;
+    let (ok, out, err) = run(&["--session", "r2", "--max-messages", "300"]).await;
+    assert!(ok, "{out}\n{err}");
+    let after = client_ids(&venue);
+    let second: Vec<&String> = after[sent.len()..].iter().collect();
+    assert!(!second.is_empty() && second.iter().all(|id| tag.parse_short_id(id).is_none()), "{second:?}");
+}
+
+/// The client order ids of every order POSTed to `venue`, in order.
+fn client_ids(venue: &common::mock_live_binance::LiveBinance) -> Vec<String> {
+    let requests = venue.requests.lock().unwrap();
+    let posts = requests.iter().filter(|r| r.starts_with("POST /api/v3/order?"));
+    posts.filter_map(|r| r.split('&').find_map(|p| p.strip_prefix("newClientOrderId=")).map(str::to_string)).collect()
 }

@@ -7,8 +7,8 @@ use std::path::PathBuf;
 
 use crate::config::configured_adapter;
 use crate::model::{OrderId, OrderQty, OrderReport, OrderRequest, OrderType, Side, Symbol};
-use crate::venue::ExchangeAdapter;
 use crate::venue::wall_clock::wall_clock_now;
+use crate::venue::{ClientTag, ExchangeAdapter};
 use crate::{Error, Result};
 
 /// `ctb exchange` subcommands.
@@ -108,9 +108,14 @@ pub fn run(command: ExchangeCommand) -> Result<()> {
     super::block_on(call(command))
 }
 
+/// The tag of the client order ids of orders placed, queried and canceled by hand: one tag for every `ctb exchange`
+/// call, so that `cancel` and `status` find what `order` placed. Sessions tag theirs with tags of their own.
+const BY_HAND: ClientTag = ClientTag::new(0);
+
 /// The adapter of `args`, connected (server time; the account too when credentials are set).
 async fn connect(args: &VenueArgs) -> Result<Box<dyn ExchangeAdapter>> {
     let mut adapter = configured_adapter(&args.config_dir, &args.exchange, |name| std::env::var(name).ok())?;
+    adapter.set_client_tag(BY_HAND);
     adapter.connect().await?;
     Ok(adapter)
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::run_log::RunLog;
-use super::trading_engine::{BookStream, FillJournal, MarketData, StrategyRun, TradingEngine};
+use super::trading_engine::{BookStream, JournalHooks, MarketData, StrategyRun, TradingEngine};
 use crate::error::{Error, Result};
 use crate::model::VenueId;
 use crate::model::{BarSeries, Instrument, Timestamp};
@@ -313,11 +313,11 @@ pub async fn run_book_backtest(setup: &BacktestSetup, streams: &[BookStream]) ->
 }
 
 /// An engine over `setup`'s simulated venues, started, for level-2 data fed by the caller (a paper session), with
-/// `journal` called for each fill before it is booked.
+/// `journal` called for each order before it is sent and each fill before it is booked.
 ///
 /// # Errors
 /// As [`run_backtest`].
-pub async fn start_book_engine(setup: &BacktestSetup, journal: Option<FillJournal>) -> Result<TradingEngine> {
+pub async fn start_book_engine(setup: &BacktestSetup, journal: Option<JournalHooks>) -> Result<TradingEngine> {
     start_book_engine_on(setup, simulated_router(setup)?, journal).await
 }
 
@@ -329,13 +329,13 @@ pub async fn start_book_engine(setup: &BacktestSetup, journal: Option<FillJourna
 pub async fn start_book_engine_on(
     setup: &BacktestSetup,
     router: OrderRouter,
-    journal: Option<FillJournal>,
+    journal: Option<JournalHooks>,
 ) -> Result<TradingEngine> {
     check_router(setup, &router)?;
     let no_bars = Arc::new(MarketData::new(Vec::new(), Vec::new())?);
     let engine = start_engine(setup, router, no_bars, RunLog::default()).await?;
     Ok(match journal {
-        Some(journal) => engine.with_fill_journal(journal),
+        Some(journal) => engine.with_journal(journal),
         None => engine,
     })
 }

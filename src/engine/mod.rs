@@ -11,5 +11,6 @@ pub use backtest::{
 };
 pub use run_log::{CashChange, EquityPoint, FillRecord, OrderRecord, RiskAction, RiskEvent, RunLog};
 pub use trading_engine::{
-    BarRun, BookFeed, BookRun, BookStream, FillJournal, MarketData, PortfolioStatus, StrategyRun, TradingEngine,
+    BarRun, BookFeed, BookRun, BookStream, FillJournal, JournalHooks, MarketData, OrderJournal, PortfolioStatus,
+    StrategyRun, TradingEngine,
 };

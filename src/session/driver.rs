@@ -16,12 +16,15 @@ use super::monitoring::{SessionMetrics, serve_metrics};
 use super::recording::Recording;
 use crate::config::Scenario;
 use crate::data::parse_capture_line;
-use crate::engine::{BacktestResult, BacktestSetup, BarRun, BookFeed, BookRun, FillJournal, TradingEngine, finish_run};
+use crate::engine::{
+    BacktestResult, BacktestSetup, BarRun, BookFeed, BookRun, JournalHooks, TradingEngine, finish_run,
+};
 use crate::error::{Error, Result};
 use crate::market::messages;
 use crate::model::VenueId;
 use crate::model::{Bar, L2Row, OrderStatus, Symbol, Timestamp};
 use crate::strategy::{Strategy, StreamInfo, StreamKind};
+use crate::venue::ClientTag;
 
 /// How long a session may run and how it shows itself.
 #[derive(Clone, Copy, Debug, Default)]
@@ -57,20 +60,25 @@ pub enum Stop {
 /// As [`Journal::open_session`]; the scenario's content hash.
 pub(super) fn journal_of(mut journal: Journal, mode: &str, exchange: &str, scenario: &Scenario) -> Result<Journal> {
     let session = journal.name().to_string();
+    let client_tag = ClientTag::fresh(&session).to_string();
     journal.open_session(&SessionInfo {
         session,
         mode: mode.into(),
         exchange: exchange.into(),
         scenario: scenario.text.clone(),
         content_hash: scenario.content_hash()?,
+        client_tag,
     })?;
     Ok(journal)
 }
 
-/// The journal's fill hook: each fill committed before the engine books it.
-pub(super) fn fill_hook(journal: &Arc<Mutex<Journal>>) -> FillJournal {
-    let journal = journal.clone();
-    Box::new(move |seq, fill| lock(&journal)?.record_fill(seq, fill))
+/// The journal's hooks: each order committed before it is sent, each fill before the engine books it.
+pub(super) fn journal_hooks(journal: &Arc<Mutex<Journal>>) -> JournalHooks {
+    let (for_orders, for_fills) = (journal.clone(), journal.clone());
+    JournalHooks {
+        orders: Box::new(move |order| lock(&for_orders)?.record_order(order)),
+        fills: Box::new(move |seq, fill| lock(&for_fills)?.record_fill(seq, fill)),
+    }
 }
 
 fn lock(journal: &Mutex<Journal>) -> Result<std::sync::MutexGuard<'_, Journal>> {

@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use rust_decimal::Decimal;
 
 use super::bar_feed::{BAR_RECORDING_HEADER, BarFeed};
-use super::driver::{Limits, LiveFeed, Session, StatusLine, Stop, fill_hook, journal_of};
+use super::driver::{Limits, LiveFeed, Session, StatusLine, Stop, journal_hooks, journal_of};
 use super::feed::BinanceBookFeed;
 use super::journal::Journal;
 use super::paper::session_symbol;
@@ -175,8 +175,6 @@ pub async fn run_live(
     }
     let config = ExchangesConfig::venue_in(&options.config_dir, &options.exchange, &lookup)?;
     let production = !config.uses_test_endpoints();
-    let mut router = OrderRouter::new();
-    router.add(live_adapter(&options.exchange, &config, credentials)?)?;
     let report_dir = options.reports.join(&options.session);
     let mut journal =
         Journal::open(options.database_url.as_deref(), &report_dir.join("journal.sqlite"), &options.session)?;
@@ -192,8 +190,15 @@ pub async fn run_live(
             None => return Err(Error::Config(format!("no live session {} in the journal to resume", options.session))),
         }
     }
-    let journal = Arc::new(Mutex::new(journal_of(journal, "live", &options.exchange, scenario)?));
-    let mut engine = start_book_engine_on(&scenario.setup, router, Some(fill_hook(&journal))).await?;
+    let mut journal = journal_of(journal, "live", &options.exchange, scenario)?;
+    // The session's client order ids carry its tag, recorded when it first opened: unique to it, the same after a
+    // resume.
+    let mut adapter = live_adapter(&options.exchange, &config, credentials)?;
+    adapter.set_client_tag(journal.client_tag()?);
+    let mut router = OrderRouter::new();
+    router.add(adapter)?;
+    let journal = Arc::new(Mutex::new(journal));
+    let mut engine = start_book_engine_on(&scenario.setup, router, Some(journal_hooks(&journal))).await?;
     let mut differences = Vec::new();
     let expected = if options.resume {
         let (mut open_before, balances) = restore(&mut engine, &journal)?;

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use super::bar_feed::{BAR_RECORDING_HEADER, BarFeed, read_bar_recording};
-use super::driver::{Limits, LiveFeed, Session, StatusLine, Stop, fill_hook, journal_of};
+use super::driver::{Limits, LiveFeed, Session, StatusLine, Stop, journal_hooks, journal_of};
 use super::feed::BinanceBookFeed;
 use super::journal::{Journal, is_postgres_url};
 use super::recording::Recording;
@@ -139,7 +139,7 @@ pub async fn run_paper(options: PaperOptions, shutdown: impl Future<Output = ()>
     }
     let journal = Arc::new(Mutex::new(journal_of(journal, "paper", &options.exchange, scenario)?));
     let replay = scenario.replaying(&dir);
-    let engine = start_book_engine(&replay.setup, Some(fill_hook(&journal))).await?;
+    let engine = start_book_engine(&replay.setup, Some(journal_hooks(&journal))).await?;
     let mut bar_interval = 0;
     let (mut session, mut feed) = if bars {
         // The scenario's own data tells the interval and the price decimals, as a backtest of it sees them.

@@ -52,6 +52,10 @@ pub trait ExchangeAdapter: Send + Sync + std::fmt::Debug {
     /// [`crate::Error::Order`] when the venue refuses it (filters, balance, unknown symbol), with the reason.
     async fn place_order(&mut self, order: OrderRequest) -> Result<OrderReport>;
 
+    /// Sends client order ids under `tag` from now on (a session's tag, kept across its restarts). A live adapter
+    /// starts with a fresh tag of its own; the simulated venue needs none.
+    fn set_client_tag(&mut self, _tag: super::ClientTag) {}
+
     /// Cancels an open order.
     ///
     /// # Errors

@@ -15,6 +15,7 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use super::ClientTag;
 use super::adapter::{ExchangeAdapter, MarketStream};
 use super::rest::{Answer, Delivery, RestClient, status_error};
 use super::secret::Credentials;
@@ -56,6 +57,8 @@ pub struct BinanceAdapter {
     instruments: BTreeMap<Symbol, Instrument>,
     /// Fills reported in order answers, waiting for the engine.
     executions: Vec<ExecutionEvent>,
+    /// The session's tag in the client order ids.
+    tag: ClientTag,
 }
 
 #[derive(Deserialize)]
@@ -165,6 +168,7 @@ impl BinanceAdapter {
             clock_offset_ms: 0,
             instruments: BTreeMap::new(),
             executions: Vec::new(),
+            tag: ClientTag::fresh("binance"),
         })
     }
 
@@ -306,6 +310,7 @@ impl BinanceAdapter {
     /// The request parameters of `order`, rounded to `instrument`'s filters, with the engine's id as the client
     /// order id.
     fn order_params(
+        &self,
         order: &OrderRequest,
         instrument: &Instrument,
     ) -> Result<(OrderRequest, Vec<(&'static str, String)>)> {
@@ -336,7 +341,7 @@ impl BinanceAdapter {
             ("symbol", order.symbol.to_string()),
             ("side", order.side.as_str().to_string()),
             ("type", kind.to_string()),
-            ("newClientOrderId", client_id(order.client_order_id)),
+            ("newClientOrderId", self.tag.short_id(order.client_order_id)),
             ("newOrderRespType", "FULL".to_string()),
         ];
         match sent.quantity {
@@ -417,7 +422,10 @@ impl BinanceAdapter {
         let request = match request {
             Some(request) => request,
             None => OrderRequest {
-                client_order_id: parse_client_id(&answer.client_order_id).ok_or_else(|| bad("client order id"))?,
+                client_order_id: self
+                    .tag
+                    .parse_short_id(&answer.client_order_id)
+                    .ok_or_else(|| bad("client order id"))?,
                 symbol,
                 side: match answer.side.as_str() {
                     "BUY" => Side::Buy,
@@ -484,19 +492,14 @@ fn commission_in_quote(fill: &FillAnswer, instrument: &Instrument) -> Decimal {
     }
 }
 
-/// The client order id Binance receives for engine order `id`.
-fn client_id(id: OrderId) -> String {
-    format!("ctb-{id}")
-}
-
-fn parse_client_id(text: &str) -> Option<OrderId> {
-    text.strip_prefix("ctb-")?.parse().ok().map(OrderId)
-}
-
 #[async_trait]
 impl ExchangeAdapter for BinanceAdapter {
     fn name(&self) -> &str {
         "binance"
+    }
+
+    fn set_client_tag(&mut self, tag: ClientTag) {
+        self.tag = tag;
     }
 
     async fn connect(&mut self) -> Result<bool> {
@@ -532,7 +535,7 @@ impl ExchangeAdapter for BinanceAdapter {
 
     async fn place_order(&mut self, order: OrderRequest) -> Result<OrderReport> {
         let instrument = self.instrument(order.symbol).await?;
-        let (sent, params) = Self::order_params(&order, &instrument)?;
+        let (sent, params) = self.order_params(&order, &instrument)?;
         let (path, key) = self.signed_path("/api/v3/order", &params)?;
         let delivery = self.rest.deliver(reqwest::Method::POST, &path, &[("X-MBX-APIKEY", key)], None).await?;
         let answer: OrderAnswer = match delivery {
@@ -540,8 +543,10 @@ impl ExchangeAdapter for BinanceAdapter {
             // Never sent again: the order may exist. Ask for it by its client order id.
             Delivery::Unanswered(failure) => {
                 tracing::warn!(order = %order.client_order_id, %failure, "order POST unanswered; looking it up");
-                let lookup =
-                    [("symbol", order.symbol.to_string()), ("origClientOrderId", client_id(order.client_order_id))];
+                let lookup = [
+                    ("symbol", order.symbol.to_string()),
+                    ("origClientOrderId", self.tag.short_id(order.client_order_id)),
+                ];
                 match self.signed::<OrderAnswer>(reqwest::Method::GET, "/api/v3/order", &lookup).await {
                     Ok(found) => found,
                     Err(Error::Order(said)) if said.contains("-2013") => {
@@ -566,13 +571,13 @@ impl ExchangeAdapter for BinanceAdapter {
     }
 
     async fn cancel_order(&mut self, symbol: Symbol, order_id: OrderId) -> Result<OrderReport> {
-        let params = [("symbol", symbol.to_string()), ("origClientOrderId", client_id(order_id))];
+        let params = [("symbol", symbol.to_string()), ("origClientOrderId", self.tag.short_id(order_id))];
         let answer: OrderAnswer = self.signed(reqwest::Method::DELETE, "/api/v3/order", &params).await?;
         self.report(answer, None)
     }
 
     async fn get_order_status(&self, symbol: Symbol, order_id: OrderId) -> Result<OrderReport> {
-        let params = [("symbol", symbol.to_string()), ("origClientOrderId", client_id(order_id))];
+        let params = [("symbol", symbol.to_string()), ("origClientOrderId", self.tag.short_id(order_id))];
         let answer: OrderAnswer = self.signed(reqwest::Method::GET, "/api/v3/order", &params).await?;
         self.report(answer, None)
     }

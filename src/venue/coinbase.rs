@@ -17,6 +17,7 @@ use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use super::ClientTag;
 use super::adapter::{ExchangeAdapter, MarketStream};
 use super::rest::{Answer, Delivery, RestClient, book_levels, status_error};
 use super::secret::Credentials;
@@ -48,6 +49,8 @@ pub struct CoinbaseAdapter {
     ws_url: String,
     credentials: Option<Credentials>,
     instruments: BTreeMap<Symbol, Instrument>,
+    /// The session's tag in the client order ids.
+    tag: ClientTag,
 }
 
 /// A product's trading rules (`/products/{id}`).
@@ -116,15 +119,6 @@ pub fn product_id(symbol: Symbol) -> Result<String> {
     Ok(format!("{base}-{quote}"))
 }
 
-/// The UUID client order id Coinbase receives for engine order `id`.
-pub fn client_oid(id: OrderId) -> String {
-    format!("00000000-0000-4000-8000-{:012x}", id.0)
-}
-
-fn parse_client_oid(text: &str) -> Option<OrderId> {
-    u64::from_str_radix(text.strip_prefix("00000000-0000-4000-8000-")?, 16).ok().map(OrderId)
-}
-
 impl CoinbaseAdapter {
     /// The closed bars of `symbol` at `interval_ns` (a bar session's market data), built from the `matches`
     /// channel's trades (the feed has no candle channel): a bar closes when a trade of a later interval arrives.
@@ -145,7 +139,13 @@ impl CoinbaseAdapter {
         let (base_url, ws_url) = config.endpoints((REST_URL, WS_URL), (SANDBOX_REST_URL, SANDBOX_WS_URL));
         let per_second = Some(config.rate_limits.per_second(10));
         let rest = RestClient::new("coinbase", &base_url, config.request_timeout(), per_second)?;
-        Ok(CoinbaseAdapter { rest, ws_url, credentials, instruments: BTreeMap::new() })
+        Ok(CoinbaseAdapter {
+            rest,
+            ws_url,
+            credentials,
+            instruments: BTreeMap::new(),
+            tag: ClientTag::fresh("coinbase"),
+        })
     }
 
     /// The instrument `symbol` as Coinbase defines its product (tick: `quote_increment`, lot step:
@@ -233,10 +233,10 @@ impl CoinbaseAdapter {
     }
 
     /// The engine's report of a Coinbase order.
-    fn report(symbol: Symbol, order: CoinbaseOrder) -> Result<OrderReport> {
+    fn report(tag: ClientTag, symbol: Symbol, order: CoinbaseOrder) -> Result<OrderReport> {
         let bad = |what: &str| Error::Exchange(format!("coinbase order on {}: unexpected {what}", order.product_id));
         let client_order_id =
-            order.client_oid.as_deref().and_then(parse_client_oid).ok_or_else(|| bad("client_oid"))?;
+            order.client_oid.as_deref().and_then(|oid| tag.parse_uuid(oid)).ok_or_else(|| bad("client_oid"))?;
         let side = match order.side.as_str() {
             "buy" => Side::Buy,
             "sell" => Side::Sell,
@@ -287,6 +287,10 @@ impl ExchangeAdapter for CoinbaseAdapter {
         "coinbase"
     }
 
+    fn set_client_tag(&mut self, tag: ClientTag) {
+        self.tag = tag;
+    }
+
     async fn connect(&mut self) -> Result<bool> {
         let _: serde_json::Value = self.public("/time").await?;
         if self.credentials.is_some() {
@@ -319,7 +323,7 @@ impl ExchangeAdapter for CoinbaseAdapter {
         let mut body = serde_json::json!({
             "product_id": product_id(order.symbol)?,
             "side": order.side.as_str().to_ascii_lowercase(),
-            "client_oid": client_oid(order.client_order_id),
+            "client_oid": self.tag.uuid(order.client_order_id),
         });
         match (order.order_type, order.quantity) {
             (OrderType::Market, OrderQty::Quote(funds)) => {
@@ -355,7 +359,7 @@ impl ExchangeAdapter for CoinbaseAdapter {
         }
         let post = reqwest::Method::POST;
         match self.private_delivery(post.clone(), "/orders", Some(body.to_string())).await? {
-            Delivery::Answered(answer) => Self::report(order.symbol, self.read(&post, "/orders", answer)?),
+            Delivery::Answered(answer) => Self::report(self.tag, order.symbol, self.read(&post, "/orders", answer)?),
             // Never sent again: the order may exist. Look it up by its client_oid.
             Delivery::Unanswered(failure) => {
                 tracing::warn!(order = %order.client_order_id, %failure, "order POST unanswered; looking it up");
@@ -375,15 +379,15 @@ impl ExchangeAdapter for CoinbaseAdapter {
     }
 
     async fn cancel_order(&mut self, symbol: Symbol, order_id: OrderId) -> Result<OrderReport> {
-        let path = format!("/orders/client:{}?product_id={}", client_oid(order_id), product_id(symbol)?);
+        let path = format!("/orders/client:{}?product_id={}", self.tag.uuid(order_id), product_id(symbol)?);
         let _: serde_json::Value = self.private(reqwest::Method::DELETE, &path, None).await?;
         self.get_order_status(symbol, order_id).await
     }
 
     async fn get_order_status(&self, symbol: Symbol, order_id: OrderId) -> Result<OrderReport> {
         let order: CoinbaseOrder =
-            self.private(reqwest::Method::GET, &format!("/orders/client:{}", client_oid(order_id)), None).await?;
-        Self::report(symbol, order)
+            self.private(reqwest::Method::GET, &format!("/orders/client:{}", self.tag.uuid(order_id)), None).await?;
+        Self::report(self.tag, symbol, order)
     }
 
     async fn get_account_balance(&self) -> Result<BTreeMap<String, Decimal>> {
@@ -406,9 +410,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn products_and_client_ids_map_both_ways() {
+    fn products_map_to_coinbase_ids() {
         assert_eq!(product_id(Symbol::new("BTCUSD").unwrap()).unwrap(), "BTC-USD");
-        assert_eq!(client_oid(OrderId(255)), "00000000-0000-4000-8000-0000000000ff");
-        assert_eq!(parse_client_oid(&client_oid(OrderId(255))), Some(OrderId(255)));
     }
 }

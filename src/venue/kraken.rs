@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use super::ClientTag;
 use super::adapter::{ExchangeAdapter, MarketStream};
 use super::rest::{Delivery, RestClient, book_levels, status_error};
 use super::secret::Credentials;
@@ -46,6 +47,8 @@ pub struct KrakenAdapter {
     last_nonce: AtomicU64,
     /// Kraken's order id (txid) of each engine order placed through this adapter.
     txids: BTreeMap<OrderId, String>,
+    /// The session's tag in the client order ids (`cl_ord_id`).
+    tag: ClientTag,
     instruments: BTreeMap<Symbol, Instrument>,
 }
 
@@ -97,8 +100,6 @@ struct OrderInfo {
     cost: Decimal,
     fee: Decimal,
     descr: OrderDescription,
-    #[serde(default)]
-    userref: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -170,6 +171,7 @@ impl KrakenAdapter {
             credentials,
             last_nonce: AtomicU64::new(0),
             txids: BTreeMap::new(),
+            tag: ClientTag::fresh("kraken"),
             instruments: BTreeMap::new(),
         })
     }
@@ -245,16 +247,16 @@ impl KrakenAdapter {
         self.rest.deliver(reqwest::Method::POST, &path, &headers, Some(form)).await
     }
 
-    /// The txid of the order Kraken holds under `userref` (the engine's order id), open or closed: how an
+    /// The txid of the order Kraken holds under the `cl_ord_id` of engine order `order_id`, open or closed: how an
     /// `AddOrder` whose answer was lost is found without sending it again.
-    async fn find_by_userref(&self, order_id: OrderId) -> Result<Option<String>> {
+    async fn find_by_client_id(&self, order_id: OrderId) -> Result<Option<String>> {
         #[derive(Deserialize)]
         struct Listed {
             #[serde(default, alias = "closed")]
             open: BTreeMap<String, serde_json::Value>,
         }
         for method in ["OpenOrders", "ClosedOrders"] {
-            let listed: Listed = self.private(method, &[("userref", order_id.to_string())]).await?;
+            let listed: Listed = self.private(method, &[("cl_ord_id", self.tag.uuid(order_id))]).await?;
             if let Some(txid) = listed.open.into_keys().next() {
                 return Ok(Some(txid));
             }
@@ -331,7 +333,7 @@ impl KrakenAdapter {
         let stop_price =
             (order_type.is_triggered() && order_type != OrderType::TrailingStop).then_some(info.descr.price);
         let request = OrderRequest {
-            client_order_id: info.userref.map_or(id, OrderId),
+            client_order_id: id,
             symbol,
             side,
             order_type,
@@ -373,6 +375,10 @@ impl KrakenAdapter {
 impl ExchangeAdapter for KrakenAdapter {
     fn name(&self) -> &str {
         "kraken"
+    }
+
+    fn set_client_tag(&mut self, tag: ClientTag) {
+        self.tag = tag;
     }
 
     async fn connect(&mut self) -> Result<bool> {
@@ -432,7 +438,7 @@ impl ExchangeAdapter for KrakenAdapter {
             ("pair", kraken_pair(order.symbol)?),
             ("type", order.side.as_str().to_ascii_lowercase()),
             ("ordertype", ordertype.to_string()),
-            ("userref", order.client_order_id.to_string()),
+            ("cl_ord_id", self.tag.uuid(order.client_order_id)),
         ];
         match order.quantity {
             OrderQty::Base(volume) => params.push(("volume", volume.normalize().to_string())),
@@ -476,10 +482,10 @@ impl ExchangeAdapter for KrakenAdapter {
                 let added: AddOrderResult = self.read("/0/private/AddOrder", answer)?;
                 added.txid.into_iter().next().ok_or_else(|| Error::Exchange("kraken AddOrder: no txid".into()))?
             }
-            // Never sent again: the order may exist. Look for it by its userref.
+            // Never sent again: the order may exist. Look for it by its client order id.
             Delivery::Unanswered(failure) => {
                 tracing::warn!(order = %order.client_order_id, %failure, "AddOrder unanswered; looking it up");
-                let found = self.find_by_userref(order.client_order_id).await.map_err(|e| {
+                let found = self.find_by_client_id(order.client_order_id).await.map_err(|e| {
                     Error::Exchange(format!(
                         "{failure}; whether order {} was placed is unknown: {e}",
                         order.client_order_id

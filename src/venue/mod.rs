@@ -5,6 +5,7 @@
 mod adapter;
 mod backoff;
 pub mod binance;
+pub mod client_ids;
 pub mod coinbase;
 pub mod kline_history;
 pub mod kraken;
@@ -21,6 +22,7 @@ pub mod wall_clock;
 pub mod ws;
 
 pub use adapter::{ExchangeAdapter, MarketStream};
+pub use client_ids::ClientTag;
 pub use router::{AdapterStats, OrderRouter};
 pub use secret::{Credentials, Secret};
 pub use settings::{RateLimits, VenueConfig};

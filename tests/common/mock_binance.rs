@@ -22,6 +22,12 @@ fn params(query: &str) -> BTreeMap<String, String> {
 }
 
 /// The mock venue: public endpoints, signed ones checked, orders kept by client order id.
+/// The engine's order number in a request's `newClientOrderId=ctb-<tag>-<number>`.
+fn order_number(target: &str) -> Option<&str> {
+    let id = target.split(['?', '&']).find_map(|p| p.strip_prefix("newClientOrderId="))?;
+    id.rsplit('-').next()
+}
+
 pub async fn mock_binance() -> String {
     mock_binance_with_lot("0.00001").await
 }
@@ -32,13 +38,11 @@ pub async fn mock_binance_with_lot(lot: &'static str) -> String {
     serve(move |seen: Seen| {
         let orders = orders.clone();
         async move {
-            // Order 99 is placed but its answer never arrives in time; order 98 is lost on the way.
-            let slow = seen.method == "POST" && seen.target.contains("newClientOrderId=ctb-9");
-            let answer = if seen.target.contains("newClientOrderId=ctb-98") {
-                (500, vec![], String::new())
-            } else {
-                answer(&seen, &orders, lot)
-            };
+            // Order 99 (and every order numbered 9…) is placed but its answer never arrives in time; order 98 is lost
+            // on the way.
+            let number = order_number(&seen.target).unwrap_or_default();
+            let slow = seen.method == "POST" && number.starts_with('9');
+            let answer = if number == "98" { (500, vec![], String::new()) } else { answer(&seen, &orders, lot) };
             if slow {
                 tokio::time::sleep(std::time::Duration::from_secs(2)).await;
             }

@@ -28,6 +28,20 @@ pub struct LiveBinance {
     pub requests: Arc<Mutex<Vec<String>>>,
     /// While true, the market is quiet: no message is released.
     pub paused: Arc<std::sync::atomic::AtomicBool>,
+    /// When set (a session's journal file and name), each order POST is checked against that journal as it
+    /// arrives: the client order ids of orders the journal did not hold yet are kept in `unjournaled`.
+    pub journal: Arc<Mutex<Option<(std::path::PathBuf, String)>>>,
+    /// Client order ids POSTed before their journal row existed.
+    pub unjournaled: Arc<Mutex<Vec<String>>>,
+    /// Client order ids POSTed while a journal was checked, with their order's number.
+    pub checked: Arc<Mutex<Vec<String>>>,
+}
+
+/// Whether the journal at `path` of `session` holds order `client_id` (`ctb-<tag>-<number>`) under its tag.
+fn journaled(path: &std::path::Path, session: &str, client_id: &str) -> bool {
+    let Ok(mut journal) = cryptotradebot::session::Journal::open_sqlite(path, session) else { return false };
+    let (Ok(tag), Ok(orders)) = (journal.client_tag(), journal.orders()) else { return false };
+    tag.parse_short_id(client_id).is_some_and(|id| orders.iter().any(|o| o.report.request.client_order_id == id))
 }
 
 struct Market {
@@ -68,9 +82,23 @@ pub async fn serve_live(per_second: u64) -> LiveBinance {
     let book = market.clone();
     let requests: Arc<Mutex<Vec<String>>> = Arc::default();
     let (log, orders) = (requests.clone(), Arc::new(Mutex::new(std::collections::BTreeMap::new())));
+    let journal: Arc<Mutex<Option<(std::path::PathBuf, String)>>> = Arc::default();
+    let unjournaled: Arc<Mutex<Vec<String>>> = Arc::default();
+    let checked: Arc<Mutex<Vec<String>>> = Arc::default();
+    let (check, missing, seen_ids) = (journal.clone(), unjournaled.clone(), checked.clone());
     let rest = serve(move |seen: Seen| {
         let (book, log, orders) = (book.clone(), log.clone(), orders.clone());
+        let (check, missing, seen_ids) = (check.clone(), missing.clone(), seen_ids.clone());
         async move {
+            let posted = (seen.method == "POST" && seen.target.starts_with("/api/v3/order?"))
+                .then(|| seen.target.split('&').find_map(|p| p.strip_prefix("newClientOrderId=")).map(str::to_string))
+                .flatten();
+            if let (Some(id), Some((path, session))) = (posted, check.lock().unwrap().clone()) {
+                if !journaled(&path, &session, &id) {
+                    missing.lock().unwrap().push(id.clone());
+                }
+                seen_ids.lock().unwrap().push(id);
+            }
             if !seen.target.starts_with("/api/v3/depth") {
                 // Everything else is the order and account mock of the adapter tests (signatures checked).
                 log.lock().unwrap().push(format!("{} {}", seen.method, seen.target));
@@ -150,7 +178,7 @@ pub async fn serve_live(per_second: u64) -> LiveBinance {
             *count.lock().unwrap() = next;
         }
     });
-    LiveBinance { rest, ws, released, requests, paused }
+    LiveBinance { rest, ws, released, requests, paused, journal, unjournaled, checked }
 }
 
 /// A config folder whose `exchanges.yaml` points Binance at `venue`.

@@ -19,7 +19,7 @@ mod restore;
 mod tracking;
 mod working;
 
-use super::run_log::{EquityPoint, FillRecord, RunLog};
+use super::run_log::{EquityPoint, FillRecord, OrderRecord, RunLog};
 use crate::error::{Error, Result};
 use crate::model::VenueId;
 use crate::portfolio::{Portfolio, Position};
@@ -125,13 +125,25 @@ pub struct TradingEngine {
     /// The strategy's open orders of the stream it is shown, refilled per event.
     open_view: Vec<OpenOrder>,
     venues_by_symbol: Vec<(Symbol, VenueId)>,
-    fill_journal: Option<FillJournal>,
+    journal: Option<JournalHooks>,
     journal_failure: Option<Error>,
 }
 
 /// Called with each fill (its number among the run's fills) before the engine books it: a session journals it
 /// there, so that no fill the engine acted on is missing from the journal. An error stops the run.
 pub type FillJournal = Box<dyn FnMut(u64, &FillRecord) -> Result<()> + Send>;
+
+/// Called with each order the risk manager admitted, before it is sent to its venue: a session journals it there,
+/// so that no order reaches a venue without its journal row. An error stops the run, and the order is not sent.
+pub type OrderJournal = Box<dyn FnMut(&OrderRecord) -> Result<()> + Send>;
+
+/// Where a session journals what the engine is about to do (a backtest has none).
+pub struct JournalHooks {
+    /// Each order, before it is sent.
+    pub orders: OrderJournal,
+    /// Each fill, before it is booked.
+    pub fills: FillJournal,
+}
 
 impl TradingEngine {
     /// An engine trading on the router's venues, checking every order with `risk_manager`, booking into `portfolio`.
@@ -151,14 +163,14 @@ impl TradingEngine {
             histories: Vec::new(),
             open_view: Vec::new(),
             venues_by_symbol: Vec::new(),
-            fill_journal: None,
+            journal: None,
             journal_failure: None,
         }
     }
 
-    /// Journals every fill through `journal` before booking it (see [`FillJournal`]).
-    pub fn with_fill_journal(mut self, journal: FillJournal) -> Self {
-        self.fill_journal = Some(journal);
+    /// Journals every order before sending it and every fill before booking it through `journal`.
+    pub fn with_journal(mut self, journal: JournalHooks) -> Self {
+        self.journal = Some(journal);
         self
     }
 

@@ -97,6 +97,12 @@ impl TradingEngine {
             self.end_order(id, OrderStatus::Rejected, decision.reason.to_string());
             return Err(Error::RiskManagement(decision.reason.into_owned()));
         }
+        if let (Some(journal), Some(record)) = (self.journal.as_mut(), self.log.orders.last())
+            && let Err(failure) = (journal.orders)(record)
+        {
+            self.end_order(id, OrderStatus::Rejected, format!("not sent: the journal could not record it: {failure}"));
+            return Err(failure);
+        }
         if decision.reduces {
             self.cancel_exits(intent.venue, slot, id);
         }
@@ -253,9 +259,9 @@ impl TradingEngine {
     }
 
     pub(super) fn apply_execution(&mut self, venue: VenueId, execution: ExecutionEvent) {
-        if let (ExecutionEvent::Fill { fill, .. }, Some(journal)) = (&execution, self.fill_journal.as_mut()) {
+        if let (ExecutionEvent::Fill { fill, .. }, Some(journal)) = (&execution, self.journal.as_mut()) {
             let seq = self.log.fills.len() as u64;
-            if let Err(failure) = journal(seq, &FillRecord { venue, fill: *fill }) {
+            if let Err(failure) = (journal.fills)(seq, &FillRecord { venue, fill: *fill }) {
                 // Not booked: a fill the journal does not hold must not move the ledger. The session stops.
                 self.journal_failure.get_or_insert(failure);
                 return;

@@ -15,10 +15,12 @@ use crate::engine::{EquityPoint, FillRecord, OrderRecord, RiskEvent};
 use crate::error::{Error, Result};
 use crate::model::VenueId;
 use crate::model::{Fill, Liquidity, OrderId, Side, Symbol, Timestamp};
+use crate::venue::ClientTag;
 use store::{Kind, Postgres, Sqlite, Store, Value};
 
 /// The schema, one migration per version, applied in order.
-const MIGRATIONS: [&str; 1] = [r"
+const MIGRATIONS: [&str; 2] = [
+    r"
 CREATE TABLE sessions (
     session TEXT PRIMARY KEY, mode TEXT NOT NULL, exchange TEXT NOT NULL, scenario TEXT NOT NULL,
     content_hash TEXT NOT NULL);
@@ -40,7 +42,10 @@ CREATE TABLE risk_events (
 CREATE TABLE state (
     session TEXT PRIMARY KEY, time BIGINT NOT NULL, messages BIGINT NOT NULL, cash TEXT NOT NULL,
     positions TEXT NOT NULL, balances TEXT NOT NULL);
-"];
+",
+    // Version 2: the tag of the session's client order ids, so that a resumed session sends and finds the same ids.
+    "ALTER TABLE sessions ADD COLUMN client_tag TEXT NOT NULL DEFAULT ''",
+];
 
 /// What a session is.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -55,6 +60,8 @@ pub struct SessionInfo {
     pub scenario: String,
     /// The scenario's content hash.
     pub content_hash: String,
+    /// The tag of its client order ids (eight hex digits; see [`ClientTag`]).
+    pub client_tag: String,
 }
 
 /// The state of a session at a moment: what a resume checks itself against.
@@ -142,12 +149,22 @@ impl Journal {
         journal.store.batch("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY)")?;
         let current = journal.schema_version()?;
         for (index, migration) in MIGRATIONS.iter().enumerate().skip(current) {
-            journal.store.batch("BEGIN")?;
-            journal.store.batch(migration)?;
-            journal.store.execute("INSERT INTO schema_migrations (version) VALUES ($1)", &[int(index as i64 + 1)])?;
-            journal.store.batch("COMMIT")?;
+            journal.store.begin_exclusive()?;
+            let applied = journal.apply_migration(index, migration);
+            journal.store.batch(if applied.is_ok() { "COMMIT" } else { "ROLLBACK" })?;
+            applied?;
         }
         Ok(journal)
+    }
+
+    /// Applies migration number `index` inside the exclusive transaction, unless another process did meanwhile.
+    fn apply_migration(&mut self, index: usize, migration: &str) -> Result<()> {
+        if self.schema_version()? > index {
+            return Ok(());
+        }
+        self.store.batch(migration)?;
+        self.store.execute("INSERT INTO schema_migrations (version) VALUES ($1)", &[int(index as i64 + 1)])?;
+        Ok(())
     }
 
     /// The session this journal keeps.
@@ -174,16 +191,26 @@ impl Journal {
                 "session {} was started with scenario {}, not {}",
                 info.session, known.content_hash, info.content_hash
             ))),
+            Some(known) if known.client_tag.is_empty() => {
+                // Journaled before sessions had tags: it takes the one given now, for the rest of its life.
+                self.store.execute(
+                    "UPDATE sessions SET client_tag = $2 WHERE session = $1",
+                    &[text(&info.session), text(&info.client_tag)],
+                )?;
+                Ok(())
+            }
             Some(_) => Ok(()),
             None => {
                 self.store.execute(
-                    "INSERT INTO sessions (session, mode, exchange, scenario, content_hash) VALUES ($1, $2, $3, $4, $5)",
+                    "INSERT INTO sessions (session, mode, exchange, scenario, content_hash, client_tag) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
                     &[
                         text(&info.session),
                         text(&info.mode),
                         text(&info.exchange),
                         text(&info.scenario),
                         text(&info.content_hash),
+                        text(&info.client_tag),
                     ],
                 )?;
                 Ok(())
@@ -197,9 +224,9 @@ impl Journal {
     /// Store failures.
     pub fn session(&mut self) -> Result<Option<SessionInfo>> {
         let rows = self.store.query(
-            "SELECT mode, exchange, scenario, content_hash FROM sessions WHERE session = $1",
+            "SELECT mode, exchange, scenario, content_hash, client_tag FROM sessions WHERE session = $1",
             &[text(&self.session)],
-            &[Kind::Text; 4],
+            &[Kind::Text; 5],
         )?;
         Ok(rows.first().map(|r| {
             let field = |i: usize| r[i].text().unwrap_or_default().to_string();
@@ -209,8 +236,20 @@ impl Journal {
                 exchange: field(1),
                 scenario: field(2),
                 content_hash: field(3),
+                client_tag: field(4),
             }
         }))
+    }
+
+    /// The tag the session's client order ids carry, as recorded when it first opened.
+    ///
+    /// # Errors
+    /// [`Error::Journal`] when the session is not recorded or its tag does not read back; store failures.
+    pub fn client_tag(&mut self) -> Result<ClientTag> {
+        let info = self.session()?;
+        info.as_ref().and_then(|i| ClientTag::parse(&i.client_tag)).ok_or_else(|| {
+            Error::Journal(format!("session {} has no client order id tag in the journal", self.session))
+        })
     }
 
     /// Commits fill number `seq` (its index among the session's fills) before the engine books it. A fill already
@@ -295,34 +334,50 @@ impl Journal {
         }
     }
 
+    /// Journals `record` (an order the engine is about to send, or one that changed) at once: inserted, or its
+    /// state, size and prices updated.
+    ///
+    /// # Errors
+    /// Store failures.
+    pub fn record_order(&mut self, record: &OrderRecord) -> Result<()> {
+        self.write_order(record)
+    }
+
+    fn write_order(&mut self, record: &OrderRecord) -> Result<()> {
+        let session = text(&self.session);
+        let (r, q) = (&record.report, &record.report.request);
+        self.store.execute(
+            "INSERT INTO orders (session, order_id, created, venue, symbol, side, order_type, time_in_force, \
+             quantity, price, status, filled, average_price, fee, reason) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
+             ON CONFLICT (session, order_id) DO UPDATE SET status = excluded.status, filled = excluded.filled, \
+             average_price = excluded.average_price, fee = excluded.fee, reason = excluded.reason, \
+             quantity = excluded.quantity, price = excluded.price",
+            &[
+                session,
+                int(q.client_order_id.0 as i64),
+                int(record.created.0),
+                int(record.venue.0 as i64),
+                text(q.symbol.as_str()),
+                text(q.side.as_str()),
+                text(q.order_type.as_str()),
+                text(q.time_in_force.as_str()),
+                text(format!("{:?}", q.quantity)),
+                Value::Text(q.price.map(|p| p.to_string())),
+                text(r.status.as_str()),
+                text(r.filled_quantity.to_string()),
+                Value::Text(r.average_price.map(|p| p.to_string())),
+                text(r.fee.to_string()),
+                Value::Text(r.reason.clone()),
+            ],
+        )?;
+        Ok(())
+    }
+
     fn write_step(&mut self, step: &JournalStep<'_>) -> Result<()> {
         let session = text(&self.session);
         for record in step.orders {
-            let (r, q) = (&record.report, &record.report.request);
-            self.store.execute(
-                "INSERT INTO orders (session, order_id, created, venue, symbol, side, order_type, time_in_force, \
-                 quantity, price, status, filled, average_price, fee, reason) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
-                 ON CONFLICT (session, order_id) DO UPDATE SET status = excluded.status, filled = excluded.filled, \
-                 average_price = excluded.average_price, fee = excluded.fee, reason = excluded.reason",
-                &[
-                    session.clone(),
-                    int(q.client_order_id.0 as i64),
-                    int(record.created.0),
-                    int(record.venue.0 as i64),
-                    text(q.symbol.as_str()),
-                    text(q.side.as_str()),
-                    text(q.order_type.as_str()),
-                    text(q.time_in_force.as_str()),
-                    text(format!("{:?}", q.quantity)),
-                    Value::Text(q.price.map(|p| p.to_string())),
-                    text(r.status.as_str()),
-                    text(r.filled_quantity.to_string()),
-                    Value::Text(r.average_price.map(|p| p.to_string())),
-                    text(r.fee.to_string()),
-                    Value::Text(r.reason.clone()),
-                ],
-            )?;
+            self.write_order(record)?;
         }
         let (first, points) = step.equity;
         for (i, point) in points.iter().enumerate() {

@@ -42,6 +42,9 @@ impl Value {
 pub(super) trait Store: Send {
     /// Runs statements without parameters (schema, BEGIN, COMMIT).
     fn batch(&mut self, sql: &str) -> Result<()>;
+    /// Opens a transaction that holds the schema for itself until it ends (another process opening the same journal
+    /// waits, so two never migrate it at once).
+    fn begin_exclusive(&mut self) -> Result<()>;
     /// Runs one statement; returns the rows it changed.
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64>;
     /// Runs one query reading columns of `kinds`.
@@ -62,6 +65,8 @@ impl Sqlite {
         connection.pragma_update(None, "journal_mode", "WAL").map_err(sqlite)?;
         // FULL: a commit is on disk before it returns (a fill is durable before the engine acts on it).
         connection.pragma_update(None, "synchronous", "FULL").map_err(sqlite)?;
+        // A second connection (a reader, or another process migrating) waits for a writer instead of failing.
+        connection.busy_timeout(std::time::Duration::from_secs(10)).map_err(sqlite)?;
         Ok(Sqlite(connection))
     }
 }
@@ -78,6 +83,10 @@ impl rusqlite::ToSql for Value {
 impl Store for Sqlite {
     fn batch(&mut self, sql: &str) -> Result<()> {
         self.0.execute_batch(sql).map_err(|e| failed("sqlite")(e.to_string()))
+    }
+
+    fn begin_exclusive(&mut self) -> Result<()> {
+        self.batch("BEGIN IMMEDIATE")
     }
 
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
@@ -167,6 +176,10 @@ impl Store for Postgres {
     fn batch(&mut self, sql: &str) -> Result<()> {
         let sql = sql.to_string();
         self.call(move |client| client.batch_execute(&sql).map_err(|e| e.to_string()))?.map_err(failed("postgres"))
+    }
+
+    fn begin_exclusive(&mut self) -> Result<()> {
+        self.batch("BEGIN; LOCK TABLE schema_migrations IN EXCLUSIVE MODE")
     }
 
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
