@@ -7,7 +7,7 @@ mod common;
 
 use std::path::Path;
 
-use common::mock_candles::{config_for, serve_candles, shipped_bars};
+use common::mock_candles::{config_for, serve_binance_klines_paced, serve_candles, shipped_bars};
 use rstest::rstest;
 
 async fn ctb(cwd: &Path, args: &[&str]) -> (bool, String, String) {
@@ -140,4 +140,56 @@ async fn a_bar_session_stopped_after_its_first_candle_reports_and_resumes_to_the
     for file in ["trades.csv", "fills.csv", "orders.csv", "equity.csv"] {
         assert_eq!(read(&work.path().join("reports/s3").join(file)), read(&expected.join(file)), "{file}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bar_session_killed_mid_run_resumes_and_ends_as_the_backtest_does() {
+    let bars = shipped_bars();
+    let work = tempfile::tempdir().unwrap();
+    let scenario = common::repo("scenarios/btc_sma_cross.yaml");
+    let scenario = scenario.to_str().unwrap();
+    let expected = backtest(work.path(), scenario).await;
+    let journal = work.path().join("reports/k1/journal.sqlite");
+    let recording = work.path().join("data/recordings/k1/BTCUSDT.csv");
+
+    // A venue streaming in real time (a message every 2 ms); the session is killed (SIGKILL) once it has journaled
+    // ten fills, mid-run, with no chance to write anything more.
+    let (ws, _) = serve_binance_klines_paced(&bars, std::time::Duration::from_millis(2)).await;
+    config_for(&work.path().join("config"), "binance", &ws);
+    let args = ["paper", scenario, "--exchange", "binance", "--session", "k1", "--max-messages", "1416"];
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ctb"))
+        .args(args.iter().chain(&["--metrics-port", "0", "--quiet"]))
+        .current_dir(work.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let fills = |journal: &Path| {
+        let Ok(mut journal) = cryptotradebot::session::Journal::open_sqlite(journal, "k1") else { return 0 };
+        journal.fills().map_or(0, |f| f.len())
+    };
+    let mut waited = 0;
+    while !(journal.exists() && fills(&journal) >= 10) {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        waited += 1;
+        assert!(waited < 1500, "no ten fills journaled within 30 s");
+    }
+    child.kill().unwrap();
+    assert!(!child.wait().unwrap().success(), "killed, not finished");
+    let recorded = read(&recording).lines().count() - 1;
+    assert!(recorded < 1416, "killed before the end: {recorded} bars recorded");
+
+    // Resumed against the venue streaming from the start: the recording is replayed, the bars after it are live.
+    config_for(&work.path().join("config"), "binance", &serve_candles("binance", &bars).await.0);
+    let rest = (1416 - recorded).to_string();
+    let out = paper(work.path(), scenario, "binance", &["--resume", "k1"], &rest).await;
+    assert!(out.contains(&format!("{rest} messages live after {recorded} replayed")), "{out}");
+    let report = work.path().join("reports/k1");
+    for file in ["trades.csv", "fills.csv", "orders.csv", "equity.csv"] {
+        assert_eq!(read(&report.join(file)), read(&expected.join(file)), "{file} after the kill and resume");
+    }
+    assert_eq!(final_equity(&report), final_equity(&expected));
+    let (ok, out, err) = ctb(work.path(), &["reconcile", "k1"]).await;
+    assert!(ok, "{out}\n{err}");
+    assert!(out.trim().starts_with("identical:"), "{out}");
 }

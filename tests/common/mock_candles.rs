@@ -4,7 +4,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use super::mock_ws::{Connection, serve};
+use super::mock_ws::{Connection, serve, serve_paced};
 
 /// A loopback venue's `ws://` URL and the connections it saw (path and subscription messages).
 pub type Served = (String, Arc<Mutex<Vec<Connection>>>);
@@ -131,6 +131,12 @@ pub async fn serve_candles(venue: &str, bars: &[ShippedBar]) -> Served {
 pub async fn serve_binance_klines(bars: &[ShippedBar]) -> Served {
     let script = bars.iter().flat_map(|b| [binance_kline(b, false), binance_kline(b, true)]).collect();
     serve(vec![script], 0).await
+}
+
+/// [`serve_binance_klines`] sending one message every `pause`, as a market that moves in real time.
+pub async fn serve_binance_klines_paced(bars: &[ShippedBar], pause: std::time::Duration) -> Served {
+    let script = bars.iter().flat_map(|b| [binance_kline(b, false), binance_kline(b, true)]).collect();
+    serve_paced(vec![script], 0, pause).await
 }
 
 /// A config folder whose `exchanges.yaml` points `venue`'s stream at `ws`.

@@ -18,6 +18,15 @@ pub struct Connection {
 /// Starts the venue; `subscriptions` messages are read before each script is played. Returns the `ws://` base URL
 /// and the connections seen so far.
 pub async fn serve(scripts: Vec<Vec<String>>, subscriptions: usize) -> (String, Arc<Mutex<Vec<Connection>>>) {
+    serve_paced(scripts, subscriptions, std::time::Duration::ZERO).await
+}
+
+/// [`serve`] waiting `pause` before each message, as a venue whose market moves in real time.
+pub async fn serve_paced(
+    scripts: Vec<Vec<String>>,
+    subscriptions: usize,
+    pause: std::time::Duration,
+) -> (String, Arc<Mutex<Vec<Connection>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind a loopback port");
     let url = format!("ws://{}", listener.local_addr().expect("local address"));
     let seen = Arc::new(Mutex::new(Vec::new()));
@@ -45,6 +54,9 @@ pub async fn serve(scripts: Vec<Vec<String>>, subscriptions: usize) -> (String, 
             }
             log.lock().unwrap().push(connection);
             for message in script {
+                if !pause.is_zero() {
+                    tokio::time::sleep(pause).await;
+                }
                 if socket.send(Message::text(message)).await.is_err() {
                     return;
                 }
