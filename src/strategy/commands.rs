@@ -147,7 +147,8 @@ pub struct OpenOrder {
     pub order_type: OrderType,
     /// `NEW` or `PARTIALLY_FILLED`.
     pub status: OrderStatus,
-    /// Limit price; for a stop its trigger; for a market order the price it was admitted at.
+    /// Limit price; for a stop or take-profit its trigger; for a market order or a trailing stop (whose trigger moves
+    /// at the venue) the price it was admitted at.
     pub price: Decimal,
     /// Base quantity not yet filled.
     pub remaining: Decimal,
