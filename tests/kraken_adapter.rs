@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use common::mock_http::{Answer, Seen, serve};
 use cryptotradebot::Error;
 use cryptotradebot::model::{OrderId, OrderQty, OrderRequest, OrderStatus, Side, Symbol};
+use cryptotradebot::venue::ClientTag;
 use cryptotradebot::venue::VenueConfig;
 use cryptotradebot::venue::kraken::KrakenAdapter;
 use cryptotradebot::venue::signing::kraken_signature;
@@ -104,11 +105,13 @@ fn answer(seen: &Seen, venue: &mut Venue) -> Answer {
             }
             "/0/private/QueryOrders" => ok(&order(&params["txid"], venue)),
             "/0/private/OpenOrders" | "/0/private/ClosedOrders" => {
-                let wanted = if path.ends_with("OpenOrders") { "open" } else { "closed" };
+                // Kraken lists canceled and expired orders among the closed ones.
+                let open = path.ends_with("OpenOrders");
+                let wanted = if open { "open" } else { "closed" };
                 let listed: Vec<String> = venue
                     .orders
                     .iter()
-                    .filter(|(_, (p, status))| *status == wanted && p["cl_ord_id"] == params["cl_ord_id"])
+                    .filter(|(_, (p, status))| (*status == "open") == open && p["cl_ord_id"] == params["cl_ord_id"])
                     .map(|(txid, _)| format!(r#""{txid}":{{}}"#))
                     .collect();
                 ok(&format!(r#"{{"{wanted}":{{{}}}}}"#, listed.join(",")))
@@ -189,7 +192,26 @@ async fn ticker_book_balance_and_an_order_round_trip_against_the_mock_venue() {
     let err = kraken.place_order(too_big).await.unwrap_err();
     assert!(matches!(&err, Error::Order(m) if m.contains("EOrder:Insufficient funds")), "{err:?}");
     let err = kraken.get_order_status(btc(), OrderId(9)).await.unwrap_err();
-    assert!(matches!(&err, Error::Order(m) if m.contains("not placed through this adapter")), "{err:?}");
+    assert!(matches!(&err, Error::Order(m) if m.contains("no order with cl_ord_id")), "{err:?}");
+}
+
+#[tokio::test]
+async fn an_order_placed_by_another_process_of_the_session_is_found_by_its_cl_ord_id() {
+    let base = mock_kraken().await;
+    let tag = ClientTag::new(0x5e55);
+    let mut placing = adapter(&base, KEY);
+    placing.set_client_tag(tag);
+    let order = OrderRequest::new(OrderId(7), btc(), Side::Buy, OrderQty::Base(dec!(0.01)), Some(dec!(37500)));
+    placing.place_order(order).await.unwrap();
+    // A later process (a resumed session, `ctb exchange cancel`) never saw the txid: it looks the order up.
+    let mut later = adapter(&base, KEY);
+    later.set_client_tag(tag);
+    assert_eq!(later.get_order_status(btc(), OrderId(7)).await.unwrap().status, OrderStatus::New);
+    assert_eq!(later.cancel_order(btc(), OrderId(7)).await.unwrap().status, OrderStatus::Canceled);
+    assert_eq!(later.get_order_status(btc(), OrderId(7)).await.unwrap().status, OrderStatus::Canceled, "closed");
+    let mut stranger = adapter(&base, KEY);
+    stranger.set_client_tag(ClientTag::new(0x0dd));
+    assert!(stranger.get_order_status(btc(), OrderId(7)).await.is_err(), "another session's order is not its own");
 }
 
 #[tokio::test]

@@ -201,3 +201,43 @@ fn a_bracket_with_a_distance_that_is_not_positive_is_refused_and_nothing_is_sent
     assert!(fills(&run).is_empty());
     assert!(run.result.log.orders.is_empty(), "refused before it was recorded: {:?}", run.result.log.orders);
 }
+
+#[test]
+fn an_amendment_that_grows_an_order_beyond_the_risk_limits_is_refused_and_the_order_stays_as_it_was() {
+    // t0 close: buy limit 1 at 91 (order 1; t1's low of 97 leaves it working). t1 close: amended to 20 — 20 × 91 =
+    // 1,820 USDT, beyond the 100 % position limit of 1,000 equity: refused. t2 close: amended down to 0.5, which any
+    // limit allows.
+    let (run, seen) = run_script(|n, ctx| {
+        let (venue, symbol) = (ctx.venue, ctx.symbol);
+        let amend =
+            |quantity| Command::Amend { venue, symbol, order_id: OrderId(1), quantity: Some(quantity), price: None };
+        match n {
+            0 => vec![Command::Submit(OrderIntent::limit(venue, symbol, Side::Buy, dec!(1), dec!(91)))],
+            1 => vec![amend(dec!(20))],
+            2 => vec![amend(dec!(0.5))],
+            _ => vec![],
+        }
+    });
+    assert_eq!(
+        seen[2].iter().map(|o| o.remaining).collect::<Vec<_>>(),
+        [dec!(1)],
+        "the refused amendment changed nothing"
+    );
+    assert_eq!(seen[3].iter().map(|o| o.remaining).collect::<Vec<_>>(), [dec!(0.5)]);
+    // t7 (low 90) fills the 0.5 at 91: 45.5, fee 0.0455 (maker).
+    assert_eq!(fills(&run), [(hour(7), Side::Buy, dec!(0.5), dec!(91), dec!(0.0455))]);
+}
+
+#[test]
+fn a_bracket_on_an_order_that_reduces_the_position_is_refused() {
+    // Long 5 after t1; a sell of the 5 with a bracket would, once filled, place a buy stop and take-profit that open
+    // a new long: refused before it is recorded, and the position stays.
+    let (run, _) = run_script(|n, ctx| match n {
+        0 => vec![Command::Submit(market(ctx, Side::Buy, dec!(5)))],
+        1 => vec![Command::Submit(market(ctx, Side::Sell, dec!(5)).with_bracket(dec!(2), dec!(2)))],
+        _ => vec![],
+    });
+    assert_eq!(fills(&run), [entry()]);
+    assert_eq!(run.result.log.orders.len(), 1);
+    assert_eq!(run.result.portfolio.position(0).quantity, dec!(5));
+}

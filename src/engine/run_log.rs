@@ -130,6 +130,11 @@ pub struct RunLog {
 
 impl RunLog {
     /// The record of order `id`.
+    pub fn order(&self, id: OrderId) -> Option<&OrderRecord> {
+        usize::try_from(id.0).ok().and_then(|i| i.checked_sub(1)).and_then(|i| self.orders.get(i))
+    }
+
+    /// The record of order `id`, to change it.
     pub fn order_mut(&mut self, id: OrderId) -> Option<&mut OrderRecord> {
         usize::try_from(id.0).ok().and_then(|i| i.checked_sub(1)).and_then(|i| self.orders.get_mut(i))
     }

@@ -159,8 +159,13 @@ pub trait Strategy: Send {
     /// Called for every event of every stream; pushes what it wants done to `commands`.
     fn on_event(&mut self, ctx: &Context<'_>, commands: &mut Vec<Command>);
 
-    /// Called when every stream's events of one time are in (after the last `on_event` of the time slice: the bars
-    /// of every series closing at one time, or one level-2 message). Nothing by default.
+    /// Whether the engine calls [`Strategy::on_time_slice`] (false by default: the replay loop then skips it).
+    fn wants_time_slices(&self) -> bool {
+        false
+    }
+
+    /// Called, when [`Strategy::wants_time_slices`], once every stream's events of one time are in (after the last
+    /// `on_event` of the time slice: the bars of every series closing at one time, or one level-2 message).
     fn on_time_slice(&mut self, _ctx: &SliceContext<'_>, _commands: &mut Vec<Command>) {}
 }
 
@@ -175,6 +180,10 @@ impl<S: Strategy + ?Sized> Strategy for Box<S> {
 
     fn history_len(&self) -> usize {
         (**self).history_len()
+    }
+
+    fn wants_time_slices(&self) -> bool {
+        (**self).wants_time_slices()
     }
 
     #[inline]

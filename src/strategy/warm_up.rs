@@ -32,6 +32,10 @@ impl<S: Strategy> Strategy for WarmUp<S> {
         self.inner.history_len()
     }
 
+    fn wants_time_slices(&self) -> bool {
+        self.inner.wants_time_slices()
+    }
+
     fn on_event(&mut self, ctx: &Context<'_>, commands: &mut Vec<Command>) {
         let before = commands.len();
         self.inner.on_event(ctx, commands);

@@ -109,7 +109,10 @@ struct SymbolInfo {
 #[serde(rename_all = "camelCase")]
 struct OrderAnswer {
     symbol: String,
+    /// The order's client id; in a cancel's answer, the cancel request's own (the order's is `origClientOrderId`).
     client_order_id: String,
+    #[serde(default)]
+    orig_client_order_id: Option<String>,
     price: Decimal,
     orig_qty: Decimal,
     executed_qty: Decimal,
@@ -417,15 +420,13 @@ impl BinanceAdapter {
 
     /// The engine's report of a venue order answer; `request` when the engine knows what it sent.
     fn report(&self, answer: OrderAnswer, request: Option<OrderRequest>) -> Result<OrderReport> {
-        let bad = |what: &str| Error::Exchange(format!("binance order {}: unexpected {what}", answer.client_order_id));
+        let ours = answer.orig_client_order_id.as_deref().unwrap_or(&answer.client_order_id);
+        let bad = |what: &str| Error::Exchange(format!("binance order {ours}: unexpected {what}"));
         let symbol = Symbol::new(&answer.symbol)?;
         let request = match request {
             Some(request) => request,
             None => OrderRequest {
-                client_order_id: self
-                    .tag
-                    .parse_short_id(&answer.client_order_id)
-                    .ok_or_else(|| bad("client order id"))?,
+                client_order_id: self.tag.parse_short_id(ours).ok_or_else(|| bad("client order id"))?,
                 symbol,
                 side: match answer.side.as_str() {
                     "BUY" => Side::Buy,

@@ -31,7 +31,8 @@ impl ClientTag {
 
     /// The tag written as eight hex digits; `None` for anything else.
     pub fn parse(text: &str) -> Option<Self> {
-        (text.len() == 8).then(|| u32::from_str_radix(text, 16).ok()).flatten().map(ClientTag)
+        let hex = text.len() == 8 && text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        hex.then(|| u32::from_str_radix(text, 16).ok()).flatten().map(ClientTag)
     }
 
     /// Binance's `newClientOrderId` of order `id`: `ctb-<tag>-<id>` (at most 33 characters of
@@ -43,7 +44,8 @@ impl ClientTag {
     /// The order a [`ClientTag::short_id`] names, when it carries this tag.
     pub fn parse_short_id(self, text: &str) -> Option<OrderId> {
         let rest = text.strip_prefix("ctb-")?.strip_prefix(&self.to_string())?.strip_prefix('-')?;
-        rest.parse().ok().map(OrderId)
+        let canonical = rest.bytes().all(|b| b.is_ascii_digit()) && (rest == "0" || !rest.starts_with('0'));
+        canonical.then(|| rest.parse().ok()).flatten().map(OrderId)
     }
 
     /// A UUID for order `id` (Coinbase's `client_oid`, Kraken's `cl_ord_id`): `<tag>-0000-4000-8000-<id in 12 hex>`.
@@ -54,7 +56,8 @@ impl ClientTag {
     /// The order a [`ClientTag::uuid`] names, when it carries this tag.
     pub fn parse_uuid(self, text: &str) -> Option<OrderId> {
         let rest = text.strip_prefix(&self.to_string())?.strip_prefix("-0000-4000-8000-")?;
-        (rest.len() == 12).then(|| u64::from_str_radix(rest, 16).ok()).flatten().map(OrderId)
+        let hex = rest.len() == 12 && rest.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        hex.then(|| u64::from_str_radix(rest, 16).ok()).flatten().map(OrderId)
     }
 }
 
@@ -74,6 +77,10 @@ mod tests {
         assert_eq!(a.short_id(OrderId(17)), "ctb-000000ab-17");
         assert_eq!(a.parse_short_id("ctb-000000ab-17"), Some(OrderId(17)));
         assert_eq!(b.parse_short_id("ctb-000000ab-17"), None, "another session's order");
+        for not_ours in ["ctb-000000ab-+17", "ctb-000000ab-017", "ctb-000000ab-", "ctb-000000ab-1x"] {
+            assert_eq!(a.parse_short_id(not_ours), None, "{not_ours}");
+        }
+        assert_eq!(a.parse_uuid("000000ab-0000-4000-8000-+0000000000f"), None);
         assert_eq!(a.uuid(OrderId(255)), "000000ab-0000-4000-8000-0000000000ff");
         assert_eq!(a.parse_uuid(&a.uuid(OrderId(255))), Some(OrderId(255)));
         assert_eq!(b.parse_uuid(&a.uuid(OrderId(255))), None);

@@ -356,15 +356,19 @@ impl KrakenAdapter {
         })
     }
 
-    fn txid(&self, order_id: OrderId) -> Result<&str> {
-        self.txids
-            .get(&order_id)
-            .map(String::as_str)
-            .ok_or_else(|| Error::Order(format!("kraken: order {order_id} was not placed through this adapter")))
+    /// Kraken's txid of engine order `order_id`: known when this adapter placed it, otherwise looked up by its
+    /// `cl_ord_id` (an order placed by another process of the session, or by an earlier `ctb exchange order`).
+    async fn txid(&self, order_id: OrderId) -> Result<String> {
+        if let Some(txid) = self.txids.get(&order_id) {
+            return Ok(txid.clone());
+        }
+        self.find_by_client_id(order_id).await?.ok_or_else(|| {
+            Error::Order(format!("kraken: no order with cl_ord_id {} (order {order_id})", self.tag.uuid(order_id)))
+        })
     }
 
     async fn query(&self, symbol: Symbol, order_id: OrderId) -> Result<OrderReport> {
-        let txid = self.txid(order_id)?.to_string();
+        let txid = self.txid(order_id).await?;
         let orders: BTreeMap<String, OrderInfo> = self.private("QueryOrders", &[("txid", txid.clone())]).await?;
         let info = orders.into_iter().find(|(k, _)| *k == txid).map(|(_, v)| v);
         Self::report(symbol, order_id, info.ok_or_else(|| Error::Order(format!("kraken: no order {txid}")))?)
@@ -504,7 +508,7 @@ impl ExchangeAdapter for KrakenAdapter {
     }
 
     async fn cancel_order(&mut self, symbol: Symbol, order_id: OrderId) -> Result<OrderReport> {
-        let txid = self.txid(order_id)?.to_string();
+        let txid = self.txid(order_id).await?;
         let _: serde_json::Value = self.private("CancelOrder", &[("txid", txid)]).await?;
         self.query(symbol, order_id).await
     }

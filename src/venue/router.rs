@@ -106,6 +106,22 @@ impl OrderRouter {
             .ok_or_else(|| Error::Config(format!("no venue named '{name}' (configured: {})", self.names().join(", "))))
     }
 
+    /// `id` itself, when the router holds a venue under it.
+    ///
+    /// # Errors
+    /// [`Error::Config`] for an id no venue has (a strategy's command naming a venue that is not configured).
+    pub fn check(&self, id: VenueId) -> Result<VenueId> {
+        match self.venues.get(id.0) {
+            Some(_) => Ok(id),
+            None => Err(Error::Config(format!("no venue number {} (configured: {})", id.0, self.names().join(", ")))),
+        }
+    }
+
+    /// The name of venue `id` (empty for an id the router does not hold).
+    pub fn name_of(&self, id: VenueId) -> &str {
+        self.venues.get(id.0).map_or("", |v| v.adapter().name())
+    }
+
     /// Names of all venues, in the order they were added.
     pub fn names(&self) -> Vec<&str> {
         self.venues.iter().map(|v| v.adapter().name()).collect()
@@ -323,7 +339,7 @@ impl OrderRouter {
     /// Whether venue `id` answers orders at once (see [`OrderRouter::place_order_now`]).
     #[inline]
     pub fn answers_at_once(&self, id: VenueId) -> bool {
-        matches!(self.venues[id.0], Venue::Simulated(_))
+        matches!(self.venues.get(id.0), Some(Venue::Simulated(_)))
     }
 
     /// Passes a market event to venue `id` for matching; true when the venue has executions to drain.

@@ -21,13 +21,13 @@ fn params(query: &str) -> BTreeMap<String, String> {
     query.split('&').filter_map(|p| p.split_once('=')).map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
-/// The mock venue: public endpoints, signed ones checked, orders kept by client order id.
 /// The engine's order number in a request's `newClientOrderId=ctb-<tag>-<number>`.
 fn order_number(target: &str) -> Option<&str> {
     let id = target.split(['?', '&']).find_map(|p| p.strip_prefix("newClientOrderId="))?;
     id.rsplit('-').next()
 }
 
+/// The mock venue: public endpoints, signed ones checked, orders kept by client order id.
 pub async fn mock_binance() -> String {
     mock_binance_with_lot("0.00001").await
 }
@@ -145,10 +145,16 @@ pub fn answer(seen: &Seen, orders: &Mutex<BTreeMap<String, BTreeMap<String, Stri
         ("GET" | "DELETE", "/api/v3/order") => match orders.lock().unwrap().get_mut(&p["origClientOrderId"]) {
             Some(o) => {
                 // A canceled order stays canceled when asked again.
-                if seen.method == "DELETE" {
-                    o.insert("canceled".into(), "true".into());
+                if seen.method != "DELETE" {
+                    return ok(&order_json(o, if o.contains_key("canceled") { "CANCELED" } else { "NEW" }));
                 }
-                ok(&order_json(o, if o.contains_key("canceled") { "CANCELED" } else { "NEW" }))
+                o.insert("canceled".into(), "true".into());
+                // As Binance answers a cancel: the order's own id is `origClientOrderId`; `clientOrderId` is the
+                // cancel request's, made up by the venue.
+                let ours = format!(r#""clientOrderId":"{}""#, o["newClientOrderId"]);
+                let cancel =
+                    format!(r#""origClientOrderId":"{}","clientOrderId":"x-cancel-7Fq2"#, o["newClientOrderId"]);
+                ok(&order_json(o, "CANCELED").replace(&ours, &format!("{cancel}\"")))
             }
             None => (400, vec![], r#"{"code":-2013,"msg":"Order does not exist."}"#.into()),
         },

@@ -40,7 +40,7 @@ impl TradingEngine {
             self.note_venue(stream.symbol, stream.venue);
         }
         strategy.on_start(streams)?;
-        self.keep_histories(streams.len(), strategy.history_len());
+        self.prepare_for(strategy, streams.len(), false);
         Ok(BarRun { streams: slots, events: 0 })
     }
 

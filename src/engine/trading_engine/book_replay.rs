@@ -89,7 +89,7 @@ impl TradingEngine {
             self.note_venue(symbol, feed.venue);
         }
         strategy.on_start(&infos)?;
-        self.keep_histories(infos.len(), 0);
+        self.prepare_for(strategy, infos.len(), true);
         Ok(BookRun { feeds: states, events: 0, next_mark: Timestamp(i64::MIN) })
     }
 

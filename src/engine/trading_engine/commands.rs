@@ -5,7 +5,9 @@
 
 use super::TradingEngine;
 use crate::error::{Error, Result};
-use crate::model::{OrderReport, OrderType, VenueId};
+use rust_decimal::Decimal;
+
+use crate::model::{ExecutionEvent, OrderId, OrderQty, OrderReport, OrderType, VenueId};
 use crate::strategy::Command;
 
 /// The venue a command goes to.
@@ -32,6 +34,10 @@ impl TradingEngine {
         let mut done = 0;
         let mut outcome = Ok(true);
         for &command in &commands {
+            if let Err(unknown) = self.router.check(venue_of(&command)) {
+                outcome = Err(unknown);
+                break;
+            }
             if !self.router.answers_at_once(venue_of(&command)) {
                 outcome = Ok(false);
                 break;
@@ -80,6 +86,7 @@ impl TradingEngine {
                 self.on_cancel_answer(venue, answer.unwrap_or_else(|| Err(stopped(venue))))
             }
             Command::Amend { venue, symbol, order_id, quantity, price } => {
+                self.admit_amendment(order_id, quantity, price)?;
                 let answer = self.router.amend_now(venue, symbol, order_id, quantity, price);
                 self.on_amend_answer(venue, answer.unwrap_or_else(|| Err(stopped(venue))))
             }
@@ -88,6 +95,7 @@ impl TradingEngine {
 
     /// One command, waiting for its venue's answer.
     async fn execute(&mut self, command: Command) -> Result<()> {
+        self.router.check(venue_of(&command))?;
         match command {
             Command::Submit(intent) => self.submit(intent).await.map(drop),
             Command::Cancel { venue, symbol, order_id } => {
@@ -95,6 +103,7 @@ impl TradingEngine {
                 self.on_cancel_answer(venue, answer)
             }
             Command::Amend { venue, symbol, order_id, quantity, price } => {
+                self.admit_amendment(order_id, quantity, price)?;
                 let answer = self.router.amend_order(venue, symbol, order_id, quantity, price).await;
                 self.on_amend_answer(venue, answer)
             }
@@ -106,15 +115,51 @@ impl TradingEngine {
     fn on_cancel_answer(&mut self, venue: VenueId, answer: Result<OrderReport>) -> Result<()> {
         let report = answer.inspect_err(|refusal| tracing::info!(target: "audit", %refusal, "cancel refused"))?;
         if report.status.is_final() {
-            let id = report.request.client_order_id;
-            self.end_order(id, report.status, "canceled by the strategy".into());
-            self.working.closed(id);
+            let (order_id, time, status) = (report.request.client_order_id, self.clock.now(), report.status);
+            let reason = "canceled by the strategy".to_string();
+            self.apply_execution(venue, ExecutionEvent::Ended { order_id, time, status, reason });
         }
         self.collect_executions(venue);
         Ok(())
     }
 
-    /// A venue answered an amendment: the order's record and its working quantity and price follow it.
+    /// An amendment passes the risk manager as the order it makes would: refused while the risk limits halt new
+    /// orders, and, when it grows the order, the growth checked like a new order of that size at the new price.
+    fn admit_amendment(&mut self, id: OrderId, quantity: Option<Decimal>, price: Option<Decimal>) -> Result<()> {
+        let record = self.log.order_mut(id).map(|r| r.report.clone());
+        let Some(known) = record else {
+            return Err(Error::Order(format!("order {id} is not an order of this run")));
+        };
+        if let Some(halt) = self.risk_manager.halt() {
+            return Err(Error::RiskManagement(format!("amending order {id}: {}", halt.reason)));
+        }
+        let request = known.request;
+        let OrderQty::Base(before) = request.quantity else {
+            return Err(Error::Order(format!("order {id} is sized in the quote asset; it cannot be amended")));
+        };
+        let growth = quantity.map_or(Decimal::ZERO, |q| q - before);
+        if growth <= Decimal::ZERO {
+            return Ok(());
+        }
+        let at = price.or(request.price).or(request.stop_price);
+        let slot = self.portfolio.slot(request.symbol);
+        let at = at.or_else(|| slot.map(|s| self.portfolio.position(s).last_price)).unwrap_or_default();
+        let equity = self.portfolio.equity();
+        let cash = self.portfolio.cash() - self.working.committed_cash();
+        let decision =
+            self.risk_manager.check_order(request.symbol, request.side, OrderQty::Base(growth), at, equity, cash);
+        if !decision.accepted || decision.adjusted < growth {
+            return Err(Error::RiskManagement(format!(
+                "amending order {id} to {}: {}",
+                before + growth,
+                decision.reason
+            )));
+        }
+        Ok(())
+    }
+
+    /// A venue answered an amendment: the order's record, its working quantity and price follow it, and the
+    /// journal holds the change.
     fn on_amend_answer(&mut self, venue: VenueId, answer: Result<OrderReport>) -> Result<()> {
         let report = answer.inspect_err(|refusal| tracing::info!(target: "audit", %refusal, "amendment refused"))?;
         let request = report.request;
@@ -124,16 +169,17 @@ impl TradingEngine {
             record.report.request = request;
             record.report.filled_quantity
         });
-        if let (Some(filled), crate::model::OrderQty::Base(quantity)) = (filled, request.quantity) {
+        if let (Some(filled), OrderQty::Base(quantity), Some(slot)) =
+            (filled, request.quantity, self.portfolio.slot(request.symbol))
+        {
             let price = match request.order_type {
                 OrderType::StopMarket | OrderType::TakeProfitMarket => request.stop_price,
                 _ => request.price,
             };
-            if let (Some(price), Some(slot)) = (price, self.portfolio.slot(request.symbol)) {
-                self.working.amended(id, quantity - filled, price);
-                self.risk_manager.update_working(request.symbol, self.working.net_quantity(slot));
-            }
+            self.working.amended(id, quantity - filled, price);
+            self.risk_manager.update_working(request.symbol, self.working.net_quantity(slot));
         }
+        self.journal_order(id)?;
         self.collect_executions(venue);
         Ok(())
     }

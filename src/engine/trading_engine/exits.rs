@@ -49,8 +49,13 @@ impl TradingEngine {
                 report: OrderReport::new(request),
             });
         }
-        // A venue that lists no instrument to round to gets no exits: they are recorded as refused.
-        match instrument.and_then(|_| self.router.place_exits_now(venue, stop, take, time)) {
+        // Journaled before they are sent; a venue that lists no instrument to round to gets no exits: they are
+        // recorded as refused.
+        let journaled = self.journal_order(stop_id).and_then(|()| self.journal_order(take_id));
+        if let Err(failure) = &journaled {
+            self.journal_failure.get_or_insert(crate::error::Error::Journal(failure.to_string()));
+        }
+        match journaled.and(instrument).and_then(|_| self.router.place_exits_now(venue, stop, take, time)) {
             Ok((stop, take)) => {
                 for report in [stop, take] {
                     let request = report.request;

@@ -124,6 +124,8 @@ pub struct TradingEngine {
     histories: Vec<BarHistory>,
     /// The strategy's open orders of the stream it is shown, refilled per event.
     open_view: Vec<OpenOrder>,
+    /// Whether the strategy of the current run sees time slices.
+    time_slices: bool,
     venues_by_symbol: Vec<(Symbol, VenueId)>,
     journal: Option<JournalHooks>,
     journal_failure: Option<Error>,
@@ -162,6 +164,7 @@ impl TradingEngine {
             commands: Vec::new(),
             histories: Vec::new(),
             open_view: Vec::new(),
+            time_slices: false,
             venues_by_symbol: Vec::new(),
             journal: None,
             journal_failure: None,
@@ -323,7 +326,7 @@ impl TradingEngine {
             self.note_venue(series.symbol, venue);
         }
         strategy.on_start(&infos)?;
-        self.keep_histories(infos.len(), strategy.history_len());
+        self.prepare_for(strategy, infos.len(), false);
         let mut feed = ReplayFeed::new(&market.series);
         let events = feed.total_events();
         self.log.equity.reserve(events);
@@ -344,10 +347,13 @@ impl TradingEngine {
         StrategyRun { strategy: strategy.to_string(), events }
     }
 
-    /// Starts a history window of `len` bars for each of `streams` streams.
-    fn keep_histories(&mut self, streams: usize, len: usize) {
+    /// Prepares a run of `strategy` on `streams` streams: a history window of its length for each (none for `books`),
+    /// and whether it sees time slices.
+    fn prepare_for<S: Strategy>(&mut self, strategy: &S, streams: usize, books: bool) {
+        let len = if books { 0 } else { strategy.history_len() };
         self.histories.clear();
         self.histories.resize_with(streams, || BarHistory::new(len));
+        self.time_slices = strategy.wants_time_slices();
     }
 
     /// `symbol` trades on `venue` (for the orders the engine itself sends, such as closing positions on a halt).
@@ -467,6 +473,9 @@ impl TradingEngine {
     /// Every event of time `time` was shown: the strategy's [`Strategy::on_time_slice`].
     #[inline]
     fn end_slice<S: Strategy>(&mut self, time: Timestamp, strategy: &mut S) {
+        if !self.time_slices {
+            return;
+        }
         let ctx = SliceContext { time, cash: self.portfolio.cash(), account: &self.portfolio };
         strategy.on_time_slice(&ctx, &mut self.commands);
     }

@@ -49,16 +49,7 @@ impl TradingEngine {
         let cash = self.portfolio.cash() - self.working.committed_cash();
         let mut decision =
             self.risk_manager.check_order(intent.symbol, intent.side, intent.quantity, price, equity, cash);
-        let mut exits = match intent.bracket {
-            Some(b) if !positive(b.stop_loss) || !positive(b.take_profit) => {
-                return Err(Error::Order(format!(
-                    "bracket of {}: stop-loss ({}) and take-profit ({}) distances must be positive",
-                    intent.symbol, b.stop_loss, b.take_profit
-                )));
-            }
-            Some(b) => Some(ExitDistances { stop: b.stop_loss, take: b.take_profit }),
-            None => None,
-        };
+        let mut exits = self.bracket_exits(&intent, decision.reduces)?;
         if exits.is_none() && decision.accepted && !decision.reduces && self.risk_manager.policy().exits.attach {
             match self.risk_manager.exit_distances(price, intent.volatility) {
                 Ok(distances) => exits = Some(distances),
@@ -97,12 +88,7 @@ impl TradingEngine {
             self.end_order(id, OrderStatus::Rejected, decision.reason.to_string());
             return Err(Error::RiskManagement(decision.reason.into_owned()));
         }
-        if let (Some(journal), Some(record)) = (self.journal.as_mut(), self.log.orders.last())
-            && let Err(failure) = (journal.orders)(record)
-        {
-            self.end_order(id, OrderStatus::Rejected, format!("not sent: the journal could not record it: {failure}"));
-            return Err(failure);
-        }
+        self.journal_order(id)?;
         if decision.reduces {
             self.cancel_exits(intent.venue, slot, id);
         }
@@ -117,6 +103,38 @@ impl TradingEngine {
             "order admitted by the risk manager"
         );
         Ok(Admitted { venue: intent.venue, slot, price, request, exits })
+    }
+
+    /// The exits of `intent`'s bracket, checked: positive distances, an entry (not an order that reduces the
+    /// position), and a venue that holds the engine's exit pairs (a simulated one).
+    fn bracket_exits(&self, intent: &OrderIntent, reduces: bool) -> Result<Option<ExitDistances>> {
+        let Some(b) = intent.bracket else { return Ok(None) };
+        let refuse = |why: String| Err(Error::Order(format!("bracket of {} on {}: {why}", intent.symbol, intent.side)));
+        if !positive(b.stop_loss) || !positive(b.take_profit) {
+            return refuse(format!(
+                "stop-loss ({}) and take-profit ({}) distances must be positive",
+                b.stop_loss, b.take_profit
+            ));
+        }
+        if reduces || intent.reduce_only {
+            return refuse("it reduces the position; a bracket's exits protect an entry".into());
+        }
+        if !self.router.answers_at_once(intent.venue) {
+            let venue = self.router.name_of(intent.venue);
+            return refuse(format!("venue '{venue}' cannot hold the engine's exit pairs; only simulated venues can"));
+        }
+        Ok(Some(ExitDistances { stop: b.stop_loss, take: b.take_profit }))
+    }
+
+    /// Journals order `id`'s record now — before it is sent, or after it changed — when the run keeps a journal. An
+    /// order the journal could not record is not sent: it is recorded as rejected and the failure ends the run.
+    pub(super) fn journal_order(&mut self, id: OrderId) -> Result<()> {
+        let (Some(journal), Some(record)) = (self.journal.as_mut(), self.log.order(id)) else { return Ok(()) };
+        if let Err(failure) = (journal.orders)(record) {
+            self.end_order(id, OrderStatus::Rejected, format!("not sent: the journal could not record it: {failure}"));
+            return Err(failure);
+        }
+        Ok(())
     }
 
     /// Records the venue's answer to an admitted order and books any executions it reported.
@@ -317,10 +335,16 @@ impl TradingEngine {
                 }
                 working.map(|(slot, _)| slot)
             }
-            ExecutionEvent::Ended { reason, .. } => {
+            ExecutionEvent::Ended { reason, time, .. } => {
                 record.report.status = status;
                 record.report.reason = Some(reason);
-                self.working.closed(order_id)
+                let partly_filled = !record.report.filled_quantity.is_zero();
+                let ended = self.working.filled(order_id, Decimal::ZERO, true);
+                // An entry that filled in part and then ended still gets the exits of its bracket, for what filled.
+                if let (true, Some((slot, Some(Purpose::Trade { exits: Some(distances) })))) = (partly_filled, ended) {
+                    self.place_exits(venue, slot, order_id, time, distances);
+                }
+                ended.map(|(slot, _)| slot)
             }
         };
         if let Some(slot) = still_working {

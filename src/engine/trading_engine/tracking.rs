@@ -12,8 +12,10 @@ use crate::model::{ExecutionEvent, Fill, Liquidity, OrderType};
 impl TradingEngine {
     /// Asks the network venues for every order still working there and books what they report.
     ///
+    /// An order the venue does not know, with nothing filled, ends as rejected (it never reached the venue).
+    ///
     /// # Errors
-    /// Venue failures other than an unknown order (skipped, with a warning).
+    /// Venue failures other than an unknown order.
     pub async fn track_orders(&mut self) -> Result<()> {
         let working: Vec<usize> = (0..self.log.orders.len())
             .filter(|&i| {
@@ -27,7 +29,15 @@ impl TradingEngine {
             let report = match self.router.order_status(known.venue, request.symbol, request.client_order_id).await {
                 Ok(report) => report,
                 Err(Error::Order(reason)) => {
+                    // Journaled but never at the venue (the session stopped between the journal and the request,
+                    // or the request failed): it ends here, so it neither ties up cash nor waits for ever.
                     tracing::warn!(order = %request.client_order_id, reason, "the venue does not know a working order");
+                    if known.report.filled_quantity.is_zero() {
+                        let order_id = request.client_order_id;
+                        let reason = format!("the venue does not know it, so it never reached the venue: {reason}");
+                        let (time, status) = (self.clock.now(), crate::model::OrderStatus::Rejected);
+                        self.apply_execution(known.venue, ExecutionEvent::Ended { order_id, time, status, reason });
+                    }
                     continue;
                 }
                 Err(other) => return Err(other),

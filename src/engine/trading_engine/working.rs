@@ -104,11 +104,12 @@ impl WorkingOrders {
         self.filled(id, Decimal::ZERO, true).map(|(slot, _)| slot)
     }
 
-    /// Order `id` was amended at its venue: `remaining` base quantity is left, valued at `price`.
-    pub(super) fn amended(&mut self, id: OrderId, remaining: Decimal, price: Decimal) {
+    /// Order `id` was amended at its venue: `remaining` base quantity is left, valued at `price` (or, for an order
+    /// without a price of its own, at the price it was valued at before).
+    pub(super) fn amended(&mut self, id: OrderId, remaining: Decimal, price: Option<Decimal>) {
         if let Some(order) = self.orders.iter_mut().find(|o| o.id == id) {
             order.remaining = remaining;
-            order.price = price;
+            order.price = price.unwrap_or(order.price);
         }
     }
 
