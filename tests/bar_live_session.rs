@@ -48,16 +48,20 @@ async fn a_live_session_on_binance_candles_sends_signed_market_orders_books_thei
         common::ctb_async(dir.path(), &args, &[("BINANCE_API_KEY", KEY), ("BINANCE_API_SECRET", SECRET)]).await;
     assert!(ok, "{out}\n{err}");
     assert!(out.contains("live session b1 (binance test endpoints): 1416 messages"), "{out}");
+    // The scenario's lot is 10⁻⁸; the venue's, 0.00001: the venue's rules apply, and the session says so.
+    assert!(out.contains("BTCUSDT: the venue trades at tick 0.01, lot 0.00001, minimum notional 5"), "{out}");
 
     // The first cross up buys with the whole cash, the next cross down sells the position: signed market orders,
     // booked filled. Binance takes the buy's commission in BTC, so what is left after the sale is dust below the
-    // lot step: a sale of it is refused before it is sent (Binance would refuse it: LOT_SIZE), never POSTed.
+    // lot step, which the strategy counts as flat: the next cross up buys again, and the dust is never offered for
+    // sale on its own (Binance would refuse it: LOT_SIZE).
     let requests = rest.requests.lock().unwrap().clone();
     let posts: Vec<&String> = requests.iter().filter(|r| r.starts_with("POST /api/v3/order")).collect();
     assert!(posts.len() >= 2, "{posts:?}");
     assert!(posts[0].contains("side=BUY&type=MARKET") && posts[0].contains("quoteOrderQty=10000"), "{}", posts[0]);
     assert!(posts[1].contains("side=SELL&type=MARKET") && posts[1].contains("quantity=0.16216&"), "{}", posts[1]);
     assert!(posts.iter().all(|p| !p.contains("quantity=0&")), "a zero quantity reached the venue: {posts:?}");
+    assert!(posts.len() >= 4 && posts[2].contains("side=BUY&type=MARKET"), "the dust did not stop re-entry: {posts:?}");
     let orders = std::fs::read_to_string(dir.path().join("reports/b1/orders.csv")).unwrap();
     let filled = orders.lines().filter(|r| r.contains(",MARKET,") && r.contains(",FILLED,")).count();
     assert_eq!(filled, posts.len(), "every order sent was booked filled: {orders}");

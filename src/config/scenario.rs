@@ -384,7 +384,9 @@ impl Scenario {
         for d in &file.data {
             if !streams.iter().any(|s| s.symbol == d.symbol) {
                 let venue = VenueId(setup.venue_of(d.symbol).unwrap_or_default());
-                streams.push(StreamInfo { symbol: d.symbol, venue, kind, close_scale: 8 });
+                let lot = setup.instruments().find(|i| i.symbol == d.symbol).map(|i| i.lot_size);
+                let lot_size = lot.unwrap_or_default();
+                streams.push(StreamInfo { symbol: d.symbol, venue, kind, close_scale: 8, lot_size });
             }
         }
         setup

@@ -153,6 +153,11 @@ impl RiskManager {
         self.minimums.push(Minimum { symbol, lot_size, min_notional });
     }
 
+    /// The lot size of `symbol`, when [`Self::set_instrument`] gave it.
+    pub fn lot_size(&self, symbol: Symbol) -> Option<Decimal> {
+        self.minimums.iter().find(|m| m.symbol == symbol).map(|m| m.lot_size)
+    }
+
     /// Sets the portfolio value the day's loss is measured from (the engine also does it at each UTC day).
     pub fn set_daily_start_value(&mut self, value: Decimal) {
         self.guard.set_daily_start_value(value);

@@ -153,7 +153,8 @@ impl Session {
             .venue_of(symbol)
             .ok_or_else(|| Error::Config(format!("{symbol} is not an instrument of the scenario")))?;
         let mut strategy = setup.build_strategy()?;
-        let stream = StreamInfo { symbol, venue: VenueId(venue), kind: StreamKind::Bars, close_scale };
+        let lot_size = setup.instruments().find(|i| i.symbol == symbol).map(|i| i.lot_size).unwrap_or_default();
+        let stream = StreamInfo { symbol, venue: VenueId(venue), kind: StreamKind::Bars, close_scale, lot_size };
         let run = engine.start_bar_run(&[stream], &mut strategy)?;
         Ok(Self::with(engine, Trading::Bars { strategy, run }, journal))
     }

@@ -24,6 +24,7 @@ use super::recording::Recording;
 use crate::config::{ExchangesConfig, Scenario, bar_recording_file, recording_file};
 use crate::engine::{TradingEngine, start_book_engine_on};
 use crate::error::{Error, Result};
+use crate::model::Instrument;
 use crate::model::VenueId;
 use crate::model::{OrderId, OrderStatus};
 use crate::runner::{ScenarioRun, write_bar_report, write_book_report};
@@ -195,11 +196,21 @@ pub async fn run_live(
     // resume.
     let mut adapter = live_adapter(&options.exchange, &config, credentials)?;
     adapter.set_client_tag(journal.client_tag()?);
+    // The venue's own rules apply, whatever the scenario says: its lot decides what a strategy can still sell.
+    let mut differences = Vec::new();
+    let mut setup = scenario.setup.clone();
+    for instrument in setup.venues.iter_mut().flat_map(|v| v.instruments.iter_mut()) {
+        let rules = adapter.instrument_rules(instrument.symbol).await?;
+        if let Some(difference) = rule_difference(instrument, &rules) {
+            differences.push(difference);
+            (instrument.tick_size, instrument.lot_size, instrument.min_notional) =
+                (rules.tick_size, rules.lot_size, rules.min_notional);
+        }
+    }
     let mut router = OrderRouter::new();
     router.add(adapter)?;
     let journal = Arc::new(Mutex::new(journal));
-    let mut engine = start_book_engine_on(&scenario.setup, router, Some(journal_hooks(&journal))).await?;
-    let mut differences = Vec::new();
+    let mut engine = start_book_engine_on(&setup, router, Some(journal_hooks(&journal))).await?;
     let expected = if options.resume {
         let (mut open_before, balances) = restore(&mut engine, &journal)?;
         engine.track_orders().await?;
@@ -230,10 +241,10 @@ pub async fn run_live(
     let (mut session, (mut recording, earlier)) = if bars {
         let (series, _) = scenario.load_market_data()?;
         let close_scale = series.first().map_or(0, |s| s.close_scale());
-        let session = Session::on_bars(engine, &scenario.setup, symbol, close_scale, journal)?;
+        let session = Session::on_bars(engine, &setup, symbol, close_scale, journal)?;
         (session, Recording::open(&bar_recording_file(&dir, symbol), Some(BAR_RECORDING_HEADER))?)
     } else {
-        let session = Session::new(engine, &scenario.setup, symbol, journal)?;
+        let session = Session::new(engine, &setup, symbol, journal)?;
         (session, Recording::open(&recording_file(&dir, symbol), None)?)
     };
     if !earlier.is_empty() && !options.resume {
@@ -285,6 +296,24 @@ fn restore(engine: &mut TradingEngine, journal: &Mutex<Journal>) -> Result<Resto
 }
 
 /// The venue's balances against `expected` (`whose` they are, in words): one line per asset that differs.
+/// How the venue's published rules for an instrument differ from the scenario's, if they do.
+fn rule_difference(scenario: &Instrument, venue: &Instrument) -> Option<String> {
+    let same = (scenario.tick_size, scenario.lot_size, scenario.min_notional)
+        == (venue.tick_size, venue.lot_size, venue.min_notional);
+    (!same).then(|| {
+        format!(
+            "{}: the venue trades at tick {}, lot {}, minimum notional {} (the scenario says {}, {}, {}): the venue's rules apply",
+            venue.symbol,
+            venue.tick_size.normalize(),
+            venue.lot_size.normalize(),
+            venue.min_notional.normalize(),
+            scenario.tick_size.normalize(),
+            scenario.lot_size.normalize(),
+            scenario.min_notional.normalize()
+        )
+    })
+}
+
 async fn balance_differences(
     engine: &TradingEngine,
     expected: &BTreeMap<String, Decimal>,

@@ -48,6 +48,9 @@ pub struct StreamInfo {
     pub kind: StreamKind,
     /// Largest number of decimals among the stream's closes (for exact fixed-point indicators; 8 for books).
     pub close_scale: u32,
+    /// The instrument's lot step (0 when unknown): a position below it cannot be sold, so it counts as flat — a
+    /// commission the venue took in the base asset leaves such dust.
+    pub lot_size: Decimal,
 }
 
 /// The portfolio as a strategy may query it; the engine's ledger implements it.

@@ -2,10 +2,12 @@
 //!
 //! On each closed bar: `cross_up = fast > slow and fast[-1] <= slow[-1]`, `cross_down` mirrored. Flat and cross up:
 //! buy with all available cash (a quote-sized market order; the venue sizes it so that price plus fee fits). Long and
-//! cross down: sell the whole position. The averages are exact: running integer sums of the closes at the series'
+//! cross down: sell the whole position. A position below the lot step (dust a commission in the base asset left)
+//! counts as flat. The averages are exact: running integer sums of the closes at the series'
 //! own decimal scale, compared by cross-multiplying (`fast_sum × slow_len` vs `slow_sum × fast_len`), so equal
 //! averages compare equal.
 
+use rust_decimal::Decimal;
 use serde::Deserialize;
 use std::cmp::Ordering;
 
@@ -29,6 +31,8 @@ pub struct SmaCrossParams {
 #[derive(Clone, Debug)]
 struct CrossState {
     scale: u32,
+    /// The lot step: a position below it is dust the venue will not take, so the stream counts as flat.
+    lot: Decimal,
     averages: SmaPair,
     previous: Option<Ordering>,
 }
@@ -72,6 +76,7 @@ impl Strategy for SmaCross {
             .iter()
             .map(|s| CrossState {
                 scale: s.close_scale,
+                lot: s.lot_size,
                 averages: SmaPair::new(self.params.fast, self.params.slow),
                 previous: None,
             })
@@ -98,9 +103,10 @@ impl Strategy for SmaCross {
         let cross_up = now == Ordering::Greater && before != Ordering::Greater;
         let cross_down = now == Ordering::Less && before != Ordering::Less;
         let market = |side, quantity| Command::Submit(OrderIntent::market(ctx.venue, ctx.symbol, side, quantity));
-        if cross_up && ctx.position.is_zero() && positive(ctx.cash) {
+        let flat = ctx.position.is_zero() || (!ctx.position.is_sign_negative() && ctx.position < state.lot);
+        if cross_up && flat && positive(ctx.cash) {
             commands.push(market(Side::Buy, OrderQty::Quote(ctx.cash)));
-        } else if cross_down && positive(ctx.position) {
+        } else if cross_down && !flat && positive(ctx.position) {
             commands.push(market(Side::Sell, OrderQty::Base(ctx.position)));
         }
     }

@@ -52,6 +52,14 @@ pub trait ExchangeAdapter: Send + Sync + std::fmt::Debug {
     /// [`crate::Error::Order`] when the venue refuses it (filters, balance, unknown symbol), with the reason.
     async fn place_order(&mut self, order: OrderRequest) -> Result<OrderReport>;
 
+    /// The venue's trading rules for `symbol` (tick, lot, minimum notional), as it publishes them.
+    ///
+    /// # Errors
+    /// [`crate::Error::Exchange`] from a venue that publishes none (the default); the venue's errors.
+    async fn instrument_rules(&mut self, symbol: Symbol) -> Result<crate::model::Instrument> {
+        Err(crate::Error::Exchange(format!("{}: no published trading rules for {symbol}", self.name())))
+    }
+
     /// Sends client order ids under `tag` from now on (a session's tag, kept across its restarts). A live adapter
     /// starts with a fresh tag of its own; the simulated venue needs none.
     fn set_client_tag(&mut self, _tag: super::ClientTag) {}

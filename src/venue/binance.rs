@@ -503,6 +503,10 @@ impl ExchangeAdapter for BinanceAdapter {
         self.tag = tag;
     }
 
+    async fn instrument_rules(&mut self, symbol: Symbol) -> Result<Instrument> {
+        BinanceAdapter::instrument(self, symbol).await
+    }
+
     async fn connect(&mut self) -> Result<bool> {
         let local_before = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
         let time: ServerTime = self.public("/api/v3/time").await?;

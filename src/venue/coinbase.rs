@@ -291,6 +291,10 @@ impl ExchangeAdapter for CoinbaseAdapter {
         self.tag = tag;
     }
 
+    async fn instrument_rules(&mut self, symbol: Symbol) -> Result<Instrument> {
+        CoinbaseAdapter::instrument(self, symbol).await
+    }
+
     async fn connect(&mut self) -> Result<bool> {
         let _: serde_json::Value = self.public("/time").await?;
         if self.credentials.is_some() {

@@ -385,6 +385,10 @@ impl ExchangeAdapter for KrakenAdapter {
         self.tag = tag;
     }
 
+    async fn instrument_rules(&mut self, symbol: Symbol) -> Result<Instrument> {
+        KrakenAdapter::instrument(self, symbol).await
+    }
+
     async fn connect(&mut self) -> Result<bool> {
         let _: serde_json::Value = self.public("/0/public/Time").await?;
         if self.credentials.is_some() {

@@ -40,7 +40,7 @@ impl TradingEngine {
             self.note_venue(stream.symbol, stream.venue);
         }
         strategy.on_start(streams)?;
-        self.prepare_for(strategy, streams.len(), false);
+        self.prepare_for(strategy, streams, false);
         Ok(BarRun { streams: slots, events: 0 })
     }
 

@@ -85,11 +85,12 @@ impl TradingEngine {
             let tick = to_fixed(feed.tick)
                 .ok_or_else(|| Error::Config(format!("{symbol}: tick {} is finer than 10⁻⁸", feed.tick)))?;
             states.push(FeedState { feed, slot, tick, top: BookTop::default() });
-            infos.push(StreamInfo { symbol, venue: feed.venue, kind: StreamKind::Book, close_scale: 8 });
+            let lot_size = self.risk_manager.lot_size(symbol).unwrap_or_default();
+            infos.push(StreamInfo { symbol, venue: feed.venue, kind: StreamKind::Book, close_scale: 8, lot_size });
             self.note_venue(symbol, feed.venue);
         }
         strategy.on_start(&infos)?;
-        self.prepare_for(strategy, infos.len(), true);
+        self.prepare_for(strategy, &infos, true);
         Ok(BookRun { feeds: states, events: 0, next_mark: Timestamp(i64::MIN) })
     }
 

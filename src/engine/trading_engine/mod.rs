@@ -126,6 +126,8 @@ pub struct TradingEngine {
     open_view: Vec<OpenOrder>,
     /// Whether the strategy of the current run sees time slices.
     time_slices: bool,
+    /// The streams of the current run, as its strategy was shown them.
+    streams: Vec<StreamInfo>,
     venues_by_symbol: Vec<(Symbol, VenueId)>,
     journal: Option<JournalHooks>,
     journal_failure: Option<Error>,
@@ -165,6 +167,7 @@ impl TradingEngine {
             histories: Vec::new(),
             open_view: Vec::new(),
             time_slices: false,
+            streams: Vec::new(),
             venues_by_symbol: Vec::new(),
             journal: None,
             journal_failure: None,
@@ -322,11 +325,12 @@ impl TradingEngine {
                 Error::Config(format!("market data for {} has no instrument in the portfolio", series.symbol))
             })?;
             slots.push(slot);
-            infos.push(StreamInfo { symbol: series.symbol, venue, kind: StreamKind::Bars, close_scale });
+            let lot_size = self.risk_manager.lot_size(series.symbol).unwrap_or_default();
+            infos.push(StreamInfo { symbol: series.symbol, venue, kind: StreamKind::Bars, close_scale, lot_size });
             self.note_venue(series.symbol, venue);
         }
         strategy.on_start(&infos)?;
-        self.prepare_for(strategy, infos.len(), false);
+        self.prepare_for(strategy, &infos, false);
         let mut feed = ReplayFeed::new(&market.series);
         let events = feed.total_events();
         self.log.equity.reserve(events);
@@ -347,13 +351,15 @@ impl TradingEngine {
         StrategyRun { strategy: strategy.to_string(), events }
     }
 
-    /// Prepares a run of `strategy` on `streams` streams: a history window of its length for each (none for `books`),
+    /// Prepares a run of `strategy` on `streams`: a history window of its length for each (none for `books`),
     /// and whether it sees time slices.
-    fn prepare_for<S: Strategy>(&mut self, strategy: &S, streams: usize, books: bool) {
+    fn prepare_for<S: Strategy>(&mut self, strategy: &S, streams: &[StreamInfo], books: bool) {
         let len = if books { 0 } else { strategy.history_len() };
         self.histories.clear();
-        self.histories.resize_with(streams, || BarHistory::new(len));
+        self.histories.resize_with(streams.len(), || BarHistory::new(len));
         self.time_slices = strategy.wants_time_slices();
+        self.streams.clear();
+        self.streams.extend_from_slice(streams);
     }
 
     /// `symbol` trades on `venue` (for the orders the engine itself sends, such as closing positions on a halt).
@@ -396,7 +402,7 @@ impl TradingEngine {
                 self.show_earlier(market, earlier, slots, strategy);
             }
             let MarketEvent::Bar { bar, .. } = &market_event;
-            self.show(market, event, bar, slot, strategy);
+            self.show(event, bar, slot, strategy);
             self.end_slice(event.time, strategy);
             self.mark(event.time, slot, bar.close);
             if !self.commands.is_empty() && !self.route_commands_now()? {
@@ -430,19 +436,14 @@ impl TradingEngine {
     ) {
         for event in earlier.drain(..) {
             let bar = market.series[event.stream].bar(event.index);
-            self.show(market, event, &bar, slots[event.stream], strategy);
+            self.show(event, &bar, slots[event.stream], strategy);
         }
     }
 
     /// The strategy sees a closed bar; its commands are left in `self.commands`.
     #[inline]
-    fn show<S: Strategy>(&mut self, market: &MarketData, event: FeedEvent, bar: &Bar, slot: usize, strategy: &mut S) {
-        let stream = StreamInfo {
-            symbol: market.series[event.stream].symbol,
-            venue: market.venues[event.stream],
-            kind: StreamKind::Bars,
-            close_scale: market.close_scales[event.stream],
-        };
+    fn show<S: Strategy>(&mut self, event: FeedEvent, bar: &Bar, slot: usize, strategy: &mut S) {
+        let stream = self.streams[event.stream];
         self.show_bar(event.stream, stream, bar, slot, strategy);
     }
 
