@@ -6,11 +6,11 @@ mod common;
 
 use common::mock_binance::{KEY, SECRET};
 use common::mock_candles::{serve_binance_klines, shipped_bars};
-use common::mock_live_binance::serve_live;
+use common::mock_live_binance::{LiveBinance, serve_live};
+use std::path::Path;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_live_session_on_binance_candles_sends_signed_market_orders_books_their_fills_and_never_sends_a_zero_quantity()
- {
+/// A folder holding `sma.yaml` (the shipped SMA-cross scenario with a validation section), validated.
+async fn validated_workspace() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let mut text = std::fs::read_to_string(common::repo("scenarios/btc_sma_cross.yaml")).unwrap();
     for month in ["01", "02"] {
@@ -23,30 +23,32 @@ async fn a_live_session_on_binance_candles_sends_signed_market_orders_books_thei
     let (ok, out, err) =
         tokio::task::spawn_blocking(move || common::ctb(&work, &["validate", "sma.yaml"])).await.unwrap();
     assert!(ok, "{out}\n{err}");
+    dir
+}
 
-    let rest = serve_live(0).await;
+/// `ctb live sma.yaml` in `dir` for `max` candles, at `rest`'s order endpoints and a fresh kline stream of the
+/// shipped bars from their start; returns what it printed.
+async fn live(dir: &Path, rest: &LiveBinance, session: &[&str], max: &str) -> String {
     let (ws, _) = serve_binance_klines(&shipped_bars()).await;
-    std::fs::create_dir_all(dir.path().join("config")).unwrap();
+    std::fs::create_dir_all(dir.join("config")).unwrap();
     let yaml =
         format!("exchanges:\n  binance:\n    testnet: true\n    base_url: '{}'\n    ws_url: '{ws}'\n", rest.rest);
-    std::fs::write(dir.path().join("config/exchanges.yaml"), yaml).unwrap();
-    let args = [
-        "live",
-        "sma.yaml",
-        "--exchange",
-        "binance",
-        "--session",
-        "b1",
-        "--quiet",
-        "--confirm-live",
-        "--max-messages",
-        "1416",
-        "--metrics-port",
-        "0",
-    ];
+    std::fs::write(dir.join("config/exchanges.yaml"), yaml).unwrap();
+    let mut args = vec!["live", "sma.yaml", "--exchange", "binance", "--quiet", "--confirm-live"];
+    args.extend_from_slice(&["--max-messages", max, "--metrics-port", "0"]);
+    args.extend_from_slice(session);
     let (ok, out, err) =
-        common::ctb_async(dir.path(), &args, &[("BINANCE_API_KEY", KEY), ("BINANCE_API_SECRET", SECRET)]).await;
+        common::ctb_async(dir, &args, &[("BINANCE_API_KEY", KEY), ("BINANCE_API_SECRET", SECRET)]).await;
     assert!(ok, "{out}\n{err}");
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_session_on_binance_candles_sends_signed_market_orders_books_their_fills_and_never_sends_a_zero_quantity()
+ {
+    let dir = validated_workspace().await;
+    let rest = serve_live(0).await;
+    let out = live(dir.path(), &rest, &["--session", "b1"], "1416").await;
     assert!(out.contains("live session b1 (binance test endpoints): 1416 messages"), "{out}");
     // The scenario's lot is 10⁻⁸; the venue's, 0.00001: the venue's rules apply, and the session says so.
     assert!(out.contains("BTCUSDT: the venue trades at tick 0.01, lot 0.00001, minimum notional 5"), "{out}");
@@ -73,4 +75,25 @@ async fn a_live_session_on_binance_candles_sends_signed_market_orders_books_thei
         journal.fills().unwrap().len(),
         std::fs::read_to_string(dir.path().join("reports/b1/fills.csv")).unwrap().lines().count() - 1
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_bar_session_stopped_and_resumed_trades_as_an_uninterrupted_one() {
+    let dir = validated_workspace().await;
+    let (whole, halves) = (serve_live(0).await, serve_live(0).await);
+    live(dir.path(), &whole, &["--session", "w1"], "1416").await;
+    // Stopped after 700 candles; resumed, the strategy warms up on the 700 recorded ones (its orders of then are in
+    // the journal, not sent again) and trades the 716 after them.
+    live(dir.path(), &halves, &["--session", "h1"], "700").await;
+    live(dir.path(), &halves, &["--resume", "h1"], "716").await;
+    let read = |session: &str, file: &str| std::fs::read_to_string(dir.path().join("reports").join(session).join(file));
+    for file in ["orders.csv", "fills.csv", "trades.csv"] {
+        assert_eq!(read("h1", file).unwrap(), read("w1", file).unwrap(), "{file}");
+    }
+    let posts = |venue: &LiveBinance| {
+        let requests = venue.requests.lock().unwrap();
+        requests.iter().filter(|r| r.starts_with("POST /api/v3/order")).count()
+    };
+    assert_eq!(posts(&halves), posts(&whole), "no order of the first half was sent again");
+    assert!(posts(&whole) >= 4);
 }

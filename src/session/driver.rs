@@ -213,6 +213,18 @@ impl Session {
         Ok(())
     }
 
+    /// A recorded bar a resumed live session's strategy warms up on (see [`TradingEngine::warm_up_bar`]).
+    ///
+    /// # Errors
+    /// As [`TradingEngine::warm_up_bar`]; [`Error::Config`] when the session trades level-2 data.
+    pub(super) fn warm_up_bar(&mut self, bar: &Bar) -> Result<()> {
+        let Trading::Bars { strategy, run } = &mut self.trading else {
+            return Err(Error::Config("a level-2 session takes level-2 rows, not bars".into()));
+        };
+        self.first_received.get_or_insert(bar.open_time);
+        self.engine.warm_up_bar(run, 0, bar, strategy)
+    }
+
     /// Brings the journal up to date.
     pub(super) async fn commit(&mut self) -> Result<()> {
         self.committed.commit(&self.engine, &self.journal, self.messages).await

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 
 use rust_decimal::Decimal;
 
-use super::bar_feed::{BAR_RECORDING_HEADER, BarFeed};
+use super::bar_feed::{BAR_RECORDING_HEADER, BarFeed, read_bar_recording};
 use super::driver::{Limits, LiveFeed, Session, StatusLine, Stop, journal_hooks, journal_of};
 use super::feed::BinanceBookFeed;
 use super::journal::Journal;
@@ -168,12 +168,6 @@ pub async fn run_live(
             )));
         }
     }
-    if bars && options.resume {
-        return Err(Error::Config(format!(
-            "session {}: resuming a live bar session is not supported yet (its strategy's state would start empty)",
-            options.session
-        )));
-    }
     let config = ExchangesConfig::venue_in(&options.config_dir, &options.exchange, &lookup)?;
     let production = !config.uses_test_endpoints();
     let report_dir = options.reports.join(&options.session);
@@ -255,7 +249,18 @@ pub async fn run_live(
     }
     let mut feed = if bars {
         let interval = scenario.load_market_data()?.0.first().map_or(0, |s| s.interval);
-        LiveFeed::Bars(BarFeed::open(&options.exchange, &config, symbol, interval).await?)
+        // A resumed session's strategy warms up on the bars it saw before (its ledger came from the journal), and
+        // the feed takes only the bars after them.
+        let mut last_open = None;
+        for bar in read_bar_recording(recording.path(), &earlier, interval)? {
+            session.warm_up_bar(&bar)?;
+            last_open = Some(bar.open_time);
+        }
+        let mut feed = BarFeed::open(&options.exchange, &config, symbol, interval).await?;
+        if let Some(open) = last_open {
+            feed.taken_up_to(open);
+        }
+        LiveFeed::Bars(feed)
     } else {
         LiveFeed::Book(Box::new(BinanceBookFeed::open(BinanceAdapter::new(&config, None)?, symbol).await?))
     };

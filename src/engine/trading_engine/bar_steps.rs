@@ -82,6 +82,25 @@ impl TradingEngine {
         Ok(waiting)
     }
 
+    /// A bar that closed before a live run resumed: the strategy sees it — its indicators and history window fill —
+    /// but what it asks for is dropped (the journal holds what was done then), and nothing else sees it: the ledger,
+    /// the risk limits and the equity curve were restored from the journal. The strategy is shown the restored
+    /// position and cash.
+    ///
+    /// # Errors
+    /// [`Error::Data`] for a stream the run does not have.
+    pub fn warm_up_bar<S: Strategy>(&mut self, run: &BarRun, index: usize, bar: &Bar, strategy: &mut S) -> Result<()> {
+        let &(stream, slot) = run
+            .streams
+            .get(index)
+            .ok_or_else(|| Error::Data(format!("bar of stream {index}, but the run has {}", run.streams.len())))?;
+        let pending = self.commands.len();
+        self.show_bar(index, stream, bar, slot, strategy);
+        self.end_slice(bar.close_time, strategy);
+        self.commands.truncate(pending);
+        Ok(())
+    }
+
     /// Sends the orders a [`TradingEngine::bar_step`] left waiting for a network venue.
     ///
     /// # Errors
