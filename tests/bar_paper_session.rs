@@ -7,7 +7,7 @@ mod common;
 
 use std::path::Path;
 
-use common::mock_candles::{config_for, serve_binance_klines_paced, serve_candles, shipped_bars};
+use common::mock_candles::{config_for, serve_candles, serve_candles_paced, shipped_bars};
 use rstest::rstest;
 
 async fn ctb(cwd: &Path, args: &[&str]) -> (bool, String, String) {
@@ -142,8 +142,15 @@ async fn a_bar_session_stopped_after_its_first_candle_reports_and_resumes_to_the
     }
 }
 
+#[rstest]
+#[case::binance("binance", 2)]
+#[case::kraken("kraken", 2)]
+#[case::coinbase("coinbase", 1)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_bar_session_killed_mid_run_resumes_and_ends_as_the_backtest_does() {
+async fn a_bar_session_killed_mid_run_resumes_and_ends_as_the_backtest_does(
+    #[case] venue: &str,
+    #[case] pause_ms: u64,
+) {
     let bars = shipped_bars();
     let work = tempfile::tempdir().unwrap();
     let scenario = common::repo("scenarios/btc_sma_cross.yaml");
@@ -152,11 +159,11 @@ async fn a_bar_session_killed_mid_run_resumes_and_ends_as_the_backtest_does() {
     let journal = work.path().join("reports/k1/journal.sqlite");
     let recording = work.path().join("data/recordings/k1/BTCUSDT.csv");
 
-    // A venue streaming in real time (a message every 2 ms); the session is killed (SIGKILL) once it has journaled
+    // A venue streaming in real time (a message every few ms); the session is killed (SIGKILL) once it has journaled
     // ten fills, mid-run, with no chance to write anything more.
-    let (ws, _) = serve_binance_klines_paced(&bars, std::time::Duration::from_millis(2)).await;
-    config_for(&work.path().join("config"), "binance", &ws);
-    let args = ["paper", scenario, "--exchange", "binance", "--session", "k1", "--max-messages", "1416"];
+    let (ws, _) = serve_candles_paced(venue, &bars, std::time::Duration::from_millis(pause_ms)).await;
+    config_for(&work.path().join("config"), venue, &ws);
+    let args = ["paper", scenario, "--exchange", venue, "--session", "k1", "--max-messages", "1416"];
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ctb"))
         .args(args.iter().chain(&["--metrics-port", "0", "--quiet"]))
         .current_dir(work.path())
@@ -180,9 +187,9 @@ async fn a_bar_session_killed_mid_run_resumes_and_ends_as_the_backtest_does() {
     assert!(recorded < 1416, "killed before the end: {recorded} bars recorded");
 
     // Resumed against the venue streaming from the start: the recording is replayed, the bars after it are live.
-    config_for(&work.path().join("config"), "binance", &serve_candles("binance", &bars).await.0);
+    config_for(&work.path().join("config"), venue, &serve_candles(venue, &bars).await.0);
     let rest = (1416 - recorded).to_string();
-    let out = paper(work.path(), scenario, "binance", &["--resume", "k1"], &rest).await;
+    let out = paper(work.path(), scenario, venue, &["--resume", "k1"], &rest).await;
     assert!(out.contains(&format!("{rest} messages live after {recorded} replayed")), "{out}");
     let report = work.path().join("reports/k1");
     for file in ["trades.csv", "fills.csv", "orders.csv", "equity.csv"] {

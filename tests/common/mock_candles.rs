@@ -62,15 +62,20 @@ pub fn kraken_ohlc(bar: &ShippedBar, complete: bool) -> String {
     )
 }
 
-/// A loopback Kraken streaming `bars` as `ohlc` updates (two per candle), then the first update of the hour after
-/// the last, which closes it.
-pub async fn serve_kraken_ohlc(bars: &[ShippedBar]) -> Served {
+/// Kraken's script of `bars`: `ohlc` updates (two per candle), then the first update of the hour after the last,
+/// which closes it.
+fn kraken_script(bars: &[ShippedBar]) -> Vec<String> {
     let mut script: Vec<String> = bars.iter().flat_map(|b| [kraken_ohlc(b, false), kraken_ohlc(b, true)]).collect();
     if let Some(last) = bars.last() {
         let next = ShippedBar { open_ms: last.open_ms + 3_600_000, ohlcv: last.ohlcv.clone() };
         script.push(kraken_ohlc(&next, false));
     }
-    serve(vec![script], 1).await
+    script
+}
+
+/// A loopback Kraken streaming `bars` as [`kraken_script`] does, after the client's subscription.
+pub async fn serve_kraken_ohlc(bars: &[ShippedBar]) -> Served {
+    serve(vec![kraken_script(bars)], 1).await
 }
 
 /// Coinbase Exchange `match` messages that build `bar` (Coinbase's feed has no candles): trades at the open, the
@@ -96,10 +101,15 @@ pub fn coinbase_matches(bar: &ShippedBar, first_id: u64) -> Vec<String> {
         .collect()
 }
 
-/// A loopback Coinbase streaming, as the feed does after a subscription, a trade of the hour before the first bar
+/// A loopback Coinbase streaming [`coinbase_script`] after the client's subscription.
+pub async fn serve_coinbase_matches(bars: &[ShippedBar]) -> Served {
+    serve(vec![coinbase_script(bars)], 1).await
+}
+
+/// Coinbase's script of `bars`, as the feed sends it after a subscription: a trade of the hour before the first bar
 /// (the session joined mid-hour: that hour's bar is partial and must not be traded), then the trades of `bars` with
 /// the first one sent twice (taken once), then one trade of the hour after the last (which closes it).
-pub async fn serve_coinbase_matches(bars: &[ShippedBar]) -> Served {
+fn coinbase_script(bars: &[ShippedBar]) -> Vec<String> {
     let first = bars.first().expect("bars to stream");
     let before = ShippedBar { open_ms: first.open_ms - 3_600_000, ohlcv: first.ohlcv.clone() };
     let mut script: Vec<String> = coinbase_matches(&before, 1).into_iter().take(1).collect();
@@ -113,7 +123,7 @@ pub async fn serve_coinbase_matches(bars: &[ShippedBar]) -> Served {
     let last = bars.last().expect("bars to stream");
     let next = ShippedBar { open_ms: last.open_ms + 3_600_000, ohlcv: last.ohlcv.clone() };
     script.extend(coinbase_matches(&next, 2 + 4 * bars.len() as u64).into_iter().take(1));
-    serve(vec![script], 1).await
+    script
 }
 
 /// A loopback venue streaming `bars` in `venue`'s candle format.
@@ -133,10 +143,17 @@ pub async fn serve_binance_klines(bars: &[ShippedBar]) -> Served {
     serve(vec![script], 0).await
 }
 
-/// [`serve_binance_klines`] sending one message every `pause`, as a market that moves in real time.
-pub async fn serve_binance_klines_paced(bars: &[ShippedBar], pause: std::time::Duration) -> Served {
-    let script = bars.iter().flat_map(|b| [binance_kline(b, false), binance_kline(b, true)]).collect();
-    serve_paced(vec![script], 0, pause).await
+/// [`serve_candles`] sending one message every `pause`, as a market that moves in real time.
+pub async fn serve_candles_paced(venue: &str, bars: &[ShippedBar], pause: std::time::Duration) -> Served {
+    match venue {
+        "binance" => {
+            let script = bars.iter().flat_map(|b| [binance_kline(b, false), binance_kline(b, true)]).collect();
+            serve_paced(vec![script], 0, pause).await
+        }
+        "kraken" => serve_paced(vec![kraken_script(bars)], 1, pause).await,
+        "coinbase" => serve_paced(vec![coinbase_script(bars)], 1, pause).await,
+        other => panic!("no candle mock for {other}"),
+    }
 }
 
 /// A config folder whose `exchanges.yaml` points `venue`'s stream at `ws`.
