@@ -12,7 +12,8 @@ use cryptotradebot::Error;
 use cryptotradebot::engine::{EquityPoint, FillRecord, OrderRecord};
 use cryptotradebot::model::VenueId;
 use cryptotradebot::model::{
-    Fill, Liquidity, OrderId, OrderQty, OrderReport, OrderRequest, OrderStatus, Side, Symbol, Timestamp,
+    Fill, Liquidity, OrderId, OrderQty, OrderReport, OrderRequest, OrderStatus, OrderType, Side, Symbol, Timestamp,
+    Trail,
 };
 use cryptotradebot::session::{Journal, JournalStep, SessionInfo, SessionState};
 
@@ -37,7 +38,7 @@ fn fill(order: u64, price: rust_decimal::Decimal) -> FillRecord {
 /// The same story on any store; `open` opens the session's journal afresh each time.
 fn journal_story(open: &dyn Fn() -> Journal, session: &str) {
     let mut journal = open();
-    assert_eq!(journal.schema_version().unwrap(), 2);
+    assert_eq!(journal.schema_version().unwrap(), 3);
     assert_eq!(journal.session().unwrap(), None);
     let info = SessionInfo {
         session: session.into(),
@@ -64,6 +65,26 @@ fn journal_story(open: &dyn Fn() -> Journal, session: &str) {
     let request = OrderRequest::new(OrderId(1), btc(), Side::Buy, OrderQty::Base(dec!(0.001)), Some(dec!(61830)));
     let report = OrderReport { status: OrderStatus::Filled, filled_quantity: dec!(0.001), ..OrderReport::new(request) };
     let order = OrderRecord { venue: VenueId(0), created: Timestamp(5), report };
+    // A trailing stop and a stop-loss of an exit pair, journaled before they are sent: read back as they were.
+    let trailing = OrderRequest {
+        order_type: OrderType::TrailingStop,
+        trail: Some(Trail::Percent(dec!(1.5))),
+        reduce_only: true,
+        ..OrderRequest::new(OrderId(2), btc(), Side::Sell, OrderQty::Base(dec!(0.001)), None)
+    };
+    let stop = OrderRequest {
+        order_type: OrderType::StopMarket,
+        stop_price: Some(dec!(60000)),
+        one_cancels_other: Some(OrderId(4)),
+        ..OrderRequest::new(OrderId(3), btc(), Side::Sell, OrderQty::Base(dec!(0.001)), None)
+    };
+    let resting: Vec<OrderRecord> = [trailing, stop]
+        .into_iter()
+        .map(|request| OrderRecord { venue: VenueId(0), created: Timestamp(6), report: OrderReport::new(request) })
+        .collect();
+    for record in &resting {
+        journal.record_order(record).unwrap();
+    }
     let state = SessionState {
         time: Timestamp(7),
         messages: 42,
@@ -78,10 +99,11 @@ fn journal_story(open: &dyn Fn() -> Journal, session: &str) {
     drop(journal);
 
     let mut reopened = open();
-    assert_eq!(reopened.schema_version().unwrap(), 2, "no migration runs twice");
+    assert_eq!(reopened.schema_version().unwrap(), 3, "no migration runs twice");
     assert_eq!(reopened.session().unwrap(), Some(info));
     assert_eq!(reopened.fills().unwrap(), vec![(0, first), (1, second)]);
     assert_eq!(reopened.state().unwrap(), Some(state));
+    assert_eq!(reopened.orders().unwrap(), [vec![order], resting].concat());
 }
 
 #[test]

@@ -51,13 +51,18 @@ impl TradingEngine {
                 continue;
             }
             let position_slot = slot(self, request.symbol)?;
-            let price =
-                request.price.or(report.average_price).unwrap_or(self.portfolio.position(position_slot).last_price);
+            let price = request
+                .price
+                .or(request.stop_price)
+                .or(report.average_price)
+                .unwrap_or(self.portfolio.position(position_slot).last_price);
             let remaining = match request.quantity {
                 OrderQty::Base(quantity) => (quantity - report.filled_quantity).max(Decimal::ZERO),
                 OrderQty::Quote(amount) => self.risk_manager.quantity_for_amount(request.symbol, amount, price),
             };
-            let purpose = Purpose::Trade { exits: None };
+            // An order of an exit pair protects the position (the strategy does not see it); the others are trades.
+            let purpose =
+                if request.one_cancels_other.is_some() { Purpose::Exit } else { Purpose::Trade { exits: None } };
             let kind = (request.side, request.order_type);
             self.working.open(request.client_order_id, position_slot, kind, remaining, price, purpose);
             self.risk_manager.update_working(request.symbol, self.working.net_quantity(position_slot));

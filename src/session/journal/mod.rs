@@ -14,12 +14,12 @@ use std::path::Path;
 use crate::engine::{EquityPoint, FillRecord, OrderRecord, RiskEvent};
 use crate::error::{Error, Result};
 use crate::model::VenueId;
-use crate::model::{Fill, Liquidity, OrderId, Side, Symbol, Timestamp};
+use crate::model::{Fill, Liquidity, OrderId, Side, Symbol, Timestamp, Trail};
 use crate::venue::ClientTag;
 use store::{Kind, Postgres, Sqlite, Store, Value};
 
 /// The schema, one migration per version, applied in order.
-const MIGRATIONS: [&str; 2] = [
+const MIGRATIONS: [&str; 3] = [
     r"
 CREATE TABLE sessions (
     session TEXT PRIMARY KEY, mode TEXT NOT NULL, exchange TEXT NOT NULL, scenario TEXT NOT NULL,
@@ -45,6 +45,10 @@ CREATE TABLE state (
 ",
     // Version 2: the tag of the session's client order ids, so that a resumed session sends and finds the same ids.
     "ALTER TABLE sessions ADD COLUMN client_tag TEXT NOT NULL DEFAULT ''",
+    // Version 3: what a stop, a trailing stop and an exit pair need to be restored as they were sent.
+    "ALTER TABLE orders ADD COLUMN stop_price TEXT; ALTER TABLE orders ADD COLUMN trail TEXT; \
+     ALTER TABLE orders ADD COLUMN reduce_only BIGINT NOT NULL DEFAULT 0; \
+     ALTER TABLE orders ADD COLUMN one_cancels_other BIGINT",
 ];
 
 /// What a session is.
@@ -101,6 +105,14 @@ pub struct Journal {
 impl std::fmt::Debug for Journal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Journal").field("session", &self.session).finish()
+    }
+}
+
+/// A trailing stop's distance as the journal keeps it: `amount:<quote>` or `percent:<percent>`.
+fn trail_text(trail: Trail) -> String {
+    match trail {
+        Trail::Amount(amount) => format!("amount:{amount}"),
+        Trail::Percent(percent) => format!("percent:{percent}"),
     }
 }
 
@@ -348,11 +360,12 @@ impl Journal {
         let (r, q) = (&record.report, &record.report.request);
         self.store.execute(
             "INSERT INTO orders (session, order_id, created, venue, symbol, side, order_type, time_in_force, \
-             quantity, price, status, filled, average_price, fee, reason) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
+             quantity, price, status, filled, average_price, fee, reason, stop_price, trail, reduce_only, \
+             one_cancels_other) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) \
              ON CONFLICT (session, order_id) DO UPDATE SET status = excluded.status, filled = excluded.filled, \
              average_price = excluded.average_price, fee = excluded.fee, reason = excluded.reason, \
-             quantity = excluded.quantity, price = excluded.price",
+             quantity = excluded.quantity, price = excluded.price, stop_price = excluded.stop_price",
             &[
                 session,
                 int(q.client_order_id.0 as i64),
@@ -369,6 +382,10 @@ impl Journal {
                 Value::Text(r.average_price.map(|p| p.to_string())),
                 text(r.fee.to_string()),
                 Value::Text(r.reason.clone()),
+                Value::Text(q.stop_price.map(|p| p.to_string())),
+                Value::Text(q.trail.map(trail_text)),
+                int(i64::from(q.reduce_only)),
+                Value::Int(q.one_cancels_other.map(|o| o.0 as i64)),
             ],
         )?;
         Ok(())

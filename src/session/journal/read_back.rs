@@ -7,10 +7,10 @@ use super::store::{Kind, Value};
 use super::{Journal, text};
 use crate::engine::{EquityPoint, OrderRecord, RiskAction, RiskEvent};
 use crate::error::{Error, Result};
-use crate::model::VenueId;
 use crate::model::{
     OrderId, OrderQty, OrderReport, OrderRequest, OrderStatus, OrderType, Side, Symbol, TimeInForce, Timestamp,
 };
+use crate::model::{Trail, VenueId};
 use crate::risk::RiskRule;
 
 const TIMES_IN_FORCE: [TimeInForce; 4] = [TimeInForce::Gtc, TimeInForce::Ioc, TimeInForce::Fok, TimeInForce::PostOnly];
@@ -58,6 +58,18 @@ fn quantity(text: &str) -> Result<OrderQty> {
     }
 }
 
+/// A trailing stop's distance as [`super::Journal`] writes it.
+fn trail(id: OrderId, text: &str) -> Result<Trail> {
+    let bad = || Error::Data(format!("journal order {id}: bad trail {text:?}"));
+    let (kind, value) = text.split_once(':').ok_or_else(bad)?;
+    let value: Decimal = value.parse().map_err(|_| bad())?;
+    match kind {
+        "amount" => Ok(Trail::Amount(value)),
+        "percent" => Ok(Trail::Percent(value)),
+        _ => Err(bad()),
+    }
+}
+
 impl Journal {
     /// The session's orders as last written, by id.
     ///
@@ -67,9 +79,10 @@ impl Journal {
         use Kind::{Int, Text};
         let rows = self.store.query(
             "SELECT order_id, created, venue, symbol, side, order_type, time_in_force, quantity, price, status, \
-             filled, average_price, fee, reason FROM orders WHERE session = $1 ORDER BY order_id",
+             filled, average_price, fee, reason, stop_price, trail, reduce_only, one_cancels_other FROM orders \
+             WHERE session = $1 ORDER BY order_id",
             &[text(&self.session)],
-            &[Int, Int, Int, Text, Text, Text, Text, Text, Text, Text, Text, Text, Text, Text],
+            &[Int, Int, Int, Text, Text, Text, Text, Text, Text, Text, Text, Text, Text, Text, Text, Text, Int, Int],
         )?;
         rows.iter()
             .map(|r| {
@@ -80,6 +93,10 @@ impl Journal {
                 let request = OrderRequest {
                     order_type: named(&OrderType::ALL, OrderType::as_str, t(5), "order type")?,
                     time_in_force: named(&TIMES_IN_FORCE, TimeInForce::as_str, t(6), "time in force")?,
+                    stop_price: optional_decimal(&r[14], "stop price")?,
+                    trail: r[15].text().map(|text| trail(id, text)).transpose()?,
+                    reduce_only: r[16].int().unwrap_or_default() != 0,
+                    one_cancels_other: r[17].int().map(|o| OrderId(o as u64)),
                     ..OrderRequest::new(id, symbol, side, quantity(t(7))?, optional_decimal(&r[8], "price")?)
                 };
                 let report = OrderReport {
