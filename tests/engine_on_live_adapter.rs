@@ -9,8 +9,11 @@ use std::sync::Arc;
 
 use common::mock_binance::{KEY, SECRET, mock_binance_with_lot};
 use cryptotradebot::config::Scenario;
+use cryptotradebot::engine::TradingEngine;
 use cryptotradebot::engine::{BacktestResult, prepare_market, run_prepared, run_prepared_on};
 use cryptotradebot::model::{OrderQty, OrderStatus, Side};
+use cryptotradebot::portfolio::Portfolio;
+use cryptotradebot::risk::{RiskLimits, RiskManager};
 use cryptotradebot::venue::VenueConfig;
 use cryptotradebot::venue::live::live_adapter;
 use cryptotradebot::venue::{Credentials, OrderRouter, Secret};
@@ -69,4 +72,31 @@ async fn a_scenario_runs_unchanged_against_the_simulated_venue_and_the_binance_a
     let btc = live.portfolio.positions()[0].quantity;
     assert_eq!((live.portfolio.cash(), btc), (cash, position));
     assert_ne!(live.portfolio.cash(), simulated.portfolio.cash(), "the fills came from the mock, not the simulation");
+}
+
+#[tokio::test]
+async fn a_cancel_answer_that_reports_an_execution_books_it_before_the_order_ends() {
+    let base = mock_binance_with_lot("0.00001").await;
+    let config: VenueConfig =
+        serde_saphyr::from_str(&format!("base_url: '{base}'\nrate_limits: {{ requests_per_second: 1000 }}\n")).unwrap();
+    let credentials = Credentials { api_key: Secret::new(KEY), api_secret: Secret::new(SECRET), passphrase: None };
+    let mut router = OrderRouter::new();
+    router.add(live_adapter("binance", &config, Some(credentials)).unwrap()).unwrap();
+    let btc = cryptotradebot::model::Symbol::new("BTCUSDT").unwrap();
+    let risk = RiskManager::new(RiskLimits { max_position_size_percent: dec!(100), ..RiskLimits::default() });
+    let mut engine = TradingEngine::new(router, risk, Portfolio::new("USDT", dec!(10000), &[btc]));
+    engine.start().await.unwrap();
+    let placed = engine.place_order("binance", btc, Side::Buy, dec!(0.003), Some(dec!(60000))).await.unwrap();
+    assert_eq!(placed.status, OrderStatus::New);
+    // The kill switch cancels it; Binance answers CANCELED with executedQty 0.001 (cummulativeQuoteQty 60): that
+    // execution is booked — 0.001 BTC held, 60 USDT spent — and then the order ends.
+    assert_eq!(engine.cancel_open_orders().await.unwrap(), 1);
+    let log = engine.run_log();
+    let fills: Vec<(Decimal, Decimal)> = log.fills.iter().map(|f| (f.fill.quantity, f.fill.price)).collect();
+    assert_eq!(fills, [(dec!(0.001), dec!(60000))]);
+    assert_eq!(log.orders[0].report.status, OrderStatus::Canceled);
+    assert_eq!(log.orders[0].report.filled_quantity, dec!(0.001));
+    let status = engine.get_portfolio_status().await;
+    assert_eq!(status.cash, dec!(9940));
+    assert_eq!(status.positions.iter().map(|p| p.quantity).collect::<Vec<_>>(), [dec!(0.001)]);
 }

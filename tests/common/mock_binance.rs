@@ -103,8 +103,19 @@ pub fn answer(seen: &Seen, orders: &Mutex<BTreeMap<String, BTreeMap<String, Stri
                 quantity * dec!(61602.01) * dec!(0.001)
             ));
         }
-        let executed = if market { quantity } else { dec!(0) };
-        let quote: rust_decimal::Decimal = if market && buy {
+        // A limit order of 0.003 had 0.001 executed at its limit before it was canceled: only the cancel's answer says so.
+        let limit: rust_decimal::Decimal = o.get("price").map_or(dec!(0), |p| p.parse().unwrap());
+        let partly = !market && o.contains_key("canceled") && quantity == dec!(0.003);
+        let executed = if market {
+            quantity
+        } else if partly {
+            dec!(0.001)
+        } else {
+            dec!(0)
+        };
+        let quote: rust_decimal::Decimal = if partly {
+            dec!(0.001) * limit
+        } else if market && buy {
             let first = quantity.min(dec!(0.5));
             first * dec!(61602.02) + (quantity - first) * dec!(61602.03)
         } else if market {

@@ -7,7 +7,7 @@ use super::TradingEngine;
 use crate::error::{Error, Result};
 use rust_decimal::Decimal;
 
-use crate::model::{ExecutionEvent, OrderId, OrderQty, OrderReport, OrderType, VenueId};
+use crate::model::{OrderId, OrderQty, OrderReport, OrderType, VenueId};
 use crate::strategy::Command;
 
 /// The venue a command goes to.
@@ -114,12 +114,9 @@ impl TradingEngine {
     /// working until the venue reports the end. A refused cancel (the order already ended) is logged.
     fn on_cancel_answer(&mut self, venue: VenueId, answer: Result<OrderReport>) -> Result<()> {
         let report = answer.inspect_err(|refusal| tracing::info!(target: "audit", %refusal, "cancel refused"))?;
-        if report.status.is_final() {
-            let (order_id, time, status) = (report.request.client_order_id, self.clock.now(), report.status);
-            let reason = "canceled by the strategy".to_string();
-            self.apply_execution(venue, ExecutionEvent::Ended { order_id, time, status, reason });
-        }
+        // What the venue reported filled first; then what the answer says filled before the cancel, and the end.
         self.collect_executions(venue);
+        self.book_report(venue, &report, "canceled by the strategy");
         Ok(())
     }
 

@@ -7,76 +7,89 @@ use rust_decimal::Decimal;
 
 use super::TradingEngine;
 use crate::error::{Error, Result};
-use crate::model::{ExecutionEvent, Fill, Liquidity, OrderType};
+use crate::model::{ExecutionEvent, Fill, Liquidity, OrderReport, OrderStatus, OrderType, VenueId};
+
+/// Whether a venue's refusal says that it does not know the order at all (Binance -2013, Coinbase's 404, Kraken's
+/// unknown order), as opposed to any other refusal of the status request.
+fn names_an_unknown_order(reason: &str) -> bool {
+    ["-2013", "404", "Unknown order", "no order with cl_ord_id"].iter().any(|mark| reason.contains(mark))
+}
 
 impl TradingEngine {
-    /// Asks the network venues for every order still working there and books what they report.
-    ///
-    /// An order the venue does not know, with nothing filled, ends as rejected (it never reached the venue).
+    /// Asks the network venues for every order still working there and books what they report. An order the venue
+    /// says it does not know, with nothing filled, ends as rejected (it never reached the venue).
     ///
     /// # Errors
     /// Venue failures other than an unknown order.
     pub async fn track_orders(&mut self) -> Result<()> {
-        let working: Vec<usize> = (0..self.log.orders.len())
-            .filter(|&i| {
-                let o = &self.log.orders[i];
-                !o.report.status.is_final() && !self.router.answers_at_once(o.venue)
-            })
+        let working: Vec<(VenueId, OrderReport)> = self
+            .log
+            .orders
+            .iter()
+            .filter(|o| !o.report.status.is_final() && !self.router.answers_at_once(o.venue))
+            .map(|o| (o.venue, o.report.clone()))
             .collect();
-        for index in working {
-            let known = self.log.orders[index].clone();
-            let request = known.report.request;
-            let report = match self.router.order_status(known.venue, request.symbol, request.client_order_id).await {
-                Ok(report) => report,
-                Err(Error::Order(reason)) => {
+        for (venue, known) in working {
+            let request = known.request;
+            match self.router.order_status(venue, request.symbol, request.client_order_id).await {
+                Ok(report) => {
+                    let reason = format!("the venue reports {}", report.status.as_str());
+                    self.book_report(venue, &report, &reason);
+                }
+                Err(Error::Order(reason)) if names_an_unknown_order(&reason) && known.filled_quantity.is_zero() => {
                     // Journaled but never at the venue (the session stopped between the journal and the request,
                     // or the request failed): it ends here, so it neither ties up cash nor waits for ever.
                     tracing::warn!(order = %request.client_order_id, reason, "the venue does not know a working order");
-                    if known.report.filled_quantity.is_zero() {
-                        let order_id = request.client_order_id;
-                        let reason = format!("the venue does not know it, so it never reached the venue: {reason}");
-                        let (time, status) = (self.clock.now(), crate::model::OrderStatus::Rejected);
-                        self.apply_execution(known.venue, ExecutionEvent::Ended { order_id, time, status, reason });
-                    }
-                    continue;
+                    let (order_id, time, status) = (request.client_order_id, self.clock.now(), OrderStatus::Rejected);
+                    let reason = format!("the venue does not know it, so it never reached the venue: {reason}");
+                    self.apply_execution(venue, ExecutionEvent::Ended { order_id, time, status, reason });
+                }
+                Err(Error::Order(reason)) => {
+                    tracing::warn!(order = %request.client_order_id, reason, "order status refused; asked again later");
                 }
                 Err(other) => return Err(other),
-            };
-            let increment = report.filled_quantity - known.report.filled_quantity;
-            let execution = if increment > Decimal::ZERO {
-                let notional = |r: &crate::model::OrderReport| r.average_price.unwrap_or_default() * r.filled_quantity;
-                let price = (notional(&report) - notional(&known.report)) / increment;
-                let liquidity =
-                    if request.order_type == OrderType::Market { Liquidity::Taker } else { Liquidity::Maker };
-                let fill = Fill {
-                    order_id: request.client_order_id,
-                    time: self.clock.now(),
-                    symbol: request.symbol,
-                    side: request.side,
-                    quantity: increment,
-                    price: price.normalize(),
-                    fee: (report.fee - known.report.fee).max(Decimal::ZERO),
-                    liquidity,
-                };
-                ExecutionEvent::Fill { fill, order_status: report.status }
-            } else if report.status.is_final() {
-                let reason =
-                    report.reason.clone().unwrap_or_else(|| format!("the venue reports {}", report.status.as_str()));
-                ExecutionEvent::Ended {
-                    order_id: request.client_order_id,
-                    time: self.clock.now(),
-                    status: report.status,
-                    reason,
-                }
-            } else {
-                continue;
-            };
-            self.apply_execution(known.venue, execution);
+            }
             if let Some(failure) = self.journal_failure.take() {
                 return Err(failure);
             }
         }
         Ok(())
+    }
+
+    /// Books what a venue's `report` of one of the engine's orders says beyond what the engine holds: the quantity
+    /// filled since (one fill of the increment, at the price that makes the venue's average right, with the fee
+    /// charged since), then — when the venue ended it — its end, for `reason` unless the venue gave one. A cancel's
+    /// answer goes through here too, so what filled before the cancel is never lost.
+    pub(super) fn book_report(&mut self, venue: VenueId, report: &OrderReport, reason: &str) {
+        let id = report.request.client_order_id;
+        let Some(known) = self.log.order(id).map(|record| record.report.clone()) else { return };
+        if known.status.is_final() {
+            return;
+        }
+        let increment = report.filled_quantity - known.filled_quantity;
+        let execution = if increment > Decimal::ZERO {
+            let notional = |r: &OrderReport| r.average_price.unwrap_or_default() * r.filled_quantity;
+            let price = (notional(report) - notional(&known)) / increment;
+            let request = known.request;
+            let liquidity = if request.order_type == OrderType::Market { Liquidity::Taker } else { Liquidity::Maker };
+            let fill = Fill {
+                order_id: id,
+                time: self.clock.now(),
+                symbol: request.symbol,
+                side: request.side,
+                quantity: increment,
+                price: price.normalize(),
+                fee: (report.fee - known.fee).max(Decimal::ZERO),
+                liquidity,
+            };
+            ExecutionEvent::Fill { fill, order_status: report.status }
+        } else if report.status.is_final() {
+            let reason = report.reason.clone().unwrap_or_else(|| reason.to_string());
+            ExecutionEvent::Ended { order_id: id, time: self.clock.now(), status: report.status, reason }
+        } else {
+            return;
+        };
+        self.apply_execution(venue, execution);
     }
 
     /// The kill switch: cancels every order still working, at every venue. Returns how many were canceled.
@@ -97,11 +110,8 @@ impl TradingEngine {
                 Ok(report) => {
                     tracing::info!(target: "audit", order = %order_id, status = report.status.as_str(), "kill switch: cancel answered");
                     canceled += usize::from(report.status.is_final());
-                    if report.status.is_final() {
-                        self.end_order(order_id, report.status, "canceled by the kill switch".into());
-                        self.working.closed(order_id);
-                    }
                     self.collect_executions(venue);
+                    self.book_report(venue, &report, "canceled by the kill switch");
                 }
                 Err(Error::Order(reason)) => tracing::warn!(order = %order_id, reason, "not canceled: no longer open"),
                 Err(other) => return Err(other),
