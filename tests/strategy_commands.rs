@@ -15,7 +15,9 @@ use common::ten_bars::{BARS, SCENARIO, hour};
 use cryptotradebot::config::Scenario;
 use cryptotradebot::model::{OrderId, OrderQty, OrderStatus, OrderType, Side, Timestamp, Trail};
 use cryptotradebot::runner::{ScenarioRun, run_scenario};
-use cryptotradebot::strategy::{Command, Context, OpenOrder, OrderIntent, Strategy, StrategyRegistry, StreamInfo};
+use cryptotradebot::strategy::{
+    Command, Context, OpenOrder, OrderIntent, SliceContext, Strategy, StrategyRegistry, StreamInfo,
+};
 
 /// What the script does at bar number `n` (0 = the t0 bar just closed).
 type Step = fn(n: usize, ctx: &Context<'_>) -> Vec<Command>;
@@ -42,6 +44,11 @@ impl Strategy for Scripted {
 
 /// Runs the ten bars with the script; returns the run and the open orders shown at each bar.
 fn run_script(step: Step) -> (ScenarioRun, Vec<Vec<OpenOrder>>) {
+    run_script_on(SCENARIO, step)
+}
+
+/// [`run_script`] on `scenario` (the hand-worked one, edited).
+fn run_script_on(scenario: &str, step: Step) -> (ScenarioRun, Vec<Vec<OpenOrder>>) {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let mut registry = StrategyRegistry::builtin();
     let shared = Arc::clone(&seen);
@@ -50,7 +57,7 @@ fn run_script(step: Step) -> (ScenarioRun, Vec<Vec<OpenOrder>>) {
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     common::write(dir.path(), "bars.csv", BARS);
-    let text = SCENARIO.replace("{ kind: sma_cross, params: { fast: 2, slow: 3 } }", "{ kind: scripted }");
+    let text = scenario.replace("{ kind: sma_cross, params: { fast: 2, slow: 3 } }", "{ kind: scripted }");
     let path = common::write(dir.path(), "scenario.yaml", &text);
     let scenario = Scenario::load_with(&path, &registry).unwrap();
     let run = run_scenario(&scenario, &dir.path().join("report")).unwrap();
@@ -204,16 +211,17 @@ fn a_bracket_with_a_distance_that_is_not_positive_is_refused_and_nothing_is_sent
 
 #[test]
 fn an_amendment_that_grows_an_order_beyond_the_risk_limits_is_refused_and_the_order_stays_as_it_was() {
-    // t0 close: buy limit 1 at 91 (order 1; t1's low of 97 leaves it working). t1 close: amended to 20 — 20 × 91 =
-    // 1,820 USDT, beyond the 100 % position limit of 1,000 equity: refused. t2 close: amended down to 0.5, which any
-    // limit allows.
-    let (run, seen) = run_script(|n, ctx| {
+    // Positions limited to 50 % of equity (500 USDT). t0 close: buy limit 1 at 91 (order 1; t1's low of 97 leaves it
+    // working). t1 close: amended to 9 — 9 × 91 = 819 USDT, which the cash would pay but the limit refuses. t2
+    // close: amended to 0.5, which any limit allows.
+    let scenario = SCENARIO.replace("max_position_size_percent: 100", "max_position_size_percent: 50");
+    let (run, seen) = run_script_on(&scenario, |n, ctx| {
         let (venue, symbol) = (ctx.venue, ctx.symbol);
         let amend =
             |quantity| Command::Amend { venue, symbol, order_id: OrderId(1), quantity: Some(quantity), price: None };
         match n {
             0 => vec![Command::Submit(OrderIntent::limit(venue, symbol, Side::Buy, dec!(1), dec!(91)))],
-            1 => vec![amend(dec!(20))],
+            1 => vec![amend(dec!(9))],
             2 => vec![amend(dec!(0.5))],
             _ => vec![],
         }
@@ -224,6 +232,9 @@ fn an_amendment_that_grows_an_order_beyond_the_risk_limits_is_refused_and_the_or
         "the refused amendment changed nothing"
     );
     assert_eq!(seen[3].iter().map(|o| o.remaining).collect::<Vec<_>>(), [dec!(0.5)]);
+    let refusals: Vec<&str> = run.result.log.risk_events.iter().map(|e| e.reason.as_str()).collect();
+    assert_eq!(refusals.len(), 1, "{refusals:?}");
+    assert!(refusals[0].starts_with("amending order 1:"), "{refusals:?}");
     // t7 (low 90) fills the 0.5 at 91: 45.5, fee 0.0455 (maker).
     assert_eq!(fills(&run), [(hour(7), Side::Buy, dec!(0.5), dec!(91), dec!(0.0455))]);
 }
@@ -240,4 +251,55 @@ fn a_bracket_on_an_order_that_reduces_the_position_is_refused() {
     assert_eq!(fills(&run), [entry()]);
     assert_eq!(run.result.log.orders.len(), 1);
     assert_eq!(run.result.portfolio.position(0).quantity, dec!(5));
+}
+
+/// Records what it is shown: `bar <stream> <hour>` per event, `slice <hour>` per time slice.
+struct Slices(Arc<Mutex<Vec<String>>>);
+
+impl Strategy for Slices {
+    fn name(&self) -> &str {
+        "slices"
+    }
+    fn on_start(&mut self, _streams: &[StreamInfo]) -> cryptotradebot::Result<()> {
+        Ok(())
+    }
+    fn wants_time_slices(&self) -> bool {
+        true
+    }
+    fn on_event(&mut self, ctx: &Context<'_>, _commands: &mut Vec<Command>) {
+        let hour = (ctx.time.0 - hour(0).0) / 3_600_000_000_000;
+        self.0.lock().unwrap().push(format!("bar {} {hour}", ctx.stream));
+    }
+    fn on_time_slice(&mut self, ctx: &SliceContext<'_>, _commands: &mut Vec<Command>) {
+        let hour = (ctx.time.0 - hour(0).0) / 3_600_000_000_000;
+        self.0.lock().unwrap().push(format!("slice {hour}"));
+    }
+}
+
+#[test]
+fn a_time_slice_comes_once_every_streams_bar_of_that_time_is_in() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let mut registry = StrategyRegistry::builtin();
+    let shared = Arc::clone(&seen);
+    registry.register("slices", move |_| Ok(Box::new(Slices(Arc::clone(&shared))))).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    common::write(dir.path(), "bars.csv", BARS);
+    common::write(dir.path(), "other.csv", BARS);
+    let text = SCENARIO
+        .replace("{ kind: sma_cross, params: { fast: 2, slow: 3 } }", "{ kind: slices }")
+        .replace(
+            "  - { path: bars.csv, format: csv, symbol: TESTUSDT }",
+            "  - { path: bars.csv, format: csv, symbol: TESTUSDT }\n  - { path: other.csv, format: csv, symbol: OTHERUSDT }",
+        )
+        .replace(
+            "    TESTUSDT: { tick_size: 0.01, lot_size: 0.001, min_notional: 1 }",
+            "    TESTUSDT: { tick_size: 0.01, lot_size: 0.001, min_notional: 1 }\n    OTHERUSDT: { tick_size: 0.01, lot_size: 0.001, min_notional: 1 }",
+        );
+    let scenario = Scenario::load_with(&common::write(dir.path(), "scenario.yaml", &text), &registry).unwrap();
+    run_scenario(&scenario, &dir.path().join("report")).unwrap();
+    let seen = seen.lock().unwrap().clone();
+    // Bar h closes at hour h + 1: both streams' bars, then the slice, for every hour.
+    let expected: Vec<String> =
+        (1..=10).flat_map(|h| [format!("bar 0 {h}"), format!("bar 1 {h}"), format!("slice {h}")]).collect();
+    assert_eq!(seen, expected);
 }

@@ -45,6 +45,8 @@ pub enum RiskAction {
     DailyLimit,
     /// A cool-off started after a streak of losing trades.
     CoolingOff,
+    /// An amendment of a working order was refused; the order works on as it was.
+    AmendmentRefused,
 }
 
 impl RiskAction {
@@ -56,6 +58,7 @@ impl RiskAction {
             RiskAction::Halted => "halted",
             RiskAction::DailyLimit => "daily_limit",
             RiskAction::CoolingOff => "cooling_off",
+            RiskAction::AmendmentRefused => "amendment_refused",
         }
     }
 }

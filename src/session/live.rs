@@ -249,11 +249,19 @@ pub async fn run_live(
     }
     let mut feed = if bars {
         let interval = scenario.load_market_data()?.0.first().map_or(0, |s| s.interval);
-        // A resumed session's strategy warms up on the bars it saw before (its ledger came from the journal), and
-        // the feed takes only the bars after them.
+        // A resumed session's strategy warms up on the bars whose outcome the journal holds (an order created at
+        // their close, or a later equity mark; the ledger came from the journal); a bar recorded after those — the
+        // session stopped before it was journaled — is traded now, and the feed takes only the bars after them.
+        let log = session.engine.run_log();
+        let marked = log.equity.last().map(|p| p.time);
+        let done_until = marked.max(log.orders.last().map(|o| o.created));
         let mut last_open = None;
         for bar in read_bar_recording(recording.path(), &earlier, interval)? {
-            session.warm_up_bar(&bar)?;
+            if done_until.is_some_and(|done| bar.close_time <= done) {
+                session.warm_up_bar(&bar)?;
+            } else {
+                session.take_bar(&bar).await?;
+            }
             last_open = Some(bar.open_time);
         }
         let mut feed = BarFeed::open(&options.exchange, &config, symbol, interval).await?;
@@ -300,7 +308,6 @@ fn restore(engine: &mut TradingEngine, journal: &Mutex<Journal>) -> Result<Resto
     Ok((open, balances))
 }
 
-/// The venue's balances against `expected` (`whose` they are, in words): one line per asset that differs.
 /// How the venue's published rules for an instrument differ from the scenario's, if they do.
 fn rule_difference(scenario: &Instrument, venue: &Instrument) -> Option<String> {
     let same = (scenario.tick_size, scenario.lot_size, scenario.min_notional)
@@ -319,6 +326,7 @@ fn rule_difference(scenario: &Instrument, venue: &Instrument) -> Option<String> 
     })
 }
 
+/// The venue's balances against `expected` (`whose` they are, in words): one line per asset that differs.
 async fn balance_differences(
     engine: &TradingEngine,
     expected: &BTreeMap<String, Decimal>,

@@ -103,7 +103,7 @@ impl Strategy for SmaCross {
         let cross_up = now == Ordering::Greater && before != Ordering::Greater;
         let cross_down = now == Ordering::Less && before != Ordering::Less;
         let market = |side, quantity| Command::Submit(OrderIntent::market(ctx.venue, ctx.symbol, side, quantity));
-        let flat = ctx.position.is_zero() || (!ctx.position.is_sign_negative() && ctx.position < state.lot);
+        let flat = ctx.position.is_zero() || ctx.position.abs() < state.lot;
         if cross_up && flat && positive(ctx.cash) {
             commands.push(market(Side::Buy, OrderQty::Quote(ctx.cash)));
         } else if cross_down && !flat && positive(ctx.position) {

@@ -7,7 +7,9 @@ use super::TradingEngine;
 use crate::error::{Error, Result};
 use rust_decimal::Decimal;
 
-use crate::model::{OrderId, OrderQty, OrderReport, OrderType, VenueId};
+use crate::engine::run_log::RiskAction;
+use crate::model::{OrderId, OrderQty, OrderReport, OrderType, Side, VenueId};
+use crate::risk::RiskRule;
 use crate::strategy::Command;
 
 /// The venue a command goes to.
@@ -121,38 +123,55 @@ impl TradingEngine {
     }
 
     /// An amendment passes the risk manager as the order it makes would: refused while the risk limits halt new
-    /// orders, and, when it grows the order, the growth checked like a new order of that size at the new price.
+    /// orders; when it grows what the order would still buy or sell (a larger quantity, or a buy's higher price),
+    /// the growth is checked like a new order of that size at the new price. A refusal is recorded as a risk event.
     fn admit_amendment(&mut self, id: OrderId, quantity: Option<Decimal>, price: Option<Decimal>) -> Result<()> {
-        let record = self.log.order_mut(id).map(|r| r.report.clone());
-        let Some(known) = record else {
+        let Some(known) = self.log.order(id).map(|r| r.report.clone()) else {
             return Err(Error::Order(format!("order {id} is not an order of this run")));
         };
-        if let Some(halt) = self.risk_manager.halt() {
-            return Err(Error::RiskManagement(format!("amending order {id}: {}", halt.reason)));
-        }
         let request = known.request;
+        let now = self.clock.now();
+        if let Some(halt) = self.risk_manager.halt() {
+            let reason = format!("amending order {id}: {}", halt.reason);
+            self.record_order_risk(
+                now,
+                &request,
+                RiskRule::Drawdown,
+                RiskAction::AmendmentRefused,
+                &reason,
+                Decimal::ZERO,
+            );
+            return Err(Error::RiskManagement(reason));
+        }
         let OrderQty::Base(before) = request.quantity else {
             return Err(Error::Order(format!("order {id} is sized in the quote asset; it cannot be amended")));
         };
-        let growth = quantity.map_or(Decimal::ZERO, |q| q - before);
-        if growth <= Decimal::ZERO {
+        let slot = self.portfolio.slot(request.symbol);
+        let last = slot.map_or(Decimal::ZERO, |s| self.portfolio.position(s).last_price);
+        let old_price = request.price.or(request.stop_price).unwrap_or(last);
+        let new_price = price.unwrap_or(old_price);
+        let (old_left, new_left) = (before - known.filled_quantity, quantity.unwrap_or(before) - known.filled_quantity);
+        // The growth in base units, or, for a buy whose price rises, in the quote it would spend.
+        let growth = match request.side {
+            Side::Buy if new_price > old_price => OrderQty::Quote(new_left * new_price - old_left * old_price),
+            _ => OrderQty::Base(new_left - old_left),
+        };
+        let size = match growth {
+            OrderQty::Base(q) | OrderQty::Quote(q) => q,
+        };
+        if size <= Decimal::ZERO {
             return Ok(());
         }
-        let at = price.or(request.price).or(request.stop_price);
-        let slot = self.portfolio.slot(request.symbol);
-        let at = at.or_else(|| slot.map(|s| self.portfolio.position(s).last_price)).unwrap_or_default();
         let equity = self.portfolio.equity();
         let cash = self.portfolio.cash() - self.working.committed_cash();
-        let decision =
-            self.risk_manager.check_order(request.symbol, request.side, OrderQty::Base(growth), at, equity, cash);
-        if !decision.accepted || decision.adjusted < growth {
-            return Err(Error::RiskManagement(format!(
-                "amending order {id} to {}: {}",
-                before + growth,
-                decision.reason
-            )));
+        let decision = self.risk_manager.check_order(request.symbol, request.side, growth, new_price, equity, cash);
+        if decision.accepted && decision.adjusted >= size {
+            return Ok(());
         }
-        Ok(())
+        let reason = format!("amending order {id}: {}", decision.reason);
+        let rule = decision.rule.unwrap_or(RiskRule::InvalidOrder);
+        self.record_order_risk(now, &request, rule, RiskAction::AmendmentRefused, &reason, Decimal::ZERO);
+        Err(Error::RiskManagement(reason))
     }
 
     /// A venue answered an amendment: the order's record, its working quantity and price follow it, and the
@@ -176,8 +195,8 @@ impl TradingEngine {
             self.working.amended(id, quantity - filled, price);
             self.risk_manager.update_working(request.symbol, self.working.net_quantity(slot));
         }
-        self.journal_order(id)?;
         self.collect_executions(venue);
-        Ok(())
+        // Sent already: a journal that cannot record the change stops the run, the order stays as the venue has it.
+        self.journal_change(id)
     }
 }

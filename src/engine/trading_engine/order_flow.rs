@@ -137,6 +137,15 @@ impl TradingEngine {
         Ok(())
     }
 
+    /// Journals order `id`'s record after a change the venue already made (an amendment): a failure stops the run,
+    /// and the order stays as the venue has it.
+    pub(super) fn journal_change(&mut self, id: OrderId) -> Result<()> {
+        match (self.journal.as_mut(), self.log.order(id)) {
+            (Some(journal), Some(record)) => (journal.orders)(record),
+            _ => Ok(()),
+        }
+    }
+
     /// Records the venue's answer to an admitted order and books any executions it reported.
     pub(super) fn settle(&mut self, order: Admitted, answer: Result<OrderReport>) -> Result<OrderReport> {
         let id = order.request.client_order_id;
@@ -187,7 +196,7 @@ impl TradingEngine {
         self.settle(order, answer)
     }
 
-    fn record_order_risk(
+    pub(super) fn record_order_risk(
         &mut self,
         time: Timestamp,
         request: &OrderRequest,
@@ -307,6 +316,10 @@ impl TradingEngine {
         let Some(record) = self.log.order_mut(order_id) else {
             return;
         };
+        if record.report.status.is_final() && matches!(execution, ExecutionEvent::Ended { .. }) {
+            // Ended already (a cancel's answer, then the venue's own report of the end): the first end stands.
+            return;
+        }
         let symbol = record.report.request.symbol;
         let still_working = match execution {
             ExecutionEvent::Fill { fill, .. } => {

@@ -29,8 +29,14 @@ const RULES: [RiskRule; 12] = [
     RiskRule::ConsecutiveLosses,
     RiskRule::RiskReward,
 ];
-const ACTIONS: [RiskAction; 5] =
-    [RiskAction::Resized, RiskAction::Rejected, RiskAction::Halted, RiskAction::DailyLimit, RiskAction::CoolingOff];
+const ACTIONS: [RiskAction; 6] = [
+    RiskAction::Resized,
+    RiskAction::Rejected,
+    RiskAction::Halted,
+    RiskAction::DailyLimit,
+    RiskAction::CoolingOff,
+    RiskAction::AmendmentRefused,
+];
 
 /// The value of `all` spelled `text` by `name`.
 fn named<T: Copy>(all: &[T], name: impl Fn(T) -> &'static str, text: &str, what: &str) -> Result<T> {
