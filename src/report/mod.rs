@@ -6,6 +6,7 @@ mod csv_files;
 mod curve;
 mod heatmap;
 mod metrics;
+pub mod robust;
 mod summary;
 mod table;
 
