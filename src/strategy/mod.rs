@@ -9,7 +9,7 @@
 
 mod commands;
 mod history;
-mod indicators;
+pub mod indicators;
 mod registry;
 mod sma_cross;
 mod spread_quoter;

@@ -1,0 +1,71 @@
+//! Wilder's relative strength index.
+
+use super::wilder::WilderAverage;
+use super::{Indicator, is_zero};
+
+/// Relative strength index (TA-Lib `RSI`): Wilder averages of the gains and the losses between consecutive inputs,
+/// each seeded with the plain mean of the first `period` changes, and `100 × gain / (gain + loss)` (0 when both are
+/// below 1e-8). Warm-up: `period`.
+#[derive(Clone, Debug)]
+pub struct Rsi {
+    period: usize,
+    previous: Option<f64>,
+    gain: WilderAverage,
+    loss: WilderAverage,
+}
+
+impl Rsi {
+    /// RSI over `period` changes (at least one).
+    pub fn new(period: usize) -> Self {
+        let period = period.max(1);
+        Rsi { period, previous: None, gain: WilderAverage::new(period), loss: WilderAverage::new(period) }
+    }
+}
+
+impl Indicator for Rsi {
+    type Input = f64;
+    type Output = f64;
+
+    #[inline]
+    fn update(&mut self, x: f64) -> Option<f64> {
+        let previous = self.previous.replace(x)?;
+        let change = x - previous;
+        let (up, down) = if change < 0.0 { (0.0, -change) } else { (change, 0.0) };
+        let gain = self.gain.push(up);
+        let loss = self.loss.push(down);
+        let (gain, loss) = (gain?, loss?);
+        let total = gain + loss;
+        Some(if is_zero(total) { 0.0 } else { 100.0 * (gain / total) })
+    }
+
+    fn warm_up(&self) -> usize {
+        self.period
+    }
+
+    fn reset(&mut self) {
+        self.previous = None;
+        self.gain.clear();
+        self.loss.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rsi_by_hand() {
+        // period 2: changes +2, −1 → gain 1, loss 0.5 → 100·1/1.5; then +3 → gain (1 + 3)/2 = 2, loss 0.25
+        let mut rsi = Rsi::new(2);
+        let got: Vec<_> = [10.0, 12.0, 11.0, 14.0].into_iter().map(|x| rsi.update(x)).collect();
+        assert_eq!(got[..2], [None, None]);
+        assert!((got[2].expect("warm") - 100.0 / 1.5).abs() < 1e-12);
+        assert!((got[3].expect("warm") - 100.0 * 2.0 / 2.25).abs() < 1e-12);
+    }
+
+    #[test]
+    fn rsi_of_a_flat_series_is_zero_as_talib() {
+        let mut rsi = Rsi::new(3);
+        assert_eq!([5.0; 5].into_iter().filter_map(|x| rsi.update(x)).collect::<Vec<_>>(), vec![0.0, 0.0]);
+    }
+}
