@@ -2,8 +2,8 @@
 //!
 //! Modules follow `DESIGN.md`'s layers, each importing only from those below it: [`error`] and [`model`] (plain
 //! values); [`data`] and [`market`] (market data in, merged in time order; order books); [`strategy`], [`risk`]
-//! and [`venue`] (decisions, limits, the simulated and live venues); [`portfolio`] and [`engine`] (the ledger,
-//! the loop); [`report`], [`sweep`] and [`validation`] (what runs produce); [`config`], [`runner`] and
+//! and [`venue`] (decisions, limits, the simulated and live venues); [`execution`], [`portfolio`] and [`engine`] (the
+//! order owner, the ledger, the loop); [`report`], [`sweep`] and [`validation`] (what runs produce); [`config`], [`runner`] and
 //! [`session`] (the edge: files, environment, modes); [`cli`] on top (the `ctb` commands, which `src/main.rs` — or a
 //! user's own binary with its own strategies — runs).
 #![forbid(unsafe_code)]
@@ -14,6 +14,7 @@ pub mod config;
 pub mod data;
 pub mod engine;
 pub mod error;
+pub mod execution;
 pub mod market;
 pub mod model;
 pub mod portfolio;

@@ -19,7 +19,7 @@ fn order(id: u64, side: Side, price: rust_decimal::Decimal, status: OrderStatus)
     let request = OrderRequest::new(OrderId(id), btc(), side, OrderQty::Base(dec!(0.002)), Some(price));
     let filled = if status == OrderStatus::Filled { dec!(0.002) } else { dec!(0) };
     let report = OrderReport { status, filled_quantity: filled, ..OrderReport::new(request) };
-    OrderRecord { venue: VenueId(0), created: Timestamp(id as i64), report }
+    OrderRecord::from_report(VenueId(0), Timestamp(id as i64), report)
 }
 
 fn fill(id: u64, side: Side, price: rust_decimal::Decimal, time: i64) -> FillRecord {

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use common::postgres::{fresh_session, postgres_url};
 use cryptotradebot::Error;
 use cryptotradebot::engine::{EquityPoint, FillRecord, OrderRecord};
+use cryptotradebot::execution::OrderState;
 use cryptotradebot::model::VenueId;
 use cryptotradebot::model::{
     Fill, Liquidity, OrderId, OrderQty, OrderReport, OrderRequest, OrderStatus, OrderType, Side, Symbol, Timestamp,
@@ -38,7 +39,7 @@ fn fill(order: u64, price: rust_decimal::Decimal) -> FillRecord {
 /// The same story on any store; `open` opens the session's journal afresh each time.
 fn journal_story(open: &dyn Fn() -> Journal, session: &str) {
     let mut journal = open();
-    assert_eq!(journal.schema_version().unwrap(), 3);
+    assert_eq!(journal.schema_version().unwrap(), 4);
     assert_eq!(journal.session().unwrap(), None);
     let info = SessionInfo {
         session: session.into(),
@@ -64,7 +65,7 @@ fn journal_story(open: &dyn Fn() -> Journal, session: &str) {
 
     let request = OrderRequest::new(OrderId(1), btc(), Side::Buy, OrderQty::Base(dec!(0.001)), Some(dec!(61830)));
     let report = OrderReport { status: OrderStatus::Filled, filled_quantity: dec!(0.001), ..OrderReport::new(request) };
-    let order = OrderRecord { venue: VenueId(0), created: Timestamp(5), report };
+    let order = OrderRecord::from_report(VenueId(0), Timestamp(5), report);
     // A trailing stop and a stop-loss of an exit pair, journaled before they are sent: read back as they were.
     let trailing = OrderRequest {
         order_type: OrderType::TrailingStop,
@@ -80,7 +81,10 @@ fn journal_story(open: &dyn Fn() -> Journal, session: &str) {
     };
     let resting: Vec<OrderRecord> = [trailing, stop]
         .into_iter()
-        .map(|request| OrderRecord { venue: VenueId(0), created: Timestamp(6), report: OrderReport::new(request) })
+        .map(|request| OrderRecord {
+            state: OrderState::Journaled,
+            ..OrderRecord::from_report(VenueId(0), Timestamp(6), OrderReport::new(request))
+        })
         .collect();
     for record in &resting {
         journal.record_order(record).unwrap();
@@ -99,7 +103,7 @@ fn journal_story(open: &dyn Fn() -> Journal, session: &str) {
     drop(journal);
 
     let mut reopened = open();
-    assert_eq!(reopened.schema_version().unwrap(), 3, "no migration runs twice");
+    assert_eq!(reopened.schema_version().unwrap(), 4, "no migration runs twice");
     assert_eq!(reopened.session().unwrap(), Some(info));
     assert_eq!(reopened.fills().unwrap(), vec![(0, first), (1, second)]);
     assert_eq!(reopened.state().unwrap(), Some(state));

@@ -290,6 +290,10 @@ async fn a_live_session_resumes_from_its_journal_after_comparing_its_open_orders
     let checked = venue.checked.lock().unwrap().clone();
     assert!(!checked.is_empty(), "the resumed session placed orders");
     assert_eq!(*venue.unjournaled.lock().unwrap(), Vec::<String>::new(), "POSTed before they were journaled");
+    // And every cancel it sent (the quoter's replacements, the kill switch's) was journaled before it arrived.
+    assert!(!venue.cancels_checked.lock().unwrap().is_empty(), "the resumed session canceled orders");
+    let early = venue.cancels_unjournaled.lock().unwrap().clone();
+    assert_eq!(early, Vec::<String>::new(), "DELETEd before the journal held the cancel request");
     let sent = client_ids(&venue);
     assert!(sent.iter().all(|id| tag.parse_short_id(id).is_some()), "{sent:?}");
     let mut distinct = sent.clone();

@@ -132,3 +132,50 @@ async fn attached_exits_are_refused_at_start_for_a_venue_that_cannot_hold_them()
         "{err:?}"
     );
 }
+
+#[tokio::test]
+async fn every_order_and_every_cancel_is_journaled_before_it_leaves_and_its_life_follows_the_state_machine() {
+    use cryptotradebot::engine::JournalHooks;
+    use cryptotradebot::execution::OrderState;
+    use std::sync::Mutex;
+    let seen: Arc<Mutex<Vec<(u64, OrderState)>>> = Arc::default();
+    let journaled = Arc::clone(&seen);
+    let hooks = JournalHooks {
+        orders: Box::new(move |record| {
+            journaled.lock().unwrap().push((record.report.request.client_order_id.0, record.state));
+            Ok(())
+        }),
+        fills: Box::new(|_, _| Ok(())),
+    };
+    let mut engine = engine().with_journal(hooks);
+    engine.start().await.unwrap();
+    // A resting buy (order 1), then the kill switch cancels it.
+    engine.place_order("binance", btc(), Side::Buy, dec!(0.001), Some(dec!(49000))).await.unwrap();
+    assert_eq!(engine.run_log().orders[0].state, OrderState::Acknowledged);
+    assert_eq!(engine.cancel_open_orders().await.unwrap(), 1);
+    let order = &engine.run_log().orders[0];
+    assert_eq!((order.state, order.report.status), (OrderState::Canceled, OrderStatus::Canceled));
+    // The journal saw it before the order left (journaled) and before the cancel left (cancel requested).
+    assert_eq!(*seen.lock().unwrap(), [(1, OrderState::Journaled), (1, OrderState::CancelRequested)]);
+    // Nothing is left to cancel, and a refused order never reaches the journal.
+    assert_eq!(engine.cancel_open_orders().await.unwrap(), 0);
+    let refused = engine.place_order("binance", btc(), Side::Buy, dec!(0), Some(dec!(50000))).await;
+    assert!(refused.is_err());
+    assert_eq!(engine.run_log().orders[1].state, OrderState::Rejected);
+    assert_eq!(seen.lock().unwrap().len(), 2, "the risk manager's refusal is not journaled as sent");
+}
+
+#[tokio::test]
+async fn an_order_the_journal_cannot_record_is_never_sent() {
+    use cryptotradebot::engine::JournalHooks;
+    use cryptotradebot::execution::OrderState;
+    let hooks =
+        JournalHooks { orders: Box::new(|_| Err(Error::Journal("disk full".into()))), fills: Box::new(|_, _| Ok(())) };
+    let mut engine = engine().with_journal(hooks);
+    engine.start().await.unwrap();
+    let sent = engine.place_order("binance", btc(), Side::Buy, dec!(0.001), Some(dec!(49000))).await;
+    assert!(matches!(&sent, Err(Error::Journal(m)) if m.contains("disk full")), "{sent:?}");
+    let order = &engine.run_log().orders[0];
+    assert_eq!((order.state, order.report.status), (OrderState::Rejected, OrderStatus::Rejected));
+    assert_eq!(engine.cancel_open_orders().await.unwrap(), 0, "nothing of it is at the venue");
+}

@@ -7,8 +7,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::run_log::RunLog;
-use super::trading_engine::{BookStream, JournalHooks, MarketData, StrategyRun, TradingEngine};
+use super::trading_engine::{BookStream, MarketData, StrategyRun, TradingEngine};
 use crate::error::{Error, Result};
+use crate::execution::JournalHooks;
 use crate::model::VenueId;
 use crate::model::{BarSeries, Instrument, Timestamp};
 use crate::portfolio::Portfolio;

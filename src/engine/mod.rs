@@ -4,13 +4,13 @@ mod backtest;
 mod run_log;
 mod trading_engine;
 
+pub use crate::execution::{FillJournal, FillRecord, JournalHooks, OrderJournal, OrderRecord};
 pub use backtest::{
     BacktestResult, BacktestSetup, VenueSetup, finish_run, prepare_market, run_backtest, run_book_backtest,
     run_prepared, run_prepared_blocking, run_prepared_on, run_prepared_reusing, run_prepared_trading_from,
     start_book_engine, start_book_engine_on,
 };
-pub use run_log::{CashChange, EquityPoint, FillRecord, OrderRecord, RiskAction, RiskEvent, RunLog};
+pub use run_log::{CashChange, EquityPoint, RiskAction, RiskEvent, RunLog};
 pub use trading_engine::{
-    BarRun, BookFeed, BookRun, BookStream, FillJournal, JournalHooks, MarketData, OrderJournal, PortfolioStatus,
-    StrategyRun, TradingEngine,
+    BarRun, BookFeed, BookRun, BookStream, MarketData, PortfolioStatus, StrategyRun, TradingEngine,
 };

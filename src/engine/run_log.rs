@@ -4,32 +4,11 @@
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::model::VenueId;
+use crate::execution::{FillRecord, OrderRecord, Orders};
 use crate::model::exact::PackedDecimal;
-use crate::model::{Fill, OrderId, OrderReport, OrderStatus, Symbol, Timestamp};
+use crate::model::{OrderId, OrderStatus, Symbol, Timestamp};
 use crate::portfolio::RoundTrip;
 use crate::risk::RiskRule;
-
-/// An order and what became of it: where and when it was created, and its report (the request as the venue
-/// accepted it, status, fills, fee, and the reason of a rejection by the risk manager or the venue).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct OrderRecord {
-    /// Venue it was sent (or meant) to.
-    pub venue: VenueId,
-    /// Engine time it was created.
-    pub created: Timestamp,
-    /// Its current state.
-    pub report: OrderReport,
-}
-
-/// A fill and the venue it happened on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct FillRecord {
-    /// Venue of the fill.
-    pub venue: VenueId,
-    /// The fill.
-    pub fill: Fill,
-}
 
 /// What a risk decision or a limit did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -118,7 +97,7 @@ pub struct CashChange {
 #[derive(Clone, Debug, Default)]
 pub struct RunLog {
     /// Every order, indexed by `OrderId - 1`.
-    pub orders: Vec<OrderRecord>,
+    pub orders: Orders,
     /// Every fill, in time order.
     pub fills: Vec<FillRecord>,
     /// Risk decisions that changed an order.
@@ -134,12 +113,7 @@ pub struct RunLog {
 impl RunLog {
     /// The record of order `id`.
     pub fn order(&self, id: OrderId) -> Option<&OrderRecord> {
-        usize::try_from(id.0).ok().and_then(|i| i.checked_sub(1)).and_then(|i| self.orders.get(i))
-    }
-
-    /// The record of order `id`, to change it.
-    pub fn order_mut(&mut self, id: OrderId) -> Option<&mut OrderRecord> {
-        usize::try_from(id.0).ok().and_then(|i| i.checked_sub(1)).and_then(|i| self.orders.get_mut(i))
+        self.orders.get(id)
     }
 
     /// Empties the record but keeps its memory, so that a later run can reuse it (see

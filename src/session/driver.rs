@@ -20,9 +20,10 @@ use crate::engine::{
     BacktestResult, BacktestSetup, BarRun, BookFeed, BookRun, JournalHooks, TradingEngine, finish_run,
 };
 use crate::error::{Error, Result};
+use crate::execution::OrderState;
 use crate::market::messages;
 use crate::model::VenueId;
-use crate::model::{Bar, L2Row, OrderStatus, Symbol, Timestamp};
+use crate::model::{Bar, L2Row, Symbol, Timestamp};
 use crate::strategy::{Strategy, StreamInfo, StreamKind};
 use crate::venue::ClientTag;
 
@@ -317,7 +318,7 @@ impl Session {
 /// What the journal holds of the run's orders, marks and risk decisions.
 #[derive(Debug, Default)]
 struct Committed {
-    orders: Vec<(OrderStatus, Decimal)>,
+    orders: Vec<(OrderState, Decimal)>,
     equity: usize,
     risk_events: usize,
     /// The venues' balances as last asked; asked again only when an order changed (only fills move them), so a
@@ -329,7 +330,7 @@ impl Committed {
     /// What the journal holds of `log` when the run was rebuilt from it: all of it.
     fn caught_up(log: &crate::engine::RunLog) -> Self {
         Committed {
-            orders: log.orders.iter().map(|o| (o.report.status, o.report.filled_quantity)).collect(),
+            orders: log.orders.iter().map(|o| (o.state, o.report.filled_quantity)).collect(),
             equity: log.equity.len(),
             risk_events: log.risk_events.len(),
             balances: None,
@@ -341,8 +342,8 @@ impl Committed {
         let log = engine.run_log();
         let changed: Vec<usize> = (0..log.orders.len())
             .filter(|&i| {
-                let r = &log.orders[i].report;
-                self.orders.get(i) != Some(&(r.status, r.filled_quantity))
+                let o = &log.orders[i];
+                self.orders.get(i) != Some(&(o.state, o.report.filled_quantity))
             })
             .collect();
         if changed.is_empty() && log.equity.len() == self.equity && log.risk_events.len() == self.risk_events {
@@ -379,10 +380,10 @@ impl Committed {
             state: &state,
         };
         lock(journal)?.record_step(&step)?;
-        self.orders.resize(log.orders.len(), (OrderStatus::New, Decimal::MIN));
+        self.orders.resize(log.orders.len(), (OrderState::Created, Decimal::MIN));
         for i in changed {
-            let r = &log.orders[i].report;
-            self.orders[i] = (r.status, r.filled_quantity);
+            let o = &log.orders[i];
+            self.orders[i] = (o.state, o.report.filled_quantity);
         }
         self.equity = log.equity.len();
         self.risk_events = log.risk_events.len();

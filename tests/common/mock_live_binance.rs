@@ -12,6 +12,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 use super::mock_http::{Seen, serve};
 use cryptotradebot::data::parse_capture_line;
+use cryptotradebot::execution::OrderState;
 use cryptotradebot::market::{BinanceBookSync, BookSide, messages};
 use cryptotradebot::model::Symbol;
 use cryptotradebot::model::l2::from_fixed;
@@ -35,13 +36,22 @@ pub struct LiveBinance {
     pub unjournaled: Arc<Mutex<Vec<String>>>,
     /// Client order ids POSTed while a journal was checked, with their order's number.
     pub checked: Arc<Mutex<Vec<String>>>,
+    /// Client order ids whose cancel (a DELETE) arrived while a journal was checked.
+    pub cancels_checked: Arc<Mutex<Vec<String>>>,
+    /// Client order ids whose cancel arrived before the journal held the order as `cancel_requested`.
+    pub cancels_unjournaled: Arc<Mutex<Vec<String>>>,
 }
 
-/// Whether the journal at `path` of `session` holds order `client_id` (`ctb-<tag>-<number>`) under its tag.
-fn journaled(path: &std::path::Path, session: &str, client_id: &str) -> bool {
+/// Client order ids seen by the venue, shared with the test.
+type ClientIds = Arc<Mutex<Vec<String>>>;
+
+/// Whether the journal at `path` of `session` holds order `client_id` (`ctb-<tag>-<number>`) under its tag, in a
+/// state `wanted` accepts.
+fn journaled(path: &std::path::Path, session: &str, client_id: &str, wanted: fn(OrderState) -> bool) -> bool {
     let Ok(mut journal) = cryptotradebot::session::Journal::open_sqlite(path, session) else { return false };
     let (Ok(tag), Ok(orders)) = (journal.client_tag(), journal.orders()) else { return false };
-    tag.parse_short_id(client_id).is_some_and(|id| orders.iter().any(|o| o.report.request.client_order_id == id))
+    tag.parse_short_id(client_id)
+        .is_some_and(|id| orders.iter().any(|o| o.report.request.client_order_id == id && wanted(o.state)))
 }
 
 struct Market {
@@ -85,19 +95,31 @@ pub async fn serve_live(per_second: u64) -> LiveBinance {
     let journal: Arc<Mutex<Option<(std::path::PathBuf, String)>>> = Arc::default();
     let unjournaled: Arc<Mutex<Vec<String>>> = Arc::default();
     let checked: Arc<Mutex<Vec<String>>> = Arc::default();
+    let (cancels_checked, cancels_unjournaled): (ClientIds, ClientIds) = Default::default();
     let (check, missing, seen_ids) = (journal.clone(), unjournaled.clone(), checked.clone());
+    let (seen_cancels, missing_cancels) = (cancels_checked.clone(), cancels_unjournaled.clone());
     let rest = serve(move |seen: Seen| {
         let (book, log, orders) = (book.clone(), log.clone(), orders.clone());
         let (check, missing, seen_ids) = (check.clone(), missing.clone(), seen_ids.clone());
+        let (seen_cancels, missing_cancels) = (seen_cancels.clone(), missing_cancels.clone());
         async move {
-            let posted = (seen.method == "POST" && seen.target.starts_with("/api/v3/order?"))
-                .then(|| seen.target.split('&').find_map(|p| p.strip_prefix("newClientOrderId=")).map(str::to_string))
-                .flatten();
+            let id_of = |method: &str, key: &str| {
+                (seen.method == method && seen.target.starts_with("/api/v3/order?"))
+                    .then(|| seen.target.split('&').find_map(|p| p.strip_prefix(key)).map(str::to_string))
+                    .flatten()
+            };
+            let (posted, deleted) = (id_of("POST", "newClientOrderId="), id_of("DELETE", "origClientOrderId="));
             if let (Some(id), Some((path, session))) = (posted, check.lock().unwrap().clone()) {
-                if !journaled(&path, &session, &id) {
+                if !journaled(&path, &session, &id, |_| true) {
                     missing.lock().unwrap().push(id.clone());
                 }
                 seen_ids.lock().unwrap().push(id);
+            }
+            if let (Some(id), Some((path, session))) = (deleted, check.lock().unwrap().clone()) {
+                if !journaled(&path, &session, &id, |state| state == OrderState::CancelRequested) {
+                    missing_cancels.lock().unwrap().push(id.clone());
+                }
+                seen_cancels.lock().unwrap().push(id);
             }
             if !seen.target.starts_with("/api/v3/depth") {
                 // Everything else is the order and account mock of the adapter tests (signatures checked).
@@ -178,7 +200,18 @@ pub async fn serve_live(per_second: u64) -> LiveBinance {
             *count.lock().unwrap() = next;
         }
     });
-    LiveBinance { rest, ws, released, requests, paused, journal, unjournaled, checked }
+    LiveBinance {
+        rest,
+        ws,
+        released,
+        requests,
+        paused,
+        journal,
+        unjournaled,
+        checked,
+        cancels_checked,
+        cancels_unjournaled,
+    }
 }
 
 /// A config folder whose `exchanges.yaml` points Binance at `venue`.

@@ -80,12 +80,14 @@ impl TradingEngine {
         match command {
             Command::Submit(intent) => {
                 let order = self.admit(intent)?;
+                self.log.orders.sent(order.request.client_order_id);
                 let answer = self.router.place_order_now(order.venue, order.request);
                 self.settle(order, answer.unwrap_or_else(|| Err(stopped(intent.venue)))).map(drop)
             }
             Command::Cancel { venue, symbol, order_id } => {
+                self.log.orders.request_cancel(order_id, self.journal.as_mut())?;
                 let answer = self.router.cancel_now(venue, symbol, order_id);
-                self.on_cancel_answer(venue, answer.unwrap_or_else(|| Err(stopped(venue))))
+                self.on_cancel_answer(venue, order_id, answer.unwrap_or_else(|| Err(stopped(venue))))
             }
             Command::Amend { venue, symbol, order_id, quantity, price } => {
                 self.admit_amendment(order_id, quantity, price)?;
@@ -101,8 +103,9 @@ impl TradingEngine {
         match command {
             Command::Submit(intent) => self.submit(intent).await.map(drop),
             Command::Cancel { venue, symbol, order_id } => {
+                self.log.orders.request_cancel(order_id, self.journal.as_mut())?;
                 let answer = self.router.cancel_order(venue, symbol, order_id).await;
-                self.on_cancel_answer(venue, answer)
+                self.on_cancel_answer(venue, order_id, answer)
             }
             Command::Amend { venue, symbol, order_id, quantity, price } => {
                 self.admit_amendment(order_id, quantity, price)?;
@@ -112,10 +115,14 @@ impl TradingEngine {
         }
     }
 
-    /// A venue answered a cancel: an order it ended at once is closed here; one whose cancel is on its way stays
-    /// working until the venue reports the end. A refused cancel (the order already ended) is logged.
-    fn on_cancel_answer(&mut self, venue: VenueId, answer: Result<OrderReport>) -> Result<()> {
-        let report = answer.inspect_err(|refusal| tracing::info!(target: "audit", %refusal, "cancel refused"))?;
+    /// A venue answered a cancel of order `id`: an order it ended at once is closed here; one whose cancel is on its
+    /// way stays requested until the venue reports the end. A refused cancel is logged, and the order works on
+    /// unless something ended it.
+    fn on_cancel_answer(&mut self, venue: VenueId, id: OrderId, answer: Result<OrderReport>) -> Result<()> {
+        let report = answer.inspect_err(|refusal| {
+            tracing::info!(target: "audit", %refusal, "cancel refused");
+            self.log.orders.cancel_refused(id);
+        })?;
         // What the venue reported filled first; then what the answer says filled before the cancel, and the end.
         self.collect_executions(venue);
         self.book_report(venue, &report, "canceled by the strategy");
@@ -181,10 +188,8 @@ impl TradingEngine {
         let request = report.request;
         let id = request.client_order_id;
         tracing::info!(target: "audit", order = %id, quantity = ?request.quantity, price = ?request.price, stop = ?request.stop_price, "order amended");
-        let filled = self.log.order_mut(id).map(|record| {
-            record.report.request = request;
-            record.report.filled_quantity
-        });
+        self.log.orders.amended(id, request);
+        let filled = self.log.order(id).map(|record| record.report.filled_quantity);
         if let (Some(filled), OrderQty::Base(quantity), Some(slot)) =
             (filled, request.quantity, self.portfolio.slot(request.symbol))
         {

@@ -5,7 +5,7 @@
 use super::TradingEngine;
 use super::working::Purpose;
 use crate::model::VenueId;
-use crate::model::{OrderId, OrderQty, OrderReport, OrderRequest, OrderStatus, OrderType, Side, Timestamp};
+use crate::model::{OrderId, OrderQty, OrderRequest, OrderStatus, OrderType, Side, Timestamp};
 use crate::risk::ExitDistances;
 
 impl TradingEngine {
@@ -19,15 +19,15 @@ impl TradingEngine {
         time: Timestamp,
         distances: ExitDistances,
     ) {
-        let Some(entry) = self.log.order_mut(entry_id).map(|record| record.report.clone()) else { return };
+        let Some(entry) = self.log.order(entry_id).map(|record| record.report.clone()) else { return };
         let Some(entry_price) = entry.average_price else { return };
         let (stop_level, take_level) = distances.levels(entry.request.side, entry_price);
         let side = match entry.request.side {
             Side::Buy => Side::Sell,
             Side::Sell => Side::Buy,
         };
-        let first_id = self.log.orders.len() as u64 + 1;
-        let (stop_id, take_id) = (OrderId(first_id), OrderId(first_id + 1));
+        let stop_id = self.log.orders.next_id();
+        let take_id = OrderId(stop_id.0 + 1);
         // The exits' prices come from percentages: rounded here to the venue's tick, explicitly — the stop further
         // from the market, the take-profit further into profit — as the venue refuses prices off its tick.
         let instrument = self.router.instrument(venue, entry.request.symbol);
@@ -42,26 +42,29 @@ impl TradingEngine {
         };
         let stop = exit(stop_id, OrderType::StopMarket, stop_level, take_id);
         let take = exit(take_id, OrderType::TakeProfitMarket, take_level, stop_id);
+        // The exits of an entry the risk manager admitted: they only reduce what it opened. Journaled before they
+        // are sent; a venue that lists no instrument to round to gets no exits: they are recorded as refused.
         for request in [stop, take] {
-            self.log.orders.push(crate::engine::OrderRecord {
-                venue,
-                created: time,
-                report: OrderReport::new(request),
-            });
+            let id = self.log.orders.create(venue, time, request);
+            self.log.orders.risk_checked(id, request);
         }
-        // Journaled before they are sent; a venue that lists no instrument to round to gets no exits: they are
-        // recorded as refused.
-        let journaled = self.journal_order(stop_id).and_then(|()| self.journal_order(take_id));
+        let journaled = self
+            .log
+            .orders
+            .journal_before_send(stop_id, self.journal.as_mut())
+            .and_then(|()| self.log.orders.journal_before_send(take_id, self.journal.as_mut()));
         if let Err(failure) = &journaled {
             self.journal_failure.get_or_insert(crate::error::Error::Journal(failure.to_string()));
+        }
+        if journaled.is_ok() && instrument.is_ok() {
+            self.log.orders.sent(stop_id);
+            self.log.orders.sent(take_id);
         }
         match journaled.and(instrument).and_then(|_| self.router.place_exits_now(venue, stop, take, time)) {
             Ok((stop, take)) => {
                 for report in [stop, take] {
                     let request = report.request;
-                    if let Some(record) = self.log.order_mut(request.client_order_id) {
-                        record.report.request = request;
-                    }
+                    self.log.orders.accepted(request.client_order_id, request);
                     let level = request.stop_price.unwrap_or(entry_price);
                     let quantity = entry.filled_quantity;
                     let kind = (side, request.order_type);
@@ -81,10 +84,21 @@ impl TradingEngine {
     pub(super) fn cancel_exits(&mut self, venue: VenueId, slot: usize, cause: OrderId) {
         while let Some(id) = self.working.exit_of(slot) {
             self.working.closed(id);
-            let Some(symbol) = self.log.order_mut(id).map(|record| record.report.request.symbol) else { continue };
-            if let Some(Ok(_)) = self.router.cancel_now(venue, symbol, id) {
-                self.end_order(id, OrderStatus::Canceled, format!("canceled: order {cause} reduces the position"));
-                self.collect_executions(venue);
+            let Some(symbol) = self.log.order(id).map(|record| record.report.request.symbol) else { continue };
+            match self.log.orders.request_cancel(id, self.journal.as_mut()) {
+                Ok(()) => {}
+                Err(crate::error::Error::Order(_)) => continue,
+                Err(failure) => {
+                    self.journal_failure.get_or_insert(failure);
+                    continue;
+                }
+            }
+            match self.router.cancel_now(venue, symbol, id) {
+                Some(Ok(_)) => {
+                    self.end_order(id, OrderStatus::Canceled, format!("canceled: order {cause} reduces the position"));
+                    self.collect_executions(venue);
+                }
+                _ => self.log.orders.cancel_refused(id),
             }
         }
     }

@@ -19,8 +19,9 @@ mod restore;
 mod tracking;
 mod working;
 
-use super::run_log::{EquityPoint, FillRecord, OrderRecord, RunLog};
+use super::run_log::{EquityPoint, RunLog};
 use crate::error::{Error, Result};
+use crate::execution::JournalHooks;
 use crate::model::VenueId;
 use crate::portfolio::{Portfolio, Position};
 use crate::venue::OrderRouter;
@@ -131,22 +132,6 @@ pub struct TradingEngine {
     venues_by_symbol: Vec<(Symbol, VenueId)>,
     journal: Option<JournalHooks>,
     journal_failure: Option<Error>,
-}
-
-/// Called with each fill (its number among the run's fills) before the engine books it: a session journals it
-/// there, so that no fill the engine acted on is missing from the journal. An error stops the run.
-pub type FillJournal = Box<dyn FnMut(u64, &FillRecord) -> Result<()> + Send>;
-
-/// Called with each order the risk manager admitted, before it is sent to its venue: a session journals it there,
-/// so that no order reaches a venue without its journal row. An error stops the run, and the order is not sent.
-pub type OrderJournal = Box<dyn FnMut(&OrderRecord) -> Result<()> + Send>;
-
-/// Where a session journals what the engine is about to do (a backtest has none).
-pub struct JournalHooks {
-    /// Each order, before it is sent.
-    pub orders: OrderJournal,
-    /// Each fill, before it is booked.
-    pub fills: FillJournal,
 }
 
 impl TradingEngine {

@@ -4,8 +4,9 @@ use rust_decimal::Decimal;
 
 use super::TradingEngine;
 use super::working::Purpose;
-use crate::engine::run_log::{CashChange, FillRecord, OrderRecord, RiskAction, RiskEvent};
+use crate::engine::run_log::{CashChange, RiskAction, RiskEvent};
 use crate::error::{Error, Result};
+use crate::execution::FillRecord;
 use crate::model::VenueId;
 use crate::model::exact::positive;
 use crate::model::{ExecutionEvent, OrderId, OrderQty, OrderReport, OrderRequest, OrderStatus, Side, Timestamp};
@@ -57,7 +58,7 @@ impl TradingEngine {
             }
         }
         let (accepted, adjusted) = (decision.accepted, decision.adjusted);
-        let id = OrderId(self.log.orders.len() as u64 + 1);
+        let id = self.log.orders.next_id();
         let mut request = OrderRequest {
             client_order_id: id,
             symbol: intent.symbol,
@@ -81,14 +82,15 @@ impl TradingEngine {
             request.quantity = quantity;
             self.record_order_risk(now, &request, rule, RiskAction::Resized, &decision.reason, adjusted);
         }
-        self.log.orders.push(OrderRecord { venue: intent.venue, created: now, report: OrderReport::new(request) });
+        self.log.orders.create(intent.venue, now, request);
         if !accepted {
             let rule = decision.rule.unwrap_or(RiskRule::InvalidOrder);
             self.record_order_risk(now, &request, rule, RiskAction::Rejected, &decision.reason, Decimal::ZERO);
             self.end_order(id, OrderStatus::Rejected, decision.reason.to_string());
             return Err(Error::RiskManagement(decision.reason.into_owned()));
         }
-        self.journal_order(id)?;
+        self.log.orders.risk_checked(id, request);
+        self.log.orders.journal_before_send(id, self.journal.as_mut())?;
         if decision.reduces {
             self.cancel_exits(intent.venue, slot, id);
         }
@@ -126,24 +128,10 @@ impl TradingEngine {
         Ok(Some(ExitDistances { stop: b.stop_loss, take: b.take_profit }))
     }
 
-    /// Journals order `id`'s record now — before it is sent, or after it changed — when the run keeps a journal. An
-    /// order the journal could not record is not sent: it is recorded as rejected and the failure ends the run.
-    pub(super) fn journal_order(&mut self, id: OrderId) -> Result<()> {
-        let (Some(journal), Some(record)) = (self.journal.as_mut(), self.log.order(id)) else { return Ok(()) };
-        if let Err(failure) = (journal.orders)(record) {
-            self.end_order(id, OrderStatus::Rejected, format!("not sent: the journal could not record it: {failure}"));
-            return Err(failure);
-        }
-        Ok(())
-    }
-
     /// Journals order `id`'s record after a change the venue already made (an amendment): a failure stops the run,
     /// and the order stays as the venue has it.
     pub(super) fn journal_change(&mut self, id: OrderId) -> Result<()> {
-        match (self.journal.as_mut(), self.log.order(id)) {
-            (Some(journal), Some(record)) => (journal.orders)(record),
-            _ => Ok(()),
-        }
+        self.log.orders.journal(id, self.journal.as_mut())
     }
 
     /// Records the venue's answer to an admitted order and books any executions it reported.
@@ -157,9 +145,7 @@ impl TradingEngine {
         }
         match answer {
             Ok(report) => {
-                if let Some(record) = self.log.order_mut(id) {
-                    record.report.request = report.request;
-                }
+                self.log.orders.accepted(id, report.request);
                 let request = report.request;
                 let remaining = match request.quantity {
                     OrderQty::Base(quantity) => quantity,
@@ -189,6 +175,7 @@ impl TradingEngine {
     /// Admits and routes one order, waiting for venues that answer asynchronously.
     pub(super) async fn submit(&mut self, intent: OrderIntent) -> Result<OrderReport> {
         let order = self.admit(intent)?;
+        self.log.orders.sent(order.request.client_order_id);
         let answer = match self.router.place_order_now(order.venue, order.request) {
             Some(answer) => answer,
             None => self.router.place_order(order.venue, order.request).await,
@@ -265,10 +252,7 @@ impl TradingEngine {
 
     /// Records that order `id` ended with `status` (rejected, canceled) for `reason`.
     pub(super) fn end_order(&mut self, id: OrderId, status: OrderStatus, reason: String) {
-        if let Some(record) = self.log.order_mut(id) {
-            record.report.status = status;
-            record.report.reason = Some(reason);
-        }
+        self.log.orders.end(id, status, reason);
     }
 
     /// Books every execution the venue reported since the last call.
@@ -286,6 +270,13 @@ impl TradingEngine {
     }
 
     pub(super) fn apply_execution(&mut self, venue: VenueId, execution: ExecutionEvent) {
+        if let ExecutionEvent::Fill { fill, order_status } = &execution
+            && !self.log.orders.may_fill(fill.order_id, *order_status)
+        {
+            // Not an order of this run, or one that ended: nothing to book, nothing to journal.
+            tracing::warn!(order = %fill.order_id, quantity = %fill.quantity, "fill of no working order ignored");
+            return;
+        }
         if let (ExecutionEvent::Fill { fill, .. }, Some(journal)) = (&execution, self.journal.as_mut()) {
             let seq = self.log.fills.len() as u64;
             if let Err(failure) = (journal.fills)(seq, &FillRecord { venue, fill: *fill }) {
@@ -313,24 +304,19 @@ impl TradingEngine {
                 tracing::info!(target: "audit", order = %order_id, status = status.as_str(), reason, "order ended");
             }
         }
-        let Some(record) = self.log.order_mut(order_id) else {
+        let Some(record) = self.log.orders.get(order_id) else {
             return;
         };
-        if record.report.status.is_final() && matches!(execution, ExecutionEvent::Ended { .. }) {
+        if record.state.is_final() && matches!(execution, ExecutionEvent::Ended { .. }) {
             // Ended already (a cancel's answer, then the venue's own report of the end): the first end stands.
             return;
         }
         let symbol = record.report.request.symbol;
         let still_working = match execution {
             ExecutionEvent::Fill { fill, .. } => {
-                let filled = record.report.filled_quantity + fill.quantity;
-                record.report.average_price = Some(match record.report.average_price {
-                    None => fill.price,
-                    Some(average) => (average * record.report.filled_quantity + fill.notional()) / filled,
-                });
-                record.report.filled_quantity = filled;
-                record.report.fee += fill.fee;
-                record.report.status = status;
+                if !self.log.orders.fill(order_id, &fill, status) {
+                    return;
+                }
                 if let Some(trip) = self.portfolio.apply_fill(&fill) {
                     self.on_round_trip(&trip);
                     self.log.round_trips.push(trip);
@@ -349,9 +335,8 @@ impl TradingEngine {
                 working.map(|(slot, _)| slot)
             }
             ExecutionEvent::Ended { reason, time, .. } => {
-                record.report.status = status;
-                record.report.reason = Some(reason);
                 let partly_filled = !record.report.filled_quantity.is_zero();
+                self.log.orders.end(order_id, status, reason);
                 let ended = self.working.filled(order_id, Decimal::ZERO, true);
                 // An entry that filled in part and then ended still gets the exits of its bracket, for what filled.
                 if let (true, Some((slot, Some(Purpose::Trade { exits: Some(distances) })))) = (partly_filled, ended) {

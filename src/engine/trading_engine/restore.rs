@@ -7,8 +7,9 @@ use rust_decimal::Decimal;
 
 use super::TradingEngine;
 use super::working::Purpose;
-use crate::engine::run_log::{CashChange, EquityPoint, FillRecord, OrderRecord, RiskEvent};
+use crate::engine::run_log::{CashChange, EquityPoint, RiskEvent};
 use crate::error::{Error, Result};
+use crate::execution::{FillRecord, OrderRecord};
 use crate::model::OrderQty;
 
 impl TradingEngine {
@@ -75,7 +76,9 @@ impl TradingEngine {
             self.risk_manager.on_mark(mark.time, mark.value);
             self.log.equity.push(mark);
         }
-        self.log.orders = orders;
+        for order in orders {
+            self.log.orders.restore(order);
+        }
         self.log.risk_events = risk_events;
         Ok(())
     }

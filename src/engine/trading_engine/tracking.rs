@@ -26,7 +26,7 @@ impl TradingEngine {
             .log
             .orders
             .iter()
-            .filter(|o| !o.report.status.is_final() && !self.router.answers_at_once(o.venue))
+            .filter(|o| o.state.is_at_venue() && !self.router.answers_at_once(o.venue))
             .map(|o| (o.venue, o.report.clone()))
             .collect();
         for (venue, known) in working {
@@ -101,11 +101,13 @@ impl TradingEngine {
             .log
             .orders
             .iter()
-            .filter(|o| !o.report.status.is_final())
+            .filter(|o| o.state.is_at_venue())
             .map(|o| (o.venue, o.report.request.symbol, o.report.request.client_order_id))
             .collect();
         let mut canceled = 0;
         for (venue, symbol, order_id) in working {
+            // Journaled before it leaves; a journal that fails stops the kill switch with its error.
+            self.log.orders.request_cancel(order_id, self.journal.as_mut())?;
             match self.router.cancel_order(venue, symbol, order_id).await {
                 Ok(report) => {
                     tracing::info!(target: "audit", order = %order_id, status = report.status.as_str(), "kill switch: cancel answered");
@@ -113,7 +115,11 @@ impl TradingEngine {
                     self.collect_executions(venue);
                     self.book_report(venue, &report, "canceled by the kill switch");
                 }
-                Err(Error::Order(reason)) => tracing::warn!(order = %order_id, reason, "not canceled: no longer open"),
+                Err(Error::Order(reason)) => {
+                    tracing::warn!(order = %order_id, reason, "not canceled: no longer open");
+                    self.log.orders.cancel_refused(order_id);
+                }
+                // Unknown whether it arrived: the order stays with its cancel requested.
                 Err(other) => return Err(other),
             }
         }

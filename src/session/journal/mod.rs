@@ -19,7 +19,7 @@ use crate::venue::ClientTag;
 use store::{Kind, Postgres, Sqlite, Store, Value};
 
 /// The schema, one migration per version, applied in order.
-const MIGRATIONS: [&str; 3] = [
+const MIGRATIONS: [&str; 4] = [
     r"
 CREATE TABLE sessions (
     session TEXT PRIMARY KEY, mode TEXT NOT NULL, exchange TEXT NOT NULL, scenario TEXT NOT NULL,
@@ -49,6 +49,9 @@ CREATE TABLE state (
     "ALTER TABLE orders ADD COLUMN stop_price TEXT; ALTER TABLE orders ADD COLUMN trail TEXT; \
      ALTER TABLE orders ADD COLUMN reduce_only BIGINT NOT NULL DEFAULT 0; \
      ALTER TABLE orders ADD COLUMN one_cancels_other BIGINT",
+    // Version 4: where each order is in its life, so that a cancel is journaled before it is sent (an order of an
+    // older journal reads back in the state of its status).
+    "ALTER TABLE orders ADD COLUMN lifecycle TEXT NOT NULL DEFAULT ''",
 ];
 
 /// What a session is.
@@ -346,8 +349,8 @@ impl Journal {
         }
     }
 
-    /// Journals `record` (an order the engine is about to send, or one that changed) at once: inserted, or its
-    /// state, size and prices updated.
+    /// Journals `record` (an order the engine is about to send, one whose cancel it is about to send, or one that
+    /// changed) at once: inserted, or its state, size and prices updated.
     ///
     /// # Errors
     /// Store failures.
@@ -361,9 +364,10 @@ impl Journal {
         self.store.execute(
             "INSERT INTO orders (session, order_id, created, venue, symbol, side, order_type, time_in_force, \
              quantity, price, status, filled, average_price, fee, reason, stop_price, trail, reduce_only, \
-             one_cancels_other) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) \
+             one_cancels_other, lifecycle) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) \
              ON CONFLICT (session, order_id) DO UPDATE SET status = excluded.status, filled = excluded.filled, \
+             lifecycle = excluded.lifecycle, \
              average_price = excluded.average_price, fee = excluded.fee, reason = excluded.reason, \
              quantity = excluded.quantity, price = excluded.price, stop_price = excluded.stop_price",
             &[
@@ -386,6 +390,7 @@ impl Journal {
                 Value::Text(q.trail.map(trail_text)),
                 int(i64::from(q.reduce_only)),
                 Value::Int(q.one_cancels_other.map(|o| o.0 as i64)),
+                text(record.state.as_str()),
             ],
         )?;
         Ok(())

@@ -7,6 +7,7 @@ use super::store::{Kind, Value};
 use super::{Journal, text};
 use crate::engine::{EquityPoint, OrderRecord, RiskAction, RiskEvent};
 use crate::error::{Error, Result};
+use crate::execution::OrderState;
 use crate::model::{
     OrderId, OrderQty, OrderReport, OrderRequest, OrderStatus, OrderType, Side, Symbol, TimeInForce, Timestamp,
 };
@@ -85,10 +86,13 @@ impl Journal {
         use Kind::{Int, Text};
         let rows = self.store.query(
             "SELECT order_id, created, venue, symbol, side, order_type, time_in_force, quantity, price, status, \
-             filled, average_price, fee, reason, stop_price, trail, reduce_only, one_cancels_other FROM orders \
-             WHERE session = $1 ORDER BY order_id",
+             filled, average_price, fee, reason, stop_price, trail, reduce_only, one_cancels_other, lifecycle \
+             FROM orders WHERE session = $1 ORDER BY order_id",
             &[text(&self.session)],
-            &[Int, Int, Int, Text, Text, Text, Text, Text, Text, Text, Text, Text, Text, Text, Text, Text, Int, Int],
+            &[
+                Int, Int, Int, Text, Text, Text, Text, Text, Text, Text, Text, Text, Text, Text, Text, Text, Int, Int,
+                Text,
+            ],
         )?;
         rows.iter()
             .map(|r| {
@@ -115,7 +119,12 @@ impl Journal {
                 };
                 let (created, venue) =
                     (Timestamp(r[1].int().unwrap_or_default()), VenueId(r[2].int().unwrap_or_default() as usize));
-                Ok(OrderRecord { venue, created, report })
+                let record = OrderRecord::from_report(venue, created, report);
+                match t(18) {
+                    // A journal written before orders had a life of their own: the state of the status.
+                    "" => Ok(record),
+                    state => Ok(OrderRecord { state: OrderState::parse(state)?, ..record }),
+                }
             })
             .collect()
     }

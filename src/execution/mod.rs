@@ -1,0 +1,13 @@
+//! Execution: the one owner of an order's life. [`Orders`] holds every order of a run and is the only code that
+//! changes one, each change a transition of its [`OrderState`] (created → risk-checked → journaled → sent →
+//! acknowledged → partially filled → filled / canceled / rejected / expired, with a journaled cancel request in
+//! between); what leaves the process is journaled first through the session's [`JournalHooks`]. Backtests, paper
+//! and live sessions use it identically; a backtest's journal is none.
+
+mod journal;
+mod lifecycle;
+mod orders;
+
+pub use journal::{FillJournal, JournalHooks, OrderJournal};
+pub use lifecycle::OrderState;
+pub use orders::{FillRecord, OrderRecord, Orders};
