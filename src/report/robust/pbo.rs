@@ -138,7 +138,7 @@ pub fn pbo_cscv<S: AsRef<[f64]>>(returns: &[S], blocks: usize) -> Result<PboSumm
 
 /// The number of combinations and periods of valid input.
 fn check<S: AsRef<[f64]>>(returns: &[S], blocks: usize) -> Result<(usize, usize)> {
-    if blocks == 0 || blocks % 2 != 0 || blocks > MAX_BLOCKS {
+    if blocks == 0 || !blocks.is_multiple_of(2) || blocks > MAX_BLOCKS {
         return Err(Error::Config(format!("PBO: the number of blocks must be even, 2 to {MAX_BLOCKS}; got {blocks}")));
     }
     if returns.len() < 2 {
