@@ -133,7 +133,7 @@ fn exact_sma_is_the_exact_sum_and_matches_talib_sma() {
     );
     let mut sma = ExactSma::new(20);
     for (i, &x) in golden().fixed_closes.iter().enumerate() {
-        let sum = sma.update(x).map(|m| (m.sum().to_string(), m.len()));
+        let sum = sma.update(x).map(|m| (m.sum().to_string(), m.count()));
         let expected = &golden().columns["exact_sma_sum"][i];
         assert_eq!(sum.as_ref().map(|(s, _)| s.as_str()).unwrap_or(""), expected, "exact sum at {i}");
         assert!(sum.is_none_or(|(_, len)| len == 20));
@@ -362,6 +362,7 @@ fn exact_sma_crosses_match_the_fraction_reference() {
 mod property_tests {
     use super::*;
     use proptest::prelude::*;
+    use proptest::test_runner::RngSeed;
 
     /// Runs `make()` over `inputs` three ways — fresh; after `reset()` of an instance that saw other inputs; and
     /// cloned after `cut` inputs with the clone going on — and requires the same values, bit for bit (compared
@@ -413,7 +414,8 @@ mod property_tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(64))]
+        // seeded: the same 64 series on every run
+        #![proptest_config(ProptestConfig { cases: 64, rng_seed: RngSeed::Fixed(15), ..ProptestConfig::default() })]
 
         #[test]
         fn every_indicator_carries_its_whole_state(bars in bars(), p in 1_usize..7, cut in 0_usize..120) {

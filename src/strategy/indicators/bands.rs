@@ -200,6 +200,6 @@ mod tests {
         assert_eq!(got[1], Some(DonchianValue { upper: 105, lower: 98 }));
         assert_eq!(got[2], Some(DonchianValue { upper: 104, lower: 98 }));
         let middle = got[1].expect("warm").middle();
-        assert_eq!((middle.sum(), middle.len(), middle.cmp_value(101)), (203, 2, std::cmp::Ordering::Greater));
+        assert_eq!((middle.sum(), middle.count(), middle.cmp_value(101)), (203, 2, std::cmp::Ordering::Greater));
     }
 }

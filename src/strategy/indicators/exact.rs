@@ -7,21 +7,22 @@ use std::cmp::Ordering;
 use super::Indicator;
 use super::window::Ring;
 
-/// Largest window of an exact average: with `i64` values, `sum × len` products stay within `i128`.
+/// Largest window of an exact average: with `i64` values, `sum × count` products stay within `i128`.
 const MAX_LEN: usize = 1 << 31;
 
-/// An exact mean `sum / len` of fixed-point values (units of `10^-scale`, as [`super::to_fixed`] makes them).
-/// Means compare exactly, by cross-multiplying; equal averages of different windows are equal.
+/// An exact mean `sum / count` of fixed-point values (units of `10^-scale`, as [`super::to_fixed`] makes them).
+/// Means compare exactly, by cross-multiplying; equal averages of different windows are equal. Compare only means
+/// of values at one scale.
 #[derive(Clone, Copy, Debug)]
 pub struct Mean {
     sum: i128,
-    len: u32,
+    count: u32,
 }
 
 impl Mean {
-    /// The mean of `len` values summing to `sum` (`len` at least one).
-    pub fn new(sum: i128, len: u32) -> Self {
-        Mean { sum, len: len.max(1) }
+    /// The mean of `count` values summing to `sum` (`count` at least one).
+    pub fn new(sum: i128, count: u32) -> Self {
+        Mean { sum, count: count.max(1) }
     }
 
     /// Sum of the values, in fixed-point units.
@@ -29,30 +30,26 @@ impl Mean {
         self.sum
     }
 
-    /// Number of values.
-    pub fn len(&self) -> u32 {
-        self.len
-    }
-
-    /// Always false: a mean has at least one value.
-    pub fn is_empty(&self) -> bool {
-        false
+    /// Number of values averaged.
+    pub fn count(&self) -> u32 {
+        self.count
     }
 
     /// How the mean compares with one fixed-point value (a close against its average), exactly.
     pub fn cmp_value(&self, value: i64) -> Ordering {
-        self.sum.cmp(&(i128::from(value) * i128::from(self.len)))
+        self.sum.cmp(&(i128::from(value) * i128::from(self.count)))
     }
 
-    /// The nearest `f64` for values in units of `10^-scale` (a view for statistics and charts; compare `Mean`s).
+    /// The mean as an `f64`, for values in units of `10^-scale` (`scale` ≤ 22): the sum over `count × 10^scale`,
+    /// correctly rounded while both are below 2⁵³ (a view for statistics and charts; compare `Mean`s themselves).
     pub fn to_f64(&self, scale: u32) -> f64 {
-        self.sum as f64 / (f64::from(self.len) * 10f64.powi(scale as i32))
+        self.sum as f64 / (f64::from(self.count) * 10f64.powi(scale as i32))
     }
 
     /// The mean as a `Decimal`, for values in units of `10^-scale`: exact when the division terminates within
     /// `Decimal`'s 28 digits, else rounded there; `None` when the sum does not fit a `Decimal`.
     pub fn to_decimal(&self, scale: u32) -> Option<Decimal> {
-        Decimal::try_from_i128_with_scale(self.sum, scale).ok()?.checked_div(Decimal::from(self.len))
+        Decimal::try_from_i128_with_scale(self.sum, scale).ok()?.checked_div(Decimal::from(self.count))
     }
 }
 
@@ -72,7 +69,7 @@ impl PartialOrd for Mean {
 
 impl Ord for Mean {
     fn cmp(&self, other: &Self) -> Ordering {
-        (self.sum * i128::from(other.len)).cmp(&(other.sum * i128::from(self.len)))
+        (self.sum * i128::from(other.count)).cmp(&(other.sum * i128::from(self.count)))
     }
 }
 
@@ -101,8 +98,8 @@ impl Indicator for ExactSma {
         if let Some(leaving) = self.window.push(x) {
             self.sum -= i128::from(leaving);
         }
-        let len = u32::try_from(self.window.capacity()).ok()?;
-        self.window.is_full().then(|| Mean::new(self.sum, len))
+        let count = u32::try_from(self.window.capacity()).ok()?;
+        self.window.is_full().then(|| Mean::new(self.sum, count))
     }
 
     fn warm_up(&self) -> usize {
@@ -130,7 +127,7 @@ mod tests {
         }
         let (a, b) = last.expect("both warm");
         assert_eq!(a, b);
-        assert_eq!((a.sum(), a.len(), b.sum(), b.len()), (19_000, 2, 28_500, 3));
+        assert_eq!((a.sum(), a.count(), b.sum(), b.count()), (19_000, 2, 28_500, 3));
         assert_eq!(a.cmp_value(9500), Ordering::Equal);
         assert_eq!(a.cmp_value(9501), Ordering::Less);
     }

@@ -131,8 +131,9 @@ impl HighLow {
     }
 }
 
-/// The nearest `f64` to a fixed-point value in units of `10^-scale` (one correctly rounded division for
-/// `|value| < 2⁵³`, the same `f64` as parsing its decimal text): the view of the exact indicators' values.
+/// The nearest `f64` to a fixed-point value in units of `10^-scale`: one correctly rounded division while
+/// `|value| < 2⁵³` and `scale` ≤ 22, so the same `f64` as parsing the value's decimal text. The view of the exact
+/// indicators' values.
 #[inline]
 pub fn from_fixed(value: i64, scale: u32) -> f64 {
     value as f64 / 10f64.powi(scale as i32)
