@@ -3,7 +3,7 @@
 //! entry's average price, and canceled before any other order reduces the position.
 
 use super::TradingEngine;
-use super::working::Purpose;
+use crate::execution::Purpose;
 use crate::model::VenueId;
 use crate::model::{OrderId, OrderQty, OrderRequest, OrderStatus, OrderType, Side, Timestamp};
 use crate::risk::ExitDistances;

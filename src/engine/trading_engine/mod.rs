@@ -17,7 +17,6 @@ mod exits;
 mod order_flow;
 mod restore;
 mod tracking;
-mod working;
 
 use super::run_log::{EquityPoint, RunLog};
 use crate::error::{Error, Result};
@@ -34,7 +33,7 @@ use crate::strategy::{
     BarHistory, Command, Context, Event, OpenOrder, OrderIntent, SliceContext, Strategy, StrategyRegistry, StreamInfo,
     StreamKind,
 };
-use working::WorkingOrders;
+use crate::execution::WorkingOrders;
 
 pub use bar_steps::BarRun;
 pub use book_replay::{BookFeed, BookRun, BookStream};

@@ -3,10 +3,10 @@
 use rust_decimal::Decimal;
 
 use super::TradingEngine;
-use super::working::Purpose;
 use crate::engine::run_log::{CashChange, RiskAction, RiskEvent};
 use crate::error::{Error, Result};
 use crate::execution::FillRecord;
+use crate::execution::Purpose;
 use crate::model::VenueId;
 use crate::model::exact::positive;
 use crate::model::{ExecutionEvent, OrderId, OrderQty, OrderReport, OrderRequest, OrderStatus, Side, Timestamp};

@@ -6,9 +6,9 @@
 use rust_decimal::Decimal;
 
 use super::TradingEngine;
-use super::working::Purpose;
 use crate::engine::run_log::{CashChange, EquityPoint, RiskEvent};
 use crate::error::{Error, Result};
+use crate::execution::Purpose;
 use crate::execution::{FillRecord, OrderRecord};
 use crate::model::OrderQty;
 

@@ -11,7 +11,7 @@ use crate::strategy::OpenOrder;
 
 /// What an open order is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Purpose {
+pub(crate) enum Purpose {
     /// A strategy's (or the engine's) order; when it fills completely, exits at these distances are attached.
     Trade { exits: Option<ExitDistances> },
     /// A stop-loss or take-profit attached to a position: it only reduces it, and strategies do not see it.
@@ -42,25 +42,25 @@ impl Working {
 
 /// The open orders, by instrument slot.
 #[derive(Clone, Debug)]
-pub(super) struct WorkingOrders {
+pub(crate) struct WorkingOrders {
     orders: Vec<Working>,
     per_slot: Vec<usize>,
 }
 
 impl WorkingOrders {
     /// No open orders, for `slots` instruments.
-    pub(super) fn new(slots: usize) -> Self {
+    pub(crate) fn new(slots: usize) -> Self {
         WorkingOrders { orders: Vec::new(), per_slot: vec![0; slots] }
     }
 
     /// Open trade orders (not exits) of the instrument in `slot`.
     #[inline]
-    pub(super) fn count(&self, slot: usize) -> usize {
+    pub(crate) fn count(&self, slot: usize) -> usize {
         self.per_slot[slot]
     }
 
     /// An order became open at its venue with `remaining` base quantity valued at `price`.
-    pub(super) fn open(
+    pub(crate) fn open(
         &mut self,
         id: OrderId,
         slot: usize,
@@ -79,7 +79,7 @@ impl WorkingOrders {
 
     /// `quantity` of order `id` filled; the order leaves when `finished`. Returns its slot and, when it finished,
     /// what it was for; `None` when it was not open.
-    pub(super) fn filled(
+    pub(crate) fn filled(
         &mut self,
         id: OrderId,
         quantity: Decimal,
@@ -100,13 +100,13 @@ impl WorkingOrders {
     }
 
     /// Order `id` ended without (further) fills: canceled, rejected or expired. Returns its slot when it was open.
-    pub(super) fn closed(&mut self, id: OrderId) -> Option<usize> {
+    pub(crate) fn closed(&mut self, id: OrderId) -> Option<usize> {
         self.filled(id, Decimal::ZERO, true).map(|(slot, _)| slot)
     }
 
     /// Order `id` was amended at its venue: `remaining` base quantity is left, valued at `price` (or, for an order
     /// without a price of its own, at the price it was valued at before).
-    pub(super) fn amended(&mut self, id: OrderId, remaining: Decimal, price: Option<Decimal>) {
+    pub(crate) fn amended(&mut self, id: OrderId, remaining: Decimal, price: Option<Decimal>) {
         if let Some(order) = self.orders.iter_mut().find(|o| o.id == id) {
             order.remaining = remaining;
             order.price = price.unwrap_or(order.price);
@@ -114,7 +114,7 @@ impl WorkingOrders {
     }
 
     /// The open trade orders of `slot` as a strategy sees them, in the order they were opened.
-    pub(super) fn trades_of(&self, slot: usize) -> impl Iterator<Item = OpenOrder> + '_ {
+    pub(crate) fn trades_of(&self, slot: usize) -> impl Iterator<Item = OpenOrder> + '_ {
         self.orders.iter().filter(move |o| o.slot == slot && o.is_trade()).map(|o| OpenOrder {
             id: o.id,
             side: o.side,
@@ -126,17 +126,17 @@ impl WorkingOrders {
     }
 
     /// An exit still working on the position in `slot`.
-    pub(super) fn exit_of(&self, slot: usize) -> Option<OrderId> {
+    pub(crate) fn exit_of(&self, slot: usize) -> Option<OrderId> {
         self.orders.iter().find(|o| o.slot == slot && o.purpose == Purpose::Exit).map(|o| o.id)
     }
 
     /// Signed base quantity the position in `slot` would change by if every open trade order filled.
-    pub(super) fn net_quantity(&self, slot: usize) -> Decimal {
+    pub(crate) fn net_quantity(&self, slot: usize) -> Decimal {
         self.orders.iter().filter(|o| o.slot == slot && o.is_trade()).map(|o| o.side.sign() * o.remaining).sum()
     }
 
     /// Cash the open trade buys would spend, at their prices.
-    pub(super) fn committed_cash(&self) -> Decimal {
+    pub(crate) fn committed_cash(&self) -> Decimal {
         self.orders.iter().filter(|o| o.is_trade() && o.side == Side::Buy).map(|o| o.remaining * o.price).sum()
     }
 }
