@@ -60,8 +60,8 @@ impl Indicator for Aroon {
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_support::candle;
     use super::*;
-    use crate::model::Timestamp;
 
     #[test]
     fn aroon_by_hand() {
@@ -69,7 +69,7 @@ mod tests {
         let mut aroon = Aroon::new(4);
         let got = [(5.0, 4.0), (9.0, 2.0), (7.0, 6.0), (9.0, 5.0), (6.0, 5.0)]
             .into_iter()
-            .map(|(high, low)| aroon.update(Candle { open_time: Timestamp(0), high, low, close: low, volume: 0.0 }))
+            .map(|(high, low)| aroon.update(candle(high, low, low)))
             .collect::<Vec<_>>();
         assert_eq!(got[..4], [None; 4]);
         assert_eq!(got[4], Some(AroonValue { up: 75.0, down: 25.0, oscillator: 50.0 }));

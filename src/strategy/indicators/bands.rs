@@ -161,8 +161,8 @@ impl Indicator for Donchian {
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_support::candle;
     use super::*;
-    use crate::model::Timestamp;
 
     #[test]
     fn bollinger_by_hand() {
@@ -178,7 +178,6 @@ mod tests {
     #[test]
     fn keltner_by_hand() {
         // EMA(2) of closes 9, 11, 8 (k = 2/3): seed 10, then 10 − 2·2/3 = 26/3. ATR(2): true ranges 3, 4 → 3.5.
-        let candle = |high, low, close| Candle { open_time: Timestamp(0), high, low, close, volume: 0.0 };
         let mut keltner = Keltner::new(2, 2, 2.0);
         assert_eq!(keltner.warm_up(), 2);
         let got: Vec<_> = [candle(10.0, 8.0, 9.0), candle(12.0, 9.0, 11.0), candle(11.0, 7.0, 8.0)]

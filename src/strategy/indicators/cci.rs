@@ -47,17 +47,14 @@ impl Indicator for Cci {
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_support::candle;
     use super::*;
-    use crate::model::Timestamp;
 
     #[test]
     fn cci_by_hand() {
         // typical prices 1, 2, 6 (high = low = close): mean 3, mean deviation (2 + 1 + 3)/3 = 2, CCI = 3/0.03
         let mut cci = Cci::new(3);
-        let got: Vec<_> = [1.0, 2.0, 6.0, 6.0]
-            .into_iter()
-            .map(|p| cci.update(Candle { open_time: Timestamp(0), high: p, low: p, close: p, volume: 0.0 }))
-            .collect();
+        let got: Vec<_> = [1.0, 2.0, 6.0, 6.0].into_iter().map(|p| cci.update(candle(p, p, p))).collect();
         assert_eq!(got[..2], [None, None]);
         assert!((got[2].expect("warm") - 3.0 / 0.03).abs() < 1e-9);
         // 2, 6, 6: mean 14/3, deviations 8/3, 4/3, 4/3 → 16/9; (6 − 14/3) / (0.015 · 16/9) = 50

@@ -140,12 +140,8 @@ impl Indicator for Adx {
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_support::candle;
     use super::*;
-    use crate::model::Timestamp;
-
-    fn candle(high: f64, low: f64, close: f64) -> Candle {
-        Candle { open_time: Timestamp(0), high, low, close, volume: 1.0 }
-    }
 
     #[test]
     fn dmi_and_adx_by_hand() {

@@ -65,53 +65,29 @@ impl<T: Copy + PartialOrd + Default, const MAX: bool> Extremum<T, MAX> {
     }
 }
 
+/// The extreme of the last `period` values as an indicator, in its two kinds [`Highest`] and [`Lowest`].
+/// Warm-up: `period − 1`.
+#[derive(Clone, Debug)]
+pub struct Extreme<T, const MAX: bool> {
+    queue: Extremum<T, MAX>,
+}
+
 /// The highest of the last `period` values (TA-Lib `MAX`), exact for `i64` fixed-point prices. Warm-up:
 /// `period − 1`.
-#[derive(Clone, Debug)]
-pub struct Highest<T> {
-    queue: Extremum<T, true>,
-}
+pub type Highest<T> = Extreme<T, true>;
 
 /// The lowest of the last `period` values (TA-Lib `MIN`), exact for `i64` fixed-point prices. Warm-up:
 /// `period − 1`.
-#[derive(Clone, Debug)]
-pub struct Lowest<T> {
-    queue: Extremum<T, false>,
-}
+pub type Lowest<T> = Extreme<T, false>;
 
-impl<T: Copy + PartialOrd + Default> Highest<T> {
-    /// The highest over `period` values (at least one).
+impl<T: Copy + PartialOrd + Default, const MAX: bool> Extreme<T, MAX> {
+    /// The extreme over `period` values (at least one).
     pub fn new(period: usize) -> Self {
-        Highest { queue: Extremum::new(period) }
+        Extreme { queue: Extremum::new(period) }
     }
 }
 
-impl<T: Copy + PartialOrd + Default> Lowest<T> {
-    /// The lowest over `period` values (at least one).
-    pub fn new(period: usize) -> Self {
-        Lowest { queue: Extremum::new(period) }
-    }
-}
-
-impl<T: Copy + PartialOrd + Default> Indicator for Highest<T> {
-    type Input = T;
-    type Output = T;
-
-    #[inline]
-    fn update(&mut self, x: T) -> Option<T> {
-        self.queue.push(x).map(|(value, _)| value)
-    }
-
-    fn warm_up(&self) -> usize {
-        self.queue.window() - 1
-    }
-
-    fn reset(&mut self) {
-        self.queue.clear();
-    }
-}
-
-impl<T: Copy + PartialOrd + Default> Indicator for Lowest<T> {
+impl<T: Copy + PartialOrd + Default, const MAX: bool> Indicator for Extreme<T, MAX> {
     type Input = T;
     type Output = T;
 

@@ -120,10 +120,11 @@ impl Indicator for Hma {
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_support::feed;
     use super::*;
 
-    fn run<I: Indicator<Input = f64>>(mut indicator: I, xs: &[f64]) -> Vec<Option<I::Output>> {
-        xs.iter().map(|&x| indicator.update(x)).collect()
+    fn run<I: Indicator<Input = f64>>(indicator: I, xs: &[f64]) -> Vec<Option<I::Output>> {
+        feed(indicator, xs.iter().copied())
     }
 
     #[test]

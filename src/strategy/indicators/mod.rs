@@ -49,7 +49,7 @@ pub use cci::Cci;
 pub use cross::{Cross, CrossKind, crosses_above, crosses_below};
 pub use directional::{Adx, AdxValue, Dmi, DmiValue};
 pub use exact::{ExactSma, Mean};
-pub use extremes::{Highest, Lowest};
+pub use extremes::{Extreme, Highest, Lowest};
 pub use kama::Kama;
 pub use layered::{Dema, Hma, Tema};
 pub use macd::{Macd, MacdValue, Ppo};
@@ -196,6 +196,26 @@ impl SmaPair {
             }
         }
         Some((self.fast_sum * slow as i128).cmp(&(self.slow_sum * self.fast as i128)))
+    }
+}
+
+/// Helpers the indicators' unit tests share.
+#[cfg(test)]
+mod test_support {
+    use super::{Candle, Indicator};
+    use crate::model::Timestamp;
+
+    /// Every value `indicator` gives over `inputs`.
+    pub(super) fn feed<I: Indicator>(
+        mut indicator: I,
+        inputs: impl IntoIterator<Item = I::Input>,
+    ) -> Vec<Option<I::Output>> {
+        inputs.into_iter().map(|x| indicator.update(x)).collect()
+    }
+
+    /// A bar of one volume unit at time 0.
+    pub(super) fn candle(high: f64, low: f64, close: f64) -> Candle {
+        Candle { open_time: Timestamp(0), high, low, close, volume: 1.0 }
     }
 }
 

@@ -128,10 +128,11 @@ impl Indicator for LinRegSlope {
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_support::feed;
     use super::*;
 
-    fn last<I: Indicator<Input = f64>>(mut indicator: I, xs: &[f64]) -> Option<I::Output> {
-        xs.iter().map(|&x| indicator.update(x)).last().flatten()
+    fn last<I: Indicator<Input = f64>>(indicator: I, xs: &[f64]) -> Option<I::Output> {
+        feed(indicator, xs.iter().copied()).pop().flatten()
     }
 
     #[test]

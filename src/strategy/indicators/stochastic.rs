@@ -168,12 +168,8 @@ impl Indicator for WilliamsR {
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_support::candle;
     use super::*;
-    use crate::model::Timestamp;
-
-    pub(crate) fn candle(high: f64, low: f64, close: f64) -> Candle {
-        Candle { open_time: Timestamp(0), high, low, close, volume: 1.0 }
-    }
 
     #[test]
     fn stochastic_by_hand() {
