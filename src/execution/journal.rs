@@ -1,7 +1,7 @@
 //! [`JournalHooks`]: where a session journals what the order owner is about to do. A backtest has none: its
 //! journal is a no-op sink, and the orders go through the same transitions.
 
-use super::orders::{FillRecord, OrderRecord};
+use super::records::{FillRecord, OrderRecord};
 use crate::error::Result;
 
 /// Called with each fill (its number among the run's fills) before it is booked: a session journals it there, so

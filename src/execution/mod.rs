@@ -8,9 +8,11 @@
 mod journal;
 mod lifecycle;
 mod orders;
+mod records;
 mod working;
 
 pub use journal::{FillJournal, JournalHooks, OrderJournal};
 pub use lifecycle::OrderState;
-pub use orders::{FillRecord, OrderRecord, Orders};
+pub use orders::Orders;
+pub use records::{FillRecord, OrderRecord};
 pub(crate) use working::{Purpose, WorkingOrders};
