@@ -71,8 +71,9 @@ impl Indicator for ZScore {
 }
 
 /// Slope per input of the least-squares line through the last `period` values (TA-Lib `LINEARREG_SLOPE`), from a
-/// running sum and a running position-weighted sum of the values relative to a [`Shifted`] window's shift (the
-/// slope does not change with it), recomputed once per `period` inputs. Warm-up: `period − 1`.
+/// running sum and a running position-weighted sum of the values minus a recent input (the slope does not change
+/// with the shift), both recomputed once per `period` inputs so that rounding never accumulates. Warm-up:
+/// `period − 1`.
 #[derive(Clone, Debug)]
 pub struct LinRegSlope {
     window: Shifted,
