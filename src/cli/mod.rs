@@ -8,6 +8,7 @@ mod exchange;
 mod live;
 mod paper;
 mod reconcile;
+mod robust;
 mod session;
 mod sweep;
 mod validate;
@@ -34,6 +35,9 @@ enum Command {
     Backtest(backtest::BacktestArgs),
     /// Run a scenario's parameter sweep in parallel (or one shard of it, or merge the shards).
     Sweep(sweep::SweepArgs),
+    /// How much of a backtest could be luck: Monte Carlo of its trades, bootstrap of its returns, PSR, cost
+    /// sensitivity and, with a sweep, DSR and PBO; writes robust.json next to the backtest's report.
+    Robust(robust::RobustArgs),
     /// Work with market data files: check them, or generate synthetic bars.
     #[command(subcommand)]
     Data(data::DataCommand),
@@ -68,6 +72,7 @@ impl Cli {
         match self.command {
             Command::Backtest(args) => backtest::run(args, strategies),
             Command::Sweep(args) => sweep::run(args, strategies),
+            Command::Robust(args) => robust::run(args, strategies),
             Command::Data(command) => data::run(command),
             Command::Exchange(command) => exchange::run(command),
             Command::Paper(args) => paper::run(args, strategies),

@@ -111,7 +111,7 @@ fn output_dir(output: &Output, scenario: &Scenario) -> PathBuf {
 
 /// A progress bar on stderr with combinations per second and the time left (hidden when `quiet` or when stderr is
 /// not a terminal).
-fn progress_bar(len: u64, quiet: bool) -> ProgressBar {
+pub(super) fn progress_bar(len: u64, quiet: bool) -> ProgressBar {
     if quiet {
         return ProgressBar::hidden();
     }

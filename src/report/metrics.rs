@@ -91,8 +91,7 @@ pub fn compute_metrics(
     let total_return = to_f64(final_equity) / start_f - 1.0;
     let years = curve.points.last().map_or(0.0, |p| (p.time.0 - start.0) as f64 / YEAR_NS);
     let cagr = (years > 0.0 && start_f > 0.0).then(|| (to_f64(final_equity) / start_f).powf(1.0 / years) - 1.0);
-    let periods_per_year = if interval_ns > 0 { YEAR_NS / interval_ns as f64 } else { 0.0 };
-    let (sharpe, sortino) = risk_ratios(start_f, &curve.values, periods_per_year);
+    let (sharpe, sortino) = risk_ratios(start_f, &curve.values, periods_per_year(interval_ns));
     let max_drawdown = deepest_drawdown(curve, start);
     let calmar = cagr.filter(|_| max_drawdown.depth > 0.0).map(|c| c / max_drawdown.depth);
     let wins: Vec<f64> = trips.iter().map(|t| to_f64(t.net_pnl)).filter(|&p| p > 0.0).collect();
@@ -116,6 +115,12 @@ pub fn compute_metrics(
         fees,
         closed_trades_net_pnl: trips.iter().map(|t| t.net_pnl).sum(),
     }
+}
+
+/// Periods per year `P = 365 days / interval` of a run marked every `interval_ns` (0 without an interval): what
+/// Sharpe and Sortino ratios are annualised with.
+pub fn periods_per_year(interval_ns: i64) -> f64 {
+    if interval_ns > 0 { YEAR_NS / interval_ns as f64 } else { 0.0 }
 }
 
 /// The metrics of a backtest `result` whose equity curve is `curve`, that started at `start` and was marked every

@@ -7,6 +7,7 @@ mod curve;
 mod heatmap;
 mod metrics;
 pub mod robust;
+pub mod robustness;
 mod summary;
 mod table;
 
@@ -17,7 +18,7 @@ pub use charts::{Chart, ChartStyle, decimate, draw_png};
 pub use csv_files::{write_equity, write_fills, write_orders, write_risk_events, write_trades};
 pub use curve::Curve;
 pub use heatmap::{Heatmap, draw_heatmap};
-pub use metrics::{Drawdown, Metrics, compute_metrics, exposed_marks, run_metrics};
+pub use metrics::{Drawdown, Metrics, compute_metrics, exposed_marks, periods_per_year, run_metrics};
 pub use summary::{BarPathReport, InputFile, OrderCounts, Period, ReportInput, RiskSummary, Summary};
 pub use table::{percent, ratio, summary_table};
 

@@ -23,10 +23,10 @@ pub use spec::{Constraint, Objective, ParamValues, SweepSection};
 
 pub use walk_forward::{Span, WalkForward, WalkForwardOutcome, WindowResult, windows_table};
 
-use crate::engine::{BacktestSetup, MarketData, prepare_market};
+use crate::engine::{BacktestResult, BacktestSetup, MarketData, prepare_market};
 use crate::error::{Error, Result};
 use crate::model::{BarSeries, Timestamp};
-use crate::report::{Heatmap, Summary, draw_heatmap};
+use crate::report::{Curve, Heatmap, Summary, draw_heatmap};
 
 /// Writes the full report of one combination (its `strategy.params`) into a folder and returns its summary: how
 /// the edge that read the scenario runs it end to end.
@@ -130,6 +130,21 @@ impl<'a> SweepPlan<'a> {
             return Ok(self.outcome(&rows, None, vec![path]));
         }
         self.finish(&dir, rows)
+    }
+
+    /// Runs every combination (calling `progress` after each; none starts once `stop` is set) and writes nothing:
+    /// each finished combination's row with what `keep` takes of its run, in combination order. For studies of the
+    /// sweep as a whole, such as `ctb robust`'s deflated Sharpe ratio and probability of backtest overfitting.
+    ///
+    /// # Errors
+    /// A failing run, naming its combination.
+    pub fn run_keeping<T: Send>(
+        &self,
+        stop: &AtomicBool,
+        progress: &(dyn Fn() + Sync),
+        keep: &(dyn Fn(&BacktestResult, &Curve<'_>) -> T + Sync),
+    ) -> Result<Vec<(SweepRow, T)>> {
+        self.sweep().run_keeping(Shard::ALL, stop, progress, keep)
     }
 
     /// Combines the shard files under `out_dir/sweep/` into `results.csv` (the same bytes an unsharded run writes)

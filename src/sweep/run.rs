@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::grid::{Grid, Shard};
 use super::results::{SweepMetrics, SweepRow};
-use crate::engine::{BacktestSetup, MarketData, RunLog, run_prepared_reusing};
+use crate::engine::{BacktestResult, BacktestSetup, MarketData, RunLog, run_prepared_reusing};
 use crate::error::{Error, Result};
 use crate::model::Timestamp;
 use crate::report::{Curve, run_metrics};
@@ -67,14 +67,30 @@ impl Sweep<'_> {
     /// # Errors
     /// The first run that fails (a venue or configuration error), naming its combination.
     pub fn run(&self, shard: Shard, stop: &AtomicBool, progress: &(dyn Fn() + Sync)) -> Result<Vec<SweepRow>> {
+        let rows = self.run_keeping(shard, stop, progress, &|_, _| ())?;
+        Ok(rows.into_iter().map(|(row, ())| row).collect())
+    }
+
+    /// [`Sweep::run`], keeping with each row what `keep` takes of its run (the result and its equity curve) before
+    /// the run's memory is reused: a per-day return series, say, rather than the whole log.
+    ///
+    /// # Errors
+    /// As [`Sweep::run`].
+    pub fn run_keeping<T: Send>(
+        &self,
+        shard: Shard,
+        stop: &AtomicBool,
+        progress: &(dyn Fn() + Sync),
+        keep: &(dyn Fn(&BacktestResult, &Curve<'_>) -> T + Sync),
+    ) -> Result<Vec<(SweepRow, T)>> {
         let numbers: Vec<usize> = self.grid.numbers(shard).collect();
-        let rows: Vec<Option<SweepRow>> = numbers
+        let rows: Vec<Option<(SweepRow, T)>> = numbers
             .par_iter()
             .map_init(Worker::default, |worker, &number| {
                 if stop.load(Ordering::Relaxed) {
                     return Ok(None);
                 }
-                let row = self.run_one(worker, number)?;
+                let row = self.run_one(worker, number, keep)?;
                 progress();
                 Ok(Some(row))
             })
@@ -82,7 +98,12 @@ impl Sweep<'_> {
         Ok(rows.into_iter().flatten().collect())
     }
 
-    fn run_one(&self, worker: &mut Worker, number: usize) -> Result<SweepRow> {
+    fn run_one<T>(
+        &self,
+        worker: &mut Worker,
+        number: usize,
+        keep: &(dyn Fn(&BacktestResult, &Curve<'_>) -> T + Sync),
+    ) -> Result<(SweepRow, T)> {
         let values = &self.grid.combinations[number];
         let fail = |e: Error| Error::Config(format!("sweep combination {number} ({}): {e}", self.describe(values)));
         let runtime = match &mut worker.runtime {
@@ -99,9 +120,10 @@ impl Sweep<'_> {
         let buffers = std::mem::take(&mut worker.curve_buffers);
         let curve = Curve::with_buffers(result.portfolio.starting_cash(), &result.log.equity, buffers);
         let metrics = SweepMetrics::from(&run_metrics(&result, &curve, self.start, self.interval_ns));
+        let kept = keep(&result, &curve);
         worker.curve_buffers = curve.into_buffers();
         worker.spare_log = Some(result.log);
-        Ok(SweepRow { number, values: values.clone(), metrics })
+        Ok((SweepRow { number, values: values.clone(), metrics }, kept))
     }
 }
 

@@ -1,0 +1,60 @@
+//! `ctb robust SCENARIO`: the scenario's backtest and how much of it could be luck — written to `robust.json` in the
+//! report folder and printed as tables (or, with `--json`, as the JSON itself).
+
+use clap::Args;
+use std::path::PathBuf;
+
+use super::sweep::progress_bar;
+use crate::config::Scenario;
+use crate::report::REPORT_FILES;
+use crate::report::robustness::robust_table;
+use crate::robust_run::{ROBUST_FILE, RobustOptions, run_robust};
+use crate::strategy::StrategyRegistry;
+use crate::sweep::Grid;
+use crate::{Error, Result};
+
+/// Arguments of `ctb robust`.
+#[derive(Args, Debug)]
+pub struct RobustArgs {
+    /// Scenario file (YAML) on bar data; with a `sweep:` section, its combinations are the trials of the DSR and
+    /// the PBO.
+    scenario: PathBuf,
+    /// Resamples of the trade Monte Carlo and of the block bootstrap.
+    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
+    resamples: u32,
+    /// Seed of the draws [default: the scenario's seed].
+    #[arg(long, value_name = "S")]
+    seed: Option<u64>,
+    /// Folder to write the report to [default: reports/<scenario name>, under the current directory].
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Print robust.json to stdout instead of the tables.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs the study and prints its tables (or its JSON).
+pub fn run(args: RobustArgs, strategies: &StrategyRegistry) -> Result<()> {
+    let scenario = Scenario::load_with(&args.scenario, strategies)?;
+    let out = args.out.unwrap_or_else(|| PathBuf::from("reports").join(&scenario.name));
+    let combinations = match &scenario.sweep {
+        Some(section) => Grid::expand(section, scenario.seed)?.combinations.len(),
+        None => 0,
+    };
+    let bar = progress_bar(combinations as u64, args.json || combinations == 0);
+    let resamples = usize::try_from(args.resamples)
+        .map_err(|_| Error::Config(format!("--resamples {} is too many for this machine", args.resamples)))?;
+    let options = RobustOptions { resamples, seed: args.seed };
+    let run = run_robust(&scenario, &out, options, &|| bar.inc(1))?;
+    bar.finish_and_clear();
+    for warning in &run.backtest.summary.warnings {
+        eprintln!("warning: {warning}");
+    }
+    if args.json {
+        print!("{}", run.json);
+        return Ok(());
+    }
+    println!("{}", robust_table(&run.report, run.backtest.result.portfolio.quote()));
+    println!("report: {}/ ({ROBUST_FILE}, {})", out.display(), REPORT_FILES.join(", "));
+    Ok(())
+}

@@ -1,0 +1,213 @@
+//! `ctb robust`'s runs, end to end: the scenario's backtest (its report written as `ctb backtest` writes it), the
+//! same backtest with every fee rate and the slippage scaled ([`scale_costs`]), the sweep's combinations when the
+//! scenario has a `sweep:` section, and the robustness report of them all, written to `robust.json` in the report
+//! folder. The cost runs and the sweep run in parallel; every run is deterministic and collected in order, so the
+//! report is the same bytes on any number of threads.
+
+use rayon::prelude::*;
+use rust_decimal::Decimal;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use crate::config::Scenario;
+use crate::engine::{BacktestSetup, MarketData, prepare_market, run_prepared_blocking};
+use crate::error::{Error, Result};
+use crate::model::Timestamp;
+use crate::model::exact::to_f64;
+use crate::report::robustness::{COST_MULTIPLIERS, CostRow, RobustInput, RobustReport, Trial, daily_returns};
+use crate::report::{Curve, run_metrics};
+use crate::runner::{ScenarioRun, plan_sweep, run_scenario};
+
+/// The file the report is written to, in the report folder.
+pub const ROBUST_FILE: &str = "robust.json";
+
+/// How `ctb robust` draws.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RobustOptions {
+    /// Resamples of the Monte Carlo and of the bootstrap.
+    pub resamples: usize,
+    /// The seed; `None`: the scenario's.
+    pub seed: Option<u64>,
+}
+
+/// What [`run_robust`] produced.
+pub struct RobustRun {
+    /// The backtest, as `ctb backtest` reports it.
+    pub backtest: ScenarioRun,
+    /// The robustness report.
+    pub report: RobustReport,
+    /// Its JSON, as written.
+    pub json: String,
+    /// Where it was written.
+    pub path: PathBuf,
+}
+
+/// Runs the backtest of `scenario` (its report into `out_dir`), its cost variants and its sweep (calling `progress`
+/// after each combination), and writes the robustness report to `out_dir/robust.json`.
+///
+/// # Errors
+/// [`Error::Config`] for a level-2 scenario (the command needs bars) or costs that cannot be scaled; as the
+/// backtest, the loaders and the sweep; [`Error::Io`] writing the report.
+pub fn run_robust(
+    scenario: &Scenario,
+    out_dir: &Path,
+    options: RobustOptions,
+    progress: &(dyn Fn() + Sync),
+) -> Result<RobustRun> {
+    if scenario.is_book() {
+        return Err(Error::Config(format!(
+            "{}: ctb robust needs bar data; this scenario trades level-2 books",
+            scenario.path.display()
+        )));
+    }
+    let backtest = run_scenario(scenario, out_dir)?;
+    let (series, _quality) = scenario.load_market_data()?;
+    let market = Arc::new(prepare_market(&scenario.setup, series)?);
+    let (start, _, interval_ns) = market.span().ok_or_else(|| Error::Data("no bars".into()))?;
+    let (costs, trials) = rayon::join(
+        || cost_rows(scenario, &backtest, &market, start, interval_ns),
+        || sweep_trials(scenario, progress),
+    );
+    let report = RobustReport::build(RobustInput {
+        name: &scenario.name,
+        seed: options.seed.unwrap_or(scenario.seed),
+        resamples: options.resamples,
+        result: &backtest.result,
+        interval_ns,
+        costs: costs?,
+        trials: trials?,
+    })?;
+    let json = report.to_json()?;
+    let path = out_dir.join(ROBUST_FILE);
+    std::fs::write(&path, &json).map_err(|e| Error::io("writing", &path, e))?;
+    Ok(RobustRun { backtest, report, json, path })
+}
+
+/// The cost rows: ×1 is the backtest's own metrics (what `summary.json` says), the others runs of the scaled setup.
+fn cost_rows(
+    scenario: &Scenario,
+    backtest: &ScenarioRun,
+    market: &Arc<MarketData>,
+    start: Timestamp,
+    interval_ns: i64,
+) -> Result<Vec<CostRow>> {
+    COST_MULTIPLIERS
+        .par_iter()
+        .map(|&multiplier| {
+            if multiplier == 1 {
+                return Ok(CostRow::new(1, &backtest.summary.metrics));
+            }
+            let result = run_prepared_blocking(&scale_costs(&scenario.setup, multiplier)?, market.clone())?;
+            let curve = Curve::new(result.portfolio.starting_cash(), &result.log.equity);
+            Ok(CostRow::new(multiplier, &run_metrics(&result, &curve, start, interval_ns)))
+        })
+        .collect()
+}
+
+/// Every combination of the scenario's sweep with its Sharpe ratio and daily returns; `None` without a sweep.
+fn sweep_trials(scenario: &Scenario, progress: &(dyn Fn() + Sync)) -> Result<Option<Vec<Trial>>> {
+    if scenario.sweep.is_none() {
+        return Ok(None);
+    }
+    let plan = plan_sweep(scenario)?;
+    let keep = |_: &_, curve: &Curve<'_>| daily_returns(to_f64(curve.starting_equity), curve.points, &curve.values);
+    let rows = plan.run_keeping(&AtomicBool::new(false), progress, &keep)?;
+    Ok(Some(rows.into_iter().map(|(row, daily)| Trial { sharpe: row.metrics.sharpe, daily_returns: daily }).collect()))
+}
+
+/// `setup` with every venue's costs `multiplier` times what the scenario sets: the flat maker and taker rates, every
+/// rate of a fee ladder, and the slippage. A rebate (a negative maker rate) is left as it is: multiplying it would
+/// pay the trader more, the opposite of a higher cost.
+///
+/// # Errors
+/// [`Error::Config`] naming the venue and the setting when a scaled rate reaches 100 %.
+pub fn scale_costs(setup: &BacktestSetup, multiplier: u32) -> Result<BacktestSetup> {
+    let k = Decimal::from(multiplier);
+    let mut scaled = setup.clone();
+    for venue in &mut scaled.venues {
+        let name = venue.name.clone();
+        let scale = |what: &str, rate: Decimal, whole: Decimal| {
+            let cost = if rate > Decimal::ZERO { rate * k } else { rate };
+            if cost >= whole {
+                return Err(Error::Config(format!(
+                    "venue {name}: {what} ×{multiplier} is {cost} of {whole}, which no venue charges"
+                )));
+            }
+            Ok(cost)
+        };
+        let sim = &mut venue.sim;
+        sim.maker_fee = scale("the maker fee (fee_bps.maker)", sim.maker_fee, Decimal::ONE)?;
+        sim.taker_fee = scale("the taker fee (fee_bps.taker)", sim.taker_fee, Decimal::ONE)?;
+        sim.slippage = scale("the slippage (slippage_bps)", sim.slippage, Decimal::ONE)?;
+        if let Some(ladder) = &mut venue.fee_ladder {
+            for (i, tier) in ladder.tiers.iter_mut().enumerate() {
+                let key = |side: &str| format!("fee_tiers {} tiers[{i}].{side}_percent", ladder.name);
+                tier.maker_percent = scale(&key("maker"), tier.maker_percent, Decimal::ONE_HUNDRED)?;
+                tier.taker_percent = scale(&key("taker"), tier.taker_percent, Decimal::ONE_HUNDRED)?;
+            }
+        }
+    }
+    Ok(scaled)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::VenueSetup;
+    use crate::venue::sim::{FeeLadder, FeeTier, SimConfig};
+    use rust_decimal::dec;
+
+    fn setup(maker: Decimal, taker: Decimal, slippage: Decimal, ladder: Option<FeeLadder>) -> BacktestSetup {
+        let sim = SimConfig { maker_fee: maker, taker_fee: taker, slippage, ..SimConfig::default() };
+        let mut venue = VenueSetup::new("binance", sim, Vec::new(), dec!(1000));
+        venue.fee_ladder = ladder;
+        BacktestSetup {
+            venues: vec![venue],
+            quote: "USDT".into(),
+            starting_cash: dec!(1000),
+            risk: Default::default(),
+            policy: Default::default(),
+            strategy: "sma_cross".into(),
+            params: serde_json::Value::Null,
+            strategies: Default::default(),
+        }
+    }
+
+    fn ladder(maker_percent: Decimal, taker_percent: Decimal) -> FeeLadder {
+        FeeLadder {
+            name: "test".into(),
+            as_of: "2026-01-01".into(),
+            source: "hand-made".into(),
+            tiers: vec![FeeTier { level: "VIP 0".into(), min_volume: dec!(0), maker_percent, taker_percent }],
+        }
+    }
+
+    #[test]
+    fn times_one_leaves_the_setup_as_it_was() {
+        let original = setup(dec!(0.001), dec!(0.001), dec!(0.0005), Some(ladder(dec!(0.1), dec!(0.1))));
+        let once = scale_costs(&original, 1).expect("valid");
+        assert_eq!(once.venues[0].sim, original.venues[0].sim);
+        assert_eq!(once.venues[0].fee_ladder, original.venues[0].fee_ladder);
+    }
+
+    #[test]
+    fn every_rate_and_the_slippage_scale_but_a_rebate_stays() {
+        let scaled =
+            scale_costs(&setup(dec!(0.001), dec!(0.002), dec!(0.0005), Some(ladder(dec!(-0.01), dec!(0.04)))), 5)
+                .expect("valid");
+        let venue = &scaled.venues[0];
+        assert_eq!(
+            (venue.sim.maker_fee, venue.sim.taker_fee, venue.sim.slippage),
+            (dec!(0.005), dec!(0.010), dec!(0.0025))
+        );
+        let tier = &venue.fee_ladder.as_ref().expect("kept").tiers[0];
+        assert_eq!((tier.maker_percent, tier.taker_percent), (dec!(-0.01), dec!(0.20)));
+    }
+
+    #[test]
+    fn a_scaled_rate_of_100_percent_is_refused_naming_the_setting() {
+        let error = scale_costs(&setup(dec!(0.001), dec!(0.25), dec!(0), None), 5).err().map(|e| e.to_string());
+        assert!(error.as_deref().is_some_and(|e| e.contains("binance") && e.contains("fee_bps.taker")), "{error:?}");
+    }
+}
