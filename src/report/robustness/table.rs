@@ -90,9 +90,9 @@ fn probabilities(report: &RobustReport) -> String {
         match &sweep.deflated_sharpe {
             Section::Computed(dsr) => rows.push(vec![
                 format!(
-                    "DSR: true Sharpe above the best of {} trials by luck ({:.3})",
-                    dsr.trials,
-                    dsr.psr.benchmark_sharpe * annual
+                    "DSR: true Sharpe above {:.3}, the expected best of {} trials by luck",
+                    dsr.psr.benchmark_sharpe * annual,
+                    dsr.trials
                 ),
                 percent(Some(dsr.psr.probability)),
             ]),
