@@ -1,4 +1,5 @@
-//! Reports: metrics, `summary.json`, the CSV files, PNG charts and the terminal summary table.
+//! Reports: metrics, `summary.json`, the CSV files, PNG charts and the terminal summary table; the robustness
+//! statistics and `ctb robust`'s report of them.
 
 mod book;
 mod charts;
