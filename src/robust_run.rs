@@ -6,7 +6,7 @@
 
 use rayon::prelude::*;
 use rust_decimal::Decimal;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
@@ -37,10 +37,8 @@ pub struct RobustRun {
     pub backtest: ScenarioRun,
     /// The robustness report.
     pub report: RobustReport,
-    /// Its JSON, as written.
+    /// Its JSON, as written to `robust.json`.
     pub json: String,
-    /// Where it was written.
-    pub path: PathBuf,
 }
 
 /// Runs the backtest of `scenario` (its report into `out_dir`), its cost variants and its sweep (calling `progress`
@@ -81,7 +79,7 @@ pub fn run_robust(
     let json = report.to_json()?;
     let path = out_dir.join(ROBUST_FILE);
     std::fs::write(&path, &json).map_err(|e| Error::io("writing", &path, e))?;
-    Ok(RobustRun { backtest, report, json, path })
+    Ok(RobustRun { backtest, report, json })
 }
 
 /// The cost rows: ×1 is the backtest's own metrics (what `summary.json` says), the others runs of the scaled setup.

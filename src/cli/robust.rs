@@ -5,13 +5,13 @@ use clap::Args;
 use std::path::PathBuf;
 
 use super::sweep::progress_bar;
+use crate::Result;
 use crate::config::Scenario;
 use crate::report::REPORT_FILES;
 use crate::report::robustness::robust_table;
 use crate::robust_run::{ROBUST_FILE, RobustOptions, run_robust};
 use crate::strategy::StrategyRegistry;
 use crate::sweep::Grid;
-use crate::{Error, Result};
 
 /// Arguments of `ctb robust`.
 #[derive(Args, Debug)]
@@ -20,8 +20,9 @@ pub struct RobustArgs {
     /// the PBO.
     scenario: PathBuf,
     /// Resamples of the trade Monte Carlo and of the block bootstrap.
-    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
-    resamples: u32,
+    #[arg(long, value_name = "N", default_value_t = 1000,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    resamples: usize,
     /// Seed of the draws [default: the scenario's seed].
     #[arg(long, value_name = "S")]
     seed: Option<u64>,
@@ -42,9 +43,7 @@ pub fn run(args: RobustArgs, strategies: &StrategyRegistry) -> Result<()> {
         None => 0,
     };
     let bar = progress_bar(combinations as u64, args.json || combinations == 0);
-    let resamples = usize::try_from(args.resamples)
-        .map_err(|_| Error::Config(format!("--resamples {} is too many for this machine", args.resamples)))?;
-    let options = RobustOptions { resamples, seed: args.seed };
+    let options = RobustOptions { resamples: args.resamples, seed: args.seed };
     let run = run_robust(&scenario, &out, options, &|| bar.inc(1))?;
     bar.finish_and_clear();
     for warning in &run.backtest.summary.warnings {
