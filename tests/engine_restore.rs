@@ -67,3 +67,25 @@ async fn a_restored_engine_holds_the_journaled_ledger_and_orders_and_numbers_on(
     let _ = engine.place_order("binance", btc(), Side::Buy, dec!(0.001), Some(dec!(61000))).await;
     assert_eq!(engine.run_log().orders.last().unwrap().report.request.client_order_id, OrderId(4));
 }
+
+#[tokio::test]
+async fn a_journal_whose_order_ids_skip_one_is_refused_before_anything_is_restored() {
+    // Orders are looked up by id: restoring 1 and 3 would put order 3 where order 2 belongs, and a fill of order 3
+    // would be booked against the wrong record.
+    let scenario =
+        Scenario::load(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/btc_l2_market_maker.yaml"))
+            .unwrap();
+    let mut engine = start_book_engine(&scenario.setup, None).await.unwrap();
+    let orders = vec![
+        order(1, Side::Buy, dec!(61000), OrderStatus::Filled),
+        order(3, Side::Sell, dec!(61020), OrderStatus::New),
+    ];
+    let fills = vec![fill(1, Side::Buy, dec!(61000), 10)];
+    let refused = engine.restore(orders, fills, Vec::new(), Vec::new());
+    assert!(
+        matches!(&refused, Err(cryptotradebot::Error::Data(m)) if m.contains("order 3 where order 2 should be")),
+        "{refused:?}"
+    );
+    assert!(engine.run_log().orders.is_empty() && engine.run_log().fills.is_empty(), "nothing was restored");
+    assert_eq!(engine.portfolio().cash(), dec!(10000));
+}

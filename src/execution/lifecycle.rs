@@ -134,7 +134,10 @@ impl OrderState {
                     Acknowledged | PartiallyFilled | Filled | CancelRequested | Canceled | Rejected | Expired
                 )
             }
-            PartiallyFilled => matches!(next, PartiallyFilled | Filled | CancelRequested | Canceled | Expired),
+            // `rejected` with fills: the venue refused the rest (a part the account can no longer pay for).
+            PartiallyFilled => {
+                matches!(next, PartiallyFilled | Filled | CancelRequested | Canceled | Rejected | Expired)
+            }
             // Fills may arrive before the cancel's answer; a refused cancel puts the order back where it was.
             CancelRequested => matches!(
                 next,
@@ -191,8 +194,9 @@ mod tests {
     }
 
     #[test]
-    fn a_partly_filled_order_is_never_rejected_afterwards() {
-        assert!(!PartiallyFilled.can_become(Rejected));
+    fn a_partly_filled_order_may_have_its_rest_refused_but_never_becomes_unfilled_again() {
+        assert!(PartiallyFilled.can_become(Rejected), "a venue refuses a part the account can no longer pay for");
         assert!(!PartiallyFilled.can_become(Acknowledged));
+        assert!(!PartiallyFilled.can_become(Sent));
     }
 }

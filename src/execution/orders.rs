@@ -66,11 +66,20 @@ impl Orders {
 
     /// An order read back from a journal, in id order. One the journal holds as journaled but not as sent may
     /// have left before the session stopped: it counts as sent, and asking its venue settles which it was.
-    pub(crate) fn restore(&mut self, mut record: OrderRecord) {
+    ///
+    /// # Errors
+    /// [`Error::Data`] when the record's id is not the next one: orders are looked up by id, so a journal missing
+    /// one cannot be resumed from.
+    pub(crate) fn restore(&mut self, mut record: OrderRecord) -> Result<()> {
+        let (id, expected) = (record.report.request.client_order_id, self.next_id());
+        if id != expected {
+            return Err(Error::Data(format!("the journal holds order {id} where order {expected} should be")));
+        }
         if record.state == OrderState::Journaled {
             record.state = OrderState::Sent;
         }
         self.records.push(record);
+        Ok(())
     }
 
     /// The risk manager let order `id` through, as `request` (resized, when it was).
@@ -138,12 +147,18 @@ impl Orders {
         Ok(())
     }
 
-    /// The venue refused to cancel order `id`: unless something ended it meanwhile, it works on as before.
-    pub(crate) fn cancel_refused(&mut self, id: OrderId) {
-        let Some(record) = self.record_mut(id) else { return };
-        if record.state == OrderState::CancelRequested {
-            record.state = working_state(record.report.filled_quantity);
+    /// The venue refused to cancel order `id`: unless something ended it meanwhile, it works on as before, and the
+    /// journal (when the run keeps one) says so again.
+    ///
+    /// # Errors
+    /// The journal's failure.
+    pub(crate) fn cancel_refused(&mut self, id: OrderId, journal: Option<&mut JournalHooks>) -> Result<()> {
+        let Some(record) = self.record_mut(id) else { return Ok(()) };
+        if record.state != OrderState::CancelRequested {
+            return Ok(());
         }
+        record.state = working_state(record.report.filled_quantity);
+        self.journal(id, journal)
     }
 
     /// Whether a fill that leaves order `id` in `status` may be booked: the order is this run's and at its venue.
@@ -238,4 +253,118 @@ fn working_state(filled: Decimal) -> OrderState {
 
 fn index_of(id: OrderId) -> Option<usize> {
     usize::try_from(id.0).ok().and_then(|i| i.checked_sub(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use rust_decimal::dec;
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+    use crate::model::{Liquidity, OrderQty, Side, Symbol};
+
+    fn btc() -> Symbol {
+        Symbol::new("BTCUSDT").expect("symbol")
+    }
+
+    /// An order of 2 at 100, sent and acknowledged.
+    fn working() -> (Orders, OrderId) {
+        let mut orders = Orders::default();
+        let request = OrderRequest::new(orders.next_id(), btc(), Side::Buy, OrderQty::Base(dec!(2)), Some(dec!(100)));
+        let id = orders.create(VenueId(0), Timestamp(1), request);
+        orders.risk_checked(id, request);
+        orders.journal_before_send(id, None).expect("no journal");
+        orders.sent(id);
+        orders.accepted(id, request);
+        (orders, id)
+    }
+
+    fn fill(id: OrderId, quantity: Decimal, price: Decimal) -> Fill {
+        let (symbol, side, liquidity) = (btc(), Side::Buy, Liquidity::Maker);
+        Fill { order_id: id, time: Timestamp(2), symbol, side, quantity, price, fee: dec!(0.1), liquidity }
+    }
+
+    /// Journal hooks that keep the state of every order record they are given.
+    fn recording() -> (JournalHooks, Arc<Mutex<Vec<OrderState>>>) {
+        let seen: Arc<Mutex<Vec<OrderState>>> = Arc::default();
+        let kept = Arc::clone(&seen);
+        let hooks = JournalHooks {
+            orders: Box::new(move |record| {
+                kept.lock().map_err(|_| Error::Journal("poisoned".into()))?.push(record.state);
+                Ok(())
+            }),
+            fills: Box::new(|_, _| Ok(())),
+        };
+        (hooks, seen)
+    }
+
+    #[test]
+    fn fills_add_up_to_the_average_price_and_the_fee_and_the_last_one_fills_the_order() {
+        let (mut orders, id) = working();
+        assert!(orders.fill(id, &fill(id, dec!(1), dec!(100)), OrderStatus::PartiallyFilled));
+        assert!(orders.fill(id, &fill(id, dec!(1), dec!(102)), OrderStatus::Filled));
+        let record = orders.get(id).expect("order");
+        assert_eq!((record.state, record.report.filled_quantity), (OrderState::Filled, dec!(2)));
+        assert_eq!((record.report.average_price, record.report.fee), (Some(dec!(101)), dec!(0.2)));
+        assert!(!orders.may_fill(id, OrderStatus::Filled), "an order that filled takes no more fills");
+        assert!(!orders.may_fill(OrderId(9), OrderStatus::Filled), "nor does an order of no run");
+    }
+
+    #[test]
+    fn a_venue_may_refuse_the_rest_of_a_partly_filled_order_and_its_fills_stay() {
+        let (mut orders, id) = working();
+        orders.fill(id, &fill(id, dec!(1), dec!(100)), OrderStatus::PartiallyFilled);
+        assert!(orders.end(id, OrderStatus::Rejected, "insufficient balance for the rest".into()));
+        let record = orders.get(id).expect("order");
+        assert_eq!((record.state, record.report.filled_quantity), (OrderState::Rejected, dec!(1)));
+        assert!(!orders.end(id, OrderStatus::Canceled, "later".into()), "the first end stands");
+    }
+
+    #[test]
+    fn a_cancel_is_journaled_before_it_leaves_and_a_refused_one_is_journaled_back() {
+        let (mut orders, id) = working();
+        let (mut hooks, seen) = recording();
+        orders.request_cancel(id, Some(&mut hooks)).expect("requested");
+        assert_eq!(orders.get(id).map(|r| r.state), Some(OrderState::CancelRequested));
+        // A fill before the answer: the rest stays requested.
+        orders.fill(id, &fill(id, dec!(1), dec!(100)), OrderStatus::PartiallyFilled);
+        assert_eq!(orders.get(id).map(|r| r.state), Some(OrderState::CancelRequested));
+        orders.cancel_refused(id, Some(&mut hooks)).expect("journaled");
+        assert_eq!(orders.get(id).map(|r| r.state), Some(OrderState::PartiallyFilled));
+        let journaled = seen.lock().expect("journal").clone();
+        assert_eq!(journaled, [OrderState::CancelRequested, OrderState::PartiallyFilled]);
+    }
+
+    #[test]
+    fn a_cancel_the_journal_cannot_record_leaves_the_order_as_it_was() {
+        let (mut orders, id) = working();
+        let mut failing = JournalHooks {
+            orders: Box::new(|_| Err(Error::Journal("disk full".into()))),
+            fills: Box::new(|_, _| Ok(())),
+        };
+        assert!(matches!(orders.request_cancel(id, Some(&mut failing)), Err(Error::Journal(_))));
+        assert_eq!(orders.get(id).map(|r| r.state), Some(OrderState::Acknowledged));
+    }
+
+    #[test]
+    fn an_ended_order_has_nothing_to_cancel() {
+        let (mut orders, id) = working();
+        orders.end(id, OrderStatus::Canceled, "by its partner".into());
+        assert!(matches!(orders.request_cancel(id, None), Err(Error::Order(m)) if m.contains("is canceled")));
+    }
+
+    #[test]
+    fn a_restored_order_journaled_but_not_answered_counts_as_sent_and_ids_must_follow_one_another() {
+        let (sent, id) = working();
+        let mut record = sent.get(id).cloned().expect("order");
+        record.state = OrderState::Journaled;
+        let mut orders = Orders::default();
+        orders.restore(record.clone()).expect("first");
+        assert_eq!(orders.get(id).map(|r| r.state), Some(OrderState::Sent));
+        let gap = orders.restore(OrderRecord {
+            report: OrderReport::new(OrderRequest { client_order_id: OrderId(5), ..record.report.request }),
+            ..record
+        });
+        assert!(matches!(gap, Err(Error::Data(m)) if m.contains("order 5 where order 2 should be")));
+    }
 }

@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 use rust_decimal::Decimal;
 
 use crate::engine::run_log::RiskAction;
+use crate::execution::OrderState;
 use crate::model::{OrderId, OrderQty, OrderReport, OrderType, Side, VenueId};
 use crate::risk::RiskRule;
 use crate::strategy::Command;
@@ -117,12 +118,17 @@ impl TradingEngine {
 
     /// A venue answered a cancel of order `id`: an order it ended at once is closed here; one whose cancel is on its
     /// way stays requested until the venue reports the end. A refused cancel is logged, and the order works on
-    /// unless something ended it.
+    /// unless something ended it; after a failure that does not say whether the cancel arrived, it stays requested.
     fn on_cancel_answer(&mut self, venue: VenueId, id: OrderId, answer: Result<OrderReport>) -> Result<()> {
-        let report = answer.inspect_err(|refusal| {
-            tracing::info!(target: "audit", %refusal, "cancel refused");
-            self.log.orders.cancel_refused(id);
-        })?;
+        let report = match answer {
+            Ok(report) => report,
+            Err(refusal @ (Error::Order(_) | Error::RateLimit { .. })) => {
+                tracing::info!(target: "audit", %refusal, "cancel refused");
+                self.log.orders.cancel_refused(id, self.journal.as_mut())?;
+                return Err(refusal);
+            }
+            Err(failure) => return Err(failure),
+        };
         // What the venue reported filled first; then what the answer says filled before the cancel, and the end.
         self.collect_executions(venue);
         self.book_report(venue, &report, "canceled by the strategy");
@@ -133,9 +139,12 @@ impl TradingEngine {
     /// orders; when it grows what the order would still buy or sell (a larger quantity, or a buy's higher price),
     /// the growth is checked like a new order of that size at the new price. A refusal is recorded as a risk event.
     fn admit_amendment(&mut self, id: OrderId, quantity: Option<Decimal>, price: Option<Decimal>) -> Result<()> {
-        let Some(known) = self.log.order(id).map(|r| r.report.clone()) else {
+        let Some((state, known)) = self.log.order(id).map(|r| (r.state, r.report.clone())) else {
             return Err(Error::Order(format!("order {id} is not an order of this run")));
         };
+        if !matches!(state, OrderState::Sent | OrderState::Acknowledged | OrderState::PartiallyFilled) {
+            return Err(Error::Order(format!("order {id} is {state}: only a working order can be amended")));
+        }
         let request = known.request;
         let now = self.clock.now();
         if let Some(halt) = self.risk_manager.halt() {

@@ -85,20 +85,26 @@ impl TradingEngine {
         while let Some(id) = self.working.exit_of(slot) {
             self.working.closed(id);
             let Some(symbol) = self.log.order(id).map(|record| record.report.request.symbol) else { continue };
-            match self.log.orders.request_cancel(id, self.journal.as_mut()) {
-                Ok(()) => {}
+            // A cancel the journal cannot record is not sent; the failure stops the run at its next step.
+            let requested = self.log.orders.request_cancel(id, self.journal.as_mut());
+            let answered = match requested {
+                Ok(()) => self.router.cancel_now(venue, symbol, id),
                 Err(crate::error::Error::Order(_)) => continue,
                 Err(failure) => {
                     self.journal_failure.get_or_insert(failure);
                     continue;
                 }
-            }
-            match self.router.cancel_now(venue, symbol, id) {
+            };
+            let refused = match answered {
                 Some(Ok(_)) => {
                     self.end_order(id, OrderStatus::Canceled, format!("canceled: order {cause} reduces the position"));
                     self.collect_executions(venue);
+                    Ok(())
                 }
-                _ => self.log.orders.cancel_refused(id),
+                _ => self.log.orders.cancel_refused(id, self.journal.as_mut()),
+            };
+            if let Err(failure) = refused {
+                self.journal_failure.get_or_insert(failure);
             }
         }
     }

@@ -26,6 +26,7 @@ use crate::portfolio::{Portfolio, Position};
 use crate::venue::OrderRouter;
 use rust_decimal::prelude::ToPrimitive;
 
+use crate::execution::WorkingOrders;
 use crate::market::{FeedEvent, ReplayFeed, SimClock};
 use crate::model::{Bar, BarSeries, ExecutionEvent, MarketEvent, OrderQty, OrderReport, Side, Symbol, Timestamp};
 use crate::risk::RiskManager;
@@ -33,7 +34,6 @@ use crate::strategy::{
     BarHistory, Command, Context, Event, OpenOrder, OrderIntent, SliceContext, Strategy, StrategyRegistry, StreamInfo,
     StreamKind,
 };
-use crate::execution::WorkingOrders;
 
 pub use bar_steps::BarRun;
 pub use book_replay::{BookFeed, BookRun, BookStream};

@@ -87,6 +87,8 @@ impl TradingEngine {
             let rule = decision.rule.unwrap_or(RiskRule::InvalidOrder);
             self.record_order_risk(now, &request, rule, RiskAction::Rejected, &decision.reason, Decimal::ZERO);
             self.end_order(id, OrderStatus::Rejected, decision.reason.to_string());
+            // Journaled at once, so that a journal's order ids never skip one (a resume looks orders up by id).
+            self.log.orders.journal(id, self.journal.as_mut())?;
             return Err(Error::RiskManagement(decision.reason.into_owned()));
         }
         self.log.orders.risk_checked(id, request);

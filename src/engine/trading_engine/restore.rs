@@ -29,6 +29,14 @@ impl TradingEngine {
         if !self.log.orders.is_empty() || !self.log.fills.is_empty() {
             return Err(Error::Validation("an engine is restored from its journal before it trades".into()));
         }
+        // The orders first: a journal whose ids do not follow one another is refused before anything changed.
+        let working: Vec<OrderRecord> = orders.iter().filter(|o| !o.state.is_final()).cloned().collect();
+        for order in orders {
+            if let Err(gap) = self.log.orders.restore(order) {
+                self.log.orders.clear();
+                return Err(gap);
+            }
+        }
         let slot = |engine: &TradingEngine, symbol| {
             engine
                 .portfolio
@@ -46,11 +54,8 @@ impl TradingEngine {
             let from_mark = marks.partition_point(|m| m.time < fill.time);
             self.log.cash_changes.push(CashChange { from_mark, cash: self.portfolio.cash() });
         }
-        for order in &orders {
+        for order in &working {
             let (report, request) = (&order.report, &order.report.request);
-            if report.status.is_final() {
-                continue;
-            }
             let position_slot = slot(self, request.symbol)?;
             let price = request
                 .price
@@ -75,9 +80,6 @@ impl TradingEngine {
             self.clock.advance_to(mark.time);
             self.risk_manager.on_mark(mark.time, mark.value);
             self.log.equity.push(mark);
-        }
-        for order in orders {
-            self.log.orders.restore(order);
         }
         self.log.risk_events = risk_events;
         Ok(())

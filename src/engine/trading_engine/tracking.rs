@@ -92,10 +92,12 @@ impl TradingEngine {
         self.apply_execution(venue, execution);
     }
 
-    /// The kill switch: cancels every order still working, at every venue. Returns how many were canceled.
+    /// The kill switch: cancels every order still working, at every venue. Returns how many were canceled. Every
+    /// order is tried even when one fails; the first failure is returned after the last.
     ///
     /// # Errors
-    /// Venue failures other than an order that is no longer open.
+    /// Venue failures other than an order that is no longer open; the journal's failure (a cancel only lowers
+    /// the risk: it is sent even when the journal could not record its request).
     pub async fn cancel_open_orders(&mut self) -> Result<usize> {
         let working: Vec<_> = self
             .log
@@ -104,10 +106,19 @@ impl TradingEngine {
             .filter(|o| o.state.is_at_venue())
             .map(|o| (o.venue, o.report.request.symbol, o.report.request.client_order_id))
             .collect();
-        let mut canceled = 0;
+        let (mut canceled, mut failure) = (0, None);
         for (venue, symbol, order_id) in working {
-            // Journaled before it leaves; a journal that fails stops the kill switch with its error.
-            self.log.orders.request_cancel(order_id, self.journal.as_mut())?;
+            match self.log.orders.request_cancel(order_id, self.journal.as_mut()) {
+                Ok(()) => {}
+                // Ended since the list was made (the partner of an exit pair canceled with it): nothing to cancel.
+                Err(Error::Order(reason)) => {
+                    tracing::info!(order = %order_id, reason, "kill switch: nothing to cancel");
+                    continue;
+                }
+                Err(journal) => {
+                    failure.get_or_insert(journal);
+                }
+            }
             match self.router.cancel_order(venue, symbol, order_id).await {
                 Ok(report) => {
                     tracing::info!(target: "audit", order = %order_id, status = report.status.as_str(), "kill switch: cancel answered");
@@ -117,12 +128,20 @@ impl TradingEngine {
                 }
                 Err(Error::Order(reason)) => {
                     tracing::warn!(order = %order_id, reason, "not canceled: no longer open");
-                    self.log.orders.cancel_refused(order_id);
+                    if let Err(journal) = self.log.orders.cancel_refused(order_id, self.journal.as_mut()) {
+                        failure.get_or_insert(journal);
+                    }
                 }
-                // Unknown whether it arrived: the order stays with its cancel requested.
-                Err(other) => return Err(other),
+                // Unknown whether it arrived: the order stays with its cancel requested; the next ones are tried.
+                Err(other) => {
+                    tracing::error!(order = %order_id, %other, "kill switch: cancel failed");
+                    failure.get_or_insert(other);
+                }
             }
         }
-        Ok(canceled)
+        match failure.or_else(|| self.journal_failure.take()) {
+            Some(failure) => Err(failure),
+            None => Ok(canceled),
+        }
     }
 }
