@@ -73,11 +73,11 @@ impl L2Book {
         levels.get(&price).copied().unwrap_or(0)
     }
 
-    /// Levels of `side`, best first.
-    pub fn levels(&self, side: BookSide) -> Box<dyn Iterator<Item = (i64, i64)> + '_> {
+    /// Levels of `side`, best first (price, quantity). Allocates nothing.
+    pub fn levels(&self, side: BookSide) -> Levels<'_> {
         match side {
-            BookSide::Bid => Box::new(self.bids.iter().rev().map(|(p, q)| (*p, *q))),
-            BookSide::Ask => Box::new(self.asks.iter().map(|(p, q)| (*p, *q))),
+            BookSide::Bid => Levels::Bids(self.bids.iter().rev()),
+            BookSide::Ask => Levels::Asks(self.asks.iter()),
         }
     }
 
@@ -89,6 +89,28 @@ impl L2Book {
     /// Whether both sides are empty.
     pub fn is_empty(&self) -> bool {
         self.bids.is_empty() && self.asks.is_empty()
+    }
+}
+
+/// The levels of one side of an [`L2Book`], best first: bids from the highest price down, asks from the lowest up.
+#[derive(Clone, Debug)]
+pub enum Levels<'a> {
+    /// Bids, highest first.
+    Bids(std::iter::Rev<std::collections::btree_map::Iter<'a, i64, i64>>),
+    /// Asks, lowest first.
+    Asks(std::collections::btree_map::Iter<'a, i64, i64>),
+}
+
+impl Iterator for Levels<'_> {
+    type Item = (i64, i64);
+
+    #[inline]
+    fn next(&mut self) -> Option<(i64, i64)> {
+        let level = match self {
+            Levels::Bids(bids) => bids.next(),
+            Levels::Asks(asks) => asks.next(),
+        };
+        level.map(|(price, quantity)| (*price, *quantity))
     }
 }
 

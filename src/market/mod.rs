@@ -8,6 +8,6 @@ mod clock;
 mod merge;
 
 pub use binance_sync::{BinanceBookSync, SyncStats};
-pub use book::{BookSide, L2Book, messages};
+pub use book::{BookSide, L2Book, Levels, messages};
 pub use clock::SimClock;
 pub use merge::{FeedEvent, ReplayFeed};

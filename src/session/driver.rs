@@ -21,7 +21,7 @@ use crate::engine::{
 };
 use crate::error::{Error, Result};
 use crate::execution::OrderState;
-use crate::market::messages;
+use crate::market::{L2Book, messages};
 use crate::model::VenueId;
 use crate::model::{Bar, L2Row, Symbol, Timestamp};
 use crate::strategy::{Strategy, StreamInfo, StreamKind};
@@ -179,9 +179,9 @@ impl Session {
         self.take_rows(rows, None).await
     }
 
-    /// The rows of one line through the engine, message by message; `top` is the book as the feed keeps it, for
+    /// The rows of one line through the engine, message by message; `book` is the book as the feed keeps it, for
     /// venues that keep none for us.
-    async fn take_rows(&mut self, rows: Vec<L2Row>, top: Option<crate::venue::sim::BookTop>) -> Result<()> {
+    async fn take_rows(&mut self, rows: Vec<L2Row>, book: Option<&L2Book>) -> Result<()> {
         let Trading::Book { strategy, run, rows: kept, .. } = &mut self.trading else {
             return Err(Error::Config("a bar session takes bars, not level-2 rows".into()));
         };
@@ -189,7 +189,7 @@ impl Session {
             self.first_received.get_or_insert(first.received);
         }
         for message in messages(&rows) {
-            if self.engine.book_step(run, 0, message, top, strategy)? {
+            if self.engine.book_step(run, 0, message, book, strategy)? {
                 self.engine.flush_book_actions().await?;
             }
         }
@@ -270,10 +270,10 @@ impl Session {
                     };
                     let Some(line) = next else { break Stop::StreamEnded };
                     recording.append(&line.text)?;
-                    let top = live_venue.then(|| (feed.book().best_bid(), feed.book().best_ask()));
+                    let book = live_venue.then(|| feed.book());
                     let received =
                         line.text.split_once(' ').and_then(|(ns, _)| ns.parse::<i64>().ok()).unwrap_or_default();
-                    self.take_rows(line.rows, top).await?;
+                    self.take_rows(line.rows, book).await?;
                     received
                 }
                 LiveFeed::Bars(feed) => {

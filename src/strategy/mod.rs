@@ -26,6 +26,7 @@ pub use spread_quoter::{SpreadQuoter, SpreadQuoterParams};
 pub use warm_up::WarmUp;
 
 use crate::error::Result;
+use crate::market::{BookSide, L2Book};
 use crate::model::{Bar, Symbol, Timestamp, VenueId};
 
 /// The kind of data a stream carries.
@@ -63,14 +64,25 @@ pub trait AccountView {
 
 /// The book of a level-2 stream after a message. Prices and quantities are in the feed's exact units of 10⁻⁸ (no
 /// conversion per message); orders are placed in `Decimal`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct BookView {
+#[derive(Clone, Copy, Debug)]
+pub struct BookView<'a> {
     /// Best bid (price, quantity).
     pub best_bid: Option<(i64, i64)>,
     /// Best ask (price, quantity).
     pub best_ask: Option<(i64, i64)>,
     /// The instrument's tick.
     pub tick: i64,
+    /// The whole book, when one is kept: the simulated venue's in backtests and paper sessions, the feed's in live
+    /// sessions.
+    pub book: Option<&'a L2Book>,
+}
+
+impl<'a> BookView<'a> {
+    /// The best `depth` levels of `side` (price, quantity), best first; none when no book is kept. Allocates
+    /// nothing.
+    pub fn levels(&self, side: BookSide, depth: usize) -> impl Iterator<Item = (i64, i64)> + 'a {
+        self.book.map(|book| book.levels(side)).into_iter().flatten().take(depth)
+    }
 }
 
 /// The market event a strategy is shown.
@@ -79,7 +91,7 @@ pub enum Event<'a> {
     /// A bar that just closed.
     Bar(&'a Bar),
     /// The book after a level-2 message.
-    Book(BookView),
+    Book(BookView<'a>),
 }
 
 /// Everything a strategy sees with an event.
@@ -108,7 +120,7 @@ pub struct Context<'a> {
     pub account: &'a dyn AccountView,
 }
 
-impl Context<'_> {
+impl<'a> Context<'a> {
     /// Portfolio value marked at the latest prices.
     pub fn equity(&self) -> Decimal {
         self.account.equity()
@@ -123,7 +135,7 @@ impl Context<'_> {
     }
 
     /// The book, when the event is a level-2 message.
-    pub fn book(&self) -> Option<&BookView> {
+    pub fn book(&self) -> Option<&BookView<'a>> {
         match &self.event {
             Event::Book(book) => Some(book),
             Event::Bar(_) => None,

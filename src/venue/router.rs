@@ -8,6 +8,7 @@ use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 
 use crate::error::{Error, Result};
+use crate::market::L2Book;
 use crate::model::{
     ExecutionEvent, L2Row, MarketEvent, OrderId, OrderReport, OrderRequest, Symbol, Timestamp, VenueId,
 };
@@ -370,8 +371,17 @@ impl OrderRouter {
     /// [`Error::Config`] naming the venue when it is a live venue: it keeps no book for us, the feed does.
     #[inline]
     pub fn book_top(&self, id: VenueId, symbol: Symbol) -> Result<BookTop> {
+        Ok(self.book(id, symbol)?.map(|book| (book.best_bid(), book.best_ask())).unwrap_or_default())
+    }
+
+    /// `symbol`'s level-2 book at simulated venue `id`; `None` before its first message.
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming the venue when it is a live venue: it keeps no book for us, the feed does.
+    #[inline]
+    pub fn book(&self, id: VenueId, symbol: Symbol) -> Result<Option<&L2Book>> {
         match &self.venues[id.0] {
-            Venue::Simulated(sim) => Ok(sim.book_top(symbol).unwrap_or_default()),
+            Venue::Simulated(sim) => Ok(sim.book(symbol)),
             Venue::Adapter(adapter) => Err(Error::Config(format!(
                 "venue '{}' keeps no book of {symbol}: a session on it passes the feed's book",
                 adapter.name()

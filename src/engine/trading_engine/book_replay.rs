@@ -12,11 +12,12 @@ use rust_decimal::Decimal;
 
 use super::{StrategyRun, TradingEngine};
 use crate::error::{Error, Result};
-use crate::market::messages;
+use crate::market::{L2Book, messages};
 use crate::model::VenueId;
 use crate::model::l2::{from_fixed, to_fixed};
 use crate::model::{L2Row, NANOS_PER_SECOND, Symbol, Timestamp};
 use crate::strategy::{BookView, Context, Event, Strategy, StreamInfo, StreamKind};
+use crate::venue::OrderRouter;
 use crate::venue::sim::BookTop;
 
 /// One level-2 feed: a symbol's rows, as recorded, and the venue it trades on.
@@ -95,8 +96,8 @@ impl TradingEngine {
     }
 
     /// Takes one message of feed `index`: its venue matches it (a simulated venue keeps the book), the strategy
-    /// sees the book's top — `top`, when the caller keeps the book (a live venue does not), else the venue's — and
-    /// its orders and cancels go out to venues that answer at once. Returns `true` when some must wait for a
+    /// sees the book — `book`, when the caller keeps it (a live venue does not), else the venue's — and its orders
+    /// and cancels go out to venues that answer at once. Returns `true` when some must wait for a
     /// network venue: call [`TradingEngine::flush_book_actions`].
     ///
     /// # Errors
@@ -107,7 +108,7 @@ impl TradingEngine {
         run: &mut BookRun,
         index: usize,
         message: &[L2Row],
-        top: Option<BookTop>,
+        book: Option<&L2Book>,
         strategy: &mut S,
     ) -> Result<bool> {
         let Some(first) = message.first() else { return Ok(false) };
@@ -120,10 +121,8 @@ impl TradingEngine {
                 return Err(failure);
             }
         }
-        let top = match top {
-            Some(top) => top,
-            None => self.router.book_top(feed.venue, feed.symbol)?,
-        };
+        let given = book;
+        let top = feed_book(&self.router, given, feed)?.map(|b| (b.best_bid(), b.best_ask())).unwrap_or_default();
         run.feeds[index].top = top;
         if time >= run.next_mark {
             self.mark_books(&run.feeds, time);
@@ -134,12 +133,14 @@ impl TradingEngine {
         if self.working.count(state.slot) > 0 {
             self.open_view.extend(self.working.trades_of(state.slot));
         }
+        // Looked up again: marking above needed the whole engine.
+        let book = feed_book(&self.router, given, feed)?;
         let ctx = Context {
             stream: index,
             venue: feed.venue,
             symbol: feed.symbol,
             time,
-            event: Event::Book(BookView { best_bid: top.0, best_ask: top.1, tick: state.tick }),
+            event: Event::Book(BookView { best_bid: top.0, best_ask: top.1, tick: state.tick, book }),
             history: &self.histories[index],
             position: self.portfolio.position(state.slot).quantity,
             cash: self.portfolio.cash(),
@@ -223,6 +224,14 @@ impl TradingEngine {
         if let Some((slot, mid)) = last {
             self.mark(time, slot, mid);
         }
+    }
+}
+
+/// The book a strategy on `feed` sees: `given` (the feed's, in a session on a live venue), else its venue's.
+fn feed_book<'a>(router: &'a OrderRouter, given: Option<&'a L2Book>, feed: BookFeed) -> Result<Option<&'a L2Book>> {
+    match given {
+        Some(book) => Ok(Some(book)),
+        None => router.book(feed.venue, feed.symbol),
     }
 }
 

@@ -6,6 +6,7 @@ use super::book_matching::{BookFillStats, BookMarket, BookOrder, Outcome};
 use super::rules::{self, FillAt};
 use super::{SimulatedExchange, fee_rate, record_volume};
 use crate::error::{Error, Result};
+use crate::market::L2Book;
 use crate::model::l2::{from_fixed, to_fixed};
 use crate::model::{
     ExecutionEvent, L2Row, OrderId, OrderQty, OrderReport, OrderRequest, OrderType, Symbol, Ticker, Timestamp,
@@ -36,8 +37,12 @@ impl SimulatedExchange {
 
     /// The best bid and ask of `symbol`'s book; `None` when the venue has no book for it.
     pub fn book_top(&self, symbol: Symbol) -> Option<BookTop> {
-        let book = self.markets.iter().find(|m| m.instrument.symbol == symbol)?.book.as_ref()?.book();
-        Some((book.best_bid(), book.best_ask()))
+        self.book(symbol).map(|book| (book.best_bid(), book.best_ask()))
+    }
+
+    /// The level-2 book of `symbol` as the venue keeps it; `None` before its first book data.
+    pub fn book(&self, symbol: Symbol) -> Option<&L2Book> {
+        Some(self.markets.iter().find(|m| m.instrument.symbol == symbol)?.book.as_ref()?.book())
     }
 
     /// The matching counts of every level-2 market of the venue (queue waits in the order the fills happened,
