@@ -102,6 +102,10 @@ impl Strategy for SmaCross {
         }
         let cross_up = now == Ordering::Greater && before != Ordering::Greater;
         let cross_down = now == Ordering::Less && before != Ordering::Less;
+        if !cross_up && !cross_down {
+            // Most bars: nothing to decide, so the position is not looked at (decimal comparisons cost).
+            return;
+        }
         let market = |side, quantity| Command::Submit(OrderIntent::market(ctx.venue, ctx.symbol, side, quantity));
         let flat = ctx.position.is_zero() || ctx.position.abs() < state.lot;
         if cross_up && flat && positive(ctx.cash) {
