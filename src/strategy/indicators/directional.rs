@@ -3,7 +3,7 @@
 
 use super::volatility::TrueRange;
 use super::wilder::{WilderAverage, WilderSum};
-use super::{Candle, Indicator, is_zero};
+use super::{Candle, Indicator};
 
 /// +DI and −DI, in percent.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -17,7 +17,8 @@ pub struct DmiValue {
 /// Directional indicators (TA-Lib `PLUS_DI` and `MINUS_DI`): upward movement `high − previous high` counts when it
 /// exceeds the downward `previous low − low` and is positive (and the other way round); both and the true range
 /// are Wilder sums seeded with the sum of the first `period − 1` bars' values (TA-Lib's seed), and
-/// `±DI = 100 × ±DM / TR` (both 0 while the true range is below 1e-8). Warm-up: `period`.
+/// `±DI = 100 × ±DM / TR` (both 0 while the smoothed true range is 0, i.e. the bars have not moved; no absolute
+/// threshold, so the DIs of prices scaled by any power of ten are the same, as TA-Lib 0.6's). Warm-up: `period`.
 #[derive(Clone, Debug)]
 pub struct Dmi {
     range: TrueRange,
@@ -63,7 +64,7 @@ impl Indicator for Dmi {
         let minus = self.minus.push(minus);
         let true_range = self.true_range.push(range?)?;
         let (plus, minus) = (plus?, minus?);
-        Some(if is_zero(true_range) {
+        Some(if true_range <= 0.0 {
             DmiValue { plus: 0.0, minus: 0.0 }
         } else {
             DmiValue { plus: 100.0 * (plus / true_range), minus: 100.0 * (minus / true_range) }
@@ -95,8 +96,9 @@ pub struct AdxValue {
 }
 
 /// Average directional index (TA-Lib `ADX`): `DX = 100 × |+DI − −DI| / (+DI + −DI)`, Wilder-averaged over `period`
-/// DX values (seeded with their plain mean). A bar whose +DI + −DI is below 1e-8 has no DX: it adds nothing to the
-/// seed and leaves the average as it was, as in TA-Lib. Warm-up: `2 × period − 1`.
+/// DX values (seeded with their plain mean). A bar whose +DI + −DI is 0 has no DX: it adds nothing to the seed and
+/// leaves the average as it was, as in TA-Lib (0.6 compares with 0 itself: DIs of 1e-25 still give a DX).
+/// Warm-up: `2 × period − 1`.
 #[derive(Clone, Debug)]
 pub struct Adx {
     dmi: Dmi,
@@ -118,7 +120,7 @@ impl Indicator for Adx {
     fn update(&mut self, bar: Candle) -> Option<AdxValue> {
         let di = self.dmi.update(bar)?;
         let total = di.plus + di.minus;
-        let adx = if !is_zero(total) {
+        let adx = if total > 0.0 {
             self.average.push(100.0 * ((di.minus - di.plus).abs() / total))
         } else if self.average.value().is_some() {
             self.average.value()

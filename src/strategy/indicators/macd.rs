@@ -1,8 +1,8 @@
 //! Spreads between a fast and a slow exponential average: [`Macd`] (the spread, its signal line and histogram) and
 //! [`Ppo`] (the spread in percent of the slow average).
 
+use super::Indicator;
 use super::averages::Ema;
-use super::{Indicator, is_zero};
 
 /// MACD line, signal and histogram.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -70,8 +70,12 @@ impl Indicator for Macd {
     }
 }
 
+/// TA-Lib 0.6's `TA_EPSILON`, the band around 0 inside which its `PPO` treats the slow average as 0.
+const TA_EPSILON: f64 = 1e-14;
+
 /// Percentage price oscillator (TA-Lib `PPO` with EMAs): `100 × (EMA(fast) − EMA(slow)) / EMA(slow)` (0 while the
-/// slow EMA is below 1e-8), each EMA over the whole series from its first input. Warm-up: `max(fast, slow) − 1`.
+/// slow EMA is within 1e-14 of 0, TA-Lib 0.6's own `TA_IS_ZERO` band — far below any traded price, where 1e-8 was
+/// not), each EMA over the whole series from its first input. Warm-up: `max(fast, slow) − 1`.
 #[derive(Clone, Debug)]
 pub struct Ppo {
     fast: Ema,
@@ -94,7 +98,7 @@ impl Indicator for Ppo {
         let fast = self.fast.update(x);
         let slow = self.slow.update(x)?;
         let fast = fast?;
-        Some(if is_zero(slow) { 0.0 } else { ((fast - slow) / slow) * 100.0 })
+        Some(if -TA_EPSILON < slow && slow < TA_EPSILON { 0.0 } else { ((fast - slow) / slow) * 100.0 })
     }
 
     fn warm_up(&self) -> usize {

@@ -139,11 +139,6 @@ pub fn from_fixed(value: i64, scale: u32) -> f64 {
     value as f64 / 10f64.powi(scale as i32)
 }
 
-/// TA-Lib's `TA_IS_ZERO`: |x| below 1e-8, the threshold under which it treats a divisor as zero.
-#[inline]
-fn is_zero(x: f64) -> bool {
-    -1e-8 < x && x < 1e-8
-}
 
 /// `value` as an integer count of `10^-scale` units, when that is exact and fits in an `i64`.
 #[inline]

@@ -1,11 +1,12 @@
 //! Wilder's relative strength index.
 
+use super::Indicator;
 use super::wilder::WilderAverage;
-use super::{Indicator, is_zero};
 
 /// Relative strength index (TA-Lib `RSI`): Wilder averages of the gains and the losses between consecutive inputs,
 /// each seeded with the plain mean of the first `period` changes, and `100 × gain / (gain + loss)` (0 when both are
-/// below 1e-8). Warm-up: `period`.
+/// 0, which for these sums of non-negative changes means no change at all; no absolute threshold, so the RSI of
+/// prices scaled by any power of ten is the same, as TA-Lib 0.6's). Warm-up: `period`.
 #[derive(Clone, Debug)]
 pub struct Rsi {
     period: usize,
@@ -35,7 +36,7 @@ impl Indicator for Rsi {
         let loss = self.loss.push(down);
         let (gain, loss) = (gain?, loss?);
         let total = gain + loss;
-        Some(if is_zero(total) { 0.0 } else { 100.0 * (gain / total) })
+        Some(if total > 0.0 { 100.0 * (gain / total) } else { 0.0 })
     }
 
     fn warm_up(&self) -> usize {
@@ -51,6 +52,7 @@ impl Indicator for Rsi {
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_support::feed;
     use super::*;
 
     #[test]
@@ -67,5 +69,16 @@ mod tests {
     fn rsi_of_a_flat_series_is_zero_as_talib() {
         let mut rsi = Rsi::new(3);
         assert_eq!([5.0; 5].into_iter().filter_map(|x| rsi.update(x)).collect::<Vec<_>>(), vec![0.0, 0.0]);
+    }
+
+    #[test]
+    fn rsi_does_not_depend_on_the_price_scale() {
+        // at ~2e-5 (BTC × 1e-9) the averages are ~1e-8: a threshold of 1e-8 read them as 0
+        let xs = [16_529.67, 16_551.47, 16_548.19, 16_533.04, 16_521.85, 16_530.71, 16_539.79, 16_520.0];
+        let run = |scale: f64| feed(Rsi::new(3), xs.iter().map(|x| x * scale));
+        for (p, s) in run(1.0).into_iter().zip(run(1e-9)) {
+            assert_eq!(p.is_some(), s.is_some());
+            assert!(p.zip(s).is_none_or(|(p, s)| (p - s).abs() < 1e-9 && p > 0.0), "{p:?} against {s:?}");
+        }
     }
 }

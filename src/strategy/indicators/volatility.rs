@@ -2,7 +2,7 @@
 //! percent of the close ([`Natr`]).
 
 use super::wilder::WilderAverage;
-use super::{Candle, Indicator, is_zero};
+use super::{Candle, Indicator};
 
 /// True range (TA-Lib `TRANGE`): the largest of `high − low`, `|high − previous close|` and `|low − previous
 /// close|`. Warm-up: 1 (the first bar has no previous close).
@@ -80,8 +80,8 @@ impl Indicator for Atr {
     }
 }
 
-/// Normalised average true range (TA-Lib `NATR`): `100 × ATR / close` (0 for a close below 1e-8). Warm-up:
-/// `period`.
+/// Normalised average true range (TA-Lib `NATR`): `100 × ATR / close` (0 for a close of 0; no absolute threshold,
+/// as TA-Lib 0.6). Warm-up: `period`.
 #[derive(Clone, Debug)]
 pub struct Natr {
     atr: Atr,
@@ -101,7 +101,7 @@ impl Indicator for Natr {
     #[inline]
     fn update(&mut self, bar: Candle) -> Option<f64> {
         let atr = self.atr.update(bar)?;
-        Some(if is_zero(bar.close) { 0.0 } else { (atr / bar.close) * 100.0 })
+        Some(if bar.close == 0.0 { 0.0 } else { (atr / bar.close) * 100.0 })
     }
 
     fn warm_up(&self) -> usize {

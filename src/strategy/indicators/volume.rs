@@ -1,6 +1,6 @@
 //! Volume-weighted flow: on-balance volume ([`Obv`]) and the money flow index ([`Mfi`]).
 
-use super::window::RollingSum;
+use super::window::WindowSum;
 use super::{Candle, Indicator};
 
 /// On-balance volume (TA-Lib `OBV`): starts at the first bar's volume, then adds the volume of a bar that closes
@@ -44,18 +44,20 @@ impl Indicator for Obv {
 
 /// Money flow index (TA-Lib `MFI`): a bar's money flow is typical price × volume, positive when the typical price
 /// rose from the previous bar's and negative when it fell; `100 × positive / (positive + negative)` over the last
-/// `period` flows (0 when the total is below 1, as TA-Lib). Warm-up: `period`.
+/// `period` flows (0 when the window holds no flow, as TA-Lib 0.6, whose result does not depend on the price
+/// scale). The sums are compensated, recomputed over the window once every `period` flows and exactly 0 when no
+/// flow of their side is left in it: O(1) per bar, O(`period`) once every `period` bars. Warm-up: `period`.
 #[derive(Clone, Debug)]
 pub struct Mfi {
     previous: Option<f64>,
-    positive: RollingSum,
-    negative: RollingSum,
+    positive: WindowSum,
+    negative: WindowSum,
 }
 
 impl Mfi {
     /// MFI over `period` flows (at least one).
     pub fn new(period: usize) -> Self {
-        Mfi { previous: None, positive: RollingSum::new(period), negative: RollingSum::new(period) }
+        Mfi { previous: None, positive: WindowSum::new(period), negative: WindowSum::new(period) }
     }
 }
 
@@ -79,7 +81,7 @@ impl Indicator for Mfi {
         let negative = self.negative.push(down);
         let (positive, negative) = (positive?, negative?);
         let total = positive + negative;
-        Some(if total < 1.0 { 0.0 } else { 100.0 * (positive / total) })
+        Some(if total > 0.0 { 100.0 * (positive / total) } else { 0.0 })
     }
 
     fn warm_up(&self) -> usize {
@@ -123,6 +125,25 @@ mod tests {
         assert_eq!(got, vec![None, None, Some(100.0 * (24.0 / 46.0)), Some(0.0)]);
         let mut quiet = Mfi::new(1);
         quiet.update(bar(1.0, 0.1));
-        assert_eq!(quiet.update(bar(2.0, 0.1)), Some(0.0), "a total flow below 1 reads as 0, as TA-Lib");
+        assert_eq!(quiet.update(bar(2.0, 0.1)), Some(100.0), "a small flow is a flow, at any price scale");
+        assert_eq!(quiet.update(bar(2.0, 0.1)), Some(0.0), "no flow in the window: 0, as TA-Lib");
+    }
+
+    #[test]
+    fn mfi_does_not_depend_on_the_price_scale_and_forgets_flows_gone() {
+        // flows of 1e-9-priced bars are tiny but real; once only unchanged typical prices are left, exactly 0
+        let closes = [16_529.67, 16_551.47, 16_548.19, 16_533.04, 16_521.85, 16_530.71, 16_530.71, 16_530.71];
+        let volumes = [4364.8357, 3590.06669, 3318.84038, 4242.0805, 4285.00909, 3717.37178, 1.0, 1.0];
+        let run = |scale: f64| {
+            let mut mfi = Mfi::new(2);
+            closes.iter().zip(volumes).map(|(&c, v)| mfi.update(bar(c * scale, v))).collect::<Vec<_>>()
+        };
+        let (plain, scaled) = (run(1.0), run(1e-9));
+        assert_eq!(plain[7], Some(0.0), "a window of unchanged typical prices has no flow");
+        for (p, s) in plain.iter().zip(&scaled) {
+            assert!(p.zip(*s).is_none_or(|(p, s)| (p - s).abs() < 1e-9), "{p:?} against {s:?}");
+            assert_eq!(p.is_some(), s.is_some());
+        }
+        assert!(scaled[2].is_some_and(|m| m > 1.0 && m < 99.0), "a mixed window: {scaled:?}");
     }
 }
