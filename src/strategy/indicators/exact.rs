@@ -11,8 +11,9 @@ use super::window::Ring;
 const MAX_LEN: usize = 1 << 31;
 
 /// An exact mean `sum / count` of fixed-point values (units of `10^-scale`, as [`super::to_fixed`] makes them).
-/// Means compare exactly, by cross-multiplying; equal averages of different windows are equal. Compare only means
-/// of values at one scale.
+/// Means compare exactly, by cross-multiplying (and, where a product would overflow `i128`, by integer quotient and
+/// remainder): equal averages of different windows are equal, for any `sum` and `count`. Compare only means of
+/// values at one scale.
 #[derive(Clone, Copy, Debug)]
 pub struct Mean {
     sum: i128,
@@ -69,7 +70,14 @@ impl PartialOrd for Mean {
 
 impl Ord for Mean {
     fn cmp(&self, other: &Self) -> Ordering {
-        (self.sum * i128::from(other.count)).cmp(&(other.sum * i128::from(self.count)))
+        let (a, b) = (self.sum, i128::from(self.count));
+        let (c, d) = (other.sum, i128::from(other.count));
+        match (a.checked_mul(d), c.checked_mul(b)) {
+            (Some(ad), Some(cb)) => ad.cmp(&cb),
+            // a/b against c/d as q + r/b with 0 ≤ r < b (counts are positive, so floor division keeps the
+            // order): the quotients decide, or else r_a/b against r_c/d, whose products stay below 2⁶⁴
+            _ => a.div_euclid(b).cmp(&c.div_euclid(d)).then_with(|| (a.rem_euclid(b) * d).cmp(&(c.rem_euclid(d) * b))),
+        }
     }
 }
 
@@ -142,6 +150,29 @@ mod tests {
         assert!(third > Mean::new(3_333, 10_000) && third < Mean::new(3_334, 10_000));
         assert_eq!(third.to_decimal(2), Some(dec!(0.0033333333333333333333333333)));
         assert!((third.to_f64(2) - 1.0 / 300.0).abs() < 1e-18);
+    }
+
+    #[test]
+    fn extreme_means_compare_without_overflow() {
+        // sums near i128's ends with counts near u32::MAX: the cross products would overflow (a panic in debug,
+        // a wrong order in release)
+        let (max, min, big) = (i128::MAX, i128::MIN, u32::MAX);
+        assert!(Mean::new(max, big) < Mean::new(max, big - 1));
+        assert!(Mean::new(min, big) > Mean::new(min, big - 1));
+        assert!(Mean::new(min, 1) < Mean::new(max, big) && Mean::new(max, 1) > Mean::new(min, big));
+        assert_eq!(Mean::new(max, 1).cmp(&Mean::new(max, 1)), Ordering::Equal);
+        assert_eq!(Mean::new(min, 1), Mean::new(min, 1));
+        // equal rationals far beyond the products' range: (2¹²⁶ − 1) / 3 and its quotient over 1
+        let third = (1_i128 << 126) - 1;
+        assert!(third % 3 == 0);
+        assert_eq!(Mean::new(third, 3), Mean::new(third / 3, 1));
+        assert!(Mean::new(third + 1, 3) > Mean::new(third / 3, 1));
+        assert!(Mean::new(-third - 1, 3) < Mean::new(-third / 3, 1));
+        // where the quotients tie, the remainders decide: (q + 1/3) against (q + 1/2), q = 2¹²⁴
+        let q = 1_i128 << 124;
+        assert!(Mean::new(3 * q + 1, 3) < Mean::new(2 * q + 1, 2));
+        assert!(Mean::new(-3 * q - 1, 3) > Mean::new(-2 * q - 1, 2), "floor quotients of negatives keep the order");
+        assert_eq!(Mean::new(max, big).cmp_value(i64::MAX), Ordering::Greater);
     }
 
     #[test]
