@@ -1,8 +1,12 @@
 //! `ctb robust`'s runs, end to end: the scenario's backtest (its report written as `ctb backtest` writes it), the
-//! same backtest with every fee rate and the slippage scaled ([`scale_costs`]), the sweep's combinations when the
-//! scenario has a `sweep:` section, and the robustness report of them all, written to `robust.json` in the report
-//! folder. The cost runs and the sweep run in parallel; every run is deterministic and collected in order, so the
-//! report is the same bytes on any number of threads.
+//! same backtest with every fee rate and the slippage scaled ([`scale_costs`], ×1 included, so the ×1 row is a run
+//! of the cost path that can be checked against the backtest), the sweep's combinations when the scenario has a
+//! `sweep:` section (and once more the best of them, for its bar returns), and the robustness report of them all,
+//! written to `robust.json` in the report folder. The cost runs and the sweep run in parallel; every run is
+//! deterministic and collected in order, so the report is the same bytes on any number of threads.
+//!
+//! Memory: the sweep keeps each combination's daily returns (`N × days × 8` bytes) for the PBO, whose `C(S, S/2)`
+//! splits run on one thread.
 
 use rayon::prelude::*;
 use rust_decimal::Decimal;
@@ -15,12 +19,20 @@ use crate::engine::{BacktestSetup, MarketData, prepare_market, run_prepared_bloc
 use crate::error::{Error, Result};
 use crate::model::Timestamp;
 use crate::model::exact::to_f64;
-use crate::report::robustness::{COST_MULTIPLIERS, CostRow, RobustInput, RobustReport, Trial, daily_returns};
+use crate::report::robustness::{
+    BestCombination, COST_MULTIPLIERS, CostRow, RobustInput, RobustReport, SweepInput, Trial, daily_returns,
+    mark_returns,
+};
 use crate::report::{Curve, run_metrics};
 use crate::runner::{ScenarioRun, plan_sweep, run_scenario};
+use crate::sweep::{Grid, combination_params, rank};
 
 /// The file the report is written to, in the report folder.
 pub const ROBUST_FILE: &str = "robust.json";
+
+/// Most resamples allowed (of the Monte Carlo and of the bootstrap each): each resample is a path as long as the
+/// trades or the bars, so this bounds the time of a run, not only its memory.
+pub const MAX_RESAMPLES: usize = 1_000_000;
 
 /// How `ctb robust` draws.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,14 +57,17 @@ pub struct RobustRun {
 /// after each combination), and writes the robustness report to `out_dir/robust.json`.
 ///
 /// # Errors
-/// [`Error::Config`] for a level-2 scenario (the command needs bars) or costs that cannot be scaled; as the
-/// backtest, the loaders and the sweep; [`Error::Io`] writing the report.
+/// [`Error::Config`] for resamples outside `1..=`[`MAX_RESAMPLES`], a level-2 scenario (the command needs bars) or
+/// costs that cannot be scaled; as the backtest, the loaders and the sweep; [`Error::Io`] writing the report.
 pub fn run_robust(
     scenario: &Scenario,
     out_dir: &Path,
     options: RobustOptions,
     progress: &(dyn Fn() + Sync),
 ) -> Result<RobustRun> {
+    if !(1..=MAX_RESAMPLES).contains(&options.resamples) {
+        return Err(Error::Config(format!("--resamples must be 1 to {MAX_RESAMPLES}, got {}", options.resamples)));
+    }
     if scenario.is_book() {
         return Err(Error::Config(format!(
             "{}: ctb robust needs bar data; this scenario trades level-2 books",
@@ -63,10 +78,8 @@ pub fn run_robust(
     let (series, _quality) = scenario.load_market_data()?;
     let market = Arc::new(prepare_market(&scenario.setup, series)?);
     let (start, _, interval_ns) = market.span().ok_or_else(|| Error::Data("no bars".into()))?;
-    let (costs, trials) = rayon::join(
-        || cost_rows(scenario, &backtest, &market, start, interval_ns),
-        || sweep_trials(scenario, progress),
-    );
+    let (costs, sweep) =
+        rayon::join(|| cost_rows(scenario, &market, start, interval_ns), || sweep_input(scenario, &market, progress));
     let report = RobustReport::build(RobustInput {
         name: &scenario.name,
         seed: options.seed.unwrap_or(scenario.seed),
@@ -74,7 +87,7 @@ pub fn run_robust(
         result: &backtest.result,
         interval_ns,
         costs: costs?,
-        trials: trials?,
+        sweep: sweep?,
     })?;
     let json = report.to_json()?;
     let path = out_dir.join(ROBUST_FILE);
@@ -82,10 +95,9 @@ pub fn run_robust(
     Ok(RobustRun { backtest, report, json })
 }
 
-/// The cost rows: ×1 is the backtest's own metrics (what `summary.json` says), the others runs of the scaled setup.
+/// The cost rows: every multiplier, ×1 included, a run of the scaled setup ([`scale_costs`]).
 fn cost_rows(
     scenario: &Scenario,
-    backtest: &ScenarioRun,
     market: &Arc<MarketData>,
     start: Timestamp,
     interval_ns: i64,
@@ -93,25 +105,60 @@ fn cost_rows(
     COST_MULTIPLIERS
         .par_iter()
         .map(|&multiplier| {
-            if multiplier == 1 {
-                return Ok(CostRow::new(1, &backtest.summary.metrics));
-            }
             let result = run_prepared_blocking(&scale_costs(&scenario.setup, multiplier)?, market.clone())?;
             let curve = Curve::new(result.portfolio.starting_cash(), &result.log.equity);
-            Ok(CostRow::new(multiplier, &run_metrics(&result, &curve, start, interval_ns)))
+            Ok(CostRow::new(multiplier, &result, &run_metrics(&result, &curve, start, interval_ns)))
         })
         .collect()
 }
 
-/// Every combination of the scenario's sweep with its Sharpe ratio and daily returns; `None` without a sweep.
-fn sweep_trials(scenario: &Scenario, progress: &(dyn Fn() + Sync)) -> Result<Option<Vec<Trial>>> {
-    if scenario.sweep.is_none() {
+/// Every combination of the scenario's sweep with its Sharpe ratio and daily returns, the best of them by the
+/// sweep's objective (run once more for its bar returns) and the combination that is the scenario's own; `None`
+/// without a sweep.
+///
+/// # Errors
+/// As the sweep and the backtest; [`Error::Data`] when the sweep ran no combination.
+fn sweep_input(
+    scenario: &Scenario,
+    market: &Arc<MarketData>,
+    progress: &(dyn Fn() + Sync),
+) -> Result<Option<SweepInput>> {
+    let Some(section) = &scenario.sweep else {
         return Ok(None);
-    }
+    };
     let plan = plan_sweep(scenario)?;
     let keep = |_: &_, curve: &Curve<'_>| daily_returns(to_f64(curve.starting_equity), curve.points, &curve.values);
-    let rows = plan.run_keeping(&AtomicBool::new(false), progress, &keep)?;
-    Ok(Some(rows.into_iter().map(|(row, daily)| Trial { sharpe: row.metrics.sharpe, daily_returns: daily }).collect()))
+    let (rows, daily): (Vec<_>, Vec<_>) =
+        plan.run_keeping(&AtomicBool::new(false), progress, &keep)?.into_iter().unzip();
+    let grid = plan.grid();
+    let best = rank(&rows, section.objective)
+        .first()
+        .copied()
+        .ok_or_else(|| Error::Data(format!("{}: the sweep ran no combination", scenario.path.display())))?;
+    let mut setup = scenario.setup.clone();
+    setup.params = combination_params(&setup.params, &grid.names, &best.values);
+    let result = run_prepared_blocking(&setup, market.clone())?;
+    let values: Vec<f64> = result.log.equity.iter().map(|p| p.value.to_f64()).collect();
+    let best = BestCombination {
+        combination: best.number,
+        params: combination_params(&serde_json::Value::Null, &grid.names, &best.values),
+        objective: section.objective.as_str(),
+        bar_returns: mark_returns(to_f64(result.portfolio.starting_cash()), &values),
+    };
+    let trials =
+        rows.iter().zip(daily).map(|(row, daily)| Trial { sharpe: row.metrics.sharpe, daily_returns: daily }).collect();
+    Ok(Some(SweepInput { trials, best, scenario_combination: scenario_combination(&scenario.setup.params, grid) }))
+}
+
+/// The number of the combination of `grid` whose values are those `params` give its names (compared as numbers);
+/// `None` when no combination is, or `params` lacks one of the names or gives it a value that is not a number.
+fn scenario_combination(params: &serde_json::Value, grid: &Grid) -> Option<usize> {
+    let number = |value: &serde_json::Value| {
+        let text = value.as_number()?.to_string();
+        text.parse::<Decimal>().or_else(|_| Decimal::from_scientific(&text)).ok()
+    };
+    let own: Vec<Decimal> = grid.names.iter().map(|name| params.get(name).and_then(number)).collect::<Option<_>>()?;
+    grid.combinations.iter().position(|values| *values == own)
 }
 
 /// `setup` with every venue's costs `multiplier` times what the scenario sets: the flat maker and taker rates, every
@@ -201,6 +248,20 @@ mod tests {
         );
         let tier = &venue.fee_ladder.as_ref().expect("kept").tiers[0];
         assert_eq!((tier.maker_percent, tier.taker_percent), (dec!(-0.01), dec!(0.20)));
+    }
+
+    #[test]
+    fn the_scenario_combination_is_found_by_number_not_by_spelling() {
+        let grid = Grid {
+            names: vec!["fast".into(), "slow".into()],
+            combinations: vec![vec![dec!(5), dec!(30)], vec![dec!(10), dec!(30)], vec![dec!(10), dec!(60)]],
+        };
+        let find = |params: serde_json::Value| scenario_combination(&params, &grid);
+        assert_eq!(find(serde_json::json!({ "fast": 10, "slow": 30, "other": "x" })), Some(1));
+        assert_eq!(find(serde_json::json!({ "fast": 10.0, "slow": 6e1 })), Some(2));
+        assert_eq!(find(serde_json::json!({ "fast": 10, "slow": 40 })), None, "not in the grid");
+        assert_eq!(find(serde_json::json!({ "fast": 10 })), None, "slow left to the strategy's default");
+        assert_eq!(find(serde_json::json!({ "fast": "10", "slow": 30 })), None, "not a number");
     }
 
     #[test]

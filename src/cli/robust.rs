@@ -9,7 +9,7 @@ use crate::Result;
 use crate::config::Scenario;
 use crate::report::REPORT_FILES;
 use crate::report::robustness::robust_table;
-use crate::robust_run::{ROBUST_FILE, RobustOptions, run_robust};
+use crate::robust_run::{MAX_RESAMPLES, ROBUST_FILE, RobustOptions, run_robust};
 use crate::strategy::StrategyRegistry;
 use crate::sweep::Grid;
 
@@ -19,9 +19,9 @@ pub struct RobustArgs {
     /// Scenario file (YAML) on bar data; with a `sweep:` section, its combinations are the trials of the DSR and
     /// the PBO.
     scenario: PathBuf,
-    /// Resamples of the trade Monte Carlo and of the block bootstrap.
+    /// Resamples of the trade Monte Carlo and of the block bootstrap (1 to 1,000,000).
     #[arg(long, value_name = "N", default_value_t = 1000,
-          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=MAX_RESAMPLES as u64))]
     resamples: usize,
     /// Seed of the draws [default: the scenario's seed].
     #[arg(long, value_name = "S")]
@@ -34,7 +34,8 @@ pub struct RobustArgs {
     json: bool,
 }
 
-/// Runs the study and prints its tables (or its JSON).
+/// Runs the study and prints its tables (or its JSON); warnings (the backtest's, and a scenario whose parameters are
+/// not a combination of its sweep) go to stderr.
 pub fn run(args: RobustArgs, strategies: &StrategyRegistry) -> Result<()> {
     let scenario = Scenario::load_with(&args.scenario, strategies)?;
     let out = args.out.unwrap_or_else(|| PathBuf::from("reports").join(&scenario.name));
@@ -46,7 +47,8 @@ pub fn run(args: RobustArgs, strategies: &StrategyRegistry) -> Result<()> {
     let options = RobustOptions { resamples: args.resamples, seed: args.seed };
     let run = run_robust(&scenario, &out, options, &|| bar.inc(1))?;
     bar.finish_and_clear();
-    for warning in &run.backtest.summary.warnings {
+    let sweep_warning = run.report.sweep.as_ref().and_then(|sweep| sweep.warning());
+    for warning in run.backtest.summary.warnings.iter().chain(&sweep_warning) {
         eprintln!("warning: {warning}");
     }
     if args.json {

@@ -2,7 +2,7 @@
 
 use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
 
-use super::{RobustReport, Section};
+use super::{RobustReport, Section, show_params};
 use crate::report::robust::Percentiles;
 use crate::report::{percent, ratio};
 
@@ -71,7 +71,7 @@ fn distributions(report: &RobustReport, quote: &str) -> String {
     table(vec![title, "5 %".into(), "50 %".into(), "95 %".into()], rows)
 }
 
-/// The probabilities: of a loss (Monte Carlo), PSR, DSR and PBO.
+/// The probabilities: of a loss (Monte Carlo), PSR, DSR (of the backtest and of the sweep's best) and PBO.
 fn probabilities(report: &RobustReport) -> String {
     let annual = report.periods_per_year.sqrt();
     let mut rows = Vec::new();
@@ -90,19 +90,28 @@ fn probabilities(report: &RobustReport) -> String {
         match &sweep.deflated_sharpe {
             Section::Computed(dsr) => rows.push(vec![
                 format!(
-                    "DSR: true Sharpe above {:.3}, the expected best of {} trials by luck",
+                    "DSR of the backtest: true Sharpe above {:.3}, the expected best of {} trials by luck",
                     dsr.psr.benchmark_sharpe * annual,
                     dsr.trials
                 ),
                 percent(Some(dsr.psr.probability)),
             ]),
-            Section::Unavailable { unavailable: why } => rows.push(unavailable("DSR", why)),
+            Section::Unavailable { unavailable: why } => rows.push(unavailable("DSR of the backtest", why)),
+        }
+        let best = &sweep.best;
+        let what = format!("DSR of the best by {} ({})", best.objective, show_params(&best.params));
+        match &best.deflated_sharpe {
+            Section::Computed(dsr) => rows.push(vec![
+                format!("{what}: Sharpe {:.3} above {:.3}", dsr.psr.sharpe * annual, dsr.psr.benchmark_sharpe * annual),
+                percent(Some(dsr.psr.probability)),
+            ]),
+            Section::Unavailable { unavailable: why } => rows.push(unavailable(&what, why)),
         }
         match &sweep.pbo {
             Section::Computed(pbo) => rows.push(vec![
                 format!(
-                    "PBO: {} combinations, {} blocks of {} days, {} splits",
-                    pbo.combinations, pbo.blocks, pbo.periods, pbo.splits
+                    "PBO: {} combinations, {} days in {} blocks, {} splits",
+                    pbo.combinations, pbo.periods, pbo.blocks, pbo.splits
                 ),
                 percent(Some(pbo.pbo)),
             ]),
