@@ -37,7 +37,7 @@ pub const MAX_RESAMPLES: usize = 1_000_000;
 /// How `ctb robust` draws.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RobustOptions {
-    /// Resamples of the Monte Carlo and of the bootstrap.
+    /// Resamples of the Monte Carlo and of the bootstrap, 1 to [`MAX_RESAMPLES`].
     pub resamples: usize,
     /// The seed; `None`: the scenario's.
     pub seed: Option<u64>,
