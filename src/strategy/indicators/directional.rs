@@ -18,7 +18,7 @@ pub struct DmiValue {
 /// exceeds the downward `previous low − low` and is positive (and the other way round); both and the true range
 /// are Wilder sums seeded with the sum of the first `period − 1` bars' values (TA-Lib's seed), and
 /// `±DI = 100 × ±DM / TR` (both 0 while the smoothed true range is 0, i.e. the bars have not moved; no absolute
-/// threshold, so the DIs of prices scaled by any power of ten are the same, as TA-Lib 0.6's). Warm-up: `period`.
+/// threshold, so the DIs of prices scaled by any power of ten are the same, as TA-Lib's). Warm-up: `period`.
 #[derive(Clone, Debug)]
 pub struct Dmi {
     range: TrueRange,
@@ -166,6 +166,34 @@ mod tests {
         assert_eq!(adx.warm_up(), 3);
         assert_eq!(adxs[..3], [None; 3]);
         assert!(close(adxs[3].expect("warm").adx, (100.0 / 3.0 + 300.0 / 7.0) / 2.0));
+    }
+
+    #[test]
+    fn dmi_and_adx_do_not_depend_on_the_price_scale() {
+        // the by-hand bars at 1e-12 have smoothed true ranges near 1e-11, which a 1e-8 threshold read as 0
+        let bars = [candle(10.0, 8.0, 9.0), candle(12.0, 9.0, 11.0), candle(11.0, 7.0, 8.0), candle(13.0, 10.0, 12.0)];
+        let small = bars.map(|b| candle(b.high * 1e-12, b.low * 1e-12, b.close * 1e-12));
+        let (mut plain, mut scaled) = (Adx::new(2), Adx::new(2));
+        for (b, s) in bars.into_iter().zip(small) {
+            let (p, s) = (plain.update(b), scaled.update(s));
+            assert_eq!(p.is_some(), s.is_some());
+            if let Some((p, s)) = p.zip(s) {
+                let close = |a: f64, b: f64| (a - b).abs() < 1e-9;
+                assert!(close(p.adx, s.adx) && close(p.plus_di, s.plus_di) && close(p.minus_di, s.minus_di), "{s:?}");
+            }
+        }
+        // equal moves up and down, then 58 flat bars: the DMs die away at one rate, DX stays 100/3 and so does the
+        // ADX; then a move of 1e-12 up: +DI ≈ 5e-11 ≫ −DI, a DX of ≈ 100 (a 1e-8 threshold on +DI + −DI skipped it)
+        let mut bars = vec![candle(1.5, 0.5, 1.0), candle(2.0, 1.0, 1.5)];
+        bars.extend([candle(1.5, 0.5, 1.0); 58]);
+        bars.extend([candle(1.5 + 1e-12, 0.5 + 1e-12, 1.0); 3]);
+        let mut adx = Adx::new(2);
+        let got: Vec<_> = bars.into_iter().map(|b| adx.update(b)).collect();
+        let flat = got[59].expect("warm");
+        assert!((flat.adx - 100.0 / 3.0).abs() < 1e-9 && flat.plus_di + flat.minus_di < 1e-8, "{flat:?}");
+        let moved = got[60].expect("warm");
+        assert!(moved.plus_di > 1e-12 && moved.plus_di < 1e-8, "{moved:?}");
+        assert!((moved.adx - (100.0 / 3.0 + 100.0) / 2.0).abs() < 1e-3, "{moved:?}");
     }
 
     #[test]

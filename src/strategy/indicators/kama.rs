@@ -12,7 +12,7 @@ const SPREAD: f64 = 2.0 / (2.0 + 1.0) - SLOW;
 /// last `period` changes (1 when the path is flat or straight) sets `sc = (er × (2/3 − 2/31) + 2/31)²`, and
 /// `kama += (x − kama) × sc`, starting from the input before the first value. The path is a running sum in TA-Lib's
 /// order, and exactly 0 once every change in the window is 0 (no leftovers of the changes gone, and no absolute
-/// threshold: the same efficiency at any price scale, as TA-Lib 0.6). Warm-up: `period`.
+/// threshold: the same efficiency at any price scale, as TA-Lib). Warm-up: `period`.
 #[derive(Clone, Debug)]
 pub struct Kama {
     /// The last `period + 1` inputs.

@@ -70,11 +70,12 @@ impl Indicator for Macd {
     }
 }
 
-/// TA-Lib 0.6's `TA_EPSILON`, the band around 0 inside which its `PPO` treats the slow average as 0.
+/// TA-Lib's `TA_EPSILON` (C library 0.8.1; 0.4's was 1e-8): the band around 0 inside which its `PPO` treats the
+/// slow average as 0.
 const TA_EPSILON: f64 = 1e-14;
 
 /// Percentage price oscillator (TA-Lib `PPO` with EMAs): `100 × (EMA(fast) − EMA(slow)) / EMA(slow)` (0 while the
-/// slow EMA is within 1e-14 of 0, TA-Lib 0.6's own `TA_IS_ZERO` band — far below any traded price, where 1e-8 was
+/// slow EMA is within 1e-14 of 0, TA-Lib's own `TA_IS_ZERO` band — far below any traded price, where 1e-8 was
 /// not), each EMA over the whole series from its first input. Warm-up: `max(fast, slow) − 1`.
 #[derive(Clone, Debug)]
 pub struct Ppo {
@@ -144,5 +145,12 @@ mod tests {
         let mut ppo = Ppo::new(1, 2);
         assert_eq!(ppo.update(2.0), None);
         assert_eq!(ppo.update(4.0), Some(((4.0 - 3.0) / 3.0) * 100.0));
+        // a slow average of 3e-10 is a price (1e-8 read it as 0); one inside TA-Lib's 1e-14 band is not
+        let mut small = Ppo::new(1, 2);
+        small.update(2e-10);
+        assert!((small.update(4e-10).expect("warm") - 100.0 / 3.0).abs() < 1e-9);
+        let mut tiny = Ppo::new(1, 2);
+        tiny.update(2e-15);
+        assert_eq!(tiny.update(4e-15), Some(0.0));
     }
 }

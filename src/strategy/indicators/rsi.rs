@@ -6,7 +6,7 @@ use super::wilder::WilderAverage;
 /// Relative strength index (TA-Lib `RSI`): Wilder averages of the gains and the losses between consecutive inputs,
 /// each seeded with the plain mean of the first `period` changes, and `100 × gain / (gain + loss)` (0 when both are
 /// 0, which for these sums of non-negative changes means no change at all; no absolute threshold, so the RSI of
-/// prices scaled by any power of ten is the same, as TA-Lib 0.6's). Warm-up: `period`.
+/// prices scaled by any power of ten is the same, as TA-Lib's). Warm-up: `period`.
 #[derive(Clone, Debug)]
 pub struct Rsi {
     period: usize,

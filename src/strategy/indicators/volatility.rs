@@ -81,7 +81,7 @@ impl Indicator for Atr {
 }
 
 /// Normalised average true range (TA-Lib `NATR`): `100 × ATR / close` (0 for a close of 0; no absolute threshold,
-/// as TA-Lib 0.6). Warm-up: `period`.
+/// as TA-Lib). Warm-up: `period`.
 #[derive(Clone, Debug)]
 pub struct Natr {
     atr: Atr,
@@ -136,5 +136,9 @@ mod tests {
         assert_eq!(atrs, vec![None, None, Some(2.0), Some(3.0)]);
         assert_eq!(natr.warm_up(), 2);
         assert_eq!(bars.iter().filter_map(|&b| natr.update(b)).last(), Some((3.0 / 9.0) * 100.0));
+        // at 1e-12 the close is below 1e-8 but a price all the same: the same NATR
+        let mut small = Natr::new(2);
+        let last = bars.iter().filter_map(|b| small.update(candle(b.high * 1e-12, b.low * 1e-12, b.close * 1e-12)));
+        assert!((last.last().expect("warm") - 100.0 / 3.0).abs() < 1e-9);
     }
 }

@@ -44,7 +44,7 @@ impl Indicator for Obv {
 
 /// Money flow index (TA-Lib `MFI`): a bar's money flow is typical price × volume, positive when the typical price
 /// rose from the previous bar's and negative when it fell; `100 × positive / (positive + negative)` over the last
-/// `period` flows (0 when the window holds no flow, as TA-Lib 0.6, whose result does not depend on the price
+/// `period` flows (0 when the window holds no flow, as TA-Lib, whose result does not depend on the price
 /// scale). The sums are compensated, recomputed over the window once every `period` flows and exactly 0 when no
 /// flow of their side is left in it: O(1) per bar, O(`period`) once every `period` bars. Warm-up: `period`.
 #[derive(Clone, Debug)]

@@ -346,9 +346,9 @@ impl Moments {
 }
 
 /// The standard deviation from a variance: its square root, or 0 when the variance is not positive (rounding can
-/// leave a nearly flat window a variance just below 0). No absolute threshold: TA-Lib 0.6's `STDDEV` (the Python
-/// package 0.8) takes the root of any positive variance, so the deviation scales with the prices down to the
-/// smallest ones.
+/// leave a nearly flat window a variance just below 0). No absolute threshold: TA-Lib's `STDDEV` (C library 0.8.1,
+/// in the Python package 0.8.2) takes the root of any positive variance, so the deviation scales with the prices
+/// down to the smallest ones (0.4 read a variance below 1e-8 as 0).
 #[inline]
 pub(super) fn std_dev_of(variance: f64) -> f64 {
     if variance > 0.0 { variance.sqrt() } else { 0.0 }
