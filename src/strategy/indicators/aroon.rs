@@ -15,7 +15,7 @@ pub struct AroonValue {
 }
 
 /// Aroon (TA-Lib `AROON`, `AROONOSC`) over the last `period + 1` bars; among equal extremes the newest counts.
-/// Warm-up: `period`.
+/// Monotonic queues: amortised O(1) per bar, O(`period`) worst case. Warm-up: `period`.
 #[derive(Clone, Debug)]
 pub struct Aroon {
     high: Extremum<f64, true>,

@@ -22,7 +22,8 @@ pub struct BollingerValue {
 }
 
 /// Bollinger bands (TA-Lib `BBANDS` with an SMA and equal deviations up and down): the SMA of the last `period`
-/// values ± `k` population standard deviations (as [`super::StdDev`]), and %B. Warm-up: `period − 1`.
+/// values ± `k` population standard deviations (as [`super::StdDev`]), and %B. O(1) per input, and O(`period`)
+/// once every `period` inputs, when the running sums are recomputed over the window. Warm-up: `period − 1`.
 #[derive(Clone, Debug)]
 pub struct Bollinger {
     moments: Moments,
@@ -124,7 +125,8 @@ impl DonchianValue {
 }
 
 /// Donchian channels over the last `period` bars: the highest high and the lowest low (TA-Lib `MAX` of the highs,
-/// `MIN` of the lows), exact on fixed-point prices. Warm-up: `period − 1`.
+/// `MIN` of the lows), exact on fixed-point prices. Amortised O(1) per bar, O(`period`) worst case. Warm-up:
+/// `period − 1`.
 #[derive(Clone, Debug)]
 pub struct Donchian {
     upper: Highest<i64>,

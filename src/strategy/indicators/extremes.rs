@@ -1,5 +1,6 @@
-//! The highest and lowest value of a sliding window in amortised O(1): a monotonic queue in a preallocated ring
-//! ([`Extremum`]), and the indicators on it, [`Highest`] and [`Lowest`] (TA-Lib `MAX`/`MIN`; exact over `i64`).
+//! The highest and lowest value of a sliding window in amortised O(1) — O(window) for one update in the worst case,
+//! when a new extreme drops every value queued — through a monotonic queue in a preallocated ring ([`Extremum`]),
+//! and the indicators on it, [`Highest`] and [`Lowest`] (TA-Lib `MAX`/`MIN`; exact over `i64`).
 
 use super::Indicator;
 
@@ -65,19 +66,19 @@ impl<T: Copy + PartialOrd + Default, const MAX: bool> Extremum<T, MAX> {
     }
 }
 
-/// The extreme of the last `period` values as an indicator, in its two kinds [`Highest`] and [`Lowest`].
-/// Warm-up: `period − 1`.
+/// The extreme of the last `period` values as an indicator, in its two kinds [`Highest`] and [`Lowest`]: amortised
+/// O(1) per value, O(`period`) worst case. Warm-up: `period − 1`.
 #[derive(Clone, Debug)]
 pub struct Extreme<T, const MAX: bool> {
     queue: Extremum<T, MAX>,
 }
 
-/// The highest of the last `period` values (TA-Lib `MAX`), exact for `i64` fixed-point prices. Warm-up:
-/// `period − 1`.
+/// The highest of the last `period` values (TA-Lib `MAX`), exact for `i64` fixed-point prices; amortised O(1),
+/// O(`period`) worst case. Warm-up: `period − 1`.
 pub type Highest<T> = Extreme<T, true>;
 
-/// The lowest of the last `period` values (TA-Lib `MIN`), exact for `i64` fixed-point prices. Warm-up:
-/// `period − 1`.
+/// The lowest of the last `period` values (TA-Lib `MIN`), exact for `i64` fixed-point prices; amortised O(1),
+/// O(`period`) worst case. Warm-up: `period − 1`.
 pub type Lowest<T> = Extreme<T, false>;
 
 impl<T: Copy + PartialOrd + Default, const MAX: bool> Extreme<T, MAX> {

@@ -1,13 +1,21 @@
 //! The indicator library: streaming indicators behind one [`Indicator`] trait, and the exact fixed-point helpers
 //! ([`to_fixed`], [`SmaPair`]) the built-in strategies compare prices with.
 //!
-//! Every indicator takes one input at a time and answers in O(1) (amortised O(1) for the highest/lowest of a
-//! window, through a preallocated monotonic ring; O(period) for [`Cci`], whose mean deviation needs the whole
-//! window), allocates only in `new`, and keeps all of its state in itself: a clone continues exactly as the original
-//! would, and [`Indicator::reset`] returns it to the state `new` made. [`Indicator::warm_up`] is how many inputs it
-//! takes before its first value, which is TA-Lib's lookback for the indicators TA-Lib has; the values follow
-//! TA-Lib's definitions (seeds and smoothing included) to 1e-9 (checked in `tests/indicators_golden.rs` against
-//! vectors `scripts/indicator_goldens.py` made).
+//! Every indicator takes one input at a time, allocates only in `new`, and keeps all of its state in itself: a
+//! clone continues exactly as the original would, and [`Indicator::reset`] returns it to the state `new` made. Most
+//! answer in O(1). Those on the highest/lowest of a window — [`Highest`], [`Lowest`], [`Donchian`], [`Stochastic`],
+//! [`WilliamsR`], [`StochRsi`], [`Aroon`] — are amortised O(1) through a preallocated monotonic ring, O(period) for
+//! one update in the worst case (a new extreme dropping the whole ring). Those that recompute their sums over the
+//! window once every `period` inputs so that rounding cannot accumulate — [`StdDev`], [`Bollinger`], [`ZScore`],
+//! [`LinRegSlope`], [`RollingVwap`], [`Mfi`] — are O(1) on the other inputs and O(period) on that one (amortised
+//! O(1)). [`Cci`] is O(period) on every input: its mean deviation needs the whole window.
+//!
+//! [`Indicator::warm_up`] is how many inputs it takes before its first value, which is TA-Lib's lookback for the
+//! indicators TA-Lib has; the values follow TA-Lib's definitions (seeds and smoothing included) to 1e-9 (checked in
+//! `tests/indicators_golden.rs` against vectors `scripts/indicator_goldens.py` made, on the shipped prices and on
+//! them scaled by 1e-9). Zero tests are scale-free, as TA-Lib's own are: a divisor or a variance is compared with 0
+//! itself, and a window sum is exactly 0 once only zeros are left in it, so an indicator answers alike on prices
+//! scaled by any power of ten (PPO alone keeps TA-Lib's band of 1e-14 around 0 for its slow average).
 //!
 //! Where a comparison decides a trade on prices — moving averages of prices, highest/lowest, Donchian channels and
 //! the crosses of such series — there is an exact variant on integer fixed point ([`to_fixed`] units, `i128`

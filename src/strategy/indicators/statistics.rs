@@ -5,7 +5,10 @@ use super::Indicator;
 use super::window::{Moments, Shifted, std_dev_of};
 
 /// Population standard deviation of the last `period` values (TA-Lib `STDDEV` with one deviation):
-/// `√(E[x²] − E[x]²)`, 0 when the variance is below 1e-8. Warm-up: `period − 1`.
+/// `√(E[x²] − E[x]²)` over values shifted near the window, 0 when the variance is not positive and exactly 0 for
+/// `period` equal values; no absolute threshold, so it scales with the prices (TA-Lib 0.4 read a variance below
+/// 1e-8 as 0). O(1) per input, and O(`period`) once every `period` inputs, when the sums are recomputed over the
+/// window. Warm-up: `period − 1`.
 #[derive(Clone, Debug)]
 pub struct StdDev {
     moments: Moments,
@@ -37,7 +40,8 @@ impl Indicator for StdDev {
 }
 
 /// Z-score of the newest value: `(x − mean) / σ` over the last `period` values, σ the population deviation as
-/// [`StdDev`] computes it; 0 when σ is 0. Warm-up: `period − 1`.
+/// [`StdDev`] computes it; 0 when σ is 0. O(1) per input, O(`period`) once every `period` inputs. Warm-up:
+/// `period − 1`.
 #[derive(Clone, Debug)]
 pub struct ZScore {
     moments: Moments,
@@ -72,8 +76,8 @@ impl Indicator for ZScore {
 
 /// Slope per input of the least-squares line through the last `period` values (TA-Lib `LINEARREG_SLOPE`), from a
 /// running sum and a running position-weighted sum of the values minus a recent input (the slope does not change
-/// with the shift), both recomputed once per `period` inputs so that rounding never accumulates. Warm-up:
-/// `period − 1`.
+/// with the shift), both recomputed once per `period` inputs so that rounding never accumulates: O(1) per input,
+/// O(`period`) on that one. Warm-up: `period − 1`.
 #[derive(Clone, Debug)]
 pub struct LinRegSlope {
     window: Shifted,

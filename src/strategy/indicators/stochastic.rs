@@ -1,5 +1,6 @@
 //! Where a value sits in its recent range: the stochastic oscillator ([`Stochastic`]), the stochastic of the RSI
-//! ([`StochRsi`]) and Williams %R ([`WilliamsR`]), on one shared high/low window.
+//! ([`StochRsi`]) and Williams %R ([`WilliamsR`]), on one shared high/low window: monotonic queues, so each update
+//! is amortised O(1) and O(period) in the worst case (a new extreme dropping every value queued).
 
 use super::averages::Sma;
 use super::extremes::Extremum;
@@ -54,7 +55,8 @@ pub struct StochasticValue {
 
 /// Slow stochastic oscillator (TA-Lib `STOCH` with SMA smoothing, defaults 5, 3, 3): fast %K = where the close sits
 /// between the lowest low and highest high of `fast_k` bars (0 for an empty range); %K = SMA(fast %K, `slow_k`);
-/// %D = SMA(%K, `slow_d`). Warm-up: `(fast_k − 1) + (slow_k − 1) + (slow_d − 1)`.
+/// %D = SMA(%K, `slow_d`). Amortised O(1) per bar, O(`fast_k`) worst case. Warm-up:
+/// `(fast_k − 1) + (slow_k − 1) + (slow_d − 1)`.
 #[derive(Clone, Debug)]
 pub struct Stochastic {
     range: Range,
@@ -93,8 +95,8 @@ impl Indicator for Stochastic {
 }
 
 /// Stochastic RSI (TA-Lib `STOCHRSI`, defaults 14, 5, 3 with SMA): the fast stochastic of the RSI values, %K =
-/// where the RSI sits in its range over `fast_k` values, %D = SMA(%K, `fast_d`). Warm-up:
-/// `period + (fast_k − 1) + (fast_d − 1)`.
+/// where the RSI sits in its range over `fast_k` values, %D = SMA(%K, `fast_d`). Amortised O(1) per input,
+/// O(`fast_k`) worst case. Warm-up: `period + (fast_k − 1) + (fast_d − 1)`.
 #[derive(Clone, Debug)]
 pub struct StochRsi {
     rsi: Rsi,
@@ -133,7 +135,7 @@ impl Indicator for StochRsi {
 }
 
 /// Williams %R (TA-Lib `WILLR`): `−100 × (highest high − close) / (highest high − lowest low)` over `period` bars,
-/// in `[−100, 0]` (0 for an empty range). Warm-up: `period − 1`.
+/// in `[−100, 0]` (0 for an empty range). Amortised O(1) per bar, O(`period`) worst case. Warm-up: `period − 1`.
 #[derive(Clone, Debug)]
 pub struct WilliamsR {
     range: Range,
