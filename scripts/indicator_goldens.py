@@ -7,19 +7,30 @@ every indicator with the parameters tests/indicators_golden.rs uses, and writes
   tests/data/indicators/goldens.csv    one row per bar: the bar's own text (open_time in ms, high, low, close, volume,
                                        exactly as shipped) and one column per indicator output, as Python's repr of
                                        the float (round-trips exactly); empty while the indicator warms up
+  tests/data/indicators/goldens_scaled.csv
+                                       the same for the same bars with high, low and close scaled by 1e-9 (the
+                                       decimal point moved nine places, exactly, in the text; volume as shipped): a
+                                       coin priced around $0.00002, where absolute zero thresholds (1e-8) would
+                                       collapse the results -- TA-Lib's do not, so neither may ours
   tests/data/indicators/lookbacks.csv  indicator name, TA-Lib's lookback (or the reference's, for what TA-Lib lacks):
-                                       the number of inputs before the first value
+                                       the number of inputs before the first value (the same for both sets)
 
 What TA-Lib has comes from TA-Lib (pip install TA-Lib numpy; TA-Lib >= 0.6 ships the C library in its wheels). What it
 lacks -- HMA, VWAP (session and rolling), Keltner channels, Donchian's middle, %B, z-score, the exact SMA and the cross
 of two exact SMAs -- is computed here with straightforward loops over the whole window at every bar (no running
 state), with exact integer/Fraction arithmetic where the Rust side is exact.
 
+The TA-Lib this was run with (Python package 0.8.2, C library 0.8.1) tests a divisor or a variance against 0
+itself (PPO's slow average against 1e-14), so its results on the scaled set equal the shipped set's, scaled as the
+output is (checked by experiment; the script asserts it below); TA-Lib 0.4 (|x| < 1e-8 reads as 0) does not, and
+must not be used here.
+
 Run from the repository root:  python3 scripts/indicator_goldens.py
 """
 
 import csv
 import math
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
@@ -31,6 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 INPUTS = [ROOT / "data/binance/BTCUSDT-1h-2023-01.csv", ROOT / "data/binance/BTCUSDT-1h-2023-02.csv"]
 OUT = ROOT / "tests/data/indicators"
 SCALE = 8  # decimals of the shipped prices: the fixed-point scale of the exact indicators
+PRICE_SHIFT = 9  # the scaled set's prices are the shipped ones times 10^-PRICE_SHIFT
 DAY_MS = 86_400_000
 
 
@@ -43,9 +55,16 @@ def read_bars():
     return rows
 
 
-def fixed(text):
-    """A decimal string as an integer count of 10^-SCALE units (exact)."""
-    value = Fraction(text) * 10**SCALE
+def scaled_bars(bars):
+    """The bars with high, low and close times 10^-PRICE_SHIFT, as exact decimal text; volume unchanged."""
+    def shift(text):
+        return format(Decimal(text).scaleb(-PRICE_SHIFT), "f")
+    return [{**b, "high": shift(b["high"]), "low": shift(b["low"]), "close": shift(b["close"])} for b in bars]
+
+
+def fixed(text, scale):
+    """A decimal string as an integer count of 10^-scale units (exact)."""
+    value = Fraction(text) * 10**scale
     assert value.denominator == 1, text
     return value.numerator
 
@@ -137,14 +156,14 @@ def crosses(fast_sums, fast_n, slow_sums, slow_n):
     return out
 
 
-def main():
-    bars = read_bars()
+def columns(bars, scale):
+    """Every indicator column over `bars` (prices exact at `scale` decimals), and the lookbacks."""
     times = [int(b["open_time"]) for b in bars]
     h = np.array([float(b["high"]) for b in bars])
     lo = np.array([float(b["low"]) for b in bars])
     c = np.array([float(b["close"]) for b in bars])
     v = np.array([float(b["volume"]) for b in bars])
-    fc = [fixed(b["close"]) for b in bars]
+    fc = [fixed(b["close"], scale) for b in bars]
 
     cols = {}
     lookbacks = {}
@@ -209,26 +228,64 @@ def main():
 
     for name, values in cols.items():
         assert len(values) == len(bars), name
+    return cols, lookbacks
 
-    def text(x):
-        if x is None or (isinstance(x, float) and math.isnan(x)):
-            return ""
-        return x if isinstance(x, str) else repr(int(x)) if isinstance(x, int) else repr(float(x))
 
-    OUT.mkdir(parents=True, exist_ok=True)
+# Columns in price units: the scaled set's are the shipped set's times 10^-PRICE_SHIFT. Every other column is
+# dimensionless (oscillators, percentages, z-scores), in volume units (OBV), an exact fixed-point sum (the same
+# integers: units of 10^-(SCALE + PRICE_SHIFT) of prices times 10^-PRICE_SHIFT) or a cross: the same in both sets.
+PRICE_COLUMNS = {
+    "sma", "ema", "wma", "dema", "tema", "hma", "kama", "session_vwap", "rolling_vwap", "mom", "macd", "macd_signal",
+    "macd_hist", "trange", "atr", "bb_upper", "bb_middle", "bb_lower", "kc_upper", "kc_middle", "kc_lower",
+    "dc_upper", "dc_lower", "dc_middle", "stddev", "linreg_slope", "highest", "lowest",
+}
+
+
+def check_scale_free(cols, small_cols):
+    """TA-Lib (and the references) give the scaled set the shipped set's values, scaled as the column is, to the
+    tolerance tests/indicators_golden.rs holds ours to: 1e-9 relative, 1e-9 absolute below 1 (in shipped units)."""
+    for name, values in cols.items():
+        factor = 10.0**-PRICE_SHIFT if name in PRICE_COLUMNS else 1.0
+        for i, (x, y) in enumerate(zip(values, small_cols[name])):
+            if text(x) == "" or isinstance(x, str):
+                assert text(y) == text(x), (name, i, x, y)
+                continue
+            assert abs(y / factor - x) <= 1e-9 * max(abs(x), 1.0), (name, i, x, y / factor)
+
+
+def text(x):
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return ""
+    return x if isinstance(x, str) else repr(int(x)) if isinstance(x, int) else repr(float(x))
+
+
+def write_goldens(path, bars, cols):
     header = ["open_time", "high", "low", "close", "volume", *cols]
-    with open(OUT / "goldens.csv", "w", newline="") as f:
+    with open(path, "w", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(header)
         for i, b in enumerate(bars):
             w.writerow([b["open_time"], b["high"], b["low"], b["close"], b["volume"],
                         *(text(cols[name][i]) for name in cols)])
+
+
+def main():
+    bars = read_bars()
+    cols, lookbacks = columns(bars, SCALE)
+    small = scaled_bars(bars)
+    small_cols, small_lookbacks = columns(small, SCALE + PRICE_SHIFT)
+    assert small_lookbacks == lookbacks and list(small_cols) == list(cols)
+    check_scale_free(cols, small_cols)
+    OUT.mkdir(parents=True, exist_ok=True)
+    write_goldens(OUT / "goldens.csv", bars, cols)
+    write_goldens(OUT / "goldens_scaled.csv", small, small_cols)
     with open(OUT / "lookbacks.csv", "w", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["indicator", "lookback"])
         for name, lb in lookbacks.items():
             w.writerow([name, lb])
-    print(f"{len(bars)} bars, {len(cols)} columns, {len(lookbacks)} indicators -> {OUT}")
+    print(f"{len(bars)} bars, {len(cols)} columns, {len(lookbacks)} indicators, shipped and scaled by "
+          f"1e-{PRICE_SHIFT} -> {OUT}")
 
 
 if __name__ == "__main__":

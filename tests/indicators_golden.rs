@@ -2,9 +2,12 @@
 //! indicator must have.
 //!
 //! `tests/data/indicators/goldens.csv` holds the 1,416 shipped BTCUSDT hourly bars and, per bar, each indicator's
-//! value as TA-Lib computes it (or, for what TA-Lib lacks, a plain-Python reference); `lookbacks.csv` holds TA-Lib's
-//! lookback per indicator. Both come from `scripts/indicator_goldens.py`; nothing here runs Python. Values must agree
-//! to 1e-9 relative (1e-9 absolute below 1), exact indicators exactly, and `warm_up()` must equal the lookback.
+//! value as TA-Lib computes it (or, for what TA-Lib lacks, a plain-Python reference); `goldens_scaled.csv` the same
+//! for the same bars with high, low and close scaled by 1e-9 (a coin around $0.00002; volume as shipped), on which
+//! no indicator may collapse to an absolute zero threshold; `lookbacks.csv` holds TA-Lib's lookback per indicator.
+//! All come from `scripts/indicator_goldens.py`; nothing here runs Python. Every indicator is checked on both sets:
+//! values must agree to 1e-9 relative (1e-9 absolute below 1, or below 1e-9 for a column in price units of the
+//! scaled set), exact indicators exactly, and `warm_up()` must equal the lookback.
 
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -15,10 +18,50 @@ use cryptotradebot::strategy::indicators::*;
 use rust_decimal::Decimal;
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/indicators");
-/// Decimals of the shipped prices: the fixed-point scale of the exact indicators.
+/// Decimals of the shipped prices: the fixed-point scale of the exact indicators on them.
 const SCALE: u32 = 8;
+/// The scaled set's prices are the shipped ones times 10^-PRICE_SHIFT.
+const PRICE_SHIFT: u32 = 9;
+/// Columns in price units (as `PRICE_COLUMNS` in the script): their absolute floor scales with the prices.
+const PRICE_COLUMNS: &[&str] = &[
+    "sma",
+    "ema",
+    "wma",
+    "dema",
+    "tema",
+    "hma",
+    "kama",
+    "session_vwap",
+    "rolling_vwap",
+    "mom",
+    "macd",
+    "macd_signal",
+    "macd_hist",
+    "trange",
+    "atr",
+    "bb_upper",
+    "bb_middle",
+    "bb_lower",
+    "kc_upper",
+    "kc_middle",
+    "kc_lower",
+    "dc_upper",
+    "dc_lower",
+    "dc_middle",
+    "stddev",
+    "linreg_slope",
+    "highest",
+    "lowest",
+];
 
+/// One golden set: the bars, their exact fixed-point prices at `scale`, and every indicator column.
 struct Golden {
+    /// Which set, for messages.
+    name: &'static str,
+    /// Fixed-point scale of the exact indicators' prices.
+    scale: u32,
+    /// One unit of price (1 shipped, 1e-9 scaled): the absolute floor of a price column's tolerance.
+    unit: f64,
     candles: Vec<Candle>,
     closes: Vec<f64>,
     fixed_closes: Vec<i64>,
@@ -27,244 +70,271 @@ struct Golden {
     lookbacks: HashMap<String, usize>,
 }
 
-fn golden() -> &'static Golden {
-    static GOLDEN: OnceLock<Golden> = OnceLock::new();
-    GOLDEN.get_or_init(|| {
-        let mut reader = csv::Reader::from_path(format!("{DATA}/goldens.csv")).expect("goldens.csv");
-        let header: Vec<String> = reader.headers().expect("header").iter().map(str::to_owned).collect();
-        let mut columns: HashMap<String, Vec<String>> = header.iter().map(|h| (h.clone(), Vec::new())).collect();
-        for record in reader.records() {
-            let record = record.expect("row");
-            for (name, cell) in header.iter().zip(record.iter()) {
-                columns.get_mut(name).expect("column").push(cell.to_owned());
-            }
+fn load(name: &'static str, file: &str, scale: u32, unit: f64) -> Golden {
+    let mut reader = csv::Reader::from_path(format!("{DATA}/{file}")).expect("goldens");
+    let header: Vec<String> = reader.headers().expect("header").iter().map(str::to_owned).collect();
+    let mut columns: HashMap<String, Vec<String>> = header.iter().map(|h| (h.clone(), Vec::new())).collect();
+    for record in reader.records() {
+        let record = record.expect("row");
+        for (name, cell) in header.iter().zip(record.iter()) {
+            columns.get_mut(name).expect("column").push(cell.to_owned());
         }
-        let floats = |name: &str| columns[name].iter().map(|s| s.parse::<f64>().expect("number")).collect::<Vec<_>>();
-        let fixed = |name: &str| {
-            columns[name]
-                .iter()
-                .map(|s| to_fixed(Decimal::from_str(s).expect("decimal"), SCALE).expect("fits the scale"))
-                .collect::<Vec<_>>()
-        };
-        let (high, low, close, volume) = (floats("high"), floats("low"), floats("close"), floats("volume"));
-        let candles = columns["open_time"]
+    }
+    let floats = |name: &str| columns[name].iter().map(|s| s.parse::<f64>().expect("number")).collect::<Vec<_>>();
+    let fixed = |name: &str| {
+        columns[name]
             .iter()
-            .enumerate()
-            .map(|(i, t)| Candle {
-                open_time: Timestamp(t.parse::<i64>().expect("ms") * NANOS_PER_MILLI),
-                high: high[i],
-                low: low[i],
-                close: close[i],
-                volume: volume[i],
-            })
-            .collect();
-        let fixed_ranges =
-            fixed("high").into_iter().zip(fixed("low")).map(|(high, low)| HighLow { high, low }).collect();
-        let mut reader = csv::Reader::from_path(format!("{DATA}/lookbacks.csv")).expect("lookbacks.csv");
-        let lookbacks = reader
-            .records()
-            .map(|r| {
-                let r = r.expect("row");
-                (r[0].to_owned(), r[1].parse().expect("lookback"))
-            })
-            .collect();
-        Golden { candles, closes: close, fixed_closes: fixed("close"), fixed_ranges, columns, lookbacks }
-    })
+            .map(|s| to_fixed(Decimal::from_str(s).expect("decimal"), scale).expect("fits the scale"))
+            .collect::<Vec<_>>()
+    };
+    let (high, low, close, volume) = (floats("high"), floats("low"), floats("close"), floats("volume"));
+    let candles = columns["open_time"]
+        .iter()
+        .enumerate()
+        .map(|(i, t)| Candle {
+            open_time: Timestamp(t.parse::<i64>().expect("ms") * NANOS_PER_MILLI),
+            high: high[i],
+            low: low[i],
+            close: close[i],
+            volume: volume[i],
+        })
+        .collect();
+    let fixed_ranges = fixed("high").into_iter().zip(fixed("low")).map(|(high, low)| HighLow { high, low }).collect();
+    let mut reader = csv::Reader::from_path(format!("{DATA}/lookbacks.csv")).expect("lookbacks.csv");
+    let lookbacks = reader
+        .records()
+        .map(|r| {
+            let r = r.expect("row");
+            (r[0].to_owned(), r[1].parse().expect("lookback"))
+        })
+        .collect();
+    let fixed_closes = fixed("close");
+    Golden { name, scale, unit, candles, closes: close, fixed_closes, fixed_ranges, columns, lookbacks }
 }
 
-fn close_enough(got: f64, expected: f64) -> bool {
-    (got - expected).abs() <= 1e-9 * expected.abs().max(1.0)
+/// The shipped set.
+fn golden() -> &'static Golden {
+    static GOLDEN: OnceLock<Golden> = OnceLock::new();
+    GOLDEN.get_or_init(|| load("shipped", "goldens.csv", SCALE, 1.0))
+}
+
+/// Both sets: the shipped one and the one scaled by 1e-9.
+fn sets() -> [&'static Golden; 2] {
+    static SCALED: OnceLock<Golden> = OnceLock::new();
+    let scaled = SCALED.get_or_init(|| {
+        load("scaled by 1e-9", "goldens_scaled.csv", SCALE + PRICE_SHIFT, 10f64.powi(-(PRICE_SHIFT as i32)))
+    });
+    [golden(), scaled]
+}
+
+impl Golden {
+    fn closes(&self) -> impl Iterator<Item = f64> + '_ {
+        self.closes.iter().copied()
+    }
+
+    fn candles(&self) -> impl Iterator<Item = Candle> + '_ {
+        self.candles.iter().copied()
+    }
+
+    /// Whether `got` agrees with `expected` in `column`: 1e-9 relative, 1e-9 absolute below one unit of the column.
+    fn close_enough(&self, column: &str, got: f64, expected: f64) -> bool {
+        let unit = if PRICE_COLUMNS.contains(&column) { self.unit } else { 1.0 };
+        (got - expected).abs() <= 1e-9 * expected.abs().max(unit)
+    }
 }
 
 /// One output column: its name in `goldens.csv` and how to read it from the indicator's value.
 type Column<'a, O> = (&'a str, &'a dyn Fn(&O) -> f64);
 
 /// Runs `indicator` over `inputs` and checks its warm-up against `lookbacks.csv[name]`, that it answers from exactly
-/// that input on, and each column against the golden values.
+/// that input on, and each column against the golden values of `golden`.
 fn check<I: Indicator>(
+    golden: &Golden,
     name: &str,
     mut indicator: I,
     inputs: impl IntoIterator<Item = I::Input>,
     columns: &[Column<I::Output>],
 ) {
-    let golden = golden();
+    let set = golden.name;
     let lookback = golden.lookbacks[name];
     assert_eq!(indicator.warm_up(), lookback, "{name}: warm-up against TA-Lib's lookback");
     let mut compared = 0;
     for (i, input) in inputs.into_iter().enumerate() {
         let value = indicator.update(input);
-        assert_eq!(value.is_some(), i >= lookback, "{name}: a value from input {lookback} on, at input {i}");
+        assert_eq!(value.is_some(), i >= lookback, "{name} ({set}): a value from input {lookback} on, at input {i}");
         for (column, read) in columns {
             let cell = &golden.columns[*column][i];
             match &value {
-                None => assert!(cell.is_empty(), "{column}[{i}]: golden has {cell}, we have no value"),
+                None => assert!(cell.is_empty(), "{column}[{i}] ({set}): golden has {cell}, we have no value"),
                 Some(v) => {
-                    let expected: f64 = cell.parse().unwrap_or_else(|_| panic!("{column}[{i}]: golden is empty"));
+                    let expected: f64 =
+                        cell.parse().unwrap_or_else(|_| panic!("{column}[{i}] ({set}): golden is empty"));
                     let got = read(v);
-                    assert!(close_enough(got, expected), "{column}[{i}]: {got:?} against {expected:?}");
+                    let ok = golden.close_enough(column, got, expected);
+                    assert!(ok, "{column}[{i}] ({set}): {got:?} against {expected:?}");
                     compared += 1;
                 }
             }
         }
     }
-    assert!(compared >= columns.len() * (golden.candles.len() - lookback), "{name}: every row compared");
+    assert!(compared >= columns.len() * (golden.candles.len() - lookback), "{name} ({set}): every row compared");
 }
 
-fn closes() -> impl Iterator<Item = f64> {
-    golden().closes.iter().copied()
+/// [`check`] on both sets' closes.
+fn on_closes<I: Indicator<Input = f64>>(name: &str, make: impl Fn() -> I, columns: &[Column<I::Output>]) {
+    sets().into_iter().for_each(|g| check(g, name, make(), g.closes(), columns));
 }
 
-fn candles() -> impl Iterator<Item = Candle> {
-    golden().candles.iter().copied()
+/// [`check`] on both sets' bars.
+fn on_candles<I: Indicator<Input = Candle>>(name: &str, make: impl Fn() -> I, columns: &[Column<I::Output>]) {
+    sets().into_iter().for_each(|g| check(g, name, make(), g.candles(), columns));
 }
 
 #[test]
 fn sma_matches_talib_sma() {
-    check("sma", Sma::new(20), closes(), &[("sma", &|v| *v)]);
+    on_closes("sma", || Sma::new(20), &[("sma", &|v| *v)]);
 }
 
 #[test]
 fn exact_sma_is_the_exact_sum_and_matches_talib_sma() {
-    check(
-        "exact_sma",
-        ExactSma::new(20),
-        golden().fixed_closes.iter().copied(),
-        &[("sma", &|m: &Mean| m.to_f64(SCALE))],
-    );
-    let mut sma = ExactSma::new(20);
-    for (i, &x) in golden().fixed_closes.iter().enumerate() {
-        let sum = sma.update(x).map(|m| (m.sum().to_string(), m.count()));
-        let expected = &golden().columns["exact_sma_sum"][i];
-        assert_eq!(sum.as_ref().map(|(s, _)| s.as_str()).unwrap_or(""), expected, "exact sum at {i}");
-        assert!(sum.is_none_or(|(_, len)| len == 20));
+    for g in sets() {
+        let columns: &[Column<Mean>] = &[("sma", &|m| m.to_f64(g.scale))];
+        check(g, "exact_sma", ExactSma::new(20), g.fixed_closes.iter().copied(), columns);
+        let mut sma = ExactSma::new(20);
+        for (i, &x) in g.fixed_closes.iter().enumerate() {
+            let sum = sma.update(x).map(|m| (m.sum().to_string(), m.count()));
+            let expected = &g.columns["exact_sma_sum"][i];
+            assert_eq!(sum.as_ref().map(|(s, _)| s.as_str()).unwrap_or(""), expected, "exact sum at {i} ({})", g.name);
+            assert!(sum.is_none_or(|(_, len)| len == 20));
+        }
     }
 }
 
 #[test]
 fn ema_matches_talib_ema() {
-    check("ema", Ema::new(20), closes(), &[("ema", &|v| *v)]);
+    on_closes("ema", || Ema::new(20), &[("ema", &|v| *v)]);
 }
 
 #[test]
 fn wma_matches_talib_wma() {
-    check("wma", Wma::new(20), closes(), &[("wma", &|v| *v)]);
+    on_closes("wma", || Wma::new(20), &[("wma", &|v| *v)]);
 }
 
 #[test]
 fn dema_matches_talib_dema() {
-    check("dema", Dema::new(20), closes(), &[("dema", &|v| *v)]);
+    on_closes("dema", || Dema::new(20), &[("dema", &|v| *v)]);
 }
 
 #[test]
 fn tema_matches_talib_tema() {
-    check("tema", Tema::new(20), closes(), &[("tema", &|v| *v)]);
+    on_closes("tema", || Tema::new(20), &[("tema", &|v| *v)]);
 }
 
 #[test]
 fn hma_matches_the_python_reference() {
-    check("hma", Hma::new(20), closes(), &[("hma", &|v| *v)]);
+    on_closes("hma", || Hma::new(20), &[("hma", &|v| *v)]);
 }
 
 #[test]
 fn kama_matches_talib_kama() {
-    check("kama", Kama::new(10), closes(), &[("kama", &|v| *v)]);
+    on_closes("kama", || Kama::new(10), &[("kama", &|v| *v)]);
 }
 
 #[test]
 fn session_vwap_matches_the_python_reference() {
-    check("session_vwap", SessionVwap::new(), candles(), &[("session_vwap", &|v| *v)]);
+    on_candles("session_vwap", SessionVwap::new, &[("session_vwap", &|v| *v)]);
 }
 
 #[test]
 fn rolling_vwap_matches_the_python_reference() {
-    check("rolling_vwap", RollingVwap::new(20), candles(), &[("rolling_vwap", &|v| *v)]);
+    on_candles("rolling_vwap", || RollingVwap::new(20), &[("rolling_vwap", &|v| *v)]);
 }
 
 #[test]
 fn rsi_matches_talib_rsi() {
-    check("rsi", Rsi::new(14), closes(), &[("rsi", &|v| *v)]);
+    on_closes("rsi", || Rsi::new(14), &[("rsi", &|v| *v)]);
 }
 
 #[test]
 fn stochastic_matches_talib_stoch() {
     let columns: &[Column<StochasticValue>] = &[("stoch_k", &|v| v.k), ("stoch_d", &|v| v.d)];
-    check("stochastic", Stochastic::new(5, 3, 3), candles(), columns);
+    on_candles("stochastic", || Stochastic::new(5, 3, 3), columns);
 }
 
 #[test]
 fn stoch_rsi_matches_talib_stochrsi() {
     let columns: &[Column<StochasticValue>] = &[("stochrsi_k", &|v| v.k), ("stochrsi_d", &|v| v.d)];
-    check("stoch_rsi", StochRsi::new(14, 5, 3), closes(), columns);
+    on_closes("stoch_rsi", || StochRsi::new(14, 5, 3), columns);
 }
 
 #[test]
 fn williams_r_matches_talib_willr() {
-    check("williams_r", WilliamsR::new(14), candles(), &[("willr", &|v| *v)]);
+    on_candles("williams_r", || WilliamsR::new(14), &[("willr", &|v| *v)]);
 }
 
 #[test]
 fn cci_matches_talib_cci() {
-    check("cci", Cci::new(20), candles(), &[("cci", &|v| *v)]);
+    on_candles("cci", || Cci::new(20), &[("cci", &|v| *v)]);
 }
 
 #[test]
 fn mfi_matches_talib_mfi() {
-    check("mfi", Mfi::new(14), candles(), &[("mfi", &|v| *v)]);
+    on_candles("mfi", || Mfi::new(14), &[("mfi", &|v| *v)]);
 }
 
 #[test]
 fn roc_matches_talib_roc() {
-    check("roc", Roc::new(10), closes(), &[("roc", &|v| *v)]);
+    on_closes("roc", || Roc::new(10), &[("roc", &|v| *v)]);
 }
 
 #[test]
 fn momentum_matches_talib_mom() {
-    check("momentum", Momentum::new(10), closes(), &[("mom", &|v| *v)]);
+    on_closes("momentum", || Momentum::new(10), &[("mom", &|v| *v)]);
 }
 
 #[test]
 fn macd_matches_talib_macd() {
     let columns: &[Column<MacdValue>] =
         &[("macd", &|v| v.line), ("macd_signal", &|v| v.signal), ("macd_hist", &|v| v.histogram)];
-    check("macd", Macd::new(12, 26, 9), closes(), columns);
+    on_closes("macd", || Macd::new(12, 26, 9), columns);
 }
 
 #[test]
 fn ppo_matches_talib_ppo_with_emas() {
-    check("ppo", Ppo::new(12, 26), closes(), &[("ppo", &|v| *v)]);
+    on_closes("ppo", || Ppo::new(12, 26), &[("ppo", &|v| *v)]);
 }
 
 #[test]
 fn dmi_matches_talib_plus_di_and_minus_di() {
     let columns: &[Column<DmiValue>] = &[("plus_di", &|v| v.plus), ("minus_di", &|v| v.minus)];
-    check("dmi", Dmi::new(14), candles(), columns);
+    on_candles("dmi", || Dmi::new(14), columns);
 }
 
 #[test]
 fn adx_matches_talib_adx() {
-    check("adx", Adx::new(14), candles(), &[("adx", &|v: &AdxValue| v.adx)]);
+    on_candles("adx", || Adx::new(14), &[("adx", &|v: &AdxValue| v.adx)]);
 }
 
 #[test]
 fn aroon_matches_talib_aroon_and_aroonosc() {
     let columns: &[Column<AroonValue>] =
         &[("aroon_up", &|v| v.up), ("aroon_down", &|v| v.down), ("aroon_osc", &|v| v.oscillator)];
-    check("aroon", Aroon::new(14), candles(), columns);
+    on_candles("aroon", || Aroon::new(14), columns);
 }
 
 #[test]
 fn true_range_matches_talib_trange() {
-    check("true_range", TrueRange::new(), candles(), &[("trange", &|v| *v)]);
+    on_candles("true_range", TrueRange::new, &[("trange", &|v| *v)]);
 }
 
 #[test]
 fn atr_matches_talib_atr() {
-    check("atr", Atr::new(14), candles(), &[("atr", &|v| *v)]);
+    on_candles("atr", || Atr::new(14), &[("atr", &|v| *v)]);
 }
 
 #[test]
 fn natr_matches_talib_natr() {
-    check("natr", Natr::new(14), candles(), &[("natr", &|v| *v)]);
+    on_candles("natr", || Natr::new(14), &[("natr", &|v| *v)]);
 }
 
 #[test]
@@ -275,88 +345,93 @@ fn bollinger_matches_talib_bbands_and_percent_b_the_reference() {
         ("bb_lower", &|v| v.lower),
         ("bb_percent_b", &|v| v.percent_b),
     ];
-    check("bollinger", Bollinger::new(20, 2.0), closes(), columns);
+    on_closes("bollinger", || Bollinger::new(20, 2.0), columns);
 }
 
 #[test]
 fn keltner_matches_talib_ema_and_atr_composed() {
     let columns: &[Column<KeltnerValue>] =
         &[("kc_upper", &|v| v.upper), ("kc_middle", &|v| v.middle), ("kc_lower", &|v| v.lower)];
-    check("keltner", Keltner::new(20, 10, 2.0), candles(), columns);
+    on_candles("keltner", || Keltner::new(20, 10, 2.0), columns);
 }
 
 #[test]
 fn donchian_is_talib_max_and_min_exactly() {
-    let columns: &[Column<DonchianValue>] = &[
-        ("dc_upper", &|v| from_fixed(v.upper, SCALE)),
-        ("dc_lower", &|v| from_fixed(v.lower, SCALE)),
-        ("dc_middle", &|v| v.middle().to_f64(SCALE)),
-    ];
-    check("donchian", Donchian::new(20), golden().fixed_ranges.iter().copied(), columns);
-    let mut channel = Donchian::new(20);
-    for (i, &bar) in golden().fixed_ranges.iter().enumerate() {
-        if let Some(v) = channel.update(bar) {
-            let exact = |column: &str| golden().columns[column][i].parse::<f64>().expect("number");
-            assert_eq!(from_fixed(v.upper, SCALE), exact("dc_upper"), "upper at {i}, bit for bit");
-            assert_eq!(from_fixed(v.lower, SCALE), exact("dc_lower"), "lower at {i}, bit for bit");
+    for g in sets() {
+        let columns: &[Column<DonchianValue>] = &[
+            ("dc_upper", &|v| from_fixed(v.upper, g.scale)),
+            ("dc_lower", &|v| from_fixed(v.lower, g.scale)),
+            ("dc_middle", &|v| v.middle().to_f64(g.scale)),
+        ];
+        check(g, "donchian", Donchian::new(20), g.fixed_ranges.iter().copied(), columns);
+        let mut channel = Donchian::new(20);
+        for (i, &bar) in g.fixed_ranges.iter().enumerate() {
+            if let Some(v) = channel.update(bar) {
+                let exact = |column: &str| g.columns[column][i].parse::<f64>().expect("number");
+                assert_eq!(from_fixed(v.upper, g.scale), exact("dc_upper"), "upper at {i}, bit for bit ({})", g.name);
+                assert_eq!(from_fixed(v.lower, g.scale), exact("dc_lower"), "lower at {i}, bit for bit ({})", g.name);
+            }
         }
     }
 }
 
 #[test]
 fn std_dev_matches_talib_stddev() {
-    check("std_dev", StdDev::new(20), closes(), &[("stddev", &|v| *v)]);
+    on_closes("std_dev", || StdDev::new(20), &[("stddev", &|v| *v)]);
 }
 
 #[test]
 fn z_score_matches_the_python_reference() {
-    check("z_score", ZScore::new(20), closes(), &[("zscore", &|v| *v)]);
+    on_closes("z_score", || ZScore::new(20), &[("zscore", &|v| *v)]);
 }
 
 #[test]
 fn obv_matches_talib_obv() {
-    check("obv", Obv::new(), candles(), &[("obv", &|v| *v)]);
+    on_candles("obv", Obv::new, &[("obv", &|v| *v)]);
 }
 
 #[test]
 fn linreg_slope_matches_talib_linearreg_slope() {
-    check("linreg_slope", LinRegSlope::new(14), closes(), &[("linreg_slope", &|v| *v)]);
+    on_closes("linreg_slope", || LinRegSlope::new(14), &[("linreg_slope", &|v| *v)]);
 }
 
 #[test]
 fn highest_and_lowest_are_talib_max_and_min_exactly() {
-    let fixed = || golden().fixed_closes.iter().copied();
-    check("highest", Highest::<i64>::new(20), fixed(), &[("highest", &|v| from_fixed(*v, SCALE))]);
-    check("lowest", Lowest::<i64>::new(20), fixed(), &[("lowest", &|v| from_fixed(*v, SCALE))]);
-    let (mut high, mut low) = (Highest::new(20), Lowest::new(20));
-    for (i, x) in fixed().enumerate() {
-        let (h, l) = (high.update(x), low.update(x));
-        let cell = |column: &str| golden().columns[column][i].parse::<f64>().ok();
-        assert_eq!(h.map(|v| from_fixed(v, SCALE)), cell("highest"), "highest at {i}, bit for bit");
-        assert_eq!(l.map(|v| from_fixed(v, SCALE)), cell("lowest"), "lowest at {i}, bit for bit");
+    for g in sets() {
+        let fixed = || g.fixed_closes.iter().copied();
+        check(g, "highest", Highest::<i64>::new(20), fixed(), &[("highest", &|v| from_fixed(*v, g.scale))]);
+        check(g, "lowest", Lowest::<i64>::new(20), fixed(), &[("lowest", &|v| from_fixed(*v, g.scale))]);
+        let (mut high, mut low) = (Highest::new(20), Lowest::new(20));
+        for (i, x) in fixed().enumerate() {
+            let (h, l) = (high.update(x), low.update(x));
+            let cell = |column: &str| g.columns[column][i].parse::<f64>().ok();
+            assert_eq!(h.map(|v| from_fixed(v, g.scale)), cell("highest"), "highest at {i}, bit for bit ({})", g.name);
+            assert_eq!(l.map(|v| from_fixed(v, g.scale)), cell("lowest"), "lowest at {i}, bit for bit ({})", g.name);
+        }
     }
 }
 
 #[test]
 fn exact_sma_crosses_match_the_fraction_reference() {
-    let golden = golden();
-    let (mut fast, mut slow, mut cross) = (ExactSma::new(10), ExactSma::new(30), Cross::<Mean>::new());
-    assert_eq!(slow.warm_up() + cross.warm_up(), golden.lookbacks["cross"], "first cross decision");
-    let mut seen = [0; 3];
-    for (i, &x) in golden.fixed_closes.iter().enumerate() {
-        let (f, s) = (fast.update(x), slow.update(x));
-        let got = f.zip(s).and_then(|pair| cross.update(pair));
-        let expected = match golden.columns["cross"][i].as_str() {
-            "" => None,
-            "above" => Some(CrossKind::Above),
-            "below" => Some(CrossKind::Below),
-            "none" => Some(CrossKind::Neither),
-            other => panic!("cross[{i}]: {other}"),
-        };
-        assert_eq!(got, expected, "cross at {i}");
-        seen[got.map_or(0, |k| if k == CrossKind::Neither { 1 } else { 2 })] += 1;
+    for golden in sets() {
+        let (mut fast, mut slow, mut cross) = (ExactSma::new(10), ExactSma::new(30), Cross::<Mean>::new());
+        assert_eq!(slow.warm_up() + cross.warm_up(), golden.lookbacks["cross"], "first cross decision");
+        let mut seen = [0; 3];
+        for (i, &x) in golden.fixed_closes.iter().enumerate() {
+            let (f, s) = (fast.update(x), slow.update(x));
+            let got = f.zip(s).and_then(|pair| cross.update(pair));
+            let expected = match golden.columns["cross"][i].as_str() {
+                "" => None,
+                "above" => Some(CrossKind::Above),
+                "below" => Some(CrossKind::Below),
+                "none" => Some(CrossKind::Neither),
+                other => panic!("cross[{i}]: {other}"),
+            };
+            assert_eq!(got, expected, "cross at {i} ({})", golden.name);
+            seen[got.map_or(0, |k| if k == CrossKind::Neither { 1 } else { 2 })] += 1;
+        }
+        assert!(seen[2] > 10, "the series crosses often enough to test: {seen:?}");
     }
-    assert!(seen[2] > 10, "the series crosses often enough to test: {seen:?}");
 }
 
 mod property_tests {
