@@ -147,7 +147,6 @@ pub fn from_fixed(value: i64, scale: u32) -> f64 {
     value as f64 / 10f64.powi(scale as i32)
 }
 
-
 /// `value` as an integer count of `10^-scale` units, when that is exact and fits in an `i64`.
 #[inline]
 pub fn to_fixed(value: Decimal, scale: u32) -> Option<i64> {
