@@ -29,6 +29,8 @@ fn form(body: &str) -> BTreeMap<String, String> {
 struct Venue {
     last_nonce: u64,
     orders: BTreeMap<String, (BTreeMap<String, String>, &'static str)>,
+    /// OpenOrders and ClosedOrders calls: lookups of an order by its `cl_ord_id`.
+    lookups: usize,
 }
 
 /// The engine's order number in a request body's `cl_ord_id=<tag>-0000-4000-8000-<number in 12 hex>`.
@@ -38,8 +40,14 @@ fn order_number(body: &str) -> Option<String> {
 }
 
 async fn mock_kraken() -> String {
+    mock_kraken_venue().await.0
+}
+
+/// [`mock_kraken`] and its state, for tests that count what was asked.
+async fn mock_kraken_venue() -> (String, Arc<Mutex<Venue>>) {
     let venue: Arc<Mutex<Venue>> = Arc::default();
-    serve(move |seen: Seen| {
+    let state = Arc::clone(&venue);
+    let base = serve(move |seen: Seen| {
         let venue = venue.clone();
         async move {
             // Order 99 (and every order numbered 9…) is placed but its answer comes too late; order 98 is lost on
@@ -57,7 +65,8 @@ async fn mock_kraken() -> String {
             answer
         }
     })
-    .await
+    .await;
+    (base, state)
 }
 
 fn ok(result: &str) -> Answer {
@@ -105,6 +114,7 @@ fn answer(seen: &Seen, venue: &mut Venue) -> Answer {
             }
             "/0/private/QueryOrders" => ok(&order(&params["txid"], venue)),
             "/0/private/OpenOrders" | "/0/private/ClosedOrders" => {
+                venue.lookups += 1;
                 // Kraken lists canceled and expired orders among the closed ones.
                 let open = path.ends_with("OpenOrders");
                 let wanted = if open { "open" } else { "closed" };
@@ -196,8 +206,8 @@ async fn ticker_book_balance_and_an_order_round_trip_against_the_mock_venue() {
 }
 
 #[tokio::test]
-async fn an_order_placed_by_another_process_of_the_session_is_found_by_its_cl_ord_id() {
-    let base = mock_kraken().await;
+async fn an_order_placed_by_another_process_of_the_session_is_found_by_its_cl_ord_id_once() {
+    let (base, venue) = mock_kraken_venue().await;
     let tag = ClientTag::new(0x5e55);
     let mut placing = adapter(&base, KEY);
     placing.set_client_tag(tag);
@@ -209,6 +219,8 @@ async fn an_order_placed_by_another_process_of_the_session_is_found_by_its_cl_or
     assert_eq!(later.get_order_status(btc(), OrderId(7)).await.unwrap().status, OrderStatus::New);
     assert_eq!(later.cancel_order(btc(), OrderId(7)).await.unwrap().status, OrderStatus::Canceled);
     assert_eq!(later.get_order_status(btc(), OrderId(7)).await.unwrap().status, OrderStatus::Canceled, "closed");
+    // It was open at the first look (one OpenOrders call); the txid found then serves the cancel and the next poll.
+    assert_eq!(venue.lock().unwrap().lookups, 1, "the txid is looked up once");
     let mut stranger = adapter(&base, KEY);
     stranger.set_client_tag(ClientTag::new(0x0dd));
     assert!(stranger.get_order_status(btc(), OrderId(7)).await.is_err(), "another session's order is not its own");

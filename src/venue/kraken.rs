@@ -15,6 +15,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::ClientTag;
@@ -45,8 +46,9 @@ pub struct KrakenAdapter {
     ws_url: String,
     credentials: Option<Credentials>,
     last_nonce: AtomicU64,
-    /// Kraken's order id (txid) of each engine order placed through this adapter.
-    txids: BTreeMap<OrderId, String>,
+    /// Kraken's order id (txid) of each engine order placed through this adapter, or looked up once by its
+    /// `cl_ord_id` (a status poll takes `&self`, hence the lock; it is never held across a request).
+    txids: Mutex<BTreeMap<OrderId, String>>,
     /// The session's tag in the client order ids (`cl_ord_id`).
     tag: ClientTag,
     instruments: BTreeMap<Symbol, Instrument>,
@@ -170,7 +172,7 @@ impl KrakenAdapter {
             ws_url,
             credentials,
             last_nonce: AtomicU64::new(0),
-            txids: BTreeMap::new(),
+            txids: Mutex::new(BTreeMap::new()),
             tag: ClientTag::fresh("kraken"),
             instruments: BTreeMap::new(),
         })
@@ -358,13 +360,21 @@ impl KrakenAdapter {
 
     /// Kraken's txid of engine order `order_id`: known when this adapter placed it, otherwise looked up by its
     /// `cl_ord_id` (an order placed by another process of the session, or by an earlier `ctb exchange order`).
+    /// A txid looked up is kept, so polling an order placed by an earlier process costs one private call, not three.
     async fn txid(&self, order_id: OrderId) -> Result<String> {
-        if let Some(txid) = self.txids.get(&order_id) {
-            return Ok(txid.clone());
+        let known = self.txids.lock().unwrap_or_else(PoisonError::into_inner).get(&order_id).cloned();
+        if let Some(txid) = known {
+            return Ok(txid);
         }
-        self.find_by_client_id(order_id).await?.ok_or_else(|| {
+        let txid = self.find_by_client_id(order_id).await?.ok_or_else(|| {
             Error::Order(format!("kraken: no order with cl_ord_id {} (order {order_id})", self.tag.uuid(order_id)))
-        })
+        })?;
+        self.remember_txid(order_id, txid.clone());
+        Ok(txid)
+    }
+
+    fn remember_txid(&self, order_id: OrderId, txid: String) {
+        self.txids.lock().unwrap_or_else(PoisonError::into_inner).insert(order_id, txid);
     }
 
     async fn query(&self, symbol: Symbol, order_id: OrderId) -> Result<OrderReport> {
@@ -507,7 +517,7 @@ impl ExchangeAdapter for KrakenAdapter {
                 })?
             }
         };
-        self.txids.insert(order.client_order_id, txid);
+        self.remember_txid(order.client_order_id, txid);
         self.query(order.symbol, order.client_order_id).await
     }
 
