@@ -5,7 +5,7 @@
 use rust_decimal::dec;
 
 use cryptotradebot::config::Scenario;
-use cryptotradebot::engine::{EquityPoint, FillRecord, OrderRecord, start_book_engine};
+use cryptotradebot::engine::{EquityPoint, FillRecord, OrderRecord, TradingEngine, start_book_engine};
 use cryptotradebot::model::VenueId;
 use cryptotradebot::model::{
     Fill, Liquidity, OrderId, OrderQty, OrderReport, OrderRequest, OrderStatus, Side, Symbol, Timestamp,
@@ -36,12 +36,17 @@ fn fill(id: u64, side: Side, price: rust_decimal::Decimal, time: i64) -> FillRec
     FillRecord { venue: VenueId(0), fill }
 }
 
-#[tokio::test]
-async fn a_restored_engine_holds_the_journaled_ledger_and_orders_and_numbers_on() {
+/// A started engine on the level-2 market maker's scenario, nothing traded yet.
+async fn book_engine() -> TradingEngine {
     let scenario =
         Scenario::load(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/btc_l2_market_maker.yaml"))
             .unwrap();
-    let mut engine = start_book_engine(&scenario.setup, None).await.unwrap();
+    start_book_engine(&scenario.setup, None).await.unwrap()
+}
+
+#[tokio::test]
+async fn a_restored_engine_holds_the_journaled_ledger_and_orders_and_numbers_on() {
+    let mut engine = book_engine().await;
     let orders = vec![
         order(1, Side::Buy, dec!(61000), OrderStatus::Filled),
         order(2, Side::Buy, dec!(61005), OrderStatus::Filled),
@@ -72,10 +77,7 @@ async fn a_restored_engine_holds_the_journaled_ledger_and_orders_and_numbers_on(
 async fn a_journal_whose_order_ids_skip_one_is_refused_before_anything_is_restored() {
     // Orders are looked up by id: restoring 1 and 3 would put order 3 where order 2 belongs, and a fill of order 3
     // would be booked against the wrong record.
-    let scenario =
-        Scenario::load(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/btc_l2_market_maker.yaml"))
-            .unwrap();
-    let mut engine = start_book_engine(&scenario.setup, None).await.unwrap();
+    let mut engine = book_engine().await;
     let orders = vec![
         order(1, Side::Buy, dec!(61000), OrderStatus::Filled),
         order(3, Side::Sell, dec!(61020), OrderStatus::New),
