@@ -8,8 +8,7 @@ use rust_decimal::Decimal;
 use super::TradingEngine;
 use crate::engine::run_log::{CashChange, EquityPoint, RiskEvent};
 use crate::error::{Error, Result};
-use crate::execution::Purpose;
-use crate::execution::{FillRecord, OrderRecord};
+use crate::execution::{FillRecord, OrderRecord, Purpose};
 use crate::model::OrderQty;
 
 impl TradingEngine {
