@@ -32,6 +32,7 @@ fn fill(id: u64, side: Side, price: rust_decimal::Decimal, time: i64) -> FillRec
         price,
         fee: dec!(0.01),
         liquidity: Liquidity::Maker,
+        trade_id: None,
     };
     FillRecord { venue: VenueId(0), fill }
 }

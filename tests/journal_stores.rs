@@ -14,7 +14,7 @@ use cryptotradebot::execution::OrderState;
 use cryptotradebot::model::VenueId;
 use cryptotradebot::model::{
     Fill, Liquidity, OrderId, OrderQty, OrderReport, OrderRequest, OrderStatus, OrderType, Side, Symbol, Timestamp,
-    Trail,
+    TradeId, Trail,
 };
 use cryptotradebot::session::{Journal, JournalStep, SessionInfo, SessionState};
 
@@ -32,6 +32,7 @@ fn fill(order: u64, price: rust_decimal::Decimal) -> FillRecord {
         price,
         fee: dec!(0.0074196024),
         liquidity: Liquidity::Maker,
+        trade_id: Some(TradeId::parse("TCWJEG-FL4SZ-3FKGH6").expect("trade id")),
     };
     FillRecord { venue: VenueId(0), fill }
 }
@@ -39,7 +40,7 @@ fn fill(order: u64, price: rust_decimal::Decimal) -> FillRecord {
 /// The same story on any store; `open` opens the session's journal afresh each time.
 fn journal_story(open: &dyn Fn() -> Journal, session: &str) {
     let mut journal = open();
-    assert_eq!(journal.schema_version().unwrap(), 4);
+    assert_eq!(journal.schema_version().unwrap(), 5);
     assert_eq!(journal.session().unwrap(), None);
     let info = SessionInfo {
         session: session.into(),
@@ -103,7 +104,7 @@ fn journal_story(open: &dyn Fn() -> Journal, session: &str) {
     drop(journal);
 
     let mut reopened = open();
-    assert_eq!(reopened.schema_version().unwrap(), 4, "no migration runs twice");
+    assert_eq!(reopened.schema_version().unwrap(), 5, "no migration runs twice");
     assert_eq!(reopened.session().unwrap(), Some(info));
     assert_eq!(reopened.fills().unwrap(), vec![(0, first), (1, second)]);
     assert_eq!(reopened.state().unwrap(), Some(state));

@@ -3,19 +3,23 @@
 //! process — an order going to its venue, a cancel going after it — are journaled first.
 
 use rust_decimal::Decimal;
+use std::collections::BTreeSet;
 use std::ops::Deref;
 
 use super::journal::JournalHooks;
 use super::lifecycle::OrderState;
 use super::records::OrderRecord;
 use crate::error::{Error, Result};
-use crate::model::{Fill, OrderId, OrderReport, OrderRequest, OrderStatus, Timestamp, VenueId};
+use crate::model::{Fill, OrderId, OrderReport, OrderRequest, OrderStatus, Timestamp, TradeId, VenueId};
 
 /// Every order of a run, indexed by `OrderId - 1`. Reading is open to all (it derefs to a slice of records);
 /// changing an order is not: the engine moves orders through their life with the transitions below.
 #[derive(Clone, Debug, Default)]
 pub struct Orders {
     records: Vec<OrderRecord>,
+    /// The venues' ids of every trade booked, so that a fill reported twice (a stream and a status answer, a
+    /// replayed message, a resumed session) is booked once.
+    trades: BTreeSet<(VenueId, TradeId)>,
 }
 
 impl Deref for Orders {
@@ -49,6 +53,19 @@ impl Orders {
     /// Forgets every order but keeps the memory.
     pub(crate) fn clear(&mut self) {
         self.records.clear();
+        self.trades.clear();
+    }
+
+    /// Whether the trade `trade` of `venue` was booked already.
+    pub fn has_trade(&self, venue: VenueId, trade: TradeId) -> bool {
+        self.trades.contains(&(venue, trade))
+    }
+
+    /// A fill of `venue` read back from a journal was booked before: its trade id is known.
+    pub(crate) fn restore_fill(&mut self, venue: VenueId, fill: &Fill) {
+        if let Some(trade) = fill.trade_id {
+            self.trades.insert((venue, trade));
+        }
     }
 
     /// A new order of `request` (whose client id must be [`Orders::next_id`]) for `venue`, created at `time`.
@@ -167,13 +184,21 @@ impl Orders {
     }
 
     /// Books `fill` of order `id`, which leaves the order in `status`: filled quantity, average price, fee.
-    /// Returns `false` (and changes nothing) for an order that is not at a venue.
+    /// Returns `false` (and changes nothing) for an order that is not at a venue and for a trade booked before.
     pub(crate) fn fill(&mut self, id: OrderId, fill: &Fill, status: OrderStatus) -> bool {
+        let Some(venue) = self.get(id).map(|record| record.venue) else { return false };
+        if fill.trade_id.is_some_and(|trade| self.has_trade(venue, trade)) {
+            return false;
+        }
         let Some(record) = self.record_mut(id) else { return false };
         let next = fill_state(record.state, status);
         if !allowed(id, record.state, next) {
             return false;
         }
+        if let Some(trade) = fill.trade_id {
+            self.trades.insert((venue, trade));
+        }
+        let Some(record) = self.record_mut(id) else { return false };
         let report = &mut record.report;
         let filled = report.filled_quantity + fill.quantity;
         report.average_price = Some(match report.average_price {
@@ -281,7 +306,37 @@ mod tests {
 
     fn fill(id: OrderId, quantity: Decimal, price: Decimal) -> Fill {
         let (symbol, side, liquidity) = (btc(), Side::Buy, Liquidity::Maker);
-        Fill { order_id: id, time: Timestamp(2), symbol, side, quantity, price, fee: dec!(0.1), liquidity }
+        Fill {
+            order_id: id,
+            time: Timestamp(2),
+            symbol,
+            side,
+            quantity,
+            price,
+            fee: dec!(0.1),
+            liquidity,
+            trade_id: None,
+        }
+    }
+
+    #[test]
+    fn a_trade_reported_twice_is_booked_once_and_a_restored_trade_not_again() {
+        let (mut orders, id) = working();
+        let first = Fill { trade_id: Some(TradeId::number(7)), ..fill(id, dec!(1), dec!(100)) };
+        assert!(orders.fill(id, &first, OrderStatus::PartiallyFilled));
+        assert!(!orders.fill(id, &first, OrderStatus::PartiallyFilled), "the same trade id again");
+        assert_eq!(orders.get(id).map(|r| r.report.filled_quantity), Some(dec!(1)));
+        // The same id at another venue is another trade.
+        assert!(!orders.has_trade(VenueId(1), TradeId::number(7)));
+        let restored = Fill { trade_id: Some(TradeId::number(8)), ..fill(id, dec!(1), dec!(100)) };
+        orders.restore_fill(VenueId(0), &restored);
+        assert!(!orders.fill(id, &restored, OrderStatus::Filled), "a trade the journal held");
+        let second = Fill { trade_id: Some(TradeId::number(9)), ..fill(id, dec!(1), dec!(102)) };
+        assert!(orders.fill(id, &second, OrderStatus::Filled));
+        assert_eq!(
+            orders.get(id).map(|r| (r.report.filled_quantity, r.report.average_price)),
+            Some((dec!(2), Some(dec!(101))))
+        );
     }
 
     /// Journal hooks that keep the state of every order record they are given.

@@ -9,6 +9,7 @@ mod market;
 mod order;
 mod symbol;
 mod time;
+mod trade_id;
 mod venue_id;
 
 pub use bar::{Bar, BarSeries};
@@ -21,4 +22,5 @@ pub use order::{
 };
 pub use symbol::{MAX_SYMBOL_LEN, Symbol};
 pub use time::{NANOS_PER_DAY, NANOS_PER_MILLI, NANOS_PER_SECOND, Timestamp, format_duration};
+pub use trade_id::{MAX_TRADE_ID_LEN, TradeId};
 pub use venue_id::VenueId;

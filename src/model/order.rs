@@ -4,7 +4,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-use super::{Symbol, Timestamp};
+use super::{Symbol, Timestamp, TradeId};
 
 /// Buy or sell.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -339,6 +339,9 @@ pub struct Fill {
     pub fee: Decimal,
     /// Maker or taker.
     pub liquidity: Liquidity,
+    /// The venue's id of the trade, where the venue gave one: a fill whose id was booked already is not booked
+    /// again. `None` for a fill the engine derived from an order's filled quantity (a status answer).
+    pub trade_id: Option<TradeId>,
 }
 
 impl Fill {

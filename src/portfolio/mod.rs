@@ -336,6 +336,7 @@ mod tests {
             price,
             fee,
             liquidity: Liquidity::Taker,
+            trade_id: None,
         }
     }
 

@@ -137,6 +137,7 @@ mod tests {
             price: dec!(61000),
             fee,
             liquidity: Liquidity::Maker,
+            trade_id: None,
         };
         FillRecord { venue: VenueId(0), fill }
     }

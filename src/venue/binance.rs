@@ -26,7 +26,7 @@ use super::ws::{RawMessage, RawMessages};
 use crate::error::{Error, Result};
 use crate::model::{
     BookLevel, ExecutionEvent, Fill, Instrument, Liquidity, OrderBook, OrderId, OrderQty, OrderReport, OrderRequest,
-    OrderStatus, OrderType, Side, Symbol, Ticker, TimeInForce, Timestamp, Trail,
+    OrderStatus, OrderType, Side, Symbol, Ticker, TimeInForce, Timestamp, TradeId, Trail,
 };
 use crate::venue::VenueConfig;
 use tokio::sync::mpsc::UnboundedReceiver;
@@ -138,6 +138,8 @@ struct FillAnswer {
     qty: Decimal,
     commission: Decimal,
     commission_asset: String,
+    /// The symbol's trade number: the key that books each trade once.
+    trade_id: u64,
 }
 
 #[derive(Deserialize)]
@@ -403,6 +405,7 @@ impl BinanceAdapter {
                     price: f.price,
                     fee: commission_in_quote(f, instrument),
                     liquidity: Liquidity::Taker,
+                    trade_id: Some(TradeId::number(f.trade_id)),
                 };
                 let done = index == last && answer.status == "FILLED";
                 ExecutionEvent::Fill {

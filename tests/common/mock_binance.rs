@@ -86,21 +86,27 @@ pub fn answer(seen: &Seen, orders: &Mutex<BTreeMap<String, BTreeMap<String, Stri
             None => (o["quoteOrderQty"].parse::<rust_decimal::Decimal>().unwrap() / dec!(61602.02))
                 .round_dp_with_strategy(lot.len() as u32 - 2, rust_decimal::RoundingStrategy::ToZero),
         };
+        // Binance numbers every trade of a symbol; here an order's trades are its venue id × 10 + their index.
+        let order_id: u64 = o.get("orderId").map_or(1, |id| id.parse().unwrap());
         let mut fills = Vec::new();
         if market && buy {
             let first = quantity.min(dec!(0.5));
-            for (price, qty) in [(dec!(61602.02), first), (dec!(61602.03), quantity - first)] {
+            for (index, (price, qty)) in
+                [(dec!(61602.02), first), (dec!(61602.03), quantity - first)].into_iter().enumerate()
+            {
                 if !qty.is_zero() {
                     fills.push(format!(
-                        r#"{{"price":"{price}","qty":"{qty}","commission":"{}","commissionAsset":"BTC","tradeId":1}}"#,
-                        (qty * dec!(0.001)).round_dp(8)
+                        r#"{{"price":"{price}","qty":"{qty}","commission":"{}","commissionAsset":"BTC","tradeId":{}}}"#,
+                        (qty * dec!(0.001)).round_dp(8),
+                        order_id * 10 + index as u64
                     ));
                 }
             }
         } else if market {
             fills.push(format!(
-                r#"{{"price":"61602.01","qty":"{quantity}","commission":"{}","commissionAsset":"USDT","tradeId":2}}"#,
-                quantity * dec!(61602.01) * dec!(0.001)
+                r#"{{"price":"61602.01","qty":"{quantity}","commission":"{}","commissionAsset":"USDT","tradeId":{}}}"#,
+                quantity * dec!(61602.01) * dec!(0.001),
+                order_id * 10
             ));
         }
         // A limit order of 0.003 had 0.001 executed at its limit before it was canceled: only the cancel's answer says so.
@@ -124,7 +130,7 @@ pub fn answer(seen: &Seen, orders: &Mutex<BTreeMap<String, BTreeMap<String, Stri
             dec!(0)
         };
         format!(
-            r#"{{"symbol":"BTCUSDT","orderId":1,"clientOrderId":"{}","transactTime":1700000000123,"price":"{}","origQty":"{quantity}","executedQty":"{executed}","cummulativeQuoteQty":"{quote}","status":"{}","type":"{}","side":"{}","fills":[{}]}}"#,
+            r#"{{"symbol":"BTCUSDT","orderId":{order_id},"clientOrderId":"{}","transactTime":1700000000123,"price":"{}","origQty":"{quantity}","executedQty":"{executed}","cummulativeQuoteQty":"{quote}","status":"{}","type":"{}","side":"{}","fills":[{}]}}"#,
             o["newClientOrderId"],
             o.get("price").map_or("0.00000000", String::as_str),
             if market { "FILLED" } else { status },
@@ -149,8 +155,11 @@ pub fn answer(seen: &Seen, orders: &Mutex<BTreeMap<String, BTreeMap<String, Stri
             r#"{"canTrade":true,"balances":[{"asset":"BTC","free":"0.50000000","locked":"0.00000000"},{"asset":"USDT","free":"10000.00000000","locked":"250.00000000"},{"asset":"ETH","free":"0.00000000","locked":"0.00000000"}]}"#,
         ),
         ("POST", "/api/v3/order") => {
-            let body = order_json(&p, "NEW");
-            orders.lock().unwrap().insert(p["newClientOrderId"].clone(), p.clone());
+            let mut orders = orders.lock().unwrap();
+            let mut placed = p.clone();
+            placed.insert("orderId".into(), (orders.len() + 1).to_string());
+            let body = order_json(&placed, "NEW");
+            orders.insert(p["newClientOrderId"].clone(), placed);
             ok(&body)
         }
         ("GET" | "DELETE", "/api/v3/order") => match orders.lock().unwrap().get_mut(&p["origClientOrderId"]) {

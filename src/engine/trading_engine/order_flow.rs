@@ -279,6 +279,14 @@ impl TradingEngine {
             tracing::warn!(order = %fill.order_id, quantity = %fill.quantity, "fill of no working order ignored");
             return;
         }
+        if let ExecutionEvent::Fill { fill, .. } = &execution
+            && let Some(trade) = fill.trade_id
+            && self.log.orders.has_trade(venue, trade)
+        {
+            // Reported before (by the stream and a status answer, or twice by the stream): booked once.
+            tracing::info!(order = %fill.order_id, %trade, "fill of a trade booked before ignored");
+            return;
+        }
         if let (ExecutionEvent::Fill { fill, .. }, Some(journal)) = (&execution, self.journal.as_mut()) {
             let seq = self.log.fills.len() as u64;
             if let Err(failure) = (journal.fills)(seq, &FillRecord { venue, fill: *fill }) {

@@ -49,6 +49,7 @@ impl TradingEngine {
                 self.on_round_trip(&trip);
                 self.log.round_trips.push(trip);
             }
+            self.log.orders.restore_fill(record.venue, &fill);
             self.log.fills.push(record);
             let from_mark = marks.partition_point(|m| m.time < fill.time);
             self.log.cash_changes.push(CashChange { from_mark, cash: self.portfolio.cash() });

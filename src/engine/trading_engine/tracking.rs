@@ -81,6 +81,7 @@ impl TradingEngine {
                 price: price.normalize(),
                 fee: (report.fee - known.fee).max(Decimal::ZERO),
                 liquidity,
+                trade_id: None,
             };
             ExecutionEvent::Fill { fill, order_status: report.status }
         } else if report.status.is_final() {

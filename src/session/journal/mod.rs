@@ -14,12 +14,12 @@ use std::path::Path;
 use crate::engine::{EquityPoint, FillRecord, OrderRecord, RiskEvent};
 use crate::error::{Error, Result};
 use crate::model::VenueId;
-use crate::model::{Fill, Liquidity, OrderId, Side, Symbol, Timestamp, Trail};
+use crate::model::{Fill, Liquidity, OrderId, Side, Symbol, Timestamp, TradeId, Trail};
 use crate::venue::ClientTag;
 use store::{Kind, Postgres, Sqlite, Store, Value};
 
 /// The schema, one migration per version, applied in order.
-const MIGRATIONS: [&str; 4] = [
+const MIGRATIONS: [&str; 5] = [
     r"
 CREATE TABLE sessions (
     session TEXT PRIMARY KEY, mode TEXT NOT NULL, exchange TEXT NOT NULL, scenario TEXT NOT NULL,
@@ -52,6 +52,8 @@ CREATE TABLE state (
     // Version 4: where each order is in its life, so that a cancel is journaled before it is sent (an order of an
     // older journal reads back in the state of its status).
     "ALTER TABLE orders ADD COLUMN lifecycle TEXT NOT NULL DEFAULT ''",
+    // Version 5: the venue's id of each trade, so that a resumed session books none of them twice.
+    "ALTER TABLE fills ADD COLUMN trade_id TEXT",
 ];
 
 /// What a session is.
@@ -275,8 +277,8 @@ impl Journal {
     pub fn record_fill(&mut self, seq: u64, record: &FillRecord) -> Result<()> {
         let f = &record.fill;
         let inserted = self.store.execute(
-            "INSERT INTO fills (session, seq, order_id, time, venue, symbol, side, quantity, price, fee, liquidity) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (session, seq) DO NOTHING",
+            "INSERT INTO fills (session, seq, order_id, time, venue, symbol, side, quantity, price, fee, liquidity, \
+             trade_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (session, seq) DO NOTHING",
             &[
                 text(&self.session),
                 int(seq as i64),
@@ -289,6 +291,7 @@ impl Journal {
                 text(f.price.to_string()),
                 text(f.fee.to_string()),
                 text(f.liquidity.as_str()),
+                Value::Text(f.trade_id.map(|trade| trade.to_string())),
             ],
         )?;
         if inserted == 0 {
@@ -312,11 +315,12 @@ impl Journal {
 
     /// The fills of the session (only number `seq`, when given), in order.
     fn read_fills(&mut self, only: &str, seq: Option<u64>) -> Result<Vec<(u64, FillRecord)>> {
-        const COLUMNS: [Kind; 10] = [
+        const COLUMNS: [Kind; 11] = [
             Kind::Int,
             Kind::Int,
             Kind::Int,
             Kind::Int,
+            Kind::Text,
             Kind::Text,
             Kind::Text,
             Kind::Text,
@@ -325,7 +329,7 @@ impl Journal {
             Kind::Text,
         ];
         let sql = format!(
-            "SELECT seq, order_id, time, venue, symbol, side, quantity, price, fee, liquidity FROM fills \
+            "SELECT seq, order_id, time, venue, symbol, side, quantity, price, fee, liquidity, trade_id FROM fills \
              WHERE session = $1{only} ORDER BY seq"
         );
         let mut params = vec![text(&self.session)];
@@ -492,6 +496,10 @@ fn read_fill(row: &[Value]) -> Result<(u64, FillRecord)> {
             "maker" => Liquidity::Maker,
             "taker" => Liquidity::Taker,
             _ => return Err(bad("liquidity")),
+        },
+        trade_id: match row[10].text() {
+            None => None,
+            Some(trade) => Some(TradeId::parse(trade).ok_or_else(|| bad("trade id"))?),
         },
     };
     Ok((seq as u64, FillRecord { venue: VenueId(row[3].int().unwrap_or_default() as usize), fill }))

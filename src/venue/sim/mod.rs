@@ -37,7 +37,7 @@ use crate::error::{Error, Result};
 use crate::model::l2::from_fixed;
 use crate::model::{
     Bar, ExecutionEvent, Instrument, Liquidity, MarketEvent, OrderId, OrderQty, OrderRequest, OrderStatus, OrderType,
-    StreamEvent, Symbol, Ticker, Timestamp,
+    StreamEvent, Symbol, Ticker, Timestamp, TradeId,
 };
 use crate::venue::MarketStream;
 
@@ -117,6 +117,8 @@ pub struct SimulatedExchange {
     account: Account,
     orders: OrderStore,
     executions: Vec<ExecutionEvent>,
+    /// Trades so far: each fill gets the next number as its trade id, as a venue numbers its trades.
+    trades: u64,
     subscribers: Vec<(Symbol, UnboundedSender<StreamEvent>)>,
     connected: bool,
     /// Bars in which the [`BarPath`] rule decided between two orders of a pair, and the last one counted.
@@ -185,6 +187,7 @@ impl SimulatedExchange {
             account,
             orders: OrderStore::default(),
             executions: Vec::new(),
+            trades: 0,
             subscribers: Vec::new(),
             connected: false,
             ambiguous_bars: 0,
@@ -460,9 +463,15 @@ impl SimulatedExchange {
         !self.executions.is_empty()
     }
 
-    /// Moves the executions since the last call into `out`.
+    /// Moves the executions since the last call into `out`, each fill numbered with its trade id.
     #[inline]
     pub fn take_executions(&mut self, out: &mut Vec<ExecutionEvent>) {
+        for execution in &mut self.executions {
+            if let ExecutionEvent::Fill { fill, .. } = execution {
+                self.trades += 1;
+                fill.trade_id = Some(TradeId::number(self.trades));
+            }
+        }
         out.append(&mut self.executions);
     }
 }

@@ -228,6 +228,7 @@ pub(super) fn fill(
         OrderStatus::Filled
     };
     report.fee += fee;
-    let fill = Fill { order_id, time, symbol: order.symbol, side: order.side, quantity, price, fee, liquidity };
+    let (symbol, side) = (order.symbol, order.side);
+    let fill = Fill { order_id, time, symbol, side, quantity, price, fee, liquidity, trade_id: None };
     ExecutionEvent::Fill { fill, order_status: report.status }
 }
