@@ -180,3 +180,62 @@ async fn an_order_the_journal_cannot_record_is_never_sent() {
     assert_eq!((order.state, order.report.status), (OrderState::Rejected, OrderStatus::Rejected));
     assert_eq!(engine.cancel_open_orders().await.unwrap(), 0, "nothing of it is at the venue");
 }
+
+/// Buys 0.01 BTC at the first close with a bracket of 1,000 / 2,000 USDT: the entry fills at the next bar's open
+/// (50,000), then the venue holds a stop at 49,000 and a take-profit at 52,000 as one-cancels-the-other.
+struct BracketBuyer;
+
+impl cryptotradebot::strategy::Strategy for BracketBuyer {
+    fn name(&self) -> &str {
+        "bracket_buyer"
+    }
+    fn on_start(&mut self, _streams: &[cryptotradebot::strategy::StreamInfo]) -> cryptotradebot::Result<()> {
+        Ok(())
+    }
+    fn on_event(
+        &mut self,
+        ctx: &cryptotradebot::strategy::Context<'_>,
+        commands: &mut Vec<cryptotradebot::strategy::Command>,
+    ) {
+        use cryptotradebot::model::OrderQty;
+        use cryptotradebot::strategy::{Command, OrderIntent};
+        if ctx.position.is_zero() && ctx.open_orders.is_empty() && ctx.time == Timestamp(3_600_000_000_000) {
+            let entry = OrderIntent::market(ctx.venue, ctx.symbol, Side::Buy, OrderQty::Base(dec!(0.01)));
+            commands.push(Command::Submit(entry.with_bracket(dec!(1000), dec!(2000))));
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_kill_switch_cancels_an_exit_pair_once_and_skips_the_partner_the_venue_canceled_with_it() {
+    use cryptotradebot::model::OrderType;
+    let series = BarSeries {
+        symbol: btc(),
+        interval: 3_600_000_000_000,
+        open_time: (0..3).map(|h| Timestamp(h * 3_600_000_000_000)).collect(),
+        open: vec![dec!(50000); 3],
+        high: vec![dec!(50100); 3],
+        low: vec![dec!(49900); 3],
+        close: vec![dec!(50000); 3],
+        volume: vec![dec!(1); 3],
+    };
+    let mut exchanges = OrderRouter::new();
+    exchanges.add_simulated(binance()).unwrap();
+    let market = MarketData::new(vec![series], vec![VenueId(0)]).unwrap();
+    let mut engine = engine_on(exchanges, RiskPolicy::default()).with_market_data(Arc::new(market));
+    engine.start().await.unwrap();
+    engine.run_strategy(&mut BracketBuyer).await.unwrap();
+    let working = |engine: &TradingEngine| {
+        let orders = engine.run_log().orders.iter();
+        orders.filter(|o| !o.report.status.is_final()).map(|o| o.report.request.order_type).collect::<Vec<_>>()
+    };
+    assert_eq!(working(&engine), [OrderType::StopMarket, OrderType::TakeProfitMarket], "the pair rests");
+
+    // Canceling the stop makes the venue cancel its partner too; the kill switch then finds the take-profit ended
+    // and goes on instead of failing.
+    assert_eq!(engine.cancel_open_orders().await.unwrap(), 1);
+    assert!(working(&engine).is_empty());
+    let statuses: Vec<OrderStatus> = engine.run_log().orders.iter().map(|o| o.report.status).collect();
+    assert_eq!(statuses, [OrderStatus::Filled, OrderStatus::Canceled, OrderStatus::Canceled]);
+    assert_eq!(engine.portfolio().position(0).quantity, dec!(0.01), "the position stays; only orders are canceled");
+}
