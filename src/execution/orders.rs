@@ -3,7 +3,7 @@
 //! process — an order going to its venue, a cancel going after it — are journaled first.
 
 use rust_decimal::Decimal;
-use std::collections::BTreeSet;
+use rustc_hash::FxHashSet;
 use std::ops::Deref;
 
 use super::journal::JournalHooks;
@@ -18,8 +18,9 @@ use crate::model::{Fill, OrderId, OrderReport, OrderRequest, OrderStatus, Timest
 pub struct Orders {
     records: Vec<OrderRecord>,
     /// The venues' ids of every trade booked, so that a fill reported twice (a stream and a status answer, a
-    /// replayed message, a resumed session) is booked once.
-    trades: BTreeSet<(VenueId, TradeId)>,
+    /// replayed message, a resumed session) is booked once. Only looked up, never listed, so its order does not
+    /// matter.
+    trades: FxHashSet<(VenueId, TradeId)>,
 }
 
 impl Deref for Orders {
@@ -186,17 +187,15 @@ impl Orders {
     /// Books `fill` of order `id`, which leaves the order in `status`: filled quantity, average price, fee.
     /// Returns `false` (and changes nothing) for an order that is not at a venue and for a trade booked before.
     pub(crate) fn fill(&mut self, id: OrderId, fill: &Fill, status: OrderStatus) -> bool {
-        let Some(venue) = self.get(id).map(|record| record.venue) else { return false };
-        if fill.trade_id.is_some_and(|trade| self.has_trade(venue, trade)) {
-            return false;
-        }
         let Some(record) = self.record_mut(id) else { return false };
-        let next = fill_state(record.state, status);
+        let (venue, next) = (record.venue, fill_state(record.state, status));
         if !allowed(id, record.state, next) {
             return false;
         }
-        if let Some(trade) = fill.trade_id {
-            self.trades.insert((venue, trade));
+        if let Some(trade) = fill.trade_id
+            && !self.trades.insert((venue, trade))
+        {
+            return false;
         }
         let Some(record) = self.record_mut(id) else { return false };
         let report = &mut record.report;

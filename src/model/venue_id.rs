@@ -2,5 +2,5 @@
 
 /// Index of a venue among a run's venues (the router's order, fixed at construction); used on the hot path
 /// instead of the name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct VenueId(pub usize);
