@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use cryptotradebot::Result;
-use cryptotradebot::engine::TradingEngine;
+use cryptotradebot::engine::{JournalHooks, TradingEngine};
 use cryptotradebot::model::{
     ExecutionEvent, Fill, Liquidity, OrderBook, OrderId, OrderReport, OrderRequest, OrderStatus, Side, Symbol, Ticker,
     Timestamp, TradeId,
@@ -117,9 +117,21 @@ async fn a_trade_the_venue_reports_twice_is_booked_once() {
         trade(42, dec!(0.5), dec!(102), dec!(0.051), Filled),
         trade(42, dec!(0.5), dec!(102), dec!(0.051), Filled),
     ]));
-    let mut engine = engine(&script);
+    let journaled: Arc<Mutex<Vec<(u64, Option<TradeId>)>>> = Arc::default();
+    let seen = Arc::clone(&journaled);
+    let hooks = JournalHooks {
+        orders: Box::new(|_| Ok(())),
+        fills: Box::new(move |seq, record| {
+            seen.lock().unwrap().push((seq, record.fill.trade_id));
+            Ok(())
+        }),
+    };
+    let mut engine = engine(&script).with_journal(hooks);
     engine.start().await.unwrap();
     engine.place_order("repeating", btc(), Side::Buy, dec!(1), Some(dec!(102))).await.unwrap();
+    // The journal holds each trade once, numbered without a gap: a duplicate never reaches it.
+    let id = |n| Some(TradeId::number(n));
+    assert_eq!(*journaled.lock().unwrap(), [(0, id(41)), (1, id(42))]);
 
     let log = engine.run_log();
     let booked: Vec<(Option<TradeId>, Decimal)> =
@@ -164,4 +176,23 @@ async fn a_resumed_engine_does_not_book_again_a_trade_its_journal_holds() {
     // 10,000 − 2 × (0.5 × 100 + 0.05) − (0.1 × 100 + 0.01).
     assert_eq!(resumed.portfolio().cash(), dec!(9889.89));
     assert_eq!(resumed.portfolio().position(0).quantity, dec!(1.1));
+}
+
+#[tokio::test]
+async fn trades_of_two_symbols_with_the_same_number_are_two_trades() {
+    // Binance numbers trades per symbol: BTCUSDT's trade 5 and ETHUSDT's trade 5 are different trades.
+    let eth = Symbol::new("ETHUSDT").unwrap();
+    let script: Script = Arc::new(Mutex::new(vec![trade(5, dec!(0.5), dec!(100), dec!(0.05), Filled)]));
+    let mut router = OrderRouter::new();
+    router.add(Box::new(RepeatingVenue { script: Arc::clone(&script), executions: vec![] })).unwrap();
+    let limits = RiskLimits { max_position_size_percent: dec!(100), ..RiskLimits::default() };
+    let portfolio = Portfolio::new("USDT", dec!(10000), &[btc(), eth]);
+    let mut engine = TradingEngine::new(router, RiskManager::new(limits), portfolio);
+    engine.start().await.unwrap();
+    engine.place_order("repeating", btc(), Side::Buy, dec!(0.5), Some(dec!(100))).await.unwrap();
+    *script.lock().unwrap() = vec![trade(5, dec!(0.5), dec!(100), dec!(0.05), Filled)];
+    engine.place_order("repeating", eth, Side::Buy, dec!(0.5), Some(dec!(100))).await.unwrap();
+    let booked: Vec<Symbol> = engine.run_log().fills.iter().map(|f| f.fill.symbol).collect();
+    assert_eq!(booked, [btc(), eth]);
+    assert_eq!(engine.portfolio().cash(), dec!(9899.9));
 }

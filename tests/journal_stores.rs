@@ -63,6 +63,15 @@ fn journal_story(open: &dyn Fn() -> Journal, session: &str) {
     journal.record_fill(0, &first).unwrap();
     let refused = journal.record_fill(1, &fill(2, dec!(61000)));
     assert!(matches!(refused, Err(Error::Data(m)) if m.contains("journal fill #1")), "a different fill under #1");
+    // A fill journaled without a trade id (by a session older than trade ids) is the same fill re-derived with one:
+    // it takes the id; another id for a row that has one is a different fill.
+    let older = FillRecord { fill: Fill { trade_id: None, ..fill(3, dec!(61000)).fill }, ..fill(3, dec!(61000)) };
+    journal.record_fill(2, &older).unwrap();
+    let numbered = FillRecord { fill: Fill { trade_id: Some(TradeId::number(77)), ..older.fill }, ..older };
+    journal.record_fill(2, &numbered).unwrap();
+    assert_eq!(journal.fills().unwrap()[2], (2, numbered));
+    let renumbered = FillRecord { fill: Fill { trade_id: Some(TradeId::number(78)), ..older.fill }, ..older };
+    assert!(matches!(journal.record_fill(2, &renumbered), Err(Error::Data(m)) if m.contains("journal fill #2")));
 
     let request = OrderRequest::new(OrderId(1), btc(), Side::Buy, OrderQty::Base(dec!(0.001)), Some(dec!(61830)));
     let report = OrderReport { status: OrderStatus::Filled, filled_quantity: dec!(0.001), ..OrderReport::new(request) };
@@ -106,7 +115,7 @@ fn journal_story(open: &dyn Fn() -> Journal, session: &str) {
     let mut reopened = open();
     assert_eq!(reopened.schema_version().unwrap(), 5, "no migration runs twice");
     assert_eq!(reopened.session().unwrap(), Some(info));
-    assert_eq!(reopened.fills().unwrap(), vec![(0, first), (1, second)]);
+    assert_eq!(reopened.fills().unwrap(), vec![(0, first), (1, second), (2, numbered)]);
     assert_eq!(reopened.state().unwrap(), Some(state));
     assert_eq!(reopened.orders().unwrap(), [vec![order], resting].concat());
 }

@@ -10,17 +10,17 @@ use super::journal::JournalHooks;
 use super::lifecycle::OrderState;
 use super::records::OrderRecord;
 use crate::error::{Error, Result};
-use crate::model::{Fill, OrderId, OrderReport, OrderRequest, OrderStatus, Timestamp, TradeId, VenueId};
+use crate::model::{Fill, OrderId, OrderReport, OrderRequest, OrderStatus, Symbol, Timestamp, TradeId, VenueId};
 
 /// Every order of a run, indexed by `OrderId - 1`. Reading is open to all (it derefs to a slice of records);
 /// changing an order is not: the engine moves orders through their life with the transitions below.
 #[derive(Clone, Debug, Default)]
 pub struct Orders {
     records: Vec<OrderRecord>,
-    /// The venues' ids of every trade booked, so that a fill reported twice (a stream and a status answer, a
-    /// replayed message, a resumed session) is booked once. Only looked up, never listed, so its order does not
-    /// matter.
-    trades: FxHashSet<(VenueId, TradeId)>,
+    /// The venues' ids of every trade booked, per venue and symbol (Binance numbers trades per symbol), so that a
+    /// fill reported twice (a stream and a status answer, a replayed message, a resumed session) is booked once.
+    /// Only looked up, never listed, so its order does not matter.
+    trades: FxHashSet<(VenueId, Symbol, TradeId)>,
 }
 
 impl Deref for Orders {
@@ -57,16 +57,15 @@ impl Orders {
         self.trades.clear();
     }
 
-    /// Whether the trade `trade` of `venue` was booked already.
-    pub fn has_trade(&self, venue: VenueId, trade: TradeId) -> bool {
-        self.trades.contains(&(venue, trade))
+    /// Whether the trade `trade` of `symbol` at `venue` was booked already.
+    pub fn has_trade(&self, venue: VenueId, symbol: Symbol, trade: TradeId) -> bool {
+        self.trades.contains(&(venue, symbol, trade))
     }
 
-    /// A fill of `venue` read back from a journal was booked before: its trade id is known.
-    pub(crate) fn restore_fill(&mut self, venue: VenueId, fill: &Fill) {
-        if let Some(trade) = fill.trade_id {
-            self.trades.insert((venue, trade));
-        }
+    /// A fill of `venue` read back from a journal was booked before: its trade id is known. Returns `false` when
+    /// the journal held that trade already (booking it again would count it twice).
+    pub(crate) fn restore_fill(&mut self, venue: VenueId, fill: &Fill) -> bool {
+        fill.trade_id.is_none_or(|trade| self.trades.insert((venue, fill.symbol, trade)))
     }
 
     /// A new order of `request` (whose client id must be [`Orders::next_id`]) for `venue`, created at `time`.
@@ -193,7 +192,7 @@ impl Orders {
             return false;
         }
         if let Some(trade) = fill.trade_id
-            && !self.trades.insert((venue, trade))
+            && !self.trades.insert((venue, fill.symbol, trade))
         {
             return false;
         }
@@ -285,7 +284,7 @@ mod tests {
     use std::sync::{Arc, Mutex};
 
     use super::*;
-    use crate::model::{Liquidity, OrderQty, Side, Symbol};
+    use crate::model::{Liquidity, OrderQty, Side};
 
     fn btc() -> Symbol {
         Symbol::new("BTCUSDT").expect("symbol")
@@ -325,10 +324,13 @@ mod tests {
         assert!(orders.fill(id, &first, OrderStatus::PartiallyFilled));
         assert!(!orders.fill(id, &first, OrderStatus::PartiallyFilled), "the same trade id again");
         assert_eq!(orders.get(id).map(|r| r.report.filled_quantity), Some(dec!(1)));
-        // The same id at another venue is another trade.
-        assert!(!orders.has_trade(VenueId(1), TradeId::number(7)));
+        // The same id at another venue, or of another symbol, is another trade.
+        assert!(orders.has_trade(VenueId(0), btc(), TradeId::number(7)));
+        assert!(!orders.has_trade(VenueId(1), btc(), TradeId::number(7)));
+        assert!(!orders.has_trade(VenueId(0), Symbol::new("ETHUSDT").expect("symbol"), TradeId::number(7)));
         let restored = Fill { trade_id: Some(TradeId::number(8)), ..fill(id, dec!(1), dec!(100)) };
-        orders.restore_fill(VenueId(0), &restored);
+        assert!(orders.restore_fill(VenueId(0), &restored));
+        assert!(!orders.restore_fill(VenueId(0), &restored), "a journal holding one trade twice");
         assert!(!orders.fill(id, &restored, OrderStatus::Filled), "a trade the journal held");
         let second = Fill { trade_id: Some(TradeId::number(9)), ..fill(id, dec!(1), dec!(102)) };
         assert!(orders.fill(id, &second, OrderStatus::Filled));

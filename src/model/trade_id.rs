@@ -8,7 +8,7 @@ pub const MAX_TRADE_ID_LEN: usize = 31;
 /// A venue's id of one trade: a number (Binance `t`/`tradeId`, Coinbase `trade_id`, the simulator's count) or a
 /// short text (Kraken's trade txid). Held inline as four words — the bytes, then the length in the last byte — so a
 /// fill carrying one stays `Copy`, allocates nothing, and compares and hashes in a few instructions.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TradeId {
     words: [u64; 4],
 }

@@ -138,8 +138,10 @@ struct FillAnswer {
     qty: Decimal,
     commission: Decimal,
     commission_asset: String,
-    /// The symbol's trade number: the key that books each trade once.
-    trade_id: u64,
+    /// The symbol's trade number: the key that books each trade once (always sent in a full answer; a fill
+    /// without one is still booked, derived).
+    #[serde(default)]
+    trade_id: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -405,7 +407,7 @@ impl BinanceAdapter {
                     price: f.price,
                     fee: commission_in_quote(f, instrument),
                     liquidity: Liquidity::Taker,
-                    trade_id: Some(TradeId::number(f.trade_id)),
+                    trade_id: f.trade_id.map(TradeId::number),
                 };
                 let done = index == last && answer.status == "FILLED";
                 ExecutionEvent::Fill {

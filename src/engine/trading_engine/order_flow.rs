@@ -281,7 +281,7 @@ impl TradingEngine {
         }
         if let ExecutionEvent::Fill { fill, .. } = &execution
             && let Some(trade) = fill.trade_id
-            && self.log.orders.has_trade(venue, trade)
+            && self.log.orders.has_trade(venue, fill.symbol, trade)
         {
             // Reported before (by the stream and a status answer, or twice by the stream): booked once.
             tracing::info!(order = %fill.order_id, %trade, "fill of a trade booked before ignored");

@@ -42,14 +42,20 @@ impl TradingEngine {
                 .slot(symbol)
                 .ok_or_else(|| Error::Data(format!("the journal trades {symbol}, which the scenario does not")))
         };
+        for record in &fills {
+            slot(self, record.fill.symbol).inspect_err(|_| self.log.orders.clear())?;
+            if !self.log.orders.restore_fill(record.venue, &record.fill) {
+                self.log.orders.clear();
+                let trade = record.fill.trade_id.map(|t| t.to_string()).unwrap_or_default();
+                return Err(Error::Data(format!("the journal holds trade {trade} of {} twice", record.fill.symbol)));
+            }
+        }
         for record in fills {
             let fill = record.fill;
-            slot(self, fill.symbol)?;
             if let Some(trip) = self.portfolio.apply_fill(&fill) {
                 self.on_round_trip(&trip);
                 self.log.round_trips.push(trip);
             }
-            self.log.orders.restore_fill(record.venue, &fill);
             self.log.fills.push(record);
             let from_mark = marks.partition_point(|m| m.time < fill.time);
             self.log.cash_changes.push(CashChange { from_mark, cash: self.portfolio.cash() });

@@ -296,7 +296,19 @@ impl Journal {
         )?;
         if inserted == 0 {
             let known = self.read_fills(" AND seq = $2", Some(seq))?.into_iter().next().map(|(_, r)| r);
-            if known.as_ref() != Some(record) {
+            // A row of a journal older than trade ids (schema < 5) is the same fill when all else agrees: it
+            // gets the id now, so the next resume finds it whole.
+            let older = known.as_ref().is_some_and(|k| {
+                k.fill.trade_id.is_none()
+                    && FillRecord { fill: Fill { trade_id: None, ..record.fill }, ..*record } == *k
+            });
+            if older && let Some(trade) = f.trade_id {
+                self.store.execute(
+                    "UPDATE fills SET trade_id = $1 WHERE session = $2 AND seq = $3 AND trade_id IS NULL",
+                    // In order of appearance: SQLite numbers `$n` parameters by where they first appear.
+                    &[text(trade.to_string()), text(&self.session), int(seq as i64)],
+                )?;
+            } else if known.as_ref() != Some(record) {
                 return Err(Error::Data(format!(
                     "journal fill #{seq} is {known:?}, but the session now derives {record:?}"
                 )));
