@@ -4,7 +4,7 @@
 
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::compile::{Layout, SeriesKey, compile};
 use super::indicator::{IndicatorDef, read_indicator};
@@ -153,9 +153,11 @@ pub(super) fn read_rule_book(params: &Value) -> Result<RuleBook> {
     }
     let mut shared = Source::default();
     shared.layer(ROOT, map)?;
+    let mut read_paths = BTreeSet::new();
+    let mut defined: Vec<String> = shared.indicators.values().map(|(path, _)| path.clone()).collect();
     let shared_plan = match (shared.get("entry"), shared.get("exit")) {
         (None, None) => None,
-        _ => Some(compile_plan(&shared, &named, None)?),
+        _ => Some(compile_plan(&shared, &named, None, &mut read_paths)?),
     };
     let mut by_symbol = BTreeMap::new();
     if let Some(symbols) = symbols {
@@ -173,11 +175,15 @@ pub(super) fn read_rule_book(params: &Value) -> Result<RuleBook> {
             }
             let mut source = shared.clone();
             source.layer(&path, rules)?;
-            by_symbol.insert(symbol, compile_plan(&source, &named, Some(&path))?);
+            defined.extend(source.indicators.values().map(|(path, _)| path.clone()));
+            by_symbol.insert(symbol, compile_plan(&source, &named, Some(&path), &mut read_paths)?);
         }
     }
     if shared_plan.is_none() && by_symbol.is_empty() {
         return Err(config_error(&format!("{ROOT}.entry"), "missing (a rule set needs entry and exit)"));
+    }
+    if let Some(unread) = defined.iter().find(|path| !read_paths.contains(*path)) {
+        return Err(config_error(unread, "an indicator no rule reads"));
     }
     if let Some(unused) = named.unused() {
         return Err(config_error(&format!("{ROOT}.{unused}"), "a parameter no rule or indicator reads"));
@@ -190,8 +196,14 @@ fn is_name(text: &str) -> bool {
         && text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
-/// Compiles one rule set; `owner` is the symbol's path, for the error of a missing key.
-fn compile_plan(source: &Source<'_>, params: &Params, owner: Option<&str>) -> Result<Plan> {
+/// Compiles one rule set; `owner` is the symbol's path, for the error of a missing key. Adds the paths of the
+/// indicators it reads to `read_paths`.
+fn compile_plan(
+    source: &Source<'_>,
+    params: &Params,
+    owner: Option<&str>,
+    read_paths: &mut BTreeSet<String>,
+) -> Result<Plan> {
     let missing = |key: &str| {
         let at = owner.map_or_else(|| format!("{ROOT}.{key}"), |o| format!("{o}.{key}"));
         config_error(&at, "missing (a rule set needs entry and exit)")
@@ -249,14 +261,20 @@ fn compile_plan(source: &Source<'_>, params: &Params, owner: Option<&str>) -> Re
         let path = source.get("sizing").map(|(p, _)| p.clone()).unwrap_or_default();
         return Err(config_error(&path, "risk_percent sizes from the stop distance: set stop_loss (and take_profit)"));
     }
-    for (index, def) in indicators.iter().enumerate() {
-        let read =
-            layout.series.iter().any(|(key, _)| matches!(key, SeriesKey::Indicator { index: i, .. } if *i == index));
-        if !read {
-            let path = &source.indicators[&def.name].0;
-            return Err(config_error(path, "an indicator no rule reads"));
+    // indicators a rule set inherits but does not read are dropped (the others renumbered); one no rule set reads
+    // at all is refused by the caller
+    let kept: Vec<usize> = (0..indicators.len())
+        .filter(|&index| {
+            layout.series.iter().any(|(key, _)| matches!(key, SeriesKey::Indicator { index: i, .. } if *i == index))
+        })
+        .collect();
+    for (key, _) in &mut layout.series {
+        if let SeriesKey::Indicator { index, .. } = key {
+            *index = kept.iter().position(|k| k == index).unwrap_or(*index);
         }
     }
+    let indicators: Vec<IndicatorDef> = kept.iter().map(|&k| indicators[k].clone()).collect();
+    read_paths.extend(indicators.iter().map(|def| source.indicators[&def.name].0.clone()));
     let mut programs = vec![&entry, &exit];
     programs.extend(bracket.iter().flat_map(|(a, b)| [a, b]));
     for order in [&entry_order, &exit_order] {
