@@ -91,8 +91,10 @@ impl Ring {
         if lag >= self.len {
             return None;
         }
-        let depth = self.values.len();
-        self.values[(self.next + depth - 1 - lag) % depth]
+        // next − 1 − lag, wrapped once (lag < len ≤ depth): no division per read
+        let back = lag + 1;
+        let index = if back <= self.next { self.next - back } else { self.next + self.values.len() - back };
+        self.values[index]
     }
 }
 

@@ -16,7 +16,7 @@ use super::value::Num;
 use crate::error::{Error, Result};
 use crate::model::OrderType;
 use crate::model::exact::{positive, to_f64};
-use crate::strategy::indicators::{from_fixed, to_fixed};
+use crate::strategy::indicators::to_fixed;
 use crate::strategy::{Command, Context, Event, Strategy, StreamInfo, StreamKind};
 
 /// Which plan a stream follows.
@@ -31,6 +31,8 @@ enum PlanRef {
 struct StreamState {
     plan: PlanRef,
     scale: u32,
+    /// `10^scale` as `f64`, the divisor of [`crate::strategy::indicators::from_fixed`].
+    unit: f64,
     lot: Decimal,
     indicators: Vec<Live>,
     outputs: Vec<[Option<Num>; 4]>,
@@ -99,6 +101,7 @@ impl Strategy for Rules {
             states.push(StreamState {
                 plan,
                 scale: stream.close_scale,
+                unit: 10f64.powi(stream.close_scale as i32),
                 lot: stream.lot_size,
                 indicators: rules.indicators.iter().map(|i| i.prototype.clone()).collect(),
                 outputs: vec![[None; 4]; rules.indicators.len()],
@@ -128,7 +131,8 @@ impl Strategy for Rules {
         let fixed = [open, high, low, close];
         let input = BarInput {
             fixed,
-            float: fixed.map(|x| from_fixed(x, scale)),
+            // from_fixed's division, with the power of ten computed once per stream
+            float: fixed.map(|x| x as f64 / state.unit),
             volume: if plan.reads_volume { to_f64(bar.volume) } else { 0.0 },
             open_time: bar.open_time,
             scale,

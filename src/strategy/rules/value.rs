@@ -138,6 +138,12 @@ impl Num {
             if b == d {
                 return Some(a.cmp(&c));
             }
+            // the common case, all four within i64: widening products that cannot overflow
+            if let (Ok(a), Ok(b), Ok(c), Ok(d)) =
+                (i64::try_from(a), i64::try_from(b), i64::try_from(c), i64::try_from(d))
+            {
+                return Some((i128::from(a) * i128::from(d)).cmp(&(i128::from(c) * i128::from(b))));
+            }
             if let (Some(ad), Some(cb)) = (a.checked_mul(d), c.checked_mul(b)) {
                 return Some(ad.cmp(&cb));
             }
