@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::{SmaCross, SmaCrossParams, SpreadQuoter, SpreadQuoterParams, Strategy};
+use super::{Rules, SmaCross, SmaCrossParams, SpreadQuoter, SpreadQuoterParams, Strategy};
 use crate::error::{Error, Result};
 
 /// Builds a strategy from its scenario parameters (`strategy.params`, as JSON values).
@@ -38,9 +38,10 @@ pub fn parse_params<P: serde::de::DeserializeOwned>(kind: &str, params: &serde_j
 }
 
 impl StrategyRegistry {
-    /// The built-in kinds: `sma_cross` and `spread_quoter`.
+    /// The built-in kinds: `rules`, `sma_cross` and `spread_quoter`.
     pub fn builtin() -> Self {
         let mut registry = StrategyRegistry { kinds: BTreeMap::new() };
+        registry.insert("rules", |params| Ok(Box::new(Rules::new(params)?)));
         registry.insert("sma_cross", |params| {
             Ok(Box::new(SmaCross::new(parse_params::<SmaCrossParams>("sma_cross", params)?)?))
         });

@@ -1,0 +1,188 @@
+//! [`Rules`], the strategy of `kind: rules`: each bar updates the stream's indicators and series, then — flat —
+//! evaluates the entry condition and places the entry (with its bracket), or — long — evaluates the exit condition
+//! and sells the whole position, or places the trailing stop that protects it. Long only; a position below the lot
+//! step counts as flat. A limit or stop order of the strategy still working at the next close is canceled there and
+//! the rules are looked at again at the close after.
+
+use rust_decimal::Decimal;
+
+use super::compile::SeriesKey;
+use super::indicator::{BarInput, Live};
+use super::orders::{OrderInputs, entry, exit, trailing_stop};
+use super::plan::{Plan, RuleBook, read_rule_book};
+use super::program::{Frame, Ring, Stacks};
+use super::settings::{ROOT, config_error};
+use super::value::Num;
+use crate::error::{Error, Result};
+use crate::model::OrderType;
+use crate::model::exact::{positive, to_f64};
+use crate::strategy::indicators::to_fixed;
+use crate::strategy::{Command, Context, Event, Strategy, StreamInfo, StreamKind};
+
+/// Which plan a stream follows.
+#[derive(Clone, Copy, Debug)]
+enum PlanRef {
+    Shared,
+    Symbol(usize),
+}
+
+/// One stream's live state.
+#[derive(Clone, Debug)]
+struct StreamState {
+    plan: PlanRef,
+    scale: u32,
+    /// `10^scale` as `f64`, the divisor of [`crate::strategy::indicators::from_fixed`].
+    unit: f64,
+    lot: Decimal,
+    indicators: Vec<Live>,
+    outputs: Vec<[Option<Num>; 4]>,
+    series: Vec<Ring>,
+    bars_held: u64,
+    stacks: Stacks,
+}
+
+/// A rule strategy, compiled from `strategy.params`.
+#[derive(Clone, Debug)]
+pub struct Rules {
+    shared: Option<Plan>,
+    symbols: Vec<(crate::model::Symbol, Plan)>,
+    streams: Vec<StreamState>,
+}
+
+impl Rules {
+    /// Reads and compiles the rules in `params` (a scenario's `strategy.params`).
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming the key, and inside an expression the column, of the first problem.
+    pub fn new(params: &serde_json::Value) -> Result<Self> {
+        let RuleBook { shared, by_symbol } = read_rule_book(params)?;
+        Ok(Rules { shared, symbols: by_symbol.into_iter().collect(), streams: Vec::new() })
+    }
+
+    fn plan(&self, plan: PlanRef) -> Option<&Plan> {
+        match plan {
+            PlanRef::Shared => self.shared.as_ref(),
+            PlanRef::Symbol(index) => self.symbols.get(index).map(|(_, plan)| plan),
+        }
+    }
+}
+
+impl Strategy for Rules {
+    fn name(&self) -> &str {
+        "rules"
+    }
+
+    fn on_start(&mut self, streams: &[StreamInfo]) -> Result<()> {
+        if let Some(book) = streams.iter().find(|s| s.kind != StreamKind::Bars) {
+            return Err(Error::Validation(format!(
+                "rules trade closed bars; the {} stream carries level-2 data",
+                book.symbol
+            )));
+        }
+        if let Some((symbol, _)) = self.symbols.iter().find(|(symbol, _)| streams.iter().all(|s| s.symbol != *symbol)) {
+            return Err(config_error(
+                &format!("{ROOT}.symbols.{symbol}"),
+                "no data stream of the scenario trades this symbol",
+            ));
+        }
+        let mut states = Vec::with_capacity(streams.len());
+        for stream in streams {
+            let plan = match self.symbols.iter().position(|(symbol, _)| *symbol == stream.symbol) {
+                Some(index) => PlanRef::Symbol(index),
+                None if self.shared.is_some() => PlanRef::Shared,
+                None => {
+                    return Err(config_error(
+                        &format!("{ROOT}.entry"),
+                        format!("missing: {} has no rules of its own under symbols", stream.symbol),
+                    ));
+                }
+            };
+            let Some(rules) = self.plan(plan) else { return Err(config_error(ROOT, "no rules")) };
+            states.push(StreamState {
+                plan,
+                scale: stream.close_scale,
+                unit: 10f64.powi(stream.close_scale as i32),
+                lot: stream.lot_size,
+                indicators: rules.indicators.iter().map(|i| i.prototype.clone()).collect(),
+                outputs: vec![[None; 4]; rules.indicators.len()],
+                series: rules.layout.series.iter().map(|(_, depth)| Ring::new(*depth)).collect(),
+                bars_held: 0,
+                stacks: Stacks::with_room(rules.longest),
+            });
+        }
+        self.streams = states;
+        Ok(())
+    }
+
+    #[inline]
+    fn on_event(&mut self, ctx: &Context<'_>, commands: &mut Vec<Command>) {
+        let Event::Bar(bar) = ctx.event else { return };
+        let Some(state) = self.streams.get_mut(ctx.stream) else { return };
+        let plan = match state.plan {
+            PlanRef::Shared => self.shared.as_ref(),
+            PlanRef::Symbol(index) => self.symbols.get(index).map(|(_, plan)| plan),
+        };
+        let Some(plan) = plan else { return };
+        let scale = state.scale;
+        // Prices were validated at load; one that is not exact at the closes' scale (more decimals than any close)
+        // leaves the bar unread, as the exact indicators cannot take it.
+        let fixed = [bar.open, bar.high, bar.low, bar.close].map(|p| to_fixed(p, scale));
+        let [Some(open), Some(high), Some(low), Some(close)] = fixed else { return };
+        let fixed = [open, high, low, close];
+        let input = BarInput {
+            fixed,
+            // from_fixed's division, with the power of ten computed once per stream
+            float: fixed.map(|x| x as f64 / state.unit),
+            volume: if plan.reads_volume { to_f64(bar.volume) } else { 0.0 },
+            open_time: bar.open_time,
+            scale,
+        };
+        for (indicator, out) in state.indicators.iter_mut().zip(&mut state.outputs) {
+            indicator.update(&input, out);
+        }
+        for ((key, _), ring) in plan.layout.series.iter().zip(&mut state.series) {
+            ring.push(match *key {
+                SeriesKey::Price(column) => Some(Num::fixed(i128::from(fixed[column as usize]), scale)),
+                SeriesKey::Volume => Some(Num::from_decimal(bar.volume)),
+                SeriesKey::Indicator { index, field } => state.outputs[index][field],
+            });
+        }
+        let position = ctx.position;
+        let flat = position.is_zero() || position.abs() < state.lot;
+        state.bars_held = if flat { 0 } else { state.bars_held.saturating_add(1) };
+        let frame = Frame { series: &state.series, position, cash: ctx.cash, bars_held: state.bars_held };
+        let inputs = OrderInputs { ctx, frame: &frame, lot: state.lot };
+        let cancel = |id| Command::Cancel { venue: ctx.venue, symbol: ctx.symbol, order_id: id };
+        if flat {
+            if !ctx.open_orders.is_empty() {
+                // an entry that did not fill (or what is left of an exit): canceled; decide again next bar
+                commands.extend(ctx.open_orders.iter().map(|o| cancel(o.id)));
+                return;
+            }
+            if positive(ctx.cash)
+                && plan.entry.holds(&frame, &mut state.stacks)
+                && let Some(intent) = entry(plan, &inputs, &mut state.stacks)
+            {
+                commands.push(Command::Submit(intent));
+            }
+            return;
+        }
+        if !positive(position) {
+            return;
+        }
+        let trailing = ctx.open_orders.iter().find(|o| o.order_type == OrderType::TrailingStop);
+        // a limit or stop the strategy placed and that is still working (an exit, or an entry's unfilled rest)
+        commands
+            .extend(ctx.open_orders.iter().filter(|o| o.order_type != OrderType::TrailingStop).map(|o| cancel(o.id)));
+        if plan.exit.holds(&frame, &mut state.stacks) {
+            if let Some(intent) = exit(plan, &inputs, &mut state.stacks) {
+                commands.extend(trailing.map(|o| cancel(o.id)));
+                commands.push(Command::Submit(intent));
+            }
+        } else if let (Some(trail), None) = (&plan.trailing, trailing)
+            && let Some(intent) = trailing_stop(trail, &inputs, &mut state.stacks)
+        {
+            commands.push(Command::Submit(intent));
+        }
+    }
+}
