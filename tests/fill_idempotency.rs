@@ -40,6 +40,9 @@ fn trade(id: u64, quantity: Decimal, price: Decimal, fee: Decimal, status: Order
 /// The trades the venue reports when it takes the next order.
 type Script = Arc<Mutex<Vec<Trade>>>;
 
+/// The (number, trade id) of every fill the journal was given.
+type Journaled = Arc<Mutex<Vec<(u64, Option<TradeId>)>>>;
+
 /// A network venue (answers asynchronously) that acknowledges each order and then reports the scripted trades,
 /// duplicates included, as its execution stream would.
 #[derive(Debug)]
@@ -117,7 +120,7 @@ async fn a_trade_the_venue_reports_twice_is_booked_once() {
         trade(42, dec!(0.5), dec!(102), dec!(0.051), Filled),
         trade(42, dec!(0.5), dec!(102), dec!(0.051), Filled),
     ]));
-    let journaled: Arc<Mutex<Vec<(u64, Option<TradeId>)>>> = Arc::default();
+    let journaled: Journaled = Arc::default();
     let seen = Arc::clone(&journaled);
     let hooks = JournalHooks {
         orders: Box::new(|_| Ok(())),
