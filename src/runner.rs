@@ -8,10 +8,9 @@ use crate::data::SeriesQuality;
 use crate::engine::{BacktestResult, MarketData, prepare_market, run_book_backtest, run_prepared_blocking};
 use crate::error::{Error, Result};
 use crate::model::{NANOS_PER_SECOND, Timestamp};
-use crate::report::{BarPathReport, InputFile, ReportInput, Summary, write_report};
+use crate::report::{BarPathCurves, BarPathReport, InputFile, ReportInput, Summary, write_report};
 use crate::sweep::{SweepPlan, SweepStudy};
 use crate::venue::sim::BarPath;
-use rust_decimal::Decimal;
 use std::sync::Arc;
 
 /// The outcome of [`run_scenario`].
@@ -46,8 +45,8 @@ pub fn run_scenario(scenario: &Scenario, out_dir: &Path) -> Result<ScenarioRun> 
     let (hash, result) =
         rayon::join(|| scenario.content_hash(), || run_prepared_blocking(&scenario.setup, market.clone()));
     let (hash, result) = (hash?, result?);
-    let bar_path = bar_path_report(scenario, &result, market)?;
-    let run = Run { hash, result, quality, start, interval_ns, bar_path };
+    let (bar_path, curves) = bar_path_report(scenario, &result, market.clone())?;
+    let run = Run { hash, result, quality, start, interval_ns, bar_path, curves, market: Some(market) };
     write_run(scenario, out_dir, run)
 }
 
@@ -85,7 +84,16 @@ pub fn write_book_report(
         final_equity_adverse: result.portfolio.equity(),
         final_equity_optimistic: result.portfolio.equity(),
     };
-    let run = Run { hash, result, quality: Vec::new(), start, interval_ns: NANOS_PER_SECOND, bar_path };
+    let run = Run {
+        hash,
+        result,
+        quality: Vec::new(),
+        start,
+        interval_ns: NANOS_PER_SECOND,
+        bar_path,
+        curves: None,
+        market: None,
+    };
     write_run(scenario, out_dir, run)
 }
 
@@ -113,13 +121,18 @@ pub fn write_bar_report(
             final_equity_adverse: equity,
             final_equity_optimistic: equity,
         };
-        return write_run(scenario, out_dir, Run { hash, result, quality: Vec::new(), start, interval_ns, bar_path });
+        let run = Run { hash, result, quality: Vec::new(), start, interval_ns, bar_path, curves: None, market: None };
+        return write_run(scenario, out_dir, run);
     }
     let (series, quality) = scenario.load_market_data()?;
     let start = series.iter().filter_map(|s| s.open_time.first().copied()).min().unwrap_or_default();
     let market = Arc::new(prepare_market(&scenario.setup, series)?);
-    let bar_path = bar_path_report(scenario, &result, market)?;
-    write_run(scenario, out_dir, Run { hash, result, quality, start, interval_ns, bar_path })
+    let (bar_path, curves) = bar_path_report(scenario, &result, market.clone())?;
+    write_run(
+        scenario,
+        out_dir,
+        Run { hash, result, quality, start, interval_ns, bar_path, curves, market: Some(market) },
+    )
 }
 
 /// A finished run and what its report needs besides the scenario.
@@ -130,11 +143,15 @@ struct Run {
     start: Timestamp,
     interval_ns: i64,
     bar_path: BarPathReport,
+    /// The equity under both bar-path rules, when ambiguous bars made them differ.
+    curves: Option<BarPathCurves>,
+    /// The bars replayed (for the report's price charts); `None` for level-2 runs.
+    market: Option<Arc<MarketData>>,
 }
 
 /// Writes the report of `run` into `out_dir`.
 fn write_run(scenario: &Scenario, out_dir: &Path, run: Run) -> Result<ScenarioRun> {
-    let Run { hash, result, quality, start, interval_ns, bar_path } = run;
+    let Run { hash, result, quality, start, interval_ns, bar_path, curves, market } = run;
     let input = ReportInput {
         name: &scenario.name,
         scenario_text: &scenario.text,
@@ -157,6 +174,8 @@ fn write_run(scenario: &Scenario, out_dir: &Path, run: Run) -> Result<ScenarioRu
         result: &result,
         bar_path,
         starting_cash: scenario.setup.starting_cash,
+        bars: market.as_deref().map_or(&[], MarketData::series),
+        bar_path_curves: curves.as_ref(),
     };
     let summary = write_report(out_dir, &input)?;
     Ok(ScenarioRun { summary, result, quality })
@@ -164,29 +183,38 @@ fn write_run(scenario: &Scenario, out_dir: &Path, run: Run) -> Result<ScenarioRu
 
 /// The run's bar-path rule and the final equity under the adverse and the optimistic rule: when the rule decided
 /// some bar, the scenario runs again under the rule(s) it did not use, so the report states the interval the data
-/// cannot narrow instead of one silent guess.
+/// cannot narrow instead of one silent guess. With ambiguous bars, also the equity curves under both rules (the
+/// band of `report.html`).
 ///
 /// # Errors
 /// As the backtest's.
-fn bar_path_report(scenario: &Scenario, result: &BacktestResult, market: Arc<MarketData>) -> Result<BarPathReport> {
+fn bar_path_report(
+    scenario: &Scenario,
+    result: &BacktestResult,
+    market: Arc<MarketData>,
+) -> Result<(BarPathReport, Option<BarPathCurves>)> {
     let rule = scenario.setup.venues.first().map(|v| v.sim.bar_path).unwrap_or_default();
-    let final_equity = |r: &BacktestResult| r.portfolio.equity();
-    let equity_under = |path: BarPath| -> Result<Decimal> {
+    let run_under = |path: BarPath| -> Result<Option<BacktestResult>> {
         if path == rule || result.ambiguous_bars == 0 {
-            return Ok(final_equity(result));
+            return Ok(None);
         }
         let mut setup = scenario.setup.clone();
         for venue in &mut setup.venues {
             venue.sim.bar_path = path;
         }
-        Ok(final_equity(&run_prepared_blocking(&setup, market.clone())?))
+        Ok(Some(run_prepared_blocking(&setup, market.clone())?))
     };
-    Ok(BarPathReport {
+    let (adverse, optimistic) = (run_under(BarPath::Adverse)?, run_under(BarPath::Optimistic)?);
+    let (adverse, optimistic) = (adverse.as_ref().unwrap_or(result), optimistic.as_ref().unwrap_or(result));
+    let report = BarPathReport {
         rule,
         ambiguous_bars: result.ambiguous_bars,
-        final_equity_adverse: equity_under(BarPath::Adverse)?,
-        final_equity_optimistic: equity_under(BarPath::Optimistic)?,
-    })
+        final_equity_adverse: adverse.portfolio.equity(),
+        final_equity_optimistic: optimistic.portfolio.equity(),
+    };
+    let curves = (result.ambiguous_bars > 0)
+        .then(|| BarPathCurves { adverse: adverse.log.equity.clone(), optimistic: optimistic.log.equity.clone() });
+    Ok((report, curves))
 }
 
 /// The sweep of `scenario`: its `sweep:` section over its data, the best combination reported as

@@ -8,6 +8,7 @@ mod exchange;
 mod live;
 mod paper;
 mod reconcile;
+mod report;
 mod robust;
 mod session;
 mod sweep;
@@ -48,6 +49,9 @@ enum Command {
     Paper(paper::PaperArgs),
     /// Trade a validated level-2 scenario at a venue (testnet by default), journaled, with a kill switch.
     Live(live::LiveArgs),
+    /// Rebuild report.html from a backtest's report folder (its scenario.yaml, summary and CSV files, and the
+    /// scenario's data for the price charts).
+    Report(report::ReportArgs),
     /// Compare a paper session's journal with the replay of its recording, order by order.
     Reconcile(reconcile::ReconcileArgs),
     /// Check a scenario's backtest (and a paper session's parity) against its validation thresholds.
@@ -78,6 +82,7 @@ impl Cli {
             Command::Paper(args) => paper::run(args, strategies),
             Command::Live(args) => live::run(args, strategies),
             Command::Reconcile(args) => reconcile::run(args, strategies),
+            Command::Report(args) => report::run(args, strategies),
             Command::Validate(args) => validate::run(args, strategies),
         }
     }

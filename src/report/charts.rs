@@ -114,7 +114,7 @@ pub fn draw_png(path: &Path, chart: &Chart<'_>) -> Result<()> {
 }
 
 /// Axis numbers without float noise: whole numbers with thousands separators, or two decimals.
-fn format_axis_value(v: f64, whole_numbers: bool) -> String {
+pub(super) fn format_axis_value(v: f64, whole_numbers: bool) -> String {
     if whole_numbers {
         let whole = v.round() as i64;
         let digits = whole.unsigned_abs().to_string();

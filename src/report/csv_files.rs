@@ -8,6 +8,7 @@ use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use super::curve::Curve;
+use super::summary::BarPathCurves;
 use crate::engine::{FillRecord, OrderRecord, RiskEvent, RunLog};
 use crate::error::{Error, Result};
 use crate::model::exact::write_decimal;
@@ -52,12 +53,7 @@ pub fn write_trades(path: &Path, trips: &[RoundTrip]) -> Result<()> {
     ])
     .map_err(&err)?;
     for (i, t) in trips.iter().enumerate() {
-        let entry_notional = t.entry_notional;
-        let return_pct = if entry_notional.is_zero() {
-            None
-        } else {
-            Some((t.net_pnl / entry_notional * Decimal::ONE_HUNDRED).round_dp(6))
-        };
+        let return_pct = return_pct(t.net_pnl, t.entry_notional);
         w.write_record([
             (i + 1).to_string(),
             t.symbol.to_string(),
@@ -75,6 +71,12 @@ pub fn write_trades(path: &Path, trips: &[RoundTrip]) -> Result<()> {
         .map_err(&err)?;
     }
     finish(path, w)
+}
+
+/// A trip's `return_pct`: net PnL over entry notional, in percent, to 6 decimals; `None` for a zero notional or
+/// a ratio out of range.
+pub(super) fn return_pct(net_pnl: Decimal, entry_notional: Decimal) -> Option<Decimal> {
+    net_pnl.checked_div(entry_notional)?.checked_mul(Decimal::ONE_HUNDRED).map(|d| d.round_dp(6))
 }
 
 /// `fills.csv`: one row per fill, in time order.
@@ -224,6 +226,25 @@ pub fn write_equity(path: &Path, log: &RunLog, curve: &Curve<'_>) -> Result<()> 
         out.write_all(piece).map_err(io)?;
     }
     out.flush().map_err(io)
+}
+
+/// The file of the equity under both bar-path rules, written when ambiguous bars made them differ.
+pub const BAR_PATHS_FILE: &str = "equity_bar_paths.csv";
+
+/// `equity_bar_paths.csv`: `time,adverse,optimistic`, the equity at every mark time both runs marked.
+pub fn write_bar_path_equity(path: &Path, curves: &BarPathCurves) -> Result<()> {
+    let io = |e| Error::io("writing", path, e);
+    let mut out = Vec::with_capacity(curves.adverse.len() * 64 + 32);
+    out.extend_from_slice(b"time,adverse,optimistic\n");
+    for (a, o) in super::html::same_times(&curves.adverse, &curves.optimistic, |p| p.time) {
+        a.time.write_rfc3339(&mut out);
+        out.push(b',');
+        write_decimal(&mut out, a.equity());
+        out.push(b',');
+        write_decimal(&mut out, o.equity());
+        out.push(b'\n');
+    }
+    std::fs::write(path, out).map_err(io)
 }
 
 /// Appends `value` rounded half away from zero to `decimals` places (at most 9), without float formatting.

@@ -1,11 +1,12 @@
-//! Reports: metrics, `summary.json`, the CSV files, PNG charts and the terminal summary table; the robustness
-//! statistics and `ctb robust`'s report of them.
+//! Reports: metrics, `summary.json`, the CSV files, PNG charts, the offline `report.html` and the terminal summary
+//! table; the robustness statistics and `ctb robust`'s report of them.
 
 mod book;
 mod charts;
 mod csv_files;
 mod curve;
 mod heatmap;
+pub mod html;
 mod metrics;
 pub mod robust;
 pub mod robustness;
@@ -16,17 +17,19 @@ use std::path::Path;
 
 pub use book::{BookReport, QueueWaits};
 pub use charts::{Chart, ChartStyle, decimate, draw_png};
-pub use csv_files::{write_equity, write_fills, write_orders, write_risk_events, write_trades};
+pub use csv_files::{
+    BAR_PATHS_FILE, write_bar_path_equity, write_equity, write_fills, write_orders, write_risk_events, write_trades,
+};
 pub use curve::Curve;
 pub use heatmap::{Heatmap, draw_heatmap};
 pub use metrics::{Drawdown, Metrics, compute_metrics, exposed_marks, periods_per_year, run_metrics};
-pub use summary::{BarPathReport, InputFile, OrderCounts, Period, ReportInput, RiskSummary, Summary};
+pub use summary::{BarPathCurves, BarPathReport, InputFile, OrderCounts, Period, ReportInput, RiskSummary, Summary};
 pub use table::{percent, ratio, summary_table};
 
 use crate::error::{Error, Result};
 
 /// The files [`write_report`] creates in the report folder.
-pub const REPORT_FILES: [&str; 9] = [
+pub const REPORT_FILES: [&str; 10] = [
     "summary.json",
     "trades.csv",
     "fills.csv",
@@ -36,6 +39,7 @@ pub const REPORT_FILES: [&str; 9] = [
     "equity.png",
     "drawdown.png",
     "scenario.yaml",
+    html::HTML_FILE,
 ];
 
 /// Writes the full report of a run into `dir` (created if needed) and returns its summary.
@@ -63,6 +67,9 @@ pub fn write_report(dir: &Path, input: &ReportInput<'_>) -> Result<Summary> {
     write_orders(&dir.join("orders.csv"), &result.log.orders, &venue_name)?;
     write_risk_events(&dir.join("risk_events.csv"), &result.log.risk_events)?;
     write_equity(&dir.join("equity.csv"), &result.log, &curve)?;
+    if let Some(curves) = input.bar_path_curves {
+        write_bar_path_equity(&dir.join(BAR_PATHS_FILE), curves)?;
+    }
 
     let times = || result.log.equity.iter().map(|p| p.time);
     let equity: Vec<_> = std::iter::once((input.start, crate::model::exact::to_f64(curve.starting_equity)))
@@ -88,5 +95,6 @@ pub fn write_report(dir: &Path, input: &ReportInput<'_>) -> Result<Summary> {
             style: ChartStyle::Underwater,
         },
     )?;
+    html::write_html(dir, &html::HtmlData::of_run(input, &curve, &json)?, input.bars)?;
     Ok(summary)
 }

@@ -9,8 +9,8 @@ use super::book::BookReport;
 use super::curve::Curve;
 use super::metrics::{Metrics, run_metrics};
 use crate::data::{DataFormat, SeriesQuality};
-use crate::engine::{BacktestResult, RiskAction, RiskEvent};
-use crate::model::{OrderStatus, Symbol, Timestamp, format_duration};
+use crate::engine::{BacktestResult, EquityPoint, RiskAction, RiskEvent};
+use crate::model::{BarSeries, OrderStatus, Symbol, Timestamp, format_duration};
 use crate::portfolio::Position;
 use crate::risk::{RiskLimits, RiskPolicy};
 use crate::venue::sim::BarPath;
@@ -62,6 +62,19 @@ pub struct ReportInput<'a> {
     pub bar_path: BarPathReport,
     /// Starting cash of the portfolio (for the level-2 section's PnL).
     pub starting_cash: Decimal,
+    /// The bars the run replayed (the price charts of `report.html`); empty for a level-2 run.
+    pub bars: &'a [BarSeries],
+    /// The equity curves under the adverse and the optimistic bar-path rule, when ambiguous bars made them differ.
+    pub bar_path_curves: Option<&'a BarPathCurves>,
+}
+
+/// The equity at every mark under each bar-path rule (`equity_bar_paths.csv`, the band of `report.html`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BarPathCurves {
+    /// Every ambiguous bar resolved against the trader.
+    pub adverse: Vec<EquityPoint>,
+    /// Every ambiguous bar resolved for the trader.
+    pub optimistic: Vec<EquityPoint>,
 }
 
 /// The path assumed inside bars and what it decided: the interval the data cannot narrow.

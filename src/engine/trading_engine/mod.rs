@@ -60,6 +60,11 @@ impl MarketData {
         Ok(MarketData { series, venues, close_scales })
     }
 
+    /// The bar series, in the order they were given.
+    pub fn series(&self) -> &[BarSeries] {
+        &self.series
+    }
+
     /// The first bar's open, the last bar's close, and the first series' bar interval; `None` without bars.
     pub fn span(&self) -> Option<(Timestamp, Timestamp, i64)> {
         let first = self.series.iter().filter_map(|s| s.open_time.first()).min()?;
