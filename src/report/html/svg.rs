@@ -229,8 +229,12 @@ mod tests {
 
     #[test]
     fn ticks_are_round_multiples_inside_the_range() {
-        assert_eq!(nice_ticks(-11.8, 0.4, 6), vec![-10.0, -8.0, -6.0, -4.0, -2.0, 0.0]);
-        assert_eq!(nice_ticks(9_100.0, 12_300.0, 6), vec![9_500.0, 10_000.0, 10_500.0, 11_000.0, 11_500.0, 12_000.0]);
+        // 12.2 / 6 = 2.03 per tick: the next round step is 5.
+        assert_eq!(nice_ticks(-11.8, 0.4, 6), vec![-10.0, -5.0, 0.0]);
+        // 3,200 / 6 = 533 per tick: the next round step is 1,000.
+        assert_eq!(nice_ticks(9_100.0, 12_300.0, 6), vec![10_000.0, 11_000.0, 12_000.0]);
+        // 12 / 6 = 2 per tick exactly: a step of 2.
+        assert_eq!(nice_ticks(-12.0, 0.0, 6), vec![-12.0, -10.0, -8.0, -6.0, -4.0, -2.0, 0.0]);
     }
 
     #[test]
