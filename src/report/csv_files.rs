@@ -236,7 +236,7 @@ pub fn write_bar_path_equity(path: &Path, curves: &BarPathCurves) -> Result<()> 
     let io = |e| Error::io("writing", path, e);
     let mut out = Vec::with_capacity(curves.adverse.len() * 64 + 32);
     out.extend_from_slice(b"time,adverse,optimistic\n");
-    for (a, o) in super::html::same_times(&curves.adverse, &curves.optimistic, |p| p.time) {
+    for (a, o) in same_times(&curves.adverse, &curves.optimistic, |p| p.time) {
         a.time.write_rfc3339(&mut out);
         out.push(b',');
         write_decimal(&mut out, a.equity());
@@ -268,6 +268,27 @@ fn push_fixed(out: &mut Vec<u8>, value: f64, decimals: u32) {
         out.extend(std::iter::repeat_n(b'0', decimals as usize - fraction.len()));
         out.extend_from_slice(fraction.as_bytes());
     }
+}
+
+/// The pairs of `a` and `b` (each in time order) at the times both hold, in time order.
+pub(super) fn same_times<'a, T>(
+    a: &'a [T],
+    b: &'a [T],
+    time: impl Fn(&T) -> crate::model::Timestamp,
+) -> Vec<(&'a T, &'a T)> {
+    let (mut i, mut j, mut out) = (0, 0, Vec::with_capacity(a.len().min(b.len())));
+    while i < a.len() && j < b.len() {
+        match time(&a[i]).cmp(&time(&b[j])) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                out.push((&a[i], &b[j]));
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]

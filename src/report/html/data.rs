@@ -4,12 +4,13 @@
 
 use rust_decimal::Decimal;
 
-use super::series::{Point, same_times};
+use super::series::Point;
 use crate::engine::RiskEvent;
 use crate::model::exact::to_f64;
 use crate::model::{Side, Symbol, Timestamp};
 use crate::portfolio::RoundTrip;
 use crate::report::csv_files::return_pct;
+use crate::report::csv_files::same_times;
 use crate::report::curve::Curve;
 use crate::report::summary::ReportInput;
 

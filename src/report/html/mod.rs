@@ -20,7 +20,7 @@ pub use data::{BandPoint, FillRef, HtmlData, RiskMark, TradeRow};
 pub use folder::read_report_folder;
 pub use series::{
     Episode, Histogram, Point, SHARPE_WINDOW_DAYS, buy_and_hold, daily_returns, excursions, histogram, monthly_returns,
-    rolling_sharpe, same_times, worst_drawdowns, yearly_returns,
+    rolling_sharpe, worst_drawdowns, yearly_returns,
 };
 
 use crate::error::{Error, Result};

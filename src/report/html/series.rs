@@ -55,23 +55,6 @@ fn period_returns<K: PartialEq + Copy>(start: f64, marks: &[Point], period: impl
     out
 }
 
-/// The pairs of `a` and `b` (each in time order) at the times both hold, in time order.
-pub fn same_times<'a, T>(a: &'a [T], b: &'a [T], time: impl Fn(&T) -> Timestamp) -> Vec<(&'a T, &'a T)> {
-    let (mut i, mut j, mut out) = (0, 0, Vec::with_capacity(a.len().min(b.len())));
-    while i < a.len() && j < b.len() {
-        match time(&a[i]).cmp(&time(&b[j])) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                out.push((&a[i], &b[j]));
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    out
-}
-
 /// Monthly returns `((year, month), return)` of a curve that started at `start`.
 pub fn monthly_returns(start: f64, marks: &[Point]) -> Vec<((i32, u32), f64)> {
     period_returns(start, marks, month_of)
