@@ -52,7 +52,7 @@ fn results_are_the_same_bytes_on_one_and_two_threads() {
     let results = read(&one.path().join("sweep/results.csv"));
     assert_eq!(results, read(&two.path().join("sweep/results.csv")));
     assert_eq!(String::from_utf8_lossy(&results).lines().count(), 1 + 90);
-    for file in ["heatmap.png", "best/summary.json", "best/trades.csv"] {
+    for file in ["heatmap.png", "heatmap.svg", "best/summary.json", "best/trades.csv"] {
         assert_eq!(read(&one.path().join("sweep").join(file)), read(&two.path().join("sweep").join(file)), "{file}");
     }
 }
@@ -197,7 +197,7 @@ fn walk_forward_windows_roll_by_the_test_length_and_the_stitched_curve_covers_on
     assert_eq!((marks[0], *marks.last().unwrap()), ("2023-01-15T01:00:00Z", "2023-03-01T00:00:00Z"));
     let windows_csv = std::fs::read_to_string(out.path().join("walk_forward/windows.csv")).unwrap();
     assert_eq!(windows_csv.lines().count(), 1 + 7);
-    for file in ["summary.json", "trades.csv", "equity.png", "drawdown.png"] {
+    for file in ["summary.json", "trades.csv", "equity.png", "equity.svg", "drawdown.png", "drawdown.svg"] {
         assert!(out.path().join("walk_forward").join(file).exists(), "{file}");
     }
 }

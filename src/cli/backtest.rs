@@ -23,11 +23,14 @@ pub struct BacktestArgs {
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// Print only the report folder, not the summary table.
-    #[arg(long, short)]
+    #[arg(long, short, conflicts_with = "json")]
     quiet: bool,
+    /// Print summary.json to stdout instead of the table and the report line (warnings still go to stderr).
+    #[arg(long)]
+    json: bool,
 }
 
-/// Runs the backtest and prints the summary table.
+/// Runs the backtest and prints the summary table (or, with `--json`, summary.json).
 pub fn run(args: BacktestArgs, strategies: &StrategyRegistry) -> Result<()> {
     let (scenario, name) = match (&args.scenario, &args.replay) {
         (_, Some(recording)) => {
@@ -45,6 +48,10 @@ pub fn run(args: BacktestArgs, strategies: &StrategyRegistry) -> Result<()> {
     let run = run_scenario(&scenario, &out)?;
     for warning in &run.summary.warnings {
         eprintln!("warning: {warning}");
+    }
+    if args.json {
+        print!("{}", run.summary.to_json()?);
+        return Ok(());
     }
     if !args.quiet {
         println!("{}", summary_table(&run.summary, run.result.portfolio.quote()));

@@ -52,8 +52,12 @@ struct Output {
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// No progress bar and no table: print only the files written.
-    #[arg(long, short)]
+    #[arg(long, short, conflicts_with = "json")]
     quiet: bool,
+    /// No progress bar: print the outcome as JSON (the best combinations with their metrics, the best one's
+    /// summary, the files; for a walk-forward, its summary.json) instead of the table.
+    #[arg(long)]
+    json: bool,
 }
 
 /// Runs the sweep (or the merge) and prints the best combinations.
@@ -63,15 +67,14 @@ pub fn run(args: SweepArgs, strategies: &StrategyRegistry) -> Result<()> {
             let scenario = Scenario::load_with(&scenario, strategies)?;
             let plan = plan_sweep(&scenario)?;
             let outcome = plan.merge(&output_dir(&output, &scenario))?;
-            report(&outcome, output.quiet, false);
-            Ok(())
+            report(&outcome, &output, false)
         }
         (None, Some(path)) if args.walk_forward.is_some() => {
             let scenario = Scenario::load_with(&path, strategies)?;
             let spec = WalkForward::parse(args.walk_forward.as_deref().unwrap_or_default())?;
             let plan = plan_sweep(&scenario)?;
             let windows = plan.walk_forward_windows(spec).len();
-            let bar = progress_bar((windows * plan.grid().combinations.len()) as u64, args.output.quiet);
+            let bar = progress_bar((windows * plan.grid().combinations.len()) as u64, args.output.silent());
             let stop = stop_on_ctrl_c();
             let outcome = plan.walk_forward(spec, &output_dir(&args.output, &scenario), &stop, &|| bar.inc(1))?;
             bar.finish_and_clear();
@@ -80,6 +83,10 @@ pub fn run(args: SweepArgs, strategies: &StrategyRegistry) -> Result<()> {
                     "interrupted: {} of {windows} windows finished; the report holds those",
                     outcome.windows.len()
                 );
+            }
+            if args.output.json {
+                print!("{}", outcome.summary_json);
+                return Ok(());
             }
             if !args.output.quiet {
                 println!("{}", windows_table(&plan.grid().names, &outcome.windows));
@@ -94,14 +101,20 @@ pub fn run(args: SweepArgs, strategies: &StrategyRegistry) -> Result<()> {
             let shard = args.shard.as_deref().map(Shard::parse).transpose()?.unwrap_or(Shard::ALL);
             let plan = plan_sweep(&scenario)?;
             let count = plan.grid().numbers(shard).count();
-            let bar = progress_bar(count as u64, args.output.quiet);
+            let bar = progress_bar(count as u64, args.output.silent());
             let stop = stop_on_ctrl_c();
             let outcome = plan.run(&output_dir(&args.output, &scenario), shard, &stop, &|| bar.inc(1))?;
             bar.finish_and_clear();
-            report(&outcome, args.output.quiet, stop.load(Ordering::Relaxed));
-            Ok(())
+            report(&outcome, &args.output, stop.load(Ordering::Relaxed))
         }
         (None, None) => Err(Error::Config("ctb sweep: name a scenario file".into())),
+    }
+}
+
+impl Output {
+    /// No progress bar: quiet, or JSON on stdout.
+    fn silent(&self) -> bool {
+        self.quiet || self.json
     }
 }
 
@@ -142,17 +155,22 @@ fn stop_on_ctrl_c() -> Arc<AtomicBool> {
     stop
 }
 
-fn report(outcome: &SweepOutcome, quiet: bool, interrupted: bool) {
+fn report(outcome: &SweepOutcome, output: &Output, interrupted: bool) -> Result<()> {
     if interrupted {
         eprintln!(
             "interrupted: {} of {} combinations finished; the results hold those",
             outcome.finished, outcome.total
         );
     }
-    if !quiet && !outcome.top.is_empty() {
+    if output.json {
+        print!("{}", outcome.to_json()?);
+        return Ok(());
+    }
+    if !output.quiet && !outcome.top.is_empty() {
         println!("{}", top_table(&outcome.names, outcome.objective, &outcome.top));
     }
     for file in &outcome.files {
         println!("wrote {}", file.display());
     }
+    Ok(())
 }

@@ -25,6 +25,9 @@ pub struct ValidateArgs {
     /// Folder of reports: the backtest's report and validation.json go to `<DIR>/<scenario name>/`.
     #[arg(long, value_name = "DIR", default_value = "reports")]
     reports_dir: PathBuf,
+    /// Print validation.json to stdout instead of the checks (a failed validation still exits with status 1).
+    #[arg(long)]
+    json: bool,
 }
 
 /// Validates; a failed check is an error (exit status 1) after every check is printed.
@@ -56,13 +59,19 @@ pub fn run(args: ValidateArgs, strategies: &StrategyRegistry) -> Result<()> {
     let checks = thresholds.check(&run.summary, run.result.log.fills.len(), parity.as_deref());
     let record = ValidationRecord::new(&scenario.name, &hash, checks);
     record.write(&out)?;
-    for check in &record.checks {
-        let mark = if check.passed { "pass" } else { "FAIL" };
-        println!("{mark}  {}: {} (threshold {})", check.name, check.value, check.threshold);
+    if args.json {
+        print!("{}", record.to_json()?);
+    } else {
+        for check in &record.checks {
+            let mark = if check.passed { "pass" } else { "FAIL" };
+            println!("{mark}  {}: {} (threshold {})", check.name, check.value, check.threshold);
+        }
+        println!("validation: {}/validation.json ({hash})", out.display());
     }
-    println!("validation: {}/validation.json ({hash})", out.display());
     if record.passed {
-        println!("validated: {} may go live", scenario.name);
+        if !args.json {
+            println!("validated: {} may go live", scenario.name);
+        }
         Ok(())
     } else {
         Err(Error::Validation(format!("{} failed validation: see {}/validation.json", scenario.name, out.display())))

@@ -1,10 +1,12 @@
-//! PNG charts of a run: the equity curve and the underwater (drawdown) curve, drawn with plotters and the DejaVu
-//! Sans font compiled into the binary, so they render the same on machines without system fonts.
+//! Static charts of a run, each as a PNG and an SVG beside it: the equity curve and the underwater (drawdown) curve,
+//! drawn with plotters. The PNG uses the DejaVu Sans font compiled into the binary, so it renders the same on
+//! machines without system fonts; the SVG names the `sans-serif` family and scales without loss.
 //!
 //! Long series are decimated for drawing, never truncated: each pixel column keeps the first, lowest and highest
 //! point that falls into it, in time order, so every spike stays visible.
 
 use chrono::{DateTime, Utc};
+use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
 use std::sync::OnceLock;
@@ -49,17 +51,28 @@ pub struct Chart<'a> {
     pub style: ChartStyle,
 }
 
-/// Draws `chart` into a PNG at `path`.
+/// Draws `chart` into a PNG at `path` and the same chart as an SVG beside it (`path` with the extension `svg`).
 ///
 /// # Errors
 /// [`Error::Data`] when there is nothing to draw or plotters fails; [`Error::Io`]-like failures are reported as
 /// [`Error::Data`] with the path, since plotters does not expose them separately.
-pub fn draw_png(path: &Path, chart: &Chart<'_>) -> Result<()> {
+pub fn draw_chart(path: &Path, chart: &Chart<'_>) -> Result<()> {
     ensure_font()?;
-    let fail = |e: String| Error::Data(format!("drawing {}: {e}", path.display()));
+    let svg = path.with_extension("svg");
+    let fail = |path: &Path, e: String| Error::Data(format!("drawing {}: {e}", path.display()));
     let points = decimate(chart.points, PLOT_COLUMNS);
+    plot(BitMapBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area(), chart, &points).map_err(|e| fail(path, e))?;
+    plot(SVGBackend::new(&svg, (WIDTH, HEIGHT)).into_drawing_area(), chart, &points).map_err(|e| fail(&svg, e))
+}
+
+/// Draws `chart`'s decimated `points` on `root`, whatever the backend (PNG or SVG).
+fn plot<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    chart: &Chart<'_>,
+    points: &[(Timestamp, f64)],
+) -> std::result::Result<(), String> {
     let (Some(first), Some(last)) = (points.first(), points.last()) else {
-        return Err(fail("no points to draw".into()));
+        return Err("no points to draw".into());
     };
     let (t0, t1) =
         (first.0.to_datetime(), last.0.to_datetime().max(first.0.to_datetime() + chrono::Duration::seconds(1)));
@@ -74,8 +87,7 @@ pub fn draw_png(path: &Path, chart: &Chart<'_>) -> Result<()> {
 
     // One label format for the whole axis: whole numbers once the axis reaches the thousands.
     let whole_numbers = lo.abs().max(hi.abs()) >= 1000.0;
-    let root = BitMapBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area();
-    root.fill(&WHITE).map_err(|e| fail(e.to_string()))?;
+    root.fill(&WHITE).map_err(|e| e.to_string())?;
     let span_days = (t1 - t0).num_days();
     let date_format = if span_days > 3 { "%Y-%m-%d" } else { "%m-%d %H:%M" };
     let mut ctx = ChartBuilder::on(&root)
@@ -84,7 +96,7 @@ pub fn draw_png(path: &Path, chart: &Chart<'_>) -> Result<()> {
         .x_label_area_size(48)
         .y_label_area_size(96)
         .build_cartesian_2d(t0..t1, lo..hi)
-        .map_err(|e| fail(e.to_string()))?;
+        .map_err(|e| e.to_string())?;
     ctx.configure_mesh()
         .x_labels(8)
         .y_labels(8)
@@ -96,21 +108,20 @@ pub fn draw_png(path: &Path, chart: &Chart<'_>) -> Result<()> {
         .axis_desc_style(("sans-serif", 16))
         .light_line_style(RGBColor(235, 235, 235))
         .draw()
-        .map_err(|e| fail(e.to_string()))?;
+        .map_err(|e| e.to_string())?;
     let series = points.iter().map(|(t, v)| (t.to_datetime(), *v));
     match chart.style {
         ChartStyle::Line => {
             ctx.draw_series(LineSeries::new(series, RGBColor(31, 119, 180).stroke_width(2)))
-                .map_err(|e| fail(e.to_string()))?;
+                .map_err(|e| e.to_string())?;
         }
         ChartStyle::Underwater => {
             let red = RGBColor(214, 39, 40);
             ctx.draw_series(AreaSeries::new(series, 0.0, red.mix(0.35)).border_style(red.stroke_width(1)))
-                .map_err(|e| fail(e.to_string()))?;
+                .map_err(|e| e.to_string())?;
         }
     }
-    root.present().map_err(|e| fail(e.to_string()))?;
-    Ok(())
+    root.present().map_err(|e| e.to_string())
 }
 
 /// Axis numbers without float noise: whole numbers with thousands separators, or two decimals.
@@ -187,6 +198,27 @@ mod tests {
     fn short_series_are_drawn_as_they_are() {
         let points: Vec<(Timestamp, f64)> = (0..50).map(|i| (Timestamp(i), i as f64)).collect();
         assert_eq!(decimate(&points, 100), points);
+    }
+
+    #[test]
+    fn a_chart_is_written_as_png_and_as_svg_holding_every_drawn_point() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let points: Vec<(Timestamp, f64)> =
+            (0..500).map(|i| (Timestamp(i * 60_000_000_000), 10_000.0 + (i % 13) as f64)).collect();
+        let chart = Chart { title: "t — equity", y_label: "Equity (USDT)", points: &points, style: ChartStyle::Line };
+        let png = dir.path().join("equity.png");
+        draw_chart(&png, &chart).expect("drawn");
+        let svg = std::fs::read_to_string(dir.path().join("equity.svg")).expect("svg beside the png");
+        let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&png).expect("png")));
+        let info = decoder.read_info().expect("a png");
+        assert_eq!((info.info().width, info.info().height), (WIDTH, HEIGHT));
+        assert!(svg.starts_with("<svg") && svg.contains("t — equity"), "an SVG with its title");
+        // The line is the one polyline in the series colour; it holds one vertex per point (500 < 3 × columns).
+        let line = svg.split("<polyline").find(|p| p.contains("#1F77B4")).expect("the equity line");
+        let vertices = line.split("points=\"").nth(1).and_then(|p| p.split('"').next()).expect("points");
+        assert_eq!(vertices.split_whitespace().count(), points.len());
+        draw_chart(&png, &chart).expect("drawn again");
+        assert_eq!(std::fs::read_to_string(dir.path().join("equity.svg")).expect("svg"), svg, "same chart, same bytes");
     }
 
     #[test]

@@ -1,13 +1,17 @@
-//! A heatmap PNG of a two-parameter sweep: one cell per combination, coloured by the objective from red (worst)
+//! A heatmap of a two-parameter sweep, as a PNG and an SVG beside it: one cell per combination, coloured by the objective from red (worst)
 //! through yellow to green (best), the value written in the cell; combinations the constraints excluded, or whose
 //! objective is undefined, stay grey.
 
+use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::path::Path;
 
 use super::charts::ensure_font;
 use crate::error::{Error, Result};
+
+/// Picture size in pixels.
+const SIZE: (u32, u32) = (1000, 760);
 
 /// A heatmap to draw.
 pub struct Heatmap<'a> {
@@ -23,20 +27,26 @@ pub struct Heatmap<'a> {
     pub cells: Vec<(usize, usize, f64)>,
 }
 
-/// Draws `map` into a PNG at `path`.
+/// Draws `map` into a PNG at `path` and the same heatmap as an SVG beside it (`path` with the extension `svg`).
 ///
 /// # Errors
 /// [`Error::Data`] when an axis is empty or plotters fails.
 pub fn draw_heatmap(path: &Path, map: &Heatmap<'_>) -> Result<()> {
     ensure_font()?;
-    let fail = |e: String| Error::Data(format!("drawing {}: {e}", path.display()));
+    let svg = path.with_extension("svg");
+    let fail = |path: &Path, e: String| Error::Data(format!("drawing {}: {e}", path.display()));
+    plot(BitMapBackend::new(path, SIZE).into_drawing_area(), map).map_err(|e| fail(path, e))?;
+    plot(SVGBackend::new(&svg, SIZE).into_drawing_area(), map).map_err(|e| fail(&svg, e))
+}
+
+/// Draws `map` on `root`, whatever the backend (PNG or SVG).
+fn plot<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, map: &Heatmap<'_>) -> std::result::Result<(), String> {
     let (columns, rows) = (map.x.1.len(), map.y.1.len());
     if columns == 0 || rows == 0 {
-        return Err(fail("no cells to draw".into()));
+        return Err("no cells to draw".into());
     }
     let (lo, hi) = map.cells.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), c| (lo.min(c.2), hi.max(c.2)));
-    let root = BitMapBackend::new(path, (1000, 760)).into_drawing_area();
-    root.fill(&WHITE).map_err(|e| fail(e.to_string()))?;
+    root.fill(&WHITE).map_err(|e| e.to_string())?;
     let mut ctx = ChartBuilder::on(&root)
         .caption(format!("{} — {}", map.title, map.objective), ("sans-serif", 24))
         .margin(16)
@@ -44,7 +54,7 @@ pub fn draw_heatmap(path: &Path, map: &Heatmap<'_>) -> Result<()> {
         .y_label_area_size(72)
         // A segmented range a..b has a segment for each of a..=b.
         .build_cartesian_2d((0..columns - 1).into_segmented(), (0..rows - 1).into_segmented())
-        .map_err(|e| fail(e.to_string()))?;
+        .map_err(|e| e.to_string())?;
     let label = |labels: &[String], value: &SegmentValue<usize>| match value {
         SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
         _ => String::new(),
@@ -60,26 +70,25 @@ pub fn draw_heatmap(path: &Path, map: &Heatmap<'_>) -> Result<()> {
         .label_style(("sans-serif", 14))
         .axis_desc_style(("sans-serif", 16))
         .draw()
-        .map_err(|e| fail(e.to_string()))?;
+        .map_err(|e| e.to_string())?;
     let cell = |x: usize, y: usize, style: ShapeStyle| {
         let corner = |x, y| (SegmentValue::Exact(x), SegmentValue::Exact(y));
         Rectangle::new([corner(x, y), corner(x + 1, y + 1)], style)
     };
     let grey = RGBColor(210, 210, 210).filled();
     let everywhere = (0..columns).flat_map(|x| (0..rows).map(move |y| (x, y)));
-    ctx.draw_series(everywhere.map(|(x, y)| cell(x, y, grey))).map_err(|e| fail(e.to_string()))?;
+    ctx.draw_series(everywhere.map(|(x, y)| cell(x, y, grey))).map_err(|e| e.to_string())?;
     let colour = |v: f64| {
         let t = if hi > lo { (v - lo) / (hi - lo) } else { 1.0 };
         // red (0) → yellow (0.5) → green (1)
         let (r, g) = if t < 0.5 { (220.0, 60.0 + 340.0 * t) } else { (220.0 - 360.0 * (t - 0.5), 230.0) };
         RGBColor(r as u8, g as u8, 70).filled()
     };
-    ctx.draw_series(map.cells.iter().map(|&(x, y, v)| cell(x, y, colour(v)))).map_err(|e| fail(e.to_string()))?;
+    ctx.draw_series(map.cells.iter().map(|&(x, y, v)| cell(x, y, colour(v)))).map_err(|e| e.to_string())?;
     let centred = ("sans-serif", 13).into_font().color(&BLACK).pos(Pos::new(HPos::Center, VPos::Center));
     ctx.draw_series(map.cells.iter().map(|&(x, y, v)| {
         Text::new(format!("{v:.2}"), (SegmentValue::CenterOf(x), SegmentValue::CenterOf(y)), centred.clone())
     }))
-    .map_err(|e| fail(e.to_string()))?;
-    root.present().map_err(|e| fail(e.to_string()))?;
-    Ok(())
+    .map_err(|e| e.to_string())?;
+    root.present().map_err(|e| e.to_string())
 }

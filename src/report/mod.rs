@@ -16,7 +16,7 @@ mod table;
 use std::path::Path;
 
 pub use book::{BookReport, QueueWaits};
-pub use charts::{Chart, ChartStyle, decimate, draw_png};
+pub use charts::{Chart, ChartStyle, decimate, draw_chart};
 pub use csv_files::{
     BAR_PATHS_FILE, write_bar_path_equity, write_equity, write_fills, write_orders, write_risk_events, write_trades,
 };
@@ -29,7 +29,7 @@ pub use table::{percent, ratio, summary_table};
 use crate::error::{Error, Result};
 
 /// The files [`write_report`] creates in the report folder.
-pub const REPORT_FILES: [&str; 10] = [
+pub const REPORT_FILES: [&str; 12] = [
     "summary.json",
     "trades.csv",
     "fills.csv",
@@ -37,7 +37,9 @@ pub const REPORT_FILES: [&str; 10] = [
     "risk_events.csv",
     "equity.csv",
     "equity.png",
+    "equity.svg",
     "drawdown.png",
+    "drawdown.svg",
     "scenario.yaml",
     html::HTML_FILE,
 ];
@@ -51,8 +53,7 @@ pub fn write_report(dir: &Path, input: &ReportInput<'_>) -> Result<Summary> {
     let result = input.result;
     let curve = Curve::new(result.portfolio.starting_cash(), &result.log.equity);
     let summary = Summary::build(input, &curve);
-    let mut json = serde_json::to_string_pretty(&summary).map_err(|e| Error::Data(format!("encoding summary: {e}")))?;
-    json.push('\n');
+    let json = summary.to_json()?;
     let write = |name: &str, bytes: &[u8]| {
         let path = dir.join(name);
         std::fs::write(&path, bytes).map_err(|e| Error::io("writing", &path, e))
@@ -77,7 +78,7 @@ pub fn write_report(dir: &Path, input: &ReportInput<'_>) -> Result<Summary> {
         .collect();
     let underwater: Vec<_> =
         std::iter::once((input.start, 0.0)).chain(times().zip(curve.drawdown_pct.iter().map(|d| -d))).collect();
-    draw_png(
+    draw_chart(
         &dir.join("equity.png"),
         &Chart {
             title: &format!("{} — equity", input.name),
@@ -86,7 +87,7 @@ pub fn write_report(dir: &Path, input: &ReportInput<'_>) -> Result<Summary> {
             style: ChartStyle::Line,
         },
     )?;
-    draw_png(
+    draw_chart(
         &dir.join("drawdown.png"),
         &Chart {
             title: &format!("{} — drawdown", input.name),

@@ -10,6 +10,7 @@ use super::curve::Curve;
 use super::metrics::{Metrics, run_metrics};
 use crate::data::{DataFormat, SeriesQuality};
 use crate::engine::{BacktestResult, EquityPoint, RiskAction, RiskEvent};
+use crate::error::{Error, Result};
 use crate::model::{BarSeries, OrderStatus, Symbol, Timestamp, format_duration};
 use crate::portfolio::Position;
 use crate::risk::{RiskLimits, RiskPolicy};
@@ -198,6 +199,16 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// The text of `summary.json`: pretty JSON and a final newline (what `--json` prints).
+    ///
+    /// # Errors
+    /// [`Error::Data`] when the summary cannot be encoded.
+    pub fn to_json(&self) -> Result<String> {
+        let mut json = serde_json::to_string_pretty(self).map_err(|e| Error::Data(format!("encoding summary: {e}")))?;
+        json.push('\n');
+        Ok(json)
+    }
+
     /// Builds the summary of `input`, whose equity curve is `curve`.
     pub fn build(input: &ReportInput<'_>, curve: &Curve<'_>) -> Self {
         let r = input.result;

@@ -4,7 +4,7 @@
 //! files gives exactly the `results.csv` of an unsharded run.
 //!
 //! Files, under `<report folder>/sweep/`: `results.csv` (one row per combination, in combination order),
-//! `shard-<i>-of-<n>.csv` (a shard's rows, same layout), `best/` (the best combination's report), `heatmap.png`.
+//! `shard-<i>-of-<n>.csv` (a shard's rows, same layout), `best/` (the best combination's report), `heatmap.png` and `heatmap.svg`.
 
 mod grid;
 mod results;
@@ -76,6 +76,46 @@ pub struct SweepOutcome {
     pub best: Option<Summary>,
     /// Files written, in the order written.
     pub files: Vec<PathBuf>,
+}
+
+impl SweepOutcome {
+    /// The outcome as JSON (what `ctb sweep --json` prints): the objective, the counts, the best combinations
+    /// best first — each with its number, parameters by name, score and metrics — the best combination's summary
+    /// and the files written.
+    ///
+    /// # Errors
+    /// [`Error::Data`] when it cannot be encoded.
+    pub fn to_json(&self) -> Result<String> {
+        let top: Vec<serde_json::Value> = self
+            .top
+            .iter()
+            .map(|row| {
+                let params: serde_json::Map<String, serde_json::Value> = self
+                    .names
+                    .iter()
+                    .zip(&row.values)
+                    .map(|(name, value)| (name.clone(), value.to_string().into()))
+                    .collect();
+                serde_json::json!({
+                    "combination": row.number,
+                    "params": params,
+                    "score": row.score(self.objective),
+                    "metrics": row.metrics,
+                })
+            })
+            .collect();
+        let json = serde_json::json!({
+            "objective": self.objective.as_str(),
+            "combinations": self.total,
+            "finished": self.finished,
+            "parameters": self.names,
+            "top": top,
+            "best": self.best,
+            "files": self.files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>(),
+        });
+        let text = serde_json::to_string_pretty(&json).map_err(|e| Error::Data(format!("encoding the sweep: {e}")))?;
+        Ok(text + "\n")
+    }
 }
 
 impl<'a> SweepPlan<'a> {
@@ -195,6 +235,7 @@ impl<'a> SweepPlan<'a> {
         if let Some(map) = self.heatmap(&rows) {
             let path = dir.join("heatmap.png");
             draw_heatmap(&path, &map)?;
+            files.push(path.with_extension("svg"));
             files.push(path);
         }
         Ok(self.outcome(&rows, best, files))

@@ -2,6 +2,7 @@
 //! `results.csv` (the merge of shards reads the partial files), and ranked by the objective.
 
 use rust_decimal::Decimal;
+use serde::Serialize;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -13,7 +14,7 @@ use crate::model::NANOS_PER_DAY;
 use crate::report::{Metrics, percent, ratio};
 
 /// What a sweep keeps of one run: the summary metrics, no curves.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SweepMetrics {
     /// Equity at the last mark.
     pub final_equity: Decimal,

@@ -23,7 +23,7 @@ use crate::engine::{BacktestSetup, CashChange, RunLog, run_prepared_trading_from
 use crate::error::{Error, Result};
 use crate::model::{NANOS_PER_DAY, Timestamp};
 use crate::report::{
-    Chart, ChartStyle, Curve, Metrics, compute_metrics, draw_png, exposed_marks, percent, ratio, write_equity,
+    Chart, ChartStyle, Curve, Metrics, compute_metrics, draw_chart, exposed_marks, percent, ratio, write_equity,
     write_trades,
 };
 
@@ -146,6 +146,8 @@ pub struct WalkForwardOutcome {
     pub windows: Vec<WindowResult>,
     /// Metrics of the stitched out-of-sample curve.
     pub metrics: Metrics,
+    /// The text of its `summary.json` (what `ctb sweep --walk-forward … --json` prints).
+    pub summary_json: String,
     /// Files written.
     pub files: Vec<PathBuf>,
 }
@@ -157,7 +159,7 @@ impl SweepPlan<'_> {
     }
 
     /// Runs the walk-forward analysis and writes `out_dir/walk_forward/`: `windows.csv`, `summary.json` (the
-    /// windows and the stitched curve's metrics), `equity.csv`, `trades.csv`, `equity.png`, `drawdown.png`. Once
+    /// windows and the stitched curve's metrics), `equity.csv`, `trades.csv`, `equity.png` and `drawdown.png` (each with an SVG beside it). Once
     /// `stop` is set, the windows finished so far are written.
     ///
     /// # Errors
@@ -251,12 +253,21 @@ impl SweepPlan<'_> {
             ("equity.png", format!("Equity ({})", setup.quote), &points, ChartStyle::Line),
             ("drawdown.png", "Drawdown (%)".to_string(), &underwater, ChartStyle::Underwater),
         ] {
-            draw_png(&dir.join(name), &Chart { title: &title, y_label: &y_label, points, style })?;
+            draw_chart(&dir.join(name), &Chart { title: &title, y_label: &y_label, points, style })?;
         }
-        let files = ["summary.json", "windows.csv", "equity.csv", "trades.csv", "equity.png", "drawdown.png"]
-            .map(|f| dir.join(f))
-            .to_vec();
-        Ok(WalkForwardOutcome { windows: results, metrics, files })
+        let files = [
+            "summary.json",
+            "windows.csv",
+            "equity.csv",
+            "trades.csv",
+            "equity.png",
+            "equity.svg",
+            "drawdown.png",
+            "drawdown.svg",
+        ]
+        .map(|f| dir.join(f))
+        .to_vec();
+        Ok(WalkForwardOutcome { windows: results, metrics, summary_json: json, files })
     }
 }
 

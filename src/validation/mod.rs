@@ -115,8 +115,16 @@ impl ValidationRecord {
     pub fn write(&self, dir: &Path) -> Result<()> {
         std::fs::create_dir_all(dir).map_err(|e| Error::io("creating", dir, e))?;
         let path = dir.join("validation.json");
+        std::fs::write(&path, self.to_json()?).map_err(|e| Error::io("writing", &path, e))
+    }
+
+    /// The text of `validation.json`: pretty JSON and a final newline (what `ctb validate --json` prints).
+    ///
+    /// # Errors
+    /// [`Error::Data`] when the record cannot be encoded.
+    pub fn to_json(&self) -> Result<String> {
         let text = serde_json::to_string_pretty(self).map_err(|e| Error::Data(format!("validation.json: {e}")))?;
-        std::fs::write(&path, text + "\n").map_err(|e| Error::io("writing", &path, e))
+        Ok(text + "\n")
     }
 
     /// Reads `dir/validation.json`, if there is one.
