@@ -21,6 +21,8 @@ def main(argv):
     runs = 3
     if "--runs" in argv:
         at = argv.index("--runs")
+        if at + 1 >= len(argv) or not argv[at + 1].isdigit():
+            sys.exit("--runs takes a whole number\n" + __doc__)
         runs = int(argv[at + 1])
         argv = argv[:at] + argv[at + 2:]
     if not argv:

@@ -53,46 +53,91 @@ fn validate_json_prints_validation_json_and_a_failed_check_still_exits_1() {
     let failing = sma_scenario(dir.path(), "validation:\n  min_fills: 53\n");
     let (ok, stdout, stderr) = ctb(dir.path(), &["validate", &failing, "--json", "--reports-dir", reports_arg]);
     assert!(!ok, "53 fills are not there: the validation fails");
-    let json = parse(&stdout);
-    assert_eq!(json["passed"], false);
+    let written = std::fs::read_to_string(reports.join("btc_sma_cross/validation.json")).expect("validation.json");
+    assert_eq!(stdout, written, "a failed validation prints its record too");
+    assert_eq!(parse(&stdout)["passed"], false);
     assert!(stderr.contains("failed validation"), "{stderr}");
+}
+
+/// Runs `ctb sweep` on the shipped sweep scenario with `args`, from a folder of its own (no `.env` of the
+/// repository is read); returns stdout parsed and its text.
+fn sweep_json(cwd: &Path, args: &[&str]) -> (Value, String) {
+    let scenario = repo("scenarios/btc_sma_sweep.yaml");
+    let mut all = vec!["sweep", scenario.to_str().expect("utf-8 path"), "--json"];
+    all.extend_from_slice(args);
+    let (ok, stdout, stderr) = ctb(cwd, &all);
+    assert!(ok, "{stderr}");
+    (parse(&stdout), stdout)
+}
+
+/// results.csv's rows as (sharpe, combination, fast, slow).
+fn results(path: &Path) -> Vec<(f64, u64, String, String)> {
+    let mut reader = csv::Reader::from_path(path).expect("results.csv");
+    let headers = reader.headers().expect("header").clone();
+    let column = |name: &str| headers.iter().position(|h| h == name).expect(name);
+    let (number, fast, slow, sharpe) = (column("combination"), column("fast"), column("slow"), column("sharpe"));
+    reader
+        .records()
+        .map(|r| {
+            let r = r.expect("row");
+            (r[sharpe].parse().expect("sharpe"), r[number].parse().expect("number"), r[fast].into(), r[slow].into())
+        })
+        .collect()
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-12 * a.abs().max(b.abs()).max(1.0)
 }
 
 #[test]
 fn sweep_json_ranks_the_combinations_as_results_csv_holds_them() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("report");
-    let scenario = repo("scenarios/btc_sma_sweep.yaml");
-    let (ok, stdout, stderr) =
-        ctb(&repo(""), &["sweep", scenario.to_str().unwrap(), "--json", "--out", out.to_str().unwrap()]);
-    assert!(ok, "{stderr}");
-    let json = parse(&stdout);
+    let (json, stdout) = sweep_json(dir.path(), &["--out", out.to_str().unwrap()]);
     assert_eq!(json["objective"], "sharpe");
-    assert_eq!(json["combinations"], 90);
-    assert_eq!(json["finished"], 90);
+    assert_eq!((json["combinations"].as_u64(), json["finished"].as_u64()), (Some(90), Some(90)));
+    assert_eq!((json["shard"]["index"].as_u64(), json["shard"]["count"].as_u64()), (Some(0), Some(1)));
+    assert_eq!(json["interrupted"], false);
 
-    // The ranking, recomputed from results.csv: Sharpe descending, ties by combination number.
-    let mut reader = csv::Reader::from_path(out.join("sweep/results.csv")).expect("results.csv");
-    let headers = reader.headers().expect("header").clone();
-    let column = |name: &str| headers.iter().position(|h| h == name).expect(name);
-    let (number, fast, slow, sharpe) = (column("combination"), column("fast"), column("slow"), column("sharpe"));
-    let mut rows: Vec<(f64, u64, String, String)> = reader
-        .records()
-        .map(|r| {
-            let r = r.expect("row");
-            (r[sharpe].parse().expect("sharpe"), r[number].parse().expect("number"), r[fast].into(), r[slow].into())
-        })
-        .collect();
+    // The ranking, recomputed from results.csv: Sharpe descending, ties by combination number; `top: 10`.
+    let mut rows = results(&out.join("sweep/results.csv"));
     rows.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     let top = json["top"].as_array().expect("top");
-    assert!(!top.is_empty());
+    assert_eq!(top.len(), 10, "as many as the section's top");
     for (row, expected) in top.iter().zip(&rows) {
         assert_eq!(row["combination"], expected.1);
         assert_eq!(row["params"]["fast"], expected.2.as_str());
         assert_eq!(row["params"]["slow"], expected.3.as_str());
-        assert_eq!(row["score"].as_f64(), Some(expected.0));
+        assert!(close(row["score"].as_f64().expect("a score"), expected.0), "{row} vs {expected:?}");
     }
-    assert_eq!(json["best"]["metrics"]["sharpe"].as_f64(), Some(rows[0].0), "the best summary is the top row's run");
+    // `best` is the best combination's summary.json, key for key and in its order.
+    let best_file = std::fs::read_to_string(out.join("sweep/best/summary.json")).expect("best/summary.json");
+    assert_eq!(json["best"], parse(&best_file));
+    assert!(stdout.contains("\"best\": {\n    \"scenario\""), "summary.json's first key leads `best`");
+}
+
+#[test]
+fn a_shards_sweep_json_says_which_shard_ran_and_has_no_best() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("report");
+    let (json, _) = sweep_json(dir.path(), &["--out", out.to_str().unwrap(), "--shard", "1/3"]);
+    assert_eq!((json["shard"]["index"].as_u64(), json["shard"]["count"].as_u64()), (Some(1), Some(3)));
+    let shard_rows = results(&out.join("sweep/shard-1-of-3.csv"));
+    assert_eq!(json["finished"].as_u64(), Some(shard_rows.len() as u64));
+    assert_eq!(json["combinations"], 90);
+    assert!(json["best"].is_null());
+    assert_eq!(json["interrupted"], false);
+}
+
+#[test]
+fn a_walk_forwards_json_is_its_summary_json() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("report");
+    let args = ["--out", out.to_str().unwrap(), "--walk-forward", "train=336,test=168"];
+    let (json, stdout) = sweep_json(dir.path(), &args);
+    let written = std::fs::read_to_string(out.join("walk_forward/summary.json")).expect("walk_forward/summary.json");
+    assert_eq!(stdout, written);
+    assert!(!json["windows"].as_array().expect("windows").is_empty());
 }
 
 #[test]

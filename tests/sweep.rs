@@ -79,7 +79,7 @@ fn three_shards_run_as_separate_processes_merge_into_the_unsharded_result() {
     assert_eq!(partial.lines().count(), 1 + 30, "combinations 1, 4, 7, … 88");
     assert!(partial.lines().skip(1).all(|l| l.split(',').next().unwrap().parse::<usize>().unwrap() % 3 == 1));
     ctb(&["sweep", "merge", SCENARIO, "--quiet", "--out", out], &[]);
-    for file in ["results.csv", "heatmap.png", "best/summary.json", "best/equity.csv"] {
+    for file in ["results.csv", "heatmap.png", "heatmap.svg", "best/summary.json", "best/equity.csv"] {
         assert_eq!(
             read(&single.path().join("sweep").join(file)),
             read(&sharded.path().join("sweep").join(file)),

@@ -50,7 +50,7 @@ pub fn run(args: BacktestArgs, strategies: &StrategyRegistry) -> Result<()> {
         eprintln!("warning: {warning}");
     }
     if args.json {
-        print!("{}", run.summary.to_json()?);
+        super::print_stdout(&run.summary.to_json()?)?;
         return Ok(());
     }
     if !args.quiet {

@@ -58,6 +58,22 @@ enum Command {
     Validate(validate::ValidateArgs),
 }
 
+/// Writes `text` to stdout (what `--json` prints). A reader that closed the pipe early (`ctb … --json | head`) is
+/// not an error: the run's files are written either way.
+///
+/// # Errors
+/// [`crate::Error::Io`] when stdout cannot be written for another reason.
+fn print_stdout(text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(crate::Error::Io { context: "writing to stdout".into(), source: e })
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Runs `future` to completion on a fresh single-threaded runtime (with timers and I/O).
 fn block_on<T>(future: impl std::future::Future<Output = Result<T>>) -> Result<T> {
     tokio::runtime::Builder::new_current_thread()

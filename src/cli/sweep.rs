@@ -67,7 +67,7 @@ pub fn run(args: SweepArgs, strategies: &StrategyRegistry) -> Result<()> {
             let scenario = Scenario::load_with(&scenario, strategies)?;
             let plan = plan_sweep(&scenario)?;
             let outcome = plan.merge(&output_dir(&output, &scenario))?;
-            report(&outcome, &output, false)
+            report(&outcome, &output, Shard::ALL, false)
         }
         (None, Some(path)) if args.walk_forward.is_some() => {
             let scenario = Scenario::load_with(&path, strategies)?;
@@ -85,8 +85,7 @@ pub fn run(args: SweepArgs, strategies: &StrategyRegistry) -> Result<()> {
                 );
             }
             if args.output.json {
-                print!("{}", outcome.summary_json);
-                return Ok(());
+                return super::print_stdout(&outcome.summary_json);
             }
             if !args.output.quiet {
                 println!("{}", windows_table(&plan.grid().names, &outcome.windows));
@@ -105,7 +104,7 @@ pub fn run(args: SweepArgs, strategies: &StrategyRegistry) -> Result<()> {
             let stop = stop_on_ctrl_c();
             let outcome = plan.run(&output_dir(&args.output, &scenario), shard, &stop, &|| bar.inc(1))?;
             bar.finish_and_clear();
-            report(&outcome, &args.output, stop.load(Ordering::Relaxed))
+            report(&outcome, &args.output, shard, stop.load(Ordering::Relaxed))
         }
         (None, None) => Err(Error::Config("ctb sweep: name a scenario file".into())),
     }
@@ -155,7 +154,7 @@ fn stop_on_ctrl_c() -> Arc<AtomicBool> {
     stop
 }
 
-fn report(outcome: &SweepOutcome, output: &Output, interrupted: bool) -> Result<()> {
+fn report(outcome: &SweepOutcome, output: &Output, shard: Shard, interrupted: bool) -> Result<()> {
     if interrupted {
         eprintln!(
             "interrupted: {} of {} combinations finished; the results hold those",
@@ -163,8 +162,7 @@ fn report(outcome: &SweepOutcome, output: &Output, interrupted: bool) -> Result<
         );
     }
     if output.json {
-        print!("{}", outcome.to_json()?);
-        return Ok(());
+        return super::print_stdout(&outcome.to_json(shard, interrupted)?);
     }
     if !output.quiet && !outcome.top.is_empty() {
         println!("{}", top_table(&outcome.names, outcome.objective, &outcome.top));

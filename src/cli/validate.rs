@@ -25,7 +25,8 @@ pub struct ValidateArgs {
     /// Folder of reports: the backtest's report and validation.json go to `<DIR>/<scenario name>/`.
     #[arg(long, value_name = "DIR", default_value = "reports")]
     reports_dir: PathBuf,
-    /// Print validation.json to stdout instead of the checks (a failed validation still exits with status 1).
+    /// Print validation.json to stdout instead of the checks (a failed validation still exits with status 1; a
+    /// run that fails before the checks prints nothing there).
     #[arg(long)]
     json: bool,
 }
@@ -60,7 +61,7 @@ pub fn run(args: ValidateArgs, strategies: &StrategyRegistry) -> Result<()> {
     let record = ValidationRecord::new(&scenario.name, &hash, checks);
     record.write(&out)?;
     if args.json {
-        print!("{}", record.to_json()?);
+        super::print_stdout(&record.to_json()?)?;
     } else {
         for check in &record.checks {
             let mark = if check.passed { "pass" } else { "FAIL" };

@@ -1,6 +1,6 @@
-//! A heatmap of a two-parameter sweep, as a PNG and an SVG beside it: one cell per combination, coloured by the objective from red (worst)
-//! through yellow to green (best), the value written in the cell; combinations the constraints excluded, or whose
-//! objective is undefined, stay grey.
+//! A heatmap of a two-parameter sweep, as a PNG and an SVG beside it: one cell per combination, coloured by the
+//! objective from red (worst) through yellow to green (best), the value written in the cell; combinations the
+//! constraints excluded, or whose objective is undefined, stay grey.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;

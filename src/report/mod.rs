@@ -1,4 +1,4 @@
-//! Reports: metrics, `summary.json`, the CSV files, PNG charts, the offline `report.html` and the terminal summary
+//! Reports: metrics, `summary.json`, the CSV files, PNG and SVG charts, the offline `report.html` and the terminal summary
 //! table; the robustness statistics and `ctb robust`'s report of them.
 
 mod book;

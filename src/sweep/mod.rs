@@ -4,7 +4,8 @@
 //! files gives exactly the `results.csv` of an unsharded run.
 //!
 //! Files, under `<report folder>/sweep/`: `results.csv` (one row per combination, in combination order),
-//! `shard-<i>-of-<n>.csv` (a shard's rows, same layout), `best/` (the best combination's report), `heatmap.png` and `heatmap.svg`.
+//! `shard-<i>-of-<n>.csv` (a shard's rows, same layout), `best/` (the best combination's report), `heatmap.png`
+//! and `heatmap.svg`.
 
 mod grid;
 mod results;
@@ -12,6 +13,9 @@ mod run;
 mod spec;
 mod walk_forward;
 
+use rust_decimal::Decimal;
+use serde::Serialize;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -79,43 +83,69 @@ pub struct SweepOutcome {
 }
 
 impl SweepOutcome {
-    /// The outcome as JSON (what `ctb sweep --json` prints): the objective, the counts, the best combinations
-    /// best first — each with its number, parameters by name, score and metrics — the best combination's summary
-    /// and the files written.
+    /// The outcome as JSON (what `ctb sweep --json` prints), keys in a fixed order: the objective, the counts,
+    /// which shard ran and whether a stop cut it short, the parameter names, the best combinations best first —
+    /// each with its number, parameters by name, score and metrics — the best combination's summary (as its
+    /// `summary.json` holds it) and the files written. Undefined or non-finite numbers are `null`.
     ///
     /// # Errors
     /// [`Error::Data`] when it cannot be encoded.
-    pub fn to_json(&self) -> Result<String> {
-        let top: Vec<serde_json::Value> = self
+    pub fn to_json(&self, shard: Shard, interrupted: bool) -> Result<String> {
+        let top = self
             .top
             .iter()
-            .map(|row| {
-                let params: serde_json::Map<String, serde_json::Value> = self
-                    .names
-                    .iter()
-                    .zip(&row.values)
-                    .map(|(name, value)| (name.clone(), value.to_string().into()))
-                    .collect();
-                serde_json::json!({
-                    "combination": row.number,
-                    "params": params,
-                    "score": row.score(self.objective),
-                    "metrics": row.metrics,
-                })
+            .map(|row| TopJson {
+                combination: row.number,
+                params: self.names.iter().map(String::as_str).zip(row.values.iter().map(Decimal::to_string)).collect(),
+                score: row.score(self.objective),
+                metrics: &row.metrics,
             })
             .collect();
-        let json = serde_json::json!({
-            "objective": self.objective.as_str(),
-            "combinations": self.total,
-            "finished": self.finished,
-            "parameters": self.names,
-            "top": top,
-            "best": self.best,
-            "files": self.files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>(),
-        });
+        let json = OutcomeJson {
+            objective: self.objective.as_str(),
+            combinations: self.total,
+            finished: self.finished,
+            shard: ShardJson { index: shard.index, count: shard.count },
+            interrupted,
+            parameters: &self.names,
+            top,
+            best: self.best.as_ref(),
+            files: self.files.iter().map(|f| f.display().to_string()).collect(),
+        };
         let text = serde_json::to_string_pretty(&json).map_err(|e| Error::Data(format!("encoding the sweep: {e}")))?;
         Ok(text + "\n")
     }
+}
+
+/// [`SweepOutcome::to_json`]'s document, fields in print order.
+#[derive(Serialize)]
+struct OutcomeJson<'a> {
+    objective: &'a str,
+    combinations: usize,
+    finished: usize,
+    shard: ShardJson,
+    interrupted: bool,
+    parameters: &'a [String],
+    top: Vec<TopJson<'a>>,
+    best: Option<&'a Summary>,
+    files: Vec<String>,
+}
+
+/// Which shard of how many ran (0 of 1: the whole grid).
+#[derive(Serialize)]
+struct ShardJson {
+    index: usize,
+    count: usize,
+}
+
+/// One of the best combinations.
+#[derive(Serialize)]
+struct TopJson<'a> {
+    combination: usize,
+    /// Parameter values by name (names sort as the grid orders them).
+    params: BTreeMap<&'a str, String>,
+    score: Option<f64>,
+    metrics: &'a SweepMetrics,
 }
 
 impl<'a> SweepPlan<'a> {
@@ -235,8 +265,8 @@ impl<'a> SweepPlan<'a> {
         if let Some(map) = self.heatmap(&rows) {
             let path = dir.join("heatmap.png");
             draw_heatmap(&path, &map)?;
-            files.push(path.with_extension("svg"));
-            files.push(path);
+            let svg = path.with_extension("svg");
+            files.extend([path, svg]);
         }
         Ok(self.outcome(&rows, best, files))
     }

@@ -159,8 +159,8 @@ impl SweepPlan<'_> {
     }
 
     /// Runs the walk-forward analysis and writes `out_dir/walk_forward/`: `windows.csv`, `summary.json` (the
-    /// windows and the stitched curve's metrics), `equity.csv`, `trades.csv`, `equity.png` and `drawdown.png` (each with an SVG beside it). Once
-    /// `stop` is set, the windows finished so far are written.
+    /// windows and the stitched curve's metrics), `equity.csv`, `trades.csv`, `equity.png` and `drawdown.png` (each
+    /// with an SVG beside it). Once `stop` is set, the windows finished so far are written.
     ///
     /// # Errors
     /// [`Error::Config`] when the data does not fit one training window plus a test bar; a failing run.
