@@ -241,3 +241,43 @@ fn a_missing_file_is_an_io_error_naming_it() {
     let err = load(std::path::Path::new("/nonexistent/x.csv"), DataFormat::Csv).unwrap_err();
     assert!(matches!(err, Error::Io { .. }) && err.to_string().contains("/nonexistent/x.csv"), "{err}");
 }
+
+#[rstest]
+#[case::binance_klines(DataFormat::BinanceKlines, KLINE_HEADER)]
+#[case::generic_csv(DataFormat::Csv, "timestamp,open,high,low,close,volume\n")]
+fn a_file_holding_only_its_header_is_an_error_naming_it(#[case] format: DataFormat, #[case] header: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = common::write(dir.path(), "header_only.csv", header);
+    let err = load(&path, format).unwrap_err();
+    assert!(matches!(err, Error::Data(_)), "{err:?}");
+    assert!(
+        err.to_string().contains(&format!("{}: the file has no bars, only a header line", path.display())),
+        "{err}"
+    );
+}
+
+/// Reading a device, a pipe or a folder could block or never end: each is refused before it is opened.
+#[rstest]
+#[case::binance_klines(DataFormat::BinanceKlines)]
+#[case::parquet(DataFormat::Parquet)]
+fn a_data_path_that_is_no_regular_file_is_refused_before_reading(#[case] format: DataFormat) {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe.csv");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+    assert!(made.success());
+    for path in [std::path::Path::new("/dev/zero"), fifo.as_path(), dir.path()] {
+        let err = load(path, format).unwrap_err();
+        assert!(err.to_string().contains(&format!("{}: not a regular file", path.display())), "{err}");
+    }
+}
+
+#[test]
+fn a_data_file_larger_than_the_limit_is_refused_without_reading_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge.csv");
+    // Sparse: the size is set, no byte is written.
+    let file = std::fs::File::create(&path).unwrap();
+    file.set_len(cryptotradebot::data::MAX_DATA_FILE_BYTES + 1).unwrap();
+    let err = load(&path, DataFormat::BinanceKlines).unwrap_err();
+    assert!(err.to_string().contains("larger than the 4 GiB a data file may hold"), "{err}");
+}

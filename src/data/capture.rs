@@ -11,6 +11,7 @@ use serde_json::value::RawValue;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
+use super::input_file::open_data_file;
 use crate::error::{Error, Result};
 use crate::model::l2::to_fixed;
 use crate::model::{L2Row, RowKind, Symbol, Timestamp};
@@ -62,7 +63,7 @@ struct Snapshot<'a> {
 /// # Errors
 /// [`Error::Io`] if unreadable; [`Error::Data`] naming the file, line and field of a malformed message.
 pub fn load_binance_capture(path: &Path, symbol: Symbol) -> Result<Vec<L2Row>> {
-    let file = std::fs::File::open(path).map_err(|e| Error::io("reading", path, e))?;
+    let file = open_data_file(path)?;
     let reader: Box<dyn Read> =
         if path.extension().is_some_and(|e| e == "gz") { Box::new(GzDecoder::new(file)) } else { Box::new(file) };
     let mut rows = Vec::new();

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use super::columns::{RowNumbering, TimestampEncoding};
 use super::file_bars::{ColumnMap, FileBars};
+use super::input_file::read_data_file;
 use super::parse::EpochUnit;
 use crate::error::{Error, Result};
 use crate::model::Symbol;
@@ -22,7 +23,7 @@ const MICROS_THRESHOLD: i64 = 1_000_000_000_000_000;
 /// # Errors
 /// [`Error::Io`] if the file cannot be read, [`Error::Data`] naming file, line and column for bad content.
 pub(crate) fn read_binance_klines(path: &Path, symbol: Symbol) -> Result<FileBars> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io("reading", path, e))?;
+    let bytes = read_data_file(path)?;
     let first_line = first_line(&bytes);
     let first_field = first_line.split(',').next().unwrap_or("").trim();
     let has_header = first_field.parse::<i64>().is_err();
@@ -49,7 +50,7 @@ pub(crate) fn read_binance_klines(path: &Path, symbol: Symbol) -> Result<FileBar
 /// # Errors
 /// [`Error::Io`] if the file cannot be read, [`Error::Data`] for a missing column or bad content.
 pub(crate) fn read_generic_csv(path: &Path, symbol: Symbol) -> Result<FileBars> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io("reading", path, e))?;
+    let bytes = read_data_file(path)?;
     let frame = read_text_columns(path, bytes, true)?;
     let map = ColumnMap::by_name(path, &frame)?;
     FileBars::from_frame(path, csv_numbering(true), &frame, &map, symbol)
@@ -76,13 +77,17 @@ fn read_text_columns(path: &Path, bytes: Vec<u8>, has_header: bool) -> Result<Da
         .with_infer_schema_length(Some(0))
         .into_reader_with_file_handle(Cursor::new(&bytes))
         .finish();
-    frame.map_err(|e| match first_ragged_line(&bytes) {
+    let frame = frame.map_err(|e| match first_ragged_line(&bytes) {
         Some((line, expected, found)) => Error::Data(format!(
             "{}: line {line}: expected {expected} fields like the first line, found {found}",
             path.display()
         )),
         None => Error::Data(format!("{}: not a readable CSV file: {e}", path.display())),
-    })
+    })?;
+    if frame.height() == 0 {
+        return Err(Error::Data(format!("{}: the file has no bars, only a header line", path.display())));
+    }
+    Ok(frame)
 }
 
 /// The first line whose field count differs from the first line's: `(line, expected, found)`.

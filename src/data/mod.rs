@@ -5,6 +5,7 @@ mod capture;
 mod columns;
 mod csv_loader;
 mod file_bars;
+mod input_file;
 mod parquet_loader;
 mod parse;
 mod resample;
@@ -13,6 +14,7 @@ mod synthetic;
 mod writer;
 
 pub use capture::{load_binance_capture, parse_capture_line};
+pub use input_file::MAX_DATA_FILE_BYTES;
 pub use parse::{parse_decimal, parse_timestamp};
 pub use resample::{TradePrints, parse_interval, resample_trades};
 pub use series::{DataFile, DataFormat, SeriesQuality, load_bar_series};

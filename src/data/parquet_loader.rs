@@ -1,11 +1,11 @@
 //! Reading bars from Parquet with polars: columns `timestamp,open,high,low,close,volume`, typed natively.
 
 use polars::prelude::{ParquetReader, SerReader};
-use std::fs::File;
 use std::path::Path;
 
 use super::columns::RowNumbering;
 use super::file_bars::{ColumnMap, FileBars};
+use super::input_file::open_data_file;
 use crate::error::{Error, Result};
 use crate::model::Symbol;
 
@@ -15,7 +15,7 @@ use crate::model::Symbol;
 /// # Errors
 /// [`Error::Io`] when the file cannot be opened, [`Error::Data`] when it is not Parquet, lacks a column, or a value is bad.
 pub(crate) fn read_parquet(path: &Path, symbol: Symbol) -> Result<FileBars> {
-    let file = File::open(path).map_err(|e| Error::io("opening", path, e))?;
+    let file = open_data_file(path)?;
     let frame = ParquetReader::new(file)
         .finish()
         .map_err(|e| Error::Data(format!("{}: not a readable Parquet file: {e}", path.display())))?;
