@@ -1,11 +1,13 @@
 //! `report.html` of the shipped scenario in headless Chromium (Debian's `chromium`): no console or script error,
 //! nothing blocked by the page's no-network policy, 26 trade rows and 52 entry/exit markers in the DOM, the table
-//! sorted as asked, and a screenshot that is not blank. Skipped with a note when `chromium` is not installed,
+//! sorted as asked, and a screenshot that is not blank; and the shipped sweep's `sweep/report.html`: no error, its
+//! script run, one heatmap cell per combination (90). Skipped with a note when `chromium` is not installed,
 //! unless `CTB_REQUIRE_CHROMIUM=1` (set by `.ci/run`, which installs it).
 
 use cryptotradebot::config::Scenario;
 use cryptotradebot::report::html::HTML_FILE;
-use cryptotradebot::runner::run_scenario;
+use cryptotradebot::runner::{plan_sweep, run_scenario};
+use cryptotradebot::sweep::Shard;
 use rust_decimal::Decimal;
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -112,4 +114,23 @@ fn the_shipped_scenarios_page_renders_offline_with_every_trade_and_marker() {
     let total = (info.width * info.height) as usize;
     assert!(colours.len() > 200, "only {} distinct colours: blank?", colours.len());
     assert!(background * 10 < total * 9, "{background} of {total} pixels are background");
+}
+
+#[test]
+fn the_sweep_page_renders_offline_with_a_heatmap_cell_per_combination() {
+    if !chromium_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = Scenario::load(&repo("scenarios/btc_sma_sweep.yaml")).unwrap();
+    let plan = plan_sweep(&scenario).unwrap();
+    plan.run(dir.path(), Shard::ALL, &std::sync::atomic::AtomicBool::new(false), &|| {}).unwrap();
+    let url = format!("file://{}", dir.path().join("sweep").join(HTML_FILE).display());
+    let profile = tempfile::tempdir().unwrap();
+    let dom = chromium(profile.path(), &url, &["--dump-dom"]);
+    assert_eq!(root_attribute(&dom, "data-errors"), Some(""), "script, console or policy errors");
+    assert!(root_attribute(&dom, "data-ready").is_some(), "the page's script did not finish");
+    assert_eq!(root_attribute(&dom, "data-cells"), Some("90"));
+    assert_eq!(dom.matches(r#"<rect class="cell"#).count(), 90, "heatmap cells in the DOM");
+    assert_eq!(dom.matches(r#"<tr id="combination-"#).count(), 90, "ranking rows in the DOM");
 }

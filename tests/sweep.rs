@@ -45,14 +45,16 @@ fn sweep_into(dir: &Path, env: &[(&str, &str)]) {
 }
 
 #[test]
-fn results_are_the_same_bytes_on_one_and_two_threads() {
+fn results_and_the_sweep_page_are_the_same_bytes_on_one_and_two_threads() {
     let (one, two) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     sweep_into(one.path(), &[("RAYON_NUM_THREADS", "1")]);
     sweep_into(two.path(), &[("RAYON_NUM_THREADS", "2")]);
     let results = read(&one.path().join("sweep/results.csv"));
     assert_eq!(results, read(&two.path().join("sweep/results.csv")));
     assert_eq!(String::from_utf8_lossy(&results).lines().count(), 1 + 90);
-    for file in ["heatmap.png", "heatmap.svg", "best/summary.json", "best/trades.csv"] {
+    for file in
+        ["heatmap.png", "heatmap.svg", "report.html", "best/summary.json", "best/trades.csv", "best/report.html"]
+    {
         assert_eq!(read(&one.path().join("sweep").join(file)), read(&two.path().join("sweep").join(file)), "{file}");
     }
 }
@@ -79,7 +81,7 @@ fn three_shards_run_as_separate_processes_merge_into_the_unsharded_result() {
     assert_eq!(partial.lines().count(), 1 + 30, "combinations 1, 4, 7, … 88");
     assert!(partial.lines().skip(1).all(|l| l.split(',').next().unwrap().parse::<usize>().unwrap() % 3 == 1));
     ctb(&["sweep", "merge", SCENARIO, "--quiet", "--out", out], &[]);
-    for file in ["results.csv", "heatmap.png", "heatmap.svg", "best/summary.json", "best/equity.csv"] {
+    for file in ["results.csv", "heatmap.png", "heatmap.svg", "report.html", "best/summary.json", "best/equity.csv"] {
         assert_eq!(
             read(&single.path().join("sweep").join(file)),
             read(&sharded.path().join("sweep").join(file)),

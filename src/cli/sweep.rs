@@ -37,7 +37,8 @@ pub struct SweepArgs {
 
 #[derive(Subcommand, Debug)]
 enum SweepCommand {
-    /// Combine the shard files of a sweep into results.csv, the best combination's report and the heatmap.
+    /// Combine the shard files of a sweep into results.csv, the best combination's report, the heatmap and
+    /// report.html.
     Merge {
         /// The scenario the shards ran.
         scenario: PathBuf,

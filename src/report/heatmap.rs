@@ -79,10 +79,8 @@ fn plot<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, map: &Heatmap<'_>) -> 
     let everywhere = (0..columns).flat_map(|x| (0..rows).map(move |y| (x, y)));
     ctx.draw_series(everywhere.map(|(x, y)| cell(x, y, grey))).map_err(|e| e.to_string())?;
     let colour = |v: f64| {
-        let t = if hi > lo { (v - lo) / (hi - lo) } else { 1.0 };
-        // red (0) → yellow (0.5) → green (1)
-        let (r, g) = if t < 0.5 { (220.0, 60.0 + 340.0 * t) } else { (220.0 - 360.0 * (t - 0.5), 230.0) };
-        RGBColor(r as u8, g as u8, 70).filled()
+        let (r, g, b) = heat_colour(if hi > lo { (v - lo) / (hi - lo) } else { 1.0 });
+        RGBColor(r, g, b).filled()
     };
     ctx.draw_series(map.cells.iter().map(|&(x, y, v)| cell(x, y, colour(v)))).map_err(|e| e.to_string())?;
     let centred = ("sans-serif", 13).into_font().color(&BLACK).pos(Pos::new(HPos::Center, VPos::Center));
@@ -91,4 +89,12 @@ fn plot<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, map: &Heatmap<'_>) -> 
     }))
     .map_err(|e| e.to_string())?;
     root.present().map_err(|e| e.to_string())
+}
+
+/// The colour of a heatmap cell at `t` from 0 (worst) to 1 (best): red → yellow → green, as `(r, g, b)`. The PNG
+/// heatmap and the sweep page's SVG heatmap share it.
+pub fn heat_colour(t: f64) -> (u8, u8, u8) {
+    let t = t.clamp(0.0, 1.0);
+    let (r, g) = if t < 0.5 { (220.0, 60.0 + 340.0 * t) } else { (220.0 - 360.0 * (t - 0.5), 230.0) };
+    (r as u8, g as u8, 70)
 }

@@ -21,7 +21,7 @@ pub use csv_files::{
     BAR_PATHS_FILE, write_bar_path_equity, write_equity, write_fills, write_orders, write_risk_events, write_trades,
 };
 pub use curve::Curve;
-pub use heatmap::{Heatmap, draw_heatmap};
+pub use heatmap::{Heatmap, draw_heatmap, heat_colour};
 pub use metrics::{Drawdown, Metrics, compute_metrics, exposed_marks, periods_per_year, run_metrics};
 pub use summary::{BarPathCurves, BarPathReport, InputFile, OrderCounts, Period, ReportInput, RiskSummary, Summary};
 pub use table::{percent, ratio, summary_table};

@@ -5,9 +5,10 @@
 //!
 //! Files, under `<report folder>/sweep/`: `results.csv` (one row per combination, in combination order),
 //! `shard-<i>-of-<n>.csv` (a shard's rows, same layout), `best/` (the best combination's report), `heatmap.png`
-//! and `heatmap.svg`.
+//! and `heatmap.svg`, `report.html` (the heatmap and the ranking, see `html/`).
 
 mod grid;
+mod html;
 mod results;
 mod run;
 mod spec;
@@ -21,16 +22,18 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 pub use grid::{Grid, Shard};
-pub use results::{SweepMetrics, SweepRow, rank, read_results, results_csv, top_table};
+pub use results::{SweepMetrics, SweepRow, WindowResult, rank, read_results, results_csv, top_table};
 pub use run::{Sweep, combination_params};
 pub use spec::{Constraint, Objective, ParamValues, SweepSection};
 
-pub use walk_forward::{Span, WalkForward, WalkForwardOutcome, WindowResult, windows_table};
+pub use walk_forward::{Span, WalkForward, WalkForwardOutcome, windows_table};
 
 use crate::engine::{BacktestResult, BacktestSetup, MarketData, prepare_market};
 use crate::error::{Error, Result};
 use crate::model::{BarSeries, Timestamp};
+use crate::report::html::HTML_FILE;
 use crate::report::{Curve, Heatmap, Summary, draw_heatmap};
+use html::{SweepPage, write_sweep_page};
 
 /// Writes the full report of one combination (its `strategy.params`) into a folder and returns its summary: how
 /// the edge that read the scenario runs it end to end.
@@ -249,18 +252,20 @@ impl<'a> SweepPlan<'a> {
         self.finish(&dir, rows)
     }
 
-    /// Writes `results.csv`, the best combination's report and the heatmap for `rows` (in combination order).
+    /// Writes `results.csv`, the best combination's report, the heatmap and `report.html` for `rows` (in
+    /// combination order).
     fn finish(&self, dir: &Path, rows: Vec<SweepRow>) -> Result<SweepOutcome> {
         let results = dir.join("results.csv");
         write(&results, &results_csv(&self.grid.names, &rows))?;
         let mut files = vec![results];
         let best_row = rank(&rows, self.section.objective).first().map(|r| (*r).clone());
-        let mut best = None;
+        let (mut best, mut kept) = (None, Vec::new());
         if let Some(row) = best_row {
             let params = combination_params(&self.setup.params, &self.grid.names, &row.values);
             let best_dir = dir.join("best");
             best = Some((self.best_report)(&params, &best_dir)?);
             files.push(best_dir);
+            kept.push((row.number, format!("best/{HTML_FILE}")));
         }
         if let Some(map) = self.heatmap(&rows) {
             let path = dir.join("heatmap.png");
@@ -268,6 +273,9 @@ impl<'a> SweepPlan<'a> {
             let svg = path.with_extension("svg");
             files.extend([path, svg]);
         }
+        let page = SweepPage { name: self.name, section: self.section, grid: &self.grid, rows: &rows, kept: &kept };
+        write_sweep_page(dir, &page)?;
+        files.push(dir.join(HTML_FILE));
         Ok(self.outcome(&rows, best, files))
     }
 

@@ -1,5 +1,6 @@
 //! A sweep's results: one row per combination with the metrics ranking needs, written to and read back from
-//! `results.csv` (the merge of shards reads the partial files), and ranked by the objective.
+//! `results.csv` (the merge of shards reads the partial files), and ranked by the objective; and one
+//! walk-forward window's choice and result.
 
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -10,8 +11,8 @@ use super::spec::Objective;
 use crate::error::{Error, Result};
 use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
 
-use crate::model::NANOS_PER_DAY;
-use crate::report::{Metrics, percent, ratio};
+use crate::model::{NANOS_PER_DAY, Timestamp};
+use crate::report::{Metrics, percent};
 
 /// What a sweep keeps of one run: the summary metrics, no curves.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -68,7 +69,7 @@ impl From<&Metrics> for SweepMetrics {
 }
 
 /// The metric columns of `results.csv`, after `combination` and the parameters.
-const METRIC_COLUMNS: [&str; 14] = [
+pub const METRIC_COLUMNS: [&str; 14] = [
     "final_equity",
     "total_return",
     "cagr",
@@ -114,6 +115,29 @@ impl SweepRow {
     }
 }
 
+/// One window's choice and out-of-sample result.
+#[derive(Clone, Debug, Serialize)]
+pub struct WindowResult {
+    /// Window number, from 0.
+    pub window: usize,
+    /// First bar open of the training window.
+    pub train_from: Timestamp,
+    /// End of the training window = start of the test window.
+    pub test_from: Timestamp,
+    /// End of the test window.
+    pub test_to: Timestamp,
+    /// The combination chosen on the training window (its number in the grid).
+    pub combination: usize,
+    /// Its parameters, by name.
+    pub params: serde_json::Value,
+    /// Its objective on the training window (in sample).
+    pub train_score: Option<f64>,
+    /// Its objective on the test window (out of sample).
+    pub test_score: Option<f64>,
+    /// Equity at the start and at the end of the test window.
+    pub test_equity: (Decimal, Decimal),
+}
+
 /// The rows best first by `objective`; undefined scores last; ties by combination number.
 pub fn rank(rows: &[SweepRow], objective: Objective) -> Vec<&SweepRow> {
     let mut ranked: Vec<&SweepRow> = rows.iter().collect();
@@ -135,33 +159,40 @@ pub fn results_csv(names: &[String], rows: &[SweepRow]) -> String {
         out.push_str(name);
     }
     out.push('\n');
-    let opt = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
     for row in rows {
-        let _ = write!(out, "{}", row.number);
+        out.push_str(&row.number.to_string());
         for value in &row.values {
             let _ = write!(out, ",{value}");
         }
-        let m = &row.metrics;
-        let _ = writeln!(
-            out,
-            ",{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
-            m.final_equity,
-            m.total_return,
-            opt(m.cagr),
-            opt(m.sharpe),
-            opt(m.sortino),
-            opt(m.calmar),
-            m.max_drawdown,
-            m.max_drawdown_days,
-            opt(m.win_rate),
-            opt(m.profit_factor),
-            m.exposure,
-            m.trades,
-            m.fees,
-            m.net_pnl
-        );
+        for field in metric_fields(&row.metrics) {
+            out.push(',');
+            out.push_str(&field);
+        }
+        out.push('\n');
     }
     out
+}
+
+/// The metrics' fields of a `results.csv` row, in the order of [`METRIC_COLUMNS`]: exact decimals, floats in their
+/// shortest exact form, empty when undefined.
+pub fn metric_fields(m: &SweepMetrics) -> [String; 14] {
+    let opt = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+    [
+        m.final_equity.to_string(),
+        m.total_return.to_string(),
+        opt(m.cagr),
+        opt(m.sharpe),
+        opt(m.sortino),
+        opt(m.calmar),
+        m.max_drawdown.to_string(),
+        m.max_drawdown_days.to_string(),
+        opt(m.win_rate),
+        opt(m.profit_factor),
+        m.exposure.to_string(),
+        m.trades.to_string(),
+        m.fees.to_string(),
+        m.net_pnl.to_string(),
+    ]
 }
 
 /// Reads a `results.csv` (or a shard's partial file) written by [`results_csv`] for parameters `names`.
@@ -236,8 +267,7 @@ pub fn top_table(names: &[String], objective: Objective, rows: &[SweepRow]) -> S
         let m = &row.metrics;
         let mut cells = vec![(rank + 1).to_string(), row.number.to_string()];
         cells.extend(row.values.iter().map(Decimal::to_string));
-        let score = row.score(objective).map(|s| if objective == Objective::MaxDrawdown { -s } else { s });
-        cells.push(if objective.is_fraction() { percent(score) } else { ratio(score) });
+        cells.push(objective.shown(row.score(objective)));
         cells.extend([
             percent(Some(m.total_return)),
             percent(Some(m.max_drawdown)),

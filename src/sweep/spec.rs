@@ -117,6 +117,14 @@ impl Objective {
         matches!(self, Objective::TotalReturn | Objective::Cagr | Objective::WinRate | Objective::MaxDrawdown)
     }
 
+    /// A score of this objective (larger is better, as [`crate::sweep::SweepRow::score`] gives it) as a trader
+    /// reads it: a percentage for fractions (the max drawdown as its positive depth), else a ratio with three
+    /// decimals; `n/a` when undefined.
+    pub fn shown(self, score: Option<f64>) -> String {
+        let value = score.map(|s| if self == Objective::MaxDrawdown { -s } else { s });
+        if self.is_fraction() { crate::report::percent(value) } else { crate::report::ratio(value) }
+    }
+
     /// The name as written in scenarios and `results.csv`.
     pub fn as_str(self) -> &'static str {
         match self {

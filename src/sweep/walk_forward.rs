@@ -16,15 +16,18 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::grid::Shard;
-use super::results::rank;
+use super::html::{WalkForwardPage, WindowCurves, write_walk_forward_page};
+use super::results::{SweepMetrics, SweepRow, WindowResult, rank};
 use super::run::{Sweep, combination_params};
 use super::{SweepPlan, write};
-use crate::engine::{BacktestSetup, CashChange, RunLog, run_prepared_trading_from};
+use crate::engine::{BacktestResult, BacktestSetup, CashChange, RunLog, run_prepared, run_prepared_trading_from};
 use crate::error::{Error, Result};
+use crate::model::exact::to_f64;
 use crate::model::{NANOS_PER_DAY, Timestamp};
+use crate::report::html::Point;
 use crate::report::{
-    Chart, ChartStyle, Curve, Metrics, compute_metrics, draw_chart, exposed_marks, percent, ratio, write_equity,
-    write_trades,
+    Chart, ChartStyle, Curve, Metrics, compute_metrics, draw_chart, exposed_marks, percent, ratio, run_metrics,
+    write_equity, write_trades,
 };
 
 /// A window length: a number of bars, or a duration.
@@ -110,27 +113,6 @@ impl WalkForward {
     }
 }
 
-/// One window's choice and out-of-sample result.
-#[derive(Clone, Debug, Serialize)]
-pub struct WindowResult {
-    /// Window number, from 0.
-    pub window: usize,
-    /// First bar open of the training window.
-    pub train_from: Timestamp,
-    /// End of the training window = start of the test window.
-    pub test_from: Timestamp,
-    /// End of the test window.
-    pub test_to: Timestamp,
-    /// The combination chosen on the training window (its number in the grid).
-    pub combination: usize,
-    /// Its parameters, by name.
-    pub params: serde_json::Value,
-    /// Its objective on the training window.
-    pub train_score: Option<f64>,
-    /// Equity at the start and at the end of the test window.
-    pub test_equity: (Decimal, Decimal),
-}
-
 /// `walk_forward/summary.json`.
 #[derive(Serialize)]
 struct WalkForwardSummary<'a> {
@@ -160,7 +142,9 @@ impl SweepPlan<'_> {
 
     /// Runs the walk-forward analysis and writes `out_dir/walk_forward/`: `windows.csv`, `summary.json` (the
     /// windows and the stitched curve's metrics), `equity.csv`, `trades.csv`, `equity.png` and `drawdown.png` (each
-    /// with an SVG beside it). Once `stop` is set, the windows finished so far are written.
+    /// with an SVG beside it) and `report.html`. Once `stop` is set, the windows finished so far are written. Besides
+    /// its training sweep, each window runs its chosen combination once more on the training span, for the page's
+    /// in-sample curve.
     ///
     /// # Errors
     /// [`Error::Config`] when the data does not fit one training window plus a test bar; a failing run.
@@ -182,7 +166,7 @@ impl SweepPlan<'_> {
             .map_err(|e| Error::Io { context: "starting the async runtime".into(), source: e })?;
         let mut stitched = RunLog::default();
         let (mut equity, mut fees) = (setup.starting_cash, Decimal::ZERO);
-        let mut results = Vec::new();
+        let (mut results, mut curves) = (Vec::new(), Vec::new());
         for (window, &(train_from, test_from, test_to)) in windows.iter().enumerate() {
             let train = Sweep {
                 setup,
@@ -198,6 +182,9 @@ impl SweepPlan<'_> {
             }
             let Some(best) = rank(&rows, self.section.objective).first().map(|r| (*r).clone()) else { break };
             let params = combination_params(&setup.params, &self.grid.names, &best.values);
+            let in_sample_setup = BacktestSetup { params: params.clone(), ..setup.clone() };
+            let in_sample = runtime.block_on(run_prepared(&in_sample_setup, train.market.clone()))?;
+            let (in_sample, _) = measured(&in_sample, train_from, interval_ns);
             let test_setup = BacktestSetup { params: params.clone(), ..setup.with_starting_cash(equity) };
             // The strategy warms up on the training window (the past) and trades from the test window's start.
             let test_market = std::sync::Arc::new(self.market.between(train_from, test_to));
@@ -211,6 +198,9 @@ impl SweepPlan<'_> {
             stitched.round_trips.extend_from_slice(&result.log.round_trips);
             fees += result.portfolio.fees_paid();
             let ended = result.log.equity.last().map_or(equity, |p| p.equity());
+            let (out_of_sample, test_metrics) = measured(&result, test_from, interval_ns);
+            let tested = SweepRow { metrics: test_metrics, ..best.clone() };
+            curves.push(WindowCurves::new(&in_sample, &out_of_sample));
             results.push(WindowResult {
                 window,
                 train_from,
@@ -219,6 +209,7 @@ impl SweepPlan<'_> {
                 combination: best.number,
                 params,
                 train_score: best.score(self.section.objective),
+                test_score: tested.score(self.section.objective),
                 test_equity: (equity, ended),
             });
             equity = ended;
@@ -255,6 +246,19 @@ impl SweepPlan<'_> {
         ] {
             draw_chart(&dir.join(name), &Chart { title: &title, y_label: &y_label, points, style })?;
         }
+        write_walk_forward_page(
+            &dir,
+            &WalkForwardPage {
+                name: self.name,
+                objective: self.section.objective,
+                names: &self.grid.names,
+                windows: &results,
+                curves: &curves,
+                stitched: &points,
+                metrics: &SweepMetrics::from(&metrics),
+                quote: &setup.quote,
+            },
+        )?;
         let files = [
             "summary.json",
             "windows.csv",
@@ -264,11 +268,22 @@ impl SweepPlan<'_> {
             "equity.svg",
             "drawdown.png",
             "drawdown.svg",
+            "report.html",
         ]
         .map(|f| dir.join(f))
         .to_vec();
         Ok(WalkForwardOutcome { windows: results, metrics, summary_json: json, files })
     }
+}
+
+/// The equity of `result`, a run from `from`, as drawn (its starting cash at `from`, then every mark), and its
+/// metrics.
+fn measured(result: &BacktestResult, from: Timestamp, interval_ns: i64) -> (Vec<Point>, SweepMetrics) {
+    let curve = Curve::new(result.portfolio.starting_cash(), &result.log.equity);
+    let metrics = SweepMetrics::from(&run_metrics(result, &curve, from, interval_ns));
+    let start = (from, to_f64(result.portfolio.starting_cash()));
+    let marks = result.log.equity.iter().map(|p| p.time).zip(curve.values.iter().copied());
+    (std::iter::once(start).chain(marks).collect(), metrics)
 }
 
 /// `windows.csv`: one row per window with its boundaries, chosen parameters, training objective and test equity.

@@ -16,12 +16,13 @@ use crate::report::charts::{decimate, format_axis_value};
 pub type MarkerSpot = ((f64, f64), (f64, f64));
 
 /// Axis labels for money: whole numbers with separators from the thousands, else two decimals.
-fn money_label(hi: f64) -> impl Fn(f64) -> String {
+pub(crate) fn money_label(hi: f64) -> impl Fn(f64) -> String {
     let whole = hi.abs() >= 1000.0;
     move |v| format_axis_value(v, whole)
 }
 
-fn percent_label(v: f64) -> String {
+/// Axis labels for percentages: one decimal.
+pub(crate) fn percent_label(v: f64) -> String {
     format!("{v:.1} %")
 }
 
@@ -159,14 +160,7 @@ fn risk_marks(out: &mut String, frame: &Frame, risk: &[RiskMark]) {
         if end - i > 3 {
             title.push(format!("and {} more", end - i - 3));
         }
-        let x = px(frame.xt(risk[i].time));
-        let _ = write!(
-            out,
-            r#"<line class="risk-event" x1="{x}" x2="{x}" y1="{}" y2="{}"><title>{}</title></line>"#,
-            px(frame.top()),
-            px(frame.bottom()),
-            esc(&title.join("\n"))
-        );
+        frame.vertical(out, risk[i].time, "risk-event", &title.join("\n"));
         i = end;
     }
     out.push_str("</g>");

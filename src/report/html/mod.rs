@@ -6,11 +6,11 @@
 //! This file assembles the page; `data` holds its inputs, `folder` reads them back from a report folder, `series`
 //! derives the drawn series, `charts` and `svg` draw them, `tables` writes the tables.
 
-mod charts;
+pub(crate) mod charts;
 mod data;
 mod folder;
 mod series;
-mod svg;
+pub(crate) mod svg;
 mod tables;
 
 use std::fmt::Write;
@@ -53,13 +53,7 @@ pub fn render(data: &HtmlData, bars: &[BarSeries]) -> String {
     let text = |pointer: &str| data.summary.pointer(pointer).and_then(|v| v.as_str()).unwrap_or_default().to_string();
     let name = text("/scenario");
     let mut out = String::with_capacity(64 * 1024 + data.trades.len() * 128);
-    let _ = write!(
-        out,
-        r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{} — backtest report</title><script>{}</script><style>{}</style></head><body>"#,
-        esc(&name),
-        include_str!("errors.js"),
-        include_str!("page.css"),
-    );
+    page_start(&mut out, &format!("{name} — backtest report"), "");
     let _ = write!(
         out,
         r#"<header><h1>{}</h1><p>{} → {} · strategy <b>{}</b> · content hash <code>{}</code></p></header><main>"#,
@@ -183,8 +177,21 @@ pub fn render(data: &HtmlData, bars: &[BarSeries]) -> String {
     out
 }
 
+/// Appends the start of a page up to its `<body>` tag: the no-request policy, the `title`, the error recorder
+/// (`errors.js`, which the browser test reads) and the report's CSS followed by `extra_css`. Every page of the
+/// reports (a backtest's, a sweep's, a walk-forward's) starts so.
+pub(crate) fn page_start(out: &mut String, title: &str, extra_css: &str) {
+    let _ = write!(
+        out,
+        r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{}</title><script>{}</script><style>{}{extra_css}</style></head><body>"#,
+        esc(title),
+        include_str!("errors.js"),
+        include_str!("page.css"),
+    );
+}
+
 /// Appends a `<section>` with a heading, a one-line legend and `body`.
-fn section(out: &mut String, id: &str, title: &str, legend: &str, body: &str) {
+pub(crate) fn section(out: &mut String, id: &str, title: &str, legend: &str, body: &str) {
     let _ = write!(out, r#"<section id="{id}"><h2>{}</h2>"#, esc(title));
     if !legend.is_empty() {
         let _ = write!(out, r#"<p class="legend">{}</p>"#, esc(legend));

@@ -202,6 +202,18 @@ impl Frame {
         out.push_str(r#""/>"#);
     }
 
+    /// A vertical line at time `t` across the plot, of `class`, titled `title` (shown on hover).
+    pub fn vertical(&self, out: &mut String, t: Timestamp, class: &str, title: &str) {
+        let x = px(self.xt(t));
+        let _ = write!(
+            out,
+            r#"<line class="{class}" x1="{x}" x2="{x}" y1="{}" y2="{}"><title>{}</title></line>"#,
+            px(TOP),
+            px(self.bottom()),
+            esc(title)
+        );
+    }
+
     /// A horizontal line at `v` across the plot, of `class`.
     pub fn rule(&self, out: &mut String, v: f64, class: &str) {
         let y = px(self.y(v));
