@@ -25,6 +25,8 @@ pub struct Heatmap<'a> {
     pub y: (&'a str, Vec<String>),
     /// Cells as (x index, y index, value); cells not listed are drawn grey.
     pub cells: Vec<(usize, usize, f64)>,
+    /// Whether a larger value is better (green); false for an objective to minimise, such as the max drawdown.
+    pub larger_is_better: bool,
 }
 
 /// Draws `map` into a PNG at `path` and the same heatmap as an SVG beside it (`path` with the extension `svg`).
@@ -79,7 +81,8 @@ fn plot<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, map: &Heatmap<'_>) -> 
     let everywhere = (0..columns).flat_map(|x| (0..rows).map(move |y| (x, y)));
     ctx.draw_series(everywhere.map(|(x, y)| cell(x, y, grey))).map_err(|e| e.to_string())?;
     let colour = |v: f64| {
-        let (r, g, b) = heat_colour(if hi > lo { (v - lo) / (hi - lo) } else { 1.0 });
+        let t = if hi > lo { (v - lo) / (hi - lo) } else { 1.0 };
+        let (r, g, b) = heat_colour(if map.larger_is_better { t } else { 1.0 - t });
         RGBColor(r, g, b).filled()
     };
     ctx.draw_series(map.cells.iter().map(|&(x, y, v)| cell(x, y, colour(v)))).map_err(|e| e.to_string())?;
@@ -97,4 +100,38 @@ pub fn heat_colour(t: f64) -> (u8, u8, u8) {
     let t = t.clamp(0.0, 1.0);
     let (r, g) = if t < 0.5 { (220.0, 60.0 + 340.0 * t) } else { (220.0 - 360.0 * (t - 0.5), 230.0) };
     (r as u8, g as u8, 70)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The `x` of the first `<rect>` filled with `colour` in an SVG.
+    fn x_of_rect_filled(svg: &str, (r, g, b): (u8, u8, u8)) -> f64 {
+        let fill = format!("fill=\"#{r:02X}{g:02X}{b:02X}\"");
+        let rect = svg.split("<rect").find(|r| r.contains(&fill)).unwrap_or_else(|| panic!("no rect {fill}"));
+        let x = rect.split("x=\"").nth(1).and_then(|x| x.split('"').next()).expect("x");
+        x.parse().expect("a number")
+    }
+
+    #[test]
+    fn an_objective_to_minimise_colours_its_smallest_value_green() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for larger_is_better in [true, false] {
+            let map = Heatmap {
+                title: "t",
+                objective: "max_drawdown",
+                x: ("a", vec!["1".into(), "2".into()]),
+                y: ("b", vec!["1".into()]),
+                cells: vec![(0, 0, 0.1), (1, 0, 0.3)],
+                larger_is_better,
+            };
+            let png = dir.path().join("heatmap.png");
+            draw_heatmap(&png, &map).expect("drawn");
+            let svg = std::fs::read_to_string(png.with_extension("svg")).expect("svg beside the png");
+            let (green, red) = (x_of_rect_filled(&svg, heat_colour(1.0)), x_of_rect_filled(&svg, heat_colour(0.0)));
+            // The cell of 0.1 is the left one.
+            assert_eq!(green < red, !larger_is_better, "larger_is_better = {larger_is_better}");
+        }
+    }
 }

@@ -305,6 +305,7 @@ impl<'a> SweepPlan<'a> {
             y: (y_name, labels(ys)),
             objective: objective.as_str(),
             cells,
+            larger_is_better: objective != Objective::MaxDrawdown,
         })
     }
 
