@@ -16,8 +16,10 @@ mod tables;
 use std::fmt::Write;
 use std::path::Path;
 
+pub(crate) use charts::{money_label, percent_label};
 pub use data::{BandPoint, FillRef, HtmlData, RiskMark, TradeRow};
 pub use folder::read_report_folder;
+pub(crate) use folder::{RunCurve, read_run_curve};
 pub use series::{
     Episode, Histogram, Point, SHARPE_WINDOW_DAYS, buy_and_hold, daily_returns, excursions, histogram, monthly_returns,
     rolling_sharpe, worst_drawdowns, yearly_returns,
@@ -26,7 +28,8 @@ pub use series::{
 use crate::error::{Error, Result};
 use crate::model::BarSeries;
 use charts::EquityLines;
-use svg::esc;
+pub(crate) use svg::{Frame, esc};
+pub(crate) use tables::metric_rows;
 
 /// The page's file name in a report folder.
 pub const HTML_FILE: &str = "report.html";
@@ -53,13 +56,7 @@ pub fn render(data: &HtmlData, bars: &[BarSeries]) -> String {
     let text = |pointer: &str| data.summary.pointer(pointer).and_then(|v| v.as_str()).unwrap_or_default().to_string();
     let name = text("/scenario");
     let mut out = String::with_capacity(64 * 1024 + data.trades.len() * 128);
-    let _ = write!(
-        out,
-        r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{} — backtest report</title><script>{}</script><style>{}</style></head><body>"#,
-        esc(&name),
-        include_str!("errors.js"),
-        include_str!("page.css"),
-    );
+    open_page(&mut out, &format!("{name} — backtest report"), "");
     let _ = write!(
         out,
         r#"<header><h1>{}</h1><p>{} → {} · strategy <b>{}</b> · content hash <code>{}</code></p></header><main>"#,
@@ -183,8 +180,20 @@ pub fn render(data: &HtmlData, bars: &[BarSeries]) -> String {
     out
 }
 
+/// Starts a page titled `title` up to its `<body>`: the no-request policy, the script that records errors in the
+/// root's `data-errors` (what the browser tests read), and the house style followed by `extra_css`.
+pub(crate) fn open_page(out: &mut String, title: &str, extra_css: &str) {
+    let _ = write!(
+        out,
+        r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{}</title><script>{}</script><style>{}{extra_css}</style></head><body>"#,
+        esc(title),
+        include_str!("errors.js"),
+        include_str!("page.css"),
+    );
+}
+
 /// Appends a `<section>` with a heading, a one-line legend and `body`.
-fn section(out: &mut String, id: &str, title: &str, legend: &str, body: &str) {
+pub(crate) fn section(out: &mut String, id: &str, title: &str, legend: &str, body: &str) {
     let _ = write!(out, r#"<section id="{id}"><h2>{}</h2>"#, esc(title));
     if !legend.is_empty() {
         let _ = write!(out, r#"<p class="legend">{}</p>"#, esc(legend));
