@@ -4,57 +4,21 @@
 //! script run, one heatmap cell per combination (90). Skipped with a note when `chromium` is not installed,
 //! unless `CTB_REQUIRE_CHROMIUM=1` (set by `.ci/run`, which installs it).
 
+mod common;
+
+use common::browser::{chromium, chromium_available, root_attribute};
+use common::repo;
 use cryptotradebot::config::Scenario;
 use cryptotradebot::report::html::HTML_FILE;
 use cryptotradebot::runner::{plan_sweep, run_scenario};
 use cryptotradebot::sweep::Shard;
 use rust_decimal::Decimal;
 use std::collections::BTreeSet;
-use std::path::Path;
-use std::process::Command;
 use std::str::FromStr;
-
-fn repo(relative: &str) -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
-}
-
-/// Whether `chromium` runs here; panics when it must (`CTB_REQUIRE_CHROMIUM=1`) and does not.
-fn chromium_available() -> bool {
-    let found = Command::new("chromium").arg("--version").output().is_ok_and(|o| o.status.success());
-    if !found {
-        assert!(
-            std::env::var("CTB_REQUIRE_CHROMIUM").as_deref() != Ok("1"),
-            "CTB_REQUIRE_CHROMIUM=1 but `chromium` does not run (apt-get install -y chromium)"
-        );
-        eprintln!("note: chromium is not installed; the browser test of report.html is skipped");
-    }
-    found
-}
-
-/// Runs headless Chromium on `url` with `args` (its own profile folder in `profile`); returns stdout.
-fn chromium(profile: &Path, url: &str, args: &[&str]) -> String {
-    let out = Command::new("chromium")
-        .args(["--headless=new", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=5000", "--no-first-run"])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .args(args)
-        .arg(url)
-        .output()
-        .expect("run chromium");
-    assert!(out.status.success(), "chromium failed: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// The value of attribute `name` on the `<html>` element of a dumped DOM.
-fn root_attribute<'a>(dom: &'a str, name: &str) -> Option<&'a str> {
-    let tag = &dom[dom.find("<html")?..];
-    let tag = &tag[..tag.find('>')?];
-    let at = tag.find(&format!(" {name}=\""))? + name.len() + 3;
-    Some(&tag[at..at + tag[at..].find('"')?])
-}
 
 #[test]
 fn the_shipped_scenarios_page_renders_offline_with_every_trade_and_marker() {
-    if !chromium_available() {
+    if !chromium_available("report.html") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -118,7 +82,7 @@ fn the_shipped_scenarios_page_renders_offline_with_every_trade_and_marker() {
 
 #[test]
 fn the_sweep_page_renders_offline_with_a_heatmap_cell_per_combination() {
-    if !chromium_available() {
+    if !chromium_available("sweep/report.html") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -50,7 +50,7 @@ enum Command {
     /// Trade a validated level-2 scenario at a venue (testnet by default), journaled, with a kill switch.
     Live(live::LiveArgs),
     /// Rebuild report.html from a backtest's report folder (its scenario.yaml, summary and CSV files, and the
-    /// scenario's data for the price charts).
+    /// scenario's data for the price charts); `report compare A B [C…]` puts two or more reports side by side.
     Report(report::ReportArgs),
     /// Compare a paper session's journal with the replay of its recording, order by order.
     Reconcile(reconcile::ReconcileArgs),

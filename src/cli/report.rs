@@ -1,28 +1,58 @@
 //! `ctb report DIR`: rebuild `report.html` from a backtest's report folder — its `scenario.yaml`, `summary.json`
-//! and CSV files, and the scenario's data read again for the price charts.
+//! and CSV files, and the scenario's data read again for the price charts. `ctb report compare A B [C…]`: the
+//! metrics of two or more report folders side by side in the terminal, and `compare.html` with their equity
+//! curves overlaid.
 
-use clap::Args;
-use std::path::PathBuf;
+use clap::{Args, Subcommand};
+use std::path::{Path, PathBuf};
 
 use crate::config::Scenario;
+use crate::report::compare::{compare_table, read_runs, write_compare};
 use crate::report::html::{HTML_FILE, read_report_folder, write_html};
 use crate::strategy::StrategyRegistry;
 use crate::{Error, Result};
 
 /// Arguments of `ctb report`.
 #[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct ReportArgs {
+    #[command(subcommand)]
+    command: Option<ReportCommand>,
     /// A report folder written by `ctb backtest` (reports/<scenario name> or its --out).
-    dir: PathBuf,
+    #[arg(required = true)]
+    dir: Option<PathBuf>,
     /// The folder of the scenario file that ran: the relative data paths in the copied scenario.yaml resolve
     /// against it [default: the report folder itself].
     #[arg(long, value_name = "FOLDER")]
     scenario_dir: Option<PathBuf>,
 }
 
-/// Rebuilds `report.html` in the folder.
+#[derive(Subcommand, Debug)]
+enum ReportCommand {
+    /// Two or more backtest reports side by side: their metrics in one table, and compare.html with their equity
+    /// curves overlaid (in the quote currency, and in percent from each run's start). A folder named `compare`
+    /// is given as ./compare.
+    Compare {
+        /// Report folders written by `ctb backtest`, two or more; a column each, in this order.
+        #[arg(required = true, num_args = 2.., value_name = "DIR")]
+        dirs: Vec<PathBuf>,
+        /// Where to write the page.
+        #[arg(long, value_name = "PATH", default_value = "reports/compare.html")]
+        out: PathBuf,
+    },
+}
+
+/// Rebuilds `report.html` in the folder, or compares folders.
 pub fn run(args: ReportArgs, strategies: &StrategyRegistry) -> Result<()> {
-    let dir = &args.dir;
+    match (args.command, args.dir) {
+        (Some(ReportCommand::Compare { dirs, out }), _) => compare(&dirs, &out, strategies),
+        (None, Some(dir)) => rebuild(&dir, args.scenario_dir, strategies),
+        (None, None) => Err(Error::Config("ctb report: name a report folder".into())),
+    }
+}
+
+/// The copied scenario of a report folder: its path and text.
+fn scenario_copy(dir: &Path) -> Result<(PathBuf, String)> {
     let copy = dir.join("scenario.yaml");
     if !copy.is_file() {
         return Err(Error::Data(format!(
@@ -31,7 +61,13 @@ pub fn run(args: ReportArgs, strategies: &StrategyRegistry) -> Result<()> {
         )));
     }
     let text = std::fs::read_to_string(&copy).map_err(|e| Error::io("reading", &copy, e))?;
-    let folder = args.scenario_dir.clone().unwrap_or_else(|| dir.clone());
+    Ok((copy, text))
+}
+
+/// Rebuilds `report.html` in `dir`, the scenario's relative paths resolving against `scenario_dir`.
+fn rebuild(dir: &Path, scenario_dir: Option<PathBuf>, strategies: &StrategyRegistry) -> Result<()> {
+    let (_, text) = scenario_copy(dir)?;
+    let folder = scenario_dir.unwrap_or_else(|| dir.to_path_buf());
     let scenario = Scenario::parse_with(&folder.join("scenario.yaml"), text, strategies)?;
     let data = read_report_folder(dir, &scenario.setup.quote)?;
     let hint = |e: Error| {
@@ -51,5 +87,22 @@ pub fn run(args: ReportArgs, strategies: &StrategyRegistry) -> Result<()> {
     let bars = if scenario.is_book() { Vec::new() } else { scenario.load_market_data().map_err(hint)?.0 };
     write_html(dir, &data, &bars)?;
     println!("{}", dir.join(HTML_FILE).display());
+    Ok(())
+}
+
+/// Prints the comparison of `dirs` and writes its page to `out`. Each run's quote currency comes from its copied
+/// scenario (the summary does not record it); nothing else of the scenario is read again.
+fn compare(dirs: &[PathBuf], out: &Path, strategies: &StrategyRegistry) -> Result<()> {
+    let folders = dirs
+        .iter()
+        .map(|dir| {
+            let (copy, text) = scenario_copy(dir)?;
+            Ok((dir.clone(), Scenario::parse_with(&copy, text, strategies)?.setup.quote))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let runs = read_runs(&folders)?;
+    write_compare(out, &runs)?;
+    println!("{}", compare_table(&runs));
+    println!("wrote {}", out.display());
     Ok(())
 }

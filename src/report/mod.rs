@@ -1,8 +1,10 @@
-//! Reports: metrics, `summary.json`, the CSV files, PNG and SVG charts, the offline `report.html` and the terminal summary
-//! table; the robustness statistics and `ctb robust`'s report of them.
+//! Reports: metrics, `summary.json`, the CSV files, PNG and SVG charts, the offline `report.html` and the terminal
+//! summary table; the comparison of several reports (`ctb report compare`); the robustness statistics and `ctb
+//! robust`'s report of them.
 
 mod book;
 mod charts;
+pub mod compare;
 mod csv_files;
 mod curve;
 mod heatmap;

@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod l2_rows;
 pub mod mock_binance;
 pub mod mock_candles;

@@ -15,13 +15,14 @@ use crate::report::charts::{decimate, format_axis_value};
 /// Where a trade's entry and exit markers go on its symbol's price chart: `(x, y)` pixels of each.
 pub type MarkerSpot = ((f64, f64), (f64, f64));
 
-/// Axis labels for money: whole numbers with separators from the thousands, else two decimals.
+/// Axis labels for money on an axis reaching `hi`: whole numbers with separators from the thousands, else two
+/// decimals.
 pub(crate) fn money_label(hi: f64) -> impl Fn(f64) -> String {
     let whole = hi.abs() >= 1000.0;
     move |v| format_axis_value(v, whole)
 }
 
-/// Axis labels for percentages: one decimal.
+/// Axis labels for percentages: one decimal and ` %`.
 pub(crate) fn percent_label(v: f64) -> String {
     format!("{v:.1} %")
 }

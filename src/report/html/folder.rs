@@ -1,7 +1,7 @@
 //! Reads [`HtmlData`] back from a report folder: `summary.json`, `scenario.yaml`, `equity.csv`, `trades.csv`,
 //! `fills.csv`, `orders.csv`, `risk_events.csv` and, when there is one, `equity_bar_paths.csv`, as a backtest wrote
-//! them. Errors name the file, and for CSV
-//! rows the line and column.
+//! them; and the part every reader needs, the summary and the equity curve (`ctb report compare` reads only that).
+//! Errors name the file, and for CSV rows the line and column.
 
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -9,6 +9,7 @@ use std::path::Path;
 use std::str::FromStr;
 
 use super::data::{FillRef, HtmlData, RiskMark, TradeRow, with_exit_order};
+use super::series::Point;
 use crate::error::{Error, Result};
 use crate::model::exact::to_f64;
 use crate::model::{Side, Symbol, Timestamp};
@@ -68,19 +69,30 @@ fn symbol(text: &str) -> Option<Symbol> {
     Symbol::new(text).ok()
 }
 
-/// The page's data of the report in `dir`, money in `quote`.
+/// What every report folder holds, whatever reads it: `summary.json` as a value, the run's start and starting
+/// equity from it, and the equity at every mark of `equity.csv`.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct RunCurve {
+    /// `summary.json` as a value.
+    pub summary: serde_json::Value,
+    /// `period.start` of the summary: the open of the first bar.
+    pub start: Timestamp,
+    /// `metrics.starting_equity` of the summary: the equity before the first mark.
+    pub starting_equity: f64,
+    /// The `equity` column of `equity.csv` at each mark's `time`.
+    pub equity: Vec<Point>,
+}
+
+/// The summary and the equity curve of the report in `dir`.
 ///
 /// # Errors
-/// [`Error::Io`] when a file is missing or unreadable; [`Error::Data`] naming the file (and line and column) when
-/// one does not read as a backtest writes it.
-pub fn read_report_folder(dir: &Path, quote: &str) -> Result<HtmlData> {
-    let read_text = |name: &str| {
-        let path = dir.join(name);
-        std::fs::read_to_string(&path).map_err(|e| Error::io("reading", &path, e))
-    };
+/// [`Error::Io`] when `summary.json` or `equity.csv` is missing or unreadable; [`Error::Data`] naming the file (and
+/// for `equity.csv` the line and column) when one does not read as a backtest writes it.
+pub(crate) fn read_run_curve(dir: &Path) -> Result<RunCurve> {
     let summary_path = dir.join("summary.json");
-    let summary: serde_json::Value = serde_json::from_str(&read_text("summary.json")?)
-        .map_err(|e| Error::Data(format!("{}: {e}", summary_path.display())))?;
+    let text = std::fs::read_to_string(&summary_path).map_err(|e| Error::io("reading", &summary_path, e))?;
+    let summary: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| Error::Data(format!("{}: {e}", summary_path.display())))?;
     let field = |pointer: &str| {
         summary.pointer(pointer).and_then(|v| v.as_str()).ok_or_else(|| {
             Error::Data(format!(
@@ -102,6 +114,20 @@ pub fn read_report_folder(dir: &Path, quote: &str) -> Result<HtmlData> {
     let equity = (0..rows.records.len())
         .map(|i| Ok((rows.parse(i, "time", time)?, to_f64(rows.parse(i, "equity", decimal)?))))
         .collect::<Result<Vec<_>>>()?;
+    Ok(RunCurve { summary, start, starting_equity, equity })
+}
+
+/// The page's data of the report in `dir`, money in `quote`.
+///
+/// # Errors
+/// [`Error::Io`] when a file is missing or unreadable; [`Error::Data`] naming the file (and line and column) when
+/// one does not read as a backtest writes it.
+pub fn read_report_folder(dir: &Path, quote: &str) -> Result<HtmlData> {
+    let read_text = |name: &str| {
+        let path = dir.join(name);
+        std::fs::read_to_string(&path).map_err(|e| Error::io("reading", &path, e))
+    };
+    let RunCurve { summary, start, starting_equity, equity } = read_run_curve(dir)?;
 
     let rows = Rows::read(dir, "orders.csv")?;
     let mut order_types = BTreeMap::new();

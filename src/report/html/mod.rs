@@ -16,8 +16,10 @@ mod tables;
 use std::fmt::Write;
 use std::path::Path;
 
+pub(crate) use charts::{money_label, percent_label};
 pub use data::{BandPoint, FillRef, HtmlData, RiskMark, TradeRow};
 pub use folder::read_report_folder;
+pub(crate) use folder::{RunCurve, read_run_curve};
 pub use series::{
     Episode, Histogram, Point, SHARPE_WINDOW_DAYS, buy_and_hold, daily_returns, excursions, histogram, monthly_returns,
     rolling_sharpe, worst_drawdowns, yearly_returns,
@@ -26,7 +28,8 @@ pub use series::{
 use crate::error::{Error, Result};
 use crate::model::BarSeries;
 use charts::EquityLines;
-use svg::esc;
+pub(crate) use svg::{Frame, esc};
+pub(crate) use tables::metric_rows;
 
 /// The page's file name in a report folder.
 pub const HTML_FILE: &str = "report.html";

@@ -59,27 +59,42 @@ fn plain(value: Option<&Value>) -> String {
     }
 }
 
+/// The metrics of `summary` as `(label, text)` rows, money in `quote`: every metric of the table (`n/a` where the
+/// summary has none), then the bar-path equity interval when ambiguous bars made it differ. Money reads exactly as
+/// the summary holds it; fractions as percentages with two decimals, ratios with three.
+pub(crate) fn metric_rows(summary: &Value, quote: &str) -> Vec<(&'static str, String)> {
+    let mut rows: Vec<(&'static str, String)> = METRICS
+        .iter()
+        .map(|&(label, pointer, shown)| {
+            let value = summary.pointer(pointer);
+            let text = match shown {
+                Shown::Percent => percent(value.and_then(Value::as_f64)),
+                Shown::Ratio => ratio(value.and_then(Value::as_f64)),
+                Shown::Money => format!("{} {quote}", plain(value)),
+                Shown::Plain => plain(value),
+            };
+            (label, text)
+        })
+        .collect();
+    if summary.pointer("/bar_path/ambiguous_bars").and_then(Value::as_u64).unwrap_or(0) > 0 {
+        let at = |p| plain(summary.pointer(p));
+        rows.push((
+            "Final equity, bar-path interval",
+            format!(
+                "{} (adverse) to {} {quote} (optimistic)",
+                at("/bar_path/final_equity_adverse"),
+                at("/bar_path/final_equity_optimistic")
+            ),
+        ));
+    }
+    rows
+}
+
 /// The metrics table of `summary`, money in `quote`.
 pub fn metrics_table(summary: &Value, quote: &str) -> String {
     let mut out = String::from(r#"<table class="metrics"><tbody>"#);
-    for (label, pointer, shown) in METRICS {
-        let value = summary.pointer(pointer);
-        let text = match shown {
-            Shown::Percent => percent(value.and_then(Value::as_f64)),
-            Shown::Ratio => ratio(value.and_then(Value::as_f64)),
-            Shown::Money => format!("{} {quote}", plain(value)),
-            Shown::Plain => plain(value),
-        };
+    for (label, text) in metric_rows(summary, quote) {
         let _ = write!(out, "<tr><th>{}</th><td>{}</td></tr>", esc(label), esc(&text));
-    }
-    if summary.pointer("/bar_path/ambiguous_bars").and_then(Value::as_u64).unwrap_or(0) > 0 {
-        let at = |p| plain(summary.pointer(p));
-        let _ = write!(
-            out,
-            "<tr><th>Final equity, bar-path interval</th><td>{} (adverse) to {} {quote} (optimistic)</td></tr>",
-            esc(&at("/bar_path/final_equity_adverse")),
-            esc(&at("/bar_path/final_equity_optimistic"))
-        );
     }
     out.push_str("</tbody></table>");
     out
