@@ -11,7 +11,6 @@ use cryptotradebot::report::decimate;
 use cryptotradebot::report::html::{HTML_FILE, monthly_returns, yearly_returns};
 use cryptotradebot::runner::run_scenario;
 use rust_decimal::Decimal;
-use std::path::Path;
 use std::str::FromStr;
 
 fn at(rfc3339: &str) -> Timestamp {
@@ -23,16 +22,6 @@ fn report_of(scenario: &str) -> tempfile::TempDir {
     run_scenario(&Scenario::load(&common::repo(scenario)).unwrap(), dir.path()).unwrap();
     dir
 }
-
-fn csv_rows(path: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
-    let mut reader = csv::Reader::from_path(path).unwrap();
-    let headers = reader.headers().unwrap().clone();
-    reader
-        .records()
-        .map(|r| headers.iter().zip(r.unwrap().iter()).map(|(h, v)| (h.into(), v.into())).collect())
-        .collect()
-}
-
 /// The JSON array the page's script builds the trade table from.
 fn trade_data(html: &str) -> Vec<serde_json::Value> {
     let start = html.find(r#"<script type="application/json" id="trade-data">"#).unwrap();
@@ -97,13 +86,13 @@ fn the_shipped_scenarios_page_holds_its_trades_exactly_in_close_order_with_excur
     let dir = report_of("scenarios/btc_sma_cross.yaml");
     let html = std::fs::read_to_string(dir.path().join(HTML_FILE)).unwrap();
     let trades = trade_data(&html);
-    let rows = csv_rows(&dir.path().join("trades.csv"));
+    let rows = common::csv_rows(&dir.path().join("trades.csv"));
     assert_eq!((trades.len(), rows.len()), (26, 26));
 
     // The klines, read here with the csv crate alone: open time (ms), high, low.
     let mut bars: Vec<(i64, Decimal, Decimal)> = Vec::new();
     for file in ["data/binance/BTCUSDT-1h-2023-01.csv", "data/binance/BTCUSDT-1h-2023-02.csv"] {
-        for row in csv_rows(&common::repo(file)) {
+        for row in common::csv_rows(&common::repo(file)) {
             let d = |k: &str| Decimal::from_str(&row[k]).unwrap();
             bars.push((row["open_time"].parse().unwrap(), d("high"), d("low")));
         }
@@ -140,7 +129,7 @@ fn the_shipped_scenarios_page_holds_its_trades_exactly_in_close_order_with_excur
 fn the_monthly_table_agrees_with_equity_csv() {
     let dir = report_of("scenarios/btc_sma_cross.yaml");
     let html = std::fs::read_to_string(dir.path().join(HTML_FILE)).unwrap();
-    let equity = csv_rows(&dir.path().join("equity.csv"));
+    let equity = common::csv_rows(&dir.path().join("equity.csv"));
     let value =
         |time: &str| equity.iter().find(|r| r["time"] == time).map(|r| r["equity"].parse::<f64>().unwrap()).unwrap();
     let (january_end, last) = (value("2023-02-01T00:00:00Z"), value("2023-03-01T00:00:00Z"));

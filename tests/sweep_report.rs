@@ -22,16 +22,6 @@ fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// A CSV file's rows as column → field.
-fn csv_rows(path: &Path) -> Vec<BTreeMap<String, String>> {
-    let mut reader = csv::Reader::from_path(path).unwrap();
-    let headers = reader.headers().unwrap().clone();
-    reader
-        .records()
-        .map(|r| headers.iter().zip(r.unwrap().iter()).map(|(h, v)| (h.into(), v.into())).collect())
-        .collect()
-}
-
 /// A CSV file's header.
 fn csv_header(path: &Path) -> Vec<String> {
     csv::Reader::from_path(path).unwrap().headers().unwrap().iter().map(String::from).collect()
@@ -101,7 +91,7 @@ fn the_heatmap_has_a_cell_per_combination_holding_its_objective_and_the_best_cel
     ctb(&["sweep", SCENARIO, "--quiet", "--out", dir.path().to_str().unwrap()]);
     let sweep = dir.path().join("sweep");
     let html = read(&sweep.join("report.html"));
-    let results = csv_rows(&sweep.join("results.csv"));
+    let results = common::csv_rows(&sweep.join("results.csv"));
     assert_eq!(results.len(), 90);
     let cells = tags(&html, r#"<rect class="cell"#);
     assert_eq!(cells.len(), 90, "one cell per combination of the grid");
@@ -140,7 +130,7 @@ fn the_ranking_table_is_results_csv_in_rank_order() {
     let sweep = dir.path().join("sweep");
     let html = read(&sweep.join("report.html"));
     let header = csv_header(&sweep.join("results.csv"));
-    let expected: Vec<Vec<String>> = ranked(&csv_rows(&sweep.join("results.csv")), "sharpe")
+    let expected: Vec<Vec<String>> = ranked(&common::csv_rows(&sweep.join("results.csv")), "sharpe")
         .iter()
         .enumerate()
         .map(|(i, row)| std::iter::once((i + 1).to_string()).chain(header.iter().map(|h| row[h].clone())).collect())
@@ -173,7 +163,7 @@ fn the_walk_forward_page_lists_every_window_with_the_parameters_windows_csv_hold
     ctb(&["sweep", SCENARIO, "--quiet", "--out", out, "--walk-forward", "train=336,test=168"]);
     let folder = dir.path().join("walk_forward");
     let html = read(&folder.join("report.html"));
-    let windows = csv_rows(&folder.join("windows.csv"));
+    let windows = common::csv_rows(&folder.join("windows.csv"));
     assert_eq!(windows.len(), 7);
     let table = table_rows(&html, r#"<table id="windows""#);
     assert_eq!(table.len(), windows.len(), "one row per window");

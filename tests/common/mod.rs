@@ -60,3 +60,13 @@ pub async fn ctb_async(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> (bool
     .await
     .unwrap()
 }
+
+/// A CSV file's rows as column → field.
+pub fn csv_rows(path: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
+    let mut reader = csv::Reader::from_path(path).expect("a CSV file");
+    let headers = reader.headers().expect("a header").clone();
+    reader
+        .records()
+        .map(|r| headers.iter().zip(r.expect("a row").iter()).map(|(h, v)| (h.into(), v.into())).collect())
+        .collect()
+}
