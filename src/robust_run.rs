@@ -19,16 +19,14 @@ use crate::engine::{BacktestSetup, MarketData, prepare_market, run_prepared_bloc
 use crate::error::{Error, Result};
 use crate::model::Timestamp;
 use crate::model::exact::to_f64;
+use crate::report::html::{read_report_folder, write_html};
 use crate::report::robustness::{
-    BestCombination, COST_MULTIPLIERS, CostRow, RobustInput, RobustReport, SweepInput, Trial, daily_returns,
-    mark_returns,
+    BestCombination, COST_MULTIPLIERS, CostRow, ROBUST_FILE, RobustInput, RobustReport, SweepInput, Trial,
+    daily_returns, mark_returns,
 };
 use crate::report::{Curve, run_metrics};
 use crate::runner::{ScenarioRun, plan_sweep, run_scenario};
 use crate::sweep::{Grid, combination_params, rank};
-
-/// The file the report is written to, in the report folder.
-pub const ROBUST_FILE: &str = "robust.json";
 
 /// Most resamples allowed (of the Monte Carlo and of the bootstrap each): each resample is a path as long as the
 /// trades or the bars, so this bounds the time of a run, not only its memory.
@@ -82,6 +80,7 @@ pub fn run_robust(
         rayon::join(|| cost_rows(scenario, &market, start, interval_ns), || sweep_input(scenario, &market, progress));
     let report = RobustReport::build(RobustInput {
         name: &scenario.name,
+        content_hash: &backtest.summary.content_hash,
         seed: options.seed.unwrap_or(scenario.seed),
         resamples: options.resamples,
         result: &backtest.result,
@@ -92,6 +91,9 @@ pub fn run_robust(
     let json = report.to_json()?;
     let path = out_dir.join(ROBUST_FILE);
     std::fs::write(&path, &json).map_err(|e| Error::io("writing", &path, e))?;
+    // The backtest's page again, now with the robustness section: read back from the folder as `ctb report DIR`
+    // reads it, so that rebuilding it gives the same bytes.
+    write_html(out_dir, &read_report_folder(out_dir, &scenario.setup.quote)?, market.series())?;
     Ok(RobustRun { backtest, report, json })
 }
 

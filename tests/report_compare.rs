@@ -149,7 +149,7 @@ fn the_terminal_table_shows_each_runs_final_equity_and_trade_count_as_its_summar
 }
 
 #[test]
-fn each_run_is_one_line_per_chart_from_its_first_to_its_last_mark_of_equity_csv() {
+fn each_run_is_one_line_per_chart_from_its_starting_equity_to_its_last_mark_of_equity_csv() {
     let reports = Reports::new();
     let page = reports.root.path().join("compare.html");
     assert_eq!(reports.compare(&page).0, 0);
@@ -157,15 +157,16 @@ fn each_run_is_one_line_per_chart_from_its_first_to_its_last_mark_of_equity_csv(
     for (i, name) in ["sma", "rsi"].into_iter().enumerate() {
         let equity = equity_column(&reports.dir(name));
         let start: f64 = summary(&reports.dir(name))["metrics"]["starting_equity"].as_str().unwrap().parse().unwrap();
-        let (first, last) = (equity[0], equity[equity.len() - 1]);
+        // Drawn as the backtest's own chart: the starting equity at the first bar's open, then every mark.
+        let (first, last) = (start, equity[equity.len() - 1]);
         let percent = |v: f64| (v / start - 1.0) * 100.0;
         for (id, values) in [("equity", (first, last)), ("returns", (percent(first), percent(last)))] {
             let svg = chart(&html, id);
             assert_eq!(svg.matches("<polyline").count(), 2, "{id}: one line per run");
             let points = run_points(svg, i);
-            // Both runs mark the same hours: their lines span the plot from its left to its right edge.
+            // Both runs start and mark the same hours: their lines span the plot from its left to its right edge.
             let (p0, p1) = (points[0], points[points.len() - 1]);
-            assert_eq!((p0.0, p1.0), (76.0, 1264.0), "{id} {name}: from the first to the last mark");
+            assert_eq!((p0.0, p1.0), (76.0, 1264.0), "{id} {name}: from the start to the last mark");
             for (got, value) in [(p0.1, values.0), (p1.1, values.1)] {
                 let want = y_of(svg, value);
                 assert!((got - want).abs() < 0.3, "{id} {name}: y {got} for {value}, the axis puts it at {want}");
@@ -306,4 +307,15 @@ fn the_page_renders_offline_with_no_console_error() {
     assert_eq!(root_attribute(&dom, "data-errors"), Some(""), "script, console or policy errors");
     assert!(root_attribute(&dom, "data-loaded").is_some(), "the page did not finish loading");
     assert_eq!(dom.matches(r#"<polyline class="run run-"#).count(), 4, "two runs in two charts");
+}
+
+#[test]
+fn the_page_may_not_be_written_into_a_compared_folder() {
+    let reports = Reports::new();
+    let inside = reports.dir("sma").join("report.html");
+    let before = std::fs::read(&inside).unwrap();
+    let (code, _, stderr) = reports.compare(&inside);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("is inside the compared folder"), "{stderr}");
+    assert_eq!(std::fs::read(&inside).unwrap(), before, "the run's own page is untouched");
 }

@@ -318,3 +318,35 @@ fn resamples_out_of_bounds_and_level_2_scenarios_are_refused() {
     let (ok, _, stderr) = common::ctb(&common::repo(""), &["robust", level_2, "--out", out]);
     assert!(!ok && stderr.contains("btc_l2_market_maker.yaml") && stderr.contains("bar data"), "{stderr}");
 }
+
+#[test]
+fn report_html_shows_the_robustness_of_its_own_run_and_ctb_report_rebuilds_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_, bytes) = robust(&common::repo(SCENARIO), dir.path(), &["--resamples", "200"], &[]);
+    let report = json(&bytes);
+    let page_path = dir.path().join("report.html");
+    let page = String::from_utf8(read(&page_path)).expect("utf-8");
+    assert!(page.contains(r#"<section id="robustness-section">"#), "the page has the robustness section");
+    // The Monte Carlo's 5/50/95 % of the final equity, to the cent, as robust.json holds them.
+    for p in ["p5", "p50", "p95"] {
+        let value = report["monte_carlo"]["final_equity"][p].as_f64().expect("a percentile");
+        assert!(page.contains(&format!("<td>{value:.2}</td>")), "{p} = {value:.2} on the page");
+    }
+    // The ×5 cost row's final equity, to four decimals as the terminal prints it.
+    let times_five = decimal(&report["costs"][2]["final_equity"]).round_dp(4);
+    assert!(page.contains(&format!("<td>{times_five} USDT</td>")), "×5: {times_five}");
+
+    // `ctb report DIR` reads robust.json back and rebuilds the same page.
+    let scenarios = common::repo("scenarios");
+    let rebuild = ["report", dir.path().to_str().unwrap(), "--scenario-dir", scenarios.to_str().unwrap()];
+    ctb(&rebuild, &[]);
+    assert_eq!(String::from_utf8(read(&page_path)).expect("utf-8"), page, "rebuilt byte for byte");
+
+    // A robust.json of another run (another content hash) is not shown.
+    let mut other = report.clone();
+    other["content_hash"] = json!("sha256:of-another-run");
+    std::fs::write(dir.path().join("robust.json"), other.to_string()).expect("write");
+    ctb(&rebuild, &[]);
+    let rebuilt = String::from_utf8(read(&page_path)).expect("utf-8");
+    assert!(!rebuilt.contains("robustness-section"), "another run's robustness is left out");
+}

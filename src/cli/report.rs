@@ -100,6 +100,17 @@ fn compare(dirs: &[PathBuf], out: &Path, strategies: &StrategyRegistry) -> Resul
             Ok((dir.clone(), Scenario::parse_with(&copy, text, strategies)?.setup.quote))
         })
         .collect::<Result<Vec<_>>>()?;
+    // The page must not land inside a compared folder, where it could replace that run's own file.
+    let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    if let Ok(parent) = parent.canonicalize()
+        && let Some(dir) = dirs.iter().find(|d| d.canonicalize().is_ok_and(|d| d == parent))
+    {
+        return Err(Error::Config(format!(
+            "--out {} is inside the compared folder {}: write the comparison elsewhere",
+            out.display(),
+            dir.display()
+        )));
+    }
     let runs = read_runs(&folders)?;
     write_compare(out, &runs)?;
     println!("{}", compare_table(&runs));

@@ -8,8 +8,9 @@ use super::sweep::progress_bar;
 use crate::Result;
 use crate::config::Scenario;
 use crate::report::REPORT_FILES;
+use crate::report::robustness::ROBUST_FILE;
 use crate::report::robustness::robust_table;
-use crate::robust_run::{MAX_RESAMPLES, ROBUST_FILE, RobustOptions, run_robust};
+use crate::robust_run::{MAX_RESAMPLES, RobustOptions, run_robust};
 use crate::strategy::StrategyRegistry;
 use crate::sweep::Grid;
 

@@ -46,7 +46,7 @@ pub fn render_compare(runs: &[ComparedRun]) -> String {
     let key = key(runs);
     match one_quote(runs) {
         Some(quote) => {
-            let lines: Vec<Vec<Point>> = runs.iter().map(|r| r.curve.equity.clone()).collect();
+            let lines: Vec<Vec<Point>> = runs.iter().map(equity).collect();
             let hi = lines.iter().flatten().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
             let chart = overlay("equity", &format!("equity in {quote}, overlaid"), &lines, &money_label(hi), false);
             let legend = format!("equity in {quote} at every mark of each run's equity.csv");
@@ -111,13 +111,21 @@ fn table(runs: &[ComparedRun]) -> String {
     out
 }
 
-/// `run`'s equity marks as percent return from its starting equity (none when that is not positive).
+/// `run`'s equity from its start: the starting equity at the open of the first bar, then every mark (as the
+/// backtest's own equity chart draws it).
+fn equity(run: &ComparedRun) -> Vec<Point> {
+    let curve = &run.curve;
+    std::iter::once((curve.start, curve.starting_equity)).chain(curve.equity.iter().copied()).collect()
+}
+
+/// [`equity`] as percent return from the starting equity, so every line starts at 0 % (none when the starting
+/// equity is not positive).
 fn returns(run: &ComparedRun) -> Vec<Point> {
     let start = run.curve.starting_equity;
     if start <= 0.0 {
         return Vec::new();
     }
-    run.curve.equity.iter().map(|&(t, v)| (t, (v / start - 1.0) * 100.0)).collect()
+    equity(run).into_iter().map(|(t, v)| (t, (v / start - 1.0) * 100.0)).collect()
 }
 
 /// `lines` (one per run, any of them empty) overlaid on one time axis spanning them all, each decimated per pixel

@@ -12,6 +12,7 @@ use crate::portfolio::RoundTrip;
 use crate::report::csv_files::return_pct;
 use crate::report::csv_files::same_times;
 use crate::report::curve::Curve;
+use crate::report::robustness::TextTable;
 use crate::report::summary::ReportInput;
 
 /// One closed round trip as the trade table shows it (exact decimals, as `trades.csv` holds them).
@@ -89,6 +90,8 @@ pub struct HtmlData {
     /// Equity under the adverse and the optimistic bar-path rule at each mark, when ambiguous bars made them
     /// differ (`equity_bar_paths.csv`); empty otherwise.
     pub band: Vec<BandPoint>,
+    /// The robustness tables of `ctb robust` (from `robust.json`, when it measured this run); empty otherwise.
+    pub robustness: Vec<TextTable>,
 }
 
 /// A mark of the bar-path band: time, equity under the adverse rule, equity under the optimistic rule.
@@ -132,6 +135,8 @@ impl HtmlData {
                     .map(|(a, o)| (a.time, a.value.to_f64(), o.value.to_f64()))
                     .collect()
             }),
+            // A run being reported has not been measured by `ctb robust` yet: it rewrites the page after.
+            robustness: Vec::new(),
         })
     }
 }

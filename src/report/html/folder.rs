@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::model::exact::to_f64;
 use crate::model::{Side, Symbol, Timestamp};
 use crate::report::BAR_PATHS_FILE;
+use crate::report::robustness::{ROBUST_FILE, RobustReport, TextTable, robust_tables};
 
 /// A CSV file of the folder, its header, and where the current row is.
 struct Rows {
@@ -196,6 +197,7 @@ pub fn read_report_folder(dir: &Path, quote: &str) -> Result<HtmlData> {
         Vec::new()
     };
 
+    let robustness = read_robustness(dir, &summary, quote)?;
     Ok(HtmlData {
         summary,
         scenario_text: read_text("scenario.yaml")?,
@@ -206,5 +208,24 @@ pub fn read_report_folder(dir: &Path, quote: &str) -> Result<HtmlData> {
         trades,
         risk_events,
         band,
+        robustness,
     })
+}
+
+/// The robustness tables of `robust.json` in `dir`, when `ctb robust` measured the run whose `summary` this is
+/// (same content hash); none without the file, or when it belongs to another run (a later backtest wrote the
+/// folder again), which the page then does not show.
+///
+/// # Errors
+/// [`Error::Io`] when the file cannot be read; [`Error::Data`] when it is not a robustness report.
+fn read_robustness(dir: &Path, summary: &serde_json::Value, quote: &str) -> Result<Vec<TextTable>> {
+    let path = dir.join(ROBUST_FILE);
+    if !path.is_file() {
+        return Ok(Vec::new());
+    }
+    let text = std::fs::read_to_string(&path).map_err(|e| Error::io("reading", &path, e))?;
+    let report: RobustReport = serde_json::from_str(&text)
+        .map_err(|e| Error::Data(format!("{}: not a robustness report of ctb robust: {e}", path.display())))?;
+    let this_run = summary.pointer("/content_hash").and_then(|v| v.as_str()) == Some(report.content_hash.as_str());
+    Ok(if this_run { robust_tables(&report, quote) } else { Vec::new() })
 }

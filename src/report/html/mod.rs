@@ -163,6 +163,11 @@ pub fn render(data: &HtmlData, bars: &[BarSeries]) -> String {
         data.trades.len()
     );
     section(&mut out, "trades-section", "Trades", &legend, &tables::trade_table());
+    if !data.robustness.is_empty() {
+        let body: String = data.robustness.iter().map(tables::text_table).collect();
+        let legend = "ctb robust's measures of luck (robust.json): a seeded Monte Carlo of the trade sequence and a block bootstrap of the bar returns (5/50/95 %), the probabilistic and, with a sweep, deflated Sharpe ratio and the probability of backtest overfitting, and the run again with fees and slippage ×1, ×2, ×5";
+        section(&mut out, "robustness-section", "Robustness", legend, &body);
+    }
     section(
         &mut out,
         "scenario-section",

@@ -9,6 +9,7 @@ use super::charts::MarkerSpot;
 use super::data::TradeRow;
 use super::svg::esc;
 use crate::model::{BarSeries, NANOS_PER_SECOND};
+use crate::report::robustness::TextTable;
 use crate::report::{percent, ratio};
 
 /// How a metric of `summary.json` reads.
@@ -95,6 +96,31 @@ pub fn metrics_table(summary: &Value, quote: &str) -> String {
     let mut out = String::from(r#"<table class="metrics"><tbody>"#);
     for (label, text) in metric_rows(summary, quote) {
         let _ = write!(out, "<tr><th>{}</th><td>{}</td></tr>", esc(label), esc(&text));
+    }
+    out.push_str("</tbody></table>");
+    out
+}
+
+/// A table of text cells (a robustness table): the first column as labels, the others right-aligned numbers; a
+/// row shorter than the header spans its last cell over the rest (a reason in place of numbers).
+pub fn text_table(table: &TextTable) -> String {
+    let mut out = String::from(r#"<table class="robust"><thead><tr>"#);
+    for heading in &table.header {
+        let _ = write!(out, "<th>{}</th>", esc(heading));
+    }
+    out.push_str("</tr></thead><tbody>");
+    for row in &table.rows {
+        out.push_str("<tr>");
+        for (i, text) in row.iter().enumerate() {
+            let tag = if i == 0 { "th" } else { "td" };
+            let span = table.header.len().saturating_sub(row.len());
+            if i + 1 == row.len() && span > 0 {
+                let _ = write!(out, r#"<{tag} colspan="{}">{}</{tag}>"#, span + 1, esc(text));
+            } else {
+                let _ = write!(out, "<{tag}>{}</{tag}>", esc(text));
+            }
+        }
+        out.push_str("</tr>");
     }
     out.push_str("</tbody></table>");
     out
@@ -191,8 +217,9 @@ pub fn trades_json(trades: &[TradeRow], bars: &[BarSeries], spots: &[Option<Mark
             ])
         })
         .collect();
-    // `</` cannot end the script element early.
-    Value::Array(rows).to_string().replace("</", "<\\/")
+    // No `<` at all inside the script element (JSON allows `\u003c` in strings; outside them JSON has none):
+    // neither `</script>` nor `<!--` can end it or change how the parser reads it.
+    Value::Array(rows).to_string().replace('<', "\\u003c")
 }
 
 /// `v` rounded to one decimal (pixels), as JSON writes it.

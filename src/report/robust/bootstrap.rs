@@ -9,7 +9,7 @@
 
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::stats::{
     Path, Percentiles, check_count, check_resamples, check_returns, compound, mean_and_sample_std, percentiles_of,
@@ -17,7 +17,7 @@ use super::stats::{
 use crate::error::{Error, Result};
 
 /// The distribution of a run's statistics over bootstrap resamples of its bar returns.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BootstrapStatistics {
     /// Bars in each resample (all of them).
     pub periods: usize,
@@ -35,7 +35,7 @@ pub struct BootstrapStatistics {
 }
 
 /// [`BootstrapStatistics`] with the block length they were drawn with.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BootstrapSummary {
     /// Bars per block.
     pub block_length: usize,

@@ -7,13 +7,13 @@
 
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::stats::{Path, Percentiles, check_count, check_resamples, check_returns, compound, percentiles_of};
 use crate::error::{Error, Result};
 
 /// The distribution of outcomes over the resampled trade sequences.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MonteCarloSummary {
     /// Trades in each sequence (all of them, drawn with replacement).
     pub trades: usize,

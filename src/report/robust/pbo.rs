@@ -15,7 +15,7 @@
 //! PBO is the share of splits with `λ ≤ 0`: how often the in-sample winner does no better than the median out of
 //! sample. Nothing is random.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
@@ -26,7 +26,7 @@ pub const DEFAULT_PBO_BLOCKS: usize = 16;
 const MAX_BLOCKS: usize = 24;
 
 /// The outcome of the cross-validation.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PboSummary {
     /// Combinations compared (`N`).
     pub combinations: usize,

@@ -15,7 +15,7 @@
 //!
 //! `γ` the Euler–Mascheroni constant, `V` the sample variance (divisor `N − 1`) of the trials' Sharpe ratios.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::normal::{normal_cdf, normal_quantile};
 use super::stats::{check_finite, mean_and_sample_std};
@@ -25,7 +25,7 @@ use crate::error::{Error, Result};
 const EULER_GAMMA: f64 = 0.577_215_664_901_532_9;
 
 /// A probabilistic Sharpe ratio and what went into it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SharpeProbability {
     /// Returns measured.
     pub periods: usize,
@@ -42,7 +42,7 @@ pub struct SharpeProbability {
 }
 
 /// A deflated Sharpe ratio: the PSR against the expected best Sharpe ratio of the trials.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DeflatedSharpe {
     /// Trials (`N`).
     pub trials: usize,

@@ -1,14 +1,14 @@
 //! What the robustness statistics share: numpy-style percentiles, the compounded path of a resample (its final
 //! multiple and deepest drawdown), sample moments, and the checks their inputs pass.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
 /// The 5th, 50th and 95th percentiles of a distribution, by linear interpolation between order statistics (numpy's
 /// default, `method="linear"`): for sorted values `x₀ ≤ … ≤ x_{m−1}` and `h = (m − 1)·q`,
 /// `P(q) = x_⌊h⌋ + (h − ⌊h⌋)·(x_⌊h⌋₊₁ − x_⌊h⌋)`.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Percentiles {
     /// 5th percentile.
     pub p5: f64,

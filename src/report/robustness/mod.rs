@@ -20,13 +20,13 @@ mod sweep;
 mod table;
 
 use rust_decimal::Decimal;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use returns::{daily_returns, mark_returns, trade_returns};
 pub use sweep::{
     BestCombination, BestRobustness, PboFigures, SweepInput, SweepRobustness, Trial, pbo_blocks, show_params,
 };
-pub use table::robust_table;
+pub use table::{TextTable, robust_table, robust_tables};
 
 use super::metrics::{Metrics, periods_per_year};
 use super::robust::{
@@ -37,11 +37,14 @@ use crate::error::{Error, Result};
 use crate::model::exact::to_f64;
 use sweep::sweep_robustness;
 
+/// The file `ctb robust` writes its report to, in the backtest's report folder.
+pub const ROBUST_FILE: &str = "robust.json";
+
 /// The cost multipliers of the sensitivity rows: fees and slippage as the scenario sets them, doubled, and five-fold.
 pub const COST_MULTIPLIERS: [u32; 3] = [1, 2, 5];
 
 /// A section's statistics, or why this run cannot support them.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Section<T> {
     /// The statistics.
@@ -74,7 +77,7 @@ impl<T> Section<T> {
 }
 
 /// One row of the cost sensitivity: the backtest with every fee rate and the slippage multiplied.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CostRow {
     /// The multiplier of fees and slippage.
     pub multiplier: u32,
@@ -112,10 +115,12 @@ impl CostRow {
 }
 
 /// The whole report, as `robust.json` holds it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RobustReport {
     /// The scenario's name.
     pub scenario: String,
+    /// The backtest's `content_hash` (as its `summary.json` holds it): which report folder's run this measured.
+    pub content_hash: String,
     /// The seed of the Monte Carlo (the bootstrap draws with seed + 1).
     pub seed: u64,
     /// Resamples of the Monte Carlo and of the bootstrap.
@@ -138,6 +143,8 @@ pub struct RobustReport {
 pub struct RobustInput<'a> {
     /// The scenario's name.
     pub name: &'a str,
+    /// The backtest's content hash.
+    pub content_hash: &'a str,
     /// The seed.
     pub seed: u64,
     /// Resamples to draw.
@@ -158,7 +165,7 @@ impl RobustReport {
     /// # Errors
     /// [`Error::Config`] when `resamples` is 0. What the data cannot support is an unavailable [`Section`].
     pub fn build(input: RobustInput<'_>) -> Result<Self> {
-        let RobustInput { name, seed, resamples, result, interval_ns, costs, sweep } = input;
+        let RobustInput { name, content_hash, seed, resamples, result, interval_ns, costs, sweep } = input;
         let starting_cash = result.portfolio.starting_cash();
         let log = &result.log;
         let values: Vec<f64> = log.equity.iter().map(|p| p.value.to_f64()).collect();
@@ -167,6 +174,7 @@ impl RobustReport {
         let trade_returns = trade_returns(&log.round_trips, &log.equity, starting_cash);
         Ok(RobustReport {
             scenario: name.to_string(),
+            content_hash: content_hash.to_string(),
             seed,
             resamples,
             periods_per_year: per_year,

@@ -2,7 +2,7 @@
 //! combination against all the combinations as trials, and the probability of backtest overfitting of the
 //! combinations' daily returns.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::Section;
 use crate::error::Result;
@@ -42,10 +42,10 @@ pub struct SweepInput {
 }
 
 /// The probability of backtest overfitting, without the per-split detail.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PboFigures {
     /// The returns compared: `daily`.
-    pub returns: &'static str,
+    pub returns: String,
     /// Combinations compared.
     pub combinations: usize,
     /// Days of each combination's returns.
@@ -59,20 +59,20 @@ pub struct PboFigures {
 }
 
 /// The deflated Sharpe ratio of the sweep's best combination: the trial a selection by the objective picks.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BestRobustness {
     /// Its number in the grid.
     pub combination: usize,
     /// Its swept parameters.
     pub params: serde_json::Value,
     /// The objective it is best by.
-    pub objective: &'static str,
+    pub objective: String,
     /// Its deflated Sharpe ratio against all the trials.
     pub deflated_sharpe: Section<DeflatedSharpe>,
 }
 
 /// The sweep's part of the report.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SweepRobustness {
     /// Combinations run: the number of trials.
     pub trials: usize,
@@ -134,7 +134,7 @@ pub(super) fn sweep_robustness(
     let series: Vec<&[f64]> = trials.iter().map(|t| t.daily_returns.as_slice()).collect();
     let periods = series.first().map_or(0, |s| s.len());
     let pbo = pbo_cscv(&series, pbo_blocks(periods)).map(|p| PboFigures {
-        returns: "daily",
+        returns: "daily".into(),
         combinations: p.combinations,
         periods: p.periods,
         blocks: p.blocks,
@@ -149,7 +149,7 @@ pub(super) fn sweep_robustness(
         best: BestRobustness {
             combination: best.combination,
             params: best.params.clone(),
-            objective: best.objective,
+            objective: best.objective.into(),
             deflated_sharpe: Section::of(deflated_sharpe(&best.bar_returns, &sharpes))?,
         },
         pbo: Section::of(pbo)?,

@@ -1,4 +1,6 @@
-//! The terminal summary `ctb robust` prints: the distributions (5/50/95 %), the probabilities, the cost rows.
+//! The tables of a robustness report — the distributions (5/50/95 %), the probabilities, the cost rows — as plain
+//! text cells ([`robust_tables`]), which `ctb robust` prints in the terminal ([`robust_table`]) and `report.html`
+//! shows in its robustness section.
 
 use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
 
@@ -6,14 +8,28 @@ use super::{RobustReport, Section, show_params};
 use crate::report::robust::Percentiles;
 use crate::report::{percent, ratio};
 
-/// A table of `header` and `rows`, every column but the first aligned right.
-fn table(header: Vec<String>, rows: Vec<Vec<String>>) -> String {
-    let mut table = Table::new();
-    table.load_preset(UTF8_FULL_CONDENSED).set_header(cells(header));
-    for row in rows {
-        table.add_row(cells(row));
+/// A table as text cells: a header and rows; every column but the first holds numbers (aligned right).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TextTable {
+    /// Column headings.
+    pub header: Vec<String>,
+    /// Rows of cells (a row may be shorter than the header: a reason spanning the rest).
+    pub rows: Vec<Vec<String>>,
+}
+
+/// A table of `header` and `rows`.
+fn table(header: Vec<String>, rows: Vec<Vec<String>>) -> TextTable {
+    TextTable { header, rows }
+}
+
+/// `table` drawn for the terminal, every column but the first aligned right.
+fn terminal(table: &TextTable) -> String {
+    let mut out = Table::new();
+    out.load_preset(UTF8_FULL_CONDENSED).set_header(cells(table.header.clone()));
+    for row in &table.rows {
+        out.add_row(cells(row.clone()));
     }
-    table.to_string()
+    out.to_string()
 }
 
 /// The cells of a row: the first as it is, the others aligned right.
@@ -44,7 +60,7 @@ fn pct(value: f64) -> String {
 }
 
 /// The 5/50/95 % table of the Monte Carlo and the bootstrap.
-fn distributions(report: &RobustReport, quote: &str) -> String {
+fn distributions(report: &RobustReport, quote: &str) -> TextTable {
     let mut rows = Vec::new();
     match &report.monte_carlo {
         Section::Computed(mc) => {
@@ -72,7 +88,7 @@ fn distributions(report: &RobustReport, quote: &str) -> String {
 }
 
 /// The probabilities: of a loss (Monte Carlo), PSR, DSR (of the backtest and of the sweep's best) and PBO.
-fn probabilities(report: &RobustReport) -> String {
+fn probabilities(report: &RobustReport) -> TextTable {
     let annual = report.periods_per_year.sqrt();
     let mut rows = Vec::new();
     if let Some(mc) = report.monte_carlo.computed() {
@@ -122,7 +138,7 @@ fn probabilities(report: &RobustReport) -> String {
 }
 
 /// The cost sensitivity rows.
-fn costs(report: &RobustReport, quote: &str) -> String {
+fn costs(report: &RobustReport, quote: &str) -> TextTable {
     let rows = report
         .costs
         .iter()
@@ -141,7 +157,12 @@ fn costs(report: &RobustReport, quote: &str) -> String {
     table(header.map(String::from).to_vec(), rows)
 }
 
+/// The tables of `report`, money in `quote`: the distributions, the probabilities, the cost rows.
+pub fn robust_tables(report: &RobustReport, quote: &str) -> Vec<TextTable> {
+    vec![distributions(report, quote), probabilities(report), costs(report, quote)]
+}
+
 /// The terminal summary of `report`, money in `quote`.
 pub fn robust_table(report: &RobustReport, quote: &str) -> String {
-    [distributions(report, quote), probabilities(report), costs(report, quote)].join("\n")
+    robust_tables(report, quote).iter().map(terminal).collect::<Vec<_>>().join("\n")
 }

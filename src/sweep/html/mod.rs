@@ -23,6 +23,13 @@ use tables::{METRIC_HEADINGS, cell, describe, heading, metric_cells, metric_head
 
 pub use walk_forward::{WalkForwardPage, WindowCurves, write_walk_forward_page};
 
+/// Combinations the page draws one by one (a heatmap cell or bar with its tooltip, about 1 KB each); a larger grid
+/// gets no chart on the page (`heatmap.png` and `results.csv` hold every combination), so the page stays small.
+const MAX_DRAWN: usize = 10_000;
+
+/// Rows of the ranking table at most, best first; `results.csv` holds every row.
+const MAX_RANKED_ROWS: usize = 1_000;
+
 /// What `sweep/report.html` shows.
 pub struct SweepPage<'a> {
     /// The scenario's name.
@@ -79,14 +86,54 @@ fn render(page: &SweepPage<'_>) -> String {
         page.rows.len(),
         page.grid.combinations.len(),
     );
-    if let Some(best) = ranked.first() {
-        let _ = write!(out, " · best: combination {} ({})", best.number, esc(&describe(names, &best.values)));
-        if let Some(href) = link(best.number) {
-            let _ = write!(out, r#" — <a href="{}">its full report</a>"#, esc(href));
+    match ranked.first() {
+        Some(best) if best.score(objective).is_some() => {
+            let _ = write!(out, " · best: combination {} ({})", best.number, esc(&describe(names, &best.values)));
+            if let Some(href) = link(best.number) {
+                let _ = write!(out, r#" — <a href="{}">its full report</a>"#, esc(href));
+            }
         }
+        Some(_) => out.push_str(" · no combination has a defined objective"),
+        None => {}
     }
     out.push_str("</p></header><main>");
 
+    if page.grid.combinations.len() > MAX_DRAWN {
+        let body = format!(
+            r#"<p class="none">The grid has {} combinations, more than the {MAX_DRAWN} this page draws one by one: heatmap.png (for two parameters) and results.csv hold them all.</p>"#,
+            page.grid.combinations.len()
+        );
+        section(&mut out, "objective-section", "Objective", "", &body);
+    } else {
+        objective_section(&mut out, page, &ranked);
+    }
+
+    let how_many = if page.rows.len() > MAX_RANKED_ROWS {
+        format!("the best {MAX_RANKED_ROWS} of {} finished combinations (results.csv holds them all)", page.rows.len())
+    } else {
+        format!("{} finished combinations", page.rows.len())
+    };
+    let legend = format!(
+        "{how_many}, best first by {} (ties to the lower combination number, undefined last); click a heading to sort; rows of kept runs are shaded and link to their report",
+        objective.as_str()
+    );
+    let shown = &ranked[..ranked.len().min(MAX_RANKED_ROWS)];
+    section(&mut out, "ranking-section", "Ranking", &legend, &ranking_table(page, shown));
+    let _ =
+        write!(out, r#"</main><div id="tip" hidden></div><script>{}</script></body></html>"#, include_str!("sweep.js"));
+    out.push('\n');
+    out
+}
+
+/// The link to the kept run of combination `number`, if its run is kept.
+fn kept_link(kept: &[(usize, String)], number: usize) -> Option<&str> {
+    kept.iter().find(|k| k.0 == number).map(|k| k.1.as_str())
+}
+
+/// The chart of the objective over the parameters, each combination with its tooltip (at most [`MAX_DRAWN`]).
+fn objective_section(out: &mut String, page: &SweepPage<'_>, ranked: &[&SweepRow]) {
+    let (names, objective) = (&page.grid.names, page.section.objective);
+    let link = |n: usize| kept_link(page.kept, n);
     let column = objective_column(objective);
     let by_number: Vec<Option<&SweepRow>> = {
         let mut found = vec![None; page.grid.combinations.len()];
@@ -140,23 +187,7 @@ fn render(page: &SweepPage<'_>) -> String {
     let legend = format!(
         "{legend}; hover a cell for its parameters and metrics, click it to find its row below; {kept}, outlined in black — click to open its report"
     );
-    section(&mut out, "objective-section", &title, &legend, &body);
-
-    let legend = format!(
-        "{} finished combinations, best first by {} (ties to the lower combination number, undefined last); click a heading to sort; rows of kept runs are shaded and link to their report",
-        page.rows.len(),
-        objective.as_str()
-    );
-    section(&mut out, "ranking-section", "Ranking", &legend, &ranking_table(page, &ranked));
-    let _ =
-        write!(out, r#"</main><div id="tip" hidden></div><script>{}</script></body></html>"#, include_str!("sweep.js"));
-    out.push('\n');
-    out
-}
-
-/// The link to the kept run of combination `number`, if its run is kept.
-fn kept_link(kept: &[(usize, String)], number: usize) -> Option<&str> {
-    kept.iter().find(|k| k.0 == number).map(|k| k.1.as_str())
+    section(out, "objective-section", &title, &legend, &body);
 }
 
 /// The ranking table: every row of `ranked` (best first) with its rank, number, parameters and metrics; each cell
@@ -248,6 +279,32 @@ mod tests {
             .map(|(i, m)| &ranking[i + m.len()..i + m.len() + 1])
             .collect();
         assert_eq!(order, ["0", "2"], "the undefined score ranks last; the unrun combination has no row");
+    }
+
+    #[test]
+    fn a_grid_larger_than_the_page_draws_has_no_chart_and_only_the_best_rows() {
+        let n = MAX_DRAWN + 1;
+        let combinations: Vec<Vec<Decimal>> = (0..n).map(|i| vec![Decimal::from(i % 101), Decimal::from(i)]).collect();
+        let grid = Grid { names: vec!["a".into(), "b".into()], combinations };
+        let rows: Vec<SweepRow> = (0..n).map(|i| row(i, &grid.combinations[i], Some(i as f64 / n as f64))).collect();
+        let section = section(Objective::Sharpe);
+        let html = render(&SweepPage { name: "big", section: &section, grid: &grid, rows: &rows, kept: &[] });
+        assert_eq!(html.matches(r#"<rect class="cell"#).count(), 0, "no cell drawn");
+        assert!(html.contains(&format!("The grid has {n} combinations, more than the {MAX_DRAWN} this page draws")));
+        assert_eq!(html.matches("<tr id=\"combination-").count(), MAX_RANKED_ROWS);
+        let best = format!("<tr id=\"combination-{}\"", n - 1);
+        assert!(html.contains(&best), "the best (the largest Sharpe) is among the rows");
+        assert!(html.contains(&format!("the best {MAX_RANKED_ROWS} of {n} finished combinations")));
+        assert!(html.len() < 3 << 20, "{} bytes", html.len());
+    }
+
+    #[test]
+    fn a_sweep_without_a_defined_objective_names_no_best() {
+        let grid = Grid { names: vec!["a".into()], combinations: vec![vec![dec!(1)], vec![dec!(2)]] };
+        let rows = [row(0, &[dec!(1)], None), row(1, &[dec!(2)], None)];
+        let section = section(Objective::Sharpe);
+        let html = render(&SweepPage { name: "t", section: &section, grid: &grid, rows: &rows, kept: &[] });
+        assert!(html.contains("no combination has a defined objective") && !html.contains("best: combination"));
     }
 
     #[test]

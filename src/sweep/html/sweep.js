@@ -4,6 +4,15 @@
 (function () {
   "use strict";
   var root = document.documentElement;
+  // A cell's value as a number that always compares: empty (undefined) lowest, Rust's `inf`/`-inf` as infinities,
+  // `NaN` just above empty.
+  function num(v) {
+    if (v === "") { return -Infinity; }
+    if (v === "inf") { return Infinity; }
+    if (v === "-inf") { return -Number.MAX_VALUE; }
+    var n = parseFloat(v);
+    return isNaN(n) ? -Number.MAX_VALUE : n;
+  }
   document.querySelectorAll("table.sortable").forEach(function (table) {
     var body = table.tBodies[0], heads = table.tHead.rows[0].cells;
     Array.prototype.forEach.call(body.rows, function (tr, i) { tr.dataset.i = i; });
@@ -16,7 +25,7 @@
       rows.sort(function (a, b) {
         var x = a.cells[col].dataset.v, y = b.cells[col].dataset.v, c;
         if (text) { c = x.localeCompare(y); } else {
-          x = x === "" ? -Infinity : parseFloat(x); y = y === "" ? -Infinity : parseFloat(y);
+          x = num(x); y = num(y);
           c = x < y ? -1 : (x > y ? 1 : 0);
         }
         return (down ? -c : c) || a.dataset.i - b.dataset.i;
