@@ -1,10 +1,8 @@
-//! Trade prints into OHLCV bars of any interval, with polars' `group_by_dynamic`: windows `[k × interval,
-//! (k + 1) × interval)` of the trade time, open = the window's first trade, high / low = its extremes, close = its
-//! last trade, volume = the sum of its quantities. Prices and quantities stay exact integers (units of 10⁻⁸) through
-//! polars and become `Decimal` at the end. Windows without a trade produce no bar (the loader reports the gap).
-
-use polars::prelude::*;
-use rust_decimal::Decimal;
+//! Trade prints into OHLCV bars of any interval: windows `[k × interval, (k + 1) × interval)` of the trade time
+//! (aligned to the epoch), open = the window's first trade, high / low = its extremes, close = its last trade,
+//! volume = the sum of its quantities. Trades are taken in time order, ties in the order given. Prices and
+//! quantities stay exact integers (units of 10⁻⁸) and become `Decimal` at the end. Windows without a trade produce
+//! no bar (the loader reports the gap).
 
 use crate::error::{Error, Result};
 use crate::model::l2::from_fixed;
@@ -37,8 +35,8 @@ impl TradePrints {
 /// Bars of `interval_ns` from `trades` (which need not be sorted: they are, stably, first).
 ///
 /// # Errors
-/// [`Error::Validation`] for an interval that is not positive or an empty trade list; [`Error::Data`] if polars
-/// fails.
+/// [`Error::Validation`] for an interval that is not positive or an empty trade list; [`Error::Data`] when the
+/// columns differ in length or a window's volume does not fit 64 bits of 10⁻⁸.
 pub fn resample_trades(trades: &TradePrints, symbol: Symbol, interval_ns: i64) -> Result<BarSeries> {
     if interval_ns <= 0 {
         return Err(Error::Validation(format!("the bar interval must be positive, got {interval_ns} ns")));
@@ -46,50 +44,45 @@ pub fn resample_trades(trades: &TradePrints, symbol: Symbol, interval_ns: i64) -
     if trades.time.is_empty() {
         return Err(Error::Validation(format!("no trades of {symbol} to resample")));
     }
-    let polars_error = |e: PolarsError| Error::Data(format!("resampling {symbol} trades: {e}"));
-    let frame = df!(
-        "time" => &trades.time,
-        "price" => &trades.price,
-        "quantity" => &trades.quantity,
-    )
-    .map_err(polars_error)?;
-    let window = DynamicGroupOptions {
-        every: Duration::new(interval_ns),
-        period: Duration::new(interval_ns),
-        offset: Duration::new(0),
-        label: Label::Left,
-        closed_window: ClosedWindow::Left,
-        start_by: StartBy::WindowBound,
-        ..DynamicGroupOptions::default()
-    };
-    let bars = frame
-        .lazy()
-        .sort(["time"], SortMultipleOptions::default().with_maintain_order(true))
-        .group_by_dynamic(col("time"), [], window)
-        .agg([
-            col("price").first().alias("open"),
-            col("price").max().alias("high"),
-            col("price").min().alias("low"),
-            col("price").last().alias("close"),
-            col("quantity").sum().alias("volume"),
-        ])
-        .collect()
-        .map_err(polars_error)?;
-    let column = |name: &str| -> Result<Vec<i64>> {
-        let values = bars.column(name).and_then(|c| c.i64().map(|ca| ca.into_no_null_iter().collect()));
-        values.map_err(polars_error)
-    };
-    let decimals = |name: &str| -> Result<Vec<Decimal>> { Ok(column(name)?.into_iter().map(from_fixed).collect()) };
-    Ok(BarSeries {
+    let count = trades.time.len();
+    if trades.price.len() != count || trades.quantity.len() != count {
+        return Err(Error::Data(format!(
+            "resampling {symbol} trades: the time, price and quantity columns differ in length"
+        )));
+    }
+    let mut order: Vec<usize> = (0..count).collect();
+    order.sort_by_key(|&i| trades.time[i]);
+    let mut bars = BarSeries {
         symbol,
         interval: interval_ns,
-        open_time: column("time")?.into_iter().map(Timestamp).collect(),
-        open: decimals("open")?,
-        high: decimals("high")?,
-        low: decimals("low")?,
-        close: decimals("close")?,
-        volume: decimals("volume")?,
-    })
+        open_time: Vec::new(),
+        open: Vec::new(),
+        high: Vec::new(),
+        low: Vec::new(),
+        close: Vec::new(),
+        volume: Vec::new(),
+    };
+    let mut rest = order.as_slice();
+    while let Some(&first) = rest.first() {
+        let window = trades.time[first].div_euclid(interval_ns);
+        let len = rest.iter().take_while(|&&i| trades.time[i].div_euclid(interval_ns) == window).count();
+        let (these, after) = rest.split_at(len);
+        let prices = these.iter().map(|&i| trades.price[i]);
+        let (high, low) = prices.fold((i64::MIN, i64::MAX), |(hi, lo), p| (hi.max(p), lo.min(p)));
+        let volume = these
+            .iter()
+            .try_fold(0i64, |sum, &i| sum.checked_add(trades.quantity[i]))
+            .ok_or_else(|| Error::Data(format!("resampling {symbol} trades: a bar's volume does not fit")))?;
+        let close = these.last().map_or(trades.price[first], |&i| trades.price[i]);
+        bars.open_time.push(Timestamp(window * interval_ns));
+        bars.open.push(from_fixed(trades.price[first]));
+        bars.high.push(from_fixed(high));
+        bars.low.push(from_fixed(low));
+        bars.close.push(from_fixed(close));
+        bars.volume.push(from_fixed(volume));
+        rest = after;
+    }
+    Ok(bars)
 }
 
 /// A duration such as `500ms`, `5s`, `1m`, `4h`, `1d`, `1w` in nanoseconds.
