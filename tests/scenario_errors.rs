@@ -46,6 +46,11 @@ fn the_base_scenario_is_valid_and_resolves_paths_against_its_folder() {
 #[case::bad_name(BASE.replace("name: t", "name: ../evil"), "name '../evil'")]
 #[case::zero_lot(BASE.replace("lot_size: 0.001", "lot_size: 0"), "lot_size")]
 #[case::bad_fee(BASE.replace("exchange:", "exchange:\n  fee_bps: { maker: -1, taker: 10 }"), "exchange.fee_bps.maker")]
+#[case::window_too_long_to_allocate(BASE.replace("slow: 3", "slow: 9223372036854775807"), "strategy.params.slow")]
+#[case::zero_order_rate(
+    BASE.replace("exchange:", "exchange:\n  rate_limits: { orders_per_second: 0 }"),
+    "exchange.rate_limits.orders_per_second: must be at least 1"
+)]
 fn bad_scenarios_are_errors_naming_the_file_and_key(#[case] text: String, #[case] key: &str) {
     let err = parse(&text).unwrap_err();
     let message = err.to_string();

@@ -84,18 +84,8 @@ impl ExchangesConfig {
             if venue.sandbox.is_some() && name != "coinbase" {
                 return Err(at(format!("{}: only coinbase has a sandbox setting", key("sandbox"))));
             }
-            let r = &venue.rate_limits;
-            for (limit, value) in [
-                ("requests_per_minute", r.requests_per_minute),
-                ("requests_per_second", r.requests_per_second),
-                ("private_requests_per_second", r.private_requests_per_second),
-                ("orders_per_second", r.orders_per_second),
-                ("orders_per_minute", r.orders_per_minute),
-                ("orders_per_day", r.orders_per_day),
-            ] {
-                if value == Some(0) {
-                    return Err(at(format!("{}: must be at least 1", key(&format!("rate_limits.{limit}")))));
-                }
+            if let Some(limit) = venue.rate_limits.zero_limit() {
+                return Err(at(format!("{}: must be at least 1", key(&format!("rate_limits.{limit}")))));
             }
             if venue.request_timeout_ms == Some(0) {
                 return Err(at(format!("{}: must be at least 1", key("request_timeout_ms"))));

@@ -579,6 +579,9 @@ fn venue_setup(
         }
         (None, None) => RateLimits::default(),
     };
+    if let Some(limit) = rate_limits.zero_limit() {
+        return Err(at(format!(".rate_limits.{limit}: must be at least 1 (0 would refuse every order)")));
+    }
     let sim = SimConfig {
         maker_fee: fee_bps.maker / bps,
         taker_fee: fee_bps.taker / bps,

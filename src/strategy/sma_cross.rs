@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use std::cmp::Ordering;
 
-use super::indicators::{SmaPair, to_fixed};
+use super::indicators::{MAX_PERIOD, SmaPair, to_fixed};
 use super::{Command, Context, Event, OrderIntent, Strategy, StreamInfo, StreamKind};
 use crate::error::{Error, Result};
 use crate::model::exact::positive;
@@ -48,12 +48,18 @@ impl SmaCross {
     /// Builds the strategy.
     ///
     /// # Errors
-    /// [`Error::Validation`] unless `1 <= fast < slow`.
+    /// [`Error::Validation`] unless `1 <= fast < slow <=` [`MAX_PERIOD`].
     pub fn new(params: SmaCrossParams) -> Result<Self> {
         if params.fast == 0 || params.fast >= params.slow {
             return Err(Error::Validation(format!(
                 "strategy.params: sma_cross needs 1 <= fast < slow, got fast {} and slow {}",
                 params.fast, params.slow
+            )));
+        }
+        if params.slow > MAX_PERIOD {
+            return Err(Error::Validation(format!(
+                "strategy.params.slow: {} bars is more than the {MAX_PERIOD} a window may hold",
+                params.slow
             )));
         }
         Ok(SmaCross { params, streams: Vec::new() })

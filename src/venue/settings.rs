@@ -54,6 +54,22 @@ pub struct RateLimits {
     pub orders_per_day: Option<u32>,
 }
 
+impl RateLimits {
+    /// The key of the first limit set to 0, which would allow nothing (every limit must be at least 1).
+    pub fn zero_limit(&self) -> Option<&'static str> {
+        [
+            ("requests_per_minute", self.requests_per_minute),
+            ("requests_per_second", self.requests_per_second),
+            ("private_requests_per_second", self.private_requests_per_second),
+            ("orders_per_second", self.orders_per_second),
+            ("orders_per_minute", self.orders_per_minute),
+            ("orders_per_day", self.orders_per_day),
+        ]
+        .into_iter()
+        .find_map(|(key, value)| (value == Some(0)).then_some(key))
+    }
+}
+
 impl Default for VenueConfig {
     /// A venue with nothing configured: enabled, test endpoints, no client-side limits beyond the adapter's own.
     fn default() -> Self {

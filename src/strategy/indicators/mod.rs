@@ -69,6 +69,10 @@ pub use volatility::{Atr, Natr, TrueRange};
 pub use volume::{Mfi, Obv};
 pub use vwap::{RollingVwap, SessionVwap};
 
+/// The longest window (period) a strategy's parameters may give, in bars: an indicator's buffers are allocated when
+/// it is built, so a larger one is refused before anything is allocated (a million 1-minute bars are about 23 months).
+pub const MAX_PERIOD: usize = 1_000_000;
+
 /// A streaming indicator: one input at a time, a value once warmed up.
 pub trait Indicator {
     /// What one update takes: a close (`f64`, or `i64` fixed point for the exact indicators) or a [`Candle`].

@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::parse::whole;
 use crate::error::{Error, Result};
+use crate::strategy::indicators::MAX_PERIOD;
 
 /// The root every key of a rule strategy is named under.
 pub(super) const ROOT: &str = "strategy.params";
@@ -116,9 +117,9 @@ impl<'a> Settings<'a> {
     pub(super) fn period(&mut self, key: &'static str, default: Option<usize>) -> Result<usize> {
         let path = self.key_path(key);
         match self.number(key)? {
-            Some(value) => whole(value)
-                .filter(|n| (1..=1_000_000).contains(n))
-                .ok_or_else(|| config_error(&path, format!("must be a whole number from 1 to 1000000, got {value}"))),
+            Some(value) => whole(value).filter(|n| (1..=MAX_PERIOD).contains(n)).ok_or_else(|| {
+                config_error(&path, format!("must be a whole number from 1 to {MAX_PERIOD}, got {value}"))
+            }),
             None => default.ok_or_else(|| config_error(&path, "missing")),
         }
     }
