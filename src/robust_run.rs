@@ -2,7 +2,8 @@
 //! same backtest with every fee rate and the slippage scaled ([`scale_costs`], ×1 included, so the ×1 row is a run
 //! of the cost path that can be checked against the backtest), the sweep's combinations when the scenario has a
 //! `sweep:` section (and once more the best of them, for its bar returns), and the robustness report of them all,
-//! written to `robust.json` in the report folder. The cost runs and the sweep run in parallel; every run is
+//! written to `robust.json` in the report folder, whose `report.html` is then written again with the robustness
+//! tables. The cost runs and the sweep run in parallel; every run is
 //! deterministic and collected in order, so the report is the same bytes on any number of threads.
 //!
 //! Memory: the sweep keeps each combination's daily returns (`N × days × 8` bytes) for the PBO, whose `C(S, S/2)`
@@ -52,11 +53,13 @@ pub struct RobustRun {
 }
 
 /// Runs the backtest of `scenario` (its report into `out_dir`), its cost variants and its sweep (calling `progress`
-/// after each combination), and writes the robustness report to `out_dir/robust.json`.
+/// after each combination), writes the robustness report to `out_dir/robust.json` and the backtest's `report.html`
+/// again with its robustness section.
 ///
 /// # Errors
 /// [`Error::Config`] for resamples outside `1..=`[`MAX_RESAMPLES`], a level-2 scenario (the command needs bars) or
-/// costs that cannot be scaled; as the backtest, the loaders and the sweep; [`Error::Io`] writing the report.
+/// costs that cannot be scaled; as the backtest, the loaders and the sweep; [`Error::Io`] writing the report;
+/// [`Error::Data`] when the report folder does not read back for the page.
 pub fn run_robust(
     scenario: &Scenario,
     out_dir: &Path,

@@ -164,6 +164,7 @@ fn each_run_is_one_line_per_chart_from_its_starting_equity_to_its_last_mark_of_e
             let svg = chart(&html, id);
             assert_eq!(svg.matches("<polyline").count(), 2, "{id}: one line per run");
             let points = run_points(svg, i);
+            assert_eq!(points.len(), equity.len() + 1, "{id} {name}: the start and every mark (none decimated)");
             // Both runs start and mark the same hours: their lines span the plot from its left to its right edge.
             let (p0, p1) = (points[0], points[points.len() - 1]);
             assert_eq!((p0.0, p1.0), (76.0, 1264.0), "{id} {name}: from the start to the last mark");
@@ -317,5 +318,12 @@ fn the_page_may_not_be_written_into_a_compared_folder() {
     let (code, _, stderr) = reports.compare(&inside);
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("is inside the compared folder"), "{stderr}");
+    assert_eq!(std::fs::read(&inside).unwrap(), before, "the run's own page is untouched");
+    // Spelled another way: through a folder that does not exist yet, and through a link to the file.
+    let roundabout = reports.dir("sma").join("new").join("..").join("report.html");
+    assert_eq!(reports.compare(&roundabout).0, 1);
+    let link = reports.root.path().join("link.html");
+    std::os::unix::fs::symlink(&inside, &link).unwrap();
+    assert_eq!(reports.compare(&link).0, 1);
     assert_eq!(std::fs::read(&inside).unwrap(), before, "the run's own page is untouched");
 }

@@ -100,20 +100,32 @@ fn compare(dirs: &[PathBuf], out: &Path, strategies: &StrategyRegistry) -> Resul
             Ok((dir.clone(), Scenario::parse_with(&copy, text, strategies)?.setup.quote))
         })
         .collect::<Result<Vec<_>>>()?;
-    // The page must not land inside a compared folder, where it could replace that run's own file.
-    let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    if let Ok(parent) = parent.canonicalize()
-        && let Some(dir) = dirs.iter().find(|d| d.canonicalize().is_ok_and(|d| d == parent))
-    {
-        return Err(Error::Config(format!(
-            "--out {} is inside the compared folder {}: write the comparison elsewhere",
-            out.display(),
-            dir.display()
-        )));
-    }
+    refuse_inside(out, dirs)?;
     let runs = read_runs(&folders)?;
     write_compare(out, &runs)?;
     println!("{}", compare_table(&runs));
     println!("wrote {}", out.display());
     Ok(())
+}
+
+/// Refuses an `out` page that would land inside one of the compared `dirs` (where it could replace that run's own
+/// file), however the path is spelled: the folder it goes to is created first, then it and the page (a link to a
+/// file is followed) are resolved.
+///
+/// # Errors
+/// [`Error::Config`] naming the folder; [`Error::Io`] when the page's folder cannot be created or resolved.
+fn refuse_inside(out: &Path, dirs: &[PathBuf]) -> Result<()> {
+    let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(|e| Error::io("creating", parent, e))?;
+    let folder = parent.canonicalize().map_err(|e| Error::io("resolving", parent, e))?;
+    let page = out.canonicalize().ok().or_else(|| out.file_name().map(|name| folder.join(name)));
+    let lands_in = page.as_deref().and_then(Path::parent).unwrap_or(&folder);
+    match dirs.iter().find(|d| d.canonicalize().is_ok_and(|d| lands_in.starts_with(&d) || folder.starts_with(&d))) {
+        Some(dir) => Err(Error::Config(format!(
+            "--out {} is inside the compared folder {}: write the comparison elsewhere",
+            out.display(),
+            dir.display()
+        ))),
+        None => Ok(()),
+    }
 }

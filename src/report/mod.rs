@@ -98,6 +98,9 @@ pub fn write_report(dir: &Path, input: &ReportInput<'_>) -> Result<Summary> {
             style: ChartStyle::Underwater,
         },
     )?;
-    html::write_html(dir, &html::HtmlData::of_run(input, &curve, &json)?, input.bars)?;
+    let mut page = html::HtmlData::of_run(input, &curve, &json)?;
+    // A robust.json that `ctb robust` left in this folder for these very inputs still describes this run.
+    page.robustness = html::read_robustness(dir, &page.summary, &page.quote)?;
+    html::write_html(dir, &page, input.bars)?;
     Ok(summary)
 }

@@ -135,7 +135,7 @@ impl HtmlData {
                     .map(|(a, o)| (a.time, a.value.to_f64(), o.value.to_f64()))
                     .collect()
             }),
-            // A run being reported has not been measured by `ctb robust` yet: it rewrites the page after.
+            // What `ctb robust` measured is read from the report folder (`read_robustness`), not from the run.
             robustness: Vec::new(),
         })
     }

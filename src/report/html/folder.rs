@@ -213,19 +213,33 @@ pub fn read_report_folder(dir: &Path, quote: &str) -> Result<HtmlData> {
 }
 
 /// The robustness tables of `robust.json` in `dir`, when `ctb robust` measured the run whose `summary` this is
-/// (same content hash); none without the file, or when it belongs to another run (a later backtest wrote the
-/// folder again), which the page then does not show.
+/// (same content hash); none without the file. The section is optional, so a file of another run (a later backtest
+/// of other inputs wrote the folder again), of an older `ctb` (no content hash) or that does not read is left out
+/// with a warning instead of failing the page.
 ///
 /// # Errors
-/// [`Error::Io`] when the file cannot be read; [`Error::Data`] when it is not a robustness report.
-fn read_robustness(dir: &Path, summary: &serde_json::Value, quote: &str) -> Result<Vec<TextTable>> {
+/// [`Error::Io`] when the file exists but cannot be read.
+pub(crate) fn read_robustness(dir: &Path, summary: &serde_json::Value, quote: &str) -> Result<Vec<TextTable>> {
     let path = dir.join(ROBUST_FILE);
     if !path.is_file() {
         return Ok(Vec::new());
     }
     let text = std::fs::read_to_string(&path).map_err(|e| Error::io("reading", &path, e))?;
-    let report: RobustReport = serde_json::from_str(&text)
-        .map_err(|e| Error::Data(format!("{}: not a robustness report of ctb robust: {e}", path.display())))?;
-    let this_run = summary.pointer("/content_hash").and_then(|v| v.as_str()) == Some(report.content_hash.as_str());
-    Ok(if this_run { robust_tables(&report, quote) } else { Vec::new() })
+    let run = summary.pointer("/content_hash").and_then(|v| v.as_str());
+    let value: Option<serde_json::Value> = serde_json::from_str(&text).ok();
+    let measured = value.as_ref().and_then(|v| v.pointer("/content_hash")).and_then(|v| v.as_str());
+    if measured.is_none() || measured != run {
+        tracing::warn!(
+            "{}: not a robustness report of this run (content hash); report.html leaves it out",
+            path.display()
+        );
+        return Ok(Vec::new());
+    }
+    match value.map(serde_json::from_value::<RobustReport>) {
+        Some(Ok(report)) => Ok(robust_tables(&report, quote)),
+        _ => {
+            tracing::warn!("{}: does not read as a robustness report; report.html leaves it out", path.display());
+            Ok(Vec::new())
+        }
+    }
 }

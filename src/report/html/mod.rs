@@ -19,6 +19,7 @@ use std::path::Path;
 pub(crate) use charts::{money_label, percent_label};
 pub use data::{BandPoint, FillRef, HtmlData, RiskMark, TradeRow};
 pub use folder::read_report_folder;
+pub(crate) use folder::read_robustness;
 pub(crate) use folder::{RunCurve, read_run_curve};
 pub use series::{
     Episode, Histogram, Point, SHARPE_WINDOW_DAYS, buy_and_hold, daily_returns, excursions, histogram, monthly_returns,

@@ -184,8 +184,13 @@ fn objective_section(out: &mut String, page: &SweepPage<'_>, ranked: &[&SweepRow
     let kept: Vec<String> = page.kept.iter().map(|(n, href)| format!("combination {n} ({href})")).collect();
     let kept = if kept.is_empty() { "no run is kept".to_string() } else { format!("kept: {}", kept.join(", ")) };
     let (title, legend, body) = chart::objective_chart(names, objective, &combinations);
+    let find = if page.rows.len() > MAX_RANKED_ROWS {
+        format!("click it to find its row below (the ranking lists the best {MAX_RANKED_ROWS})")
+    } else {
+        "click it to find its row below".to_string()
+    };
     let legend = format!(
-        "{legend}; hover a cell for its parameters and metrics, click it to find its row below; {kept}, outlined in black — click to open its report"
+        "{legend}; hover a cell for its parameters and metrics, {find}; {kept}, outlined in black — click to open its report"
     );
     section(out, "objective-section", &title, &legend, &body);
 }
@@ -296,6 +301,20 @@ mod tests {
         assert!(html.contains(&best), "the best (the largest Sharpe) is among the rows");
         assert!(html.contains(&format!("the best {MAX_RANKED_ROWS} of {n} finished combinations")));
         assert!(html.len() < 3 << 20, "{} bytes", html.len());
+    }
+
+    #[test]
+    fn a_grid_the_page_draws_but_longer_than_the_ranking_says_which_rows_it_lists() {
+        let n = MAX_RANKED_ROWS + 500;
+        let combinations: Vec<Vec<Decimal>> = (0..n).map(|i| vec![Decimal::from(i % 50), Decimal::from(i)]).collect();
+        let grid = Grid { names: vec!["a".into(), "b".into()], combinations };
+        let rows: Vec<SweepRow> = (0..n).map(|i| row(i, &grid.combinations[i], Some(i as f64))).collect();
+        let section = section(Objective::Sharpe);
+        let html = render(&SweepPage { name: "mid", section: &section, grid: &grid, rows: &rows, kept: &[] });
+        assert_eq!(html.matches(r#"<rect class="cell"#).count(), n, "every combination is drawn");
+        assert_eq!(html.matches("<tr id=\"combination-").count(), MAX_RANKED_ROWS);
+        assert!(html.contains(&format!("(the ranking lists the best {MAX_RANKED_ROWS})")));
+        assert!(html.contains(&format!("the best {MAX_RANKED_ROWS} of {n} finished combinations")));
     }
 
     #[test]

@@ -4,8 +4,8 @@
 (function () {
   "use strict";
   var root = document.documentElement;
-  // A cell's value as a number that always compares: empty (undefined) lowest, Rust's `inf`/`-inf` as infinities,
-  // `NaN` just above empty.
+  // A cell's value as a number that always compares: empty (undefined) lowest, then Rust's `-inf` and `NaN` (tied),
+  // then the numbers, `inf` highest.
   function num(v) {
     if (v === "") { return -Infinity; }
     if (v === "inf") { return Infinity; }
