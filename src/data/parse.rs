@@ -14,12 +14,38 @@ pub fn parse_decimal(text: &str) -> Option<Decimal> {
     if let Some(value) = parse_plain_decimal(text.as_bytes()) {
         return Some(value);
     }
+    // rust_decimal's parser reads `1_000` as 1000 and rounds digits past its 28 decimals away (to 0 for a tiny
+    // value): neither is what the file says, so only digits, one point, a sign and an exponent are read, and a
+    // value it cannot hold exactly is no number.
+    if !text.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E')) {
+        return None;
+    }
     let value = match Decimal::from_str(text) {
         Ok(v) => v,
         Err(_) if text.contains(['e', 'E']) => Decimal::from_scientific(text).ok()?,
         Err(_) => return None,
     };
-    Some(value.normalize())
+    let value = value.normalize();
+    let exact = text.contains(['e', 'E']) || value.to_string() == canonical(text);
+    exact.then_some(value)
+}
+
+/// A plain decimal `[+-]digits[.digits]` written as a normalized `Decimal` prints: no `+`, no leading zeros, no
+/// trailing fractional zeros, no `-0`. A parsed value that prints otherwise was rounded.
+fn canonical(text: &str) -> String {
+    let (negative, body) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let (whole, fraction) = body.split_once('.').unwrap_or((body, ""));
+    let whole = match whole.trim_start_matches('0') {
+        "" => "0",
+        digits => digits,
+    };
+    let fraction = fraction.trim_end_matches('0');
+    let number = if fraction.is_empty() { whole.to_string() } else { format!("{whole}.{fraction}") };
+    if negative && number != "0" { format!("-{number}") } else { number }
 }
 
 /// The common case, fast: `[+-]digits[.digits]` with at most 28 significant digits, trailing fractional zeros
@@ -103,7 +129,9 @@ fn parse_iso8601(text: &str) -> Option<Timestamp> {
     if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
         return None;
     }
-    let mut nanos = days_from_civil(year, month, day) * NANOS_PER_DAY;
+    // Checked: a date outside 1677-09-21 … 2262-04-11 does not fit 64-bit nanoseconds and is no timestamp (it
+    // must not wrap into another century).
+    let mut nanos = days_from_civil(year, month, day).checked_mul(NANOS_PER_DAY)?;
     let mut rest = &b[10..];
     if rest.is_empty() {
         return Some(Timestamp(nanos));
@@ -126,16 +154,16 @@ fn parse_iso8601(text: &str) -> Option<Timestamp> {
     if hour > 23 || minute > 59 || second > 59 {
         return None;
     }
-    nanos += (hour * 3600 + minute * 60 + second) * NANOS_PER_SECOND;
+    nanos = nanos.checked_add((hour * 3600 + minute * 60 + second) * NANOS_PER_SECOND)?;
     if rest.first() == Some(&b'.') {
         let frac_len = rest[1..].iter().take_while(|c| c.is_ascii_digit()).count();
         if frac_len == 0 || frac_len > 9 {
             return None;
         }
-        nanos += digits(&rest[1..=frac_len])? * 10_i64.pow(9 - frac_len as u32);
+        nanos = nanos.checked_add(digits(&rest[1..=frac_len])? * 10_i64.pow(9 - frac_len as u32))?;
         rest = &rest[1 + frac_len..];
     }
-    nanos -= parse_offset_seconds(rest)? * NANOS_PER_SECOND;
+    nanos = nanos.checked_sub(parse_offset_seconds(rest)? * NANOS_PER_SECOND)?;
     Some(Timestamp(nanos))
 }
 
@@ -219,6 +247,9 @@ mod tests {
     #[case("yesterday")]
     #[case("")]
     #[case("2020-01-01T00:00:00.1234567890")]
+    #[case::past_2262_would_wrap_to_1816("9999-01-01T00:00:00Z")]
+    #[case::before_1677("1000-01-01")]
+    #[case::just_past_the_last_nanosecond("2262-04-11T23:47:16.854775808Z")]
     fn malformed_timestamps_are_refused(#[case] text: &str) {
         assert_eq!(parse_timestamp(text), None);
     }
@@ -235,6 +266,23 @@ mod tests {
         assert_eq!(parse_decimal("."), None);
         assert_eq!(parse_decimal("1.2.3"), None);
         assert_eq!(parse_decimal("12345678901234567890123456789012"), None, "too many digits for a Decimal");
+    }
+
+    #[rstest]
+    #[case::underscores_are_no_digit_separators("1_000")]
+    #[case::twenty_nine_decimals_would_round_to_0("0.00000000000000000000000000001")]
+    #[case::twenty_nine_decimals_would_round("1.00000000000000000000000000001")]
+    #[case::more_than_a_decimal_holds("79228162514264337593543950336")]
+    fn a_number_a_decimal_cannot_hold_exactly_is_refused(#[case] text: &str) {
+        assert_eq!(parse_decimal(text), None);
+    }
+
+    #[rstest]
+    #[case("1.50000000000000000000000000000000", dec!(1.5))]
+    #[case("+000000000000000000000000000000012.25", dec!(12.25))]
+    #[case("-0.0000000000000000000000000001", dec!(-0.0000000000000000000000000001))]
+    fn long_spellings_of_exact_numbers_still_read(#[case] text: &str, #[case] value: rust_decimal::Decimal) {
+        assert_eq!(parse_decimal(text), Some(value));
     }
 
     proptest! {
