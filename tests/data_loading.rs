@@ -281,3 +281,13 @@ fn a_data_file_larger_than_the_limit_is_refused_without_reading_it() {
     let err = load(&path, DataFormat::BinanceKlines).unwrap_err();
     assert!(err.to_string().contains("larger than the 4 GiB a data file may hold"), "{err}");
 }
+
+#[test]
+fn a_kline_file_cut_mid_row_is_an_error_naming_the_short_line() {
+    let dir = tempfile::tempdir().unwrap();
+    // The second row ends inside its `count` field: the fields the bars use are whole, the row is not.
+    let cut = &KLINE_ROWS_MS[..KLINE_ROWS_MS.rfind(",126556,").unwrap() + 3];
+    let path = common::write(dir.path(), "cut.csv", &format!("{KLINE_HEADER}{cut}"));
+    let err = load(&path, DataFormat::BinanceKlines).unwrap_err().to_string();
+    assert!(err.contains("cut.csv: line 3, column 'taker_buy_volume': missing"), "{err}");
+}

@@ -36,6 +36,7 @@ pub(crate) fn read_binance_klines(path: &Path, symbol: Symbol) -> Result<FileBar
         )));
     }
     let numbering = csv_numbering(has_header);
+    refuse_short_rows(path, &frame, numbering)?;
     let unit = detect_epoch_unit(path, &frame, numbering)?;
     let map = ColumnMap {
         fields: [("open_time", 0), ("open", 1), ("high", 2), ("low", 3), ("close", 4), ("volume", 5)],
@@ -104,6 +105,24 @@ fn first_ragged_line(bytes: &[u8]) -> Option<(usize, usize, usize)> {
         }
     }
     None
+}
+
+/// Every kline row holds all twelve fields: a row with fewer (a file cut mid-row, the end of a download that broke)
+/// or an empty one is an error naming its line, even where the missing fields are ones the bars do not use.
+fn refuse_short_rows(path: &Path, frame: &DataFrame, numbering: RowNumbering) -> Result<()> {
+    for column in frame.columns() {
+        if column.null_count() == 0 {
+            continue;
+        }
+        let row = column.str().ok().and_then(|values| values.iter().position(|v| v.is_none())).unwrap_or(0);
+        return Err(Error::data_at(
+            path,
+            &numbering.describe(row),
+            column.name().as_str(),
+            "missing: every kline row has 12 fields (was the file cut short?)",
+        ));
+    }
+    Ok(())
 }
 
 /// Milliseconds or microseconds, from the first row's open time.
