@@ -127,11 +127,38 @@ pub fn run_args(
     match cli.run(strategies) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            let line = error.to_string().lines().map(str::trim).collect::<Vec<_>>().join(" ");
-            eprintln!("error: {line}");
+            eprintln!("error: {}", readable_line(&error.to_string()));
             ExitCode::FAILURE
         }
     }
+}
+
+/// Words longer than this (a value quoted from a file, say) are cut in an error line.
+const LONGEST_WORD: usize = 200;
+
+/// An error message as one readable terminal line: its lines joined, control characters escaped (a value quoted
+/// from a file cannot move the cursor or ring the bell), and each word longer than [`LONGEST_WORD`] characters cut
+/// to its start with how many characters were left out (a 2 MB field stays a line).
+fn readable_line(message: &str) -> String {
+    let joined = message.lines().map(str::trim).collect::<Vec<_>>().join(" ");
+    let mut line = String::with_capacity(joined.len().min(4096));
+    for (i, word) in joined.split(' ').enumerate() {
+        if i > 0 {
+            line.push(' ');
+        }
+        let length = word.chars().count();
+        for c in word.chars().take(LONGEST_WORD) {
+            if c.is_control() {
+                line.extend(c.escape_default());
+            } else {
+                line.push(c);
+            }
+        }
+        if length > LONGEST_WORD {
+            line.push_str(&format!("… ({} more characters)", length - LONGEST_WORD));
+        }
+    }
+    line
 }
 
 /// Logs at the level named by `LOG_LEVEL` (the seed's variable; `warn` when unset) go to the file `LOG_FILE` (the
@@ -173,5 +200,22 @@ fn load_dotenv() {
         // Not the error's own text: a malformed line may hold a secret.
         Err(dotenvy::Error::LineParse(_, at)) => eprintln!("warning: .env was not read: malformed at character {at}"),
         Err(_) => eprintln!("warning: .env could not be read"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_line_escapes_control_characters_and_cuts_a_huge_value() {
+        let huge = "9".repeat(2_000_000);
+        // The word is the quoted value: 2,000,002 characters, of which the first 200 are kept.
+        let message = format!("bars.csv: line 2, column 'close': '{huge}' is not a number\nsecond line\u{1b}[2J\u{7}");
+        let line = readable_line(&message);
+        assert!(line.len() < 400, "{} characters", line.len());
+        assert!(line.contains(&format!("'{}… (1999802 more characters)", "9".repeat(199))), "{line}");
+        assert!(line.ends_with("is not a number second line\\u{1b}[2J\\u{7}"), "{line}");
+        assert!(!line.chars().any(char::is_control));
     }
 }
