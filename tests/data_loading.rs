@@ -291,3 +291,21 @@ fn a_kline_file_cut_mid_row_is_an_error_naming_the_short_line() {
     let err = load(&path, DataFormat::BinanceKlines).unwrap_err().to_string();
     assert!(err.contains("cut.csv: line 3, column 'taker_buy_volume': missing"), "{err}");
 }
+
+#[rstest]
+#[case::a_span_nanoseconds_cannot_measure(
+    "1677-09-22T00:00:00Z",
+    "2262-04-10T00:00:00Z",
+    "a span 64-bit nanoseconds cannot measure"
+)]
+#[case::a_last_bar_closing_after_2262("2262-04-11T21:00:00Z", "2262-04-11T23:00:00Z", "would close after 2262-04-11")]
+fn bars_whose_times_64_bit_nanoseconds_cannot_hold_are_an_error(
+    #[case] first: &str,
+    #[case] second: &str,
+    #[case] expected: &str,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!("timestamp,open,high,low,close,volume\n{first},1,1,1,1,1\n{second},1,1,1,1,1\n");
+    let err = load(&common::write(dir.path(), "far.csv", &text), DataFormat::Csv).unwrap_err().to_string();
+    assert!(err.contains("far.csv") && err.contains(expected), "{err}");
+}

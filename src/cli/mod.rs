@@ -136,6 +136,9 @@ pub fn run_args(
 /// Words longer than this (a value quoted from a file, say) are cut in an error line.
 const LONGEST_WORD: usize = 200;
 
+/// An error line is cut after this many characters, whatever its words.
+const LONGEST_LINE: usize = 4_000;
+
 /// An error message as one readable terminal line: its lines joined, control characters escaped (a value quoted
 /// from a file cannot move the cursor or ring the bell), and each word longer than [`LONGEST_WORD`] characters cut
 /// to its start with how many characters were left out (a 2 MB field stays a line).
@@ -156,6 +159,12 @@ fn readable_line(message: &str) -> String {
         }
         if length > LONGEST_WORD {
             line.push_str(&format!("… ({} more characters)", length - LONGEST_WORD));
+        }
+        if line.len() > LONGEST_LINE {
+            let cut = (0..=LONGEST_LINE).rev().find(|&i| line.is_char_boundary(i)).unwrap_or(0);
+            line.truncate(cut);
+            line.push_str("… (cut)");
+            break;
         }
     }
     line
@@ -217,5 +226,7 @@ mod tests {
         assert!(line.contains(&format!("'{}… (1999802 more characters)", "9".repeat(199))), "{line}");
         assert!(line.ends_with("is not a number second line\\u{1b}[2J\\u{7}"), "{line}");
         assert!(!line.chars().any(char::is_control));
+        let many_words = format!("bars.csv: '{}'", "x ".repeat(200_000));
+        assert!(readable_line(&many_words).len() <= LONGEST_LINE + 20, "a line of many short words is cut too");
     }
 }

@@ -110,19 +110,18 @@ fn first_ragged_line(bytes: &[u8]) -> Option<(usize, usize, usize)> {
 /// Every kline row holds all twelve fields: a row with fewer (a file cut mid-row, the end of a download that broke)
 /// or an empty one is an error naming its line, even where the missing fields are ones the bars do not use.
 fn refuse_short_rows(path: &Path, frame: &DataFrame, numbering: RowNumbering) -> Result<()> {
-    for column in frame.columns() {
-        if column.null_count() == 0 {
-            continue;
-        }
-        let row = column.str().ok().and_then(|values| values.iter().position(|v| v.is_none())).unwrap_or(0);
-        return Err(Error::data_at(
+    let missing = frame.columns().iter().filter(|c| c.null_count() > 0).filter_map(|column| {
+        column.str().ok().and_then(|values| values.iter().position(|v| v.is_none())).map(|row| (row, column))
+    });
+    match missing.min_by_key(|(row, _)| *row) {
+        Some((row, column)) => Err(Error::data_at(
             path,
             &numbering.describe(row),
             column.name().as_str(),
-            "missing: every kline row has 12 fields (was the file cut short?)",
-        ));
+            "missing: a kline row has 12 fields, none empty (was the file cut short?)",
+        )),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// Milliseconds or microseconds, from the first row's open time.

@@ -20,14 +20,29 @@ pub fn parse_decimal(text: &str) -> Option<Decimal> {
     if !text.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E')) {
         return None;
     }
-    let value = match Decimal::from_str(text) {
-        Ok(v) => v,
-        Err(_) if text.contains(['e', 'E']) => Decimal::from_scientific(text).ok()?,
-        Err(_) => return None,
+    if let Some((mantissa, exponent)) = text.split_once(['e', 'E']) {
+        return parse_scientific(mantissa, exponent);
+    }
+    let value = Decimal::from_str(text).ok()?.normalize();
+    (value.to_string() == canonical(text)).then_some(value)
+}
+
+/// `mantissa × 10^exponent`, exactly: the mantissa read as any plain number is, then its scale moved; `None` when
+/// the result needs more than 28 decimals or does not fit.
+fn parse_scientific(mantissa: &str, exponent: &str) -> Option<Decimal> {
+    if mantissa.contains(['e', 'E']) {
+        return None;
+    }
+    let mantissa = parse_decimal(mantissa)?;
+    let exponent: i64 = exponent.parse().ok()?;
+    let scale = i64::from(mantissa.scale()) - exponent;
+    let value = if scale >= 0 {
+        Decimal::try_from_i128_with_scale(mantissa.mantissa(), u32::try_from(scale).ok()?).ok()?
+    } else {
+        let factor = 10_i128.checked_pow(u32::try_from(-scale).ok()?)?;
+        Decimal::try_from_i128_with_scale(mantissa.mantissa().checked_mul(factor)?, 0).ok()?
     };
-    let value = value.normalize();
-    let exact = text.contains(['e', 'E']) || value.to_string() == canonical(text);
-    exact.then_some(value)
+    Some(value.normalize())
 }
 
 /// A plain decimal `[+-]digits[.digits]` written as a normalized `Decimal` prints: no `+`, no leading zeros, no
@@ -129,12 +144,13 @@ fn parse_iso8601(text: &str) -> Option<Timestamp> {
     if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
         return None;
     }
-    // Checked: a date outside 1677-09-21 … 2262-04-11 does not fit 64-bit nanoseconds and is no timestamp (it
-    // must not wrap into another century).
-    let mut nanos = days_from_civil(year, month, day).checked_mul(NANOS_PER_DAY)?;
+    // Summed in 128 bits, then checked: an instant outside 1677-09-21T00:12:43.145224192Z …
+    // 2262-04-11T23:47:16.854775807Z does not fit 64-bit nanoseconds and is no timestamp (it must not wrap into
+    // another century), while every instant inside does, on the edge days and with any offset.
+    let mut nanos = i128::from(days_from_civil(year, month, day)) * i128::from(NANOS_PER_DAY);
     let mut rest = &b[10..];
     if rest.is_empty() {
-        return Some(Timestamp(nanos));
+        return i64::try_from(nanos).ok().map(Timestamp);
     }
     if rest[0] != b'T' && rest[0] != b' ' {
         return None;
@@ -154,17 +170,17 @@ fn parse_iso8601(text: &str) -> Option<Timestamp> {
     if hour > 23 || minute > 59 || second > 59 {
         return None;
     }
-    nanos = nanos.checked_add((hour * 3600 + minute * 60 + second) * NANOS_PER_SECOND)?;
+    nanos += i128::from((hour * 3600 + minute * 60 + second) * NANOS_PER_SECOND);
     if rest.first() == Some(&b'.') {
         let frac_len = rest[1..].iter().take_while(|c| c.is_ascii_digit()).count();
         if frac_len == 0 || frac_len > 9 {
             return None;
         }
-        nanos = nanos.checked_add(digits(&rest[1..=frac_len])? * 10_i64.pow(9 - frac_len as u32))?;
+        nanos += i128::from(digits(&rest[1..=frac_len])? * 10_i64.pow(9 - frac_len as u32));
         rest = &rest[1 + frac_len..];
     }
-    nanos = nanos.checked_sub(parse_offset_seconds(rest)? * NANOS_PER_SECOND)?;
-    Some(Timestamp(nanos))
+    nanos -= i128::from(parse_offset_seconds(rest)? * NANOS_PER_SECOND);
+    i64::try_from(nanos).ok().map(Timestamp)
 }
 
 /// The UTC offset in seconds of a suffix: empty or `Z` is 0; `+HH`, `+HHMM`, `+HH:MM` and the `-` forms.
@@ -254,6 +270,15 @@ mod tests {
         assert_eq!(parse_timestamp(text), None);
     }
 
+    #[rstest]
+    #[case::the_first_nanosecond("1677-09-21T00:12:43.145224192Z", i64::MIN)]
+    #[case::the_last_nanosecond("2262-04-11T23:47:16.854775807Z", i64::MAX)]
+    // 2262-04-11T00:00Z is 9,223,286,400 s; the offset puts the time at 23:30 that day (84,600 s later).
+    #[case::the_last_day_written_with_an_offset("2262-04-12T00:30:00+01:00", 9_223_286_400_000_000_000 + 84_600_000_000_000)]
+    fn every_instant_64_bit_nanoseconds_hold_reads(#[case] text: &str, #[case] nanos: i64) {
+        assert_eq!(parse_timestamp(text), Some(Timestamp(nanos)));
+    }
+
     #[test]
     fn decimals_parse_exactly_and_normalize() {
         assert_eq!(parse_decimal("16541.77000000"), Some(dec!(16541.77)));
@@ -271,6 +296,8 @@ mod tests {
     #[rstest]
     #[case::underscores_are_no_digit_separators("1_000")]
     #[case::twenty_nine_decimals_would_round_to_0("0.00000000000000000000000000001")]
+    #[case::the_same_with_an_exponent("0.00000000000000000000000000001e0")]
+    #[case::an_exponent_past_28_decimals("1e-30")]
     #[case::twenty_nine_decimals_would_round("1.00000000000000000000000000001")]
     #[case::more_than_a_decimal_holds("79228162514264337593543950336")]
     fn a_number_a_decimal_cannot_hold_exactly_is_refused(#[case] text: &str) {
@@ -281,6 +308,9 @@ mod tests {
     #[case("1.50000000000000000000000000000000", dec!(1.5))]
     #[case("+000000000000000000000000000000012.25", dec!(12.25))]
     #[case("-0.0000000000000000000000000001", dec!(-0.0000000000000000000000000001))]
+    #[case("1.5E+3", dec!(1500))]
+    #[case("2.5e-3", dec!(0.0025))]
+    #[case("1e-28", dec!(0.0000000000000000000000000001))]
     fn long_spellings_of_exact_numbers_still_read(#[case] text: &str, #[case] value: rust_decimal::Decimal) {
         assert_eq!(parse_decimal(text), Some(value));
     }

@@ -69,12 +69,18 @@ pub fn resample_trades(trades: &TradePrints, symbol: Symbol, interval_ns: i64) -
         let (these, after) = rest.split_at(len);
         let prices = these.iter().map(|&i| trades.price[i]);
         let (high, low) = prices.fold((i64::MIN, i64::MAX), |(hi, lo), p| (hi.max(p), lo.min(p)));
-        let volume = these
-            .iter()
-            .try_fold(0i64, |sum, &i| sum.checked_add(trades.quantity[i]))
-            .ok_or_else(|| Error::Data(format!("resampling {symbol} trades: a bar's volume does not fit")))?;
+        let volume = these.iter().try_fold(0i64, |sum, &i| sum.checked_add(trades.quantity[i])).ok_or_else(|| {
+            let at = Timestamp(trades.time[first]);
+            Error::Data(format!("resampling {symbol} trades: the volume of the bar at {at} does not fit"))
+        })?;
         let close = these.last().map_or(trades.price[first], |&i| trades.price[i]);
-        bars.open_time.push(Timestamp(window * interval_ns));
+        let open_time = window.checked_mul(interval_ns).ok_or_else(|| {
+            Error::Data(format!(
+                "resampling {symbol} trades: a window before {} starts before 1677",
+                Timestamp(trades.time[first])
+            ))
+        })?;
+        bars.open_time.push(Timestamp(open_time));
         bars.open.push(from_fixed(trades.price[first]));
         bars.high.push(from_fixed(high));
         bars.low.push(from_fixed(low));

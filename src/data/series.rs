@@ -132,7 +132,20 @@ fn concatenate(symbol: Symbol, parts: Vec<FileBars>) -> Result<BarSeries> {
             s.len()
         )));
     }
+    // Times increase (each file was checked), so every spacing fits once the whole span does; and the last bar
+    // must close within what 64-bit nanoseconds hold (2262-04-11), or its period would wrap.
+    let (first, last) = (s.open_time[0], s.open_time[s.len() - 1]);
+    if last.0.checked_sub(first.0).is_none() {
+        return Err(Error::Data(format!(
+            "{symbol}: {first_path}: the bars run from {first} to {last}, a span 64-bit nanoseconds cannot measure"
+        )));
+    }
     s.interval = most_common_spacing(&s.open_time);
+    if last.0.checked_add(s.interval).is_none() {
+        return Err(Error::Data(format!(
+            "{symbol}: {first_path}: the last bar opens at {last} and would close after 2262-04-11, past what 64-bit nanoseconds hold"
+        )));
+    }
     Ok(s)
 }
 

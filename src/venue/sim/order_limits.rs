@@ -44,11 +44,11 @@ impl OrderLimits {
     /// [`Error::RateLimit`] naming the limit, with the time until the window has room.
     pub fn admit(&mut self, venue: &str, now: Timestamp) -> Result<()> {
         let longest = self.windows.iter().map(|w| w.0).max().unwrap_or(0);
-        while self.accepted.front().is_some_and(|t| t.0 <= now.0 - longest) {
+        while self.accepted.front().is_some_and(|t| t.0 <= now.0.saturating_sub(longest)) {
             self.accepted.pop_front();
         }
         for &(length, most, name) in &self.windows {
-            let in_window = self.accepted.iter().rev().take_while(|t| t.0 > now.0 - length).count();
+            let in_window = self.accepted.iter().rev().take_while(|t| t.0 > now.0.saturating_sub(length)).count();
             if in_window >= most as usize {
                 // The window has room once its oldest order in it is `length` old.
                 let oldest = self.accepted[self.accepted.len() - in_window];
