@@ -72,15 +72,11 @@ fn sweep_json(cwd: &Path, args: &[&str]) -> (Value, String) {
 
 /// results.csv's rows as (sharpe, combination, fast, slow).
 fn results(path: &Path) -> Vec<(f64, u64, String, String)> {
-    let mut reader = csv::Reader::from_path(path).expect("results.csv");
-    let headers = reader.headers().expect("header").clone();
-    let column = |name: &str| headers.iter().position(|h| h == name).expect(name);
-    let (number, fast, slow, sharpe) = (column("combination"), column("fast"), column("slow"), column("sharpe"));
-    reader
-        .records()
+    common::csv_rows(path)
+        .into_iter()
         .map(|r| {
-            let r = r.expect("row");
-            (r[sharpe].parse().expect("sharpe"), r[number].parse().expect("number"), r[fast].into(), r[slow].into())
+            let sharpe = r["sharpe"].parse().expect("sharpe");
+            (sharpe, r["combination"].parse().expect("number"), r["fast"].clone(), r["slow"].clone())
         })
         .collect()
 }

@@ -22,6 +22,12 @@ pub struct Grid {
 }
 
 impl Grid {
+    /// A combination's `values` by name: `fast=10, slow=30`.
+    pub fn describe(&self, values: &[Decimal]) -> String {
+        let pairs: Vec<String> = self.names.iter().zip(values).map(|(n, v)| format!("{n}={v}")).collect();
+        pairs.join(", ")
+    }
+
     /// Expands `section`: the product of every parameter's values, those meeting all constraints, then — with
     /// `samples` — that many drawn at random with `seed` (kept in grid order).
     ///

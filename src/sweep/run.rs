@@ -49,16 +49,11 @@ impl Sweep<'_> {
     /// [`Error::Config`] naming the first combination the strategy refuses, and why.
     pub fn check(&self) -> Result<()> {
         for (number, values) in self.grid.combinations.iter().enumerate() {
-            (self.setup.strategies.build(&self.setup.strategy, &self.params_of(values)))
-                .map_err(|e| Error::Config(format!("sweep combination {number} ({}): {e}", self.describe(values))))?;
+            (self.setup.strategies.build(&self.setup.strategy, &self.params_of(values))).map_err(|e| {
+                Error::Config(format!("sweep combination {number} ({}): {e}", self.grid.describe(values)))
+            })?;
         }
         Ok(())
-    }
-
-    /// `fast=10, slow=40`.
-    pub fn describe(&self, values: &[Decimal]) -> String {
-        let pairs: Vec<String> = self.grid.names.iter().zip(values).map(|(n, v)| format!("{n}={v}")).collect();
-        pairs.join(", ")
     }
 
     /// Runs the combinations of `shard` in parallel, calling `progress` after each. Once `stop` is set, no new
@@ -105,7 +100,8 @@ impl Sweep<'_> {
         keep: &(dyn Fn(&BacktestResult, &Curve<'_>) -> T + Sync),
     ) -> Result<(SweepRow, T)> {
         let values = &self.grid.combinations[number];
-        let fail = |e: Error| Error::Config(format!("sweep combination {number} ({}): {e}", self.describe(values)));
+        let fail =
+            |e: Error| Error::Config(format!("sweep combination {number} ({}): {e}", self.grid.describe(values)));
         let runtime = match &mut worker.runtime {
             Some(runtime) => runtime,
             empty => empty.insert(

@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::report::html::svg::esc;
 use crate::report::html::{HTML_FILE, page_start, section};
 use chart::Combination;
-use tables::{METRIC_HEADINGS, cell, describe, heading, metric_cells, metric_headings, objective_column, shown};
+use tables::{METRIC_HEADINGS, cell, heading, metric_cells, metric_headings, objective_column, shown};
 
 pub use walk_forward::{WalkForwardPage, WindowCurves, write_walk_forward_page};
 
@@ -88,7 +88,7 @@ fn render(page: &SweepPage<'_>) -> String {
     );
     match ranked.first() {
         Some(best) if best.score(objective).is_some() => {
-            let _ = write!(out, " · best: combination {} ({})", best.number, esc(&describe(names, &best.values)));
+            let _ = write!(out, " · best: combination {} ({})", best.number, esc(&page.grid.describe(&best.values)));
             if let Some(href) = link(best.number) {
                 let _ = write!(out, r#" — <a href="{}">its full report</a>"#, esc(href));
             }
@@ -158,7 +158,7 @@ fn objective_section(out: &mut String, page: &SweepPage<'_>, ranked: &[&SweepRow
         .map(|(number, values)| {
             let row = by_number[number];
             let fields = row.map(|r| metric_fields(&r.metrics));
-            let mut tip = format!("combination {number}: {}", describe(names, values));
+            let mut tip = format!("combination {number}: {}", page.grid.describe(values));
             match (&fields, rank_of[number]) {
                 (Some(fields), Some(r)) => {
                     let _ = write!(tip, "\nrank {r} of {}", page.rows.len());

@@ -2,7 +2,6 @@
 //! reads, header cells that sort as text or numbers, and cells that show a formatted value but sort by the exact
 //! field (`data-v`), which the page's script reads.
 
-use rust_decimal::Decimal;
 use std::fmt::Write;
 
 use crate::report::html::svg::esc;
@@ -56,12 +55,6 @@ pub(super) fn shown(field: &str, how: Shown) -> String {
 /// The index of `objective`'s column among [`METRIC_COLUMNS`].
 pub(super) fn objective_column(objective: Objective) -> usize {
     METRIC_COLUMNS.iter().position(|c| *c == objective.as_str()).unwrap_or(0)
-}
-
-/// `fast=20, slow=40`.
-pub(super) fn describe(names: &[String], values: &[Decimal]) -> String {
-    let pairs: Vec<String> = names.iter().zip(values).map(|(n, v)| format!("{n}={v}")).collect();
-    pairs.join(", ")
 }
 
 /// A table header cell: `text` headings sort as text, the others as numbers; `objective` is highlighted.

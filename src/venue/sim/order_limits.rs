@@ -50,9 +50,13 @@ impl OrderLimits {
         for &(length, most, name) in &self.windows {
             let in_window = self.accepted.iter().rev().take_while(|t| t.0 > now.0.saturating_sub(length)).count();
             if in_window >= most as usize {
-                // The window has room once its oldest order in it is `length` old.
-                let oldest = self.accepted[self.accepted.len() - in_window];
-                let wait = (oldest.0 + length - now.0).max(0) as u64;
+                // The window has room once its oldest order in it is `length` old (a limit of 0, which a scenario
+                // cannot set but a library caller could, never has room: wait a whole window).
+                let oldest = self.accepted.len().checked_sub(in_window).filter(|_| in_window > 0);
+                let wait = oldest
+                    .and_then(|i| self.accepted.get(i))
+                    .map_or(length, |oldest| oldest.0.saturating_add(length).saturating_sub(now.0).max(0))
+                    as u64;
                 return Err(Error::RateLimit {
                     message: format!("{venue}: {name} is {most} and {in_window} orders were placed in the window"),
                     retry_after: Some(Duration::from_nanos(wait)),
