@@ -38,6 +38,7 @@ pub fn run(args: BacktestArgs, strategies: &StrategyRegistry) -> Result<()> {
             (recorded_scenario(recording, strategies)?, format!("{session}-replay"))
         }
         (Some(path), None) => {
+            super::warn_unapplied_risk_overrides();
             let scenario = Scenario::load_with(path, strategies)?;
             let name = scenario.name.clone();
             (scenario, name)

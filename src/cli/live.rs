@@ -34,7 +34,8 @@ pub fn run(args: LiveArgs, strategies: &StrategyRegistry) -> Result<()> {
 
 async fn session(args: LiveArgs, strategies: &StrategyRegistry) -> Result<()> {
     let s = &args.session;
-    let scenario = Scenario::load_with(&s.scenario, strategies)?;
+    let scenario =
+        Scenario::load_with(&s.scenario, strategies)?.with_risk_overrides(|name| std::env::var(name).ok())?;
     let name = args.resume.clone().unwrap_or_else(|| s.name(&scenario));
     let options = LiveOptions {
         scenario,

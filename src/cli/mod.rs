@@ -201,9 +201,20 @@ fn open_log_file(path: &str) -> std::result::Result<std::fs::File, String> {
         .map_err(|e| format!("LOG_FILE {}: {e}", path.display()))
 }
 
-/// Reads `.env` (the seed's file of credentials and limits) into the environment; variables already set win.
+/// Says, one line per variable, that the seed's risk-limit variables set in the environment (or `.env`) are left
+/// out of a backtest: they apply to paper and live sessions only.
+fn warn_unapplied_risk_overrides() {
+    for (name, _) in crate::config::set_overrides(|name| std::env::var(name).ok()) {
+        eprintln!(
+            "warning: {name} is set but not applied: risk limits from the environment apply to paper and live only"
+        );
+    }
+}
+
+/// Reads `.env` (the seed's file of credentials and limits) of the current folder into the environment; variables
+/// already set win. Only this folder's: a `.env` in a parent folder is not read.
 fn load_dotenv() {
-    match dotenvy::dotenv() {
+    match dotenvy::from_path(".env") {
         Ok(_) => {}
         Err(error) if error.not_found() => {}
         // Not the error's own text: a malformed line may hold a secret.

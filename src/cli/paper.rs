@@ -27,7 +27,8 @@ pub fn run(args: PaperArgs, strategies: &StrategyRegistry) -> Result<()> {
 
 async fn session(args: PaperArgs, strategies: &StrategyRegistry) -> Result<()> {
     let s = &args.session;
-    let scenario = Scenario::load_with(&s.scenario, strategies)?;
+    let scenario =
+        Scenario::load_with(&s.scenario, strategies)?.with_risk_overrides(|name| std::env::var(name).ok())?;
     let venue = ExchangesConfig::venue_in(&s.config_dir, &s.exchange, |name| std::env::var(name).ok())?;
     let (name, resume) = match &args.resume {
         Some(name) => (name.clone(), true),

@@ -38,6 +38,7 @@ pub struct RobustArgs {
 /// Runs the study and prints its tables (or its JSON); warnings (the backtest's, and a scenario whose parameters are
 /// not a combination of its sweep) go to stderr.
 pub fn run(args: RobustArgs, strategies: &StrategyRegistry) -> Result<()> {
+    super::warn_unapplied_risk_overrides();
     let scenario = Scenario::load_with(&args.scenario, strategies)?;
     let out = args.out.unwrap_or_else(|| PathBuf::from("reports").join(&scenario.name));
     let combinations = match &scenario.sweep {

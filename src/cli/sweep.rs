@@ -63,6 +63,7 @@ struct Output {
 
 /// Runs the sweep (or the merge) and prints the best combinations.
 pub fn run(args: SweepArgs, strategies: &StrategyRegistry) -> Result<()> {
+    super::warn_unapplied_risk_overrides();
     match (args.command, args.scenario) {
         (Some(SweepCommand::Merge { scenario, output }), _) => {
             let scenario = Scenario::load_with(&scenario, strategies)?;

@@ -33,6 +33,7 @@ pub struct ValidateArgs {
 
 /// Validates; a failed check is an error (exit status 1) after every check is printed.
 pub fn run(args: ValidateArgs, strategies: &StrategyRegistry) -> Result<()> {
+    super::warn_unapplied_risk_overrides();
     let scenario = Scenario::load_with(&args.scenario, strategies)?;
     let mut thresholds = scenario.validation.clone().ok_or_else(|| {
         Error::Config(format!("{}: the scenario has no validation: section to check", args.scenario.display()))

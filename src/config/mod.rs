@@ -2,10 +2,12 @@
 //! `config/exchanges.yaml`. Every error names the file and the key.
 
 mod exchanges;
+mod risk_overrides;
 mod scenario;
 mod settings_files;
 
 pub use exchanges::{ExchangesConfig, VENUES, configured_adapter};
+pub use risk_overrides::set_overrides;
 pub use scenario::{Scenario, ScenarioData, bar_recording_file, recording_file};
 pub use settings_files::{read_fee_ladder, read_risk_limits};
 

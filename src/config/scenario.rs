@@ -196,8 +196,12 @@ pub struct Scenario {
     pub risk_file: Option<PathBuf>,
     /// Other files the venues read (fee ladders, `exchanges.yaml` for rate limits): part of the content hash.
     pub extra_inputs: Vec<PathBuf>,
-    /// Environment overrides applied to the risk file's limits (the seed's `MAX_*` variables), one line each.
+    /// Environment overrides applied to the risk limits (the seed's `MAX_*` variables), one line each: only a
+    /// paper or live session applies them ([`Scenario::with_risk_overrides`]), never a backtest.
     pub risk_overrides: Vec<String>,
+    /// The override variables applied, as `(name, value)`: a session records them so that its replay applies
+    /// the same limits.
+    pub risk_env: Vec<(String, String)>,
     /// Seed for any randomness of the run.
     pub seed: u64,
     /// The backtest it describes.
@@ -279,16 +283,11 @@ impl Scenario {
                 written_path: d.path.clone(),
             })
             .collect();
-        let mut risk_overrides = Vec::new();
         let (risk, risk_file) = match &file.risk {
             None => (RiskLimits::default(), None),
             Some(serde_json::Value::String(p)) => {
                 let risk_path = resolve(p);
-                let (limits, applied) = super::read_risk_limits(&risk_path)?
-                    .with_env_overrides(|name| std::env::var(name).ok())
-                    .map_err(|e| e.context(risk_path.display()))?;
-                risk_overrides = applied;
-                (limits, Some(risk_path))
+                (super::read_risk_limits(&risk_path)?, Some(risk_path))
             }
             Some(inline @ serde_json::Value::Object(_)) => {
                 let limits: RiskLimits =
@@ -403,7 +402,8 @@ impl Scenario {
             data,
             risk_file,
             extra_inputs,
-            risk_overrides,
+            risk_overrides: Vec::new(),
+            risk_env: Vec::new(),
             seed: file.seed,
             setup,
             sweep: file.sweep,

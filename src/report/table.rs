@@ -14,7 +14,8 @@ pub fn ratio(v: Option<f64>) -> String {
     v.map_or_else(|| "n/a".into(), |v| format!("{v:.3}"))
 }
 
-/// The risk manager's work in one line: halt, daily limits, cool-offs, then decisions by rule.
+/// The risk manager's work in one line: limits the environment overrode (a session and its replay), halt, daily
+/// limits, cool-offs, then decisions by rule.
 fn risk_line(summary: &Summary) -> String {
     let risk = &summary.risk;
     let mut parts = Vec::new();
@@ -37,7 +38,11 @@ fn risk_line(summary: &Summary) -> String {
             parts.push(format!("{action}: {}", by_rule.join(", ")));
         }
     }
-    if parts.is_empty() { "no limit reached, no order changed".into() } else { parts.join("; ") }
+    let work = if parts.is_empty() { "no limit reached, no order changed".into() } else { parts.join("; ") };
+    if risk.env_overrides.is_empty() {
+        return work;
+    }
+    format!("{}; {work}", risk.env_overrides.join("; "))
 }
 
 /// The bar-path rule and, when it decided anything, the equity interval.

@@ -16,7 +16,7 @@ pub use correlation::ReturnWindows;
 pub use exits::ExitDistances;
 pub use guard::{EquityGuard, Halt, MarkOutcome};
 pub use kelly::TradeStats;
-pub use limits::RiskLimits;
+pub use limits::{ENV_OVERRIDES, RiskLimits};
 pub use manager::{OrderDecision, RiskDecision, RiskManager};
 pub use policy::{CorrelationPolicy, ExitPolicy, KellyPolicy, RiskPolicy};
 pub use rule::RiskRule;

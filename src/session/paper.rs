@@ -219,10 +219,17 @@ fn write_recorded_scenario(dir: &Path, scenario: &Scenario) -> Result<()> {
     std::fs::write(&text, &scenario.text).map_err(|e| Error::io("writing", &text, e))?;
     let origin = std::path::absolute(&scenario.path).map_err(|e| Error::io("resolving", &scenario.path, e))?;
     let path = dir.join("scenario_path");
-    std::fs::write(&path, origin.display().to_string()).map_err(|e| Error::io("writing", &path, e))
+    std::fs::write(&path, origin.display().to_string()).map_err(|e| Error::io("writing", &path, e))?;
+    let overrides = dir.join(RISK_OVERRIDES_FILE);
+    let lines: String = scenario.risk_env.iter().map(|(name, value)| format!("{name}={value}\n")).collect();
+    std::fs::write(&overrides, lines).map_err(|e| Error::io("writing", &overrides, e))
 }
 
-/// The scenario of the recording in `dir`, replaying it: as the session ran it, its data replaced by the recording.
+/// The file of a recording that holds the risk-limit variables its session applied, one `NAME=value` per line.
+const RISK_OVERRIDES_FILE: &str = "risk_overrides.env";
+
+/// The scenario of the recording in `dir`, replaying it: as the session ran it — with the risk-limit overrides
+/// it applied, whatever the environment holds now — its data replaced by the recording.
 ///
 /// # Errors
 /// [`Error::Io`] when the folder holds no recorded scenario; as [`Scenario::parse`].
@@ -232,5 +239,10 @@ pub fn recorded_scenario(dir: &Path, strategies: &StrategyRegistry) -> Result<Sc
         std::fs::read_to_string(&path).map_err(|e| Error::io("reading", &path, e))
     };
     let (text, origin) = (read("scenario.yaml")?, read("scenario_path")?);
-    Ok(Scenario::parse_with(Path::new(origin.trim()), text, strategies)?.replaying(dir))
+    // A recording made before sessions recorded their overrides has no such file: none were recorded.
+    let overrides = if dir.join(RISK_OVERRIDES_FILE).is_file() { read(RISK_OVERRIDES_FILE)? } else { String::new() };
+    let recorded =
+        |name: &str| overrides.lines().find_map(|line| line.strip_prefix(name)?.strip_prefix('=')).map(str::to_string);
+    let scenario = Scenario::parse_with(Path::new(origin.trim()), text, strategies)?;
+    Ok(scenario.with_risk_overrides(recorded)?.replaying(dir))
 }
