@@ -309,3 +309,27 @@ fn bars_whose_times_64_bit_nanoseconds_cannot_hold_are_an_error(
     let err = load(&common::write(dir.path(), "far.csv", &text), DataFormat::Csv).unwrap_err().to_string();
     assert!(err.contains("far.csv") && err.contains(expected), "{err}");
 }
+
+#[test]
+fn a_byte_that_is_not_utf8_is_an_error_naming_its_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!("{KLINE_HEADER}{KLINE_ROWS_MS}");
+    let mut bytes = text.into_bytes();
+    // The third line (the second row), its fourth character.
+    let second_row = bytes.iter().enumerate().filter(|(_, b)| **b == b'\n').nth(1).unwrap().0 + 1;
+    bytes[second_row + 3] = 0xff;
+    let path = dir.path().join("latin1.csv");
+    std::fs::write(&path, bytes).unwrap();
+    let err = load(&path, DataFormat::BinanceKlines).unwrap_err().to_string();
+    assert!(err.contains("latin1.csv: line 3, column 4: not UTF-8 text (byte 0xff)"), "{err}");
+}
+
+#[test]
+fn a_stray_quote_is_an_error_naming_its_line_and_the_quote() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows: Vec<&str> = KLINE_ROWS_MS.lines().collect();
+    let quoted = format!("{KLINE_HEADER}{}\n\"{}\n", rows[0], rows[1..].join("\n"));
+    let path = common::write(dir.path(), "quote.csv", &quoted);
+    let err = load(&path, DataFormat::BinanceKlines).unwrap_err().to_string();
+    assert!(err.contains("quote.csv: line 3: expected 12 fields") && err.contains("a stray quote?"), "{err}");
+}

@@ -62,6 +62,15 @@ fn csv_numbering(has_header: bool) -> RowNumbering {
     RowNumbering::CsvLines { first_data_line: if has_header { 2 } else { 1 } }
 }
 
+/// The 1-based line and column (in characters) of byte `offset` of `bytes`, which are valid UTF-8 before it.
+fn line_and_column(bytes: &[u8], offset: usize) -> (usize, usize) {
+    let before = &bytes[..offset];
+    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+    (line, column)
+}
+
 /// The first line of `bytes`, lossily decoded (it is only inspected).
 fn first_line(bytes: &[u8]) -> String {
     let end = bytes.iter().position(|&b| b == b'\n').unwrap_or(bytes.len());
@@ -73,15 +82,24 @@ fn read_text_columns(path: &Path, bytes: Vec<u8>, has_header: bool) -> Result<Da
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(Error::Data(format!("{}: the file is empty", path.display())));
     }
+    if let Err(error) = std::str::from_utf8(&bytes) {
+        let (line, column) = line_and_column(&bytes, error.valid_up_to());
+        return Err(Error::Data(format!(
+            "{}: line {line}, column {column}: not UTF-8 text (byte 0x{:02x})",
+            path.display(),
+            bytes[error.valid_up_to()]
+        )));
+    }
     let frame = CsvReadOptions::default()
         .with_has_header(has_header)
         .with_infer_schema_length(Some(0))
         .into_reader_with_file_handle(Cursor::new(&bytes))
         .finish();
     let frame = frame.map_err(|e| match first_ragged_line(&bytes) {
-        Some((line, expected, found)) => Error::Data(format!(
-            "{}: line {line}: expected {expected} fields like the first line, found {found}",
-            path.display()
+        Some((line, expected, found, quoted)) => Error::Data(format!(
+            "{}: line {line}: expected {expected} fields like the first line, found {found}{}",
+            path.display(),
+            if quoted { " (a quote opened on this line is closed only later: a stray quote?)" } else { "" }
         )),
         None => Error::Data(format!("{}: not a readable CSV file: {e}", path.display())),
     })?;
@@ -91,16 +109,22 @@ fn read_text_columns(path: &Path, bytes: Vec<u8>, has_header: bool) -> Result<Da
     Ok(frame)
 }
 
-/// The first line whose field count differs from the first line's: `(line, expected, found)`.
+/// The first line whose field count differs from the first line's: `(line, expected, found, quoted)`, `quoted` when
+/// the row holds a quote or a line break (a quote that opened and ran on).
 /// Only called to explain a parse failure, so it may be slow.
-fn first_ragged_line(bytes: &[u8]) -> Option<(usize, usize, usize)> {
+fn first_ragged_line(bytes: &[u8]) -> Option<(u64, usize, usize, bool)> {
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(bytes);
     let mut expected = None;
-    for (index, record) in reader.records().enumerate() {
-        let found = record.ok()?.len();
+    for record in reader.records() {
+        let record = record.ok()?;
+        let found = record.len();
         match expected {
             None => expected = Some(found),
-            Some(width) if width != found => return Some((index + 1, width, found)),
+            Some(width) if width != found => {
+                let line = record.position().map_or(0, csv::Position::line);
+                let quoted = record.iter().any(|field| field.contains(['"', '\n']));
+                return Some((line, width, found, quoted));
+            }
             Some(_) => {}
         }
     }
