@@ -181,6 +181,8 @@ fn a_strategy_whose_decisions_depend_on_where_its_data_starts_fails_the_late_sta
     assert!(!message.contains("cut after"), "{message}");
     // Stating the warm-up as the whole data leaves no bar to compare after a late start: it passes.
     audit(&leaky_registry(), &[&scenario, "--warm-up", "1416"]).expect("no late-start bar is left to compare");
+    audit(&leaky_registry(), &[&scenario, "--warm-up", &usize::MAX.to_string()])
+        .expect("a huge warm-up is no overflow");
 }
 
 #[test]

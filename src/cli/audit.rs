@@ -53,7 +53,7 @@ pub fn run(args: AuditArgs, strategies: &StrategyRegistry) -> Result<()> {
         None => {
             println!(
                 "passed: no decision changed when later bars were cut, and from {} bars after a late start the decisions are the full run's",
-                2 * report.warm_up
+                report.warm_up.saturating_mul(2)
             );
             Ok(())
         }

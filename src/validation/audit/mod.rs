@@ -165,10 +165,10 @@ pub fn audit(setup: &BacktestSetup, series: Vec<BarSeries>, options: &AuditOptio
     }
 
     let step = warm_up.max(1);
-    for start in [step, 2 * step] {
+    for start in [step, step.saturating_mul(2)] {
         let Some(&from) = times.get(start) else {
             checks.push(Check {
-                name: format!("start at bar {}", start + 1),
+                name: format!("start at bar {}", start.saturating_add(1)),
                 compared: format!("none: the data has {} bars", times.len()),
                 decisions: 0,
                 difference: None,
@@ -177,7 +177,7 @@ pub fn audit(setup: &BacktestSetup, series: Vec<BarSeries>, options: &AuditOptio
             continue;
         };
         let rerun = replay_open_loop(&recording, setup.build_strategy()?, from)?;
-        let compare_from = start + 2 * warm_up;
+        let compare_from = start.saturating_add(warm_up.saturating_mul(2));
         let after = |list: &[Decision], time: Timestamp| list.iter().filter(|d| d.time >= time).copied().collect();
         let (expected, found): (Vec<Decision>, Vec<Decision>) = match times.get(compare_from) {
             Some(&time) => (after(&full, time), after(&rerun, time)),
@@ -188,7 +188,7 @@ pub fn audit(setup: &BacktestSetup, series: Vec<BarSeries>, options: &AuditOptio
             name: format!("start at bar {}", start + 1),
             compared: match times.get(compare_from) {
                 Some(time) => format!("decisions from bar {} ({time}) on", compare_from + 1),
-                None => format!("none: bar {} is past the data's {}", compare_from + 1, times.len()),
+                None => format!("none: bar {} is past the data's {}", compare_from.saturating_add(1), times.len()),
             },
             decisions: expected.len(),
             difference: first_difference(&expected, &found),
