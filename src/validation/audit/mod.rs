@@ -6,18 +6,18 @@
 //! 1. **The full run.** The scenario's backtest over all its data, every decision recorded with what the strategy
 //!    was shown at each call (bars, position, cash, equity, its open orders).
 //! 2. **Cuts (no look-ahead).** The backtest again, through the same engine and simulated venue, on the data cut
-//!    after a bar: [`AuditOptions::cuts`] cut points drawn with [`AuditOptions::seed`] (ChaCha8), one in each of as
-//!    many equal stretches of the bars after every stream's first. Every decision of a cut run must equal the full run's
-//!    decisions before the cut, one for one and in order: a strategy that decides the same whether or not later
-//!    bars exist cannot have used them.
+//!    after a bar: [`AuditOptions::cuts`] cut points drawn with [`AuditOptions::seed`] (ChaCha8), one in each of
+//!    as many equal stretches of the bars after every stream's first. Every decision of a cut run must equal the
+//!    full run's decisions before the cut, one for one and in order: a strategy that decides the same whether or
+//!    not later bars exist cannot have used them.
 //! 3. **Late starts (warm-up).** With `k` the warm-up ([`AuditOptions::warm_up`], else the strategy's
-//!    [`crate::strategy::Strategy::warm_up_bars`]; 1 when that is 0), a fresh strategy is started `k` and `2k` bars
-//!    into the data — its history windows and indicators empty there — and shown, open loop, the bars and the
-//!    account the full run had at each call (so what it holds cannot drift with its own fills: only what it
-//!    remembers of the market can differ). Its decisions from `2k` bars after its start (bar `3k` and `4k`) on must
-//!    equal the full run's; the table also says from which bar on they agree. The margin of a second `k` is for
-//!    indicators whose memory fades rather than ends (EMA, RSI, ATR): their values from a late start converge but
-//!    are not equal after `k` bars.
+//!    [`crate::strategy::Strategy::warm_up_bars`]), a fresh strategy is started `k` and `2k` bars into the data
+//!    (1 and 2 when `k` is 0) — its history windows and indicators empty there — and shown, open loop, the bars
+//!    and the account the full run had at each call (so what it holds cannot drift with its own fills: only what
+//!    it remembers of the market can differ). Its decisions from `2k` bars after its start on (bars `3k + 1` and
+//!    `4k + 1`, counting from 1) must equal the full run's; the table also says from which bar on they agree. The
+//!    margin of a second `k` is for indicators whose memory fades rather than ends (EMA, RSI, ATR): their values
+//!    from a late start converge but are not equal after `k` bars.
 //!
 //! Bars are counted on the scenario's time line: the distinct close times of all its streams (for one stream,
 //! its bars). What it cannot see: a strategy that reads the data files, or anything else, on its own — the cuts
