@@ -2,6 +2,7 @@
 //! a user's own binary gets every command with its own strategies: build a [`StrategyRegistry`], register them,
 //! and call [`main_with`] from `main`.
 
+mod audit;
 mod backtest;
 mod data;
 mod exchange;
@@ -56,6 +57,9 @@ enum Command {
     Reconcile(reconcile::ReconcileArgs),
     /// Check a scenario's backtest (and a paper session's parity) against its validation thresholds.
     Validate(validate::ValidateArgs),
+    /// Check a bar strategy for look-ahead and its stated warm-up: reruns on the data cut at seeded points and
+    /// started later must decide as the full run does.
+    Audit(audit::AuditArgs),
 }
 
 /// Writes `text` to stdout (what `--json` prints). A reader that closed the pipe early (`ctb … --json | head`) is
@@ -100,6 +104,7 @@ impl Cli {
             Command::Reconcile(args) => reconcile::run(args, strategies),
             Command::Report(args) => report::run(args, strategies),
             Command::Validate(args) => validate::run(args, strategies),
+            Command::Audit(args) => audit::run(args, strategies),
         }
     }
 }

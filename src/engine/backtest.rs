@@ -341,6 +341,27 @@ pub async fn start_book_engine_on(
     })
 }
 
+/// [`run_prepared`] with `strategy` itself instead of one the setup's registry builds — a wrapper around one that
+/// watches it, say: `ctb audit` records every decision this way — on a fresh single-threaded runtime.
+///
+/// # Errors
+/// As [`run_backtest`], plus [`Error::Io`] if the runtime cannot start.
+pub fn run_prepared_with_blocking<S: Strategy>(
+    setup: &BacktestSetup,
+    market: Arc<MarketData>,
+    strategy: &mut S,
+) -> Result<BacktestResult> {
+    let run = async {
+        let mut engine = start_engine(setup, simulated_router(setup)?, market, RunLog::default()).await?;
+        let run = engine.run_strategy(strategy).await?;
+        finish_run(engine, run).await
+    };
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .map_err(|e| Error::Io { context: "starting the async runtime".into(), source: e })?
+        .block_on(run)
+}
+
 /// [`run_prepared`] on a fresh single-threaded runtime, for callers that are not async.
 ///
 /// # Errors

@@ -122,7 +122,8 @@ pub fn write_fills(
     finish(path, w)
 }
 
-/// `orders.csv`: every order the engine created, with its final status and, for rejections, the reason.
+/// `orders.csv`: every order the engine created — its limit price and, for stop and take-profit orders, its trigger
+/// price — with its final status and, for rejections, the reason.
 pub fn write_orders(path: &Path, orders: &[OrderRecord], venue_name: &dyn Fn(usize) -> String) -> Result<()> {
     let mut w = create(path)?;
     let err = csv_error(path);
@@ -136,6 +137,7 @@ pub fn write_orders(path: &Path, orders: &[OrderRecord], venue_name: &dyn Fn(usi
         "quantity",
         "quote_quantity",
         "limit_price",
+        "stop_price",
         "status",
         "filled_quantity",
         "average_price",
@@ -159,6 +161,7 @@ pub fn write_orders(path: &Path, orders: &[OrderRecord], venue_name: &dyn Fn(usi
             text(base.map(|d| d.normalize())),
             text(quote.map(|d| d.normalize())),
             text(r.price),
+            text(r.stop_price),
             o.report.status.as_str().into(),
             o.report.filled_quantity.to_string(),
             text(o.report.average_price.map(|d| d.normalize())),

@@ -158,6 +158,101 @@ pub struct SliceContext<'a> {
 
 /// A trading strategy. It never sees a bar before it closed, and an order it asks for reaches the venue after the
 /// event it saw.
+///
+/// The engine calls [`Strategy::on_start`] once with the streams, then [`Strategy::on_event`] for every closed bar
+/// (or level-2 message) of every stream in time order, and — when [`Strategy::wants_time_slices`] — after the last
+/// event of each time [`Strategy::on_time_slice`]. Each call may push [`Command`]s; the engine runs them in order
+/// once the call returns, each order through the risk manager first. A strategy is a plain value: everything it
+/// knows comes from the calls, so the same events give the same commands (`ctb audit` checks that it never depends
+/// on later data and that [`Strategy::warm_up_bars`] is enough).
+///
+/// # Example
+///
+/// A strategy of one's own — buy with all the cash when a bar closes above the one before, sell everything when
+/// one closes below — registered next to the built-ins, and driven by hand as a unit test would. A binary then hands
+/// the registry to `cryptotradebot::cli::main_with(registry)` and gets every `ctb` command with it
+/// (`examples/breakout/main.rs`).
+///
+/// ```
+/// use rust_decimal::Decimal;
+/// use cryptotradebot::model::{Bar, OrderQty, Side, Symbol, Timestamp, VenueId};
+/// use cryptotradebot::strategy::{
+///     AccountView, BarHistory, Command, Context, Event, OrderIntent, Strategy, StrategyRegistry, StreamInfo,
+/// };
+///
+/// /// Long after an up-close, flat after a down-close.
+/// struct UpClose;
+///
+/// impl Strategy for UpClose {
+///     fn name(&self) -> &str {
+///         "up_close"
+///     }
+///     fn on_start(&mut self, _streams: &[StreamInfo]) -> cryptotradebot::Result<()> {
+///         Ok(())
+///     }
+///     fn history_len(&self) -> usize {
+///         2 // this bar and the one before
+///     }
+///     fn on_event(&mut self, ctx: &Context<'_>, commands: &mut Vec<Command>) {
+///         let (Event::Bar(bar), Some(before)) = (ctx.event, ctx.history.get(1)) else { return };
+///         if !ctx.open_orders.is_empty() {
+///             return; // an order of ours is still working
+///         }
+///         let order = |side, qty| Command::Submit(OrderIntent::market(ctx.venue, ctx.symbol, side, qty));
+///         if ctx.position.is_zero() && bar.close > before.close && ctx.cash > Decimal::ZERO {
+///             commands.push(order(Side::Buy, OrderQty::Quote(ctx.cash)));
+///         } else if ctx.position > Decimal::ZERO && bar.close < before.close {
+///             commands.push(order(Side::Sell, OrderQty::Base(ctx.position)));
+///         }
+///     }
+/// }
+///
+/// let mut registry = StrategyRegistry::builtin();
+/// registry.register("up_close", |_params| Ok(Box::new(UpClose)))?;
+/// let mut strategy = registry.build("up_close", &serde_json::json!({}))?;
+///
+/// // Two closed hourly bars, 100 then 101, shown as the engine shows them.
+/// struct Flat;
+/// impl AccountView for Flat {
+///     fn equity(&self) -> Decimal {
+///         Decimal::from(1000)
+///     }
+///     fn position(&self, _symbol: Symbol) -> Decimal {
+///         Decimal::ZERO
+///     }
+/// }
+/// let hour = 3_600_000_000_000;
+/// let bar = |i: i64, close: i64| {
+///     let close = Decimal::from(close);
+///     let (open_time, close_time) = (Timestamp(i * hour), Timestamp((i + 1) * hour));
+///     Bar { open_time, close_time, open: close, high: close, low: close, close, volume: Decimal::ONE }
+/// };
+/// let mut history = BarHistory::new(strategy.history_len());
+/// let mut commands = Vec::new();
+/// for (i, close) in [(0, 100), (1, 101)] {
+///     let bar = bar(i, close);
+///     history.push(bar);
+///     let ctx = Context {
+///         stream: 0,
+///         venue: VenueId(0),
+///         symbol: Symbol::new("BTCUSDT")?,
+///         time: bar.close_time,
+///         event: Event::Bar(&bar),
+///         history: &history,
+///         position: Decimal::ZERO,
+///         cash: Decimal::from(1000),
+///         open_orders: &[],
+///         account: &Flat,
+///     };
+///     strategy.on_event(&ctx, &mut commands);
+/// }
+/// // Only the second bar closed above the one before: one buy of all the cash.
+/// assert!(matches!(
+///     commands.as_slice(),
+///     [Command::Submit(OrderIntent { side: Side::Buy, quantity: OrderQty::Quote(cash), .. })] if *cash == Decimal::from(1000)
+/// ));
+/// # Ok::<(), cryptotradebot::Error>(())
+/// ```
 pub trait Strategy: Send {
     /// The strategy's kind, as written in scenarios.
     fn name(&self) -> &str;
@@ -171,6 +266,14 @@ pub trait Strategy: Send {
     /// How many closed bars per stream [`Context::history`] keeps (0 by default: none).
     fn history_len(&self) -> usize {
         0
+    }
+
+    /// The strategy's warm-up: how many closed bars of a stream it must have seen before its decisions no longer
+    /// depend on where the data started — the bars its own indicators need, or [`Strategy::history_len`] (the
+    /// default) for a strategy that reads only the history window. `ctb audit` checks the claim: started this
+    /// many bars (and twice as many) later, the strategy must decide as the full run does.
+    fn warm_up_bars(&self) -> usize {
+        self.history_len()
     }
 
     /// Called for every event of every stream; pushes what it wants done to `commands`.
@@ -197,6 +300,10 @@ impl<S: Strategy + ?Sized> Strategy for Box<S> {
 
     fn history_len(&self) -> usize {
         (**self).history_len()
+    }
+
+    fn warm_up_bars(&self) -> usize {
+        (**self).warm_up_bars()
     }
 
     fn wants_time_slices(&self) -> bool {

@@ -71,6 +71,11 @@ impl Strategy for SmaCross {
         "sma_cross"
     }
 
+    /// The slow average's bars and one more: a cross compares this bar's averages with the last bar's.
+    fn warm_up_bars(&self) -> usize {
+        self.params.slow + 1
+    }
+
     fn on_start(&mut self, streams: &[StreamInfo]) -> Result<()> {
         if let Some(book) = streams.iter().find(|s| s.kind != StreamKind::Bars) {
             return Err(Error::Validation(format!(

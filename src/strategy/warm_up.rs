@@ -32,6 +32,10 @@ impl<S: Strategy> Strategy for WarmUp<S> {
         self.inner.history_len()
     }
 
+    fn warm_up_bars(&self) -> usize {
+        self.inner.warm_up_bars()
+    }
+
     fn wants_time_slices(&self) -> bool {
         self.inner.wants_time_slices()
     }

@@ -1,7 +1,10 @@
 //! The validation gate: a scenario's backtest (and, if named, a paper session's parity with the replay of its
 //! recording) measured against the thresholds of its `validation:` section. `ctb validate` writes the outcome to
 //! `reports/<name>/validation.json` with the scenario's content hash; `ctb live` starts only from a passing record
-//! whose hash is the scenario's current one.
+//! whose hash is the scenario's current one. [`audit`] is `ctb audit`: a strategy's decisions checked for
+//! look-ahead and warm-up.
+
+pub mod audit;
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};

@@ -238,6 +238,45 @@ impl Live {
         )
     }
 
+    /// Bars it takes before its first value (the library's [`Indicator::warm_up`]).
+    pub(super) fn warm_up(&self) -> usize {
+        match self {
+            Live::Sma(i, _) => i.warm_up(),
+            Live::Highest(i, _) => i.warm_up(),
+            Live::Lowest(i, _) => i.warm_up(),
+            Live::Donchian(i) => i.warm_up(),
+            Live::Ema(i, _) => i.warm_up(),
+            Live::Wma(i, _) => i.warm_up(),
+            Live::Dema(i, _) => i.warm_up(),
+            Live::Tema(i, _) => i.warm_up(),
+            Live::Hma(i, _) => i.warm_up(),
+            Live::Kama(i, _) => i.warm_up(),
+            Live::Rsi(i, _) => i.warm_up(),
+            Live::Roc(i, _) => i.warm_up(),
+            Live::Momentum(i, _) => i.warm_up(),
+            Live::StdDev(i, _) => i.warm_up(),
+            Live::ZScore(i, _) => i.warm_up(),
+            Live::LinRegSlope(i, _) => i.warm_up(),
+            Live::Ppo(i, _) => i.warm_up(),
+            Live::Macd(i, _) => i.warm_up(),
+            Live::Bollinger(i, _) => i.warm_up(),
+            Live::StochRsi(i, _) => i.warm_up(),
+            Live::Atr(i) => i.warm_up(),
+            Live::Natr(i) => i.warm_up(),
+            Live::TrueRange(i) => i.warm_up(),
+            Live::Cci(i) => i.warm_up(),
+            Live::WilliamsR(i) => i.warm_up(),
+            Live::Adx(i) => i.warm_up(),
+            Live::Stochastic(i) => i.warm_up(),
+            Live::Keltner(i) => i.warm_up(),
+            Live::Aroon(i) => i.warm_up(),
+            Live::Mfi(i) => i.warm_up(),
+            Live::Obv(i) => i.warm_up(),
+            Live::Vwap(i) => i.warm_up(),
+            Live::SessionVwap(i) => i.warm_up(),
+        }
+    }
+
     /// Adds the bar; writes each field's value (`None` while warming up) into `out`.
     #[inline]
     pub(super) fn update(&mut self, bar: &BarInput, out: &mut [Option<Num>; 4]) {

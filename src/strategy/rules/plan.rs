@@ -83,6 +83,18 @@ pub(super) struct Plan {
     pub longest: usize,
 }
 
+impl Plan {
+    /// Bars a stream needs before every value the programs read exists: for each series, the bars before its
+    /// source's first value (0 for prices and volume) plus its depth (the deepest lag read, plus one).
+    pub(super) fn warm_up_bars(&self) -> usize {
+        let source = |key: &SeriesKey| match *key {
+            SeriesKey::Indicator { index, .. } => self.indicators.get(index).map_or(0, |i| i.prototype.warm_up()),
+            SeriesKey::Price(_) | SeriesKey::Volume => 0,
+        };
+        self.layout.series.iter().map(|(key, depth)| source(key) + depth).max().unwrap_or(0)
+    }
+}
+
 /// Every plan of a strategy: the shared one (if it has rules) and the symbols' own.
 #[derive(Clone, Debug)]
 pub(super) struct RuleBook {

@@ -72,6 +72,13 @@ impl Strategy for Rules {
         "rules"
     }
 
+    /// The longest warm-up of its rule sets: every indicator's bars before its first value plus the deepest lag
+    /// read of it (so `crosses_above(fast, slow)` on SMA(3)/SMA(8) needs 9 bars).
+    fn warm_up_bars(&self) -> usize {
+        let plans = self.shared.iter().chain(self.symbols.iter().map(|(_, plan)| plan));
+        plans.map(Plan::warm_up_bars).max().unwrap_or(0)
+    }
+
     fn on_start(&mut self, streams: &[StreamInfo]) -> Result<()> {
         if let Some(book) = streams.iter().find(|s| s.kind != StreamKind::Bars) {
             return Err(Error::Validation(format!(
@@ -184,5 +191,38 @@ impl Strategy for Rules {
         {
             commands.push(Command::Submit(intent));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn warm_up(params: serde_json::Value) -> usize {
+        Rules::new(&params).unwrap().warm_up_bars()
+    }
+
+    #[test]
+    fn the_stated_warm_up_is_the_first_value_of_every_series_read_at_its_deepest_lag() {
+        // SMA(8) has its first value on bar 8, and a cross reads it one bar back: bar 9.
+        let cross = json!({
+            "indicators": { "fast": { "kind": "sma", "period": 3 }, "slow": { "kind": "sma", "period": 8 } },
+            "entry": "crosses_above(fast, slow)",
+            "exit": "crosses_below(fast, slow)",
+        });
+        assert_eq!(warm_up(cross), 9);
+        // RSI(14): its first value on bar 15 (TA-Lib's lookback 14, plus one).
+        let rsi = json!({ "indicators": { "rsi": { "kind": "rsi" } }, "entry": "rsi < 30", "exit": "rsi > 70" });
+        assert_eq!(warm_up(rsi), 15);
+        // Prices only: the deepest lag, plus the bar itself.
+        assert_eq!(warm_up(json!({ "entry": "close > close[3]", "exit": "close < open" })), 4);
+        // A symbol's own rules count too.
+        let own = json!({
+            "entry": "close > open",
+            "exit": "close < open",
+            "symbols": { "ETHUSDT": { "indicators": { "ma": { "kind": "ema", "period": 20 } }, "entry": "close > ma[2]" } },
+        });
+        assert_eq!(warm_up(own), 22);
     }
 }
