@@ -101,3 +101,24 @@ impl Error {
         Error::Data(format!("{}: {location}, column '{column}': {message}", file.display()))
     }
 }
+
+/// A parser's (YAML, JSON) and the value types' phrasings of a bad value, in a user's words: no Rust type names
+/// (`usize`, `u64`, "a Decimal type representing a fixed-point number") in a message a user reads.
+pub fn plain_words(message: &str) -> String {
+    const PHRASES: [(&str, &str); 9] = [
+        (", expected a Decimal type representing a fixed-point number", " is not a decimal number"),
+        ("rejected by the configured policy", "is not a finite number"),
+        ("invalid u64", "not a whole number of 0 or more"),
+        ("invalid u32", "not a whole number of 0 or more"),
+        ("invalid i64", "not a whole number"),
+        ("expected usize", "expected a whole number of 0 or more"),
+        ("expected u64", "expected a whole number of 0 or more"),
+        ("expected string scalar", "expected a text value"),
+        ("expected mapping start", "expected a mapping of keys to values"),
+    ];
+    let mut message = message.replace("while scanning a plain scalar, found a tab", "a tab: YAML indents with spaces");
+    for (from, to) in PHRASES {
+        message = message.replace(from, to);
+    }
+    message.replace("invalid value: string ", "").replace("invalid type: ", "")
+}

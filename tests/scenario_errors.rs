@@ -113,3 +113,24 @@ fn ctb_help_lists_the_commands_and_backtest_help_documents_every_flag() {
     assert!(ok && help.contains("--out <DIR>") && help.contains("--quiet") && help.contains("[SCENARIO]"), "{help}");
     assert!(help.contains("--replay <RECORDING>"), "{help}");
 }
+
+#[rstest]
+#[case::not_a_decimal(
+    BASE.replace("starting_cash: 1000", "starting_cash: abc"),
+    "portfolio.starting_cash: \"abc\" is not a decimal number (line 8, column"
+)]
+#[case::in_a_list_item(BASE.replace("format: csv", "format: bk"), "data[0].format: unknown variant `bk`")]
+#[case::in_a_flow_mapping(
+    BASE.replace("tick_size: 0.01", "tick_size: 1e400"),
+    "exchange.instruments.BTCUSDT.tick_size: non-finite float `1e400` is not a finite number"
+)]
+#[case::not_a_whole_number(BASE.replace("fast: 2", "fast: two"), "strategy.params of sma_cross: string \"two\", expected a whole number")]
+#[case::a_tab(BASE.replace("name: t\n", "name: t\n\tseed: 1\n"), "a tab: YAML indents with spaces")]
+fn yaml_errors_name_the_key_path_in_plain_words_not_the_parsers(#[case] text: String, #[case] expected: &str) {
+    let message = parse(&text).unwrap_err().to_string();
+    assert!(message.contains(expected), "expected `{expected}` in: {message}");
+    for jargon in ["usize", "u64", "Decimal type", "fixed-point", "configured policy", "scalar", "invalid type"] {
+        assert!(!message.contains(jargon), "the parser's words `{jargon}` leak: {message}");
+    }
+    assert!(!message.contains('\n'), "one line: {message}");
+}

@@ -72,7 +72,7 @@ impl ExchangesConfig {
     pub fn from_file(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io("reading", path, e))?;
         let at = |message: String| Error::Config(format!("{}: {message}", path.display()));
-        let file: ExchangesFile = serde_saphyr::from_str(&text).map_err(|e| at(yaml_error_line(&e)))?;
+        let file: ExchangesFile = serde_saphyr::from_str(&text).map_err(|e| at(yaml_error_line(&e, &text)))?;
         for (name, venue) in &file.exchanges {
             let key = |k: &str| format!("exchanges.{name}.{k}");
             if !VENUES.contains(&name.as_str()) {

@@ -256,7 +256,7 @@ impl Scenario {
     /// As [`Scenario::load`].
     pub fn parse_with(path: &Path, text: String, strategies: &StrategyRegistry) -> Result<Self> {
         let at = |message: String| Error::Config(format!("{}: {message}", path.display()));
-        let file: ScenarioFile = serde_saphyr::from_str(&text).map_err(|e| at(yaml_error_line(&e)))?;
+        let file: ScenarioFile = serde_saphyr::from_str(&text).map_err(|e| at(yaml_error_line(&e, &text)))?;
         let folder = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let resolve = |p: &str| {
             if Path::new(p).is_absolute() { PathBuf::from(p) } else { folder.join(p) }

@@ -25,7 +25,7 @@ struct RiskFile {
 pub fn read_risk_limits(path: &Path) -> Result<RiskLimits> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io("reading", path, e))?;
     let file: RiskFile = serde_saphyr::from_str(&text)
-        .map_err(|e| Error::Config(format!("{}: {}", path.display(), yaml_error_line(&e))))?;
+        .map_err(|e| Error::Config(format!("{}: {}", path.display(), yaml_error_line(&e, &text))))?;
     file.risk_limits.validate()?;
     Ok(file.risk_limits)
 }
@@ -38,7 +38,7 @@ pub fn read_risk_limits(path: &Path) -> Result<RiskLimits> {
 pub fn read_fee_ladder(path: &Path) -> Result<FeeLadder> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io("reading", path, e))?;
     let at = |message: String| Error::Config(format!("{}: {message}", path.display()));
-    let ladder: FeeLadder = serde_saphyr::from_str(&text).map_err(|e| at(yaml_error_line(&e)))?;
+    let ladder: FeeLadder = serde_saphyr::from_str(&text).map_err(|e| at(yaml_error_line(&e, &text)))?;
     ladder.validate().map_err(at)?;
     Ok(ladder)
 }

@@ -34,7 +34,8 @@ impl Default for StrategyRegistry {
 /// # Errors
 /// [`Error::Config`] for a malformed or unknown parameter.
 pub fn parse_params<P: serde::de::DeserializeOwned>(kind: &str, params: &serde_json::Value) -> Result<P> {
-    serde_json::from_value(params.clone()).map_err(|e| Error::Config(format!("strategy.params of {kind}: {e}")))
+    serde_json::from_value(params.clone())
+        .map_err(|e| Error::Config(format!("strategy.params of {kind}: {}", crate::error::plain_words(&e.to_string()))))
 }
 
 impl StrategyRegistry {
