@@ -123,9 +123,20 @@ pub fn run_args(
     load_dotenv();
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
-        Err(usage) => {
+        Err(usage) if !usage.use_stderr() => {
+            // --help and --version: what was asked for, on stdout.
             let _ = usage.print();
-            return ExitCode::from(if usage.use_stderr() { 2 } else { 0 });
+            return ExitCode::SUCCESS;
+        }
+        Err(usage) => {
+            let missing_command = usage.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand;
+            let rendered = if missing_command {
+                "error: a command is needed\nUsage: ctb <COMMAND>".to_string()
+            } else {
+                usage.render().to_string()
+            };
+            eprintln!("{}", usage_error_line(&rendered));
+            return ExitCode::FAILURE;
         }
     };
     init_logging();
@@ -204,6 +215,31 @@ fn open_log_file(path: &str) -> std::result::Result<std::fs::File, String> {
         .append(true)
         .open(path)
         .map_err(|e| format!("LOG_FILE {}: {e}", path.display()))
+}
+
+/// A command-line mistake as one line, like every other error: clap's first line (what is wrong), then the usage
+/// line of the command it concerns and where to read more, instead of clap's multi-line block.
+fn usage_error_line(rendered: &str) -> String {
+    // The first line, and what clap lists under it (missing arguments), up to its tips and usage.
+    let told: Vec<&str> = rendered
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .take_while(|l| !l.starts_with("Usage: ") && !l.starts_with("tip:") && !l.starts_with("For more"))
+        .collect();
+    let what = match told.split_first() {
+        Some((first, [])) => first.to_string(),
+        Some((first, listed)) => format!("{first} {}", listed.join(", ")),
+        None => "error: the command line is not understood".into(),
+    };
+    let what = if what.starts_with("error:") { what } else { format!("error: {what}") };
+    match rendered.lines().find_map(|l| l.trim().strip_prefix("Usage: ")) {
+        Some(usage) => {
+            let command: Vec<&str> = usage.split(' ').take_while(|w| !w.starts_with(['[', '<', '-'])).collect();
+            format!("{what} (usage: {usage}; `{} --help` says more)", command.join(" "))
+        }
+        None => format!("{what} (`ctb --help` says more)"),
+    }
 }
 
 /// Says, one line per variable, that the seed's risk-limit variables set in the environment (or `.env`) are left
