@@ -343,16 +343,16 @@ async fn microsecond_times_are_written_in_milliseconds_with_or_without_a_header_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gaps_and_duplicates_are_reported_and_the_first_of_each_duplicate_kept_in_time_order() {
     let rows = shipped_rows();
-    // January's rows by hour: 2023-01-05T03:00 is row 99, 2023-01-10T10:00 row 226.
+    // January's rows by hour: 2023-01-05T03:00 is row 99; rows 226..229, 10:00 to 12:00 of the 10th, are removed.
     let mut expected_january = rows_of(&rows, "2023-01");
     expected_january.drain(226..229);
     assert!(expected_january[99].starts_with("1672887600000,") && expected_january[226].starts_with("1673355600000,"));
     let mut january = expected_january.clone();
     let mut twin: Vec<&str> = january[99].split(',').collect();
-    twin[4] = "1.00000000"; // another close
+    twin[4] = "1.00000000"; // another close, outside the bar's range: the loader would refuse the run if it were kept
     let twin = twin.join(",");
     january.insert(100, twin);
-    january.swap(150, 151);
+    january.swap(150, 151); // two rows out of order
     let mirror = Mirror::default();
     mirror.publish(KLINES, "BTCUSDT-1h-2023-01", &lines(&january));
     mirror.publish(DAILY_KLINES, "BTCUSDT-1h-2023-02-01", &lines(&rows_of(&rows, "2023-02-01")));
