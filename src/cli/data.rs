@@ -26,8 +26,9 @@ pub enum DataCommand {
     Check(CheckArgs),
     /// Write a seeded geometric random walk of 1-minute bars (for speed checks and experiments).
     Generate(GenerateArgs),
-    /// Download public kline history from an exchange into a kline CSV backtests read (resumes an interrupted
-    /// download; no API key needed).
+    /// Download public history into a file backtests read: klines from the exchange's API, or klines, aggregate
+    /// trades or funding rates from Binance's public dumps (--source binance-vision); resumes an interrupted
+    /// download; no API key needed.
     Fetch(FetchArgs),
     /// Turn the trades of a recorded Binance stream (data/binance/l2/*.gz) into OHLCV bars of any interval.
     Resample(ResampleArgs),
@@ -58,27 +59,73 @@ pub struct ResampleArgs {
 /// Arguments of `ctb data fetch`.
 #[derive(Args, Debug)]
 pub struct FetchArgs {
+    /// Where from: `api`, the exchange's klines endpoint, paged; or `binance-vision`, Binance's public monthly and
+    /// daily dumps (checksummed, cached for resuming; klines, aggTrades or fundingRate).
+    #[arg(long, value_enum, default_value = "api")]
+    pub(super) source: SourceArg,
     /// The venue (binance).
     #[arg(long, default_value = "binance")]
-    exchange: String,
+    pub(super) exchange: String,
     /// Symbol as the venue writes it, e.g. BTCUSDT.
     #[arg(long)]
-    symbol: String,
-    /// Bar interval: 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w.
+    pub(super) symbol: String,
+    /// Bar interval: 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w (klines only).
     #[arg(long, default_value = "1h")]
-    interval: String,
+    pub(super) interval: String,
     /// First bar (ISO date or time, UTC).
     #[arg(long)]
-    from: String,
+    pub(super) from: String,
     /// End, exclusive (ISO date or time, UTC).
     #[arg(long)]
-    to: String,
-    /// Output kline CSV; an existing one is continued after its last bar.
+    pub(super) to: String,
+    /// Output file. `api`: a kline CSV, required; an existing one is continued after its last bar.
+    /// `binance-vision`: CSV, or Parquet when it ends in .parquet (klines only) [default:
+    /// <SYMBOL>-<interval or kind>.csv, with -um for futures]; its downloads are cached in <out>.parts/.
     #[arg(long)]
-    out: PathBuf,
-    /// Folder with exchanges.yaml (its base_url and rate limits apply) [default: ./config].
+    pub(super) out: Option<PathBuf>,
+    /// binance-vision: spot, or um for USDⓈ-M futures [default: spot].
+    #[arg(long, value_enum)]
+    pub(super) market: Option<MarketArg>,
+    /// binance-vision: klines, aggTrades or fundingRate (um only) [default: klines].
+    #[arg(long, value_enum)]
+    pub(super) kind: Option<KindArg>,
+    /// binance-vision: where the dumps are [default: https://data.binance.vision].
+    #[arg(long, value_name = "URL")]
+    pub(super) base_url: Option<String>,
+    /// Folder with exchanges.yaml (its base_url and rate limits apply; api only) [default: ./config].
     #[arg(long, value_name = "DIR", env = "CTB_CONFIG_DIR", default_value = "config")]
     config_dir: PathBuf,
+}
+
+/// `ctb data fetch --source`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SourceArg {
+    /// The exchange's REST klines endpoint.
+    Api,
+    /// Binance's public data dumps (data.binance.vision).
+    BinanceVision,
+}
+
+/// `ctb data fetch --market`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum MarketArg {
+    /// Spot.
+    Spot,
+    /// USDⓈ-M futures.
+    Um,
+}
+
+/// `ctb data fetch --kind`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum KindArg {
+    /// Klines.
+    Klines,
+    /// Aggregate trades.
+    #[value(name = "aggTrades")]
+    AggTrades,
+    /// Funding rate settlements.
+    #[value(name = "fundingRate")]
+    FundingRate,
 }
 
 /// Arguments of `ctb data check`.
@@ -153,6 +200,7 @@ pub fn run(command: DataCommand) -> Result<()> {
             }
             Ok(())
         }
+        DataCommand::Fetch(args) if args.source == SourceArg::BinanceVision => super::data_vision::fetch(args),
         DataCommand::Fetch(args) => fetch(args),
         DataCommand::Resample(args) => resample(args),
         DataCommand::Generate(args) => {
@@ -191,7 +239,7 @@ fn resample(args: ResampleArgs) -> Result<()> {
 }
 
 /// A `--from` / `--to` value.
-fn time_arg(flag: &str, text: &str) -> Result<Timestamp> {
+pub(super) fn time_arg(flag: &str, text: &str) -> Result<Timestamp> {
     parse_timestamp(text).ok_or_else(|| {
         Error::Config(format!("{flag} '{text}': write a date or time such as 2023-01-01 or 2023-01-01T12:00:00Z"))
     })
@@ -201,6 +249,12 @@ fn fetch(args: FetchArgs) -> Result<()> {
     if args.exchange != "binance" {
         return Err(Error::Config(format!("--exchange {}: history download supports binance", args.exchange)));
     }
+    let vision_only =
+        [("--market", args.market.is_some()), ("--kind", args.kind.is_some()), ("--base-url", args.base_url.is_some())];
+    if let Some((flag, _)) = vision_only.iter().find(|(_, given)| *given) {
+        return Err(Error::Config(format!("{flag} applies to --source binance-vision")));
+    }
+    let out = args.out.clone().ok_or_else(|| Error::Config("--out FILE is required with --source api".into()))?;
     let config_file = args.config_dir.join("exchanges.yaml");
     let venue = if config_file.exists() {
         ExchangesConfig::from_file(&config_file)?.venues.get("binance").cloned()
@@ -225,14 +279,14 @@ fn fetch(args: FetchArgs) -> Result<()> {
         .enable_all()
         .build()
         .map_err(|e| Error::Io { context: "starting the async runtime".into(), source: e })?;
-    let summary = runtime.block_on(fetch_binance_klines(&rest, &request, &args.out, &|done| {
+    let summary = runtime.block_on(fetch_binance_klines(&rest, &request, &out, &|done| {
         bar.set_position((done * 1000.0) as u64);
     }));
     bar.finish_and_clear();
     let summary = summary?;
     println!(
         "{}: {} bars written in {} request(s){}, {} gap(s)",
-        args.out.display(),
+        out.display(),
         summary.written,
         summary.pages,
         if summary.already_had > 0 {

@@ -5,6 +5,7 @@
 mod audit;
 mod backtest;
 mod data;
+mod data_vision;
 mod exchange;
 mod live;
 mod paper;
@@ -40,7 +41,7 @@ enum Command {
     /// How much of a backtest could be luck: Monte Carlo of its trades, bootstrap of its returns, PSR, cost
     /// sensitivity and, with a sweep, DSR and PBO; writes robust.json next to the backtest's report.
     Robust(robust::RobustArgs),
-    /// Work with market data files: check them, or generate synthetic bars.
+    /// Work with market data files: check them, generate synthetic bars, download history, resample trades.
     #[command(subcommand)]
     Data(data::DataCommand),
     /// Talk to a live venue (testnet by default) through the engine's adapter: ticker, book, balance, orders.

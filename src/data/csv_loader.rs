@@ -14,9 +14,6 @@ use crate::model::Symbol;
 
 /// Columns of a data.binance.vision kline file.
 const BINANCE_KLINE_COLUMNS: usize = 12;
-/// Open times at or above this are microseconds (Binance spot files since 2025-01-01), below it milliseconds:
-/// 10^15 ms is the year 33658, 10^15 µs is 2001.
-const MICROS_THRESHOLD: i64 = 1_000_000_000_000_000;
 
 /// Reads a Binance kline CSV, with or without header row, open times in milliseconds or microseconds.
 ///
@@ -155,5 +152,5 @@ fn detect_epoch_unit(path: &Path, frame: &DataFrame, numbering: RowNumbering) ->
     let value: i64 = first.trim().parse().map_err(|_| {
         Error::data_at(path, &numbering.describe(0), "open_time", format!("'{first}' is not an integer"))
     })?;
-    Ok(if value >= MICROS_THRESHOLD { EpochUnit::Micros } else { EpochUnit::Millis })
+    Ok(EpochUnit::of(value))
 }

@@ -15,7 +15,7 @@ mod writer;
 
 pub use capture::{load_binance_capture, parse_capture_line};
 pub use input_file::MAX_DATA_FILE_BYTES;
-pub use parse::{parse_decimal, parse_timestamp};
+pub use parse::{EpochUnit, parse_decimal, parse_timestamp};
 pub use resample::{TradePrints, parse_interval, resample_trades};
 pub use series::{DataFile, DataFormat, SeriesQuality, load_bar_series};
 pub use synthetic::RandomWalk;

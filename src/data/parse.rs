@@ -110,7 +110,17 @@ pub enum EpochUnit {
     Micros,
 }
 
+/// Epoch integers at or above this are microseconds (Binance spot files since 2025-01-01), below it milliseconds:
+/// 10^15 ms is the year 33658, 10^15 µs is 2001.
+const MICROS_THRESHOLD: i64 = 1_000_000_000_000_000;
+
 impl EpochUnit {
+    /// The unit an epoch integer of a market-data file is written in, told apart by size: microseconds from
+    /// 10^15 up (any time after 2001 written in µs), milliseconds below (any time before the year 33658 in ms).
+    pub fn of(value: i64) -> Self {
+        if value >= MICROS_THRESHOLD { EpochUnit::Micros } else { EpochUnit::Millis }
+    }
+
     /// Converts an epoch integer in this unit to a timestamp; `None` on overflow.
     pub fn to_timestamp(self, value: i64) -> Option<Timestamp> {
         match self {

@@ -18,6 +18,7 @@ pub mod signing;
 pub mod sim;
 pub mod streams;
 pub mod symbols;
+pub mod vision;
 pub mod wall_clock;
 pub mod ws;
 

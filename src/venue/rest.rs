@@ -81,7 +81,7 @@ impl std::fmt::Debug for RestClient {
 }
 
 /// Installs ring as the process's TLS crypto provider (once; a provider installed earlier stays).
-fn install_tls_provider() {
+pub(crate) fn install_tls_provider() {
     // `Err` only says that a provider is installed already, which is what is needed.
     let _ = rustls::crypto::ring::default_provider().install_default();
 }

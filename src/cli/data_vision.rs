@@ -1,0 +1,135 @@
+//! `ctb data fetch --source binance-vision`: the request from the flags, the download with a progress bar, and a
+//! summary of what it did and found: rows and span, archives downloaded and reused, converted times, duplicates
+//! dropped, gaps, and archives the server does not have.
+
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::PathBuf;
+
+use super::data::{FetchArgs, KindArg, MarketArg, time_arg};
+use crate::model::Symbol;
+use crate::venue::vision::{
+    DEFAULT_BASE_URL, VisionKind, VisionMarket, VisionRequest, VisionSummary, fetch_vision, parts_folder,
+};
+use crate::{Error, Result};
+
+/// The most gaps listed one by one (all are counted).
+const LISTED_GAPS: usize = 20;
+
+impl From<MarketArg> for VisionMarket {
+    fn from(market: MarketArg) -> Self {
+        match market {
+            MarketArg::Spot => VisionMarket::Spot,
+            MarketArg::Um => VisionMarket::Um,
+        }
+    }
+}
+
+impl From<KindArg> for VisionKind {
+    fn from(kind: KindArg) -> Self {
+        match kind {
+            KindArg::Klines => VisionKind::Klines,
+            KindArg::AggTrades => VisionKind::AggTrades,
+            KindArg::FundingRate => VisionKind::FundingRate,
+        }
+    }
+}
+
+/// Runs `ctb data fetch --source binance-vision`.
+///
+/// # Errors
+/// As [`fetch_vision`]; [`Error::Config`] for bad flags.
+pub(super) fn fetch(args: FetchArgs) -> Result<()> {
+    if args.exchange != "binance" {
+        return Err(Error::Config(format!("--exchange {}: binance-vision holds Binance's data", args.exchange)));
+    }
+    let market = args.market.map_or(VisionMarket::Spot, VisionMarket::from);
+    let kind = args.kind.map_or(VisionKind::Klines, VisionKind::from);
+    let request = VisionRequest {
+        base_url: args.base_url.unwrap_or_else(|| DEFAULT_BASE_URL.to_string()),
+        market,
+        kind,
+        symbol: Symbol::new(&args.symbol)?,
+        interval: args.interval.clone(),
+        from: time_arg("--from", &args.from)?,
+        to: time_arg("--to", &args.to)?,
+    };
+    let out = args.out.unwrap_or_else(|| default_out(&request));
+    let bar = ProgressBar::new(1);
+    if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} archives  ETA {eta}") {
+        bar.set_style(style);
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Io { context: "starting the async runtime".into(), source: e })?;
+    let summary = runtime.block_on(fetch_vision(&request, &out, &|done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    }));
+    bar.finish_and_clear();
+    for line in summary_lines(&request, &out, &summary?) {
+        println!("{line}");
+    }
+    Ok(())
+}
+
+/// `<SYMBOL>[-um]-<interval or kind>.csv` in the working folder.
+fn default_out(request: &VisionRequest) -> PathBuf {
+    let market = if request.market == VisionMarket::Um { "-um" } else { "" };
+    let what = if request.kind == VisionKind::Klines { request.interval.as_str() } else { request.kind.name() };
+    PathBuf::from(format!("{}{market}-{what}.csv", request.symbol))
+}
+
+/// What the download did and found, a line each.
+fn summary_lines(request: &VisionRequest, out: &std::path::Path, s: &VisionSummary) -> Vec<String> {
+    let span = match (s.first, s.last) {
+        (Some(first), Some(last)) => format!(", {first} to {last}"),
+        _ => String::new(),
+    };
+    let mut lines = vec![format!(
+        "{}: {} rows of {}{span}, from {} archive(s) ({} downloaded, {} verified in {} and reused)",
+        out.display(),
+        s.rows,
+        request.kind.name(),
+        s.archives,
+        s.downloaded,
+        s.cached,
+        parts_folder(out).display()
+    )];
+    if s.converted > 0 {
+        let (from, to) = match request.kind {
+            VisionKind::AggTrades => ("milliseconds", "microseconds"),
+            _ => ("microseconds", "milliseconds"),
+        };
+        lines.push(format!("times: {} row(s) had times in {from}, written in {to}", s.converted));
+    }
+    if s.duplicates > 0 {
+        let more = s.duplicates - s.named_duplicates.len();
+        lines.push(format!(
+            "duplicates: {} row(s) dropped, the first row of each kept: {}{}",
+            s.duplicates,
+            s.named_duplicates.join(", "),
+            if more > 0 { format!(" and {more} more") } else { String::new() }
+        ));
+    }
+    if s.outside_period > 0 {
+        lines.push(format!("{} row(s) lay outside their archive's month or day and were dropped", s.outside_period));
+    }
+    for url in &s.months_replaced_by_days {
+        lines.push(format!("not published yet (404), read from its daily archives instead: {url}"));
+    }
+    for url in &s.missing_archives {
+        lines.push(format!("missing (404), its rows are a gap: {url}"));
+    }
+    if s.gaps.is_empty() {
+        lines.push("gaps: none".into());
+    } else {
+        let missing: u64 = s.gaps.iter().map(|g| g.missing()).sum();
+        lines.push(format!("gaps: {}, {missing} row(s) missing in all", s.gaps.len()));
+        lines.extend(s.gaps.iter().take(LISTED_GAPS).map(|gap| format!("  {gap}")));
+        if s.gaps.len() > LISTED_GAPS {
+            lines.push(format!("  … and {} more", s.gaps.len() - LISTED_GAPS));
+        }
+    }
+    lines
+}

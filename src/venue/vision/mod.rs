@@ -1,0 +1,363 @@
+//! `ctb data fetch --source binance-vision`: bulk history from Binance's public data dumps (data.binance.vision):
+//! klines, aggregate trades or funding rates of a spot or USDⓈ-M futures symbol over `[from, to)`, from monthly
+//! archives for whole months and daily ones for the partial months at the edges (and for a month whose archive is
+//! not published yet). Every archive is checked against its `.CHECKSUM` before it is used and kept in a cache
+//! folder beside the output (`<out>.parts/`), so a second run downloads only what the first did not get; the rows
+//! are joined in time order, duplicates dropped (the first kept), gaps counted, and written as one CSV (klines in
+//! the kline layout the loaders read, or Parquet), which for klines is then validated by the backtest's loader.
+//!
+//! One job per file: `plan` which archives, `download` fetching and verifying one, `unzip` reading its CSV, `rows`
+//! parsing and normalising rows, `merge` ordering, duplicates and gaps; this file ties them together.
+
+mod download;
+mod merge;
+mod plan;
+mod rows;
+mod unzip;
+
+use std::fmt;
+use std::io::{BufWriter, Write as _};
+use std::path::{Path, PathBuf};
+
+use self::download::{Downloader, Fetched};
+use self::merge::Merger;
+use crate::data::{DataFile, DataFormat, load_bar_series, write_bars};
+use crate::error::{Error, Result};
+use crate::model::{Symbol, Timestamp};
+
+/// The public base URL of Binance's data dumps.
+pub const DEFAULT_BASE_URL: &str = "https://data.binance.vision";
+
+/// Which of Binance's markets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VisionMarket {
+    /// Spot (`data/spot/…`).
+    Spot,
+    /// USDⓈ-M futures (`data/futures/um/…`).
+    Um,
+}
+
+impl VisionMarket {
+    /// The folder below `data/`.
+    fn folder(self) -> &'static str {
+        match self {
+            VisionMarket::Spot => "spot",
+            VisionMarket::Um => "futures/um",
+        }
+    }
+}
+
+/// Which data set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VisionKind {
+    /// Klines of one interval.
+    Klines,
+    /// Aggregate trades.
+    AggTrades,
+    /// Funding rate settlements (USDⓈ-M futures only; published monthly only).
+    FundingRate,
+}
+
+impl VisionKind {
+    /// The name Binance's folders and file names use.
+    pub fn name(self) -> &'static str {
+        match self {
+            VisionKind::Klines => "klines",
+            VisionKind::AggTrades => "aggTrades",
+            VisionKind::FundingRate => "fundingRate",
+        }
+    }
+}
+
+/// What to download.
+#[derive(Clone, Debug)]
+pub struct VisionRequest {
+    /// Where the dumps are, e.g. [`DEFAULT_BASE_URL`] (no trailing slash needed).
+    pub base_url: String,
+    /// Spot or futures.
+    pub market: VisionMarket,
+    /// Klines, aggregate trades or funding rates.
+    pub kind: VisionKind,
+    /// Upper-case Binance symbol, e.g. `BTCUSDT`.
+    pub symbol: Symbol,
+    /// Kline interval (1m … 1w); ignored for the other kinds.
+    pub interval: String,
+    /// First instant (inclusive).
+    pub from: Timestamp,
+    /// End (exclusive).
+    pub to: Timestamp,
+}
+
+/// Something missing from the output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Gap {
+    /// `missing` klines that would open in `[from, until)`.
+    Bars {
+        /// First missing open time.
+        from: Timestamp,
+        /// The next bar present, or the end of the range.
+        until: Timestamp,
+        /// How many.
+        missing: u64,
+    },
+    /// `missing` funding settlements in `[from, until)`.
+    Settlements {
+        /// When the first missing one was due.
+        from: Timestamp,
+        /// The next settlement present, or the end of the range.
+        until: Timestamp,
+        /// How many.
+        missing: u64,
+    },
+    /// Aggregate trade ids `first..=last` missing.
+    TradeIds {
+        /// First missing id.
+        first: i64,
+        /// Last missing id.
+        last: i64,
+    },
+}
+
+impl Gap {
+    /// How many rows are missing.
+    pub fn missing(&self) -> u64 {
+        match *self {
+            Gap::Bars { missing, .. } | Gap::Settlements { missing, .. } => missing,
+            Gap::TradeIds { first, last } => last.abs_diff(first) + 1,
+        }
+    }
+}
+
+impl fmt::Display for Gap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Gap::Bars { from, until, missing } => write!(f, "{missing} bar(s) missing from {from} to {until}"),
+            Gap::Settlements { from, until, missing } => {
+                write!(f, "{missing} funding settlement(s) missing from {from} to {until}")
+            }
+            Gap::TradeIds { first, last } => {
+                write!(f, "{} aggregate trade(s) missing: ids {first} to {last}", self.missing())
+            }
+        }
+    }
+}
+
+/// What a download did and found.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct VisionSummary {
+    /// Rows written.
+    pub rows: usize,
+    /// First and last row's time (open time, settlement time or trade time).
+    pub first: Option<Timestamp>,
+    /// See `first`.
+    pub last: Option<Timestamp>,
+    /// Archives read.
+    pub archives: usize,
+    /// Of them, downloaded now.
+    pub downloaded: usize,
+    /// Of them, verified in the cache and not downloaded again.
+    pub cached: usize,
+    /// Monthly archives the server does not have (404), replaced by their days.
+    pub months_replaced_by_days: Vec<String>,
+    /// Archives the server does not have (404) and nothing replaced: their rows are gaps.
+    pub missing_archives: Vec<String>,
+    /// Rows whose time was converted from microseconds to milliseconds or back.
+    pub converted: usize,
+    /// Duplicates dropped (the first row of each time, or aggregate trade id, kept).
+    pub duplicates: usize,
+    /// The first 20 of them.
+    pub named_duplicates: Vec<String>,
+    /// Rows that lay outside their archive's month or day, dropped.
+    pub outside_period: usize,
+    /// What is missing, in time order.
+    pub gaps: Vec<Gap>,
+}
+
+/// The cache folder of an output file: `<out>.parts`.
+pub fn parts_folder(out: &Path) -> PathBuf {
+    let mut name = out.as_os_str().to_owned();
+    name.push(".parts");
+    PathBuf::from(name)
+}
+
+/// Downloads `request` into `out` (Parquet when its name ends in `.parquet`, which only klines can be; CSV
+/// otherwise), calling `progress(done, total)` as archives arrive.
+///
+/// # Errors
+/// [`Error::Config`] for a bad request; [`Error::Data`] naming the URL of an archive that failed its checksum
+/// (with both hashes), broke off or does not open — after trying every other archive, each verified one kept, so a
+/// second run fetches only the failed ones; [`Error::Exchange`] at once for a server or connection failure;
+/// [`Error::Data`] when no row falls in the range or the klines fail the loader's validation.
+pub async fn fetch_vision(
+    request: &VisionRequest,
+    out: &Path,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<VisionSummary> {
+    let step = check(request, out)?;
+    let planned = plan::plan(request)?;
+    let downloader = Downloader::new(&request.base_url, &parts_folder(out))?;
+    let mut summary = VisionSummary::default();
+    let mut archives = Vec::new();
+    let mut failures = Vec::new();
+    let total = planned.len();
+    for (done, item) in planned.into_iter().enumerate() {
+        match downloader.fetch(&item.archive).await {
+            Ok(Fetched::Missing) if !item.daily_fallback.is_empty() => {
+                summary.months_replaced_by_days.push(downloader.url(&item.archive));
+                for day in item.daily_fallback {
+                    let fetched = downloader.fetch(&day).await;
+                    record(&downloader, day, fetched, &mut summary, &mut archives, &mut failures)?;
+                }
+            }
+            fetched => record(&downloader, item.archive, fetched, &mut summary, &mut archives, &mut failures)?,
+        }
+        progress(done + 1, total);
+    }
+    if !failures.is_empty() {
+        return Err(failed(failures));
+    }
+    summary.archives = archives.len();
+    write_output(request, step, &archives, out, &mut summary)?;
+    Ok(summary)
+}
+
+/// Records what became of one archive. An archive that failed its checks ([`Error::Data`]) is noted and the others
+/// are still fetched; a failure of the server or the connection ([`Error::Exchange`]: no answer, HTTP 5xx or 403)
+/// would fail every archive alike, so it stops the run at once (what was verified stays cached).
+fn record(
+    downloader: &Downloader,
+    archive: plan::Archive,
+    fetched: Result<Fetched>,
+    summary: &mut VisionSummary,
+    archives: &mut Vec<(plan::Archive, PathBuf)>,
+    failures: &mut Vec<Error>,
+) -> Result<()> {
+    match fetched {
+        Ok(Fetched::Cached(path)) => {
+            summary.cached += 1;
+            archives.push((archive, path));
+        }
+        Ok(Fetched::Downloaded(path)) => {
+            summary.downloaded += 1;
+            archives.push((archive, path));
+        }
+        Ok(Fetched::Missing) => summary.missing_archives.push(downloader.url(&archive)),
+        Err(Error::Data(message)) => failures.push(Error::Data(message)),
+        Err(error) => {
+            failures.push(error);
+            return Err(failed(std::mem::take(failures)));
+        }
+    }
+    Ok(())
+}
+
+/// One error for the archives that failed: a single one as it is, several listed.
+fn failed(mut failures: Vec<Error>) -> Error {
+    if failures.len() == 1 {
+        return failures.remove(0);
+    }
+    let all: Vec<String> = failures.iter().map(ToString::to_string).collect();
+    Error::Data(format!(
+        "{} archives failed (the verified ones are kept in the cache; run again to fetch the rest): {}",
+        all.len(),
+        all.join("; ")
+    ))
+}
+
+/// Checks the request; the kline interval in ms (0 for the other kinds).
+fn check(request: &VisionRequest, out: &Path) -> Result<i64> {
+    if request.to <= request.from {
+        return Err(Error::Config("--to must be after --from".into()));
+    }
+    let symbol = request.symbol.as_str();
+    if !symbol.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) {
+        return Err(Error::Config(format!(
+            "--symbol {symbol}: data.binance.vision names symbols in upper-case letters and digits, e.g. BTCUSDT"
+        )));
+    }
+    if request.kind == VisionKind::FundingRate && request.market != VisionMarket::Um {
+        return Err(Error::Config("--kind fundingRate: funding rates are published for --market um only".into()));
+    }
+    if is_parquet(out) && request.kind != VisionKind::Klines {
+        return Err(Error::Config(format!(
+            "--out {}: Parquet holds bars; write {} to a .csv file",
+            out.display(),
+            request.kind.name()
+        )));
+    }
+    match request.kind {
+        VisionKind::Klines => super::kline_history::interval_ms(&request.interval),
+        _ => Ok(0),
+    }
+}
+
+fn is_parquet(out: &Path) -> bool {
+    out.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
+}
+
+/// Joins the archives into `out` (through `<out>.partial`, so a failed run leaves no half-written output).
+fn write_output(
+    request: &VisionRequest,
+    step: i64,
+    archives: &[(plan::Archive, PathBuf)],
+    out: &Path,
+    summary: &mut VisionSummary,
+) -> Result<()> {
+    // Aggregate trades are written in microseconds, the rest in milliseconds.
+    let scale = if request.kind == VisionKind::AggTrades { 1000 } else { 1 };
+    let (from, to) = (request.from.millis() * scale, request.to.millis() * scale);
+    let partial = PathBuf::from(format!("{}.partial", out.display()));
+    let io = |e| Error::io("writing", &partial, e);
+    let mut file = BufWriter::new(std::fs::File::create(&partial).map_err(io)?);
+    writeln!(file, "{}", rows::header(request.kind)).map_err(io)?;
+    let mut merger = Merger::new(request.kind, step, from, to, file);
+    for (archive, path) in archives {
+        let text = unzip::read_csv(path, unzip::MAX_CSV_BYTES).map_err(|e| unreadable(path, e))?;
+        let parsed = rows::parse(request.kind, &text, path)?;
+        drop(text);
+        merger.add(parsed, archive.start_ms * scale, archive.end_ms * scale).map_err(io)?;
+    }
+    let (merged, mut file) = merger.finish();
+    file.flush().map_err(io)?;
+    drop(file);
+    let time = |t: i64| if scale == 1 { Timestamp::from_millis(t) } else { Timestamp::from_micros(t) };
+    (summary.rows, summary.first, summary.last) =
+        (merged.rows, merged.first.and_then(time), merged.last.and_then(time));
+    (summary.converted, summary.duplicates, summary.named_duplicates) =
+        (merged.converted, merged.duplicates, merged.named_duplicates);
+    (summary.outside_period, summary.gaps) = (merged.outside_period, merged.gaps);
+    if merged.rows == 0 {
+        return Err(Error::Data(format!(
+            "no {} of {} in [{}, {}) in the {} archive(s) found, {} missing (404): check the symbol, --market and the \
+             dates",
+            request.kind.name(),
+            request.symbol,
+            request.from,
+            request.to,
+            archives.len(),
+            summary.missing_archives.len()
+        )));
+    }
+    if request.kind == VisionKind::Klines {
+        let (series, _) =
+            load_bar_series(request.symbol, &[DataFile { path: partial.clone(), format: DataFormat::BinanceKlines }])?;
+        if is_parquet(out) {
+            write_bars(&series, out, DataFormat::Parquet)?;
+            return std::fs::remove_file(&partial).map_err(|e| Error::io("removing", &partial, e));
+        }
+    }
+    std::fs::rename(&partial, out).map_err(|e| Error::io("renaming", &partial, e))
+}
+
+/// An archive that passed its checksum but does not decompress: it is removed from the cache, so the next run
+/// fetches it again.
+fn unreadable(path: &Path, error: Error) -> Error {
+    let removed = std::fs::remove_file(path).is_ok();
+    let _ = std::fs::remove_file(PathBuf::from(format!("{}.CHECKSUM", path.display())));
+    match error {
+        Error::Data(message) if removed => {
+            Error::Data(format!("{message}; the archive was removed from the cache, run again to fetch it anew"))
+        }
+        other => other,
+    }
+}
