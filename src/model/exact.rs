@@ -236,7 +236,31 @@ pub fn div_floor(a: Decimal, b: Decimal, scale: u32) -> Option<Decimal> {
     if !positive(b) || negative(a) || scale > MAX_SCALE {
         return None;
     }
-    fast_div_floor(a, b, scale).or_else(|| Some((a / b).trunc_with_scale(scale)))
+    fast_div_floor(a, b, scale).or_else(|| long_div_floor(a, b, scale))
+}
+
+/// [`div_floor`] where the scaled numerator does not fit 128 bits: long division, one decimal digit at a time, so
+/// the quotient is the true floor (a `Decimal` division rounds to 28 digits first, which can land one unit above
+/// it, and panics where the quotient overflows). `None` when the quotient does not fit a `Decimal` at `scale`.
+fn long_div_floor(a: Decimal, b: Decimal, scale: u32) -> Option<Decimal> {
+    let shift = i64::from(b.scale()) + i64::from(scale) - i64::from(a.scale());
+    let (numerator, denominator) = (a.mantissa().unsigned_abs(), b.mantissa().unsigned_abs());
+    let mut quotient = numerator / denominator;
+    if shift >= 0 {
+        // remainder < denominator < 2^96, so ten times it fits
+        let mut remainder = numerator % denominator;
+        for _ in 0..shift {
+            remainder *= 10;
+            quotient = quotient.checked_mul(10)?.checked_add(remainder / denominator)?;
+            remainder %= denominator;
+        }
+    } else {
+        // ⌊⌊n / d⌋ / 10^k⌋ = ⌊n / (d · 10^k)⌋ for positive integers
+        for _ in 0..shift.unsigned_abs() {
+            quotient /= 10;
+        }
+    }
+    Decimal::try_from_i128_with_scale(i128::try_from(quotient).ok()?, scale).ok()
 }
 
 fn fast_div_floor(a: Decimal, b: Decimal, scale: u32) -> Option<Decimal> {
@@ -324,6 +348,18 @@ mod tests {
         // the exact quotient is just below 1: Decimal division would round it up to 1 first
         assert_eq!(div_floor(dec!(0.9999999999999999999999999999), dec!(1), 8), Some(dec!(0.99999999)));
         assert_eq!(div_floor(dec!(1), dec!(0), 8), None);
+    }
+
+    #[test]
+    fn div_floor_is_the_true_floor_where_the_scaled_numerator_overflows_128_bits() {
+        // 2 / 3 at 28 decimals: 2 · 10^41 / (3 · 10^13) does not fit 128 bits. Decimal division gives
+        // 0.666…667 (rounded at the 28th digit); the floor ends in 6.
+        assert_eq!(div_floor(dec!(2), dec!(3.0000000000000), 28), Some(dec!(0.6666666666666666666666666666)));
+        // a quotient no Decimal holds is None, not a panic
+        assert_eq!(div_floor(Decimal::MAX, dec!(0.0000000003), 0), None);
+        // an exact quotient through the long path, and a negative shift
+        assert_eq!(div_floor(dec!(6), dec!(3.00000000000000000000), 20), Some(dec!(2)));
+        assert_eq!(div_floor(dec!(123456789.123456789), dec!(1), 0), Some(dec!(123456789)));
     }
 
     proptest! {
