@@ -234,3 +234,21 @@ fn when_the_asks_move_onto_a_resting_bid_it_fills_at_its_price_up_to_what_they_s
     assert_eq!(seen, vec![Seen::Fill(1, dec!(99), dec!(0.5), Liquidity::Maker)]);
     assert_eq!(status(&v, 1), (OrderStatus::PartiallyFilled, dec!(0.5), Some(dec!(99))));
 }
+
+#[test]
+fn a_book_whose_depth_overflows_64_bits_fills_as_a_deep_book_does_instead_of_panicking() {
+    // Two ask levels of 90 billion BTC: 9·10^18 units of 10^-8 each, together more than an i64 holds.
+    let huge = dec!(90000000000);
+    let mut v = venue(config(0, QueueModel::Queue), &[("USDT", dec!(100000)), ("BTC", dec!(10))]);
+    v.set_connected(true);
+    let book = snapshot(0, 10, &[(dec!(99), dec!(5))], &[(dec!(100), huge), (dec!(101), huge)]);
+    v.book_message(btc(), &book).unwrap();
+    send(&mut v, 1, Side::Buy, dec!(1), Some(dec!(101)), TimeInForce::Fok);
+    send(&mut v, 2, Side::Buy, dec!(1), Some(dec!(99.5)), TimeInForce::Gtc);
+    let seen = feed(&mut v, diff(1, 11, &[], &[]));
+    assert_eq!(seen, vec![Seen::Fill(1, dec!(100), dec!(1), Liquidity::Taker)]);
+    assert_eq!(status(&v, 1), (OrderStatus::Filled, dec!(1), Some(dec!(100))));
+    // The asks move down onto the resting bid, as deep as before.
+    let seen = feed(&mut v, diff(2, 12, &[], &[(dec!(99.4), huge), (dec!(99.5), huge)]));
+    assert_eq!(seen, vec![Seen::Fill(2, dec!(99.5), dec!(1), Liquidity::Maker)]);
+}

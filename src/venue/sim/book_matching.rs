@@ -294,8 +294,7 @@ impl BookMarket {
                 index += 1;
                 continue;
             }
-            let levels = book.levels(other);
-            let shown: i64 = levels.take_while(|(price, _)| reaches(*price, limit)).map(|(_, quantity)| quantity).sum();
+            let shown = depth_within(book, other, |price| reaches(price, limit));
             if shown == 0 {
                 index += 1;
                 continue;
@@ -352,8 +351,7 @@ impl BookMarket {
             return self.end(order.id, OrderStatus::Rejected, reason, time);
         }
         if order.time_in_force == TimeInForce::Fok {
-            let available: i64 =
-                book.levels(other).take_while(|(price, _)| reaches(*price)).map(|(_, quantity)| quantity).sum();
+            let available = depth_within(book, other, reaches);
             if available < order.quantity {
                 let reason = format!("FOK: the book holds {} within the limit", from_fixed(available));
                 return self.end(order.id, OrderStatus::Expired, reason, time);
@@ -368,7 +366,8 @@ impl BookMarket {
                 let quantity = shown.min(order.quantity);
                 order.quantity -= quantity;
                 self.stats.taker_fills += 1;
-                self.stats.slippage_units += i128::from((price - best).abs()) * i128::from(quantity);
+                let slippage = i128::from((price - best).abs()) * i128::from(quantity);
+                self.stats.slippage_units = self.stats.slippage_units.saturating_add(slippage);
                 self.outcomes.push(Outcome::Fill { id: order.id, price, quantity, liquidity: Liquidity::Taker, time });
             }
         }
@@ -451,7 +450,7 @@ fn print_fill(r: &mut Resting, row: &L2Row, hit: Side, model: QueueModel) -> Opt
     if row.price != limit {
         return None;
     }
-    r.traded_here += row.quantity;
+    r.traded_here = r.traded_here.saturating_add(row.quantity);
     let beyond = row.quantity - r.ahead;
     r.ahead = (r.ahead - row.quantity).max(0);
     (beyond > 0).then(|| r.order.quantity.min(beyond))
@@ -470,6 +469,12 @@ fn queue_after_change(ahead: i64, traded: i64, before: i64, now: i64) -> i64 {
         ahead
     };
     after_cancels.min(now).max(0)
+}
+
+/// The quantity `side` of `book` shows at the prices `within` accepts, best first. Saturates at `i64::MAX` (more
+/// than any order can take): a crafted book's levels may together exceed what 64 bits hold.
+fn depth_within(book: &L2Book, side: BookSide, within: impl Fn(i64) -> bool) -> i64 {
+    book.levels(side).take_while(|(price, _)| within(*price)).fold(0, |sum, (_, quantity)| sum.saturating_add(quantity))
 }
 
 fn side_word(side: BookSide) -> &'static str {
