@@ -181,6 +181,37 @@ fn the_daily_loss_limit_blocks_new_risk_until_the_next_utc_day() {
 }
 
 #[test]
+fn the_daily_loss_is_measured_from_the_previous_days_last_mark_so_the_bar_closing_at_midnight_counts() {
+    // Daily bars: one mark per UTC day, each at 00:00. Start value 10,000 (the engine sets it at start()); the
+    // close of day 1 marks 10,000, the close of day 2 marks 9,400: 6 % below the last mark of the day before, more
+    // than the 5 % limit. Measured from its own first mark (9,400 against 9,400) the loss would be 0 % every day.
+    let mut risk = manager(RiskLimits::default());
+    risk.set_daily_start_value(dec!(10000));
+    mark(&mut risk, 24, dec!(10000));
+    assert!(check(&risk, btc(), Side::Buy, dec!(0.01), dec!(50000)).accepted);
+    mark(&mut risk, 48, dec!(9400));
+    assert_eq!(risk.daily_start_value(), Some(dec!(10000)), "day 2 starts where day 1 ended");
+    let reason = risk.daily_limit_reason().unwrap_or_default().to_string();
+    assert!(reason.contains("equity 9400 is 6.0000 % below the day's start 10000"), "{reason}");
+    assert_rejected(&check(&risk, btc(), Side::Buy, dec!(0.01), dec!(50000)), RiskRule::DailyLoss, "next UTC day");
+    // Day 3 starts at 9,400 (day 2's last mark); 9,000 is 4.26 % below it: trading again.
+    mark(&mut risk, 72, dec!(9000));
+    assert_eq!(risk.daily_start_value(), Some(dec!(9400)));
+    assert!(check(&risk, btc(), Side::Buy, dec!(0.01), dec!(50000)).accepted);
+}
+
+#[test]
+fn on_hourly_marks_the_hour_that_closes_at_midnight_is_measured_from_the_day_before() {
+    // Marks at 22:00 and 23:00 of day 0 at 10,000; the bar closing at 00:00 of day 1 marks 9,500: 5 % down in
+    // that hour, measured from 23:00's 10,000.
+    let mut risk = manager(RiskLimits::default());
+    mark(&mut risk, 22, dec!(10000));
+    mark(&mut risk, 23, dec!(10000));
+    mark(&mut risk, 24, dec!(9500));
+    assert!(risk.daily_limit_reason().is_some_and(|r| r.contains("5.0000 % below the day's start 10000")));
+}
+
+#[test]
 fn a_losing_streak_starts_a_cool_off_of_engine_time() {
     // five losers in a row at hours 1..=5: no entries until hour 5 + 24 = 29
     let mut risk = manager(RiskLimits::default());

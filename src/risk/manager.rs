@@ -160,7 +160,8 @@ impl RiskManager {
         self.minimums.iter().find(|m| m.symbol == symbol).map(|m| m.lot_size)
     }
 
-    /// Sets the portfolio value the day's loss is measured from (the engine also does it at each UTC day).
+    /// Sets the portfolio value the day's loss is measured from until the next UTC day (the engine sets the
+    /// starting value at start; each later day is measured from the last mark before it).
     pub fn set_daily_start_value(&mut self, value: Decimal) {
         self.guard.set_daily_start_value(value);
     }

@@ -1,0 +1,108 @@
+//! Risk rules that always work (issue 18), end to end: a scripted strategy sends the orders, the scenario's
+//! engine, risk manager and simulated venue handle them, and every number is worked out by hand in the comments.
+//! 1,000 USDT, 10 bps fees, lot 0.001, next-open fills, limits open unless a test says otherwise.
+
+mod common;
+
+use rust_decimal::{Decimal, dec};
+
+use cryptotradebot::config::Scenario;
+use cryptotradebot::engine::RiskAction;
+use cryptotradebot::model::{OrderQty, Side, Timestamp};
+use cryptotradebot::risk::RiskRule;
+use cryptotradebot::runner::{ScenarioRun, run_scenario};
+use cryptotradebot::strategy::{Command, Context, OrderIntent, Strategy, StrategyRegistry, StreamInfo};
+
+/// What the script does at the close of bar number `n` (0 = the first bar).
+type Step = fn(n: usize, ctx: &Context<'_>) -> Vec<Command>;
+
+struct Scripted {
+    step: Step,
+    bars: usize,
+}
+
+impl Strategy for Scripted {
+    fn name(&self) -> &str {
+        "scripted"
+    }
+    fn on_start(&mut self, _streams: &[StreamInfo]) -> cryptotradebot::Result<()> {
+        Ok(())
+    }
+    fn on_event(&mut self, ctx: &Context<'_>, commands: &mut Vec<Command>) {
+        commands.extend((self.step)(self.bars, ctx));
+        self.bars += 1;
+    }
+}
+
+/// The scenario over `bars.csv`; `{risk}` is replaced by the test's limits.
+const SCENARIO: &str = "name: risk_hand_worked
+data:
+  - { path: bars.csv, format: csv, symbol: TESTUSDT }
+strategy: { kind: scripted }
+exchange:
+  fee_bps: { maker: 10, taker: 10 }
+  fill_model: next_open
+  instruments:
+    TESTUSDT: { tick_size: 0.01, lot_size: 0.001, min_notional: 1 }
+portfolio: { quote: USDT, starting_cash: 1000 }
+risk: { max_position_size_percent: 100, max_drawdown_percent: 100, {risk} }
+";
+
+/// Runs `bars` (csv: timestamp,open,high,low,close,volume) with the script and the extra `risk` limits.
+fn run(bars: &str, risk: &str, step: Step) -> ScenarioRun {
+    let mut registry = StrategyRegistry::builtin();
+    registry.register("scripted", move |_| Ok(Box::new(Scripted { step, bars: 0 }))).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    common::write(dir.path(), "bars.csv", bars);
+    let path = common::write(dir.path(), "scenario.yaml", &SCENARIO.replace("{risk}", risk));
+    let scenario = Scenario::load_with(&path, &registry).unwrap();
+    run_scenario(&scenario, &dir.path().join("report")).unwrap()
+}
+
+fn market(ctx: &Context<'_>, side: Side, quantity: Decimal) -> Command {
+    Command::Submit(OrderIntent::market(ctx.venue, ctx.symbol, side, OrderQty::Base(quantity)))
+}
+
+/// Midnight UTC of 2024-01-01 plus `days` days.
+fn day(days: i64) -> Timestamp {
+    Timestamp((1_704_067_200 + days * 86_400) * 1_000_000_000)
+}
+
+fn fills(run: &ScenarioRun) -> Vec<(Timestamp, Side, Decimal, Decimal)> {
+    run.result.log.fills.iter().map(|f| (f.fill.time, f.fill.side, f.fill.quantity, f.fill.price)).collect()
+}
+
+/// Daily bars from 2024-01-01; each closes at 00:00 UTC of the next day.
+const DAILY: &str = "timestamp,open,high,low,close,volume
+2024-01-01T00:00:00Z,100,100,100,100,1
+2024-01-02T00:00:00Z,100,100,100,100,1
+2024-01-03T00:00:00Z,100,100,90,90,1
+2024-01-04T00:00:00Z,90,91,90,91,1
+2024-01-05T00:00:00Z,91,92,91,92,1
+";
+
+#[test]
+fn on_daily_bars_a_days_loss_against_the_previous_close_trips_the_daily_limit() {
+    // Bar 0 closes (01-02 00:00): buy 9 at market → fills at bar 1's open 100: 900 + fee 0.9, cash 99.1.
+    // Marks: 01-02 1,000; 01-03 99.1 + 9 × 100 = 999.1; 01-04 99.1 + 9 × 90 = 909.1 — 90 / 999.1 = 9.0081 % below
+    // the last mark of the day before, beyond the 5 % limit: the daily limit is recorded at 01-04 00:00 and the buy
+    // of 0.5 sent at that close is refused. On 01-05 the day starts at 909.1 (99.1 + 9 × 91 = 918.1 is a gain):
+    // the buy sent at that close passes and fills at bar 4's open 91.
+    let run = run(DAILY, "max_daily_loss_percent: 5", |n, ctx| match n {
+        0 => vec![market(ctx, Side::Buy, dec!(9))],
+        2 | 3 => vec![market(ctx, Side::Buy, dec!(0.5))],
+        _ => vec![],
+    });
+    let events = &run.result.log.risk_events;
+    let limit = events.iter().find(|e| e.action == RiskAction::DailyLimit).expect("a daily limit");
+    assert_eq!(limit.time, day(3));
+    // (The marks carry the venue's six decimals: 909.100000.)
+    assert!(limit.reason.starts_with("equity 909.1"), "{}", limit.reason);
+    assert!(limit.reason.contains("is 9.0081 % below the day's start 999.1"), "{}", limit.reason);
+    let refused: Vec<_> =
+        events.iter().filter(|e| e.rule == RiskRule::DailyLoss && e.action == RiskAction::Rejected).collect();
+    assert_eq!(refused.len(), 1);
+    assert_eq!(refused[0].time, day(3));
+    assert_eq!(run.summary.risk.daily_limits, 1);
+    assert_eq!(fills(&run), [(day(1), Side::Buy, dec!(9), dec!(100)), (day(4), Side::Buy, dec!(0.5), dec!(91))]);
+}
