@@ -1,6 +1,6 @@
 //! Risk rules that always work (issue 18), end to end: a scripted strategy sends the orders, the scenario's
 //! engine, risk manager and simulated venue handle them, and every number is worked out by hand in the comments.
-//! 1,000 USDT, 10 bps fees, lot 0.001, next-open fills, limits open unless a test says otherwise.
+//! 1,000 USDT, 10 bps fees, lot 0.001, next-open fills, no drawdown limit; each test sets the other limits it needs.
 
 mod common;
 
@@ -45,7 +45,7 @@ exchange:
   instruments:
     TESTUSDT: { tick_size: 0.01, lot_size: 0.001, min_notional: 1 }
 portfolio: { quote: USDT, starting_cash: 1000 }
-risk: { max_position_size_percent: 100, max_drawdown_percent: 100, {risk} }
+risk: { max_drawdown_percent: 100, {risk} }
 ";
 
 /// Runs `bars` (csv: timestamp,open,high,low,close,volume) with the script and the extra `risk` limits.
@@ -88,7 +88,7 @@ fn on_daily_bars_a_days_loss_against_the_previous_close_trips_the_daily_limit() 
     // the last mark of the day before, beyond the 5 % limit: the daily limit is recorded at 01-04 00:00 and the buy
     // of 0.5 sent at that close is refused. On 01-05 the day starts at 909.1 (99.1 + 9 × 91 = 918.1 is a gain):
     // the buy sent at that close passes and fills at bar 4's open 91.
-    let run = run(DAILY, "max_daily_loss_percent: 5", |n, ctx| match n {
+    let run = run(DAILY, "max_position_size_percent: 100, max_daily_loss_percent: 5", |n, ctx| match n {
         0 => vec![market(ctx, Side::Buy, dec!(9))],
         2 | 3 => vec![market(ctx, Side::Buy, dec!(0.5))],
         _ => vec![],
@@ -105,4 +105,39 @@ fn on_daily_bars_a_days_loss_against_the_previous_close_trips_the_daily_limit() 
     assert_eq!(refused[0].time, day(3));
     assert_eq!(run.summary.risk.daily_limits, 1);
     assert_eq!(fills(&run), [(day(1), Side::Buy, dec!(9), dec!(100)), (day(4), Side::Buy, dec!(0.5), dec!(91))]);
+}
+
+/// Hourly bars from 2024-01-01 00:00, every price 100: a limit sell at 110 never fills.
+const FLAT: &str = "timestamp,open,high,low,close,volume
+2024-01-01T00:00:00Z,100,100,100,100,1
+2024-01-01T01:00:00Z,100,100,100,100,1
+2024-01-01T02:00:00Z,100,100,100,100,1
+2024-01-01T03:00:00Z,100,100,100,100,1
+2024-01-01T04:00:00Z,100,100,100,100,1
+";
+
+/// The open time of hourly bar `h` (and the close of bar `h - 1`).
+fn hour(h: i64) -> Timestamp {
+    Timestamp((1_704_067_200 + h * 3600) * 1_000_000_000)
+}
+
+#[test]
+fn a_working_sell_does_not_free_room_for_more_buying_on_a_long() {
+    // Position limit 50 %. Bar 0: buy 4 at market → fills at bar 1's open 100: 400 + fee 0.4, cash 599.6, equity
+    // 999.6. Bar 1: a limit sell of the 4 at 110 (a take-profit; it reduces, and never fills on these bars).
+    // Bar 2: buy 4 more. The 4 held stay held until the sell fills, which it may never do: the limit is
+    // 50 % × 999.6 = 499.8, 400 of it taken, so the buy is cut to 99.8 / 100 = 0.998. Netting the working sell
+    // against the long (4 − 4 = 0) let all 4 through: a long of 8, 800 = 80 % of equity.
+    let run = run(FLAT, "max_position_size_percent: 50, max_daily_loss_percent: 100", |n, ctx| match n {
+        0 | 2 => vec![market(ctx, Side::Buy, dec!(4))],
+        1 => vec![Command::Submit(OrderIntent::limit(ctx.venue, ctx.symbol, Side::Sell, dec!(4), dec!(110)))],
+        _ => vec![],
+    });
+    let events = &run.result.log.risk_events;
+    assert_eq!(events.len(), 1, "{events:?}");
+    let resize = &events[0];
+    assert_eq!((resize.time, resize.rule, resize.action), (hour(3), RiskRule::PositionSize, RiskAction::Resized));
+    assert_eq!(resize.adjusted_size, Some(dec!(0.998)));
+    assert!(resize.reason.starts_with("resized from 4 to 0.998: max_position_size_percent 50 %"), "{}", resize.reason);
+    assert_eq!(fills(&run), [(hour(1), Side::Buy, dec!(4), dec!(100)), (hour(3), Side::Buy, dec!(0.998), dec!(100))]);
 }

@@ -122,6 +122,39 @@ fn gross_exposure_never_exceeds_max_leverage_times_equity() {
 }
 
 #[test]
+fn working_buys_and_sells_each_count_on_their_own_side() {
+    // Flat, quoting both sides at 50,000: a working buy of 0.02 and a working sell of 0.02, each 1,000 = the whole
+    // 10 % of 10,000. Either may fill without the other, so each side is full: another buy or sell has no room.
+    // Netted (0.02 − 0.02 = 0), both would pass in full and either fill would double the position.
+    let mut risk = manager(RiskLimits::default());
+    risk.update_price(btc(), dec!(50000));
+    risk.update_working(btc(), dec!(0.02), dec!(0.02));
+    let buy = check(&risk, btc(), Side::Buy, dec!(0.02), dec!(50000));
+    assert_rejected(&buy, RiskRule::PositionSize, "leaves no room");
+    let sell = check(&risk, btc(), Side::Sell, dec!(0.02), dec!(50000));
+    assert_rejected(&sell, RiskRule::PositionSize, "leaves no room");
+    // The symbol counts as an open position, and its exposure for leverage is the larger side: 1,000.
+    assert_eq!(risk.open_positions(), 1);
+}
+
+#[test]
+fn a_long_with_a_working_sell_still_holds_its_room_on_the_buy_side() {
+    // 0.02 held (1,000, the whole 10 %) and a working sell of all of it: until the sell fills the long is there,
+    // so a buy finds no room; netted, the two were flat and the buy of 0.02 passed.
+    let mut risk = manager(RiskLimits::default());
+    hold(&mut risk, btc(), dec!(0.02), dec!(50000));
+    risk.update_working(btc(), Decimal::ZERO, dec!(0.02));
+    assert_rejected(&check(&risk, btc(), Side::Buy, dec!(0.02), dec!(50000)), RiskRule::PositionSize, "leaves no room");
+    // Leverage 1 elsewhere: the BTC long still counts 1,000 of gross exposure, leaving 9,000 for ETH: 6 of 10.
+    let limits = RiskLimits { max_leverage: dec!(1), ..limits_with_position_percent(dec!(100)) };
+    let mut risk = manager(limits);
+    hold(&mut risk, btc(), dec!(0.02), dec!(50000));
+    risk.update_working(btc(), Decimal::ZERO, dec!(0.02));
+    let d = check(&risk, eth(), Side::Buy, dec!(10), dec!(1500));
+    assert_resized(&d, RiskRule::Leverage, dec!(6), "max_leverage 1 × 10000 with 1000 held elsewhere");
+}
+
+#[test]
 fn a_new_position_beyond_max_open_positions_is_rejected_but_adding_to_one_is_not() {
     let limits = RiskLimits { max_open_positions: 2, ..RiskLimits::default() };
     let mut risk = manager(limits);

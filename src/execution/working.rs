@@ -1,6 +1,6 @@
 //! [`WorkingOrders`]: the engine's view of its orders still open at venues — how many per instrument (strategies
-//! see it), the position they would add once filled, the cash buys would spend, and the stop-loss / take-profit
-//! exits attached to positions. The risk manager counts the exposure of open orders as already taken, so two entries
+//! see it), what they would buy and what they would sell once filled, the cash buys would spend, and the stop-loss /
+//! take-profit exits attached to positions. The risk manager counts the exposure of open orders as already taken, so two entries
 //! sent at one close cannot together exceed a limit each keeps alone.
 
 use rust_decimal::Decimal;
@@ -130,9 +130,17 @@ impl WorkingOrders {
         self.orders.iter().find(|o| o.slot == slot && o.purpose == Purpose::Exit).map(|o| o.id)
     }
 
-    /// Signed base quantity the position in `slot` would change by if every open trade order filled.
-    pub(crate) fn net_quantity(&self, slot: usize) -> Decimal {
-        self.orders.iter().filter(|o| o.slot == slot && o.is_trade()).map(|o| o.side.sign() * o.remaining).sum()
+    /// Base quantities the open trade orders of `slot` would buy and would sell if they filled: each side on its
+    /// own, since either may fill without the other.
+    pub(crate) fn sides(&self, slot: usize) -> (Decimal, Decimal) {
+        let mut sides = (Decimal::ZERO, Decimal::ZERO);
+        for o in self.orders.iter().filter(|o| o.slot == slot && o.is_trade()) {
+            match o.side {
+                Side::Buy => sides.0 += o.remaining,
+                Side::Sell => sides.1 += o.remaining,
+            }
+        }
+        sides
     }
 
     /// Cash the open trade buys would spend, at their prices.
@@ -155,17 +163,17 @@ mod tests {
         w.open(OrderId(3), 0, (Side::Sell, OrderType::StopMarket), dec!(2), dec!(95), Purpose::Exit);
         assert_eq!((w.count(0), w.count(1)), (2, 0), "exits are not the strategy's orders");
         assert_eq!(w.exit_of(0), Some(OrderId(3)));
-        assert_eq!(w.net_quantity(0), dec!(1.5));
+        assert_eq!(w.sides(0), (dec!(2), dec!(0.5)), "a buy of 2 and a sell of 0.5, not a net 1.5");
         assert_eq!(w.committed_cash(), dec!(200));
         assert_eq!(w.filled(OrderId(1), dec!(0.5), false), Some((0, None)));
         let first = w.trades_of(0).next().map(|o| (o.status, o.remaining));
         assert_eq!(first, Some((OrderStatus::PartiallyFilled, dec!(1.5))));
-        assert_eq!(w.net_quantity(0), dec!(1.0));
+        assert_eq!(w.sides(0), (dec!(1.5), dec!(0.5)));
         assert_eq!(w.committed_cash(), dec!(150));
         assert_eq!(w.filled(OrderId(1), dec!(1.5), true), Some((0, Some(trade))));
         assert_eq!(w.closed(OrderId(2)), Some(0));
         assert_eq!(w.closed(OrderId(9)), None);
-        assert_eq!((w.count(0), w.net_quantity(0), w.committed_cash()), (0, dec!(0), dec!(0)));
+        assert_eq!((w.count(0), w.sides(0), w.committed_cash()), (0, (dec!(0), dec!(0)), dec!(0)));
         assert_eq!(w.closed(OrderId(3)), Some(0));
         assert_eq!(w.exit_of(0), None);
     }

@@ -66,26 +66,37 @@ impl RiskDecision {
     }
 }
 
-/// A position as the risk manager sees it: signed quantity held, signed quantity of open orders that would add to
-/// it, and latest price. Limits apply to the sum, so that orders not yet filled count as exposure taken.
+/// A position as the risk manager sees it: signed quantity held, the base quantities of open buy and of open sell
+/// orders, and latest price. Limits apply to what is held plus the open orders, so that orders not yet filled count
+/// as exposure taken — each side on its own: a working sell may never fill, so it frees no room for buying against
+/// a long, and a working buy none for selling.
 #[derive(Clone, Copy, Debug)]
 struct Holding {
     symbol: Symbol,
     held: Decimal,
-    working: Decimal,
+    buying: Decimal,
+    selling: Decimal,
     price: Decimal,
 }
 
 impl Holding {
-    /// Held plus working, signed.
+    /// The signed position if every open order on `side` filled and none on the other.
     #[inline]
-    fn quantity(&self) -> Decimal {
-        self.held + self.working
+    fn toward(&self, side: Side) -> Decimal {
+        match side {
+            Side::Buy => self.held + self.buying,
+            Side::Sell => self.held - self.selling,
+        }
     }
 
-    /// |quantity| × price.
+    /// Whether anything is held or working.
+    fn is_open(&self) -> bool {
+        !(self.held.is_zero() && self.buying.is_zero() && self.selling.is_zero())
+    }
+
+    /// The larger |position| × price the open orders can leave: every buy filled, or every sell.
     fn exposure(&self) -> Decimal {
-        (self.quantity() * self.price).abs()
+        self.toward(Side::Buy).abs().max(self.toward(Side::Sell).abs()) * self.price.abs()
     }
 }
 
@@ -175,7 +186,8 @@ impl RiskManager {
         let index = match self.holdings.iter().position(|h| h.symbol == symbol) {
             Some(index) => index,
             None => {
-                let empty = Holding { symbol, held: Decimal::ZERO, working: Decimal::ZERO, price: Decimal::ZERO };
+                let zero = Decimal::ZERO;
+                let empty = Holding { symbol, held: zero, buying: zero, selling: zero, price: zero };
                 self.holdings.push(empty);
                 self.holdings.len() - 1
             }
@@ -198,10 +210,12 @@ impl RiskManager {
         self.holding_mut(symbol).held = quantity;
     }
 
-    /// Records the signed base quantity of `symbol`'s open orders that would add to the position once filled (the
-    /// engine calls this whenever one opens, fills or ends). Exit orders are not counted: they only reduce.
-    pub fn update_working(&mut self, symbol: Symbol, quantity: Decimal) {
-        self.holding_mut(symbol).working = quantity;
+    /// Records the base quantities of `symbol`'s open buy orders and of its open sell orders, both not negative (the
+    /// engine calls this whenever one opens, fills or ends). Each counts on its own side: the buys against the room
+    /// for buying, the sells against the room for selling. Exit orders are not counted: they only reduce.
+    pub fn update_working(&mut self, symbol: Symbol, buying: Decimal, selling: Decimal) {
+        let holding = self.holding_mut(symbol);
+        (holding.buying, holding.selling) = (buying, selling);
     }
 
     /// Records the latest price of `symbol` (the engine marks its instruments before each check).
@@ -209,14 +223,15 @@ impl RiskManager {
         self.holding_mut(symbol).price = price;
     }
 
-    /// Signed base quantity of `symbol`: held plus open orders that add to it.
-    pub fn position(&self, symbol: Symbol) -> Decimal {
-        self.holdings.iter().find(|h| h.symbol == symbol).map_or(Decimal::ZERO, Holding::quantity)
+    /// Signed base quantity of `symbol` if every open order on `side` filled: held plus the open buys, or held less
+    /// the open sells.
+    pub fn position(&self, symbol: Symbol, side: Side) -> Decimal {
+        self.holdings.iter().find(|h| h.symbol == symbol).map_or(Decimal::ZERO, |h| h.toward(side))
     }
 
-    /// Positions not flat (counting open orders).
+    /// Symbols held or with open orders.
     pub fn open_positions(&self) -> usize {
-        self.holdings.iter().filter(|h| !h.quantity().is_zero()).count()
+        self.holdings.iter().filter(|h| h.is_open()).count()
     }
 
     /// The engine's mark of the portfolio at a bar close: day roll, peak, drawdown halt, daily limit.
@@ -340,7 +355,7 @@ impl RiskManager {
     pub async fn assess_portfolio_risk(&self, portfolio_value: Decimal) -> PortfolioRisk {
         let hundred = Decimal::ONE_HUNDRED;
         let gross: Decimal = self.holdings.iter().map(Holding::exposure).sum();
-        let net: Decimal = self.holdings.iter().map(|h| h.quantity() * h.price).sum();
+        let net: Decimal = self.holdings.iter().map(|h| (h.held + h.buying - h.selling) * h.price).sum();
         let peak = self.guard.peak().unwrap_or(portfolio_value).max(portfolio_value);
         let drawdown = if positive(peak) { (Decimal::ONE - portfolio_value / peak) * hundred } else { Decimal::ZERO };
         let start = self.guard.daily_start_value().unwrap_or(portfolio_value);
@@ -384,7 +399,7 @@ impl RiskManager {
     /// or above the threshold), with its exposure; empty when no two held assets are correlated.
     fn largest_correlated_group(&self) -> (Vec<Symbol>, Decimal) {
         let mut best: (Vec<Symbol>, Decimal) = (Vec::new(), Decimal::ZERO);
-        for seed in self.holdings.iter().filter(|h| !h.quantity().is_zero()) {
+        for seed in self.holdings.iter().filter(|h| h.is_open()) {
             let Some((mut group, others)) = self.correlated_exposure(seed.symbol) else { continue };
             let total = others + seed.exposure();
             if total > best.1 {

@@ -77,7 +77,7 @@ impl TradingEngine {
                 if request.one_cancels_other.is_some() { Purpose::Exit } else { Purpose::Trade { exits: None } };
             let kind = (request.side, request.order_type);
             self.working.open(request.client_order_id, position_slot, kind, remaining, price, purpose);
-            self.risk_manager.update_working(request.symbol, self.working.net_quantity(position_slot));
+            self.sync_working(request.symbol, position_slot);
         }
         for position in self.portfolio.positions() {
             self.risk_manager.update_position(position.symbol, position.quantity);

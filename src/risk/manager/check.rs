@@ -31,13 +31,14 @@ impl RiskManager {
                 format!("size ({requested}) and price ({price}) must be positive"),
             );
         }
-        let held = self.position(symbol);
+        let held = self.position(symbol, side);
         let held_notional = if held.is_zero() { Decimal::ZERO } else { held.abs() * price };
         let against = !held.is_zero() && (held.is_sign_negative() == (side == Side::Buy));
         if against && notional <= held_notional {
             return RiskDecision { reduces: true, ..RiskDecision::pass("reduces an open position", requested) };
         }
-        if let Some(refusal) = self.refuse_new_risk(held.is_zero() || against) {
+        let opens = against || !self.holdings.iter().any(|h| h.symbol == symbol && h.is_open());
+        if let Some(refusal) = self.refuse_new_risk(opens) {
             return refusal;
         }
         if !positive(portfolio_value) {
@@ -178,7 +179,7 @@ impl RiskManager {
         let rule = self.returns.as_ref().zip(self.policy.correlation.as_ref());
         self.holdings.iter().filter(move |h| {
             rule.is_some_and(|(returns, policy)| {
-                !h.quantity().is_zero()
+                h.is_open()
                     && h.symbol != symbol
                     && returns.correlation(symbol, h.symbol).is_some_and(|c| c >= policy.threshold)
             })
