@@ -141,3 +141,40 @@ fn a_working_sell_does_not_free_room_for_more_buying_on_a_long() {
     assert!(resize.reason.starts_with("resized from 4 to 0.998: max_position_size_percent 50 %"), "{}", resize.reason);
     assert_eq!(fills(&run), [(hour(1), Side::Buy, dec!(4), dec!(100)), (hour(3), Side::Buy, dec!(0.998), dec!(100))]);
 }
+
+#[test]
+fn a_buy_that_fits_the_cash_only_without_its_fee_is_cut_to_fit_with_it() {
+    // 1,000 USDT, 10 bps taker fee. Bar 0 (close 100): buy 10 at market — 1,000 of notional, 1,001 with its fee.
+    // The cash buys 1,000 / (100 × 1.001) = 9.99000999… → 9.99 by the lot: 999 + fee 0.999 = 999.999, cash
+    // 0.001. Checked without the fee the order passed whole, and the venue refused its fill (1,000 plus fee 1 is
+    // more than 1,000).
+    let run = run(FLAT, "max_position_size_percent: 100, max_daily_loss_percent: 100", |n, ctx| match n {
+        0 => vec![market(ctx, Side::Buy, dec!(10))],
+        _ => vec![],
+    });
+    let events = &run.result.log.risk_events;
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!((events[0].rule, events[0].action), (RiskRule::Balance, RiskAction::Resized));
+    assert_eq!(events[0].adjusted_size, Some(dec!(9.99)));
+    assert_eq!(events[0].reason, "resized from 10 to 9.99: available balance 1000 with a fee of 0.1 %");
+    let fill = run.result.log.fills.first().map(|f| (f.fill.quantity, f.fill.price, f.fill.fee));
+    assert_eq!(fill, Some((dec!(9.99), dec!(100), dec!(0.999))));
+    assert_eq!(run.result.portfolio.cash(), dec!(0.001));
+}
+
+#[test]
+fn a_second_buy_counts_the_fee_the_first_one_will_pay() {
+    // Bar 0: two market buys of 5 (500 each, 500.5 with the fee). The first passes; it commits 500.5 of the
+    // 1,000, leaving 499.5, which buys 499.5 / 100.1 = 4.99000999… → 4.99 (499 + 0.499 = 499.499). Both fill at
+    // bar 1's open 100: cash 1,000 − 500.5 − 499.499 = 0.001. Committing only the notional (500) left 500 for the
+    // second buy: 5 passed, and the venue refused its fill for the missing 0.5 of fee.
+    let run = run(FLAT, "max_position_size_percent: 100, max_daily_loss_percent: 100", |n, ctx| match n {
+        0 => vec![market(ctx, Side::Buy, dec!(5)), market(ctx, Side::Buy, dec!(5))],
+        _ => vec![],
+    });
+    let events = &run.result.log.risk_events;
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!((events[0].rule, events[0].adjusted_size), (RiskRule::Balance, Some(dec!(4.99))));
+    assert_eq!(fills(&run), [(hour(1), Side::Buy, dec!(5), dec!(100)), (hour(1), Side::Buy, dec!(4.99), dec!(100))]);
+    assert_eq!(run.result.portfolio.cash(), dec!(0.001));
+}

@@ -112,6 +112,27 @@ fn a_buy_never_exceeds_the_available_balance() {
 }
 
 #[test]
+fn a_buys_balance_check_includes_its_fee() {
+    // Taker 0.1 %: 1 BTC at 1,000 costs 1,001. With 1,001 free it passes whole; with 1,000.99 it is cut to what
+    // 1,000.99 / 1,001 = 0.99999000… buys, 0.99999 by the lot of 0.00001 (999.99 + fee 0.99999 = 1,000.98999).
+    let mut risk = manager(limits_with_position_percent(dec!(100)));
+    risk.set_instrument(btc(), dec!(0.00001), dec!(5));
+    risk.set_fee_rate(btc(), dec!(0.001));
+    let at = |balance| risk.check_order(btc(), Side::Buy, OrderQty::Base(dec!(1)), dec!(1000), dec!(10000), balance);
+    let whole = at(dec!(1001));
+    assert!(whole.accepted && whole.rule.is_none() && whole.adjusted == dec!(1), "{whole:?}");
+    assert_resized(
+        &at(dec!(1000.99)),
+        RiskRule::Balance,
+        dec!(0.99999),
+        "available balance 1000.99 with a fee of 0.1 %",
+    );
+    // A quote-sized buy spends its amount fee included (the venue sizes it so): 1,001 of 1,001 passes whole.
+    let spend = risk.check_order(btc(), Side::Buy, OrderQty::Quote(dec!(1001)), dec!(1000), dec!(10000), dec!(1001));
+    assert!(spend.accepted && spend.adjusted == dec!(1001), "{spend:?}");
+}
+
+#[test]
 fn gross_exposure_never_exceeds_max_leverage_times_equity() {
     // leverage 1 × 10,000 with 4 ETH × 1,500 = 6,000 held: 4,000 left for a BTC short → 0.08 of the 0.2 asked
     let limits = RiskLimits { max_leverage: dec!(1), ..limits_with_position_percent(dec!(100)) };

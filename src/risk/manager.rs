@@ -116,6 +116,8 @@ pub struct RiskManager {
     max_position_fraction: Decimal,
     holdings: Vec<Holding>,
     minimums: Vec<Minimum>,
+    /// Per symbol, the fee rate a buy pays on top of its notional (see [`RiskManager::set_fee_rate`]).
+    fee_rates: Vec<(Symbol, Decimal)>,
     guard: EquityGuard,
     trades: TradeStats,
     returns: Option<ReturnWindows>,
@@ -136,6 +138,7 @@ impl RiskManager {
             policy: RiskPolicy::default(),
             holdings: Vec::new(),
             minimums: Vec::new(),
+            fee_rates: Vec::new(),
             guard,
             trades: TradeStats::default(),
             returns: None,
@@ -164,6 +167,19 @@ impl RiskManager {
     pub fn set_instrument(&mut self, symbol: Symbol, lot_size: Decimal, min_notional: Decimal) {
         self.minimums.retain(|m| m.symbol != symbol);
         self.minimums.push(Minimum { symbol, lot_size, min_notional });
+    }
+
+    /// Tells the risk manager the fee rate a fill of `symbol` may pay at its venue, as a fraction (`0.001` for
+    /// 0.1 %): the larger of the maker and taker rates, so that a buy's balance check counts the fee it pays on top
+    /// of its notional. A rate below zero (a rebate) counts as zero. Without it, fees are not counted.
+    pub fn set_fee_rate(&mut self, symbol: Symbol, rate: Decimal) {
+        self.fee_rates.retain(|(s, _)| *s != symbol);
+        self.fee_rates.push((symbol, rate.max(Decimal::ZERO)));
+    }
+
+    /// The fee rate [`Self::set_fee_rate`] gave for `symbol` (zero when none was).
+    pub fn fee_rate(&self, symbol: Symbol) -> Decimal {
+        self.fee_rates.iter().find(|(s, _)| *s == symbol).map_or(Decimal::ZERO, |(_, rate)| *rate)
     }
 
     /// The lot size of `symbol`, when [`Self::set_instrument`] gave it.

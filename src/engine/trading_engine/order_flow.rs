@@ -151,15 +151,16 @@ impl TradingEngine {
             Ok(report) => {
                 self.log.orders.accepted(id, report.request);
                 let request = report.request;
-                let remaining = match request.quantity {
-                    OrderQty::Base(quantity) => quantity,
+                // A base-sized buy spends its fee on top; a quote-sized order's amount covers its fee.
+                let (remaining, fee_rate) = match request.quantity {
+                    OrderQty::Base(quantity) => (quantity, self.risk_manager.fee_rate(request.symbol)),
                     OrderQty::Quote(amount) => {
-                        self.risk_manager.quantity_for_amount(request.symbol, amount, order.price)
+                        (self.risk_manager.quantity_for_amount(request.symbol, amount, order.price), Decimal::ZERO)
                     }
                 };
                 let purpose = Purpose::Trade { exits: order.exits };
                 let kind = (request.side, request.order_type);
-                self.working.open(id, order.slot, kind, remaining, order.price, purpose);
+                self.working.open(id, order.slot, kind, remaining, (order.price, fee_rate), purpose);
                 self.sync_working(request.symbol, order.slot);
                 self.collect_executions(order.venue);
                 Ok(report)

@@ -48,11 +48,17 @@ impl RiskManager {
             );
         }
         let (same, opposite) = if against { (Decimal::ZERO, held_notional) } else { (held_notional, Decimal::ZERO) };
-        let (room, rule) = self.room(symbol, side, portfolio_value, available_balance, same, opposite);
+        // A base-sized buy pays its fee on top of its notional; a quote-sized one spends its amount, fee included.
+        let fee = match size {
+            OrderQty::Base(_) if side == Side::Buy => self.fee_rate(symbol),
+            _ => Decimal::ZERO,
+        };
+        let spendable = before_fee(available_balance, fee);
+        let (room, rule) = self.room(symbol, side, portfolio_value, spendable, same, opposite);
         if notional <= room {
             return RiskDecision::pass("within limits", requested);
         }
-        let why = self.explain(rule, symbol, portfolio_value, available_balance);
+        let why = self.explain(rule, symbol, portfolio_value, available_balance, fee);
         self.resize(symbol, size, price, room, rule, why)
     }
 
@@ -92,14 +98,15 @@ impl RiskManager {
         None
     }
 
-    /// The tightest size limit on the order: the largest notional it may have under it, and its rule. Only
-    /// numbers here; [`RiskManager::explain`] writes the words when an order is actually resized or refused.
+    /// The tightest size limit on the order: the largest notional it may have under it, and its rule; a buy's
+    /// notional may be at most `spendable` (the balance less the order's fee). Only numbers here;
+    /// [`RiskManager::explain`] writes the words when an order is actually resized or refused.
     fn room(
         &self,
         symbol: Symbol,
         side: Side,
         portfolio_value: Decimal,
-        available_balance: Decimal,
+        spendable: Decimal,
         same: Decimal,
         opposite: Decimal,
     ) -> (Decimal, RiskRule) {
@@ -113,7 +120,7 @@ impl RiskManager {
             consider(opposite + self.trades.sizing(kelly) * portfolio_value - same, RiskRule::Kelly);
         }
         if side == Side::Buy {
-            consider(available_balance, RiskRule::Balance);
+            consider(spendable, RiskRule::Balance);
         }
         let gross = self.gross_exposure_except(symbol);
         consider(self.limits.max_leverage * portfolio_value - gross - same + opposite, RiskRule::Leverage);
@@ -124,11 +131,22 @@ impl RiskManager {
         best
     }
 
-    /// Why `rule` limits an order of `symbol`, with the numbers.
-    fn explain(&self, rule: RiskRule, symbol: Symbol, portfolio_value: Decimal, available_balance: Decimal) -> String {
+    /// Why `rule` limits an order of `symbol` (paying `fee` on top of its notional), with the numbers.
+    fn explain(
+        &self,
+        rule: RiskRule,
+        symbol: Symbol,
+        portfolio_value: Decimal,
+        available_balance: Decimal,
+        fee: Decimal,
+    ) -> String {
         let limits = &self.limits;
         match rule {
             RiskRule::Kelly => self.policy.kelly.map(|kelly| self.trades.describe_sizing(&kelly)).unwrap_or_default(),
+            RiskRule::Balance if positive(fee) => format!(
+                "available balance {available_balance} with a fee of {} %",
+                (fee * Decimal::ONE_HUNDRED).normalize()
+            ),
             RiskRule::Balance => format!("available balance {available_balance}"),
             RiskRule::Leverage => format!(
                 "max_leverage {} × {portfolio_value} with {} held elsewhere",
@@ -226,4 +244,18 @@ impl RiskManager {
             reduces: false,
         }
     }
+}
+
+/// The largest notional whose cost with a fee of `fee_rate` on top fits in `balance`: `balance / (1 + fee_rate)`,
+/// rounded down at its last digit, so that notional plus fee never exceeds the balance.
+fn before_fee(balance: Decimal, fee_rate: Decimal) -> Decimal {
+    if !positive(fee_rate) || !positive(balance) {
+        return balance;
+    }
+    let factor = Decimal::ONE + fee_rate;
+    let Some(notional) = balance.checked_div(factor) else { return Decimal::ZERO };
+    if notional.checked_mul(factor).is_none_or(|cost| cost > balance) {
+        return notional - Decimal::new(1, notional.scale());
+    }
+    notional
 }
