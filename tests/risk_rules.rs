@@ -319,7 +319,7 @@ fn an_entry_whose_exits_miss_the_reward_to_risk_ratio_is_rejected_with_the_ratio
 }
 
 fn kelly_manager(position_percent: Decimal) -> RiskManager {
-    let kelly = KellyPolicy { fraction: dec!(0.5), min_trades: 5, fallback_percent: dec!(1) };
+    let kelly = KellyPolicy { fraction: dec!(0.5), min_trades: 5, fallback_percent: dec!(1), ..KellyPolicy::default() };
     manager(limits_with_position_percent(position_percent))
         .with_policy(RiskPolicy { kelly: Some(kelly), ..RiskPolicy::default() })
 }
@@ -353,6 +353,51 @@ fn kelly_never_exceeds_the_position_limit() {
     let mut risk = kelly_manager(dec!(10));
     five_trades(&mut risk);
     assert_resized(&check(&risk, btc(), Side::Buy, dec!(0.1), dec!(50000)), RiskRule::PositionSize, dec!(0.02), "");
+}
+
+/// `trades` closed trades on 1,000 of notional: `true` a win of +4 %, `false` a loss of −2 %.
+fn record(risk: &mut RiskManager, trades: &[bool]) {
+    for (i, &win) in trades.iter().enumerate() {
+        risk.on_round_trip(Timestamp(i as i64 * HOUR), if win { dec!(40) } else { dec!(-20) }, dec!(1000));
+    }
+}
+
+#[test]
+fn kelly_keeps_a_floor_after_a_losing_streak_so_it_can_trade_its_way_back() {
+    // Four losses of −2 %: W = 0, Kelly −1. Sized to zero, no entry would ever go out and no trade would ever
+    // close to change the estimate. The floor (floor_percent, 0.5 % by default) keeps entries at 0.5 % of 10,000 =
+    // 50 → 0.001 BTC. Four wins of +4 % later: W = 4 / 8, R = 4 / 2 = 2, f* = 0.5 − 0.5 / 2 = 0.25; half Kelly
+    // 12.5 % = 1,250 → 0.025 BTC.
+    let kelly = KellyPolicy { fraction: dec!(0.5), min_trades: 4, fallback_percent: dec!(1), ..KellyPolicy::default() };
+    let mut risk = manager(limits_with_position_percent(dec!(50)))
+        .with_policy(RiskPolicy { kelly: Some(kelly), ..RiskPolicy::default() });
+    record(&mut risk, &[false; 4]);
+    let d = check(&risk, btc(), Side::Buy, dec!(0.1), dec!(50000));
+    assert_resized(&d, RiskRule::Kelly, dec!(0.001), "below floor_percent 0.5 %");
+    record(&mut risk, &[true; 4]);
+    let d = check(&risk, btc(), Side::Buy, dec!(0.1), dec!(50000));
+    assert_resized(&d, RiskRule::Kelly, dec!(0.025), "Kelly 0.5 × 0.2500 = 12.50 % of equity");
+}
+
+#[test]
+fn kelly_is_estimated_over_its_window_of_latest_trades_so_old_losses_roll_out() {
+    // window 6: four losses, then two wins: [L L L L W W], W = 1/3, R = 2, f* = 1/3 − (2/3) / 2 = 0 → the floor,
+    // 0.5 % = 50 → 0.001 BTC. Two more wins push two losses out: [L L W W W W], W = 2/3, f* = 2/3 − (1/3) / 2 =
+    // 0.5; half Kelly 25 % = 2,500 → 0.05 BTC (over all eight trades it would be 12.5 %).
+    let kelly = KellyPolicy {
+        fraction: dec!(0.5),
+        min_trades: 4,
+        fallback_percent: dec!(1),
+        floor_percent: dec!(0.5),
+        window: 6,
+    };
+    let mut risk = manager(limits_with_position_percent(dec!(50)))
+        .with_policy(RiskPolicy { kelly: Some(kelly), ..RiskPolicy::default() });
+    record(&mut risk, &[false, false, false, false, true, true]);
+    assert_resized(&check(&risk, btc(), Side::Buy, dec!(0.1), dec!(50000)), RiskRule::Kelly, dec!(0.001), "floor");
+    record(&mut risk, &[true, true]);
+    let d = check(&risk, btc(), Side::Buy, dec!(0.1), dec!(50000));
+    assert_resized(&d, RiskRule::Kelly, dec!(0.05), "Kelly 0.5 × 0.5000 = 25.00 % of equity");
 }
 
 fn correlated_manager() -> RiskManager {

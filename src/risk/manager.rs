@@ -148,6 +148,7 @@ impl RiskManager {
     /// The same, applying `policy` (Kelly sizing, the correlation rule, exits).
     pub fn with_policy(mut self, policy: RiskPolicy) -> Self {
         self.returns = policy.correlation.map(|c| ReturnWindows::new(c.window));
+        self.trades = TradeStats::with_window(policy.kelly.map_or(usize::MAX, |k| k.window as usize));
         self.policy = policy;
         self
     }
