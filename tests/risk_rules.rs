@@ -405,10 +405,11 @@ fn correlated_manager() -> RiskManager {
     let mut risk = manager(limits_with_position_percent(dec!(25)))
         .with_policy(RiskPolicy { correlation: Some(correlation), ..RiskPolicy::default() });
     // BTC and ETH move by the same percentages (correlation 1); SOL moves against them.
-    for step in [100.0, 102.0, 101.0, 104.0, 103.0, 106.0] {
-        risk.on_close(btc(), step * 500.0);
-        risk.on_close(eth(), step * 20.0);
-        risk.on_close(sym("SOLUSDT"), 20_000.0 / step);
+    for (hour, step) in [100.0, 102.0, 101.0, 104.0, 103.0, 106.0].into_iter().enumerate() {
+        let time = Timestamp(hour as i64 * HOUR);
+        risk.on_close(btc(), time, step * 500.0);
+        risk.on_close(eth(), time, step * 20.0);
+        risk.on_close(sym("SOLUSDT"), time, 20_000.0 / step);
     }
     risk
 }
@@ -435,6 +436,82 @@ fn an_uncorrelated_asset_is_not_held_against_the_cap() {
     hold(&mut risk, eth(), dec!(1), dec!(2000));
     let d = check(&risk, sym("SOLUSDT"), Side::Buy, dec!(25), dec!(100));
     assert!(d.accepted && d.rule.is_none() && d.adjusted == dec!(25), "{d:?}");
+}
+
+/// The textbook Pearson correlation of the returns of two close series taken at the same times.
+fn pearson_of_closes(a: &[f64], b: &[f64]) -> f64 {
+    let returns = |c: &[f64]| c.windows(2).map(|w| w[1] / w[0] - 1.0).collect::<Vec<_>>();
+    let (x, y) = (returns(a), returns(b));
+    let n = x.len() as f64;
+    let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
+    let cov: f64 = x.iter().zip(&y).map(|(a, b)| (a - mx) * (b - my)).sum();
+    let vx: f64 = x.iter().map(|a| (a - mx) * (a - mx)).sum();
+    let vy: f64 = y.iter().map(|b| (b - my) * (b - my)).sum();
+    cov / (vx * vy).sqrt()
+}
+
+#[test]
+fn correlations_pair_returns_by_time_when_one_symbol_misses_a_bar() {
+    // Window 4. BTC closes every hour 0–5: 100, 102, 101, 104, 103, 106 (× 500). ETH has no bar at hour 2 and
+    // otherwise closes at exactly BTC / 2500 — it moves with BTC. The times both have are 0, 1, 3, 4, 5: four
+    // returns over the same four intervals, identical for both: correlation 1, so 1 ETH at 2,000 held leaves
+    // 3,000 − 2,000 = 1,000 of the 30 % cap for BTC (0.02 of the 0.05 asked).
+    // Paired by position instead (the k-th newest return of each), ETH's 0 → 1 return meets BTC's 1 → 2 and its
+    // 1 → 3 (over two hours) BTC's 2 → 3: correlation 0.6522…, below the threshold 0.7 — ETH did not count
+    // against the cap and BTC went out at the 25 % position limit, 2,500.
+    let btc_closes = [100.0, 102.0, 101.0, 104.0, 103.0, 106.0];
+    let eth_at = [(0, 100.0), (1, 102.0), (3, 104.0), (4, 103.0), (5, 106.0)];
+    let correlation = CorrelationPolicy { window: 4, threshold: 0.7 };
+    let mut risk = manager(limits_with_position_percent(dec!(25)))
+        .with_policy(RiskPolicy { correlation: Some(correlation), ..RiskPolicy::default() });
+    for (hour, close) in btc_closes.iter().enumerate() {
+        risk.on_close(btc(), Timestamp(hour as i64 * HOUR), close * 500.0);
+        if let Some((_, p)) = eth_at.iter().find(|(h, _)| *h == hour) {
+            risk.on_close(eth(), Timestamp(hour as i64 * HOUR), p / 5.0);
+        }
+    }
+    // Independently: the returns at the common times, and the positional pairing of the last four returns.
+    let common_btc: Vec<f64> = eth_at.iter().map(|(h, _)| btc_closes[*h]).collect();
+    let common_eth: Vec<f64> = eth_at.iter().map(|(_, p)| p / 5.0).collect();
+    assert!((pearson_of_closes(&common_btc, &common_eth) - 1.0).abs() < 1e-12);
+    let by_position = {
+        let (x, y) = (
+            [101.0 / 102.0, 104.0 / 101.0, 103.0 / 104.0, 106.0 / 103.0],
+            [1.02, 104.0 / 102.0, 103.0 / 104.0, 106.0 / 103.0],
+        );
+        let (x, y) = (x.map(|r| r - 1.0), y.map(|r| r - 1.0));
+        let (mx, my) = (x.iter().sum::<f64>() / 4.0, y.iter().sum::<f64>() / 4.0);
+        let cov: f64 = x.iter().zip(&y).map(|(a, b)| (a - mx) * (b - my)).sum();
+        let (vx, vy): (f64, f64) = (x.iter().map(|a| (a - mx).powi(2)).sum(), y.iter().map(|b| (b - my).powi(2)).sum());
+        cov / (vx * vy).sqrt()
+    };
+    assert!(by_position < 0.7, "{by_position}");
+    hold(&mut risk, eth(), dec!(1), dec!(2000));
+    let d = check(&risk, btc(), Side::Buy, dec!(0.05), dec!(50000));
+    assert_resized(&d, RiskRule::Correlation, dec!(0.02), "with 2000 in ETHUSDT correlated ≥ 0.7");
+}
+
+#[test]
+fn returns_are_compared_over_the_intervals_both_symbols_have() {
+    // The same times (ETH without hour 2), ETH now not a copy of BTC: 50, 51.5, 51, 52, 52.5 at hours 0, 1, 3, 4,
+    // 5. The correlation is the textbook one of the returns between the common times 0 → 1 → 3 → 4 → 5: −0.2698…
+    // (paired by position, the last four returns of each: −0.8539…).
+    let btc_closes = [100.0, 102.0, 101.0, 104.0, 103.0, 106.0];
+    let eth_at = [(0usize, 50.0), (1, 51.5), (3, 51.0), (4, 52.0), (5, 52.5)];
+    let correlation = CorrelationPolicy { window: 4, threshold: 0.7 };
+    let mut risk = manager(RiskLimits::default())
+        .with_policy(RiskPolicy { correlation: Some(correlation), ..RiskPolicy::default() });
+    for (hour, close) in btc_closes.iter().enumerate() {
+        risk.on_close(btc(), Timestamp(hour as i64 * HOUR), *close);
+        if let Some((_, p)) = eth_at.iter().find(|(h, _)| *h == hour) {
+            risk.on_close(eth(), Timestamp(hour as i64 * HOUR), *p);
+        }
+    }
+    let common_btc: Vec<f64> = eth_at.iter().map(|(h, _)| btc_closes[*h]).collect();
+    let common_eth: Vec<f64> = eth_at.iter().map(|(_, p)| *p).collect();
+    let expected = pearson_of_closes(&common_btc, &common_eth);
+    let got = risk.correlation(btc(), eth()).unwrap();
+    assert!((got - expected).abs() < 1e-12, "{got} vs {expected}");
 }
 
 #[tokio::test]

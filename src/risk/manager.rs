@@ -272,12 +272,18 @@ impl RiskManager {
         self.guard.daily_limit_reason()
     }
 
-    /// A symbol's close, for the correlation rule (ignored when the rule is off).
+    /// A symbol's close at `time` (its bar's close time), for the correlation rule (ignored when the rule is off).
     #[inline]
-    pub fn on_close(&mut self, symbol: Symbol, close: f64) {
+    pub fn on_close(&mut self, symbol: Symbol, time: Timestamp, close: f64) {
         if let Some(returns) = &mut self.returns {
-            returns.on_close(symbol, close);
+            returns.on_close(symbol, time, close);
         }
+    }
+
+    /// The correlation rule's Pearson correlation of `a`'s and `b`'s returns, paired by time; `None` when the rule
+    /// is off or the closes do not define it yet.
+    pub fn correlation(&self, a: Symbol, b: Symbol) -> Option<f64> {
+        self.returns.as_ref()?.correlation(a, b)
     }
 
     /// Whether the correlation rule needs closes.
