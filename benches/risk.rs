@@ -14,7 +14,7 @@ use std::hint::black_box;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
-use cryptotradebot::model::{OrderQty, Side, Symbol};
+use cryptotradebot::model::{OrderQty, Side, Symbol, Timestamp};
 use cryptotradebot::risk::{CorrelationPolicy, RiskLimits, RiskManager, RiskPolicy};
 
 const HELD: usize = 10;
@@ -46,10 +46,10 @@ fn manager(policy: RiskPolicy) -> RiskManager {
         (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
     };
     let mut market = 1000.0;
-    for _ in 0..=100 {
+    for minute in 0..=100 {
         market *= 1.0 + next() * 0.01;
         for &symbol in &symbols() {
-            risk.on_close(symbol, market * (1.0 + next() * 0.001));
+            risk.on_close(symbol, Timestamp(minute * 60_000_000_000), market * (1.0 + next() * 0.001));
         }
     }
     risk

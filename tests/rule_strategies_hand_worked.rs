@@ -128,7 +128,10 @@ fn fixed_risk_sizes_from_the_stop_distance_and_the_bracket_exits_at_its_levels()
 fn kelly_sizing_leaves_the_size_to_the_risk_managers_kelly_rule() {
     // risk_policy.kelly: before one closed trade, the fallback 20 % of equity: 200 quote at the t4 open of 102 →
     // floor(200 / 102.102) = 1.958 (199.716, fee 0.199716); sold at the t6 open of 101 (197.758, fee 0.197758): a
-    // loss. With that one trade Kelly is W − (1 − W)/R with W = 0: −1, so the t8 entry is sized to nothing.
+    // loss; cash 1,000 − 199.915716 + 197.560242 = 997.644526. With that one trade Kelly is W − (1 − W)/R with
+    // W = 0: −1, below the floor (floor_percent 0.5 % by default), so the t8 entry gets the floor: 0.5 % of
+    // 997.644526 = 4.98822263 quote, at the t9 open of 98: floor(4.98822263 / 98.098) = 0.05 (4.9, fee 0.0049).
+    // Sizing it to nothing would have stopped the strategy for good: no entry, no trade to re-estimate from.
     let run = run_with(
         &format!("{TREND}    sizing: kelly\n"),
         "risk_policy: { kelly: { fraction: 0.5, min_trades: 1, fallback_percent: 20 } }\n",
@@ -137,7 +140,8 @@ fn kelly_sizing_leaves_the_size_to_the_risk_managers_kelly_rule() {
         fills(&run),
         [
             fill(4, Side::Buy, dec!(1.958), dec!(102), dec!(0.199716)),
-            fill(6, Side::Sell, dec!(1.958), dec!(101), dec!(0.197758))
+            fill(6, Side::Sell, dec!(1.958), dec!(101), dec!(0.197758)),
+            fill(9, Side::Buy, dec!(0.05), dec!(98), dec!(0.0049))
         ]
     );
     let events: Vec<&str> = run.result.log.risk_events.iter().map(|e| e.reason.as_str()).collect();

@@ -49,6 +49,21 @@ impl VenueSetup {
         }
     }
 
+    /// The highest fee rate a fill at this venue can pay (a fraction): the larger of maker and taker, at the
+    /// ladder's dearest level when fees are tiered. The risk manager counts it on top of a buy's notional.
+    pub fn fee_bound(&self) -> Decimal {
+        let rate = match &self.fee_ladder {
+            Some(ladder) => ladder
+                .tiers
+                .iter()
+                .map(|t| t.maker_percent.max(t.taker_percent) / Decimal::ONE_HUNDRED)
+                .max()
+                .unwrap_or_default(),
+            None => self.sim.maker_fee.max(self.sim.taker_fee),
+        };
+        rate.max(Decimal::ZERO)
+    }
+
     /// The simulated exchange this describes.
     ///
     /// # Errors
@@ -274,8 +289,11 @@ async fn start_engine(
     let symbols: Vec<_> = setup.instruments().map(|i| i.symbol).collect();
     let portfolio = Portfolio::new(&setup.quote, setup.starting_cash, &symbols);
     let mut risk = RiskManager::new(setup.risk.clone()).with_policy(setup.policy.clone());
-    for i in setup.instruments() {
-        risk.set_instrument(i.symbol, i.lot_size, i.min_notional);
+    for venue in &setup.venues {
+        for i in &venue.instruments {
+            risk.set_instrument(i.symbol, i.lot_size, i.min_notional);
+            risk.set_fee_rate(i.symbol, venue.fee_bound());
+        }
     }
     let mut engine = TradingEngine::new(router, risk, portfolio).with_market_data(market).with_run_log(log);
     engine.start().await?;

@@ -1,6 +1,6 @@
 //! [`WorkingOrders`]: the engine's view of its orders still open at venues — how many per instrument (strategies
-//! see it), the position they would add once filled, the cash buys would spend, and the stop-loss / take-profit
-//! exits attached to positions. The risk manager counts the exposure of open orders as already taken, so two entries
+//! see it), what they would buy and what they would sell once filled, the cash buys would spend, and the stop-loss /
+//! take-profit exits attached to positions. The risk manager counts the exposure of open orders as already taken, so two entries
 //! sent at one close cannot together exceed a limit each keeps alone.
 
 use rust_decimal::Decimal;
@@ -31,6 +31,9 @@ struct Working {
     remaining: Decimal,
     /// Price the remaining quantity is valued at: the limit, or the last price at admission.
     price: Decimal,
+    /// The fee rate a buy pays on top of `remaining × price` (zero for a quote-sized order, whose amount covers
+    /// its fee).
+    fee_rate: Decimal,
     purpose: Purpose,
 }
 
@@ -59,18 +62,19 @@ impl WorkingOrders {
         self.per_slot[slot]
     }
 
-    /// An order became open at its venue with `remaining` base quantity valued at `price`.
+    /// An order became open at its venue with `remaining` base quantity valued at `value`: its price, and the fee
+    /// rate it pays on top (zero when its size already covers the fee: a quote-sized order).
     pub(crate) fn open(
         &mut self,
         id: OrderId,
         slot: usize,
         kind: (Side, OrderType),
         remaining: Decimal,
-        price: Decimal,
+        value: (Decimal, Decimal),
         purpose: Purpose,
     ) {
-        let (side, order_type) = kind;
-        let order = Working { id, slot, side, order_type, partly_filled: false, remaining, price, purpose };
+        let ((side, order_type), (price, fee_rate)) = (kind, value);
+        let order = Working { id, slot, side, order_type, partly_filled: false, remaining, price, fee_rate, purpose };
         if order.is_trade() {
             self.per_slot[slot] += 1;
         }
@@ -130,14 +134,23 @@ impl WorkingOrders {
         self.orders.iter().find(|o| o.slot == slot && o.purpose == Purpose::Exit).map(|o| o.id)
     }
 
-    /// Signed base quantity the position in `slot` would change by if every open trade order filled.
-    pub(crate) fn net_quantity(&self, slot: usize) -> Decimal {
-        self.orders.iter().filter(|o| o.slot == slot && o.is_trade()).map(|o| o.side.sign() * o.remaining).sum()
+    /// Base quantities the open trade orders of `slot` would buy and would sell if they filled: each side on its
+    /// own, since either may fill without the other.
+    pub(crate) fn sides(&self, slot: usize) -> (Decimal, Decimal) {
+        let mut sides = (Decimal::ZERO, Decimal::ZERO);
+        for o in self.orders.iter().filter(|o| o.slot == slot && o.is_trade()) {
+            match o.side {
+                Side::Buy => sides.0 += o.remaining,
+                Side::Sell => sides.1 += o.remaining,
+            }
+        }
+        sides
     }
 
-    /// Cash the open trade buys would spend, at their prices.
+    /// Cash the open trade buys would spend, at their prices, with their fees.
     pub(crate) fn committed_cash(&self) -> Decimal {
-        self.orders.iter().filter(|o| o.is_trade() && o.side == Side::Buy).map(|o| o.remaining * o.price).sum()
+        let buys = self.orders.iter().filter(|o| o.is_trade() && o.side == Side::Buy);
+        buys.map(|o| o.remaining * o.price * (Decimal::ONE + o.fee_rate)).sum()
     }
 }
 
@@ -150,23 +163,33 @@ mod tests {
     fn open_orders_add_exposure_until_they_fill_and_exits_do_not() {
         let mut w = WorkingOrders::new(2);
         let trade = Purpose::Trade { exits: None };
-        w.open(OrderId(1), 0, (Side::Buy, OrderType::Limit), dec!(2), dec!(100), trade);
-        w.open(OrderId(2), 0, (Side::Sell, OrderType::Limit), dec!(0.5), dec!(110), trade);
-        w.open(OrderId(3), 0, (Side::Sell, OrderType::StopMarket), dec!(2), dec!(95), Purpose::Exit);
+        w.open(OrderId(1), 0, (Side::Buy, OrderType::Limit), dec!(2), (dec!(100), dec!(0)), trade);
+        w.open(OrderId(2), 0, (Side::Sell, OrderType::Limit), dec!(0.5), (dec!(110), dec!(0.001)), trade);
+        w.open(OrderId(3), 0, (Side::Sell, OrderType::StopMarket), dec!(2), (dec!(95), dec!(0)), Purpose::Exit);
         assert_eq!((w.count(0), w.count(1)), (2, 0), "exits are not the strategy's orders");
         assert_eq!(w.exit_of(0), Some(OrderId(3)));
-        assert_eq!(w.net_quantity(0), dec!(1.5));
+        assert_eq!(w.sides(0), (dec!(2), dec!(0.5)), "a buy of 2 and a sell of 0.5, not a net 1.5");
         assert_eq!(w.committed_cash(), dec!(200));
         assert_eq!(w.filled(OrderId(1), dec!(0.5), false), Some((0, None)));
         let first = w.trades_of(0).next().map(|o| (o.status, o.remaining));
         assert_eq!(first, Some((OrderStatus::PartiallyFilled, dec!(1.5))));
-        assert_eq!(w.net_quantity(0), dec!(1.0));
+        assert_eq!(w.sides(0), (dec!(1.5), dec!(0.5)));
         assert_eq!(w.committed_cash(), dec!(150));
         assert_eq!(w.filled(OrderId(1), dec!(1.5), true), Some((0, Some(trade))));
         assert_eq!(w.closed(OrderId(2)), Some(0));
         assert_eq!(w.closed(OrderId(9)), None);
-        assert_eq!((w.count(0), w.net_quantity(0), w.committed_cash()), (0, dec!(0), dec!(0)));
+        assert_eq!((w.count(0), w.sides(0), w.committed_cash()), (0, (dec!(0), dec!(0)), dec!(0)));
         assert_eq!(w.closed(OrderId(3)), Some(0));
         assert_eq!(w.exit_of(0), None);
+    }
+
+    #[test]
+    fn a_base_sized_buy_commits_its_fee_and_a_quote_sized_one_its_amount() {
+        let mut w = WorkingOrders::new(1);
+        let trade = Purpose::Trade { exits: None };
+        // 2 at 100 with a 0.1 % fee: 200.2; a quote-sized buy estimated at 3 at 100: its 300 covers its fee.
+        w.open(OrderId(1), 0, (Side::Buy, OrderType::Limit), dec!(2), (dec!(100), dec!(0.001)), trade);
+        w.open(OrderId(2), 0, (Side::Buy, OrderType::Market), dec!(3), (dec!(100), dec!(0)), trade);
+        assert_eq!(w.committed_cash(), dec!(500.2));
     }
 }

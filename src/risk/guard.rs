@@ -1,6 +1,7 @@
-//! [`EquityGuard`]: the limits that depend on the equity path and on time — the daily loss limit (reset at each UTC
-//! day of engine time), the drawdown emergency stop (latched), and the cool-off after a streak of losing trades.
-//! It reads time only from the marks the engine gives it, never from the wall clock.
+//! [`EquityGuard`]: the limits that depend on the equity path and on time — the daily loss limit (each UTC day of
+//! engine time measured from the last mark before it, so the bar that closes at midnight counts and daily bars can
+//! trip it), the drawdown emergency stop (latched), and the cool-off after a streak of losing trades. It reads time
+//! only from the marks the engine gives it, never from the wall clock.
 
 use rust_decimal::Decimal;
 
@@ -44,6 +45,8 @@ pub struct EquityGuard {
     now: Timestamp,
     next_day_start: i64,
     day_start_value: Option<Decimal>,
+    /// The latest mark: the next UTC day is measured from it.
+    last_mark: Option<PackedDecimal>,
     daily_limit: Option<String>,
     peak: Option<Decimal>,
     halted: Option<Halt>,
@@ -99,6 +102,7 @@ impl EquityGuard {
             now: Timestamp(i64::MIN),
             next_day_start: i64::MIN,
             day_start_value: None,
+            last_mark: None,
             daily_limit: None,
             peak: None,
             halted: None,
@@ -113,7 +117,8 @@ impl EquityGuard {
         self.now
     }
 
-    /// Sets the value the day's loss is measured from (the engine sets it at each new UTC day).
+    /// Sets the value the day's loss is measured from until the next UTC day begins (the engine sets the starting
+    /// value at start; a day measures from the last mark before it).
     pub fn set_daily_start_value(&mut self, value: Decimal) {
         self.day_start_value = Some(value);
         self.daily_limit = None;
@@ -155,23 +160,26 @@ impl EquityGuard {
         self.loss_streak
     }
 
-    /// Takes the portfolio's value at a mark (a bar close): starts a new day at the first mark of each UTC day,
-    /// follows the peak, and trips the drawdown halt or the daily limit when equity reaches their floors.
+    /// Takes the portfolio's value at a mark (a bar close): at the first mark of each UTC day, starts the day from
+    /// the mark before it (the first day from the value set at start, or else from its own first mark), follows
+    /// the peak, and trips the drawdown halt or the daily limit when equity reaches their floors.
     #[inline]
     pub fn on_mark(&mut self, time: Timestamp, equity: PackedDecimal) -> MarkOutcome {
         self.now = time;
+        let previous = self.last_mark.replace(equity);
         if time.0 < self.next_day_start && self.quiet.contains(equity.parts()) {
             return MarkOutcome::default();
         }
-        self.mark_exactly(time, equity.to_decimal())
+        self.mark_exactly(time, equity.to_decimal(), previous)
     }
 
     /// [`EquityGuard::on_mark`] outside the quiet band, in decimals; sets the band up again for the next marks.
     #[cold]
-    fn mark_exactly(&mut self, time: Timestamp, equity: Decimal) -> MarkOutcome {
+    fn mark_exactly(&mut self, time: Timestamp, equity: Decimal, previous: Option<PackedDecimal>) -> MarkOutcome {
         if time.0 >= self.next_day_start {
             self.next_day_start = (time.0.div_euclid(NANOS_PER_DAY) + 1).saturating_mul(NANOS_PER_DAY);
-            self.set_daily_start_value(equity);
+            let start = previous.map(PackedDecimal::to_decimal).or(self.day_start_value).unwrap_or(equity);
+            self.set_daily_start_value(start);
         }
         let mut outcome = MarkOutcome::default();
         match self.peak {
@@ -279,16 +287,26 @@ mod tests {
     }
 
     #[test]
-    fn the_daily_limit_is_measured_from_the_first_mark_of_each_utc_day_and_resets_the_next_day() {
+    fn the_daily_limit_is_measured_from_the_last_mark_before_each_utc_day_and_resets_the_next_day() {
         let mut g = EquityGuard::new(dec!(5), dec!(50), 5, 24);
-        mark(&mut g, 20, dec!(1000)); // day 0 starts at 1000: floor 950
+        mark(&mut g, 20, dec!(1000)); // the first day, with no start value set, starts at its first mark: floor 950
         assert!(!mark(&mut g, 22, dec!(951)).daily_limit);
         assert!(mark(&mut g, 23, dec!(950)).daily_limit);
         assert!(g.daily_limit_reason().unwrap().contains("5.0000 % below"));
         assert!(g.daily_limit_hit());
-        mark(&mut g, 24, dec!(940)); // 00:00 of day 1: a new day starts at 940
+        // 00:00 of day 1: the day starts at 23:00's 950 (floor 902.5), and this mark's 940 is measured against it.
+        assert!(!mark(&mut g, 24, dec!(940)).daily_limit);
         assert!(!g.daily_limit_hit());
-        assert_eq!(g.daily_start_value(), Some(dec!(940)));
+        assert_eq!(g.daily_start_value(), Some(dec!(950)));
+        assert!(mark(&mut g, 25, dec!(902.5)).daily_limit);
+    }
+
+    #[test]
+    fn the_first_day_is_measured_from_the_value_set_at_start() {
+        let mut g = EquityGuard::new(dec!(5), dec!(50), 5, 24);
+        g.set_daily_start_value(dec!(1000));
+        assert!(mark(&mut g, 24, dec!(950)).daily_limit, "the first mark is 5 % below the start");
+        assert_eq!(g.daily_start_value(), Some(dec!(1000)));
     }
 
     #[test]
@@ -311,6 +329,7 @@ mod tests {
         peak: Option<Decimal>,
         day: Option<i64>,
         day_start: Decimal,
+        last: Option<Decimal>,
         daily_hit: bool,
         halted: bool,
     }
@@ -320,9 +339,10 @@ mod tests {
             let day = time.div_euclid(NANOS_PER_DAY);
             if self.day != Some(day) {
                 self.day = Some(day);
-                self.day_start = equity;
+                self.day_start = self.last.unwrap_or(equity);
                 self.daily_hit = false;
             }
+            self.last = Some(equity);
             let peak = *self.peak.get_or_insert(equity);
             let mut halts = false;
             if equity > peak {
@@ -349,7 +369,14 @@ mod tests {
         ) {
             let (daily, drawdown) = (Decimal::from(daily), Decimal::from(drawdown));
             let mut guard = EquityGuard::new(daily, drawdown, 5, 24);
-            let mut reference = Reference { peak: None, day: None, day_start: Decimal::ZERO, daily_hit: false, halted: false };
+            let mut reference = Reference {
+                peak: None,
+                day: None,
+                day_start: Decimal::ZERO,
+                last: None,
+                daily_hit: false,
+                halted: false,
+            };
             let mut hour = 0;
             for (advance, cents, extra_scale) in steps {
                 hour += advance;

@@ -21,6 +21,8 @@ use super::{RiskLimits, RiskRule};
 use crate::model::exact::{PackedDecimal, positive};
 use crate::model::{OrderQty, Side, Symbol, Timestamp, lots_for_amount};
 
+mod check;
+
 /// The quantity step assumed for a symbol whose instrument the risk manager was not told about: 10⁻⁸.
 const UNKNOWN_LOT: Decimal = Decimal::from_parts(1, 0, 0, false, 8);
 
@@ -64,26 +66,37 @@ impl RiskDecision {
     }
 }
 
-/// A position as the risk manager sees it: signed quantity held, signed quantity of open orders that would add to
-/// it, and latest price. Limits apply to the sum, so that orders not yet filled count as exposure taken.
+/// A position as the risk manager sees it: signed quantity held, the base quantities of open buy and of open sell
+/// orders, and latest price. Limits apply to what is held plus the open orders, so that orders not yet filled count
+/// as exposure taken — each side on its own: a working sell may never fill, so it frees no room for buying against
+/// a long, and a working buy none for selling.
 #[derive(Clone, Copy, Debug)]
 struct Holding {
     symbol: Symbol,
     held: Decimal,
-    working: Decimal,
+    buying: Decimal,
+    selling: Decimal,
     price: Decimal,
 }
 
 impl Holding {
-    /// Held plus working, signed.
+    /// The signed position if every open order on `side` filled and none on the other.
     #[inline]
-    fn quantity(&self) -> Decimal {
-        self.held + self.working
+    fn toward(&self, side: Side) -> Decimal {
+        match side {
+            Side::Buy => self.held + self.buying,
+            Side::Sell => self.held - self.selling,
+        }
     }
 
-    /// |quantity| × price.
+    /// Whether anything is held or working.
+    fn is_open(&self) -> bool {
+        !(self.held.is_zero() && self.buying.is_zero() && self.selling.is_zero())
+    }
+
+    /// The larger |position| × price the open orders can leave: every buy filled, or every sell.
     fn exposure(&self) -> Decimal {
-        (self.quantity() * self.price).abs()
+        self.toward(Side::Buy).abs().max(self.toward(Side::Sell).abs()) * self.price.abs()
     }
 }
 
@@ -103,6 +116,8 @@ pub struct RiskManager {
     max_position_fraction: Decimal,
     holdings: Vec<Holding>,
     minimums: Vec<Minimum>,
+    /// Per symbol, the fee rate a buy pays on top of its notional (see [`RiskManager::set_fee_rate`]).
+    fee_rates: Vec<(Symbol, Decimal)>,
     guard: EquityGuard,
     trades: TradeStats,
     returns: Option<ReturnWindows>,
@@ -123,6 +138,7 @@ impl RiskManager {
             policy: RiskPolicy::default(),
             holdings: Vec::new(),
             minimums: Vec::new(),
+            fee_rates: Vec::new(),
             guard,
             trades: TradeStats::default(),
             returns: None,
@@ -132,6 +148,7 @@ impl RiskManager {
     /// The same, applying `policy` (Kelly sizing, the correlation rule, exits).
     pub fn with_policy(mut self, policy: RiskPolicy) -> Self {
         self.returns = policy.correlation.map(|c| ReturnWindows::new(c.window));
+        self.trades = TradeStats::with_window(policy.kelly.map_or(usize::MAX, |k| k.window as usize));
         self.policy = policy;
         self
     }
@@ -153,12 +170,26 @@ impl RiskManager {
         self.minimums.push(Minimum { symbol, lot_size, min_notional });
     }
 
+    /// Tells the risk manager the fee rate a fill of `symbol` may pay at its venue, as a fraction (`0.001` for
+    /// 0.1 %): the larger of the maker and taker rates, so that a buy's balance check counts the fee it pays on top
+    /// of its notional. A rate below zero (a rebate) counts as zero. Without it, fees are not counted.
+    pub fn set_fee_rate(&mut self, symbol: Symbol, rate: Decimal) {
+        self.fee_rates.retain(|(s, _)| *s != symbol);
+        self.fee_rates.push((symbol, rate.max(Decimal::ZERO)));
+    }
+
+    /// The fee rate [`Self::set_fee_rate`] gave for `symbol` (zero when none was).
+    pub fn fee_rate(&self, symbol: Symbol) -> Decimal {
+        self.fee_rates.iter().find(|(s, _)| *s == symbol).map_or(Decimal::ZERO, |(_, rate)| *rate)
+    }
+
     /// The lot size of `symbol`, when [`Self::set_instrument`] gave it.
     pub fn lot_size(&self, symbol: Symbol) -> Option<Decimal> {
         self.minimums.iter().find(|m| m.symbol == symbol).map(|m| m.lot_size)
     }
 
-    /// Sets the portfolio value the day's loss is measured from (the engine also does it at each UTC day).
+    /// Sets the portfolio value the day's loss is measured from until the next UTC day (the engine sets the
+    /// starting value at start; each later day is measured from the last mark before it).
     pub fn set_daily_start_value(&mut self, value: Decimal) {
         self.guard.set_daily_start_value(value);
     }
@@ -172,7 +203,8 @@ impl RiskManager {
         let index = match self.holdings.iter().position(|h| h.symbol == symbol) {
             Some(index) => index,
             None => {
-                let empty = Holding { symbol, held: Decimal::ZERO, working: Decimal::ZERO, price: Decimal::ZERO };
+                let zero = Decimal::ZERO;
+                let empty = Holding { symbol, held: zero, buying: zero, selling: zero, price: zero };
                 self.holdings.push(empty);
                 self.holdings.len() - 1
             }
@@ -195,10 +227,12 @@ impl RiskManager {
         self.holding_mut(symbol).held = quantity;
     }
 
-    /// Records the signed base quantity of `symbol`'s open orders that would add to the position once filled (the
-    /// engine calls this whenever one opens, fills or ends). Exit orders are not counted: they only reduce.
-    pub fn update_working(&mut self, symbol: Symbol, quantity: Decimal) {
-        self.holding_mut(symbol).working = quantity;
+    /// Records the base quantities of `symbol`'s open buy orders and of its open sell orders, both not negative (the
+    /// engine calls this whenever one opens, fills or ends). Each counts on its own side: the buys against the room
+    /// for buying, the sells against the room for selling. Exit orders are not counted: they only reduce.
+    pub fn update_working(&mut self, symbol: Symbol, buying: Decimal, selling: Decimal) {
+        let holding = self.holding_mut(symbol);
+        (holding.buying, holding.selling) = (buying, selling);
     }
 
     /// Records the latest price of `symbol` (the engine marks its instruments before each check).
@@ -206,14 +240,15 @@ impl RiskManager {
         self.holding_mut(symbol).price = price;
     }
 
-    /// Signed base quantity of `symbol`: held plus open orders that add to it.
-    pub fn position(&self, symbol: Symbol) -> Decimal {
-        self.holdings.iter().find(|h| h.symbol == symbol).map_or(Decimal::ZERO, Holding::quantity)
+    /// Signed base quantity of `symbol` if every open order on `side` filled: held plus the open buys, or held less
+    /// the open sells.
+    pub fn position(&self, symbol: Symbol, side: Side) -> Decimal {
+        self.holdings.iter().find(|h| h.symbol == symbol).map_or(Decimal::ZERO, |h| h.toward(side))
     }
 
-    /// Positions not flat (counting open orders).
+    /// Symbols held or with open orders.
     pub fn open_positions(&self) -> usize {
-        self.holdings.iter().filter(|h| !h.quantity().is_zero()).count()
+        self.holdings.iter().filter(|h| h.is_open()).count()
     }
 
     /// The engine's mark of the portfolio at a bar close: day roll, peak, drawdown halt, daily limit.
@@ -237,12 +272,18 @@ impl RiskManager {
         self.guard.daily_limit_reason()
     }
 
-    /// A symbol's close, for the correlation rule (ignored when the rule is off).
+    /// A symbol's close at `time` (its bar's close time), for the correlation rule (ignored when the rule is off).
     #[inline]
-    pub fn on_close(&mut self, symbol: Symbol, close: f64) {
+    pub fn on_close(&mut self, symbol: Symbol, time: Timestamp, close: f64) {
         if let Some(returns) = &mut self.returns {
-            returns.on_close(symbol, close);
+            returns.on_close(symbol, time, close);
         }
+    }
+
+    /// The correlation rule's Pearson correlation of `a`'s and `b`'s returns, paired by time; `None` when the rule
+    /// is off or the closes do not define it yet.
+    pub fn correlation(&self, a: Symbol, b: Symbol) -> Option<f64> {
+        self.returns.as_ref()?.correlation(a, b)
     }
 
     /// Whether the correlation rule needs closes.
@@ -283,222 +324,6 @@ impl RiskManager {
         available_balance: Decimal,
     ) -> OrderDecision {
         self.check_order(symbol, side, OrderQty::Quote(amount), price, portfolio_value, available_balance).into_tuple()
-    }
-
-    /// The rules behind [`RiskManager::validate_order`], for an order of either size, synchronously (the engine's
-    /// replay loop calls this). They work in notional terms, so that quote-sized orders need no division.
-    pub fn check_order(
-        &self,
-        symbol: Symbol,
-        side: Side,
-        size: OrderQty,
-        price: Decimal,
-        portfolio_value: Decimal,
-        available_balance: Decimal,
-    ) -> RiskDecision {
-        let (requested, notional) = match size {
-            OrderQty::Base(quantity) => (quantity, quantity * price),
-            OrderQty::Quote(amount) => (amount, amount),
-        };
-        if !positive(requested) || !positive(price) {
-            return RiskDecision::refuse(
-                RiskRule::InvalidOrder,
-                format!("size ({requested}) and price ({price}) must be positive"),
-            );
-        }
-        let held = self.position(symbol);
-        let held_notional = if held.is_zero() { Decimal::ZERO } else { held.abs() * price };
-        let against = !held.is_zero() && (held.is_sign_negative() == (side == Side::Buy));
-        if against && notional <= held_notional {
-            return RiskDecision { reduces: true, ..RiskDecision::pass("reduces an open position", requested) };
-        }
-        if let Some(refusal) = self.refuse_new_risk(held.is_zero() || against) {
-            return refusal;
-        }
-        if !positive(portfolio_value) {
-            return RiskDecision::refuse(
-                RiskRule::PositionSize,
-                format!("portfolio value {portfolio_value} leaves no room for new risk"),
-            );
-        }
-        let (same, opposite) = if against { (Decimal::ZERO, held_notional) } else { (held_notional, Decimal::ZERO) };
-        let (room, rule) = self.room(symbol, side, portfolio_value, available_balance, same, opposite);
-        if notional <= room {
-            return RiskDecision::pass("within limits", requested);
-        }
-        let why = self.explain(rule, symbol, portfolio_value, available_balance);
-        self.resize(symbol, size, price, room, rule, why)
-    }
-
-    /// The refusals that do not depend on size: halted, daily limit, cool-off, too many positions.
-    fn refuse_new_risk(&self, opens_position: bool) -> Option<RiskDecision> {
-        if let Some(halt) = self.guard.halt() {
-            return Some(RiskDecision::refuse(
-                RiskRule::Drawdown,
-                format!("emergency stop since {}: {}; only reducing orders pass", halt.time, halt.reason),
-            ));
-        }
-        if self.guard.daily_limit_hit() {
-            return Some(RiskDecision::refuse(
-                RiskRule::DailyLoss,
-                format!(
-                    "max_daily_loss_percent {} % reached today: no new risk until the next UTC day",
-                    self.limits.max_daily_loss_percent
-                ),
-            ));
-        }
-        if let Some(until) = self.guard.cooling_until() {
-            return Some(RiskDecision::refuse(
-                RiskRule::ConsecutiveLosses,
-                format!(
-                    "cooling off after {} losing trades in a row until {until}",
-                    self.limits.max_consecutive_losses
-                ),
-            ));
-        }
-        let limit = self.limits.max_open_positions as usize;
-        if opens_position && self.open_positions() >= limit {
-            return Some(RiskDecision::refuse(
-                RiskRule::OpenPositions,
-                format!("max_open_positions {limit} reached: a new position is not allowed"),
-            ));
-        }
-        None
-    }
-
-    /// The tightest size limit on the order: the largest notional it may have under it, and its rule. Only
-    /// numbers here; [`RiskManager::explain`] writes the words when an order is actually resized or refused.
-    fn room(
-        &self,
-        symbol: Symbol,
-        side: Side,
-        portfolio_value: Decimal,
-        available_balance: Decimal,
-        same: Decimal,
-        opposite: Decimal,
-    ) -> (Decimal, RiskRule) {
-        let mut best = (opposite + self.max_position_fraction * portfolio_value - same, RiskRule::PositionSize);
-        let mut consider = |room: Decimal, rule: RiskRule| {
-            if room < best.0 {
-                best = (room, rule);
-            }
-        };
-        if let Some(kelly) = &self.policy.kelly {
-            consider(opposite + self.trades.sizing(kelly) * portfolio_value - same, RiskRule::Kelly);
-        }
-        if side == Side::Buy {
-            consider(available_balance, RiskRule::Balance);
-        }
-        let gross = self.gross_exposure_except(symbol);
-        consider(self.limits.max_leverage * portfolio_value - gross - same + opposite, RiskRule::Leverage);
-        if let Some(exposure) = self.correlated_exposure_sum(symbol) {
-            let cap = self.limits.max_correlation_exposure / Decimal::ONE_HUNDRED * portfolio_value;
-            consider(cap - exposure - same + opposite, RiskRule::Correlation);
-        }
-        best
-    }
-
-    /// Why `rule` limits an order of `symbol`, with the numbers.
-    fn explain(&self, rule: RiskRule, symbol: Symbol, portfolio_value: Decimal, available_balance: Decimal) -> String {
-        let limits = &self.limits;
-        match rule {
-            RiskRule::Kelly => self.policy.kelly.map(|kelly| self.trades.describe_sizing(&kelly)).unwrap_or_default(),
-            RiskRule::Balance => format!("available balance {available_balance}"),
-            RiskRule::Leverage => format!(
-                "max_leverage {} × {portfolio_value} with {} held elsewhere",
-                limits.max_leverage,
-                self.gross_exposure_except(symbol).normalize()
-            ),
-            RiskRule::Correlation => {
-                let (group, exposure) = self.correlated_exposure(symbol).unwrap_or_default();
-                let names: Vec<&str> = group.iter().map(Symbol::as_str).collect();
-                format!(
-                    "max_correlation_exposure {} % of {portfolio_value}, with {} in {} correlated ≥ {}",
-                    limits.max_correlation_exposure,
-                    exposure.normalize(),
-                    names.join("+"),
-                    self.policy.correlation.map_or(0.0, |c| c.threshold)
-                )
-            }
-            _ => format!(
-                "max_position_size_percent {} % of portfolio value {portfolio_value}",
-                limits.max_position_size_percent
-            ),
-        }
-    }
-
-    /// Σ |position value| of every symbol but `symbol`.
-    fn gross_exposure_except(&self, symbol: Symbol) -> Decimal {
-        self.holdings.iter().filter(|h| h.symbol != symbol).map(Holding::exposure).sum()
-    }
-
-    /// The held symbols correlated with `symbol` at or above the threshold, and their summed exposure; `None` when
-    /// the rule is off or no held symbol is correlated.
-    fn correlated_exposure(&self, symbol: Symbol) -> Option<(Vec<Symbol>, Decimal)> {
-        let group: Vec<&Holding> = self.correlated_holdings(symbol).collect();
-        (!group.is_empty())
-            .then(|| (group.iter().map(|h| h.symbol).collect(), group.iter().map(|h| h.exposure()).sum()))
-    }
-
-    /// The summed exposure of the held symbols correlated with `symbol` (what [`Self::correlated_exposure`] sums,
-    /// without naming them: the order check's path, which must not allocate).
-    fn correlated_exposure_sum(&self, symbol: Symbol) -> Option<Decimal> {
-        let mut held = self.correlated_holdings(symbol).peekable();
-        held.peek().is_some().then(|| held.map(Holding::exposure).sum())
-    }
-
-    /// The held positions (other than `symbol`'s) whose returns correlate with `symbol`'s at or above the
-    /// threshold; none when the rule is off.
-    fn correlated_holdings(&self, symbol: Symbol) -> impl Iterator<Item = &Holding> {
-        let rule = self.returns.as_ref().zip(self.policy.correlation.as_ref());
-        self.holdings.iter().filter(move |h| {
-            rule.is_some_and(|(returns, policy)| {
-                !h.quantity().is_zero()
-                    && h.symbol != symbol
-                    && returns.correlation(symbol, h.symbol).is_some_and(|c| c >= policy.threshold)
-            })
-        })
-    }
-
-    /// Cuts an order to `room` notional; refuses it when nothing the exchange accepts fits.
-    fn resize(
-        &self,
-        symbol: Symbol,
-        size: OrderQty,
-        price: Decimal,
-        room: Decimal,
-        rule: RiskRule,
-        why: String,
-    ) -> RiskDecision {
-        let room = room.max(Decimal::ZERO);
-        let minimum = self.minimums.iter().find(|m| m.symbol == symbol);
-        let (requested, adjusted, adjusted_notional) = match size {
-            OrderQty::Base(quantity) => {
-                let q = self.quantity_for_amount(symbol, room, price).normalize();
-                (quantity, q, q * price)
-            }
-            OrderQty::Quote(amount) => (amount, room.normalize(), room),
-        };
-        let below_minimum = minimum.is_some_and(|m| adjusted_notional < m.min_notional);
-        if !positive(adjusted) {
-            return RiskDecision::refuse(rule, format!("rejected: {why} leaves no room"));
-        }
-        if below_minimum {
-            return RiskDecision::refuse(
-                RiskRule::ExchangeMinimum,
-                format!(
-                    "rejected: {why} allows {adjusted} ({adjusted_notional} notional), below the exchange minimum {}",
-                    minimum.map_or(Decimal::ZERO, |m| m.min_notional)
-                ),
-            );
-        }
-        RiskDecision {
-            accepted: true,
-            rule: Some(rule),
-            reason: Cow::Owned(format!("resized from {requested} to {adjusted}: {why}")),
-            adjusted,
-            reduces: false,
-        }
     }
 
     /// Stop-loss and take-profit distances for an entry at `entry_price` (with an optional volatility such as ATR),
@@ -553,7 +378,7 @@ impl RiskManager {
     pub async fn assess_portfolio_risk(&self, portfolio_value: Decimal) -> PortfolioRisk {
         let hundred = Decimal::ONE_HUNDRED;
         let gross: Decimal = self.holdings.iter().map(Holding::exposure).sum();
-        let net: Decimal = self.holdings.iter().map(|h| h.quantity() * h.price).sum();
+        let net: Decimal = self.holdings.iter().map(|h| (h.held + h.buying - h.selling) * h.price).sum();
         let peak = self.guard.peak().unwrap_or(portfolio_value).max(portfolio_value);
         let drawdown = if positive(peak) { (Decimal::ONE - portfolio_value / peak) * hundred } else { Decimal::ZERO };
         let start = self.guard.daily_start_value().unwrap_or(portfolio_value);
@@ -597,7 +422,7 @@ impl RiskManager {
     /// or above the threshold), with its exposure; empty when no two held assets are correlated.
     fn largest_correlated_group(&self) -> (Vec<Symbol>, Decimal) {
         let mut best: (Vec<Symbol>, Decimal) = (Vec::new(), Decimal::ZERO);
-        for seed in self.holdings.iter().filter(|h| !h.quantity().is_zero()) {
+        for seed in self.holdings.iter().filter(|h| h.is_open()) {
             let Some((mut group, others)) = self.correlated_exposure(seed.symbol) else { continue };
             let total = others + seed.exposure();
             if total > best.1 {

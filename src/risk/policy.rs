@@ -6,8 +6,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
-/// Kelly sizing: entries are sized to `fraction × (W − (1 − W) / R)` of equity, from the strategy's own closed
-/// trades (win rate `W`, payoff `R` = average win / average loss, as returns on entry notional).
+/// Kelly sizing: entries are sized to `fraction × (W − (1 − W) / R)` of equity, from the strategy's latest `window`
+/// closed trades (win rate `W`, payoff `R` = average win / average loss, as returns on entry notional), never below
+/// `floor_percent`: a size of zero would stop the strategy from trading, so no trade could ever revise the estimate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct KellyPolicy {
@@ -17,11 +18,24 @@ pub struct KellyPolicy {
     pub min_trades: u32,
     /// Position size, in percent of equity, used until `min_trades` trades exist.
     pub fallback_percent: Decimal,
+    /// The least position size, in percent of equity, once Kelly is in use (0.5 % by default): what an entry gets
+    /// when the estimated edge is below it or negative, so that the strategy keeps trading small and its next
+    /// trades can lift the estimate again.
+    pub floor_percent: Decimal,
+    /// The closed trades Kelly is estimated from: the latest `window` (100 by default), so that old trades roll
+    /// out and a strategy can recover from a losing streak. At least `min_trades` and 2.
+    pub window: u32,
 }
 
 impl Default for KellyPolicy {
     fn default() -> Self {
-        KellyPolicy { fraction: Decimal::new(5, 1), min_trades: 20, fallback_percent: Decimal::ONE }
+        KellyPolicy {
+            fraction: Decimal::new(5, 1),
+            min_trades: 20,
+            fallback_percent: Decimal::ONE,
+            floor_percent: Decimal::new(5, 1),
+            window: 100,
+        }
     }
 }
 
@@ -91,6 +105,21 @@ impl RiskPolicy {
             if k.fallback_percent <= Decimal::ZERO || k.fallback_percent > Decimal::ONE_HUNDRED {
                 return fail("kelly.fallback_percent", format!("must be in (0, 100], got {}", k.fallback_percent));
             }
+            if k.floor_percent <= Decimal::ZERO || k.floor_percent > Decimal::ONE_HUNDRED {
+                return fail(
+                    "kelly.floor_percent",
+                    format!(
+                        "must be in (0, 100] (at zero a losing streak stops entries for good), got {}",
+                        k.floor_percent
+                    ),
+                );
+            }
+            if k.window < 2 || k.window < k.min_trades {
+                return fail(
+                    "kelly.window",
+                    format!("must be at least 2 and at least min_trades ({}), got {}", k.min_trades, k.window),
+                );
+            }
         }
         if let Some(c) = &self.correlation {
             if c.window < 3 {
@@ -101,5 +130,29 @@ impl RiskPolicy {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::dec;
+
+    fn kelly(edit: impl Fn(&mut KellyPolicy)) -> Result<()> {
+        let mut k = KellyPolicy::default();
+        edit(&mut k);
+        RiskPolicy { kelly: Some(k), ..RiskPolicy::default() }.validate()
+    }
+
+    #[test]
+    fn kelly_needs_a_floor_above_zero_and_a_window_that_holds_min_trades() {
+        assert!(kelly(|_| ()).is_ok());
+        let floor = kelly(|k| k.floor_percent = dec!(0)).unwrap_err().to_string();
+        assert!(floor.contains("risk_policy.kelly.floor_percent must be in (0, 100]"), "{floor}");
+        assert!(kelly(|k| k.floor_percent = dec!(100.1)).is_err());
+        let window = kelly(|k| k.window = 19).unwrap_err().to_string();
+        assert!(window.contains("risk_policy.kelly.window must be at least 2 and at least min_trades (20), got 19"));
+        assert!(kelly(|k| (k.window, k.min_trades) = (1, 0)).is_err());
+        assert!(kelly(|k| (k.window, k.min_trades) = (2, 0)).is_ok());
     }
 }

@@ -207,7 +207,7 @@ impl TradingEngine {
                 _ => request.price,
             };
             self.working.amended(id, quantity - filled, price);
-            self.risk_manager.update_working(request.symbol, self.working.net_quantity(slot));
+            self.sync_working(request.symbol, slot);
         }
         self.collect_executions(venue);
         // Sent already: a journal that cannot record the change stops the run, the order stays as the venue has it.

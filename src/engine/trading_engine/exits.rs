@@ -2,6 +2,8 @@
 //! at the venue as a one-cancels-the-other pair when the entry has filled, at the risk manager's distances from the
 //! entry's average price, and canceled before any other order reduces the position.
 
+use rust_decimal::Decimal;
+
 use super::TradingEngine;
 use crate::execution::Purpose;
 use crate::model::VenueId;
@@ -68,7 +70,8 @@ impl TradingEngine {
                     let level = request.stop_price.unwrap_or(entry_price);
                     let quantity = entry.filled_quantity;
                     let kind = (side, request.order_type);
-                    self.working.open(request.client_order_id, slot, kind, quantity, level, Purpose::Exit);
+                    let value = (level, Decimal::ZERO);
+                    self.working.open(request.client_order_id, slot, kind, quantity, value, Purpose::Exit);
                 }
                 self.collect_executions(venue);
             }

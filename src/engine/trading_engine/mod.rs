@@ -410,7 +410,7 @@ impl TradingEngine {
         let MarketEvent::Bar { symbol, bar } = market_event;
         self.portfolio.mark(slot, bar.close);
         if self.risk_manager.wants_closes() {
-            self.risk_manager.on_close(*symbol, bar.close.to_f64().unwrap_or(0.0));
+            self.risk_manager.on_close(*symbol, bar.close_time, bar.close.to_f64().unwrap_or(0.0));
         }
     }
 

@@ -9,7 +9,9 @@ use crate::execution::FillRecord;
 use crate::execution::Purpose;
 use crate::model::VenueId;
 use crate::model::exact::positive;
-use crate::model::{ExecutionEvent, OrderId, OrderQty, OrderReport, OrderRequest, OrderStatus, Side, Timestamp};
+use crate::model::{
+    ExecutionEvent, OrderId, OrderQty, OrderReport, OrderRequest, OrderStatus, Side, Symbol, Timestamp,
+};
 use crate::portfolio::RoundTrip;
 use crate::risk::{ExitDistances, MarkOutcome, RiskRule};
 use crate::strategy::{Command, OrderIntent};
@@ -149,16 +151,17 @@ impl TradingEngine {
             Ok(report) => {
                 self.log.orders.accepted(id, report.request);
                 let request = report.request;
-                let remaining = match request.quantity {
-                    OrderQty::Base(quantity) => quantity,
+                // A base-sized buy spends its fee on top; a quote-sized order's amount covers its fee.
+                let (remaining, fee_rate) = match request.quantity {
+                    OrderQty::Base(quantity) => (quantity, self.risk_manager.fee_rate(request.symbol)),
                     OrderQty::Quote(amount) => {
-                        self.risk_manager.quantity_for_amount(request.symbol, amount, order.price)
+                        (self.risk_manager.quantity_for_amount(request.symbol, amount, order.price), Decimal::ZERO)
                     }
                 };
                 let purpose = Purpose::Trade { exits: order.exits };
                 let kind = (request.side, request.order_type);
-                self.working.open(id, order.slot, kind, remaining, order.price, purpose);
-                self.risk_manager.update_working(request.symbol, self.working.net_quantity(order.slot));
+                self.working.open(id, order.slot, kind, remaining, (order.price, fee_rate), purpose);
+                self.sync_working(request.symbol, order.slot);
                 self.collect_executions(order.venue);
                 Ok(report)
             }
@@ -356,8 +359,14 @@ impl TradingEngine {
             }
         };
         if let Some(slot) = still_working {
-            self.risk_manager.update_working(symbol, self.working.net_quantity(slot));
+            self.sync_working(symbol, slot);
         }
+    }
+
+    /// Tells the risk manager what the open trade orders of `slot` (`symbol`'s) would buy and sell.
+    pub(super) fn sync_working(&mut self, symbol: Symbol, slot: usize) {
+        let (buying, selling) = self.working.sides(slot);
+        self.risk_manager.update_working(symbol, buying, selling);
     }
 
     /// A closed round trip counts towards the loss streak (and Kelly); a streak long enough starts a cool-off.

@@ -68,16 +68,21 @@ impl TradingEngine {
                 .or(request.stop_price)
                 .or(report.average_price)
                 .unwrap_or(self.portfolio.position(position_slot).last_price);
-            let remaining = match request.quantity {
-                OrderQty::Base(quantity) => (quantity - report.filled_quantity).max(Decimal::ZERO),
-                OrderQty::Quote(amount) => self.risk_manager.quantity_for_amount(request.symbol, amount, price),
+            let (remaining, fee_rate) = match request.quantity {
+                OrderQty::Base(quantity) => {
+                    ((quantity - report.filled_quantity).max(Decimal::ZERO), self.risk_manager.fee_rate(request.symbol))
+                }
+                OrderQty::Quote(amount) => {
+                    (self.risk_manager.quantity_for_amount(request.symbol, amount, price), Decimal::ZERO)
+                }
             };
             // An order of an exit pair protects the position (the strategy does not see it); the others are trades.
             let purpose =
                 if request.one_cancels_other.is_some() { Purpose::Exit } else { Purpose::Trade { exits: None } };
             let kind = (request.side, request.order_type);
-            self.working.open(request.client_order_id, position_slot, kind, remaining, price, purpose);
-            self.risk_manager.update_working(request.symbol, self.working.net_quantity(position_slot));
+            let value = (price, fee_rate);
+            self.working.open(request.client_order_id, position_slot, kind, remaining, value, purpose);
+            self.sync_working(request.symbol, position_slot);
         }
         for position in self.portfolio.positions() {
             self.risk_manager.update_position(position.symbol, position.quantity);
