@@ -120,3 +120,25 @@ fn a_resyncing_book_drops_itself_at_a_gap_and_is_whole_again_after_the_next_snap
     assert!(sync.is_synced());
     assert_eq!(best(&sync), (dec!(61602.01), dec!(61602.02), (1971, 2962)));
 }
+
+#[test]
+fn a_recording_appended_to_itself_is_an_error_naming_the_line_where_time_goes_back() {
+    let path = common::repo("data/binance/l2/BTCUSDT-depth-trades-2024-08-08.gz");
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(std::fs::File::open(path).unwrap()), &mut text)
+        .unwrap();
+    let first: Vec<&str> = text.lines().take(40).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let twice = dir.path().join("twice.txt");
+    std::fs::write(&twice, format!("{}\n{}\n", first.join("\n"), first.join("\n"))).unwrap();
+    let err = match load_binance_capture(&twice, Symbol::new("BTCUSDT").unwrap()) {
+        Ok(rows) => panic!("{} rows loaded from a recording that goes back in time", rows.len()),
+        Err(error) => error.to_string(),
+    };
+    assert!(err.contains("twice.txt: line 41, column 'receive time'"), "{err}");
+    assert!(err.contains("before line 40's") && err.contains("appended to itself"), "{err}");
+    // Once, it loads.
+    let once = dir.path().join("once.txt");
+    std::fs::write(&once, first.join("\n")).unwrap();
+    assert!(!load_binance_capture(&once, Symbol::new("BTCUSDT").unwrap()).unwrap().is_empty());
+}

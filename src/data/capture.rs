@@ -11,7 +11,7 @@ use serde_json::value::RawValue;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
-use super::input_file::open_data_file;
+use super::input_file::{MAX_DATA_FILE_BYTES, open_data_file};
 use crate::error::{Error, Result};
 use crate::model::l2::to_fixed;
 use crate::model::{L2Row, RowKind, Symbol, Timestamp};
@@ -64,13 +64,47 @@ struct Snapshot<'a> {
 /// [`Error::Io`] if unreadable; [`Error::Data`] naming the file, line and field of a malformed message.
 pub fn load_binance_capture(path: &Path, symbol: Symbol) -> Result<Vec<L2Row>> {
     let file = open_data_file(path)?;
-    let reader: Box<dyn Read> =
-        if path.extension().is_some_and(|e| e == "gz") { Box::new(GzDecoder::new(file)) } else { Box::new(file) };
-    let mut rows = Vec::new();
-    for (index, line) in BufReader::new(reader).lines().enumerate() {
-        let line = line.map_err(|e| Error::io("reading", path, e))?;
-        let number = index as u32 + 1;
-        parse_capture_line(path, &line, number, symbol, &mut rows)?;
+    // A compressed capture is held to the size an uncompressed one may have: one byte past it is an error.
+    let reader: Box<dyn Read> = if path.extension().is_some_and(|e| e == "gz") {
+        Box::new(GzDecoder::new(file).take(MAX_DATA_FILE_BYTES + 1))
+    } else {
+        Box::new(file)
+    };
+    let (mut rows, mut read, mut last) = (Vec::new(), 0u64, None::<(Timestamp, u32)>);
+    let (mut reader, mut bytes, mut number) = (BufReader::new(reader), Vec::new(), 0u32);
+    loop {
+        bytes.clear();
+        let got = reader.read_until(b'\n', &mut bytes).map_err(|e| Error::io("reading", path, e))?;
+        if got == 0 {
+            break;
+        }
+        read += got as u64;
+        if read > MAX_DATA_FILE_BYTES {
+            return Err(Error::Data(format!(
+                "{}: decompresses to more than the 4 GiB a data file may hold",
+                path.display()
+            )));
+        }
+        number = number.saturating_add(1);
+        let line = std::str::from_utf8(&bytes).map_err(|e| {
+            Error::Data(format!("{}: line {number}, byte {}: not UTF-8 text", path.display(), e.valid_up_to() + 1))
+        })?;
+        let line = line.trim_end_matches(['\n', '\r']);
+        let before = rows.len();
+        parse_capture_line(path, line, number, symbol, &mut rows)?;
+        if let Some(received) = rows.get(before).map(|row: &L2Row| row.received) {
+            if let Some((earlier, at)) = last.filter(|(earlier, _)| received < *earlier) {
+                return Err(Error::data_at(
+                    path,
+                    &format!("line {number}"),
+                    "receive time",
+                    format!(
+                        "{received} is before line {at}'s {earlier}: a recording is in receive order (was it appended to itself?)"
+                    ),
+                ));
+            }
+            last = Some((received, number));
+        }
     }
     Ok(rows)
 }

@@ -27,6 +27,8 @@ pub struct BinanceBookFeed {
     sync: BinanceBookSync,
     needs_snapshot: bool,
     gaps: u64,
+    /// The last receive time recorded: the wall clock may step back (an NTP correction), a recording may not.
+    last_received: i64,
 }
 
 impl std::fmt::Debug for BinanceBookFeed {
@@ -58,6 +60,7 @@ impl BinanceBookFeed {
             sync: BinanceBookSync::resyncing(),
             needs_snapshot: true,
             gaps: 0,
+            last_received: i64::MIN,
         })
     }
 
@@ -84,7 +87,8 @@ impl BinanceBookFeed {
                     if text.contains('\n') {
                         return Err(Error::Data(format!("{}: a stream message spans lines", self.symbol)));
                     }
-                    return self.line(format!("{} {text}", received.0), number).map(Some);
+                    let received = self.stamp(received.0);
+                    return self.line(format!("{received} {text}"), number).map(Some);
                 }
                 Some(RawMessage::Gap(gap)) => {
                     tracing::warn!(symbol = %self.symbol, reason = gap.reason, "feed gap: fetching a new snapshot");
@@ -94,7 +98,15 @@ impl BinanceBookFeed {
         }
         self.needs_snapshot = false;
         let json = self.adapter.depth_snapshot_json(self.symbol, SNAPSHOT_LEVELS).await?;
-        self.line(format!("{} {json}", wall_clock_now().0), number).map(Some)
+        let received = self.stamp(wall_clock_now().0);
+        self.line(format!("{received} {json}"), number).map(Some)
+    }
+
+    /// The receive time to record for a message the wall clock stamped `wall`: never before the last one, so that
+    /// a recording stays in receive order (the loader refuses one that goes back) when the clock steps back.
+    fn stamp(&mut self, wall: i64) -> i64 {
+        self.last_received = wall.max(self.last_received);
+        self.last_received
     }
 
     fn line(&mut self, text: String, number: u32) -> Result<FeedLine> {
