@@ -47,6 +47,10 @@ fn the_base_scenario_is_valid_and_resolves_paths_against_its_folder() {
 #[case::zero_lot(BASE.replace("lot_size: 0.001", "lot_size: 0"), "lot_size")]
 #[case::bad_fee(BASE.replace("exchange:", "exchange:\n  fee_bps: { maker: -1, taker: 10 }"), "exchange.fee_bps.maker")]
 #[case::window_too_long_to_allocate(BASE.replace("slow: 3", "slow: 9223372036854775807"), "strategy.params.slow")]
+#[case::correlation_window_too_long_to_allocate(
+    format!("{BASE}risk_policy: {{ correlation: {{ window: 1000000000000, threshold: 0.7 }} }}\n"),
+    "risk_policy.correlation.window 1000000000000 bars is more than the 1000000"
+)]
 #[case::zero_order_rate(
     BASE.replace("exchange:", "exchange:\n  rate_limits: { orders_per_second: 0 }"),
     "exchange.rate_limits.orders_per_second: must be at least 1"

@@ -88,6 +88,9 @@ pub struct RiskPolicy {
     pub correlation: Option<CorrelationPolicy>,
 }
 
+/// The longest correlation window: each symbol keeps about twice as many closes, allocated when it starts.
+pub const MAX_CORRELATION_WINDOW: usize = 1_000_000;
+
 impl RiskPolicy {
     /// Checks every setting is in range.
     ///
@@ -124,6 +127,12 @@ impl RiskPolicy {
         if let Some(c) = &self.correlation {
             if c.window < 3 {
                 return fail("correlation.window", format!("must be at least 3 bars, got {}", c.window));
+            }
+            if c.window > MAX_CORRELATION_WINDOW {
+                return fail(
+                    "correlation.window",
+                    format!("{} bars is more than the {MAX_CORRELATION_WINDOW} a window may hold", c.window),
+                );
             }
             if !(c.threshold > 0.0 && c.threshold <= 1.0) {
                 return fail("correlation.threshold", format!("must be in (0, 1], got {}", c.threshold));
