@@ -65,9 +65,14 @@ pub struct Difference {
 }
 
 impl std::fmt::Display for Difference {
+    /// Both decisions as [`Decision`] shows them; should the two read the same (a field it does not show), in full.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let show = |d: &Option<Decision>| d.map_or("nothing".to_string(), |d| d.to_string());
-        write!(f, "decision {}: full run {}; rerun {}", self.index + 1, show(&self.full), show(&self.rerun))
+        let (full, rerun) = (show(&self.full), show(&self.rerun));
+        if full == rerun {
+            return write!(f, "decision {}: full run {:?}; rerun {:?}", self.index + 1, self.full, self.rerun);
+        }
+        write!(f, "decision {}: full run {full}; rerun {rerun}", self.index + 1)
     }
 }
 
