@@ -123,7 +123,9 @@ fn rows<'a>(out: &'a str, check: &str) -> Vec<&'a str> {
 #[rstest::rstest]
 #[case("btc_sma_cross", "sma_cross", 1416, 31)]
 #[case("btc_sma_rules", "rules", 1416, 31)]
-#[case("btc_rsi_rules", "rules", 1416, 15)]
+// RSI(14): its first value on bar 15, and Wilder's averages keep the seed with weight (13/14)^m: below 1e-9
+// after 280 more bars.
+#[case("btc_rsi_rules", "rules", 1416, 15 + 280)]
 // Two streams of 5-second bars; BTCUSDT's SMA(8) read one bar back outlasts ETHUSDT's SMA(5).
 #[case("btc_eth_rules", "rules", 129, 9)]
 fn the_built_in_strategies_pass_the_audit_on_the_shipped_scenarios(
@@ -153,6 +155,29 @@ fn the_built_in_strategies_pass_the_audit_on_the_shipped_scenarios(
     assert!(starts[1].contains(&format!("start at bar {} ({} bars in)", 2 * k + 1, 2 * k)), "{out}");
     assert!(starts[1].contains(&format!("decisions from bar {} (", 3 * k)), "{out}");
     assert!(out.contains("passed: no decision changed"), "{out}");
+}
+
+#[test]
+fn the_atr_trend_rules_have_a_warm_up_longer_than_a_third_of_the_shipped_data_so_the_second_late_start_is_not_checked()
+{
+    // EMA(50) read one bar back: 49 bars before its first value, 519 until the seed weighs less than 1e-9
+    // ((49/51)^519), and a lag of 1: 570 bars. The first late start is checked and agrees; the second, 1,140 bars
+    // in, would need 1,710 of the 1,416 bars: the audit says so and fails.
+    let work = tempfile::tempdir().unwrap();
+    let scenario = common::repo("scenarios/btc_atr_trend_rules.yaml").display().to_string();
+    let (ok, out, err) = common::ctb(work.path(), &["audit", &scenario]);
+    assert!(!ok, "{out}");
+    assert!(out.contains("warm-up 570 bars (as the strategy states it)"), "{out}");
+    assert_eq!(out.matches("┆ same").count(), 6, "{out}");
+    let starts = rows(&out, "start ");
+    assert!(starts[0].contains("start at bar 571 (570 bars in)") && starts[0].contains("decisions from bar 1140 ("));
+    assert!(starts[0].contains("┆ same"), "{out}");
+    let reason = "the data has 1416 bars of BTCUSDT; a start 1140 bars in and a warm-up of 570 need 1140 + 570 = 1710";
+    assert!(starts[1].contains(&format!("NOT CHECKED: {reason}")), "{out}");
+    assert_eq!(
+        err.trim(),
+        format!("error: ValidationError: audit of btc_atr_trend_rules: not checked, start 1140 bars in: {reason}")
+    );
 }
 
 /// The audit of `scenarios/NAME.yaml` with `registry`, through the library, as `ctb audit` runs it.
