@@ -213,3 +213,59 @@ fn book_imbalance_first_buys_where_the_bids_first_outweigh_the_asks_and_runs_det
         assert_eq!(read(&out), read(&again), "{file}");
     }
 }
+
+/// `ctb backtest PATH --out DIR/NAME` with `registry`; the report folder.
+fn backtest_file(registry: &StrategyRegistry, scenario: &Path, dir: &Path, name: &str) -> PathBuf {
+    let out = dir.join(name);
+    let args = ["ctb", "backtest", &scenario.display().to_string(), "--out", &out.display().to_string(), "--quiet"];
+    Cli::try_parse_from(args).expect("arguments").run(registry).expect("the backtest runs");
+    out
+}
+
+#[test]
+fn momentum_rotation_waits_for_its_order_on_a_symbol_that_has_no_bar_at_the_next_slice() {
+    // One-minute bars; ETHUSDT has none at minute 4. With a lookback of 1: ETHUSDT rises most at minute 1 (bought,
+    // filled at minute 2's open) and still at 2; BTCUSDT at minute 3, so ETHUSDT is sold there — and that sell can
+    // fill only at ETHUSDT's next open, minute 5. At minute 4 (a slice with BTCUSDT's bar alone) the sell still
+    // works: nothing is ordered. At minute 5 the sell has filled and ETHUSDT (125 against 121) ranks first again;
+    // it is bought, and still first at minute 6.
+    let work = tempfile::tempdir().unwrap();
+    let minute = |m: i64| 1_700_000_000_000 + m * 60_000;
+    let file = |name: &str, closes: &[(i64, &str)]| {
+        let mut text = String::from("timestamp,open,high,low,close,volume\n");
+        let mut previous: Option<Decimal> = None;
+        for &(m, close) in closes {
+            let close: Decimal = close.parse().unwrap();
+            let open = previous.unwrap_or(close);
+            let (high, low) = (open.max(close), open.min(close));
+            text += &format!("{},{open},{high},{low},{close},10\n", minute(m));
+            previous = Some(close);
+        }
+        common::write(work.path(), name, &text);
+    };
+    file("BTC.csv", &[(0, "100"), (1, "100"), (2, "100"), (3, "110"), (4, "121"), (5, "122"), (6, "123")]);
+    file("ETH.csv", &[(0, "100"), (1, "110"), (2, "120"), (3, "121"), (5, "125"), (6, "130")]);
+    let scenario = common::write(
+        work.path(),
+        "gap.yaml",
+        "name: gap\nseed: 1\ndata:\n  - { path: BTC.csv, format: csv, symbol: BTCUSDT }\n  - { path: ETH.csv, format: csv, \
+         symbol: ETHUSDT }\nstrategy:\n  kind: momentum_rotation\n  params: { lookback: 1 }\nexchange:\n  name: binance\n  \
+         fee_bps: { maker: 10, taker: 10 }\n  fill_model: next_open\n  instruments:\n    BTCUSDT: { base: BTC, quote: USDT, \
+         tick_size: 0.01, lot_size: 0.00001, min_notional: 5 }\n    ETHUSDT: { base: ETH, quote: USDT, tick_size: 0.01, \
+         lot_size: 0.0001, min_notional: 5 }\nportfolio:\n  quote: USDT\n  starting_cash: 10000\nrisk:\n  \
+         max_position_size_percent: 100\n  max_daily_loss_percent: 100\n  max_drawdown_percent: 100\n  \
+         max_consecutive_losses: 1000\n",
+    );
+    let out = backtest_file(&momentum_rotation::registry(), &scenario, work.path(), "gap");
+    let orders = csv_rows(&out.join("orders.csv"));
+    let close = |m: i64| Timestamp((minute(m) + 60_000) * 1_000_000);
+    let got: Vec<(Timestamp, &str, &str)> =
+        orders.iter().map(|o| (time(&o["created"]), o["symbol"].as_str(), o["side"].as_str())).collect();
+    assert_eq!(
+        got,
+        [(close(1), "ETHUSDT", "BUY"), (close(3), "ETHUSDT", "SELL"), (close(5), "ETHUSDT", "BUY")],
+        "{orders:#?}"
+    );
+    assert!(orders.iter().all(|o| o["status"] == "FILLED"), "{orders:#?}");
+    assert!(csv_rows(&out.join("risk_events.csv")).is_empty(), "nothing was refused");
+}

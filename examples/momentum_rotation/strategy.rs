@@ -9,8 +9,9 @@
 //! - holding nothing: buy the top one with all free cash, at market.
 //!
 //! So a switch takes two time slices: the old symbol is sold at one, the new top (ranked again then) bought at the
-//! next. Nothing happens while an order of the strategy still works, or before every stream has `lookback + 1`
-//! bars. Long only.
+//! next. Nothing happens while an order of the strategy may still work — from its submission until a bar of its
+//! symbol shows it gone, so a slice at which that symbol has no bar does not order again — or before every stream
+//! has `lookback + 1` bars. Long only.
 
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -38,7 +39,9 @@ struct Leg {
     lot: Decimal,
     /// The newest close and the close `lookback` bars before it, once there are that many bars.
     closes: Option<(Decimal, Decimal)>,
-    /// Whether an order of the strategy on this symbol was still working at its last bar.
+    /// Whether an order of the strategy on this symbol may still be working: set when one is submitted, and
+    /// refreshed from the open orders at each of the symbol's bars (an order can fill only on one of them, so a
+    /// slice without a bar of this symbol keeps what was known).
     working: bool,
 }
 
@@ -119,18 +122,20 @@ impl Strategy for MomentumRotation {
             (position >= leg.lot && position > Decimal::ZERO).then_some(position)
         };
         let mut holding = false;
-        for (i, leg) in self.legs.iter().enumerate() {
+        for (i, leg) in self.legs.iter_mut().enumerate() {
             let Some(position) = held(leg) else { continue };
             holding = true;
             if i != top {
                 let sell = OrderIntent::market(leg.venue, leg.symbol, Side::Sell, OrderQty::Base(position));
                 commands.push(Command::Submit(sell));
+                leg.working = true;
             }
         }
         if !holding && ctx.cash > Decimal::ZERO {
-            let leg = &self.legs[top];
+            let leg = &mut self.legs[top];
             let buy = OrderIntent::market(leg.venue, leg.symbol, Side::Buy, OrderQty::Quote(ctx.cash));
             commands.push(Command::Submit(buy));
+            leg.working = true;
         }
     }
 }
