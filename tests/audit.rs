@@ -1,9 +1,16 @@
-//! `ctb audit`: the built-in strategies pass it on the shipped scenarios; a strategy that reads
+//! `ctb audit`: the built-in strategies and the examples' pass it on the shipped scenarios; a strategy that reads
 //! bars ahead of time is caught by the cut reruns, and one whose decisions depend on where the data started (a
 //! warm-up it does not state) by the late starts — each an error (exit status 1) naming the first decision that
 //! differs. A check the data is too short for is NOT CHECKED, with the reason, and the audit fails on it too.
 
 mod common;
+
+#[path = "../examples/mean_reversion/strategy.rs"]
+#[allow(dead_code)]
+mod mean_reversion;
+#[path = "../examples/momentum_rotation/strategy.rs"]
+#[allow(dead_code)]
+mod momentum_rotation;
 
 use clap::Parser;
 use rust_decimal::Decimal;
@@ -15,7 +22,7 @@ use cryptotradebot::cli::{Cli, run_args};
 use cryptotradebot::config::Scenario;
 use cryptotradebot::model::{Bar, OrderQty, Side, Timestamp};
 use cryptotradebot::strategy::{Command, Context, Event, OrderIntent, Strategy, StrategyRegistry, StreamInfo};
-use cryptotradebot::validation::audit::{AuditOptions, AuditReport, DEFAULT_CUTS};
+use cryptotradebot::validation::audit::{AuditOptions, AuditReport, DEFAULT_CUTS, Outcome};
 
 /// `ctb audit ARGS` in this process with `registry`.
 fn audit(registry: &StrategyRegistry, args: &[&str]) -> cryptotradebot::Result<()> {
@@ -186,6 +193,39 @@ fn report(registry: &StrategyRegistry, path: &std::path::Path) -> AuditReport {
     let (series, _) = scenario.load_market_data().unwrap();
     let options = AuditOptions { seed: scenario.seed, cuts: DEFAULT_CUTS, warm_up: None };
     cryptotradebot::validation::audit::audit(&scenario.setup, series, &options).unwrap()
+}
+
+#[rstest::rstest]
+// Time slices over two streams: the open-loop replay shows the late start each slice's cash and both positions.
+#[case("btc_eth_rotation", momentum_rotation::registry(), 129, 13)]
+// A bracket on every entry, its σ from f64 statistics rounded to the closes' decimals.
+#[case("btc_mean_reversion", mean_reversion::registry(), 1416, 48)]
+fn the_examples_pass_the_audit_with_every_check_run(
+    #[case] name: &str,
+    #[case] registry: StrategyRegistry,
+    #[case] bars: usize,
+    #[case] warm_up: usize,
+) {
+    let report = report(&registry, &common::repo(&format!("scenarios/{name}.yaml")));
+    assert_eq!((report.bars, report.warm_up, report.stated_warm_up), (bars, warm_up, warm_up));
+    assert!(report.decisions > 20, "{} decisions", report.decisions);
+    assert_eq!(report.checks.len(), 7, "{}", report.table());
+    assert!(report.checks.iter().all(|c| c.outcome == Outcome::Same), "{}", report.table());
+    assert!(report.passed());
+    let starts: Vec<&str> = report.checks[5..].iter().map(|c| c.name.as_str()).collect();
+    let (k1, k2) = (warm_up + 1, 2 * warm_up + 1);
+    assert_eq!(
+        starts,
+        [format!("start at bar {k1} ({warm_up} bars in)"), format!("start at bar {k2} ({} bars in)", 2 * warm_up)]
+    );
+    assert!(
+        report.checks[5..].iter().all(|c| c.decisions > 0),
+        "each late start compares decisions: {}",
+        report.table()
+    );
+    // And through the command line: `ctb audit` with the example's registry passes.
+    let scenario = common::repo(&format!("scenarios/{name}.yaml")).display().to_string();
+    audit(&registry, &[&scenario]).expect("the example passes");
 }
 
 #[test]
