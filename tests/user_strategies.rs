@@ -269,3 +269,59 @@ fn momentum_rotation_waits_for_its_order_on_a_symbol_that_has_no_bar_at_the_next
     assert!(orders.iter().all(|o| o["status"] == "FILLED"), "{orders:#?}");
     assert!(csv_rows(&out.join("risk_events.csv")).is_empty(), "nothing was refused");
 }
+
+#[rstest::rstest]
+#[case::rotation_lookback_overflowing_its_window(
+    momentum_rotation::registry(),
+    "momentum_rotation",
+    serde_json::json!({ "lookback": usize::MAX }),
+    "strategy.params.lookback: 18446744073709551615 bars (a window of one more) is more than the 1000000 a window may hold"
+)]
+#[case::rotation_lookback_of_the_longest_window(
+    momentum_rotation::registry(),
+    "momentum_rotation",
+    serde_json::json!({ "lookback": cryptotradebot::strategy::indicators::MAX_PERIOD }),
+    "strategy.params.lookback: 1000000 bars (a window of one more) is more than the 1000000 a window may hold"
+)]
+#[case::rotation_lookback_0(
+    momentum_rotation::registry(),
+    "momentum_rotation",
+    serde_json::json!({ "lookback": 0 }),
+    "strategy.params.lookback: momentum_rotation needs at least 1 bar"
+)]
+#[case::mean_reversion_period_too_long(
+    mean_reversion::registry(),
+    "mean_reversion",
+    serde_json::json!({ "period": usize::MAX, "entry_z": 2, "exit_z": 0, "stop_sigmas": 3, "take_sigmas": 4 }),
+    "strategy.params.period: 18446744073709551615 bars is more than the 1000000 a window may hold"
+)]
+fn the_examples_refuse_windows_longer_than_the_library_allows_before_allocating_them(
+    #[case] registry: StrategyRegistry,
+    #[case] kind: &str,
+    #[case] params: serde_json::Value,
+    #[case] message: &str,
+) {
+    let error = registry.build(kind, &params).err().expect("refused");
+    assert!(matches!(error, cryptotradebot::Error::Validation(_)), "{error}");
+    assert!(error.to_string().ends_with(message), "{error}");
+}
+
+#[test]
+fn the_longest_windows_the_examples_accept_build_and_start() {
+    use cryptotradebot::strategy::indicators::MAX_PERIOD;
+    let rotation = serde_json::json!({ "lookback": MAX_PERIOD - 1 });
+    let strategy = momentum_rotation::registry().build("momentum_rotation", &rotation).unwrap();
+    assert_eq!(strategy.history_len(), MAX_PERIOD);
+    let params =
+        serde_json::json!({ "period": MAX_PERIOD, "entry_z": 2, "exit_z": 0, "stop_sigmas": 3, "take_sigmas": 4 });
+    let mut strategy = mean_reversion::registry().build("mean_reversion", &params).unwrap();
+    assert_eq!(strategy.warm_up_bars(), MAX_PERIOD);
+    let stream = cryptotradebot::strategy::StreamInfo {
+        symbol: Symbol::new("BTCUSDT").unwrap(),
+        venue: cryptotradebot::model::VenueId(0),
+        kind: cryptotradebot::strategy::StreamKind::Bars,
+        close_scale: 2,
+        lot_size: Decimal::new(1, 5),
+    };
+    strategy.on_start(&[stream]).expect("two windows of a million closes");
+}

@@ -17,7 +17,7 @@ use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 use serde::Deserialize;
 
 use cryptotradebot::model::{OrderQty, Side};
-use cryptotradebot::strategy::indicators::{Indicator, StdDev, ZScore};
+use cryptotradebot::strategy::indicators::{Indicator, MAX_PERIOD, StdDev, ZScore};
 use cryptotradebot::strategy::{
     Command, Context, Event, OrderIntent, Strategy, StrategyRegistry, StreamInfo, StreamKind, parse_params,
 };
@@ -27,7 +27,8 @@ use cryptotradebot::{Error, Result};
 #[derive(Clone, Copy, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MeanReversionParams {
-    /// Closes in the rolling mean and standard deviation (at least 2).
+    /// Closes in the rolling mean and standard deviation (at least 2, at most [`MAX_PERIOD`]: the windows are
+    /// allocated when a stream starts).
     pub period: usize,
     /// Buy when the z-score falls below `−entry_z` (positive).
     pub entry_z: f64,
@@ -61,10 +62,16 @@ impl MeanReversion {
     /// A mean reversion with `params`.
     ///
     /// # Errors
-    /// [`Error::Validation`] for a period below 2, a non-positive `entry_z`, `stop_sigmas` or `take_sigmas`, or an
-    /// `exit_z` at or below `−entry_z` (it would sell at once).
+    /// [`Error::Validation`] for a period below 2 or above [`MAX_PERIOD`], a non-positive `entry_z`, `stop_sigmas`
+    /// or `take_sigmas`, or an `exit_z` at or below `−entry_z` (it would sell at once).
     pub fn new(params: MeanReversionParams) -> Result<Self> {
         let p = params;
+        if p.period > MAX_PERIOD {
+            return Err(Error::Validation(format!(
+                "strategy.params.period: {} bars is more than the {MAX_PERIOD} a window may hold",
+                p.period
+            )));
+        }
         let finite = [p.entry_z, p.exit_z, p.stop_sigmas, p.take_sigmas].iter().all(|x| x.is_finite());
         if p.period < 2 || !finite || p.entry_z <= 0.0 || p.stop_sigmas <= 0.0 || p.take_sigmas <= 0.0 {
             return Err(Error::Validation(format!(

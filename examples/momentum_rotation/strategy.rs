@@ -17,6 +17,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use cryptotradebot::model::{OrderQty, Side, Symbol, VenueId};
+use cryptotradebot::strategy::indicators::MAX_PERIOD;
 use cryptotradebot::strategy::{
     Command, Context, Event, OrderIntent, SliceContext, Strategy, StrategyRegistry, StreamInfo, StreamKind,
     parse_params,
@@ -27,7 +28,8 @@ use cryptotradebot::{Error, Result};
 #[derive(Clone, Copy, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MomentumRotationParams {
-    /// Bars of the return each symbol is ranked by (at least 1).
+    /// Bars of the return each symbol is ranked by (at least 1, below [`MAX_PERIOD`]: the history window holds
+    /// `lookback + 1` bars).
     pub lookback: usize,
 }
 
@@ -56,10 +58,17 @@ impl MomentumRotation {
     /// A rotation ranking by the return over `params.lookback` bars.
     ///
     /// # Errors
-    /// [`Error::Validation`] for a lookback of 0.
+    /// [`Error::Validation`] for a lookback of 0, or one whose window (`lookback + 1` bars) is longer than
+    /// [`MAX_PERIOD`].
     pub fn new(params: MomentumRotationParams) -> Result<Self> {
         if params.lookback == 0 {
-            return Err(Error::Validation("momentum_rotation: lookback must be at least 1".into()));
+            return Err(Error::Validation("strategy.params.lookback: momentum_rotation needs at least 1 bar".into()));
+        }
+        if params.lookback >= MAX_PERIOD {
+            return Err(Error::Validation(format!(
+                "strategy.params.lookback: {} bars (a window of one more) is more than the {MAX_PERIOD} a window may hold",
+                params.lookback
+            )));
         }
         Ok(MomentumRotation { params, legs: Vec::new() })
     }
