@@ -11,6 +11,17 @@
 //!   cancels the bracket's exits before that sell.
 //!
 //! Long only (a spot account). The distances are the σ of the signal bar, rounded to the closes' decimals.
+//!
+//! **Not exact: it decides on `f64`.** The z-score and σ come from the library's `f64` statistics (running sums
+//! over the window, recomputed every `period` closes), and `z < −entry_z` and `z > exit_z` compare `f64`s. A close
+//! whose z-score lies within rounding of a threshold (relative 1e-15 or so) may decide either way, and that
+//! rounding depends on where the data started (where the sums were last recomputed); a σ on a rounding boundary
+//! of the closes' decimals may likewise give distances a cent apart. This relaxes, for an example's brevity, the
+//! crate's rule that a comparison deciding a trade is exact. A strategy that must be exact would keep the window's
+//! sums in decimals and compare, with `n` closes summing to `Σx` and their squares to `Σx²`, `Σx > n·close` and
+//! `(Σx − n·close)² > entry_z² · (n·Σx² − (Σx)²)` — `z < −entry_z` multiplied out, as `sma_cross` compares its
+//! averages in fixed point. `ctb audit` passes it on the shipped data (`tests/audit.rs`): no close there is that
+//! close to a threshold, which says nothing of other data.
 
 use rust_decimal::Decimal;
 use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
