@@ -8,9 +8,15 @@
 //!   12-bar return asks for at that close;
 //! - `book_imbalance`: its first order is a buy at the first message after which the best five bids outweigh the
 //!   best five asks three to one, and it never holds more than one entry; two runs write the same bytes.
+//!
+//! The README's table of the examples' results (round trips, final equity) is pinned here too: regression pins of
+//! the deterministic runs, next to the checks above, which stand on their own.
 
 mod common;
 
+#[path = "../examples/breakout/strategy.rs"]
+#[allow(dead_code)]
+mod breakout;
 #[path = "../examples/book_imbalance/strategy.rs"]
 #[allow(dead_code)]
 mod book_imbalance;
@@ -107,6 +113,10 @@ fn mean_reversion_enters_below_minus_two_sigma_with_a_stop_and_loses_at_most_the
         stopped_out += usize::from(dec(trade, "exit_price") == *level);
     }
     assert!(stopped_out > 0 && stopped_out < trades.len(), "some trades end at their stop, the others on the z-score");
+    // The README's counts (regression pins): 4 trades end at their stop-loss, 1 at its take-profit.
+    assert_eq!(stopped_out, 4);
+    let filled = |kind: &str| orders.iter().filter(|o| o["type"] == kind && o["status"] == "FILLED").count();
+    assert_eq!((filled("STOP_MARKET"), filled("TAKE_PROFIT_MARKET")), (4, 1));
 }
 
 #[test]
@@ -324,4 +334,25 @@ fn the_longest_windows_the_examples_accept_build_and_start() {
         lot_size: Decimal::new(1, 5),
     };
     strategy.on_start(&[stream]).expect("two windows of a million closes");
+}
+
+/// The README's table of the examples' results: round trips and final equity to the cent, as the deterministic runs
+/// on the shipped data give them (regression pins: the behaviour is checked by the tests above).
+#[rstest::rstest]
+#[case(breakout::registry(), "btc_breakout", 11, "11926.36")]
+#[case(mean_reversion::registry(), "btc_mean_reversion", 14, "10142.47")]
+#[case(momentum_rotation::registry(), "btc_eth_rotation", 11, "9754.77")]
+#[case(book_imbalance::registry(), "btc_l2_imbalance", 99, "9997.85")]
+fn the_examples_results_in_the_readme_are_those_of_the_runs(
+    #[case] registry: StrategyRegistry,
+    #[case] scenario: &str,
+    #[case] round_trips: usize,
+    #[case] final_equity: &str,
+) {
+    let work = tempfile::tempdir().unwrap();
+    let out = backtest(&registry, scenario, work.path());
+    assert_eq!(csv_rows(&out.join("trades.csv")).len(), round_trips);
+    let equity = csv_rows(&out.join("equity.csv"));
+    let last = equity.last().expect("an equity curve");
+    assert_eq!(dec(last, "equity").round_dp(2), final_equity.parse::<Decimal>().unwrap());
 }
