@@ -14,12 +14,12 @@
 
 mod common;
 
-#[path = "../examples/breakout/strategy.rs"]
-#[allow(dead_code)]
-mod breakout;
 #[path = "../examples/book_imbalance/strategy.rs"]
 #[allow(dead_code)]
 mod book_imbalance;
+#[path = "../examples/breakout/strategy.rs"]
+#[allow(dead_code)]
+mod breakout;
 #[path = "../examples/mean_reversion/strategy.rs"]
 #[allow(dead_code)]
 mod mean_reversion;
