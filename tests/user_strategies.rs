@@ -299,6 +299,12 @@ fn momentum_rotation_waits_for_its_order_on_a_symbol_that_has_no_bar_at_the_next
     serde_json::json!({ "lookback": 0 }),
     "strategy.params.lookback: momentum_rotation needs at least 1 bar"
 )]
+#[case::breakout_lookback_overflowing_its_window(
+    breakout::registry(),
+    "breakout",
+    serde_json::json!({ "lookback": usize::MAX }),
+    "strategy.params.lookback: 18446744073709551615 bars (a window of one more) is more than the 1000000 a window may hold"
+)]
 #[case::mean_reversion_period_too_long(
     mean_reversion::registry(),
     "mean_reversion",
