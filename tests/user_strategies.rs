@@ -8,12 +8,18 @@
 //!   12-bar return asks for at that close;
 //! - `book_imbalance`: its first order is a buy at the first message after which the best five bids outweigh the
 //!   best five asks three to one, and it never holds more than one entry; two runs write the same bytes.
+//!
+//! The README's table of the examples' results (round trips, final equity) is pinned here too: regression pins of
+//! the deterministic runs, next to the checks above, which stand on their own.
 
 mod common;
 
 #[path = "../examples/book_imbalance/strategy.rs"]
 #[allow(dead_code)]
 mod book_imbalance;
+#[path = "../examples/breakout/strategy.rs"]
+#[allow(dead_code)]
+mod breakout;
 #[path = "../examples/mean_reversion/strategy.rs"]
 #[allow(dead_code)]
 mod mean_reversion;
@@ -107,6 +113,10 @@ fn mean_reversion_enters_below_minus_two_sigma_with_a_stop_and_loses_at_most_the
         stopped_out += usize::from(dec(trade, "exit_price") == *level);
     }
     assert!(stopped_out > 0 && stopped_out < trades.len(), "some trades end at their stop, the others on the z-score");
+    // The README's counts (regression pins): 4 trades end at their stop-loss, 1 at its take-profit.
+    assert_eq!(stopped_out, 4);
+    let filled = |kind: &str| orders.iter().filter(|o| o["type"] == kind && o["status"] == "FILLED").count();
+    assert_eq!((filled("STOP_MARKET"), filled("TAKE_PROFIT_MARKET")), (4, 1));
 }
 
 #[test]
@@ -212,4 +222,143 @@ fn book_imbalance_first_buys_where_the_bids_first_outweigh_the_asks_and_runs_det
         let read = |dir: &Path| std::fs::read_to_string(dir.join(file)).unwrap();
         assert_eq!(read(&out), read(&again), "{file}");
     }
+}
+
+/// `ctb backtest PATH --out DIR/NAME` with `registry`; the report folder.
+fn backtest_file(registry: &StrategyRegistry, scenario: &Path, dir: &Path, name: &str) -> PathBuf {
+    let out = dir.join(name);
+    let args = ["ctb", "backtest", &scenario.display().to_string(), "--out", &out.display().to_string(), "--quiet"];
+    Cli::try_parse_from(args).expect("arguments").run(registry).expect("the backtest runs");
+    out
+}
+
+#[test]
+fn momentum_rotation_waits_for_its_order_on_a_symbol_that_has_no_bar_at_the_next_slice() {
+    // One-minute bars; ETHUSDT has none at minute 4. With a lookback of 1: ETHUSDT rises most at minute 1 (bought,
+    // filled at minute 2's open) and still at 2; BTCUSDT at minute 3, so ETHUSDT is sold there — and that sell can
+    // fill only at ETHUSDT's next open, minute 5. At minute 4 (a slice with BTCUSDT's bar alone) the sell still
+    // works: nothing is ordered. At minute 5 the sell has filled and ETHUSDT (125 against 121) ranks first again;
+    // it is bought, and still first at minute 6.
+    let work = tempfile::tempdir().unwrap();
+    let minute = |m: i64| 1_700_000_000_000 + m * 60_000;
+    let file = |name: &str, closes: &[(i64, &str)]| {
+        let mut text = String::from("timestamp,open,high,low,close,volume\n");
+        let mut previous: Option<Decimal> = None;
+        for &(m, close) in closes {
+            let close: Decimal = close.parse().unwrap();
+            let open = previous.unwrap_or(close);
+            let (high, low) = (open.max(close), open.min(close));
+            text += &format!("{},{open},{high},{low},{close},10\n", minute(m));
+            previous = Some(close);
+        }
+        common::write(work.path(), name, &text);
+    };
+    file("BTC.csv", &[(0, "100"), (1, "100"), (2, "100"), (3, "110"), (4, "121"), (5, "122"), (6, "123")]);
+    file("ETH.csv", &[(0, "100"), (1, "110"), (2, "120"), (3, "121"), (5, "125"), (6, "130")]);
+    let scenario = common::write(
+        work.path(),
+        "gap.yaml",
+        "name: gap\nseed: 1\ndata:\n  - { path: BTC.csv, format: csv, symbol: BTCUSDT }\n  - { path: ETH.csv, format: csv, \
+         symbol: ETHUSDT }\nstrategy:\n  kind: momentum_rotation\n  params: { lookback: 1 }\nexchange:\n  name: binance\n  \
+         fee_bps: { maker: 10, taker: 10 }\n  fill_model: next_open\n  instruments:\n    BTCUSDT: { base: BTC, quote: USDT, \
+         tick_size: 0.01, lot_size: 0.00001, min_notional: 5 }\n    ETHUSDT: { base: ETH, quote: USDT, tick_size: 0.01, \
+         lot_size: 0.0001, min_notional: 5 }\nportfolio:\n  quote: USDT\n  starting_cash: 10000\nrisk:\n  \
+         max_position_size_percent: 100\n  max_daily_loss_percent: 100\n  max_drawdown_percent: 100\n  \
+         max_consecutive_losses: 1000\n",
+    );
+    let out = backtest_file(&momentum_rotation::registry(), &scenario, work.path(), "gap");
+    let orders = csv_rows(&out.join("orders.csv"));
+    let close = |m: i64| Timestamp((minute(m) + 60_000) * 1_000_000);
+    let got: Vec<(Timestamp, &str, &str)> =
+        orders.iter().map(|o| (time(&o["created"]), o["symbol"].as_str(), o["side"].as_str())).collect();
+    assert_eq!(
+        got,
+        [(close(1), "ETHUSDT", "BUY"), (close(3), "ETHUSDT", "SELL"), (close(5), "ETHUSDT", "BUY")],
+        "{orders:#?}"
+    );
+    assert!(orders.iter().all(|o| o["status"] == "FILLED"), "{orders:#?}");
+    assert!(csv_rows(&out.join("risk_events.csv")).is_empty(), "nothing was refused");
+}
+
+#[rstest::rstest]
+#[case::rotation_lookback_overflowing_its_window(
+    momentum_rotation::registry(),
+    "momentum_rotation",
+    serde_json::json!({ "lookback": usize::MAX }),
+    "strategy.params.lookback: 18446744073709551615 bars (a window of one more) is more than the 1000000 a window may hold"
+)]
+#[case::rotation_lookback_of_the_longest_window(
+    momentum_rotation::registry(),
+    "momentum_rotation",
+    serde_json::json!({ "lookback": cryptotradebot::strategy::indicators::MAX_PERIOD }),
+    "strategy.params.lookback: 1000000 bars (a window of one more) is more than the 1000000 a window may hold"
+)]
+#[case::rotation_lookback_0(
+    momentum_rotation::registry(),
+    "momentum_rotation",
+    serde_json::json!({ "lookback": 0 }),
+    "strategy.params.lookback: momentum_rotation needs at least 1 bar"
+)]
+#[case::breakout_lookback_overflowing_its_window(
+    breakout::registry(),
+    "breakout",
+    serde_json::json!({ "lookback": usize::MAX }),
+    "strategy.params.lookback: 18446744073709551615 bars (a window of one more) is more than the 1000000 a window may hold"
+)]
+#[case::mean_reversion_period_too_long(
+    mean_reversion::registry(),
+    "mean_reversion",
+    serde_json::json!({ "period": usize::MAX, "entry_z": 2, "exit_z": 0, "stop_sigmas": 3, "take_sigmas": 4 }),
+    "strategy.params.period: 18446744073709551615 bars is more than the 1000000 a window may hold"
+)]
+fn the_examples_refuse_windows_longer_than_the_library_allows_before_allocating_them(
+    #[case] registry: StrategyRegistry,
+    #[case] kind: &str,
+    #[case] params: serde_json::Value,
+    #[case] message: &str,
+) {
+    let error = registry.build(kind, &params).err().expect("refused");
+    assert!(matches!(error, cryptotradebot::Error::Validation(_)), "{error}");
+    assert!(error.to_string().ends_with(message), "{error}");
+}
+
+#[test]
+fn the_longest_windows_the_examples_accept_build_and_start() {
+    use cryptotradebot::strategy::indicators::MAX_PERIOD;
+    let rotation = serde_json::json!({ "lookback": MAX_PERIOD - 1 });
+    let strategy = momentum_rotation::registry().build("momentum_rotation", &rotation).unwrap();
+    assert_eq!(strategy.history_len(), MAX_PERIOD);
+    let params =
+        serde_json::json!({ "period": MAX_PERIOD, "entry_z": 2, "exit_z": 0, "stop_sigmas": 3, "take_sigmas": 4 });
+    let mut strategy = mean_reversion::registry().build("mean_reversion", &params).unwrap();
+    assert_eq!(strategy.warm_up_bars(), MAX_PERIOD);
+    let stream = cryptotradebot::strategy::StreamInfo {
+        symbol: Symbol::new("BTCUSDT").unwrap(),
+        venue: cryptotradebot::model::VenueId(0),
+        kind: cryptotradebot::strategy::StreamKind::Bars,
+        close_scale: 2,
+        lot_size: Decimal::new(1, 5),
+    };
+    strategy.on_start(&[stream]).expect("two windows of a million closes");
+}
+
+/// The README's table of the examples' results: round trips and final equity to the cent, as the deterministic runs
+/// on the shipped data give them (regression pins: the behaviour is checked by the tests above).
+#[rstest::rstest]
+#[case(breakout::registry(), "btc_breakout", 11, "11926.36")]
+#[case(mean_reversion::registry(), "btc_mean_reversion", 14, "10142.47")]
+#[case(momentum_rotation::registry(), "btc_eth_rotation", 11, "9754.77")]
+#[case(book_imbalance::registry(), "btc_l2_imbalance", 99, "9997.85")]
+fn the_examples_results_in_the_readme_are_those_of_the_runs(
+    #[case] registry: StrategyRegistry,
+    #[case] scenario: &str,
+    #[case] round_trips: usize,
+    #[case] final_equity: &str,
+) {
+    let work = tempfile::tempdir().unwrap();
+    let out = backtest(&registry, scenario, work.path());
+    assert_eq!(csv_rows(&out.join("trades.csv")).len(), round_trips);
+    let equity = csv_rows(&out.join("equity.csv"));
+    let last = equity.last().expect("an equity curve");
+    assert_eq!(dec(last, "equity").round_dp(2), final_equity.parse::<Decimal>().unwrap());
 }

@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use cryptotradebot::Result;
 use cryptotradebot::model::{OrderQty, Side};
+use cryptotradebot::strategy::indicators::MAX_PERIOD;
 use cryptotradebot::strategy::{
     Command, Context, Event, OrderIntent, Strategy, StrategyRegistry, StreamInfo, StreamKind, parse_params,
 };
@@ -26,10 +27,21 @@ pub struct Breakout {
 }
 
 impl Breakout {
-    /// A breakout over `params.lookback` bars (at least 1).
+    /// A breakout over `params.lookback` bars (at least 1, below [`MAX_PERIOD`]: the history window holds
+    /// `lookback + 1` bars).
+    ///
+    /// # Errors
+    /// [`cryptotradebot::Error::Validation`] for a lookback of 0, or one whose window is longer than
+    /// [`MAX_PERIOD`].
     pub fn new(params: BreakoutParams) -> Result<Self> {
         if params.lookback == 0 {
             return Err(cryptotradebot::Error::Validation("breakout: lookback must be at least 1".into()));
+        }
+        if params.lookback >= MAX_PERIOD {
+            return Err(cryptotradebot::Error::Validation(format!(
+                "strategy.params.lookback: {} bars (a window of one more) is more than the {MAX_PERIOD} a window may hold",
+                params.lookback
+            )));
         }
         Ok(Breakout { params })
     }

@@ -11,13 +11,24 @@
 //!   cancels the bracket's exits before that sell.
 //!
 //! Long only (a spot account). The distances are the σ of the signal bar, rounded to the closes' decimals.
+//!
+//! **Not exact: it decides on `f64`.** The z-score and σ come from the library's `f64` statistics (running sums
+//! over the window, recomputed every `period` closes), and `z < −entry_z` and `z > exit_z` compare `f64`s. A close
+//! whose z-score lies within rounding of a threshold (relative 1e-15 or so) may decide either way, and that
+//! rounding depends on where the data started (where the sums were last recomputed); a σ on a rounding boundary
+//! of the closes' decimals may likewise give distances a cent apart. This relaxes, for an example's brevity, the
+//! crate's rule that a comparison deciding a trade is exact. A strategy that must be exact would keep the window's
+//! sums in decimals and compare, with `n` closes summing to `Σx` and their squares to `Σx²`, `Σx > n·close` and
+//! `(Σx − n·close)² > entry_z² · (n·Σx² − (Σx)²)` — `z < −entry_z` multiplied out, as `sma_cross` compares its
+//! averages in fixed point. `ctb audit` passes it on the shipped data (`tests/audit.rs`): no close there is that
+//! close to a threshold, which says nothing of other data.
 
 use rust_decimal::Decimal;
 use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 use serde::Deserialize;
 
 use cryptotradebot::model::{OrderQty, Side};
-use cryptotradebot::strategy::indicators::{Indicator, StdDev, ZScore};
+use cryptotradebot::strategy::indicators::{Indicator, MAX_PERIOD, StdDev, ZScore};
 use cryptotradebot::strategy::{
     Command, Context, Event, OrderIntent, Strategy, StrategyRegistry, StreamInfo, StreamKind, parse_params,
 };
@@ -27,7 +38,8 @@ use cryptotradebot::{Error, Result};
 #[derive(Clone, Copy, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MeanReversionParams {
-    /// Closes in the rolling mean and standard deviation (at least 2).
+    /// Closes in the rolling mean and standard deviation (at least 2, at most [`MAX_PERIOD`]: the windows are
+    /// allocated when a stream starts).
     pub period: usize,
     /// Buy when the z-score falls below `−entry_z` (positive).
     pub entry_z: f64,
@@ -61,10 +73,16 @@ impl MeanReversion {
     /// A mean reversion with `params`.
     ///
     /// # Errors
-    /// [`Error::Validation`] for a period below 2, a non-positive `entry_z`, `stop_sigmas` or `take_sigmas`, or an
-    /// `exit_z` at or below `−entry_z` (it would sell at once).
+    /// [`Error::Validation`] for a period below 2 or above [`MAX_PERIOD`], a non-positive `entry_z`, `stop_sigmas`
+    /// or `take_sigmas`, or an `exit_z` at or below `−entry_z` (it would sell at once).
     pub fn new(params: MeanReversionParams) -> Result<Self> {
         let p = params;
+        if p.period > MAX_PERIOD {
+            return Err(Error::Validation(format!(
+                "strategy.params.period: {} bars is more than the {MAX_PERIOD} a window may hold",
+                p.period
+            )));
+        }
         let finite = [p.entry_z, p.exit_z, p.stop_sigmas, p.take_sigmas].iter().all(|x| x.is_finite());
         if p.period < 2 || !finite || p.entry_z <= 0.0 || p.stop_sigmas <= 0.0 || p.take_sigmas <= 0.0 {
             return Err(Error::Validation(format!(

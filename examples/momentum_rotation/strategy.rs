@@ -9,13 +9,15 @@
 //! - holding nothing: buy the top one with all free cash, at market.
 //!
 //! So a switch takes two time slices: the old symbol is sold at one, the new top (ranked again then) bought at the
-//! next. Nothing happens while an order of the strategy still works, or before every stream has `lookback + 1`
-//! bars. Long only.
+//! next. Nothing happens while an order of the strategy may still work — from its submission until a bar of its
+//! symbol shows it gone, so a slice at which that symbol has no bar does not order again — or before every stream
+//! has `lookback + 1` bars. Long only.
 
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use cryptotradebot::model::{OrderQty, Side, Symbol, VenueId};
+use cryptotradebot::strategy::indicators::MAX_PERIOD;
 use cryptotradebot::strategy::{
     Command, Context, Event, OrderIntent, SliceContext, Strategy, StrategyRegistry, StreamInfo, StreamKind,
     parse_params,
@@ -26,7 +28,8 @@ use cryptotradebot::{Error, Result};
 #[derive(Clone, Copy, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MomentumRotationParams {
-    /// Bars of the return each symbol is ranked by (at least 1).
+    /// Bars of the return each symbol is ranked by (at least 1, below [`MAX_PERIOD`]: the history window holds
+    /// `lookback + 1` bars).
     pub lookback: usize,
 }
 
@@ -38,7 +41,9 @@ struct Leg {
     lot: Decimal,
     /// The newest close and the close `lookback` bars before it, once there are that many bars.
     closes: Option<(Decimal, Decimal)>,
-    /// Whether an order of the strategy on this symbol was still working at its last bar.
+    /// Whether an order of the strategy on this symbol may still be working: set when one is submitted, and
+    /// refreshed from the open orders at each of the symbol's bars (an order can fill only on one of them, so a
+    /// slice without a bar of this symbol keeps what was known).
     working: bool,
 }
 
@@ -53,10 +58,17 @@ impl MomentumRotation {
     /// A rotation ranking by the return over `params.lookback` bars.
     ///
     /// # Errors
-    /// [`Error::Validation`] for a lookback of 0.
+    /// [`Error::Validation`] for a lookback of 0, or one whose window (`lookback + 1` bars) is longer than
+    /// [`MAX_PERIOD`].
     pub fn new(params: MomentumRotationParams) -> Result<Self> {
         if params.lookback == 0 {
-            return Err(Error::Validation("momentum_rotation: lookback must be at least 1".into()));
+            return Err(Error::Validation("strategy.params.lookback: momentum_rotation needs at least 1 bar".into()));
+        }
+        if params.lookback >= MAX_PERIOD {
+            return Err(Error::Validation(format!(
+                "strategy.params.lookback: {} bars (a window of one more) is more than the {MAX_PERIOD} a window may hold",
+                params.lookback
+            )));
         }
         Ok(MomentumRotation { params, legs: Vec::new() })
     }
@@ -119,18 +131,20 @@ impl Strategy for MomentumRotation {
             (position >= leg.lot && position > Decimal::ZERO).then_some(position)
         };
         let mut holding = false;
-        for (i, leg) in self.legs.iter().enumerate() {
+        for (i, leg) in self.legs.iter_mut().enumerate() {
             let Some(position) = held(leg) else { continue };
             holding = true;
             if i != top {
                 let sell = OrderIntent::market(leg.venue, leg.symbol, Side::Sell, OrderQty::Base(position));
                 commands.push(Command::Submit(sell));
+                leg.working = true;
             }
         }
         if !holding && ctx.cash > Decimal::ZERO {
-            let leg = &self.legs[top];
+            let leg = &mut self.legs[top];
             let buy = OrderIntent::market(leg.venue, leg.symbol, Side::Buy, OrderQty::Quote(ctx.cash));
             commands.push(Command::Submit(buy));
+            leg.working = true;
         }
     }
 }

@@ -1,6 +1,7 @@
 //! `ctb audit SCENARIO`: evidence that a bar scenario's strategy decides without look-ahead and within its stated
 //! warm-up ([`crate::validation::audit`]): the full backtest, reruns on the data cut at seeded points, and late
-//! starts. Prints what it checked as a table; a rerun that decided differently is an error (exit status 1).
+//! starts. Prints what it checked as a table; a rerun that decided differently, or a check the data is too short
+//! for, is an error (exit status 1) saying which and why.
 
 use clap::Args;
 use std::path::PathBuf;
@@ -26,7 +27,8 @@ pub struct AuditArgs {
     warm_up: Option<usize>,
 }
 
-/// Audits the scenario's strategy and prints the table; a difference is an error after it.
+/// Audits the scenario's strategy and prints the table; a difference or a check that could not run is an error
+/// after it.
 pub fn run(args: AuditArgs, strategies: &StrategyRegistry) -> Result<()> {
     let scenario = Scenario::load_with(&args.scenario, strategies)?;
     if scenario.is_book() {
@@ -48,22 +50,23 @@ pub fn run(args: AuditArgs, strategies: &StrategyRegistry) -> Result<()> {
         scenario.name, report.strategy, report.bars, report.decisions, report.warm_up, report.seed
     );
     println!("{}", report.table());
-    let differing: Vec<_> = report.checks.iter().filter(|c| c.difference.is_some()).collect();
-    match differing.first() {
-        None => {
-            println!(
-                "passed: no decision changed when later bars were cut, and from {} bars after a late start the decisions are the full run's",
-                report.warm_up.saturating_mul(2)
-            );
-            Ok(())
-        }
-        Some(first) => Err(Error::Validation(format!(
-            "audit of {}: {} of {} reruns decided differently; first, {}: {}",
-            scenario.name,
+    if report.passed() {
+        println!(
+            "passed: no decision changed when later bars were cut, and after each late start the decisions are the full run's once every stream has had {} bars of its own",
+            report.warm_up
+        );
+        return Ok(());
+    }
+    let mut problems = Vec::new();
+    let differing: Vec<_> = report.differing().collect();
+    if let Some((first, difference)) = differing.first() {
+        problems.push(format!(
+            "{} of {} reruns decided differently; first, {}: {difference}",
             differing.len(),
             report.checks.len(),
-            first.name,
-            first.difference.as_ref().map(ToString::to_string).unwrap_or_default()
-        ))),
+            first.name
+        ));
     }
+    problems.extend(report.not_checked().map(|(check, reason)| format!("not checked, {}: {reason}", check.name)));
+    Err(Error::Validation(format!("audit of {}: {}", scenario.name, problems.join("; "))))
 }

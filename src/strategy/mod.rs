@@ -270,8 +270,10 @@ pub trait Strategy: Send {
 
     /// The strategy's warm-up: how many closed bars of a stream it must have seen before its decisions no longer
     /// depend on where the data started — the bars its own indicators need, or [`Strategy::history_len`] (the
-    /// default) for a strategy that reads only the history window. `ctb audit` checks the claim: started this
-    /// many bars (and twice as many) later, the strategy must decide as the full run does.
+    /// default) for a strategy that reads only the history window. An indicator whose memory fades rather than
+    /// ends (EMA, Wilder's averages) counts the bars until the start's weight in it is negligible (rule strategies
+    /// use below 1e-9). `ctb audit` checks the claim: started this many bars (and twice as many) into every
+    /// stream, the strategy must decide as the full run does once each stream has shown it this many bars.
     fn warm_up_bars(&self) -> usize {
         self.history_len()
     }

@@ -6,6 +6,7 @@
 use rust_decimal::Decimal;
 
 use super::settings::{Settings, config_error};
+use super::settle;
 use super::value::Num;
 use crate::error::Result;
 use crate::model::Timestamp;
@@ -120,6 +121,9 @@ pub(super) struct IndicatorDef {
     pub prototype: Live,
     /// Field names (the first is what the bare name reads); empty for one-valued indicators.
     pub fields: &'static [&'static str],
+    /// Bars after its first value until its values no longer depend on where the data started ([`settle`]): 0 for
+    /// a window, `None` for a running total that never forgets.
+    pub fading: Option<usize>,
 }
 
 impl IndicatorDef {
@@ -150,66 +154,97 @@ pub(super) fn read_indicator(name: &str, mut s: Settings<'_>) -> Result<Indicato
         Some(text) => Column::named(text)
             .ok_or_else(|| config_error(&s.key_path("source"), format!("'{text}': use open, high, low or close")))?,
     };
-    let (prototype, fields): (Live, &'static [&'static str]) = match kind {
-        "sma" => (Live::Sma(ExactSma::new(s.period("period", None)?), column), &[]),
-        "highest" => (Live::Highest(Highest::new(s.period("period", None)?), column), &[]),
-        "lowest" => (Live::Lowest(Lowest::new(s.period("period", None)?), column), &[]),
-        "donchian" => (Live::Donchian(Donchian::new(s.period("period", None)?)), &["upper", "lower", "middle"]),
-        "ema" => (Live::Ema(Ema::new(s.period("period", None)?), column), &[]),
-        "wma" => (Live::Wma(Wma::new(s.period("period", None)?), column), &[]),
-        "dema" => (Live::Dema(Dema::new(s.period("period", None)?), column), &[]),
-        "tema" => (Live::Tema(Tema::new(s.period("period", None)?), column), &[]),
-        "hma" => (Live::Hma(Hma::new(s.period("period", None)?), column), &[]),
-        "kama" => (Live::Kama(Kama::new(s.period("period", None)?), column), &[]),
-        "rsi" => (Live::Rsi(Rsi::new(s.period("period", Some(14))?), column), &[]),
-        "roc" => (Live::Roc(Roc::new(s.period("period", None)?), column), &[]),
-        "momentum" => (Live::Momentum(Momentum::new(s.period("period", None)?), column), &[]),
-        "stddev" => (Live::StdDev(StdDev::new(s.period("period", None)?), column), &[]),
-        "zscore" => (Live::ZScore(ZScore::new(s.period("period", None)?), column), &[]),
-        "linreg_slope" => (Live::LinRegSlope(LinRegSlope::new(s.period("period", None)?), column), &[]),
-        "ppo" => (Live::Ppo(Ppo::new(s.period("fast", Some(12))?, s.period("slow", Some(26))?), column), &[]),
+    // (the indicator, its fields, its bars after the first value until the start no longer counts: settle.rs)
+    let (prototype, fields, fading): (Live, &'static [&'static str], Option<usize>) = match kind {
+        "sma" => (Live::Sma(ExactSma::new(s.period("period", None)?), column), &[], Some(0)),
+        "highest" => (Live::Highest(Highest::new(s.period("period", None)?), column), &[], Some(0)),
+        "lowest" => (Live::Lowest(Lowest::new(s.period("period", None)?), column), &[], Some(0)),
+        "donchian" => {
+            (Live::Donchian(Donchian::new(s.period("period", None)?)), &["upper", "lower", "middle"], Some(0))
+        }
+        "ema" => {
+            let period = s.period("period", None)?;
+            (Live::Ema(Ema::new(period), column), &[], Some(settle::ema(period)))
+        }
+        "wma" => (Live::Wma(Wma::new(s.period("period", None)?), column), &[], Some(0)),
+        "dema" => {
+            let period = s.period("period", None)?;
+            (Live::Dema(Dema::new(period), column), &[], Some(settle::ema(period).saturating_mul(2)))
+        }
+        "tema" => {
+            let period = s.period("period", None)?;
+            (Live::Tema(Tema::new(period), column), &[], Some(settle::ema(period).saturating_mul(3)))
+        }
+        "hma" => (Live::Hma(Hma::new(s.period("period", None)?), column), &[], Some(0)),
+        "kama" => (Live::Kama(Kama::new(s.period("period", None)?), column), &[], Some(settle::kama())),
+        "rsi" => {
+            let period = s.period("period", Some(14))?;
+            (Live::Rsi(Rsi::new(period), column), &[], Some(settle::wilder(period)))
+        }
+        "roc" => (Live::Roc(Roc::new(s.period("period", None)?), column), &[], Some(0)),
+        "momentum" => (Live::Momentum(Momentum::new(s.period("period", None)?), column), &[], Some(0)),
+        "stddev" => (Live::StdDev(StdDev::new(s.period("period", None)?), column), &[], Some(0)),
+        "zscore" => (Live::ZScore(ZScore::new(s.period("period", None)?), column), &[], Some(0)),
+        "linreg_slope" => (Live::LinRegSlope(LinRegSlope::new(s.period("period", None)?), column), &[], Some(0)),
+        "ppo" => {
+            let (fast, slow) = (s.period("fast", Some(12))?, s.period("slow", Some(26))?);
+            (Live::Ppo(Ppo::new(fast, slow), column), &[], Some(settle::ema(fast.max(slow))))
+        }
         "macd" => {
             let (fast, slow, signal) =
                 (s.period("fast", Some(12))?, s.period("slow", Some(26))?, s.period("signal", Some(9))?);
-            (Live::Macd(Macd::new(fast, slow, signal), column), &["line", "signal", "histogram"])
+            let fading = settle::ema(fast.max(slow)).saturating_add(settle::ema(signal));
+            (Live::Macd(Macd::new(fast, slow, signal), column), &["line", "signal", "histogram"], Some(fading))
         }
         "bollinger" => {
             let (period, k) = (s.period("period", Some(20))?, float(s.positive("k", Some(Decimal::TWO))?));
-            (Live::Bollinger(Bollinger::new(period, k), column), &["middle", "upper", "lower", "percent_b"])
+            (Live::Bollinger(Bollinger::new(period, k), column), &["middle", "upper", "lower", "percent_b"], Some(0))
         }
         "stoch_rsi" => {
             let (period, k, d) =
                 (s.period("period", Some(14))?, s.period("fast_k", Some(5))?, s.period("fast_d", Some(3))?);
-            (Live::StochRsi(StochRsi::new(period, k, d), column), &["k", "d"])
+            (Live::StochRsi(StochRsi::new(period, k, d), column), &["k", "d"], Some(settle::wilder(period)))
         }
-        "atr" => (Live::Atr(Atr::new(s.period("period", Some(14))?)), &[]),
-        "natr" => (Live::Natr(Natr::new(s.period("period", Some(14))?)), &[]),
-        "true_range" => (Live::TrueRange(TrueRange::new()), &[]),
-        "cci" => (Live::Cci(Cci::new(s.period("period", Some(14))?)), &[]),
-        "williams_r" => (Live::WilliamsR(WilliamsR::new(s.period("period", Some(14))?)), &[]),
-        "adx" => (Live::Adx(Adx::new(s.period("period", Some(14))?)), &["adx", "plus_di", "minus_di"]),
+        "atr" => {
+            let period = s.period("period", Some(14))?;
+            (Live::Atr(Atr::new(period)), &[], Some(settle::wilder(period)))
+        }
+        "natr" => {
+            let period = s.period("period", Some(14))?;
+            (Live::Natr(Natr::new(period)), &[], Some(settle::wilder(period)))
+        }
+        "true_range" => (Live::TrueRange(TrueRange::new()), &[], Some(0)),
+        "cci" => (Live::Cci(Cci::new(s.period("period", Some(14))?)), &[], Some(0)),
+        "williams_r" => (Live::WilliamsR(WilliamsR::new(s.period("period", Some(14))?)), &[], Some(0)),
+        "adx" => {
+            // Wilder sums (±DM, true range), then Wilder's average of DX
+            let period = s.period("period", Some(14))?;
+            let fading = settle::wilder(period).saturating_mul(2);
+            (Live::Adx(Adx::new(period)), &["adx", "plus_di", "minus_di"], Some(fading))
+        }
         "stochastic" => {
             let (k, slow, d) =
                 (s.period("fast_k", Some(5))?, s.period("slow_k", Some(3))?, s.period("slow_d", Some(3))?);
-            (Live::Stochastic(Stochastic::new(k, slow, d)), &["k", "d"])
+            (Live::Stochastic(Stochastic::new(k, slow, d)), &["k", "d"], Some(0))
         }
         "keltner" => {
             let (ema, atr) = (s.period("ema_period", Some(20))?, s.period("atr_period", Some(10))?);
             let k = float(s.positive("k", Some(Decimal::TWO))?);
-            (Live::Keltner(Keltner::new(ema, atr, k)), &["middle", "upper", "lower"])
+            let fading = settle::ema(ema).max(settle::wilder(atr));
+            (Live::Keltner(Keltner::new(ema, atr, k)), &["middle", "upper", "lower"], Some(fading))
         }
-        "aroon" => (Live::Aroon(Aroon::new(s.period("period", Some(14))?)), &["oscillator", "up", "down"]),
-        "mfi" => (Live::Mfi(Mfi::new(s.period("period", Some(14))?)), &[]),
-        "obv" => (Live::Obv(Obv::new()), &[]),
-        "vwap" => (Live::Vwap(RollingVwap::new(s.period("period", None)?)), &[]),
-        "session_vwap" => (Live::SessionVwap(SessionVwap::new()), &[]),
+        "aroon" => (Live::Aroon(Aroon::new(s.period("period", Some(14))?)), &["oscillator", "up", "down"], Some(0)),
+        "mfi" => (Live::Mfi(Mfi::new(s.period("period", Some(14))?)), &[], Some(0)),
+        "obv" => (Live::Obv(Obv::new()), &[], None),
+        "vwap" => (Live::Vwap(RollingVwap::new(s.period("period", None)?)), &[], Some(0)),
+        "session_vwap" => (Live::SessionVwap(SessionVwap::new()), &[], None),
         other => return Err(config_error(&kind_path, format!("'{other}' is not an indicator kind (one of {KINDS})"))),
     };
     if !prototype.reads_a_column() && s.raw("source").is_some() {
         return Err(config_error(&s.key_path("source"), format!("{kind} reads whole bars, not one column")));
     }
     s.finish()?;
-    Ok(IndicatorDef { name: name.to_string(), prototype, fields })
+    Ok(IndicatorDef { name: name.to_string(), prototype, fields, fading })
 }
 
 fn float(value: Decimal) -> f64 {

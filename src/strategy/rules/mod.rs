@@ -13,6 +13,7 @@ mod parse;
 mod plan;
 mod program;
 mod settings;
+mod settle;
 mod strategy;
 mod value;
 

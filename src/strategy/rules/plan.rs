@@ -84,14 +84,20 @@ pub(super) struct Plan {
 }
 
 impl Plan {
-    /// Bars a stream needs before every value the programs read exists: for each series, the bars before its
-    /// source's first value (0 for prices and volume) plus its depth (the deepest lag read, plus one).
+    /// Bars a stream needs before no value the programs read depends on where the data started: for each series,
+    /// the bars before its source's first value (0 for prices and volume), plus the bars its source takes after
+    /// that to forget the start ([`super::settle`]: 0 for a window, the horizon of a recursive indicator), plus its
+    /// depth (the deepest lag read, plus one). `usize::MAX` when a series never forgets it (OBV, session VWAP).
     pub(super) fn warm_up_bars(&self) -> usize {
         let source = |key: &SeriesKey| match *key {
-            SeriesKey::Indicator { index, .. } => self.indicators.get(index).map_or(0, |i| i.prototype.warm_up()),
-            SeriesKey::Price(_) | SeriesKey::Volume => 0,
+            SeriesKey::Indicator { index, .. } => self
+                .indicators
+                .get(index)
+                .map_or(Some(0), |i| i.fading.map(|fading| i.prototype.warm_up().saturating_add(fading))),
+            SeriesKey::Price(_) | SeriesKey::Volume => Some(0),
         };
-        self.layout.series.iter().map(|(key, depth)| source(key) + depth).max().unwrap_or(0)
+        let series = self.layout.series.iter();
+        series.map(|(key, depth)| source(key).map_or(usize::MAX, |bars| bars.saturating_add(*depth))).max().unwrap_or(0)
     }
 }
 

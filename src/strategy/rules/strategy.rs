@@ -72,8 +72,10 @@ impl Strategy for Rules {
         "rules"
     }
 
-    /// The longest warm-up of its rule sets: every indicator's bars before its first value plus the deepest lag
-    /// read of it (so `crosses_above(fast, slow)` on SMA(3)/SMA(8) needs 9 bars).
+    /// The longest warm-up of its rule sets: every indicator's bars before its first value, plus, for a recursive
+    /// one, the bars until the start's weight in its value is below 1e-9 (`settle.rs`), plus the deepest lag read
+    /// of it — so `crosses_above(fast, slow)` on SMA(3)/SMA(8) needs 9 bars, `rsi < 30` on RSI(14) 15 + 280.
+    /// `usize::MAX` with an OBV or a session VWAP, which never forget where the data started.
     fn warm_up_bars(&self) -> usize {
         let plans = self.shared.iter().chain(self.symbols.iter().map(|(_, plan)| plan));
         plans.map(Plan::warm_up_bars).max().unwrap_or(0)
@@ -203,6 +205,17 @@ mod tests {
         Rules::new(&params).unwrap().warm_up_bars()
     }
 
+    /// `m` with `decay^m < 1e-9 <= decay^(m - 1)`, by multiplying.
+    fn horizon(decay: f64) -> usize {
+        let mut weight = 1.0;
+        (1..)
+            .find(|_| {
+                weight *= decay;
+                weight < 1e-9
+            })
+            .unwrap()
+    }
+
     #[test]
     fn the_stated_warm_up_is_the_first_value_of_every_series_read_at_its_deepest_lag() {
         // SMA(8) has its first value on bar 8, and a cross reads it one bar back: bar 9.
@@ -212,17 +225,61 @@ mod tests {
             "exit": "crosses_below(fast, slow)",
         });
         assert_eq!(warm_up(cross), 9);
-        // RSI(14): its first value on bar 15 (TA-Lib's lookback 14, plus one).
-        let rsi = json!({ "indicators": { "rsi": { "kind": "rsi" } }, "entry": "rsi < 30", "exit": "rsi > 70" });
-        assert_eq!(warm_up(rsi), 15);
         // Prices only: the deepest lag, plus the bar itself.
         assert_eq!(warm_up(json!({ "entry": "close > close[3]", "exit": "close < open" })), 4);
-        // A symbol's own rules count too.
+        // Windows forget the start once past it: highest, Bollinger, stochastic, CCI.
+        let windows = json!({
+            "indicators": {
+                "top": { "kind": "highest", "period": 5 },
+                "band": { "kind": "bollinger", "period": 20 },
+                "stoch": { "kind": "stochastic" },
+                "cci": { "kind": "cci", "period": 10 },
+            },
+            "entry": "close > top[1] and close > band.upper and stoch.k < 20",
+            "exit": "cci > 100",
+        });
+        assert_eq!(warm_up(windows), 20, "Bollinger's 20 closes (the stochastic's first value is on bar 9)");
+    }
+
+    #[test]
+    fn a_recursive_indicator_adds_the_bars_until_the_start_weighs_less_than_one_in_a_billion() {
+        // RSI(14): its first value on bar 15 (TA-Lib's lookback 14, plus one), and Wilder's averages keep the
+        // seed with weight (13/14)^m.
+        let rsi = json!({ "indicators": { "rsi": { "kind": "rsi" } }, "entry": "rsi < 30", "exit": "rsi > 70" });
+        assert_eq!(horizon(13.0 / 14.0), 280);
+        assert_eq!(warm_up(rsi), 15 + 280);
+        // EMA(20) read two bars back, on a symbol's own rules: its first value on bar 20, (19/21)^m, lag 2.
         let own = json!({
             "entry": "close > open",
             "exit": "close < open",
             "symbols": { "ETHUSDT": { "indicators": { "ma": { "kind": "ema", "period": 20 } }, "entry": "close > ma[2]" } },
         });
-        assert_eq!(warm_up(own), 22);
+        assert_eq!(warm_up(own), 19 + horizon(19.0 / 21.0) + 3);
+        // btc_atr_trend_rules: EMA(50) read one bar back outlasts ATR(14) and the channel.
+        let trend = json!({
+            "indicators": {
+                "channel": { "kind": "donchian", "period": 24 },
+                "trend": { "kind": "ema", "period": 50 },
+                "atr": { "kind": "atr", "period": 14 },
+            },
+            "entry": "close > channel.upper[1] and close > trend",
+            "exit": "crosses_below(close, trend)",
+            "trailing_stop": "3 * atr",
+        });
+        assert_eq!(horizon(49.0 / 51.0), 519);
+        assert_eq!(warm_up(trend), 49 + 519 + 2);
+        // Layers add up: MACD(12, 26, 9) — the slow EMA's horizon, then the signal's.
+        let macd =
+            json!({ "indicators": { "m": { "kind": "macd" } }, "entry": "m > m.signal", "exit": "m < m.signal" });
+        assert_eq!(warm_up(macd), 33 + horizon(25.0 / 27.0) + horizon(8.0 / 10.0) + 1);
+        // ADX(14): Wilder sums, then Wilder's average.
+        let adx = json!({ "indicators": { "adx": { "kind": "adx" } }, "entry": "adx > 25", "exit": "adx < 20" });
+        assert_eq!(warm_up(adx), 27 + 2 * 280 + 1);
+        // KAMA: its slowest smoothing constant, whatever its period.
+        let kama = json!({ "indicators": { "k": { "kind": "kama", "period": 10 } }, "entry": "close > k", "exit": "close < k" });
+        assert_eq!(warm_up(kama), 10 + horizon(1.0 - 4.0 / 961.0) + 1);
+        // A running total never forgets where it started.
+        let obv = json!({ "indicators": { "obv": { "kind": "obv" } }, "entry": "obv > 0", "exit": "obv < 0" });
+        assert_eq!(warm_up(obv), usize::MAX);
     }
 }

@@ -1,7 +1,7 @@
 //! The audit of a bar strategy (`ctb audit SCENARIO`): evidence that it decides without look-ahead and within the
-//! warm-up it states. A decision is one command the strategy gives — an order submitted (time, symbol, side,
-//! type, quantity, price, stop, trail, time in force, bracket), a cancel, an amendment — as it gave it, before the
-//! risk manager; two decisions are the same when every field is.
+//! warm-up it states. A decision is one command the strategy gives — an order submitted (time, venue, symbol,
+//! side, type, quantity, price, stop, trail, reduce-only, time in force, bracket, volatility), a cancel, an
+//! amendment — as it gave it, before the risk manager; two decisions are the same when every field is.
 //!
 //! 1. **The full run.** The scenario's backtest over all its data, every decision recorded with what the strategy
 //!    was shown at each call (bars, position, cash, equity, its open orders).
@@ -11,17 +11,23 @@
 //!    full run's decisions before the cut, one for one and in order: a strategy that decides the same whether or
 //!    not later bars exist cannot have used them.
 //! 3. **Late starts (warm-up).** With `k` the warm-up ([`AuditOptions::warm_up`], else the strategy's
-//!    [`crate::strategy::Strategy::warm_up_bars`]), a fresh strategy is started `k` and `2k` bars into the data
-//!    (1 and 2 when `k` is 0) — its history windows and indicators empty there — and shown, open loop, the bars
-//!    and the account the full run had at each call (so what it holds cannot drift with its own fills: only what
-//!    it remembers of the market can differ). Its decisions from `2k` bars after its start on (bars `3k + 1` and
-//!    `4k + 1`, counting from 1) must equal the full run's; the table also says from which bar on they agree. The
-//!    margin of a second `k` is for indicators whose memory fades rather than ends (EMA, RSI, ATR): their values
-//!    from a late start converge but are not equal after `k` bars.
+//!    [`crate::strategy::Strategy::warm_up_bars`], read after the full run), a fresh strategy is started `k` and
+//!    `2k` bars into the data (1 and 2 when `k` is 0), counted on each stream: it starts at the first time after
+//!    every stream has had that many bars of its own — its history windows and indicators empty there — and is
+//!    shown, open loop, the bars and the account the full run had at each call (so what it holds cannot drift with
+//!    its own fills: only what it remembers of the market can differ). Its decisions must equal the full run's
+//!    from the time by which every stream has had `k` bars of its own since that start on (its stated warm-up; from
+//!    the start itself when `k` is 0). The table also says from which bar on they actually agree.
 //!
-//! Bars are counted on the scenario's time line: the distinct close times of all its streams (for one stream,
-//! its bars). What it cannot see: a strategy that reads the data files, or anything else, on its own — the cuts
-//! change only what the engine shows it.
+//! A check the data is too short for — a late start and its warm-up past the end of a stream, fewer bars to cut
+//! after than cut points asked for — is not run but reported as [`Outcome::NotChecked`] with the reason, and the
+//! audit does not pass ([`AuditReport::passed`]): an audit passes only on what it checked.
+//!
+//! The table numbers bars on the scenario's time line: the distinct close times of all its streams (for one
+//! stream, its bars), from 1. What it cannot see: a strategy that reads the data files, or anything else, on its
+//! own — the cuts change only what the engine shows it. Decisions are compared exactly: a strategy on `f64`
+//! indicators whose values from a late start converge to the full run's but never equal them passes when its
+//! decisions agree from its warm-up on, which is what its warm-up claims.
 
 mod record;
 
@@ -65,24 +71,42 @@ pub struct Difference {
 }
 
 impl std::fmt::Display for Difference {
+    /// Both decisions as [`Decision`] shows them; should the two read the same (a field it does not show), in full.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let show = |d: &Option<Decision>| d.map_or("nothing".to_string(), |d| d.to_string());
-        write!(f, "decision {}: full run {}; rerun {}", self.index + 1, show(&self.full), show(&self.rerun))
+        let (full, rerun) = (show(&self.full), show(&self.rerun));
+        if full == rerun {
+            return write!(f, "decision {}: full run {:?}; rerun {:?}", self.index + 1, self.full, self.rerun);
+        }
+        write!(f, "decision {}: full run {full}; rerun {rerun}", self.index + 1)
     }
+}
+
+/// How a check came out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The rerun decided as the full run did over the compared range.
+    Same,
+    /// It did not: where first.
+    Differs(Box<Difference>),
+    /// The check could not run on this data, and why (too few bars for the late start and its warm-up, no bar to
+    /// cut after). An audit with such a check does not pass.
+    NotChecked(String),
 }
 
 /// One rerun and its comparison with the full run.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Check {
-    /// What was rerun: `cut after bar 321` or `start at bar 31`.
+    /// What was rerun: `cut after bar 321` or `start at bar 32` (bars of the time line, from 1).
     pub name: String,
     /// Which decisions were compared.
     pub compared: String,
     /// How many decisions of the full run that range holds.
     pub decisions: usize,
-    /// Where they differ, if they do.
-    pub difference: Option<Difference>,
-    /// For a late start: the first bar from which every decision agrees with the full run's.
+    /// The comparison's outcome.
+    pub outcome: Outcome,
+    /// For a late start that ran: the first bar of the time line (from 1) from which every decision agrees with
+    /// the full run's — where agreement actually began, which may be before the compared range.
     pub agrees_from: Option<usize>,
 }
 
@@ -95,7 +119,7 @@ pub struct AuditReport {
     pub bars: usize,
     /// Decisions of the full run.
     pub decisions: usize,
-    /// The warm-up checked, in bars.
+    /// The warm-up checked, in bars of each stream.
     pub warm_up: usize,
     /// The strategy's own statement of it.
     pub stated_warm_up: usize,
@@ -106,9 +130,25 @@ pub struct AuditReport {
 }
 
 impl AuditReport {
-    /// Whether every rerun decided as the full run did.
+    /// Whether every check ran and every rerun decided as the full run did.
     pub fn passed(&self) -> bool {
-        self.checks.iter().all(|c| c.difference.is_none())
+        self.checks.iter().all(|c| c.outcome == Outcome::Same)
+    }
+
+    /// The checks whose rerun decided differently, each with where.
+    pub fn differing(&self) -> impl Iterator<Item = (&Check, &Difference)> {
+        self.checks.iter().filter_map(|c| match &c.outcome {
+            Outcome::Differs(difference) => Some((c, difference.as_ref())),
+            _ => None,
+        })
+    }
+
+    /// The checks that could not run, each with why.
+    pub fn not_checked(&self) -> impl Iterator<Item = (&Check, &str)> {
+        self.checks.iter().filter_map(|c| match &c.outcome {
+            Outcome::NotChecked(reason) => Some((c, reason.as_str())),
+            _ => None,
+        })
     }
 
     /// The checks as a table: what was rerun, what was compared, how many decisions, and the result.
@@ -116,10 +156,12 @@ impl AuditReport {
         let mut table = Table::new();
         table.load_preset(UTF8_FULL_CONDENSED).set_header(["check", "compared", "decisions", "result"]);
         for check in &self.checks {
-            let result = match (&check.difference, check.agrees_from) {
-                (Some(difference), _) => format!("DIFFERS at {difference}"),
-                (None, Some(bar)) => format!("same (agrees from bar {bar})"),
-                (None, None) => "same".to_string(),
+            let result = match (&check.outcome, check.agrees_from) {
+                (Outcome::Differs(difference), _) => format!("DIFFERS at {difference}"),
+                (Outcome::NotChecked(reason), _) => format!("NOT CHECKED: {reason}"),
+                (Outcome::Same, Some(bar)) if bar > self.bars => "same (agrees at no bar)".to_string(),
+                (Outcome::Same, Some(bar)) => format!("same (agrees from bar {bar})"),
+                (Outcome::Same, None) => "same".to_string(),
             };
             table.add_row([check.name.clone(), check.compared.clone(), check.decisions.to_string(), result]);
         }
@@ -127,7 +169,8 @@ impl AuditReport {
     }
 }
 
-/// Audits the strategy of `setup` on `series` (see the module's documentation).
+/// Audits the strategy of `setup` on `series` (see the module's documentation). Checks that cannot run on this
+/// data are in the report as [`Outcome::NotChecked`]; the report then does not pass.
 ///
 /// # Errors
 /// [`Error::Config`] for no cut points; [`Error::Data`] for fewer than two bars; as the backtest's and the
@@ -149,50 +192,73 @@ pub fn audit(setup: &BacktestSetup, series: Vec<BarSeries>, options: &AuditOptio
     let warm_up = options.warm_up.unwrap_or(stated_warm_up);
     let mut checks = Vec::new();
 
-    for cut in cut_points(&series, &times, options) {
+    let cuts = cut_points(&series, &times, options);
+    for &cut in &cuts {
         let end = times[cut];
         let kept = series.iter().map(|s| s.between(Timestamp(i64::MIN), Timestamp(end.0.saturating_sub(s.interval))));
         let mut rerun = Recorder::new(setup.build_strategy()?, false);
         run_prepared_with_blocking(setup, Arc::new(prepare_market(setup, kept.collect())?), &mut rerun)?;
         let expected: Vec<Decision> = full.iter().filter(|d| d.time < end).copied().collect();
+        let outcome =
+            first_difference(&expected, &rerun.decisions).map_or(Outcome::Same, |d| Outcome::Differs(Box::new(d)));
         checks.push(Check {
             name: format!("cut after bar {cut}"),
             compared: format!("decisions before {end}"),
             decisions: expected.len(),
-            difference: first_difference(&expected, &rerun.decisions),
+            outcome,
+            agrees_from: None,
+        });
+    }
+    if cuts.len() < options.cuts {
+        // fewer bars to cut at than cut points asked for: those left are not checked
+        let name = match cuts.len() {
+            0 => "cuts".to_string(),
+            done => format!("cuts {} to {}", done + 1, options.cuts),
+        };
+        checks.push(Check {
+            name,
+            compared: "none".to_string(),
+            decisions: 0,
+            outcome: Outcome::NotChecked(format!(
+                "{} cut points asked for, and the data has {} after every stream's first to cut at",
+                options.cuts,
+                match cuts.len() {
+                    0 => "no bar".to_string(),
+                    n => format!("only {}", bars(n)),
+                }
+            )),
             agrees_from: None,
         });
     }
 
     let step = warm_up.max(1);
-    for start in [step, step.saturating_mul(2)] {
-        let Some(&from) = times.get(start) else {
-            checks.push(Check {
-                name: format!("start at bar {}", start.saturating_add(1)),
-                compared: format!("none: the data has {} bars", times.len()),
-                decisions: 0,
-                difference: None,
-                agrees_from: None,
-            });
-            continue;
+    for skip in [step, step.saturating_mul(2)] {
+        let (from, compare) = match late_start(&series, &times, skip, warm_up) {
+            Ok(points) => points,
+            Err(reason) => {
+                checks.push(Check {
+                    name: format!("start {} in", bars(skip)),
+                    compared: "none".to_string(),
+                    decisions: 0,
+                    outcome: Outcome::NotChecked(reason),
+                    agrees_from: None,
+                });
+                continue;
+            }
         };
-        let rerun = replay_open_loop(&recording, setup.build_strategy()?, from)?;
-        let compare_from = start.saturating_add(warm_up.saturating_mul(2));
-        let after = |list: &[Decision], time: Timestamp| list.iter().filter(|d| d.time >= time).copied().collect();
-        let (expected, found): (Vec<Decision>, Vec<Decision>) = match times.get(compare_from) {
-            Some(&time) => (after(&full, time), after(&rerun, time)),
-            None => (Vec::new(), Vec::new()),
+        let rerun = replay_open_loop(&recording, setup.build_strategy()?, times[from])?;
+        let since = |list: &[Decision], time: Timestamp| list[list.partition_point(|d| d.time < time)..].to_vec();
+        let (expected, found) = (since(&full, times[compare]), since(&rerun, times[compare]));
+        let agreement = match last_difference(&since(&full, times[from]), &rerun) {
+            None => from,
+            Some(time) => times.partition_point(|t| *t <= time),
         };
-        let late: Vec<Decision> = after(&full, from);
         checks.push(Check {
-            name: format!("start at bar {}", start + 1),
-            compared: match times.get(compare_from) {
-                Some(time) => format!("decisions from bar {} ({time}) on", compare_from + 1),
-                None => format!("none: bar {} is past the data's {}", compare_from.saturating_add(1), times.len()),
-            },
+            name: format!("start at bar {} ({} in)", from + 1, bars(skip)),
+            compared: format!("decisions from bar {} ({}) on", compare + 1, times[compare]),
             decisions: expected.len(),
-            difference: first_difference(&expected, &found),
-            agrees_from: Some(agreement_from(&times, start, &late, &rerun)),
+            outcome: first_difference(&expected, &found).map_or(Outcome::Same, |d| Outcome::Differs(Box::new(d))),
+            agrees_from: Some(agreement + 1),
         });
     }
     Ok(AuditReport {
@@ -206,19 +272,76 @@ pub fn audit(setup: &BacktestSetup, series: Vec<BarSeries>, options: &AuditOptio
     })
 }
 
+/// A late start `skip` bars into every stream with a warm-up of `warm_up` bars, as indices into `times`: where it
+/// starts (the first time after every stream has had `skip` bars of its own, so each skips at least `skip`) and
+/// from where its decisions must equal the full run's (the time by which every stream has had `warm_up` bars of
+/// its own since that start: its stated warm-up; the start itself for a warm-up of 0). `Err`: why the data is too
+/// short for it, naming the stream.
+fn late_start(
+    series: &[BarSeries],
+    times: &[Timestamp],
+    skip: usize,
+    warm_up: usize,
+) -> std::result::Result<(usize, usize), String> {
+    let mut skipped_by = Timestamp(i64::MIN);
+    for s in series {
+        if s.len() <= skip {
+            return Err(format!(
+                "the data has {} of {}; a start {} in leaves none",
+                bars(s.len()),
+                s.symbol,
+                bars(skip)
+            ));
+        }
+        if let Some(last) = skip.checked_sub(1) {
+            skipped_by = skipped_by.max(s.close_time(last));
+        }
+    }
+    let from = times.partition_point(|t| *t <= skipped_by);
+    let mut settled = times[from];
+    if warm_up > 0 {
+        for s in series {
+            let before = s.open_time.partition_point(|t| t.0.saturating_add(s.interval) < times[from].0);
+            let needed = before.saturating_add(warm_up);
+            if s.len() < needed {
+                return Err(format!(
+                    "the data has {} of {}; a start {} in and a warm-up of {warm_up} need {before} + {warm_up} = \
+                     {needed}",
+                    bars(s.len()),
+                    s.symbol,
+                    bars(before)
+                ));
+            }
+            settled = settled.max(s.close_time(needed - 1));
+        }
+    }
+    Ok((from, times.partition_point(|t| *t < settled)))
+}
+
+/// `1 bar`, `2 bars`.
+fn bars(n: usize) -> String {
+    if n == 1 { "1 bar".to_string() } else { format!("{n} bars") }
+}
+
 /// The distinct close times of every bar of `series`, in order: the scenario's time line.
 fn time_line(series: &[BarSeries]) -> Vec<Timestamp> {
     let all: BTreeSet<Timestamp> = series.iter().flat_map(|s| (0..s.len()).map(|i| s.close_time(i))).collect();
     all.into_iter().collect()
 }
 
+/// The bars that may be cut after: the index into `times` of the first bar after every stream's first bar (at least
+/// 1), and how many bars there are from it on.
+fn cut_span(series: &[BarSeries], times: &[Timestamp]) -> (usize, usize) {
+    let started = series.iter().filter(|s| !s.is_empty()).map(|s| s.close_time(0)).max().unwrap_or_default();
+    let first = times.partition_point(|t| *t <= started).max(1);
+    (first, times.len().saturating_sub(first))
+}
+
 /// The cut points: indices into `times` (the first bar left out) after every stream's first bar, one drawn with
 /// the seed in each of `cuts` equal stretches of those bars (so they spread over the whole data; fewer when there
 /// are fewer bars), in increasing order.
 fn cut_points(series: &[BarSeries], times: &[Timestamp], options: &AuditOptions) -> Vec<usize> {
-    let started = series.iter().filter(|s| !s.is_empty()).map(|s| s.close_time(0)).max().unwrap_or_default();
-    let first = times.partition_point(|t| *t <= started).max(1);
-    let span = times.len().saturating_sub(first);
+    let (first, span) = cut_span(series, times);
     let cuts = options.cuts.min(span);
     let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
     (0..cuts).map(|k| first + rng.random_range(k * span / cuts..(k + 1) * span / cuts)).collect()
@@ -230,14 +353,22 @@ fn first_difference(full: &[Decision], rerun: &[Decision]) -> Option<Difference>
     Some(Difference { index, full: full.get(index).copied(), rerun: rerun.get(index).copied() })
 }
 
-/// The first bar (1-based, on `times`) from which the decisions of `full` and `rerun` agree at every later bar, for
-/// a rerun started at bar index `start`.
-fn agreement_from(times: &[Timestamp], start: usize, full: &[Decision], rerun: &[Decision]) -> usize {
-    let at = |list: &[Decision], time: Timestamp| -> Vec<Decision> {
-        list.iter().filter(|d| d.time == time).copied().collect()
-    };
-    let last_difference = (start..times.len()).rev().find(|&i| at(full, times[i]) != at(rerun, times[i]));
-    last_difference.map_or(start, |i| i + 1) + 1
+/// The time of the last decision at which `full` and `rerun` differ, comparing the decisions of each time as a
+/// group; `None` when they agree throughout. Both lists are in time order, and each is walked once.
+fn last_difference(full: &[Decision], rerun: &[Decision]) -> Option<Timestamp> {
+    let (mut f, mut r, mut last) = (full, rerun, None);
+    while let Some(time) = match (f.first(), r.first()) {
+        (Some(a), Some(b)) => Some(a.time.min(b.time)),
+        (a, b) => a.or(b).map(|d| d.time),
+    } {
+        let (here_f, rest_f) = f.split_at(f.iter().take_while(|d| d.time == time).count());
+        let (here_r, rest_r) = r.split_at(r.iter().take_while(|d| d.time == time).count());
+        if here_f != here_r {
+            last = Some(time);
+        }
+        (f, r) = (rest_f, rest_r);
+    }
+    last
 }
 
 #[cfg(test)]
@@ -303,12 +434,62 @@ mod tests {
     }
 
     #[test]
-    fn agreement_starts_after_the_last_bar_where_the_decisions_differ() {
-        let times: Vec<Timestamp> = (0..10).map(|h| Timestamp(h * 3_600_000_000_000)).collect();
+    fn the_last_difference_is_the_last_time_whose_decisions_differ_walking_both_lists_once() {
         let full = [decision(3, Side::Buy), decision(6, Side::Sell), decision(8, Side::Buy)];
-        // The late start missed the buy at bar index 3 and so the sell at 6 too; from index 7 on they agree.
+        // The late start missed the buy at hour 3 and so the sell at 6 too; from hour 7 on they agree.
         let rerun = [decision(5, Side::Buy), decision(8, Side::Buy)];
-        assert_eq!(agreement_from(&times, 2, &full, &rerun), 8, "bar 8 (1-based) is index 7");
-        assert_eq!(agreement_from(&times, 2, &full, &full), 3, "agreeing from the start: the start's own bar");
+        assert_eq!(last_difference(&full, &rerun), Some(Timestamp(6 * 3_600_000_000_000)));
+        assert_eq!(last_difference(&full, &full), None);
+        assert_eq!(last_difference(&[], &[]), None);
+        // Two decisions at one time against one: that time differs.
+        let twice = [decision(3, Side::Buy), decision(3, Side::Buy), decision(6, Side::Sell), decision(8, Side::Buy)];
+        assert_eq!(last_difference(&twice, &full), Some(Timestamp(3 * 3_600_000_000_000)));
+        // Only the last time differs (the rerun has nothing there).
+        assert_eq!(last_difference(&full, &full[..2]), Some(Timestamp(8 * 3_600_000_000_000)));
+    }
+
+    /// A series of `bars` bars of `symbol`, `interval` hours long, the first opening at hour `first`.
+    fn stream(symbol: &str, bars: usize, first: i64, interval: i64) -> BarSeries {
+        let hour = 3_600_000_000_000;
+        BarSeries {
+            symbol: Symbol::new(symbol).unwrap(),
+            interval: interval * hour,
+            open_time: (0..bars as i64).map(|i| Timestamp((first + i * interval) * hour)).collect(),
+            ..series(bars)
+        }
+    }
+
+    #[test]
+    fn a_late_start_skips_the_bars_of_every_stream_and_compares_once_each_has_its_warm_up_of_its_own() {
+        let hour = |h: i64| Timestamp(h * 3_600_000_000_000);
+        // One stream of 10 hourly bars (closing at hours 1 to 10): 3 bars in, it starts at bar 4 (index 3); with
+        // a warm-up of 3 it is compared from its third bar, bar 6 (index 5).
+        let one = [stream("BTCUSDT", 10, 0, 1)];
+        let times = time_line(&one);
+        assert_eq!(late_start(&one, &times, 3, 3), Ok((3, 5)));
+        assert_eq!(late_start(&one, &times, 3, 0), Ok((3, 3)), "no warm-up: compared from the start");
+        assert_eq!(late_start(&one, &times, 6, 4), Ok((6, 9)), "its fourth bar is the last one");
+        assert_eq!(
+            late_start(&one, &times, 6, 5),
+            Err("the data has 10 bars of BTCUSDT; a start 6 bars in and a warm-up of 5 need 6 + 5 = 11".into())
+        );
+        assert_eq!(
+            late_start(&one, &times, 10, 1),
+            Err("the data has 10 bars of BTCUSDT; a start 10 bars in leaves none".into())
+        );
+        assert!(late_start(&one, &times, usize::MAX, usize::MAX).is_err(), "no overflow");
+        // BTC hourly from hour 0 (closes 1..=12) and ETH two-hourly from hour 0 (closes 2, 4, ..., 12): the time
+        // line has 12 bars. Two bars in means after ETH's second (hour 4), not the time line's second (hour 2).
+        let two = [stream("BTCUSDT", 12, 0, 1), stream("ETHUSDT", 6, 0, 2)];
+        let times = time_line(&two);
+        assert_eq!(times.len(), 12);
+        let (from, compare) = late_start(&two, &times, 2, 2).unwrap();
+        assert_eq!(times[from], hour(5), "BTC skips 4 bars, ETH 2");
+        // From there, two bars of each: BTC's close at hours 5 and 6, ETH's at 6 and 8.
+        assert_eq!(times[compare], hour(8));
+        assert_eq!(
+            late_start(&two, &times, 2, 5),
+            Err("the data has 6 bars of ETHUSDT; a start 2 bars in and a warm-up of 5 need 2 + 5 = 7".into())
+        );
     }
 }

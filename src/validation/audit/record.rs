@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use std::fmt;
 
 use crate::error::Result;
-use crate::model::{Bar, OrderQty, Symbol, Timestamp};
+use crate::model::{Bar, OrderQty, Symbol, Timestamp, VenueId};
 use crate::strategy::{
     AccountView, BarHistory, Command, Context, Event, OpenOrder, SliceContext, Strategy, StreamInfo,
 };
@@ -23,8 +23,13 @@ pub struct Decision {
 
 impl fmt::Display for Decision {
     /// `2023-01-05T10:00:00Z BTCUSDT BUY MARKET quote 10000` — time, symbol, side, type, quantity, then what is set
-    /// of price, stop, trail, reduce-only, time in force and bracket; cancels and amendments by order id.
+    /// of price, stop, trail, reduce-only, time in force, bracket and volatility, and the venue unless it is the
+    /// first (`venue 1`); cancels and amendments by order id. Every field equality compares is shown, so two
+    /// decisions that differ print differently.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let venue = |f: &mut fmt::Formatter<'_>, venue: VenueId| {
+            if venue == VenueId(0) { Ok(()) } else { write!(f, " venue {}", venue.0) }
+        };
         match self.command {
             Command::Submit(o) => {
                 write!(f, "{} {} {} {} ", self.time, o.symbol, o.side, o.order_type.as_str())?;
@@ -55,10 +60,16 @@ impl fmt::Display for Decision {
                         b.take_profit.normalize()
                     )?;
                 }
-                Ok(())
+                if let Some(volatility) = o.volatility {
+                    write!(f, " volatility {}", volatility.normalize())?;
+                }
+                venue(f, o.venue)
             }
-            Command::Cancel { symbol, order_id, .. } => write!(f, "{} {symbol} cancel order {order_id}", self.time),
-            Command::Amend { symbol, order_id, quantity, price, .. } => {
+            Command::Cancel { venue: at, symbol, order_id } => {
+                write!(f, "{} {symbol} cancel order {order_id}", self.time)?;
+                venue(f, at)
+            }
+            Command::Amend { venue: at, symbol, order_id, quantity, price } => {
                 write!(f, "{} {symbol} amend order {order_id}", self.time)?;
                 if let Some(q) = quantity {
                     write!(f, " quantity {}", q.normalize())?;
@@ -66,7 +77,7 @@ impl fmt::Display for Decision {
                 if let Some(p) = price {
                     write!(f, " price {}", p.normalize())?;
                 }
-                Ok(())
+                venue(f, at)
             }
         }
     }
@@ -259,4 +270,40 @@ pub fn replay_open_loop(
         decisions.extend(commands.iter().map(|&command| Decision { time, command }));
     }
     Ok(decisions)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Side;
+    use crate::strategy::OrderIntent;
+
+    fn buy(venue: usize) -> OrderIntent {
+        let symbol = Symbol::new("BTCUSDT").unwrap();
+        OrderIntent::market(VenueId(venue), symbol, Side::Buy, OrderQty::Quote(Decimal::from(100)))
+    }
+
+    fn shown(command: Command) -> String {
+        Decision { time: Timestamp(3_600_000_000_000), command }.to_string()
+    }
+
+    #[test]
+    fn decisions_that_differ_only_in_venue_or_volatility_print_differently() {
+        assert_eq!(shown(Command::Submit(buy(0))), "1970-01-01T01:00:00Z BTCUSDT BUY MARKET quote 100");
+        assert_eq!(shown(Command::Submit(buy(1))), "1970-01-01T01:00:00Z BTCUSDT BUY MARKET quote 100 venue 1");
+        let volatile = OrderIntent { volatility: Some(Decimal::new(125, 1)), ..buy(0) };
+        assert_eq!(
+            shown(Command::Submit(volatile)),
+            "1970-01-01T01:00:00Z BTCUSDT BUY MARKET quote 100 volatility 12.5"
+        );
+        let symbol = Symbol::new("BTCUSDT").unwrap();
+        let order_id = crate::model::OrderId(7);
+        let cancel = |venue| shown(Command::Cancel { venue: VenueId(venue), symbol, order_id });
+        assert_ne!(cancel(0), cancel(2));
+        assert!(cancel(2).ends_with("cancel order 7 venue 2"), "{}", cancel(2));
+        let amend = |venue| {
+            shown(Command::Amend { venue: VenueId(venue), symbol, order_id, quantity: None, price: Some(Decimal::ONE) })
+        };
+        assert!(amend(3).ends_with("amend order 7 price 1 venue 3"), "{}", amend(3));
+    }
 }
