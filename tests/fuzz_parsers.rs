@@ -1,0 +1,152 @@
+//! A fuzz harness over the parsers a user's files reach: kline and generic CSV, Parquet, level-2 recordings and
+//! scenarios. Seed inputs (shipped files, cut small) are mutated — bytes flipped, inserted and removed, lines
+//! duplicated, swapped and cut, quotes and separators dropped in — and every parser must answer each with bars or
+//! one error line, never a panic. `PROPTEST_CASES` bounds the time (CI runs the default, 96 cases a parser, in
+//! seconds); failures proptest finds are kept in `tests/fuzz_parsers.proptest-regressions` and replayed first on
+//! every run, and the crashes found by hand are the named cases at the end.
+
+mod common;
+
+use proptest::prelude::*;
+use std::path::Path;
+
+use cryptotradebot::config::Scenario;
+use cryptotradebot::data::{DataFile, DataFormat, load_bar_series, load_binance_capture, write_bars};
+use cryptotradebot::model::Symbol;
+
+/// One way of damaging an input.
+#[derive(Clone, Debug)]
+enum Mutation {
+    Flip { at: usize, byte: u8 },
+    Insert { at: usize, bytes: Vec<u8> },
+    Remove { at: usize, len: usize },
+    Truncate { at: usize },
+    DuplicateLine { line: usize },
+    SwapLines { a: usize, b: usize },
+}
+
+fn mutation() -> impl Strategy<Value = Mutation> {
+    let special = prop::sample::select(vec![
+        b"\"".to_vec(),
+        b",".to_vec(),
+        b"\n".to_vec(),
+        b"\r\n".to_vec(),
+        b"\xff\xfe".to_vec(),
+        b"9223372036854775807".to_vec(),
+        b"-1".to_vec(),
+        b"1e400".to_vec(),
+        b"0".to_vec(),
+        b"{".to_vec(),
+        b": ".to_vec(),
+        b"\t".to_vec(),
+        b"99999999999999999999999999999999".to_vec(),
+    ]);
+    prop_oneof![
+        (any::<usize>(), any::<u8>()).prop_map(|(at, byte)| Mutation::Flip { at, byte }),
+        (any::<usize>(), special).prop_map(|(at, bytes)| Mutation::Insert { at, bytes }),
+        (any::<usize>(), 1usize..64).prop_map(|(at, len)| Mutation::Remove { at, len }),
+        any::<usize>().prop_map(|at| Mutation::Truncate { at }),
+        any::<usize>().prop_map(|line| Mutation::DuplicateLine { line }),
+        (any::<usize>(), any::<usize>()).prop_map(|(a, b)| Mutation::SwapLines { a, b }),
+    ]
+}
+
+fn apply(mut bytes: Vec<u8>, mutations: &[Mutation]) -> Vec<u8> {
+    for m in mutations {
+        let len = bytes.len().max(1);
+        match m {
+            Mutation::Flip { at, byte } if !bytes.is_empty() => bytes[at % len] = *byte,
+            Mutation::Insert { at, bytes: inserted } => {
+                let at = at % (bytes.len() + 1);
+                bytes.splice(at..at, inserted.iter().copied());
+            }
+            Mutation::Remove { at, len: n } if !bytes.is_empty() => {
+                let at = at % len;
+                bytes.drain(at..(at + n).min(bytes.len()));
+            }
+            Mutation::Truncate { at } => bytes.truncate(at % (bytes.len() + 1)),
+            Mutation::DuplicateLine { line } | Mutation::SwapLines { a: line, .. } => {
+                let mut lines: Vec<Vec<u8>> = bytes.split(|b| *b == b'\n').map(<[u8]>::to_vec).collect();
+                let i = line % lines.len();
+                match m {
+                    Mutation::SwapLines { b, .. } => {
+                        let j = b % lines.len();
+                        lines.swap(i, j);
+                    }
+                    _ => lines.insert(i, lines[i].clone()),
+                }
+                bytes = lines.join(&b'\n');
+            }
+            _ => {}
+        }
+    }
+    bytes
+}
+
+/// The first `lines` lines of a shipped file.
+fn seed(path: &str, lines: usize) -> Vec<u8> {
+    let text = std::fs::read_to_string(common::repo(path)).expect("a shipped file");
+    text.lines().take(lines).collect::<Vec<_>>().join("\n").into_bytes()
+}
+
+fn btc() -> Symbol {
+    Symbol::new("BTCUSDT").unwrap()
+}
+
+/// An error is one line naming the file; a success is simply fine.
+fn one_line<T>(result: cryptotradebot::Result<T>, name: &str) -> Result<(), TestCaseError> {
+    if let Err(error) = result {
+        let text = error.to_string();
+        prop_assert!(!text.contains('\n'), "more than one line: {text}");
+        prop_assert!(text.contains(name) || text.contains("scenario"), "the file is not named: {text}");
+    }
+    Ok(())
+}
+
+fn load(path: &Path, format: DataFormat) -> cryptotradebot::Result<()> {
+    load_bar_series(btc(), &[DataFile { path: path.to_path_buf(), format }]).map(|_| ())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+    #[test]
+    fn damaged_kline_csv_is_read_or_refused_in_one_line(mutations in prop::collection::vec(mutation(), 1..6)) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("klines.csv");
+        std::fs::write(&path, apply(seed("data/binance/BTCUSDT-1h-2023-01.csv", 12), &mutations)).unwrap();
+        one_line(load(&path, DataFormat::BinanceKlines), "klines.csv")?;
+        one_line(load(&path, DataFormat::Csv), "klines.csv")?;
+    }
+
+    #[test]
+    fn damaged_parquet_is_read_or_refused_in_one_line(mutations in prop::collection::vec(mutation(), 1..4)) {
+        let dir = tempfile::tempdir().unwrap();
+        let good = dir.path().join("good.parquet");
+        let series = cryptotradebot::data::RandomWalk::minute_bars(btc(), 8, 3).generate();
+        write_bars(&series, &good, DataFormat::Parquet).unwrap();
+        let path = dir.path().join("bars.parquet");
+        std::fs::write(&path, apply(std::fs::read(&good).unwrap(), &mutations)).unwrap();
+        one_line(load(&path, DataFormat::Parquet), "bars.parquet")?;
+    }
+
+    #[test]
+    fn a_damaged_recording_is_read_or_refused_in_one_line(mutations in prop::collection::vec(mutation(), 1..6)) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut text = String::new();
+        let capture = common::repo("data/binance/l2/BTCUSDT-depth-trades-2024-08-08.gz");
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(std::fs::File::open(capture).unwrap()), &mut text).unwrap();
+        let seed = text.lines().take(6).collect::<Vec<_>>().join("\n").into_bytes();
+        let path = dir.path().join("recording.txt");
+        std::fs::write(&path, apply(seed, &mutations)).unwrap();
+        one_line(load_binance_capture(&path, btc()).map(|_| ()), "recording.txt")?;
+    }
+
+    #[test]
+    fn a_damaged_scenario_is_read_or_refused_in_one_line(mutations in prop::collection::vec(mutation(), 1..6)) {
+        let text = apply(std::fs::read(common::repo("scenarios/btc_sma_cross.yaml")).unwrap(), &mutations);
+        let text = String::from_utf8_lossy(&text).into_owned();
+        let path = common::repo("scenarios/fuzzed.yaml");
+        one_line(Scenario::parse(&path, text).map(|_| ()), "fuzzed.yaml")?;
+    }
+}
