@@ -32,6 +32,7 @@ fn sweep(c: &mut Criterion) {
         samples: None,
         objective: Default::default(),
         top: 10,
+        walk_forward: Default::default(),
     };
     let grid = Grid::expand(&section, 7).expect("grid");
     let sweep = Sweep { setup: &setup, market, grid: &grid, start, interval_ns };

@@ -30,7 +30,9 @@ pub struct SweepArgs {
     shard: Option<String>,
     /// Walk-forward analysis instead of one sweep: optimise on each training window, trade the winner on the test
     /// window after it, roll forward by the test length; writes walk_forward/ with the stitched out-of-sample
-    /// report. Lengths in bars (train=2000,test=500) or durations (train=30d,test=7d; m, h, d, w).
+    /// report. Lengths in bars (train=2000,test=500) or durations (train=30d,test=7d; m, h, d, w). A position open
+    /// when a test window ends is closed through the venue or carried into the next window, as the scenario's
+    /// sweep.walk_forward.at_window_end says (close by default).
     #[arg(long, value_name = "train=…,test=…")]
     walk_forward: Option<String>,
 }
@@ -91,6 +93,7 @@ pub fn run(args: SweepArgs, strategies: &StrategyRegistry) -> Result<()> {
             }
             if !args.output.quiet {
                 println!("{}", windows_table(&plan.grid().names, &outcome.windows));
+                println!("{}", outcome.ends.line(&scenario.setup.quote));
             }
             for file in &outcome.files {
                 println!("wrote {}", file.display());

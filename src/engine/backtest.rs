@@ -7,12 +7,12 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::run_log::RunLog;
-use super::trading_engine::{BookStream, MarketData, StrategyRun, TradingEngine};
+use super::trading_engine::{BookStream, MarketData, StrategyRun, TradingEngine, WindowClose, WindowPlan};
 use crate::error::{Error, Result};
 use crate::execution::JournalHooks;
 use crate::model::VenueId;
 use crate::model::{BarSeries, Instrument, Timestamp};
-use crate::portfolio::Portfolio;
+use crate::portfolio::{Holdings, Portfolio};
 use crate::risk::{RiskLimits, RiskManager, RiskPolicy};
 use crate::strategy::{Strategy, StrategyRegistry, WarmUp};
 use crate::venue::RateLimits;
@@ -69,7 +69,14 @@ impl VenueSetup {
     /// # Errors
     /// As [`SimulatedExchange::new`].
     fn exchange(&self, quote: &str) -> Result<SimulatedExchange> {
-        let balances = BTreeMap::from([(quote.to_string(), self.balance)]);
+        self.exchange_holding(BTreeMap::from([(quote.to_string(), self.balance)]))
+    }
+
+    /// The simulated exchange this describes, holding `balances` (asset → amount) instead of its quote balance.
+    ///
+    /// # Errors
+    /// As [`SimulatedExchange::new`].
+    fn exchange_holding(&self, balances: BTreeMap<String, Decimal>) -> Result<SimulatedExchange> {
         let mut venue = SimulatedExchange::new(&self.name, self.sim, self.instruments.clone(), balances)?;
         if let Some(ladder) = &self.fee_ladder {
             venue = venue.with_fee_ladder(ladder.clone());
@@ -256,17 +263,70 @@ pub async fn run_prepared_trading_from(
     market: Arc<MarketData>,
     trade_from: Timestamp,
 ) -> Result<BacktestResult> {
-    let mut engine = start_engine(setup, simulated_router(setup)?, market, RunLog::default()).await?;
-    let mut strategy = WarmUp::new(setup.build_strategy()?, trade_from);
-    let run = engine.run_strategy(&mut strategy).await?;
+    Ok(run_prepared_window(setup, market, &WindowPlan::trading_from(trade_from)).await?.0)
+}
+
+/// [`run_prepared_trading_from`] as one window of a walk-forward, planned by `plan` (see
+/// [`TradingEngine::run_window`]): the strategy warms up on the bars closing before `plan.trade_from`, trades
+/// up to `plan.trade_to`, and the run's equity marks start after `plan.trade_from`. With `plan.carried`, the
+/// portfolio starts from `setup.starting_cash` — the carried holdings' equity — and takes the holdings over when
+/// trading starts; the venues hold them (the cash shared out as the setup shares its starting cash, each position
+/// in its base asset at the venue listing it) from the start. With `plan.close_at_end` the positions still open
+/// at the end are closed through the venues; the market data should then hold each series' next bar after the
+/// window (see [`MarketData::between_and_next`]) for orders that fill at the next open.
+///
+/// # Errors
+/// As [`run_backtest`].
+pub async fn run_prepared_window(
+    setup: &BacktestSetup,
+    market: Arc<MarketData>,
+    plan: &WindowPlan,
+) -> Result<(BacktestResult, WindowClose)> {
+    let router = match &plan.carried {
+        Some(holdings) => holding_router(setup, holdings)?,
+        None => simulated_router(setup)?,
+    };
+    let mut engine = start_engine(setup, router, market, RunLog::default()).await?;
+    let mut strategy = WarmUp::new(setup.build_strategy()?, plan.trade_from);
+    let (run, closed) = engine.run_window(&mut strategy, plan).await?;
     let mut result = finish_run(engine, run).await?;
     let log = &mut result.log;
-    let warm = log.equity.partition_point(|p| p.time <= trade_from);
+    let warm = log.equity.partition_point(|p| p.time <= plan.trade_from);
     log.equity.drain(..warm);
     for change in &mut log.cash_changes {
         change.from_mark = change.from_mark.saturating_sub(warm);
     }
-    Ok(result)
+    Ok((result, closed))
+}
+
+/// The router of a window that starts from `holdings`: each of `setup`'s venues holding its share of the cash
+/// (in proportion to its starting balance; the last venue takes what division leaves, so the shares add up
+/// exactly) and the base asset of each held position it lists.
+///
+/// # Errors
+/// As [`simulated_router`].
+fn holding_router(setup: &BacktestSetup, holdings: &Holdings) -> Result<OrderRouter> {
+    let total: Decimal = setup.venues.iter().map(|v| v.balance).sum();
+    let mut left = holdings.cash();
+    let mut router = OrderRouter::new();
+    for (index, venue) in setup.venues.iter().enumerate() {
+        let share = if index + 1 == setup.venues.len() {
+            left
+        } else if total.is_zero() {
+            Decimal::ZERO
+        } else {
+            holdings.cash() * venue.balance / total
+        };
+        left -= share;
+        let mut balances = BTreeMap::from([(setup.quote.clone(), share)]);
+        for position in holdings.positions() {
+            if let Some(instrument) = venue.instruments.iter().find(|i| i.symbol == position.symbol) {
+                *balances.entry(instrument.base.clone()).or_insert(Decimal::ZERO) += position.quantity;
+            }
+        }
+        router.add_simulated(venue.exchange_holding(balances)?)?;
+    }
+    Ok(router)
 }
 
 /// An engine over `router`'s venues with `setup`'s instruments, portfolio and risk manager, started; the market

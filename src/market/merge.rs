@@ -14,24 +14,52 @@ pub struct FeedEvent {
 }
 
 /// Merges bar streams by `(close time, stream index)`: events at the same time come in the order the streams were
-/// given, so the order never depends on anything but the inputs. Iterating allocates nothing.
+/// given, so the order never depends on anything but the inputs. Iterating allocates nothing. A feed can be paused
+/// at a time ([`ReplayFeed::pause_at`]): it ends before the first event at or after it until it is resumed, so that
+/// a run can do something between two times (a walk-forward window takes over its holdings when trading starts).
 pub struct ReplayFeed<'a> {
     series: &'a [BarSeries],
     cursors: Vec<usize>,
+    /// Per stream, the index of the first bar the feed does not yield yet (its length unless paused).
+    ends: Vec<usize>,
     upcoming: Option<(usize, Timestamp)>,
 }
 
 impl<'a> ReplayFeed<'a> {
     /// A feed over `series`, starting at the first bar of each.
     pub fn new(series: &'a [BarSeries]) -> Self {
-        let mut feed = ReplayFeed { series, cursors: vec![0; series.len()], upcoming: None };
+        let ends = series.iter().map(BarSeries::len).collect();
+        let mut feed = ReplayFeed { series, cursors: vec![0; series.len()], ends, upcoming: None };
         feed.upcoming = feed.next_stream();
         feed
+    }
+
+    /// Holds back every event at or after `time`: the feed ends before the first of them until
+    /// [`ReplayFeed::resume`] (or a later pause) lets them through.
+    pub fn pause_at(&mut self, time: Timestamp) {
+        for ((end, series), &cursor) in self.ends.iter_mut().zip(self.series).zip(&self.cursors) {
+            let before = series.open_time.partition_point(|t| t.0.saturating_add(series.interval) < time.0);
+            *end = before.max(cursor);
+        }
+        self.upcoming = self.next_stream();
+    }
+
+    /// Lets every event through again after [`ReplayFeed::pause_at`].
+    pub fn resume(&mut self) {
+        for (end, series) in self.ends.iter_mut().zip(self.series) {
+            *end = series.len();
+        }
+        self.upcoming = self.next_stream();
     }
 
     /// Total number of events the feed yields.
     pub fn total_events(&self) -> usize {
         self.series.iter().map(BarSeries::len).sum()
+    }
+
+    /// Number of events yielded so far.
+    pub fn consumed(&self) -> usize {
+        self.cursors.iter().sum()
     }
 
     /// Time of the next event without consuming it.
@@ -44,8 +72,10 @@ impl<'a> ReplayFeed<'a> {
     #[inline]
     fn next_stream(&self) -> Option<(usize, Timestamp)> {
         let mut best: Option<(usize, Timestamp)> = None;
-        for (stream, (series, &cursor)) in self.series.iter().zip(&self.cursors).enumerate() {
-            if cursor < series.len() {
+        for (stream, (series, (&cursor, &end))) in
+            self.series.iter().zip(self.cursors.iter().zip(&self.ends)).enumerate()
+        {
+            if cursor < end {
                 let time = series.close_time(cursor);
                 if best.is_none_or(|(_, t)| time < t) {
                     best = Some((stream, time));
@@ -95,6 +125,20 @@ mod tests {
         let order: Vec<(usize, usize, i64)> = ReplayFeed::new(&data).map(|e| (e.stream, e.index, e.time.0)).collect();
         // close times: A 10,20,30; B 10,15,30. Ties go to stream 0 first.
         assert_eq!(order, [(0, 0, 10), (1, 0, 10), (1, 1, 15), (0, 1, 20), (0, 2, 30), (1, 2, 30)]);
+    }
+
+    #[test]
+    fn a_paused_feed_ends_before_the_pause_and_resumes_where_it_stopped() {
+        let data = [series("A", 10, &[0, 10, 20]), series("B", 5, &[5, 10, 25])];
+        let mut feed = ReplayFeed::new(&data);
+        // close times: A 10,20,30; B 10,15,30.
+        feed.pause_at(Timestamp(20));
+        let before: Vec<(usize, i64)> = feed.by_ref().map(|e| (e.stream, e.time.0)).collect();
+        assert_eq!(before, [(0, 10), (1, 10), (1, 15)]);
+        feed.pause_at(Timestamp(21));
+        assert_eq!(feed.by_ref().map(|e| (e.stream, e.time.0)).collect::<Vec<_>>(), [(0, 20)]);
+        feed.resume();
+        assert_eq!(feed.map(|e| (e.stream, e.time.0)).collect::<Vec<_>>(), [(0, 30), (1, 30)]);
     }
 
     #[test]

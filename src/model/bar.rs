@@ -88,6 +88,14 @@ impl BarSeries {
         self.slice(first, last.max(first))
     }
 
+    /// [`BarSeries::between`] and the first bar opening at or after `to`, when the series has one: a walk-forward
+    /// test window and the bar a position still open at its end is closed in.
+    pub fn between_and_next(&self, from: Timestamp, to: Timestamp) -> BarSeries {
+        let (first, last) =
+            (self.open_time.partition_point(|t| *t < from), self.open_time.partition_point(|t| *t < to));
+        self.slice(first, (last + 1).min(self.len()).max(first))
+    }
+
     /// The series without its first and last bar (those a recording's start and end cut short); empty when it has
     /// fewer than three.
     pub fn without_edges(&self) -> BarSeries {

@@ -3,6 +3,10 @@
 //! Everything in exact `Decimal`.
 //!
 //! Invariant: `equity = cash + Σ quantity × last price`, at every mark.
+//!
+//! A portfolio's [`Holdings`] — cash, open positions and the round trips open on them — can be handed to the
+//! ledger of a later run ([`Portfolio::take_holdings`]): a walk-forward test window that carries its position into
+//! the next one. A trip that spans both runs is recorded once, when it closes.
 
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -80,6 +84,32 @@ struct OpenTrip {
     exit_quantity: Decimal,
     exit_notional: Decimal,
     fees: Decimal,
+}
+
+/// What a portfolio holds at one moment, to be taken over by the ledger of a later run: free cash, and each open
+/// position with its average entry price, its last price and its open round trip (entry time, notionals and the
+/// fees paid so far).
+#[derive(Clone, Debug)]
+pub struct Holdings {
+    cash: Decimal,
+    positions: Vec<(Position, Option<OpenTrip>)>,
+}
+
+impl Holdings {
+    /// Free cash.
+    pub fn cash(&self) -> Decimal {
+        self.cash
+    }
+
+    /// The open positions (quantity not zero), in slot order.
+    pub fn positions(&self) -> impl Iterator<Item = &Position> {
+        self.positions.iter().map(|(p, _)| p)
+    }
+
+    /// Cash plus every position at its last price.
+    pub fn equity(&self) -> Decimal {
+        self.positions().fold(self.cash, |equity, p| equity + p.quantity * p.last_price)
+    }
 }
 
 /// The ledger of one portfolio in one quote currency.
@@ -198,6 +228,45 @@ impl Portfolio {
     /// Σ |quantity × last price| over all positions.
     pub fn gross_exposure(&self) -> Decimal {
         self.positions.iter().map(|p| (p.quantity * p.last_price).abs()).sum()
+    }
+
+    /// Cash and the open positions with their open round trips, for [`Portfolio::take_holdings`].
+    pub fn holdings(&self) -> Holdings {
+        let positions = self
+            .positions
+            .iter()
+            .zip(&self.trips)
+            .filter(|(p, _)| !p.quantity.is_zero())
+            .map(|(p, trip)| (p.clone(), trip.clone()))
+            .collect();
+        Holdings { cash: self.cash, positions }
+    }
+
+    /// Takes over `holdings` (those of an earlier run's ledger): its cash replaces this ledger's, and each of its
+    /// positions — quantity, average entry price, last price and open round trip — replaces the flat slot of its
+    /// symbol. The starting cash, the fees paid and the realized PnL stay this ledger's: they measure its own run.
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming a symbol this portfolio has no slot for.
+    pub fn take_holdings(&mut self, holdings: &Holdings) -> crate::error::Result<()> {
+        for (position, _) in &holdings.positions {
+            if self.slot(position.symbol).is_none() {
+                return Err(crate::error::Error::Config(format!(
+                    "the holdings carried over hold {}, which this portfolio does not trade",
+                    position.symbol
+                )));
+            }
+        }
+        self.cash = holdings.cash;
+        for (position, trip) in &holdings.positions {
+            let Some(slot) = self.slot(position.symbol) else { continue };
+            let p = &mut self.positions[slot];
+            p.quantity = position.quantity;
+            p.average_entry_price = position.average_entry_price;
+            p.last_price = position.last_price;
+            self.trips[slot] = trip.clone();
+        }
+        Ok(())
     }
 
     /// Books a fill: cash, fees, the position and its average price, realized PnL, and the round trip, which it
@@ -371,6 +440,24 @@ mod tests {
         let trip = p.apply_fill(&fill(Side::Sell, dec!(1), dec!(90), dec!(0), 4)).unwrap();
         assert_eq!(trip.gross_pnl, dec!(0));
         assert_eq!(trip.exit_price(), dec!(105));
+    }
+
+    #[test]
+    fn a_trip_carried_into_a_later_ledger_closes_there_once_with_the_fees_of_both() {
+        let mut first = portfolio();
+        first.apply_fill(&fill(Side::Buy, dec!(2), dec!(100), dec!(0.2), 1));
+        first.mark(0, dec!(110));
+        let held = first.holdings();
+        assert_eq!((held.cash(), held.equity()), (dec!(799.8), dec!(1019.8)));
+        let mut second = Portfolio::new("USDT", held.equity(), &[Symbol::new("BTCUSDT").unwrap()]);
+        second.take_holdings(&held).unwrap();
+        assert_eq!((second.cash(), second.equity(), second.fees_paid()), (dec!(799.8), dec!(1019.8), dec!(0)));
+        let trip = second.apply_fill(&fill(Side::Sell, dec!(2), dec!(120), dec!(0.24), 2)).unwrap();
+        assert_eq!((trip.entry_time, trip.exit_time), (Timestamp(1), Timestamp(2)));
+        assert_eq!((trip.gross_pnl, trip.fees, trip.net_pnl), (dec!(40), dec!(0.44), dec!(39.56)));
+        assert_eq!((second.cash(), second.fees_paid()), (dec!(1039.56), dec!(0.24)));
+        let other = Portfolio::new("USDT", dec!(1), &[Symbol::new("ETHUSDT").unwrap()]).take_holdings(&held);
+        assert!(other.unwrap_err().to_string().contains("BTCUSDT"));
     }
 
     #[test]

@@ -146,6 +146,7 @@ mod tests {
             samples,
             objective: Default::default(),
             top: 10,
+            walk_forward: Default::default(),
         }
     }
 

@@ -13,6 +13,7 @@ mod results;
 mod run;
 mod spec;
 mod walk_forward;
+mod window_files;
 
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -22,11 +23,12 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 pub use grid::{Grid, Shard};
-pub use results::{SweepMetrics, SweepRow, WindowResult, rank, read_results, results_csv, top_table};
+pub use results::{SweepMetrics, SweepRow, WindowEnd, WindowResult, rank, read_results, results_csv, top_table};
 pub use run::{Sweep, combination_params};
-pub use spec::{Constraint, Objective, ParamValues, SweepSection};
+pub use spec::{AtWindowEnd, Constraint, Objective, ParamValues, SweepSection, WalkForwardSection};
 
-pub use walk_forward::{Span, WalkForward, WalkForwardOutcome, windows_table};
+pub use walk_forward::{Span, WalkForward, WalkForwardOutcome};
+pub use window_files::{WindowEnds, windows_table};
 
 use crate::engine::{BacktestResult, BacktestSetup, MarketData, prepare_market};
 use crate::error::{Error, Result};

@@ -1,6 +1,6 @@
 //! A sweep's results: one row per combination with the metrics ranking needs, written to and read back from
 //! `results.csv` (the merge of shards reads the partial files), and ranked by the objective; and one
-//! walk-forward window's choice and result.
+//! walk-forward window's choice and result, with what happened at its end.
 
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -134,8 +134,23 @@ pub struct WindowResult {
     pub train_score: Option<f64>,
     /// Its objective on the test window (out of sample).
     pub test_score: Option<f64>,
-    /// Equity at the start and at the end of the test window.
+    /// Equity at the start and at the end of the test window (for `at_window_end: close`, after the closing fills).
     pub test_equity: (Decimal, Decimal),
+    /// What happened to the positions open when the test window ended.
+    pub end: WindowEnd,
+}
+
+/// What a walk-forward did with the positions open at the end of one test window.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct WindowEnd {
+    /// Closing fills at the window's end (`at_window_end: close`).
+    pub closing_fills: usize,
+    /// The fees those fills paid, in the quote asset.
+    pub fees: Decimal,
+    /// What their prices cost against the fill model's price (the last close, or the next bar's open).
+    pub slippage: Decimal,
+    /// Base quantities carried into the next window, by symbol (`at_window_end: carry`).
+    pub carried: std::collections::BTreeMap<String, Decimal>,
 }
 
 /// The rows best first by `objective`; undefined scores last; ties by combination number.

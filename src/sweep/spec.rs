@@ -1,8 +1,9 @@
 //! A scenario's `sweep:` section: the parameter grid (lists or `start..end step s`), constraints between
-//! parameters (`fast < slow`), optional seeded random search, and the objective results are ranked by.
+//! parameters (`fast < slow`), optional seeded random search, the objective results are ranked by, and how a
+//! walk-forward treats a position open at the end of a test window (`walk_forward.at_window_end`).
 
 use rust_decimal::Decimal;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use crate::error::{Error, Result};
@@ -26,6 +27,42 @@ pub struct SweepSection {
     /// How many of the best combinations `ctb sweep` prints (default 10).
     #[serde(default = "default_top")]
     pub top: usize,
+    /// Settings of `ctb sweep --walk-forward`.
+    #[serde(default)]
+    pub walk_forward: WalkForwardSection,
+}
+
+/// The `sweep.walk_forward:` section.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WalkForwardSection {
+    /// What happens to a position still open when a test window ends (default `close`).
+    #[serde(default)]
+    pub at_window_end: AtWindowEnd,
+}
+
+/// What a walk-forward does with a position still open when a test window ends and the next one starts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AtWindowEnd {
+    /// Closed through the simulated venue like any order — working orders canceled, a market order per position
+    /// filled by the scenario's fill model (at the window's last close, or at the next bar's open) with its
+    /// slippage and taker fee — and its round trip kept; the next window starts flat from the cash that leaves.
+    #[default]
+    Close,
+    /// Carried: the next window starts from this one's cash and positions (quantity, average price, the open round
+    /// trip), with no trade at the boundary; a round trip spanning windows is recorded once, when it closes.
+    Carry,
+}
+
+impl AtWindowEnd {
+    /// The name as written in scenarios and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AtWindowEnd::Close => "close",
+            AtWindowEnd::Carry => "carry",
+        }
+    }
 }
 
 fn default_top() -> usize {

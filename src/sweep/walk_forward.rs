@@ -1,33 +1,43 @@
 //! Walk-forward analysis: the sweep is run on a training window, its best combination then trades the test window
 //! that follows, and the windows roll forward by the test length. The test windows' equity is stitched into one
-//! out-of-sample curve: each test run starts flat from the equity the previous one ended with (open positions
-//! valued at that window's last close), its strategy warmed up on the training window's bars — it sees them but
-//! does not trade on them.
+//! out-of-sample curve: each test run starts from what the previous one ended with, its strategy warmed up on the
+//! training window's bars — it sees them but does not trade on them.
+//!
+//! A position still open when a test window ends (but the last, which ends with the data, as any backtest does) is,
+//! as the scenario's `sweep.walk_forward.at_window_end` says, either closed through the simulated venue (`close`,
+//! the default: working orders canceled, a market order filled by the fill model — at the window's last close or
+//! at the next bar's open — paying its slippage and taker fee; the round trip is kept, and the next window starts
+//! flat from the cash left), or carried (`carry`: the next window starts from the cash and positions, with their
+//! average prices and open round trips, and its first mark continues from the previous window's last).
 //!
 //! Windows, with `T` the training and `S` the test length: window k trains on `[t0 + kS, t0 + kS + T)` and tests on
 //! `[t0 + kS + T, t0 + kS + T + S)`, the last test window cut at the end of the data. A window only ever sees bars
 //! that open inside it, so no test bar is used for training.
 
-use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use rust_decimal::Decimal;
 use serde::Serialize;
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::grid::Shard;
 use super::html::{WalkForwardPage, WindowCurves, write_walk_forward_page};
-use super::results::{SweepMetrics, SweepRow, WindowResult, rank};
+use super::results::{SweepMetrics, SweepRow, WindowEnd, WindowResult, rank};
 use super::run::{Sweep, combination_params};
+use super::spec::AtWindowEnd;
+use super::window_files::{WindowEnds, fills_csv, windows_csv};
 use super::{SweepPlan, write};
-use crate::engine::{BacktestResult, BacktestSetup, CashChange, RunLog, run_prepared, run_prepared_trading_from};
+use crate::engine::{
+    BacktestResult, BacktestSetup, CashChange, FillRecord, RunLog, WindowPlan, run_prepared, run_prepared_window,
+};
 use crate::error::{Error, Result};
 use crate::model::exact::to_f64;
 use crate::model::{NANOS_PER_DAY, Timestamp};
+use crate::portfolio::Holdings;
 use crate::report::html::Point;
 use crate::report::{
-    Chart, ChartStyle, Curve, Metrics, compute_metrics, draw_chart, exposed_marks, percent, ratio, run_metrics,
-    write_equity, write_trades,
+    Chart, ChartStyle, Curve, Metrics, compute_metrics, draw_chart, exposed_marks, run_metrics, write_equity,
+    write_trades,
 };
 
 /// A window length: a number of bars, or a duration.
@@ -118,6 +128,7 @@ impl WalkForward {
 struct WalkForwardSummary<'a> {
     scenario: &'a str,
     objective: &'static str,
+    at_window_end: &'a WindowEnds,
     windows: &'a [WindowResult],
     metrics: &'a Metrics,
 }
@@ -128,6 +139,8 @@ pub struct WalkForwardOutcome {
     pub windows: Vec<WindowResult>,
     /// Metrics of the stitched out-of-sample curve.
     pub metrics: Metrics,
+    /// What happened to positions open at the windows' ends, summed.
+    pub ends: WindowEnds,
     /// The text of its `summary.json` (what `ctb sweep --walk-forward … --json` prints).
     pub summary_json: String,
     /// Files written.
@@ -140,9 +153,9 @@ impl SweepPlan<'_> {
         self.market.span().map(|(start, end, interval)| spec.windows(start, end, interval)).unwrap_or_default()
     }
 
-    /// Runs the walk-forward analysis and writes `out_dir/walk_forward/`: `windows.csv`, `summary.json` (the
-    /// windows and the stitched curve's metrics), `equity.csv`, `trades.csv`, `equity.png` and `drawdown.png` (each
-    /// with an SVG beside it) and `report.html`. Once `stop` is set, the windows finished so far are written. Besides
+    /// Runs the walk-forward analysis and writes `out_dir/walk_forward/`: `windows.csv`, `summary.json` (what
+    /// happened at the windows' ends, the windows and the stitched curve's metrics), `equity.csv`, `trades.csv`,
+    /// `fills.csv`, `equity.png` and `drawdown.png` (each with an SVG beside it) and `report.html`. Once `stop` is set, the windows finished so far are written. Besides
     /// its training sweep, each window runs its chosen combination once more on the training span, for the page's
     /// in-sample curve.
     ///
@@ -164,13 +177,16 @@ impl SweepPlan<'_> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()
             .map_err(|e| Error::Io { context: "starting the async runtime".into(), source: e })?;
+        let mode = self.section.walk_forward.at_window_end;
         let mut stitched = RunLog::default();
+        let mut stitched_fills: Vec<(usize, FillRecord, bool)> = Vec::new();
         let (mut equity, mut fees) = (setup.starting_cash, Decimal::ZERO);
+        let mut carried: Option<Holdings> = None;
         let (mut results, mut curves) = (Vec::new(), Vec::new());
         for (window, &(train_from, test_from, test_to)) in windows.iter().enumerate() {
             let train = Sweep {
                 setup,
-                market: std::sync::Arc::new(self.market.between(train_from, test_from)),
+                market: Arc::new(self.market.between(train_from, test_from)),
                 grid: &self.grid,
                 start: train_from,
                 interval_ns,
@@ -185,10 +201,16 @@ impl SweepPlan<'_> {
             let in_sample_setup = BacktestSetup { params: params.clone(), ..setup.clone() };
             let in_sample = runtime.block_on(run_prepared(&in_sample_setup, train.market.clone()))?;
             let (in_sample, _) = measured(&in_sample, train_from, interval_ns);
+            // The strategy warms up on the training window (the past) and trades from the test window's start. The
+            // last window ends with the data: what it holds then is valued at the last close, as in any backtest.
+            let close_at_end = mode == AtWindowEnd::Close && window + 1 < windows.len();
+            let plan = WindowPlan { trade_from: test_from, trade_to: test_to, carried: carried.take(), close_at_end };
+            let test_market = Arc::new(match close_at_end {
+                true => self.market.between_and_next(train_from, test_to),
+                false => self.market.between(train_from, test_to),
+            });
             let test_setup = BacktestSetup { params: params.clone(), ..setup.with_starting_cash(equity) };
-            // The strategy warms up on the training window (the past) and trades from the test window's start.
-            let test_market = std::sync::Arc::new(self.market.between(train_from, test_to));
-            let result = runtime.block_on(run_prepared_trading_from(&test_setup, test_market, test_from))?;
+            let (result, closed) = runtime.block_on(run_prepared_window(&test_setup, test_market, &plan))?;
             let offset = stitched.equity.len();
             stitched.cash_changes.push(CashChange { from_mark: offset, cash: equity });
             stitched.cash_changes.extend(
@@ -196,8 +218,21 @@ impl SweepPlan<'_> {
             );
             stitched.equity.extend_from_slice(&result.log.equity);
             stitched.round_trips.extend_from_slice(&result.log.round_trips);
+            stitched_fills
+                .extend(result.log.fills.iter().map(|r| (window, *r, closed.orders.contains(&r.fill.order_id))));
             fees += result.portfolio.fees_paid();
             let ended = result.log.equity.last().map_or(equity, |p| p.equity());
+            let mut end = WindowEnd {
+                closing_fills: stitched_fills.iter().filter(|(w, _, at_end)| *w == window && *at_end).count(),
+                fees: closed.fees,
+                slippage: closed.slippage,
+                ..WindowEnd::default()
+            };
+            if mode == AtWindowEnd::Carry {
+                let holdings = result.portfolio.holdings();
+                end.carried = holdings.positions().map(|p| (p.symbol.to_string(), p.quantity)).collect();
+                carried = Some(holdings);
+            }
             let (out_of_sample, test_metrics) = measured(&result, test_from, interval_ns);
             let tested = SweepRow { metrics: test_metrics, ..best.clone() };
             curves.push(WindowCurves::new(&in_sample, &out_of_sample));
@@ -211,6 +246,7 @@ impl SweepPlan<'_> {
                 train_score: best.score(self.section.objective),
                 test_score: tested.score(self.section.objective),
                 test_equity: (equity, ended),
+                end,
             });
             equity = ended;
         }
@@ -221,9 +257,12 @@ impl SweepPlan<'_> {
 
         let dir = out_dir.join("walk_forward");
         std::fs::create_dir_all(&dir).map_err(|e| Error::io("creating", &dir, e))?;
+        let fill_model = setup.venues.first().map(|v| v.sim.fill_model).unwrap_or_default();
+        let ends = WindowEnds::of(mode, fill_model, &results);
         let summary = WalkForwardSummary {
             scenario: self.name,
             objective: self.section.objective.as_str(),
+            at_window_end: &ends,
             windows: &results,
             metrics: &metrics,
         };
@@ -233,6 +272,8 @@ impl SweepPlan<'_> {
         write(&dir.join("windows.csv"), &windows_csv(&self.grid.names, &results))?;
         write_equity(&dir.join("equity.csv"), &stitched, &curve)?;
         write_trades(&dir.join("trades.csv"), &stitched.round_trips)?;
+        let venue_name = |v: usize| setup.venues.get(v).map_or_else(|| v.to_string(), |venue| venue.name.clone());
+        write(&dir.join("fills.csv"), &fills_csv(&stitched_fills, &venue_name))?;
         let times = stitched.equity.iter().map(|p| p.time);
         let start_point = (first_test, crate::model::exact::to_f64(setup.starting_cash));
         let points: Vec<_> =
@@ -257,6 +298,7 @@ impl SweepPlan<'_> {
                 stitched: &points,
                 metrics: &SweepMetrics::from(&metrics),
                 quote: &setup.quote,
+                ends: &ends,
             },
         )?;
         let files = [
@@ -264,6 +306,7 @@ impl SweepPlan<'_> {
             "windows.csv",
             "equity.csv",
             "trades.csv",
+            "fills.csv",
             "equity.png",
             "equity.svg",
             "drawdown.png",
@@ -272,7 +315,7 @@ impl SweepPlan<'_> {
         ]
         .map(|f| dir.join(f))
         .to_vec();
-        Ok(WalkForwardOutcome { windows: results, metrics, summary_json: json, files })
+        Ok(WalkForwardOutcome { windows: results, metrics, ends, summary_json: json, files })
     }
 }
 
@@ -284,41 +327,4 @@ fn measured(result: &BacktestResult, from: Timestamp, interval_ns: i64) -> (Vec<
     let start = (from, to_f64(result.portfolio.starting_cash()));
     let marks = result.log.equity.iter().map(|p| p.time).zip(curve.values.iter().copied());
     (std::iter::once(start).chain(marks).collect(), metrics)
-}
-
-/// `windows.csv`: one row per window with its boundaries, chosen parameters, training objective and test equity.
-fn windows_csv(names: &[String], windows: &[WindowResult]) -> String {
-    let mut out = String::from("window,train_from,test_from,test_to,combination");
-    for name in names {
-        let _ = write!(out, ",{name}");
-    }
-    out.push_str(",train_objective,test_start_equity,test_end_equity\n");
-    for w in windows {
-        let _ = write!(out, "{},{},{},{},{}", w.window, w.train_from, w.test_from, w.test_to, w.combination);
-        for name in names {
-            let _ = write!(out, ",{}", w.params[name]);
-        }
-        let score = w.train_score.map(|s| s.to_string()).unwrap_or_default();
-        let _ = writeln!(out, ",{score},{},{}", w.test_equity.0, w.test_equity.1);
-    }
-    out
-}
-
-/// The table `ctb sweep --walk-forward` prints: each window's test period, chosen parameters and test return.
-pub fn windows_table(names: &[String], windows: &[WindowResult]) -> String {
-    let mut table = Table::new();
-    table.load_preset(UTF8_FULL_CONDENSED);
-    let mut header = vec!["window".to_string(), "test from".to_string(), "test to".to_string()];
-    header.extend(names.iter().cloned());
-    header.extend(["train objective".to_string(), "test return".to_string()]);
-    table.set_header(header);
-    for w in windows {
-        let mut cells = vec![w.window.to_string(), w.test_from.to_string(), w.test_to.to_string()];
-        cells.extend(names.iter().map(|n| w.params[n].to_string()));
-        let (from, to) = w.test_equity;
-        let test_return = (from > Decimal::ZERO).then(|| crate::model::exact::to_f64(to / from) - 1.0);
-        cells.extend([ratio(w.train_score), percent(test_return)]);
-        table.add_row(cells);
-    }
-    table.to_string()
 }

@@ -22,7 +22,7 @@ fn venue_of(command: &Command) -> VenueId {
 }
 
 /// A refusal the run records and goes on from (risk, venue rules, rate limits), as opposed to a failure that ends it.
-fn is_refusal(error: &Error) -> bool {
+pub(super) fn is_refusal(error: &Error) -> bool {
     matches!(error, Error::RiskManagement(_) | Error::Order(_) | Error::RateLimit { .. })
 }
 

@@ -17,6 +17,7 @@ mod exits;
 mod order_flow;
 mod restore;
 mod tracking;
+mod window;
 
 use super::run_log::{EquityPoint, RunLog};
 use crate::error::{Error, Result};
@@ -37,6 +38,7 @@ use crate::strategy::{
 
 pub use bar_steps::BarRun;
 pub use book_replay::{BookFeed, BookRun, BookStream};
+pub use window::{WindowClose, WindowPlan};
 
 /// Recorded market data for a replay: bar series and the venue each one trades on. Built once, shared read-only
 /// by every run that replays it.
@@ -75,6 +77,13 @@ impl MarketData {
     /// The same data cut to the bars that open in `[from, to)`, each series on its venue.
     pub fn between(&self, from: Timestamp, to: Timestamp) -> MarketData {
         let series: Vec<BarSeries> = self.series.iter().map(|s| s.between(from, to)).collect();
+        let close_scales = series.iter().map(BarSeries::close_scale).collect();
+        MarketData { series, venues: self.venues.clone(), close_scales }
+    }
+
+    /// [`MarketData::between`] with each series' next bar after `to` as well (see [`BarSeries::between_and_next`]).
+    pub fn between_and_next(&self, from: Timestamp, to: Timestamp) -> MarketData {
+        let series: Vec<BarSeries> = self.series.iter().map(|s| s.between_and_next(from, to)).collect();
         let close_scales = series.iter().map(BarSeries::close_scale).collect();
         MarketData { series, venues: self.venues.clone(), close_scales }
     }
@@ -302,6 +311,19 @@ impl TradingEngine {
     /// # Errors
     /// As [`TradingEngine::execute_strategy`].
     pub async fn run_strategy<S: Strategy>(&mut self, strategy: &mut S) -> Result<StrategyRun> {
+        let (market, slots) = self.begin_replay(strategy)?;
+        let mut feed = ReplayFeed::new(&market.series);
+        let events = feed.total_events();
+        self.log.equity.reserve(events);
+        self.replay(&market, &mut feed, &slots, strategy).await?;
+        Ok(self.replay_done(strategy.name(), events))
+    }
+
+    /// Shows `strategy` the attached market data's streams: returns the data and each stream's ledger slot.
+    ///
+    /// # Errors
+    /// As [`TradingEngine::execute_strategy`].
+    fn begin_replay<S: Strategy>(&mut self, strategy: &mut S) -> Result<(Arc<MarketData>, Vec<usize>)> {
         if !self.running {
             return Err(Error::Validation("the engine is not running: call start() first".into()));
         }
@@ -320,17 +342,28 @@ impl TradingEngine {
         }
         strategy.on_start(&infos)?;
         self.prepare_for(strategy, &infos, false);
-        let mut feed = ReplayFeed::new(&market.series);
-        let events = feed.total_events();
-        self.log.equity.reserve(events);
+        Ok((market, slots))
+    }
+
+    /// Replays `feed` (until it ends or is paused) through `strategy`.
+    ///
+    /// # Errors
+    /// Venue failures other than order rejections.
+    async fn replay<S: Strategy>(
+        &mut self,
+        market: &MarketData,
+        feed: &mut ReplayFeed<'_>,
+        slots: &[usize],
+        strategy: &mut S,
+    ) -> Result<()> {
         let mut earlier = Vec::with_capacity(market.series.len());
         // The synchronous inner loop replays time slices and places orders at venues that answer at once
         // (simulated ones); it returns only when orders must wait for a network venue. Keeping the per-bar work
         // out of the async state machine keeps it in registers.
-        while self.replay_until_async(&market, &mut feed, &slots, strategy, &mut earlier)? {
+        while self.replay_until_async(market, feed, slots, strategy, &mut earlier)? {
             self.flush_commands().await?;
         }
-        Ok(self.replay_done(strategy.name(), events))
+        Ok(())
     }
 
     /// Logs the end of a replay of `events` by `strategy` and returns its counts.

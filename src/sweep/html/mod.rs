@@ -237,7 +237,14 @@ mod tests {
     use std::collections::BTreeMap;
 
     fn section(objective: Objective) -> SweepSection {
-        SweepSection { params: BTreeMap::new(), constraints: Vec::new(), samples: None, objective, top: 10 }
+        SweepSection {
+            params: BTreeMap::new(),
+            constraints: Vec::new(),
+            samples: None,
+            objective,
+            top: 10,
+            walk_forward: Default::default(),
+        }
     }
 
     fn row(number: usize, values: &[Decimal], sharpe: Option<f64>) -> SweepRow {

@@ -1,7 +1,8 @@
 //! `walk_forward/report.html`: the metrics of the stitched out-of-sample curve, that curve with the window
 //! boundaries marked, a table of the windows (training and test spans, the chosen parameters, the objective in and
-//! out of sample), and per window the chosen combination's equity on its training window beside its equity on the
-//! test window that followed.
+//! out of sample, and the fees and slippage of closing positions at its end), what happened to positions open at
+//! the windows' ends, and per window the chosen combination's equity on its training window beside its equity on
+//! the test window that followed.
 
 use rust_decimal::Decimal;
 use std::fmt::Write;
@@ -16,6 +17,7 @@ use crate::report::html::svg::{Frame, esc, plot_columns};
 use crate::report::html::{HTML_FILE, Point, page_start, section};
 use crate::sweep::results::{SweepMetrics, WindowResult};
 use crate::sweep::spec::Objective;
+use crate::sweep::window_files::WindowEnds;
 
 /// One window's chosen combination's equity, each curve from the equity its run started with (a first point at
 /// the run's start), decimated to the charts' pixel columns so that what a window keeps stays bounded.
@@ -55,6 +57,8 @@ pub struct WalkForwardPage<'a> {
     pub metrics: &'a SweepMetrics,
     /// The quote asset (money).
     pub quote: &'a str,
+    /// What happened to positions open at the windows' ends.
+    pub ends: &'a WindowEnds,
 }
 
 /// Writes `report.html` of `page` into `dir` (the walk-forward folder).
@@ -100,7 +104,7 @@ fn render(page: &WalkForwardPage<'_>) -> String {
     if let (Some(first), Some(last)) = (page.windows.first(), page.windows.last()) {
         let _ = write!(out, " · out of sample from {} to {}", first.test_from, last.test_to);
     }
-    out.push_str("</p></header><main>");
+    let _ = write!(out, r#"</p><p id="window-ends">{}</p></header><main>"#, esc(&page.ends.line(page.quote)));
 
     let mut table = String::from(r#"<table class="trades"><thead><tr>"#);
     metric_headings(&mut table, page.objective);
@@ -180,7 +184,14 @@ fn windows_table(page: &WalkForwardPage<'_>) -> String {
     }
     heading(&mut out, &format!("In-sample {objective}"), false, true);
     heading(&mut out, &format!("Out-of-sample {objective}"), false, true);
-    for title in ["In-sample return", "Out-of-sample return", "Test start equity", "Test end equity"] {
+    for title in [
+        "In-sample return",
+        "Out-of-sample return",
+        "Test start equity",
+        "Test end equity",
+        "Window-end fees",
+        "Window-end slippage",
+    ] {
         heading(&mut out, title, false, false);
     }
     out.push_str("</tr></thead><tbody>");
@@ -203,8 +214,8 @@ fn windows_table(page: &WalkForwardPage<'_>) -> String {
             let raw = r.map(|r| r.to_string()).unwrap_or_default();
             cell(&mut out, &raw, &crate::report::percent(r), false);
         }
-        for equity in [w.test_equity.0, w.test_equity.1] {
-            cell(&mut out, &equity.to_string(), &equity.to_string(), false);
+        for amount in [w.test_equity.0, w.test_equity.1, w.end.fees, w.end.slippage] {
+            cell(&mut out, &amount.to_string(), &amount.to_string(), false);
         }
         out.push_str("</tr>");
     }
