@@ -75,6 +75,30 @@ async fn a_paper_session_applies_the_environments_limits_and_its_replay_applies_
     assert!(applied.contains("MAX_POSITION_SIZE_PERCENT"), "{applied}");
     assert!(session["orders"]["resized_by_risk"].as_u64().unwrap() > 0, "all-in buys were cut to half the equity");
 
+    // Resumed under another limit, the session would no longer replay to its own fills: refused, recording kept.
+    let resume = [
+        "paper",
+        scenario.to_str().unwrap(),
+        "--exchange",
+        "binance",
+        "--max-messages",
+        "1",
+        "--metrics-port",
+        "0",
+        "--quiet",
+        "--resume",
+        "s1",
+    ];
+    let (ok, stdout, stderr) = common::ctb_async(work.path(), &resume, &[("MAX_POSITION_SIZE_PERCENT", "40")]).await;
+    assert!(!ok, "{stdout}");
+    assert!(
+        stderr.contains("ran with the risk overrides MAX_POSITION_SIZE_PERCENT=50")
+            && stderr.contains("now sets MAX_POSITION_SIZE_PERCENT=40"),
+        "{stderr}"
+    );
+    let recorded = std::fs::read_to_string(work.path().join("data/recordings/s1/risk_overrides.env")).unwrap();
+    assert_eq!(recorded, "MAX_POSITION_SIZE_PERCENT=50\n");
+
     // Replayed where no .env is: the recording's limits, and the session's fills.
     let elsewhere = tempfile::tempdir().unwrap();
     let recording = work.path().join("data/recordings/s1");

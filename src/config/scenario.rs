@@ -483,8 +483,8 @@ impl Scenario {
             .collect()
     }
 
-    /// SHA-256 over the scenario text and the bytes of every input file (data, risk file), in scenario order, each
-    /// length-prefixed: the same inputs give the same hash wherever the project is checked out.
+    /// SHA-256 over the scenario text, the bytes of every input file (data, risk file), in scenario order, and the
+    /// risk overrides applied from the environment, each length-prefixed: the same inputs give the same hash wherever the project is checked out.
     ///
     /// # Errors
     /// [`Error::Io`] when an input cannot be read.
@@ -497,6 +497,11 @@ impl Scenario {
         add(self.text.as_bytes());
         for path in self.data.iter().map(|d| &d.file.path).chain(self.risk_file.as_ref()).chain(&self.extra_inputs) {
             add(&std::fs::read(path).map_err(|e| Error::io("hashing", path, e))?);
+        }
+        // Limits from the environment change the run: a session and its replay hash them, a plain scenario has none.
+        for (name, value) in &self.risk_env {
+            add(name.as_bytes());
+            add(value.as_bytes());
         }
         Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
     }

@@ -35,11 +35,14 @@ fn key_path(text: &str, line: usize, column: usize) -> Option<String> {
         if earlier.trim().is_empty() || earlier.trim_start().starts_with('#') || level >= indent {
             continue;
         }
-        let keys = keys_on_line(earlier, earlier.chars().count() + 1);
+        // An item's own keys sit two columns in (after `- `): lines at that indentation are its siblings, and
+        // only lines indented further are inside its keys.
+        let keys =
+            if item && level + 2 >= indent { Vec::new() } else { keys_on_line(earlier, earlier.chars().count() + 1) };
+        parents.extend(keys.into_iter().rev());
         if item {
             parents.push(format!("[{}]", items_before(&lines[..index], level)));
         }
-        parents.extend(keys.into_iter().rev());
         indent = level;
         if indent == 0 {
             break;
@@ -137,6 +140,10 @@ mod tests {
         assert_eq!(key_path(text, 1, 7).as_deref(), Some("name"));
         assert_eq!(key_path(text, 6, 3).as_deref(), Some("exchange.instruments"), "at the key itself");
         assert_eq!(key_path(text, 99, 1), None);
+        let block = "data:\n  - path: a.csv\n    format: bk\n  - path: b.csv\n    format:\n      kind: x\n";
+        assert_eq!(key_path(block, 3, 13).as_deref(), Some("data[0].format"), "a sibling of the item's first key");
+        assert_eq!(key_path(block, 2, 11).as_deref(), Some("data[0].path"));
+        assert_eq!(key_path(block, 6, 13).as_deref(), Some("data[1].format.kind"));
     }
 
     #[test]

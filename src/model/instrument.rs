@@ -98,7 +98,10 @@ pub fn lots_for_amount(amount: Decimal, unit_cost: Decimal, lot: Decimal) -> Dec
     {
         return q;
     }
-    round_down_to_step(amount / unit_cost, lot)
+    // ⌊amount / (unit_cost · lot)⌋ whole lots, exactly; none when no Decimal holds the answer (an amount no
+    // order could spend), rather than a division that rounds at 28 digits or panics on overflow.
+    let lots = unit_cost.checked_mul(lot).and_then(|lot_cost| super::exact::div_floor(amount, lot_cost, 0));
+    lots.and_then(|n| n.checked_mul(lot)).map_or(Decimal::ZERO, |q| q.normalize())
 }
 
 /// `value` (≥ 0) rounded down to a multiple of `step` (`step` > 0), exactly. Steps that are powers of ten
@@ -126,6 +129,15 @@ mod tests {
             min_quantity: None,
             max_quantity: None,
         }
+    }
+
+    #[test]
+    fn lots_for_an_amount_are_exact_and_an_amount_no_decimal_can_divide_buys_none() {
+        // 10 / (3 · 0.5) = 6.67 lots of 0.5: 6 lots
+        assert_eq!(lots_for_amount(dec!(10), dec!(3), dec!(0.5)), dec!(3));
+        // a power-of-ten lot whose quotient overflows a Decimal, and an odd lot: none, not a panic
+        assert_eq!(lots_for_amount(dec!(10000000000), dec!(0.00000000000000000001), dec!(0.00000001)), dec!(0));
+        assert_eq!(lots_for_amount(Decimal::MAX, dec!(0.00000000000000000001), dec!(0.5)), dec!(0));
     }
 
     #[test]

@@ -127,6 +127,9 @@ pub async fn run_paper(options: PaperOptions, shutdown: impl Future<Output = ()>
         }
         _ => {}
     }
+    if options.resume {
+        check_recorded_overrides(&dir, scenario, &options.session)?;
+    }
     write_recorded_scenario(&dir, scenario)?;
     let report_dir = options.reports.join(&options.session);
     let journal_path = report_dir.join("journal.sqlite");
@@ -223,6 +226,30 @@ fn write_recorded_scenario(dir: &Path, scenario: &Scenario) -> Result<()> {
     let overrides = dir.join(RISK_OVERRIDES_FILE);
     let lines: String = scenario.risk_env.iter().map(|(name, value)| format!("{name}={value}\n")).collect();
     std::fs::write(&overrides, lines).map_err(|e| Error::io("writing", &overrides, e))
+}
+
+/// A resumed session must run under the risk-limit overrides it started with: its replay checks its fills against
+/// the journal, and its recording's replay applies the recorded ones.
+///
+/// # Errors
+/// [`Error::Config`] naming both sets when the environment's differ from the recording's.
+fn check_recorded_overrides(dir: &Path, scenario: &Scenario, session: &str) -> Result<()> {
+    let path = dir.join(RISK_OVERRIDES_FILE);
+    let recorded = if path.is_file() {
+        std::fs::read_to_string(&path).map_err(|e| Error::io("reading", &path, e))?
+    } else {
+        String::new()
+    };
+    let now: String = scenario.risk_env.iter().map(|(name, value)| format!("{name}={value}\n")).collect();
+    if recorded == now {
+        return Ok(());
+    }
+    let list = |text: &str| if text.is_empty() { "none".to_string() } else { text.trim_end().replace('\n', ", ") };
+    Err(Error::Config(format!(
+        "session {session} ran with the risk overrides {} but the environment now sets {}: resume it with the same MAX_* variables",
+        list(&recorded),
+        list(&now)
+    )))
 }
 
 /// The file of a recording that holds the risk-limit variables its session applied, one `NAME=value` per line.
