@@ -12,7 +12,7 @@ use crate::engine::VenueSetup;
 use crate::error::{Error, Result};
 use crate::model::{Instrument, NANOS_PER_MILLI, Symbol};
 use crate::venue::RateLimits;
-use crate::venue::sim::{BarPath, FillModel, Latency, QueueModel, SimConfig};
+use crate::venue::sim::{BarLiquidity, BarPath, FillModel, Latency, MarketImpact, QueueModel, SimConfig};
 
 /// One venue's section, as written.
 #[derive(Deserialize)]
@@ -49,7 +49,65 @@ pub(super) struct ExchangeSection {
     /// What a resting limit waits for at its price: `queue` (default) or `print`.
     #[serde(default)]
     queue_model: QueueModel,
+    /// The liquidity of bars: a participation cap and a market-impact model (both off by default).
+    #[serde(default)]
+    liquidity: Option<LiquiditySection>,
     instruments: BTreeMap<Symbol, InstrumentSection>,
+}
+
+/// `liquidity`: how much of a bar's volume one order may take, and how taking moves the price.
+#[derive(Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LiquiditySection {
+    /// Percentage of a bar's volume one order may fill in it, in (0, 100].
+    #[serde(default)]
+    max_volume_percent: Option<Decimal>,
+    #[serde(default)]
+    impact: Option<ImpactSection>,
+}
+
+/// `liquidity.impact`.
+#[derive(Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ImpactSection {
+    model: ImpactModel,
+    coefficient: Decimal,
+}
+
+/// The impact models a scenario can name.
+#[derive(Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum ImpactModel {
+    SquareRoot,
+}
+
+/// The largest impact coefficient a scenario may set (published estimates of the square-root law's constant are
+/// of the order of 0.1 to 1; ten times the largest is a typo, not a market).
+const MAX_IMPACT_COEFFICIENT: Decimal = Decimal::TEN;
+
+impl LiquiditySection {
+    /// The venue's settings, checked; the message names the key (after `liquidity`).
+    fn settings(self) -> std::result::Result<BarLiquidity, String> {
+        if let Some(percent) = self.max_volume_percent
+            && (percent <= Decimal::ZERO || percent > Decimal::ONE_HUNDRED)
+        {
+            return Err(format!(".liquidity.max_volume_percent must be in (0, 100], got {percent}"));
+        }
+        let impact = match self.impact {
+            None => None,
+            Some(ImpactSection { coefficient, .. })
+                if coefficient <= Decimal::ZERO || coefficient > MAX_IMPACT_COEFFICIENT =>
+            {
+                return Err(format!(
+                    ".liquidity.impact.coefficient must be in (0, {MAX_IMPACT_COEFFICIENT}], got {coefficient}"
+                ));
+            }
+            Some(ImpactSection { model: ImpactModel::SquareRoot, coefficient }) => {
+                Some(MarketImpact::SquareRoot { coefficient })
+            }
+        };
+        Ok(BarLiquidity { max_volume_percent: self.max_volume_percent, impact })
+    }
 }
 
 /// `latency_ms`: one value, or a range to draw from.
@@ -198,6 +256,7 @@ pub(super) fn venue_setup(
         fill_model: ex.fill_model,
         slippage: ex.slippage_bps / bps,
         bar_path: ex.bar_path,
+        liquidity: ex.liquidity.map(LiquiditySection::settings).transpose().map_err(at)?.unwrap_or_default(),
         round_orders: ex.round_orders,
         latency: ex.latency_ms.map(|l| l.latency(seed)).transpose().map_err(at)?.unwrap_or_default(),
         queue_model: ex.queue_model,

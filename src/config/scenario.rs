@@ -231,6 +231,12 @@ impl Scenario {
         if books > 0 && books < file.data.len() {
             return Err(at("data: binance_l2 files cannot be mixed with bar files in one scenario".into()));
         }
+        if let Some((key, _)) = sections.iter().zip(&venues).find(|(_, v)| books > 0 && !v.sim.liquidity.is_off()) {
+            return Err(at(format!(
+                "{}.liquidity applies to bars: on level-2 data orders fill against the book's depth",
+                key.0
+            )));
+        }
         for (i, d) in file.data.iter().enumerate() {
             if books > 0 && file.data[..i].iter().any(|e| e.symbol == d.symbol) {
                 return Err(at(format!("data[{i}]: {} has a level-2 file already (one capture per symbol)", d.symbol)));
