@@ -165,6 +165,7 @@ fn write_run(scenario: &Scenario, out_dir: &Path, run: Run) -> Result<ScenarioRu
         params: &scenario.setup.params,
         seed: scenario.seed,
         venue_names: scenario.setup.venues.iter().map(|v| v.name.clone()).collect(),
+        liquidity_rules: scenario.setup.venues.iter().map(|v| (v.name.clone(), v.sim.liquidity)).collect(),
         risk_limits: &scenario.setup.risk,
         risk_policy: &scenario.setup.policy,
         risk_overrides: &scenario.risk_overrides,

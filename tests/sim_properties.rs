@@ -4,7 +4,9 @@
 //! * every fee is the rate of the fee tier its venue was in (by the volume it had filled before) × the fill's
 //!   notional, maker or taker by the fill's liquidity;
 //! * a post-only order never takes;
-//! * balances never go negative.
+//! * balances never go negative;
+//! * under a participation cap and square-root impact (`exchange.liquidity`): no order fills more in a bar than the
+//!   cap, a fill-or-kill fills all or nothing, and the same hold (quantity, range, fee, balances).
 
 use proptest::prelude::*;
 use rust_decimal::{Decimal, dec};
@@ -15,7 +17,7 @@ use cryptotradebot::model::{
     Side, Symbol, TimeInForce, Timestamp, Trail,
 };
 use cryptotradebot::venue::SimulatedExchange;
-use cryptotradebot::venue::sim::{BarPath, FeeLadder, FeeTier, SimConfig};
+use cryptotradebot::venue::sim::{BarLiquidity, BarPath, FeeLadder, FeeTier, MarketImpact, SimConfig};
 
 const HOUR: i64 = 3_600_000_000_000;
 
@@ -192,6 +194,74 @@ proptest! {
                 prop_assert_eq!(done, ordered);
             } else {
                 prop_assert_eq!(done, Decimal::ZERO, "order {} ended {:?} after filling part", id, status);
+            }
+        }
+    }
+
+    #[test]
+    fn under_liquidity_rules_no_order_fills_more_than_the_cap_of_a_bar_and_the_other_properties_hold(
+        moves in prop::collection::vec((-150i64..150, -400i64..400, 0i64..300, 0i64..300), 21..30),
+        volumes in prop::collection::vec(0i64..400, 30),
+        orders in prop::collection::vec(placed(), 1..25),
+        percent in 1i64..1000,
+        coefficient in prop::option::of(1i64..300),
+    ) {
+        let symbol = Symbol::new("BTCUSDT").unwrap();
+        let instrument = Instrument {
+            symbol,
+            base: "BTC".into(),
+            quote: "USDT".into(),
+            tick_size: dec!(0.01),
+            lot_size: dec!(0.001),
+            min_notional: dec!(1),
+            min_quantity: None,
+            max_quantity: None,
+        };
+        // A cap of 0.1 % to 100 % of volumes of 0 to 40 BTC, and maybe an impact coefficient of 0.01 to 3.
+        let liquidity = BarLiquidity {
+            max_volume_percent: Some(Decimal::new(percent, 1)),
+            impact: coefficient.map(|c| MarketImpact::SquareRoot { coefficient: Decimal::new(c, 2) }),
+        };
+        let config = SimConfig { maker_fee: dec!(0.0002), taker_fee: dec!(0.001), liquidity, ..SimConfig::default() };
+        let balances = BTreeMap::from([("USDT".to_string(), dec!(100000)), ("BTC".to_string(), dec!(20))]);
+        let mut venue = SimulatedExchange::new("sim", config, vec![instrument.clone()], balances).unwrap();
+        venue.set_connected(true);
+        let mut bars = bars(&moves);
+        for (bar, volume) in bars.iter_mut().zip(&volumes) {
+            bar.volume = Decimal::new(*volume, 1);
+        }
+        let mut accepted: BTreeMap<OrderId, OrderRequest> = BTreeMap::new();
+        let mut filled: BTreeMap<OrderId, Decimal> = BTreeMap::new();
+        for (i, bar) in bars.iter().enumerate() {
+            venue.market_event(&MarketEvent::Bar { symbol, bar: *bar });
+            let mut events = Vec::new();
+            venue.take_executions(&mut events);
+            let cap = liquidity.cap(&instrument, bar.volume).unwrap();
+            for event in &events {
+                let ExecutionEvent::Fill { fill, .. } = event else { continue };
+                prop_assert!(fill.quantity <= cap, "{fill:?} above the cap {cap} of {bar:?}");
+                prop_assert!(bar.low <= fill.price && fill.price <= bar.high, "{fill:?} outside {bar:?}");
+                let rate = if fill.liquidity == Liquidity::Maker { dec!(0.0002) } else { dec!(0.001) };
+                prop_assert_eq!(fill.fee, fill.quantity * fill.price * rate);
+                *filled.entry(fill.order_id).or_default() += fill.quantity;
+            }
+            for (n, p) in orders.iter().enumerate().filter(|(_, p)| p.at_bar == i) {
+                if let Ok(report) = venue.submit(request(n as u64 + 1, p, bar.close)) {
+                    accepted.insert(report.request.client_order_id, report.request);
+                }
+            }
+            for asset in ["USDT", "BTC"] {
+                prop_assert!(venue.balances().get(asset).copied().unwrap_or_default() >= Decimal::ZERO);
+            }
+        }
+        for (id, order) in &accepted {
+            let OrderQty::Base(ordered) = order.quantity else { continue };
+            let done = filled.get(id).copied().unwrap_or_default();
+            prop_assert!(done <= ordered, "order {id} filled {done} of {ordered}");
+            let report = venue.order_status(order.symbol, *id).unwrap();
+            prop_assert_eq!(report.filled_quantity, done);
+            if report.status == OrderStatus::Filled || order.time_in_force == TimeInForce::Fok {
+                prop_assert!(done == ordered || (done.is_zero() && report.status != OrderStatus::Filled));
             }
         }
     }

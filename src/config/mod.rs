@@ -1,6 +1,7 @@
 //! Configuration in: scenario files (`scenarios/*.yaml`), the seed's `config/risk_management.yaml` and
 //! `config/exchanges.yaml`. Every error names the file and the key.
 
+mod exchange_section;
 mod exchanges;
 mod risk_overrides;
 mod scenario;

@@ -6,23 +6,19 @@
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::ExchangesConfig;
+use super::exchange_section::{ExchangeSection, balances, venue_setup};
 use super::yaml_error_line;
 use crate::data::{DataFile, DataFormat, SeriesQuality, load_bar_series, load_binance_capture};
 use crate::engine::{BacktestSetup, BookStream, VenueSetup};
 use crate::error::{Error, Result};
 use crate::model::VenueId;
-use crate::model::{BarSeries, Instrument, NANOS_PER_MILLI, Symbol};
+use crate::model::{BarSeries, Symbol};
 use crate::risk::{RiskLimits, RiskPolicy};
 use crate::strategy::{StrategyRegistry, StreamInfo, StreamKind};
 use crate::sweep::{Grid, SweepSection};
 use crate::validation::Thresholds;
-use crate::venue::RateLimits;
-use crate::venue::sim::{BarPath, FillModel, Latency, QueueModel, SimConfig};
-use rust_decimal::prelude::ToPrimitive;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -64,103 +60,6 @@ struct StrategySection {
     kind: String,
     #[serde(default)]
     params: serde_json::Value,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ExchangeSection {
-    #[serde(default = "default_venue")]
-    name: String,
-    #[serde(default)]
-    fee_bps: Option<FeeBps>,
-    #[serde(default)]
-    fill_model: FillModel,
-    #[serde(default)]
-    slippage_bps: Decimal,
-    #[serde(default)]
-    bar_path: BarPath,
-    /// A fee ladder file (volume tiers) replacing `fee_bps`.
-    #[serde(default)]
-    fee_tiers: Option<String>,
-    /// Order-rate limits, in the seed's `exchanges.yaml` keys.
-    #[serde(default)]
-    rate_limits: Option<RateLimits>,
-    /// An `exchanges.yaml` whose section for this venue's `name` gives the order-rate limits.
-    #[serde(default)]
-    rate_limits_from: Option<String>,
-    /// The quote-asset balance held at this venue (with several venues; they add up to the starting cash).
-    #[serde(default)]
-    balance: Option<Decimal>,
-    /// Round prices and quantities to tick and lot instead of refusing them.
-    #[serde(default)]
-    round_orders: bool,
-    /// Order and cancel latency on level-2 data: milliseconds, or `[min, max]` drawn with the scenario's seed.
-    #[serde(default)]
-    latency_ms: Option<LatencyMs>,
-    /// What a resting limit waits for at its price: `queue` (default) or `print`.
-    #[serde(default)]
-    queue_model: QueueModel,
-    instruments: BTreeMap<Symbol, InstrumentSection>,
-}
-
-/// `latency_ms`: one value, or a range to draw from.
-#[derive(Clone, Copy, Deserialize)]
-#[serde(untagged)]
-enum LatencyMs {
-    Constant(Decimal),
-    Range([Decimal; 2]),
-}
-
-impl LatencyMs {
-    /// The setting in nanoseconds, drawn with `seed`.
-    fn latency(self, seed: u64) -> std::result::Result<Latency, String> {
-        let (min, max) = match self {
-            LatencyMs::Constant(ms) => (ms, ms),
-            LatencyMs::Range([min, max]) => (min, max),
-        };
-        let nanos = |ms: Decimal| (ms * Decimal::from(NANOS_PER_MILLI)).trunc().to_i64();
-        match (nanos(min), nanos(max)) {
-            (Some(min_ns), Some(max_ns)) if min_ns >= 0 && max_ns >= min_ns => Ok(Latency { min_ns, max_ns, seed }),
-            _ => Err(format!(
-                ".latency_ms must be a non-negative number of milliseconds or [min, max], got {min}..{max}"
-            )),
-        }
-    }
-}
-
-fn default_venue() -> String {
-    "sim".into()
-}
-
-#[derive(Clone, Copy, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FeeBps {
-    maker: Decimal,
-    taker: Decimal,
-}
-
-impl Default for FeeBps {
-    /// Binance spot's base rate, 10 bps both ways.
-    fn default() -> Self {
-        FeeBps { maker: Decimal::TEN, taker: Decimal::TEN }
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct InstrumentSection {
-    #[serde(default)]
-    base: Option<String>,
-    #[serde(default)]
-    quote: Option<String>,
-    tick_size: Decimal,
-    lot_size: Decimal,
-    #[serde(default)]
-    min_notional: Decimal,
-    #[serde(default)]
-    min_quantity: Option<Decimal>,
-    #[serde(default)]
-    max_quantity: Option<Decimal>,
 }
 
 #[derive(Deserialize)]
@@ -331,6 +230,12 @@ impl Scenario {
         let books = file.data.iter().filter(|d| d.format == DataFormat::BinanceL2).count();
         if books > 0 && books < file.data.len() {
             return Err(at("data: binance_l2 files cannot be mixed with bar files in one scenario".into()));
+        }
+        if let Some((key, _)) = sections.iter().zip(&venues).find(|(_, v)| books > 0 && !v.sim.liquidity.is_off()) {
+            return Err(at(format!(
+                "{}.liquidity applies to bars: on level-2 data orders fill against the book's depth",
+                key.0
+            )));
         }
         for (i, d) in file.data.iter().enumerate() {
             if books > 0 && file.data[..i].iter().any(|e| e.symbol == d.symbol) {
@@ -505,129 +410,4 @@ impl Scenario {
         }
         Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
     }
-}
-
-/// The venue's instruments, with base and quote assets filled in from the symbol and the portfolio's quote.
-fn instruments(key: &str, exchange: &ExchangeSection, portfolio_quote: &str) -> Result<Vec<Instrument>> {
-    exchange
-        .instruments
-        .iter()
-        .map(|(&symbol, spec)| {
-            let quote = spec.quote.clone().unwrap_or_else(|| portfolio_quote.to_string());
-            let base = match &spec.base {
-                Some(base) => base.clone(),
-                None => symbol.as_str().strip_suffix(quote.as_str()).filter(|b| !b.is_empty()).map(str::to_string).ok_or_else(|| {
-                    Error::Config(format!("{key}.instruments.{symbol}.base is needed: it cannot be derived from the symbol and quote {quote}"))
-                })?,
-            };
-            let instrument = Instrument {
-                symbol,
-                base,
-                quote,
-                tick_size: spec.tick_size,
-                lot_size: spec.lot_size,
-                min_notional: spec.min_notional,
-                min_quantity: spec.min_quantity,
-                max_quantity: spec.max_quantity,
-            };
-            instrument.validate().map_err(|e| e.context(format!("{key}.instruments.{symbol}")))?;
-            Ok(instrument)
-        })
-        .collect()
-}
-
-/// One venue section (`exchange`, or `exchanges[i]` as `key` names it) as a venue of the backtest, and the files it
-/// read.
-///
-/// # Errors
-/// [`Error::Config`] naming the key of a value out of range, of conflicting settings, or of a file that does not load.
-fn venue_setup(
-    key: &str,
-    ex: &ExchangeSection,
-    quote: &str,
-    seed: u64,
-    resolve: &dyn Fn(&str) -> PathBuf,
-) -> Result<(VenueSetup, Vec<PathBuf>)> {
-    let at = |message: String| Error::Config(format!("{key}{message}"));
-    let instruments = instruments(key, ex, quote)?;
-    let bps = Decimal::from(10_000);
-    let fee_bps = ex.fee_bps.unwrap_or_default();
-    for (field, value) in
-        [("fee_bps.maker", fee_bps.maker), ("fee_bps.taker", fee_bps.taker), ("slippage_bps", ex.slippage_bps)]
-    {
-        if value < Decimal::ZERO || value >= bps {
-            return Err(at(format!(".{field} must be in [0, 10000), got {value}")));
-        }
-    }
-    let mut inputs = Vec::new();
-    let fee_ladder = match (&ex.fee_tiers, ex.fee_bps) {
-        (Some(_), Some(_)) => return Err(at(": give fee_bps or fee_tiers, not both".into())),
-        (Some(file), None) => {
-            let file = resolve(file);
-            let ladder = super::read_fee_ladder(&file)?;
-            inputs.push(file);
-            Some(ladder)
-        }
-        (None, _) => None,
-    };
-    let rate_limits = match (&ex.rate_limits, &ex.rate_limits_from) {
-        (Some(_), Some(_)) => return Err(at(": give rate_limits or rate_limits_from, not both".into())),
-        (Some(limits), None) => limits.clone(),
-        (None, Some(from)) => {
-            let from = resolve(from);
-            let venues = ExchangesConfig::from_file(&from)?.venues;
-            let venue = venues
-                .get(&ex.name)
-                .ok_or_else(|| at(format!(".rate_limits_from: {} has no section for '{}'", from.display(), ex.name)))?;
-            inputs.push(from);
-            venue.rate_limits.clone()
-        }
-        (None, None) => RateLimits::default(),
-    };
-    if let Some(limit) = rate_limits.zero_limit() {
-        return Err(at(format!(".rate_limits.{limit}: must be at least 1 (0 would refuse every order)")));
-    }
-    let sim = SimConfig {
-        maker_fee: fee_bps.maker / bps,
-        taker_fee: fee_bps.taker / bps,
-        fill_model: ex.fill_model,
-        slippage: ex.slippage_bps / bps,
-        bar_path: ex.bar_path,
-        round_orders: ex.round_orders,
-        latency: ex.latency_ms.map(|l| l.latency(seed)).transpose().map_err(at)?.unwrap_or_default(),
-        queue_model: ex.queue_model,
-        resync_books: false,
-    };
-    let balance = ex.balance.unwrap_or_default();
-    Ok((VenueSetup { name: ex.name.clone(), sim, instruments, fee_ladder, rate_limits, balance }, inputs))
-}
-
-/// The quote balance of each venue: one venue holds the whole starting cash; several must say theirs, adding up
-/// to it.
-fn balances(
-    venues: &mut [VenueSetup],
-    sections: &[(String, &ExchangeSection)],
-    starting_cash: Decimal,
-) -> std::result::Result<(), String> {
-    if let [only] = venues {
-        if sections[0].1.balance.is_some_and(|b| b != starting_cash) {
-            return Err(format!(
-                "exchange.balance must equal portfolio.starting_cash ({starting_cash}) or be left out"
-            ));
-        }
-        only.balance = starting_cash;
-        return Ok(());
-    }
-    for (key, section) in sections {
-        match section.balance {
-            None => return Err(format!("{key}.balance: with several venues, give each its quote balance")),
-            Some(b) if b < Decimal::ZERO => return Err(format!("{key}.balance must not be negative, got {b}")),
-            Some(_) => {}
-        }
-    }
-    let total: Decimal = venues.iter().map(|v| v.balance).sum();
-    if total != starting_cash {
-        return Err(format!("the venues' balances add up to {total}, not portfolio.starting_cash {starting_cash}"));
-    }
-    Ok(())
 }

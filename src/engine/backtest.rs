@@ -16,7 +16,7 @@ use crate::portfolio::{Holdings, Portfolio};
 use crate::risk::{RiskLimits, RiskManager, RiskPolicy};
 use crate::strategy::{Strategy, StrategyRegistry, WarmUp};
 use crate::venue::RateLimits;
-use crate::venue::sim::{BookFillStats, FeeLadder, OrderLimits, SimConfig};
+use crate::venue::sim::{BookFillStats, FeeLadder, LiquidityStats, OrderLimits, SimConfig};
 use crate::venue::{OrderRouter, SimulatedExchange};
 
 /// One simulated venue of a backtest.
@@ -121,6 +121,9 @@ pub struct BacktestResult {
     pub ambiguous_bars: u64,
     /// Level-2 matching counts, summed over the venues that saw book data.
     pub book_stats: Option<BookFillStats>,
+    /// What the liquidity rules of bars did (partial fills, capped orders, impact cost), summed over the venues
+    /// that set them; `None` when none does.
+    pub liquidity: Option<LiquidityStats>,
 }
 
 /// Runs a backtest of `setup` over `series` on the current async runtime.
@@ -375,9 +378,12 @@ pub async fn finish_run(mut engine: TradingEngine, run: StrategyRun) -> Result<B
     let book_stats = (0..engine.router().names().len())
         .filter_map(|venue| engine.router().book_stats(VenueId(venue)))
         .reduce(BookFillStats::merged);
+    let liquidity = (0..engine.router().names().len())
+        .filter_map(|venue| engine.router().liquidity_stats(VenueId(venue)))
+        .reduce(LiquidityStats::merged);
     engine.stop().await?;
     let (log, portfolio) = engine.into_results();
-    Ok(BacktestResult { log, portfolio, run, venue_balances, ambiguous_bars, book_stats })
+    Ok(BacktestResult { log, portfolio, run, venue_balances, ambiguous_bars, book_stats, liquidity })
 }
 
 /// Runs `setup`'s level-2 strategy over `streams` at its simulated venues.

@@ -9,6 +9,7 @@ mod csv_files;
 mod curve;
 mod heatmap;
 pub mod html;
+mod liquidity;
 mod metrics;
 pub mod robust;
 pub mod robustness;
@@ -24,6 +25,7 @@ pub use csv_files::{
 };
 pub use curve::Curve;
 pub use heatmap::{Heatmap, draw_heatmap, heat_colour};
+pub use liquidity::LiquidityReport;
 pub use metrics::{Drawdown, Metrics, compute_metrics, exposed_marks, periods_per_year, run_metrics};
 pub use summary::{BarPathCurves, BarPathReport, InputFile, OrderCounts, Period, ReportInput, RiskSummary, Summary};
 pub use table::{percent, ratio, summary_table};

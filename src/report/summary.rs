@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use super::book::BookReport;
 use super::curve::Curve;
+use super::liquidity::LiquidityReport;
 use super::metrics::{Metrics, run_metrics};
 use crate::data::{DataFormat, SeriesQuality};
 use crate::engine::{BacktestResult, EquityPoint, RiskAction, RiskEvent};
@@ -14,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::model::{BarSeries, OrderStatus, Symbol, Timestamp, format_duration};
 use crate::portfolio::Position;
 use crate::risk::{RiskLimits, RiskPolicy};
-use crate::venue::sim::BarPath;
+use crate::venue::sim::{BarLiquidity, BarPath};
 
 /// One input file as the scenario names it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -45,6 +46,8 @@ pub struct ReportInput<'a> {
     pub seed: u64,
     /// Venue names by venue index.
     pub venue_names: Vec<String>,
+    /// Each venue's liquidity rules of bars (participation cap, impact), by name.
+    pub liquidity_rules: Vec<(String, BarLiquidity)>,
     /// The risk limits in force (after environment overrides).
     pub risk_limits: &'a RiskLimits,
     /// How the engine applied them.
@@ -188,6 +191,9 @@ pub struct Summary {
     /// How orders met the book (level-2 runs only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub book: Option<BookReport>,
+    /// The liquidity rules of bars and what they did (only when a venue sets them).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub liquidity: Option<LiquidityReport>,
     /// Positions still open at the end (marked at the last close).
     pub open_positions: Vec<Position>,
     /// Balances the venue holds at the end.
@@ -245,6 +251,7 @@ impl Summary {
                 ..input.bar_path.clone()
             },
             book: BookReport::of(r, input.starting_cash),
+            liquidity: LiquidityReport::of(r.liquidity, &input.liquidity_rules),
             open_positions: r.portfolio.positions().iter().filter(|p| !p.quantity.is_zero()).cloned().collect(),
             venue_balances: r.venue_balances.iter().map(|(k, v)| (k.clone(), v.normalize())).collect(),
             data_quality: input.quality.to_vec(),

@@ -66,7 +66,7 @@ pub fn summary_table(summary: &Summary, quote: &str) -> String {
     let m = &summary.metrics;
     let dd = &m.max_drawdown;
     let recovered = if dd.recovery_time.is_some() { "" } else { ", not recovered" };
-    let rows: Vec<(&str, String)> = vec![
+    let mut rows: Vec<(&str, String)> = vec![
         (
             "Period",
             format!(
@@ -102,6 +102,9 @@ pub fn summary_table(summary: &Summary, quote: &str) -> String {
         ("Risk", risk_line(summary)),
         ("Bar path", bar_path_line(summary, quote)),
     ];
+    if let Some(liquidity) = &summary.liquidity {
+        rows.push(("Liquidity", liquidity.line(quote)));
+    }
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![Cell::new(&summary.scenario), Cell::new("")]);
     for (name, value) in rows {

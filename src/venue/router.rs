@@ -397,6 +397,14 @@ impl OrderRouter {
         }
     }
 
+    /// What the liquidity rules of bars did at venue `id`, when it is a simulated venue that sets them.
+    pub fn liquidity_stats(&self, id: VenueId) -> Option<crate::venue::sim::LiquidityStats> {
+        match &self.venues[id.0] {
+            Venue::Simulated(sim) => sim.liquidity_stats(),
+            Venue::Adapter(_) => None,
+        }
+    }
+
     /// Collects the executions of venue `id` into `out`.
     #[inline]
     pub fn drain_executions(&mut self, id: VenueId, out: &mut Vec<ExecutionEvent>) {

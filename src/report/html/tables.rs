@@ -61,7 +61,8 @@ fn plain(value: Option<&Value>) -> String {
 }
 
 /// The metrics of `summary` as `(label, text)` rows, money in `quote`: every metric of the table (`n/a` where the
-/// summary has none), then the bar-path equity interval when ambiguous bars made it differ. Money reads exactly as
+/// summary has none), then the bar-path equity interval when ambiguous bars made it differ, and the liquidity
+/// counts when a venue sets liquidity rules. Money reads exactly as
 /// the summary holds it; fractions as percentages with two decimals, ratios with three.
 pub(crate) fn metric_rows(summary: &Value, quote: &str) -> Vec<(&'static str, String)> {
     let mut rows: Vec<(&'static str, String)> = METRICS
@@ -86,6 +87,15 @@ pub(crate) fn metric_rows(summary: &Value, quote: &str) -> Vec<(&'static str, St
                 at("/bar_path/final_equity_adverse"),
                 at("/bar_path/final_equity_optimistic")
             ),
+        ));
+    }
+    if summary.get("liquidity").is_some() {
+        let at = |p| plain(summary.pointer(p));
+        rows.push(("Partial fills (volume cap)", at("/liquidity/partial_fills")));
+        rows.push(("Orders the cap limited", at("/liquidity/capped_orders")));
+        rows.push((
+            "Impact cost",
+            format!("{} {quote} on {} fills", at("/liquidity/impact_cost"), at("/liquidity/impact_fills")),
         ));
     }
     rows

@@ -1,10 +1,11 @@
-//! Settings of a simulated venue: fees, fill model, slippage, the path assumed inside a bar, and the latency and
-//! queue rules of level-2 matching.
+//! Settings of a simulated venue: fees, fill model, slippage, the path assumed inside a bar, the liquidity of bars,
+//! and the latency and queue rules of level-2 matching.
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::book_matching::{Latency, QueueModel};
+use super::liquidity::BarLiquidity;
 use crate::model::Liquidity;
 
 /// At which price a market order fills when the venue sees bars.
@@ -50,6 +51,8 @@ pub struct SimConfig {
     pub slippage: Decimal,
     /// The order of executions inside one bar.
     pub bar_path: BarPath,
+    /// How much of a bar's volume an order may take and how taking moves the price (both off by default).
+    pub liquidity: BarLiquidity,
     /// Round order prices and quantities to the instrument's tick and lot instead of refusing them (off: a price
     /// off the tick or a quantity off the lot is an `OrderError` naming the filter, as at the real venue).
     pub round_orders: bool,
@@ -74,7 +77,7 @@ impl SimConfig {
 }
 
 impl Default for SimConfig {
-    /// Binance spot's base fees (10 bps maker and taker), next-open fills, no slippage.
+    /// Binance spot's base fees (10 bps maker and taker), next-open fills, no slippage, no liquidity limits.
     fn default() -> Self {
         SimConfig {
             maker_fee: Decimal::new(1, 3),
@@ -82,6 +85,7 @@ impl Default for SimConfig {
             fill_model: FillModel::NextOpen,
             slippage: Decimal::ZERO,
             bar_path: BarPath::Adverse,
+            liquidity: BarLiquidity::default(),
             round_orders: false,
             latency: Latency::default(),
             queue_model: QueueModel::Queue,

@@ -35,6 +35,24 @@ pub(super) struct Working {
     pub triggered: bool,
     /// A trailing stop's best price so far (highest for a sell, lowest for a buy).
     pub extreme: Option<Decimal>,
+    /// A market order the `close` fill model first tried at a close: with a participation cap, its rest fills at
+    /// the closes of the following bars.
+    pub at_close: bool,
+    /// The quote a quote-sized order has spent so far, fees included (its earlier parts under a participation cap).
+    pub spent: Decimal,
+    /// The participation cap has limited the order (counted once).
+    pub capped: bool,
+}
+
+/// Whether `order`, in state `working`, is the rest of a taking execution that started in an earlier bar (a
+/// triggered stop- or take-profit-market order, a market order filling at closes): it fills as a market order, so
+/// with the orders every bar executes at its open.
+pub(super) fn continues(order: &OrderRequest, working: &Working) -> bool {
+    match order.order_type {
+        OrderType::StopMarket | OrderType::TakeProfitMarket | OrderType::TrailingStop => working.triggered,
+        OrderType::Market => working.at_close,
+        _ => false,
+    }
 }
 
 /// What a working order does in a bar.
@@ -66,6 +84,8 @@ fn marketable(side: Side, limit: Decimal, price: Decimal) -> bool {
 ///   rests as a limit: from a gap at the open, the rest of the bar may still trade through it (maker, at the
 ///   limit); from a trigger inside the bar, the next bars.
 /// * A trailing stop triggers like a stop at its current stop price (from the bars before this one).
+/// * The rest of a taking execution that a participation cap cut short ([`continues`]) fills as a market order:
+///   a triggered stop's at the open, a market order's that the `close` model started at the close.
 pub(super) fn step(
     instrument: &Instrument,
     slippage: Decimal,
@@ -74,6 +94,13 @@ pub(super) fn step(
     working: &mut Working,
 ) -> Step {
     let first_bar = std::mem::take(&mut working.first_bar);
+    if continues(order, working) {
+        let from = if order.order_type == OrderType::Market { bar.close } else { bar.open };
+        return Step::Fill(
+            market_fill_price(instrument, (bar.low, bar.high), order.side, from, slippage),
+            Liquidity::Taker,
+        );
+    }
     let limit = order.price;
     match (order.order_type, order.time_in_force, limit) {
         (OrderType::Limit, TimeInForce::Ioc | TimeInForce::Fok, Some(limit)) => {

@@ -3,10 +3,12 @@
 
 mod account;
 mod adapter;
+mod bar_fill;
 mod book_matching;
 mod book_venue;
 mod config;
 mod fees;
+mod liquidity;
 mod matching;
 mod order_entry;
 mod order_limits;
@@ -21,6 +23,7 @@ pub use book_matching::{BookFillStats, Latency, QueueModel};
 pub use book_venue::BookTop;
 pub use config::{BarPath, FillModel, SimConfig};
 pub use fees::{FeeLadder, FeeTier, TieredFees, VOLUME_WINDOW_NS};
+pub use liquidity::{BarLiquidity, LiquidityStats, MarketImpact, impact_fraction, impact_price, sqrt_ratio_up};
 pub use matching::{limit_fill_price, market_fill_price, trigger_price};
 pub use order_limits::OrderLimits;
 
@@ -30,6 +33,7 @@ pub use orders::FINISHED_ORDERS_KEPT;
 use rustc_hash::FxHashMap;
 
 use account::Account;
+use bar_fill::BarFill;
 use orders::OrderStore;
 use rules::FillAt;
 
@@ -41,8 +45,8 @@ use crate::model::{
 };
 use crate::venue::MarketStream;
 
-/// What the venue keeps of the latest bar of an instrument: enough for tickers, reference prices and fills at the
-/// close. (Copied field by field: copying the whole bar every event costs more than the fields are worth.)
+/// What the venue keeps of the latest bar of an instrument: enough for tickers, reference prices, fills at the
+/// close and the liquidity rules (its volume).
 #[derive(Clone, Copy)]
 struct LastBar {
     open_time: Timestamp,
@@ -51,6 +55,7 @@ struct LastBar {
     high: Decimal,
     low: Decimal,
     close_time: Timestamp,
+    volume: Decimal,
 }
 
 impl LastBar {
@@ -62,10 +67,11 @@ impl LastBar {
             high: bar.high,
             low: bar.low,
             close_time: bar.close_time,
+            volume: bar.volume,
         }
     }
 
-    /// The bar again, for matching (its volume is not kept).
+    /// The bar again, for matching.
     fn bar(&self) -> Bar {
         Bar {
             open_time: self.open_time,
@@ -74,7 +80,7 @@ impl LastBar {
             high: self.high,
             low: self.low,
             close: self.close,
-            volume: Decimal::ZERO,
+            volume: self.volume,
         }
     }
 }
@@ -137,6 +143,8 @@ pub struct SimulatedExchange {
     latency: LatencyDraws,
     /// What the level-2 books did to orders, waiting to be settled.
     book_outcomes: Vec<Outcome>,
+    /// What the liquidity rules of bars did (when the config sets them).
+    liquidity_stats: LiquidityStats,
 }
 
 impl std::fmt::Debug for SimulatedExchange {
@@ -198,6 +206,7 @@ impl SimulatedExchange {
             brackets: Vec::new(),
             latency: LatencyDraws::new(config.latency),
             book_outcomes: Vec::new(),
+            liquidity_stats: LiquidityStats::default(),
         })
     }
 
@@ -217,35 +226,58 @@ impl SimulatedExchange {
     /// the orders were placed. A bar in which
     /// both orders of a one-cancels-the-other pair could have executed is counted as ambiguous: the rule decided.
     fn match_open_orders(&mut self, market: usize, bar: &Bar, only: Option<[OrderId; 2]>) {
+        let liquidity = self.config.liquidity;
         for pass in [0, 1, 2] {
             let mut index = 0;
             while let Some(report) = self.orders.open_at_mut(index) {
                 let order = report.request;
                 let m = &self.markets[market];
+                // The rest of an execution a participation cap cut short fills as a market order: at the open.
+                let continuing = !liquidity.is_off()
+                    && self.states.get(&order.client_order_id).is_some_and(|w| matching::continues(&order, w));
+                let order_pass =
+                    if continuing { 0 } else { matching::execution_pass(self.config.bar_path, bar, &order) };
                 let candidate = order.symbol == m.instrument.symbol
-                    && matching::execution_pass(self.config.bar_path, bar, &order) == pass
+                    && order_pass == pass
                     && only.is_none_or(|ids| ids.contains(&order.client_order_id));
                 if !candidate {
                     index += 1;
                     continue;
                 }
                 // Most orders keep no state: skip the lookup when no order does.
-                let working = if self.states.is_empty() { None } else { self.states.get_mut(&order.client_order_id) };
-                let step = match working {
+                let mut working =
+                    if self.states.is_empty() { None } else { self.states.get_mut(&order.client_order_id) };
+                let at_close = order.order_type == OrderType::Market && working.as_ref().is_some_and(|w| w.at_close);
+                let time = if at_close { bar.close_time } else { bar.open_time };
+                let step = match working.as_deref_mut() {
                     Some(working) => matching::step(&m.instrument, self.config.slippage, bar, &order, working),
                     None => match fill_price(&m.instrument, self.config.slippage, bar, &order) {
                         Some((price, liquidity)) => Step::Fill(price, liquidity),
                         None => Step::Wait,
                     },
                 };
+                let mut filled = false;
                 let finished = match step {
                     Step::Wait => false,
-                    Step::Fill(price, liquidity) => {
-                        let fee_rate = fee_rate(&self.config, &mut self.tiered, liquidity, bar.open_time);
-                        let at = FillAt { price, part: None, liquidity, time: bar.open_time };
-                        let event = rules::fill(m, &mut self.account, fee_rate, report, at);
-                        record_volume(&mut self.tiered, &event);
-                        self.executions.push(event);
+                    Step::Fill(price, taker_or_maker) => {
+                        let fee_rate = fee_rate(&self.config, &mut self.tiered, taker_or_maker, time);
+                        let at = FillAt { price, part: None, liquidity: taker_or_maker, time };
+                        match working.filter(|_| !liquidity.is_off()) {
+                            Some(working) => {
+                                let (account, stats) = (&mut self.account, &mut self.liquidity_stats);
+                                let mut rules = BarFill { market: m, account, stats, rules: liquidity, bar };
+                                for event in rules.fill(report, working, fee_rate, at).into_iter().flatten() {
+                                    filled |= matches!(event, ExecutionEvent::Fill { .. });
+                                    record_volume(&mut self.tiered, &event);
+                                    self.executions.push(event);
+                                }
+                            }
+                            None => {
+                                let event = rules::fill(m, &mut self.account, fee_rate, report, at);
+                                record_volume(&mut self.tiered, &event);
+                                self.executions.push(event);
+                            }
+                        }
                         report.status.is_final()
                     }
                     Step::End(status, reason) => {
@@ -261,9 +293,23 @@ impl SimulatedExchange {
                     self.orders.finish_at(index);
                     self.states.remove(&order.client_order_id);
                     self.end_partner_of(&order, bar.open_time);
-                } else {
-                    index += 1;
+                    continue;
                 }
+                if filled && order.one_cancels_other.is_some() {
+                    // A part filled: the other order of its pair is canceled, as at Binance, where an OCO order
+                    // that executes (fully or in part) cancels the other.
+                    self.note_ambiguity(market, bar, &order);
+                    let partner_before = order
+                        .one_cancels_other
+                        .and_then(|id| self.orders.open_position(id))
+                        .is_some_and(|position| position < index);
+                    self.end_partner_of(&order, time);
+                    if partner_before {
+                        // This order moved up into the partner's place.
+                        continue;
+                    }
+                }
+                index += 1;
             }
         }
         if only.is_none() {
@@ -277,9 +323,9 @@ impl SimulatedExchange {
         }
     }
 
-    /// Brackets whose entry ended: a filled entry's stop-loss and take-profit become a working one-cancels-the-other
-    /// pair for the quantity that filled (matched against the rest of the bar, as the engine's attached exits are);
-    /// an entry that ended unfilled takes its children with it.
+    /// Brackets whose entry ended: a filled (or partly filled) entry's stop-loss and take-profit become a working
+    /// one-cancels-the-other pair for the quantity that filled (matched against the rest of the bar, as the
+    /// engine's attached exits are); an entry that ended unfilled takes its children with it.
     fn activate_brackets(&mut self, bar: &Bar) {
         let mut index = 0;
         while index < self.brackets.len() {
@@ -295,7 +341,8 @@ impl SimulatedExchange {
             self.brackets.swap_remove(index);
             let filled = OrderQty::Base(report.filled_quantity);
             let children = [stop_loss.client_order_id, take_profit.client_order_id];
-            let outcome = if report.status == OrderStatus::Filled {
+            // An entry that filled in part before it ended (a participation cap's IOC rest, say) protects what filled.
+            let outcome = if !report.filled_quantity.is_zero() {
                 let (stop, take) =
                     (OrderRequest { quantity: filled, ..stop_loss }, OrderRequest { quantity: filled, ..take_profit });
                 self.submit_exits(stop, take, bar.open_time).err().map(|e| e.to_string())
@@ -320,7 +367,8 @@ impl SimulatedExchange {
             if order.order_type != OrderType::TrailingStop || order.symbol != instrument.symbol {
                 continue;
             }
-            if let Some(working) = self.states.get_mut(&order.client_order_id) {
+            // A triggered stop whose rest fills as a market order (a participation cap's) no longer trails.
+            if let Some(working) = self.states.get_mut(&order.client_order_id).filter(|w| !w.triggered) {
                 report.request.stop_price = matching::trail_after(instrument, bar, &order, working);
             }
         }
@@ -407,6 +455,12 @@ impl SimulatedExchange {
     /// [`BarPath`] rule, not the data, decided which did.
     pub fn ambiguous_bars(&self) -> u64 {
         self.ambiguous_bars
+    }
+
+    /// What the liquidity rules of bars did so far (partial fills, capped orders, impact cost); `None` when the
+    /// venue's config sets none.
+    pub fn liquidity_stats(&self) -> Option<LiquidityStats> {
+        (!self.config.liquidity.is_off()).then_some(self.liquidity_stats)
     }
 
     /// Marks the venue connected (or not); a disconnected venue refuses orders.

@@ -3,6 +3,7 @@
 
 use rust_decimal::Decimal;
 
+use super::bar_fill::BarFill;
 use super::matching::Working;
 use super::rules::{self, FillAt};
 use super::{FINISHED_ORDERS_KEPT, FillModel, SimulatedExchange, fee_rate, market_fill_price, record_volume};
@@ -36,11 +37,15 @@ impl SimulatedExchange {
         }
         let m = &self.markets[market];
         let mut report = OrderReport::new(order);
+        let liquidity = self.config.liquidity;
+        // Under liquidity rules every order keeps state: what a cap left of it continues in the next bars.
         let stateful = order.time_in_force != TimeInForce::Gtc
-            || matches!(order.order_type, OrderType::StopLimit | OrderType::TakeProfitLimit | OrderType::TrailingStop);
+            || matches!(order.order_type, OrderType::StopLimit | OrderType::TakeProfitLimit | OrderType::TrailingStop)
+            || !liquidity.is_off();
+        let id = order.client_order_id;
         if stateful {
             let extreme = m.last_bar.map(|b| b.close).filter(|_| order.order_type == OrderType::TrailingStop);
-            self.states.insert(order.client_order_id, Working { first_bar: true, triggered: false, extreme });
+            self.states.insert(id, Working { first_bar: true, extreme, ..Working::default() });
         }
         if let (OrderType::Market, FillModel::Close, Some(bar)) = (order.order_type, self.config.fill_model, m.last_bar)
         {
@@ -48,9 +53,26 @@ impl SimulatedExchange {
                 market_fill_price(&m.instrument, (bar.low, bar.high), order.side, bar.close, self.config.slippage);
             let fee_rate = fee_rate(&self.config, &mut self.tiered, Liquidity::Taker, bar.close_time);
             let at = FillAt { price, part: None, liquidity: Liquidity::Taker, time: bar.close_time };
-            let event = rules::fill(m, &mut self.account, fee_rate, &mut report, at);
-            record_volume(&mut self.tiered, &event);
-            self.executions.push(event);
+            match self.states.get_mut(&id).filter(|_| !liquidity.is_off()) {
+                Some(working) => {
+                    // Its rest, if the cap leaves one, fills at the closes of the next bars.
+                    working.at_close = true;
+                    let (account, stats, bar) = (&mut self.account, &mut self.liquidity_stats, bar.bar());
+                    let mut rules = BarFill { market: m, account, stats, rules: liquidity, bar: &bar };
+                    for event in rules.fill(&mut report, working, fee_rate, at).into_iter().flatten() {
+                        record_volume(&mut self.tiered, &event);
+                        self.executions.push(event);
+                    }
+                }
+                None => {
+                    let event = rules::fill(m, &mut self.account, fee_rate, &mut report, at);
+                    record_volume(&mut self.tiered, &event);
+                    self.executions.push(event);
+                }
+            }
+            if report.status.is_final() {
+                self.states.remove(&id);
+            }
         }
         self.orders.insert(report.clone());
         Ok(report)

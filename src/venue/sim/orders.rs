@@ -52,6 +52,11 @@ impl OrderStore {
         }
     }
 
+    /// Where working order `id` stands among the working orders (its index for [`OrderStore::open_at_mut`]).
+    pub(super) fn open_position(&self, id: OrderId) -> Option<usize> {
+        self.open.get_index_of(&id)
+    }
+
     /// The working order `id`.
     pub(super) fn open_mut(&mut self, id: OrderId) -> Option<&mut OrderReport> {
         self.open.get_mut(&id)

@@ -164,15 +164,51 @@ pub(super) fn fill(
     report: &mut OrderReport,
     at: FillAt,
 ) -> ExecutionEvent {
-    let FillAt { price, part, liquidity, time } = at;
+    let rest = rest_of(&market.instrument, report, at.price, fee_rate, Decimal::ZERO);
+    let quantity = at.part.map_or(rest, |part| part.min(rest));
+    settle(market, account, fee_rate, report, at, Sized { quantity, rest, whole: at.part.is_none() })
+}
+
+/// What is left of `report` to fill at `price`: of a base-sized order, its quantity less what filled; of a
+/// quote-sized one, the whole lots its amount less `spent` (its earlier parts, fees included) buys at price plus fee.
+pub(super) fn rest_of(
+    instrument: &crate::model::Instrument,
+    report: &OrderReport,
+    price: Decimal,
+    fee_rate: Decimal,
+    spent: Decimal,
+) -> Decimal {
+    match report.request.quantity {
+        OrderQty::Base(q) => q - report.filled_quantity,
+        OrderQty::Quote(amount) => {
+            instrument.quantity_for_amount((amount - spent).max(Decimal::ZERO), price * (Decimal::ONE + fee_rate))
+        }
+    }
+}
+
+/// The size of a fill: `quantity` of the order's `rest`; `whole` when it is the order's one fill for all of it,
+/// which the minimum notional applies to.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Sized {
+    pub(super) quantity: Decimal,
+    pub(super) rest: Decimal,
+    pub(super) whole: bool,
+}
+
+/// Fills `sized.quantity` of `report` at `at.price` (see [`fill`]).
+pub(super) fn settle(
+    market: &Market,
+    account: &mut Account,
+    fee_rate: Decimal,
+    report: &mut OrderReport,
+    at: FillAt,
+    sized: Sized,
+) -> ExecutionEvent {
+    let FillAt { price, liquidity, time, .. } = at;
+    let Sized { mut quantity, rest, whole } = sized;
     let inst = &market.instrument;
     let order = report.request;
     let order_id = order.client_order_id;
-    let rest = match order.quantity {
-        OrderQty::Base(q) => q - report.filled_quantity,
-        OrderQty::Quote(amount) => inst.quantity_for_amount(amount, price * (Decimal::ONE + fee_rate)),
-    };
-    let mut quantity = part.map_or(rest, |part| part.min(rest));
     // Only a reduce-only sell looks at what is held (the common path does no extra arithmetic).
     let held = if order.reduce_only && order.side == Side::Sell {
         inst.round_quantity_down(account.free(market.base))
@@ -193,7 +229,7 @@ pub(super) fn fill(
     let fee = notional * fee_rate;
     let problem = if let Some(max) = inst.max_quantity.filter(|max| quantity > *max) {
         Some(format!("LOT_SIZE: fill of {quantity} is above the maximum quantity {max}"))
-    } else if !positive(quantity) || (part.is_none() && !cut_to_position && notional < inst.min_notional) {
+    } else if !positive(quantity) || (whole && !cut_to_position && notional < inst.min_notional) {
         Some(format!("fill of {quantity} at {price} is below the minimum notional {}", inst.min_notional))
     } else if order.side == Side::Buy && notional + fee > account.free(market.quote) {
         Some(format!("insufficient {} balance for {notional} plus fee {fee}", inst.quote))
