@@ -240,6 +240,48 @@ fn an_amendment_that_grows_an_order_beyond_the_risk_limits_is_refused_and_the_or
 }
 
 #[test]
+fn raising_a_buys_price_by_amendment_counts_the_fee_the_larger_fill_will_pay() {
+    // t0 close: buy limit 5 at 91 (t1's low of 97 leaves it working): it commits 455 + 0.455 fee of the 1,000.
+    // t1 close: the price raised to 199.9 would spend 5 × 108.9 = 544.5 more, and 0.5445 more fee: 545.0445 of the
+    // 544.545 left. Without its fee it would fit.
+    let (run, seen) = run_script(|n, ctx| {
+        let (venue, symbol) = (ctx.venue, ctx.symbol);
+        match n {
+            0 => vec![Command::Submit(OrderIntent::limit(venue, symbol, Side::Buy, dec!(5), dec!(91)))],
+            1 => vec![Command::Amend { venue, symbol, order_id: OrderId(1), quantity: None, price: Some(dec!(199.9)) }],
+            _ => vec![],
+        }
+    });
+    let refusals: Vec<&str> = run.result.log.risk_events.iter().map(|e| e.reason.as_str()).collect();
+    assert_eq!(refusals.len(), 1, "{refusals:?}");
+    assert!(refusals[0].starts_with("amending order 1:"), "{refusals:?}");
+    assert_eq!(seen[2].iter().map(|o| o.price).collect::<Vec<_>>(), [dec!(91)], "the order kept its price");
+}
+
+#[test]
+fn a_halt_that_flattens_cancels_the_strategys_resting_sell_and_closes_the_long_at_market() {
+    // Drawdown limit 3 %. t0 close: buy 9 → 900 at the t1 open of 100, fee 0.9, cash 99.1. t1 close: a limit sell of
+    // the 9 at 200, which no bar reaches. t2 close 96: equity 99.1 + 864 = 963.1, 3.69 % below the 1,000 peak: the
+    // halt cancels the resting sell and sells the 9 at the t3 open of 96: 864, fee 0.864.
+    let scenario = SCENARIO
+        .replace("max_drawdown_percent: 100 }", "max_drawdown_percent: 3 }\nrisk_policy: { flatten_on_halt: true }");
+    let (run, _) = run_script_on(&scenario, |n, ctx| {
+        let (venue, symbol) = (ctx.venue, ctx.symbol);
+        match n {
+            0 => vec![Command::Submit(OrderIntent::market(venue, symbol, Side::Buy, OrderQty::Base(dec!(9))))],
+            1 => vec![Command::Submit(OrderIntent::limit(venue, symbol, Side::Sell, dec!(9), dec!(200)))],
+            _ => vec![],
+        }
+    });
+    assert_eq!(
+        fills(&run),
+        [(hour(1), Side::Buy, dec!(9), dec!(100), dec!(0.9)), (hour(3), Side::Sell, dec!(9), dec!(96), dec!(0.864))]
+    );
+    assert_eq!(status(&run, 2), OrderStatus::Canceled);
+    assert_eq!(run.result.portfolio.cash(), dec!(962.236));
+}
+
+#[test]
 fn a_bracket_on_an_order_that_reduces_the_position_is_refused() {
     // Long 5 after t1; a sell of the 5 with a bracket would, once filled, place a buy stop and take-profit that open
     // a new long: refused before it is recorded, and the position stays.

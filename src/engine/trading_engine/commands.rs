@@ -167,9 +167,13 @@ impl TradingEngine {
         let old_price = request.price.or(request.stop_price).unwrap_or(last);
         let new_price = price.unwrap_or(old_price);
         let (old_left, new_left) = (before - known.filled_quantity, quantity.unwrap_or(before) - known.filled_quantity);
-        // The growth in base units, or, for a buy whose price rises, in the quote it would spend.
+        // The growth in base units, or, for a buy whose price rises, in the quote it would spend, its fee included
+        // (a quote amount is checked as all the cash it may take).
         let growth = match request.side {
-            Side::Buy if new_price > old_price => OrderQty::Quote(new_left * new_price - old_left * old_price),
+            Side::Buy if new_price > old_price => {
+                let fee = Decimal::ONE + self.risk_manager.fee_rate(request.symbol);
+                OrderQty::Quote((new_left * new_price - old_left * old_price) * fee)
+            }
             _ => OrderQty::Base(new_left - old_left),
         };
         let size = match growth {

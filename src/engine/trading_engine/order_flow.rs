@@ -223,8 +223,9 @@ impl TradingEngine {
         });
     }
 
-    /// A mark tripped the drawdown halt or the daily limit: record it; on a halt with `flatten_on_halt`, queue a
-    /// market order closing every open position (they pass the risk manager as reducing orders).
+    /// A mark tripped the drawdown halt or the daily limit: record it; on a halt with `flatten_on_halt`, queue the
+    /// cancels of the strategy's working orders and a market order closing every open position (they pass the
+    /// risk manager as reducing orders).
     #[cold]
     pub(super) fn on_limit_reached(&mut self, time: Timestamp, outcome: MarkOutcome) {
         if outcome.daily_limit {
@@ -239,18 +240,22 @@ impl TradingEngine {
         let reason = if flatten { format!("{reason}; closing every position") } else { reason };
         self.record_limit(time, RiskRule::Drawdown, RiskAction::Halted, reason);
         if flatten {
+            // The strategy's working orders go first: a resting sell would otherwise count against the long the
+            // market order closes, and the halted risk manager would take the close for new risk.
             let venue = |symbol| self.venues_by_symbol.iter().find(|(s, _)| *s == symbol).map(|(_, v)| *v);
-            let closing: Vec<Command> = self
-                .portfolio
-                .positions()
-                .iter()
-                .filter(|p| !p.quantity.is_zero())
-                .filter_map(|p| {
-                    let side = if p.quantity.is_sign_positive() { Side::Sell } else { Side::Buy };
-                    let quantity = OrderQty::Base(p.quantity.abs());
-                    Some(Command::Submit(OrderIntent::market(venue(p.symbol)?, p.symbol, side, quantity)))
-                })
-                .collect();
+            let mut closing = Vec::new();
+            for (slot, p) in self.portfolio.positions().iter().enumerate().filter(|(_, p)| !p.quantity.is_zero()) {
+                let Some(venue) = venue(p.symbol) else { continue };
+                let symbol = p.symbol;
+                closing.extend(self.working.trades_of(slot).map(|o| Command::Cancel { venue, symbol, order_id: o.id }));
+                let side = if p.quantity.is_sign_positive() { Side::Sell } else { Side::Buy };
+                closing.push(Command::Submit(OrderIntent::market(
+                    venue,
+                    symbol,
+                    side,
+                    OrderQty::Base(p.quantity.abs()),
+                )));
+            }
             self.commands.extend(closing);
         }
     }
