@@ -9,7 +9,9 @@ use rstest::rstest;
 #[case::unknown_option(&["backtest", "--nope"], "error: unexpected argument '--nope' found", "ctb backtest --help")]
 #[case::unknown_command(&["bogus"], "error: unrecognized subcommand 'bogus'", "ctb --help")]
 #[case::no_command(&[], "error: a command is needed", "ctb --help")]
-#[case::missing_value(&["backtest", "--out"], "error: a value is required for '--out <DIR>'", "--help")]
+#[case::missing_value(&["backtest", "--out"], "error: a value is required for '--out <DIR>'", "ctb backtest --help")]
+#[case::a_command_group_without_its_command(&["data"], "error: a command is needed", "usage: ctb data <COMMAND>; `ctb data --help`")]
+#[case::a_value_not_among_the_choices(&["data", "fetch", "--source", "ftp"], "error: invalid value 'ftp'", "ctb data fetch --help")]
 #[case::missing_required(&["data", "fetch"], "error: the following required arguments were not provided", "ctb data fetch --help")]
 fn a_command_line_mistake_is_one_error_line_with_the_usage_and_exit_status_1(
     #[case] args: &[&str],

@@ -122,7 +122,8 @@ pub fn run_args(
     strategies: &StrategyRegistry,
 ) -> ExitCode {
     load_dotenv();
-    let cli = match Cli::try_parse_from(args) {
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(usage) if !usage.use_stderr() => {
             // --help and --version: what was asked for, on stdout.
@@ -131,12 +132,13 @@ pub fn run_args(
         }
         Err(usage) => {
             let missing_command = usage.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand;
+            let path = command_path(&args);
             let rendered = if missing_command {
-                "error: a command is needed\nUsage: ctb <COMMAND>".to_string()
+                format!("error: a command is needed\nUsage: {path} <COMMAND>")
             } else {
                 usage.render().to_string()
             };
-            eprintln!("{}", usage_error_line(&rendered));
+            eprintln!("{}", usage_error_line(&rendered, &path));
             return ExitCode::FAILURE;
         }
     };
@@ -218,9 +220,21 @@ fn open_log_file(path: &str) -> std::result::Result<std::fs::File, String> {
         .map_err(|e| format!("LOG_FILE {}: {e}", path.display()))
 }
 
+/// The (sub)command the arguments name, as far as they name one: `ctb data fetch`.
+fn command_path(args: &[OsString]) -> String {
+    let mut command = <Cli as clap::CommandFactory>::command();
+    let mut path = vec!["ctb".to_string()];
+    for word in args.iter().skip(1).map_while(|a| a.to_str()) {
+        let Some(sub) = command.find_subcommand(word).cloned() else { break };
+        path.push(word.to_string());
+        command = sub;
+    }
+    path.join(" ")
+}
+
 /// A command-line mistake as one line, like every other error: clap's first line (what is wrong), then the usage
-/// line of the command it concerns and where to read more, instead of clap's multi-line block.
-fn usage_error_line(rendered: &str) -> String {
+/// line of the command it concerns (`path`) and where to read more, instead of clap's multi-line block.
+fn usage_error_line(rendered: &str, path: &str) -> String {
     // The first line, and what clap lists under it (missing arguments), up to its tips and usage.
     let told: Vec<&str> = rendered
         .lines()
@@ -235,11 +249,8 @@ fn usage_error_line(rendered: &str) -> String {
     };
     let what = if what.starts_with("error:") { what } else { format!("error: {what}") };
     match rendered.lines().find_map(|l| l.trim().strip_prefix("Usage: ")) {
-        Some(usage) => {
-            let command: Vec<&str> = usage.split(' ').take_while(|w| !w.starts_with(['[', '<', '-'])).collect();
-            format!("{what} (usage: {usage}; `{} --help` says more)", command.join(" "))
-        }
-        None => format!("{what} (`ctb --help` says more)"),
+        Some(usage) => format!("{what} (usage: {usage}; `{path} --help` says more)"),
+        None => format!("{what} (`{path} --help` says more)"),
     }
 }
 
