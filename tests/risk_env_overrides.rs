@@ -110,4 +110,11 @@ async fn a_paper_session_applies_the_environments_limits_and_its_replay_applies_
     let read = |p: &Path| std::fs::read_to_string(p).unwrap();
     assert_eq!(read(&out.join("fills.csv")), read(&work.path().join("reports/s1/fills.csv")));
     assert_eq!(summary(&out)["risk"]["limits"]["max_position_size_percent"], "50");
+
+    // A recorded file that is not the session's own words is refused, naming its line.
+    std::fs::write(recording.join("risk_overrides.env"), "MAX_POSITION_SIZE_PERCENT=50\nMAX_LEVERAGE=9\n").unwrap();
+    let again = elsewhere.path().join("again");
+    let args = ["backtest", "--replay", recording.to_str().unwrap(), "--out", again.to_str().unwrap()];
+    let (ok, _, stderr) = common::ctb_async(elsewhere.path(), &args, &[]).await;
+    assert!(!ok && stderr.contains("risk_overrides.env: line 2: expected one NAME=value of"), "{stderr}");
 }

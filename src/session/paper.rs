@@ -25,6 +25,7 @@ use crate::config::{Scenario, bar_recording_file, recording_file};
 use crate::engine::start_book_engine;
 use crate::error::{Error, Result};
 use crate::model::Symbol;
+use crate::risk::ENV_OVERRIDES;
 use crate::runner::{ScenarioRun, write_bar_report, write_book_report};
 use crate::strategy::StrategyRegistry;
 use crate::venue::VenueConfig;
@@ -232,24 +233,52 @@ fn write_recorded_scenario(dir: &Path, scenario: &Scenario) -> Result<()> {
 /// the journal, and its recording's replay applies the recorded ones.
 ///
 /// # Errors
-/// [`Error::Config`] naming both sets when the environment's differ from the recording's.
+/// [`Error::Config`] naming both sets when the environment's differ from the recording's; as
+/// [`recorded_overrides`].
 fn check_recorded_overrides(dir: &Path, scenario: &Scenario, session: &str) -> Result<()> {
-    let path = dir.join(RISK_OVERRIDES_FILE);
-    let recorded = if path.is_file() {
-        std::fs::read_to_string(&path).map_err(|e| Error::io("reading", &path, e))?
-    } else {
-        String::new()
-    };
-    let now: String = scenario.risk_env.iter().map(|(name, value)| format!("{name}={value}\n")).collect();
-    if recorded == now {
+    let recorded = recorded_overrides(dir)?;
+    if recorded == scenario.risk_env {
         return Ok(());
     }
-    let list = |text: &str| if text.is_empty() { "none".to_string() } else { text.trim_end().replace('\n', ", ") };
+    let list = |set: &[(String, String)]| match set {
+        [] => "none".to_string(),
+        _ => set.iter().map(|(name, value)| format!("{name}={value}")).collect::<Vec<_>>().join(", "),
+    };
     Err(Error::Config(format!(
         "session {session} ran with the risk overrides {} but the environment now sets {}: resume it with the same MAX_* variables",
         list(&recorded),
-        list(&now)
+        list(&scenario.risk_env)
     )))
+}
+
+/// The risk-limit overrides the session recorded in `dir`, as `(name, value)`; none when it recorded none (a
+/// recording made before sessions recorded them has no file).
+///
+/// # Errors
+/// [`Error::Data`] naming the file and line of one that is not `NAME=value` of a known variable, or repeats one.
+pub fn recorded_overrides(dir: &Path) -> Result<Vec<(String, String)>> {
+    let path = dir.join(RISK_OVERRIDES_FILE);
+    if !path.is_file() {
+        return Ok(Vec::new());
+    }
+    let text = std::fs::read_to_string(&path).map_err(|e| Error::io("reading", &path, e))?;
+    let mut recorded: Vec<(String, String)> = Vec::new();
+    for (index, line) in text.lines().enumerate().filter(|(_, line)| !line.is_empty()) {
+        let known = line
+            .split_once('=')
+            .filter(|(name, _)| ENV_OVERRIDES.iter().any(|(known, _)| known == name))
+            .filter(|(name, _)| !recorded.iter().any(|(seen, _)| seen == name));
+        let Some((name, value)) = known else {
+            return Err(Error::Data(format!(
+                "{}: line {}: expected one NAME=value of {} per line",
+                path.display(),
+                index + 1,
+                ENV_OVERRIDES.map(|(name, _)| name).join(", ")
+            )));
+        };
+        recorded.push((name.to_string(), value.to_string()));
+    }
+    Ok(recorded)
 }
 
 /// The file of a recording that holds the risk-limit variables its session applied, one `NAME=value` per line.
@@ -266,10 +295,15 @@ pub fn recorded_scenario(dir: &Path, strategies: &StrategyRegistry) -> Result<Sc
         std::fs::read_to_string(&path).map_err(|e| Error::io("reading", &path, e))
     };
     let (text, origin) = (read("scenario.yaml")?, read("scenario_path")?);
-    // A recording made before sessions recorded their overrides has no such file: none were recorded.
-    let overrides = if dir.join(RISK_OVERRIDES_FILE).is_file() { read(RISK_OVERRIDES_FILE)? } else { String::new() };
-    let recorded =
-        |name: &str| overrides.lines().find_map(|line| line.strip_prefix(name)?.strip_prefix('=')).map(str::to_string);
     let scenario = Scenario::parse_with(Path::new(origin.trim()), text, strategies)?;
-    Ok(scenario.with_risk_overrides(recorded)?.replaying(dir))
+    Ok(with_recorded_overrides(dir, scenario)?.replaying(dir))
+}
+
+/// `scenario` with the risk-limit overrides the session recorded in `dir` applied, as its replay needs them.
+///
+/// # Errors
+/// As [`recorded_overrides`] and [`Scenario::with_risk_overrides`].
+pub fn with_recorded_overrides(dir: &Path, scenario: Scenario) -> Result<Scenario> {
+    let recorded = recorded_overrides(dir)?;
+    scenario.with_risk_overrides(|name| recorded.iter().find(|(n, _)| n == name).map(|(_, value)| value.clone()))
 }

@@ -39,7 +39,7 @@ pub async fn reconcile_session(
 ) -> Result<Reconciliation> {
     let recording = recordings.join(session);
     let replay = match scenario {
-        Some(scenario) => scenario.replaying(&recording),
+        Some(scenario) => super::paper::with_recorded_overrides(&recording, scenario.clone())?.replaying(&recording),
         None => recorded_scenario(&recording, strategies)?,
     };
     let mut journal = open_journal(reports, session, database_url)?;
