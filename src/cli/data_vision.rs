@@ -5,7 +5,7 @@
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
 
-use super::data::{FetchArgs, KindArg, MarketArg, time_arg};
+use super::fetch_args::{FetchArgs, KindArg, MarketArg, time_arg};
 use crate::model::Symbol;
 use crate::venue::vision::{
     DEFAULT_BASE_URL, VisionKind, VisionMarket, VisionRequest, VisionSummary, fetch_vision, parts_folder,

@@ -7,6 +7,7 @@ mod backtest;
 mod data;
 mod data_vision;
 mod exchange;
+mod fetch_args;
 mod live;
 mod paper;
 mod reconcile;
