@@ -7,15 +7,12 @@
 
 mod common;
 
-use std::collections::BTreeMap;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 
+use common::vision_mirror::{Mirror, sha256, zip};
 use cryptotradebot::data::{DataFile, DataFormat, load_bar_series};
 use cryptotradebot::model::{BarSeries, Symbol};
 use cryptotradebot::venue::vision::{Gap, VisionKind, VisionMarket, VisionRequest, fetch_vision};
-use sha2::{Digest, Sha256};
 
 const KLINES: &str = "data/spot/monthly/klines/BTCUSDT/1h";
 const DAILY_KLINES: &str = "data/spot/daily/klines/BTCUSDT/1h";
@@ -46,75 +43,6 @@ fn rows_of(rows: &[String], period: &str) -> Vec<String> {
 
 fn lines(rows: &[String]) -> String {
     rows.iter().map(|row| format!("{row}\n")).collect()
-}
-
-/// A zip archive holding `csv` as `<name>.csv`, as Binance packs them.
-fn zip(name: &str, csv: &str) -> Vec<u8> {
-    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    writer.start_file(format!("{name}.csv"), options).unwrap();
-    writer.write_all(csv.as_bytes()).unwrap();
-    writer.finish().unwrap().into_inner()
-}
-
-fn sha256(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// The loopback mirror: files by path, and every path requested.
-#[derive(Clone, Default)]
-struct Mirror {
-    files: Arc<Mutex<BTreeMap<String, Vec<u8>>>>,
-    seen: Arc<Mutex<Vec<String>>>,
-}
-
-impl Mirror {
-    /// Publishes `<folder>/<name>.zip` holding `csv`, with its checksum.
-    fn publish(&self, folder: &str, name: &str, csv: &str) {
-        let bytes = zip(name, csv);
-        let checksum = format!("{}  {name}.zip\n", sha256(&bytes));
-        let mut files = self.files.lock().unwrap();
-        files.insert(format!("/{folder}/{name}.zip.CHECKSUM"), checksum.into_bytes());
-        files.insert(format!("/{folder}/{name}.zip"), bytes);
-    }
-
-    /// Replaces the bytes served at `path` (a checksum stays as it was).
-    fn replace(&self, path: &str, bytes: Vec<u8>) {
-        self.files.lock().unwrap().insert(path.to_string(), bytes);
-    }
-
-    fn bytes(&self, path: &str) -> Vec<u8> {
-        self.files.lock().unwrap()[path].clone()
-    }
-
-    fn withdraw(&self, path: &str) {
-        self.files.lock().unwrap().retain(|p, _| !p.starts_with(path));
-    }
-
-    /// The paths requested since the last call.
-    fn take_seen(&self) -> Vec<String> {
-        std::mem::take(&mut *self.seen.lock().unwrap())
-    }
-
-    /// Serves the mirror on a loopback port; its base URL.
-    async fn serve(&self) -> String {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
-        let address = listener.local_addr().unwrap();
-        let mirror = self.clone();
-        let app = axum::Router::new().fallback(move |uri: axum::http::Uri| {
-            let mirror = mirror.clone();
-            async move {
-                let path = uri.path().to_string();
-                mirror.seen.lock().unwrap().push(path.clone());
-                match mirror.files.lock().unwrap().get(&path) {
-                    Some(bytes) => (axum::http::StatusCode::OK, bytes.clone()),
-                    None => (axum::http::StatusCode::NOT_FOUND, b"<Error>NoSuchKey</Error>".to_vec()),
-                }
-            }
-        });
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        format!("http://{address}")
-    }
 }
 
 /// January's monthly archive and the daily ones of 1 and 2 February, as Binance's spot dumps have them (no header
@@ -451,7 +379,8 @@ async fn aggregate_trades_are_written_in_microseconds_in_id_order_with_duplicate
     let trades =
         request(&base, VisionKind::AggTrades, VisionMarket::Spot, "2024-08-08T23:59:00Z", "2024-08-09T00:01:00Z");
     let summary = fetch_vision(&trades, &out, &|_, _| {}).await.unwrap();
-    assert_eq!((summary.rows, summary.duplicates, summary.converted), (6, 1, 4));
+    // Three of the 8th's four rows written (the second 995 is dropped), all in milliseconds.
+    assert_eq!((summary.rows, summary.duplicates, summary.converted), (6, 1, 3));
     assert_eq!(summary.named_duplicates, ["agg_trade_id 3735692995"]);
     assert_eq!(summary.gaps, [Gap::TradeIds { first: 3_735_692_998, last: 3_735_692_998 }]);
     let written = std::fs::read_to_string(&out).unwrap();
@@ -554,4 +483,94 @@ async fn a_server_that_cannot_be_reached_stops_the_run_at_the_first_archive() {
         err,
         format!("ExchangeError: binance-vision GET {base}/{KLINES}/BTCUSDT-1h-2023-01.zip.CHECKSUM: cannot connect")
     );
+}
+
+/// The peak resident memory (kB) of a process while it runs, from its `/proc/<pid>/status`, polled until it exits;
+/// and its exit status.
+#[cfg(target_os = "linux")]
+fn peak_memory_kb(mut child: std::process::Child) -> (u64, std::process::ExitStatus) {
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak = 0;
+    loop {
+        if let Ok(status) = std::fs::read_to_string(&status_file)
+            && let Some(line) = status.lines().find(|l| l.starts_with("VmHWM:"))
+        {
+            let kb = line.split_whitespace().nth(1).and_then(|n| n.parse().ok()).unwrap_or(0);
+            peak = peak.max(kb);
+        }
+        if let Some(exit) = child.try_wait().unwrap() {
+            return (peak, exit);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+}
+
+/// Aggregate trades `1..=count` from `start` (ms) as Binance's spot dumps write them, ten per millisecond.
+fn many_trades(count: i64, start: i64) -> String {
+    let mut csv = String::with_capacity(count as usize * 72);
+    for id in 1..=count {
+        csv.push_str(&format!("{id},61685.99000000,0.01990000,{id},{id},{},True,True\n", start + id / 10));
+    }
+    csv
+}
+
+/// A day of 600,000 aggregate trades (41 MB of CSV): its rows stream from the archive to the output, so the run
+/// needs little more memory than a run of 1,000 trades (holding the text, its rewritten copy and the rows took
+/// well over 100 MB more).
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_archive_is_streamed_to_the_output_without_holding_its_rows() {
+    let mirror = Mirror::default();
+    let folder = "data/spot/daily/aggTrades/BTCUSDT";
+    let (small, large) = ("BTCUSDT-aggTrades-2024-08-08", "BTCUSDT-aggTrades-2024-08-09");
+    let day = 86_400_000;
+    let eighth = 1_723_075_200_000; // 2024-08-08T00:00:00Z
+    mirror.publish_zip(folder, small, common::vision_mirror::stored_zip(small, &many_trades(1_000, eighth)));
+    let csv = many_trades(600_000, eighth + day);
+    let csv_kb = csv.len() as u64 / 1024;
+    mirror.publish_zip(folder, large, common::vision_mirror::stored_zip(large, &csv));
+    drop(csv);
+    let base = mirror.serve().await;
+    let dir = tempfile::tempdir().unwrap();
+    let run = |from: &str, to: &str, out: &str| {
+        let args = [
+            "data",
+            "fetch",
+            "--source",
+            "binance-vision",
+            "--symbol",
+            "BTCUSDT",
+            "--kind",
+            "aggTrades",
+            "--from",
+            from,
+            "--to",
+            to,
+            "--out",
+            out,
+            "--base-url",
+            base.as_str(),
+        ]
+        .map(str::to_string);
+        let cwd = dir.path().to_path_buf();
+        tokio::task::spawn_blocking(move || {
+            let child = std::process::Command::new(env!("CARGO_BIN_EXE_ctb"))
+                .args(&args)
+                .current_dir(&cwd)
+                .env_remove("LOG_LEVEL")
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .expect("run ctb");
+            peak_memory_kb(child)
+        })
+    };
+    let (baseline_kb, status) = run("2024-08-08", "2024-08-09", "small.csv").await.unwrap();
+    assert!(status.success());
+    let (peak_kb, status) = run("2024-08-09", "2024-08-10", "large.csv").await.unwrap();
+    assert!(status.success());
+    let written = std::fs::metadata(dir.path().join("large.csv")).unwrap().len() / 1024;
+    assert!(written > csv_kb * 9 / 10, "{written} kB written of {csv_kb}");
+    let grown = peak_kb.saturating_sub(baseline_kb);
+    assert!(grown < csv_kb / 2, "{grown} kB more than for 1,000 trades ({baseline_kb} kB), for a CSV of {csv_kb} kB");
 }

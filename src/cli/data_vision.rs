@@ -104,12 +104,17 @@ fn summary_lines(request: &VisionRequest, out: &std::path::Path, s: &VisionSumma
         lines.push(format!("times: {} row(s) had times in {from}, written in {to}", s.converted));
     }
     if s.duplicates > 0 {
-        let more = s.duplicates - s.named_duplicates.len();
         lines.push(format!(
-            "duplicates: {} row(s) dropped, the first row of each kept: {}{}",
+            "duplicates: {} row(s) dropped, the first row of each kept: {}",
             s.duplicates,
-            s.named_duplicates.join(", "),
-            if more > 0 { format!(" and {more} more") } else { String::new() }
+            named(s.duplicates, &s.named_duplicates)
+        ));
+    }
+    if s.out_of_order > 0 {
+        lines.push(format!(
+            "out of order: {} row(s) dropped, each came after a later row had been written: {}",
+            s.out_of_order,
+            named(s.out_of_order, &s.named_out_of_order)
         ));
     }
     if s.outside_period > 0 {
@@ -132,4 +137,10 @@ fn summary_lines(request: &VisionRequest, out: &std::path::Path, s: &VisionSumma
         }
     }
     lines
+}
+
+/// The rows named, and how many more were counted.
+fn named(count: usize, names: &[String]) -> String {
+    let more = count.saturating_sub(names.len());
+    format!("{}{}", names.join(", "), if more > 0 { format!(" and {more} more") } else { String::new() })
 }

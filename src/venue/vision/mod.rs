@@ -6,22 +6,22 @@
 //! are joined in time order, duplicates dropped (the first kept), gaps counted, and written as one CSV (klines in
 //! the kline layout the loaders read, or Parquet), which for klines is then validated by the backtest's loader.
 //!
-//! One job per file: `plan` which archives, `download` fetching and verifying one, `unzip` reading its CSV, `rows`
-//! parsing and normalising rows, `merge` ordering, duplicates and gaps; this file ties them together.
+//! One job per file: `plan` which archives, `download` fetching and verifying one, `unzip` streaming its CSV a line
+//! at a time, `rows` parsing and normalising rows, `merge` ordering, duplicates and gaps, `output` the file written;
+//! this file ties them together.
 
 mod download;
 mod merge;
+mod output;
 mod plan;
 mod rows;
 mod unzip;
 
 use std::fmt;
-use std::io::{BufWriter, Write as _};
 use std::path::{Path, PathBuf};
 
 use self::download::{Downloader, Fetched};
-use self::merge::Merger;
-use crate::data::{DataFile, DataFormat, load_bar_series, write_bars};
+use self::output::Source;
 use crate::error::{Error, Result};
 use crate::model::{Symbol, Timestamp};
 
@@ -161,12 +161,16 @@ pub struct VisionSummary {
     pub months_replaced_by_days: Vec<String>,
     /// Archives the server does not have (404) and nothing replaced: their rows are gaps.
     pub missing_archives: Vec<String>,
-    /// Rows whose time was converted from microseconds to milliseconds or back.
+    /// Rows written whose time was converted from microseconds to milliseconds or back.
     pub converted: usize,
     /// Duplicates dropped (the first row of each time, or aggregate trade id, kept).
     pub duplicates: usize,
     /// The first 20 of them.
     pub named_duplicates: Vec<String>,
+    /// Rows dropped because they came after a later row had been written (more than 50,000 rows out of place).
+    pub out_of_order: usize,
+    /// The first 20 of them.
+    pub named_out_of_order: Vec<String>,
     /// Rows that lay outside their archive's month or day, dropped.
     pub outside_period: usize,
     /// What is missing, in time order.
@@ -217,7 +221,7 @@ pub async fn fetch_vision(
         return Err(failed(failures));
     }
     summary.archives = archives.len();
-    write_output(request, step, &archives, out, &mut summary)?;
+    output::write_output(request, step, &archives, out, &mut summary)?;
     Ok(summary)
 }
 
@@ -229,17 +233,17 @@ fn record(
     archive: plan::Archive,
     fetched: Result<Fetched>,
     summary: &mut VisionSummary,
-    archives: &mut Vec<(plan::Archive, PathBuf)>,
+    archives: &mut Vec<Source>,
     failures: &mut Vec<Error>,
 ) -> Result<()> {
     match fetched {
         Ok(Fetched::Cached(path)) => {
             summary.cached += 1;
-            archives.push((archive, path));
+            archives.push(Source { archive, path });
         }
         Ok(Fetched::Downloaded(path)) => {
             summary.downloaded += 1;
-            archives.push((archive, path));
+            archives.push(Source { archive, path });
         }
         Ok(Fetched::Missing) => summary.missing_archives.push(downloader.url(&archive)),
         Err(Error::Data(message)) => failures.push(Error::Data(message)),
@@ -293,71 +297,4 @@ fn check(request: &VisionRequest, out: &Path) -> Result<i64> {
 
 fn is_parquet(out: &Path) -> bool {
     out.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
-}
-
-/// Joins the archives into `out` (through `<out>.partial`, so a failed run leaves no half-written output).
-fn write_output(
-    request: &VisionRequest,
-    step: i64,
-    archives: &[(plan::Archive, PathBuf)],
-    out: &Path,
-    summary: &mut VisionSummary,
-) -> Result<()> {
-    // Aggregate trades are written in microseconds, the rest in milliseconds.
-    let scale = if request.kind == VisionKind::AggTrades { 1000 } else { 1 };
-    let (from, to) = (request.from.millis() * scale, request.to.millis() * scale);
-    let partial = PathBuf::from(format!("{}.partial", out.display()));
-    let io = |e| Error::io("writing", &partial, e);
-    let mut file = BufWriter::new(std::fs::File::create(&partial).map_err(io)?);
-    writeln!(file, "{}", rows::header(request.kind)).map_err(io)?;
-    let mut merger = Merger::new(request.kind, step, from, to, file);
-    for (archive, path) in archives {
-        let text = unzip::read_csv(path, unzip::MAX_CSV_BYTES).map_err(|e| unreadable(path, e))?;
-        let parsed = rows::parse(request.kind, &text, path)?;
-        drop(text);
-        merger.add(parsed, archive.start_ms * scale, archive.end_ms * scale).map_err(io)?;
-    }
-    let (merged, mut file) = merger.finish();
-    file.flush().map_err(io)?;
-    drop(file);
-    let time = |t: i64| if scale == 1 { Timestamp::from_millis(t) } else { Timestamp::from_micros(t) };
-    (summary.rows, summary.first, summary.last) =
-        (merged.rows, merged.first.and_then(time), merged.last.and_then(time));
-    (summary.converted, summary.duplicates, summary.named_duplicates) =
-        (merged.converted, merged.duplicates, merged.named_duplicates);
-    (summary.outside_period, summary.gaps) = (merged.outside_period, merged.gaps);
-    if merged.rows == 0 {
-        return Err(Error::Data(format!(
-            "no {} of {} in [{}, {}) in the {} archive(s) found, {} missing (404): check the symbol, --market and the \
-             dates",
-            request.kind.name(),
-            request.symbol,
-            request.from,
-            request.to,
-            archives.len(),
-            summary.missing_archives.len()
-        )));
-    }
-    if request.kind == VisionKind::Klines {
-        let (series, _) =
-            load_bar_series(request.symbol, &[DataFile { path: partial.clone(), format: DataFormat::BinanceKlines }])?;
-        if is_parquet(out) {
-            write_bars(&series, out, DataFormat::Parquet)?;
-            return std::fs::remove_file(&partial).map_err(|e| Error::io("removing", &partial, e));
-        }
-    }
-    std::fs::rename(&partial, out).map_err(|e| Error::io("renaming", &partial, e))
-}
-
-/// An archive that passed its checksum but does not decompress: it is removed from the cache, so the next run
-/// fetches it again.
-fn unreadable(path: &Path, error: Error) -> Error {
-    let removed = std::fs::remove_file(path).is_ok();
-    let _ = std::fs::remove_file(PathBuf::from(format!("{}.CHECKSUM", path.display())));
-    match error {
-        Error::Data(message) if removed => {
-            Error::Data(format!("{message}; the archive was removed from the cache, run again to fetch it anew"))
-        }
-        other => other,
-    }
 }

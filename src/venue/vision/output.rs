@@ -1,0 +1,110 @@
+//! The output of `ctb data fetch --source binance-vision`: the archives' CSVs streamed a line at a time through the
+//! row parser and the merger into `<out>.partial`, which is renamed to `out` when everything succeeded (klines are
+//! first validated by the backtest's loader, and for Parquet written from it).
+
+use std::io::{BufWriter, Write as _};
+use std::path::{Path, PathBuf};
+
+use super::merge::Merger;
+use super::rows::{self, RowParser};
+use super::unzip::{self, Failure};
+use super::{VisionKind, VisionRequest, VisionSummary, is_parquet, plan};
+use crate::data::{DataFile, DataFormat, load_bar_series, write_bars};
+use crate::error::{Error, Result};
+use crate::model::Timestamp;
+
+/// A verified archive to read.
+pub(super) struct Source {
+    /// What it holds.
+    pub archive: plan::Archive,
+    /// Where it is in the cache.
+    pub path: PathBuf,
+}
+
+/// Joins the archives into `out` (through `<out>.partial`, so a failed run leaves no half-written output).
+pub(super) fn write_output(
+    request: &VisionRequest,
+    step: i64,
+    sources: &[Source],
+    out: &Path,
+    summary: &mut VisionSummary,
+) -> Result<()> {
+    // Aggregate trades are written in microseconds, the rest in milliseconds.
+    let scale = if request.kind == VisionKind::AggTrades { 1000 } else { 1 };
+    let (from, to) = (request.from.millis() * scale, request.to.millis() * scale);
+    let partial = PathBuf::from(format!("{}.partial", out.display()));
+    let io = |e| Error::io("writing", &partial, e);
+    let mut file = BufWriter::new(std::fs::File::create(&partial).map_err(io)?);
+    writeln!(file, "{}", rows::header(request.kind)).map_err(io)?;
+    let mut merger = Merger::new(request.kind, step, from, to, file);
+    for source in sources {
+        read_archive(request.kind, source, scale, &mut merger, &partial)?;
+    }
+    let (merged, mut file) = merger.finish().map_err(io)?;
+    file.flush().map_err(io)?;
+    drop(file);
+    let time = |t: i64| if scale == 1 { Timestamp::from_millis(t) } else { Timestamp::from_micros(t) };
+    (summary.rows, summary.first, summary.last) =
+        (merged.rows, merged.first.and_then(time), merged.last.and_then(time));
+    (summary.converted, summary.duplicates, summary.named_duplicates) =
+        (merged.converted, merged.duplicates, merged.named_duplicates);
+    (summary.out_of_order, summary.named_out_of_order) = (merged.out_of_order, merged.named_out_of_order);
+    (summary.outside_period, summary.gaps) = (merged.outside_period, merged.gaps);
+    if merged.rows == 0 {
+        return Err(Error::Data(format!(
+            "no {} of {} in [{}, {}) in the {} archive(s) found, {} missing (404): check the symbol, --market and the \
+             dates",
+            request.kind.name(),
+            request.symbol,
+            request.from,
+            request.to,
+            sources.len(),
+            summary.missing_archives.len()
+        )));
+    }
+    if request.kind == VisionKind::Klines {
+        let (series, _) =
+            load_bar_series(request.symbol, &[DataFile { path: partial.clone(), format: DataFormat::BinanceKlines }])?;
+        if is_parquet(out) {
+            write_bars(&series, out, DataFormat::Parquet)?;
+            return std::fs::remove_file(&partial).map_err(|e| Error::io("removing", &partial, e));
+        }
+    }
+    std::fs::rename(&partial, out).map_err(|e| Error::io("renaming", &partial, e))
+}
+
+/// Streams the rows of one archive into the merger, a line at a time.
+fn read_archive<W: std::io::Write>(
+    kind: VisionKind,
+    source: &Source,
+    scale: i64,
+    merger: &mut Merger<W>,
+    partial: &Path,
+) -> Result<()> {
+    let (start, end) = (source.archive.start_ms.saturating_mul(scale), source.archive.end_ms.saturating_mul(scale));
+    let mut parser = RowParser::new(kind, &source.path);
+    let outcome = unzip::read_lines(&source.path, unzip::MAX_CSV_BYTES, |number, line| {
+        if let Some(row) = parser.parse(number, line)? {
+            merger.push(row, start, end).map_err(|e| Error::io("writing", partial, e))?;
+        }
+        Ok(())
+    });
+    match outcome {
+        Ok(()) => Ok(()),
+        Err(Failure::Content(error)) => Err(error),
+        Err(Failure::Archive(error)) => Err(unreadable(&source.path, error)),
+    }
+}
+
+/// An archive that passed its checksum but does not decompress: it is removed from the cache, so the next run
+/// fetches it again.
+fn unreadable(path: &Path, error: Error) -> Error {
+    let removed = std::fs::remove_file(path).is_ok();
+    let _ = std::fs::remove_file(PathBuf::from(format!("{}.CHECKSUM", path.display())));
+    match error {
+        Error::Data(message) if removed => {
+            Error::Data(format!("{message}; the archive was removed from the cache, run again to fetch it anew"))
+        }
+        other => other,
+    }
+}
