@@ -393,6 +393,43 @@ async fn aggregate_trades_are_written_in_microseconds_in_id_order_with_duplicate
     assert_eq!(written, expected);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_aggregate_trade_id_coming_again_after_a_later_one_is_dropped_and_reported() {
+    // Trades 994, 995 and 996 of the 8th, and 994 again 183 ms later (ids 10, 11, 10 in the review's words).
+    let again = agg_row(0, 1).replace("1723161599717", "1723161599900");
+    let csv = [agg_row(0, 1), agg_row(1, 1), again, agg_row(2, 1)].concat();
+    let mirror = Mirror::default();
+    mirror.publish("data/spot/daily/aggTrades/BTCUSDT", "BTCUSDT-aggTrades-2024-08-08", &csv);
+    let base = mirror.serve().await;
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "data",
+        "fetch",
+        "--source",
+        "binance-vision",
+        "--symbol",
+        "BTCUSDT",
+        "--kind",
+        "aggTrades",
+        "--from",
+        "2024-08-08",
+        "--to",
+        "2024-08-09",
+        "--out",
+        "trades.csv",
+        "--base-url",
+        &base,
+    ];
+    let (code, stdout, stderr) = ctb(dir.path(), &args).await;
+    assert_eq!(code, Some(0), "{stderr}");
+    let expected =
+        "out of order: 1 row(s) dropped, each came after a later row had been written: agg_trade_id 3735692994";
+    assert!(stdout.lines().any(|l| l == expected), "{stdout}");
+    let written = std::fs::read_to_string(dir.path().join("trades.csv")).unwrap();
+    let ids: Vec<&str> = written.lines().skip(1).map(|l| l.split(',').next().unwrap()).collect();
+    assert_eq!(ids, ["3735692994", "3735692995", "3735692996"]);
+}
+
 #[tokio::test]
 async fn funding_rates_come_from_monthly_archives_cut_to_the_range() {
     let mirror = Mirror::default();

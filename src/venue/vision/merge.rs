@@ -3,9 +3,10 @@
 //! interleave); rows wait in a window of [`REORDER_WINDOW`] rows that puts them in order by time (aggregate trades
 //! by time, then id; rows with the same key keep their file order), and the earliest is written when the window is
 //! full, so memory holds the window, never a whole file. A row with the key of the row written before it (klines
-//! and funding: the same time; aggregate trades: the same id) is a duplicate and dropped, the first one kept; a row
-//! that comes after a later one was written (more than the window out of place) is dropped as out of order. Both
-//! are counted and the first [`NAMED_DROPS`] named. What is missing between the rows is counted as gaps — klines
+//! and funding: the same time; aggregate trades: the same id, the highest written) is a duplicate and dropped, the
+//! first one kept; a row that comes after a later one was written (more than the window out of place; for aggregate
+//! trades also an id below the highest written, however far apart in time: a repeat or a row out of place) is
+//! dropped as out of order. Both are counted and the first [`NAMED_DROPS`] named. What is missing between the rows is counted as gaps — klines
 //! against the interval, funding settlements against the interval each row states, aggregate trades by id.
 
 use std::cmp::Reverse;
@@ -172,9 +173,10 @@ impl<W: Write> Merger<W> {
     /// Writes `row` unless it is a duplicate or out of order.
     fn write(&mut self, row: Row) -> std::io::Result<()> {
         if let Some(previous) = self.previous {
-            let duplicate = match self.kind {
-                VisionKind::AggTrades => row.id == previous.id,
-                VisionKind::Klines | VisionKind::FundingRate => row.time == previous.time,
+            // Aggregate trade ids written only increase, so the previous one is the highest written.
+            let (duplicate, out_of_order) = match self.kind {
+                VisionKind::AggTrades => (row.id == previous.id, row.id < previous.id || row.time < previous.time),
+                VisionKind::Klines | VisionKind::FundingRate => (row.time == previous.time, row.time < previous.time),
             };
             if duplicate {
                 self.merged.duplicates += 1;
@@ -183,7 +185,7 @@ impl<W: Write> Merger<W> {
                 }
                 return Ok(());
             }
-            if row.time < previous.time {
+            if out_of_order {
                 self.merged.out_of_order += 1;
                 if self.merged.named_out_of_order.len() < NAMED_DROPS {
                     self.merged.named_out_of_order.push(self.describe(&row));
@@ -318,6 +320,20 @@ mod tests {
         assert_eq!((merged.rows, merged.duplicates), (3, 1));
         assert_eq!(merged.named_duplicates, ["agg_trade_id 2"]);
         assert_eq!(merged.gaps, [Gap::TradeIds { first: 3, last: 5 }]);
+    }
+
+    #[test]
+    fn an_aggregate_trade_id_at_or_below_the_highest_written_is_dropped_wherever_it_comes() {
+        let mut merger = Merger::new(VisionKind::AggTrades, 0, 0, 100, Vec::new());
+        push_all(&mut merger, &[(1, 10, "a"), (2, 11, "b"), (3, 10, "again"), (4, 11, "b2"), (5, 12, "c")], 0, 100);
+        let (merged, out) = merger.finish().unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), "1,a\n2,b\n5,c\n");
+        assert_eq!((merged.rows, merged.duplicates, merged.out_of_order), (3, 1, 1));
+        assert_eq!(
+            (merged.named_duplicates, merged.named_out_of_order),
+            (vec!["agg_trade_id 11".to_string()], vec!["agg_trade_id 10".to_string()])
+        );
+        assert!(merged.gaps.is_empty(), "{:?}", merged.gaps);
     }
 
     #[test]
