@@ -223,6 +223,33 @@ async fn a_cut_download_is_fetched_again_on_the_next_run_and_verified_archives_a
     assert_eq!(std::fs::read_to_string(dir.path().join("klines.csv")).unwrap(), expected_output(&rows));
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stored_checksum_that_does_not_read_is_replaced_by_the_servers_without_downloading_again() {
+    let rows = shipped_rows();
+    let mirror = january_and_two_days(&rows);
+    let base = mirror.serve().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = fetch(&base, dir.path(), "2023-01-01", "2023-02-03", "klines.csv").await;
+    assert_eq!(code, Some(0), "{stderr}");
+    mirror.take_seen();
+    // One stored checksum emptied, one cut short (as a crash while writing it would have left them).
+    let month = format!("/{KLINES}/BTCUSDT-1h-2023-01.zip");
+    let day = format!("/{DAILY_KLINES}/BTCUSDT-1h-2023-02-01.zip");
+    let stored = |path: &str| dir.path().join("klines.csv.parts").join(format!("{}.CHECKSUM", &path[1..]));
+    let whole = std::fs::read_to_string(stored(&month)).unwrap();
+    std::fs::write(stored(&month), "").unwrap();
+    std::fs::write(stored(&day), &std::fs::read(stored(&day)).unwrap()[..20]).unwrap();
+    let (code, stdout, stderr) = fetch(&base, dir.path(), "2023-01-01", "2023-02-03", "klines.csv").await;
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.contains("(0 downloaded, 3 verified in klines.csv.parts and reused)"), "{stdout}");
+    assert_eq!(mirror.take_seen(), [format!("{month}.CHECKSUM"), format!("{day}.CHECKSUM")], "no archive again");
+    assert_eq!(std::fs::read_to_string(stored(&month)).unwrap(), whole, "stored anew");
+    assert_eq!(std::fs::read_to_string(dir.path().join("klines.csv")).unwrap(), expected_output(&rows));
+    let left: Vec<_> =
+        std::fs::read_dir(stored(&month).parent().unwrap()).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert_eq!(left.len(), 2, "the archive and its checksum, no temporary file: {left:?}");
+}
+
 /// `rows` with open and close times in microseconds, as Binance's spot dumps write them since 2025.
 fn in_microseconds(rows: &[String]) -> Vec<String> {
     rows.iter()

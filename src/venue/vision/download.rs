@@ -3,10 +3,10 @@
 //! server announced or the download is refused) while it is hashed, and only an archive whose hash matches and
 //! that opens as a zip is renamed into place, with its checksum beside it. A cached archive is hashed again before
 //! it is used: one that does not match its stored checksum (a cut or altered file) is fetched anew, and one without
-//! a stored checksum is compared with the server's `.CHECKSUM` first. Nothing that failed a check is kept.
-
+//! a stored checksum (or with one that does not read as its checksum) is compared with the server's `.CHECKSUM`
+//! first. Checksums are stored through a temporary file and a rename. Nothing that failed a check is kept.
 use sha2::{Digest, Sha256};
-use std::io::{Read as _, Write as _};
+use std::io::{Read, Write as _};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -71,11 +71,7 @@ impl Downloader {
         let url = self.url(archive);
         let file_name = archive.path.rsplit('/').next().unwrap_or(&archive.path);
         if zip.is_file() {
-            let stored = match std::fs::read_to_string(&sum_file) {
-                Ok(text) => Some(parse_checksum(&text, file_name, &sum_file.display().to_string())?),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-                Err(e) => return Err(Error::io("reading", &sum_file, e)),
-            };
+            let stored = stored_checksum(&sum_file, file_name)?;
             let was_stored = stored.is_some();
             let expected = match stored {
                 Some(expected) => Some(expected),
@@ -190,8 +186,44 @@ impl Downloader {
     }
 }
 
+/// The checksum stored beside a cached archive; `None` when there is none, and when what is there is not this
+/// archive's checksum (empty, cut short, another file's, too long): the server's is fetched then and stored anew.
+fn stored_checksum(sum_file: &Path, file_name: &str) -> Result<Option<String>> {
+    let file = match std::fs::File::open(sum_file) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::io("opening", sum_file, e)),
+    };
+    if !file.metadata().is_ok_and(|m| m.is_file()) {
+        return Err(Error::Data(format!("{}: not a regular file", sum_file.display())));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_CHECKSUM_BYTES as u64 + 1).read_to_end(&mut bytes).map_err(|e| Error::io("reading", sum_file, e))?;
+    let parsed = if bytes.len() > MAX_CHECKSUM_BYTES {
+        Err(Error::Data(format!("{}: longer than a checksum line", sum_file.display())))
+    } else {
+        parse_checksum(&String::from_utf8_lossy(&bytes), file_name, &sum_file.display().to_string())
+    };
+    match parsed {
+        Ok(hash) => Ok(Some(hash)),
+        Err(error) => {
+            tracing::warn!(%error, "the stored checksum does not read; comparing with the server's");
+            Ok(None)
+        }
+    }
+}
+
+/// Stores a checksum beside its archive: written to `<path>.tmp` and renamed into place, so a checksum file is
+/// whole or absent.
 fn write_checksum(path: &Path, hash: &str, file_name: &str) -> Result<()> {
-    std::fs::write(path, format!("{hash}  {file_name}\n")).map_err(|e| Error::io("writing", path, e))
+    let temporary = with_suffix(path, ".tmp");
+    let written = std::fs::write(&temporary, format!("{hash}  {file_name}\n"))
+        .map_err(|e| Error::io("writing", &temporary, e))
+        .and_then(|()| std::fs::rename(&temporary, path).map_err(|e| Error::io("renaming", &temporary, e)));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written
 }
 
 fn transport(url: &str, e: reqwest::Error) -> Error {
