@@ -250,6 +250,57 @@ async fn a_stored_checksum_that_does_not_read_is_replaced_by_the_servers_without
     assert_eq!(left.len(), 2, "the archive and its checksum, no temporary file: {left:?}");
 }
 
+/// `zip` with the CRC-32 its local header and central directory record for its file changed: it opens, its rows
+/// read, and the check at the end of the file fails.
+fn with_wrong_crc(mut zip: Vec<u8>) -> Vec<u8> {
+    let central = zip.windows(4).position(|w| w == b"PK\x01\x02").unwrap();
+    for at in [14, central + 16] {
+        zip[at] ^= 0xff;
+    }
+    zip
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_published_archive_that_does_not_read_though_its_checksum_matches_is_reported_and_kept() {
+    let rows = shipped_rows();
+    let mirror = january_and_two_days(&rows);
+    // The 1st of February fails its CRC (found while reading), the 2nd is not a zip at all (found before), each as
+    // the server publishes it: its checksum is theirs.
+    let first = "BTCUSDT-1h-2023-02-01";
+    mirror.publish_zip(DAILY_KLINES, first, with_wrong_crc(zip(first, &lines(&rows_of(&rows, "2023-02-01")))));
+    mirror.publish_zip(DAILY_KLINES, "BTCUSDT-1h-2023-02-02", b"<html>maintenance</html>".to_vec());
+    let base = mirror.serve().await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = |day: &str| format!("{base}/{DAILY_KLINES}/BTCUSDT-1h-2023-02-{day}.zip");
+    let corrupt = |day: &str| format!("the published archive {} is corrupt (its checksum matches): ", url(day));
+    let (code, _, stderr) = fetch(&base, dir.path(), "2023-01-01", "2023-02-03", "klines.csv").await;
+    assert_eq!((code, stderr.lines().count()), (Some(1), 1), "{stderr}");
+    assert!(stderr.contains(&corrupt("02")) && stderr.contains("not a readable zip archive"), "{stderr}");
+    assert_eq!(mirror.take_seen().len(), 6);
+    let cached =
+        |day: &str| dir.path().join("klines.csv.parts").join(format!("{DAILY_KLINES}/BTCUSDT-1h-2023-02-{day}.zip"));
+    assert!(cached("02").exists(), "kept: fetching it again would bring the same bytes");
+
+    // The next run does not download it again: it compares it with the server's checksum, and reads the rest.
+    mirror.withdraw(&format!("/{DAILY_KLINES}/BTCUSDT-1h-2023-02-02"));
+    mirror.publish(DAILY_KLINES, "BTCUSDT-1h-2023-02-02", &lines(&rows_of(&rows, "2023-02-02")));
+    let republished = format!("/{DAILY_KLINES}/BTCUSDT-1h-2023-02-02.zip");
+    let (code, _, stderr) = fetch(&base, dir.path(), "2023-01-01", "2023-02-03", "klines.csv").await;
+    assert_eq!(code, Some(1), "{stderr}");
+    let error = stderr.lines().last().unwrap(); // after a warning that the replaced archive is fetched again
+    assert!(error.starts_with(&format!("error: DataError: {}", corrupt("01"))), "{stderr}");
+    assert!(stderr.contains("does not decompress"), "{stderr}");
+    assert_eq!(mirror.take_seen(), [format!("{republished}.CHECKSUM"), republished], "a new checksum: fetched anew");
+    assert!(cached("01").exists(), "kept: its hash matches the published one");
+
+    // And again: the corrupt archive is compared with the server's checksum, not downloaded; no output.
+    let (code, _, stderr) = fetch(&base, dir.path(), "2023-01-01", "2023-02-03", "klines.csv").await;
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains(&corrupt("01")), "{stderr}");
+    assert_eq!(mirror.take_seen(), [format!("/{DAILY_KLINES}/{first}.zip.CHECKSUM")]);
+    assert!(cached("01").exists() && !dir.path().join("klines.csv").exists());
+}
+
 /// `rows` with open and close times in microseconds, as Binance's spot dumps write them since 2025.
 fn in_microseconds(rows: &[String]) -> Vec<String> {
     rows.iter()

@@ -190,8 +190,9 @@ pub fn parts_folder(out: &Path) -> PathBuf {
 /// # Errors
 /// [`Error::Config`] for a bad request; [`Error::Data`] naming the URL of an archive that failed its checksum
 /// (with both hashes), broke off or does not open — after trying every other archive, each verified one kept, so a
-/// second run fetches only the failed ones; [`Error::Exchange`] at once for a server or connection failure;
-/// [`Error::Data`] when no row falls in the range or the klines fail the loader's validation.
+/// second run fetches only the failed ones (an archive whose hash matches the published checksum but that does not
+/// read is corrupt as published: kept, and reported as such); [`Error::Exchange`] at once for a server or
+/// connection failure; [`Error::Data`] when no row falls in the range or the klines fail the loader's validation.
 pub async fn fetch_vision(
     request: &VisionRequest,
     out: &Path,
@@ -239,11 +240,11 @@ fn record(
     match fetched {
         Ok(Fetched::Cached(path)) => {
             summary.cached += 1;
-            archives.push(Source { archive, path });
+            archives.push(Source { url: downloader.url(&archive), archive, path });
         }
         Ok(Fetched::Downloaded(path)) => {
             summary.downloaded += 1;
-            archives.push(Source { archive, path });
+            archives.push(Source { url: downloader.url(&archive), archive, path });
         }
         Ok(Fetched::Missing) => summary.missing_archives.push(downloader.url(&archive)),
         Err(Error::Data(message)) => failures.push(Error::Data(message)),

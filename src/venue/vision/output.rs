@@ -5,6 +5,7 @@
 use std::io::{BufWriter, Write as _};
 use std::path::{Path, PathBuf};
 
+use super::download;
 use super::merge::Merger;
 use super::rows::{self, RowParser};
 use super::unzip::{self, Failure};
@@ -19,6 +20,8 @@ pub(super) struct Source {
     pub archive: plan::Archive,
     /// Where it is in the cache.
     pub path: PathBuf,
+    /// Where it came from.
+    pub url: String,
 }
 
 /// Joins the archives into `out` (through `<out>.partial`, so a failed run leaves no half-written output).
@@ -92,19 +95,6 @@ fn read_archive<W: std::io::Write>(
     match outcome {
         Ok(()) => Ok(()),
         Err(Failure::Content(error)) => Err(error),
-        Err(Failure::Archive(error)) => Err(unreadable(&source.path, error)),
-    }
-}
-
-/// An archive that passed its checksum but does not decompress: it is removed from the cache, so the next run
-/// fetches it again.
-fn unreadable(path: &Path, error: Error) -> Error {
-    let removed = std::fs::remove_file(path).is_ok();
-    let _ = std::fs::remove_file(PathBuf::from(format!("{}.CHECKSUM", path.display())));
-    match error {
-        Error::Data(message) if removed => {
-            Error::Data(format!("{message}; the archive was removed from the cache, run again to fetch it anew"))
-        }
-        other => other,
+        Err(Failure::Archive(error)) => Err(download::unreadable(&source.path, &source.url, error)),
     }
 }
