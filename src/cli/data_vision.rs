@@ -129,7 +129,8 @@ fn summary_lines(request: &VisionRequest, out: &std::path::Path, s: &VisionSumma
     if s.gaps.is_empty() {
         lines.push("gaps: none".into());
     } else {
-        let missing: u64 = s.gaps.iter().map(|g| g.missing()).sum();
+        // Summed in 128 bits: gaps of 64-bit counts cannot overflow it.
+        let missing: u128 = s.gaps.iter().map(|g| u128::from(g.missing())).sum();
         lines.push(format!("gaps: {}, {missing} row(s) missing in all", s.gaps.len()));
         lines.extend(s.gaps.iter().take(LISTED_GAPS).map(|gap| format!("  {gap}")));
         if s.gaps.len() > LISTED_GAPS {
@@ -143,4 +144,30 @@ fn summary_lines(request: &VisionRequest, out: &std::path::Path, s: &VisionSumma
 fn named(count: usize, names: &[String]) -> String {
     let more = count.saturating_sub(names.len());
     format!("{}{}", names.join(", "), if more > 0 { format!(" and {more} more") } else { String::new() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::venue::vision::Gap;
+
+    fn request() -> VisionRequest {
+        VisionRequest {
+            base_url: DEFAULT_BASE_URL.into(),
+            market: VisionMarket::Spot,
+            kind: VisionKind::AggTrades,
+            symbol: Symbol::new("BTCUSDT").unwrap(),
+            interval: "1h".into(),
+            from: time_arg("--from", "2024-01-01").unwrap(),
+            to: time_arg("--to", "2024-01-02").unwrap(),
+        }
+    }
+
+    #[test]
+    fn the_rows_missing_in_all_are_counted_without_overflow() {
+        let gaps = vec![Gap::TradeIds { first: 1, last: i64::MAX - 1 }; 3];
+        let summary = VisionSummary { rows: 3, gaps, ..VisionSummary::default() };
+        let lines = summary_lines(&request(), std::path::Path::new("t.csv"), &summary);
+        assert!(lines.contains(&"gaps: 3, 27670116110564327418 row(s) missing in all".to_string()), "{lines:?}");
+    }
 }

@@ -119,11 +119,11 @@ pub enum Gap {
 }
 
 impl Gap {
-    /// How many rows are missing.
+    /// How many rows are missing (at most `u64::MAX`).
     pub fn missing(&self) -> u64 {
         match *self {
             Gap::Bars { missing, .. } | Gap::Settlements { missing, .. } => missing,
-            Gap::TradeIds { first, last } => last.abs_diff(first) + 1,
+            Gap::TradeIds { first, last } => last.abs_diff(first).saturating_add(1),
         }
     }
 }

@@ -163,6 +163,9 @@ fn kline(fields: &[&str], at: &Location<'_>, out: &mut String) -> Result<(i64, i
 fn agg_trade(fields: &[&str], at: &Location<'_>, out: &mut String) -> Result<(i64, i64, i64, bool)> {
     at.width(fields, &[7, 8], "7-column (futures) or 8-column (spot) aggTrades")?;
     let id = at.integer(fields[0], "agg_trade_id")?;
+    if id < 0 {
+        return Err(at.error("agg_trade_id", format!("'{id}' is negative (aggregate trade ids count up from 0)")));
+    }
     let price = at.decimal(fields[1], "price")?;
     let quantity = at.decimal(fields[2], "quantity")?;
     let first_id = at.integer(fields[3], "first_trade_id")?;
@@ -257,5 +260,14 @@ mod tests {
         assert!(err.contains("k.zip: line 1: 3 fields, expected the 12-column kline layout"), "{err}");
         let err = parse(VisionKind::AggTrades, "1,2,3,4,5,6,maybe", Path::new("a.zip")).unwrap_err().to_string();
         assert!(err.contains("column 'is_buyer_maker': 'maybe' is not true or false"), "{err}");
+        let csv = "1,2,3,4,5,6,true\n-9223372036854775808,2,3,4,5,6,true";
+        let err = parse(VisionKind::AggTrades, csv, Path::new("a.zip")).unwrap_err().to_string();
+        assert!(
+            err.ends_with(
+                "a.zip: line 2, column 'agg_trade_id': '-9223372036854775808' is negative (aggregate trade ids \
+                           count up from 0)"
+            ),
+            "{err}"
+        );
     }
 }
