@@ -301,6 +301,65 @@ async fn a_published_archive_that_does_not_read_though_its_checksum_matches_is_r
     assert!(cached("01").exists() && !dir.path().join("klines.csv").exists());
 }
 
+/// The names in `dir`, sorted.
+fn listing(dir: &Path) -> Vec<std::ffi::OsString> {
+    let mut names: Vec<_> = std::fs::read_dir(dir).unwrap().flatten().map(|e| e.file_name()).collect();
+    names.sort();
+    names
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_run_leaves_the_previous_output_as_it_was_and_no_temporary_file() {
+    let rows = shipped_rows();
+    let mirror = january_and_two_days(&rows);
+    // The 2nd of February has a bad row, found after January's rows were written.
+    let mut second = rows_of(&rows, "2023-02-02");
+    second[5] = second[5].replacen(',', ",x", 2);
+    mirror.publish(DAILY_KLINES, "BTCUSDT-1h-2023-02-02", &lines(&second));
+    let base = mirror.serve().await;
+    let dir = tempfile::tempdir().unwrap();
+    for out in ["klines.csv", "klines.parquet"] {
+        let (code, _, stderr) = fetch(&base, dir.path(), "2023-01-01", "2023-02-02", out).await;
+        assert_eq!(code, Some(0), "{stderr}");
+        let before = std::fs::read(dir.path().join(out)).unwrap();
+        let (code, _, stderr) = fetch(&base, dir.path(), "2023-01-01", "2023-02-03", out).await;
+        assert_eq!(code, Some(1));
+        assert!(stderr.contains("BTCUSDT-1h-2023-02-02.zip: line 6, column 'open': 'x"), "{stderr}");
+        assert_eq!(std::fs::read(dir.path().join(out)).unwrap(), before, "{out} as the first run wrote it");
+    }
+    let names = ["klines.csv", "klines.csv.parts", "klines.parquet", "klines.parquet.parts"];
+    assert_eq!(listing(dir.path()), names.map(std::ffi::OsString::from), "no .partial, no .partial.parquet");
+
+    // An output name that is not UTF-8: its temporary file is named after it byte for byte, and removed too.
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt as _;
+        let odd = std::ffi::OsStr::from_bytes(b"k\xff.csv").to_os_string();
+        let run = |to: &'static str| {
+            let (dir, base, odd) = (dir.path().to_path_buf(), base.clone(), odd.clone());
+            tokio::task::spawn_blocking(move || {
+                std::process::Command::new(env!("CARGO_BIN_EXE_ctb"))
+                    .args(["data", "fetch", "--source", "binance-vision", "--symbol", "BTCUSDT", "--from"])
+                    .args(["2023-02-01", "--to", to, "--base-url", &base, "--out"])
+                    .arg(&odd)
+                    .current_dir(&dir)
+                    .env_remove("LOG_LEVEL")
+                    .output()
+                    .unwrap()
+                    .status
+                    .code()
+            })
+        };
+        assert_eq!(run("2023-02-02").await.unwrap(), Some(0));
+        assert_eq!(run("2023-02-03").await.unwrap(), Some(1));
+        let mut parts = odd.clone();
+        parts.push(".parts");
+        let names = listing(dir.path());
+        assert_eq!(names.len(), 6, "{names:?}");
+        assert!(names.contains(&odd) && names.contains(&parts), "{names:?}");
+    }
+}
+
 /// `rows` with open and close times in microseconds, as Binance's spot dumps write them since 2025.
 fn in_microseconds(rows: &[String]) -> Vec<String> {
     rows.iter()

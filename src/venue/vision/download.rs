@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::plan::Archive;
-use super::unzip;
+use super::{unzip, with_suffix};
 use crate::error::{Error, Result};
 
 /// The largest archive downloaded: 4 GiB (a month of BTCUSDT aggregate trades is well under 1 GiB zipped).
@@ -329,12 +329,6 @@ fn hash_file(path: &Path) -> Result<String> {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push(suffix);
-    PathBuf::from(name)
 }
 
 /// Removes a file; a file that is not there is fine.

@@ -179,8 +179,13 @@ pub struct VisionSummary {
 
 /// The cache folder of an output file: `<out>.parts`.
 pub fn parts_folder(out: &Path) -> PathBuf {
-    let mut name = out.as_os_str().to_owned();
-    name.push(".parts");
+    with_suffix(out, ".parts")
+}
+
+/// `path` with `suffix` appended to its name, byte for byte (a name that is not UTF-8 stays as it is).
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
     PathBuf::from(name)
 }
 

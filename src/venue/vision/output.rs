@@ -1,6 +1,7 @@
 //! The output of `ctb data fetch --source binance-vision`: the archives' CSVs streamed a line at a time through the
 //! row parser and the merger into `<out>.partial`, which is renamed to `out` when everything succeeded (klines are
-//! first validated by the backtest's loader, and for Parquet written from it).
+//! first validated by the backtest's loader, and for Parquet written from it to `<out>.partial.parquet`, which is
+//! renamed instead). The temporary files are removed on every way out, so a failed run leaves `out` as it was.
 
 use std::io::{BufWriter, Write as _};
 use std::path::{Path, PathBuf};
@@ -9,7 +10,7 @@ use super::download;
 use super::merge::Merger;
 use super::rows::{self, RowParser};
 use super::unzip::{self, Failure};
-use super::{VisionKind, VisionRequest, VisionSummary, is_parquet, plan};
+use super::{VisionKind, VisionRequest, VisionSummary, is_parquet, plan, with_suffix};
 use crate::data::{DataFile, DataFormat, load_bar_series, write_bars};
 use crate::error::{Error, Result};
 use crate::model::Timestamp;
@@ -24,7 +25,8 @@ pub(super) struct Source {
     pub url: String,
 }
 
-/// Joins the archives into `out` (through `<out>.partial`, so a failed run leaves no half-written output).
+/// Joins the archives into `out`, through `<out>.partial` (and for Parquet `<out>.partial.parquet`), renamed into
+/// place once everything succeeded; the temporary files are removed on every way out.
 pub(super) fn write_output(
     request: &VisionRequest,
     step: i64,
@@ -35,17 +37,16 @@ pub(super) fn write_output(
     // Aggregate trades are written in microseconds, the rest in milliseconds.
     let scale = if request.kind == VisionKind::AggTrades { 1000 } else { 1 };
     let (from, to) = (request.from.millis() * scale, request.to.millis() * scale);
-    let partial = PathBuf::from(format!("{}.partial", out.display()));
-    let io = |e| Error::io("writing", &partial, e);
-    let mut file = BufWriter::new(std::fs::File::create(&partial).map_err(io)?);
+    let partial = Temporary::new(with_suffix(out, ".partial"));
+    let io = |e| Error::io("writing", &partial.path, e);
+    let mut file = BufWriter::new(std::fs::File::create(&partial.path).map_err(io)?);
     writeln!(file, "{}", rows::header(request.kind)).map_err(io)?;
     let mut merger = Merger::new(request.kind, step, from, to, file);
     for source in sources {
-        read_archive(request.kind, source, scale, &mut merger, &partial)?;
+        read_archive(request.kind, source, scale, &mut merger, &partial.path)?;
     }
-    let (merged, mut file) = merger.finish().map_err(io)?;
-    file.flush().map_err(io)?;
-    drop(file);
+    let (merged, file) = merger.finish().map_err(io)?;
+    file.into_inner().map_err(|e| io(e.into_error()))?.sync_all().map_err(io)?;
     let time = |t: i64| if scale == 1 { Timestamp::from_millis(t) } else { Timestamp::from_micros(t) };
     (summary.rows, summary.first, summary.last) =
         (merged.rows, merged.first.and_then(time), merged.last.and_then(time));
@@ -66,14 +67,42 @@ pub(super) fn write_output(
         )));
     }
     if request.kind == VisionKind::Klines {
-        let (series, _) =
-            load_bar_series(request.symbol, &[DataFile { path: partial.clone(), format: DataFormat::BinanceKlines }])?;
+        let csv = DataFile { path: partial.path.clone(), format: DataFormat::BinanceKlines };
+        let (series, _) = load_bar_series(request.symbol, &[csv])?;
         if is_parquet(out) {
-            write_bars(&series, out, DataFormat::Parquet)?;
-            return std::fs::remove_file(&partial).map_err(|e| Error::io("removing", &partial, e));
+            let parquet = Temporary::new(with_suffix(out, ".partial.parquet"));
+            write_bars(&series, &parquet.path, DataFormat::Parquet)?;
+            return parquet.rename_to(out);
         }
     }
-    std::fs::rename(&partial, out).map_err(|e| Error::io("renaming", &partial, e))
+    partial.rename_to(out)
+}
+
+/// A temporary file, removed when dropped unless it was renamed into place.
+struct Temporary {
+    path: PathBuf,
+    renamed: bool,
+}
+
+impl Temporary {
+    fn new(path: PathBuf) -> Self {
+        Temporary { path, renamed: false }
+    }
+
+    /// Renames the file to `target`, replacing what was there.
+    fn rename_to(mut self, target: &Path) -> Result<()> {
+        std::fs::rename(&self.path, target).map_err(|e| Error::io("renaming", &self.path, e))?;
+        self.renamed = true;
+        Ok(())
+    }
+}
+
+impl Drop for Temporary {
+    fn drop(&mut self) {
+        if !self.renamed {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
 }
 
 /// Streams the rows of one archive into the merger, a line at a time.
