@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use common::vision_mirror::{Mirror, sha256, zip};
 use cryptotradebot::data::{DataFile, DataFormat, load_bar_series};
 use cryptotradebot::model::{BarSeries, Symbol};
-use cryptotradebot::venue::vision::{Gap, VisionKind, VisionMarket, VisionRequest, fetch_vision};
+use cryptotradebot::venue::vision::{Gap, MonthFromDays, VisionKind, VisionMarket, VisionRequest, fetch_vision};
 
 const KLINES: &str = "data/spot/monthly/klines/BTCUSDT/1h";
 const DAILY_KLINES: &str = "data/spot/daily/klines/BTCUSDT/1h";
@@ -455,7 +455,8 @@ async fn a_month_not_published_yet_is_read_from_its_days_and_backtests_like_the_
     let klines = request(&base, VisionKind::Klines, VisionMarket::Spot, "2023-01-01", "2023-03-01");
     let summary = fetch_vision(&klines, &out, &|_, _| {}).await.unwrap();
     assert_eq!((summary.rows, summary.archives, summary.gaps.len()), (1416, 29, 0));
-    assert_eq!(summary.months_replaced_by_days, [format!("{base}/{KLINES}/BTCUSDT-1h-2023-02.zip")]);
+    let february = MonthFromDays { url: format!("{base}/{KLINES}/BTCUSDT-1h-2023-02.zip"), found: 28, missing: 0 };
+    assert_eq!(summary.months_from_days, [february]);
     assert_eq!(std::fs::read_to_string(&out).unwrap(), format!("{HEADER}\n{}", lines(&rows)));
     mirror.withdraw("/");
 
@@ -481,6 +482,40 @@ async fn a_month_not_published_yet_is_read_from_its_days_and_backtests_like_the_
         serde_json::from_str::<serde_json::Value>(&stdout).unwrap()["metrics"].clone()
     };
     assert_eq!(metrics("fetched", &fetched), metrics("shipped", &data));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_month_without_its_archive_says_how_many_days_were_found_and_lists_a_bounded_number_missing() {
+    let rows = shipped_rows();
+    let mirror = Mirror::default();
+    for day in ["01", "02", "03"] {
+        let name = format!("2023-02-{day}");
+        mirror.publish(DAILY_KLINES, &format!("BTCUSDT-1h-{name}"), &lines(&rows_of(&rows, &name)));
+    }
+    let base = mirror.serve().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = fetch(&base, dir.path(), "2023-02-01", "2023-03-01", "klines.csv").await;
+    assert_eq!(code, Some(0), "{stderr}");
+    let month = format!(
+        "monthly archive absent (404), its days read instead: 3 daily archive(s) found, 25 missing: \
+         {base}/{KLINES}/BTCUSDT-1h-2023-02.zip"
+    );
+    assert!(stdout.lines().any(|l| l == month), "{stdout}");
+    assert!(!stdout.contains("not published yet"), "said only once the days are known: {stdout}");
+    let listed = stdout.lines().filter(|l| l.starts_with("missing (404), its rows are a gap: ")).count();
+    assert_eq!(listed, 20, "{stdout}");
+    assert!(stdout.lines().any(|l| l == "… and 5 more missing archive(s)"), "{stdout}");
+    assert!(stdout.lines().any(|l| l == "  600 bar(s) missing from 2023-02-04T00:00:00Z to 2023-03-01T00:00:00Z"));
+
+    // A range reaching into the future or before Binance existed is refused before anything is requested.
+    mirror.take_seen();
+    let (code, _, stderr) = fetch(&base, dir.path(), "2023-02-01", "2200-01-01", "klines.csv").await;
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("--to 2200-01-01T00:00:00Z: data.binance.vision publishes past days only"), "{stderr}");
+    let (code, _, stderr) = fetch(&base, dir.path(), "2010-01-01", "2023-03-01", "klines.csv").await;
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("--from 2010-01-01T00:00:00Z: data.binance.vision holds nothing before 2017"), "{stderr}");
+    assert!(mirror.take_seen().is_empty());
 }
 
 /// Trades of the shipped BTCUSDT recording (`data/binance/l2/`) around midnight 2024-08-09, as aggregate trades

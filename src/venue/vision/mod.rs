@@ -25,6 +25,10 @@ use self::output::Source;
 use crate::error::{Error, Result};
 use crate::model::{Symbol, Timestamp};
 
+/// The earliest `--from`: 2017-01-01T00:00:00Z (Binance opened in July 2017). An earlier one would only ask for
+/// a monthly and a daily archive per day that cannot exist.
+pub const EARLIEST: Timestamp = Timestamp(1_483_228_800_000_000_000);
+
 /// The public base URL of Binance's data dumps.
 pub const DEFAULT_BASE_URL: &str = "https://data.binance.vision";
 
@@ -142,6 +146,17 @@ impl fmt::Display for Gap {
     }
 }
 
+/// A month whose monthly archive the server does not have (404), read from its daily archives instead.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MonthFromDays {
+    /// The monthly archive's URL.
+    pub url: String,
+    /// Its days in the range whose daily archive was found.
+    pub found: usize,
+    /// Its days in the range whose daily archive the server does not have either (listed in `missing_archives`).
+    pub missing: usize,
+}
+
 /// What a download did and found.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct VisionSummary {
@@ -157,8 +172,8 @@ pub struct VisionSummary {
     pub downloaded: usize,
     /// Of them, verified in the cache and not downloaded again.
     pub cached: usize,
-    /// Monthly archives the server does not have (404), replaced by their days.
-    pub months_replaced_by_days: Vec<String>,
+    /// Months whose monthly archive the server does not have (404), read from their daily archives.
+    pub months_from_days: Vec<MonthFromDays>,
     /// Archives the server does not have (404) and nothing replaced: their rows are gaps.
     pub missing_archives: Vec<String>,
     /// Rows written whose time was converted from microseconds to milliseconds or back.
@@ -213,11 +228,16 @@ pub async fn fetch_vision(
     for (done, item) in planned.into_iter().enumerate() {
         match downloader.fetch(&item.archive).await {
             Ok(Fetched::Missing) if !item.daily_fallback.is_empty() => {
-                summary.months_replaced_by_days.push(downloader.url(&item.archive));
+                let (found, missing) = (archives.len(), summary.missing_archives.len());
                 for day in item.daily_fallback {
                     let fetched = downloader.fetch(&day).await;
                     record(&downloader, day, fetched, &mut summary, &mut archives, &mut failures)?;
                 }
+                summary.months_from_days.push(MonthFromDays {
+                    url: downloader.url(&item.archive),
+                    found: archives.len() - found,
+                    missing: summary.missing_archives.len() - missing,
+                });
             }
             fetched => record(&downloader, item.archive, fetched, &mut summary, &mut archives, &mut failures)?,
         }
@@ -278,6 +298,13 @@ fn failed(mut failures: Vec<Error>) -> Error {
 fn check(request: &VisionRequest, out: &Path) -> Result<i64> {
     if request.to <= request.from {
         return Err(Error::Config("--to must be after --from".into()));
+    }
+    if request.from < EARLIEST {
+        return Err(Error::Config(format!(
+            "--from {}: data.binance.vision holds nothing before 2017 (Binance opened in July 2017); give --from \
+             2017-01-01 or later",
+            request.from
+        )));
     }
     let symbol = request.symbol.as_str();
     if !symbol.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) {
