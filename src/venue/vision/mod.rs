@@ -84,7 +84,7 @@ pub struct VisionRequest {
     pub kind: VisionKind,
     /// Upper-case Binance symbol, e.g. `BTCUSDT`.
     pub symbol: Symbol,
-    /// Kline interval (1m … 1w); ignored for the other kinds.
+    /// Kline interval (1s for spot, 1m … 1w); ignored for the other kinds.
     pub interval: String,
     /// First instant (inclusive).
     pub from: Timestamp,
@@ -323,11 +323,72 @@ fn check(request: &VisionRequest, out: &Path) -> Result<i64> {
         )));
     }
     match request.kind {
-        VisionKind::Klines => super::kline_history::interval_ms(&request.interval),
+        VisionKind::Klines => interval_ms(request.market, &request.interval),
         _ => Ok(0),
+    }
+}
+
+/// A kline interval of data.binance.vision in ms: those of the REST API, and `1s` for spot (the futures dumps have
+/// none). `1mo` is refused: a calendar month is no fixed interval, which the gaps counted here and the loaders' bar
+/// grid need.
+fn interval_ms(market: VisionMarket, interval: &str) -> Result<i64> {
+    match interval {
+        "1s" if market == VisionMarket::Spot => Ok(1000),
+        "1s" => Err(Error::Config("--interval 1s: Binance publishes 1-second klines for spot only".into())),
+        "1mo" | "1M" => Err(Error::Config(format!(
+            "--interval {interval}: monthly klines are not fetched (a calendar month is no fixed interval, which the \
+             gap count and the backtest's bar grid need); fetch 1d"
+        ))),
+        other => super::kline_history::interval_ms(other).map_err(|_| {
+            Error::Config(format!(
+                "--interval '{other}': use one of 1s (spot) 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w"
+            ))
+        }),
     }
 }
 
 fn is_parquet(out: &Path) -> bool {
     out.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::parse_timestamp;
+
+    fn request(market: VisionMarket, interval: &str, from: &str) -> VisionRequest {
+        VisionRequest {
+            base_url: DEFAULT_BASE_URL.into(),
+            market,
+            kind: VisionKind::Klines,
+            symbol: Symbol::new("BTCUSDT").unwrap(),
+            interval: interval.into(),
+            from: parse_timestamp(from).unwrap(),
+            to: parse_timestamp("2024-01-01").unwrap(),
+        }
+    }
+
+    fn checked(market: VisionMarket, interval: &str) -> Result<i64> {
+        check(&request(market, interval, "2023-01-01"), Path::new("k.csv"))
+    }
+
+    #[test]
+    fn one_second_klines_are_spot_only_and_monthly_ones_are_refused() {
+        assert_eq!(checked(VisionMarket::Spot, "1s").unwrap(), 1000);
+        assert_eq!(checked(VisionMarket::Um, "1h").unwrap(), 3_600_000);
+        let err = checked(VisionMarket::Um, "1s").unwrap_err().to_string();
+        assert!(err.ends_with("--interval 1s: Binance publishes 1-second klines for spot only"), "{err}");
+        let err = checked(VisionMarket::Spot, "1mo").unwrap_err().to_string();
+        assert!(err.contains("--interval 1mo: monthly klines are not fetched"), "{err}");
+        let err = checked(VisionMarket::Spot, "2s").unwrap_err().to_string();
+        assert!(err.ends_with("--interval '2s': use one of 1s (spot) 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w"));
+    }
+
+    #[test]
+    fn nothing_before_2017_is_asked_for() {
+        let err = check(&request(VisionMarket::Spot, "1h", "2016-12-31T23:59:59Z"), Path::new("k.csv"));
+        assert!(err.unwrap_err().to_string().contains("holds nothing before 2017"));
+        assert!(check(&request(VisionMarket::Spot, "1h", "2017-01-01"), Path::new("k.csv")).is_ok());
+        assert_eq!(Some(EARLIEST), parse_timestamp("2017-01-01"));
+    }
 }

@@ -34,9 +34,11 @@ pub(super) fn write_output(
     out: &Path,
     summary: &mut VisionSummary,
 ) -> Result<()> {
-    // Aggregate trades are written in microseconds, the rest in milliseconds.
+    // Aggregate trades are written in microseconds, the rest in milliseconds; a row is in the range when its instant
+    // is, so the bounds are rounded up to the unit (a --from of 12:00:00.000500 excludes a trade at 12:00:00.000400).
     let scale = if request.kind == VisionKind::AggTrades { 1000 } else { 1 };
-    let (from, to) = (request.from.millis() * scale, request.to.millis() * scale);
+    let unit = 1_000_000 / scale;
+    let (from, to) = (ceil_div(request.from.nanos(), unit), ceil_div(request.to.nanos(), unit));
     let partial = Temporary::new(with_suffix(out, ".partial"));
     let io = |e| Error::io("writing", &partial.path, e);
     let mut file = BufWriter::new(std::fs::File::create(&partial.path).map_err(io)?);
@@ -76,6 +78,11 @@ pub(super) fn write_output(
         }
     }
     partial.rename_to(out)
+}
+
+/// `n / d` rounded up (`d` > 0).
+fn ceil_div(n: i64, d: i64) -> i64 {
+    n.div_euclid(d) + i64::from(n.rem_euclid(d) != 0)
 }
 
 /// A temporary file, removed when dropped unless it was renamed into place.
