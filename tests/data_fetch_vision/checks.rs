@@ -208,7 +208,7 @@ async fn a_checksum_naming_another_file_is_refused_and_the_archive_not_downloade
     );
     assert_eq!(stderr.trim_end(), expected);
     assert!(!mirror.take_seen().contains(&day), "the archive itself was not downloaded");
-    let parts = dir.path().join("klines.csv.parts").join(&DAILY_KLINES);
+    let parts = dir.path().join("klines.csv.parts").join(DAILY_KLINES);
     assert_eq!(listing(&parts), ["BTCUSDT-1h-2023-02-02.zip", "BTCUSDT-1h-2023-02-02.zip.CHECKSUM"]);
 }
 
