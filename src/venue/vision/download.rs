@@ -120,6 +120,7 @@ impl Downloader {
         }
         // Its hash matches the published one: it is kept even if it does not open (without a stored checksum, so
         // the next run compares it with the server's again, and fetches it only once that changed).
+        remove(&sum_file)?;
         std::fs::rename(&partial, &zip).map_err(|e| Error::io("renaming", &partial, e))?;
         if let Err(error) = unzip::check(&zip) {
             return Err(corrupt(&url, &error));
