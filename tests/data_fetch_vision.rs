@@ -1,21 +1,23 @@
 //! `ctb data fetch --source binance-vision` against a loopback mirror of data.binance.vision serving archives built
 //! here, in the published layout (`<path>.zip` holding one CSV, `<path>.zip.CHECKSUM` holding `<sha256>  <name>`),
 //! from the shipped BTCUSDT 1-hour klines of January and February 2023 and from trades of the shipped BTCUSDT
-//! recording: monthly and daily archives joined into a file the loaders read, checksums enforced, a cut download
-//! fetched again on the next run and nothing verified downloaded twice, microsecond times normalised, gaps and
-//! duplicates reported.
+//! recording. This file: klines — monthly and daily archives joined into a file the loaders read, spot and USDⓈ-M,
+//! 1-second bars, microsecond times normalised, gaps and duplicates reported, months without their archive read from
+//! their days. `checks`: checksums and the cache, corrupt archives, failed runs. `trades`: aggregate trades, funding
+//! rates and a large archive streamed.
 
+#[path = "data_fetch_vision/checks.rs"]
+mod checks;
 mod common;
+#[path = "data_fetch_vision/trades.rs"]
+mod trades;
 
-use std::collections::BTreeMap;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 
+use common::vision_mirror::Mirror;
 use cryptotradebot::data::{DataFile, DataFormat, load_bar_series};
 use cryptotradebot::model::{BarSeries, Symbol};
-use cryptotradebot::venue::vision::{Gap, VisionKind, VisionMarket, VisionRequest, fetch_vision};
-use sha2::{Digest, Sha256};
+use cryptotradebot::venue::vision::{Gap, MonthFromDays, VisionKind, VisionMarket, VisionRequest, fetch_vision};
 
 const KLINES: &str = "data/spot/monthly/klines/BTCUSDT/1h";
 const DAILY_KLINES: &str = "data/spot/daily/klines/BTCUSDT/1h";
@@ -46,75 +48,6 @@ fn rows_of(rows: &[String], period: &str) -> Vec<String> {
 
 fn lines(rows: &[String]) -> String {
     rows.iter().map(|row| format!("{row}\n")).collect()
-}
-
-/// A zip archive holding `csv` as `<name>.csv`, as Binance packs them.
-fn zip(name: &str, csv: &str) -> Vec<u8> {
-    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    writer.start_file(format!("{name}.csv"), options).unwrap();
-    writer.write_all(csv.as_bytes()).unwrap();
-    writer.finish().unwrap().into_inner()
-}
-
-fn sha256(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// The loopback mirror: files by path, and every path requested.
-#[derive(Clone, Default)]
-struct Mirror {
-    files: Arc<Mutex<BTreeMap<String, Vec<u8>>>>,
-    seen: Arc<Mutex<Vec<String>>>,
-}
-
-impl Mirror {
-    /// Publishes `<folder>/<name>.zip` holding `csv`, with its checksum.
-    fn publish(&self, folder: &str, name: &str, csv: &str) {
-        let bytes = zip(name, csv);
-        let checksum = format!("{}  {name}.zip\n", sha256(&bytes));
-        let mut files = self.files.lock().unwrap();
-        files.insert(format!("/{folder}/{name}.zip.CHECKSUM"), checksum.into_bytes());
-        files.insert(format!("/{folder}/{name}.zip"), bytes);
-    }
-
-    /// Replaces the bytes served at `path` (a checksum stays as it was).
-    fn replace(&self, path: &str, bytes: Vec<u8>) {
-        self.files.lock().unwrap().insert(path.to_string(), bytes);
-    }
-
-    fn bytes(&self, path: &str) -> Vec<u8> {
-        self.files.lock().unwrap()[path].clone()
-    }
-
-    fn withdraw(&self, path: &str) {
-        self.files.lock().unwrap().retain(|p, _| !p.starts_with(path));
-    }
-
-    /// The paths requested since the last call.
-    fn take_seen(&self) -> Vec<String> {
-        std::mem::take(&mut *self.seen.lock().unwrap())
-    }
-
-    /// Serves the mirror on a loopback port; its base URL.
-    async fn serve(&self) -> String {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
-        let address = listener.local_addr().unwrap();
-        let mirror = self.clone();
-        let app = axum::Router::new().fallback(move |uri: axum::http::Uri| {
-            let mirror = mirror.clone();
-            async move {
-                let path = uri.path().to_string();
-                mirror.seen.lock().unwrap().push(path.clone());
-                match mirror.files.lock().unwrap().get(&path) {
-                    Some(bytes) => (axum::http::StatusCode::OK, bytes.clone()),
-                    None => (axum::http::StatusCode::NOT_FOUND, b"<Error>NoSuchKey</Error>".to_vec()),
-                }
-            }
-        });
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        format!("http://{address}")
-    }
 }
 
 /// January's monthly archive and the daily ones of 1 and 2 February, as Binance's spot dumps have them (no header
@@ -190,6 +123,13 @@ fn expected_output(rows: &[String]) -> String {
     format!("{HEADER}\n{}", lines(&expected))
 }
 
+/// The names in `dir`, sorted.
+fn listing(dir: &Path) -> Vec<std::ffi::OsString> {
+    let mut names: Vec<_> = std::fs::read_dir(dir).unwrap().flatten().map(|e| e.file_name()).collect();
+    names.sort();
+    names
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_month_and_two_days_join_into_the_exact_shipped_rows_the_loaders_read() {
     let rows = shipped_rows();
@@ -241,58 +181,61 @@ async fn a_month_and_two_days_join_into_the_exact_shipped_rows_the_loaders_read(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_archive_failing_its_checksum_is_refused_by_name_with_both_hashes_and_not_kept() {
+async fn usd_m_futures_klines_with_their_header_row_land_in_the_default_file() {
     let rows = shipped_rows();
-    let mirror = january_and_two_days(&rows);
-    let zip_path = format!("/{DAILY_KLINES}/BTCUSDT-1h-2023-02-02.zip");
-    let good = sha256(&mirror.bytes(&zip_path));
-    let claimed = sha256(b"another file");
-    mirror.replace(&format!("{zip_path}.CHECKSUM"), format!("{claimed}  BTCUSDT-1h-2023-02-02.zip\n").into_bytes());
+    let mirror = Mirror::default();
+    let january = lines(&rows_of(&rows, "2023-01"));
+    mirror.publish("data/futures/um/monthly/klines/BTCUSDT/1h", "BTCUSDT-1h-2023-01", &format!("{HEADER}\n{january}"));
     let base = mirror.serve().await;
     let dir = tempfile::tempdir().unwrap();
-    let (code, stdout, stderr) = fetch(&base, dir.path(), "2023-01-01", "2023-02-03", "klines.csv").await;
-    assert_eq!(code, Some(1), "{stdout}{stderr}");
-    assert_eq!(stderr.lines().count(), 1, "one error line: {stderr}");
-    assert!(stderr.starts_with(&format!("error: DataError: {base}{zip_path}: checksum mismatch")), "{stderr}");
-    assert!(stderr.contains(&claimed) && stderr.contains(&good), "both hashes: {stderr}");
-    let parts = dir.path().join("klines.csv.parts");
-    let cached = |path: &str| parts.join(path.trim_start_matches('/')).exists();
-    assert!(!cached(&zip_path) && !cached(&format!("{zip_path}.download")), "the bad file is not kept");
-    assert!(cached(&format!("/{KLINES}/BTCUSDT-1h-2023-01.zip")), "the verified ones are");
-    assert!(!dir.path().join("klines.csv").exists(), "no output from a failed run");
+    let args = [
+        "data",
+        "fetch",
+        "--source",
+        "binance-vision",
+        "--market",
+        "um",
+        "--symbol",
+        "BTCUSDT",
+        "--from",
+        "2023-01-01",
+        "--to",
+        "2023-02-01",
+        "--base-url",
+        &base,
+    ];
+    let (code, stdout, stderr) = ctb(dir.path(), &args).await;
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.starts_with("BTCUSDT-um-1h.csv: 744 rows of klines"), "{stdout}");
+    assert!(stdout.contains("gaps: none"), "{stdout}");
+    assert_eq!(std::fs::read_to_string(dir.path().join("BTCUSDT-um-1h.csv")).unwrap(), format!("{HEADER}\n{january}"));
+    assert_eq!(mirror.take_seen()[1], "/data/futures/um/monthly/klines/BTCUSDT/1h/BTCUSDT-1h-2023-01.zip");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_cut_download_is_fetched_again_on_the_next_run_and_verified_archives_are_not() {
+async fn one_second_spot_klines_come_from_their_own_folder() {
+    // Ten 1-second bars from the first 1-hour bar of 2023-02-01 (its prices; open and close times a second apart).
     let rows = shipped_rows();
-    let mirror = january_and_two_days(&rows);
-    let day = format!("/{DAILY_KLINES}/BTCUSDT-1h-2023-02-01.zip");
-    let whole = mirror.bytes(&day);
-    mirror.replace(&day, whole[..whole.len() / 2].to_vec());
+    let first = rows_of(&rows, "2023-02-01")[0].clone();
+    let open: i64 = first.split(',').next().unwrap().parse().unwrap();
+    let second = |i: i64| {
+        let mut fields: Vec<String> = first.split(',').map(str::to_string).collect();
+        (fields[0], fields[6]) = ((open + i * 1000).to_string(), (open + i * 1000 + 999).to_string());
+        fields.join(",")
+    };
+    let bars: Vec<String> = (0..10).map(second).collect();
+    let mirror = Mirror::default();
+    mirror.publish("data/spot/daily/klines/BTCUSDT/1s", "BTCUSDT-1s-2023-02-01", &lines(&bars));
     let base = mirror.serve().await;
     let dir = tempfile::tempdir().unwrap();
-    let (code, _, stderr) = fetch(&base, dir.path(), "2023-01-01", "2023-02-03", "klines.csv").await;
-    assert_eq!(code, Some(1));
-    assert!(stderr.contains(&format!("{base}{day}: checksum mismatch")), "{stderr}");
-    assert_eq!(mirror.take_seen().len(), 6, "every archive was tried");
-
-    // The mirror serves the whole file now: only it is fetched.
-    mirror.replace(&day, whole);
-    let (code, stdout, stderr) = fetch(&base, dir.path(), "2023-01-01", "2023-02-03", "klines.csv").await;
-    assert_eq!(code, Some(0), "{stderr}");
-    assert_eq!(mirror.take_seen(), [format!("{day}.CHECKSUM"), day.clone()]);
-    assert!(stdout.contains("from 3 archive(s) (1 downloaded, 2 verified in klines.csv.parts and reused)"), "{stdout}");
-    assert_eq!(std::fs::read_to_string(dir.path().join("klines.csv")).unwrap(), expected_output(&rows));
-
-    // A cached archive cut short on disk fails its stored checksum and is fetched again; nothing else is.
-    let month = format!("/{KLINES}/BTCUSDT-1h-2023-01.zip");
-    let cached = dir.path().join("klines.csv.parts").join(month.trim_start_matches('/'));
-    let bytes = std::fs::read(&cached).unwrap();
-    std::fs::write(&cached, &bytes[..bytes.len() - 100]).unwrap();
-    let (code, _, stderr) = fetch(&base, dir.path(), "2023-01-01", "2023-02-03", "klines.csv").await;
-    assert_eq!(code, Some(0), "{stderr}");
-    assert_eq!(mirror.take_seen(), [format!("{month}.CHECKSUM"), month]);
-    assert_eq!(std::fs::read_to_string(dir.path().join("klines.csv")).unwrap(), expected_output(&rows));
+    let mut seconds = request(&base, VisionKind::Klines, VisionMarket::Spot, "2023-02-01", "2023-02-01T00:00:12Z");
+    seconds.interval = "1s".into();
+    let out = dir.path().join("seconds.csv");
+    let summary = fetch_vision(&seconds, &out, &|_, _| {}).await.unwrap();
+    assert_eq!(summary.rows, 10);
+    assert_eq!(summary.gaps.iter().map(Gap::missing).collect::<Vec<_>>(), [2], "00:00:10 and 00:00:11");
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), format!("{HEADER}\n{}", lines(&bars)));
+    assert_eq!(load(&out, DataFormat::BinanceKlines).len(), 10);
 }
 
 /// `rows` with open and close times in microseconds, as Binance's spot dumps write them since 2025.
@@ -390,7 +333,8 @@ async fn a_month_not_published_yet_is_read_from_its_days_and_backtests_like_the_
     let klines = request(&base, VisionKind::Klines, VisionMarket::Spot, "2023-01-01", "2023-03-01");
     let summary = fetch_vision(&klines, &out, &|_, _| {}).await.unwrap();
     assert_eq!((summary.rows, summary.archives, summary.gaps.len()), (1416, 29, 0));
-    assert_eq!(summary.months_replaced_by_days, [format!("{base}/{KLINES}/BTCUSDT-1h-2023-02.zip")]);
+    let february = MonthFromDays { url: format!("{base}/{KLINES}/BTCUSDT-1h-2023-02.zip"), found: 28, missing: 0 };
+    assert_eq!(summary.months_from_days, [february]);
     assert_eq!(std::fs::read_to_string(&out).unwrap(), format!("{HEADER}\n{}", lines(&rows)));
     mirror.withdraw("/");
 
@@ -418,140 +362,36 @@ async fn a_month_not_published_yet_is_read_from_its_days_and_backtests_like_the_
     assert_eq!(metrics("fetched", &fetched), metrics("shipped", &data));
 }
 
-/// Trades of the shipped BTCUSDT recording (`data/binance/l2/`) around midnight 2024-08-09, as aggregate trades
-/// (one trade each): id, price, quantity, time (ms), buyer is maker.
-const TRADES: [(i64, &str, &str, i64, &str); 7] = [
-    (3_735_692_994, "61685.99000000", "0.01990000", 1_723_161_599_717, "True"),
-    (3_735_692_995, "61685.99000000", "0.01993000", 1_723_161_599_717, "True"),
-    (3_735_692_996, "61685.99000000", "0.01801000", 1_723_161_599_717, "True"),
-    (3_735_692_997, "61686.00000000", "0.00705000", 1_723_161_600_330, "False"),
-    (3_735_692_998, "61685.99000000", "0.00041000", 1_723_161_600_384, "True"),
-    (3_735_692_999, "61685.99000000", "0.00004000", 1_723_161_600_403, "True"),
-    (3_735_693_000, "61685.99000000", "0.00034000", 1_723_161_600_403, "True"),
-];
-
-/// A spot aggTrades row (8 columns) of trade `i`, its time times `scale`.
-fn agg_row(i: usize, scale: i64) -> String {
-    let (id, price, quantity, time, maker) = TRADES[i];
-    format!("{id},{price},{quantity},{id},{id},{},{maker},True\n", time * scale)
-}
-
-#[tokio::test]
-async fn aggregate_trades_are_written_in_microseconds_in_id_order_with_duplicates_and_missing_ids_reported() {
-    let mirror = Mirror::default();
-    let folder = "data/spot/daily/aggTrades/BTCUSDT";
-    // The 8th in milliseconds with trade 995 twice; the 9th in microseconds without trade 998.
-    let eighth = [0, 1, 1, 2].iter().map(|&i| agg_row(i, 1)).collect::<String>();
-    let ninth = [3, 5, 6].iter().map(|&i| agg_row(i, 1000)).collect::<String>();
-    mirror.publish(folder, "BTCUSDT-aggTrades-2024-08-08", &eighth);
-    mirror.publish(folder, "BTCUSDT-aggTrades-2024-08-09", &ninth);
-    let base = mirror.serve().await;
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("trades.csv");
-    let trades =
-        request(&base, VisionKind::AggTrades, VisionMarket::Spot, "2024-08-08T23:59:00Z", "2024-08-09T00:01:00Z");
-    let summary = fetch_vision(&trades, &out, &|_, _| {}).await.unwrap();
-    assert_eq!((summary.rows, summary.duplicates, summary.converted), (6, 1, 4));
-    assert_eq!(summary.named_duplicates, ["agg_trade_id 3735692995"]);
-    assert_eq!(summary.gaps, [Gap::TradeIds { first: 3_735_692_998, last: 3_735_692_998 }]);
-    let written = std::fs::read_to_string(&out).unwrap();
-    let mut expected =
-        String::from("agg_trade_id,price,quantity,first_trade_id,last_trade_id,transact_time_us,is_buyer_maker\n");
-    for i in [0, 1, 2, 3, 5, 6] {
-        let (id, price, quantity, time, maker) = TRADES[i];
-        expected.push_str(&format!("{id},{price},{quantity},{id},{id},{}000,{}\n", time, maker.to_lowercase()));
-    }
-    assert_eq!(written, expected);
-}
-
-#[tokio::test]
-async fn funding_rates_come_from_monthly_archives_cut_to_the_range() {
-    let mirror = Mirror::default();
-    let folder = "data/futures/um/monthly/fundingRate/BTCUSDT";
-    // Settlements every 8 hours from 2023-01-31T00:00Z, stamped a millisecond or two late as Binance's are.
-    let settlement =
-        |i: i64, late: i64| format!("{},8,0.000{:02}000\n", 1_675_123_200_000 + i * 28_800_000 + late, 10 + i);
-    let january: String = (0..3).map(|i| settlement(i, 1)).collect();
-    let february: String = [3, 4, 6].iter().map(|&i| settlement(i, 2)).collect();
-    let header = "calc_time,funding_interval_hours,last_funding_rate\n";
-    mirror.publish(folder, "BTCUSDT-fundingRate-2023-01", &format!("{header}{january}"));
-    mirror.publish(folder, "BTCUSDT-fundingRate-2023-02", &format!("{header}{february}"));
-    let base = mirror.serve().await;
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("funding.csv");
-    let funding = request(&base, VisionKind::FundingRate, VisionMarket::Um, "2023-01-31T08:00:00Z", "2023-02-03");
-    let summary = fetch_vision(&funding, &out, &|_, _| {}).await.unwrap();
-    assert_eq!(mirror.take_seen().len(), 4, "two monthly archives, no daily ones");
-    let expected: String =
-        [settlement(1, 1), settlement(2, 1), settlement(3, 2), settlement(4, 2), settlement(6, 2)].concat();
-    assert_eq!(std::fs::read_to_string(&out).unwrap(), format!("{header}{expected}"));
-    assert_eq!(summary.rows, 5);
-    let missing: Vec<(String, u64)> = summary
-        .gaps
-        .iter()
-        .map(|gap| match gap {
-            Gap::Settlements { from, missing, .. } => (from.to_string(), *missing),
-            other => panic!("{other:?}"),
-        })
-        .collect();
-    assert_eq!(
-        missing,
-        [("2023-02-01T16:00:00.002Z".to_string(), 1), ("2023-02-02T08:00:00.002Z".to_string(), 2)],
-        "the 16:00 settlement of the 1st, and the 2nd's last two before --to"
-    );
-}
-
-/// A server that announces the whole archive and sends half of it before closing the connection.
-async fn cut_connection(checksum: String, zip: Vec<u8>) -> String {
-    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((mut socket, _)) = listener.accept().await {
-            let mut request = vec![0_u8; 4096];
-            let n = socket.read(&mut request).await.unwrap_or(0);
-            let wants_checksum = String::from_utf8_lossy(&request[..n]).contains(".CHECKSUM ");
-            let (body, announced) = if wants_checksum {
-                (checksum.as_bytes().to_vec(), checksum.len())
-            } else {
-                (zip[..zip.len() / 2].to_vec(), zip.len())
-            };
-            let head = format!("HTTP/1.1 200 OK\r\ncontent-length: {announced}\r\nconnection: close\r\n\r\n");
-            let _ = socket.write_all(head.as_bytes()).await;
-            let _ = socket.write_all(&body).await;
-            let _ = socket.shutdown().await;
-        }
-    });
-    format!("http://{address}")
-}
-
-#[tokio::test]
-async fn a_connection_closed_mid_download_keeps_nothing() {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_month_without_its_archive_says_how_many_days_were_found_and_lists_a_bounded_number_missing() {
     let rows = shipped_rows();
-    let bytes = zip("BTCUSDT-1h-2023-02-01", &lines(&rows_of(&rows, "2023-02-01")));
-    let base = cut_connection(format!("{}  BTCUSDT-1h-2023-02-01.zip", sha256(&bytes)), bytes).await;
+    let mirror = Mirror::default();
+    for day in ["01", "02", "03"] {
+        let name = format!("2023-02-{day}");
+        mirror.publish(DAILY_KLINES, &format!("BTCUSDT-1h-{name}"), &lines(&rows_of(&rows, &name)));
+    }
+    let base = mirror.serve().await;
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("klines.csv");
-    let day = request(&base, VisionKind::Klines, VisionMarket::Spot, "2023-02-01", "2023-02-02");
-    let err = fetch_vision(&day, &out, &|_, _| {}).await.unwrap_err().to_string();
-    let url = format!("{base}/{DAILY_KLINES}/BTCUSDT-1h-2023-02-01.zip");
-    assert!(err.starts_with(&format!("DataError: {url}: ")) && err.contains("the file was not kept"), "{err}");
-    let folder = dir.path().join("klines.csv.parts").join(DAILY_KLINES);
-    let left: Vec<_> =
-        std::fs::read_dir(&folder).map(|d| d.flatten().map(|e| e.file_name()).collect()).unwrap_or_default();
-    assert!(left.is_empty(), "{left:?}");
-}
-
-#[tokio::test]
-async fn a_server_that_cannot_be_reached_stops_the_run_at_the_first_archive() {
-    let dir = tempfile::tempdir().unwrap();
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    drop(listener); // nothing listens there now
-    let year = request(&base, VisionKind::Klines, VisionMarket::Spot, "2023-01-01", "2024-01-01");
-    let err = fetch_vision(&year, &dir.path().join("k.csv"), &|_, _| {}).await.unwrap_err().to_string();
-    assert_eq!(
-        err,
-        format!("ExchangeError: binance-vision GET {base}/{KLINES}/BTCUSDT-1h-2023-01.zip.CHECKSUM: cannot connect")
+    let (code, stdout, stderr) = fetch(&base, dir.path(), "2023-02-01", "2023-03-01", "klines.csv").await;
+    assert_eq!(code, Some(0), "{stderr}");
+    let month = format!(
+        "monthly archive absent (404), its days read instead: 3 daily archive(s) found, 25 missing: \
+         {base}/{KLINES}/BTCUSDT-1h-2023-02.zip"
     );
+    assert!(stdout.lines().any(|l| l == month), "{stdout}");
+    assert!(!stdout.contains("not published yet"), "said only once the days are known: {stdout}");
+    let listed = stdout.lines().filter(|l| l.starts_with("missing (404), its rows are a gap: ")).count();
+    assert_eq!(listed, 20, "{stdout}");
+    assert!(stdout.lines().any(|l| l == "… and 5 more missing archive(s)"), "{stdout}");
+    assert!(stdout.lines().any(|l| l == "  600 bar(s) missing from 2023-02-04T00:00:00Z to 2023-03-01T00:00:00Z"));
+
+    // A range reaching into the future or before Binance existed is refused before anything is requested.
+    mirror.take_seen();
+    let (code, _, stderr) = fetch(&base, dir.path(), "2023-02-01", "2200-01-01", "klines.csv").await;
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("--to 2200-01-01T00:00:00Z: data.binance.vision publishes past days only"), "{stderr}");
+    let (code, _, stderr) = fetch(&base, dir.path(), "2010-01-01", "2023-03-01", "klines.csv").await;
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("--from 2010-01-01T00:00:00Z: data.binance.vision holds nothing before 2017"), "{stderr}");
+    assert!(mirror.take_seen().is_empty());
 }

@@ -21,7 +21,7 @@ pub struct FetchArgs {
     /// Symbol as the venue writes it, e.g. BTCUSDT.
     #[arg(long)]
     pub(super) symbol: String,
-    /// Bar interval: 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w (klines only).
+    /// Bar interval: 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w (klines only; binance-vision also 1s, spot).
     #[arg(long, default_value = "1h")]
     pub(super) interval: String,
     /// First bar (ISO date or time, UTC).

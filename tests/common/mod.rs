@@ -11,6 +11,7 @@ pub mod mock_ws;
 pub mod postgres;
 pub mod sim_venue;
 pub mod ten_bars;
+pub mod vision_mirror;
 
 use std::path::{Path, PathBuf};
 

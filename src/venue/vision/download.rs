@@ -1,17 +1,19 @@
 //! One data.binance.vision archive into the cache folder, verified: its `.CHECKSUM` (`<sha256 hex>  <file name>`)
 //! is fetched first, the archive is streamed to `<name>.download` (at most [`MAX_ARCHIVE_BYTES`], the length the
-//! server announced or the download is refused) while it is hashed, and only an archive whose hash matches and
-//! that opens as a zip is renamed into place, with its checksum beside it. A cached archive is hashed again before
+//! server announced or the download is refused) while it is hashed, and only an archive whose hash matches is
+//! renamed into place, with its checksum beside it once it opens as a zip. A cached archive is hashed again before
 //! it is used: one that does not match its stored checksum (a cut or altered file) is fetched anew, and one without
-//! a stored checksum is compared with the server's `.CHECKSUM` first. Nothing that failed a check is kept.
+//! a stored checksum (or with one that does not read as its checksum) is compared with the server's `.CHECKSUM`
+//! first. Checksums are stored through a temporary file and a rename. Nothing whose hash failed a check is kept; an
+//! archive whose hash matches but that does not read is corrupt as published: it is kept, and reported.
 
 use sha2::{Digest, Sha256};
-use std::io::{Read as _, Write as _};
+use std::io::{Read, Write as _};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::plan::Archive;
-use super::unzip;
+use super::{unzip, with_suffix};
 use crate::error::{Error, Result};
 
 /// The largest archive downloaded: 4 GiB (a month of BTCUSDT aggregate trades is well under 1 GiB zipped).
@@ -70,21 +72,23 @@ impl Downloader {
         let sum_file = with_suffix(&zip, ".CHECKSUM");
         let url = self.url(archive);
         let file_name = archive.path.rsplit('/').next().unwrap_or(&archive.path);
+        // The server's checksum, once fetched.
+        let mut published = None;
         if zip.is_file() {
-            let stored = match std::fs::read_to_string(&sum_file) {
-                Ok(text) => Some(parse_checksum(&text, file_name, &sum_file.display().to_string())?),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-                Err(e) => return Err(Error::io("reading", &sum_file, e)),
-            };
+            let stored = stored_checksum(&sum_file, file_name)?;
             let was_stored = stored.is_some();
             let expected = match stored {
                 Some(expected) => Some(expected),
-                None => self.checksum(&url, file_name).await?,
+                None => published.insert(self.checksum(&url, file_name).await?).clone(),
             };
             if let Some(expected) = expected
                 && hash_file(&zip)? == expected
-                && unzip::check(&zip).is_ok()
             {
+                if let Err(error) = unzip::check(&zip) {
+                    // As published: fetching it again would bring the same bytes.
+                    remove(&sum_file)?;
+                    return Err(corrupt(&url, &error));
+                }
                 if !was_stored {
                     write_checksum(&sum_file, &expected, file_name)?;
                 }
@@ -94,7 +98,11 @@ impl Downloader {
             remove(&zip)?;
             remove(&sum_file)?;
         }
-        let Some(expected) = self.checksum(&url, file_name).await? else { return Ok(Fetched::Missing) };
+        let published = match published {
+            Some(published) => published,
+            None => self.checksum(&url, file_name).await?,
+        };
+        let Some(expected) = published else { return Ok(Fetched::Missing) };
         let folder = zip.parent().unwrap_or(&self.cache);
         std::fs::create_dir_all(folder).map_err(|e| Error::io("creating", folder, e))?;
         let partial = with_suffix(&zip, ".download");
@@ -110,12 +118,14 @@ impl Downloader {
                 return Err(error);
             }
         }
-        if let Err(error) = unzip::check(&partial) {
-            remove(&partial)?;
-            return Err(Error::Data(format!("{url}: {error}; the file was not kept")));
+        // Its hash matches the published one: it is kept even if it does not open (without a stored checksum, so
+        // the next run compares it with the server's again, and fetches it only once that changed).
+        remove(&sum_file)?;
+        std::fs::rename(&partial, &zip).map_err(|e| Error::io("renaming", &partial, e))?;
+        if let Err(error) = unzip::check(&zip) {
+            return Err(corrupt(&url, &error));
         }
         write_checksum(&sum_file, &expected, file_name)?;
-        std::fs::rename(&partial, &zip).map_err(|e| Error::io("renaming", &partial, e))?;
         Ok(Fetched::Downloaded(zip))
     }
 
@@ -190,8 +200,80 @@ impl Downloader {
     }
 }
 
+/// The checksum stored beside a cached archive; `None` when there is none, and when what is there is not this
+/// archive's checksum (empty, cut short, another file's, too long): the server's is fetched then and stored anew.
+fn stored_checksum(sum_file: &Path, file_name: &str) -> Result<Option<String>> {
+    let file = match std::fs::File::open(sum_file) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::io("opening", sum_file, e)),
+    };
+    if !file.metadata().is_ok_and(|m| m.is_file()) {
+        return Err(Error::Data(format!("{}: not a regular file", sum_file.display())));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_CHECKSUM_BYTES as u64 + 1).read_to_end(&mut bytes).map_err(|e| Error::io("reading", sum_file, e))?;
+    let parsed = if bytes.len() > MAX_CHECKSUM_BYTES {
+        Err(Error::Data(format!("{}: longer than a checksum line", sum_file.display())))
+    } else {
+        parse_checksum(&String::from_utf8_lossy(&bytes), file_name, &sum_file.display().to_string())
+    };
+    match parsed {
+        Ok(hash) => Ok(Some(hash)),
+        Err(error) => {
+            tracing::warn!(%error, "the stored checksum does not read; comparing with the server's");
+            Ok(None)
+        }
+    }
+}
+
+/// Stores a checksum beside its archive: written to `<path>.tmp` and renamed into place, so a checksum file is
+/// whole or absent.
 fn write_checksum(path: &Path, hash: &str, file_name: &str) -> Result<()> {
-    std::fs::write(path, format!("{hash}  {file_name}\n")).map_err(|e| Error::io("writing", path, e))
+    let temporary = with_suffix(path, ".tmp");
+    let written = std::fs::write(&temporary, format!("{hash}  {file_name}\n"))
+        .map_err(|e| Error::io("writing", &temporary, e))
+        .and_then(|()| std::fs::rename(&temporary, path).map_err(|e| Error::io("renaming", &temporary, e)));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written
+}
+
+/// An archive that does not read though its hash matches the published checksum: the server publishes it so.
+fn corrupt(url: &str, error: &Error) -> Error {
+    let detail = match error {
+        Error::Data(message) => message.clone(),
+        other => other.to_string(),
+    };
+    Error::Data(format!(
+        "the published archive {url} is corrupt (its checksum matches): {detail}; it is kept in the cache and \
+         fetched again only once the server's checksum changes"
+    ))
+}
+
+/// What to say, and do, when the cached archive `zip` from `url` failed to read with `error` after it was
+/// verified: if its hash still matches its stored checksum the server publishes it so, and it is kept (its stored
+/// checksum removed, so the next run compares it with the server's again); otherwise it changed in the cache and is
+/// removed, to be fetched anew.
+pub(super) fn unreadable(zip: &Path, url: &str, error: Error) -> Error {
+    let sum_file = with_suffix(zip, ".CHECKSUM");
+    let file_name = url.rsplit('/').next().unwrap_or(url);
+    let stored = stored_checksum(&sum_file, file_name).ok().flatten();
+    if stored.is_some() && stored == hash_file(zip).ok() {
+        return match remove(&sum_file) {
+            Ok(()) => corrupt(url, &error),
+            Err(other) => other,
+        };
+    }
+    let removed = remove(zip).and_then(|()| remove(&sum_file));
+    match (error, removed) {
+        (Error::Data(message), Ok(())) => Error::Data(format!(
+            "{message}; the cached copy of {url} no longer matches its checksum and was removed, run again to fetch \
+             it anew"
+        )),
+        (error, _) => error,
+    }
 }
 
 fn transport(url: &str, e: reqwest::Error) -> Error {
@@ -248,12 +330,6 @@ fn hash_file(path: &Path) -> Result<String> {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push(suffix);
-    PathBuf::from(name)
 }
 
 /// Removes a file; a file that is not there is fine.

@@ -6,24 +6,28 @@
 //! are joined in time order, duplicates dropped (the first kept), gaps counted, and written as one CSV (klines in
 //! the kline layout the loaders read, or Parquet), which for klines is then validated by the backtest's loader.
 //!
-//! One job per file: `plan` which archives, `download` fetching and verifying one, `unzip` reading its CSV, `rows`
-//! parsing and normalising rows, `merge` ordering, duplicates and gaps; this file ties them together.
+//! One job per file: `plan` which archives, `download` fetching and verifying one, `unzip` streaming its CSV a line
+//! at a time, `rows` parsing and normalising rows, `merge` ordering, duplicates and gaps, `output` the file written;
+//! this file ties them together.
 
 mod download;
 mod merge;
+mod output;
 mod plan;
 mod rows;
 mod unzip;
 
 use std::fmt;
-use std::io::{BufWriter, Write as _};
 use std::path::{Path, PathBuf};
 
 use self::download::{Downloader, Fetched};
-use self::merge::Merger;
-use crate::data::{DataFile, DataFormat, load_bar_series, write_bars};
+use self::output::Source;
 use crate::error::{Error, Result};
 use crate::model::{Symbol, Timestamp};
+
+/// The earliest `--from`: 2017-01-01T00:00:00Z (Binance opened in July 2017). An earlier one would only ask for
+/// a monthly and a daily archive per day that cannot exist.
+pub const EARLIEST: Timestamp = Timestamp(1_483_228_800_000_000_000);
 
 /// The public base URL of Binance's data dumps.
 pub const DEFAULT_BASE_URL: &str = "https://data.binance.vision";
@@ -80,7 +84,7 @@ pub struct VisionRequest {
     pub kind: VisionKind,
     /// Upper-case Binance symbol, e.g. `BTCUSDT`.
     pub symbol: Symbol,
-    /// Kline interval (1m … 1w); ignored for the other kinds.
+    /// Kline interval (1s for spot, 1m … 1w); ignored for the other kinds.
     pub interval: String,
     /// First instant (inclusive).
     pub from: Timestamp,
@@ -119,11 +123,11 @@ pub enum Gap {
 }
 
 impl Gap {
-    /// How many rows are missing.
+    /// How many rows are missing (at most `u64::MAX`).
     pub fn missing(&self) -> u64 {
         match *self {
             Gap::Bars { missing, .. } | Gap::Settlements { missing, .. } => missing,
-            Gap::TradeIds { first, last } => last.abs_diff(first) + 1,
+            Gap::TradeIds { first, last } => last.abs_diff(first).saturating_add(1),
         }
     }
 }
@@ -142,6 +146,17 @@ impl fmt::Display for Gap {
     }
 }
 
+/// A month whose monthly archive the server does not have (404), read from its daily archives instead.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MonthFromDays {
+    /// The monthly archive's URL.
+    pub url: String,
+    /// Its days in the range whose daily archive was found.
+    pub found: usize,
+    /// Its days in the range whose daily archive the server does not have either (listed in `missing_archives`).
+    pub missing: usize,
+}
+
 /// What a download did and found.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct VisionSummary {
@@ -157,16 +172,20 @@ pub struct VisionSummary {
     pub downloaded: usize,
     /// Of them, verified in the cache and not downloaded again.
     pub cached: usize,
-    /// Monthly archives the server does not have (404), replaced by their days.
-    pub months_replaced_by_days: Vec<String>,
+    /// Months whose monthly archive the server does not have (404), read from their daily archives.
+    pub months_from_days: Vec<MonthFromDays>,
     /// Archives the server does not have (404) and nothing replaced: their rows are gaps.
     pub missing_archives: Vec<String>,
-    /// Rows whose time was converted from microseconds to milliseconds or back.
+    /// Rows written whose time was converted from microseconds to milliseconds or back.
     pub converted: usize,
     /// Duplicates dropped (the first row of each time, or aggregate trade id, kept).
     pub duplicates: usize,
     /// The first 20 of them.
     pub named_duplicates: Vec<String>,
+    /// Rows dropped because they came after a later row had been written (more than 50,000 rows out of place).
+    pub out_of_order: usize,
+    /// The first 20 of them.
+    pub named_out_of_order: Vec<String>,
     /// Rows that lay outside their archive's month or day, dropped.
     pub outside_period: usize,
     /// What is missing, in time order.
@@ -175,8 +194,13 @@ pub struct VisionSummary {
 
 /// The cache folder of an output file: `<out>.parts`.
 pub fn parts_folder(out: &Path) -> PathBuf {
-    let mut name = out.as_os_str().to_owned();
-    name.push(".parts");
+    with_suffix(out, ".parts")
+}
+
+/// `path` with `suffix` appended to its name, byte for byte (a name that is not UTF-8 stays as it is).
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
     PathBuf::from(name)
 }
 
@@ -186,8 +210,9 @@ pub fn parts_folder(out: &Path) -> PathBuf {
 /// # Errors
 /// [`Error::Config`] for a bad request; [`Error::Data`] naming the URL of an archive that failed its checksum
 /// (with both hashes), broke off or does not open — after trying every other archive, each verified one kept, so a
-/// second run fetches only the failed ones; [`Error::Exchange`] at once for a server or connection failure;
-/// [`Error::Data`] when no row falls in the range or the klines fail the loader's validation.
+/// second run fetches only the failed ones (an archive whose hash matches the published checksum but that does not
+/// read is corrupt as published: kept, and reported as such); [`Error::Exchange`] at once for a server or
+/// connection failure; [`Error::Data`] when no row falls in the range or the klines fail the loader's validation.
 pub async fn fetch_vision(
     request: &VisionRequest,
     out: &Path,
@@ -203,11 +228,16 @@ pub async fn fetch_vision(
     for (done, item) in planned.into_iter().enumerate() {
         match downloader.fetch(&item.archive).await {
             Ok(Fetched::Missing) if !item.daily_fallback.is_empty() => {
-                summary.months_replaced_by_days.push(downloader.url(&item.archive));
+                let (found, missing) = (archives.len(), summary.missing_archives.len());
                 for day in item.daily_fallback {
                     let fetched = downloader.fetch(&day).await;
                     record(&downloader, day, fetched, &mut summary, &mut archives, &mut failures)?;
                 }
+                summary.months_from_days.push(MonthFromDays {
+                    url: downloader.url(&item.archive),
+                    found: archives.len() - found,
+                    missing: summary.missing_archives.len() - missing,
+                });
             }
             fetched => record(&downloader, item.archive, fetched, &mut summary, &mut archives, &mut failures)?,
         }
@@ -217,7 +247,7 @@ pub async fn fetch_vision(
         return Err(failed(failures));
     }
     summary.archives = archives.len();
-    write_output(request, step, &archives, out, &mut summary)?;
+    output::write_output(request, step, &archives, out, &mut summary)?;
     Ok(summary)
 }
 
@@ -229,17 +259,17 @@ fn record(
     archive: plan::Archive,
     fetched: Result<Fetched>,
     summary: &mut VisionSummary,
-    archives: &mut Vec<(plan::Archive, PathBuf)>,
+    archives: &mut Vec<Source>,
     failures: &mut Vec<Error>,
 ) -> Result<()> {
     match fetched {
         Ok(Fetched::Cached(path)) => {
             summary.cached += 1;
-            archives.push((archive, path));
+            archives.push(Source { url: downloader.url(&archive), archive, path });
         }
         Ok(Fetched::Downloaded(path)) => {
             summary.downloaded += 1;
-            archives.push((archive, path));
+            archives.push(Source { url: downloader.url(&archive), archive, path });
         }
         Ok(Fetched::Missing) => summary.missing_archives.push(downloader.url(&archive)),
         Err(Error::Data(message)) => failures.push(Error::Data(message)),
@@ -269,6 +299,13 @@ fn check(request: &VisionRequest, out: &Path) -> Result<i64> {
     if request.to <= request.from {
         return Err(Error::Config("--to must be after --from".into()));
     }
+    if request.from < EARLIEST {
+        return Err(Error::Config(format!(
+            "--from {}: data.binance.vision holds nothing before 2017 (Binance opened in July 2017); give --from \
+             2017-01-01 or later",
+            request.from
+        )));
+    }
     let symbol = request.symbol.as_str();
     if !symbol.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) {
         return Err(Error::Config(format!(
@@ -286,8 +323,27 @@ fn check(request: &VisionRequest, out: &Path) -> Result<i64> {
         )));
     }
     match request.kind {
-        VisionKind::Klines => super::kline_history::interval_ms(&request.interval),
+        VisionKind::Klines => interval_ms(request.market, &request.interval),
         _ => Ok(0),
+    }
+}
+
+/// A kline interval of data.binance.vision in ms: those of the REST API, and `1s` for spot (the futures dumps have
+/// none). `1mo` is refused: a calendar month is no fixed interval, which the gaps counted here and the loaders' bar
+/// grid need.
+fn interval_ms(market: VisionMarket, interval: &str) -> Result<i64> {
+    match interval {
+        "1s" if market == VisionMarket::Spot => Ok(1000),
+        "1s" => Err(Error::Config("--interval 1s: Binance publishes 1-second klines for spot only".into())),
+        "1mo" | "1M" => Err(Error::Config(format!(
+            "--interval {interval}: monthly klines are not fetched (a calendar month is no fixed interval, which the \
+             gap count and the backtest's bar grid need); fetch 1d"
+        ))),
+        other => super::kline_history::interval_ms(other).map_err(|_| {
+            Error::Config(format!(
+                "--interval '{other}': use one of 1s (spot) 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w"
+            ))
+        }),
     }
 }
 
@@ -295,69 +351,44 @@ fn is_parquet(out: &Path) -> bool {
     out.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
 }
 
-/// Joins the archives into `out` (through `<out>.partial`, so a failed run leaves no half-written output).
-fn write_output(
-    request: &VisionRequest,
-    step: i64,
-    archives: &[(plan::Archive, PathBuf)],
-    out: &Path,
-    summary: &mut VisionSummary,
-) -> Result<()> {
-    // Aggregate trades are written in microseconds, the rest in milliseconds.
-    let scale = if request.kind == VisionKind::AggTrades { 1000 } else { 1 };
-    let (from, to) = (request.from.millis() * scale, request.to.millis() * scale);
-    let partial = PathBuf::from(format!("{}.partial", out.display()));
-    let io = |e| Error::io("writing", &partial, e);
-    let mut file = BufWriter::new(std::fs::File::create(&partial).map_err(io)?);
-    writeln!(file, "{}", rows::header(request.kind)).map_err(io)?;
-    let mut merger = Merger::new(request.kind, step, from, to, file);
-    for (archive, path) in archives {
-        let text = unzip::read_csv(path, unzip::MAX_CSV_BYTES).map_err(|e| unreadable(path, e))?;
-        let parsed = rows::parse(request.kind, &text, path)?;
-        drop(text);
-        merger.add(parsed, archive.start_ms * scale, archive.end_ms * scale).map_err(io)?;
-    }
-    let (merged, mut file) = merger.finish();
-    file.flush().map_err(io)?;
-    drop(file);
-    let time = |t: i64| if scale == 1 { Timestamp::from_millis(t) } else { Timestamp::from_micros(t) };
-    (summary.rows, summary.first, summary.last) =
-        (merged.rows, merged.first.and_then(time), merged.last.and_then(time));
-    (summary.converted, summary.duplicates, summary.named_duplicates) =
-        (merged.converted, merged.duplicates, merged.named_duplicates);
-    (summary.outside_period, summary.gaps) = (merged.outside_period, merged.gaps);
-    if merged.rows == 0 {
-        return Err(Error::Data(format!(
-            "no {} of {} in [{}, {}) in the {} archive(s) found, {} missing (404): check the symbol, --market and the \
-             dates",
-            request.kind.name(),
-            request.symbol,
-            request.from,
-            request.to,
-            archives.len(),
-            summary.missing_archives.len()
-        )));
-    }
-    if request.kind == VisionKind::Klines {
-        let (series, _) =
-            load_bar_series(request.symbol, &[DataFile { path: partial.clone(), format: DataFormat::BinanceKlines }])?;
-        if is_parquet(out) {
-            write_bars(&series, out, DataFormat::Parquet)?;
-            return std::fs::remove_file(&partial).map_err(|e| Error::io("removing", &partial, e));
-        }
-    }
-    std::fs::rename(&partial, out).map_err(|e| Error::io("renaming", &partial, e))
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::parse_timestamp;
 
-/// An archive that passed its checksum but does not decompress: it is removed from the cache, so the next run
-/// fetches it again.
-fn unreadable(path: &Path, error: Error) -> Error {
-    let removed = std::fs::remove_file(path).is_ok();
-    let _ = std::fs::remove_file(PathBuf::from(format!("{}.CHECKSUM", path.display())));
-    match error {
-        Error::Data(message) if removed => {
-            Error::Data(format!("{message}; the archive was removed from the cache, run again to fetch it anew"))
+    fn request(market: VisionMarket, interval: &str, from: &str) -> VisionRequest {
+        VisionRequest {
+            base_url: DEFAULT_BASE_URL.into(),
+            market,
+            kind: VisionKind::Klines,
+            symbol: Symbol::new("BTCUSDT").unwrap(),
+            interval: interval.into(),
+            from: parse_timestamp(from).unwrap(),
+            to: parse_timestamp("2024-01-01").unwrap(),
         }
-        other => other,
+    }
+
+    fn checked(market: VisionMarket, interval: &str) -> Result<i64> {
+        check(&request(market, interval, "2023-01-01"), Path::new("k.csv"))
+    }
+
+    #[test]
+    fn one_second_klines_are_spot_only_and_monthly_ones_are_refused() {
+        assert_eq!(checked(VisionMarket::Spot, "1s").unwrap(), 1000);
+        assert_eq!(checked(VisionMarket::Um, "1h").unwrap(), 3_600_000);
+        let err = checked(VisionMarket::Um, "1s").unwrap_err().to_string();
+        assert!(err.ends_with("--interval 1s: Binance publishes 1-second klines for spot only"), "{err}");
+        let err = checked(VisionMarket::Spot, "1mo").unwrap_err().to_string();
+        assert!(err.contains("--interval 1mo: monthly klines are not fetched"), "{err}");
+        let err = checked(VisionMarket::Spot, "2s").unwrap_err().to_string();
+        assert!(err.ends_with("--interval '2s': use one of 1s (spot) 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w"));
+    }
+
+    #[test]
+    fn nothing_before_2017_is_asked_for() {
+        let err = check(&request(VisionMarket::Spot, "1h", "2016-12-31T23:59:59Z"), Path::new("k.csv"));
+        assert!(err.unwrap_err().to_string().contains("holds nothing before 2017"));
+        assert!(check(&request(VisionMarket::Spot, "1h", "2017-01-01"), Path::new("k.csv")).is_ok());
+        assert_eq!(Some(EARLIEST), parse_timestamp("2017-01-01"));
     }
 }

@@ -1,8 +1,9 @@
-//! The rows of one data.binance.vision CSV, checked and rewritten in the layout `ctb data fetch` writes: a header
-//! row, if the file has one, is skipped (Binance's spot files have none, its futures files do); times written in
-//! microseconds (spot files since 2025-01-01) or milliseconds are told apart by size, row by row, and converted to
-//! the unit of the output (milliseconds for klines and funding rates, microseconds for aggregate trades, whose
-//! times since 2025 carry sub-millisecond digits); every number is checked; booleans are written `true`/`false`.
+//! The rows of one data.binance.vision CSV, parsed a line at a time as the archive is read, checked and rewritten
+//! in the layout `ctb data fetch` writes: a header row, if the file has one, is skipped (Binance's spot files have
+//! none, its futures files do); times written in microseconds (spot files since 2025-01-01) or milliseconds are
+//! told apart by size, row by row, and converted to the unit of the output (milliseconds for klines and funding
+//! rates, microseconds for aggregate trades, whose times since 2025 carry sub-millisecond digits); every number is
+//! checked; booleans are written `true`/`false`.
 
 use std::path::Path;
 
@@ -10,8 +11,8 @@ use super::VisionKind;
 use crate::data::{EpochUnit, parse_decimal};
 use crate::error::{Error, Result};
 
-/// One row: its sort key, and where its rewritten line lies in [`Parsed::text`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// One row, rewritten: its keys and its line.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) struct Row {
     /// Open time (klines) or settlement time (funding), ms; trade time (aggregate trades), µs.
     pub time: i64,
@@ -19,21 +20,10 @@ pub(super) struct Row {
     pub id: i64,
     /// The funding interval in hours (0 for the other kinds).
     pub hours: i64,
-    /// Byte range of the rewritten line, without its newline.
-    pub start: usize,
-    /// End of that range.
-    pub end: usize,
-}
-
-/// A file's rows in file order.
-#[derive(Debug, Default)]
-pub(super) struct Parsed {
-    /// The rewritten lines, each ending in `\n`.
-    pub text: String,
-    /// The rows.
-    pub rows: Vec<Row>,
-    /// Rows whose time was converted from the other unit.
-    pub converted: usize,
+    /// Whether its time was converted from the other unit.
+    pub converted: bool,
+    /// The rewritten line, without its newline.
+    pub line: String,
 }
 
 /// The header row of the output for `kind` (klines: the data.binance.vision layout the kline loader reads).
@@ -50,35 +40,44 @@ pub(super) fn header(kind: VisionKind) -> &'static str {
     }
 }
 
-/// Parses the CSV `csv` of kind `kind`, read from the archive `file` (named in errors).
-///
-/// # Errors
-/// [`Error::Data`] naming the file, line and column for a row with the wrong number of fields or a value that is
-/// not a number (or boolean) of its column.
-pub(super) fn parse(kind: VisionKind, csv: &str, file: &Path) -> Result<Parsed> {
-    let mut parsed = Parsed { text: String::with_capacity(csv.len()), ..Parsed::default() };
-    let mut first = true;
-    for (index, line) in csv.lines().enumerate() {
+/// Parses the lines of one CSV of kind `kind`, read from the archive `file` (named in errors), one at a time.
+pub(super) struct RowParser<'a> {
+    kind: VisionKind,
+    file: &'a Path,
+    /// No row has been seen yet (the first may be a header row).
+    first: bool,
+}
+
+impl<'a> RowParser<'a> {
+    /// A parser for the CSV of kind `kind` inside `file`.
+    pub fn new(kind: VisionKind, file: &'a Path) -> Self {
+        RowParser { kind, file, first: true }
+    }
+
+    /// The row of line `number`, `line` (its line end included or not); `None` for a blank line and for the
+    /// header row (column names, where the first row starts with a letter).
+    ///
+    /// # Errors
+    /// [`Error::Data`] naming the file, line and column for a row with the wrong number of fields or a value that
+    /// is not a number (or boolean) of its column.
+    pub fn parse(&mut self, number: usize, line: &str) -> Result<Option<Row>> {
         let line = line.trim_start_matches('\u{feff}').trim();
         if line.is_empty() {
-            continue;
+            return Ok(None);
         }
         let fields: Vec<&str> = line.split(',').map(str::trim).collect();
-        if std::mem::take(&mut first) && fields[0].starts_with(|c: char| c.is_ascii_alphabetic()) {
-            continue; // the header row: column names
+        if std::mem::take(&mut self.first) && fields[0].starts_with(|c: char| c.is_ascii_alphabetic()) {
+            return Ok(None); // the header row: column names
         }
-        let at = Location { file, line: index + 1 };
-        let start = parsed.text.len();
-        let (time, id, hours, converted) = match kind {
-            VisionKind::Klines => kline(&fields, &at, &mut parsed.text)?,
-            VisionKind::AggTrades => agg_trade(&fields, &at, &mut parsed.text)?,
-            VisionKind::FundingRate => funding(&fields, &at, &mut parsed.text)?,
+        let at = Location { file: self.file, line: number };
+        let mut text = String::with_capacity(line.len());
+        let (time, id, hours, converted) = match self.kind {
+            VisionKind::Klines => kline(&fields, &at, &mut text)?,
+            VisionKind::AggTrades => agg_trade(&fields, &at, &mut text)?,
+            VisionKind::FundingRate => funding(&fields, &at, &mut text)?,
         };
-        parsed.rows.push(Row { time, id, hours, start, end: parsed.text.len() });
-        parsed.text.push('\n');
-        parsed.converted += usize::from(converted);
+        Ok(Some(Row { time, id, hours, converted, line: text }))
     }
-    Ok(parsed)
 }
 
 /// Where a value was read, for errors.
@@ -164,6 +163,9 @@ fn kline(fields: &[&str], at: &Location<'_>, out: &mut String) -> Result<(i64, i
 fn agg_trade(fields: &[&str], at: &Location<'_>, out: &mut String) -> Result<(i64, i64, i64, bool)> {
     at.width(fields, &[7, 8], "7-column (futures) or 8-column (spot) aggTrades")?;
     let id = at.integer(fields[0], "agg_trade_id")?;
+    if id < 0 {
+        return Err(at.error("agg_trade_id", format!("'{id}' is negative (aggregate trade ids count up from 0)")));
+    }
     let price = at.decimal(fields[1], "price")?;
     let quantity = at.decimal(fields[2], "quantity")?;
     let first_id = at.integer(fields[3], "first_trade_id")?;
@@ -195,8 +197,22 @@ fn funding(fields: &[&str], at: &Location<'_>, out: &mut String) -> Result<(i64,
 mod tests {
     use super::*;
 
-    fn lines(parsed: &Parsed) -> Vec<&str> {
-        parsed.rows.iter().map(|r| &parsed.text[r.start..r.end]).collect()
+    /// The rows of a whole CSV text.
+    fn parse(kind: VisionKind, csv: &str, file: &Path) -> Result<Vec<Row>> {
+        let mut parser = RowParser::new(kind, file);
+        let mut rows = Vec::new();
+        for (index, line) in csv.split_inclusive('\n').enumerate() {
+            rows.extend(parser.parse(index + 1, line)?);
+        }
+        Ok(rows)
+    }
+
+    fn lines(rows: &[Row]) -> Vec<&str> {
+        rows.iter().map(|r| r.line.as_str()).collect()
+    }
+
+    fn converted(rows: &[Row]) -> usize {
+        rows.iter().filter(|r| r.converted).count()
     }
 
     const KLINE: &str = "1672531200000,16541.77000000,16545.70000000,16508.39000000,16529.67000000,4364.83570000,\
@@ -209,9 +225,9 @@ mod tests {
         let csv = format!("{}\n{micros}\r\n\n", header(VisionKind::Klines));
         let parsed = parse(VisionKind::Klines, &csv, Path::new("k.zip")).unwrap();
         assert_eq!(lines(&parsed), [KLINE]);
-        assert_eq!((parsed.rows[0].time, parsed.converted), (1_672_531_200_000, 1));
+        assert_eq!((parsed[0].time, converted(&parsed)), (1_672_531_200_000, 1));
         let plain = parse(VisionKind::Klines, KLINE, Path::new("k.zip")).unwrap();
-        assert_eq!((lines(&plain), plain.converted), (vec![KLINE], 0), "no header row, milliseconds");
+        assert_eq!((lines(&plain), converted(&plain)), (vec![KLINE], 0), "no header row, milliseconds");
     }
 
     #[test]
@@ -221,10 +237,10 @@ mod tests {
                        26129,0.01633102,4.70443515,27781,27781,1498793709153,true";
         let spot = parse(VisionKind::AggTrades, spot, Path::new("s.zip")).unwrap();
         assert_eq!(lines(&spot), ["3000000000,42283.58000000,0.00100000,3300000000,3300000001,1735689600123456,true"]);
-        assert_eq!((spot.rows[0].id, spot.converted), (3_000_000_000, 0));
+        assert_eq!((spot[0].id, converted(&spot)), (3_000_000_000, 0));
         let futures = parse(VisionKind::AggTrades, futures, Path::new("f.zip")).unwrap();
         assert_eq!(lines(&futures), ["26129,0.01633102,4.70443515,27781,27781,1498793709153000,true"]);
-        assert_eq!((futures.rows[0].time, futures.converted), (1_498_793_709_153_000, 1));
+        assert_eq!((futures[0].time, converted(&futures)), (1_498_793_709_153_000, 1));
     }
 
     #[test]
@@ -232,7 +248,7 @@ mod tests {
         let csv = "calc_time,funding_interval_hours,last_funding_rate\n1780272000001,8,0.00005703\n";
         let parsed = parse(VisionKind::FundingRate, csv, Path::new("f.zip")).unwrap();
         assert_eq!(lines(&parsed), ["1780272000001,8,0.00005703"]);
-        assert_eq!((parsed.rows[0].time, parsed.rows[0].hours), (1_780_272_000_001, 8));
+        assert_eq!((parsed[0].time, parsed[0].hours), (1_780_272_000_001, 8));
     }
 
     #[test]
@@ -244,5 +260,14 @@ mod tests {
         assert!(err.contains("k.zip: line 1: 3 fields, expected the 12-column kline layout"), "{err}");
         let err = parse(VisionKind::AggTrades, "1,2,3,4,5,6,maybe", Path::new("a.zip")).unwrap_err().to_string();
         assert!(err.contains("column 'is_buyer_maker': 'maybe' is not true or false"), "{err}");
+        let csv = "1,2,3,4,5,6,true\n-9223372036854775808,2,3,4,5,6,true";
+        let err = parse(VisionKind::AggTrades, csv, Path::new("a.zip")).unwrap_err().to_string();
+        assert!(
+            err.ends_with(
+                "a.zip: line 2, column 'agg_trade_id': '-9223372036854775808' is negative (aggregate trade ids \
+                           count up from 0)"
+            ),
+            "{err}"
+        );
     }
 }
