@@ -8,14 +8,15 @@
 //! * Exits placed for an entry (the engine's attached exits, a bracket's children) are matched from the entry's
 //!   detail bar when the entry filled at its open (the rest of that bar came after), otherwise from the next one.
 
+use std::sync::Arc;
+
 use super::{Market, SimulatedExchange};
 use crate::error::{Error, Result};
 use crate::model::{Bar, OrderId, Symbol, Timestamp};
 
 /// A market's detail bars and which of them lie inside the main bar being replayed.
-#[derive(Default)]
 pub(super) struct Detail {
-    bars: Vec<Bar>,
+    bars: Arc<[Bar]>,
     /// `bars[span.0..span.1]` lie inside the current main bar.
     span: (usize, usize),
 }
@@ -42,7 +43,8 @@ impl SimulatedExchange {
     ///
     /// # Errors
     /// [`Error::Config`] for a symbol the venue does not list or bars out of time order.
-    pub fn with_detail(mut self, symbol: Symbol, bars: Vec<Bar>) -> Result<Self> {
+    pub fn with_detail(mut self, symbol: Symbol, bars: impl Into<Arc<[Bar]>>) -> Result<Self> {
+        let bars: Arc<[Bar]> = bars.into();
         let market = self.market_index(symbol).map_err(|_| {
             Error::Config(format!("venue '{}': detail bars for {symbol}, which it does not list", self.name))
         })?;
