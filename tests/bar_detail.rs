@@ -182,3 +182,40 @@ async fn exits_of_an_entry_filled_inside_a_minute_start_at_the_next_minute() {
     // 1000 − 198 − 0.198 + 194 − 0.194
     assert_eq!(v.balances()["USDT"], dec!(995.608));
 }
+
+#[tokio::test]
+async fn a_brackets_children_start_at_the_minute_after_an_entry_filled_inside_one() {
+    // The same hour as above, the same orders as one bracket (Binance's OTOCO): the entry fills inside minute 5,
+    // its children activate at minute 6, and minute 30 fills the stop at 97 — not minute 5's take-profit at 101.
+    let config = SimConfig { maker_fee: dec!(0.001), taker_fee: dec!(0.001), ..SimConfig::default() };
+    let detail = minutes(
+        2,
+        dec!(100),
+        &[
+            (5, [dec!(99.5), dec!(101.5), dec!(98.5), dec!(99)]),
+            (30, [dec!(99), dec!(99), dec!(96.5), dec!(98)]),
+            (45, [dec!(98), dec!(102), dec!(98), dec!(100)]),
+        ],
+    );
+    let mut v = venue(config, &[("USDT", dec!(1000))]).with_detail(btc(), detail.clone()).unwrap();
+    v.connect().await.unwrap();
+    v.on_market_event(&bar(1, dec!(100), dec!(101), dec!(99.5), dec!(100)));
+    let entry = OrderRequest::new(OrderId(1), btc(), Side::Buy, OrderQty::Base(dec!(2)), Some(dec!(99)));
+    let (stop, take) = (exit(2, OrderType::StopMarket, dec!(97)), exit(3, OrderType::TakeProfitMarket, dec!(101)));
+    v.submit_bracket(entry, stop, take).unwrap();
+    v.on_market_event(&hour_of(2, &detail));
+    let mut events = Vec::new();
+    v.drain_executions(&mut events);
+    let [
+        ExecutionEvent::Fill { fill: bought, .. },
+        ExecutionEvent::Fill { fill: sold, .. },
+        ExecutionEvent::Ended { order_id, status, .. },
+    ] = events.as_slice()
+    else {
+        panic!("{events:?}")
+    };
+    assert_eq!((bought.price, bought.time), (dec!(99), Timestamp(2 * HOUR + 6 * MINUTE)));
+    assert_eq!((sold.order_id, sold.price, sold.time), (OrderId(2), dec!(97), Timestamp(2 * HOUR + 31 * MINUTE)));
+    assert_eq!((*order_id, *status), (OrderId(3), OrderStatus::Canceled));
+    assert_eq!(v.balances()["USDT"], dec!(995.608));
+}
