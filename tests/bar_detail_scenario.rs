@@ -98,3 +98,12 @@ fn detail_bars_that_do_not_aggregate_to_the_main_bars_are_refused_naming_the_fil
         "{error}"
     );
 }
+
+#[test]
+fn a_paper_session_refuses_detail_bars_which_live_bars_do_not_have() {
+    let work = tempfile::tempdir().unwrap();
+    let scenario = common::repo("scenarios/btc_bracket_detail.yaml");
+    let args = ["paper", scenario.to_str().unwrap(), "--exchange", "binance", "--max-messages", "1", "--quiet"];
+    let (ok, out, err) = common::ctb(work.path(), &args);
+    assert!(!ok && err.contains("detail: bars apply to backtests"), "{out}\n{err}");
+}

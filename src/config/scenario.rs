@@ -390,9 +390,12 @@ impl Scenario {
             };
             d.written_path = file.display().to_string();
             d.file = DataFile { path: file, format };
+            // A session's bars had no detail (sessions refuse it): neither has its replay.
+            d.detail = None;
         }
         for venue in &mut replay.setup.venues {
             venue.sim.resync_books = true;
+            venue.detail.clear();
         }
         replay
     }
