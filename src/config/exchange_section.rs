@@ -263,7 +263,8 @@ pub(super) fn venue_setup(
         resync_books: false,
     };
     let balance = ex.balance.unwrap_or_default();
-    Ok((VenueSetup { name: ex.name.clone(), sim, instruments, fee_ladder, rate_limits, balance }, inputs))
+    let detail = Vec::new();
+    Ok((VenueSetup { name: ex.name.clone(), sim, instruments, fee_ladder, rate_limits, balance, detail }, inputs))
 }
 
 /// The quote balance of each venue: one venue holds the whole starting cash; several must say theirs, adding up

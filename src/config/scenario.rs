@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use super::exchange_section::{ExchangeSection, balances, venue_setup};
 use super::yaml_error_line;
-use crate::data::{DataFile, DataFormat, SeriesQuality, load_bar_series, load_binance_capture};
+use crate::data::{DataFile, DataFormat, SeriesQuality, detail_mismatch, load_bar_series, load_binance_capture};
 use crate::engine::{BacktestSetup, BookStream, VenueSetup};
 use crate::error::{Error, Result};
 use crate::model::VenueId;
@@ -52,6 +52,17 @@ struct DataEntry {
     /// The venue the symbol trades on (default: the first).
     #[serde(default)]
     venue: Option<String>,
+    /// Finer bars of the same symbol and span that decide what happened inside its bars.
+    #[serde(default)]
+    detail: Option<DetailEntry>,
+}
+
+/// A data entry's `detail: { path, format }`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DetailEntry {
+    path: String,
+    format: DataFormat,
 }
 
 #[derive(Deserialize)]
@@ -78,6 +89,8 @@ pub struct ScenarioData {
     pub file: DataFile,
     /// The path as written in the scenario (what reports show).
     pub written_path: String,
+    /// Its `detail:` file of finer bars, when it names one.
+    pub detail: Option<DataFile>,
 }
 
 /// A loaded, checked scenario.
@@ -180,8 +193,9 @@ impl Scenario {
                 symbol: d.symbol,
                 file: DataFile { path: resolve(&d.path), format: d.format },
                 written_path: d.path.clone(),
+                detail: d.detail.as_ref().map(|e| DataFile { path: resolve(&e.path), format: e.format }),
             })
-            .collect();
+            .collect::<Vec<_>>();
         let (risk, risk_file) = match &file.risk {
             None => (RiskLimits::default(), None),
             Some(serde_json::Value::String(p)) => {
@@ -271,6 +285,10 @@ impl Scenario {
                 }
             }
         }
+        if books > 0 && file.data.iter().any(|d| d.detail.is_some()) {
+            return Err(at("data: detail bars apply to bar data, not to binance_l2 files".into()));
+        }
+        add_detail(&data, &mut venues).map_err(|e| e.context(path.display()))?;
         let setup = BacktestSetup {
             venues,
             quote: p.quote.clone(),
@@ -333,6 +351,16 @@ impl Scenario {
             let files: Vec<DataFile> =
                 self.data.iter().filter(|d| d.symbol == symbol).map(|d| d.file.clone()).collect();
             let (s, q) = load_bar_series(symbol, &files)?;
+            let detail = self.setup.venues.iter().flat_map(|v| &v.detail).find(|(of, _)| *of == symbol);
+            if let Some(problem) = detail.and_then(|(_, bars)| detail_mismatch(&s, bars)) {
+                let files: Vec<String> = self
+                    .data
+                    .iter()
+                    .filter(|d| d.symbol == symbol)
+                    .filter_map(|d| d.detail.as_ref().map(|f| f.path.display().to_string()))
+                    .collect();
+                return Err(Error::Data(format!("{}: {symbol}: {problem}", files.join(", "))));
+            }
             series.push(s);
             quality.push(q);
         }
@@ -362,9 +390,12 @@ impl Scenario {
             };
             d.written_path = file.display().to_string();
             d.file = DataFile { path: file, format };
+            // A session's bars had no detail (sessions refuse it): neither has its replay.
+            d.detail = None;
         }
         for venue in &mut replay.setup.venues {
             venue.sim.resync_books = true;
+            venue.detail.clear();
         }
         replay
     }
@@ -400,7 +431,9 @@ impl Scenario {
             hasher.update(bytes);
         };
         add(self.text.as_bytes());
-        for path in self.data.iter().map(|d| &d.file.path).chain(self.risk_file.as_ref()).chain(&self.extra_inputs) {
+        let details = self.data.iter().filter_map(|d| d.detail.as_ref().map(|f| &f.path));
+        let files = self.data.iter().map(|d| &d.file.path).chain(details);
+        for path in files.chain(self.risk_file.as_ref()).chain(&self.extra_inputs) {
             add(&std::fs::read(path).map_err(|e| Error::io("hashing", path, e))?);
         }
         // Limits from the environment change the run: a session and its replay hash them, a plain scenario has none.
@@ -410,4 +443,28 @@ impl Scenario {
         }
         Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
     }
+}
+
+/// Loads the `detail:` files of each symbol (all of a symbol's, joined in time order) onto the venue listing it.
+/// Whether they aggregate to the main bars is checked with those, in [`Scenario::load_market_data`].
+///
+/// # Errors
+/// The loader's errors, naming file, line and column.
+fn add_detail(data: &[ScenarioData], venues: &mut [VenueSetup]) -> Result<()> {
+    let mut symbols: Vec<Symbol> = Vec::new();
+    for d in data.iter().filter(|d| d.detail.is_some()) {
+        if !symbols.contains(&d.symbol) {
+            symbols.push(d.symbol);
+        }
+    }
+    for symbol in symbols {
+        let files: Vec<DataFile> =
+            data.iter().filter(|d| d.symbol == symbol).filter_map(|d| d.detail.clone()).collect();
+        let (series, _) = load_bar_series(symbol, &files)?;
+        let bars: Vec<_> = (0..series.len()).map(|i| series.bar(i)).collect();
+        if let Some(venue) = venues.iter_mut().find(|v| v.instruments.iter().any(|i| i.symbol == symbol)) {
+            venue.detail.push((symbol, bars.into()));
+        }
+    }
+    Ok(())
 }

@@ -4,6 +4,7 @@
 mod capture;
 mod columns;
 mod csv_loader;
+mod detail;
 mod file_bars;
 mod input_file;
 mod parquet_loader;
@@ -14,6 +15,7 @@ mod synthetic;
 mod writer;
 
 pub use capture::{load_binance_capture, parse_capture_line};
+pub use detail::detail_mismatch;
 pub use input_file::MAX_DATA_FILE_BYTES;
 pub use parse::{EpochUnit, parse_decimal, parse_timestamp};
 pub use resample::{TradePrints, parse_interval, resample_trades};

@@ -11,7 +11,7 @@ use super::trading_engine::{BookStream, MarketData, StrategyRun, TradingEngine, 
 use crate::error::{Error, Result};
 use crate::execution::JournalHooks;
 use crate::model::VenueId;
-use crate::model::{BarSeries, Instrument, Timestamp};
+use crate::model::{Bar, BarSeries, Instrument, Symbol, Timestamp};
 use crate::portfolio::{Holdings, Portfolio};
 use crate::risk::{RiskLimits, RiskManager, RiskPolicy};
 use crate::strategy::{Strategy, StrategyRegistry, WarmUp};
@@ -34,6 +34,8 @@ pub struct VenueSetup {
     pub rate_limits: RateLimits,
     /// Quote-asset balance held at the venue at the start.
     pub balance: Decimal,
+    /// Finer bars per symbol that decide what happened inside its bars (a scenario's `detail:` data).
+    pub detail: Vec<(Symbol, Arc<[Bar]>)>,
 }
 
 impl VenueSetup {
@@ -46,6 +48,7 @@ impl VenueSetup {
             fee_ladder: None,
             rate_limits: RateLimits::default(),
             balance,
+            detail: Vec::new(),
         }
     }
 
@@ -80,6 +83,9 @@ impl VenueSetup {
         let mut venue = SimulatedExchange::new(&self.name, self.sim, self.instruments.clone(), balances)?;
         if let Some(ladder) = &self.fee_ladder {
             venue = venue.with_fee_ladder(ladder.clone());
+        }
+        for (symbol, bars) in &self.detail {
+            venue = venue.with_detail(*symbol, Arc::clone(bars))?;
         }
         Ok(venue.with_order_limits(OrderLimits::new(&self.rate_limits)))
     }

@@ -197,8 +197,15 @@ pub async fn run_paper(options: PaperOptions, shutdown: impl Future<Output = ()>
 /// as months of bars, are one stream).
 ///
 /// # Errors
-/// [`Error::Config`] for a scenario without data or with several symbols.
+/// [`Error::Config`] for a scenario without data, with several symbols, or naming `detail:` bars (a session's
+/// bars arrive live, with no finer bars to decide from).
 pub(super) fn session_symbol(scenario: &Scenario) -> Result<Symbol> {
+    if scenario.data.iter().any(|d| d.detail.is_some()) {
+        return Err(Error::Config(format!(
+            "{}: detail: bars apply to backtests; a session's bars arrive live, with no finer bars inside them (remove the detail entries)",
+            scenario.path.display()
+        )));
+    }
     match scenario.data.split_first() {
         Some((first, rest)) if rest.iter().all(|d| d.symbol == first.symbol) => Ok(first.symbol),
         _ => Err(Error::Config(format!(

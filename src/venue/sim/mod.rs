@@ -7,6 +7,7 @@ mod bar_fill;
 mod book_matching;
 mod book_venue;
 mod config;
+mod detail;
 mod fees;
 mod liquidity;
 mod matching;
@@ -93,6 +94,8 @@ struct Market {
     last_bar: Option<LastBar>,
     /// The level-2 book, once the venue sees book data for the instrument: its orders then match there.
     book: Option<Box<BookMarket>>,
+    /// Finer bars that decide what happened inside its bars, when the scenario gives them.
+    detail: Option<Box<detail::Detail>>,
 }
 
 impl Market {
@@ -145,6 +148,8 @@ pub struct SimulatedExchange {
     book_outcomes: Vec<Outcome>,
     /// What the liquidity rules of bars did (when the config sets them).
     liquidity_stats: LiquidityStats,
+    /// The detail bar being matched, while the venue walks a main bar's detail bars.
+    walking: Option<usize>,
 }
 
 impl std::fmt::Debug for SimulatedExchange {
@@ -186,7 +191,7 @@ impl SimulatedExchange {
                 account.slot(asset).ok_or_else(|| Error::Config(format!("asset {asset} has no balance slot")))
             };
             let (base, quote) = (slot(&instrument.base)?, slot(&instrument.quote)?);
-            markets.push(Market { instrument, base, quote, last_bar: None, book: None });
+            markets.push(Market { instrument, base, quote, last_bar: None, book: None, detail: None });
         }
         Ok(SimulatedExchange {
             name: name.to_string(),
@@ -207,6 +212,7 @@ impl SimulatedExchange {
             latency: LatencyDraws::new(config.latency),
             book_outcomes: Vec::new(),
             liquidity_stats: LiquidityStats::default(),
+            walking: None,
         })
     }
 
@@ -248,7 +254,9 @@ impl SimulatedExchange {
                 let mut working =
                     if self.states.is_empty() { None } else { self.states.get_mut(&order.client_order_id) };
                 let at_close = order.order_type == OrderType::Market && working.as_ref().is_some_and(|w| w.at_close);
-                let time = if at_close { bar.close_time } else { bar.open_time };
+                // Inside a detail bar, a fill that was not at its open is stamped with its close (see `detail`).
+                let inside = self.walking.is_some() && !matching::executes_at_open(bar, &order);
+                let time = if at_close || inside { bar.close_time } else { bar.open_time };
                 let step = match working.as_deref_mut() {
                     Some(working) => matching::step(&m.instrument, self.config.slippage, bar, &order, working),
                     None => match fill_price(&m.instrument, self.config.slippage, bar, &order) {
@@ -345,7 +353,10 @@ impl SimulatedExchange {
             let outcome = if !report.filled_quantity.is_zero() {
                 let (stop, take) =
                     (OrderRequest { quantity: filled, ..stop_loss }, OrderRequest { quantity: filled, ..take_profit });
-                self.submit_exits(stop, take, bar.open_time).err().map(|e| e.to_string())
+                // In a detail bar, an entry that filled inside it was stamped with its close (see `detail`).
+                let inside = self.walking.is_some() && !matching::executes_at_open(bar, &report.request);
+                let entry_time = if inside { bar.close_time } else { bar.open_time };
+                self.submit_exits(stop, take, entry_time).err().map(|e| e.to_string())
             } else {
                 Some(format!("bracket entry {entry} ended {}", report.status.as_str()))
             };
@@ -509,7 +520,7 @@ impl SimulatedExchange {
         };
         self.markets[market].last_bar = Some(LastBar::of(bar));
         if self.orders.open_len() > 0 || !self.brackets.is_empty() {
-            self.match_open_orders(market, bar, None);
+            self.match_main_bar(market, bar);
         }
         if !self.subscribers.is_empty() {
             self.subscribers.retain(|(s, sender)| *s != *symbol || sender.send(StreamEvent::Market(*event)).is_ok());

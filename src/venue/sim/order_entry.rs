@@ -183,6 +183,9 @@ impl SimulatedExchange {
             }
         };
         let market = self.market_index(stop.request.symbol)?;
+        if self.match_exits_in_detail(market, [stop_id, take_id], entry_time) {
+            return Ok((stop, take));
+        }
         if let Some(bar) = self.markets[market].last_bar.filter(|b| b.open_time == entry_time) {
             self.match_open_orders(market, &bar.bar(), Some([stop_id, take_id]));
         }
