@@ -290,9 +290,17 @@ impl SimulatedExchange {
                 };
                 if finished {
                     self.note_ambiguity(market, bar, &order);
+                    let partner_before = order
+                        .one_cancels_other
+                        .and_then(|id| self.orders.open_position(id))
+                        .is_some_and(|position| position < index);
                     self.orders.finish_at(index);
                     self.states.remove(&order.client_order_id);
                     self.end_partner_of(&order, bar.open_time);
+                    if partner_before {
+                        // Both left from before the next order, which moved up two places: one above `index`.
+                        index -= 1;
+                    }
                     continue;
                 }
                 if filled && order.one_cancels_other.is_some() {
