@@ -219,6 +219,31 @@ async fn a_stop_the_cap_cuts_sells_its_rest_at_the_next_open_and_cancels_its_tak
 }
 
 #[tokio::test]
+async fn a_stop_triggered_in_a_bar_whose_cap_is_under_one_lot_cancels_its_take_profit_at_once() {
+    // Exits on 3 BTC: stop at 95, take-profit at 110, one-cancels-the-other.
+    let mut v = venue(cap(dec!(10)), FillModel::NextOpen, dec!(10000), dec!(3)).await;
+    let exit = |id, order_type, stop| OrderRequest {
+        order_type,
+        stop_price: Some(stop),
+        ..order(id, Side::Sell, OrderQty::Base(dec!(3)))
+    };
+    let (stop, take) = (exit(1, OrderType::StopMarket, dec!(95)), exit(2, OrderType::TakeProfitMarket, dec!(110)));
+    v.submit_exits(stop, take, Timestamp(-1)).unwrap();
+    // Bar 1 falls to 94 with a volume of 0.005: the stop triggers at 95, but the cap is 10 % × 0.005 = 0.0005,
+    // under one lot of 0.001, so nothing fills. The trigger activated the stop: the take-profit is canceled now
+    // (Binance: the activation of one order cancels the other).
+    v.on_market_event(&bar(1, (dec!(100), dec!(101), dec!(94), dec!(96)), dec!(0.005)));
+    let canceled = "one-cancels-the-other: order 1 triggered".to_string();
+    assert_eq!(seen(&mut v), [Seen::End(2, canceled, OrderStatus::Canceled)]);
+    // Bar 2 opens at 97 and rises to 111, through the canceled take-profit's 110, volume 30 (cap 3): the stop's
+    // 3 BTC sell at the open, 97, fee 291 × 0.001 = 0.291; nothing sells at 110.
+    v.on_market_event(&bar(2, (dec!(97), dec!(111), dec!(96), dec!(105)), dec!(30)));
+    assert_eq!(seen(&mut v), [Seen::Fill(1, dec!(97), dec!(3), dec!(0.291), Taker, Filled)]);
+    // 10,000 + 291 − 0.291 = 10,290.709
+    assert_eq!(balances(&v), (dec!(10290.709), dec!(0)));
+}
+
+#[tokio::test]
 async fn under_the_close_model_a_market_orders_rest_fills_at_the_next_closes() {
     // Close model, cap 10 %: a buy of 3 sent after hour 0 (close 100, volume 20) takes 2 at that close, fee 0.2;
     // hour 1 (close 101, volume 5) 0.5, fee 0.0505; hour 2 (close 102, volume 10, cap 1) the last 0.5, fee 0.051.
