@@ -244,6 +244,36 @@ async fn a_stop_triggered_in_a_bar_whose_cap_is_under_one_lot_cancels_its_take_p
 }
 
 #[tokio::test]
+async fn a_partly_filled_order_whose_rest_the_cash_no_longer_covers_expires_and_is_not_rejected() {
+    // 1,000 USDT. Order 2, a market buy of 6 BTC, is placed first; order 1, a market buy for 500 USDT, after it.
+    let mut v = venue(cap(dec!(10)), FillModel::NextOpen, dec!(1000), dec!(0)).await;
+    v.place_order(order(2, Side::Buy, OrderQty::Base(dec!(6)))).await.unwrap();
+    v.place_order(order(1, Side::Buy, OrderQty::Quote(dec!(500)))).await.unwrap();
+    // Bar 1 opens at 100, volume 20: the cap is 2 BTC per order. Order 2 buys 2 (200 + fee 0.2); order 1's 500
+    // buys floor_lot(500 / 100.1) = 4.995, cut to 2 (200.2 spent). Left: 1,000 − 400.4 = 599.6 USDT.
+    v.on_market_event(&bar(1, (dec!(100), dec!(101), dec!(99), dec!(100)), dec!(20)));
+    assert_eq!(
+        seen(&mut v),
+        [
+            Seen::Fill(2, dec!(100), dec!(2), dec!(0.2), Taker, PartiallyFilled),
+            Seen::Fill(1, dec!(100), dec!(2), dec!(0.2), Taker, PartiallyFilled),
+        ]
+    );
+    // Bar 2 opens at 100, volume 100 (cap 10): order 2 buys its rest of 4 (400.4), leaving 199.2. Order 1's
+    // unspent 299.8 would buy floor_lot(299.8 / 100.1) = 2.995 for 299.5 + fee 0.2995 = 299.7995 > 199.2: the cash
+    // no longer covers it. It bought 2 already, so it is not rejected: its rest expires.
+    v.on_market_event(&bar(2, (dec!(100), dec!(101), dec!(99), dec!(100)), dec!(100)));
+    let events = seen(&mut v);
+    assert_eq!(events[0], Seen::Fill(2, dec!(100), dec!(4), dec!(0.4), Taker, Filled));
+    let Seen::End(1, reason, status) = &events[1] else { panic!("{events:?}") };
+    assert_eq!(*status, Expired, "{reason}");
+    assert!(reason.starts_with("insufficient USDT balance for 299.5"), "{reason}");
+    assert!(reason.ends_with("; the rest expires after 2 filled"), "{reason}");
+    assert_eq!(events.len(), 2);
+    assert_eq!(balances(&v), (dec!(199.2), dec!(8)));
+}
+
+#[tokio::test]
 async fn under_the_close_model_a_market_orders_rest_fills_at_the_next_closes() {
     // Close model, cap 10 %: a buy of 3 sent after hour 0 (close 100, volume 20) takes 2 at that close, fee 0.2;
     // hour 1 (close 101, volume 5) 0.5, fee 0.0505; hour 2 (close 102, volume 10, cap 1) the last 0.5, fee 0.051.
