@@ -219,6 +219,61 @@ async fn a_stop_the_cap_cuts_sells_its_rest_at_the_next_open_and_cancels_its_tak
 }
 
 #[tokio::test]
+async fn a_stop_triggered_in_a_bar_whose_cap_is_under_one_lot_cancels_its_take_profit_at_once() {
+    // Exits on 3 BTC: stop at 95, take-profit at 110, one-cancels-the-other.
+    let mut v = venue(cap(dec!(10)), FillModel::NextOpen, dec!(10000), dec!(3)).await;
+    let exit = |id, order_type, stop| OrderRequest {
+        order_type,
+        stop_price: Some(stop),
+        ..order(id, Side::Sell, OrderQty::Base(dec!(3)))
+    };
+    let (stop, take) = (exit(1, OrderType::StopMarket, dec!(95)), exit(2, OrderType::TakeProfitMarket, dec!(110)));
+    v.submit_exits(stop, take, Timestamp(-1)).unwrap();
+    // Bar 1 falls to 94 with a volume of 0.005: the stop triggers at 95, but the cap is 10 % × 0.005 = 0.0005,
+    // under one lot of 0.001, so nothing fills. The trigger activated the stop: the take-profit is canceled now
+    // (Binance: the activation of one order cancels the other).
+    v.on_market_event(&bar(1, (dec!(100), dec!(101), dec!(94), dec!(96)), dec!(0.005)));
+    let canceled = "one-cancels-the-other: order 1 triggered".to_string();
+    assert_eq!(seen(&mut v), [Seen::End(2, canceled, OrderStatus::Canceled)]);
+    // Bar 2 opens at 97 and rises to 111, through the canceled take-profit's 110, volume 30 (cap 3): the stop's
+    // 3 BTC sell at the open, 97, fee 291 × 0.001 = 0.291; nothing sells at 110.
+    v.on_market_event(&bar(2, (dec!(97), dec!(111), dec!(96), dec!(105)), dec!(30)));
+    assert_eq!(seen(&mut v), [Seen::Fill(1, dec!(97), dec!(3), dec!(0.291), Taker, Filled)]);
+    // 10,000 + 291 − 0.291 = 10,290.709
+    assert_eq!(balances(&v), (dec!(10290.709), dec!(0)));
+}
+
+#[tokio::test]
+async fn a_partly_filled_order_whose_rest_the_cash_no_longer_covers_expires_and_is_not_rejected() {
+    // 1,000 USDT. Order 2, a market buy of 6 BTC, is placed first; order 1, a market buy for 500 USDT, after it.
+    let mut v = venue(cap(dec!(10)), FillModel::NextOpen, dec!(1000), dec!(0)).await;
+    v.place_order(order(2, Side::Buy, OrderQty::Base(dec!(6)))).await.unwrap();
+    v.place_order(order(1, Side::Buy, OrderQty::Quote(dec!(500)))).await.unwrap();
+    // Bar 1 opens at 100, volume 20: the cap is 2 BTC per order. Order 2 buys 2 (200 + fee 0.2); order 1's 500
+    // buys floor_lot(500 / 100.1) = 4.995, cut to 2 (200.2 spent). Left: 1,000 − 400.4 = 599.6 USDT.
+    v.on_market_event(&bar(1, (dec!(100), dec!(101), dec!(99), dec!(100)), dec!(20)));
+    assert_eq!(
+        seen(&mut v),
+        [
+            Seen::Fill(2, dec!(100), dec!(2), dec!(0.2), Taker, PartiallyFilled),
+            Seen::Fill(1, dec!(100), dec!(2), dec!(0.2), Taker, PartiallyFilled),
+        ]
+    );
+    // Bar 2 opens at 100, volume 100 (cap 10): order 2 buys its rest of 4 (400.4), leaving 199.2. Order 1's
+    // unspent 299.8 would buy floor_lot(299.8 / 100.1) = 2.995 for 299.5 + fee 0.2995 = 299.7995 > 199.2: the cash
+    // no longer covers it. It bought 2 already, so it is not rejected: its rest expires.
+    v.on_market_event(&bar(2, (dec!(100), dec!(101), dec!(99), dec!(100)), dec!(100)));
+    let events = seen(&mut v);
+    assert_eq!(events[0], Seen::Fill(2, dec!(100), dec!(4), dec!(0.4), Taker, Filled));
+    let Seen::End(1, reason, status) = &events[1] else { panic!("{events:?}") };
+    assert_eq!(*status, Expired, "{reason}");
+    assert!(reason.starts_with("insufficient USDT balance for 299.5"), "{reason}");
+    assert!(reason.ends_with("; the rest expires after 2 filled"), "{reason}");
+    assert_eq!(events.len(), 2);
+    assert_eq!(balances(&v), (dec!(199.2), dec!(8)));
+}
+
+#[tokio::test]
 async fn under_the_close_model_a_market_orders_rest_fills_at_the_next_closes() {
     // Close model, cap 10 %: a buy of 3 sent after hour 0 (close 100, volume 20) takes 2 at that close, fee 0.2;
     // hour 1 (close 101, volume 5) 0.5, fee 0.0505; hour 2 (close 102, volume 10, cap 1) the last 0.5, fee 0.051.

@@ -288,3 +288,30 @@ async fn a_bracket_activates_its_exits_when_the_entry_fills_and_drops_them_when_
     );
     assert!(matches!(&wrong, Err(Error::Order(m)) if m.contains("of the other side")), "{wrong:?}");
 }
+
+#[tokio::test]
+async fn an_order_placed_after_a_pair_whose_take_profit_fills_is_still_matched_against_the_same_bar() {
+    let mut v = venue(dec!(3)).await;
+    // Exits placed stop first: stop-loss 1 BTC at 95 (order 1), take-profit 1 BTC at 105 (order 2), an OCO pair;
+    // then a sell limit of 0.5 BTC at 103 (order 3), placed after both.
+    let stop = order(1, Side::Sell, OrderType::StopMarket, None, Some(dec!(95)));
+    let take = order(2, Side::Sell, OrderType::TakeProfitMarket, None, Some(dec!(105)));
+    v.submit_exits(stop, take, cryptotradebot::model::Timestamp(0)).unwrap();
+    let limit = OrderRequest {
+        quantity: OrderQty::Base(dec!(0.5)),
+        ..order(3, Side::Sell, OrderType::Limit, Some(dec!(103)), None)
+    };
+    v.place_order(limit).await.unwrap();
+    // Bar 1 (100, 106, 99, 104) never reaches the stop. The take-profit triggers at 105 and sells 1 as a taker
+    // (fee 0.105), which cancels the stop; the limit at 103 trades in the same bar: 0.5 at 103 as a maker,
+    // fee 103 × 0.5 × 0.0002 = 0.0103.
+    v.on_market_event(&bar(1, dec!(100), dec!(106), dec!(99), dec!(104)));
+    assert_eq!(
+        seen(&mut v),
+        [
+            Seen::Fill(2, dec!(105), dec!(1), dec!(0.105), Liquidity::Taker, OrderStatus::Filled),
+            Seen::End(1, "one-cancels-the-other: order 2 ended".into(), OrderStatus::Canceled),
+            Seen::Fill(3, dec!(103), dec!(0.5), dec!(0.0103), Liquidity::Maker, OrderStatus::Filled),
+        ]
+    );
+}

@@ -34,6 +34,8 @@ struct Working {
     /// The fee rate a buy pays on top of `remaining × price` (zero for a quote-sized order, whose amount covers
     /// its fee).
     fee_rate: Decimal,
+    /// For a quote-sized buy, the part of its amount not yet spent: the amount less each fill's notional and fee.
+    amount_left: Option<Decimal>,
     purpose: Purpose,
 }
 
@@ -74,11 +76,37 @@ impl WorkingOrders {
         purpose: Purpose,
     ) {
         let ((side, order_type), (price, fee_rate)) = (kind, value);
-        let order = Working { id, slot, side, order_type, partly_filled: false, remaining, price, fee_rate, purpose };
+        let order = Working {
+            id,
+            slot,
+            side,
+            order_type,
+            partly_filled: false,
+            remaining,
+            price,
+            fee_rate,
+            amount_left: None,
+            purpose,
+        };
         if order.is_trade() {
             self.per_slot[slot] += 1;
         }
         self.orders.push(order);
+    }
+
+    /// Open order `id` is a quote-sized buy of `amount`: the cash it commits is what its fills have not yet spent
+    /// of it, not its estimated quantity at the admission price.
+    pub(crate) fn quote_sized(&mut self, id: OrderId, amount: Decimal) {
+        if let Some(order) = self.orders.iter_mut().find(|o| o.id == id && o.side == Side::Buy) {
+            order.amount_left = Some(amount);
+        }
+    }
+
+    /// A fill of order `id` cost `cash` (notional plus fee): a quote-sized buy has that much less of its amount left.
+    pub(crate) fn spent(&mut self, id: OrderId, cash: Decimal) {
+        if let Some(order) = self.orders.iter_mut().find(|o| o.id == id) {
+            order.amount_left = order.amount_left.map(|left| (left - cash).max(Decimal::ZERO));
+        }
     }
 
     /// `quantity` of order `id` filled; the order leaves when `finished`. Returns its slot and, when it finished,
@@ -150,7 +178,7 @@ impl WorkingOrders {
     /// Cash the open trade buys would spend, at their prices, with their fees.
     pub(crate) fn committed_cash(&self) -> Decimal {
         let buys = self.orders.iter().filter(|o| o.is_trade() && o.side == Side::Buy);
-        buys.map(|o| o.remaining * o.price * (Decimal::ONE + o.fee_rate)).sum()
+        buys.map(|o| o.amount_left.unwrap_or_else(|| o.remaining * o.price * (Decimal::ONE + o.fee_rate))).sum()
     }
 }
 
@@ -191,5 +219,20 @@ mod tests {
         w.open(OrderId(1), 0, (Side::Buy, OrderType::Limit), dec!(2), (dec!(100), dec!(0.001)), trade);
         w.open(OrderId(2), 0, (Side::Buy, OrderType::Market), dec!(3), (dec!(100), dec!(0)), trade);
         assert_eq!(w.committed_cash(), dec!(500.2));
+    }
+
+    #[test]
+    fn a_quote_sized_buy_commits_its_amount_less_what_its_fills_spent() {
+        let mut w = WorkingOrders::new(1);
+        let trade = Purpose::Trade { exits: None };
+        // A buy for 300 USDT, estimated at admission as 2.997 at 100.
+        w.open(OrderId(1), 0, (Side::Buy, OrderType::Market), dec!(2.997), (dec!(100), dec!(0)), trade);
+        w.quote_sized(OrderId(1), dec!(300));
+        assert_eq!(w.committed_cash(), dec!(300));
+        // 1 fills at 110, fee 0.11: 110.11 of the 300 is spent, 189.89 is left (the estimate would say
+        // (2.997 − 1) × 100 = 199.7).
+        w.spent(OrderId(1), dec!(110.11));
+        w.filled(OrderId(1), dec!(1), false);
+        assert_eq!(w.committed_cash(), dec!(189.89));
     }
 }

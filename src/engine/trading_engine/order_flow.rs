@@ -161,6 +161,9 @@ impl TradingEngine {
                 let purpose = Purpose::Trade { exits: order.exits };
                 let kind = (request.side, request.order_type);
                 self.working.open(id, order.slot, kind, remaining, (order.price, fee_rate), purpose);
+                if let OrderQty::Quote(amount) = request.quantity {
+                    self.working.quote_sized(id, amount);
+                }
                 self.sync_working(request.symbol, order.slot);
                 self.collect_executions(order.venue);
                 Ok(report)
@@ -346,6 +349,7 @@ impl TradingEngine {
                 if let Some(slot) = self.portfolio.slot(symbol) {
                     self.risk_manager.update_position(symbol, self.portfolio.position(slot).quantity);
                 }
+                self.working.spent(order_id, fill.notional() + fill.fee);
                 let working = self.working.filled(order_id, fill.quantity, status.is_final());
                 if let Some((slot, Some(Purpose::Trade { exits: Some(distances) }))) = working {
                     self.place_exits(venue, slot, order_id, fill.time, distances);

@@ -265,6 +265,7 @@ impl SimulatedExchange {
                     },
                 };
                 let mut filled = false;
+                let mut activated = false;
                 let finished = match step {
                     Step::Wait => false,
                     Step::Fill(price, taker_or_maker) => {
@@ -272,6 +273,7 @@ impl SimulatedExchange {
                         let at = FillAt { price, part: None, liquidity: taker_or_maker, time };
                         match working.filter(|_| !liquidity.is_off()) {
                             Some(working) => {
+                                let was_triggered = working.triggered;
                                 let (account, stats) = (&mut self.account, &mut self.liquidity_stats);
                                 let mut rules = BarFill { market: m, account, stats, rules: liquidity, bar };
                                 for event in rules.fill(report, working, fee_rate, at).into_iter().flatten() {
@@ -279,6 +281,7 @@ impl SimulatedExchange {
                                     record_volume(&mut self.tiered, &event);
                                     self.executions.push(event);
                                 }
+                                activated = !was_triggered && working.triggered;
                             }
                             None => {
                                 let event = rules::fill(m, &mut self.account, fee_rate, report, at);
@@ -298,20 +301,29 @@ impl SimulatedExchange {
                 };
                 if finished {
                     self.note_ambiguity(market, bar, &order);
+                    let partner_before = order
+                        .one_cancels_other
+                        .and_then(|id| self.orders.open_position(id))
+                        .is_some_and(|position| position < index);
                     self.orders.finish_at(index);
                     self.states.remove(&order.client_order_id);
-                    self.end_partner_of(&order, bar.open_time);
+                    self.end_partner_of(&order, bar.open_time, "ended");
+                    if partner_before {
+                        // Both left from before the next order, which moved up two places: one above `index`.
+                        index -= 1;
+                    }
                     continue;
                 }
-                if filled && order.one_cancels_other.is_some() {
-                    // A part filled: the other order of its pair is canceled, as at Binance, where an OCO order
-                    // that executes (fully or in part) cancels the other.
+                if (filled || activated) && order.one_cancels_other.is_some() {
+                    // A part filled, or a stop triggered in a bar whose cap fills nothing: the other order of its
+                    // pair is canceled, as at Binance, where an OCO order that executes (fully or in part) or is
+                    // activated (triggered) cancels the other.
                     self.note_ambiguity(market, bar, &order);
                     let partner_before = order
                         .one_cancels_other
                         .and_then(|id| self.orders.open_position(id))
                         .is_some_and(|position| position < index);
-                    self.end_partner_of(&order, time);
+                    self.end_partner_of(&order, time, if filled { "ended" } else { "triggered" });
                     if partner_before {
                         // This order moved up into the partner's place.
                         continue;
@@ -400,13 +412,13 @@ impl SimulatedExchange {
         }
     }
 
-    /// `order` ended (filled, rejected or canceled): the other order of its one-cancels-the-other pair, if still
-    /// working, is canceled and reported.
-    fn end_partner_of(&mut self, order: &OrderRequest, time: Timestamp) {
+    /// `order` ended (filled, rejected or canceled), filled in part or was triggered (`what` says which): the other
+    /// order of its one-cancels-the-other pair, if still working, is canceled and reported.
+    fn end_partner_of(&mut self, order: &OrderRequest, time: Timestamp, what: &str) {
         let Some(partner) = order.one_cancels_other else { return };
         let Some(report) = self.orders.open_mut(partner) else { return };
         report.status = OrderStatus::Canceled;
-        let reason = format!("one-cancels-the-other: order {} ended", order.client_order_id);
+        let reason = format!("one-cancels-the-other: order {} {what}", order.client_order_id);
         report.reason = Some(reason.clone());
         self.orders.finish(partner);
         self.states.remove(&partner);

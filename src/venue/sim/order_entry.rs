@@ -98,7 +98,7 @@ impl SimulatedExchange {
         self.orders.finish(order_id);
         self.states.remove(&order_id);
         let time = self.markets[market].last_bar.map_or(Timestamp(0), |b| b.close_time);
-        self.end_partner_of(&report.request, time);
+        self.end_partner_of(&report.request, time, "ended");
         Ok(report)
     }
 

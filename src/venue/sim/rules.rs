@@ -238,10 +238,17 @@ pub(super) fn settle(
     } else {
         None
     };
-    if let Some(reason) = problem {
-        report.status = OrderStatus::Rejected;
+    if let Some(problem) = problem {
+        // An order with fills is never rejected (Binance reports no REJECTED after an execution): its rest expires.
+        let (status, reason) = if report.filled_quantity.is_zero() {
+            (OrderStatus::Rejected, problem)
+        } else {
+            let filled = report.filled_quantity.normalize();
+            (OrderStatus::Expired, format!("{problem}; the rest expires after {filled} filled"))
+        };
+        report.status = status;
         report.reason = Some(reason.clone());
-        return ExecutionEvent::Ended { order_id, time, status: OrderStatus::Rejected, reason };
+        return ExecutionEvent::Ended { order_id, time, status, reason };
     }
     let (base_delta, quote_delta) = match order.side {
         Side::Buy => (quantity, -(notional + fee)),
