@@ -26,7 +26,15 @@ pub fn detail_mismatch(main: &BarSeries, detail: &[Bar]) -> Option<String> {
         };
         let high = inside.iter().map(|d| d.high).max().unwrap_or(first.high);
         let low = inside.iter().map(|d| d.low).min().unwrap_or(first.low);
-        let volume: rust_decimal::Decimal = inside.iter().map(|d| d.volume).sum();
+        // Checked: volumes come from a file and a Decimal sum panics on overflow.
+        let Some(volume) = inside.iter().try_fold(rust_decimal::Decimal::ZERO, |sum, d| sum.checked_add(d.volume))
+        else {
+            return Some(format!(
+                "the volumes of the {} detail bars inside the main bar opening at {} overflow a sum",
+                inside.len(),
+                bar.open_time
+            ));
+        };
         let checks = [
             ("open", first.open, bar.open),
             ("high", high, bar.high),
@@ -103,6 +111,15 @@ mod tests {
             problem.contains("volume 3.5, the main bar has 3") && problem.contains("1970-01-01T00:00:00Z"),
             "{problem}"
         );
+    }
+
+    #[test]
+    fn volumes_whose_sum_overflows_are_a_mismatch_not_a_panic() {
+        let (main, mut minutes) = main_and_minutes();
+        minutes[0].volume = Decimal::MAX;
+        minutes[1].volume = Decimal::MAX;
+        let problem = detail_mismatch(&main, &minutes).unwrap();
+        assert!(problem.contains("overflow a sum") && problem.contains("1970-01-01T00:00:00Z"), "{problem}");
     }
 
     #[test]
