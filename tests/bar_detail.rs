@@ -148,12 +148,9 @@ async fn one_minute_reaching_both_exits_is_an_ambiguous_detail_bar() {
     assert_eq!(v.ambiguous_bars(), 1);
 }
 
-#[tokio::test]
-async fn exits_of_an_entry_filled_inside_a_minute_start_at_the_next_minute() {
-    // A buy limit at 99 rests from hour 1. Hour 2's minute 5 (open 99.5, high 101.5, low 98.5) trades through it:
-    // 2 BTC at 99 (maker fee 0.198), stamped 2 h 6 min. Exits at 97 / 101 placed for it are matched from minute 6
-    // on — minute 5's high of 101.5 may have come before the entry — so minute 30's low of 96.5 fills the stop at
-    // 97 (fee 0.194), although on the whole minute 5 the take-profit would have filled.
+/// A venue holding 1,000 USDT (fees 0.1 %) after hour 1, with hour 2's minutes: minute 5 (open 99.5, high 101.5,
+/// low 98.5, close 99), minute 30 (low 96.5), minute 45 (high 102); and those minutes.
+async fn minute_five_venue() -> (SimulatedExchange, Vec<Bar>) {
     let config = SimConfig { maker_fee: dec!(0.001), taker_fee: dec!(0.001), ..SimConfig::default() };
     let detail = minutes(
         2,
@@ -167,6 +164,16 @@ async fn exits_of_an_entry_filled_inside_a_minute_start_at_the_next_minute() {
     let mut v = venue(config, &[("USDT", dec!(1000))]).with_detail(btc(), detail.clone()).unwrap();
     v.connect().await.unwrap();
     v.on_market_event(&bar(1, dec!(100), dec!(101), dec!(99.5), dec!(100)));
+    (v, detail)
+}
+
+#[tokio::test]
+async fn exits_of_an_entry_filled_inside_a_minute_start_at_the_next_minute() {
+    // A buy limit at 99 rests from hour 1. Hour 2's minute 5 (open 99.5, high 101.5, low 98.5) trades through it:
+    // 2 BTC at 99 (maker fee 0.198), stamped 2 h 6 min. Exits at 97 / 101 placed for it are matched from minute 6
+    // on — minute 5's high of 101.5 may have come before the entry — so minute 30's low of 96.5 fills the stop at
+    // 97 (fee 0.194), although on the whole minute 5 the take-profit would have filled.
+    let (mut v, detail) = minute_five_venue().await;
     let limit = OrderRequest::new(OrderId(1), btc(), Side::Buy, OrderQty::Base(dec!(2)), Some(dec!(99)));
     v.place_order(limit).await.unwrap();
     v.on_market_event(&hour_of(2, &detail));
@@ -187,19 +194,7 @@ async fn exits_of_an_entry_filled_inside_a_minute_start_at_the_next_minute() {
 async fn a_brackets_children_start_at_the_minute_after_an_entry_filled_inside_one() {
     // The same hour as above, the same orders as one bracket (Binance's OTOCO): the entry fills inside minute 5,
     // its children activate at minute 6, and minute 30 fills the stop at 97 — not minute 5's take-profit at 101.
-    let config = SimConfig { maker_fee: dec!(0.001), taker_fee: dec!(0.001), ..SimConfig::default() };
-    let detail = minutes(
-        2,
-        dec!(100),
-        &[
-            (5, [dec!(99.5), dec!(101.5), dec!(98.5), dec!(99)]),
-            (30, [dec!(99), dec!(99), dec!(96.5), dec!(98)]),
-            (45, [dec!(98), dec!(102), dec!(98), dec!(100)]),
-        ],
-    );
-    let mut v = venue(config, &[("USDT", dec!(1000))]).with_detail(btc(), detail.clone()).unwrap();
-    v.connect().await.unwrap();
-    v.on_market_event(&bar(1, dec!(100), dec!(101), dec!(99.5), dec!(100)));
+    let (mut v, detail) = minute_five_venue().await;
     let entry = OrderRequest::new(OrderId(1), btc(), Side::Buy, OrderQty::Base(dec!(2)), Some(dec!(99)));
     let (stop, take) = (exit(2, OrderType::StopMarket, dec!(97)), exit(3, OrderType::TakeProfitMarket, dec!(101)));
     v.submit_bracket(entry, stop, take).unwrap();

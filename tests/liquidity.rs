@@ -189,9 +189,9 @@ async fn a_limit_order_fills_in_parts_on_the_bars_that_trade_through_it() {
     assert_eq!(balances(&v), (dec!(9704.941), dec!(3)));
 }
 
-#[tokio::test]
-async fn a_stop_the_cap_cuts_sells_its_rest_at_the_next_open_and_cancels_its_take_profit() {
-    // Exits on 3 BTC: stop at 95, take-profit at 110, one-cancels-the-other.
+/// A venue capping fills at 10 % of each bar's volume, holding 10,000 USDT and 3 BTC, with exits on the 3 BTC:
+/// stop at 95 (order 1), take-profit at 110 (order 2), one-cancels-the-other.
+async fn venue_with_exits() -> SimulatedExchange {
     let mut v = venue(cap(dec!(10)), FillModel::NextOpen, dec!(10000), dec!(3)).await;
     let exit = |id, order_type, stop| OrderRequest {
         order_type,
@@ -200,6 +200,12 @@ async fn a_stop_the_cap_cuts_sells_its_rest_at_the_next_open_and_cancels_its_tak
     };
     let (stop, take) = (exit(1, OrderType::StopMarket, dec!(95)), exit(2, OrderType::TakeProfitMarket, dec!(110)));
     v.submit_exits(stop, take, Timestamp(-1)).unwrap();
+    v
+}
+
+#[tokio::test]
+async fn a_stop_the_cap_cuts_sells_its_rest_at_the_next_open_and_cancels_its_take_profit() {
+    let mut v = venue_with_exits().await;
     // Bar 1 falls to 94, volume 10: the stop triggers at 95 and sells the cap, 1 BTC, fee 0.095; the part filled,
     // so the take-profit is canceled.
     v.on_market_event(&bar(1, (dec!(100), dec!(101), dec!(94), dec!(96)), dec!(10)));
@@ -220,15 +226,7 @@ async fn a_stop_the_cap_cuts_sells_its_rest_at_the_next_open_and_cancels_its_tak
 
 #[tokio::test]
 async fn a_stop_triggered_in_a_bar_whose_cap_is_under_one_lot_cancels_its_take_profit_at_once() {
-    // Exits on 3 BTC: stop at 95, take-profit at 110, one-cancels-the-other.
-    let mut v = venue(cap(dec!(10)), FillModel::NextOpen, dec!(10000), dec!(3)).await;
-    let exit = |id, order_type, stop| OrderRequest {
-        order_type,
-        stop_price: Some(stop),
-        ..order(id, Side::Sell, OrderQty::Base(dec!(3)))
-    };
-    let (stop, take) = (exit(1, OrderType::StopMarket, dec!(95)), exit(2, OrderType::TakeProfitMarket, dec!(110)));
-    v.submit_exits(stop, take, Timestamp(-1)).unwrap();
+    let mut v = venue_with_exits().await;
     // Bar 1 falls to 94 with a volume of 0.005: the stop triggers at 95, but the cap is 10 % × 0.005 = 0.0005,
     // under one lot of 0.001, so nothing fills. The trigger activated the stop: the take-profit is canceled now
     // (Binance: the activation of one order cancels the other).
