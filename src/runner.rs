@@ -10,7 +10,8 @@ use crate::error::{Error, Result};
 use crate::model::{NANOS_PER_SECOND, Timestamp};
 use crate::report::{BarPathCurves, BarPathReport, InputFile, ReportInput, Summary, write_report};
 use crate::sweep::{SweepPlan, SweepStudy};
-use crate::venue::sim::BarPath;
+use crate::venue::sim::{BarPath, SimConfig};
+use rust_decimal::Decimal;
 use std::sync::Arc;
 
 /// The outcome of [`run_scenario`].
@@ -78,12 +79,8 @@ pub fn write_book_report(
     result: BacktestResult,
     start: Timestamp,
 ) -> Result<ScenarioRun> {
-    let bar_path = BarPathReport {
-        rule: BarPath::default(),
-        ambiguous_bars: 0,
-        final_equity_adverse: result.portfolio.equity(),
-        final_equity_optimistic: result.portfolio.equity(),
-    };
+    let equity = result.portfolio.equity();
+    let bar_path = BarPathReport::new(&SimConfig::default(), false, 0, equity, equity);
     let run = Run {
         hash,
         result,
@@ -113,14 +110,8 @@ pub fn write_bar_report(
 ) -> Result<ScenarioRun> {
     if result.log.equity.len() < 2 {
         let start = result.log.equity.first().map_or(Timestamp(0), |p| Timestamp(p.time.0.saturating_sub(interval_ns)));
-        let rule = scenario.setup.venues.first().map(|v| v.sim.bar_path).unwrap_or_default();
         let equity = result.portfolio.equity();
-        let bar_path = BarPathReport {
-            rule,
-            ambiguous_bars: result.ambiguous_bars,
-            final_equity_adverse: equity,
-            final_equity_optimistic: equity,
-        };
+        let bar_path = bar_path_of(scenario, result.ambiguous_bars, equity, equity);
         let run = Run { hash, result, quality: Vec::new(), start, interval_ns, bar_path, curves: None, market: None };
         return write_run(scenario, out_dir, run);
     }
@@ -182,6 +173,13 @@ fn write_run(scenario: &Scenario, out_dir: &Path, run: Run) -> Result<ScenarioRu
     Ok(ScenarioRun { summary, result, quality })
 }
 
+/// The bar-path report of a run of `scenario` (its first venue's rules; detail when any venue has some).
+fn bar_path_of(scenario: &Scenario, ambiguous_bars: u64, adverse: Decimal, optimistic: Decimal) -> BarPathReport {
+    let sim = scenario.setup.venues.first().map(|v| v.sim).unwrap_or_default();
+    let detail = scenario.setup.venues.iter().any(|v| !v.detail.is_empty());
+    BarPathReport::new(&sim, detail, ambiguous_bars, adverse, optimistic)
+}
+
 /// The run's bar-path rule and the final equity under the adverse and the optimistic rule: when the rule decided
 /// some bar, the scenario runs again under the rule(s) it did not use, so the report states the interval the data
 /// cannot narrow instead of one silent guess. With ambiguous bars, also the equity curves under both rules (the
@@ -207,12 +205,8 @@ fn bar_path_report(
     };
     let (adverse, optimistic) = (run_under(BarPath::Adverse)?, run_under(BarPath::Optimistic)?);
     let (adverse, optimistic) = (adverse.as_ref().unwrap_or(result), optimistic.as_ref().unwrap_or(result));
-    let report = BarPathReport {
-        rule,
-        ambiguous_bars: result.ambiguous_bars,
-        final_equity_adverse: adverse.portfolio.equity(),
-        final_equity_optimistic: optimistic.portfolio.equity(),
-    };
+    let report =
+        bar_path_of(scenario, result.ambiguous_bars, adverse.portfolio.equity(), optimistic.portfolio.equity());
     let curves = (result.ambiguous_bars > 0)
         .then(|| BarPathCurves { adverse: adverse.log.equity.clone(), optimistic: optimistic.log.equity.clone() });
     Ok((report, curves))

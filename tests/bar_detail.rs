@@ -75,11 +75,13 @@ async fn long_with_exits(bar_path: BarPath, detail: Vec<Bar>) -> SimulatedExchan
     let mut v = venue(config, &[("USDT", dec!(1000))]).with_detail(btc(), detail).unwrap();
     v.connect().await.unwrap();
     v.on_market_event(&bar(0, dec!(100), dec!(101), dec!(99), dec!(100)));
-    v.place_order(OrderRequest::new(OrderId(1), btc(), Side::Buy, OrderQty::Base(dec!(2)), None)).await.unwrap();
+    let buy = OrderRequest::new(OrderId(1), btc(), Side::Buy, OrderQty::Base(dec!(2)), None);
+    v.place_order(buy).await.unwrap();
     v.on_market_event(&bar(1, dec!(100), dec!(101), dec!(99), dec!(100)));
     v.submit_exits(
         exit(2, OrderType::StopMarket, dec!(95)),
         exit(3, OrderType::TakeProfitMarket, dec!(110)),
+        &buy,
         Timestamp(HOUR),
     )
     .unwrap();
@@ -182,7 +184,7 @@ async fn exits_of_an_entry_filled_inside_a_minute_start_at_the_next_minute() {
     let [ExecutionEvent::Fill { fill, .. }] = events.as_slice() else { panic!("{events:?}") };
     assert_eq!((fill.price, fill.fee, fill.time), (dec!(99), dec!(0.198), Timestamp(2 * HOUR + 6 * MINUTE)));
     let take = exit(3, OrderType::TakeProfitMarket, dec!(101));
-    v.submit_exits(exit(2, OrderType::StopMarket, dec!(97)), take, fill.time).unwrap();
+    v.submit_exits(exit(2, OrderType::StopMarket, dec!(97)), take, &limit, fill.time).unwrap();
     let at = Timestamp(2 * HOUR + 31 * MINUTE);
     assert_eq!(outcome(&mut v), ((OrderId(2), dec!(97), dec!(0.194), at), (OrderId(3), OrderStatus::Canceled)));
     assert_eq!(v.ambiguous_bars(), 0);

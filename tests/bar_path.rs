@@ -21,7 +21,8 @@ async fn long_with_exits(bar_path: BarPath) -> SimulatedExchange {
     let mut v = venue(config, &[("USDT", dec!(1000))]);
     v.connect().await.unwrap();
     v.on_market_event(&bar(0, dec!(100), dec!(101), dec!(99), dec!(100)));
-    v.place_order(OrderRequest::new(OrderId(1), btc(), Side::Buy, OrderQty::Base(dec!(2)), None)).await.unwrap();
+    let buy = OrderRequest::new(OrderId(1), btc(), Side::Buy, OrderQty::Base(dec!(2)), None);
+    v.place_order(buy).await.unwrap();
     v.on_market_event(&bar(1, dec!(100), dec!(101), dec!(99), dec!(100)));
     let exit = |id, order_type, stop| OrderRequest {
         order_type,
@@ -31,6 +32,7 @@ async fn long_with_exits(bar_path: BarPath) -> SimulatedExchange {
     v.submit_exits(
         exit(2, OrderType::StopMarket, dec!(95)),
         exit(3, OrderType::TakeProfitMarket, dec!(110)),
+        &buy,
         Timestamp(HOUR),
     )
     .unwrap();

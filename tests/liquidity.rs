@@ -199,7 +199,7 @@ async fn venue_with_exits() -> SimulatedExchange {
         ..order(id, Side::Sell, OrderQty::Base(dec!(3)))
     };
     let (stop, take) = (exit(1, OrderType::StopMarket, dec!(95)), exit(2, OrderType::TakeProfitMarket, dec!(110)));
-    v.submit_exits(stop, take, Timestamp(-1)).unwrap();
+    v.submit_exits(stop, take, &order(0, Side::Buy, OrderQty::Base(dec!(3))), Timestamp(-1)).unwrap();
     v
 }
 

@@ -296,7 +296,8 @@ async fn an_order_placed_after_a_pair_whose_take_profit_fills_is_still_matched_a
     // then a sell limit of 0.5 BTC at 103 (order 3), placed after both.
     let stop = order(1, Side::Sell, OrderType::StopMarket, None, Some(dec!(95)));
     let take = order(2, Side::Sell, OrderType::TakeProfitMarket, None, Some(dec!(105)));
-    v.submit_exits(stop, take, cryptotradebot::model::Timestamp(0)).unwrap();
+    let entry = order(0, Side::Buy, OrderType::Market, None, None);
+    v.submit_exits(stop, take, &entry, cryptotradebot::model::Timestamp(0)).unwrap();
     let limit = OrderRequest {
         quantity: OrderQty::Base(dec!(0.5)),
         ..order(3, Side::Sell, OrderType::Limit, Some(dec!(103)), None)

@@ -34,11 +34,12 @@ async fn exits_at_a_live_venue_are_an_order_error_naming_it_and_at_a_simulated_o
     let (mut router, sim, live) = router().await;
     let (stop, take) =
         (exit(1, OrderType::StopMarket, dec!(90), 2), exit(2, OrderType::TakeProfitMarket, dec!(110), 1));
-    match router.place_exits_now(live, stop, take, Timestamp(0)) {
+    let entry = OrderRequest::new(OrderId(9), btc(), Side::Buy, OrderQty::Base(dec!(0.5)), None);
+    match router.place_exits_now(live, stop, take, &entry, Timestamp(0)) {
         Err(Error::Order(message)) => assert!(message.contains("'binance'"), "{message}"),
         other => panic!("expected an order error naming binance, got {other:?}"),
     }
-    let (stop, take) = router.place_exits_now(sim, stop, take, Timestamp(0)).unwrap();
+    let (stop, take) = router.place_exits_now(sim, stop, take, &entry, Timestamp(0)).unwrap();
     assert!(!stop.status.is_final() && !take.status.is_final(), "both exits rest at the simulated venue");
 }
 

@@ -181,7 +181,8 @@ async fn a_stop_the_market_gaps_through_fills_at_the_open_and_cancels_its_take_p
     let mut v = venue(FillModel::NextOpen);
     v.connect().await.unwrap();
     v.on_market_event(&bar(0, dec!(100), dec!(101), dec!(99), dec!(100)));
-    v.place_order(order(1, Side::Buy, OrderType::Market, OrderQty::Base(dec!(2)), None)).await.unwrap();
+    let buy = order(1, Side::Buy, OrderType::Market, OrderQty::Base(dec!(2)), None);
+    v.place_order(buy).await.unwrap();
     v.on_market_event(&bar(1, dec!(100), dec!(101), dec!(99), dec!(100)));
     assert_eq!(fills(&mut v).len(), 1, "bought 2 at 100");
     let exit = |id, order_type, stop| OrderRequest {
@@ -190,7 +191,7 @@ async fn a_stop_the_market_gaps_through_fills_at_the_open_and_cancels_its_take_p
         ..OrderRequest::new(OrderId(id), btc(), Side::Sell, OrderQty::Base(dec!(2)), None)
     };
     let (stop, take) = (exit(2, OrderType::StopMarket, dec!(95)), exit(3, OrderType::TakeProfitMarket, dec!(110)));
-    v.submit_exits(stop, take, Timestamp(3_600_000_000_000)).unwrap();
+    v.submit_exits(stop, take, &buy, Timestamp(3_600_000_000_000)).unwrap();
     assert!(fills(&mut v).is_empty(), "the rest of the entry bar (99..101) reaches neither");
     // The next bar opens at 90, below the stop of 95: the stop sells at the open, the worse price, not at 95.
     v.on_market_event(&bar(2, dec!(90), dec!(92), dec!(88), dec!(91)));

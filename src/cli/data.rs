@@ -1,5 +1,5 @@
 //! `ctb data`: check a market-data file, generate seeded synthetic bars, download kline history, or resample
-//! recorded trades into bars.
+//! recorded trades or bars into bars.
 
 use clap::{Args, Subcommand};
 
@@ -12,7 +12,7 @@ use std::time::Duration;
 use crate::config::ExchangesConfig;
 use crate::data::{
     DataFile, DataFormat, RandomWalk, TradePrints, load_bar_series, load_binance_capture, parse_interval,
-    resample_trades, write_bars,
+    resample_bars, resample_trades, write_bars,
 };
 use crate::model::{Symbol, format_duration};
 use crate::venue::RateLimits;
@@ -32,16 +32,20 @@ pub enum DataCommand {
     /// trades or funding rates from Binance's public dumps (--source binance-vision); resumes an interrupted
     /// download; no API key needed.
     Fetch(FetchArgs),
-    /// Turn the trades of a recorded Binance stream (data/binance/l2/*.gz) into OHLCV bars of any interval.
+    /// Turn the trades of a recorded Binance stream (data/binance/l2/*.gz), or a bar file, into OHLCV bars of any
+    /// (coarser) interval.
     Resample(ResampleArgs),
 }
 
 /// Arguments of `ctb data resample`.
 #[derive(Args, Debug)]
 pub struct ResampleArgs {
-    /// The recorded stream (`<receive ns> <json>` lines, gzip or plain).
+    /// The recorded stream (`<receive ns> <json>` lines, gzip or plain), or a bar file (see --bars).
     file: PathBuf,
-    /// The symbol whose trades to use.
+    /// The file holds bars in this layout (resampled into the coarser --interval), not a recorded stream.
+    #[arg(long, value_enum)]
+    bars: Option<FormatArg>,
+    /// The symbol whose trades to use (for bars: the name in messages).
     #[arg(long)]
     symbol: String,
     /// Bar interval: a whole number and ms, s, m, h, d or w (5s, 15m, 1h).
@@ -148,8 +152,19 @@ pub fn run(command: DataCommand) -> Result<()> {
 fn resample(args: ResampleArgs) -> Result<()> {
     let symbol = Symbol::new(&args.symbol)?;
     let interval = parse_interval(&args.interval)?;
-    let trades = TradePrints::from_rows(&load_binance_capture(&args.file, symbol)?);
-    let mut bars = resample_trades(&trades, symbol, interval)?;
+    let (mut bars, source) = match args.bars {
+        None => {
+            let trades = TradePrints::from_rows(&load_binance_capture(&args.file, symbol)?);
+            (resample_trades(&trades, symbol, interval)?, format!("{} trades", trades.time.len()))
+        }
+        Some(layout) => {
+            let file = DataFile { path: args.file.clone(), format: layout.into() };
+            let (series, _) = load_bar_series(symbol, &[file])?;
+            let bars =
+                resample_bars(&series, interval).map_err(|e| Error::Data(format!("{}: {e}", args.file.display())))?;
+            (bars, format!("{} bars of {}", series.len(), format_duration(series.interval)))
+        }
+    };
     if args.drop_edges {
         bars = bars.without_edges();
     }
@@ -158,13 +173,7 @@ fn resample(args: ResampleArgs) -> Result<()> {
         (Some(first), Some(last)) => format!(", {first} to {last}"),
         _ => String::new(),
     };
-    println!(
-        "{}: {} bars of {} from {} trades{span}",
-        args.out.display(),
-        bars.len(),
-        args.interval,
-        trades.time.len()
-    );
+    println!("{}: {} bars of {} from {source}{span}", args.out.display(), bars.len(), args.interval);
     Ok(())
 }
 

@@ -12,7 +12,7 @@ use crate::engine::VenueSetup;
 use crate::error::{Error, Result};
 use crate::model::{Instrument, NANOS_PER_MILLI, Symbol};
 use crate::venue::RateLimits;
-use crate::venue::sim::{BarLiquidity, BarPath, FillModel, Latency, MarketImpact, QueueModel, SimConfig};
+use crate::venue::sim::{BarLiquidity, BarPath, FillModel, Latency, MarketImpact, MidBarExits, QueueModel, SimConfig};
 
 /// One venue's section, as written.
 #[derive(Deserialize)]
@@ -28,6 +28,9 @@ pub(super) struct ExchangeSection {
     slippage_bps: Decimal,
     #[serde(default)]
     bar_path: BarPath,
+    /// Exits of an entry filled inside a bar without detail data: `next_bar` (default) or `ambiguous`.
+    #[serde(default)]
+    mid_bar_exits: MidBarExits,
     /// A fee ladder file (volume tiers) replacing `fee_bps`.
     #[serde(default)]
     fee_tiers: Option<String>,
@@ -256,6 +259,7 @@ pub(super) fn venue_setup(
         fill_model: ex.fill_model,
         slippage: ex.slippage_bps / bps,
         bar_path: ex.bar_path,
+        mid_bar_exits: ex.mid_bar_exits,
         liquidity: ex.liquidity.map(LiquiditySection::settings).transpose().map_err(at)?.unwrap_or_default(),
         round_orders: ex.round_orders,
         latency: ex.latency_ms.map(|l| l.latency(seed)).transpose().map_err(at)?.unwrap_or_default(),

@@ -18,7 +18,7 @@ pub use capture::{load_binance_capture, parse_capture_line};
 pub use detail::detail_mismatch;
 pub use input_file::MAX_DATA_FILE_BYTES;
 pub use parse::{EpochUnit, parse_decimal, parse_timestamp};
-pub use resample::{TradePrints, parse_interval, resample_trades};
+pub use resample::{TradePrints, parse_interval, resample_bars, resample_trades};
 pub use series::{DataFile, DataFormat, SeriesQuality, load_bar_series};
 pub use synthetic::RandomWalk;
 pub use writer::write_bars;

@@ -4,6 +4,8 @@
 //! quantities stay exact integers (units of 10⁻⁸) and become `Decimal` at the end. Windows without a trade produce
 //! no bar (the loader reports the gap).
 
+use rust_decimal::Decimal;
+
 use crate::error::{Error, Result};
 use crate::model::l2::from_fixed;
 use crate::model::{BarSeries, L2Row, Symbol, Timestamp};
@@ -91,6 +93,63 @@ pub fn resample_trades(trades: &TradePrints, symbol: Symbol, interval_ns: i64) -
     Ok(bars)
 }
 
+/// Bars (in time order, as the loaders give them) into bars of a coarser `interval_ns` (a whole multiple of
+/// theirs): windows aligned to the epoch as for
+/// trades, open = the window's first bar's open, high / low = the extremes, close = its last bar's close, volume =
+/// the exact sum. A window missing some of its bars (a gap in the data) still makes a bar of the ones it has.
+///
+/// # Errors
+/// [`Error::Validation`] for an interval that is not a positive whole multiple of the series' own, or an empty
+/// series; [`Error::Data`] when a window's volume does not fit a decimal or a window starts before 1677.
+pub fn resample_bars(bars: &BarSeries, interval_ns: i64) -> Result<BarSeries> {
+    let symbol = bars.symbol;
+    if interval_ns <= 0 || bars.interval <= 0 || interval_ns % bars.interval != 0 {
+        return Err(Error::Validation(format!(
+            "{symbol}: bars of {} ns resample only into a whole multiple of that interval, not {interval_ns} ns",
+            bars.interval
+        )));
+    }
+    if bars.is_empty() {
+        return Err(Error::Validation(format!("no bars of {symbol} to resample")));
+    }
+    let mut out = BarSeries {
+        symbol,
+        interval: interval_ns,
+        open_time: Vec::new(),
+        open: Vec::new(),
+        high: Vec::new(),
+        low: Vec::new(),
+        close: Vec::new(),
+        volume: Vec::new(),
+    };
+    let mut first = 0;
+    while first < bars.len() {
+        let window = bars.open_time[first].0.div_euclid(interval_ns);
+        let end = first + bars.open_time[first..].iter().take_while(|t| t.0.div_euclid(interval_ns) == window).count();
+        let open_time = window.checked_mul(interval_ns).ok_or_else(|| {
+            Error::Data(format!(
+                "resampling {symbol} bars: a window before {} starts before 1677",
+                bars.open_time[first]
+            ))
+        })?;
+        let volume =
+            bars.volume[first..end].iter().try_fold(Decimal::ZERO, |sum, v| sum.checked_add(*v)).ok_or_else(|| {
+                Error::Data(format!(
+                    "resampling {symbol} bars: the volume of the bar at {} does not fit",
+                    Timestamp(open_time)
+                ))
+            })?;
+        out.open_time.push(Timestamp(open_time));
+        out.open.push(bars.open[first]);
+        out.high.push(bars.high[first..end].iter().copied().fold(bars.high[first], Decimal::max));
+        out.low.push(bars.low[first..end].iter().copied().fold(bars.low[first], Decimal::min));
+        out.close.push(bars.close[end - 1]);
+        out.volume.push(volume);
+        first = end;
+    }
+    Ok(out)
+}
+
 /// A duration such as `500ms`, `5s`, `1m`, `4h`, `1d`, `1w` in nanoseconds.
 ///
 /// # Errors
@@ -139,6 +198,34 @@ mod tests {
         assert_eq!(bars.low, [dec!(99), dec!(100.5), dec!(97)]);
         assert_eq!(bars.close, [dec!(99), dec!(100.5), dec!(98)]);
         assert_eq!(bars.volume, [dec!(3.5), dec!(0.5), dec!(3.00000001)]);
+    }
+
+    #[test]
+    fn one_minute_bars_make_three_minute_bars_worked_by_hand_and_a_gap_leaves_a_shorter_bar() {
+        let m = 60_000_000_000;
+        // Minutes 0, 1, 2 | 3, (4 missing), 5 | 7: windows [0, 3), [3, 6), [6, 9).
+        let minutes = [0, 1, 2, 3, 5, 7];
+        let bars = BarSeries {
+            symbol: Symbol::new("BTCUSD").unwrap(),
+            interval: m,
+            open_time: minutes.iter().map(|&k| Timestamp(k * m)).collect(),
+            open: vec![dec!(100), dec!(101), dec!(99), dec!(98), dec!(97.5), dec!(96)],
+            high: vec![dec!(101.5), dec!(102), dec!(100), dec!(99), dec!(99.25), dec!(96)],
+            low: vec![dec!(99.5), dec!(100.5), dec!(98.5), dec!(97), dec!(97.25), dec!(95)],
+            close: vec![dec!(101), dec!(99), dec!(98.25), dec!(97.5), dec!(99), dec!(95.5)],
+            volume: vec![dec!(1.5), dec!(2), dec!(0.25), dec!(3), dec!(0.125), dec!(0)],
+        };
+        let out = resample_bars(&bars, 3 * m).unwrap();
+        assert_eq!(out.interval, 3 * m);
+        assert_eq!(out.open_time, [Timestamp(0), Timestamp(3 * m), Timestamp(6 * m)]);
+        assert_eq!(out.open, [dec!(100), dec!(98), dec!(96)]);
+        assert_eq!(out.high, [dec!(102), dec!(99.25), dec!(96)]);
+        assert_eq!(out.low, [dec!(98.5), dec!(97), dec!(95)]);
+        assert_eq!(out.close, [dec!(98.25), dec!(99), dec!(95.5)]);
+        assert_eq!(out.volume, [dec!(3.75), dec!(3.125), dec!(0)]);
+        for bad in [0, -3 * m, m + 1, m / 2] {
+            assert!(resample_bars(&bars, bad).unwrap_err().to_string().contains("whole multiple"), "{bad}");
+        }
     }
 
     #[test]

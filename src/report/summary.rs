@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::model::{BarSeries, OrderStatus, Symbol, Timestamp, format_duration};
 use crate::portfolio::Position;
 use crate::risk::{RiskLimits, RiskPolicy};
-use crate::venue::sim::{BarLiquidity, BarPath};
+use crate::venue::sim::{BarLiquidity, BarPath, MidBarExits, SimConfig};
 
 /// One input file as the scenario names it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -86,12 +86,31 @@ pub struct BarPathCurves {
 pub struct BarPathReport {
     /// The rule the run used.
     pub rule: BarPath,
+    /// What the exits of an entry filled inside a bar did where no detail data said.
+    pub mid_bar_exits: MidBarExits,
+    /// Whether finer bars (`detail:`) decided what happened inside the bars they cover.
+    pub detail: bool,
     /// Bars in which both orders of a one-cancels-the-other pair could have executed (the rule chose).
     pub ambiguous_bars: u64,
     /// Final equity with every such bar resolved against the trader.
     pub final_equity_adverse: Decimal,
     /// Final equity with every such bar resolved for the trader.
     pub final_equity_optimistic: Decimal,
+}
+
+impl BarPathReport {
+    /// The report of a run on a venue configured as `sim` (with `detail` data or not) that met `ambiguous_bars`,
+    /// ending at `adverse` and `optimistic` equity under the two rules.
+    pub fn new(sim: &SimConfig, detail: bool, ambiguous_bars: u64, adverse: Decimal, optimistic: Decimal) -> Self {
+        BarPathReport {
+            rule: sim.bar_path,
+            mid_bar_exits: sim.mid_bar_exits,
+            detail,
+            ambiguous_bars,
+            final_equity_adverse: adverse,
+            final_equity_optimistic: optimistic,
+        }
+    }
 }
 
 /// The replayed period.

@@ -48,7 +48,13 @@ fn risk_line(summary: &Summary) -> String {
 /// The bar-path rule and, when it decided anything, the equity interval.
 fn bar_path_line(summary: &Summary, quote: &str) -> String {
     let b = &summary.bar_path;
-    let rule = serde_json::to_value(b.rule).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+    let name = |v: serde_json::Result<serde_json::Value>| v.ok().and_then(|v| v.as_str().map(str::to_string));
+    let path = name(serde_json::to_value(b.rule)).unwrap_or_default();
+    let exits = name(serde_json::to_value(b.mid_bar_exits)).unwrap_or_default().replace('_', " ");
+    let rule = match b.detail {
+        true => format!("{path}, detail data inside bars (else mid-bar exits: {exits})"),
+        false => format!("{path}, mid-bar exits: {exits}"),
+    };
     if b.ambiguous_bars == 0 {
         return format!("{rule}; no ambiguous bar");
     }

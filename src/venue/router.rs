@@ -263,7 +263,7 @@ impl OrderRouter {
         }
     }
 
-    /// Places a stop-loss and take-profit pair (one cancels the other) for a position entered by a fill at
+    /// Places a stop-loss and take-profit pair (one cancels the other) for a position entered by `entry`'s fill at
     /// `entry_time` at venue `id`.
     ///
     /// # Errors
@@ -274,10 +274,11 @@ impl OrderRouter {
         id: VenueId,
         stop_loss: OrderRequest,
         take_profit: OrderRequest,
+        entry: &OrderRequest,
         entry_time: Timestamp,
     ) -> Result<(OrderReport, OrderReport)> {
         match &mut self.venues[id.0] {
-            Venue::Simulated(sim) => sim.submit_exits(stop_loss, take_profit, entry_time),
+            Venue::Simulated(sim) => sim.submit_exits(stop_loss, take_profit, entry, entry_time),
             Venue::Adapter(adapter) => Err(Error::Order(format!(
                 "venue '{}' cannot hold the engine's stop-loss / take-profit pairs; only simulated venues can",
                 adapter.name()

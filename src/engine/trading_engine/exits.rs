@@ -62,7 +62,10 @@ impl TradingEngine {
             self.log.orders.sent(stop_id);
             self.log.orders.sent(take_id);
         }
-        match journaled.and(instrument).and_then(|_| self.router.place_exits_now(venue, stop, take, time)) {
+        match journaled
+            .and(instrument)
+            .and_then(|_| self.router.place_exits_now(venue, stop, take, &entry.request, time))
+        {
             Ok((stop, take)) => {
                 for report in [stop, take] {
                     let request = report.request;

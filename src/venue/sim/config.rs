@@ -38,6 +38,20 @@ pub enum BarPath {
     Ohlc,
 }
 
+/// What happens to the exits (stop-loss, take-profit) of an entry that filled inside a bar — not at its open —
+/// when no finer data says what came after the fill: the bar's high and low may both have come before it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MidBarExits {
+    /// The exits are matched from the next bar on (default): nothing of the entry's bar is assumed to have come
+    /// after the fill.
+    #[default]
+    NextBar,
+    /// The exits are matched against the rest of the entry's bar as if all of it came after the fill, and a bar in
+    /// which one of them fills counts as ambiguous (the ambiguity report's interval then covers it).
+    Ambiguous,
+}
+
 /// Costs and fill rules of a simulated venue.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SimConfig {
@@ -51,6 +65,8 @@ pub struct SimConfig {
     pub slippage: Decimal,
     /// The order of executions inside one bar.
     pub bar_path: BarPath,
+    /// Exits of an entry filled inside a bar without finer data: from the next bar, or in it as ambiguous.
+    pub mid_bar_exits: MidBarExits,
     /// How much of a bar's volume an order may take and how taking moves the price (both off by default).
     pub liquidity: BarLiquidity,
     /// Round order prices and quantities to the instrument's tick and lot instead of refusing them (off: a price
@@ -85,6 +101,7 @@ impl Default for SimConfig {
             fill_model: FillModel::NextOpen,
             slippage: Decimal::ZERO,
             bar_path: BarPath::Adverse,
+            mid_bar_exits: MidBarExits::NextBar,
             liquidity: BarLiquidity::default(),
             round_orders: false,
             latency: Latency::default(),

@@ -22,7 +22,7 @@ use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
 pub use book_matching::{BookFillStats, Latency, QueueModel};
 pub use book_venue::BookTop;
-pub use config::{BarPath, FillModel, SimConfig};
+pub use config::{BarPath, FillModel, MidBarExits, SimConfig};
 pub use fees::{FeeLadder, FeeTier, TieredFees, VOLUME_WINDOW_NS};
 pub use liquidity::{BarLiquidity, LiquidityStats, MarketImpact, impact_fraction, impact_price, sqrt_ratio_up};
 pub use matching::{limit_fill_price, market_fill_price, trigger_price};
@@ -368,7 +368,7 @@ impl SimulatedExchange {
                 // In a detail bar, an entry that filled inside it was stamped with its close (see `detail`).
                 let inside = self.walking.is_some() && !matching::executes_at_open(bar, &report.request);
                 let entry_time = if inside { bar.close_time } else { bar.open_time };
-                self.submit_exits(stop, take, entry_time).err().map(|e| e.to_string())
+                self.submit_exits(stop, take, &report.request, entry_time).err().map(|e| e.to_string())
             } else {
                 Some(format!("bracket entry {entry} ended {}", report.status.as_str()))
             };
@@ -378,6 +378,32 @@ impl SimulatedExchange {
                     self.executions.push(ExecutionEvent::Ended { order_id, time, status, reason });
                 }
             }
+        }
+    }
+
+    /// The exit pair `pair` of `entry`, which filled in `bar` (the bar being replayed, no detail data): matched
+    /// against the rest of the bar when the entry filled at its open. When it filled inside the bar, the bar's high
+    /// and low may have come before the fill: under [`MidBarExits::NextBar`] the pair waits for the next bar; under
+    /// [`MidBarExits::Ambiguous`] it is matched against the bar, and a bar in which it fills counts as ambiguous.
+    fn match_exits_in_entry_bar(&mut self, market: usize, bar: &Bar, entry: &OrderRequest, pair: [OrderId; 2]) {
+        if matching::executes_at_open(bar, entry) {
+            self.match_open_orders(market, bar, Some(pair));
+            return;
+        }
+        if self.config.mid_bar_exits == MidBarExits::Ambiguous {
+            let before = self.executions.len();
+            self.match_open_orders(market, bar, Some(pair));
+            if self.executions[before..].iter().any(|e| matches!(e, ExecutionEvent::Fill { .. })) {
+                self.count_ambiguous(market, bar);
+            }
+        }
+    }
+
+    /// Counts `bar` of `market` as ambiguous, once.
+    fn count_ambiguous(&mut self, market: usize, bar: &Bar) {
+        if self.last_ambiguous != Some((market, bar.open_time)) {
+            self.ambiguous_bars += 1;
+            self.last_ambiguous = Some((market, bar.open_time));
         }
     }
 
@@ -404,11 +430,9 @@ impl SimulatedExchange {
             return;
         };
         let m = &self.markets[market];
-        let already = self.last_ambiguous == Some((market, bar.open_time));
         let at_open = matching::executes_at_open(bar, order) || matching::executes_at_open(bar, &partner);
-        if !already && !at_open && fill_price(&m.instrument, self.config.slippage, bar, &partner).is_some() {
-            self.ambiguous_bars += 1;
-            self.last_ambiguous = Some((market, bar.open_time));
+        if !at_open && fill_price(&m.instrument, self.config.slippage, bar, &partner).is_some() {
+            self.count_ambiguous(market, bar);
         }
     }
 

@@ -161,9 +161,11 @@ impl SimulatedExchange {
         Ok(report)
     }
 
-    /// Places a stop-loss and a take-profit for a position opened (or added to) by a fill at `entry_time`, as a
-    /// one-cancels-the-other pair. When the entry filled at the open of the bar being replayed, the rest of that
-    /// bar happened after it, so the pair is matched against the bar at once (stop first, as always).
+    /// Places a stop-loss and a take-profit for a position opened (or added to) by `entry`'s fill at `entry_time`,
+    /// as a one-cancels-the-other pair. With detail data for the bar being replayed, the pair is matched against
+    /// the detail bars after the fill. Without: when the entry filled at the open of the bar being replayed, the
+    /// rest of that bar happened after it, so the pair is matched against the bar at once (stop first, as always);
+    /// when it filled inside the bar, the venue's [`MidBarExits`](super::MidBarExits) rule decides.
     ///
     /// # Errors
     /// As [`SimulatedExchange::submit`], for either order; a refused take-profit cancels the stop-loss.
@@ -171,6 +173,7 @@ impl SimulatedExchange {
         &mut self,
         stop_loss: OrderRequest,
         take_profit: OrderRequest,
+        entry: &OrderRequest,
         entry_time: Timestamp,
     ) -> Result<(OrderReport, OrderReport)> {
         let (stop_id, take_id) = (stop_loss.client_order_id, take_profit.client_order_id);
@@ -187,7 +190,7 @@ impl SimulatedExchange {
             return Ok((stop, take));
         }
         if let Some(bar) = self.markets[market].last_bar.filter(|b| b.open_time == entry_time) {
-            self.match_open_orders(market, &bar.bar(), Some([stop_id, take_id]));
+            self.match_exits_in_entry_bar(market, &bar.bar(), entry, [stop_id, take_id]);
         }
         Ok((stop, take))
     }

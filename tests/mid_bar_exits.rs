@@ -1,0 +1,138 @@
+//! Exits of an entry that filled inside a bar, without finer data: the bar's high and low may both have come before
+//! the fill, so by default the exits are matched from the next bar on; a venue set to `mid_bar_exits: ambiguous`
+//! matches them against the entry's bar and counts that bar as ambiguous. An entry that filled at the open (a
+//! market order, a limit the bar opened through) still has the rest of its bar matched at once.
+//! Hand-worked: BTCUSDT hourly bars, fees 0.1 %, 1,000 USDT.
+
+mod common;
+
+use common::sim_venue::{HOUR, bar, btc, venue};
+use cryptotradebot::config::Scenario;
+use cryptotradebot::model::{ExecutionEvent, OrderId, OrderQty, OrderRequest, OrderType, Side, Timestamp};
+use cryptotradebot::venue::sim::{MidBarExits, SimConfig};
+use cryptotradebot::venue::{ExchangeAdapter, SimulatedExchange};
+use rust_decimal::{Decimal, dec};
+
+fn config(mid_bar_exits: MidBarExits) -> SimConfig {
+    SimConfig { maker_fee: dec!(0.001), taker_fee: dec!(0.001), mid_bar_exits, ..SimConfig::default() }
+}
+
+fn buy_limit(id: u64, price: Decimal) -> OrderRequest {
+    OrderRequest::new(OrderId(id), btc(), Side::Buy, OrderQty::Base(dec!(2)), Some(price))
+}
+
+fn exit(id: u64, order_type: OrderType, stop: Decimal) -> OrderRequest {
+    OrderRequest {
+        order_type,
+        stop_price: Some(stop),
+        ..OrderRequest::new(OrderId(id), btc(), Side::Sell, OrderQty::Base(dec!(2)), None)
+    }
+}
+
+/// (order, price, fee, time) of every fill since the last look.
+fn fills(v: &mut SimulatedExchange) -> Vec<(OrderId, Decimal, Decimal, Timestamp)> {
+    let mut events = Vec::new();
+    v.drain_executions(&mut events);
+    events
+        .iter()
+        .filter_map(|e| match e {
+            ExecutionEvent::Fill { fill, .. } => Some((fill.order_id, fill.price, fill.fee, fill.time)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A venue whose buy limit of 2 BTC at 99 filled inside hour 1 (open 100, high 112, low 98: the dip to 98 and the
+/// rally to 112 in an unknown order), with its stop at 95 and take-profit at 110 placed for the fill.
+async fn entry_filled_inside_hour_one(mid_bar_exits: MidBarExits) -> SimulatedExchange {
+    let mut v = venue(config(mid_bar_exits), &[("USDT", dec!(1000))]);
+    v.connect().await.unwrap();
+    v.on_market_event(&bar(0, dec!(100), dec!(101), dec!(99.5), dec!(100)));
+    let entry = buy_limit(1, dec!(99));
+    v.place_order(entry).await.unwrap();
+    v.on_market_event(&bar(1, dec!(100), dec!(112), dec!(98), dec!(105)));
+    // Maker fill at the limit: 2 × 99 = 198, fee 0.198.
+    assert_eq!(fills(&mut v), [(OrderId(1), dec!(99), dec!(0.198), Timestamp(HOUR))]);
+    let (stop, take) = (exit(2, OrderType::StopMarket, dec!(95)), exit(3, OrderType::TakeProfitMarket, dec!(110)));
+    v.submit_exits(stop, take, &entry, Timestamp(HOUR)).unwrap();
+    v
+}
+
+#[tokio::test]
+async fn exits_of_an_entry_filled_inside_a_bar_wait_for_the_next_bar_by_default() {
+    let mut v = entry_filled_inside_hour_one(MidBarExits::default()).await;
+    // Hour 1's high of 112 may have come before the dip that filled the entry: the take-profit does not fill on it.
+    assert_eq!(fills(&mut v), []);
+    v.on_market_event(&bar(2, dec!(104), dec!(108), dec!(101), dec!(102)));
+    assert_eq!(fills(&mut v), [], "hour 2 (101..108) reaches neither exit");
+    v.on_market_event(&bar(3, dec!(100), dec!(101), dec!(94), dec!(96)));
+    // Hour 3 falls through the stop: 2 × 95 = 190, taker fee 0.19.
+    assert_eq!(fills(&mut v), [(OrderId(2), dec!(95), dec!(0.19), Timestamp(3 * HOUR))]);
+    assert_eq!(v.ambiguous_bars(), 0);
+    // 1000 − 198 − 0.198 + 190 − 0.19
+    assert_eq!(v.get_account_balance().await.unwrap()["USDT"], dec!(991.612));
+}
+
+#[tokio::test]
+async fn under_mid_bar_exits_ambiguous_the_entry_bar_fills_the_exit_and_counts_as_ambiguous() {
+    let mut v = entry_filled_inside_hour_one(MidBarExits::Ambiguous).await;
+    // Matched against all of hour 1: the take-profit at 110 sells 2 (fee 0.22); the bar is ambiguous.
+    assert_eq!(fills(&mut v), [(OrderId(3), dec!(110), dec!(0.22), Timestamp(HOUR))]);
+    assert_eq!(v.ambiguous_bars(), 1);
+    // 1000 − 198 − 0.198 + 220 − 0.22
+    assert_eq!(v.get_account_balance().await.unwrap()["USDT"], dec!(1021.582));
+}
+
+#[tokio::test]
+async fn exits_of_an_entry_filled_at_the_open_are_matched_against_the_rest_of_its_bar() {
+    for rule in [MidBarExits::NextBar, MidBarExits::Ambiguous] {
+        let mut v = venue(config(rule), &[("USDT", dec!(1000))]);
+        v.connect().await.unwrap();
+        v.on_market_event(&bar(0, dec!(100), dec!(101), dec!(99.5), dec!(100)));
+        let entry = buy_limit(1, dec!(99));
+        v.place_order(entry).await.unwrap();
+        // Hour 1 opens at 98, below the limit: the entry buys 2 at the open (98, fee 0.196); all of the bar,
+        // down to 94, came after it, so the stop at 95 sells in it (190, fee 0.19). Nothing is ambiguous.
+        v.on_market_event(&bar(1, dec!(98), dec!(99), dec!(94), dec!(96)));
+        assert_eq!(fills(&mut v), [(OrderId(1), dec!(98), dec!(0.196), Timestamp(HOUR))], "{rule:?}");
+        let (stop, take) = (exit(2, OrderType::StopMarket, dec!(95)), exit(3, OrderType::TakeProfitMarket, dec!(110)));
+        v.submit_exits(stop, take, &entry, Timestamp(HOUR)).unwrap();
+        assert_eq!(fills(&mut v), [(OrderId(2), dec!(95), dec!(0.19), Timestamp(HOUR))], "{rule:?}");
+        assert_eq!(v.ambiguous_bars(), 0, "{rule:?}");
+        // 1000 − 196 − 0.196 + 190 − 0.19
+        assert_eq!(v.get_account_balance().await.unwrap()["USDT"], dec!(993.614), "{rule:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_bracket_whose_limit_entry_fills_inside_a_bar_activates_its_exits_from_the_next_bar() {
+    let mut v = venue(config(MidBarExits::default()), &[("USDT", dec!(1000))]);
+    v.connect().await.unwrap();
+    v.on_market_event(&bar(0, dec!(100), dec!(101), dec!(99.5), dec!(100)));
+    let (stop, take) = (exit(2, OrderType::StopMarket, dec!(95)), exit(3, OrderType::TakeProfitMarket, dec!(110)));
+    v.submit_bracket(buy_limit(1, dec!(99)), stop, take).unwrap();
+    // The entry fills at 99 inside hour 1; its take-profit would have sold at 110 on hour 1's high of 112.
+    v.on_market_event(&bar(1, dec!(100), dec!(112), dec!(98), dec!(105)));
+    assert_eq!(fills(&mut v), [(OrderId(1), dec!(99), dec!(0.198), Timestamp(HOUR))]);
+    v.on_market_event(&bar(2, dec!(100), dec!(101), dec!(94), dec!(96)));
+    assert_eq!(fills(&mut v), [(OrderId(2), dec!(95), dec!(0.19), Timestamp(2 * HOUR))]);
+    assert_eq!(v.get_account_balance().await.unwrap()["USDT"], dec!(991.612));
+}
+
+#[test]
+fn a_scenario_chooses_the_rule_with_exchange_mid_bar_exits() {
+    let yaml = std::fs::read_to_string("scenarios/btc_sma_cross.yaml").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let with = |rule: &str| {
+        let path = dir.path().join(format!("{rule}.yaml"));
+        let text = yaml.replacen("exchange:\n", &format!("exchange:\n  mid_bar_exits: {rule}\n"), 1);
+        assert_ne!(text, yaml, "the scenario has an exchange section");
+        let text = text.replace("../data/", &format!("{}/data/", env!("CARGO_MANIFEST_DIR")));
+        std::fs::write(&path, text).unwrap();
+        Scenario::load(&path)
+    };
+    assert_eq!(with("ambiguous").unwrap().setup.venues[0].sim.mid_bar_exits, MidBarExits::Ambiguous);
+    assert_eq!(with("next_bar").unwrap().setup.venues[0].sim.mid_bar_exits, MidBarExits::NextBar);
+    let wrong = with("sometimes").map(|_| ()).unwrap_err().to_string();
+    assert!(wrong.contains("mid_bar_exits"), "{wrong}");
+}
