@@ -7,12 +7,12 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::run_log::RunLog;
-use super::trading_engine::{BookStream, MarketData, StrategyRun, TradingEngine, WindowClose, WindowPlan};
+use super::trading_engine::{BookStream, Carried, MarketData, StrategyRun, TradingEngine, WindowClose, WindowPlan};
 use crate::error::{Error, Result};
 use crate::execution::JournalHooks;
 use crate::model::VenueId;
 use crate::model::{Bar, BarSeries, Instrument, Symbol, Timestamp};
-use crate::portfolio::{Holdings, Portfolio};
+use crate::portfolio::Portfolio;
 use crate::risk::{RiskLimits, RiskManager, RiskPolicy};
 use crate::strategy::{Strategy, StrategyRegistry, WarmUp};
 use crate::venue::RateLimits;
@@ -123,6 +123,8 @@ pub struct BacktestResult {
     pub run: StrategyRun,
     /// Balances the venues hold at the end, summed over the venues (they must agree with the ledger).
     pub venue_balances: BTreeMap<String, Decimal>,
+    /// Balances each venue holds at the end, in the setup's venue order.
+    pub balances_by_venue: Vec<BTreeMap<String, Decimal>>,
     /// Bars in which the simulated venue's bar-path rule, not the data, decided between two orders of a pair.
     pub ambiguous_bars: u64,
     /// Level-2 matching counts, summed over the venues that saw book data.
@@ -130,6 +132,13 @@ pub struct BacktestResult {
     /// What the liquidity rules of bars did (partial fills, capped orders, impact cost), summed over the venues
     /// that set them; `None` when none does.
     pub liquidity: Option<LiquidityStats>,
+}
+
+impl BacktestResult {
+    /// What the run ended with, for a next window to start from: the ledger's holdings and each venue's balances.
+    pub fn carried(&self) -> Carried {
+        Carried { holdings: self.portfolio.holdings(), venue_balances: self.balances_by_venue.clone() }
+    }
 }
 
 /// Runs a backtest of `setup` over `series` on the current async runtime.
@@ -160,8 +169,18 @@ impl BacktestSetup {
     pub fn with_starting_cash(&self, cash: Decimal) -> BacktestSetup {
         let mut setup = self.clone();
         let total: Decimal = self.venues.iter().map(|v| v.balance).sum();
-        for venue in &mut setup.venues {
-            venue.balance = if total.is_zero() || self.venues.len() == 1 { cash } else { venue.balance * cash / total };
+        // Shares in proportion to the balances; the last venue takes what division leaves, so they add up exactly.
+        let mut left = cash;
+        let last = setup.venues.len().saturating_sub(1);
+        for (index, venue) in setup.venues.iter_mut().enumerate() {
+            venue.balance = if index == last {
+                left
+            } else if total.is_zero() {
+                Decimal::ZERO
+            } else {
+                venue.balance * cash / total
+            };
+            left -= venue.balance;
         }
         setup.starting_cash = cash;
         setup
@@ -279,8 +298,7 @@ pub async fn run_prepared_trading_from(
 /// [`TradingEngine::run_window`]): the strategy warms up on the bars closing before `plan.trade_from`, trades
 /// up to `plan.trade_to`, and the run's equity marks start after `plan.trade_from`. With `plan.carried`, the
 /// portfolio starts from `setup.starting_cash` — the carried holdings' equity — and takes the holdings over when
-/// trading starts; the venues hold them (the cash shared out as the setup shares its starting cash, each position
-/// in its base asset at the venue listing it) from the start. With `plan.close_at_end` the positions still open
+/// trading starts; each venue holds from the start what it held when the window before ended. With `plan.close_at_end` the positions still open
 /// at the end are closed through the venues; the market data should then hold each series' next bar after the
 /// window (see [`MarketData::between_and_next`]) for orders that fill at the next open.
 ///
@@ -292,7 +310,7 @@ pub async fn run_prepared_window(
     plan: &WindowPlan,
 ) -> Result<(BacktestResult, WindowClose)> {
     let router = match &plan.carried {
-        Some(holdings) => holding_router(setup, holdings)?,
+        Some(carried) => holding_router(setup, carried)?,
         None => simulated_router(setup)?,
     };
     let mut engine = start_engine(setup, router, market, RunLog::default()).await?;
@@ -308,32 +326,22 @@ pub async fn run_prepared_window(
     Ok((result, closed))
 }
 
-/// The router of a window that starts from `holdings`: each of `setup`'s venues holding its share of the cash
-/// (in proportion to its starting balance; the last venue takes what division leaves, so the shares add up
-/// exactly) and the base asset of each held position it lists.
+/// The router of a window that starts from `carried`: each of `setup`'s venues holding what it held at the end of
+/// the window before (cash moves between venues only by a transfer, which a backtest does not make).
 ///
 /// # Errors
-/// As [`simulated_router`].
-fn holding_router(setup: &BacktestSetup, holdings: &Holdings) -> Result<OrderRouter> {
-    let total: Decimal = setup.venues.iter().map(|v| v.balance).sum();
-    let mut left = holdings.cash();
+/// As [`simulated_router`]; [`Error::Config`] when `carried` holds balances of a different number of venues.
+fn holding_router(setup: &BacktestSetup, carried: &Carried) -> Result<OrderRouter> {
+    if carried.venue_balances.len() != setup.venues.len() {
+        return Err(Error::Config(format!(
+            "the window before ended at {} venue(s), this one trades at {}",
+            carried.venue_balances.len(),
+            setup.venues.len()
+        )));
+    }
     let mut router = OrderRouter::new();
-    for (index, venue) in setup.venues.iter().enumerate() {
-        let share = if index + 1 == setup.venues.len() {
-            left
-        } else if total.is_zero() {
-            Decimal::ZERO
-        } else {
-            holdings.cash() * venue.balance / total
-        };
-        left -= share;
-        let mut balances = BTreeMap::from([(setup.quote.clone(), share)]);
-        for position in holdings.positions() {
-            if let Some(instrument) = venue.instruments.iter().find(|i| i.symbol == position.symbol) {
-                *balances.entry(instrument.base.clone()).or_insert(Decimal::ZERO) += position.quantity;
-            }
-        }
-        router.add_simulated(venue.exchange_holding(balances)?)?;
+    for (venue, balances) in setup.venues.iter().zip(&carried.venue_balances) {
+        router.add_simulated(venue.exchange_holding(balances.clone())?)?;
     }
     Ok(router)
 }
@@ -375,10 +383,13 @@ async fn start_engine(
 /// A venue that cannot report its balances or disconnect.
 pub async fn finish_run(mut engine: TradingEngine, run: StrategyRun) -> Result<BacktestResult> {
     let mut venue_balances = BTreeMap::new();
+    let mut balances_by_venue = Vec::with_capacity(engine.router().names().len());
     for venue in 0..engine.router().names().len() {
-        for (asset, amount) in engine.router().balances(VenueId(venue)).await? {
-            *venue_balances.entry(asset).or_insert(Decimal::ZERO) += amount;
+        let balances = engine.router().balances(VenueId(venue)).await?;
+        for (asset, amount) in &balances {
+            *venue_balances.entry(asset.clone()).or_insert(Decimal::ZERO) += amount;
         }
+        balances_by_venue.push(balances.into_iter().collect());
     }
     let ambiguous_bars = engine.router().ambiguous_bars();
     let book_stats = (0..engine.router().names().len())
@@ -389,7 +400,7 @@ pub async fn finish_run(mut engine: TradingEngine, run: StrategyRun) -> Result<B
         .reduce(LiquidityStats::merged);
     engine.stop().await?;
     let (log, portfolio) = engine.into_results();
-    Ok(BacktestResult { log, portfolio, run, venue_balances, ambiguous_bars, book_stats, liquidity })
+    Ok(BacktestResult { log, portfolio, run, venue_balances, balances_by_venue, ambiguous_bars, book_stats, liquidity })
 }
 
 /// Runs `setup`'s level-2 strategy over `streams` at its simulated venues.

@@ -12,6 +12,6 @@ pub use backtest::{
 };
 pub use run_log::{CashChange, EquityPoint, RiskAction, RiskEvent, RunLog};
 pub use trading_engine::{
-    BarRun, BookFeed, BookRun, BookStream, MarketData, PortfolioStatus, StrategyRun, TradingEngine, WindowClose,
-    WindowPlan,
+    BarRun, BookFeed, BookRun, BookStream, Carried, MarketData, PortfolioStatus, StrategyRun, TradingEngine,
+    WindowClose, WindowPlan,
 };

@@ -151,6 +151,9 @@ pub struct WindowEnd {
     pub slippage: Decimal,
     /// Base quantities carried into the next window, by symbol (`at_window_end: carry`).
     pub carried: std::collections::BTreeMap<String, Decimal>,
+    /// Base quantities the closes at the window's end left open (refused, or capped by the bar's volume), carried
+    /// into the next window, by symbol (`at_window_end: close`).
+    pub unclosed: std::collections::BTreeMap<String, Decimal>,
 }
 
 /// The rows best first by `objective`; undefined scores last; ties by combination number.

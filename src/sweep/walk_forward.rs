@@ -8,7 +8,11 @@
 //! the default: working orders canceled, a market order filled by the fill model — at the window's last close or
 //! at the next bar's open — paying its slippage and taker fee; the round trip is kept, and the next window starts
 //! flat from the cash left), or carried (`carry`: the next window starts from the cash and positions, with their
-//! average prices and open round trips, and its first mark continues from the previous window's last).
+//! average prices and open round trips, and its first mark continues from the previous window's last). What a close
+//! leaves open (refused by the venue, or capped by the bar's volume) is carried as under `carry` and reported as
+//! unclosed, never turned into cash for free. Each venue starts a window holding what it held at the end of the
+//! window before. Under the `close` fill model, a window after the first trades from the first bar close after its
+//! test start: the decision on the close at that instant filled in the window before.
 //!
 //! Windows, with `T` the training and `S` the test length: window k trains on `[t0 + kS, t0 + kS + T)` and tests on
 //! `[t0 + kS + T, t0 + kS + T + S)`, the last test window cut at the end of the data. A window only ever sees bars
@@ -16,6 +20,7 @@
 
 use rust_decimal::Decimal;
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -28,17 +33,18 @@ use super::spec::AtWindowEnd;
 use super::window_files::{WindowEnds, fills_csv, windows_csv};
 use super::{SweepPlan, write};
 use crate::engine::{
-    BacktestResult, BacktestSetup, CashChange, FillRecord, RunLog, WindowPlan, run_prepared, run_prepared_window,
+    BacktestResult, BacktestSetup, Carried, CashChange, FillRecord, RunLog, WindowPlan, run_prepared,
+    run_prepared_window,
 };
 use crate::error::{Error, Result};
 use crate::model::exact::to_f64;
 use crate::model::{NANOS_PER_DAY, Timestamp};
-use crate::portfolio::Holdings;
 use crate::report::html::Point;
 use crate::report::{
     Chart, ChartStyle, Curve, Metrics, compute_metrics, draw_chart, exposed_marks, run_metrics, write_equity,
     write_trades,
 };
+use crate::venue::sim::FillModel;
 
 /// A window length: a number of bars, or a duration.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -178,10 +184,11 @@ impl SweepPlan<'_> {
             .build()
             .map_err(|e| Error::Io { context: "starting the async runtime".into(), source: e })?;
         let mode = self.section.walk_forward.at_window_end;
+        let fill_model = setup.venues.first().map(|v| v.sim.fill_model).unwrap_or_default();
         let mut stitched = RunLog::default();
         let mut stitched_fills: Vec<(usize, FillRecord, bool)> = Vec::new();
         let (mut equity, mut fees) = (setup.starting_cash, Decimal::ZERO);
-        let mut carried: Option<Holdings> = None;
+        let mut carried: Option<Carried> = None;
         let (mut results, mut curves) = (Vec::new(), Vec::new());
         for (window, &(train_from, test_from, test_to)) in windows.iter().enumerate() {
             let train = Sweep {
@@ -204,7 +211,13 @@ impl SweepPlan<'_> {
             // The strategy warms up on the training window (the past) and trades from the test window's start. The
             // last window ends with the data: what it holds then is valued at the last close, as in any backtest.
             let close_at_end = mode == AtWindowEnd::Close && window + 1 < windows.len();
-            let plan = WindowPlan { trade_from: test_from, trade_to: test_to, carried: carried.take(), close_at_end };
+            // Under close fills, the decision on the bar closing at `test_from` filled at that close in the window
+            // before (its last): it is not taken a second time here.
+            let trade_from = match (fill_model, window) {
+                (FillModel::Close, 1..) => Timestamp(test_from.0.saturating_add(1)),
+                _ => test_from,
+            };
+            let plan = WindowPlan { trade_from, trade_to: test_to, carried: carried.take(), close_at_end };
             let test_market = Arc::new(match close_at_end {
                 true => self.market.between_and_next(train_from, test_to),
                 false => self.market.between(train_from, test_to),
@@ -228,10 +241,16 @@ impl SweepPlan<'_> {
                 slippage: closed.slippage,
                 ..WindowEnd::default()
             };
-            if mode == AtWindowEnd::Carry {
-                let holdings = result.portfolio.holdings();
-                end.carried = holdings.positions().map(|p| (p.symbol.to_string(), p.quantity)).collect();
-                carried = Some(holdings);
+            let open: BTreeMap<String, Decimal> =
+                result.portfolio.holdings().positions().map(|p| (p.symbol.to_string(), p.quantity)).collect();
+            // What a close left open (refused, or capped by the bar's volume) is carried as it is: its value is not
+            // turned into cash for free.
+            if mode == AtWindowEnd::Carry || (close_at_end && !open.is_empty()) {
+                carried = Some(result.carried());
+                match mode {
+                    AtWindowEnd::Carry => end.carried = open,
+                    AtWindowEnd::Close => end.unclosed = open,
+                }
             }
             let (out_of_sample, test_metrics) = measured(&result, test_from, interval_ns);
             let tested = SweepRow { metrics: test_metrics, ..best.clone() };
@@ -257,7 +276,6 @@ impl SweepPlan<'_> {
 
         let dir = out_dir.join("walk_forward");
         std::fs::create_dir_all(&dir).map_err(|e| Error::io("creating", &dir, e))?;
-        let fill_model = setup.venues.first().map(|v| v.sim.fill_model).unwrap_or_default();
         let ends = WindowEnds::of(mode, fill_model, &results);
         let summary = WalkForwardSummary {
             scenario: self.name,

@@ -29,6 +29,8 @@ pub struct WindowEnds {
     pub slippage: Decimal,
     /// Window ends that carried a position into the next window.
     pub carried: usize,
+    /// Window ends whose closes left a position open, carried into the next window (`close`).
+    pub unclosed: usize,
 }
 
 impl WindowEnds {
@@ -41,6 +43,7 @@ impl WindowEnds {
             fees: windows.iter().map(|w| w.end.fees).sum(),
             slippage: windows.iter().map(|w| w.end.slippage).sum(),
             carried: windows.iter().filter(|w| !w.end.carried.is_empty()).count(),
+            unclosed: windows.iter().filter(|w| !w.end.unclosed.is_empty()).count(),
         }
     }
 
@@ -52,8 +55,12 @@ impl WindowEnds {
                     FillModel::NextOpen => "the next bar's open",
                     FillModel::Close => "the window's last close",
                 };
+                let unclosed = match self.unclosed {
+                    0 => String::new(),
+                    n => format!("; {n} window end(s) left a position open (a close refused or capped), carried"),
+                };
                 format!(
-                    "positions open at a window's end: closed at {at} (at_window_end: close): {} closing fill(s), fees {} {quote}, slippage {} {quote}",
+                    "positions open at a window's end: closed at {at} (at_window_end: close): {} closing fill(s), fees {} {quote}, slippage {} {quote}{unclosed}",
                     self.closing_fills,
                     self.fees.normalize(),
                     self.slippage.normalize()

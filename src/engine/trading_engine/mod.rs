@@ -38,7 +38,7 @@ use crate::strategy::{
 
 pub use bar_steps::BarRun;
 pub use book_replay::{BookFeed, BookRun, BookStream};
-pub use window::{WindowClose, WindowPlan};
+pub use window::{Carried, WindowClose, WindowPlan};
 
 /// Recorded market data for a replay: bar series and the venue each one trades on. Built once, shared read-only
 /// by every run that replays it.

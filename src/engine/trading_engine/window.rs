@@ -6,6 +6,7 @@
 //! at the open of each stream's next bar (`next_open`), with its slippage and taker fee.
 
 use rust_decimal::Decimal;
+use std::collections::BTreeMap;
 
 use super::TradingEngine;
 use super::commands::is_refusal;
@@ -26,10 +27,19 @@ pub struct WindowPlan {
     /// The window's last bar close. Later bars are not shown to the strategy; with `close_at_end`, each stream's
     /// next bar reaches the venue so that a closing order can fill at its open.
     pub trade_to: Timestamp,
-    /// The holdings an earlier window ended with, taken over at `trade_from`; `None` starts from the setup's cash.
-    pub carried: Option<Holdings>,
+    /// What an earlier window ended with, taken over at `trade_from`; `None` starts from the setup's cash.
+    pub carried: Option<Carried>,
     /// Close every open position after the last bar (see the module's text).
     pub close_at_end: bool,
+}
+
+/// What a window ended with and the next one starts from.
+#[derive(Clone, Debug)]
+pub struct Carried {
+    /// The ledger's cash and positions, with their average prices and open round trips.
+    pub holdings: Holdings,
+    /// Every asset each venue held, in the setup's venue order: each venue starts the next window with its own.
+    pub venue_balances: Vec<BTreeMap<String, Decimal>>,
 }
 
 impl WindowPlan {
@@ -70,8 +80,8 @@ impl TradingEngine {
         self.log.equity.reserve(feed.total_events());
         feed.pause_at(plan.trade_from);
         self.replay(&market, &mut feed, &slots, strategy).await?;
-        if let Some(holdings) = &plan.carried {
-            self.take_holdings(holdings)?;
+        if let Some(carried) = &plan.carried {
+            self.take_holdings(&carried.holdings)?;
         }
         feed.pause_at(Timestamp(plan.trade_to.0.saturating_add(1)));
         self.replay(&market, &mut feed, &slots, strategy).await?;
