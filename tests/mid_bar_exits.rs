@@ -1,7 +1,10 @@
-//! Exits of an entry that filled inside a bar, without finer data: the bar's high and low may both have come before
-//! the fill, so by default the exits are matched from the next bar on; a venue set to `mid_bar_exits: ambiguous`
-//! matches them against the entry's bar and counts that bar as ambiguous. An entry that filled at the open (a
-//! market order, a limit the bar opened through) still has the rest of its bar matched at once.
+//! Exits of an entry that filled inside a bar, without finer data. After a fill inside the bar the path certainly ran
+//! from the fill price to the close, while the bar's high and low may have come before the fill. By default
+//! (`mid_bar_exits: next_bar`) the exits are matched against that known part only — an exit between the fill and
+//! the close fills at its level, the rest waits for the next bar; under `ambiguous`, the adverse path rule lets the
+//! extreme on the stop's side follow the fill, the optimistic rule the one on the take-profit's side, and a bar the
+//! two read differently is counted as ambiguous. An entry that filled at the open (a market order, a limit the bar
+//! opened through) still has the rest of its bar matched at once.
 //! Hand-worked: BTCUSDT hourly bars, fees 0.1 %, 1,000 USDT.
 
 mod common;
@@ -9,7 +12,7 @@ mod common;
 use common::sim_venue::{HOUR, bar, btc, venue};
 use cryptotradebot::config::Scenario;
 use cryptotradebot::model::{ExecutionEvent, OrderId, OrderQty, OrderRequest, OrderType, Side, Timestamp};
-use cryptotradebot::venue::sim::{MidBarExits, SimConfig};
+use cryptotradebot::venue::sim::{BarPath, MidBarExits, SimConfig};
 use cryptotradebot::venue::{ExchangeAdapter, SimulatedExchange};
 use rust_decimal::{Decimal, dec};
 
@@ -42,15 +45,16 @@ fn fills(v: &mut SimulatedExchange) -> Vec<(OrderId, Decimal, Decimal, Timestamp
         .collect()
 }
 
-/// A venue whose buy limit of 2 BTC at 99 filled inside hour 1 (open 100, high 112, low 98: the dip to 98 and the
-/// rally to 112 in an unknown order), with its stop at 95 and take-profit at 110 placed for the fill.
-async fn entry_filled_inside_hour_one(mid_bar_exits: MidBarExits) -> SimulatedExchange {
-    let mut v = venue(config(mid_bar_exits), &[("USDT", dec!(1000))]);
+/// A venue set as `config` whose buy limit of 2 BTC at 99 filled inside hour 1 (`open`, `high`, `low`, `close`),
+/// with its stop at 95 and take-profit at 110 placed for the fill.
+async fn entry_filled_inside_hour_one(config: SimConfig, hour_one: [Decimal; 4]) -> SimulatedExchange {
+    let mut v = venue(config, &[("USDT", dec!(1000))]);
     v.connect().await.unwrap();
     v.on_market_event(&bar(0, dec!(100), dec!(101), dec!(99.5), dec!(100)));
     let entry = buy_limit(1, dec!(99));
     v.place_order(entry).await.unwrap();
-    v.on_market_event(&bar(1, dec!(100), dec!(112), dec!(98), dec!(105)));
+    let [open, high, low, close] = hour_one;
+    v.on_market_event(&bar(1, open, high, low, close));
     // Maker fill at the limit: 2 × 99 = 198, fee 0.198.
     assert_eq!(fills(&mut v), [(OrderId(1), dec!(99), dec!(0.198), Timestamp(HOUR))]);
     let (stop, take) = (exit(2, OrderType::StopMarket, dec!(95)), exit(3, OrderType::TakeProfitMarket, dec!(110)));
@@ -58,10 +62,14 @@ async fn entry_filled_inside_hour_one(mid_bar_exits: MidBarExits) -> SimulatedEx
     v
 }
 
+/// Hour 1 opens at 100, rallies to 112 and dips to 98 in an unknown order, and closes at 105.
+const RALLY_AND_DIP: [Decimal; 4] = [dec!(100), dec!(112), dec!(98), dec!(105)];
+
 #[tokio::test]
 async fn exits_of_an_entry_filled_inside_a_bar_wait_for_the_next_bar_by_default() {
-    let mut v = entry_filled_inside_hour_one(MidBarExits::default()).await;
-    // Hour 1's high of 112 may have come before the dip that filled the entry: the take-profit does not fill on it.
+    let mut v = entry_filled_inside_hour_one(config(MidBarExits::default()), RALLY_AND_DIP).await;
+    // Hour 1's high of 112 may have come before the dip that filled the entry; after the fill only 99 to 105 is
+    // certain, which reaches neither exit.
     assert_eq!(fills(&mut v), []);
     v.on_market_event(&bar(2, dec!(104), dec!(108), dec!(101), dec!(102)));
     assert_eq!(fills(&mut v), [], "hour 2 (101..108) reaches neither exit");
@@ -74,13 +82,51 @@ async fn exits_of_an_entry_filled_inside_a_bar_wait_for_the_next_bar_by_default(
 }
 
 #[tokio::test]
-async fn under_mid_bar_exits_ambiguous_the_entry_bar_fills_the_exit_and_counts_as_ambiguous() {
-    let mut v = entry_filled_inside_hour_one(MidBarExits::Ambiguous).await;
-    // Matched against all of hour 1: the take-profit at 110 sells 2 (fee 0.22); the bar is ambiguous.
+async fn under_mid_bar_exits_ambiguous_the_path_rule_decides_the_entry_bar_and_the_bar_counts_as_ambiguous() {
+    // Optimistic: the rally to 112 came after the fill, so the take-profit at 110 sells 2 (fee 0.22) in hour 1.
+    // 1000 − 198 − 0.198 + 220 − 0.22 = 1021.582.
+    let optimistic = SimConfig { bar_path: BarPath::Optimistic, ..config(MidBarExits::Ambiguous) };
+    let mut v = entry_filled_inside_hour_one(optimistic, RALLY_AND_DIP).await;
     assert_eq!(fills(&mut v), [(OrderId(3), dec!(110), dec!(0.22), Timestamp(HOUR))]);
     assert_eq!(v.ambiguous_bars(), 1);
-    // 1000 − 198 − 0.198 + 220 − 0.22
     assert_eq!(v.get_account_balance().await.unwrap()["USDT"], dec!(1021.582));
+    // Adverse (the default rule): the dip to 98 came after the fill and the rally before it; 98 does not reach the
+    // stop, so nothing fills in hour 1 — the bar still counts as ambiguous — and hour 3 stops out at 95, as under
+    // next_bar: 991.612. The two ends of the interval, 991.612 and 1021.582, are both possible.
+    let mut v = entry_filled_inside_hour_one(config(MidBarExits::Ambiguous), RALLY_AND_DIP).await;
+    assert_eq!(fills(&mut v), []);
+    assert_eq!(v.ambiguous_bars(), 1);
+    v.on_market_event(&bar(2, dec!(104), dec!(108), dec!(101), dec!(102)));
+    v.on_market_event(&bar(3, dec!(100), dec!(101), dec!(94), dec!(96)));
+    assert_eq!(fills(&mut v), [(OrderId(2), dec!(95), dec!(0.19), Timestamp(3 * HOUR))]);
+    assert_eq!(v.get_account_balance().await.unwrap()["USDT"], dec!(991.612));
+    // A dip to 94 would have reached the stop after the fill: adverse stops out at 95 in hour 1 itself.
+    let deep = [dec!(100), dec!(112), dec!(94), dec!(105)];
+    let mut v = entry_filled_inside_hour_one(config(MidBarExits::Ambiguous), deep).await;
+    assert_eq!(fills(&mut v), [(OrderId(2), dec!(95), dec!(0.19), Timestamp(HOUR))]);
+    assert_eq!(v.ambiguous_bars(), 1);
+}
+
+#[tokio::test]
+async fn an_exit_between_the_fill_and_the_close_fills_in_the_entry_bar_at_its_level_under_every_rule() {
+    for rule in [MidBarExits::NextBar, MidBarExits::Ambiguous] {
+        for path in [BarPath::Adverse, BarPath::Optimistic] {
+            let setting = SimConfig { bar_path: path, ..config(rule) };
+            // Hour 1 closes at 111: after the fill at 99 the price ran up through 110, so the take-profit sold at
+            // 110 in hour 1 whatever came before (not at hour 2's open): 1000 − 198 − 0.198 + 220 − 0.22.
+            let up = [dec!(100), dec!(112), dec!(98), dec!(111)];
+            let mut v = entry_filled_inside_hour_one(setting, up).await;
+            assert_eq!(fills(&mut v), [(OrderId(3), dec!(110), dec!(0.22), Timestamp(HOUR))], "{rule:?} {path:?}");
+            assert_eq!(v.ambiguous_bars(), 0, "{rule:?} {path:?}");
+            assert_eq!(v.get_account_balance().await.unwrap()["USDT"], dec!(1021.582));
+            // Hour 1 closes at 94.5, below the stop: it sold at 95 in hour 1: 1000 − 198 − 0.198 + 190 − 0.19.
+            let down = [dec!(100), dec!(101), dec!(94), dec!(94.5)];
+            let mut v = entry_filled_inside_hour_one(setting, down).await;
+            assert_eq!(fills(&mut v), [(OrderId(2), dec!(95), dec!(0.19), Timestamp(HOUR))], "{rule:?} {path:?}");
+            assert_eq!(v.ambiguous_bars(), 0, "{rule:?} {path:?}");
+            assert_eq!(v.get_account_balance().await.unwrap()["USDT"], dec!(991.612));
+        }
+    }
 }
 
 #[tokio::test]
@@ -111,7 +157,8 @@ async fn a_bracket_whose_limit_entry_fills_inside_a_bar_activates_its_exits_from
     v.on_market_event(&bar(0, dec!(100), dec!(101), dec!(99.5), dec!(100)));
     let (stop, take) = (exit(2, OrderType::StopMarket, dec!(95)), exit(3, OrderType::TakeProfitMarket, dec!(110)));
     v.submit_bracket(buy_limit(1, dec!(99)), stop, take).unwrap();
-    // The entry fills at 99 inside hour 1; its take-profit would have sold at 110 on hour 1's high of 112.
+    // The entry fills at 99 inside hour 1, which closes at 105: its take-profit would have sold at 110 on hour 1's
+    // high of 112 only if the rally came after the dip.
     v.on_market_event(&bar(1, dec!(100), dec!(112), dec!(98), dec!(105)));
     assert_eq!(fills(&mut v), [(OrderId(1), dec!(99), dec!(0.198), Timestamp(HOUR))]);
     v.on_market_event(&bar(2, dec!(100), dec!(101), dec!(94), dec!(96)));

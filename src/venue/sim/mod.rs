@@ -11,6 +11,7 @@ mod detail;
 mod fees;
 mod liquidity;
 mod matching;
+mod mid_bar;
 mod order_entry;
 mod order_limits;
 mod orders;
@@ -377,24 +378,6 @@ impl SimulatedExchange {
                     let (time, status, reason) = (bar.open_time, OrderStatus::Canceled, reason.clone());
                     self.executions.push(ExecutionEvent::Ended { order_id, time, status, reason });
                 }
-            }
-        }
-    }
-
-    /// The exit pair `pair` of `entry`, which filled in `bar` (the bar being replayed, no detail data): matched
-    /// against the rest of the bar when the entry filled at its open. When it filled inside the bar, the bar's high
-    /// and low may have come before the fill: under [`MidBarExits::NextBar`] the pair waits for the next bar; under
-    /// [`MidBarExits::Ambiguous`] it is matched against the bar, and a bar in which it fills counts as ambiguous.
-    fn match_exits_in_entry_bar(&mut self, market: usize, bar: &Bar, entry: &OrderRequest, pair: [OrderId; 2]) {
-        if matching::executes_at_open(bar, entry) {
-            self.match_open_orders(market, bar, Some(pair));
-            return;
-        }
-        if self.config.mid_bar_exits == MidBarExits::Ambiguous {
-            let before = self.executions.len();
-            self.match_open_orders(market, bar, Some(pair));
-            if self.executions[before..].iter().any(|e| matches!(e, ExecutionEvent::Fill { .. })) {
-                self.count_ambiguous(market, bar);
             }
         }
     }
