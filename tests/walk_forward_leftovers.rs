@@ -151,50 +151,85 @@ fn a_window_end_close_capped_by_the_bar_volume_carries_the_rest_into_the_next_wi
     );
 }
 
-#[test]
-fn each_venue_starts_the_next_window_with_its_own_cash_not_a_share_of_the_total() {
-    // Two venues of 500 USDT each: AAAUSDT on "a", BBBUSDT on "b"; positions up to 40 % of equity; carry.
-    // AAA closes 100, 98, 96, 102, then 102: the cross up at bar 3 buys on "a" at bar 4's open 102 for at most
-    // 40 % of 1000 = 400: qty = floor_0.001(400 / (102 × 1.001)) = 3.917, notional 399.534, fee 0.399534; "a"
-    // keeps 100.066466. BBB falls 100 … 92 until bar 8, then closes 100 (bar 9: SMA2 96 > SMA3 95, a cross up in
-    // window 1): equity 600.066466 + 3.917 × 102 = 999.600466, at most 40 % = 399.8401864 at bar 10's open 100 on
-    // "b", which still holds its 500: qty = floor_0.001(399.8401864 / 100.1) = 3.994, notional 399.4, fee 0.3994.
-    // Final equity 999.600466 − 0.3994 = 999.201066. (Shared out by starting balance, "b" would have held
-    // 300.033233 and refused the order.)
-    let aaa = [100, 98, 96, 102, 102, 102, 102, 102, 102, 102, 102, 102];
-    let bbb = [100, 99, 98, 97, 96, 95, 94, 93, 92, 100, 100, 100];
-    let rows = |closes: &[i64; 12]| -> Vec<(i64, i64, i64)> {
-        (0..12).map(|k| (if k == 0 { closes[0] } else { closes[k - 1] }, closes[k], 1)).collect()
-    };
-    let scenario = "name: two_venues
+/// Two venues of 500 USDT each, AAAUSDT on "a" and BBBUSDT on "b", positions up to 40 % of equity, fees 10 bps,
+/// windows ending as `at_window_end` says.
+fn two_venues(at_window_end: &str) -> String {
+    format!(
+        "name: two_venues
 data:
-  - { path: aaa.csv, format: csv, symbol: AAAUSDT, venue: a }
-  - { path: bbb.csv, format: csv, symbol: BBBUSDT, venue: b }
-strategy: { kind: sma_cross, params: { fast: 2, slow: 3 } }
+  - {{ path: aaa.csv, format: csv, symbol: AAAUSDT, venue: a }}
+  - {{ path: bbb.csv, format: csv, symbol: BBBUSDT, venue: b }}
+strategy: {{ kind: sma_cross, params: {{ fast: 2, slow: 3 }} }}
 exchanges:
   - name: a
     balance: 500
-    fee_bps: { maker: 10, taker: 10 }
+    fee_bps: {{ maker: 10, taker: 10 }}
     instruments:
-      AAAUSDT: { base: AAA, quote: USDT, tick_size: 0.01, lot_size: 0.001, min_notional: 1 }
+      AAAUSDT: {{ base: AAA, quote: USDT, tick_size: 0.01, lot_size: 0.001, min_notional: 1 }}
   - name: b
     balance: 500
-    fee_bps: { maker: 10, taker: 10 }
+    fee_bps: {{ maker: 10, taker: 10 }}
     instruments:
-      BBBUSDT: { base: BBB, quote: USDT, tick_size: 0.01, lot_size: 0.001, min_notional: 1 }
-portfolio: { quote: USDT, starting_cash: 1000 }
-risk: { max_position_size_percent: 40, max_daily_loss_percent: 100, max_drawdown_percent: 100 }
+      BBBUSDT: {{ base: BBB, quote: USDT, tick_size: 0.01, lot_size: 0.001, min_notional: 1 }}
+portfolio: {{ quote: USDT, starting_cash: 1000 }}
+risk: {{ max_position_size_percent: 40, max_daily_loss_percent: 100, max_drawdown_percent: 100 }}
 sweep:
-  params: { fast: [2], slow: [3] }
-  walk_forward: { at_window_end: carry }
-";
+  params: {{ fast: [2], slow: [3] }}
+  walk_forward: {{ at_window_end: {at_window_end} }}
+"
+    )
+}
+
+/// Rows of `(open, close, volume 1)`: each bar opens at `opens[k]` when given, else at the previous close.
+fn chained(closes: &[i64; 12], opens: &[(usize, i64)]) -> Vec<(i64, i64, i64)> {
+    (0..12)
+        .map(|k| {
+            let open =
+                opens.iter().find(|(at, _)| *at == k).map_or(if k == 0 { closes[0] } else { closes[k - 1] }, |o| o.1);
+            (open, closes[k], 1)
+        })
+        .collect()
+}
+
+/// BBB falls 100 … 92 until bar 8, then closes 100: SMA2 96 > SMA3 95 at bar 9, a cross up in window 1.
+const BBB: [i64; 12] = [100, 99, 98, 97, 96, 95, 94, 93, 92, 100, 100, 100];
+
+/// AAA closes 100, 98, 96, 102, then 102: a cross up at bar 3, window 0's first decision.
+const AAA: [i64; 12] = [100, 98, 96, 102, 102, 102, 102, 102, 102, 102, 102, 102];
+
+#[test]
+fn each_venue_starts_the_next_window_with_its_own_cash_not_a_share_of_the_total() {
+    // Carry. The cross up of AAA buys on "a" at bar 4's open 102 for at most 40 % of 1000 = 400:
+    // qty = floor_0.001(400 / (102 × 1.001)) = 3.917, notional 399.534, fee 0.399534; "a" keeps 100.066466. In
+    // window 1, BBB's cross: equity 600.066466 + 3.917 × 102 = 999.600466, at most 40 % = 399.8401864 at bar 10's
+    // open 100 on "b", which still holds its 500: qty = floor_0.001(399.8401864 / 100.1) = 3.994, notional 399.4,
+    // fee 0.3994. Final equity 999.600466 − 0.3994 = 999.201066. (Shared out by starting balance, "b" would have
+    // held 300.033233 and refused the order.)
     let dir = tempfile::tempdir().unwrap();
-    let files = [("aaa.csv", bars(&rows(&aaa))), ("bbb.csv", bars(&rows(&bbb)))];
-    let outcome = walk_forward(dir.path(), scenario, &files);
+    let files = [("aaa.csv", bars(&chained(&AAA, &[]))), ("bbb.csv", bars(&chained(&BBB, &[])))];
+    let outcome = walk_forward(dir.path(), &two_venues("carry"), &files);
     assert_eq!(outcome.windows[0].test_equity, (dec!(1000), dec!(999.600466)));
     assert_eq!(outcome.windows[1].test_equity, (dec!(999.600466), dec!(999.201066)));
     let rows = common::csv_rows(&dir.path().join("report/walk_forward/fills.csv"));
     let seen: Vec<_> =
         rows.iter().map(|r| (r["venue"].as_str(), r["symbol"].as_str(), r["quantity"].as_str())).collect();
     assert_eq!(seen, [("a", "AAAUSDT", "3.917"), ("b", "BBBUSDT", "3.994")]);
+}
+
+#[test]
+fn after_a_window_end_close_each_venue_keeps_its_own_cash_and_one_venues_profit_does_not_fund_the_other() {
+    // Close. AAA as above, but bar 8 opens at 200: window 0's end sells the 3.917 AAA there: 783.4, fee 0.7834;
+    // "a" holds 100.066466 + 783.4 − 0.7834 = 882.683066, "b" still 500: 1382.683066 in all. In window 1 BBB's
+    // cross asks for 40 % of 1382.683066 = 553.0732264 on "b", which holds 500: refused; window 1 ends flat.
+    // (Shared out by starting balance, "b" would have held 691.341533 and bought 5.525 BBB with "a"'s profit.)
+    let dir = tempfile::tempdir().unwrap();
+    let files = [("aaa.csv", bars(&chained(&AAA, &[(8, 200)]))), ("bbb.csv", bars(&chained(&BBB, &[])))];
+    let outcome = walk_forward(dir.path(), &two_venues("close"), &files);
+    assert_eq!(outcome.windows[0].test_equity, (dec!(1000), dec!(1382.683066)));
+    assert_eq!(outcome.windows[1].test_equity, (dec!(1382.683066), dec!(1382.683066)));
+    assert!(outcome.windows[0].end.unclosed.is_empty());
+    assert_eq!(
+        fills(dir.path()),
+        [fill("0", 4, "BUY", dec!(3.917), dec!(102), false), fill("0", 8, "SELL", dec!(3.917), dec!(200), true)]
+    );
 }

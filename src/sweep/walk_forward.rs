@@ -243,14 +243,13 @@ impl SweepPlan<'_> {
             };
             let open: BTreeMap<String, Decimal> =
                 result.portfolio.holdings().positions().map(|p| (p.symbol.to_string(), p.quantity)).collect();
-            // What a close left open (refused, or capped by the bar's volume) is carried as it is: its value is not
-            // turned into cash for free.
-            if mode == AtWindowEnd::Carry || (close_at_end && !open.is_empty()) {
-                carried = Some(result.carried());
-                match mode {
-                    AtWindowEnd::Carry => end.carried = open,
-                    AtWindowEnd::Close => end.unclosed = open,
-                }
+            // The next window starts from what this one ended with, each venue from its own balances: what a close
+            // left open (refused, or capped by the bar's volume) is carried as it is, not turned into cash for free.
+            carried = Some(result.carried());
+            match mode {
+                AtWindowEnd::Carry => end.carried = open,
+                AtWindowEnd::Close if close_at_end => end.unclosed = open,
+                AtWindowEnd::Close => {}
             }
             let (out_of_sample, test_metrics) = measured(&result, test_from, interval_ns);
             let tested = SweepRow { metrics: test_metrics, ..best.clone() };
