@@ -7,7 +7,7 @@ use crate::config::Scenario;
 use crate::data::SeriesQuality;
 use crate::engine::{BacktestResult, MarketData, prepare_market, run_book_backtest, run_prepared_blocking};
 use crate::error::{Error, Result};
-use crate::model::{NANOS_PER_SECOND, Timestamp};
+use crate::model::{BarSeries, NANOS_PER_SECOND, Timestamp};
 use crate::report::{BarPathCurves, BarPathReport, InputFile, ReportInput, Summary, write_report};
 use crate::sweep::{SweepPlan, SweepStudy};
 use crate::venue::sim::{BarPath, SimConfig};
@@ -33,6 +33,7 @@ pub fn run_scenario(scenario: &Scenario, out_dir: &Path) -> Result<ScenarioRun> 
         return run_book_scenario(scenario, out_dir);
     }
     let (series, quality) = scenario.load_market_data()?;
+    check_windows_fit(scenario, &series)?;
     for warning in quality.iter().flat_map(SeriesQuality::warnings) {
         tracing::warn!("{warning}");
     }
@@ -49,6 +50,29 @@ pub fn run_scenario(scenario: &Scenario, out_dir: &Path) -> Result<ScenarioRun> 
     let (bar_path, curves) = bar_path_report(scenario, &result, market.clone())?;
     let run = Run { hash, result, quality, start, interval_ns, bar_path, curves, market: Some(market) };
     write_run(scenario, out_dir, run)
+}
+
+/// The strategy's warm-up and the correlation rule's window against the data: a window longer than the longest
+/// series could never fill, so the run would decide nothing; it is an error naming the key instead.
+///
+/// # Errors
+/// [`Error::Config`] naming `strategy.params` or `risk_policy.correlation.window`; as the strategy's constructor.
+fn check_windows_fit(scenario: &Scenario, series: &[BarSeries]) -> Result<()> {
+    let bars = series.iter().map(BarSeries::len).max().unwrap_or(0);
+    let at = |message: String| Error::Config(format!("{}: {message}", scenario.path.display()));
+    let warm_up = scenario.setup.build_strategy()?.warm_up_bars();
+    if warm_up > bars {
+        return Err(at(format!(
+            "strategy.params: {} needs {warm_up} bars before its first decision, but the longest series has {bars}",
+            scenario.setup.strategy
+        )));
+    }
+    if let Some(window) = scenario.setup.policy.correlation.as_ref().map(|c| c.window).filter(|w| *w >= bars) {
+        return Err(at(format!(
+            "risk_policy.correlation.window: {window} bars of returns, but the longest series has {bars} bars"
+        )));
+    }
+    Ok(())
 }
 
 /// A scenario on level-2 captures: the level-2 strategy at venues matching on the books; the equity is marked once
@@ -223,6 +247,7 @@ pub fn plan_sweep(scenario: &Scenario) -> Result<SweepPlan<'_>> {
         .as_ref()
         .ok_or_else(|| Error::Config(format!("{}: there is no sweep: section", scenario.path.display())))?;
     let (series, _quality) = scenario.load_market_data()?;
+    check_windows_fit(scenario, &series)?;
     let best_report = Box::new(move |params: &serde_json::Value, dir: &Path| {
         let mut best = scenario.clone();
         best.setup.params = params.clone();

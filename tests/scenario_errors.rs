@@ -51,6 +51,10 @@ fn the_base_scenario_is_valid_and_resolves_paths_against_its_folder() {
     format!("{BASE}risk_policy: {{ correlation: {{ window: 1000000000000, threshold: 0.7 }} }}\n"),
     "risk_policy.correlation.window 1000000000000 bars is more than the 1000000"
 )]
+#[case::cool_off_past_the_clock(
+    format!("{BASE}risk: {{ cooling_off_period_hours: 2562048, max_consecutive_losses: 1 }}\n"),
+    "cooling_off_period_hours must be at most 876000"
+)]
 #[case::zero_order_rate(
     BASE.replace("exchange:", "exchange:\n  rate_limits: { orders_per_second: 0 }"),
     "exchange.rate_limits.orders_per_second: must be at least 1"
@@ -91,6 +95,16 @@ fn the_shipped_risk_config_has_the_seeds_values() {
     "timestamp,open,high,low,close,volume\n2024-01-01,1,1,1,1,1\n2024-01-02,1,0.5,1,1,1\n",
     BASE,
     "bars.csv: line 3, column 'high'"
+)]
+#[case::close_beyond_fixed_point(
+    "timestamp,open,high,low,close,volume\n2024-01-01,1,2,1,1,1\n2024-01-02,1,2,1,1.0000000000000000001,1\n",
+    BASE,
+    "bars.csv: line 2, column 'close': 1 does not fit 64-bit fixed point at 19 decimals"
+)]
+#[case::warm_up_longer_than_the_data(
+    "timestamp,open,high,low,close,volume\n2024-01-01,1,2,1,1,1\n2024-01-02,1,2,1,1,1\n",
+    BASE,
+    "strategy.params: sma_cross needs 4 bars before its first decision, but the longest series has 2"
 )]
 #[case::unknown_key("timestamp,open,high,low,close,volume\n", &BASE.replace("name: t", "name: t\nbogus: 1"), "bogus")]
 #[case::missing_data_file("", &BASE.replace("bars.csv", "missing.csv"), "missing.csv")]

@@ -95,7 +95,8 @@ pub struct GenerateArgs {
 /// Data layouts on the command line.
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
 pub enum FormatArg {
-    /// data.binance.vision kline CSV.
+    /// data.binance.vision kline CSV (`binance_klines`, as a scenario writes it, is accepted too).
+    #[value(alias = "binance_klines")]
     BinanceKlines,
     /// Generic timestamp,open,high,low,close,volume CSV.
     Csv,

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::yaml_error_line;
+use crate::data::read_settings_file;
 use crate::error::{Error, Result};
 use crate::venue::live::live_adapter;
 use crate::venue::{Credentials, ExchangeAdapter, VenueConfig};
@@ -70,7 +71,7 @@ impl ExchangesConfig {
     /// [`Error::Io`] if unreadable; [`Error::Config`] naming the file and the unknown venue or key, a zero rate
     /// limit, a `testnet` outside Binance or `sandbox` outside Coinbase, or a URL that is not http(s) / ws(s).
     pub fn from_file(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io("reading", path, e))?;
+        let text = read_settings_file(path)?;
         let at = |message: String| Error::Config(format!("{}: {message}", path.display()));
         let file: ExchangesFile = serde_saphyr::from_str(&text).map_err(|e| at(yaml_error_line(&e, &text)))?;
         for (name, venue) in &file.exchanges {

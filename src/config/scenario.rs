@@ -10,7 +10,10 @@ use std::path::{Path, PathBuf};
 
 use super::exchange_section::{ExchangeSection, balances, venue_setup};
 use super::yaml_error_line;
-use crate::data::{DataFile, DataFormat, SeriesQuality, detail_mismatch, load_bar_series, load_binance_capture};
+use crate::data::{
+    DataFile, DataFormat, SeriesQuality, detail_mismatch, load_bar_series, load_binance_capture, read_settings_file,
+    stream_data_file,
+};
 use crate::engine::{BacktestSetup, BookStream, VenueSetup};
 use crate::error::{Error, Result};
 use crate::model::VenueId;
@@ -149,7 +152,7 @@ impl Scenario {
     /// # Errors
     /// As [`Scenario::load`].
     pub fn load_with(path: &Path, strategies: &StrategyRegistry) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io("reading scenario", path, e))?;
+        let text = read_settings_file(path)?;
         Self::parse_with(path, text, strategies)
     }
 
@@ -426,20 +429,26 @@ impl Scenario {
     /// [`Error::Io`] when an input cannot be read.
     pub fn content_hash(&self) -> Result<String> {
         let mut hasher = Sha256::new();
-        let mut add = |bytes: &[u8]| {
+        let add = |hasher: &mut Sha256, bytes: &[u8]| {
             hasher.update((bytes.len() as u64).to_le_bytes());
             hasher.update(bytes);
         };
-        add(self.text.as_bytes());
+        add(&mut hasher, self.text.as_bytes());
         let details = self.data.iter().filter_map(|d| d.detail.as_ref().map(|f| &f.path));
         let files = self.data.iter().map(|d| &d.file.path).chain(details);
         for path in files.chain(self.risk_file.as_ref()).chain(&self.extra_inputs) {
-            add(&std::fs::read(path).map_err(|e| Error::io("hashing", path, e))?);
+            // Streamed: a data file may be gigabytes. Its length comes first, as for the text.
+            let length = std::fs::metadata(path).map_err(|e| Error::io("hashing", path, e))?.len();
+            hasher.update(length.to_le_bytes());
+            let hashed = stream_data_file(path, &mut |piece| hasher.update(piece))?;
+            if hashed != length {
+                return Err(Error::Data(format!("{}: changed while it was hashed", path.display())));
+            }
         }
         // Limits from the environment change the run: a session and its replay hash them, a plain scenario has none.
         for (name, value) in &self.risk_env {
-            add(name.as_bytes());
-            add(value.as_bytes());
+            add(&mut hasher, name.as_bytes());
+            add(&mut hasher, value.as_bytes());
         }
         Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
     }

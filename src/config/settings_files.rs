@@ -6,6 +6,7 @@ use serde::Deserialize;
 use std::path::Path;
 
 use super::yaml_error_line;
+use crate::data::read_settings_file;
 use crate::error::{Error, Result};
 use crate::risk::RiskLimits;
 use crate::venue::sim::FeeLadder;
@@ -23,7 +24,7 @@ struct RiskFile {
 /// [`Error::Io`] if unreadable, [`Error::Config`] naming the unknown or malformed key, [`Error::Validation`]
 /// naming an out-of-range key.
 pub fn read_risk_limits(path: &Path) -> Result<RiskLimits> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io("reading", path, e))?;
+    let text = read_settings_file(path)?;
     let file: RiskFile = serde_saphyr::from_str(&text)
         .map_err(|e| Error::Config(format!("{}: {}", path.display(), yaml_error_line(&e, &text))))?;
     file.risk_limits.validate()?;
@@ -36,7 +37,7 @@ pub fn read_risk_limits(path: &Path) -> Result<RiskLimits> {
 /// [`Error::Io`] if unreadable; [`Error::Config`] naming the file and what is wrong: unknown keys, no tiers, a
 /// first tier above zero volume, volumes not increasing, a rate not below 100 % or a taker rate below zero.
 pub fn read_fee_ladder(path: &Path) -> Result<FeeLadder> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io("reading", path, e))?;
+    let text = read_settings_file(path)?;
     let at = |message: String| Error::Config(format!("{}: {message}", path.display()));
     let ladder: FeeLadder = serde_saphyr::from_str(&text).map_err(|e| at(yaml_error_line(&e, &text)))?;
     ladder.validate().map_err(at)?;

@@ -16,7 +16,7 @@ mod writer;
 
 pub use capture::{load_binance_capture, parse_capture_line};
 pub use detail::detail_mismatch;
-pub use input_file::MAX_DATA_FILE_BYTES;
+pub use input_file::{MAX_DATA_FILE_BYTES, MAX_SETTINGS_FILE_BYTES, read_settings_file, stream_data_file};
 pub use parse::{EpochUnit, parse_decimal, parse_timestamp};
 pub use resample::{TradePrints, parse_interval, resample_bars, resample_trades};
 pub use series::{DataFile, DataFormat, SeriesQuality, load_bar_series};

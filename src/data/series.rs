@@ -7,6 +7,7 @@ use super::csv_loader::{read_binance_klines, read_generic_csv};
 use super::file_bars::FileBars;
 use super::parquet_loader::read_parquet;
 use crate::error::{Error, Result};
+use crate::model::exact::to_fixed;
 use crate::model::{BarSeries, Symbol, Timestamp, format_duration};
 
 /// The layouts a data file can have.
@@ -112,9 +113,41 @@ pub fn load_bar_series(symbol: Symbol, files: &[DataFile]) -> Result<(BarSeries,
             ));
         }
     }
+    check_fixed_point_closes(&parts)?;
     let series = concatenate(symbol, parts)?;
     let quality = measure_grid(&series);
     Ok((series, quality))
+}
+
+/// Every close must be exact in 64-bit fixed point at the series' largest number of decimals, the form in which the
+/// exact indicators (and `sma_cross`) compare closes: a close with many more decimals than the rest, or a price
+/// near 10^19, is refused here, naming its line, rather than skipped by a strategy later.
+///
+/// # Errors
+/// [`Error::Data`] naming the file, the row and the close.
+fn check_fixed_point_closes(parts: &[FileBars]) -> Result<()> {
+    let scale = parts.iter().map(|p| p.bars.close_scale()).max().unwrap_or(0);
+    for part in parts {
+        if let Some(row) = part.bars.close.iter().position(|&close| to_fixed(close, scale).is_none()) {
+            // The close that sets the scale, to say where the decimals come from.
+            let widest = parts.iter().find_map(|p| {
+                let at = p.bars.close.iter().position(|c| c.scale() == scale)?;
+                Some(format!("{}, {}: {}", p.path.display(), p.numbering.describe(at), p.bars.close[at]))
+            });
+            return Err(Error::data_at(
+                &part.path,
+                &part.numbering.describe(row),
+                "close",
+                format!(
+                    "{} does not fit 64-bit fixed point at {scale} decimals, the most a close of the series has \
+                     ({}): round the closes to fewer decimals",
+                    part.bars.close[row],
+                    widest.unwrap_or_default()
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Appends the files' columns in order and sets the interval to the most common spacing.

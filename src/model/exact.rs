@@ -53,6 +53,16 @@ fn scale_up(x: i128, k: u32) -> Option<i128> {
     (x.unsigned_abs() <= SCALE_UP_LIMIT[k]).then(|| x * POW10[k])
 }
 
+/// `value` as an integer count of `10^-scale` units, when that is exact and fits in an `i64`: the fixed point the
+/// exact indicators compare prices in.
+#[inline]
+pub fn to_fixed(value: Decimal, scale: u32) -> Option<i64> {
+    let shift = scale.checked_sub(value.scale())?;
+    let mantissa = i64::try_from(value.mantissa()).ok()?;
+    let factor = i64::try_from(*POW10.get(shift as usize)?).ok()?;
+    mantissa.checked_mul(factor)
+}
+
 /// True when `d > 0`, by the sign bit instead of a general comparison (which rescales).
 #[inline(always)]
 pub fn positive(d: Decimal) -> bool {

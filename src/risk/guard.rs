@@ -98,7 +98,7 @@ impl EquityGuard {
             daily_loss_fraction: daily_loss_percent / Decimal::ONE_HUNDRED,
             drawdown_fraction: drawdown_percent / Decimal::ONE_HUNDRED,
             max_losses,
-            cooling_off_ns: i64::from(cooling_off_hours) * 3_600_000_000_000,
+            cooling_off_ns: i64::from(cooling_off_hours).saturating_mul(3_600_000_000_000),
             now: Timestamp(i64::MIN),
             next_day_start: i64::MIN,
             day_start_value: None,

@@ -140,9 +140,22 @@ impl RiskLimits {
         if self.max_consecutive_losses == 0 {
             return fail("max_consecutive_losses", "must be at least 1".into());
         }
+        if self.cooling_off_period_hours > MAX_COOLING_OFF_HOURS {
+            return fail(
+                "cooling_off_period_hours",
+                format!(
+                    "must be at most {MAX_COOLING_OFF_HOURS} (about a century), got {}",
+                    self.cooling_off_period_hours
+                ),
+            );
+        }
         Ok(())
     }
 }
+
+/// The longest cool-off a limit may set, in hours: about a century, well inside the nanosecond clock (whose range
+/// ends after about 292 years), so that no cool-off can wrap into the past.
+pub const MAX_COOLING_OFF_HOURS: u32 = 876_000;
 
 #[cfg(test)]
 mod tests {
@@ -183,6 +196,7 @@ mod tests {
     #[case(RiskLimits { stop_loss_percent: dec!(7), ..RiskLimits::default() }, "stop_loss_percent")]
     #[case(RiskLimits { max_open_positions: 0, ..RiskLimits::default() }, "max_open_positions")]
     #[case(RiskLimits { max_position_size_percent: dec!(301), ..RiskLimits::default() }, "max_position_size_percent")]
+    #[case(RiskLimits { cooling_off_period_hours: 2_562_048, ..RiskLimits::default() }, "cooling_off_period_hours")]
     fn out_of_range_limits_are_validation_errors_naming_the_key(#[case] limits: RiskLimits, #[case] key: &str) {
         let err = limits.validate().unwrap_err();
         assert!(matches!(err, Error::Validation(_)), "{err:?}");

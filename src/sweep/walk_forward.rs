@@ -174,6 +174,14 @@ impl SweepPlan<'_> {
         stop: &AtomicBool,
         progress: &(dyn Fn() + Sync),
     ) -> Result<WalkForwardOutcome> {
+        for (name, span) in [("train", spec.train), ("test", spec.test)] {
+            if span.nanos(self.interval_ns) < self.interval_ns {
+                return Err(Error::Config(format!(
+                    "--walk-forward: {name} is shorter than one bar of the data ({}): a window must hold a bar",
+                    crate::model::format_duration(self.interval_ns)
+                )));
+            }
+        }
         let windows = self.walk_forward_windows(spec);
         if windows.is_empty() {
             return Err(Error::Config("--walk-forward: the data is not longer than one training window".into()));

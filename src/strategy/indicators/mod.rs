@@ -44,12 +44,10 @@ mod vwap;
 mod wilder;
 mod window;
 
-use rust_decimal::Decimal;
-
-use crate::model::exact::POW10;
 use crate::model::{Bar, Timestamp};
 use std::cmp::Ordering;
 
+pub use crate::model::exact::to_fixed;
 pub use aroon::{Aroon, AroonValue};
 pub use averages::{Ema, Sma, Wma};
 pub use bands::{Bollinger, BollingerValue, Donchian, DonchianValue, Keltner, KeltnerValue};
@@ -149,15 +147,6 @@ impl HighLow {
 #[inline]
 pub fn from_fixed(value: i64, scale: u32) -> f64 {
     value as f64 / 10f64.powi(scale as i32)
-}
-
-/// `value` as an integer count of `10^-scale` units, when that is exact and fits in an `i64`.
-#[inline]
-pub fn to_fixed(value: Decimal, scale: u32) -> Option<i64> {
-    let shift = scale.checked_sub(value.scale())?;
-    let mantissa = i64::try_from(value.mantissa()).ok()?;
-    let factor = i64::try_from(*POW10.get(shift as usize)?).ok()?;
-    mantissa.checked_mul(factor)
 }
 
 /// Two simple moving averages of one series, a fast one inside a slow one, kept as exact running integer sums over
