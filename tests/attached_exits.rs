@@ -123,3 +123,71 @@ fn a_strategy_exit_cancels_the_attached_pair_before_it_sells() {
     assert!(one_cancels_the_other(&exits[1].3), "{:?}", exits[1].3);
     assert_eq!(run.result.portfolio.equity(), dec!(929.512582));
 }
+
+#[test]
+fn each_part_of_an_entry_a_volume_cap_spreads_over_bars_is_protected_as_it_fills() {
+    // sma_cross 1/2, no fees, 800 USDT, `max_volume_percent: 30` of a volume of 10: 3 BTC per order per bar. The
+    // cross up at 02:00's close (101) buys with all the cash from 03:00's open; the risk manager's distances are 2 %
+    // and 6 % of the price it admitted the order at, 101: 2.02 and 6.06.
+    // - 03:00 (open 100): 3 @ 100; their pair: stop 97.98, take-profit 106.06; the rest of 03:00 (99-101) reaches
+    //   neither.
+    // - 04:00 (open 100, low 80): the next 3 @ 100; the first pair's stop sells its 3 at 97.98, and the second
+    //   part's pair, placed at once and matched against the rest of 04:00, sells its 3 at 97.98 too.
+    // - 05:00 (open 81): the 200 left buy floor_0.001(200 / 81) = 2.469 @ 81 = 199.989; their pair (78.98, 87.06)
+    //   is not reached (80-82).
+    // Cash 800 − 600 + 2 × 293.94 − 199.989 = 587.891; with 2.469 at 81: equity 787.88. (Before, the exits waited
+    // for the entry to end: the 6 BTC bought by 04:00 rode the fall to 81 unprotected.)
+    let bars = "timestamp,open,high,low,close,volume
+2023-01-01T00:00:00Z,100,101,99,100,10
+2023-01-01T01:00:00Z,100,101,99,99,10
+2023-01-01T02:00:00Z,99,101,98,101,10
+2023-01-01T03:00:00Z,100,101,99,100,10
+2023-01-01T04:00:00Z,100,100,80,81,10
+2023-01-01T05:00:00Z,81,82,80,81,10
+2023-01-01T06:00:00Z,81,82,80,81,10
+";
+    let scenario = "name: capped_entry
+data:
+  - { path: bars.csv, format: csv, symbol: BTCUSDT }
+strategy: { kind: sma_cross, params: { fast: 1, slow: 2 } }
+exchange:
+  fee_bps: { maker: 0, taker: 0 }
+  liquidity: { max_volume_percent: 30 }
+  instruments:
+    BTCUSDT: { tick_size: 0.01, lot_size: 0.001, min_notional: 5 }
+portfolio: { quote: USDT, starting_cash: 800 }
+risk:
+  max_position_size_percent: 100
+  max_daily_loss_percent: 100
+  max_drawdown_percent: 100
+  stop_loss_percent: 2
+  take_profit_percent: 6
+risk_policy: { exits: { attach: true } }
+";
+    let dir = tempfile::tempdir().unwrap();
+    common::write(dir.path(), "bars.csv", bars);
+    let scenario = Scenario::load(&common::write(dir.path(), "scenario.yaml", scenario)).unwrap();
+    let run = run_scenario(&scenario, &dir.path().join("report")).unwrap();
+    let at = |hour: i64| Timestamp(1_672_531_200_000_000_000 + hour * 3_600_000_000_000);
+    assert_eq!(
+        fills(&run),
+        [
+            (at(3), Side::Buy, dec!(3), dec!(100), dec!(0)),
+            (at(4), Side::Buy, dec!(3), dec!(100), dec!(0)),
+            (at(4), Side::Sell, dec!(3), dec!(97.98), dec!(0)),
+            (at(4), Side::Sell, dec!(3), dec!(97.98), dec!(0)),
+            (at(5), Side::Buy, dec!(2.469), dec!(81), dec!(0)),
+        ]
+    );
+    let stops: Vec<_> = exits(&run).iter().filter(|e| e.0 == OrderType::StopMarket).map(|e| (e.1, e.2)).collect();
+    assert_eq!(
+        stops,
+        [
+            (Some(dec!(97.98)), OrderStatus::Filled),
+            (Some(dec!(97.98)), OrderStatus::Filled),
+            (Some(dec!(78.98)), OrderStatus::New)
+        ]
+    );
+    assert_eq!(run.result.portfolio.cash(), dec!(587.891));
+    assert_eq!(run.result.portfolio.equity(), dec!(787.88));
+}

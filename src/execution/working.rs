@@ -12,7 +12,7 @@ use crate::strategy::OpenOrder;
 /// What an open order is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Purpose {
-    /// A strategy's (or the engine's) order; when it fills completely, exits at these distances are attached.
+    /// A strategy's (or the engine's) order; each of its fills gets exits at these distances from its price.
     Trade { exits: Option<ExitDistances> },
     /// A stop-loss or take-profit attached to a position: it only reduces it, and strategies do not see it.
     Exit,
@@ -109,26 +109,21 @@ impl WorkingOrders {
         }
     }
 
-    /// `quantity` of order `id` filled; the order leaves when `finished`. Returns its slot and, when it finished,
-    /// what it was for; `None` when it was not open.
-    pub(crate) fn filled(
-        &mut self,
-        id: OrderId,
-        quantity: Decimal,
-        finished: bool,
-    ) -> Option<(usize, Option<Purpose>)> {
+    /// `quantity` of order `id` filled; the order leaves when `finished`. Returns its slot and what it was for;
+    /// `None` when it was not open.
+    pub(crate) fn filled(&mut self, id: OrderId, quantity: Decimal, finished: bool) -> Option<(usize, Purpose)> {
         let index = self.orders.iter().position(|o| o.id == id)?;
         let order = &mut self.orders[index];
         if !finished {
             order.remaining = (order.remaining - quantity).max(Decimal::ZERO);
             order.partly_filled |= !quantity.is_zero();
-            return Some((order.slot, None));
+            return Some((order.slot, order.purpose));
         }
         let order = self.orders.swap_remove(index);
         if order.is_trade() {
             self.per_slot[order.slot] -= 1;
         }
-        Some((order.slot, Some(order.purpose)))
+        Some((order.slot, order.purpose))
     }
 
     /// Order `id` ended without (further) fills: canceled, rejected or expired. Returns its slot when it was open.
@@ -198,12 +193,12 @@ mod tests {
         assert_eq!(w.exit_of(0), Some(OrderId(3)));
         assert_eq!(w.sides(0), (dec!(2), dec!(0.5)), "a buy of 2 and a sell of 0.5, not a net 1.5");
         assert_eq!(w.committed_cash(), dec!(200));
-        assert_eq!(w.filled(OrderId(1), dec!(0.5), false), Some((0, None)));
+        assert_eq!(w.filled(OrderId(1), dec!(0.5), false), Some((0, trade)));
         let first = w.trades_of(0).next().map(|o| (o.status, o.remaining));
         assert_eq!(first, Some((OrderStatus::PartiallyFilled, dec!(1.5))));
         assert_eq!(w.sides(0), (dec!(1.5), dec!(0.5)));
         assert_eq!(w.committed_cash(), dec!(150));
-        assert_eq!(w.filled(OrderId(1), dec!(1.5), true), Some((0, Some(trade))));
+        assert_eq!(w.filled(OrderId(1), dec!(1.5), true), Some((0, trade)));
         assert_eq!(w.closed(OrderId(2)), Some(0));
         assert_eq!(w.closed(OrderId(9)), None);
         assert_eq!((w.count(0), w.sides(0), w.committed_cash()), (0, (dec!(0), dec!(0)), dec!(0)));

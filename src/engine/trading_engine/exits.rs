@@ -1,28 +1,28 @@
 //! Stop-loss and take-profit exits the engine attaches to entries when `risk_policy.exits.attach` is set: placed
-//! at the venue as a one-cancels-the-other pair when the entry has filled, at the risk manager's distances from the
-//! entry's average price, and canceled before any other order reduces the position.
+//! at the venue as a one-cancels-the-other pair for each fill of the entry, at the risk manager's distances from
+//! that fill's price, and canceled before any other order reduces the position.
 
 use rust_decimal::Decimal;
 
 use super::TradingEngine;
 use crate::execution::Purpose;
 use crate::model::VenueId;
-use crate::model::{OrderId, OrderQty, OrderRequest, OrderStatus, OrderType, Side, Timestamp};
+use crate::model::{Fill, OrderId, OrderQty, OrderRequest, OrderStatus, OrderType, Side};
 use crate::risk::ExitDistances;
 
 impl TradingEngine {
-    /// Entry `entry_id` filled completely at `time` on `venue`: places its stop-loss and take-profit. A venue that
-    /// refuses them leaves both recorded as rejected, with its reason.
+    /// `fill` of entry `entry_id` happened on `venue`: places a stop-loss and a take-profit for its quantity, at
+    /// `distances` from its price. A venue that refuses them leaves both recorded as rejected, with its reason.
     pub(super) fn place_exits(
         &mut self,
         venue: VenueId,
         slot: usize,
         entry_id: OrderId,
-        time: Timestamp,
+        fill: &Fill,
         distances: ExitDistances,
     ) {
         let Some(entry) = self.log.order(entry_id).map(|record| record.report.clone()) else { return };
-        let Some(entry_price) = entry.average_price else { return };
+        let (entry_price, quantity, time) = (fill.price, fill.quantity, fill.time);
         let (stop_level, take_level) = distances.levels(entry.request.side, entry_price);
         let side = match entry.request.side {
             Side::Buy => Side::Sell,
@@ -38,7 +38,7 @@ impl TradingEngine {
                 order_type,
                 stop_price: Some(level),
                 one_cancels_other: Some(partner),
-                ..OrderRequest::new(id, entry.request.symbol, side, OrderQty::Base(entry.filled_quantity), None)
+                ..OrderRequest::new(id, entry.request.symbol, side, OrderQty::Base(quantity), None)
             };
             instrument.as_ref().map_or(request, |i| i.rounded(request))
         };
@@ -71,7 +71,6 @@ impl TradingEngine {
                     let request = report.request;
                     self.log.orders.accepted(request.client_order_id, request);
                     let level = request.stop_price.unwrap_or(entry_price);
-                    let quantity = entry.filled_quantity;
                     let kind = (side, request.order_type);
                     let value = (level, Decimal::ZERO);
                     self.working.open(request.client_order_id, slot, kind, quantity, value, Purpose::Exit);

@@ -351,20 +351,16 @@ impl TradingEngine {
                 }
                 self.working.spent(order_id, fill.notional() + fill.fee);
                 let working = self.working.filled(order_id, fill.quantity, status.is_final());
-                if let Some((slot, Some(Purpose::Trade { exits: Some(distances) }))) = working {
-                    self.place_exits(venue, slot, order_id, fill.time, distances);
+                // Every fill of an entry is protected as it happens — an entry a participation cap spreads over
+                // several bars does not wait until it ends — by its own pair, at distances from its own price.
+                if let Some((slot, Purpose::Trade { exits: Some(distances) })) = working {
+                    self.place_exits(venue, slot, order_id, &fill, distances);
                 }
                 working.map(|(slot, _)| slot)
             }
-            ExecutionEvent::Ended { reason, time, .. } => {
-                let partly_filled = !record.report.filled_quantity.is_zero();
+            ExecutionEvent::Ended { reason, .. } => {
                 self.log.orders.end(order_id, status, reason);
-                let ended = self.working.filled(order_id, Decimal::ZERO, true);
-                // An entry that filled in part and then ended still gets the exits of its bracket, for what filled.
-                if let (true, Some((slot, Some(Purpose::Trade { exits: Some(distances) })))) = (partly_filled, ended) {
-                    self.place_exits(venue, slot, order_id, time, distances);
-                }
-                ended.map(|(slot, _)| slot)
+                self.working.filled(order_id, Decimal::ZERO, true).map(|(slot, _)| slot)
             }
         };
         if let Some(slot) = still_working {
