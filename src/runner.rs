@@ -29,11 +29,33 @@ pub struct ScenarioRun {
 /// # Errors
 /// Data, configuration and I/O errors, each naming its file, row, column or key.
 pub fn run_scenario(scenario: &Scenario, out_dir: &Path) -> Result<ScenarioRun> {
+    run_scenario_checking(scenario, out_dir, WindowCheck::Refuse)
+}
+
+/// [`run_scenario`] for a scenario whose data may be shorter than its strategy needs: a session's recording (it
+/// replays what the session saw), a sweep's best combination (the grid chose it). It runs to whatever it decides.
+///
+/// # Errors
+/// As [`run_scenario`], but for the window check.
+pub fn run_recorded_scenario(scenario: &Scenario, out_dir: &Path) -> Result<ScenarioRun> {
+    run_scenario_checking(scenario, out_dir, WindowCheck::Skip)
+}
+
+/// Whether a run refuses windows longer than its data (see [`check_windows_fit`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum WindowCheck {
+    Refuse,
+    Skip,
+}
+
+fn run_scenario_checking(scenario: &Scenario, out_dir: &Path, check: WindowCheck) -> Result<ScenarioRun> {
     if scenario.is_book() {
         return run_book_scenario(scenario, out_dir);
     }
     let (series, quality) = scenario.load_market_data()?;
-    check_windows_fit(scenario, &series)?;
+    if check == WindowCheck::Refuse {
+        check_windows_fit(scenario, &series)?;
+    }
     for warning in quality.iter().flat_map(SeriesQuality::warnings) {
         tracing::warn!("{warning}");
     }
@@ -52,7 +74,7 @@ pub fn run_scenario(scenario: &Scenario, out_dir: &Path) -> Result<ScenarioRun> 
     write_run(scenario, out_dir, run)
 }
 
-/// The strategy's warm-up and the correlation rule's window against the data: a window longer than the longest
+/// The bars the strategy needs before its first decision and the correlation rule's window against the data: a window longer than the longest
 /// series could never fill, so the run would decide nothing; it is an error naming the key instead.
 ///
 /// # Errors
@@ -60,10 +82,10 @@ pub fn run_scenario(scenario: &Scenario, out_dir: &Path) -> Result<ScenarioRun> 
 fn check_windows_fit(scenario: &Scenario, series: &[BarSeries]) -> Result<()> {
     let bars = series.iter().map(BarSeries::len).max().unwrap_or(0);
     let at = |message: String| Error::Config(format!("{}: {message}", scenario.path.display()));
-    let warm_up = scenario.setup.build_strategy()?.warm_up_bars();
-    if warm_up > bars {
+    let needed = scenario.setup.build_strategy()?.bars_before_first_decision();
+    if needed > bars {
         return Err(at(format!(
-            "strategy.params: {} needs {warm_up} bars before its first decision, but the longest series has {bars}",
+            "strategy.params: {} needs {needed} bars before its first decision, but the longest series has {bars}",
             scenario.setup.strategy
         )));
     }
@@ -247,11 +269,10 @@ pub fn plan_sweep(scenario: &Scenario) -> Result<SweepPlan<'_>> {
         .as_ref()
         .ok_or_else(|| Error::Config(format!("{}: there is no sweep: section", scenario.path.display())))?;
     let (series, _quality) = scenario.load_market_data()?;
-    check_windows_fit(scenario, &series)?;
     let best_report = Box::new(move |params: &serde_json::Value, dir: &Path| {
         let mut best = scenario.clone();
         best.setup.params = params.clone();
-        Ok(run_scenario(&best, dir)?.summary)
+        Ok(run_recorded_scenario(&best, dir)?.summary)
     });
     SweepPlan::prepare(SweepStudy {
         name: &scenario.name,

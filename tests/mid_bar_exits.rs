@@ -108,7 +108,7 @@ async fn under_mid_bar_exits_ambiguous_the_path_rule_decides_the_entry_bar_and_t
 }
 
 #[tokio::test]
-async fn an_exit_between_the_fill_and_the_close_fills_in_the_entry_bar_at_its_level_under_every_rule() {
+async fn an_exit_between_the_fill_and_the_close_with_the_other_out_of_reach_fills_in_the_entry_bar_under_every_rule() {
     for rule in [MidBarExits::NextBar, MidBarExits::Ambiguous] {
         for path in [BarPath::Adverse, BarPath::Optimistic] {
             let setting = SimConfig { bar_path: path, ..config(rule) };
@@ -182,4 +182,53 @@ fn a_scenario_chooses_the_rule_with_exchange_mid_bar_exits() {
     assert_eq!(with("next_bar").unwrap().setup.venues[0].sim.mid_bar_exits, MidBarExits::NextBar);
     let wrong = with("sometimes").map(|_| ()).unwrap_err().to_string();
     assert!(wrong.contains("mid_bar_exits"), "{wrong}");
+}
+
+#[tokio::test]
+async fn a_take_profit_the_close_proves_is_ambiguous_when_the_low_could_have_stopped_the_position_out_first() {
+    // Hour 1: 100, 106, 94, 105 with the take-profit at 104. The price ran from the fill at 99 to 105, through 104 —
+    // but the low of 94 may have come right after the fill, through the stop at 95. Under every setting the bar is
+    // ambiguous; the default adverse rule takes the stop (190, fee 0.19), the optimistic one the take-profit (208,
+    // fee 0.208).
+    for (path, filled, price, fee) in
+        [(BarPath::Adverse, 2, dec!(95), dec!(0.19)), (BarPath::Optimistic, 3, dec!(104), dec!(0.208))]
+    {
+        let mut v = venue(SimConfig { bar_path: path, ..config(MidBarExits::NextBar) }, &[("USDT", dec!(1000))]);
+        v.connect().await.unwrap();
+        v.on_market_event(&bar(0, dec!(100), dec!(101), dec!(99.5), dec!(100)));
+        let entry = buy_limit(1, dec!(99));
+        v.place_order(entry).await.unwrap();
+        v.on_market_event(&bar(1, dec!(100), dec!(106), dec!(94), dec!(105)));
+        fills(&mut v);
+        let (stop, take) = (exit(2, OrderType::StopMarket, dec!(95)), exit(3, OrderType::TakeProfitMarket, dec!(104)));
+        v.submit_exits(stop, take, &entry, Timestamp(HOUR)).unwrap();
+        assert_eq!(fills(&mut v), [(OrderId(filled), price, fee, Timestamp(HOUR))], "{path:?}");
+        assert_eq!(v.ambiguous_bars(), 1, "{path:?}");
+    }
+}
+
+#[tokio::test]
+async fn under_ohlc_the_exits_follow_the_candles_path_from_the_fill_on_never_the_part_before_it() {
+    let ohlc = SimConfig { bar_path: BarPath::Ohlc, ..config(MidBarExits::Ambiguous) };
+    // A buy stop at 105 in a rising hour (100, 112, 98, 111: open → low 98 → high 112 → close): it fills on the
+    // way up to 112, after the low, so its stop at 101 is not reached and the take-profit at 110 sells (220, fee
+    // 0.22) — not the stop at the bar's open, before the entry existed.
+    let mut v = venue(ohlc, &[("USDT", dec!(1000))]);
+    v.connect().await.unwrap();
+    v.on_market_event(&bar(0, dec!(100), dec!(101), dec!(99.5), dec!(100)));
+    let entry = OrderRequest {
+        order_type: OrderType::StopMarket,
+        stop_price: Some(dec!(105)),
+        ..OrderRequest::new(OrderId(1), btc(), Side::Buy, OrderQty::Base(dec!(2)), None)
+    };
+    v.place_order(entry).await.unwrap();
+    v.on_market_event(&bar(1, dec!(100), dec!(112), dec!(98), dec!(111)));
+    assert_eq!(fills(&mut v), [(OrderId(1), dec!(105), dec!(0.21), Timestamp(HOUR))]);
+    let (stop, take) = (exit(2, OrderType::StopMarket, dec!(101)), exit(3, OrderType::TakeProfitMarket, dec!(110)));
+    v.submit_exits(stop, take, &entry, Timestamp(HOUR)).unwrap();
+    assert_eq!(fills(&mut v), [(OrderId(3), dec!(110), dec!(0.22), Timestamp(HOUR))]);
+    // A buy limit at 99 in a falling hour (100, 112, 98, 99.5: open → high 112 → low 98 → close): it fills on the
+    // way down, after the high, so the take-profit at 110 is not reached in it.
+    let mut v = entry_filled_inside_hour_one(ohlc, [dec!(100), dec!(112), dec!(98), dec!(99.5)]).await;
+    assert_eq!(fills(&mut v), []);
 }

@@ -152,3 +152,37 @@ fn yaml_errors_name_the_key_path_in_plain_words_not_the_parsers(#[case] text: St
     }
     assert!(!message.contains('\n'), "one line: {message}");
 }
+
+#[test]
+fn a_correlation_window_longer_than_the_data_is_refused_naming_the_key() {
+    // Five bars give four returns: a window of five could never fill, so the rule would silently never act.
+    let dir = tempfile::tempdir().unwrap();
+    let bars = (0..5).fold("timestamp,open,high,low,close,volume\n".to_string(), |text, hour| {
+        text + &format!("2024-01-01T{hour:02}:00:00Z,1,2,1,1,1\n")
+    });
+    common::write(dir.path(), "a.csv", &bars);
+    common::write(dir.path(), "b.csv", &bars);
+    let scenario = "name: t
+data:
+  - { path: a.csv, format: csv, symbol: AAAUSDT }
+  - { path: b.csv, format: csv, symbol: BBBUSDT }
+strategy: { kind: sma_cross, params: { fast: 1, slow: 2 } }
+exchange:
+  instruments:
+    AAAUSDT: { tick_size: 0.01, lot_size: 0.001, min_notional: 1 }
+    BBBUSDT: { tick_size: 0.01, lot_size: 0.001, min_notional: 1 }
+portfolio: { quote: USDT, starting_cash: 1000 }
+risk_policy: { correlation: { window: 5, threshold: 0.7 } }
+";
+    common::write(dir.path(), "s.yaml", scenario);
+    let (ok, _, stderr) = common::ctb(dir.path(), &["backtest", "s.yaml"]);
+    assert!(!ok, "accepted");
+    assert!(
+        stderr.contains("risk_policy.correlation.window: 5 bars of returns, but the longest series has 5"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    common::write(dir.path(), "s.yaml", &scenario.replace("window: 5", "window: 4"));
+    let (ok, _, stderr) = common::ctb(dir.path(), &["backtest", "s.yaml", "--quiet"]);
+    assert!(ok, "a window the data can fill runs: {stderr}");
+}

@@ -233,3 +233,19 @@ fn after_a_window_end_close_each_venue_keeps_its_own_cash_and_one_venues_profit_
         [fill("0", 4, "BUY", dec!(3.917), dec!(102), false), fill("0", 8, "SELL", dec!(3.917), dec!(200), true)]
     );
 }
+
+#[test]
+fn a_walk_forward_window_shorter_than_one_bar_is_refused_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows: Vec<_> = (0..12).map(|k| (100 + k, 101 + k, 1)).collect();
+    common::write(dir.path(), "bars.csv", &bars(&rows));
+    let text = one_venue("next_open", "");
+    let scenario = Scenario::parse(&common::write(dir.path(), "scenario.yaml", &text), text.clone()).unwrap();
+    let plan = plan_sweep(&scenario).unwrap();
+    for (spec, name) in [("train=4,test=30m", "test"), ("train=59m,test=4", "train")] {
+        let spec = WalkForward::parse(spec).unwrap();
+        let error = plan.walk_forward(spec, &dir.path().join("report"), &AtomicBool::new(false), &|| {});
+        let error = error.map(|_| ()).unwrap_err().to_string();
+        assert!(error.contains(&format!("{name} is shorter than one bar of the data (1h)")), "{error}");
+    }
+}

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use crate::config::Scenario;
 use crate::report::{REPORT_FILES, summary_table};
-use crate::runner::run_scenario;
+use crate::runner::{run_recorded_scenario, run_scenario};
 use crate::session::recorded_scenario;
 use crate::strategy::StrategyRegistry;
 use crate::{Error, Result};
@@ -46,7 +46,11 @@ pub fn run(args: BacktestArgs, strategies: &StrategyRegistry) -> Result<()> {
         (None, None) => return Err(Error::Config("give a scenario file or --replay RECORDING".into())),
     };
     let out = args.out.unwrap_or_else(|| PathBuf::from("reports").join(name));
-    let run = run_scenario(&scenario, &out)?;
+    // A session's recording replays what the session saw, however short; a scenario a user wrote must fit its data.
+    let run = match args.replay {
+        Some(_) => run_recorded_scenario(&scenario, &out)?,
+        None => run_scenario(&scenario, &out)?,
+    };
     for warning in &run.summary.warnings {
         eprintln!("warning: {warning}");
     }

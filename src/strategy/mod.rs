@@ -278,6 +278,13 @@ pub trait Strategy: Send {
         self.history_len()
     }
 
+    /// How many closed bars of a stream it needs before it can decide anything at all, when it knows (0, the
+    /// default, when it does not say): a backtest whose data is shorter than this is refused rather than run to no
+    /// decision.
+    fn bars_before_first_decision(&self) -> usize {
+        0
+    }
+
     /// Called for every event of every stream; pushes what it wants done to `commands`.
     fn on_event(&mut self, ctx: &Context<'_>, commands: &mut Vec<Command>);
 
@@ -306,6 +313,10 @@ impl<S: Strategy + ?Sized> Strategy for Box<S> {
 
     fn warm_up_bars(&self) -> usize {
         (**self).warm_up_bars()
+    }
+
+    fn bars_before_first_decision(&self) -> usize {
+        (**self).bars_before_first_decision()
     }
 
     fn wants_time_slices(&self) -> bool {

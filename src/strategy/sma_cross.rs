@@ -76,6 +76,11 @@ impl Strategy for SmaCross {
         self.params.slow + 1
     }
 
+    /// The slow average's bars and one more: the first cross needs the averages of two bars.
+    fn bars_before_first_decision(&self) -> usize {
+        self.params.slow + 1
+    }
+
     fn on_start(&mut self, streams: &[StreamInfo]) -> Result<()> {
         if let Some(book) = streams.iter().find(|s| s.kind != StreamKind::Bars) {
             return Err(Error::Validation(format!(

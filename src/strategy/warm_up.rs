@@ -36,6 +36,10 @@ impl<S: Strategy> Strategy for WarmUp<S> {
         self.inner.warm_up_bars()
     }
 
+    fn bars_before_first_decision(&self) -> usize {
+        self.inner.bars_before_first_decision()
+    }
+
     fn wants_time_slices(&self) -> bool {
         self.inner.wants_time_slices()
     }

@@ -17,7 +17,7 @@ use crate::model::{Bar, Instrument, Liquidity, OrderRequest, OrderStatus, OrderT
 
 /// Whether `order` executes when the price falls to it (a buy limit, a sell stop, a buy take-profit) rather than
 /// when it rises to it.
-fn executes_on_the_way_down(order: &OrderRequest) -> bool {
+pub(super) fn executes_on_the_way_down(order: &OrderRequest) -> bool {
     match order.order_type {
         OrderType::Limit | OrderType::TakeProfitMarket | OrderType::TakeProfitLimit => order.side == Side::Buy,
         OrderType::StopMarket | OrderType::StopLimit | OrderType::TrailingStop | OrderType::Market => {

@@ -1,22 +1,24 @@
 //! The exits of an entry that filled in the bar being replayed, when no detail data says what came after the fill.
 //!
 //! An entry filled at the bar's open had the whole bar after it: its exits are matched against the rest of the bar.
-//! An entry filled inside the bar, at price `P`, is known to have been followed by a path from `P` to the close;
-//! the bar's high and low may have come before the fill or after it. So:
+//! An entry filled inside the bar, at its level `P` (its limit or its stop), is known to have been followed by a path
+//! from `P` to the close; the bar's high and low may have come before the fill or after it. Two readings bound what
+//! can have happened: the *adverse* one lets the extreme on the stop's side (the low under a long) come after the
+//! fill, the stop first when both exits are reached; the *optimistic* one the extreme on the take-profit's side.
 //!
-//! * an exit whose level lies between `P` and the close certainly triggered in the bar (the path crossed it): it
-//!   fills at its level, under every rule;
-//! * an exit reachable only through the bar's high or low may or may not have triggered.
-//!
-//! [`MidBarExits::NextBar`] matches the exits against the known part only (`P` to the close); what the extremes
-//! might have done is left to the next bar. [`MidBarExits::Ambiguous`] takes the extremes into account as the path
-//! rule says: `adverse` lets the extreme on the stop's side come after the fill (the stop first when both trigger),
-//! `optimistic` the extreme on the take-profit's side, `ohlc` the whole bar; and a bar where the adverse and the
-//! optimistic reading end differently counts as ambiguous, so the report's interval covers both.
+//! * When both readings end alike, that is what happened: the exit fills at its level (for example a take-profit
+//!   between `P` and the close with the stop out of the bar's reach), or nothing fills in this bar.
+//! * When they differ and the known part from `P` to the close already reaches an exit (one certainly triggered,
+//!   but the other may have come first), or the venue is set to [`MidBarExits::Ambiguous`], the bar counts as
+//!   ambiguous and the path rule picks: `adverse` and `optimistic` their reading, `ohlc` the candle's path from the
+//!   fill on (open → low → high → close when it closed at or above its open, else open → high → low → close).
+//! * Otherwise, under [`MidBarExits::NextBar`] (the default), the exits wait for the next bar.
 
 use super::SimulatedExchange;
 use super::config::{BarPath, MidBarExits};
 use super::matching::{self, fill_price};
+use rust_decimal::Decimal;
+
 use crate::model::{Bar, OrderId, OrderRequest, OrderType, Side};
 
 impl SimulatedExchange {
@@ -32,26 +34,37 @@ impl SimulatedExchange {
             self.match_open_orders(market, bar, Some(pair));
             return;
         }
+        // The level the bar reached the entry at (its fill may be worse by slippage, but the trades went there).
+        let level = match entry.order_type {
+            OrderType::Limit | OrderType::StopLimit | OrderType::TakeProfitLimit => entry.price,
+            _ => entry.stop_price,
+        };
         let instrument = &self.markets[market].instrument;
-        // The entry's fill price: the level the bar reached it at.
-        let Some((price, _)) = fill_price(instrument, self.config.slippage, bar, entry) else { return };
-        let known = Bar { open: price, high: price.max(bar.close), low: price.min(bar.close), ..*bar };
+        let level = level.or_else(|| fill_price(instrument, self.config.slippage, bar, entry).map(|(p, _)| p));
+        let Some(level) = level else { return };
+        let known = Bar { open: level, high: level.max(bar.close), low: level.min(bar.close), ..*bar };
         // The extreme on the stop's side: below a long entry, above a short one.
         let (adverse, optimistic) = match entry.side {
             Side::Buy => (Bar { low: bar.low, ..known }, Bar { high: bar.high, ..known }),
             Side::Sell => (Bar { high: bar.high, ..known }, Bar { low: bar.low, ..known }),
         };
-        let chosen = match (self.config.mid_bar_exits, self.config.bar_path) {
-            (MidBarExits::NextBar, _) => known,
-            (MidBarExits::Ambiguous, BarPath::Adverse) => adverse,
-            (MidBarExits::Ambiguous, BarPath::Optimistic) => optimistic,
-            (MidBarExits::Ambiguous, BarPath::Ohlc) => *bar,
-        };
-        if self.config.mid_bar_exits == MidBarExits::Ambiguous
-            && self.first_exit(market, &adverse, pair, true) != self.first_exit(market, &optimistic, pair, false)
-        {
-            self.count_ambiguous(market, bar);
+        let (worst, best) =
+            (self.first_exit(market, &adverse, pair, true), self.first_exit(market, &optimistic, pair, false));
+        if worst == best {
+            // Every reading ends alike: at an exit's level, or with nothing in this bar.
+            self.match_open_orders(market, &adverse, Some(pair));
+            return;
         }
+        let certain = self.first_exit(market, &known, pair, true).is_some();
+        if !certain && self.config.mid_bar_exits == MidBarExits::NextBar {
+            return;
+        }
+        self.count_ambiguous(market, bar);
+        let chosen = match self.config.bar_path {
+            BarPath::Adverse => adverse,
+            BarPath::Optimistic => optimistic,
+            BarPath::Ohlc => after_fill_on_candle_path(bar, level, matching::executes_on_the_way_down(entry)),
+        };
         self.match_open_orders(market, &chosen, Some(pair));
     }
 
@@ -77,4 +90,20 @@ impl SimulatedExchange {
             _ => reached.iter().find(|(_, stop)| *stop == stop_first).or(reached.first()).map(|(id, _)| *id),
         }
     }
+}
+
+/// What `bar` did after an entry at `level` filled, on the candle's assumed path (open → low → high → close when it
+/// closed at or above its open, else open → high → low → close): the path's points after the stretch where the price
+/// first reached `level` (falling to it when `down`, else rising), as a bar opening at `level`.
+fn after_fill_on_candle_path(bar: &Bar, level: Decimal, down: bool) -> Bar {
+    let points = match bar.close >= bar.open {
+        true => [bar.open, bar.low, bar.high, bar.close],
+        false => [bar.open, bar.high, bar.low, bar.close],
+    };
+    let reached = |a: Decimal, b: Decimal| if down { a.min(b) <= level } else { a.max(b) >= level };
+    let first = (0..3).find(|&i| reached(points[i], points[i + 1])).unwrap_or(2);
+    let after = &points[first + 1..];
+    let high = after.iter().copied().fold(level, Decimal::max);
+    let low = after.iter().copied().fold(level, Decimal::min);
+    Bar { open: level, high, low, ..*bar }
 }
