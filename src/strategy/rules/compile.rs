@@ -69,7 +69,7 @@ pub(super) fn compile(
             if want == Type::Bool { "a condition (a comparison, and/or/not, crosses_…)" } else { "a number" };
         return Err(at(ParseError { column: 1, message: format!("expected {wanted}") }));
     }
-    Ok(Program { ops: compiler.ops, result: want })
+    Ok(Program::new(compiler.ops, want))
 }
 
 struct Compiler<'a> {

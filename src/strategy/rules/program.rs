@@ -1,8 +1,11 @@
 //! A compiled expression ([`Program`]): a flat postfix list of [`Op`]s over slots resolved at compile time — no
-//! text, no names, no allocation when it runs — and the [`Ring`]s of recent values its loads read.
+//! text, no names, no allocation when it runs — and the [`Ring`]s of recent values its loads read. A condition is
+//! also split at its top-level `and`s into parts tried in turn (the first that fails decides, so most bars read one
+//! comparison); a part comparing two loads or constants runs without the stacks.
 
 use rust_decimal::Decimal;
 use std::cmp::Ordering;
+use std::ops::Range;
 
 use super::parse::BinOp;
 use super::value::Num;
@@ -61,6 +64,94 @@ pub(super) struct Program {
     pub ops: Vec<Op>,
     /// What it yields.
     pub result: Type,
+    /// A condition's top-level `and` operands, in order (the whole program when it is no `and`).
+    parts: Vec<Part>,
+}
+
+/// One operand of a condition's top-level `and`.
+#[derive(Clone, Debug, PartialEq)]
+enum Part {
+    /// `a op b` of two loads or constants.
+    Compare(Operand, BinOp, Operand),
+    /// Any other condition: these steps of the program, run on the stacks.
+    Steps(Range<usize>),
+}
+
+/// A value a [`Part::Compare`] reads.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Operand {
+    Const(Num),
+    Load { series: u32, lag: u32 },
+}
+
+impl Operand {
+    fn of(op: Op) -> Option<Operand> {
+        match op {
+            Op::Const(n) => Some(Operand::Const(n)),
+            Op::Load { series, lag } => Some(Operand::Load { series, lag }),
+            _ => None,
+        }
+    }
+
+    #[inline]
+    fn read(self, frame: &Frame<'_>) -> Option<Num> {
+        match self {
+            Operand::Const(n) => Some(n),
+            Operand::Load { series, lag } => frame.series[series as usize].get(lag as usize),
+        }
+    }
+}
+
+/// How many values `op` takes from the stacks (it pushes one).
+fn arity(op: Op) -> usize {
+    match op {
+        Op::Const(_) | Op::Load { .. } | Op::State(_) => 0,
+        Op::Neg | Op::Abs | Op::Not => 1,
+        Op::Arith(_) | Op::Min | Op::Max | Op::Cmp(_) | Op::Logic(_) => 2,
+    }
+}
+
+/// Where the last complete expression of `ops` (a postfix sequence) starts.
+fn last_operand_start(ops: &[Op]) -> usize {
+    let mut need = 1;
+    for (index, op) in ops.iter().enumerate().rev() {
+        need = need - 1 + arity(*op);
+        if need == 0 {
+            return index;
+        }
+    }
+    0
+}
+
+/// The operands of the top-level `and`s of the condition `ops[range]`, in order, into `parts`.
+fn split_and(ops: &[Op], range: Range<usize>, parts: &mut Vec<Part>) {
+    let steps = &ops[range.clone()];
+    if let [.., Op::Logic(BinOp::And)] = steps {
+        let right = range.start + last_operand_start(&steps[..steps.len() - 1]);
+        split_and(ops, range.start..right, parts);
+        split_and(ops, right..range.end - 1, parts);
+        return;
+    }
+    parts.push(match *steps {
+        [a, b, Op::Cmp(op)] => match (Operand::of(a), Operand::of(b)) {
+            (Some(a), Some(b)) => Part::Compare(a, op, b),
+            _ => Part::Steps(range),
+        },
+        _ => Part::Steps(range),
+    });
+}
+
+/// Whether `order` satisfies the comparison `op`.
+#[inline]
+fn satisfies(order: Ordering, op: BinOp) -> bool {
+    match op {
+        BinOp::Lt => order == Ordering::Less,
+        BinOp::Le => order != Ordering::Greater,
+        BinOp::Gt => order == Ordering::Greater,
+        BinOp::Ge => order != Ordering::Less,
+        BinOp::Eq => order == Ordering::Equal,
+        _ => order != Ordering::Equal,
+    }
 }
 
 /// The last values of one series, newest first when read; `None` where it had no value (warming up).
@@ -125,17 +216,38 @@ impl Stacks {
 }
 
 impl Program {
+    /// The program of `ops` (a well-formed postfix sequence) yielding `result`.
+    pub(super) fn new(ops: Vec<Op>, result: Type) -> Self {
+        let mut parts = Vec::new();
+        if result == Type::Bool && !ops.is_empty() {
+            split_and(&ops, 0..ops.len(), &mut parts);
+        }
+        Program { ops, result, parts }
+    }
+
     /// The condition's value; false whenever a value it reads is missing (an indicator still warming up, a lag
     /// beyond what has been seen, a division by zero).
+    ///
+    /// `a and b` holds exactly when both hold: its steps are `a`'s, `b`'s and the `and`, so it has a value only
+    /// when both have one, and that value is both values' `and`. So the parts are tried in turn, and the first one
+    /// that does not hold decides.
     #[inline]
     pub(super) fn holds(&self, frame: &Frame<'_>, stacks: &mut Stacks) -> bool {
-        self.run(frame, stacks).is_some() && stacks.bools.pop().unwrap_or(false)
+        self.parts.iter().all(|part| match part {
+            Part::Compare(a, op, b) => match (a.read(frame), b.read(frame)) {
+                (Some(a), Some(b)) => a.compare(b).is_some_and(|order| satisfies(order, *op)),
+                _ => false,
+            },
+            Part::Steps(range) => {
+                run(&self.ops[range.clone()], frame, stacks).is_some() && stacks.bools.pop().unwrap_or(false)
+            }
+        })
     }
 
     /// The number's value; `None` whenever a value it reads is missing.
     #[inline]
     pub(super) fn value(&self, frame: &Frame<'_>, stacks: &mut Stacks) -> Option<Num> {
-        self.run(frame, stacks)?;
+        run(&self.ops, frame, stacks)?;
         stacks.nums.pop()
     }
 
@@ -143,67 +255,60 @@ impl Program {
     pub(super) fn longest<'a>(programs: impl IntoIterator<Item = &'a Program>) -> usize {
         programs.into_iter().map(|p| p.ops.len()).max().unwrap_or(0)
     }
+}
 
-    fn run(&self, frame: &Frame<'_>, stacks: &mut Stacks) -> Option<()> {
-        let Stacks { nums, bools } = stacks;
-        nums.clear();
-        bools.clear();
-        for op in &self.ops {
-            match *op {
-                Op::Const(n) => nums.push(n),
-                Op::Load { series, lag } => nums.push(frame.series[series as usize].get(lag as usize)?),
-                Op::State(var) => nums.push(match var {
-                    StateVar::Position => Num::from_decimal(frame.position),
-                    StateVar::Cash => Num::from_decimal(frame.cash),
-                    StateVar::BarsHeld => Num::Exact { num: i128::from(frame.bars_held), den: 1 },
-                }),
-                Op::Neg => {
-                    let top = nums.pop()?;
-                    nums.push(top.neg());
-                }
-                Op::Abs => {
-                    let top = nums.pop()?;
-                    nums.push(top.abs());
-                }
-                Op::Arith(op) => {
-                    let (b, a) = (nums.pop()?, nums.pop()?);
-                    nums.push(match op {
-                        BinOp::Add => a.add(b),
-                        BinOp::Sub => a.sub(b),
-                        BinOp::Mul => a.mul(b),
-                        _ => a.div(b),
-                    }?);
-                }
-                Op::Min | Op::Max => {
-                    let (b, a) = (nums.pop()?, nums.pop()?);
-                    let order = a.compare(b)?;
-                    let keep_a = (order != Ordering::Greater) == (*op == Op::Min);
-                    nums.push(if keep_a { a } else { b });
-                }
-                Op::Cmp(op) => {
-                    let (b, a) = (nums.pop()?, nums.pop()?);
-                    let holds = a.compare(b).is_some_and(|order| match op {
-                        BinOp::Lt => order == Ordering::Less,
-                        BinOp::Le => order != Ordering::Greater,
-                        BinOp::Gt => order == Ordering::Greater,
-                        BinOp::Ge => order != Ordering::Less,
-                        BinOp::Eq => order == Ordering::Equal,
-                        _ => order != Ordering::Equal,
-                    });
-                    bools.push(holds);
-                }
-                Op::Logic(op) => {
-                    let (b, a) = (bools.pop()?, bools.pop()?);
-                    bools.push(if op == BinOp::And { a && b } else { a || b });
-                }
-                Op::Not => {
-                    let top = bools.pop()?;
-                    bools.push(!top);
-                }
+/// Runs the postfix steps `ops`, leaving their value on the stacks; `None` when a value they read is missing.
+fn run(ops: &[Op], frame: &Frame<'_>, stacks: &mut Stacks) -> Option<()> {
+    let Stacks { nums, bools } = stacks;
+    nums.clear();
+    bools.clear();
+    for op in ops {
+        match *op {
+            Op::Const(n) => nums.push(n),
+            Op::Load { series, lag } => nums.push(frame.series[series as usize].get(lag as usize)?),
+            Op::State(var) => nums.push(match var {
+                StateVar::Position => Num::from_decimal(frame.position),
+                StateVar::Cash => Num::from_decimal(frame.cash),
+                StateVar::BarsHeld => Num::Exact { num: i128::from(frame.bars_held), den: 1 },
+            }),
+            Op::Neg => {
+                let top = nums.pop()?;
+                nums.push(top.neg());
+            }
+            Op::Abs => {
+                let top = nums.pop()?;
+                nums.push(top.abs());
+            }
+            Op::Arith(op) => {
+                let (b, a) = (nums.pop()?, nums.pop()?);
+                nums.push(match op {
+                    BinOp::Add => a.add(b),
+                    BinOp::Sub => a.sub(b),
+                    BinOp::Mul => a.mul(b),
+                    _ => a.div(b),
+                }?);
+            }
+            Op::Min | Op::Max => {
+                let (b, a) = (nums.pop()?, nums.pop()?);
+                let order = a.compare(b)?;
+                let keep_a = (order != Ordering::Greater) == (*op == Op::Min);
+                nums.push(if keep_a { a } else { b });
+            }
+            Op::Cmp(op) => {
+                let (b, a) = (nums.pop()?, nums.pop()?);
+                bools.push(a.compare(b).is_some_and(|order| satisfies(order, op)));
+            }
+            Op::Logic(op) => {
+                let (b, a) = (bools.pop()?, bools.pop()?);
+                bools.push(if op == BinOp::And { a && b } else { a || b });
+            }
+            Op::Not => {
+                let top = bools.pop()?;
+                bools.push(!top);
             }
         }
-        Some(())
     }
+    Some(())
 }
 
 #[cfg(test)]
@@ -230,14 +335,46 @@ mod tests {
         let series = [ring];
         let frame = Frame { series: &series, position: dec!(0), cash: dec!(1), bars_held: 0 };
         let one = Num::Exact { num: 1, den: 1 };
-        let program = Program {
-            ops: vec![Op::Load { series: 0, lag: 0 }, Op::Const(one), Op::Cmp(BinOp::Gt), Op::Not],
-            result: Type::Bool,
-        };
+        let program =
+            Program::new(vec![Op::Load { series: 0, lag: 0 }, Op::Const(one), Op::Cmp(BinOp::Gt), Op::Not], Type::Bool);
         let mut stacks = Stacks::with_room(4);
         assert!(!program.holds(&frame, &mut stacks));
-        let cash =
-            Program { ops: vec![Op::State(StateVar::Cash), Op::Const(one), Op::Cmp(BinOp::Ge)], result: Type::Bool };
+        let cash = Program::new(vec![Op::State(StateVar::Cash), Op::Const(one), Op::Cmp(BinOp::Ge)], Type::Bool);
         assert!(cash.holds(&frame, &mut stacks));
+    }
+
+    #[test]
+    fn a_condition_split_at_its_ands_holds_exactly_when_the_whole_program_does() {
+        use Op::{Cmp, Const, Load, Logic, Not};
+        let (s0, s1, s2) = (Load { series: 0, lag: 0 }, Load { series: 1, lag: 0 }, Load { series: 2, lag: 0 });
+        let c = |x: i128| Const(Num::Exact { num: x, den: 1 });
+        let (gt, ge, lt, le) = (Cmp(BinOp::Gt), Cmp(BinOp::Ge), Cmp(BinOp::Lt), Cmp(BinOp::Le));
+        let (and, or) = (Logic(BinOp::And), Logic(BinOp::Or));
+        let programs = [
+            // s0 > s1 and s1 >= 2
+            (vec![s0, s1, gt, s1, c(2), ge, and], 2),
+            // not (s0 > s1 and s2 < 2): no top-level `and`, one part
+            (vec![s0, s1, gt, s2, c(2), lt, and, Not], 1),
+            // (s0 > 1 or s1 > 1) and s2 + s0 > 3 and s2 <= s1
+            (vec![s0, c(1), gt, s1, c(1), gt, or, s2, s0, Op::Arith(BinOp::Add), c(3), gt, and, s2, s1, le, and], 3),
+            // s0 > 1 and (s1 > 1 and s2 / s0 > 1): a division by zero has no value
+            (vec![s0, c(1), gt, s1, c(1), gt, s2, s0, Op::Arith(BinOp::Div), c(1), gt, and, and], 3),
+        ];
+        let values = [None, Some(0), Some(1), Some(2), Some(3)];
+        let mut stacks = Stacks::with_room(32);
+        for (ops, parts) in programs {
+            let program = Program::new(ops.clone(), Type::Bool);
+            assert_eq!(program.parts.len(), parts, "{ops:?}");
+            for (a, b, c) in values.iter().flat_map(|&a| values.iter().flat_map(move |&b| values.map(|c| (a, b, c)))) {
+                let series = [a, b, c].map(|x| {
+                    let mut ring = Ring::new(1);
+                    ring.push(x.map(|num| Num::Exact { num, den: 1 }));
+                    ring
+                });
+                let frame = Frame { series: &series, position: dec!(0), cash: dec!(1), bars_held: 0 };
+                let whole = run(&ops, &frame, &mut stacks).is_some() && stacks.bools.pop().unwrap_or(false);
+                assert_eq!(program.holds(&frame, &mut stacks), whole, "{ops:?} on {a:?} {b:?} {c:?}");
+            }
+        }
     }
 }
