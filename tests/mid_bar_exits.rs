@@ -232,3 +232,58 @@ async fn under_ohlc_the_exits_follow_the_candles_path_from_the_fill_on_never_the
     let mut v = entry_filled_inside_hour_one(ohlc, [dec!(100), dec!(112), dec!(98), dec!(99.5)]).await;
     assert_eq!(fills(&mut v), []);
 }
+
+/// A venue with the default rules whose `entry` filled inside hour 1 (`hour_one`: open, high, low, close) at
+/// `fill` (2 BTC), with a stop at `stop` and a take-profit at `take` placed for it; the fills hour 1 then makes.
+async fn exits_after(
+    entry: OrderRequest,
+    hour_one: [Decimal; 4],
+    fill: Decimal,
+    stop: Decimal,
+    take: Decimal,
+) -> Vec<(OrderId, Decimal, Decimal, Timestamp)> {
+    let mut v = venue(config(MidBarExits::NextBar), &[("USDT", dec!(1000))]);
+    v.connect().await.unwrap();
+    v.on_market_event(&bar(0, dec!(100), dec!(101), dec!(97), dec!(100)));
+    v.place_order(entry).await.unwrap();
+    let [open, high, low, close] = hour_one;
+    v.on_market_event(&bar(1, open, high, low, close));
+    assert_eq!(fills(&mut v).iter().map(|f| (f.0, f.1)).collect::<Vec<_>>(), [(OrderId(1), fill)]);
+    let (stop, take) = (exit(2, OrderType::StopMarket, stop), exit(3, OrderType::TakeProfitMarket, take));
+    v.submit_exits(stop, take, &entry, Timestamp(HOUR)).unwrap();
+    assert_eq!(v.ambiguous_bars(), 0);
+    fills(&mut v)
+}
+
+#[tokio::test]
+async fn the_extreme_on_the_entrys_own_side_came_after_the_fill_so_an_exit_it_reaches_fills_in_the_entry_bar() {
+    // A buy limit at 99 fills on the way down from the open at 100: the low of 94 came after it, through the stop at
+    // 95 (190, fee 0.19), whatever the high of 101 did.
+    let limit = buy_limit(1, dec!(99));
+    let got = exits_after(limit, [dec!(100), dec!(101), dec!(94), dec!(100)], dec!(99), dec!(95), dec!(110)).await;
+    assert_eq!(got, [(OrderId(2), dec!(95), dec!(0.19), Timestamp(HOUR))]);
+    // A buy stop at 105 fills on the way up from the open at 100: the high of 112 came after it, through the
+    // take-profit at 110 (220, fee 0.22); the stop at 99 is below the bar.
+    let stop_entry = OrderRequest {
+        order_type: OrderType::StopMarket,
+        stop_price: Some(dec!(105)),
+        ..OrderRequest::new(OrderId(1), btc(), Side::Buy, OrderQty::Base(dec!(2)), None)
+    };
+    let got =
+        exits_after(stop_entry, [dec!(100), dec!(112), dec!(100), dec!(104)], dec!(105), dec!(99), dec!(110)).await;
+    assert_eq!(got, [(OrderId(3), dec!(110), dec!(0.22), Timestamp(HOUR))]);
+}
+
+#[tokio::test]
+async fn a_stop_limit_entry_marketable_at_its_trigger_is_known_from_its_trigger_not_from_its_limit() {
+    // Stop 100, limit 102: it fills at 100 when the price rises through 100. The hour's high is 101, so the
+    // take-profit at 101.5 cannot have filled (the limit, 102, was never traded).
+    let entry = OrderRequest {
+        order_type: OrderType::StopLimit,
+        stop_price: Some(dec!(100)),
+        ..OrderRequest::new(OrderId(1), btc(), Side::Buy, OrderQty::Base(dec!(2)), Some(dec!(102)))
+    };
+    let got =
+        exits_after(entry, [dec!(98), dec!(101), dec!(97.5), dec!(100.5)], dec!(100), dec!(97), dec!(101.5)).await;
+    assert_eq!(got, []);
+}

@@ -2,8 +2,9 @@
 //!
 //! An entry filled at the bar's open had the whole bar after it: its exits are matched against the rest of the bar.
 //! An entry filled inside the bar, at its level `P` (its limit or its stop), is known to have been followed by a path
-//! from `P` to the close; the bar's high and low may have come before the fill or after it. Two readings bound what
-//! can have happened: the *adverse* one lets the extreme on the stop's side (the low under a long) come after the
+//! from `P` to the close, and by the bar's extreme on the entry's own side (the price reached `P` on its way there
+//! from the open: the low after a limit buy's fill, the high after a stop buy's); the other extreme may have come
+//! before the fill or after it. Two readings bound what can have happened: the *adverse* one lets the extreme on the stop's side (the low under a long) come after the
 //! fill, the stop first when both exits are reached; the *optimistic* one the extreme on the take-profit's side.
 //!
 //! * When both readings end alike, that is what happened: the exit fills at its level (for example a take-profit
@@ -34,15 +35,30 @@ impl SimulatedExchange {
             self.match_open_orders(market, bar, Some(pair));
             return;
         }
-        // The level the bar reached the entry at (its fill may be worse by slippage, but the trades went there).
-        let level = match entry.order_type {
-            OrderType::Limit | OrderType::StopLimit | OrderType::TakeProfitLimit => entry.price,
-            _ => entry.stop_price,
+        // The level the bar reached the entry at (its fill may be worse by slippage, but the trades went there): a
+        // limit's price; a stop's trigger — also for a stop-limit whose limit was marketable when it triggered.
+        let marketable =
+            |limit: Decimal, stop: Decimal| if entry.side == Side::Buy { limit >= stop } else { limit <= stop };
+        let level = match (entry.order_type, entry.price, entry.stop_price) {
+            (OrderType::StopLimit | OrderType::TakeProfitLimit, Some(limit), Some(stop)) if marketable(limit, stop) => {
+                Some(stop)
+            }
+            (OrderType::Limit | OrderType::StopLimit | OrderType::TakeProfitLimit, limit, _) => limit,
+            (_, _, stop) => stop,
         };
         let instrument = &self.markets[market].instrument;
         let level = level.or_else(|| fill_price(instrument, self.config.slippage, bar, entry).map(|(p, _)| p));
-        let Some(level) = level else { return };
-        let known = Bar { open: level, high: level.max(bar.close), low: level.min(bar.close), ..*bar };
+        let Some(level) = level.map(|l| l.clamp(bar.low, bar.high)) else { return };
+        // After the fill the price ran to the close; and the extreme on the entry's own side came after the fill too
+        // (the price reached the level on its way there from the open): the low below a limit buy, the high above a
+        // stop buy.
+        let down = matching::executes_on_the_way_down(entry);
+        let known = Bar {
+            open: level,
+            high: if down { level.max(bar.close) } else { bar.high },
+            low: if down { bar.low } else { level.min(bar.close) },
+            ..*bar
+        };
         // The extreme on the stop's side: below a long entry, above a short one.
         let (adverse, optimistic) = match entry.side {
             Side::Buy => (Bar { low: bar.low, ..known }, Bar { high: bar.high, ..known }),
