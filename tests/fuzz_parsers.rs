@@ -216,3 +216,14 @@ risk: {risk}
         assert!(error.contains(risk) && error.contains("not a regular file"), "{error}");
     }
 }
+
+#[test]
+fn a_kline_row_that_closes_before_it_opens_is_refused_naming_its_line() {
+    // Found by review: close_time was never read, so a damaged row passed.
+    let dir = tempfile::tempdir().unwrap();
+    let rows = "1672531200000,100,101,99,100,1,1672534799999,100,1,0,0,0\n\
+                1672534800000,100,101,99,100,1,1672534700000,100,1,0,0,0\n";
+    common::write(dir.path(), "klines.csv", rows);
+    let stderr = refused_in_one_line(dir.path(), &["data", "check", "klines.csv", "--format", "binance_klines"]);
+    assert!(stderr.contains("klines.csv: line 2, column 'close_time'") && stderr.contains("before"), "{stderr}");
+}

@@ -5,7 +5,7 @@ use polars::prelude::{CsvReadOptions, DataFrame, SerReader};
 use std::io::Cursor;
 use std::path::Path;
 
-use super::columns::{RowNumbering, TimestampEncoding};
+use super::columns::{RowNumbering, SourceColumn, TimestampEncoding};
 use super::file_bars::{ColumnMap, FileBars};
 use super::input_file::read_data_file;
 use super::parse::EpochUnit;
@@ -39,7 +39,39 @@ pub(crate) fn read_binance_klines(path: &Path, symbol: Symbol) -> Result<FileBar
         fields: [("open_time", 0), ("open", 1), ("high", 2), ("low", 3), ("close", 4), ("volume", 5)],
         timestamps: TimestampEncoding::Epoch(unit),
     };
-    FileBars::from_frame(path, numbering, &frame, &map, symbol)
+    let bars = FileBars::from_frame(path, numbering, &frame, &map, symbol)?;
+    check_close_times(path, numbering, &frame, unit, &bars)?;
+    Ok(bars)
+}
+
+/// A kline's `close_time` (column 7, in the unit its size says, else `unit`) must not come before its
+/// `open_time`: a row that ends before it begins is damaged, whatever its prices say.
+///
+/// # Errors
+/// [`Error::Data`] naming the file, the row and `close_time`.
+fn check_close_times(
+    path: &Path,
+    numbering: RowNumbering,
+    frame: &DataFrame,
+    unit: EpochUnit,
+    bars: &FileBars,
+) -> Result<()> {
+    // Its unit is told apart by size, as open_time's is (a file may mix them).
+    let close = &frame.columns()[6];
+    let first = close.str().ok().and_then(|ca| ca.get(0)).and_then(|t| t.trim().parse::<i64>().ok());
+    let unit = first.map_or(unit, EpochUnit::of);
+    let column = SourceColumn { file: path, numbering, name: "close_time", column: close };
+    let close_times = column.timestamps(TimestampEncoding::Epoch(unit))?;
+    let opens = &bars.bars.open_time;
+    if let Some(row) = close_times.iter().zip(opens).position(|(close, open)| close < open) {
+        return Err(Error::data_at(
+            path,
+            &numbering.describe(row),
+            "close_time",
+            format!("{} is before the bar's open_time {}", close_times[row], opens[row]),
+        ));
+    }
+    Ok(())
 }
 
 /// Reads a generic OHLCV CSV: a header naming `timestamp,open,high,low,close,volume` (any order, any case, extra
