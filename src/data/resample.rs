@@ -54,16 +54,7 @@ pub fn resample_trades(trades: &TradePrints, symbol: Symbol, interval_ns: i64) -
     }
     let mut order: Vec<usize> = (0..count).collect();
     order.sort_by_key(|&i| trades.time[i]);
-    let mut bars = BarSeries {
-        symbol,
-        interval: interval_ns,
-        open_time: Vec::new(),
-        open: Vec::new(),
-        high: Vec::new(),
-        low: Vec::new(),
-        close: Vec::new(),
-        volume: Vec::new(),
-    };
+    let mut bars = BarSeries::empty(symbol, interval_ns);
     let mut rest = order.as_slice();
     while let Some(&first) = rest.first() {
         let window = trades.time[first].div_euclid(interval_ns);
@@ -112,16 +103,7 @@ pub fn resample_bars(bars: &BarSeries, interval_ns: i64) -> Result<BarSeries> {
     if bars.is_empty() {
         return Err(Error::Validation(format!("no bars of {symbol} to resample")));
     }
-    let mut out = BarSeries {
-        symbol,
-        interval: interval_ns,
-        open_time: Vec::new(),
-        open: Vec::new(),
-        high: Vec::new(),
-        low: Vec::new(),
-        close: Vec::new(),
-        volume: Vec::new(),
-    };
+    let mut out = BarSeries::empty(symbol, interval_ns);
     let mut first = 0;
     while first < bars.len() {
         let window = bars.open_time[first].0.div_euclid(interval_ns);

@@ -47,6 +47,20 @@ pub struct BarSeries {
 }
 
 impl BarSeries {
+    /// A series of `symbol` with bars of `interval` nanoseconds, none yet.
+    pub fn empty(symbol: Symbol, interval: i64) -> Self {
+        BarSeries {
+            symbol,
+            interval,
+            open_time: Vec::new(),
+            open: Vec::new(),
+            high: Vec::new(),
+            low: Vec::new(),
+            close: Vec::new(),
+            volume: Vec::new(),
+        }
+    }
+
     /// Number of bars.
     pub fn len(&self) -> usize {
         self.open_time.len()
