@@ -137,38 +137,7 @@ fn each_part_of_an_entry_a_volume_cap_spreads_over_bars_is_protected_as_it_fills
     //   is not reached (80-82).
     // Cash 800 − 600 + 2 × 293.94 − 199.989 = 587.891; with 2.469 at 81: equity 787.88. (Before, the exits waited
     // for the entry to end: the 6 BTC bought by 04:00 rode the fall to 81 unprotected.)
-    let bars = "timestamp,open,high,low,close,volume
-2023-01-01T00:00:00Z,100,101,99,100,10
-2023-01-01T01:00:00Z,100,101,99,99,10
-2023-01-01T02:00:00Z,99,101,98,101,10
-2023-01-01T03:00:00Z,100,101,99,100,10
-2023-01-01T04:00:00Z,100,100,80,81,10
-2023-01-01T05:00:00Z,81,82,80,81,10
-2023-01-01T06:00:00Z,81,82,80,81,10
-";
-    let scenario = "name: capped_entry
-data:
-  - { path: bars.csv, format: csv, symbol: BTCUSDT }
-strategy: { kind: sma_cross, params: { fast: 1, slow: 2 } }
-exchange:
-  fee_bps: { maker: 0, taker: 0 }
-  liquidity: { max_volume_percent: 30 }
-  instruments:
-    BTCUSDT: { tick_size: 0.01, lot_size: 0.001, min_notional: 5 }
-portfolio: { quote: USDT, starting_cash: 800 }
-risk:
-  max_position_size_percent: 100
-  max_daily_loss_percent: 100
-  max_drawdown_percent: 100
-  stop_loss_percent: 2
-  take_profit_percent: 6
-risk_policy: { exits: { attach: true } }
-";
-    let dir = tempfile::tempdir().unwrap();
-    common::write(dir.path(), "bars.csv", bars);
-    let scenario = Scenario::load(&common::write(dir.path(), "scenario.yaml", scenario)).unwrap();
-    let run = run_scenario(&scenario, &dir.path().join("report")).unwrap();
-    let at = |hour: i64| Timestamp(1_672_531_200_000_000_000 + hour * 3_600_000_000_000);
+    let run = capped_run(CAPPED_BARS);
     assert_eq!(
         fills(&run),
         [
@@ -190,4 +159,71 @@ risk_policy: { exits: { attach: true } }
     );
     assert_eq!(run.result.portfolio.cash(), dec!(587.891));
     assert_eq!(run.result.portfolio.equity(), dec!(787.88));
+}
+
+/// Seven hourly bars from 2023-01-01: a cross up at 02:00 (sma_cross 1/2), a crash to 80 at 04:00.
+const CAPPED_BARS: &str = "timestamp,open,high,low,close,volume
+2023-01-01T00:00:00Z,100,101,99,100,10
+2023-01-01T01:00:00Z,100,101,99,99,10
+2023-01-01T02:00:00Z,99,101,98,101,10
+2023-01-01T03:00:00Z,100,101,99,100,10
+2023-01-01T04:00:00Z,100,100,80,81,10
+2023-01-01T05:00:00Z,81,82,80,81,10
+2023-01-01T06:00:00Z,81,82,80,81,10
+";
+
+/// sma_cross 1/2 with all of 800 USDT, no fees, a 30 % volume cap, exits attached at 2 % / 6 %.
+const CAPPED_SCENARIO: &str = "name: capped_entry
+data:
+  - { path: bars.csv, format: csv, symbol: BTCUSDT }
+strategy: { kind: sma_cross, params: { fast: 1, slow: 2 } }
+exchange:
+  fee_bps: { maker: 0, taker: 0 }
+  liquidity: { max_volume_percent: 30 }
+  instruments:
+    BTCUSDT: { tick_size: 0.01, lot_size: 0.001, min_notional: 5 }
+portfolio: { quote: USDT, starting_cash: 800 }
+risk:
+  max_position_size_percent: 100
+  max_daily_loss_percent: 100
+  max_drawdown_percent: 100
+  stop_loss_percent: 2
+  take_profit_percent: 6
+risk_policy: { exits: { attach: true } }
+";
+
+/// Runs [`CAPPED_SCENARIO`] on `bars`.
+fn capped_run(bars: &str) -> ScenarioRun {
+    let dir = tempfile::tempdir().unwrap();
+    common::write(dir.path(), "bars.csv", bars);
+    let scenario = Scenario::load(&common::write(dir.path(), "scenario.yaml", CAPPED_SCENARIO)).unwrap();
+    run_scenario(&scenario, &dir.path().join("report")).unwrap()
+}
+
+/// Hour `hour` of 2023-01-01.
+fn at(hour: i64) -> Timestamp {
+    Timestamp(1_672_531_200_000_000_000 + hour * 3_600_000_000_000)
+}
+
+#[test]
+fn a_part_too_small_for_its_own_exits_is_protected_with_the_entrys_next_part() {
+    // As above, but 03:00 trades 0.1 BTC (a cap of 0.03) and 04:00 100 (a cap of 30). The first part, 0.03 @ 100,
+    // would get a stop of 0.03 × 97.98 = 2.9394 USDT, below the minimum notional of 5: it waits. The second part,
+    // the 797 left: 7.97 @ 100, gets one pair for 8 at their average 100 (97.98 / 106.06), which the crash at 04:00
+    // sells at 97.98: 783.84. (Alone, the 0.03 would have had no exit and ridden the crash to 81.)
+    let bars = CAPPED_BARS
+        .replace("2023-01-01T03:00:00Z,100,101,99,100,10", "2023-01-01T03:00:00Z,100,101,99,100,0.1")
+        .replace("2023-01-01T04:00:00Z,100,100,80,81,10", "2023-01-01T04:00:00Z,100,100,80,81,100");
+    let run = capped_run(&bars);
+    assert_eq!(
+        fills(&run),
+        [
+            (at(3), Side::Buy, dec!(0.03), dec!(100), dec!(0)),
+            (at(4), Side::Buy, dec!(7.97), dec!(100), dec!(0)),
+            (at(4), Side::Sell, dec!(8), dec!(97.98), dec!(0)),
+        ]
+    );
+    let stops: Vec<_> = exits(&run).iter().filter(|e| e.0 == OrderType::StopMarket).map(|e| (e.1, e.2)).collect();
+    assert_eq!(stops, [(Some(dec!(97.98)), OrderStatus::Filled)], "one pair, no refused one");
+    assert_eq!(run.result.portfolio.equity(), dec!(783.84));
 }

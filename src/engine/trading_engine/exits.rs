@@ -12,7 +12,10 @@ use crate::risk::ExitDistances;
 
 impl TradingEngine {
     /// `fill` of entry `entry_id` happened on `venue`: places a stop-loss and a take-profit for its quantity, at
-    /// `distances` from its price. A venue that refuses them leaves both recorded as rejected, with its reason.
+    /// `distances` from its price. A part whose stop would be below the instrument's minimum notional waits for the
+    /// entry's next part, whose pair then covers both at their average price (a part the entry's end leaves waiting
+    /// has no exit, and says so in the log). A venue that refuses the pair leaves both recorded as rejected, with its
+    /// reason.
     pub(super) fn place_exits(
         &mut self,
         venue: VenueId,
@@ -22,7 +25,12 @@ impl TradingEngine {
         distances: ExitDistances,
     ) {
         let Some(entry) = self.log.order(entry_id).map(|record| record.report.clone()) else { return };
-        let (entry_price, quantity, time) = (fill.price, fill.quantity, fill.time);
+        let (mut entry_price, mut quantity, time) = (fill.price, fill.quantity, fill.time);
+        if let Some(index) = self.exit_backlog.iter().position(|(id, ..)| *id == entry_id) {
+            let (_, waiting, notional) = self.exit_backlog.swap_remove(index);
+            quantity += waiting;
+            entry_price = (notional + fill.notional()) / quantity;
+        }
         let (stop_level, take_level) = distances.levels(entry.request.side, entry_price);
         let side = match entry.request.side {
             Side::Buy => Side::Sell,
@@ -44,6 +52,12 @@ impl TradingEngine {
         };
         let stop = exit(stop_id, OrderType::StopMarket, stop_level, take_id);
         let take = exit(take_id, OrderType::TakeProfitMarket, take_level, stop_id);
+        let too_small = |i: &crate::model::Instrument| stop.stop_price.is_some_and(|p| p * quantity < i.min_notional);
+        if instrument.as_ref().is_ok_and(too_small) {
+            tracing::info!(entry = %entry_id, %quantity, "a part too small for its own exits waits for the next part");
+            self.exit_backlog.push((entry_id, quantity, entry_price * quantity));
+            return;
+        }
         // The exits of an entry the risk manager admitted: they only reduce what it opened. Journaled before they
         // are sent; a venue that lists no instrument to round to gets no exits: they are recorded as refused.
         for request in [stop, take] {

@@ -22,7 +22,7 @@ mod window;
 use super::run_log::{EquityPoint, RunLog};
 use crate::error::{Error, Result};
 use crate::execution::JournalHooks;
-use crate::model::VenueId;
+use crate::model::{OrderId, VenueId};
 use crate::portfolio::{Portfolio, Position};
 use crate::venue::OrderRouter;
 use rust_decimal::prelude::ToPrimitive;
@@ -145,6 +145,9 @@ pub struct TradingEngine {
     venues_by_symbol: Vec<(Symbol, VenueId)>,
     journal: Option<JournalHooks>,
     journal_failure: Option<Error>,
+    /// Filled parts of entries too small for an exit pair of their own (below the minimum notional), waiting for
+    /// the entry's next part: (entry, quantity, notional at the fill prices).
+    exit_backlog: Vec<(OrderId, Decimal, Decimal)>,
 }
 
 impl TradingEngine {
@@ -169,6 +172,7 @@ impl TradingEngine {
             venues_by_symbol: Vec::new(),
             journal: None,
             journal_failure: None,
+            exit_backlog: Vec::new(),
         }
     }
 

@@ -360,6 +360,10 @@ impl TradingEngine {
             }
             ExecutionEvent::Ended { reason, .. } => {
                 self.log.orders.end(order_id, status, reason);
+                if let Some(index) = self.exit_backlog.iter().position(|(id, ..)| *id == order_id) {
+                    let (_, quantity, _) = self.exit_backlog.swap_remove(index);
+                    tracing::warn!(entry = %order_id, %quantity, "the entry ended: its last parts, below the minimum notional, have no exit");
+                }
                 self.working.filled(order_id, Decimal::ZERO, true).map(|(slot, _)| slot)
             }
         };
