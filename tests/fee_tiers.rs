@@ -20,10 +20,10 @@ use cryptotradebot::venue::sim::SimConfig;
 fn flat_bar(day: i64) -> MarketEvent {
     let (open_time, close_time) = (Timestamp(day * NANOS_PER_DAY), Timestamp((day + 1) * NANOS_PER_DAY));
     let p = dec!(100);
-    MarketEvent::Bar {
-        symbol: btc(),
-        bar: Bar { open_time, close_time, open: p, high: dec!(101), low: dec!(99), close: p, volume: dec!(1) },
-    }
+    MarketEvent::bar(
+        btc(),
+        Bar { open_time, close_time, open: p, high: dec!(101), low: dec!(99), close: p, volume: dec!(1) },
+    )
 }
 
 fn fees(v: &mut SimulatedExchange) -> Vec<Decimal> {

@@ -23,7 +23,7 @@ use cryptotradebot::venue::{ExchangeAdapter, SimulatedExchange};
 /// The BTCUSDT bar of hour `hour` with `volume`.
 fn bar(hour: i64, (open, high, low, close): (Decimal, Decimal, Decimal, Decimal), volume: Decimal) -> MarketEvent {
     let (open_time, close_time) = (Timestamp(hour * HOUR), Timestamp((hour + 1) * HOUR));
-    MarketEvent::Bar { symbol: btc(), bar: Bar { open_time, close_time, open, high, low, close, volume } }
+    MarketEvent::bar(btc(), Bar { open_time, close_time, open, high, low, close, volume })
 }
 
 /// A venue with `liquidity` (and `fill_model`) that has seen hour 0 (close 100, volume 20), holding `usdt` and

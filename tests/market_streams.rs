@@ -7,7 +7,7 @@ use rust_decimal::dec;
 use std::time::Duration;
 
 use common::mock_ws;
-use cryptotradebot::model::{Side, StreamEvent, Symbol};
+use cryptotradebot::model::{MarketEvent, Side, StreamEvent, Symbol};
 use cryptotradebot::venue::ExchangeAdapter;
 use cryptotradebot::venue::MarketStream;
 use cryptotradebot::venue::VenueConfig;
@@ -41,9 +41,9 @@ async fn take(stream: &mut MarketStream, count: usize) -> Vec<StreamEvent> {
 fn tally(events: &[StreamEvent]) -> (usize, usize, usize, usize) {
     let count = |f: fn(&StreamEvent) -> bool| events.iter().filter(|e| f(e)).count();
     (
-        count(|e| matches!(e, StreamEvent::Trade(_))),
-        count(|e| matches!(e, StreamEvent::Book(_))),
-        count(|e| matches!(e, StreamEvent::Ticker(_))),
+        count(|e| matches!(e, StreamEvent::Market(MarketEvent::Trade(_)))),
+        count(|e| matches!(e, StreamEvent::Market(MarketEvent::Book(_)))),
+        count(|e| matches!(e, StreamEvent::Market(MarketEvent::Quote(_)))),
         count(|e| matches!(e, StreamEvent::Gap(_))),
     )
 }
@@ -64,13 +64,16 @@ async fn binance_trades_and_depth_diffs_survive_a_dropped_connection_and_the_gap
     // the 10 lost; book tickers are not subscribed to and are skipped.
     let before = take(&mut stream, 37).await;
     assert_eq!(tally(&before), (32, 5, 0, 0));
-    let first = before.iter().find_map(|e| if let StreamEvent::Trade(t) = e { Some(t) } else { None }).unwrap();
+    let first = before
+        .iter()
+        .find_map(|e| if let StreamEvent::Market(MarketEvent::Trade(t)) = e { Some(t) } else { None })
+        .unwrap();
     assert_eq!(
         (first.trade_id, first.price, first.quantity, first.aggressor, first.time.millis()),
         (3_735_683_259, dec!(61837.63), dec!(0.02), Side::Sell, 1_723_161_255_342),
         "t, p, q, m = true (the buyer made: a seller took), T"
     );
-    let StreamEvent::Book(diff) = &before[0] else { panic!("{:?}", before[0]) };
+    let StreamEvent::Market(MarketEvent::Book(diff)) = &before[0] else { panic!("{:?}", before[0]) };
     assert_eq!((diff.update_ids, diff.bids.len(), diff.asks.len()), (Some((50_093_239_189, 50_093_239_202)), 3, 9));
     let gap_and_after = take(&mut stream, 30).await;
     let StreamEvent::Gap(gap) = &gap_and_after[0] else { panic!("{:?}", gap_and_after[0]) };
@@ -97,14 +100,16 @@ async fn coinbase_ticker_book_and_trades_are_resubscribed_after_a_dropped_connec
     // Counted in the recording: a snapshot, 189 level-2 updates, 5 tickers and 5 matches, then 198 + 1 + 1.
     let before = take(&mut stream, 200).await;
     assert_eq!(tally(&before), (5, 190, 5, 0));
-    let StreamEvent::Book(snapshot) = &before[0] else { panic!("{:?}", before[0]) };
+    let StreamEvent::Market(MarketEvent::Book(snapshot)) = &before[0] else { panic!("{:?}", before[0]) };
     assert_eq!((snapshot.snapshot, snapshot.asks.len(), snapshot.bids.len()), (true, 1341, 814));
     assert_eq!(
         (snapshot.asks[0].price, snapshot.asks[0].quantity, snapshot.bids[0].price),
         (dec!(0.7910), dec!(450.0), dec!(0.7901))
     );
-    let trades: Vec<_> =
-        before.iter().filter_map(|e| if let StreamEvent::Trade(t) = e { Some(t.trade_id) } else { None }).collect();
+    let trades: Vec<_> = before
+        .iter()
+        .filter_map(|e| if let StreamEvent::Market(MarketEvent::Trade(t)) = e { Some(t.trade_id) } else { None })
+        .collect();
     assert_eq!(trades, [1_568_267, 1_568_268, 1_568_269, 1_568_270, 1_568_271]);
     let after = take(&mut stream, 201).await;
     assert!(matches!(&after[0], StreamEvent::Gap(g) if g.reason.contains("reconnected")), "{:?}", after[0]);

@@ -144,7 +144,7 @@ proptest! {
         let mut events = Vec::new();
         let mut bar_of_event = Vec::new();
         for (i, bar) in bars.iter().enumerate() {
-            venue.market_event(&MarketEvent::Bar { symbol: Symbol::new("BTCUSDT").unwrap(), bar: *bar });
+            venue.market_event(&MarketEvent::bar(Symbol::new("BTCUSDT").unwrap(), *bar));
             let before = events.len();
             venue.take_executions(&mut events);
             bar_of_event.extend(std::iter::repeat_n(i, events.len() - before));
@@ -233,7 +233,7 @@ proptest! {
         let mut accepted: BTreeMap<OrderId, OrderRequest> = BTreeMap::new();
         let mut filled: BTreeMap<OrderId, Decimal> = BTreeMap::new();
         for (i, bar) in bars.iter().enumerate() {
-            venue.market_event(&MarketEvent::Bar { symbol, bar: *bar });
+            venue.market_event(&MarketEvent::bar(symbol, *bar));
             let mut events = Vec::new();
             venue.take_executions(&mut events);
             let cap = liquidity.cap(&instrument, bar.volume).unwrap();

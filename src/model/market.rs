@@ -48,16 +48,73 @@ pub struct OrderBook {
     pub time: Timestamp,
 }
 
-/// A market-data event, as replayed in a backtest or streamed by a venue.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A market-data event: the one model every kind of data arrives in, whether a venue streams it or a backtest
+/// replays it. Each carries the venue's time of the event and the local time it was received (in a replay of bars,
+/// the bar's close). Sources are merged in receive order, ties broken by the order the sources were given
+/// ([`crate::market::ReplayFeed`] for recorded data), so the sequence depends on nothing but the inputs.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum MarketEvent {
     /// A bar of `symbol` closed.
     Bar {
         /// Symbol of the bar.
         symbol: Symbol,
-        /// The closed bar.
+        /// The closed bar (its venue time is its close time).
         bar: Bar,
+        /// Local time the closed bar arrived.
+        received: Timestamp,
     },
+    /// A trade printed.
+    Trade(TradePrint),
+    /// Levels of a book changed, or a whole book (snapshot).
+    Book(BookUpdate),
+    /// Best bid, best ask and last price.
+    Quote(Quote),
+}
+
+impl MarketEvent {
+    /// A closed bar of `symbol` received the moment it closed, as a replay sees it.
+    pub fn bar(symbol: Symbol, bar: Bar) -> MarketEvent {
+        MarketEvent::Bar { symbol, bar, received: bar.close_time }
+    }
+
+    /// Symbol of the event.
+    pub fn symbol(&self) -> Symbol {
+        match self {
+            MarketEvent::Bar { symbol, .. } => *symbol,
+            MarketEvent::Trade(trade) => trade.symbol,
+            MarketEvent::Book(update) => update.symbol,
+            MarketEvent::Quote(quote) => quote.ticker.symbol,
+        }
+    }
+
+    /// The venue's time of the event: a bar's close, a trade's or update's time, a quote's time.
+    pub fn time(&self) -> Timestamp {
+        match self {
+            MarketEvent::Bar { bar, .. } => bar.close_time,
+            MarketEvent::Trade(trade) => trade.time,
+            MarketEvent::Book(update) => update.time,
+            MarketEvent::Quote(quote) => quote.ticker.time,
+        }
+    }
+
+    /// Local time the event arrived: the order events of several sources are merged in.
+    pub fn received(&self) -> Timestamp {
+        match self {
+            MarketEvent::Bar { received, .. } => *received,
+            MarketEvent::Trade(trade) => trade.received,
+            MarketEvent::Book(update) => update.received,
+            MarketEvent::Quote(quote) => quote.received,
+        }
+    }
+}
+
+/// A venue's best prices as its stream quotes them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Quote {
+    /// Best bid, best ask and last price, with the venue's time (the receive time where the venue gives none).
+    pub ticker: Ticker,
+    /// Local time the message arrived.
+    pub received: Timestamp,
 }
 
 /// One trade printed by a venue, as its stream reports it.
@@ -115,14 +172,8 @@ pub struct StreamGap {
 /// What a venue's market stream delivers (the seed's `start_websocket_stream` callback, typed).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StreamEvent {
-    /// A market event the engine replays (a closed bar).
+    /// A market event.
     Market(MarketEvent),
-    /// A trade.
-    Trade(TradePrint),
-    /// A book change or snapshot.
-    Book(BookUpdate),
-    /// Best bid, best ask and last price.
-    Ticker(Ticker),
     /// Messages were lost; see [`StreamGap`].
     Gap(StreamGap),
 }

@@ -15,7 +15,7 @@ mod venue_id;
 pub use bar::{Bar, BarSeries};
 pub use instrument::{Instrument, lots_for_amount};
 pub use l2::{L2Row, RowKind};
-pub use market::{BookLevel, BookUpdate, MarketEvent, OrderBook, StreamEvent, StreamGap, Ticker, TradePrint};
+pub use market::{BookLevel, BookUpdate, MarketEvent, OrderBook, Quote, StreamEvent, StreamGap, Ticker, TradePrint};
 pub use order::{
     ExecutionEvent, Fill, Liquidity, OrderId, OrderQty, OrderReport, OrderRequest, OrderStatus, OrderType, Side,
     TimeInForce, Trail,

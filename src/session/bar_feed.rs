@@ -67,7 +67,7 @@ impl BarFeed {
     pub async fn next(&mut self) -> Option<Bar> {
         loop {
             match self.stream.recv().await? {
-                StreamEvent::Market(MarketEvent::Bar { symbol, bar }) if symbol == self.symbol => {
+                StreamEvent::Market(MarketEvent::Bar { symbol, bar, .. }) if symbol == self.symbol => {
                     if let Some(last) = self.last_open {
                         if bar.open_time <= last {
                             tracing::warn!(symbol = %self.symbol, open = %bar.open_time, "candle sent again: skipped");

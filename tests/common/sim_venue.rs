@@ -32,7 +32,7 @@ pub fn btc_instrument(min_notional: Decimal) -> Instrument {
 /// The BTCUSDT bar of hour `hour`.
 pub fn bar(hour: i64, open: Decimal, high: Decimal, low: Decimal, close: Decimal) -> MarketEvent {
     let (open_time, close_time) = (Timestamp(hour * HOUR), Timestamp((hour + 1) * HOUR));
-    MarketEvent::Bar { symbol: btc(), bar: Bar { open_time, close_time, open, high, low, close, volume: dec!(1) } }
+    MarketEvent::bar(btc(), Bar { open_time, close_time, open, high, low, close, volume: dec!(1) })
 }
 
 /// A venue listing BTCUSDT (minimum notional 10) with `config`, holding `balances` (asset, amount).

@@ -72,7 +72,7 @@ impl TradingEngine {
         }
         run.events += 1;
         self.clock.advance_to(bar.close_time);
-        self.deliver(stream.venue, &MarketEvent::Bar { symbol: stream.symbol, bar: *bar }, slot);
+        self.deliver(stream.venue, &MarketEvent::bar(stream.symbol, *bar), slot);
         self.journal_failed()?;
         self.show_bar(index, stream, bar, slot, strategy);
         self.end_slice(bar.close_time, strategy);

@@ -417,8 +417,9 @@ impl TradingEngine {
         while let Some(event) = feed.next() {
             self.clock.advance_to(event.time);
             let (series, slot) = (&market.series[event.stream], slots[event.stream]);
-            // Built once, straight from the columns; everything below reads this one copy in place.
-            let market_event = MarketEvent::Bar { symbol: series.symbol, bar: series.bar(event.index) };
+            // Read once from the columns; the venue sees it as a market event, everything after reads the local.
+            let bar = &series.bar(event.index);
+            let market_event = MarketEvent::bar(series.symbol, *bar);
             self.deliver(market.venues[event.stream], &market_event, slot);
             if feed.peek_time() == Some(event.time) {
                 earlier.push(event);
@@ -427,7 +428,6 @@ impl TradingEngine {
             if !earlier.is_empty() {
                 self.show_earlier(market, earlier, slots, strategy);
             }
-            let MarketEvent::Bar { bar, .. } = &market_event;
             self.show(event, bar, slot, strategy);
             self.end_slice(event.time, strategy);
             self.mark(event.time, slot, bar.close);
@@ -444,7 +444,7 @@ impl TradingEngine {
         if self.router.on_market_event(venue, market_event) {
             self.collect_executions(venue);
         }
-        let MarketEvent::Bar { symbol, bar } = market_event;
+        let MarketEvent::Bar { symbol, bar, .. } = market_event else { return };
         self.portfolio.mark(slot, bar.close);
         if self.risk_manager.wants_closes() {
             self.risk_manager.on_close(*symbol, bar.close_time, bar.close.to_f64().unwrap_or(0.0));

@@ -151,11 +151,7 @@ impl TradingEngine {
             let series = &market.series[event.stream];
             let bar = series.bar(event.index);
             let before = self.log.fills.len();
-            self.deliver(
-                market.venues[event.stream],
-                &MarketEvent::Bar { symbol: series.symbol, bar },
-                slots[event.stream],
-            );
+            self.deliver(market.venues[event.stream], &MarketEvent::bar(series.symbol, bar), slots[event.stream]);
             references.extend(std::iter::repeat_n(bar.open, self.log.fills.len() - before));
         }
         for (slot, &close) in closes.iter().enumerate() {

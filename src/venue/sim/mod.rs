@@ -533,7 +533,9 @@ impl SimulatedExchange {
     /// Matches open orders against a market event; true when executions are waiting.
     #[inline]
     pub fn market_event(&mut self, event: &MarketEvent) -> bool {
-        let MarketEvent::Bar { symbol, bar } = event;
+        let MarketEvent::Bar { symbol, bar, .. } = event else {
+            return false; // level-2 data reaches a simulated venue as recorded rows (`on_book_message`)
+        };
         let Some(market) = self.markets.iter().position(|m| m.instrument.symbol == *symbol) else {
             return false;
         };
@@ -542,7 +544,8 @@ impl SimulatedExchange {
             self.match_main_bar(market, bar);
         }
         if !self.subscribers.is_empty() {
-            self.subscribers.retain(|(s, sender)| *s != *symbol || sender.send(StreamEvent::Market(*event)).is_ok());
+            self.subscribers
+                .retain(|(s, sender)| *s != *symbol || sender.send(StreamEvent::Market(event.clone())).is_ok());
         }
         !self.executions.is_empty()
     }

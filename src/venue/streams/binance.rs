@@ -139,7 +139,7 @@ impl StreamDecoder for BinanceDecoder {
         let symbol = self.symbol;
         match serde_json::from_str::<Data>(data).ok()? {
             Data::Trade { s, t, p, q, time, m } if s == symbol.as_str() => {
-                out.push(StreamEvent::Trade(TradePrint {
+                out.push(StreamEvent::Market(MarketEvent::Trade(TradePrint {
                     symbol,
                     trade_id: t,
                     price: p,
@@ -147,12 +147,12 @@ impl StreamDecoder for BinanceDecoder {
                     aggressor: if m { Side::Sell } else { Side::Buy },
                     time: Timestamp::from_millis(time).unwrap_or(received),
                     received,
-                }));
+                })));
                 None
             }
             Data::Depth { s, time, first, u, b, a } if s == symbol.as_str() => {
                 let previous = self.last_update_id.replace(u);
-                out.push(StreamEvent::Book(BookUpdate {
+                out.push(StreamEvent::Market(MarketEvent::Book(BookUpdate {
                     symbol,
                     snapshot: false,
                     update_ids: Some((first, u)),
@@ -160,7 +160,7 @@ impl StreamDecoder for BinanceDecoder {
                     asks: BookLevel::from_pairs(a),
                     time: Timestamp::from_millis(time).unwrap_or(received),
                     received,
-                }));
+                })));
                 match previous {
                     Some(last) if first != last + 1 => {
                         Some(format!("depth update ids jump from {last} to {first}: diffs were lost"))
@@ -170,7 +170,7 @@ impl StreamDecoder for BinanceDecoder {
             }
             Data::Kline { k } => {
                 let bar = closed_kline(symbol, k)?;
-                out.push(StreamEvent::Market(MarketEvent::Bar { symbol, bar }));
+                out.push(StreamEvent::Market(MarketEvent::Bar { symbol, bar, received }));
                 None
             }
             _ => None,
@@ -240,7 +240,7 @@ mod tests {
         assert_eq!(decode(&mut decoder, &diff(13, 20)).1, None);
         let (events, gap) = decode(&mut decoder, &diff(25, 30));
         assert_eq!(gap.as_deref(), Some("depth update ids jump from 20 to 25: diffs were lost"));
-        let [StreamEvent::Book(update)] = events.as_slice() else { panic!("{events:?}") };
+        let [StreamEvent::Market(MarketEvent::Book(update))] = events.as_slice() else { panic!("{events:?}") };
         assert_eq!((update.update_ids, update.bids[0].quantity, update.snapshot), (Some((25, 30)), dec!(0), false));
         decoder.reset();
         assert_eq!(decode(&mut decoder, &diff(40, 41)).1, None, "a new connection starts a new sequence");

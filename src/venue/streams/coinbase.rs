@@ -6,7 +6,9 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::venue_time;
-use crate::model::{Bar, BookLevel, BookUpdate, MarketEvent, Side, StreamEvent, Symbol, Ticker, Timestamp, TradePrint};
+use crate::model::{
+    Bar, BookLevel, BookUpdate, MarketEvent, Quote, Side, StreamEvent, Symbol, Ticker, Timestamp, TradePrint,
+};
 use crate::venue::ws::StreamDecoder;
 
 /// Decoder of one product's feed.
@@ -86,14 +88,15 @@ impl StreamDecoder for CoinbaseDecoder {
         match message {
             Message::Ticker { product_id, price, best_bid, best_ask, time } if product_id == self.product => {
                 let time = venue_time(time.as_deref(), received);
-                out.push(StreamEvent::Ticker(Ticker { symbol, bid: best_bid, ask: best_ask, last: price, time }));
+                let ticker = Ticker { symbol, bid: best_bid, ask: best_ask, last: price, time };
+                out.push(StreamEvent::Market(MarketEvent::Quote(Quote { ticker, received })));
                 None
             }
             Message::Snapshot { product_id, bids, asks } if product_id == self.product => {
                 let (bids, asks) = (BookLevel::from_pairs(bids), BookLevel::from_pairs(asks));
                 let update =
                     BookUpdate { symbol, snapshot: true, update_ids: None, bids, asks, time: received, received };
-                out.push(StreamEvent::Book(update));
+                out.push(StreamEvent::Market(MarketEvent::Book(update)));
                 None
             }
             Message::L2update { product_id, time, changes } if product_id == self.product => {
@@ -110,7 +113,7 @@ impl StreamDecoder for CoinbaseDecoder {
                     let levels = if side == "buy" { &mut update.bids } else { &mut update.asks };
                     levels.push(BookLevel { price, quantity });
                 }
-                out.push(StreamEvent::Book(update));
+                out.push(StreamEvent::Market(MarketEvent::Book(update)));
                 None
             }
             Message::Match(trade) | Message::LastMatch(trade) if trade.product_id == self.product => {
@@ -148,9 +151,9 @@ impl CoinbaseDecoder {
             received,
         };
         if let Some(bar) = self.bars.on_trade(time, trade.price, trade.size) {
-            out.push(StreamEvent::Market(MarketEvent::Bar { symbol, bar }));
+            out.push(StreamEvent::Market(MarketEvent::Bar { symbol, bar, received }));
         }
-        out.push(StreamEvent::Trade(print));
+        out.push(StreamEvent::Market(MarketEvent::Trade(print)));
         match previous {
             Some(last) if trade.trade_id - last > 1 && !std::mem::take(&mut self.reconnected) => {
                 Some(format!("trade ids jump from {last} to {}: trades were lost", trade.trade_id))
@@ -253,7 +256,7 @@ mod tests {
             (bar.open, bar.high, bar.low, bar.close, bar.volume),
             (dec!(61600.10), dec!(61610.00), dec!(61590.01), dec!(61590.01), dec!(1.75))
         );
-        let StreamEvent::Trade(first) = out[0] else { panic!("{:?}", out[0]) };
+        let StreamEvent::Market(MarketEvent::Trade(first)) = out[0] else { panic!("{:?}", out[0]) };
         assert_eq!(
             (first.trade_id, first.aggressor, first.price),
             (1, Side::Buy, dec!(61600.10)),

@@ -7,7 +7,9 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::{exact_number, venue_time};
-use crate::model::{Bar, BookLevel, BookUpdate, MarketEvent, Side, StreamEvent, Symbol, Ticker, Timestamp, TradePrint};
+use crate::model::{
+    Bar, BookLevel, BookUpdate, MarketEvent, Quote, Side, StreamEvent, Symbol, Ticker, Timestamp, TradePrint,
+};
 use crate::venue::ws::StreamDecoder;
 
 /// Levels of the book subscription.
@@ -153,13 +155,12 @@ impl StreamDecoder for KrakenDecoder {
         let envelope = serde_json::from_str::<Envelope>(text).ok()?;
         let data = envelope.data?.get();
         match envelope.channel {
-            "ticker" => {
-                out.extend(parse::<TickerData>(data).filter(|t| ours(&t.symbol)).map(|t| {
-                    StreamEvent::Ticker(Ticker { symbol, bid: t.bid, ask: t.ask, last: t.last, time: received })
-                }))
-            }
+            "ticker" => out.extend(parse::<TickerData>(data).filter(|t| ours(&t.symbol)).map(|t| {
+                let ticker = Ticker { symbol, bid: t.bid, ask: t.ask, last: t.last, time: received };
+                StreamEvent::Market(MarketEvent::Quote(Quote { ticker, received }))
+            })),
             "book" => out.extend(parse::<BookData>(data).filter(|b| ours(&b.symbol)).map(|b| {
-                StreamEvent::Book(BookUpdate {
+                StreamEvent::Market(MarketEvent::Book(BookUpdate {
                     symbol,
                     snapshot: envelope.kind == "snapshot",
                     update_ids: None,
@@ -167,10 +168,10 @@ impl StreamDecoder for KrakenDecoder {
                     asks: book_levels(b.asks),
                     time: venue_time(b.timestamp.as_deref(), received),
                     received,
-                })
+                }))
             })),
             "trade" => out.extend(parse::<TradeData>(data).filter(|t| ours(&t.symbol)).map(|t| {
-                StreamEvent::Trade(TradePrint {
+                StreamEvent::Market(MarketEvent::Trade(TradePrint {
                     symbol,
                     trade_id: t.trade_id,
                     price: t.price,
@@ -178,13 +179,13 @@ impl StreamDecoder for KrakenDecoder {
                     aggressor: if t.side == "sell" { Side::Sell } else { Side::Buy },
                     time: venue_time(Some(&t.timestamp), received),
                     received,
-                })
+                }))
             })),
             "ohlc" => {
                 let wanted = |c: &Candle| self.candles_only.is_none_or(|minutes| c.interval == i64::from(minutes));
                 for candle in parse::<Candle>(data).filter(|c| ours(&c.symbol) && wanted(c)) {
                     if let Some(bar) = self.candles.on_candle(candle) {
-                        out.push(StreamEvent::Market(MarketEvent::Bar { symbol, bar }));
+                        out.push(StreamEvent::Market(MarketEvent::Bar { symbol, bar, received }));
                     }
                 }
             }
@@ -279,18 +280,20 @@ mod tests {
         // Message shapes from docs.kraken.com (WebSocket v2: ticker, book, trade), for BTC/USD.
         let mut d = decoder();
         let ticker = r#"{"channel":"ticker","type":"snapshot","data":[{"symbol":"BTC/USD","bid":61601.1,"bid_qty":0.5,"ask":61601.2,"ask_qty":1.25,"last":61601.1,"volume":1234.5,"vwap":61500.0,"low":60000.0,"high":62000.0,"change":10.0,"change_pct":0.02}]}"#;
-        let [StreamEvent::Ticker(t)] = decode(&mut d, ticker)[..] else { panic!("ticker") };
+        let [StreamEvent::Market(MarketEvent::Quote(Quote { ticker: t, .. }))] = decode(&mut d, ticker)[..] else {
+            panic!("ticker")
+        };
         assert_eq!((t.bid, t.ask, t.last, t.time), (dec!(61601.1), dec!(61601.2), dec!(61601.1), Timestamp(5)));
         let book = r#"{"channel":"book","type":"update","data":[{"symbol":"BTC/USD","bids":[{"price":61600.0,"qty":0}],"asks":[{"price":61601.2,"qty":0.00012345}],"checksum":2114181697,"timestamp":"2024-08-09T00:00:01.500000Z"}]}"#;
         let events = decode(&mut d, book);
-        let [StreamEvent::Book(update)] = events.as_slice() else { panic!("{events:?}") };
+        let [StreamEvent::Market(MarketEvent::Book(update))] = events.as_slice() else { panic!("{events:?}") };
         assert_eq!(
             (update.snapshot, update.bids[0].quantity, update.asks[0].quantity),
             (false, dec!(0), dec!(0.00012345))
         );
         assert_eq!(update.time.millis(), 1_723_161_601_500);
         let trade = r#"{"channel":"trade","type":"update","data":[{"symbol":"BTC/USD","side":"sell","price":61600.9,"qty":0.02,"ord_type":"market","trade_id":74265118,"timestamp":"2024-08-09T00:00:02.000000Z"}]}"#;
-        let [StreamEvent::Trade(print)] = decode(&mut d, trade)[..] else { panic!("trade") };
+        let [StreamEvent::Market(MarketEvent::Trade(print))] = decode(&mut d, trade)[..] else { panic!("trade") };
         assert_eq!(
             (print.trade_id, print.aggressor, print.price, print.quantity),
             (74_265_118, Side::Sell, dec!(61600.9), dec!(0.02))
