@@ -53,8 +53,8 @@ impl Column {
 pub(super) struct BarInput {
     /// Open, high, low, close in units of `10^-scale`.
     pub fixed: [i64; 4],
-    /// The same as `f64`.
-    pub float: [f64; 4],
+    /// `10^scale` as `f64`: a price's `f64` is its fixed point divided by it ([`BarInput::float`]).
+    pub unit: f64,
     /// Traded volume as `f64` (0 unless an indicator reads it).
     pub volume: f64,
     /// Bar start.
@@ -64,8 +64,16 @@ pub(super) struct BarInput {
 }
 
 impl BarInput {
+    /// Column `column` as `f64`, as [`crate::strategy::indicators::from_fixed`] converts it (computed where an
+    /// indicator reads it, so a bar's unread columns cost nothing).
+    #[inline]
+    fn float(&self, column: Column) -> f64 {
+        self.fixed[column as usize] as f64 / self.unit
+    }
+
+    #[inline]
     fn candle(&self) -> Candle {
-        let [_, high, low, close] = self.float;
+        let (high, low, close) = (self.float(Column::High), self.float(Column::Low), self.float(Column::Close));
         Candle { open_time: self.open_time, high, low, close, volume: self.volume }
     }
 
@@ -315,7 +323,7 @@ impl Live {
     /// Adds the bar; writes each field's value (`None` while warming up) into `out`.
     #[inline]
     pub(super) fn update(&mut self, bar: &BarInput, out: &mut [Option<Num>; 4]) {
-        let f = |c: Column| bar.float[c as usize];
+        let f = |c: Column| bar.float(c);
         let x = |c: Column| bar.fixed[c as usize];
         let one = |value: Option<f64>| value.and_then(Num::float);
         out[0] = match self {

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::compile::{Layout, SeriesKey, compile};
 use super::indicator::{IndicatorDef, read_indicator};
-use super::program::{Program, Type};
+use super::program::{Pair, Program, Type};
 use super::settings::{Params, ROOT, Settings, config_error, json_decimal};
 use crate::error::Result;
 use crate::model::Symbol;
@@ -77,6 +77,8 @@ pub(super) struct Plan {
     pub bracket: Option<(Program, Program)>,
     /// A trailing stop placed once the entry has filled.
     pub trailing: Option<TrailPlan>,
+    /// The pairs of series its conditions compare at the same lag, whose orders a stream keeps.
+    pub pairs: Vec<Pair>,
     /// Whether an indicator reads volume.
     pub reads_volume: bool,
     /// The longest program (for the evaluation stacks).
@@ -240,8 +242,11 @@ fn compile_plan(
     let mut program = |key: &str, want: Type| -> Result<Option<Program>> {
         source.get(key).map(|(path, value)| compile(path, value, want, params, &indicators, &mut layout)).transpose()
     };
-    let entry = program("entry", Type::Bool)?.ok_or_else(|| missing("entry"))?;
-    let exit = program("exit", Type::Bool)?.ok_or_else(|| missing("exit"))?;
+    let mut entry = program("entry", Type::Bool)?.ok_or_else(|| missing("entry"))?;
+    let mut exit = program("exit", Type::Bool)?.ok_or_else(|| missing("exit"))?;
+    let mut pairs = Vec::new();
+    entry.order_pairs(&mut pairs);
+    exit.order_pairs(&mut pairs);
     let stop_loss = program("stop_loss", Type::Num)?;
     let take_profit = program("take_profit", Type::Num)?;
     let bracket = match (stop_loss, take_profit) {
@@ -315,6 +320,7 @@ fn compile_plan(
         sizing,
         bracket,
         trailing,
+        pairs,
         reads_volume,
         longest,
     })

@@ -1,7 +1,10 @@
 //! A compiled expression ([`Program`]): a flat postfix list of [`Op`]s over slots resolved at compile time — no
 //! text, no names, no allocation when it runs — and the [`Ring`]s of recent values its loads read. A condition is
 //! also split at its top-level `and`s into parts tried in turn (the first that fails decides, so most bars read one
-//! comparison); a part comparing two loads or constants runs without the stacks.
+//! comparison); a part comparing two loads or constants runs without the stacks, and one comparing two series at
+//! the same lag (both halves of `crosses_above(fast, slow)`) reads the order the stream worked out for the pair when
+//! its values came in ([`Program::order_pairs`]): one comparison per bar serves the entry's cross and the exit's, at
+//! this bar and the next.
 
 use rust_decimal::Decimal;
 use std::cmp::Ordering;
@@ -73,8 +76,24 @@ pub(super) struct Program {
 enum Part {
     /// `a op b` of two loads or constants.
     Compare(Operand, BinOp, Operand),
+    /// `series[a] op series[b]`, both `lag` bars ago, read from the order of the pair `pair` ([`Frame::orders`]).
+    Order { pair: u32, lag: u32, op: BinOp },
     /// Any other condition: these steps of the program, run on the stacks.
     Steps(Range<usize>),
+}
+
+/// Two series compared with each other at the same lag, `(a, b)` for `a` against `b`, and how many bars of their
+/// order a stream keeps (the deepest lag read, plus one).
+pub(super) type Pair = ((u32, u32), usize);
+
+/// How two values compare, `None` when one is missing or they do not compare: what [`Part::Compare`] of two loads
+/// works out, once per bar for each [`Pair`].
+#[inline]
+pub(super) fn order_of(a: Option<Num>, b: Option<Num>) -> Option<Ordering> {
+    match (a, b) {
+        (Some(a), Some(b)) => a.compare(b),
+        _ => None,
+    }
 }
 
 /// A value a [`Part::Compare`] reads.
@@ -154,15 +173,16 @@ fn satisfies(order: Ordering, op: BinOp) -> bool {
     }
 }
 
-/// The last values of one series, newest first when read; `None` where it had no value (warming up).
+/// The last values of one series (numbers, or the orders of a [`Pair`]), newest first when read; `None` where it
+/// had no value (warming up).
 #[derive(Clone, Debug)]
-pub(super) struct Ring {
-    values: Vec<Option<Num>>,
+pub(super) struct Ring<T = Num> {
+    values: Vec<Option<T>>,
     next: usize,
     len: usize,
 }
 
-impl Ring {
+impl<T: Copy> Ring<T> {
     /// Keeps the last `depth` values (at least one).
     pub(super) fn new(depth: usize) -> Self {
         Ring { values: vec![None; depth.max(1)], next: 0, len: 0 }
@@ -170,7 +190,7 @@ impl Ring {
 
     /// Adds the newest value.
     #[inline]
-    pub(super) fn push(&mut self, value: Option<Num>) {
+    pub(super) fn push(&mut self, value: Option<T>) {
         self.values[self.next] = value;
         self.next = if self.next + 1 == self.values.len() { 0 } else { self.next + 1 };
         self.len = (self.len + 1).min(self.values.len());
@@ -178,7 +198,7 @@ impl Ring {
 
     /// The value `lag` bars ago (0: the newest).
     #[inline]
-    pub(super) fn get(&self, lag: usize) -> Option<Num> {
+    pub(super) fn get(&self, lag: usize) -> Option<T> {
         if lag >= self.len {
             return None;
         }
@@ -193,6 +213,8 @@ impl Ring {
 pub(super) struct Frame<'a> {
     /// The series, by index.
     pub series: &'a [Ring],
+    /// The orders of the plan's [`Pair`]s, by index (each pushed with the values it compares).
+    pub orders: &'a [Ring<Ordering>],
     /// Signed position.
     pub position: Decimal,
     /// Free cash.
@@ -234,10 +256,10 @@ impl Program {
     #[inline]
     pub(super) fn holds(&self, frame: &Frame<'_>, stacks: &mut Stacks) -> bool {
         self.parts.iter().all(|part| match part {
-            Part::Compare(a, op, b) => match (a.read(frame), b.read(frame)) {
-                (Some(a), Some(b)) => a.compare(b).is_some_and(|order| satisfies(order, *op)),
-                _ => false,
-            },
+            Part::Compare(a, op, b) => order_of(a.read(frame), b.read(frame)).is_some_and(|o| satisfies(o, *op)),
+            Part::Order { pair, lag, op } => {
+                frame.orders[*pair as usize].get(*lag as usize).is_some_and(|o| satisfies(o, *op))
+            }
             Part::Steps(range) => {
                 run(&self.ops[range.clone()], frame, stacks).is_some() && stacks.bools.pop().unwrap_or(false)
             }
@@ -249,6 +271,34 @@ impl Program {
     pub(super) fn value(&self, frame: &Frame<'_>, stacks: &mut Stacks) -> Option<Num> {
         run(&self.ops, frame, stacks)?;
         stacks.nums.pop()
+    }
+
+    /// Turns each part comparing two series at the same lag into a read of their pair's order, adding the pair to
+    /// `pairs` (or deepening it there). The pair's order `lag` bars ago is what comparing the two values `lag` bars
+    /// ago gives, and it is missing exactly when one of them is (its ring, pushed on every bar with theirs, has seen
+    /// as many bars and is kept as deep as this part reads).
+    pub(super) fn order_pairs(&mut self, pairs: &mut Vec<Pair>) {
+        for part in &mut self.parts {
+            let Part::Compare(Operand::Load { series: a, lag }, op, Operand::Load { series: b, lag: lag_b }) = *part
+            else {
+                continue;
+            };
+            if lag != lag_b {
+                continue;
+            }
+            let depth = lag as usize + 1;
+            let pair = match pairs.iter().position(|(key, _)| *key == (a, b)) {
+                Some(index) => {
+                    pairs[index].1 = pairs[index].1.max(depth);
+                    index
+                }
+                None => {
+                    pairs.push(((a, b), depth));
+                    pairs.len() - 1
+                }
+            };
+            *part = Part::Order { pair: pair as u32, lag, op };
+        }
     }
 
     /// The longest program `programs` holds, for [`Stacks::with_room`].
@@ -333,7 +383,7 @@ mod tests {
         let mut ring = Ring::new(1);
         ring.push(None);
         let series = [ring];
-        let frame = Frame { series: &series, position: dec!(0), cash: dec!(1), bars_held: 0 };
+        let frame = Frame { series: &series, orders: &[], position: dec!(0), cash: dec!(1), bars_held: 0 };
         let one = Num::Exact { num: 1, den: 1 };
         let program =
             Program::new(vec![Op::Load { series: 0, lag: 0 }, Op::Const(one), Op::Cmp(BinOp::Gt), Op::Not], Type::Bool);
@@ -341,6 +391,31 @@ mod tests {
         assert!(!program.holds(&frame, &mut stacks));
         let cash = Program::new(vec![Op::State(StateVar::Cash), Op::Const(one), Op::Cmp(BinOp::Ge)], Type::Bool);
         assert!(cash.holds(&frame, &mut stacks));
+    }
+
+    #[test]
+    fn a_pair_read_from_its_orders_holds_exactly_when_its_comparison_does() {
+        use Op::{Cmp, Load, Logic};
+        // crosses_above(s0, s1) and s0[2] < s1[2] or not: s0[1] <= s1[1] and s0 > s1 and s0[2] < s1[2]
+        let (l, and) = (|series, lag| Load { series, lag }, Logic(BinOp::And));
+        let ops = vec![l(0, 1), l(1, 1), Cmp(BinOp::Le), l(0, 0), l(1, 0), Cmp(BinOp::Gt), and];
+        let plain = Program::new([ops.clone(), vec![l(0, 2), l(1, 2), Cmp(BinOp::Lt), and]].concat(), Type::Bool);
+        let mut paired = plain.clone();
+        let mut pairs = Vec::new();
+        paired.order_pairs(&mut pairs);
+        assert_eq!(pairs, vec![((0, 1), 3)]);
+        assert!(paired.parts.iter().all(|part| matches!(part, Part::Order { .. })));
+        let (mut series, mut orders) = ([Ring::new(3), Ring::new(3)], [Ring::new(3)]);
+        let mut stacks = Stacks::with_room(16);
+        let values = [None, Some(1), Some(2), Some(3), Some(2), Some(2), None, Some(1), Some(3), Some(3), Some(1)];
+        for (step, a) in values.into_iter().enumerate() {
+            let b = values[(step * 7 + 3) % values.len()].map(|x| Num::Float(x as f64));
+            series[0].push(a.map(|num| Num::Exact { num, den: 1 }));
+            series[1].push(b);
+            orders[0].push(order_of(series[0].get(0), series[1].get(0)));
+            let frame = Frame { series: &series, orders: &orders, position: dec!(0), cash: dec!(1), bars_held: 0 };
+            assert_eq!(paired.holds(&frame, &mut stacks), plain.holds(&frame, &mut stacks), "step {step}");
+        }
     }
 
     #[test]
@@ -371,7 +446,7 @@ mod tests {
                     ring.push(x.map(|num| Num::Exact { num, den: 1 }));
                     ring
                 });
-                let frame = Frame { series: &series, position: dec!(0), cash: dec!(1), bars_held: 0 };
+                let frame = Frame { series: &series, orders: &[], position: dec!(0), cash: dec!(1), bars_held: 0 };
                 let whole = run(&ops, &frame, &mut stacks).is_some() && stacks.bools.pop().unwrap_or(false);
                 assert_eq!(program.holds(&frame, &mut stacks), whole, "{ops:?} on {a:?} {b:?} {c:?}");
             }

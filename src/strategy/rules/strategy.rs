@@ -5,12 +5,13 @@
 //! the rules are looked at again at the close after.
 
 use rust_decimal::Decimal;
+use std::cmp::Ordering;
 
 use super::compile::SeriesKey;
 use super::indicator::{BarInput, Live};
 use super::orders::{OrderInputs, entry, exit, trailing_stop};
 use super::plan::{Plan, RuleBook, read_rule_book};
-use super::program::{Frame, Ring, Stacks};
+use super::program::{Frame, Ring, Stacks, order_of};
 use super::settings::{ROOT, config_error};
 use super::value::Num;
 use crate::error::{Error, Result};
@@ -18,6 +19,13 @@ use crate::model::OrderType;
 use crate::model::exact::{positive, to_f64};
 use crate::strategy::indicators::to_fixed;
 use crate::strategy::{Command, Context, Event, Strategy, StreamInfo, StreamKind};
+
+/// `value` in units of `10^-scale`, as [`to_fixed`] gives it, without its rescaling when the value is at that scale
+/// already (every close, and nearly every other price).
+#[inline(always)]
+fn fixed_at(value: Decimal, scale: u32) -> Option<i64> {
+    if value.scale() == scale { i64::try_from(value.mantissa()).ok() } else { to_fixed(value, scale) }
+}
 
 /// Which plan a stream follows.
 #[derive(Clone, Copy, Debug)]
@@ -37,8 +45,13 @@ struct StreamState {
     indicators: Vec<Live>,
     outputs: Vec<[Option<Num>; 4]>,
     series: Vec<Ring>,
+    /// The orders of the plan's pairs of series ([`super::program::Pair`]), pushed with the series.
+    orders: Vec<Ring<Ordering>>,
     bars_held: u64,
     stacks: Stacks,
+    /// The last position looked at (its mantissa and scale) and whether it counted as flat: the position changes
+    /// only on fills, so most bars skip the comparison with the lot step.
+    last_position: (i128, u32, bool),
 }
 
 /// A rule strategy, compiled from `strategy.params`.
@@ -115,8 +128,10 @@ impl Strategy for Rules {
                 indicators: rules.indicators.iter().map(|i| i.prototype.clone()).collect(),
                 outputs: vec![[None; 4]; rules.indicators.len()],
                 series: rules.layout.series.iter().map(|(_, depth)| Ring::new(*depth)).collect(),
+                orders: rules.pairs.iter().map(|(_, depth)| Ring::new(*depth)).collect(),
                 bars_held: 0,
                 stacks: Stacks::with_room(rules.longest),
+                last_position: (0, 0, true),
             });
         }
         self.streams = states;
@@ -135,13 +150,19 @@ impl Strategy for Rules {
         let scale = state.scale;
         // Prices were validated at load; one that is not exact at the closes' scale (more decimals than any close)
         // leaves the bar unread, as the exact indicators cannot take it.
-        let fixed = [bar.open, bar.high, bar.low, bar.close].map(|p| to_fixed(p, scale));
-        let [Some(open), Some(high), Some(low), Some(close)] = fixed else { return };
+        let (Some(open), Some(high), Some(low), Some(close)) = (
+            fixed_at(bar.open, scale),
+            fixed_at(bar.high, scale),
+            fixed_at(bar.low, scale),
+            fixed_at(bar.close, scale),
+        ) else {
+            return;
+        };
         let fixed = [open, high, low, close];
         let input = BarInput {
             fixed,
             // from_fixed's division, with the power of ten computed once per stream
-            float: fixed.map(|x| x as f64 / state.unit),
+            unit: state.unit,
             volume: if plan.reads_volume { to_f64(bar.volume) } else { 0.0 },
             open_time: bar.open_time,
             scale,
@@ -156,10 +177,27 @@ impl Strategy for Rules {
                 SeriesKey::Indicator { index, field } => state.outputs[index][field],
             });
         }
+        for (((a, b), _), ring) in plan.pairs.iter().zip(&mut state.orders) {
+            let value = |series: u32| state.series.get(series as usize).and_then(|ring| ring.get(0));
+            ring.push(order_of(value(*a), value(*b)));
+        }
         let position = ctx.position;
-        let flat = position.is_zero() || position.abs() < state.lot;
+        let flat = match state.last_position {
+            (mantissa, scale, flat) if mantissa == position.mantissa() && scale == position.scale() => flat,
+            _ => {
+                let flat = position.is_zero() || position.abs() < state.lot;
+                state.last_position = (position.mantissa(), position.scale(), flat);
+                flat
+            }
+        };
         state.bars_held = if flat { 0 } else { state.bars_held.saturating_add(1) };
-        let frame = Frame { series: &state.series, position, cash: ctx.cash, bars_held: state.bars_held };
+        let frame = Frame {
+            series: &state.series,
+            orders: &state.orders,
+            position,
+            cash: ctx.cash,
+            bars_held: state.bars_held,
+        };
         let inputs = OrderInputs { ctx, frame: &frame, lot: state.lot };
         let cancel = |id| Command::Cancel { venue: ctx.venue, symbol: ctx.symbol, order_id: id };
         if flat {
