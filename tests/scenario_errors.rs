@@ -69,6 +69,15 @@ fn bad_scenarios_are_errors_naming_the_file_and_key(#[case] text: String, #[case
 }
 
 #[test]
+fn a_risk_file_that_does_not_exist_is_an_error_naming_the_scenario_and_its_risk_key() {
+    // Found by tests/fuzz_parsers.rs: a scenario cut after `risk:` and the first letter of a key names a risk file
+    // "m"; the error named only the missing file.
+    let message = parse(&format!("{BASE}risk: m\n")).unwrap_err().to_string();
+    assert!(message.contains("t.yaml: risk") && message.contains("scenarios/m"), "{message}");
+    assert!(!message.contains('\n'), "one line: {message}");
+}
+
+#[test]
 fn a_risk_file_in_the_seed_format_is_read_and_checked() {
     let dir = tempfile::tempdir().unwrap();
     common::write(

@@ -203,7 +203,9 @@ impl Scenario {
             None => (RiskLimits::default(), None),
             Some(serde_json::Value::String(p)) => {
                 let risk_path = resolve(p);
-                (super::read_risk_limits(&risk_path)?, Some(risk_path))
+                let limits =
+                    super::read_risk_limits(&risk_path).map_err(|e| e.context(format!("{}: risk", path.display())))?;
+                (limits, Some(risk_path))
             }
             Some(inline @ serde_json::Value::Object(_)) => {
                 let limits: RiskLimits =
@@ -244,19 +246,23 @@ impl Scenario {
             extra_inputs.extend(inputs);
         }
         balances(&mut venues, &sections, p.starting_cash).map_err(at)?;
-        let books = file.data.iter().filter(|d| d.format == DataFormat::BinanceL2).count();
-        if books > 0 && books < file.data.len() {
-            return Err(at("data: binance_l2 files cannot be mixed with bar files in one scenario".into()));
-        }
-        if let Some((key, _)) = sections.iter().zip(&venues).find(|(_, v)| books > 0 && !v.sim.liquidity.is_off()) {
+        let is_book = |d: &&DataEntry| d.format == DataFormat::BinanceL2;
+        let book_symbols: Vec<Symbol> = file.data.iter().filter(is_book).map(|d| d.symbol).collect();
+        let holds_books = |v: &VenueSetup| v.instruments.iter().any(|i| book_symbols.contains(&i.symbol));
+        if let Some((key, _)) = sections.iter().zip(&venues).find(|(_, v)| holds_books(v) && !v.sim.liquidity.is_off())
+        {
             return Err(at(format!(
                 "{}.liquidity applies to bars: on level-2 data orders fill against the book's depth",
                 key.0
             )));
         }
         for (i, d) in file.data.iter().enumerate() {
-            if books > 0 && file.data[..i].iter().any(|e| e.symbol == d.symbol) {
-                return Err(at(format!("data[{i}]: {} has a level-2 file already (one capture per symbol)", d.symbol)));
+            let earlier = &file.data[..i];
+            if earlier.iter().any(|e| e.symbol == d.symbol && (is_book(&e) || is_book(&d))) {
+                return Err(at(format!(
+                    "data[{i}]: {} has a level-2 file (one capture per symbol, and no bars beside it)",
+                    d.symbol
+                )));
             }
             let listed = |v: &VenueSetup| v.instruments.iter().any(|inst| inst.symbol == d.symbol);
             let venue = match &d.venue {
@@ -288,7 +294,7 @@ impl Scenario {
                 }
             }
         }
-        if books > 0 && file.data.iter().any(|d| d.detail.is_some()) {
+        if file.data.iter().any(|d| is_book(&d) && d.detail.is_some()) {
             return Err(at("data: detail bars apply to bar data, not to binance_l2 files".into()));
         }
         add_detail(&data, &mut venues).map_err(|e| e.context(path.display()))?;
@@ -304,9 +310,10 @@ impl Scenario {
         };
         // The strategy is built and shown the scenario's streams now, so a strategy that cannot trade this kind of
         // data fails at load, naming the file.
-        let kind = if books > 0 { StreamKind::Book } else { StreamKind::Bars };
+        // In the replay's order: the bar series, then the level-2 streams.
         let mut streams: Vec<StreamInfo> = Vec::new();
-        for d in &file.data {
+        for d in file.data.iter().filter(|d| !is_book(d)).chain(file.data.iter().filter(is_book)) {
+            let kind = if is_book(&d) { StreamKind::Book } else { StreamKind::Bars };
             if !streams.iter().any(|s| s.symbol == d.symbol) {
                 let venue = VenueId(setup.venue_of(d.symbol).unwrap_or_default());
                 let lot = setup.instruments().find(|i| i.symbol == d.symbol).map(|i| i.lot_size);
@@ -343,7 +350,7 @@ impl Scenario {
     /// The loader's errors, naming file, line and column.
     pub fn load_market_data(&self) -> Result<(Vec<BarSeries>, Vec<SeriesQuality>)> {
         let mut symbols: Vec<Symbol> = Vec::new();
-        for d in &self.data {
+        for d in self.data.iter().filter(|d| d.file.format != DataFormat::BinanceL2) {
             if !symbols.contains(&d.symbol) {
                 symbols.push(d.symbol);
             }
@@ -403,8 +410,13 @@ impl Scenario {
         replay
     }
 
-    /// Whether the scenario replays level-2 data (its files are `binance_l2`): it then runs a level-2 strategy.
+    /// Whether the scenario replays level-2 data only (every file is `binance_l2`): a level-2 strategy on books.
     pub fn is_book(&self) -> bool {
+        !self.data.is_empty() && self.data.iter().all(|d| d.file.format == DataFormat::BinanceL2)
+    }
+
+    /// Whether any of the scenario's files is level-2 data (alone, or beside bars: one replay merges both).
+    pub fn has_books(&self) -> bool {
         self.data.iter().any(|d| d.file.format == DataFormat::BinanceL2)
     }
 
@@ -415,6 +427,7 @@ impl Scenario {
     pub fn load_book_streams(&self) -> Result<Vec<BookStream>> {
         self.data
             .iter()
+            .filter(|d| d.file.format == DataFormat::BinanceL2)
             .map(|d| {
                 let venue = VenueId(self.setup.venue_of(d.symbol).unwrap_or_default());
                 Ok(BookStream { symbol: d.symbol, venue, rows: load_binance_capture(&d.file.path, d.symbol)? })
