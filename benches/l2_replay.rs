@@ -41,12 +41,13 @@ fn replay(c: &mut Criterion) {
     });
     let scenario = Scenario::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/btc_l2_market_maker.yaml"))
         .expect("the shipped scenario loads");
-    let streams = scenario.load_book_streams().expect("its capture loads");
+    let streams: std::sync::Arc<[_]> = scenario.load_book_streams().expect("its capture loads").into();
     group.throughput(Throughput::Elements(streams.iter().map(|s| s.rows.len() as u64).sum()));
     let runtime = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
     group.bench_function("engine_spread_quoter", |b| {
         b.iter(|| {
-            let result = runtime.block_on(run_book_backtest(&scenario.setup, black_box(&streams))).expect("runs");
+            let result =
+                runtime.block_on(run_book_backtest(&scenario.setup, black_box(streams.clone()))).expect("runs");
             black_box(result.log.fills.len());
         })
     });

@@ -69,9 +69,9 @@ pub fn run_robust(
     if !(1..=MAX_RESAMPLES).contains(&options.resamples) {
         return Err(Error::Config(format!("--resamples must be 1 to {MAX_RESAMPLES}, got {}", options.resamples)));
     }
-    if scenario.is_book() {
+    if scenario.has_books() {
         return Err(Error::Config(format!(
-            "{}: ctb robust needs bar data; this scenario trades level-2 books",
+            "{}: ctb robust resamples bar data; this scenario has level-2 files",
             scenario.path.display()
         )));
     }

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use crate::config::Scenario;
 use crate::data::SeriesQuality;
-use crate::engine::{BacktestResult, MarketData, prepare_market, run_book_backtest, run_prepared_blocking};
+use crate::engine::{BacktestResult, BookStream, MarketData, prepare_market, run_book_backtest, run_prepared_blocking};
 use crate::error::{Error, Result};
 use crate::model::{BarSeries, NANOS_PER_SECOND, Timestamp};
 use crate::report::{BarPathCurves, BarPathReport, InputFile, ReportInput, Summary, write_report};
@@ -59,13 +59,18 @@ fn run_scenario_checking(scenario: &Scenario, out_dir: &Path, check: WindowCheck
     for warning in quality.iter().flat_map(SeriesQuality::warnings) {
         tracing::warn!("{warning}");
     }
+    // Level-2 streams beside the bars (a mixed scenario) join the same replay, merged in time order.
+    let books: Arc<[BookStream]> =
+        if scenario.has_books() { scenario.load_book_streams()?.into() } else { Arc::new([]) };
+    let first_message = books.iter().filter_map(|b| b.rows.first().map(|r| r.received));
     let start = series
         .iter()
         .filter_map(|s| s.open_time.first().copied())
+        .chain(first_message)
         .min()
         .ok_or_else(|| Error::Data("no bars".into()))?;
     let interval_ns = series.first().map_or(0, |s| s.interval);
-    let market = Arc::new(prepare_market(&scenario.setup, series)?);
+    let market = Arc::new(prepare_market(&scenario.setup, series)?.with_books(books));
     let (hash, result) =
         rayon::join(|| scenario.content_hash(), || run_prepared_blocking(&scenario.setup, market.clone()));
     let (hash, result) = (hash?, result?);
@@ -109,8 +114,10 @@ fn run_book_scenario(scenario: &Scenario, out_dir: &Path) -> Result<ScenarioRun>
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .map_err(|e| Error::Io { context: "starting the async runtime".into(), source: e })?;
-    let (hash, result) =
-        rayon::join(|| scenario.content_hash(), || runtime.block_on(run_book_backtest(&scenario.setup, &streams)));
+    let (hash, result) = rayon::join(
+        || scenario.content_hash(),
+        || runtime.block_on(run_book_backtest(&scenario.setup, streams.into())),
+    );
     write_book_report(scenario, out_dir, hash?, result?, start)
 }
 
@@ -268,6 +275,12 @@ pub fn plan_sweep(scenario: &Scenario) -> Result<SweepPlan<'_>> {
         .sweep
         .as_ref()
         .ok_or_else(|| Error::Config(format!("{}: there is no sweep: section", scenario.path.display())))?;
+    if scenario.has_books() {
+        return Err(Error::Config(format!(
+            "{}: ctb sweep replays bar data; this scenario has level-2 files",
+            scenario.path.display()
+        )));
+    }
     let (series, _quality) = scenario.load_market_data()?;
     let best_report = Box::new(move |params: &serde_json::Value, dir: &Path| {
         let mut best = scenario.clone();

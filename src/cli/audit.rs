@@ -31,9 +31,9 @@ pub struct AuditArgs {
 /// after it.
 pub fn run(args: AuditArgs, strategies: &StrategyRegistry) -> Result<()> {
     let scenario = Scenario::load_with(&args.scenario, strategies)?;
-    if scenario.is_book() {
+    if scenario.has_books() {
         return Err(Error::Config(format!(
-            "{}: ctb audit checks strategies on bars; this scenario replays level-2 data",
+            "{}: ctb audit checks strategies on bars; this scenario has level-2 files",
             args.scenario.display()
         )));
     }

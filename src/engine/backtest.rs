@@ -403,11 +403,11 @@ pub async fn finish_run(mut engine: TradingEngine, run: StrategyRun) -> Result<B
     Ok(BacktestResult { log, portfolio, run, venue_balances, balances_by_venue, ambiguous_bars, book_stats, liquidity })
 }
 
-/// Runs `setup`'s level-2 strategy over `streams` at its simulated venues.
+/// Runs `setup`'s level-2 strategy over `streams` at its simulated venues (shared, never copied).
 ///
 /// # Errors
 /// As [`run_backtest`]; [`Error::Data`] for a sequence gap in a book.
-pub async fn run_book_backtest(setup: &BacktestSetup, streams: &[BookStream]) -> Result<BacktestResult> {
+pub async fn run_book_backtest(setup: &BacktestSetup, streams: Arc<[BookStream]>) -> Result<BacktestResult> {
     let mut engine = start_book_engine(setup, None).await?;
     let mut strategy = setup.build_strategy()?;
     let run = engine.run_book_strategy(streams, &mut strategy).await?;

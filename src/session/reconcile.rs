@@ -45,7 +45,7 @@ pub async fn reconcile_session(
     let mut journal = open_journal(reports, session, database_url)?;
     let journaled: Vec<FillRecord> = journal.fills()?.into_iter().map(|(_, fill)| fill).collect();
     let result = if replay.is_book() {
-        run_book_backtest(&replay.setup, &replay.load_book_streams()?).await?
+        run_book_backtest(&replay.setup, replay.load_book_streams()?.into()).await?
     } else {
         run_backtest(&replay.setup, replay.load_market_data()?.0).await?
     };

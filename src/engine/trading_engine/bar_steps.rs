@@ -40,7 +40,7 @@ impl TradingEngine {
             self.note_venue(stream.symbol, stream.venue);
         }
         strategy.on_start(streams)?;
-        self.prepare_for(strategy, streams, false);
+        self.prepare_for(strategy, streams);
         Ok(BarRun { streams: slots, events: 0 })
     }
 

@@ -4,15 +4,17 @@
 //! portfolio is marked at the mid once per second of receive time (the equity curve and the risk limits follow
 //! those marks) and when the strategy places orders.
 //!
-//! A backtest replays recorded streams through the step in receive order ([`TradingEngine::run_book_strategy`]);
-//! a paper or live session calls it as messages arrive — the same code, so a session and the replay of its
-//! recording decide the same things.
+//! A backtest's replay loop takes each level-2 message from the same merged feed as bars (in receive order, see
+//! [`crate::market::ReplayFeed`]) and passes it through the step; a paper or live session calls it as messages
+//! arrive — the same code, so a session and the replay of its recording decide the same things.
 
 use rust_decimal::Decimal;
 
-use super::{StrategyRun, TradingEngine};
+use std::sync::Arc;
+
+use super::{MarketData, StrategyRun, TradingEngine};
 use crate::error::{Error, Result};
-use crate::market::{L2Book, messages};
+use crate::market::L2Book;
 use crate::model::VenueId;
 use crate::model::l2::{from_fixed, to_fixed};
 use crate::model::{L2Row, NANOS_PER_SECOND, Symbol, Timestamp};
@@ -55,6 +57,8 @@ struct FeedState {
 #[derive(Debug)]
 pub struct BookRun {
     feeds: Vec<FeedState>,
+    /// The strategy's index of the first feed's stream (the level-2 streams follow a replay's bar series).
+    first_stream: usize,
     events: usize,
     next_mark: Timestamp,
 }
@@ -70,13 +74,41 @@ impl TradingEngine {
         if !self.running {
             return Err(Error::Validation("the engine is not running: call start() first".into()));
         }
-        if self.risk_manager.policy().exits.attach {
+        let mut infos = Vec::with_capacity(feeds.len());
+        let run = self.book_run(feeds, &mut infos)?;
+        strategy.on_start(&infos)?;
+        self.prepare_for(strategy, &infos);
+        Ok(run)
+    }
+
+    /// The run of a replay's level-2 `streams`, each on a simulated venue listing its symbol; their stream infos
+    /// are appended to `infos` (after the bar series').
+    ///
+    /// # Errors
+    /// As [`TradingEngine::start_book_run`]; [`Error::Config`] for a stream whose venue is not a simulated one
+    /// listing its symbol.
+    pub(super) fn book_feeds(&mut self, streams: &[BookStream], infos: &mut Vec<StreamInfo>) -> Result<BookRun> {
+        let mut feeds = Vec::with_capacity(streams.len());
+        for stream in streams {
+            let (symbol, venue) = (stream.symbol, stream.venue);
+            let instrument = self
+                .router
+                .instrument(venue, symbol)
+                .map_err(|e| e.context(format!("book data for {symbol} needs a simulated venue listing it")))?;
+            feeds.push(BookFeed { symbol, venue, tick: instrument.tick_size });
+        }
+        self.book_run(&feeds, infos)
+    }
+
+    /// The run of level-2 `feeds` whose stream infos are appended to `infos`.
+    fn book_run(&mut self, feeds: &[BookFeed], infos: &mut Vec<StreamInfo>) -> Result<BookRun> {
+        if !feeds.is_empty() && self.risk_manager.policy().exits.attach {
             return Err(Error::Validation(
                 "risk_policy.exits.attach: level-2 venues take market and limit orders only; turn it off".into(),
             ));
         }
+        let first_stream = infos.len();
         let mut states = Vec::with_capacity(feeds.len());
-        let mut infos = Vec::with_capacity(feeds.len());
         for &feed in feeds {
             let symbol = feed.symbol;
             let slot = self
@@ -90,9 +122,7 @@ impl TradingEngine {
             infos.push(StreamInfo { symbol, venue: feed.venue, kind: StreamKind::Book, close_scale: 8, lot_size });
             self.note_venue(symbol, feed.venue);
         }
-        strategy.on_start(&infos)?;
-        self.prepare_for(strategy, &infos, true);
-        Ok(BookRun { feeds: states, events: 0, next_mark: Timestamp(i64::MIN) })
+        Ok(BookRun { feeds: states, first_stream, events: 0, next_mark: Timestamp(i64::MIN) })
     }
 
     /// Takes one message of feed `index`: its venue matches it (a simulated venue keeps the book), the strategy
@@ -125,7 +155,7 @@ impl TradingEngine {
         let top = feed_book(&self.router, given, feed)?.map(|b| (b.best_bid(), b.best_ask())).unwrap_or_default();
         run.feeds[index].top = top;
         if time >= run.next_mark {
-            self.mark_books(&run.feeds, time);
+            self.mark_books(run, time);
             run.next_mark = Timestamp((time.0.div_euclid(NANOS_PER_SECOND) + 1) * NANOS_PER_SECOND);
         }
         let state = run.feeds[index];
@@ -135,13 +165,14 @@ impl TradingEngine {
         }
         // Looked up again: marking above needed the whole engine.
         let book = feed_book(&self.router, given, feed)?;
+        let stream = run.first_stream + index;
         let ctx = Context {
-            stream: index,
+            stream,
             venue: feed.venue,
             symbol: feed.symbol,
             time,
             event: Event::Book(BookView { best_bid: top.0, best_ask: top.1, tick: state.tick, book }),
-            history: &self.histories[index],
+            history: &self.histories[stream],
             position: self.portfolio.position(state.slot).quantity,
             cash: self.portfolio.cash(),
             open_orders: &self.open_view,
@@ -168,54 +199,29 @@ impl TradingEngine {
 
     /// Ends a level-2 run: a last mark, and the run's counts.
     pub fn finish_book_run<S: Strategy>(&mut self, run: BookRun, strategy: &S) -> StrategyRun {
-        self.mark_books(&run.feeds, self.clock.now());
+        self.mark_books(&run, self.clock.now());
         self.replay_done(strategy.name(), run.events)
     }
 
     /// Runs `strategy` over recorded level-2 `streams` at simulated venues, message by message in receive order
-    /// (the lower stream first on a tie).
+    /// (the lower stream first on a tie): the replay loop of bar data, on a feed of level-2 streams only.
     ///
     /// # Errors
     /// As [`TradingEngine::start_book_run`] and [`TradingEngine::book_step`]; [`Error::Config`] for a stream whose
     /// venue is not a simulated one listing its symbol.
     pub async fn run_book_strategy<S: Strategy>(
         &mut self,
-        streams: &[BookStream],
+        streams: Arc<[BookStream]>,
         strategy: &mut S,
     ) -> Result<StrategyRun> {
-        let mut feeds = Vec::with_capacity(streams.len());
-        for stream in streams {
-            let (symbol, venue) = (stream.symbol, stream.venue);
-            let instrument = self
-                .router
-                .instrument(venue, symbol)
-                .map_err(|e| e.context(format!("book data for {symbol} needs a simulated venue listing it")))?;
-            feeds.push(BookFeed { symbol, venue, tick: instrument.tick_size });
-        }
-        let mut run = self.start_book_run(&feeds, strategy)?;
-        let mut cursors: Vec<_> = streams.iter().map(|s| messages(&s.rows).peekable()).collect();
-        loop {
-            let mut next: Option<(usize, Timestamp)> = None;
-            for (index, cursor) in cursors.iter_mut().enumerate() {
-                if let Some(time) = cursor.peek().map(|m| m[0].received)
-                    && next.is_none_or(|(_, t)| time < t)
-                {
-                    next = Some((index, time));
-                }
-            }
-            let Some((index, _)) = next else { break };
-            let Some(message) = cursors[index].next() else { break };
-            if self.book_step(&mut run, index, message, None, strategy)? {
-                self.flush_book_actions().await?;
-            }
-        }
-        Ok(self.finish_book_run(run, strategy))
+        self.market = Some(Arc::new(MarketData::new(Vec::new(), Vec::new())?.with_books(streams)));
+        self.run_strategy(strategy).await
     }
 
     /// Marks every feed's position at its book's mid and records the equity at `time`.
-    fn mark_books(&mut self, feeds: &[FeedState], time: Timestamp) {
+    pub(super) fn mark_books(&mut self, run: &BookRun, time: Timestamp) {
         let mut last = None;
-        for state in feeds {
+        for state in &run.feeds {
             if let Some(mid) = mid(state.top) {
                 self.portfolio.mark(state.slot, mid);
                 last = Some((state.slot, mid));

@@ -40,13 +40,14 @@ pub use bar_steps::BarRun;
 pub use book_replay::{BookFeed, BookRun, BookStream};
 pub use window::{Carried, WindowClose, WindowPlan};
 
-/// Recorded market data for a replay: bar series and the venue each one trades on. Built once, shared read-only
-/// by every run that replays it.
+/// Recorded market data for a replay: bar series and the venue each one trades on, and level-2 streams. Built
+/// once, shared read-only by every run that replays it; one [`ReplayFeed`] merges all of it in time order.
 #[derive(Clone, Debug)]
 pub struct MarketData {
     series: Vec<BarSeries>,
     venues: Vec<VenueId>,
     close_scales: Vec<u32>,
+    books: Arc<[BookStream]>,
 }
 
 impl MarketData {
@@ -59,12 +60,28 @@ impl MarketData {
             return Err(Error::Config(format!("{} series but {} venues", series.len(), venues.len())));
         }
         let close_scales = series.iter().map(BarSeries::close_scale).collect();
-        Ok(MarketData { series, venues, close_scales })
+        Ok(MarketData { series, venues, close_scales, books: Arc::new([]) })
+    }
+
+    /// The same data with level-2 `books` beside the bar series (replacing any it had).
+    pub fn with_books(mut self, books: Arc<[BookStream]>) -> Self {
+        self.books = books;
+        self
+    }
+
+    /// The level-2 streams, in the order they were given.
+    pub fn books(&self) -> &[BookStream] {
+        &self.books
     }
 
     /// The bar series, in the order they were given.
     pub fn series(&self) -> &[BarSeries] {
         &self.series
+    }
+
+    /// A feed merging every bar series and level-2 stream in time order.
+    pub fn feed(&self) -> ReplayFeed<'_> {
+        ReplayFeed::with_books(&self.series, self.books.iter().map(|book| book.rows.as_slice()).collect())
     }
 
     /// The first bar's open, the last bar's close, and the first series' bar interval; `None` without bars.
@@ -74,19 +91,28 @@ impl MarketData {
         Some((*first, end, self.series.first()?.interval))
     }
 
-    /// The same data cut to the bars that open in `[from, to)`, each series on its venue.
+    /// The bar series cut to the bars that open in `[from, to)`, each series on its venue. Level-2 streams are
+    /// not cut (a book starts from its snapshot): the window has none, and walk-forward refuses level-2 data.
     pub fn between(&self, from: Timestamp, to: Timestamp) -> MarketData {
         let series: Vec<BarSeries> = self.series.iter().map(|s| s.between(from, to)).collect();
         let close_scales = series.iter().map(BarSeries::close_scale).collect();
-        MarketData { series, venues: self.venues.clone(), close_scales }
+        MarketData { series, venues: self.venues.clone(), close_scales, books: Arc::new([]) }
     }
 
     /// [`MarketData::between`] with each series' next bar after `to` as well (see [`BarSeries::between_and_next`]).
     pub fn between_and_next(&self, from: Timestamp, to: Timestamp) -> MarketData {
         let series: Vec<BarSeries> = self.series.iter().map(|s| s.between_and_next(from, to)).collect();
         let close_scales = series.iter().map(BarSeries::close_scale).collect();
-        MarketData { series, venues: self.venues.clone(), close_scales }
+        MarketData { series, venues: self.venues.clone(), close_scales, books: Arc::new([]) }
     }
+}
+
+/// What a replay keeps between events: each bar series' ledger slot, the level-2 streams' run, and the bars of a
+/// time slice shown once it is complete.
+struct Replay {
+    slots: Vec<usize>,
+    books: BookRun,
+    earlier: Vec<FeedEvent>,
 }
 
 /// Counts of one [`TradingEngine::execute_strategy`] call.
@@ -315,26 +341,30 @@ impl TradingEngine {
     /// # Errors
     /// As [`TradingEngine::execute_strategy`].
     pub async fn run_strategy<S: Strategy>(&mut self, strategy: &mut S) -> Result<StrategyRun> {
-        let (market, slots) = self.begin_replay(strategy)?;
-        let mut feed = ReplayFeed::new(&market.series);
+        let (market, mut replay) = self.begin_replay(strategy)?;
+        let mut feed = market.feed();
         let events = feed.total_events();
         self.log.equity.reserve(events);
-        self.replay(&market, &mut feed, &slots, strategy).await?;
+        self.replay(&market, &mut feed, &mut replay, strategy).await?;
+        if !market.books.is_empty() {
+            self.mark_books(&replay.books, self.clock.now());
+        }
         Ok(self.replay_done(strategy.name(), events))
     }
 
-    /// Shows `strategy` the attached market data's streams: returns the data and each stream's ledger slot.
+    /// Shows `strategy` the attached market data's streams (the bar series, then the level-2 streams): returns
+    /// the data and what the replay keeps between events.
     ///
     /// # Errors
-    /// As [`TradingEngine::execute_strategy`].
-    fn begin_replay<S: Strategy>(&mut self, strategy: &mut S) -> Result<(Arc<MarketData>, Vec<usize>)> {
+    /// As [`TradingEngine::execute_strategy`]; as [`TradingEngine::start_book_run`] for level-2 streams.
+    fn begin_replay<S: Strategy>(&mut self, strategy: &mut S) -> Result<(Arc<MarketData>, Replay)> {
         if !self.running {
             return Err(Error::Validation("the engine is not running: call start() first".into()));
         }
         let market =
             self.market.clone().ok_or_else(|| Error::Config("no market data is attached to the engine".into()))?;
         let mut slots = Vec::with_capacity(market.series.len());
-        let mut infos = Vec::with_capacity(market.series.len());
+        let mut infos = Vec::with_capacity(market.series.len() + market.books.len());
         for ((series, &venue), &close_scale) in market.series.iter().zip(&market.venues).zip(&market.close_scales) {
             let slot = self.portfolio.slot(series.symbol).ok_or_else(|| {
                 Error::Config(format!("market data for {} has no instrument in the portfolio", series.symbol))
@@ -344,27 +374,28 @@ impl TradingEngine {
             infos.push(StreamInfo { symbol: series.symbol, venue, kind: StreamKind::Bars, close_scale, lot_size });
             self.note_venue(series.symbol, venue);
         }
+        let books = self.book_feeds(&market.books, &mut infos)?;
         strategy.on_start(&infos)?;
-        self.prepare_for(strategy, &infos, false);
-        Ok((market, slots))
+        self.prepare_for(strategy, &infos);
+        let earlier = Vec::with_capacity(market.series.len());
+        Ok((market, Replay { slots, books, earlier }))
     }
 
     /// Replays `feed` (until it ends or is paused) through `strategy`.
     ///
     /// # Errors
-    /// Venue failures other than order rejections.
+    /// Venue failures other than order rejections; as [`TradingEngine::book_step`] for level-2 messages.
     async fn replay<S: Strategy>(
         &mut self,
         market: &MarketData,
         feed: &mut ReplayFeed<'_>,
-        slots: &[usize],
+        replay: &mut Replay,
         strategy: &mut S,
     ) -> Result<()> {
-        let mut earlier = Vec::with_capacity(market.series.len());
         // The synchronous inner loop replays time slices and places orders at venues that answer at once
         // (simulated ones); it returns only when orders must wait for a network venue. Keeping the per-bar work
         // out of the async state machine keeps it in registers.
-        while self.replay_until_async(market, feed, slots, strategy, &mut earlier)? {
+        while self.replay_until_async(market, feed, replay, strategy)? {
             self.flush_commands().await?;
         }
         Ok(())
@@ -377,12 +408,13 @@ impl TradingEngine {
         StrategyRun { strategy: strategy.to_string(), events }
     }
 
-    /// Prepares a run of `strategy` on `streams`: a history window of its length for each (none for `books`),
-    /// and whether it sees time slices.
-    fn prepare_for<S: Strategy>(&mut self, strategy: &S, streams: &[StreamInfo], books: bool) {
-        let len = if books { 0 } else { strategy.history_len() };
+    /// Prepares a run of `strategy` on `streams`: a history window of its length for each bar stream (none for
+    /// level-2 streams), and whether it sees time slices.
+    fn prepare_for<S: Strategy>(&mut self, strategy: &S, streams: &[StreamInfo]) {
+        let len = strategy.history_len();
         self.histories.clear();
-        self.histories.resize_with(streams.len(), || BarHistory::new(len));
+        self.histories
+            .extend(streams.iter().map(|s| BarHistory::new(if s.kind == StreamKind::Book { 0 } else { len })));
         self.time_slices = strategy.wants_time_slices();
         self.streams.clear();
         self.streams.extend_from_slice(streams);
@@ -408,20 +440,29 @@ impl TradingEngine {
         &mut self,
         market: &MarketData,
         feed: &mut ReplayFeed<'_>,
-        slots: &[usize],
+        replay: &mut Replay,
         strategy: &mut S,
-        earlier: &mut Vec<FeedEvent>,
     ) -> Result<bool> {
         // A bar is read from the columns once and stays in a local from the venue to the strategy. Bars of a slice
         // other than its last (several series closing at one time) wait in `earlier` until the slice is complete.
+        // At one time bars come before level-2 messages, so a slice is never split by one.
+        let Replay { slots, books, earlier } = replay;
         while let Some(event) = feed.next() {
+            let Some(series) = market.series.get(event.stream) else {
+                let feed_index = event.stream - market.series.len();
+                let message = &market.books[feed_index].rows[event.index..event.end];
+                if self.book_step(books, feed_index, message, None, strategy)? {
+                    return Ok(true);
+                }
+                continue;
+            };
             self.clock.advance_to(event.time);
-            let (series, slot) = (&market.series[event.stream], slots[event.stream]);
+            let slot = slots[event.stream];
             // Read once from the columns; the venue sees it as a market event, everything after reads the local.
             let bar = &series.bar(event.index);
             let market_event = MarketEvent::bar(series.symbol, *bar);
             self.deliver(market.venues[event.stream], &market_event, slot);
-            if feed.peek_time() == Some(event.time) {
+            if feed.next_is_bar_at(event.time) {
                 earlier.push(event);
                 continue;
             }

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use super::TradingEngine;
 use super::commands::is_refusal;
 use crate::engine::run_log::{CashChange, EquityPoint};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::market::ReplayFeed;
 use crate::model::{MarketEvent, OrderId, OrderQty, Side, Timestamp};
 use crate::portfolio::Holdings;
@@ -75,19 +75,22 @@ impl TradingEngine {
         strategy: &mut S,
         plan: &WindowPlan,
     ) -> Result<(StrategyRun, WindowClose)> {
-        let (market, slots) = self.begin_replay(strategy)?;
-        let mut feed = ReplayFeed::new(&market.series);
+        let (market, mut replay) = self.begin_replay(strategy)?;
+        if !market.books.is_empty() {
+            return Err(Error::Config("walk-forward windows replay bar data; level-2 streams cannot be cut".into()));
+        }
+        let mut feed = market.feed();
         self.log.equity.reserve(feed.total_events());
         feed.pause_at(plan.trade_from);
-        self.replay(&market, &mut feed, &slots, strategy).await?;
+        self.replay(&market, &mut feed, &mut replay, strategy).await?;
         if let Some(carried) = &plan.carried {
             self.take_holdings(&carried.holdings)?;
         }
         feed.pause_at(Timestamp(plan.trade_to.0.saturating_add(1)));
-        self.replay(&market, &mut feed, &slots, strategy).await?;
+        self.replay(&market, &mut feed, &mut replay, strategy).await?;
         let events = feed.consumed();
         let closed = if plan.close_at_end {
-            self.close_at_window_end(&market, &mut feed, &slots).await?
+            self.close_at_window_end(&market, &mut feed, &replay.slots).await?
         } else {
             WindowClose::default()
         };
