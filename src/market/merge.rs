@@ -74,13 +74,9 @@ impl<'a> ReplayFeed<'a> {
         self.upcoming = self.next_stream();
     }
 
-    /// Total number of events the feed yields: every bar and every level-2 message.
-    pub fn total_events(&self) -> usize {
-        let messages = |rows: &&[L2Row]| {
-            rows.iter().filter(|row| row.ends_message).count()
-                + usize::from(rows.last().is_some_and(|r| !r.ends_message))
-        };
-        self.series.iter().map(BarSeries::len).sum::<usize>() + self.books.iter().map(messages).sum::<usize>()
+    /// Number of bars the feed yields (level-2 messages are not counted: that would read every row).
+    pub fn total_bars(&self) -> usize {
+        self.series.iter().map(BarSeries::len).sum()
     }
 
     /// Number of events yielded so far.
@@ -198,9 +194,11 @@ mod tests {
         let data = [series("A", 10, &[0, 10])]; // closes 10, 20
         // Messages: rows 0..2 at 5, row 2 at 10, rows 3..5 at 20 (the last one unfinished: it ends the file).
         let rows = [row(5, false), row(5, true), row(10, true), row(20, false), row(20, false)];
-        let feed = ReplayFeed::with_books(&data, vec![&rows]);
-        assert_eq!(feed.total_events(), 5);
-        let order: Vec<(usize, usize, usize, i64)> = feed.map(|e| (e.stream, e.index, e.end, e.time.0)).collect();
+        let mut feed = ReplayFeed::with_books(&data, vec![&rows]);
+        assert_eq!(feed.total_bars(), 2);
+        let order: Vec<(usize, usize, usize, i64)> =
+            feed.by_ref().map(|e| (e.stream, e.index, e.end, e.time.0)).collect();
+        assert_eq!(feed.consumed(), 5);
         assert_eq!(order, [(1, 0, 2, 5), (0, 0, 1, 10), (1, 2, 3, 10), (0, 1, 2, 20), (1, 3, 5, 20)]);
     }
 

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use crate::error::{Error, Result};
 use crate::market::L2Book;
 use crate::model::{
-    ExecutionEvent, L2Row, MarketEvent, OrderId, OrderReport, OrderRequest, Symbol, Timestamp, VenueId,
+    Bar, ExecutionEvent, L2Row, MarketEvent, OrderId, OrderReport, OrderRequest, Symbol, Timestamp, VenueId,
 };
 use crate::venue::sim::{BookFillStats, BookTop};
 use crate::venue::{ExchangeAdapter, SimulatedExchange};
@@ -350,6 +350,16 @@ impl OrderRouter {
         match &mut self.venues[id.0] {
             Venue::Simulated(sim) => sim.market_event(event),
             Venue::Adapter(adapter) => adapter.on_market_event(event),
+        }
+    }
+
+    /// A bar of `symbol` closed: venue `id` matches on it (a simulated one without building a market event);
+    /// true when the venue has executions to drain.
+    #[inline]
+    pub fn on_bar(&mut self, id: VenueId, symbol: Symbol, bar: &Bar) -> bool {
+        match &mut self.venues[id.0] {
+            Venue::Simulated(sim) => sim.bar_closed(symbol, bar),
+            Venue::Adapter(adapter) => adapter.on_market_event(&MarketEvent::bar(symbol, *bar)),
         }
     }
 

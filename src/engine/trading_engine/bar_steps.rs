@@ -6,7 +6,7 @@
 
 use super::TradingEngine;
 use crate::error::{Error, Result};
-use crate::model::{Bar, MarketEvent};
+use crate::model::Bar;
 use crate::strategy::{Strategy, StreamInfo};
 
 /// A run fed one closed bar at a time: the streams and their ledger slots.
@@ -72,7 +72,7 @@ impl TradingEngine {
         }
         run.events += 1;
         self.clock.advance_to(bar.close_time);
-        self.deliver(stream.venue, &MarketEvent::bar(stream.symbol, *bar), slot);
+        self.deliver(stream.venue, stream.symbol, bar, slot);
         self.journal_failed()?;
         self.show_bar(index, stream, bar, slot, strategy);
         self.end_slice(bar.close_time, strategy);

@@ -29,7 +29,7 @@ use rust_decimal::prelude::ToPrimitive;
 
 use crate::execution::WorkingOrders;
 use crate::market::{FeedEvent, ReplayFeed, SimClock};
-use crate::model::{Bar, BarSeries, ExecutionEvent, MarketEvent, OrderQty, OrderReport, Side, Symbol, Timestamp};
+use crate::model::{Bar, BarSeries, ExecutionEvent, OrderQty, OrderReport, Side, Symbol, Timestamp};
 use crate::risk::RiskManager;
 use crate::strategy::{
     BarHistory, Command, Context, Event, OpenOrder, OrderIntent, SliceContext, Strategy, StrategyRegistry, StreamInfo,
@@ -343,13 +343,13 @@ impl TradingEngine {
     pub async fn run_strategy<S: Strategy>(&mut self, strategy: &mut S) -> Result<StrategyRun> {
         let (market, mut replay) = self.begin_replay(strategy)?;
         let mut feed = market.feed();
-        let events = feed.total_events();
-        self.log.equity.reserve(events);
+        // One equity mark per bar slice at most (level-2 data marks once a second).
+        self.log.equity.reserve(feed.total_bars());
         self.replay(&market, &mut feed, &mut replay, strategy).await?;
         if !market.books.is_empty() {
             self.mark_books(&replay.books, self.clock.now());
         }
-        Ok(self.replay_done(strategy.name(), events))
+        Ok(self.replay_done(strategy.name(), feed.consumed()))
     }
 
     /// Shows `strategy` the attached market data's streams (the bar series, then the level-2 streams): returns
@@ -458,10 +458,9 @@ impl TradingEngine {
             };
             self.clock.advance_to(event.time);
             let slot = slots[event.stream];
-            // Read once from the columns; the venue sees it as a market event, everything after reads the local.
+            // Read once from the columns; everything below reads this one copy in place.
             let bar = &series.bar(event.index);
-            let market_event = MarketEvent::bar(series.symbol, *bar);
-            self.deliver(market.venues[event.stream], &market_event, slot);
+            self.deliver(market.venues[event.stream], series.symbol, bar, slot);
             if feed.next_is_bar_at(event.time) {
                 earlier.push(event);
                 continue;
@@ -481,14 +480,13 @@ impl TradingEngine {
 
     /// A bar reaches its venue: resting orders are matched, fills booked, the position marked at the close.
     #[inline]
-    fn deliver(&mut self, venue: VenueId, market_event: &MarketEvent, slot: usize) {
-        if self.router.on_market_event(venue, market_event) {
+    fn deliver(&mut self, venue: VenueId, symbol: Symbol, bar: &Bar, slot: usize) {
+        if self.router.on_bar(venue, symbol, bar) {
             self.collect_executions(venue);
         }
-        let MarketEvent::Bar { symbol, bar, .. } = market_event else { return };
         self.portfolio.mark(slot, bar.close);
         if self.risk_manager.wants_closes() {
-            self.risk_manager.on_close(*symbol, bar.close_time, bar.close.to_f64().unwrap_or(0.0));
+            self.risk_manager.on_close(symbol, bar.close_time, bar.close.to_f64().unwrap_or(0.0));
         }
     }
 

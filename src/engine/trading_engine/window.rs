@@ -13,7 +13,7 @@ use super::commands::is_refusal;
 use crate::engine::run_log::{CashChange, EquityPoint};
 use crate::error::{Error, Result};
 use crate::market::ReplayFeed;
-use crate::model::{MarketEvent, OrderId, OrderQty, Side, Timestamp};
+use crate::model::{OrderId, OrderQty, Side, Timestamp};
 use crate::portfolio::Holdings;
 use crate::strategy::{OrderIntent, Strategy};
 
@@ -80,7 +80,7 @@ impl TradingEngine {
             return Err(Error::Config("walk-forward windows replay bar data; level-2 streams cannot be cut".into()));
         }
         let mut feed = market.feed();
-        self.log.equity.reserve(feed.total_events());
+        self.log.equity.reserve(feed.total_bars());
         feed.pause_at(plan.trade_from);
         self.replay(&market, &mut feed, &mut replay, strategy).await?;
         if let Some(carried) = &plan.carried {
@@ -154,7 +154,7 @@ impl TradingEngine {
             let series = &market.series[event.stream];
             let bar = series.bar(event.index);
             let before = self.log.fills.len();
-            self.deliver(market.venues[event.stream], &MarketEvent::bar(series.symbol, bar), slots[event.stream]);
+            self.deliver(market.venues[event.stream], series.symbol, &bar, slots[event.stream]);
             references.extend(std::iter::repeat_n(bar.open, self.log.fills.len() - before));
         }
         for (slot, &close) in closes.iter().enumerate() {

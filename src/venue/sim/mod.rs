@@ -530,13 +530,20 @@ impl SimulatedExchange {
         Ok(receiver)
     }
 
-    /// Matches open orders against a market event; true when executions are waiting.
+    /// Matches open orders against a market event; true when executions are waiting. Level-2 data reaches a
+    /// simulated venue as recorded rows ([`SimulatedExchange::book_message`]), so only bars match here.
     #[inline]
     pub fn market_event(&mut self, event: &MarketEvent) -> bool {
-        let MarketEvent::Bar { symbol, bar, .. } = event else {
-            return false; // level-2 data reaches a simulated venue as recorded rows (`on_book_message`)
-        };
-        let Some(market) = self.markets.iter().position(|m| m.instrument.symbol == *symbol) else {
+        match event {
+            MarketEvent::Bar { symbol, bar, .. } => self.bar_closed(*symbol, bar),
+            _ => false,
+        }
+    }
+
+    /// A bar of `symbol` closed: open orders are matched against it; true when executions are waiting.
+    #[inline]
+    pub fn bar_closed(&mut self, symbol: Symbol, bar: &Bar) -> bool {
+        let Some(market) = self.markets.iter().position(|m| m.instrument.symbol == symbol) else {
             return false;
         };
         self.markets[market].last_bar = Some(LastBar::of(bar));
@@ -544,8 +551,9 @@ impl SimulatedExchange {
             self.match_main_bar(market, bar);
         }
         if !self.subscribers.is_empty() {
+            let event = MarketEvent::bar(symbol, *bar);
             self.subscribers
-                .retain(|(s, sender)| *s != *symbol || sender.send(StreamEvent::Market(event.clone())).is_ok());
+                .retain(|(s, sender)| *s != symbol || sender.send(StreamEvent::Market(event.clone())).is_ok());
         }
         !self.executions.is_empty()
     }
