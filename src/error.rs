@@ -43,6 +43,9 @@ pub enum Error {
     /// The session journal (SQLite, PostgreSQL) refused a read or write: the session cannot go on safely.
     #[error("JournalError: {0}")]
     Journal(String),
+    /// A panic stopped a session (in its strategy, or a bug of ours); the kill switch ran after it.
+    #[error("StrategyError: {0}")]
+    Strategy(String),
     /// The operating system refused an I/O operation.
     #[error("IOError: {context}: {source}")]
     Io {
@@ -74,25 +77,35 @@ impl Error {
             Error::Data(_) => "DataError",
             Error::Config(_) => "ConfigError",
             Error::Journal(_) => "JournalError",
+            Error::Strategy(_) => "StrategyError",
             Error::Io { .. } => "IOError",
         }
     }
 
     /// The same error with `context` (a file, a key) put in front of its message; the kind is kept.
     pub fn context(self, context: impl std::fmt::Display) -> Self {
+        self.reworded(|message| format!("{context}: {message}"))
+    }
+
+    /// The same error with `note` (what happened after it) put after its message; the kind is kept.
+    pub fn with_note(self, note: impl std::fmt::Display) -> Self {
+        self.reworded(|message| format!("{message} ({note})"))
+    }
+
+    /// The same error with its message (an I/O error: its context) rewritten by `reword`.
+    fn reworded(self, reword: impl FnOnce(String) -> String) -> Self {
         match self {
-            Error::Exchange(m) => Error::Exchange(format!("{context}: {m}")),
-            Error::Authentication(m) => Error::Authentication(format!("{context}: {m}")),
-            Error::RateLimit { message, retry_after } => {
-                Error::RateLimit { message: format!("{context}: {message}"), retry_after }
-            }
-            Error::RiskManagement(m) => Error::RiskManagement(format!("{context}: {m}")),
-            Error::Order(m) => Error::Order(format!("{context}: {m}")),
-            Error::Validation(m) => Error::Validation(format!("{context}: {m}")),
-            Error::Data(m) => Error::Data(format!("{context}: {m}")),
-            Error::Config(m) => Error::Config(format!("{context}: {m}")),
-            Error::Journal(m) => Error::Journal(format!("{context}: {m}")),
-            Error::Io { context: inner, source } => Error::Io { context: format!("{context}: {inner}"), source },
+            Error::Exchange(m) => Error::Exchange(reword(m)),
+            Error::Authentication(m) => Error::Authentication(reword(m)),
+            Error::RateLimit { message, retry_after } => Error::RateLimit { message: reword(message), retry_after },
+            Error::RiskManagement(m) => Error::RiskManagement(reword(m)),
+            Error::Order(m) => Error::Order(reword(m)),
+            Error::Validation(m) => Error::Validation(reword(m)),
+            Error::Data(m) => Error::Data(reword(m)),
+            Error::Config(m) => Error::Config(reword(m)),
+            Error::Journal(m) => Error::Journal(reword(m)),
+            Error::Strategy(m) => Error::Strategy(reword(m)),
+            Error::Io { context, source } => Error::Io { context: reword(context), source },
         }
     }
 

@@ -3,10 +3,12 @@
 //! status line, and the ways a session stops.
 
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use futures_util::FutureExt;
 use rust_decimal::Decimal;
 
 use super::bar_feed::{BarFeed, bar_recording_line};
@@ -53,6 +55,26 @@ pub enum Stop {
     StreamEnded,
     /// The risk manager's emergency stop (drawdown halt).
     EmergencyStop,
+}
+
+/// Runs a session's trading (`trade`: its resumed bars, its feed, its loop) and turns a panic inside it — in the
+/// strategy, or a bug of ours — into [`Error::Strategy`], so that the caller's kill switch runs after it as after
+/// any other error.
+///
+/// # Errors
+/// As `trade`; [`Error::Strategy`] for a panic.
+pub(super) async fn guarded<T>(trade: impl Future<Output = Result<T>>) -> Result<T> {
+    match AssertUnwindSafe(trade).catch_unwind().await {
+        Ok(result) => result,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "no message".into());
+            Err(Error::Strategy(format!("a panic stopped the session: {what}")))
+        }
+    }
 }
 
 /// `journal` bound to its session running `scenario` in `mode` (`paper`, `live`) on `exchange`.

@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use rust_decimal::Decimal;
 
 use super::bar_feed::{BAR_RECORDING_HEADER, BarFeed, read_bar_recording};
-use super::driver::{Limits, LiveFeed, Session, StatusLine, Stop, journal_hooks, journal_of};
+use super::driver::{Limits, LiveFeed, Session, StatusLine, Stop, guarded, journal_hooks, journal_of};
 use super::feed::BinanceBookFeed;
 use super::journal::Journal;
 use super::paper::session_symbol;
@@ -247,43 +247,76 @@ pub async fn run_live(
             options.session
         )));
     }
-    let mut feed = if bars {
-        let interval = scenario.load_market_data()?.0.first().map_or(0, |s| s.interval);
-        // A resumed session's strategy warms up on the bars whose outcome the journal holds (an order created at
-        // their close, or a later equity mark; the ledger came from the journal); a bar recorded after those — the
-        // session stopped before it was journaled — is traded now, and the feed takes only the bars after them.
-        let log = session.engine.run_log();
-        let marked = log.equity.last().map(|p| p.time);
-        let done_until = marked.max(log.orders.last().map(|o| o.created));
-        let mut last_open = None;
-        for bar in read_bar_recording(recording.path(), &earlier, interval)? {
-            if done_until.is_some_and(|done| bar.close_time <= done) {
-                session.warm_up_bar(&bar)?;
-            } else {
-                session.take_bar(&bar).await?;
-            }
-            last_open = Some(bar.open_time);
-        }
-        let mut feed = BarFeed::open(&options.exchange, &config, symbol, interval).await?;
-        if let Some(open) = last_open {
-            feed.taken_up_to(open);
-        }
-        LiveFeed::Bars(feed)
-    } else {
-        LiveFeed::Book(Box::new(BinanceBookFeed::open(BinanceAdapter::new(&config, None)?, symbol).await?))
-    };
     let mut status = StatusLine::new(options.limits.status, &options.session);
-    let (live, stop) = session.drive(&mut feed, &mut recording, options.limits, &mut status, true, shutdown).await?;
-    let canceled = if options.keep_orders { 0 } else { session.engine.cancel_open_orders().await? };
-    session.commit().await?;
-    let (result, start) = session.finish().await?;
-    let report = if bars {
-        let interval = scenario.load_market_data()?.0.first().map_or(0, |s| s.interval);
-        write_bar_report(&scenario.replaying(&dir), &report_dir, scenario.content_hash()?, result, interval)?
-    } else {
-        write_book_report(scenario, &report_dir, scenario.content_hash()?, result, start)?
+    // From here on orders may be working at the venue: every way out — a stop, any error, a panic — goes
+    // through the kill switch below.
+    let traded = guarded(async {
+        let mut feed = if bars {
+            let interval = scenario.load_market_data()?.0.first().map_or(0, |s| s.interval);
+            // A resumed session's strategy warms up on the bars whose outcome the journal holds (an order created
+            // at their close, or a later equity mark; the ledger came from the journal); a bar recorded after
+            // those — the session stopped before it was journaled — is traded now, and the feed takes only the
+            // bars after them.
+            let log = session.engine.run_log();
+            let marked = log.equity.last().map(|p| p.time);
+            let done_until = marked.max(log.orders.last().map(|o| o.created));
+            let mut last_open = None;
+            for bar in read_bar_recording(recording.path(), &earlier, interval)? {
+                if done_until.is_some_and(|done| bar.close_time <= done) {
+                    session.warm_up_bar(&bar)?;
+                } else {
+                    session.take_bar(&bar).await?;
+                }
+                last_open = Some(bar.open_time);
+            }
+            let mut feed = BarFeed::open(&options.exchange, &config, symbol, interval).await?;
+            if let Some(open) = last_open {
+                feed.taken_up_to(open);
+            }
+            LiveFeed::Bars(feed)
+        } else {
+            LiveFeed::Book(Box::new(BinanceBookFeed::open(BinanceAdapter::new(&config, None)?, symbol).await?))
+        };
+        session.drive(&mut feed, &mut recording, options.limits, &mut status, true, shutdown).await
+    })
+    .await;
+    if let Err(failure) = &traded {
+        tracing::error!(%failure, "the live session failed: kill switch");
+    }
+    session.engine.stop_new_orders();
+    let canceled = if options.keep_orders { Ok(0) } else { session.engine.cancel_open_orders().await };
+    let reported = async {
+        session.commit().await?;
+        let (result, start) = session.finish().await?;
+        if bars {
+            let interval = scenario.load_market_data()?.0.first().map_or(0, |s| s.interval);
+            write_bar_report(&scenario.replaying(&dir), &report_dir, scenario.content_hash()?, result, interval)
+        } else {
+            write_book_report(scenario, &report_dir, scenario.content_hash()?, result, start)
+        }
+    }
+    .await;
+    match traded {
+        Ok((live, stop)) => {
+            let (canceled, report) = (canceled?, reported?);
+            Ok(LiveOutcome { report, live, stop, canceled, differences, production })
+        }
+        Err(failure) => Err(failure.with_note(kill_switch_note(&canceled, &reported, options.keep_orders))),
+    }
+}
+
+/// What the kill switch did after a failure, in words for the error's message.
+fn kill_switch_note<T>(canceled: &Result<usize>, reported: &Result<T>, keep_orders: bool) -> String {
+    let orders = match canceled {
+        Ok(_) if keep_orders => "open orders kept (--keep-orders)".to_string(),
+        Ok(count) => format!("{count} open order(s) canceled"),
+        Err(error) => format!("canceling the open orders failed: {error}"),
     };
-    Ok(LiveOutcome { report, live, stop, canceled, differences, production })
+    let report = match reported {
+        Ok(_) => "journal and report written".to_string(),
+        Err(error) => format!("no report: {error}"),
+    };
+    format!("kill switch: {orders}; {report}")
 }
 
 /// What a restore found: the orders that were working (with their journaled status) and the venue balances the

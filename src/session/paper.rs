@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use super::bar_feed::{BAR_RECORDING_HEADER, BarFeed, read_bar_recording};
-use super::driver::{Limits, LiveFeed, Session, StatusLine, Stop, journal_hooks, journal_of};
+use super::driver::{Limits, LiveFeed, Session, StatusLine, Stop, guarded, journal_hooks, journal_of};
 use super::feed::BinanceBookFeed;
 use super::journal::{Journal, is_postgres_url};
 use super::recording::Recording;
@@ -182,13 +182,32 @@ pub async fn run_paper(options: PaperOptions, shutdown: impl Future<Output = ()>
         );
     }
     let mut status = StatusLine::new(options.limits.status, &options.session);
-    let (live, stop) = session.drive(&mut feed, &mut recording, options.limits, &mut status, false, shutdown).await?;
-    let (result, start) = session.finish().await?;
-    let report = if bars {
-        write_bar_report(&replay, &report_dir, replay.content_hash()?, result, bar_interval)?
-    } else {
-        write_book_report(&replay, &report_dir, replay.content_hash()?, result, start)?
+    // Every way out of the loop — a stop, any error, a panic — ends with the journal and the report written.
+    let traded = guarded(session.drive(&mut feed, &mut recording, options.limits, &mut status, false, shutdown)).await;
+    if let Err(failure) = &traded {
+        tracing::error!(%failure, "the paper session failed: journal and report written before stopping");
+    }
+    session.engine.stop_new_orders();
+    let reported = async {
+        let (result, start) = session.finish().await?;
+        if bars {
+            write_bar_report(&replay, &report_dir, replay.content_hash()?, result, bar_interval)
+        } else {
+            write_book_report(&replay, &report_dir, replay.content_hash()?, result, start)
+        }
+    }
+    .await;
+    let (live, stop) = match traded {
+        Ok(counts) => counts,
+        Err(failure) => {
+            let note = match &reported {
+                Ok(_) => "journal and report written".to_string(),
+                Err(error) => format!("no report: {error}"),
+            };
+            return Err(failure.with_note(note));
+        }
     };
+    let report = reported?;
     let journal = journal_place(options.database_url.as_deref(), &journal_path);
     Ok(PaperOutcome { report, replayed, live, stop, recording: dir, journal })
 }

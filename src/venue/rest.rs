@@ -159,7 +159,7 @@ impl RestClient {
         let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(2));
         let mut attempt = 0;
         loop {
-            let delivery = self.deliver(method.clone(), path, headers, body.clone()).await?;
+            let delivery = self.send_once(method.clone(), path, headers, body.clone()).await?;
             let failure = match &delivery {
                 Delivery::Answered(answer) if answer.status >= 500 => format!("HTTP {}", answer.status),
                 Delivery::Answered(_) => String::new(),
@@ -177,12 +177,38 @@ impl RestClient {
         }
     }
 
+    /// Sends a request that changes state at the venue (an order, a cancel) once, waiting for the rate limiter
+    /// first. A 5xx answer counts as no answer: the venue's own error says nothing of what became of the request
+    /// (Binance: "the execution status is UNKNOWN and could have been a success"), so it must be looked up, never
+    /// taken as a refusal.
+    ///
+    /// # Errors
+    /// As [`RestClient::send_once`].
+    pub async fn deliver(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<String>,
+    ) -> Result<Delivery> {
+        match self.send_once(method.clone(), path, headers, body).await? {
+            Delivery::Answered(answer) if answer.status >= 500 => Ok(Delivery::Unanswered(Error::Exchange(format!(
+                "{} {method} {}: HTTP {}: {}; what became of the request is unknown",
+                self.venue,
+                endpoint(path),
+                answer.status,
+                answer.body.trim()
+            )))),
+            delivery => Ok(delivery),
+        }
+    }
+
     /// Sends a request once, waiting for the rate limiter first.
     ///
     /// # Errors
     /// [`Error::RateLimit`] without sending while the venue asked us to hold back; [`Error::Exchange`] when the
     /// connection could not be made (nothing was sent).
-    pub async fn deliver(
+    async fn send_once(
         &self,
         method: reqwest::Method,
         path: &str,

@@ -40,6 +40,9 @@ pub struct LiveBinance {
     pub cancels_checked: Arc<Mutex<Vec<String>>>,
     /// Client order ids whose cancel arrived before the journal held the order as `cancel_requested`.
     pub cancels_unjournaled: Arc<Mutex<Vec<String>>>,
+    /// From this order POST on (counting from 1; 0: never), the venue answers 503 with Binance's -1007 "execution
+    /// status unknown" without placing the order.
+    pub fail_posts_from: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 /// Client order ids seen by the venue, shared with the test.
@@ -98,8 +101,11 @@ pub async fn serve_live(per_second: u64) -> LiveBinance {
     let (cancels_checked, cancels_unjournaled): (ClientIds, ClientIds) = Default::default();
     let (check, missing, seen_ids) = (journal.clone(), unjournaled.clone(), checked.clone());
     let (seen_cancels, missing_cancels) = (cancels_checked.clone(), cancels_unjournaled.clone());
+    let fail_posts_from: Arc<std::sync::atomic::AtomicUsize> = Arc::default();
+    let (failing, posts) = (fail_posts_from.clone(), Arc::new(std::sync::atomic::AtomicUsize::new(0)));
     let rest = serve(move |seen: Seen| {
         let (book, log, orders) = (book.clone(), log.clone(), orders.clone());
+        let (failing, posts) = (failing.clone(), posts.clone());
         let (check, missing, seen_ids) = (check.clone(), missing.clone(), seen_ids.clone());
         let (seen_cancels, missing_cancels) = (seen_cancels.clone(), missing_cancels.clone());
         async move {
@@ -120,6 +126,15 @@ pub async fn serve_live(per_second: u64) -> LiveBinance {
                     missing_cancels.lock().unwrap().push(id.clone());
                 }
                 seen_cancels.lock().unwrap().push(id);
+            }
+            if seen.method == "POST" && seen.target.starts_with("/api/v3/order?") {
+                let number = posts.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+                let from = failing.load(std::sync::atomic::Ordering::SeqCst);
+                if from > 0 && number >= from {
+                    log.lock().unwrap().push(format!("{} {} (503)", seen.method, seen.target));
+                    let body = r#"{"code":-1007,"msg":"Timeout waiting for response from backend server. Send status unknown; execution status unknown."}"#;
+                    return (503, vec![], body.to_string());
+                }
             }
             if !seen.target.starts_with("/api/v3/depth") {
                 // Everything else is the order and account mock of the adapter tests (signatures checked).
@@ -211,6 +226,7 @@ pub async fn serve_live(per_second: u64) -> LiveBinance {
         checked,
         cancels_checked,
         cancels_unjournaled,
+        fail_posts_from,
     }
 }
 

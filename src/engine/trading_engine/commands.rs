@@ -59,6 +59,14 @@ impl TradingEngine {
         outcome
     }
 
+    /// Drops every command still queued: the kill switch sends nothing new.
+    pub fn stop_new_orders(&mut self) {
+        if !self.commands.is_empty() {
+            tracing::warn!(dropped = self.commands.len(), "kill switch: queued orders and cancels dropped");
+        }
+        self.commands.clear();
+    }
+
     /// Executes every queued command, waiting for venues that answer asynchronously.
     ///
     /// # Errors

@@ -107,7 +107,7 @@ impl TradingEngine {
             .filter(|o| o.state.is_at_venue())
             .map(|o| (o.venue, o.report.request.symbol, o.report.request.client_order_id))
             .collect();
-        let (mut canceled, mut failure) = (0, None);
+        let (mut canceled, mut failure, mut refused) = (0, None, false);
         for (venue, symbol, order_id) in working {
             match self.log.orders.request_cancel(order_id, self.journal.as_mut()) {
                 Ok(()) => {}
@@ -129,6 +129,7 @@ impl TradingEngine {
                 }
                 Err(Error::Order(reason)) => {
                     tracing::warn!(order = %order_id, reason, "not canceled: no longer open");
+                    refused = true;
                     if let Err(journal) = self.log.orders.cancel_refused(order_id, self.journal.as_mut()) {
                         failure.get_or_insert(journal);
                     }
@@ -139,6 +140,11 @@ impl TradingEngine {
                     failure.get_or_insert(other);
                 }
             }
+        }
+        // A refused cancel says only that the order is not open (filled meanwhile, or never placed: Binance answers
+        // both with -2011): its status, asked for, settles which, so no order is left as working when it is not.
+        if refused && let Err(other) = self.track_orders().await {
+            failure.get_or_insert(other);
         }
         match failure.or_else(|| self.journal_failure.take()) {
             Some(failure) => Err(failure),
