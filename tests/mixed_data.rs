@@ -206,14 +206,20 @@ fn a_symbol_is_either_bars_or_a_book_and_sweeps_refuse_level_2_data() {
         ),
     );
     let path = common::write(dir.path(), "both.yaml", &both);
-    let error = Scenario::load_with(&path, &registry(&seen)).err().expect("refused").to_string();
+    let Err(error) = Scenario::load_with(&path, &registry(&seen)) else {
+        panic!("a symbol with bars and a book loaded")
+    };
+    let error = error.to_string();
     assert!(error.contains("data[2]: BTCUSDT has a level-2 file"), "{error}");
 
     let swept = scenario_text() + "sweep:\n  params:\n    lean: 1..2 step 1\n  objective: sharpe\n";
     let path = common::write(dir.path(), "swept.yaml", &swept);
     let error = match Scenario::load_with(&path, &registry(&seen)) {
         Err(error) => error.to_string(),
-        Ok(scenario) => cryptotradebot::runner::plan_sweep(&scenario).err().expect("refused").to_string(),
+        Ok(scenario) => match cryptotradebot::runner::plan_sweep(&scenario) {
+            Err(error) => error.to_string(),
+            Ok(_) => panic!("a sweep of level-2 data was planned"),
+        },
     };
     assert!(error.contains("level-2"), "{error}");
 }

@@ -55,6 +55,8 @@ pub struct BinanceAdapter {
     credentials: Option<Credentials>,
     clock_offset_ms: i64,
     instruments: BTreeMap<Symbol, Instrument>,
+    /// Per symbol, the decimals a quote amount may have (its `quoteAssetPrecision`).
+    quote_decimals: BTreeMap<Symbol, u32>,
     /// Fills reported in order answers, waiting for the engine.
     executions: Vec<ExecutionEvent>,
     /// The session's tag in the client order ids.
@@ -102,6 +104,8 @@ struct SymbolInfo {
     symbol: String,
     base_asset: String,
     quote_asset: String,
+    /// Decimals a quote amount may have (`quoteOrderQty`); more is refused with -1111.
+    quote_asset_precision: Option<u32>,
     filters: Vec<serde_json::Value>,
 }
 
@@ -174,6 +178,7 @@ impl BinanceAdapter {
             credentials,
             clock_offset_ms: 0,
             instruments: BTreeMap::new(),
+            quote_decimals: BTreeMap::new(),
             executions: Vec::new(),
             tag: ClientTag::fresh("binance"),
         })
@@ -311,6 +316,8 @@ impl BinanceAdapter {
         };
         instrument.validate()?;
         self.instruments.insert(symbol, instrument.clone());
+        // Binance lists 8 for every spot quote asset today; 8 is also what it assumed before the field existed.
+        self.quote_decimals.insert(symbol, info.quote_asset_precision.unwrap_or(8));
         Ok(instrument)
     }
 
@@ -321,7 +328,20 @@ impl BinanceAdapter {
         order: &OrderRequest,
         instrument: &Instrument,
     ) -> Result<(OrderRequest, Vec<(&'static str, String)>)> {
-        let sent = instrument.rounded(*order);
+        let mut sent = instrument.rounded(*order);
+        if let OrderQty::Quote(amount) = sent.quantity {
+            // Rounded down to the quote asset's precision: more decimals are refused (-1111), and rounding down
+            // never spends more than the amount.
+            let decimals = self.quote_decimals.get(&order.symbol).copied().unwrap_or(8);
+            let amount = amount.round_dp_with_strategy(decimals, rust_decimal::RoundingStrategy::ToZero);
+            if amount <= Decimal::ZERO {
+                return Err(Error::Order(format!(
+                    "binance {}: quote amount rounds down to 0 at {decimals} decimals: not sent",
+                    order.symbol
+                )));
+            }
+            sent.quantity = OrderQty::Quote(amount);
+        }
         if let OrderQty::Base(quantity) = sent.quantity
             && quantity <= Decimal::ZERO
         {

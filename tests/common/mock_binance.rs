@@ -76,6 +76,15 @@ pub fn answer(seen: &Seen, orders: &Mutex<BTreeMap<String, BTreeMap<String, Stri
     {
         return (400, vec![], r#"{"code":-1013,"msg":"Filter failure: LOT_SIZE"}"#.into());
     }
+    // Binance's -1111: an amount with more decimals than the asset's precision (quoteAssetPrecision 8 for USDT).
+    let decimals = |v: &str| v.split_once('.').map_or(0, |(_, fraction)| fraction.len());
+    if seen.method == "POST"
+        && ["quantity", "price", "quoteOrderQty", "stopPrice"]
+            .iter()
+            .any(|k| p.get(*k).is_some_and(|v| decimals(v) > 8))
+    {
+        return (400, vec![], r#"{"code":-1111,"msg":"Precision is over the maximum defined for this asset."}"#.into());
+    }
     let order_json = |o: &BTreeMap<String, String>, status: &str| {
         // A market order fills at once against the book below: a buy takes 0.5 at 61602.02 and the rest at
         // 61602.03, paying 0.1 % commission in BTC (to 8 decimals); a sell hits 61602.01 and pays 0.1 % in USDT.
@@ -142,7 +151,7 @@ pub fn answer(seen: &Seen, orders: &Mutex<BTreeMap<String, BTreeMap<String, Stri
     match (seen.method.as_str(), path) {
         ("GET", "/api/v3/time") => ok(r#"{"serverTime":1700000000000}"#),
         ("GET", "/api/v3/exchangeInfo") => ok(&format!(
-            r#"{{"symbols":[{{"symbol":"BTCUSDT","baseAsset":"BTC","quoteAsset":"USDT","filters":[{{"filterType":"PRICE_FILTER","minPrice":"0.01000000","maxPrice":"1000000.00000000","tickSize":"0.01000000"}},{{"filterType":"LOT_SIZE","minQty":"{lot}","maxQty":"9000.00000000","stepSize":"{lot}"}},{{"filterType":"NOTIONAL","minNotional":"5.00000000"}}]}}]}}"#
+            r#"{{"symbols":[{{"symbol":"BTCUSDT","baseAsset":"BTC","quoteAsset":"USDT","quoteAssetPrecision":8,"filters":[{{"filterType":"PRICE_FILTER","minPrice":"0.01000000","maxPrice":"1000000.00000000","tickSize":"0.01000000"}},{{"filterType":"LOT_SIZE","minQty":"{lot}","maxQty":"9000.00000000","stepSize":"{lot}"}},{{"filterType":"NOTIONAL","minNotional":"5.00000000"}}]}}]}}"#
         )),
         ("GET", "/api/v3/ticker/bookTicker") => ok(
             r#"{"symbol":"BTCUSDT","bidPrice":"61602.01000000","bidQty":"1.20000000","askPrice":"61602.02000000","askQty":"0.50000000"}"#,
