@@ -179,6 +179,134 @@ fn a_strategy_sees_bars_and_book_messages_of_two_symbols_in_one_time_order_and_i
     assert_eq!(run.summary.orders.filled, eth_fills.len());
 }
 
+/// Every 3,000th BTC book message, buys 0.1 ETH when flat and sells it when long: orders on the bar symbol decided
+/// on the other symbol's book, in the middle of an ETH bar.
+struct BookDriven {
+    eth: Option<(cryptotradebot::model::VenueId, Symbol)>,
+    messages: u32,
+    decided: Arc<Mutex<Vec<i64>>>,
+}
+
+impl Strategy for BookDriven {
+    fn name(&self) -> &str {
+        "book_driven"
+    }
+    fn on_start(&mut self, streams: &[StreamInfo]) -> cryptotradebot::Result<()> {
+        self.eth = streams.iter().find(|s| s.kind == StreamKind::Bars).map(|s| (s.venue, s.symbol));
+        Ok(())
+    }
+    fn on_event(&mut self, ctx: &Context<'_>, commands: &mut Vec<Command>) {
+        let (Event::Book(_), Some((venue, eth))) = (ctx.event, self.eth) else { return };
+        self.messages += 1;
+        if !self.messages.is_multiple_of(3_000) {
+            return;
+        }
+        let held = ctx.account.position(eth);
+        let side = if held.is_zero() { Side::Buy } else { Side::Sell };
+        let quantity = if held.is_zero() { Decimal::from_f64(0.1).unwrap() } else { held };
+        commands.push(Command::Submit(OrderIntent::market(venue, eth, side, OrderQty::Base(quantity))));
+        self.decided.lock().unwrap().push(ctx.time.0);
+    }
+}
+
+#[test]
+fn an_order_on_a_bar_symbol_decided_on_a_book_message_fills_at_the_next_bars_open_never_at_an_earlier_price() {
+    let dir = tempfile::tempdir().unwrap();
+    let decided: Arc<Mutex<Vec<i64>>> = Arc::default();
+    let mut registry = StrategyRegistry::builtin();
+    let shared = Arc::clone(&decided);
+    registry
+        .register("book_driven", move |_| {
+            Ok(Box::new(BookDriven { eth: None, messages: 0, decided: Arc::clone(&shared) }))
+        })
+        .unwrap();
+    for fill_model in ["next_open", "close"] {
+        decided.lock().unwrap().clear();
+        let text = scenario_text()
+            .replace("kind: lead_lag", "kind: book_driven")
+            .replace("fill_model: next_open", &format!("fill_model: {fill_model}"));
+        let path = common::write(dir.path(), "driven.yaml", &text);
+        let scenario = Scenario::load_with(&path, &registry).unwrap();
+        let out = dir.path().join(fill_model);
+        run_scenario(&scenario, &out).unwrap();
+        let decided = decided.lock().unwrap().clone();
+        assert!(decided.len() >= 6, "{decided:?}");
+        // The first ETH bar opening at or after the decision: its open is the fill, whatever the fill model (the
+        // close of a bar still open when the order was sent is not a price the order could have had).
+        let bars = eth_bars();
+        let fills = common::csv_rows(&out.join("fills.csv"));
+        let expected: Vec<(String, Decimal)> = decided
+            .iter()
+            .filter_map(|at| bars.iter().find(|(open, _)| open * 1_000_000 >= *at))
+            .map(|(open, price)| {
+                let time = chrono_free_time(*open);
+                (time, *price)
+            })
+            .collect();
+        let got: Vec<(String, Decimal)> =
+            fills.iter().map(|f| (f["time"].clone(), f["price"].parse().unwrap())).collect();
+        assert_eq!(got, expected, "{fill_model}");
+    }
+}
+
+/// On every ETH bar until it holds BTC, sends a BTC limit buy of 0.001 at 70,000 (marketable: BTC trades near
+/// 61,600): refused while the BTC book has not begun, taken on the book once it has.
+struct EarlyBtc {
+    btc: Option<(cryptotradebot::model::VenueId, Symbol)>,
+}
+
+impl Strategy for EarlyBtc {
+    fn name(&self) -> &str {
+        "early_btc"
+    }
+    fn on_start(&mut self, streams: &[StreamInfo]) -> cryptotradebot::Result<()> {
+        self.btc = streams.iter().find(|s| s.kind == StreamKind::Book).map(|s| (s.venue, s.symbol));
+        Ok(())
+    }
+    fn on_event(&mut self, ctx: &Context<'_>, commands: &mut Vec<Command>) {
+        let (Event::Bar(_), Some((venue, btc))) = (ctx.event, self.btc) else { return };
+        if ctx.account.position(btc).is_zero() {
+            let (quantity, price) = (Decimal::new(1, 3), Decimal::from(70_000));
+            commands.push(Command::Submit(OrderIntent::limit(venue, btc, Side::Buy, quantity, price)));
+        }
+    }
+}
+
+#[test]
+fn an_order_on_a_book_symbol_before_its_book_begins_is_refused_and_none_rests_for_ever() {
+    let dir = tempfile::tempdir().unwrap();
+    // The ETH bars moved 30 s earlier: the first ones close before the BTC capture's first message.
+    let text = std::fs::read_to_string(common::repo(ETH_BARS)).unwrap();
+    let mut shifted = String::from("timestamp,open,high,low,close,volume\n");
+    for line in text.lines().skip(1) {
+        let (time, rest) = line.split_once(',').unwrap();
+        shifted.push_str(&format!("{},{rest}\n", time.parse::<i64>().unwrap() - 30_000));
+    }
+    let eth = common::write(dir.path(), "eth.csv", &shifted);
+    let yaml = scenario_text()
+        .replace(common::repo(ETH_BARS).to_str().unwrap(), eth.to_str().unwrap())
+        .replace("kind: lead_lag", "kind: early_btc");
+    let path = common::write(dir.path(), "early.yaml", &yaml);
+    let mut registry = StrategyRegistry::builtin();
+    registry.register("early_btc", |_| Ok(Box::new(EarlyBtc { btc: None }))).unwrap();
+    let scenario = Scenario::load_with(&path, &registry).unwrap();
+    let run = run_scenario(&scenario, &dir.path().join("out")).unwrap();
+
+    // The orders sent before the first BTC message were refused (never created); the first one after it took the
+    // book at once, and the strategy, holding BTC, sent no other.
+    let orders = common::csv_rows(&dir.path().join("out/orders.csv"));
+    let statuses: Vec<(&str, &str)> = orders.iter().map(|o| (o["symbol"].as_str(), o["status"].as_str())).collect();
+    assert_eq!(statuses, [("BTCUSDT", "FILLED")]);
+    assert_eq!(run.summary.orders.open_at_end, 0, "none rests for ever");
+    let fills = common::csv_rows(&dir.path().join("out/fills.csv"));
+    assert!(fills.iter().any(|f| f["symbol"] == "BTCUSDT" && f["liquidity"] == "taker"), "taken on the book");
+}
+
+/// `open_ms` as the report writes times (RFC 3339, UTC, seconds).
+fn chrono_free_time(open_ms: i64) -> String {
+    cryptotradebot::model::Timestamp(open_ms * 1_000_000).to_string()
+}
+
 #[test]
 fn a_mixed_scenario_replays_to_byte_identical_reports() {
     let dir = tempfile::tempdir().unwrap();

@@ -39,7 +39,7 @@ pub struct BookReport {
     pub queue_waits: QueueWaits,
     /// Σ |fill price − best price on arrival| × quantity over taking fills, in the quote asset.
     pub slippage: Decimal,
-    /// Final equity minus starting cash.
+    /// Final equity minus starting cash (beside bars: the book symbols' realized and unrealized PnL less their fees).
     pub pnl: Decimal,
 }
 
@@ -47,8 +47,18 @@ impl BookReport {
     /// The book section of `result`; `None` when the run saw no level-2 data.
     pub fn of(result: &BacktestResult, starting_cash: Decimal) -> Option<BookReport> {
         let stats = result.book_stats.as_ref()?;
-        let fees = |liquidity| -> Decimal {
-            result.log.fills.iter().filter(|f| f.fill.liquidity == liquidity).map(|f| f.fill.fee).sum()
+        // Beside bars (a mixed run), only what was traded on the books counts here.
+        let on_books = |symbol| result.run.book_symbols.contains(&symbol);
+        let book_fills = || result.log.fills.iter().filter(|f| on_books(f.fill.symbol));
+        let fees =
+            |liquidity| -> Decimal { book_fills().filter(|f| f.fill.liquidity == liquidity).map(|f| f.fill.fee).sum() };
+        let positions = result.portfolio.positions();
+        let pnl = if positions.iter().all(|p| on_books(p.symbol)) {
+            result.portfolio.equity() - starting_cash
+        } else {
+            let fees: Decimal = book_fills().map(|f| f.fill.fee).sum();
+            let traded = positions.iter().filter(|p| on_books(p.symbol));
+            traded.map(|p| p.realized_pnl + p.unrealized_pnl()).sum::<Decimal>() - fees
         };
         let mut waits = stats.queue_waits_ns.clone();
         waits.sort_unstable();
@@ -67,7 +77,7 @@ impl BookReport {
                 .normalize()
         };
         Some(BookReport {
-            messages: result.run.events,
+            messages: result.run.book_messages,
             maker_fills: stats.maker_fills,
             taker_fills: stats.taker_fills,
             cancels: stats.cancels,
@@ -80,7 +90,7 @@ impl BookReport {
                 max_ms: waits.last().map_or(Decimal::ZERO, |w| ms(*w)),
             },
             slippage: Decimal::from_i128_with_scale(stats.slippage_units, 16).normalize(),
-            pnl: (result.portfolio.equity() - starting_cash).normalize(),
+            pnl: pnl.normalize(),
         })
     }
 }

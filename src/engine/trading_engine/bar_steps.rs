@@ -112,7 +112,7 @@ impl TradingEngine {
 
     /// Ends a run fed bar by bar, with its counts.
     pub fn finish_bar_run<S: Strategy>(&mut self, run: BarRun, strategy: &S) -> super::StrategyRun {
-        self.replay_done(strategy.name(), run.events)
+        self.replay_done(strategy.name(), run.events, None)
     }
 
     /// The journal's failure to record a fill, if one happened since the last look.

@@ -63,6 +63,13 @@ pub struct BookRun {
     next_mark: Timestamp,
 }
 
+impl BookRun {
+    /// Messages taken, and the symbols of the feeds.
+    pub(super) fn counts(&self) -> (usize, Vec<Symbol>) {
+        (self.events, self.feeds.iter().map(|f| f.feed.symbol).collect())
+    }
+}
+
 impl TradingEngine {
     /// Starts a level-2 run of `strategy` over `feeds`.
     ///
@@ -141,6 +148,24 @@ impl TradingEngine {
         book: Option<&L2Book>,
         strategy: &mut S,
     ) -> Result<bool> {
+        self.book_message(run, index, message, book, strategy, true)
+    }
+
+    /// [`TradingEngine::book_step`], ending the time slice after the message only when `last_of_time` (a
+    /// replay's next event is later).
+    ///
+    /// # Errors
+    /// As [`TradingEngine::book_step`].
+    #[inline]
+    pub(super) fn book_message<S: Strategy>(
+        &mut self,
+        run: &mut BookRun,
+        index: usize,
+        message: &[L2Row],
+        book: Option<&L2Book>,
+        strategy: &mut S,
+        last_of_time: bool,
+    ) -> Result<bool> {
         let Some(first) = message.first() else { return Ok(false) };
         let (time, feed) = (first.received, run.feeds[index].feed);
         run.events += 1;
@@ -179,7 +204,9 @@ impl TradingEngine {
             account: &self.portfolio,
         };
         strategy.on_event(&ctx, &mut self.commands);
-        self.end_slice(time, strategy);
+        if last_of_time {
+            self.end_slice(time, strategy);
+        }
         if self.commands.is_empty() {
             return Ok(false);
         }
@@ -200,7 +227,7 @@ impl TradingEngine {
     /// Ends a level-2 run: a last mark, and the run's counts.
     pub fn finish_book_run<S: Strategy>(&mut self, run: BookRun, strategy: &S) -> StrategyRun {
         self.mark_books(&run, self.clock.now());
-        self.replay_done(strategy.name(), run.events)
+        self.replay_done(strategy.name(), run.events, Some(&run))
     }
 
     /// Runs `strategy` over recorded level-2 `streams` at simulated venues, message by message in receive order

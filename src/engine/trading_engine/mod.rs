@@ -92,18 +92,18 @@ impl MarketData {
     }
 
     /// The bar series cut to the bars that open in `[from, to)`, each series on its venue. Level-2 streams are
-    /// not cut (a book starts from its snapshot): the window has none, and walk-forward refuses level-2 data.
+    /// kept whole (a book starts from its snapshot), so a walk-forward window refuses them.
     pub fn between(&self, from: Timestamp, to: Timestamp) -> MarketData {
         let series: Vec<BarSeries> = self.series.iter().map(|s| s.between(from, to)).collect();
         let close_scales = series.iter().map(BarSeries::close_scale).collect();
-        MarketData { series, venues: self.venues.clone(), close_scales, books: Arc::new([]) }
+        MarketData { series, venues: self.venues.clone(), close_scales, books: Arc::clone(&self.books) }
     }
 
     /// [`MarketData::between`] with each series' next bar after `to` as well (see [`BarSeries::between_and_next`]).
     pub fn between_and_next(&self, from: Timestamp, to: Timestamp) -> MarketData {
         let series: Vec<BarSeries> = self.series.iter().map(|s| s.between_and_next(from, to)).collect();
         let close_scales = series.iter().map(BarSeries::close_scale).collect();
-        MarketData { series, venues: self.venues.clone(), close_scales, books: Arc::new([]) }
+        MarketData { series, venues: self.venues.clone(), close_scales, books: Arc::clone(&self.books) }
     }
 }
 
@@ -122,6 +122,10 @@ pub struct StrategyRun {
     pub strategy: String,
     /// Market events replayed.
     pub events: usize,
+    /// Of them, level-2 messages.
+    pub book_messages: usize,
+    /// The symbols traded on level-2 data.
+    pub book_symbols: Vec<Symbol>,
 }
 
 /// The portfolio as `get_portfolio_status` reports it.
@@ -346,10 +350,13 @@ impl TradingEngine {
         // One equity mark per bar slice at most (level-2 data marks once a second).
         self.log.equity.reserve(feed.total_bars());
         self.replay(&market, &mut feed, &mut replay, strategy).await?;
-        if !market.books.is_empty() {
+        // The books' last mark, unless the last event's slice marked this very moment already.
+        if !market.books.is_empty()
+            && self.log.equity.last().is_none_or(|p| p.time < self.clock.now() || market.series.is_empty())
+        {
             self.mark_books(&replay.books, self.clock.now());
         }
-        Ok(self.replay_done(strategy.name(), feed.consumed()))
+        Ok(self.replay_done(strategy.name(), feed.consumed(), Some(&replay.books)))
     }
 
     /// Shows `strategy` the attached market data's streams (the bar series, then the level-2 streams): returns
@@ -401,11 +408,13 @@ impl TradingEngine {
         Ok(())
     }
 
-    /// Logs the end of a replay of `events` by `strategy` and returns its counts.
-    fn replay_done(&self, strategy: &str, events: usize) -> StrategyRun {
+    /// Logs the end of a replay of `events` by `strategy` (level-2 messages among them: `books`' count) and
+    /// returns its counts.
+    fn replay_done(&self, strategy: &str, events: usize, books: Option<&BookRun>) -> StrategyRun {
         let (orders, fills) = (self.log.orders.len(), self.log.fills.len());
         tracing::info!(strategy, events, orders, fills, "replay done");
-        StrategyRun { strategy: strategy.to_string(), events }
+        let (book_messages, book_symbols) = books.map(BookRun::counts).unwrap_or_default();
+        StrategyRun { strategy: strategy.to_string(), events, book_messages, book_symbols }
     }
 
     /// Prepares a run of `strategy` on `streams`: a history window of its length for each bar stream (none for
@@ -451,7 +460,8 @@ impl TradingEngine {
             let Some(series) = market.series.get(event.stream) else {
                 let feed_index = event.stream - market.series.len();
                 let message = &market.books[feed_index].rows[event.index..event.end];
-                if self.book_step(books, feed_index, message, None, strategy)? {
+                let last_of_time = feed.peek_time() != Some(event.time);
+                if self.book_message(books, feed_index, message, None, strategy, last_of_time)? {
                     return Ok(true);
                 }
                 continue;
@@ -469,7 +479,10 @@ impl TradingEngine {
                 self.show_earlier(market, earlier, slots, strategy);
             }
             self.show(event, bar, slot, strategy);
-            self.end_slice(event.time, strategy);
+            // Every event of a time is in before its slice ends (level-2 messages of the same time come after).
+            if feed.peek_time() != Some(event.time) {
+                self.end_slice(event.time, strategy);
+            }
             self.mark(event.time, slot, bar.close);
             if !self.commands.is_empty() && !self.route_commands_now()? {
                 return Ok(true);

@@ -14,7 +14,7 @@ use crate::model::{
 };
 use crate::portfolio::RoundTrip;
 use crate::risk::{ExitDistances, MarkOutcome, RiskRule};
-use crate::strategy::{Command, OrderIntent};
+use crate::strategy::{Command, OrderIntent, StreamKind};
 
 /// An order the risk manager let through, recorded, ready for its venue.
 #[derive(Clone, Copy, Debug)]
@@ -40,6 +40,14 @@ impl TradingEngine {
             if let Some(price) = given.filter(|p| !positive(*p)) {
                 return Err(Error::Order(format!("{name} price {price} for {} is not positive", intent.symbol)));
             }
+        }
+        let on_book = self.streams.iter().any(|s| s.symbol == intent.symbol && s.kind == StreamKind::Book);
+        if on_book
+            && self.router.answers_at_once(intent.venue)
+            && matches!(self.router.book(intent.venue, intent.symbol), Ok(None))
+        {
+            // A simulated venue matches a level-2 symbol on its book, which its first message builds.
+            return Err(Error::Order(format!("no book of {} yet: its level-2 data has not begun", intent.symbol)));
         }
         let price = intent.price.or(intent.stop_price).unwrap_or(self.portfolio.position(slot).last_price);
         if !positive(price) {

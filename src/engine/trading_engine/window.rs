@@ -94,7 +94,7 @@ impl TradingEngine {
         } else {
             WindowClose::default()
         };
-        Ok((self.replay_done(strategy.name(), events), closed))
+        Ok((self.replay_done(strategy.name(), events, None), closed))
     }
 
     /// The ledger takes over `holdings` (cash and positions); the risk manager learns the positions.

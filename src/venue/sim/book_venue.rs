@@ -25,6 +25,9 @@ impl SimulatedExchange {
     #[inline]
     pub fn book_message(&mut self, symbol: Symbol, message: &[L2Row]) -> Result<bool> {
         let market = self.market_index(symbol)?;
+        if let Some(first) = message.first() {
+            self.seen_until = self.seen_until.max(first.received);
+        }
         let (queue_model, resync) = (self.config.queue_model, self.config.resync_books);
         let book = self.markets[market].book.get_or_insert_with(|| Box::new(BookMarket::new(queue_model, resync)));
         book.on_message(message)?;

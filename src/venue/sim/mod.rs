@@ -151,6 +151,12 @@ pub struct SimulatedExchange {
     liquidity_stats: LiquidityStats,
     /// The detail bar being matched, while the venue walks a main bar's detail bars.
     walking: Option<usize>,
+    /// Orders that arrived after their symbol's last bar closed (sent on another symbol's event — a level-2
+    /// message, a bar of a shorter interval — while this symbol's bar was still open), with when: such an order
+    /// takes part in no bar that opened before it arrived, so it never fills at a price from before it existed.
+    late_arrivals: Vec<(OrderId, Symbol, Timestamp)>,
+    /// The latest moment the venue saw data, on the engine's clock: a bar's close, a level-2 message's receive time.
+    seen_until: Timestamp,
 }
 
 impl std::fmt::Debug for SimulatedExchange {
@@ -214,6 +220,8 @@ impl SimulatedExchange {
             book_outcomes: Vec::new(),
             liquidity_stats: LiquidityStats::default(),
             walking: None,
+            late_arrivals: Vec::new(),
+            seen_until: Timestamp(i64::MIN),
         })
     }
 
@@ -244,9 +252,12 @@ impl SimulatedExchange {
                     && self.states.get(&order.client_order_id).is_some_and(|w| matching::continues(&order, w));
                 let order_pass =
                     if continuing { 0 } else { matching::execution_pass(self.config.bar_path, bar, &order) };
+                let arrived_later = !self.late_arrivals.is_empty()
+                    && self.late_arrivals.iter().any(|(id, _, at)| *id == order.client_order_id && *at > bar.open_time);
                 let candidate = order.symbol == m.instrument.symbol
                     && order_pass == pass
-                    && only.is_none_or(|ids| ids.contains(&order.client_order_id));
+                    && only.is_none_or(|ids| ids.contains(&order.client_order_id))
+                    && !arrived_later;
                 if !candidate {
                     index += 1;
                     continue;
@@ -547,6 +558,11 @@ impl SimulatedExchange {
             return false;
         };
         self.markets[market].last_bar = Some(LastBar::of(bar));
+        self.seen_until = self.seen_until.max(bar.close_time);
+        if !self.late_arrivals.is_empty() {
+            // Orders that arrived before this bar opened take part from this bar on.
+            self.late_arrivals.retain(|(_, of, at)| *of != symbol || *at > bar.open_time);
+        }
         if self.orders.open_len() > 0 || !self.brackets.is_empty() {
             self.match_main_bar(market, bar);
         }

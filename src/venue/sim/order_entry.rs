@@ -35,7 +35,13 @@ impl SimulatedExchange {
         if self.markets[market].book.is_some() {
             return self.submit_to_book(market, order);
         }
+        let arrived = self.seen_until;
         let m = &self.markets[market];
+        // Sent while this symbol's bar was still open (on another symbol's event): it waits for the next bar.
+        let late = m.last_bar.is_some_and(|bar| arrived > bar.close_time);
+        if late {
+            self.late_arrivals.push((order.client_order_id, m.instrument.symbol, arrived));
+        }
         let mut report = OrderReport::new(order);
         let liquidity = self.config.liquidity;
         // Under liquidity rules every order keeps state: what a cap left of it continues in the next bars.
@@ -47,8 +53,8 @@ impl SimulatedExchange {
             let extreme = m.last_bar.map(|b| b.close).filter(|_| order.order_type == OrderType::TrailingStop);
             self.states.insert(id, Working { first_bar: true, extreme, ..Working::default() });
         }
-        if let (OrderType::Market, FillModel::Close, Some(bar)) = (order.order_type, self.config.fill_model, m.last_bar)
-        {
+        let last_bar = m.last_bar.filter(|_| !late);
+        if let (OrderType::Market, FillModel::Close, Some(bar)) = (order.order_type, self.config.fill_model, last_bar) {
             let price =
                 market_fill_price(&m.instrument, (bar.low, bar.high), order.side, bar.close, self.config.slippage);
             let fee_rate = fee_rate(&self.config, &mut self.tiered, Liquidity::Taker, bar.close_time);
