@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use common::mock_http::{Answer, Seen, serve};
 use cryptotradebot::Error;
-use cryptotradebot::model::{OrderId, OrderQty, OrderRequest, OrderStatus, Side, Symbol};
+use cryptotradebot::model::{OrderId, OrderQty, OrderRequest, OrderStatus, OrderType, Side, Symbol};
 use cryptotradebot::venue::ClientTag;
 use cryptotradebot::venue::VenueConfig;
 use cryptotradebot::venue::coinbase::CoinbaseAdapter;
@@ -84,6 +84,10 @@ fn answer(seen: &Seen, orders: &Orders) -> Answer {
             let order: serde_json::Value = serde_json::from_str(&seen.body).unwrap();
             if order["size"] == "100" {
                 return (400, vec![], r#"{"message":"Insufficient funds"}"#.into());
+            }
+            // Coinbase refuses an amount finer than the product's quote_increment (0.01 for BTC-USD).
+            if order["funds"].as_str().is_some_and(|f| f.split_once('.').is_some_and(|(_, d)| d.len() > 2)) {
+                return (400, vec![], r#"{"message":"funds is too accurate. Smallest unit is 0.01000000"}"#.into());
             }
             let id = order["client_oid"].as_str().unwrap().to_string();
             let body = order_json(&order, "pending", None);
@@ -165,6 +169,18 @@ async fn ticker_book_balance_and_an_order_round_trip_against_the_mock_venue() {
     assert!(matches!(&err, Error::Order(m) if m.contains("Insufficient funds")), "{err:?}");
     let err = coinbase.get_order_status(btc(), OrderId(9)).await.unwrap_err();
     assert!(matches!(&err, Error::Order(m) if m.contains("404") && m.contains(&client_oid(OrderId(9)))), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_market_order_sized_in_dollars_goes_out_rounded_down_to_the_cent() {
+    // "All the cash" after a sale has many decimals; Coinbase refuses funds finer than the quote increment.
+    let mut coinbase = adapter(&mock_coinbase().await, PASSPHRASE);
+    let order = OrderRequest {
+        order_type: OrderType::Market,
+        ..OrderRequest::new(OrderId(5), btc(), Side::Buy, OrderQty::Quote(dec!(100.123456789012)), None)
+    };
+    let placed = coinbase.place_order(order).await.unwrap();
+    assert_eq!(placed.request.quantity, OrderQty::Quote(dec!(100.12)));
 }
 
 #[tokio::test]

@@ -98,6 +98,9 @@ struct CoinbaseOrder {
     price: Option<Decimal>,
     #[serde(default)]
     size: Option<Decimal>,
+    /// A market order sized in the quote currency: its amount.
+    #[serde(default)]
+    funds: Option<Decimal>,
     #[serde(default)]
     stop_price: Option<Decimal>,
     status: String,
@@ -262,7 +265,10 @@ impl CoinbaseAdapter {
             symbol,
             side,
             order_type,
-            quantity: OrderQty::Base(order.size.unwrap_or(filled)),
+            quantity: match (order.size, order.funds) {
+                (None, Some(funds)) => OrderQty::Quote(funds),
+                (size, _) => OrderQty::Base(size.unwrap_or(filled)),
+            },
             price: order.price.filter(|_| order_type == OrderType::Limit),
             stop_price: order.stop_price,
             one_cancels_other: None,
@@ -323,7 +329,13 @@ impl ExchangeAdapter for CoinbaseAdapter {
     }
 
     async fn place_order(&mut self, order: OrderRequest) -> Result<OrderReport> {
-        let order = self.instrument(order.symbol).await?.rounded(order);
+        let instrument = self.instrument(order.symbol).await?;
+        let mut order = instrument.rounded(order);
+        if let OrderQty::Quote(funds) = order.quantity {
+            // Down to the quote increment: finer funds are refused ("funds is too accurate"), and rounding down
+            // never spends more than the amount.
+            order.quantity = OrderQty::Quote(instrument.round_price(funds, false));
+        }
         let mut body = serde_json::json!({
             "product_id": product_id(order.symbol)?,
             "side": order.side.as_str().to_ascii_lowercase(),
