@@ -74,6 +74,14 @@ fn run_scenario_checking(scenario: &Scenario, out_dir: &Path, check: WindowCheck
     let (hash, result) =
         rayon::join(|| scenario.content_hash(), || run_prepared_blocking(&scenario.setup, market.clone()));
     let (hash, result) = (hash?, result?);
+    // Beside level-2 data the equity is marked at every bar close and once a second on the books: the ratios are
+    // annualized by the marks' mean spacing, not by the bar interval.
+    let interval_ns = match result.log.equity.last() {
+        Some(last) if !market.books().is_empty() => {
+            (last.time.0.saturating_sub(start.0) / result.log.equity.len() as i64).max(1)
+        }
+        _ => interval_ns,
+    };
     let (bar_path, curves) = bar_path_report(scenario, &result, market.clone())?;
     let run = Run { hash, result, quality, start, interval_ns, bar_path, curves, market: Some(market) };
     write_run(scenario, out_dir, run)

@@ -177,6 +177,15 @@ fn a_strategy_sees_bars_and_book_messages_of_two_symbols_in_one_time_order_and_i
         assert_eq!(fill["side"], side.as_str());
     }
     assert_eq!(run.summary.orders.filled, eth_fills.len());
+
+    // The report's book section is the book's: its messages, and no fee of the ETH fills (no BTC was traded).
+    let book = run.summary.book.as_ref().expect("a book section");
+    assert_eq!((book.messages, book.taker_fees, book.pnl), (26_400, Decimal::ZERO, Decimal::ZERO));
+    // The equity is marked at the 129 closes and once a second on the book: the ratios are annualized by the
+    // marks' mean spacing, not by the 5 s of a bar.
+    let equity = common::csv_rows(&dir.path().join("report/equity.csv"));
+    assert!(equity.len() > 129 + 600, "{} marks", equity.len());
+    assert_ne!(run.summary.period.interval, "5s");
 }
 
 /// Every 3,000th BTC book message, buys 0.1 ETH when flat and sells it when long: orders on the bar symbol decided

@@ -75,9 +75,14 @@ pub fn summary_table(summary: &Summary, quote: &str) -> String {
     let mut rows: Vec<(&str, String)> = vec![
         (
             "Period",
+            // Level-2 runs mark the equity once a second (and at bar closes): marks, not bars.
             format!(
-                "{} → {} ({} bars of {})",
-                summary.period.start, summary.period.end, summary.period.marks, summary.period.interval
+                "{} → {} ({} {} {})",
+                summary.period.start,
+                summary.period.end,
+                summary.period.marks,
+                if summary.book.is_some() { "marks, every" } else { "bars of" },
+                summary.period.interval
             ),
         ),
         ("Final equity", format!("{} {quote}", m.final_equity.round_dp(4))),
