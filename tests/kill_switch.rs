@@ -152,3 +152,22 @@ async fn a_venue_failing_an_order_ends_the_session_through_the_kill_switch_with_
     let (statuses, rows) = journal_and_report(dir.path());
     assert_eq!(statuses, ["CANCELED", "REJECTED"], "{rows:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kill_switch_held_back_by_a_rate_limit_waits_it_out_and_still_cancels_the_quote() {
+    let dir = tempfile::tempdir().unwrap();
+    let venue = serve_live(200).await;
+    // The kill switch's first cancel meets Binance's 429 with Retry-After: 1.
+    venue.limit_deletes.store(1, std::sync::atomic::Ordering::SeqCst);
+    config_for(&dir.path().join("config"), &venue);
+    let outcome = live(dir.path(), scenario(dir.path(), Some(5))).await;
+
+    let Err(Error::Strategy(message)) = &outcome else { panic!("not a strategy error: {:?}", outcome.err()) };
+    assert!(message.ends_with("(kill switch: 1 open order(s) canceled; journal and report written)"), "{message}");
+    let requests = venue.requests.lock().unwrap().clone();
+    let deletes: Vec<_> = requests.iter().filter(|r| r.starts_with("DELETE /api/v3/order")).collect();
+    assert_eq!(deletes.len(), 2, "refused once with 429, then canceled: {deletes:?}");
+    assert!(deletes[0].ends_with("(429)") && !deletes[1].ends_with("(429)"), "{deletes:?}");
+    let (statuses, _) = journal_and_report(dir.path());
+    assert_eq!(statuses, ["CANCELED"]);
+}

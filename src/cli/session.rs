@@ -69,19 +69,26 @@ impl SessionArgs {
     }
 }
 
-/// Completes on Ctrl-C or SIGTERM.
-pub async fn stop_signal() {
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-    let sigterm = async {
-        match terminate.as_mut() {
-            Some(signal) => {
-                signal.recv().await;
-            }
-            None => std::future::pending::<()>().await,
+/// Completes on Ctrl-C or SIGTERM. Both are caught from the call on (not from the first poll): a signal during a
+/// session's start — restoring, reconciling, opening the feed — stops it through the kill switch once its loop
+/// runs, instead of killing the process with orders at the venue.
+pub fn stop_signal() -> impl std::future::Future<Output = ()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (mut terminate, mut interrupt) = (signal(SignalKind::terminate()).ok(), signal(SignalKind::interrupt()).ok());
+    async move {
+        tokio::select! {
+            () = next_signal(terminate.as_mut()) => {}
+            () = next_signal(interrupt.as_mut()) => {}
         }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        () = sigterm => {}
+    }
+}
+
+/// The next signal `listener` catches; never, without a listener.
+async fn next_signal(listener: Option<&mut tokio::signal::unix::Signal>) {
+    match listener {
+        Some(listener) => {
+            listener.recv().await;
+        }
+        None => std::future::pending::<()>().await,
     }
 }

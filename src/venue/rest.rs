@@ -177,8 +177,8 @@ impl RestClient {
         }
     }
 
-    /// Sends a request that changes state at the venue (an order, a cancel) once, waiting for the rate limiter
-    /// first. A 5xx answer counts as no answer: the venue's own error says nothing of what became of the request
+    /// Sends a request that may change state at the venue (an order, a cancel; Kraken's private calls all come
+    /// here) once, waiting for the rate limiter first. A 5xx answer counts as no answer: the venue's own error says nothing of what became of the request
     /// (Binance: "the execution status is UNKNOWN and could have been a success"), so it must be looked up, never
     /// taken as a refusal.
     ///
@@ -197,7 +197,7 @@ impl RestClient {
                 self.venue,
                 endpoint(path),
                 answer.status,
-                answer.body.trim()
+                quote(&answer.body)
             )))),
             delivery => Ok(delivery),
         }

@@ -43,6 +43,8 @@ pub struct LiveBinance {
     /// From this order POST on (counting from 1; 0: never), the venue answers 503 with Binance's -1007 "execution
     /// status unknown" without placing the order.
     pub fail_posts_from: Arc<std::sync::atomic::AtomicUsize>,
+    /// This many order DELETEs from now on answer Binance's 429 with `Retry-After: 1`.
+    pub limit_deletes: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 /// Client order ids seen by the venue, shared with the test.
@@ -103,9 +105,11 @@ pub async fn serve_live(per_second: u64) -> LiveBinance {
     let (seen_cancels, missing_cancels) = (cancels_checked.clone(), cancels_unjournaled.clone());
     let fail_posts_from: Arc<std::sync::atomic::AtomicUsize> = Arc::default();
     let (failing, posts) = (fail_posts_from.clone(), Arc::new(std::sync::atomic::AtomicUsize::new(0)));
+    let limit_deletes: Arc<std::sync::atomic::AtomicUsize> = Arc::default();
+    let limited = limit_deletes.clone();
     let rest = serve(move |seen: Seen| {
         let (book, log, orders) = (book.clone(), log.clone(), orders.clone());
-        let (failing, posts) = (failing.clone(), posts.clone());
+        let (failing, posts, limited) = (failing.clone(), posts.clone(), limited.clone());
         let (check, missing, seen_ids) = (check.clone(), missing.clone(), seen_ids.clone());
         let (seen_cancels, missing_cancels) = (seen_cancels.clone(), missing_cancels.clone());
         async move {
@@ -135,6 +139,18 @@ pub async fn serve_live(per_second: u64) -> LiveBinance {
                     let body = r#"{"code":-1007,"msg":"Timeout waiting for response from backend server. Send status unknown; execution status unknown."}"#;
                     return (503, vec![], body.to_string());
                 }
+            }
+            if seen.method == "DELETE"
+                && seen.target.starts_with("/api/v3/order?")
+                && limited
+                    .fetch_update(std::sync::atomic::Ordering::SeqCst, std::sync::atomic::Ordering::SeqCst, |n| {
+                        n.checked_sub(1)
+                    })
+                    .is_ok()
+            {
+                log.lock().unwrap().push(format!("{} {} (429)", seen.method, seen.target));
+                let body = r#"{"code":-1003,"msg":"Too many requests; current limit is 1200 request weight per 1 MINUTE."}"#;
+                return (429, vec![("Retry-After", "1".to_string())], body.to_string());
             }
             if !seen.target.starts_with("/api/v3/depth") {
                 // Everything else is the order and account mock of the adapter tests (signatures checked).
@@ -227,6 +243,7 @@ pub async fn serve_live(per_second: u64) -> LiveBinance {
         cancels_checked,
         cancels_unjournaled,
         fail_posts_from,
+        limit_deletes,
     }
 }
 

@@ -7,7 +7,8 @@ use rust_decimal::Decimal;
 
 use super::TradingEngine;
 use crate::error::{Error, Result};
-use crate::model::{ExecutionEvent, Fill, Liquidity, OrderReport, OrderStatus, OrderType, VenueId};
+use crate::model::{ExecutionEvent, Fill, Liquidity, OrderId, OrderReport, OrderStatus, OrderType, Symbol, VenueId};
+use std::time::Duration;
 
 /// Whether a venue's refusal says that it does not know the order at all (Binance -2013, Coinbase's 404, Kraken's
 /// unknown order), as opposed to any other refusal of the status request.
@@ -93,6 +94,27 @@ impl TradingEngine {
         self.apply_execution(venue, execution);
     }
 
+    /// A cancel from the kill switch, tried again while the venue holds us back (a rate-limit hold of at most a
+    /// minute is waited out) or fails without saying whether it arrived (a timeout, a 5xx): up to four tries, a
+    /// second apart and longer. Canceling twice is harmless — the venue answers that the order is not open.
+    async fn cancel_persistently(&mut self, venue: VenueId, symbol: Symbol, order_id: OrderId) -> Result<OrderReport> {
+        let mut attempt = 0u32;
+        loop {
+            let answer = self.router.cancel_order(venue, symbol, order_id).await;
+            let wait = match &answer {
+                Err(Error::RateLimit { retry_after, .. }) => retry_after.unwrap_or(Duration::from_secs(1)),
+                Err(Error::Exchange(_)) => Duration::from_secs(u64::from(attempt) + 1),
+                _ => return answer,
+            };
+            attempt += 1;
+            if attempt >= 4 || wait > Duration::from_secs(60) || self.router.answers_at_once(venue) {
+                return answer;
+            }
+            tracing::warn!(order = %order_id, attempt, ?wait, "kill switch: cancel not through; trying again");
+            tokio::time::sleep(wait).await;
+        }
+    }
+
     /// The kill switch: cancels every order still working, at every venue. Returns how many were canceled. Every
     /// order is tried even when one fails; the first failure is returned after the last.
     ///
@@ -120,7 +142,7 @@ impl TradingEngine {
                     failure.get_or_insert(journal);
                 }
             }
-            match self.router.cancel_order(venue, symbol, order_id).await {
+            match self.cancel_persistently(venue, symbol, order_id).await {
                 Ok(report) => {
                     tracing::info!(target: "audit", order = %order_id, status = report.status.as_str(), "kill switch: cancel answered");
                     canceled += usize::from(report.status.is_final());
