@@ -74,7 +74,16 @@ fn scenario(dir: &Path, panic_after: Option<u32>) -> Scenario {
 
 /// Runs session `k1` of `scenario` at `venue` until it ends.
 async fn live(dir: &Path, scenario: Scenario) -> cryptotradebot::Result<cryptotradebot::session::LiveOutcome> {
-    let options = LiveOptions {
+    live_with(dir, scenario, |_| {}).await
+}
+
+/// [`live`], with its options changed by `change`.
+async fn live_with(
+    dir: &Path,
+    scenario: Scenario,
+    change: impl FnOnce(&mut LiveOptions),
+) -> cryptotradebot::Result<cryptotradebot::session::LiveOutcome> {
+    let mut options = LiveOptions {
         scenario,
         exchange: "binance".into(),
         config_dir: dir.join("config"),
@@ -87,6 +96,7 @@ async fn live(dir: &Path, scenario: Scenario) -> cryptotradebot::Result<cryptotr
         resume: false,
         database_url: None,
     };
+    change(&mut options);
     let lookup = |name: &str| match name {
         "BINANCE_API_KEY" => Some(KEY.to_string()),
         "BINANCE_API_SECRET" => Some(SECRET.to_string()),
@@ -170,4 +180,33 @@ async fn a_kill_switch_held_back_by_a_rate_limit_waits_it_out_and_still_cancels_
     assert!(deletes[0].ends_with("(429)") && !deletes[1].ends_with("(429)"), "{deletes:?}");
     let (statuses, _) = journal_and_report(dir.path());
     assert_eq!(statuses, ["CANCELED"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resumed_session_that_cannot_reconcile_cancels_the_orders_it_left_resting() {
+    let dir = tempfile::tempdir().unwrap();
+    let venue = serve_live(200).await;
+    config_for(&dir.path().join("config"), &venue);
+    // The first run leaves its two quotes resting (--keep-orders) when its message budget runs out.
+    let first = live_with(dir.path(), scenario(dir.path(), None), |o| {
+        o.keep_orders = true;
+        o.limits.max_messages = Some(400);
+    })
+    .await
+    .unwrap();
+    assert_eq!(first.canceled, 0);
+    let requests = || venue.requests.lock().unwrap().clone();
+    assert_eq!(requests().iter().filter(|r| r.starts_with("POST /api/v3/order")).count(), 2, "{:?}", requests());
+
+    // Resumed while the venue cannot answer order status requests: the session cannot reconcile, and its kill
+    // switch cancels both quotes before the error.
+    venue.fail_order_gets.store(true, std::sync::atomic::Ordering::SeqCst);
+    let outcome = live_with(dir.path(), scenario(dir.path(), None), |o| o.resume = true).await;
+    let Err(Error::Exchange(message)) = &outcome else { panic!("not an exchange error: {:?}", outcome.err()) };
+    assert!(
+        message.ends_with("(kill switch: 2 open order(s) canceled; no report: the session stopped before trading)"),
+        "{message}"
+    );
+    let deletes = requests().into_iter().filter(|r| r.starts_with("DELETE /api/v3/order")).count();
+    assert_eq!(deletes, 2, "{:?}", requests());
 }

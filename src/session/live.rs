@@ -205,29 +205,46 @@ pub async fn run_live(
     router.add(adapter)?;
     let journal = Arc::new(Mutex::new(journal));
     let mut engine = start_book_engine_on(&setup, router, Some(journal_hooks(&journal))).await?;
-    let expected = if options.resume {
-        let (mut open_before, balances) = restore(&mut engine, &journal)?;
-        engine.track_orders().await?;
-        for order in &engine.run_log().orders {
-            let (id, now) = (order.report.request.client_order_id, order.report.status);
-            if let Some((_, before)) = open_before.iter().find(|(o, _)| *o == id).filter(|(_, before)| *before != now) {
-                differences.push(format!(
-                    "order {id}: {} in the journal, {} at the venue",
-                    before.as_str(),
-                    now.as_str()
-                ));
+    // A resumed session's orders from before rest at the venue from here on: a failure while restoring and
+    // reconciling goes through the kill switch too.
+    let reconciled = guarded(async {
+        let expected = if options.resume {
+            let (mut open_before, balances) = restore(&mut engine, &journal)?;
+            engine.track_orders().await?;
+            for order in &engine.run_log().orders {
+                let (id, now) = (order.report.request.client_order_id, order.report.status);
+                if let Some((_, before)) =
+                    open_before.iter().find(|(o, _)| *o == id).filter(|(_, before)| *before != now)
+                {
+                    differences.push(format!(
+                        "order {id}: {} in the journal, {} at the venue",
+                        before.as_str(),
+                        now.as_str()
+                    ));
+                }
             }
+            open_before.clear();
+            (balances, "the journal recorded")
+        } else {
+            let mut start = BTreeMap::from([(scenario.setup.quote.clone(), scenario.setup.starting_cash)]);
+            for instrument in scenario.setup.instruments() {
+                start.entry(instrument.base.clone()).or_insert(Decimal::ZERO);
+            }
+            (start, "the session starts from")
+        };
+        balance_differences(&engine, &expected.0, expected.1).await
+    })
+    .await;
+    match reconciled {
+        Ok(found) => differences.extend(found),
+        Err(failure) => {
+            tracing::error!(%failure, "the live session failed before trading: kill switch");
+            engine.stop_new_orders();
+            let canceled = if options.keep_orders { Ok(0) } else { engine.cancel_open_orders().await };
+            let report = "no report: the session stopped before trading".to_string();
+            return Err(failure.with_note(kill_switch_note(&canceled, report, options.keep_orders)));
         }
-        open_before.clear();
-        (balances, "the journal recorded")
-    } else {
-        let mut start = BTreeMap::from([(scenario.setup.quote.clone(), scenario.setup.starting_cash)]);
-        for instrument in scenario.setup.instruments() {
-            start.entry(instrument.base.clone()).or_insert(Decimal::ZERO);
-        }
-        (start, "the session starts from")
-    };
-    differences.extend(balance_differences(&engine, &expected.0, expected.1).await?);
+    }
     for difference in &differences {
         tracing::warn!("reconcile: {difference}");
     }
@@ -301,20 +318,23 @@ pub async fn run_live(
             let (canceled, report) = (canceled?, reported?);
             Ok(LiveOutcome { report, live, stop, canceled, differences, production })
         }
-        Err(failure) => Err(failure.with_note(kill_switch_note(&canceled, &reported, options.keep_orders))),
+        Err(failure) => {
+            let report = match &reported {
+                Ok(_) => "journal and report written".to_string(),
+                Err(error) => format!("no report: {error}"),
+            };
+            Err(failure.with_note(kill_switch_note(&canceled, report, options.keep_orders)))
+        }
     }
 }
 
-/// What the kill switch did after a failure, in words for the error's message.
-fn kill_switch_note<T>(canceled: &Result<usize>, reported: &Result<T>, keep_orders: bool) -> String {
+/// What the kill switch did after a failure — with the open orders (`canceled`), and `report` in words — for the
+/// error's message.
+fn kill_switch_note(canceled: &Result<usize>, report: String, keep_orders: bool) -> String {
     let orders = match canceled {
         Ok(_) if keep_orders => "open orders kept (--keep-orders)".to_string(),
         Ok(count) => format!("{count} open order(s) canceled"),
         Err(error) => format!("canceling the open orders failed: {error}"),
-    };
-    let report = match reported {
-        Ok(_) => "journal and report written".to_string(),
-        Err(error) => format!("no report: {error}"),
     };
     format!("kill switch: {orders}; {report}")
 }

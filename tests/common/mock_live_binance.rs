@@ -45,6 +45,8 @@ pub struct LiveBinance {
     pub fail_posts_from: Arc<std::sync::atomic::AtomicUsize>,
     /// This many order DELETEs from now on answer Binance's 429 with `Retry-After: 1`.
     pub limit_deletes: Arc<std::sync::atomic::AtomicUsize>,
+    /// While true, asking for an order's status (`GET /api/v3/order`) answers 503.
+    pub fail_order_gets: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// Client order ids seen by the venue, shared with the test.
@@ -107,9 +109,12 @@ pub async fn serve_live(per_second: u64) -> LiveBinance {
     let (failing, posts) = (fail_posts_from.clone(), Arc::new(std::sync::atomic::AtomicUsize::new(0)));
     let limit_deletes: Arc<std::sync::atomic::AtomicUsize> = Arc::default();
     let limited = limit_deletes.clone();
+    let fail_order_gets: Arc<std::sync::atomic::AtomicBool> = Arc::default();
+    let failing_gets = fail_order_gets.clone();
     let rest = serve(move |seen: Seen| {
         let (book, log, orders) = (book.clone(), log.clone(), orders.clone());
         let (failing, posts, limited) = (failing.clone(), posts.clone(), limited.clone());
+        let failing_gets = failing_gets.clone();
         let (check, missing, seen_ids) = (check.clone(), missing.clone(), seen_ids.clone());
         let (seen_cancels, missing_cancels) = (seen_cancels.clone(), missing_cancels.clone());
         async move {
@@ -139,6 +144,13 @@ pub async fn serve_live(per_second: u64) -> LiveBinance {
                     let body = r#"{"code":-1007,"msg":"Timeout waiting for response from backend server. Send status unknown; execution status unknown."}"#;
                     return (503, vec![], body.to_string());
                 }
+            }
+            if seen.method == "GET"
+                && seen.target.starts_with("/api/v3/order?")
+                && failing_gets.load(std::sync::atomic::Ordering::SeqCst)
+            {
+                log.lock().unwrap().push(format!("{} {} (503)", seen.method, seen.target));
+                return (503, vec![], r#"{"code":-1001,"msg":"Internal error; unable to process your request."}"#.into());
             }
             if seen.method == "DELETE"
                 && seen.target.starts_with("/api/v3/order?")
@@ -244,6 +256,7 @@ pub async fn serve_live(per_second: u64) -> LiveBinance {
         cancels_unjournaled,
         fail_posts_from,
         limit_deletes,
+        fail_order_gets,
     }
 }
 
