@@ -177,3 +177,54 @@ pub enum StreamEvent {
     /// Messages were lost; see [`StreamGap`].
     Gap(StreamGap),
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Side;
+    use rust_decimal::Decimal;
+
+    #[test]
+    fn every_market_event_tells_its_symbol_its_venue_time_and_when_it_arrived() {
+        let btc = Symbol::new("BTCUSDT").unwrap();
+        let (venue, arrived) = (Timestamp(10), Timestamp(12));
+        let bar = Bar {
+            open_time: Timestamp(0),
+            close_time: venue,
+            open: Decimal::ONE,
+            high: Decimal::ONE,
+            low: Decimal::ONE,
+            close: Decimal::ONE,
+            volume: Decimal::ONE,
+        };
+        let trade = TradePrint {
+            symbol: btc,
+            trade_id: 1,
+            price: Decimal::ONE,
+            quantity: Decimal::ONE,
+            aggressor: Side::Buy,
+            time: venue,
+            received: arrived,
+        };
+        let update = BookUpdate {
+            symbol: btc,
+            snapshot: true,
+            update_ids: None,
+            bids: Vec::new(),
+            asks: Vec::new(),
+            time: venue,
+            received: arrived,
+        };
+        let ticker = Ticker { symbol: btc, bid: Decimal::ONE, ask: Decimal::ONE, last: Decimal::ONE, time: venue };
+        let events = [
+            MarketEvent::Bar { symbol: btc, bar, received: arrived },
+            MarketEvent::Trade(trade),
+            MarketEvent::Book(update),
+            MarketEvent::Quote(Quote { ticker, received: arrived }),
+        ];
+        for event in &events {
+            assert_eq!((event.symbol(), event.time(), event.received()), (btc, venue, arrived), "{event:?}");
+        }
+        assert_eq!(MarketEvent::bar(btc, bar).received(), venue, "a replayed bar arrives as it closes");
+    }
+}

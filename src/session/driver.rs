@@ -77,6 +77,14 @@ pub(super) async fn guarded<T>(trade: impl Future<Output = Result<T>>) -> Result
     }
 }
 
+/// What became of a failed session's journal and report, in words for its error's message.
+pub(super) fn report_note<T>(reported: &Result<T>) -> String {
+    match reported {
+        Ok(_) => "journal and report written".into(),
+        Err(error) => format!("no report: {error}"),
+    }
+}
+
 /// `journal` bound to its session running `scenario` in `mode` (`paper`, `live`) on `exchange`.
 ///
 /// # Errors

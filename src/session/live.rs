@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use rust_decimal::Decimal;
 
 use super::bar_feed::{BAR_RECORDING_HEADER, BarFeed, read_bar_recording};
-use super::driver::{Limits, LiveFeed, Session, StatusLine, Stop, guarded, journal_hooks, journal_of};
+use super::driver::{Limits, LiveFeed, Session, StatusLine, Stop, guarded, journal_hooks, journal_of, report_note};
 use super::feed::BinanceBookFeed;
 use super::journal::Journal;
 use super::paper::session_symbol;
@@ -239,8 +239,7 @@ pub async fn run_live(
         Ok(found) => differences.extend(found),
         Err(failure) => {
             tracing::error!(%failure, "the live session failed before trading: kill switch");
-            engine.stop_new_orders();
-            let canceled = if options.keep_orders { Ok(0) } else { engine.cancel_open_orders().await };
+            let canceled = engine.kill_switch(options.keep_orders).await;
             let report = "no report: the session stopped before trading".to_string();
             return Err(failure.with_note(kill_switch_note(&canceled, report, options.keep_orders)));
         }
@@ -249,9 +248,12 @@ pub async fn run_live(
         tracing::warn!("reconcile: {difference}");
     }
     let dir = options.recordings.join(&options.session);
+    // A bar session's interval and price decimals, from the scenario's data (read once).
+    let mut interval = 0;
     let (mut session, (mut recording, earlier)) = if bars {
         let (series, _) = scenario.load_market_data()?;
         let close_scale = series.first().map_or(0, |s| s.close_scale());
+        interval = series.first().map_or(0, |s| s.interval);
         let session = Session::on_bars(engine, &setup, symbol, close_scale, journal)?;
         (session, Recording::open(&bar_recording_file(&dir, symbol), Some(BAR_RECORDING_HEADER))?)
     } else {
@@ -269,7 +271,6 @@ pub async fn run_live(
     // through the kill switch below.
     let traded = guarded(async {
         let mut feed = if bars {
-            let interval = scenario.load_market_data()?.0.first().map_or(0, |s| s.interval);
             // A resumed session's strategy warms up on the bars whose outcome the journal holds (an order created
             // at their close, or a later equity mark; the ledger came from the journal); a bar recorded after
             // those — the session stopped before it was journaled — is traded now, and the feed takes only the
@@ -300,13 +301,11 @@ pub async fn run_live(
     if let Err(failure) = &traded {
         tracing::error!(%failure, "the live session failed: kill switch");
     }
-    session.engine.stop_new_orders();
-    let canceled = if options.keep_orders { Ok(0) } else { session.engine.cancel_open_orders().await };
+    let canceled = session.engine.kill_switch(options.keep_orders).await;
     let reported = async {
         session.commit().await?;
         let (result, start) = session.finish().await?;
         if bars {
-            let interval = scenario.load_market_data()?.0.first().map_or(0, |s| s.interval);
             write_bar_report(&scenario.replaying(&dir), &report_dir, scenario.content_hash()?, result, interval)
         } else {
             write_book_report(scenario, &report_dir, scenario.content_hash()?, result, start)
@@ -319,11 +318,7 @@ pub async fn run_live(
             Ok(LiveOutcome { report, live, stop, canceled, differences, production })
         }
         Err(failure) => {
-            let report = match &reported {
-                Ok(_) => "journal and report written".to_string(),
-                Err(error) => format!("no report: {error}"),
-            };
-            Err(failure.with_note(kill_switch_note(&canceled, report, options.keep_orders)))
+            Err(failure.with_note(kill_switch_note(&canceled, report_note(&reported), options.keep_orders)))
         }
     }
 }

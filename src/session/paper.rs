@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use super::bar_feed::{BAR_RECORDING_HEADER, BarFeed, read_bar_recording};
-use super::driver::{Limits, LiveFeed, Session, StatusLine, Stop, guarded, journal_hooks, journal_of};
+use super::driver::{Limits, LiveFeed, Session, StatusLine, Stop, guarded, journal_hooks, journal_of, report_note};
 use super::feed::BinanceBookFeed;
 use super::journal::{Journal, is_postgres_url};
 use super::recording::Recording;
@@ -199,13 +199,7 @@ pub async fn run_paper(options: PaperOptions, shutdown: impl Future<Output = ()>
     .await;
     let (live, stop) = match traded {
         Ok(counts) => counts,
-        Err(failure) => {
-            let note = match &reported {
-                Ok(_) => "journal and report written".to_string(),
-                Err(error) => format!("no report: {error}"),
-            };
-            return Err(failure.with_note(note));
-        }
+        Err(failure) => return Err(failure.with_note(report_note(&reported))),
     };
     let report = reported?;
     let journal = journal_place(options.database_url.as_deref(), &journal_path);

@@ -344,15 +344,6 @@ impl OrderRouter {
         matches!(self.venues.get(id.0), Some(Venue::Simulated(_)))
     }
 
-    /// Passes a market event to venue `id` for matching; true when the venue has executions to drain.
-    #[inline]
-    pub fn on_market_event(&mut self, id: VenueId, event: &MarketEvent) -> bool {
-        match &mut self.venues[id.0] {
-            Venue::Simulated(sim) => sim.market_event(event),
-            Venue::Adapter(adapter) => adapter.on_market_event(event),
-        }
-    }
-
     /// A bar of `symbol` closed: venue `id` matches on it (a simulated one without building a market event);
     /// true when the venue has executions to drain.
     #[inline]

@@ -115,6 +115,16 @@ impl TradingEngine {
         }
     }
 
+    /// The kill switch of a session: nothing new goes out, and every order still working is canceled unless
+    /// `keep_orders`. Returns how many were canceled.
+    ///
+    /// # Errors
+    /// As [`TradingEngine::cancel_open_orders`].
+    pub async fn kill_switch(&mut self, keep_orders: bool) -> Result<usize> {
+        self.stop_new_orders();
+        if keep_orders { Ok(0) } else { self.cancel_open_orders().await }
+    }
+
     /// The kill switch: cancels every order still working, at every venue. Returns how many were canceled. Every
     /// order is tried even when one fails; the first failure is returned after the last.
     ///
