@@ -9,6 +9,7 @@ mod journal;
 mod lifecycle;
 mod orders;
 mod records;
+mod seen_trades;
 mod working;
 
 pub use journal::{FillJournal, JournalHooks, OrderJournal};

@@ -3,12 +3,12 @@
 //! process — an order going to its venue, a cancel going after it — are journaled first.
 
 use rust_decimal::Decimal;
-use rustc_hash::FxHashSet;
 use std::ops::Deref;
 
 use super::journal::JournalHooks;
 use super::lifecycle::OrderState;
 use super::records::OrderRecord;
+use super::seen_trades::SeenTrades;
 use crate::error::{Error, Result};
 use crate::model::{Fill, OrderId, OrderReport, OrderRequest, OrderStatus, Symbol, Timestamp, TradeId, VenueId};
 
@@ -20,7 +20,7 @@ pub struct Orders {
     /// The venues' ids of every trade booked, per venue and symbol (Binance numbers trades per symbol), so that a
     /// fill reported twice (a stream and a status answer, a replayed message, a resumed session) is booked once.
     /// Only looked up, never listed, so its order does not matter.
-    trades: FxHashSet<(VenueId, Symbol, TradeId)>,
+    trades: SeenTrades,
 }
 
 impl Deref for Orders {
@@ -59,13 +59,13 @@ impl Orders {
 
     /// Whether the trade `trade` of `symbol` at `venue` was booked already.
     pub fn has_trade(&self, venue: VenueId, symbol: Symbol, trade: TradeId) -> bool {
-        self.trades.contains(&(venue, symbol, trade))
+        self.trades.contains(venue, symbol, trade)
     }
 
     /// A fill of `venue` read back from a journal was booked before: its trade id is known. Returns `false` when
     /// the journal held that trade already (booking it again would count it twice).
     pub(crate) fn restore_fill(&mut self, venue: VenueId, fill: &Fill) -> bool {
-        fill.trade_id.is_none_or(|trade| self.trades.insert((venue, fill.symbol, trade)))
+        fill.trade_id.is_none_or(|trade| self.trades.insert(venue, fill.symbol, trade))
     }
 
     /// A new order of `request` (whose client id must be [`Orders::next_id`]) for `venue`, created at `time`.
@@ -192,7 +192,7 @@ impl Orders {
             return false;
         }
         if let Some(trade) = fill.trade_id
-            && !self.trades.insert((venue, fill.symbol, trade))
+            && !self.trades.insert(venue, fill.symbol, trade)
         {
             return false;
         }
