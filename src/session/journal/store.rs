@@ -55,6 +55,18 @@ fn failed(context: &str) -> impl Fn(String) -> Error + '_ {
     move |e| Error::Journal(format!("{context}: {e}"))
 }
 
+/// `sql` with PostgreSQL's parameters `$N` written as SQLite's numbered `?N`. SQLite reads `$2` as a *named*
+/// parameter, numbered by where it first appears, so `SET a = $2 WHERE b = $1` would bind the values crosswise.
+fn numbered(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        let digit_follows = chars.peek().is_some_and(char::is_ascii_digit);
+        out.push(if c == '$' && digit_follows { '?' } else { c });
+    }
+    out
+}
+
 /// SQLite, in a file.
 pub(super) struct Sqlite(rusqlite::Connection);
 
@@ -91,11 +103,11 @@ impl Store for Sqlite {
 
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
         let params = rusqlite::params_from_iter(params.iter());
-        self.0.execute(sql, params).map(|n| n as u64).map_err(|e| failed("sqlite")(e.to_string()))
+        self.0.execute(&numbered(sql), params).map(|n| n as u64).map_err(|e| failed("sqlite")(e.to_string()))
     }
 
     fn query(&mut self, sql: &str, params: &[Value], kinds: &[Kind]) -> Result<Vec<Vec<Value>>> {
-        let mut statement = self.0.prepare(sql).map_err(|e| failed("sqlite")(e.to_string()))?;
+        let mut statement = self.0.prepare(&numbered(sql)).map_err(|e| failed("sqlite")(e.to_string()))?;
         let rows = statement
             .query_map(rusqlite::params_from_iter(params.iter()), |row| {
                 kinds
@@ -211,5 +223,19 @@ impl Store for Postgres {
                 .collect::<std::result::Result<Vec<_>, String>>()
         })?
         .map_err(failed("postgres"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postgres_parameters_become_sqlite_numbered_ones_whatever_their_order() {
+        assert_eq!(
+            numbered("UPDATE s SET a = $2 WHERE b = $1 AND c = $10"),
+            "UPDATE s SET a = ?2 WHERE b = ?1 AND c = ?10"
+        );
+        assert_eq!(numbered("SELECT '$x', $"), "SELECT '$x', $");
     }
 }
