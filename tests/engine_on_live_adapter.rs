@@ -7,7 +7,7 @@ mod common;
 use rust_decimal::{Decimal, dec};
 use std::sync::Arc;
 
-use common::mock_binance::{KEY, SECRET, mock_binance_with_lot};
+use common::mock_binance::{KEY, SECRET, mock_binance_venue, mock_binance_with_lot, trade_through};
 use cryptotradebot::config::Scenario;
 use cryptotradebot::engine::TradingEngine;
 use cryptotradebot::engine::{BacktestResult, prepare_market, run_prepared, run_prepared_on};
@@ -89,15 +89,65 @@ async fn a_cancel_answer_that_reports_an_execution_books_it_before_the_order_end
     engine.start().await.unwrap();
     let placed = engine.place_order("binance", btc, Side::Buy, dec!(0.003), Some(dec!(60000))).await.unwrap();
     assert_eq!(placed.status, OrderStatus::New);
-    // The kill switch cancels it; Binance answers CANCELED with executedQty 0.001 (cummulativeQuoteQty 60): that
-    // execution is booked — 0.001 BTC held, 60 USDT spent — and then the order ends.
+    // The kill switch cancels it; Binance answers CANCELED with executedQty 0.001 (cummulativeQuoteQty 60), and
+    // lists that trade with its commission, 0.000001 BTC: the trade is booked — 0.000999 BTC held (what the account
+    // received), 60 USDT spent, the commission worth 0.06 USDT as its fee — and then the order ends.
     assert_eq!(engine.cancel_open_orders().await.unwrap(), 1);
     let log = engine.run_log();
-    let fills: Vec<(Decimal, Decimal)> = log.fills.iter().map(|f| (f.fill.quantity, f.fill.price)).collect();
-    assert_eq!(fills, [(dec!(0.001), dec!(60000))]);
+    let fills: Vec<_> = log.fills.iter().map(|f| (f.fill.quantity, f.fill.price, f.fill.fee)).collect();
+    assert_eq!(fills, [(dec!(0.000999), dec!(60000), dec!(0.06))]);
+    assert_eq!(log.fills[0].fill.trade_id.map(|t| t.to_string()), Some("19".to_string()));
     assert_eq!(log.orders[0].report.status, OrderStatus::Canceled);
-    assert_eq!(log.orders[0].report.filled_quantity, dec!(0.001));
+    assert_eq!(log.orders[0].report.filled_quantity, dec!(0.000999));
     let status = engine.get_portfolio_status().await;
     assert_eq!(status.cash, dec!(9940));
-    assert_eq!(status.positions.iter().map(|p| p.quantity).collect::<Vec<_>>(), [dec!(0.001)]);
+    assert_eq!(status.positions.iter().map(|p| p.quantity).collect::<Vec<_>>(), [dec!(0.000999)]);
+}
+
+#[tokio::test]
+async fn fills_learned_by_asking_the_venue_are_its_trades_with_their_commissions_each_booked_once() {
+    let (base, orders) = mock_binance_venue("0.00001").await;
+    let config: VenueConfig =
+        serde_saphyr::from_str(&format!("base_url: '{base}'\nrate_limits: {{ requests_per_second: 1000 }}\n")).unwrap();
+    let credentials = Credentials { api_key: Secret::new(KEY), api_secret: Secret::new(SECRET), passphrase: None };
+    let mut router = OrderRouter::new();
+    router.add(live_adapter("binance", &config, Some(credentials)).unwrap()).unwrap();
+    let btc = cryptotradebot::model::Symbol::new("BTCUSDT").unwrap();
+    let risk = RiskManager::new(RiskLimits { max_position_size_percent: dec!(100), ..RiskLimits::default() });
+    let mut engine = TradingEngine::new(router, risk, Portfolio::new("USDT", dec!(10000), &[btc]));
+    engine.start().await.unwrap();
+    let placed = engine.place_order("binance", btc, Side::Buy, dec!(0.002), Some(dec!(60000))).await.unwrap();
+    assert_eq!(placed.status, OrderStatus::New);
+    engine.track_orders().await.unwrap();
+    assert!(engine.run_log().fills.is_empty(), "nothing executed yet");
+
+    // The market trades 0.0005 through the resting buy; Binance takes 0.1 % of it in BTC. Asked twice, the trade
+    // (id 15) is booked once: 0.0004995 BTC received, 30 USDT paid, the commission worth 0.03 USDT.
+    trade_through(&orders, 1, "0.0005", "60000", "0.0000005", "BTC");
+    engine.track_orders().await.unwrap();
+    engine.track_orders().await.unwrap();
+    // Then 0.0015 at 59999.5, the commission paid in BNB: the whole quantity is received, and the BNB is not USDT.
+    trade_through(&orders, 1, "0.0015", "59999.5", "0.00123", "BNB");
+    engine.track_orders().await.unwrap();
+    engine.track_orders().await.unwrap();
+
+    let log = engine.run_log();
+    let fills: Vec<_> = log
+        .fills
+        .iter()
+        .map(|f| (f.fill.quantity, f.fill.price, f.fill.fee, f.fill.trade_id.map(|t| t.to_string()), f.fill.liquidity))
+        .collect();
+    use cryptotradebot::model::Liquidity::Maker;
+    assert_eq!(
+        fills,
+        [
+            (dec!(0.0004995), dec!(60000), dec!(0.03), Some("15".into()), Maker),
+            (dec!(0.0015), dec!(59999.5), dec!(0), Some("16".into()), Maker),
+        ]
+    );
+    assert_eq!(log.orders[0].report.status, OrderStatus::Filled);
+    let status = engine.get_portfolio_status().await;
+    // 10000 - 0.0005 × 60000 - 0.0015 × 59999.5 = 10000 - 30 - 89.99925.
+    assert_eq!(status.cash, dec!(9880.00075));
+    assert_eq!(status.positions.iter().map(|p| p.quantity).collect::<Vec<_>>(), [dec!(0.0019995)]);
 }

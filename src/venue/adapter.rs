@@ -6,11 +6,21 @@ use std::collections::BTreeMap;
 
 use crate::error::Result;
 use crate::model::{
-    ExecutionEvent, MarketEvent, OrderBook, OrderId, OrderReport, OrderRequest, StreamEvent, Symbol, Ticker,
+    ExecutionEvent, Fill, MarketEvent, OrderBook, OrderId, OrderReport, OrderRequest, StreamEvent, Symbol, Ticker,
 };
 
 /// Typed events a venue streams to a subscriber (the seed's `start_websocket_stream` callback, as a channel).
 pub type MarketStream = tokio::sync::mpsc::UnboundedReceiver<StreamEvent>;
+
+/// The trades a venue lists for one order, each as the fill the engine books: the venue's trade id, price, and
+/// commission as charged (one taken in the base asset nets the quantity, as in an order's answer).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OrderTrades {
+    /// One fill per trade, in the venue's trade order.
+    pub fills: Vec<Fill>,
+    /// The base quantity the trades executed, before any commission: what the venue's order status calls filled.
+    pub executed: Decimal,
+}
 
 /// A trading venue. The engine talks to the simulated exchange and to the live adapters only through this trait, so
 /// that switching between backtest, paper and live changes which adapter sits behind the router and nothing else.
@@ -92,6 +102,15 @@ pub trait ExchangeAdapter: Send + Sync + std::fmt::Debug {
     /// # Errors
     /// [`crate::Error::Order`] when the order is unknown.
     async fn get_order_status(&self, symbol: Symbol, order_id: OrderId) -> Result<OrderReport>;
+
+    /// The trades of order `order_id` as the venue lists them, or `None` from a venue that does not list an order's
+    /// trades (the default): the engine then books what the order's status reports changed, without trade ids.
+    ///
+    /// # Errors
+    /// [`crate::Error::Order`] when the order is unknown; the venue's errors.
+    async fn order_trades(&mut self, _symbol: Symbol, _order_id: OrderId) -> Result<Option<OrderTrades>> {
+        Ok(None)
+    }
 
     /// Free balance of every asset the account holds, by asset name.
     ///

@@ -16,7 +16,8 @@ use std::collections::BTreeMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::ClientTag;
-use super::adapter::{ExchangeAdapter, MarketStream};
+use super::adapter::{ExchangeAdapter, MarketStream, OrderTrades};
+use super::binance_fills::{FillAnswer, TradeAnswer};
 use super::rest::{Answer, Delivery, RestClient, status_error};
 use super::secret::Credentials;
 use super::signing::binance_signature;
@@ -25,8 +26,8 @@ use super::ws;
 use super::ws::{RawMessage, RawMessages};
 use crate::error::{Error, Result};
 use crate::model::{
-    BookLevel, ExecutionEvent, Fill, Instrument, Liquidity, OrderBook, OrderId, OrderQty, OrderReport, OrderRequest,
-    OrderStatus, OrderType, Side, Symbol, Ticker, TimeInForce, Timestamp, TradeId, Trail,
+    BookLevel, ExecutionEvent, Instrument, OrderBook, OrderId, OrderQty, OrderReport, OrderRequest, OrderStatus,
+    OrderType, Side, Symbol, Ticker, TimeInForce, Timestamp, Trail,
 };
 use crate::venue::VenueConfig;
 use tokio::sync::mpsc::UnboundedReceiver;
@@ -112,6 +113,9 @@ struct SymbolInfo {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct OrderAnswer {
+    /// The venue's own id of the order (what `myTrades` is asked by).
+    #[serde(default)]
+    order_id: Option<u64>,
     symbol: String,
     /// The order's client id; in a cancel's answer, the cancel request's own (the order's is `origClientOrderId`).
     client_order_id: String,
@@ -133,19 +137,6 @@ struct OrderAnswer {
     time_in_force: Option<String>,
     #[serde(default)]
     fills: Vec<FillAnswer>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct FillAnswer {
-    price: Decimal,
-    qty: Decimal,
-    commission: Decimal,
-    commission_asset: String,
-    /// The symbol's trade number: the key that books each trade once (always sent in a full answer; a fill
-    /// without one is still booked, derived).
-    #[serde(default)]
-    trade_id: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -403,8 +394,7 @@ impl BinanceAdapter {
     }
 
     /// The fills an order answer reports (a market order's, or a limit order's that crossed), as executions, and
-    /// the order's end when it expired after filling in part. A commission charged in the base asset is valued at
-    /// the fill's price and changes the quantity booked; one in a third asset (BNB) is not counted.
+    /// the order's end when it expired after filling in part.
     fn fills(&self, answer: &OrderAnswer, instrument: &Instrument, order_id: OrderId) -> Vec<ExecutionEvent> {
         let side = if answer.side == "SELL" { Side::Sell } else { Side::Buy };
         let time = answer.transact_time.and_then(Timestamp::from_millis).unwrap_or_else(|| self.venue_now());
@@ -414,21 +404,7 @@ impl BinanceAdapter {
             .iter()
             .enumerate()
             .map(|(index, f)| {
-                // A commission taken in the base asset changes what the account holds: a buy receives less, a sell
-                // gives up more. Booking that quantity at the fill's price, with the commission's value as the fee,
-                // moves cash by exactly the traded notional and the position by what the venue moved.
-                let in_base = if f.commission_asset == instrument.base { f.commission } else { Decimal::ZERO };
-                let fill = Fill {
-                    order_id,
-                    time,
-                    symbol: instrument.symbol,
-                    side,
-                    quantity: if side == Side::Buy { f.qty - in_base } else { f.qty + in_base },
-                    price: f.price,
-                    fee: commission_in_quote(f, instrument),
-                    liquidity: Liquidity::Taker,
-                    trade_id: f.trade_id.map(TradeId::number),
-                };
+                let fill = f.execution().fill(instrument, order_id, side, time);
                 let done = index == last && answer.status == "FILLED";
                 ExecutionEvent::Fill {
                     fill,
@@ -491,7 +467,7 @@ impl BinanceAdapter {
             _ => return Err(bad("status")),
         };
         let fee = match self.instruments.get(&symbol) {
-            Some(instrument) => answer.fills.iter().map(|f| commission_in_quote(f, instrument)).sum(),
+            Some(instrument) => answer.fills.iter().map(|f| f.execution().commission_in_quote(instrument)).sum(),
             None => Decimal::ZERO,
         };
         let filled = answer.executed_qty;
@@ -503,18 +479,6 @@ impl BinanceAdapter {
             fee,
             reason: None,
         })
-    }
-}
-
-/// A fill's commission in the quote asset: as charged, or valued at the fill's price when charged in the base
-/// asset; zero when charged in a third asset.
-fn commission_in_quote(fill: &FillAnswer, instrument: &Instrument) -> Decimal {
-    if fill.commission_asset == instrument.quote {
-        fill.commission
-    } else if fill.commission_asset == instrument.base {
-        fill.commission * fill.price
-    } else {
-        Decimal::ZERO
     }
 }
 
@@ -610,6 +574,28 @@ impl ExchangeAdapter for BinanceAdapter {
         let params = [("symbol", symbol.to_string()), ("origClientOrderId", self.tag.short_id(order_id))];
         let answer: OrderAnswer = self.signed(reqwest::Method::GET, "/api/v3/order", &params).await?;
         self.report(answer, None)
+    }
+
+    async fn order_trades(&mut self, symbol: Symbol, order_id: OrderId) -> Result<Option<OrderTrades>> {
+        let instrument = self.instrument(symbol).await?;
+        let params = [("symbol", symbol.to_string()), ("origClientOrderId", self.tag.short_id(order_id))];
+        let answer: OrderAnswer = self.signed(reqwest::Method::GET, "/api/v3/order", &params).await?;
+        let Some(venue_id) = answer.order_id else {
+            return Err(Error::Exchange(format!("binance order {order_id}: the order's answer has no orderId")));
+        };
+        let side = if answer.side == "SELL" { Side::Sell } else { Side::Buy };
+        let params = [("symbol", symbol.to_string()), ("orderId", venue_id.to_string())];
+        let mut trades: Vec<TradeAnswer> = self.signed(reqwest::Method::GET, "/api/v3/myTrades", &params).await?;
+        trades.sort_by_key(|t| t.id);
+        let fills = trades
+            .iter()
+            .map(|t| {
+                let time = Timestamp::from_millis(t.time).unwrap_or_else(|| self.venue_now());
+                t.execution().fill(&instrument, order_id, side, time)
+            })
+            .collect();
+        let executed = trades.iter().map(|t| t.qty).sum();
+        Ok(Some(OrderTrades { fills, executed }))
     }
 
     async fn get_account_balance(&self) -> Result<BTreeMap<String, Decimal>> {

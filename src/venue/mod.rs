@@ -5,6 +5,7 @@
 mod adapter;
 mod backoff;
 pub mod binance;
+mod binance_fills;
 pub mod client_ids;
 pub mod coinbase;
 pub mod kline_history;
@@ -22,7 +23,7 @@ pub mod vision;
 pub mod wall_clock;
 pub mod ws;
 
-pub use adapter::{ExchangeAdapter, MarketStream};
+pub use adapter::{ExchangeAdapter, MarketStream, OrderTrades};
 pub use client_ids::ClientTag;
 pub use router::{AdapterStats, OrderRouter};
 pub use secret::{Credentials, Secret};

@@ -13,7 +13,7 @@ use crate::model::{
     Bar, ExecutionEvent, L2Row, MarketEvent, OrderId, OrderReport, OrderRequest, Symbol, Timestamp, VenueId,
 };
 use crate::venue::sim::{BookFillStats, BookTop};
-use crate::venue::{ExchangeAdapter, SimulatedExchange};
+use crate::venue::{ExchangeAdapter, OrderTrades, SimulatedExchange};
 
 /// A venue behind the router.
 enum Venue {
@@ -155,6 +155,28 @@ impl OrderRouter {
             Venue::Adapter(adapter) => {
                 let started = std::time::Instant::now();
                 let outcome = adapter.get_order_status(symbol, order_id).await;
+                self.stats.record(started, &outcome);
+                outcome
+            }
+        }
+    }
+
+    /// The trades of order `order_id` of `symbol` as venue `id` lists them; `None` from a venue that lists none (a
+    /// simulated venue reports its fills as they happen).
+    ///
+    /// # Errors
+    /// Whatever the venue answers.
+    pub async fn order_trades(
+        &mut self,
+        id: VenueId,
+        symbol: Symbol,
+        order_id: OrderId,
+    ) -> Result<Option<OrderTrades>> {
+        match &mut self.venues[id.0] {
+            Venue::Simulated(_) => Ok(None),
+            Venue::Adapter(adapter) => {
+                let started = std::time::Instant::now();
+                let outcome = adapter.order_trades(symbol, order_id).await;
                 self.stats.record(started, &outcome);
                 outcome
             }

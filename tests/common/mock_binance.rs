@@ -1,5 +1,7 @@
 //! A loopback mock of Binance spot REST v3 that recomputes every signature (HMAC-SHA256 of the exact query string)
-//! and answers in Binance's documented formats. Orders are kept by client order id; market orders fill at once.
+//! and answers in Binance's documented formats. Orders are kept by client order id; market orders fill at once;
+//! resting limit orders fill when a test trades through them ([`trade_through`]), each trade with its own id and
+//! commission, listed by `GET /api/v3/myTrades` as Binance lists them.
 
 use rust_decimal::dec;
 use std::collections::BTreeMap;
@@ -32,10 +34,19 @@ pub async fn mock_binance() -> String {
     mock_binance_with_lot("0.00001").await
 }
 
+/// The mock venue's orders by client order id, each its request's parameters and what the venue added.
+pub type MockOrders = Arc<Mutex<BTreeMap<String, BTreeMap<String, String>>>>;
+
 /// [`mock_binance`] whose BTCUSDT lot step is `lot` (market buys sized in USDT are rounded down to it).
 pub async fn mock_binance_with_lot(lot: &'static str) -> String {
-    let orders: Arc<Mutex<BTreeMap<String, BTreeMap<String, String>>>> = Arc::default();
-    serve(move |seen: Seen| {
+    mock_binance_venue(lot).await.0
+}
+
+/// [`mock_binance_with_lot`], with its orders for a test to trade through.
+pub async fn mock_binance_venue(lot: &'static str) -> (String, MockOrders) {
+    let orders: MockOrders = Arc::default();
+    let shared = orders.clone();
+    let base = serve(move |seen: Seen| {
         let orders = orders.clone();
         async move {
             // Order 99 (and every order numbered 9…) is placed but its answer never arrives in time; order 98 is lost
@@ -49,14 +60,38 @@ pub async fn mock_binance_with_lot(lot: &'static str) -> String {
             answer
         }
     })
-    .await
+    .await;
+    (base, shared)
+}
+
+/// The market trades `quantity` of the engine's resting order number `number` at `price`: one more trade of it,
+/// with `commission` charged in `asset`, as the maker. Its trade id is the order's venue id × 10 + 5 + its index.
+pub fn trade_through(orders: &MockOrders, number: u64, quantity: &str, price: &str, commission: &str, asset: &str) {
+    let mut orders = orders.lock().unwrap();
+    let order = orders.values_mut().find(|o| o["newClientOrderId"].ends_with(&format!("-{number}"))).unwrap();
+    let venue_id: u64 = order["orderId"].parse().unwrap();
+    let trades = order.entry("trades".into()).or_default();
+    let id = venue_id * 10 + 5 + trades.split(';').filter(|t| !t.is_empty()).count() as u64;
+    trades.push_str(&format!("{price},{quantity},{commission},{asset},{id},true;"));
+}
+
+/// One trade of an order: (price, quantity, commission, commission asset, trade id, maker).
+type Trade = (rust_decimal::Decimal, rust_decimal::Decimal, rust_decimal::Decimal, String, u64, bool);
+
+/// An order's base quantity: as sent, or a quote amount's at the mock's ask, rounded down to the lot.
+fn quantity_of(o: &BTreeMap<String, String>, lot: &str) -> rust_decimal::Decimal {
+    match o.get("quantity") {
+        Some(q) => q.parse().unwrap(),
+        None => (o["quoteOrderQty"].parse::<rust_decimal::Decimal>().unwrap() / dec!(61602.02))
+            .round_dp_with_strategy(lot.len() as u32 - 2, rust_decimal::RoundingStrategy::ToZero),
+    }
 }
 
 /// The mock's answer to `seen` (orders kept in `orders`, BTCUSDT's lot step `lot`).
 pub fn answer(seen: &Seen, orders: &Mutex<BTreeMap<String, BTreeMap<String, String>>>, lot: &str) -> Answer {
     let (path, query) = seen.target.split_once('?').unwrap_or((&seen.target, ""));
     let ok = |body: &str| (200, vec![], body.to_string());
-    let signed = matches!(path, "/api/v3/order" | "/api/v3/account");
+    let signed = matches!(path, "/api/v3/order" | "/api/v3/account" | "/api/v3/myTrades");
     if signed {
         let (unsigned, signature) = query.rsplit_once("&signature=").unwrap_or((query, ""));
         let expected = binance_signature(&Secret::new(SECRET), unsigned).unwrap();
@@ -85,64 +120,61 @@ pub fn answer(seen: &Seen, orders: &Mutex<BTreeMap<String, BTreeMap<String, Stri
     {
         return (400, vec![], r#"{"code":-1111,"msg":"Precision is over the maximum defined for this asset."}"#.into());
     }
-    let order_json = |o: &BTreeMap<String, String>, status: &str| {
-        // A market order fills at once against the book below: a buy takes 0.5 at 61602.02 and the rest at
-        // 61602.03, paying 0.1 % commission in BTC (to 8 decimals); a sell hits 61602.01 and pays 0.1 % in USDT.
-        let market = o["type"] == "MARKET";
-        let buy = o["side"] == "BUY";
-        let quantity: rust_decimal::Decimal = match o.get("quantity") {
-            Some(q) => q.parse().unwrap(),
-            None => (o["quoteOrderQty"].parse::<rust_decimal::Decimal>().unwrap() / dec!(61602.02))
-                .round_dp_with_strategy(lot.len() as u32 - 2, rust_decimal::RoundingStrategy::ToZero),
-        };
+    // Every trade of an order. A market order fills at once against the book below: a buy takes 0.5 at 61602.02 and
+    // the rest at 61602.03, paying 0.1 % commission in BTC (to 8 decimals); a sell hits 61602.01 and pays 0.1 % in
+    // USDT. A resting order's trades are those the test traded through (`trade_through`).
+    let trades_of = |o: &BTreeMap<String, String>| -> Vec<Trade> {
+        let quantity = quantity_of(o, lot);
         // Binance numbers every trade of a symbol; here an order's trades are its venue id × 10 + their index.
         let order_id: u64 = o.get("orderId").map_or(1, |id| id.parse().unwrap());
-        let mut fills = Vec::new();
-        if market && buy {
+        let mut trades = Vec::new();
+        if o["type"] == "MARKET" && o["side"] == "BUY" {
             let first = quantity.min(dec!(0.5));
             for (index, (price, qty)) in
                 [(dec!(61602.02), first), (dec!(61602.03), quantity - first)].into_iter().enumerate()
             {
                 if !qty.is_zero() {
-                    fills.push(format!(
-                        r#"{{"price":"{price}","qty":"{qty}","commission":"{}","commissionAsset":"BTC","tradeId":{}}}"#,
-                        (qty * dec!(0.001)).round_dp(8),
-                        order_id * 10 + index as u64
-                    ));
+                    let commission = (qty * dec!(0.001)).round_dp(8);
+                    trades.push((price, qty, commission, "BTC".into(), order_id * 10 + index as u64, false));
                 }
             }
-        } else if market {
-            fills.push(format!(
-                r#"{{"price":"61602.01","qty":"{quantity}","commission":"{}","commissionAsset":"USDT","tradeId":{}}}"#,
-                quantity * dec!(61602.01) * dec!(0.001),
-                order_id * 10
-            ));
+        } else if o["type"] == "MARKET" {
+            let commission = quantity * dec!(61602.01) * dec!(0.001);
+            trades.push((dec!(61602.01), quantity, commission, "USDT".into(), order_id * 10, false));
         }
-        // A limit order of 0.003 had 0.001 executed at its limit before it was canceled: only the cancel's answer says so.
-        let limit: rust_decimal::Decimal = o.get("price").map_or(dec!(0), |p| p.parse().unwrap());
-        let partly = !market && o.contains_key("canceled") && quantity == dec!(0.003);
-        let executed = if market {
-            quantity
-        } else if partly {
-            dec!(0.001)
+        for trade in o.get("trades").map_or("", String::as_str).split(';').filter(|t| !t.is_empty()) {
+            let f: Vec<&str> = trade.split(',').collect();
+            let number = |i: usize| f[i].parse::<rust_decimal::Decimal>().unwrap();
+            trades.push((number(0), number(1), number(2), f[3].into(), f[4].parse().unwrap(), f[5] == "true"));
+        }
+        trades
+    };
+    let order_json = |o: &BTreeMap<String, String>, status: &str| {
+        let market = o["type"] == "MARKET";
+        let quantity = quantity_of(o, lot);
+        let trades = trades_of(o);
+        let executed: rust_decimal::Decimal = trades.iter().map(|t| t.1).sum();
+        let quote: rust_decimal::Decimal = trades.iter().map(|t| t.0 * t.1).sum();
+        let status = if market || executed == quantity {
+            "FILLED"
+        } else if status == "NEW" && !executed.is_zero() {
+            "PARTIALLY_FILLED"
         } else {
-            dec!(0)
+            status
         };
-        let quote: rust_decimal::Decimal = if partly {
-            dec!(0.001) * limit
-        } else if market && buy {
-            let first = quantity.min(dec!(0.5));
-            first * dec!(61602.02) + (quantity - first) * dec!(61602.03)
-        } else if market {
-            quantity * dec!(61602.01)
-        } else {
-            dec!(0)
-        };
+        // An order's answer lists the trades it made at once (a market order's).
+        let fills: Vec<String> = trades
+            .iter()
+            .filter(|_| market)
+            .map(|(price, qty, commission, asset, id, _)| {
+                format!(r#"{{"price":"{price}","qty":"{qty}","commission":"{commission}","commissionAsset":"{asset}","tradeId":{id}}}"#)
+            })
+            .collect();
+        let order_id: u64 = o.get("orderId").map_or(1, |id| id.parse().unwrap());
         format!(
-            r#"{{"symbol":"BTCUSDT","orderId":{order_id},"clientOrderId":"{}","transactTime":1700000000123,"price":"{}","origQty":"{quantity}","executedQty":"{executed}","cummulativeQuoteQty":"{quote}","status":"{}","type":"{}","side":"{}","fills":[{}]}}"#,
+            r#"{{"symbol":"BTCUSDT","orderId":{order_id},"clientOrderId":"{}","transactTime":1700000000123,"price":"{}","origQty":"{quantity}","executedQty":"{executed}","cummulativeQuoteQty":"{quote}","status":"{status}","type":"{}","side":"{}","fills":[{}]}}"#,
             o["newClientOrderId"],
             o.get("price").map_or("0.00000000", String::as_str),
-            if market { "FILLED" } else { status },
             o["type"],
             o["side"],
             fills.join(",")
@@ -171,11 +203,47 @@ pub fn answer(seen: &Seen, orders: &Mutex<BTreeMap<String, BTreeMap<String, Stri
             orders.insert(p["newClientOrderId"].clone(), placed);
             ok(&body)
         }
+        ("GET", "/api/v3/myTrades") => {
+            // Binance lists the trades of the order with venue id `orderId` (an unknown id lists none).
+            let orders = orders.lock().unwrap();
+            let listed: Vec<String> = orders
+                .values()
+                .filter(|o| Some(&o["orderId"]) == p.get("orderId") && o["symbol"] == p["symbol"])
+                .flat_map(|o| {
+                    let buyer = o["side"] == "BUY";
+                    trades_of(o).into_iter().map(move |(price, qty, commission, asset, id, maker)| {
+                        format!(
+                            r#"{{"symbol":"BTCUSDT","id":{id},"orderId":{},"orderListId":-1,"price":"{price}","qty":"{qty}","quoteQty":"{}","commission":"{commission}","commissionAsset":"{asset}","time":1700000000456,"isBuyer":{buyer},"isMaker":{maker},"isBestMatch":true}}"#,
+                            o["orderId"],
+                            price * qty
+                        )
+                    })
+                })
+                .collect();
+            ok(&format!("[{}]", listed.join(",")))
+        }
         ("GET" | "DELETE", "/api/v3/order") => match orders.lock().unwrap().get_mut(&p["origClientOrderId"]) {
             Some(o) => {
                 // A canceled order stays canceled when asked again.
                 if seen.method != "DELETE" {
                     return ok(&order_json(o, if o.contains_key("canceled") { "CANCELED" } else { "NEW" }));
+                }
+                // A limit buy of 0.003 had 0.001 executed at its limit just before the cancel arrived, 0.1 %
+                // commission in BTC: the cancel's answer (and the order's trades) say so.
+                if quantity_of(o, lot) == dec!(0.003) && !o.contains_key("canceled") {
+                    let venue_id: u64 = o["orderId"].parse().unwrap();
+                    let price: rust_decimal::Decimal = o["price"].parse().unwrap();
+                    let commission = match o["side"].as_str() {
+                        "BUY" => "0.000001,BTC".to_string(),
+                        _ => format!("{},USDT", price * dec!(0.001) * dec!(0.001)),
+                    };
+                    let trade = format!("{price},0.001,{commission},{},true;", venue_id * 10 + 9);
+                    o.entry("trades".into()).or_default().push_str(&trade);
+                }
+                // An order that is no longer open cannot be canceled (Binance's -2011).
+                let executed: rust_decimal::Decimal = trades_of(o).iter().map(|t| t.1).sum();
+                if o.contains_key("canceled") || executed == quantity_of(o, lot) {
+                    return (400, vec![], r#"{"code":-2011,"msg":"Unknown order sent."}"#.into());
                 }
                 o.insert("canceled".into(), "true".into());
                 // As Binance answers a cancel: the order's own id is `origClientOrderId`; `clientOrderId` is the

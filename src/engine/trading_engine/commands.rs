@@ -26,6 +26,9 @@ pub(super) fn is_refusal(error: &Error) -> bool {
     matches!(error, Error::RiskManagement(_) | Error::Order(_) | Error::RateLimit { .. })
 }
 
+/// Why an order the strategy canceled ended, unless the venue says.
+const CANCELED_BY_STRATEGY: &str = "canceled by the strategy";
+
 impl TradingEngine {
     /// Executes the queued commands whose venues answer at once. Returns `false`, leaving it and the rest queued, at
     /// the first command whose venue must be awaited.
@@ -96,7 +99,9 @@ impl TradingEngine {
             Command::Cancel { venue, symbol, order_id } => {
                 self.log.orders.request_cancel(order_id, self.journal.as_mut())?;
                 let answer = self.router.cancel_now(venue, symbol, order_id);
-                self.on_cancel_answer(venue, order_id, answer.unwrap_or_else(|| Err(stopped(venue))))
+                let report = self.cancel_answered(venue, order_id, answer.unwrap_or_else(|| Err(stopped(venue))))?;
+                self.book_report(venue, &report, CANCELED_BY_STRATEGY);
+                Ok(())
             }
             Command::Amend { venue, symbol, order_id, quantity, price } => {
                 self.admit_amendment(order_id, quantity, price)?;
@@ -114,7 +119,8 @@ impl TradingEngine {
             Command::Cancel { venue, symbol, order_id } => {
                 self.log.orders.request_cancel(order_id, self.journal.as_mut())?;
                 let answer = self.router.cancel_order(venue, symbol, order_id).await;
-                self.on_cancel_answer(venue, order_id, answer)
+                let report = self.cancel_answered(venue, order_id, answer)?;
+                self.book_venue_report(venue, &report, CANCELED_BY_STRATEGY).await
             }
             Command::Amend { venue, symbol, order_id, quantity, price } => {
                 self.admit_amendment(order_id, quantity, price)?;
@@ -124,10 +130,12 @@ impl TradingEngine {
         }
     }
 
-    /// A venue answered a cancel of order `id`: an order it ended at once is closed here; one whose cancel is on its
-    /// way stays requested until the venue reports the end. A refused cancel is logged, and the order works on
-    /// unless something ended it; after a failure that does not say whether the cancel arrived, it stays requested.
-    fn on_cancel_answer(&mut self, venue: VenueId, id: OrderId, answer: Result<OrderReport>) -> Result<()> {
+    /// A venue answered a cancel of order `id`: what it reported filled meanwhile is booked, and its answer
+    /// returned, for what it filled before the cancel and its end to be booked (an order it ended at once is closed
+    /// then; one whose cancel is on its way stays requested until the venue reports the end). A refused cancel is
+    /// logged, and the order works on unless something ended it; after a failure that does not say whether the
+    /// cancel arrived, it stays requested.
+    fn cancel_answered(&mut self, venue: VenueId, id: OrderId, answer: Result<OrderReport>) -> Result<OrderReport> {
         let report = match answer {
             Ok(report) => report,
             Err(refusal @ (Error::Order(_) | Error::RateLimit { .. })) => {
@@ -137,10 +145,9 @@ impl TradingEngine {
             }
             Err(failure) => return Err(failure),
         };
-        // What the venue reported filled first; then what the answer says filled before the cancel, and the end.
+        // What the venue reported filled first; then (the caller) what the answer says filled before the cancel.
         self.collect_executions(venue);
-        self.book_report(venue, &report, "canceled by the strategy");
-        Ok(())
+        Ok(report)
     }
 
     /// An amendment passes the risk manager as the order it makes would: refused while the risk limits halt new

@@ -8,6 +8,7 @@
 
 use rust_decimal::Decimal;
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 mod bar_steps;
@@ -178,6 +179,9 @@ pub struct TradingEngine {
     /// Filled parts of entries too small for an exit pair of their own (below the minimum notional), waiting for
     /// the entry's next part: (entry, quantity, notional at the fill prices).
     exit_backlog: Vec<(OrderId, Decimal, Decimal)>,
+    /// Per order at a venue that lists its trades: the base quantity its booked trades executed, before
+    /// commission (what the venue's status calls filled). A status showing more has trades to book.
+    venue_executed: BTreeMap<OrderId, Decimal>,
 }
 
 impl TradingEngine {
@@ -203,6 +207,7 @@ impl TradingEngine {
             journal: None,
             journal_failure: None,
             exit_backlog: Vec::new(),
+            venue_executed: BTreeMap::new(),
         }
     }
 
