@@ -11,8 +11,15 @@ use std::path::Path;
 
 /// A folder holding `sma.yaml` (the shipped SMA-cross scenario with a validation section), validated.
 async fn validated_workspace() -> tempfile::TempDir {
+    validated_workspace_with_cash("10000").await
+}
+
+/// [`validated_workspace`] whose scenario starts from `cash` USDT.
+async fn validated_workspace_with_cash(cash: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let mut text = std::fs::read_to_string(common::repo("scenarios/btc_sma_cross.yaml")).unwrap();
+    assert!(text.contains("starting_cash: 10000\n"));
+    text = text.replace("starting_cash: 10000\n", &format!("starting_cash: {cash}\n"));
     for month in ["01", "02"] {
         let file = format!("data/binance/BTCUSDT-1h-2023-{month}.csv");
         text = text.replace(&format!("../{file}"), common::repo(&file).to_str().unwrap());
@@ -96,4 +103,33 @@ async fn a_live_bar_session_stopped_and_resumed_trades_as_an_uninterrupted_one()
     };
     assert_eq!(posts(&halves), posts(&whole), "no order of the first half was sent again");
     assert!(posts(&whole) >= 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_session_starts_from_the_accounts_free_cash_when_the_scenario_asks_for_more_and_resumes_from_it() {
+    // The scenario starts from 25,000 USDT; the account holds 10,000 free (and 250 locked, and 0.5 BTC).
+    let dir = validated_workspace_with_cash("25000").await;
+    let venue = serve_live(0).await;
+    let out = live(dir.path(), &venue, &["--session", "c1"], "700").await;
+    assert!(
+        out.contains("USDT: the venue holds 10000 free, less than the scenario's starting cash 25000: the session starts from 10000"),
+        "{out}"
+    );
+    {
+        let mut journal =
+            cryptotradebot::session::Journal::open_sqlite(&dir.path().join("reports/c1/journal.sqlite"), "c1").unwrap();
+        assert_eq!(journal.starting_cash().unwrap(), Some(rust_decimal::dec!(10000)), "recorded at the start");
+    }
+    live(dir.path(), &venue, &["--resume", "c1"], "716").await;
+    // Every buy spends the session's whole cash: the first 10,000, the later ones what the trades left of it —
+    // never the scenario's 25,000, before or after the resume (the shipped bars never take 10,000 above 13,000).
+    let requests = venue.requests.lock().unwrap().clone();
+    let buys: Vec<rust_decimal::Decimal> = requests
+        .iter()
+        .filter(|r| r.starts_with("POST /api/v3/order") && r.contains("side=BUY"))
+        .map(|r| r.split(['?', '&']).find_map(|p| p.strip_prefix("quoteOrderQty=")).unwrap().parse().unwrap())
+        .collect();
+    assert!(buys.len() >= 4, "{buys:?}");
+    assert_eq!(buys[0], rust_decimal::dec!(10000));
+    assert!(buys.iter().all(|b| *b > rust_decimal::dec!(8000) && *b < rust_decimal::dec!(13000)), "{buys:?}");
 }

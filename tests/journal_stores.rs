@@ -40,7 +40,7 @@ fn fill(order: u64, price: rust_decimal::Decimal) -> FillRecord {
 /// The same story on any store; `open` opens the session's journal afresh each time.
 fn journal_story(open: &dyn Fn() -> Journal, session: &str) {
     let mut journal = open();
-    assert_eq!(journal.schema_version().unwrap(), 5);
+    assert_eq!(journal.schema_version().unwrap(), 6);
     assert_eq!(journal.session().unwrap(), None);
     let info = SessionInfo {
         session: session.into(),
@@ -52,6 +52,9 @@ fn journal_story(open: &dyn Fn() -> Journal, session: &str) {
     };
     journal.open_session(&info).unwrap();
     journal.open_session(&info).unwrap();
+    assert_eq!(journal.starting_cash().unwrap(), None, "not recorded yet");
+    journal.record_starting_cash(dec!(8123.45)).unwrap();
+    journal.record_starting_cash(dec!(10000)).unwrap();
     let other = SessionInfo { content_hash: "def".into(), ..info.clone() };
     assert!(
         matches!(journal.open_session(&other), Err(Error::Validation(m)) if m.contains("was started with scenario abc"))
@@ -113,8 +116,9 @@ fn journal_story(open: &dyn Fn() -> Journal, session: &str) {
     drop(journal);
 
     let mut reopened = open();
-    assert_eq!(reopened.schema_version().unwrap(), 5, "no migration runs twice");
+    assert_eq!(reopened.schema_version().unwrap(), 6, "no migration runs twice");
     assert_eq!(reopened.session().unwrap(), Some(info));
+    assert_eq!(reopened.starting_cash().unwrap(), Some(dec!(8123.45)), "the first start stands");
     assert_eq!(reopened.fills().unwrap(), vec![(0, first), (1, second), (2, numbered)]);
     assert_eq!(reopened.state().unwrap(), Some(state));
     assert_eq!(reopened.orders().unwrap(), [vec![order], resting].concat());

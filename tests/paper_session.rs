@@ -57,7 +57,7 @@ async fn a_paper_session_records_journals_and_reports_and_its_recording_replays_
     let csv = std::fs::read_to_string(report.join("fills.csv")).unwrap();
     assert!(fills.len() > 20, "the quoter traded: {} fills", fills.len());
     assert_eq!(csv.lines().count() - 1, fills.len());
-    assert_eq!(journal.schema_version().unwrap(), 5);
+    assert_eq!(journal.schema_version().unwrap(), 6);
     assert!(journal.state().unwrap().unwrap().messages >= 3000);
 
     // Replaying the recording reproduces the session's orders and fills exactly.

@@ -201,6 +201,39 @@ pub async fn run_live(
                 (rules.tick_size, rules.lot_size, rules.min_notional);
         }
     }
+    // The ledger is the account: a new session starts from the venue's free quote balance, or the scenario's
+    // starting cash when that is smaller (the session's allocation), and says which.
+    let held = adapter.get_account_balance().await?;
+    if let Some(started) = journal.starting_cash()?.filter(|_| options.resume) {
+        start_from(&mut setup, started);
+    } else if !options.resume {
+        let (quote, wanted) = (setup.quote.clone(), setup.starting_cash);
+        let free = held.get(&quote).copied().unwrap_or_default();
+        if free <= Decimal::ZERO {
+            return Err(Error::Config(format!(
+                "live: the {} account holds no {quote} free: the session would have nothing to trade with",
+                options.exchange
+            )));
+        }
+        start_from(&mut setup, wanted.min(free));
+        differences.push(if free < wanted {
+            format!(
+                "{quote}: the venue holds {} free, less than the scenario's starting cash {}: the session starts from {}",
+                free.normalize(),
+                wanted.normalize(),
+                free.normalize()
+            )
+        } else {
+            format!(
+                "{quote}: the session trades {} of the {} the venue holds free (the scenario's starting cash)",
+                wanted.normalize(),
+                free.normalize()
+            )
+        });
+    }
+    if !options.resume {
+        journal.record_starting_cash(setup.starting_cash)?;
+    }
     let mut router = OrderRouter::new();
     router.add(adapter)?;
     let journal = Arc::new(Mutex::new(journal));
@@ -208,7 +241,7 @@ pub async fn run_live(
     // A resumed session's orders from before rest at the venue from here on: a failure while restoring and
     // reconciling goes through the kill switch too.
     let reconciled = guarded(async {
-        let expected = if options.resume {
+        if options.resume {
             let (mut open_before, balances) = restore(&mut engine, &journal)?;
             engine.track_orders().await?;
             for order in &engine.run_log().orders {
@@ -224,15 +257,17 @@ pub async fn run_live(
                 }
             }
             open_before.clear();
-            (balances, "the journal recorded")
+            let now = engine.router().balances(VenueId(0)).await?;
+            Ok(balance_differences(&now, &balances, "the journal recorded"))
         } else {
-            let mut start = BTreeMap::from([(scenario.setup.quote.clone(), scenario.setup.starting_cash)]);
-            for instrument in scenario.setup.instruments() {
+            // What the session trades with is stated above; other assets it starts without.
+            let mut start =
+                BTreeMap::from([(setup.quote.clone(), held.get(&setup.quote).copied().unwrap_or_default())]);
+            for instrument in setup.instruments() {
                 start.entry(instrument.base.clone()).or_insert(Decimal::ZERO);
             }
-            (start, "the session starts from")
-        };
-        balance_differences(&engine, &expected.0, expected.1).await
+            Ok(balance_differences(&held, &start, "the session starts from"))
+        }
     })
     .await;
     match reconciled {
@@ -323,6 +358,14 @@ pub async fn run_live(
     }
 }
 
+/// The session's ledger (and its one venue's balance, which must agree) starts from `cash`.
+fn start_from(setup: &mut crate::engine::BacktestSetup, cash: Decimal) {
+    setup.starting_cash = cash;
+    for venue in &mut setup.venues {
+        venue.balance = cash;
+    }
+}
+
 /// What the kill switch did after a failure — with the open orders (`canceled`), and `report` in words — for the
 /// error's message.
 fn kill_switch_note(canceled: &Result<usize>, report: String, keep_orders: bool) -> String {
@@ -374,15 +417,14 @@ fn rule_difference(scenario: &Instrument, venue: &Instrument) -> Option<String> 
     })
 }
 
-/// The venue's balances against `expected` (`whose` they are, in words): one line per asset that differs.
-async fn balance_differences(
-    engine: &TradingEngine,
+/// The venue's balances `held` against `expected` (`whose` they are, in words): one line per asset that differs.
+fn balance_differences(
+    held: &BTreeMap<String, Decimal>,
     expected: &BTreeMap<String, Decimal>,
     whose: &str,
-) -> Result<Vec<String>> {
-    let held = engine.router().balances(VenueId(0)).await?;
+) -> Vec<String> {
     let assets: std::collections::BTreeSet<&String> = held.keys().chain(expected.keys()).collect();
-    Ok(assets
+    assets
         .into_iter()
         .filter_map(|asset| {
             let (venue, ours) = (held.get(asset).copied().unwrap_or_default(), expected.get(asset).copied());
@@ -390,5 +432,6 @@ async fn balance_differences(
             (Some(venue) != ours)
                 .then(|| format!("{asset}: the venue holds {} free, {whose} {ours_text}", venue.normalize()))
         })
-        .collect())
+        .collect()
 }
+

@@ -19,7 +19,7 @@ use crate::venue::ClientTag;
 use store::{Kind, Postgres, Sqlite, Store, Value};
 
 /// The schema, one migration per version, applied in order.
-const MIGRATIONS: [&str; 5] = [
+const MIGRATIONS: [&str; 6] = [
     r"
 CREATE TABLE sessions (
     session TEXT PRIMARY KEY, mode TEXT NOT NULL, exchange TEXT NOT NULL, scenario TEXT NOT NULL,
@@ -54,6 +54,9 @@ CREATE TABLE state (
     "ALTER TABLE orders ADD COLUMN lifecycle TEXT NOT NULL DEFAULT ''",
     // Version 5: the venue's id of each trade, so that a resumed session books none of them twice.
     "ALTER TABLE fills ADD COLUMN trade_id TEXT",
+    // Version 6: the cash a live session started from (the venue's free balance or the scenario's, the smaller),
+    // so that a resumed session rebuilds its ledger from the same start.
+    "ALTER TABLE sessions ADD COLUMN starting_cash TEXT",
 ];
 
 /// What a session is.
@@ -267,6 +270,36 @@ impl Journal {
         info.as_ref().and_then(|i| ClientTag::parse(&i.client_tag)).ok_or_else(|| {
             Error::Journal(format!("session {} has no client order id tag in the journal", self.session))
         })
+    }
+
+    /// Records the cash the session started from, once: a later call keeps the first.
+    ///
+    /// # Errors
+    /// Store failures.
+    pub fn record_starting_cash(&mut self, cash: Decimal) -> Result<()> {
+        self.store.execute(
+            "UPDATE sessions SET starting_cash = $2 WHERE session = $1 AND starting_cash IS NULL",
+            &[text(&self.session), text(cash.to_string())],
+        )?;
+        Ok(())
+    }
+
+    /// The cash the session started from, when it was recorded (live sessions).
+    ///
+    /// # Errors
+    /// [`Error::Journal`] when the recorded value does not read back as a number; store failures.
+    pub fn starting_cash(&mut self) -> Result<Option<Decimal>> {
+        let rows = self.store.query(
+            "SELECT starting_cash FROM sessions WHERE session = $1",
+            &[text(&self.session)],
+            &[Kind::Text],
+        )?;
+        match rows.first().and_then(|r| r[0].text()) {
+            None => Ok(None),
+            Some(value) => value.parse().map(Some).map_err(|_| {
+                Error::Journal(format!("session {}: starting cash '{value}' is not a number", self.session))
+            }),
+        }
     }
 
     /// Commits fill number `seq` (its index among the session's fills) before the engine books it. A fill already
