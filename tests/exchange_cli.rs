@@ -92,3 +92,33 @@ async fn even_trace_logs_never_show_a_credential() {
     assert!(!stderr.contains(KEY) && !stderr.contains(SECRET), "{stderr}");
     assert!(!stderr.contains("signature="), "signed queries stay out of the logs: {stderr}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_for_production_endpoints_is_sent_only_when_confirmed() {
+    let base = mock_binance().await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("config")).unwrap();
+    let yaml = format!("exchanges:\n  binance:\n    testnet: false\n    base_url: '{base}'\n");
+    std::fs::write(dir.path().join("config/exchanges.yaml"), yaml).unwrap();
+    let credentials = [("BINANCE_API_KEY", KEY), ("BINANCE_API_SECRET", SECRET)];
+    let venue = ["--exchange", "binance", "--symbol", "BTCUSDT"];
+    let order = [
+        &["exchange", "order"][..],
+        &venue,
+        &["--side", "buy", "--quantity", "0.001", "--price", "60000", "--id", "7"],
+    ]
+    .concat();
+    // No terminal to answer (stdin closed): refused, and the venue never hears of it.
+    let (ok, stdout, stderr) = ctb(dir.path(), &order, &credentials).await;
+    assert!(!ok && stdout.is_empty(), "{stdout}");
+    assert!(stderr.contains("binance PRODUCTION endpoints: this LIMIT BUY of 0.001 BTCUSDT at 60000 is a real order"));
+    assert!(stderr.contains("ValidationError: not confirmed: no order was sent to binance"), "{stderr}");
+    let status = [&["exchange", "status"][..], &venue, &["--id", "7"]].concat();
+    let (ok, _, stderr) = ctb(dir.path(), &status, &credentials).await;
+    assert!(!ok && stderr.contains("-2013"), "the order never reached the venue: {stderr}");
+    // Confirmed on the command line: sent.
+    let confirmed = [&order[..], &["--confirm-live"]].concat();
+    let (ok, stdout, stderr) = ctb(dir.path(), &confirmed, &credentials).await;
+    assert!(ok, "{stderr}");
+    assert!(stdout.starts_with("order 7: NEW BUY LIMIT 0.001 BTCUSDT @ 60000"), "{stdout}");
+}

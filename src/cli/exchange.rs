@@ -5,7 +5,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use rust_decimal::Decimal;
 use std::path::PathBuf;
 
-use crate::config::configured_adapter;
+use crate::config::{ExchangesConfig, configured_adapter};
 use crate::model::{OrderId, OrderQty, OrderReport, OrderRequest, OrderType, Side, Symbol};
 use crate::venue::wall_clock::wall_clock_now;
 use crate::venue::{ClientTag, ExchangeAdapter};
@@ -101,6 +101,10 @@ pub struct OrderArgs {
     /// The order's id (its client order id at the venue) [default: the current time in milliseconds].
     #[arg(long)]
     id: Option<u64>,
+    /// Send it to production endpoints without asking (real money); without it, an order bound for production
+    /// asks for `yes` on the terminal first.
+    #[arg(long)]
+    confirm_live: bool,
 }
 
 /// Runs a `ctb exchange` subcommand.
@@ -164,6 +168,11 @@ async fn call(command: ExchangeCommand) -> Result<()> {
                 order_type,
                 ..OrderRequest::new(id, symbol, side, OrderQty::Base(args.quantity), args.price)
             };
+            let venue = &args.symbol.venue;
+            let config = ExchangesConfig::venue_in(&venue.config_dir, &venue.exchange, |n| std::env::var(n).ok())?;
+            if !config.uses_test_endpoints(&venue.exchange) && !args.confirm_live {
+                confirm_production(&venue.exchange, &request, std::io::stdin().lock(), std::io::stderr())?;
+            }
             print_report(&adapter.place_order(request).await?);
         }
         ExchangeCommand::Cancel(args) => {
@@ -174,6 +183,39 @@ async fn call(command: ExchangeCommand) -> Result<()> {
             let adapter = connect(&args.symbol.venue).await?;
             print_report(&adapter.get_order_status(Symbol::new(&args.symbol.symbol)?, OrderId(args.id)).await?);
         }
+    }
+    Ok(())
+}
+
+/// Asks on `terminal` whether `request` may go to `exchange`'s production endpoints, reading the answer from
+/// `answers`: only `yes` sends it.
+///
+/// # Errors
+/// [`Error::Validation`] for any other answer, or none.
+fn confirm_production(
+    exchange: &str,
+    request: &OrderRequest,
+    mut answers: impl std::io::BufRead,
+    mut terminal: impl std::io::Write,
+) -> Result<()> {
+    let price = request.price.map(|p| format!(" at {}", p.normalize())).unwrap_or_default();
+    let quantity = match request.quantity {
+        OrderQty::Base(q) | OrderQty::Quote(q) => q.normalize(),
+    };
+    let question = format!(
+        "{exchange} PRODUCTION endpoints: this {} {} of {quantity} {}{price} is a real order. Type yes to send it: ",
+        request.order_type.as_str(),
+        request.side.as_str(),
+        request.symbol
+    );
+    // The question is best effort: the answer decides.
+    let _ = terminal.write_all(question.as_bytes()).and_then(|()| terminal.flush());
+    let mut answer = String::new();
+    let read = answers.read_line(&mut answer).map_err(|e| Error::Validation(format!("no answer read: {e}")))?;
+    if read == 0 || answer.trim() != "yes" {
+        return Err(Error::Validation(format!(
+            "not confirmed: no order was sent to {exchange} (answer yes, or pass --confirm-live)"
+        )));
     }
     Ok(())
 }
@@ -196,4 +238,27 @@ fn print_report(report: &OrderReport) {
         report.filled_quantity.normalize(),
         report.fee.normalize()
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::dec;
+
+    #[test]
+    fn a_production_order_goes_out_only_on_yes() {
+        let symbol = Symbol::new("BTCUSDT").unwrap();
+        let request = OrderRequest::new(OrderId(7), symbol, Side::Buy, OrderQty::Base(dec!(0.0010)), Some(dec!(60000)));
+        let mut asked = Vec::new();
+        assert!(confirm_production("kraken", &request, &b"yes\n"[..], &mut asked).is_ok());
+        let question = String::from_utf8(asked).unwrap();
+        assert_eq!(
+            question,
+            "kraken PRODUCTION endpoints: this LIMIT BUY of 0.001 BTCUSDT at 60000 is a real order. Type yes to send it: "
+        );
+        for answer in [&b"no\n"[..], b"y\n", b"", b"YES please\n"] {
+            let refused = confirm_production("kraken", &request, answer, Vec::new()).unwrap_err().to_string();
+            assert!(refused.contains("not confirmed: no order was sent to kraken"), "{refused}");
+        }
+    }
 }

@@ -69,7 +69,7 @@ impl ExchangesConfig {
     ///
     /// # Errors
     /// [`Error::Io`] if unreadable; [`Error::Config`] naming the file and the unknown venue or key, a zero rate
-    /// limit, a `testnet` outside Binance or `sandbox` outside Coinbase, or a URL that is not http(s) / ws(s).
+    /// limit, a `testnet` outside Binance, `sandbox` outside Coinbase or `production` outside Kraken, or a URL that is not http(s) / ws(s).
     pub fn from_file(path: &Path) -> Result<Self> {
         let text = read_settings_file(path)?;
         let at = |message: String| Error::Config(format!("{}: {message}", path.display()));
@@ -84,6 +84,12 @@ impl ExchangesConfig {
             }
             if venue.sandbox.is_some() && name != "coinbase" {
                 return Err(at(format!("{}: only coinbase has a sandbox setting", key("sandbox"))));
+            }
+            if venue.production.is_some() && name != "kraken" {
+                return Err(at(format!(
+                    "{}: only kraken has a production setting (binance: testnet, coinbase: sandbox)",
+                    key("production")
+                )));
             }
             if let Some(limit) = venue.rate_limits.zero_limit() {
                 return Err(at(format!("{}: must be at least 1", key(&format!("rate_limits.{limit}")))));
@@ -136,7 +142,7 @@ mod tests {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/exchanges.yaml");
         let config = ExchangesConfig::from_file(&path).unwrap();
         let binance = &config.venues["binance"];
-        assert!(binance.enabled && binance.uses_test_endpoints());
+        assert!(binance.enabled && binance.uses_test_endpoints("binance"));
         assert_eq!(
             (
                 binance.rate_limits.requests_per_minute,
@@ -156,7 +162,7 @@ mod tests {
         let env = |pairs: &'static [(&'static str, &'static str)]| {
             move |name: &str| pairs.iter().find(|(n, _)| *n == name).map(|(_, v)| v.to_string())
         };
-        let test = |env| ExchangesConfig::venue_in(dir.path(), "binance", env).unwrap().uses_test_endpoints();
+        let test = |env| ExchangesConfig::venue_in(dir.path(), "binance", env).unwrap().uses_test_endpoints("binance");
         assert!(test(env(&[("BINANCE_TESTNET", "false")])), "no file: the testnet, whatever the variable says");
         std::fs::write(dir.path().join("exchanges.yaml"), "exchanges: { binance: { testnet: false } }").unwrap();
         assert!(!test(env(&[])), "the file says production");
@@ -164,7 +170,18 @@ mod tests {
         let err = ExchangesConfig::venue_in(dir.path(), "binance", env(&[("BINANCE_TESTNET", "maybe")])).unwrap_err();
         assert!(err.to_string().contains("BINANCE_TESTNET='maybe'"), "{err}");
         let sandbox = ExchangesConfig::venue_in(dir.path(), "coinbase", env(&[("COINBASE_SANDBOX", "1")])).unwrap();
-        assert!(sandbox.uses_test_endpoints());
+        assert!(sandbox.uses_test_endpoints("coinbase"));
+    }
+
+    #[test]
+    fn kraken_has_no_test_endpoints_and_says_production_only_where_the_file_does() {
+        let kraken = load("exchanges: { kraken: {} }").unwrap().venues.remove("kraken").unwrap();
+        assert!(!kraken.uses_test_endpoints("kraken"), "Kraken spot has no test environment");
+        assert!(!kraken.production_confirmed());
+        let confirmed = load("exchanges: { kraken: { production: true } }").unwrap().venues.remove("kraken").unwrap();
+        assert!(confirmed.production_confirmed());
+        let err = load("exchanges: { binance: { production: true } }").unwrap_err().to_string();
+        assert!(err.contains("exchanges.binance.production: only kraken"), "{err}");
     }
 
     #[test]
@@ -183,7 +200,7 @@ mod tests {
             assert!(err.contains(words), "{text}: {err}");
         }
         let mock = load("exchanges: { binance: { testnet: false, base_url: 'http://127.0.0.1:9' } }").unwrap();
-        assert!(!mock.venues["binance"].uses_test_endpoints());
+        assert!(!mock.venues["binance"].uses_test_endpoints("binance"));
     }
 
     #[test]

@@ -31,7 +31,7 @@ use crate::runner::{ScenarioRun, write_bar_report, write_book_report};
 use crate::validation::ValidationRecord;
 use crate::venue::binance::BinanceAdapter;
 use crate::venue::live::live_adapter;
-use crate::venue::{Credentials, OrderRouter};
+use crate::venue::{Credentials, OrderRouter, VENUES_WITHOUT_TEST_ENDPOINTS};
 use std::collections::BTreeMap;
 
 /// What a live session runs and where it keeps things. (`Debug` leaves out `database_url`, which may hold a
@@ -143,6 +143,22 @@ pub fn live_gate(
     Ok(())
 }
 
+/// Live trading at a venue with no test environment (Kraken spot) needs the file to say `production: true`:
+/// `--confirm-live` alone does not show that the user knows every order there is real.
+///
+/// # Errors
+/// [`Error::Validation`] naming the key to set.
+fn production_gate(exchange: &str, config: &crate::venue::VenueConfig, config_dir: &Path) -> Result<()> {
+    if VENUES_WITHOUT_TEST_ENDPOINTS.contains(&exchange) && !config.production_confirmed() {
+        return Err(Error::Validation(format!(
+            "live: {exchange} has no test environment, so every order is real: set `production: true` under \
+             exchanges.{exchange} in {}/exchanges.yaml to trade there",
+            config_dir.display()
+        )));
+    }
+    Ok(())
+}
+
 /// Runs a live session until `shutdown` completes, a limit is reached, the stream ends or the emergency stop.
 ///
 /// # Errors
@@ -169,7 +185,8 @@ pub async fn run_live(
         }
     }
     let config = ExchangesConfig::venue_in(&options.config_dir, &options.exchange, &lookup)?;
-    let production = !config.uses_test_endpoints();
+    let production = !config.uses_test_endpoints(&options.exchange);
+    production_gate(&options.exchange, &config, &options.config_dir)?;
     let report_dir = options.reports.join(&options.session);
     let mut journal =
         Journal::open(options.database_url.as_deref(), &report_dir.join("journal.sqlite"), &options.session)?;
@@ -435,3 +452,20 @@ fn balance_differences(
         .collect()
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::venue::VenueConfig;
+
+    #[test]
+    fn live_at_kraken_needs_the_file_to_say_production() {
+        let dir = Path::new("config");
+        let plain = VenueConfig::default();
+        let refused = production_gate("kraken", &plain, dir).unwrap_err().to_string();
+        assert!(refused.contains("kraken has no test environment, so every order is real"), "{refused}");
+        assert!(refused.contains("`production: true` under exchanges.kraken in config/exchanges.yaml"), "{refused}");
+        let confirmed = VenueConfig { production: Some(true), ..VenueConfig::default() };
+        assert!(production_gate("kraken", &confirmed, dir).is_ok());
+        assert!(production_gate("binance", &plain, dir).is_ok(), "Binance's testnet is the default");
+    }
+}

@@ -27,5 +27,5 @@ pub use adapter::{ExchangeAdapter, MarketStream, OrderTrades};
 pub use client_ids::ClientTag;
 pub use router::{AdapterStats, OrderRouter};
 pub use secret::{Credentials, Secret};
-pub use settings::{RateLimits, VenueConfig};
+pub use settings::{RateLimits, VENUES_WITHOUT_TEST_ENDPOINTS, VenueConfig};
 pub use sim::SimulatedExchange;

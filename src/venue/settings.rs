@@ -18,6 +18,10 @@ pub struct VenueConfig {
     /// Coinbase: use the sandbox endpoints (default true).
     #[serde(default)]
     pub sandbox: Option<bool>,
+    /// Kraken: the user's statement that orders go to the real venue. Kraken spot has no test environment, so live
+    /// trading there needs this `true` besides `--confirm-live`.
+    #[serde(default)]
+    pub production: Option<bool>,
     /// Client-side request limits.
     #[serde(default)]
     pub rate_limits: RateLimits,
@@ -31,6 +35,9 @@ pub struct VenueConfig {
     #[serde(default)]
     pub request_timeout_ms: Option<u64>,
 }
+
+/// Venues with no test environment for spot trading: their endpoints are the production ones.
+pub const VENUES_WITHOUT_TEST_ENDPOINTS: [&str; 1] = ["kraken"];
 
 fn enabled_by_default() -> bool {
     true
@@ -77,6 +84,7 @@ impl Default for VenueConfig {
             enabled: true,
             testnet: None,
             sandbox: None,
+            production: None,
             rate_limits: RateLimits::default(),
             base_url: None,
             ws_url: None,
@@ -86,9 +94,20 @@ impl Default for VenueConfig {
 }
 
 impl VenueConfig {
-    /// Whether the venue's test endpoints (testnet, sandbox) are to be used: unless the file says `false`.
-    pub fn uses_test_endpoints(&self) -> bool {
+    /// Whether `venue`'s test endpoints (testnet, sandbox) are to be used: unless the file says `false`, or the
+    /// venue has none (Kraken spot), when every order is real.
+    pub fn uses_test_endpoints(&self, venue: &str) -> bool {
+        !VENUES_WITHOUT_TEST_ENDPOINTS.contains(&venue) && self.test_endpoints_wanted()
+    }
+
+    /// Whether the file leaves the test endpoints on (its `testnet` / `sandbox`, default true).
+    fn test_endpoints_wanted(&self) -> bool {
         self.testnet.or(self.sandbox).unwrap_or(true)
+    }
+
+    /// Whether the file says `production: true`: the user knows that orders at this venue are real.
+    pub fn production_confirmed(&self) -> bool {
+        self.production == Some(true)
     }
 
     /// How long one REST call may take.
@@ -99,7 +118,7 @@ impl VenueConfig {
     /// The (REST, WebSocket) endpoints: `base_url` / `ws_url` when set, otherwise the venue's `test` pair unless the
     /// file turned the test endpoints off, then its `production` pair.
     pub fn endpoints(&self, production: (&str, &str), test: (&str, &str)) -> (String, String) {
-        let (rest, ws) = if self.uses_test_endpoints() { test } else { production };
+        let (rest, ws) = if self.test_endpoints_wanted() { test } else { production };
         (self.base_url.clone().unwrap_or_else(|| rest.into()), self.ws_url.clone().unwrap_or_else(|| ws.into()))
     }
 }
