@@ -31,6 +31,8 @@ struct Venue {
     orders: BTreeMap<String, (BTreeMap<String, String>, &'static str)>,
     /// OpenOrders and ClosedOrders calls: lookups of an order by its `cl_ord_id`.
     lookups: usize,
+    /// The `timeout` of every CancelAllOrdersAfter call (the dead man's switch), in order.
+    switch: Vec<u64>,
 }
 
 /// The engine's order number in a request body's `cl_ord_id=<tag>-0000-4000-8000-<number in 12 hex>`.
@@ -125,6 +127,11 @@ fn answer(seen: &Seen, venue: &mut Venue) -> Answer {
                     .map(|(txid, _)| format!(r#""{txid}":{{}}"#))
                     .collect();
                 ok(&format!(r#"{{"{wanted}":{{{}}}}}"#, listed.join(",")))
+            }
+            "/0/private/CancelAllOrdersAfter" => {
+                // Kraken: the countdown restarts at every call; timeout 0 disarms it.
+                venue.switch.push(params["timeout"].parse().unwrap());
+                ok(r#"{"currentTime":"2023-11-14T22:13:20Z","triggerTime":"2023-11-14T22:14:20Z"}"#)
             }
             "/0/private/CancelOrder" => {
                 venue.orders.get_mut(&params["txid"]).unwrap().1 = "canceled";
@@ -248,4 +255,56 @@ async fn an_add_order_without_an_answer_is_found_by_its_client_order_id_never_se
         matches!(&err, Error::Exchange(m) if m.contains("AddOrder") && m.contains("order 98 is not at the venue")),
         "{err:?}"
     );
+}
+
+/// An engine trading at the mock Kraken through the adapter (dead man's switch after `timeout` seconds, if set).
+async fn kraken_engine(base: &str, timeout: Option<u64>) -> cryptotradebot::engine::TradingEngine {
+    use cryptotradebot::portfolio::Portfolio;
+    use cryptotradebot::risk::{RiskLimits, RiskManager};
+    let mut config = serde_json::json!({ "base_url": base, "rate_limits": { "requests_per_minute": 6000 } });
+    if let Some(seconds) = timeout {
+        config["dead_mans_switch_seconds"] = seconds.into();
+    }
+    let config: VenueConfig = serde_json::from_value(config).unwrap();
+    let credentials = Credentials { api_key: Secret::new(KEY), api_secret: Secret::new(SECRET), passphrase: None };
+    let mut router = cryptotradebot::venue::OrderRouter::new();
+    router.add(Box::new(KrakenAdapter::new(&config, Some(credentials)).unwrap())).unwrap();
+    let risk = RiskManager::new(RiskLimits { max_position_size_percent: dec!(100), ..RiskLimits::default() });
+    let mut engine =
+        cryptotradebot::engine::TradingEngine::new(router, risk, Portfolio::new("USD", dec!(1000), &[btc()]));
+    engine.start().await.unwrap();
+    engine
+}
+
+#[tokio::test]
+async fn the_dead_mans_switch_is_renewed_with_sixty_seconds_and_disarmed_when_orders_are_kept() {
+    let (base, venue) = mock_kraken_venue().await;
+    let mut engine = kraken_engine(&base, None).await;
+    engine.place_order("kraken", btc(), Side::Buy, dec!(0.01), Some(dec!(37500))).await.unwrap();
+    assert_eq!(engine.dead_mans_switches(true).await.unwrap(), 1, "Kraken has one");
+    assert_eq!(engine.dead_mans_switches(true).await.unwrap(), 1);
+    // --keep-orders: the order stays, and so that Kraken does not cancel it a minute later, the switch is disarmed.
+    assert_eq!(engine.kill_switch(true).await.unwrap(), 0);
+    let state = venue.lock().unwrap();
+    assert_eq!(state.switch, [60, 60, 0]);
+    assert!(state.orders.values().all(|(_, status)| *status == "open"), "the kept order rests");
+}
+
+#[tokio::test]
+async fn the_kill_switch_cancels_then_disarms_and_a_switch_turned_off_is_never_called() {
+    let (base, venue) = mock_kraken_venue().await;
+    let mut engine = kraken_engine(&base, None).await;
+    engine.place_order("kraken", btc(), Side::Buy, dec!(0.01), Some(dec!(37500))).await.unwrap();
+    engine.dead_mans_switches(true).await.unwrap();
+    assert_eq!(engine.kill_switch(false).await.unwrap(), 1);
+    {
+        let state = venue.lock().unwrap();
+        assert_eq!(state.switch, [60, 0]);
+        assert!(state.orders.values().all(|(_, status)| *status == "canceled"));
+    }
+    let (base, venue) = mock_kraken_venue().await;
+    let mut engine = kraken_engine(&base, Some(0)).await;
+    assert_eq!(engine.dead_mans_switches(true).await.unwrap(), 0, "turned off in exchanges.yaml");
+    engine.kill_switch(true).await.unwrap();
+    assert!(venue.lock().unwrap().switch.is_empty());
 }

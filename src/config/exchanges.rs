@@ -94,6 +94,13 @@ impl ExchangesConfig {
             if let Some(limit) = venue.rate_limits.zero_limit() {
                 return Err(at(format!("{}: must be at least 1", key(&format!("rate_limits.{limit}")))));
             }
+            if venue.dead_mans_switch_seconds.is_some() && name != "kraken" {
+                return Err(at(format!("{}: only kraken has a dead man's switch", key("dead_mans_switch_seconds"))));
+            }
+            // Kraken takes up to a day; sessions renew every 10 s, so a timeout under 30 s could run out between two.
+            if venue.dead_mans_switch_seconds.is_some_and(|s| s != 0 && !(30..=86_400).contains(&s)) {
+                return Err(at(format!("{}: 0 (off) or 30 to 86400 seconds", key("dead_mans_switch_seconds"))));
+            }
             if venue.request_timeout_ms == Some(0) {
                 return Err(at(format!("{}: must be at least 1", key("request_timeout_ms"))));
             }
@@ -182,6 +189,17 @@ mod tests {
         assert!(confirmed.production_confirmed());
         let err = load("exchanges: { binance: { production: true } }").unwrap_err().to_string();
         assert!(err.contains("exchanges.binance.production: only kraken"), "{err}");
+        for (text, words) in [
+            ("exchanges: { binance: { dead_mans_switch_seconds: 60 } }", "only kraken has a dead man's switch"),
+            ("exchanges: { kraken: { dead_mans_switch_seconds: 10 } }", "0 (off) or 30 to 86400 seconds"),
+            ("exchanges: { kraken: { dead_mans_switch_seconds: 86401 } }", "0 (off) or 30 to 86400 seconds"),
+        ] {
+            let err = load(text).unwrap_err().to_string();
+            assert!(err.contains(words), "{text}: {err}");
+        }
+        for seconds in [0, 30, 86_400] {
+            load(&format!("exchanges: {{ kraken: {{ dead_mans_switch_seconds: {seconds} }} }}")).unwrap();
+        }
     }
 
     #[test]

@@ -280,7 +280,10 @@ impl Session {
         };
         let far = Duration::from_secs(u64::from(u32::MAX));
         let deadline = tokio::time::Instant::now() + limits.duration.unwrap_or(far);
-        let mut next_track = tokio::time::Instant::now() + Duration::from_secs(1);
+        // The chores of a live venue — asking for working orders every second, renewing dead man's switches — run
+        // after each message, and in a bar session on their own clock too, so that a quiet market (an hour between
+        // candles) does not hold them up.
+        let mut chores = Chores::starting_now();
         let mut live = 0u64;
         tokio::pin!(shutdown);
         let stop = loop {
@@ -296,6 +299,8 @@ impl Session {
                     let next = tokio::select! {
                         () = &mut shutdown => break Stop::Signal,
                         () = tokio::time::sleep_until(deadline) => break Stop::Duration,
+                        // No chore clock here: the depth stream is never quiet for long, and its snapshot request
+                        // is not to be cut short.
                         line = feed.next(number) => line?,
                     };
                     let Some(line) = next else { break Stop::StreamEnded };
@@ -310,6 +315,10 @@ impl Session {
                     let next = tokio::select! {
                         () = &mut shutdown => break Stop::Signal,
                         () = tokio::time::sleep_until(deadline) => break Stop::Duration,
+                        () = tokio::time::sleep_until(chores.due()), if live_venue => {
+                            self.chores(&mut chores).await?;
+                            continue;
+                        }
                         bar = feed.next() => bar,
                     };
                     let Some(bar) = next else { break Stop::StreamEnded };
@@ -318,9 +327,8 @@ impl Session {
                     bar.close_time.0
                 }
             };
-            if live_venue && tokio::time::Instant::now() >= next_track {
-                self.engine.track_orders().await?;
-                next_track = tokio::time::Instant::now() + Duration::from_secs(1);
+            if live_venue {
+                self.chores(&mut chores).await?;
             }
             self.commit().await?;
             if let Ok(mut metrics) = self.metrics.lock() {
@@ -333,6 +341,28 @@ impl Session {
         Ok((live, stop))
     }
 
+    /// The live venue's chores that are due: the dead man's switches renewed (a failed renewal is tried again
+    /// five seconds later; the switch runs out only if renewals keep failing, and then the venue cancels the
+    /// session's orders, as it should), and working orders asked for, what they report booked and journaled.
+    async fn chores(&mut self, chores: &mut Chores) -> Result<()> {
+        let now = tokio::time::Instant::now();
+        if now >= chores.switch {
+            chores.switch = match self.engine.dead_mans_switches(true).await {
+                Ok(_) => now + DEAD_MANS_SWITCH_RENEWAL,
+                Err(failure) => {
+                    tracing::warn!(%failure, "the dead man's switch was not renewed; trying again in 5 s");
+                    now + Duration::from_secs(5)
+                }
+            };
+        }
+        if now >= chores.track {
+            self.engine.track_orders().await?;
+            chores.track = now + Duration::from_secs(1);
+            self.commit().await?;
+        }
+        Ok(())
+    }
+
     /// Ends the run: a last mark and commit, then the engine's results.
     pub(super) async fn finish(self) -> Result<(BacktestResult, Timestamp)> {
         let Session { mut engine, trading, journal, mut committed, first_received, messages, .. } = self;
@@ -342,6 +372,31 @@ impl Session {
         };
         committed.commit(&engine, &journal, messages).await?;
         Ok((finish_run(engine, counts).await?, first_received.unwrap_or_default()))
+    }
+}
+
+/// How often a live session renews the venues' dead man's switches: well inside the shortest timeout allowed
+/// (`dead_mans_switch_seconds` is at least 30).
+const DEAD_MANS_SWITCH_RENEWAL: Duration = Duration::from_secs(10);
+
+/// When a live session's chores are next due.
+struct Chores {
+    /// Asking for the working orders.
+    track: tokio::time::Instant,
+    /// Renewing the dead man's switches.
+    switch: tokio::time::Instant,
+}
+
+impl Chores {
+    /// The switches armed at once, the orders asked for in a second.
+    fn starting_now() -> Self {
+        let now = tokio::time::Instant::now();
+        Chores { track: now + Duration::from_secs(1), switch: now }
+    }
+
+    /// The next chore's time.
+    fn due(&self) -> tokio::time::Instant {
+        self.track.min(self.switch)
     }
 }
 

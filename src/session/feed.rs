@@ -96,8 +96,9 @@ impl BinanceBookFeed {
                 }
             }
         }
-        self.needs_snapshot = false;
+        // Only once the snapshot is in: a wait cut short (the session's chores run meanwhile) asks again.
         let json = self.adapter.depth_snapshot_json(self.symbol, SNAPSHOT_LEVELS).await?;
+        self.needs_snapshot = false;
         let received = self.stamp(wall_clock_now().0);
         self.line(format!("{received} {json}"), number).map(Some)
     }

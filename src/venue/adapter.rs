@@ -112,6 +112,26 @@ pub trait ExchangeAdapter: Send + Sync + std::fmt::Debug {
         Ok(None)
     }
 
+    /// Arms or renews the venue's dead man's switch, when it has one (Kraken's `CancelAllOrdersAfter`): unless it
+    /// is renewed within the configured timeout, the venue cancels every open order of the account — so a session
+    /// that dies or loses its connection leaves nothing resting for long. Returns whether the venue has one (the
+    /// default has none).
+    ///
+    /// # Errors
+    /// The venue's errors.
+    async fn renew_dead_mans_switch(&mut self) -> Result<bool> {
+        Ok(false)
+    }
+
+    /// Disarms the venue's dead man's switch (orders kept at the end of a session stay). Returns whether the venue
+    /// has one.
+    ///
+    /// # Errors
+    /// The venue's errors.
+    async fn disarm_dead_mans_switch(&mut self) -> Result<bool> {
+        Ok(false)
+    }
+
     /// Free balance of every asset the account holds, by asset name.
     ///
     /// # Errors

@@ -52,7 +52,13 @@ pub struct KrakenAdapter {
     /// The session's tag in the client order ids (`cl_ord_id`).
     tag: ClientTag,
     instruments: BTreeMap<Symbol, Instrument>,
+    /// The dead man's switch's timeout in seconds (0: off).
+    dead_mans_switch_seconds: u64,
 }
+
+/// The dead man's switch's timeout unless `exchanges.yaml` says otherwise: Kraken's own suggestion, renewed every
+/// 15 to 30 seconds.
+pub const DEAD_MANS_SWITCH_SECONDS: u64 = 60;
 
 /// A pair's trading rules in `AssetPairs`.
 #[derive(Deserialize)]
@@ -175,6 +181,7 @@ impl KrakenAdapter {
             txids: Mutex::new(BTreeMap::new()),
             tag: ClientTag::fresh("kraken"),
             instruments: BTreeMap::new(),
+            dead_mans_switch_seconds: config.dead_mans_switch_seconds.unwrap_or(DEAD_MANS_SWITCH_SECONDS),
         })
     }
 
@@ -529,6 +536,23 @@ impl ExchangeAdapter for KrakenAdapter {
 
     async fn get_order_status(&self, symbol: Symbol, order_id: OrderId) -> Result<OrderReport> {
         self.query(symbol, order_id).await
+    }
+
+    async fn renew_dead_mans_switch(&mut self) -> Result<bool> {
+        if self.dead_mans_switch_seconds == 0 {
+            return Ok(false);
+        }
+        let timeout = self.dead_mans_switch_seconds.to_string();
+        let _: serde_json::Value = self.private("CancelAllOrdersAfter", &[("timeout", timeout)]).await?;
+        Ok(true)
+    }
+
+    async fn disarm_dead_mans_switch(&mut self) -> Result<bool> {
+        if self.dead_mans_switch_seconds == 0 {
+            return Ok(false);
+        }
+        let _: serde_json::Value = self.private("CancelAllOrdersAfter", &[("timeout", "0".to_string())]).await?;
+        Ok(true)
     }
 
     async fn get_account_balance(&self) -> Result<BTreeMap<String, Decimal>> {

@@ -183,6 +183,18 @@ impl OrderRouter {
         }
     }
 
+    /// Renews (`arm`) or disarms venue `id`'s dead man's switch; `false` when it has none (a simulated venue).
+    ///
+    /// # Errors
+    /// Whatever the venue answers.
+    pub async fn dead_mans_switch(&mut self, id: VenueId, arm: bool) -> Result<bool> {
+        match &mut self.venues[id.0] {
+            Venue::Simulated(_) => Ok(false),
+            Venue::Adapter(adapter) if arm => adapter.renew_dead_mans_switch().await,
+            Venue::Adapter(adapter) => adapter.disarm_dead_mans_switch().await,
+        }
+    }
+
     /// The network venues' order calls so far: their round trips and failures.
     pub fn adapter_stats(&self) -> &AdapterStats {
         &self.stats

@@ -34,6 +34,10 @@ pub struct VenueConfig {
     /// How long one REST call may take, in milliseconds (default 10,000).
     #[serde(default)]
     pub request_timeout_ms: Option<u64>,
+    /// Kraken: the dead man's switch's timeout in seconds — unless a session renews it within that time, Kraken
+    /// cancels every open order (default 60; 0 turns it off).
+    #[serde(default)]
+    pub dead_mans_switch_seconds: Option<u64>,
 }
 
 /// Venues with no test environment for spot trading: their endpoints are the production ones.
@@ -89,6 +93,7 @@ impl Default for VenueConfig {
             base_url: None,
             ws_url: None,
             request_timeout_ms: None,
+            dead_mans_switch_seconds: None,
         }
     }
 }

@@ -180,7 +180,39 @@ impl TradingEngine {
     /// As [`TradingEngine::cancel_open_orders`].
     pub async fn kill_switch(&mut self, keep_orders: bool) -> Result<usize> {
         self.stop_new_orders();
-        if keep_orders { Ok(0) } else { self.cancel_open_orders().await }
+        if keep_orders {
+            // Kept orders outlive the session: a venue's dead man's switch would cancel them.
+            self.dead_mans_switches(false).await.map_err(|e| {
+                Error::Exchange(format!(
+                    "the dead man's switch could not be disarmed, so the venue will cancel the kept orders: {e}"
+                ))
+            })?;
+            return Ok(0);
+        }
+        // A cancel that failed returns here, and the venue's dead man's switch stays armed to finish the job.
+        let canceled = self.cancel_open_orders().await?;
+        if let Err(failure) = self.dead_mans_switches(false).await {
+            // Nothing rests any more: a switch left armed has nothing to cancel.
+            tracing::warn!(%failure, "kill switch: the dead man's switch could not be disarmed");
+        }
+        Ok(canceled)
+    }
+
+    /// Renews (`arm`) or disarms the dead man's switch of every venue that has one; returns how many have one.
+    ///
+    /// # Errors
+    /// The first venue failure (every venue is tried).
+    pub async fn dead_mans_switches(&mut self, arm: bool) -> Result<usize> {
+        let (mut count, mut failure) = (0, None);
+        for venue in 0..self.router.names().len() {
+            match self.router.dead_mans_switch(VenueId(venue), arm).await {
+                Ok(has) => count += usize::from(has),
+                Err(e) => {
+                    failure.get_or_insert(e);
+                }
+            }
+        }
+        failure.map_or(Ok(count), Err)
     }
 
     /// The kill switch: cancels every order still working, at every venue. Returns how many were canceled. Every
