@@ -7,7 +7,9 @@ mod common;
 use rust_decimal::{Decimal, dec};
 use std::sync::Arc;
 
-use common::mock_binance::{KEY, SECRET, mock_binance_venue, mock_binance_with_lot, trade_through};
+use common::mock_binance::{
+    KEY, MockOrders, SECRET, lag_trades, mock_binance_venue, mock_binance_with_lot, trade_through,
+};
 use cryptotradebot::config::Scenario;
 use cryptotradebot::engine::TradingEngine;
 use cryptotradebot::engine::{BacktestResult, prepare_market, run_prepared, run_prepared_on};
@@ -96,7 +98,7 @@ async fn a_cancel_answer_that_reports_an_execution_books_it_before_the_order_end
     let log = engine.run_log();
     let fills: Vec<_> = log.fills.iter().map(|f| (f.fill.quantity, f.fill.price, f.fill.fee)).collect();
     assert_eq!(fills, [(dec!(0.000999), dec!(60000), dec!(0.06))]);
-    assert_eq!(log.fills[0].fill.trade_id.map(|t| t.to_string()), Some("19".to_string()));
+    assert_eq!(log.fills[0].fill.trade_id.map(|t| t.to_string()), Some("1999".to_string()));
     assert_eq!(log.orders[0].report.status, OrderStatus::Canceled);
     assert_eq!(log.orders[0].report.filled_quantity, dec!(0.000999));
     let status = engine.get_portfolio_status().await;
@@ -121,8 +123,9 @@ async fn fills_learned_by_asking_the_venue_are_its_trades_with_their_commissions
     engine.track_orders().await.unwrap();
     assert!(engine.run_log().fills.is_empty(), "nothing executed yet");
 
-    // The market trades 0.0005 through the resting buy; Binance takes 0.1 % of it in BTC. Asked twice, the trade
-    // (id 15) is booked once: 0.0004995 BTC received, 30 USDT paid, the commission worth 0.03 USDT.
+    // The market trades 0.0005 through the resting buy; Binance takes 0.1 % of it in BTC. The trade (id 1100) is
+    // booked once — 0.0004995 BTC received, 30 USDT paid, the commission worth 0.03 USDT — though it is listed again
+    // with the next trade.
     trade_through(&orders, 1, "0.0005", "60000", "0.0000005", "BTC");
     engine.track_orders().await.unwrap();
     engine.track_orders().await.unwrap();
@@ -141,8 +144,8 @@ async fn fills_learned_by_asking_the_venue_are_its_trades_with_their_commissions
     assert_eq!(
         fills,
         [
-            (dec!(0.0004995), dec!(60000), dec!(0.03), Some("15".into()), Maker),
-            (dec!(0.0015), dec!(59999.5), dec!(0), Some("16".into()), Maker),
+            (dec!(0.0004995), dec!(60000), dec!(0.03), Some("1100".into()), Maker),
+            (dec!(0.0015), dec!(59999.5), dec!(0), Some("1101".into()), Maker),
         ]
     );
     assert_eq!(log.orders[0].report.status, OrderStatus::Filled);
@@ -150,4 +153,119 @@ async fn fills_learned_by_asking_the_venue_are_its_trades_with_their_commissions
     // 10000 - 0.0005 × 60000 - 0.0015 × 59999.5 = 10000 - 30 - 89.99925.
     assert_eq!(status.cash, dec!(9880.00075));
     assert_eq!(status.positions.iter().map(|p| p.quantity).collect::<Vec<_>>(), [dec!(0.0019995)]);
+}
+
+/// An engine on the Binance adapter at the mock venue `base`, its client order ids under tag 7 (as a session's are,
+/// across restarts).
+async fn binance_engine(base: &str) -> TradingEngine {
+    let config: VenueConfig =
+        serde_saphyr::from_str(&format!("base_url: '{base}'\nrate_limits: {{ requests_per_second: 1000 }}\n")).unwrap();
+    let credentials = Credentials { api_key: Secret::new(KEY), api_secret: Secret::new(SECRET), passphrase: None };
+    let mut adapter = live_adapter("binance", &config, Some(credentials)).unwrap();
+    adapter.set_client_tag(cryptotradebot::venue::ClientTag::new(7));
+    let mut router = OrderRouter::new();
+    router.add(adapter).unwrap();
+    let btc = cryptotradebot::model::Symbol::new("BTCUSDT").unwrap();
+    let risk = RiskManager::new(RiskLimits { max_position_size_percent: dec!(100), ..RiskLimits::default() });
+    let mut engine = TradingEngine::new(router, risk, Portfolio::new("USDT", dec!(10000), &[btc]));
+    engine.start().await.unwrap();
+    engine
+}
+
+/// A resting buy of `quantity` at 60,000 placed by `engine` (its order 1).
+async fn resting_buy(engine: &mut TradingEngine, quantity: Decimal) {
+    let btc = cryptotradebot::model::Symbol::new("BTCUSDT").unwrap();
+    let placed = engine.place_order("binance", btc, Side::Buy, quantity, Some(dec!(60000))).await.unwrap();
+    assert_eq!(placed.status, OrderStatus::New);
+}
+
+#[tokio::test]
+async fn a_trade_the_venue_lists_late_is_waited_for_at_the_kill_switch_then_booked_from_the_status() {
+    let (base, orders): (String, MockOrders) = mock_binance_venue("0.00001").await;
+    let mut engine = binance_engine(&base).await;
+    // 0.003: the mock executes 0.001 of it just before the cancel arrives; its trade list trails behind.
+    resting_buy(&mut engine, dec!(0.003)).await;
+    lag_trades(&orders, 1, true);
+    assert_eq!(engine.cancel_open_orders().await.unwrap(), 1);
+    // Never listed: after three more questions the rest of the status is booked — 0.001 at 60,000, commission
+    // unknown — and the order ends. Nothing the venue executed is lost.
+    let log = engine.run_log();
+    let fills: Vec<_> =
+        log.fills.iter().map(|f| (f.fill.quantity, f.fill.price, f.fill.fee, f.fill.trade_id)).collect();
+    assert_eq!(fills, [(dec!(0.001), dec!(60000), dec!(0), None)]);
+    assert_eq!(log.orders[0].report.status, OrderStatus::Canceled);
+    assert_eq!(engine.get_portfolio_status().await.cash, dec!(9940));
+}
+
+#[tokio::test]
+async fn a_trade_listed_in_time_at_the_kill_switch_is_booked_with_its_id_and_commission() {
+    let (base, orders) = mock_binance_venue("0.00001").await;
+    let mut engine = binance_engine(&base).await;
+    resting_buy(&mut engine, dec!(0.003)).await;
+    lag_trades(&orders, 1, true);
+    let unlag = orders.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        lag_trades(&unlag, 1, false);
+    });
+    assert_eq!(engine.cancel_open_orders().await.unwrap(), 1);
+    let log = engine.run_log();
+    let fills: Vec<_> =
+        log.fills.iter().map(|f| (f.fill.quantity, f.fill.fee, f.fill.trade_id.map(|t| t.to_string()))).collect();
+    assert_eq!(fills, [(dec!(0.000999), dec!(0.06), Some("1999".into()))]);
+    assert_eq!(log.orders[0].report.status, OrderStatus::Canceled);
+}
+
+#[tokio::test]
+async fn a_resumed_session_does_not_book_again_a_fill_its_journal_holds_without_a_trade_id() {
+    let (base, orders) = mock_binance_venue("0.00001").await;
+    let mut before = binance_engine(&base).await;
+    resting_buy(&mut before, dec!(0.002)).await;
+    trade_through(&orders, 1, "0.0005", "60000", "0.0000005", "BTC");
+    // A journal written before trades were listed: the order's status increment booked as a fill, no trade id.
+    let mut order = before.run_log().orders[0].clone();
+    order.state = cryptotradebot::execution::OrderState::PartiallyFilled;
+    order.report.status = OrderStatus::PartiallyFilled;
+    order.report.filled_quantity = dec!(0.0005);
+    let legacy = cryptotradebot::model::Fill {
+        order_id: order.report.request.client_order_id,
+        time: cryptotradebot::model::Timestamp(1),
+        symbol: order.report.request.symbol,
+        side: Side::Buy,
+        quantity: dec!(0.0005),
+        price: dec!(60000),
+        fee: dec!(0),
+        liquidity: cryptotradebot::model::Liquidity::Maker,
+        trade_id: None,
+    };
+    let record = cryptotradebot::execution::FillRecord { venue: cryptotradebot::model::VenueId(0), fill: legacy };
+    let mut engine = binance_engine(&base).await;
+    engine.restore(vec![order], vec![record], vec![], vec![]).unwrap();
+    engine.track_orders().await.unwrap();
+    assert_eq!(engine.run_log().fills.len(), 1, "trade 1100 is the journal's fill");
+    // The next trade is booked, once.
+    trade_through(&orders, 1, "0.0015", "60000", "0.0000015", "BTC");
+    engine.track_orders().await.unwrap();
+    engine.track_orders().await.unwrap();
+    let fills: Vec<_> =
+        engine.run_log().fills.iter().map(|f| (f.fill.quantity, f.fill.trade_id.map(|t| t.to_string()))).collect();
+    assert_eq!(fills, [(dec!(0.0005), None), (dec!(0.0014985), Some("1101".into()))]);
+    assert_eq!(engine.run_log().orders[0].report.status, OrderStatus::Filled);
+}
+
+#[tokio::test]
+async fn an_order_of_more_trades_than_one_page_lists_is_booked_whole() {
+    let (base, orders) = mock_binance_venue("0.00001").await;
+    let mut engine = binance_engine(&base).await;
+    // 1,200 trades of 0.00001 each: Binance lists at most 1,000 per call.
+    resting_buy(&mut engine, dec!(0.012)).await;
+    for _ in 0..1200 {
+        trade_through(&orders, 1, "0.00001", "60000", "0.006", "USDT");
+    }
+    engine.track_orders().await.unwrap();
+    let log = engine.run_log();
+    assert_eq!(log.fills.len(), 1200);
+    assert_eq!(log.orders[0].report.status, OrderStatus::Filled);
+    assert_eq!(log.orders[0].report.fee, dec!(7.2));
+    assert_eq!(engine.get_portfolio_status().await.cash, dec!(10000) - dec!(720) - dec!(7.2));
 }

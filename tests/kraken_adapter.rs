@@ -107,7 +107,10 @@ fn answer(seen: &Seen, venue: &mut Venue) -> Answer {
             )
         };
         return match path.as_str() {
-            "/0/private/Balance" => ok(r#"{"ZUSD":"1000.0000","XXBT":"0.5000000000","XETH":"0.0000000000"}"#),
+            // Totals and what open orders hold: 250 USD of the 1,250 are held.
+            "/0/private/BalanceEx" => ok(
+                r#"{"ZUSD":{"balance":"1250.0000","hold_trade":"250.0000"},"XXBT":{"balance":"0.5000000000","hold_trade":"0.0000000000"},"XETH":{"balance":"0.0000000000","hold_trade":"0.0000000000"}}"#,
+            ),
             "/0/private/AddOrder" if params["volume"] == "100" => refused("EOrder:Insufficient funds"),
             "/0/private/AddOrder" => {
                 let txid = format!("OUF4EM-FRGI2-{:06}", venue.orders.len());
@@ -179,7 +182,11 @@ async fn ticker_book_balance_and_an_order_round_trip_against_the_mock_venue() {
     let book = kraken.get_orderbook(btc(), 2).await.unwrap();
     assert_eq!((book.bids.len(), book.bids[1].price, book.asks[0].quantity), (2, dec!(61601.9), dec!(0.5)));
     let balances = kraken.get_account_balance().await.unwrap();
-    assert_eq!(balances, BTreeMap::from([("BTC".into(), dec!(0.5)), ("USD".into(), dec!(1000))]), "common names");
+    assert_eq!(
+        balances,
+        BTreeMap::from([("BTC".into(), dec!(0.5)), ("USD".into(), dec!(1000))]),
+        "common names, free of what orders hold"
+    );
 
     let instrument = kraken.instrument(btc()).await.unwrap();
     assert_eq!(

@@ -219,37 +219,28 @@ pub async fn run_live(
         }
     }
     // The ledger is the account: a new session starts from the venue's free quote balance, or the scenario's
-    // starting cash when that is smaller (the session's allocation), and says which.
-    let held = adapter.get_account_balance().await?;
-    if let Some(started) = journal.starting_cash()?.filter(|_| options.resume) {
-        start_from(&mut setup, started);
-    } else if !options.resume {
-        let (quote, wanted) = (setup.quote.clone(), setup.starting_cash);
-        let free = held.get(&quote).copied().unwrap_or_default();
-        if free <= Decimal::ZERO {
+    // starting cash when that is smaller (the session's allocation), journaled; a resumed one from what it started
+    // from. (A journal of before such records started from the scenario's cash.)
+    let recorded = journal.starting_cash()?;
+    let traded_before = !journal.orders()?.is_empty();
+    let mut held = BTreeMap::new();
+    match (options.resume, recorded) {
+        (true, Some(started)) => start_from(&mut setup, started),
+        (true, None) if traded_before => journal.record_starting_cash(setup.starting_cash)?,
+        (false, _) if recorded.is_some() || traded_before => {
             return Err(Error::Config(format!(
-                "live: the {} account holds no {quote} free: the session would have nothing to trade with",
-                options.exchange
+                "session {} already exists: resume it with --resume, or name another --session",
+                options.session
             )));
         }
-        start_from(&mut setup, wanted.min(free));
-        differences.push(if free < wanted {
-            format!(
-                "{quote}: the venue holds {} free, less than the scenario's starting cash {}: the session starts from {}",
-                free.normalize(),
-                wanted.normalize(),
-                free.normalize()
-            )
-        } else {
-            format!(
-                "{quote}: the session trades {} of the {} the venue holds free (the scenario's starting cash)",
-                wanted.normalize(),
-                free.normalize()
-            )
-        });
-    }
-    if !options.resume {
-        journal.record_starting_cash(setup.starting_cash)?;
+        // New, or resumed after stopping before it recorded anything.
+        _ => {
+            held = adapter.get_account_balance().await?;
+            let (cash, difference) = allocation(&options.exchange, &setup, &held)?;
+            start_from(&mut setup, cash);
+            differences.extend(difference);
+            journal.record_starting_cash(cash)?;
+        }
     }
     let mut router = OrderRouter::new();
     router.add(adapter)?;
@@ -373,6 +364,35 @@ pub async fn run_live(
             Err(failure.with_note(kill_switch_note(&canceled, report_note(&reported), options.keep_orders)))
         }
     }
+}
+
+/// What a new live session trades with: the venue's free balance of the quote asset (`held`), or the scenario's
+/// starting cash when that is smaller; and, when the account holds less than the scenario asks for, that difference
+/// in words.
+///
+/// # Errors
+/// [`Error::Config`] when the account holds none of the quote asset free.
+fn allocation(
+    exchange: &str,
+    setup: &crate::engine::BacktestSetup,
+    held: &BTreeMap<String, Decimal>,
+) -> Result<(Decimal, Option<String>)> {
+    let (quote, wanted) = (&setup.quote, setup.starting_cash);
+    let free = held.get(quote).copied().unwrap_or_default();
+    if free <= Decimal::ZERO {
+        return Err(Error::Config(format!(
+            "live: the {exchange} account holds no {quote} free: the session would have nothing to trade with"
+        )));
+    }
+    if free >= wanted {
+        tracing::info!(%quote, %wanted, %free, "the session trades its starting cash of what the venue holds free");
+        return Ok((wanted, None));
+    }
+    let (free_text, wanted_text) = (free.normalize(), wanted.normalize());
+    let difference = format!(
+        "{quote}: the venue holds {free_text} free, less than the scenario's starting cash {wanted_text}: the session starts from {free_text}"
+    );
+    Ok((free, Some(difference)))
 }
 
 /// The session's ledger (and its one venue's balance, which must agree) starts from `cash`.

@@ -12,14 +12,25 @@ use crate::model::{
 /// Typed events a venue streams to a subscriber (the seed's `start_websocket_stream` callback, as a channel).
 pub type MarketStream = tokio::sync::mpsc::UnboundedReceiver<StreamEvent>;
 
-/// The trades a venue lists for one order, each as the fill the engine books: the venue's trade id, price, and
-/// commission as charged (one taken in the base asset nets the quantity, as in an order's answer).
+/// One trade a venue lists for an order, as the fill the engine books: the venue's trade id, price, and commission
+/// as charged (one taken in the base asset nets the quantity, as in an order's answer).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ListedTrade {
+    /// What the engine books.
+    pub fill: Fill,
+    /// The base quantity traded, before any commission: what the venue's order status counts as executed.
+    pub executed: Decimal,
+}
+
+/// The trades a venue lists for one order, in the venue's trade order, and the base quantity they executed.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OrderTrades {
-    /// One fill per trade, in the venue's trade order.
-    pub fills: Vec<Fill>,
-    /// The base quantity the trades executed, before any commission: what the venue's order status calls filled.
+    /// Each trade.
+    pub trades: Vec<ListedTrade>,
+    /// Their executed quantities summed.
     pub executed: Decimal,
+    /// Their notionals (price × executed quantity) summed.
+    pub notional: Decimal,
 }
 
 /// A trading venue. The engine talks to the simulated exchange and to the live adapters only through this trait, so

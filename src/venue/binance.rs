@@ -17,7 +17,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::ClientTag;
 use super::adapter::{ExchangeAdapter, MarketStream, OrderTrades};
-use super::binance_fills::{FillAnswer, TradeAnswer};
+use super::binance_fills::{FillAnswer, TRADES_PER_PAGE, TradeAnswer, answer_executions, order_trades};
 use super::rest::{Answer, Delivery, RestClient, status_error};
 use super::secret::Credentials;
 use super::signing::binance_signature;
@@ -393,32 +393,6 @@ impl BinanceAdapter {
         Ok((sent, params))
     }
 
-    /// The fills an order answer reports (a market order's, or a limit order's that crossed), as executions, and
-    /// the order's end when it expired after filling in part.
-    fn fills(&self, answer: &OrderAnswer, instrument: &Instrument, order_id: OrderId) -> Vec<ExecutionEvent> {
-        let side = if answer.side == "SELL" { Side::Sell } else { Side::Buy };
-        let time = answer.transact_time.and_then(Timestamp::from_millis).unwrap_or_else(|| self.venue_now());
-        let last = answer.fills.len().saturating_sub(1);
-        let mut executions: Vec<ExecutionEvent> = answer
-            .fills
-            .iter()
-            .enumerate()
-            .map(|(index, f)| {
-                let fill = f.execution().fill(instrument, order_id, side, time);
-                let done = index == last && answer.status == "FILLED";
-                ExecutionEvent::Fill {
-                    fill,
-                    order_status: if done { OrderStatus::Filled } else { OrderStatus::PartiallyFilled },
-                }
-            })
-            .collect();
-        if !executions.is_empty() && matches!(answer.status.as_str(), "EXPIRED" | "EXPIRED_IN_MATCH" | "CANCELED") {
-            let reason = format!("{} at the venue after filling {}", answer.status, answer.executed_qty.normalize());
-            executions.push(ExecutionEvent::Ended { order_id, time, status: OrderStatus::Expired, reason });
-        }
-        executions
-    }
-
     /// The engine's report of a venue order answer; `request` when the engine knows what it sent.
     fn report(&self, answer: OrderAnswer, request: Option<OrderRequest>) -> Result<OrderReport> {
         let ours = answer.orig_client_order_id.as_deref().unwrap_or(&answer.client_order_id);
@@ -467,7 +441,12 @@ impl BinanceAdapter {
             _ => return Err(bad("status")),
         };
         let fee = match self.instruments.get(&symbol) {
-            Some(instrument) => answer.fills.iter().map(|f| f.execution().commission_in_quote(instrument)).sum(),
+            Some(instrument) => answer
+                .fills
+                .iter()
+                .map(|f| f.execution().commission_in_quote(instrument))
+                .try_fold(Decimal::ZERO, |sum, fee| sum.checked_add(fee?))
+                .ok_or_else(|| bad("commission total"))?,
             None => Decimal::ZERO,
         };
         let filled = answer.executed_qty;
@@ -558,7 +537,9 @@ impl ExchangeAdapter for BinanceAdapter {
                 }
             }
         };
-        let fills = self.fills(&answer, &instrument, sent.client_order_id);
+        let time = answer.transact_time.and_then(Timestamp::from_millis).unwrap_or_else(|| self.venue_now());
+        let end = (answer.status.as_str(), answer.executed_qty);
+        let fills = answer_executions(&answer.fills, &answer.side, end, &instrument, sent.client_order_id, time)?;
         let report = self.report(answer, Some(sent))?;
         self.executions.extend(fills);
         Ok(report)
@@ -583,19 +564,25 @@ impl ExchangeAdapter for BinanceAdapter {
         let Some(venue_id) = answer.order_id else {
             return Err(Error::Exchange(format!("binance order {order_id}: the order's answer has no orderId")));
         };
-        let side = if answer.side == "SELL" { Side::Sell } else { Side::Buy };
-        let params = [("symbol", symbol.to_string()), ("orderId", venue_id.to_string())];
-        let mut trades: Vec<TradeAnswer> = self.signed(reqwest::Method::GET, "/api/v3/myTrades", &params).await?;
-        trades.sort_by_key(|t| t.id);
-        let fills = trades
-            .iter()
-            .map(|t| {
-                let time = Timestamp::from_millis(t.time).unwrap_or_else(|| self.venue_now());
-                t.execution().fill(&instrument, order_id, side, time)
-            })
-            .collect();
-        let executed = trades.iter().map(|t| t.qty).sum();
-        Ok(Some(OrderTrades { fills, executed }))
+        // Page by trade id: Binance lists at most 1,000 trades per call (500 unless asked).
+        let (mut listed, mut from): (Vec<TradeAnswer>, Option<u64>) = (Vec::new(), None);
+        loop {
+            let mut params = vec![
+                ("symbol", symbol.to_string()),
+                ("orderId", venue_id.to_string()),
+                ("limit", TRADES_PER_PAGE.to_string()),
+            ];
+            params.extend(from.map(|id| ("fromId", id.to_string())));
+            let page: Vec<TradeAnswer> = self.signed(reqwest::Method::GET, "/api/v3/myTrades", &params).await?;
+            let full = page.len() >= TRADES_PER_PAGE;
+            let next = page.iter().map(|t| t.id).max().and_then(|id| id.checked_add(1));
+            listed.extend(page);
+            match next {
+                Some(next) if full => from = Some(next),
+                _ => break,
+            }
+        }
+        order_trades(listed, &instrument, order_id, self.venue_now()).map(Some)
     }
 
     async fn get_account_balance(&self) -> Result<BTreeMap<String, Decimal>> {

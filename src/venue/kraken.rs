@@ -1,9 +1,9 @@
 //! Kraken spot behind [`ExchangeAdapter`]: REST (`/0/public/Time, Ticker, Depth`, `/0/private/AddOrder,
-//! CancelOrder, QueryOrders, Balance`), private calls signed with `API-Key` and `API-Sign` = base64(HMAC-SHA512(path +
+//! CancelOrder, QueryOrders, BalanceEx, CancelAllOrdersAfter`), private calls signed with `API-Key` and `API-Sign` = base64(HMAC-SHA512(path +
 //! SHA-256(nonce + POST data), base64-decoded secret)) and a strictly increasing nonce; tickers, book, trades and
 //! 1-minute candles from WebSocket v2 ([`super::streams::kraken`]).
 //!
-//! Symbols: the engine's `BTCUSD` is split into base and quote ([`split_symbol`]) and Kraken's asset codes make the
+//! Symbols: the engine's `BTCUSD` is split into base and quote ([`super::symbols::split_symbol`]) and Kraken's asset codes make the
 //! pair (`XBTUSD`); answers keyed by Kraken's own pair name (`XXBTZUSD`) and balances in its asset codes (`XXBT`,
 //! `ZUSD`) are mapped back. Orders are rounded to the pair's tick and lot step from `AssetPairs` before they go out. Kraken
 //! reports failures in an `error` array: `EAPI:Invalid key/signature/nonce` → AuthenticationError, `…Rate limit
@@ -24,7 +24,6 @@ use super::rest::{Delivery, RestClient, book_levels, status_error};
 use super::secret::Credentials;
 use super::signing::kraken_signature;
 use super::streams::kraken::KrakenDecoder;
-use super::symbols::split_symbol;
 use super::wall_clock::wall_clock_now;
 use super::ws;
 use crate::error::{Error, Result};
@@ -60,6 +59,16 @@ pub struct KrakenAdapter {
 /// 15 to 30 seconds.
 pub const DEAD_MANS_SWITCH_SECONDS: u64 = 60;
 
+/// One asset of `BalanceEx`.
+#[derive(Deserialize)]
+struct ExtendedBalance {
+    /// The total.
+    balance: Decimal,
+    /// What open orders hold of it.
+    #[serde(default)]
+    hold_trade: Decimal,
+}
+
 /// A pair's trading rules in `AssetPairs`.
 #[derive(Deserialize)]
 struct PairInfo {
@@ -88,6 +97,8 @@ struct TickerInfo {
     b: Vec<Decimal>,
     c: Vec<Decimal>,
 }
+
+pub use super::kraken_names::{common_asset, kraken_asset, kraken_pair, kraken_ws_symbol};
 
 #[derive(Deserialize)]
 struct DepthInfo {
@@ -118,37 +129,6 @@ struct OrderDescription {
     price: Decimal,
     #[serde(default)]
     price2: Option<Decimal>,
-}
-
-/// Kraken's code for an asset (`BTC` → `XBT`, `DOGE` → `XDG`).
-pub fn kraken_asset(asset: &str) -> &str {
-    match asset {
-        "BTC" => "XBT",
-        "DOGE" => "XDG",
-        other => other,
-    }
-}
-
-/// The common name of a Kraken asset code: `XXBT`/`XBT` → `BTC`, `ZUSD` → `USD`, `XETH` → `ETH`, `XXDG` → `DOGE`.
-pub fn common_asset(code: &str) -> String {
-    let short = match code.len() {
-        4 if code.starts_with('X') || code.starts_with('Z') => &code[1..],
-        _ => code,
-    };
-    match short {
-        "XBT" => "BTC".into(),
-        "XDG" => "DOGE".into(),
-        other => other.into(),
-    }
-}
-
-/// Kraken's pair name for the engine's symbol: `BTCUSD` → `XBTUSD`.
-///
-/// # Errors
-/// [`Error::Order`] when the symbol does not end with a known quote asset.
-pub fn kraken_pair(symbol: Symbol) -> Result<String> {
-    let (base, quote) = split_symbol(&symbol)?;
-    Ok(format!("{}{}", kraken_asset(base), kraken_asset(quote)))
 }
 
 impl KrakenAdapter {
@@ -409,7 +389,7 @@ impl ExchangeAdapter for KrakenAdapter {
     async fn connect(&mut self) -> Result<bool> {
         let _: serde_json::Value = self.public("/0/public/Time").await?;
         if self.credentials.is_some() {
-            let _: BTreeMap<String, Decimal> = self.private("Balance", &[]).await?;
+            self.get_account_balance().await?;
         }
         Ok(true)
     }
@@ -556,10 +536,17 @@ impl ExchangeAdapter for KrakenAdapter {
     }
 
     async fn get_account_balance(&self) -> Result<BTreeMap<String, Decimal>> {
-        let balances: BTreeMap<String, Decimal> = self.private("Balance", &[]).await?;
+        // `Balance` gives totals, funds held by open orders included; `BalanceEx` gives what is held apart.
+        let balances: BTreeMap<String, ExtendedBalance> = self.private("BalanceEx", &[]).await?;
         let mut out = BTreeMap::new();
-        for (code, amount) in balances.into_iter().filter(|(_, a)| !a.is_zero()) {
-            *out.entry(common_asset(&code)).or_insert(Decimal::ZERO) += amount;
+        for (code, b) in balances {
+            let free = b.balance.checked_sub(b.hold_trade).filter(|f| !f.is_sign_negative()).ok_or_else(|| {
+                Error::Exchange(format!("kraken /0/private/BalanceEx: {code} holds {} of {}", b.hold_trade, b.balance))
+            })?;
+            if !free.is_zero() {
+                let total = out.entry(common_asset(&code)).or_insert(Decimal::ZERO);
+                *total = total.checked_add(free).ok_or_else(|| Error::Exchange("kraken balances overflow".into()))?;
+            }
         }
         Ok(out)
     }
@@ -567,33 +554,5 @@ impl ExchangeAdapter for KrakenAdapter {
     async fn start_websocket_stream(&mut self, symbol: Symbol) -> Result<MarketStream> {
         let decoder = KrakenDecoder::new(symbol, kraken_ws_symbol(symbol)?);
         ws::open("kraken", symbol, self.ws_url.clone(), decoder).await
-    }
-}
-
-/// Kraken's WebSocket v2 name of the engine's symbol: `BTCUSD` → `BTC/USD`.
-///
-/// # Errors
-/// [`Error::Order`] when the symbol does not end with a known quote asset.
-pub fn kraken_ws_symbol(symbol: Symbol) -> Result<String> {
-    let (base, quote) = split_symbol(&symbol)?;
-    Ok(format!("{base}/{quote}"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn symbols_and_assets_map_both_ways() {
-        assert_eq!(kraken_pair(Symbol::new("BTCUSD").unwrap()).unwrap(), "XBTUSD");
-        assert_eq!(kraken_pair(Symbol::new("ETHUSDT").unwrap()).unwrap(), "ETHUSDT");
-        assert_eq!(kraken_pair(Symbol::new("DOGEEUR").unwrap()).unwrap(), "XDGEUR");
-        assert!(kraken_pair(Symbol::new("FOO").unwrap()).is_err());
-        for (code, common) in
-            [("XXBT", "BTC"), ("ZUSD", "USD"), ("XETH", "ETH"), ("XXDG", "DOGE"), ("USDT", "USDT"), ("SOL", "SOL")]
-        {
-            assert_eq!(common_asset(code), common, "{code}");
-        }
-        assert_eq!(kraken_ws_symbol(Symbol::new("BTCUSD").unwrap()).unwrap(), "BTC/USD");
     }
 }

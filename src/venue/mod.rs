@@ -10,6 +10,7 @@ pub mod client_ids;
 pub mod coinbase;
 pub mod kline_history;
 pub mod kraken;
+mod kraken_names;
 pub mod live;
 pub mod rest;
 mod router;
@@ -23,7 +24,7 @@ pub mod vision;
 pub mod wall_clock;
 pub mod ws;
 
-pub use adapter::{ExchangeAdapter, MarketStream, OrderTrades};
+pub use adapter::{ExchangeAdapter, ListedTrade, MarketStream, OrderTrades};
 pub use client_ids::ClientTag;
 pub use router::{AdapterStats, OrderRouter};
 pub use secret::{Credentials, Secret};

@@ -40,6 +40,22 @@ pub struct VenueConfig {
     pub dead_mans_switch_seconds: Option<u64>,
 }
 
+/// The venues' test hosts (Binance's spot testnet, Coinbase Exchange's sandbox).
+const TEST_HOSTS: [&str; 2] = ["testnet.binance.vision", "api-public.sandbox.exchange.coinbase.com"];
+
+/// Hosts of this machine.
+const LOOPBACK_HOSTS: [&str; 3] = ["127.0.0.1", "localhost", "[::1]"];
+
+/// The host of `url` (`scheme://host[:port][/path]`), lower-case letters as written.
+fn host_of(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = rest.split('/').next().unwrap_or_default();
+    match authority.strip_prefix('[') {
+        Some(v6) => &authority[..v6.find(']').map_or(authority.len(), |end| end + 2)],
+        None => authority.split(':').next().unwrap_or_default(),
+    }
+}
+
 /// Venues with no test environment for spot trading: their endpoints are the production ones.
 pub const VENUES_WITHOUT_TEST_ENDPOINTS: [&str; 1] = ["kraken"];
 
@@ -101,8 +117,16 @@ impl Default for VenueConfig {
 impl VenueConfig {
     /// Whether `venue`'s test endpoints (testnet, sandbox) are to be used: unless the file says `false`, or the
     /// venue has none (Kraken spot), when every order is real.
+    /// A `base_url` set to another machine counts as a test endpoint only at a venue's known test host; one on this
+    /// machine (a loopback mock) follows the file's setting.
     pub fn uses_test_endpoints(&self, venue: &str) -> bool {
-        !VENUES_WITHOUT_TEST_ENDPOINTS.contains(&venue) && self.test_endpoints_wanted()
+        if VENUES_WITHOUT_TEST_ENDPOINTS.contains(&venue) {
+            return false;
+        }
+        match self.base_url.as_deref().map(host_of) {
+            Some(host) if !LOOPBACK_HOSTS.contains(&host) => TEST_HOSTS.contains(&host),
+            _ => self.test_endpoints_wanted(),
+        }
     }
 
     /// Whether the file leaves the test endpoints on (its `testnet` / `sandbox`, default true).
@@ -134,5 +158,26 @@ impl RateLimits {
     pub fn per_second(&self, default: u32) -> NonZeroU32 {
         let per_second = self.requests_per_second.or(self.requests_per_minute.map(|m| m / 60)).unwrap_or(default);
         NonZeroU32::new(per_second).unwrap_or(NonZeroU32::MIN)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(base_url: &str, testnet: Option<bool>) -> VenueConfig {
+        VenueConfig { base_url: Some(base_url.into()), testnet, ..VenueConfig::default() }
+    }
+
+    #[test]
+    fn a_replaced_endpoint_is_a_test_one_only_at_a_known_test_host_or_on_this_machine() {
+        assert!(!at("https://api.binance.com", None).uses_test_endpoints("binance"), "production, whatever testnet");
+        assert!(!at("https://api1.binance.com/", Some(true)).uses_test_endpoints("binance"));
+        assert!(at("https://testnet.binance.vision", None).uses_test_endpoints("binance"));
+        assert!(at("http://127.0.0.1:8080", None).uses_test_endpoints("binance"), "a mock follows the flag");
+        assert!(!at("http://127.0.0.1:8080", Some(false)).uses_test_endpoints("binance"));
+        assert!(!at("http://[::1]:9/x", Some(false)).uses_test_endpoints("binance"));
+        assert!(at("http://[::1]:9/x", None).uses_test_endpoints("binance"));
+        assert!(!VenueConfig::default().uses_test_endpoints("kraken"));
     }
 }

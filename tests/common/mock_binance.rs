@@ -65,14 +65,27 @@ pub async fn mock_binance_venue(lot: &'static str) -> (String, MockOrders) {
 }
 
 /// The market trades `quantity` of the engine's resting order number `number` at `price`: one more trade of it,
-/// with `commission` charged in `asset`, as the maker. Its trade id is the order's venue id × 10 + 5 + its index.
+/// with `commission` charged in `asset`, as the maker. Its trade id is the order's venue id × 1,000 + 100 + its index
+/// (Binance numbers a symbol's trades uniquely; these never meet another order's).
 pub fn trade_through(orders: &MockOrders, number: u64, quantity: &str, price: &str, commission: &str, asset: &str) {
     let mut orders = orders.lock().unwrap();
     let order = orders.values_mut().find(|o| o["newClientOrderId"].ends_with(&format!("-{number}"))).unwrap();
     let venue_id: u64 = order["orderId"].parse().unwrap();
     let trades = order.entry("trades".into()).or_default();
-    let id = venue_id * 10 + 5 + trades.split(';').filter(|t| !t.is_empty()).count() as u64;
+    let id = venue_id * 1000 + 100 + trades.split(';').filter(|t| !t.is_empty()).count() as u64;
     trades.push_str(&format!("{price},{quantity},{commission},{asset},{id},true;"));
+}
+
+/// While `lagging`, `myTrades` does not list order number `number`'s trades yet, though its status counts them (as
+/// Binance's trade list can trail the order's status).
+pub fn lag_trades(orders: &MockOrders, number: u64, lagging: bool) {
+    let mut orders = orders.lock().unwrap();
+    let order = orders.values_mut().find(|o| o["newClientOrderId"].ends_with(&format!("-{number}"))).unwrap();
+    if lagging {
+        order.insert("lagging".into(), "true".into());
+    } else {
+        order.remove("lagging");
+    }
 }
 
 /// One trade of an order: (price, quantity, commission, commission asset, trade id, maker).
@@ -125,7 +138,7 @@ pub fn answer(seen: &Seen, orders: &Mutex<BTreeMap<String, BTreeMap<String, Stri
     // USDT. A resting order's trades are those the test traded through (`trade_through`).
     let trades_of = |o: &BTreeMap<String, String>| -> Vec<Trade> {
         let quantity = quantity_of(o, lot);
-        // Binance numbers every trade of a symbol; here an order's trades are its venue id × 10 + their index.
+        // Binance numbers every trade of a symbol; here an order's trades are its venue id × 1,000 + their index.
         let order_id: u64 = o.get("orderId").map_or(1, |id| id.parse().unwrap());
         let mut trades = Vec::new();
         if o["type"] == "MARKET" && o["side"] == "BUY" {
@@ -135,12 +148,12 @@ pub fn answer(seen: &Seen, orders: &Mutex<BTreeMap<String, BTreeMap<String, Stri
             {
                 if !qty.is_zero() {
                     let commission = (qty * dec!(0.001)).round_dp(8);
-                    trades.push((price, qty, commission, "BTC".into(), order_id * 10 + index as u64, false));
+                    trades.push((price, qty, commission, "BTC".into(), order_id * 1000 + index as u64, false));
                 }
             }
         } else if o["type"] == "MARKET" {
             let commission = quantity * dec!(61602.01) * dec!(0.001);
-            trades.push((dec!(61602.01), quantity, commission, "USDT".into(), order_id * 10, false));
+            trades.push((dec!(61602.01), quantity, commission, "USDT".into(), order_id * 1000, false));
         }
         for trade in o.get("trades").map_or("", String::as_str).split(';').filter(|t| !t.is_empty()) {
             let f: Vec<&str> = trade.split(',').collect();
@@ -149,7 +162,8 @@ pub fn answer(seen: &Seen, orders: &Mutex<BTreeMap<String, BTreeMap<String, Stri
         }
         trades
     };
-    let order_json = |o: &BTreeMap<String, String>, status: &str| {
+    // `status` as the order's answer says it; `placing`: the answer to the order's POST, the only one with `fills`.
+    let order_json = |o: &BTreeMap<String, String>, status: &str, placing: bool| {
         let market = o["type"] == "MARKET";
         let quantity = quantity_of(o, lot);
         let trades = trades_of(o);
@@ -165,7 +179,7 @@ pub fn answer(seen: &Seen, orders: &Mutex<BTreeMap<String, BTreeMap<String, Stri
         // An order's answer lists the trades it made at once (a market order's).
         let fills: Vec<String> = trades
             .iter()
-            .filter(|_| market)
+            .filter(|_| market && placing)
             .map(|(price, qty, commission, asset, id, _)| {
                 format!(r#"{{"price":"{price}","qty":"{qty}","commission":"{commission}","commissionAsset":"{asset}","tradeId":{id}}}"#)
             })
@@ -199,19 +213,28 @@ pub fn answer(seen: &Seen, orders: &Mutex<BTreeMap<String, BTreeMap<String, Stri
             let mut orders = orders.lock().unwrap();
             let mut placed = p.clone();
             placed.insert("orderId".into(), (orders.len() + 1).to_string());
-            let body = order_json(&placed, "NEW");
+            let body = order_json(&placed, "NEW", true);
             orders.insert(p["newClientOrderId"].clone(), placed);
             ok(&body)
         }
         ("GET", "/api/v3/myTrades") => {
             // Binance lists the trades of the order with venue id `orderId` (an unknown id lists none).
+            // Binance's paging: at most `limit` trades (default 500, at most 1,000), from trade id `fromId` on.
+            let limit: usize = p.get("limit").map_or(500, |l| l.parse().unwrap());
+            assert!(limit <= 1000, "Binance refuses a limit above 1000");
+            let from: u64 = p.get("fromId").map_or(0, |f| f.parse().unwrap());
             let orders = orders.lock().unwrap();
             let listed: Vec<String> = orders
                 .values()
                 .filter(|o| Some(&o["orderId"]) == p.get("orderId") && o["symbol"] == p["symbol"])
+                .filter(|o| !o.contains_key("lagging"))
                 .flat_map(|o| {
                     let buyer = o["side"] == "BUY";
-                    trades_of(o).into_iter().map(move |(price, qty, commission, asset, id, maker)| {
+                    let mut trades = trades_of(o);
+                    trades.retain(|t| t.4 >= from);
+                    trades.sort_by_key(|t| t.4);
+                    trades.truncate(limit);
+                    trades.into_iter().map(move |(price, qty, commission, asset, id, maker)| {
                         format!(
                             r#"{{"symbol":"BTCUSDT","id":{id},"orderId":{},"orderListId":-1,"price":"{price}","qty":"{qty}","quoteQty":"{}","commission":"{commission}","commissionAsset":"{asset}","time":1700000000456,"isBuyer":{buyer},"isMaker":{maker},"isBestMatch":true}}"#,
                             o["orderId"],
@@ -226,7 +249,7 @@ pub fn answer(seen: &Seen, orders: &Mutex<BTreeMap<String, BTreeMap<String, Stri
             Some(o) => {
                 // A canceled order stays canceled when asked again.
                 if seen.method != "DELETE" {
-                    return ok(&order_json(o, if o.contains_key("canceled") { "CANCELED" } else { "NEW" }));
+                    return ok(&order_json(o, if o.contains_key("canceled") { "CANCELED" } else { "NEW" }, false));
                 }
                 // A limit buy of 0.003 had 0.001 executed at its limit just before the cancel arrived, 0.1 %
                 // commission in BTC: the cancel's answer (and the order's trades) say so.
@@ -237,7 +260,7 @@ pub fn answer(seen: &Seen, orders: &Mutex<BTreeMap<String, BTreeMap<String, Stri
                         "BUY" => "0.000001,BTC".to_string(),
                         _ => format!("{},USDT", price * dec!(0.001) * dec!(0.001)),
                     };
-                    let trade = format!("{price},0.001,{commission},{},true;", venue_id * 10 + 9);
+                    let trade = format!("{price},0.001,{commission},{},true;", venue_id * 1000 + 999);
                     o.entry("trades".into()).or_default().push_str(&trade);
                 }
                 // An order that is no longer open cannot be canceled (Binance's -2011).
@@ -251,7 +274,7 @@ pub fn answer(seen: &Seen, orders: &Mutex<BTreeMap<String, BTreeMap<String, Stri
                 let ours = format!(r#""clientOrderId":"{}""#, o["newClientOrderId"]);
                 let cancel =
                     format!(r#""origClientOrderId":"{}","clientOrderId":"x-cancel-7Fq2"#, o["newClientOrderId"]);
-                ok(&order_json(o, "CANCELED").replace(&ours, &format!("{cancel}\"")))
+                ok(&order_json(o, "CANCELED", false).replace(&ours, &format!("{cancel}\"")))
             }
             None => (400, vec![], r#"{"code":-2013,"msg":"Order does not exist."}"#.into()),
         },

@@ -120,7 +120,8 @@ impl TradingEngine {
                 self.log.orders.request_cancel(order_id, self.journal.as_mut())?;
                 let answer = self.router.cancel_order(venue, symbol, order_id).await;
                 let report = self.cancel_answered(venue, order_id, answer)?;
-                self.book_venue_report(venue, &report, CANCELED_BY_STRATEGY).await
+                self.book_venue_report(venue, &report, CANCELED_BY_STRATEGY).await;
+                Ok(())
             }
             Command::Amend { venue, symbol, order_id, quantity, price } => {
                 self.admit_amendment(order_id, quantity, price)?;

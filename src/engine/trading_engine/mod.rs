@@ -18,6 +18,7 @@ mod exits;
 mod order_flow;
 mod restore;
 mod tracking;
+mod venue_trades;
 mod window;
 
 use super::run_log::{EquityPoint, RunLog};
@@ -179,9 +180,11 @@ pub struct TradingEngine {
     /// Filled parts of entries too small for an exit pair of their own (below the minimum notional), waiting for
     /// the entry's next part: (entry, quantity, notional at the fill prices).
     exit_backlog: Vec<(OrderId, Decimal, Decimal)>,
-    /// Per order at a venue that lists its trades: the base quantity its booked trades executed, before
-    /// commission (what the venue's status calls filled). A status showing more has trades to book.
-    venue_executed: BTreeMap<OrderId, Decimal>,
+    /// Per order at a venue that lists its trades: what its booked trades executed (before commission: what the
+    /// venue's status calls filled). A status showing more has trades to book.
+    covered: BTreeMap<OrderId, venue_trades::Covered>,
+    /// Orders the venue ended whose trades it had not all listed yet, with its last report of each.
+    pending_trades: BTreeMap<OrderId, (VenueId, OrderReport)>,
 }
 
 impl TradingEngine {
@@ -207,7 +210,8 @@ impl TradingEngine {
             journal: None,
             journal_failure: None,
             exit_backlog: Vec::new(),
-            venue_executed: BTreeMap::new(),
+            covered: BTreeMap::new(),
+            pending_trades: BTreeMap::new(),
         }
     }
 

@@ -291,6 +291,13 @@ impl TradingEngine {
     }
 
     pub(super) fn apply_execution(&mut self, venue: VenueId, execution: ExecutionEvent) {
+        if let ExecutionEvent::Fill { fill, .. } = &execution
+            && !(positive(fill.quantity) && positive(fill.price))
+        {
+            // No venue trades nothing, or at no price: such a report is not booked (nor journaled).
+            tracing::error!(order = %fill.order_id, quantity = %fill.quantity, price = %fill.price, "fill of no quantity or price ignored");
+            return;
+        }
         if let ExecutionEvent::Fill { fill, order_status } = &execution
             && !self.log.orders.may_fill(fill.order_id, *order_status)
         {

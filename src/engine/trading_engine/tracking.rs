@@ -36,7 +36,7 @@ impl TradingEngine {
             match self.router.order_status(venue, request.symbol, request.client_order_id).await {
                 Ok(report) => {
                     let reason = format!("the venue reports {}", report.status.as_str());
-                    self.book_venue_report(venue, &report, &reason).await?;
+                    self.book_venue_report(venue, &report, &reason).await;
                 }
                 Err(Error::Order(reason)) if names_an_unknown_order(&reason) && known.filled_quantity.is_zero() => {
                     // Journaled but never at the venue (the session stopped between the journal and the request,
@@ -56,63 +56,6 @@ impl TradingEngine {
             }
         }
         Ok(())
-    }
-
-    /// Books what a network venue's `report` of one of the engine's orders says beyond what the engine holds. When
-    /// the venue lists the order's trades and reports more executed than the trades booked so far, each trade not
-    /// booked yet (by its trade id) is booked with its commission, and the order ends as the venue says once its
-    /// trades cover all it executed (a venue may list a trade after its status counts it: then the order waits for
-    /// the next question). A venue that lists no trades goes through [`TradingEngine::book_report`].
-    ///
-    /// # Errors
-    /// The venue's failure to list the trades, other than a refusal (which is logged; the order is asked about again).
-    pub(super) async fn book_venue_report(&mut self, venue: VenueId, report: &OrderReport, reason: &str) -> Result<()> {
-        let (id, symbol) = (report.request.client_order_id, report.request.symbol);
-        if self.log.order(id).is_none_or(|record| record.state.is_final()) {
-            return Ok(());
-        }
-        if report.filled_quantity <= self.venue_executed.get(&id).copied().unwrap_or_default() {
-            self.book_end(venue, report, reason);
-            return Ok(());
-        }
-        let trades = match self.router.order_trades(venue, symbol, id).await {
-            Ok(Some(trades)) => trades,
-            Ok(None) => {
-                self.book_report(venue, report, reason);
-                return Ok(());
-            }
-            Err(Error::Order(refusal)) => {
-                tracing::warn!(order = %id, refusal, "the order's trades were refused; asked again later");
-                return Ok(());
-            }
-            Err(other) => return Err(other),
-        };
-        let complete = trades.executed >= report.filled_quantity;
-        let fresh: Vec<_> = trades
-            .fills
-            .into_iter()
-            .filter(|fill| fill.trade_id.is_none_or(|trade| !self.log.orders.has_trade(venue, symbol, trade)))
-            .collect();
-        let last = fresh.len();
-        for (index, fill) in fresh.into_iter().enumerate() {
-            let order_status = if complete && index + 1 == last { report.status } else { OrderStatus::PartiallyFilled };
-            self.apply_execution(venue, ExecutionEvent::Fill { fill, order_status });
-        }
-        self.venue_executed.insert(id, trades.executed);
-        if complete && last == 0 {
-            self.book_end(venue, report, reason);
-        }
-        Ok(())
-    }
-
-    /// A venue's `report` of one of the engine's orders shows nothing executed beyond what is booked: when the venue
-    /// ended the order, its end (for `reason` unless the venue gave one).
-    fn book_end(&mut self, venue: VenueId, report: &OrderReport, reason: &str) {
-        if report.status.is_final() {
-            let reason = report.reason.clone().unwrap_or_else(|| reason.to_string());
-            let (order_id, time, status) = (report.request.client_order_id, self.clock.now(), report.status);
-            self.apply_execution(venue, ExecutionEvent::Ended { order_id, time, status, reason });
-        }
     }
 
     /// Books what a venue's `report` of one of the engine's orders says beyond what the engine holds: the quantity
@@ -247,9 +190,7 @@ impl TradingEngine {
                     tracing::info!(target: "audit", order = %order_id, status = report.status.as_str(), "kill switch: cancel answered");
                     canceled += usize::from(report.status.is_final());
                     self.collect_executions(venue);
-                    if let Err(other) = self.book_venue_report(venue, &report, "canceled by the kill switch").await {
-                        failure.get_or_insert(other);
-                    }
+                    self.book_venue_report(venue, &report, "canceled by the kill switch").await;
                 }
                 Err(Error::Order(reason)) => {
                     tracing::warn!(order = %order_id, reason, "not canceled: no longer open");
@@ -270,6 +211,17 @@ impl TradingEngine {
         if refused && let Err(other) = self.track_orders().await {
             failure.get_or_insert(other);
         }
+        // A venue may count a trade before it lists it: ask again a few times, then book the rest from the status.
+        for _ in 0..3 {
+            if !self.trades_pending() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            if let Err(other) = self.track_orders().await {
+                failure.get_or_insert(other);
+            }
+        }
+        self.book_unlisted_trades();
         match failure.or_else(|| self.journal_failure.take()) {
             Some(failure) => Err(failure),
             None => Ok(canceled),

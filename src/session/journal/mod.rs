@@ -338,7 +338,6 @@ impl Journal {
             if older && let Some(trade) = f.trade_id {
                 self.store.execute(
                     "UPDATE fills SET trade_id = $1 WHERE session = $2 AND seq = $3 AND trade_id IS NULL",
-                    // In order of appearance: SQLite numbers `$n` parameters by where they first appear.
                     &[text(trade.to_string()), text(&self.session), int(seq as i64)],
                 )?;
             } else if known.as_ref() != Some(record) {

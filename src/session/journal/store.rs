@@ -57,6 +57,7 @@ fn failed(context: &str) -> impl Fn(String) -> Error + '_ {
 
 /// `sql` with PostgreSQL's parameters `$N` written as SQLite's numbered `?N`. SQLite reads `$2` as a *named*
 /// parameter, numbered by where it first appears, so `SET a = $2 WHERE b = $1` would bind the values crosswise.
+/// Every `$` followed by a digit is taken for a parameter: the journal's statements hold none in a literal.
 fn numbered(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len());
     let mut chars = sql.chars().peekable();
