@@ -79,18 +79,9 @@ async fn a_scenario_runs_unchanged_against_the_simulated_venue_and_the_binance_a
 
 #[tokio::test]
 async fn a_cancel_answer_that_reports_an_execution_books_it_before_the_order_ends() {
-    let base = mock_binance_with_lot("0.00001").await;
-    let config: VenueConfig =
-        serde_saphyr::from_str(&format!("base_url: '{base}'\nrate_limits: {{ requests_per_second: 1000 }}\n")).unwrap();
-    let credentials = Credentials { api_key: Secret::new(KEY), api_secret: Secret::new(SECRET), passphrase: None };
-    let mut router = OrderRouter::new();
-    router.add(live_adapter("binance", &config, Some(credentials)).unwrap()).unwrap();
-    let btc = cryptotradebot::model::Symbol::new("BTCUSDT").unwrap();
-    let risk = RiskManager::new(RiskLimits { max_position_size_percent: dec!(100), ..RiskLimits::default() });
-    let mut engine = TradingEngine::new(router, risk, Portfolio::new("USDT", dec!(10000), &[btc]));
-    engine.start().await.unwrap();
-    let placed = engine.place_order("binance", btc, Side::Buy, dec!(0.003), Some(dec!(60000))).await.unwrap();
-    assert_eq!(placed.status, OrderStatus::New);
+    let (base, _) = mock_binance_venue("0.00001").await;
+    let mut engine = binance_engine(&base).await;
+    resting_buy(&mut engine, dec!(0.003)).await;
     // The kill switch cancels it; Binance answers CANCELED with executedQty 0.001 (cummulativeQuoteQty 60), and
     // lists that trade with its commission, 0.000001 BTC: the trade is booked — 0.000999 BTC held (what the account
     // received), 60 USDT spent, the commission worth 0.06 USDT as its fee — and then the order ends.
@@ -109,17 +100,8 @@ async fn a_cancel_answer_that_reports_an_execution_books_it_before_the_order_end
 #[tokio::test]
 async fn fills_learned_by_asking_the_venue_are_its_trades_with_their_commissions_each_booked_once() {
     let (base, orders) = mock_binance_venue("0.00001").await;
-    let config: VenueConfig =
-        serde_saphyr::from_str(&format!("base_url: '{base}'\nrate_limits: {{ requests_per_second: 1000 }}\n")).unwrap();
-    let credentials = Credentials { api_key: Secret::new(KEY), api_secret: Secret::new(SECRET), passphrase: None };
-    let mut router = OrderRouter::new();
-    router.add(live_adapter("binance", &config, Some(credentials)).unwrap()).unwrap();
-    let btc = cryptotradebot::model::Symbol::new("BTCUSDT").unwrap();
-    let risk = RiskManager::new(RiskLimits { max_position_size_percent: dec!(100), ..RiskLimits::default() });
-    let mut engine = TradingEngine::new(router, risk, Portfolio::new("USDT", dec!(10000), &[btc]));
-    engine.start().await.unwrap();
-    let placed = engine.place_order("binance", btc, Side::Buy, dec!(0.002), Some(dec!(60000))).await.unwrap();
-    assert_eq!(placed.status, OrderStatus::New);
+    let mut engine = binance_engine(&base).await;
+    resting_buy(&mut engine, dec!(0.002)).await;
     engine.track_orders().await.unwrap();
     assert!(engine.run_log().fills.is_empty(), "nothing executed yet");
 
