@@ -162,21 +162,63 @@ async fn resting_buy(engine: &mut TradingEngine, quantity: Decimal) {
 }
 
 #[tokio::test]
-async fn a_trade_the_venue_lists_late_is_waited_for_at_the_kill_switch_then_booked_from_the_status() {
+async fn a_trade_the_venue_never_lists_at_the_kill_switch_is_not_guessed_and_is_booked_once_listed() {
     let (base, orders): (String, MockOrders) = mock_binance_venue("0.00001").await;
     let mut engine = binance_engine(&base).await;
-    // 0.003: the mock executes 0.001 of it just before the cancel arrives; its trade list trails behind.
+    // 0.003: the mock executes 0.001 of it just before the cancel arrives, and its trade list trails behind.
     resting_buy(&mut engine, dec!(0.003)).await;
     lag_trades(&orders, 1, true);
-    assert_eq!(engine.cancel_open_orders().await.unwrap(), 1);
-    // Never listed: after three more questions the rest of the status is booked — 0.001 at 60,000, commission
-    // unknown — and the order ends. Nothing the venue executed is lost.
+    // Asked three more times, a second apart, then reported: nothing is booked from the status (its commission is
+    // unknown), and the order stays with its cancel requested, as the journal holds it.
+    let failure = engine.cancel_open_orders().await.unwrap_err().to_string();
+    assert!(failure.contains("has not listed all its trades: resume the session"), "{failure}");
+    assert!(engine.run_log().fills.is_empty());
+    assert_eq!(engine.run_log().orders[0].state, cryptotradebot::execution::OrderState::CancelRequested);
+    // Listed at last (as a resumed session asks): booked with its id and commission, and the order ends.
+    lag_trades(&orders, 1, false);
+    engine.track_orders().await.unwrap();
     let log = engine.run_log();
     let fills: Vec<_> =
-        log.fills.iter().map(|f| (f.fill.quantity, f.fill.price, f.fill.fee, f.fill.trade_id)).collect();
-    assert_eq!(fills, [(dec!(0.001), dec!(60000), dec!(0), None)]);
+        log.fills.iter().map(|f| (f.fill.quantity, f.fill.fee, f.fill.trade_id.map(|t| t.to_string()))).collect();
+    assert_eq!(fills, [(dec!(0.000999), dec!(0.06), Some("1999".into()))]);
     assert_eq!(log.orders[0].report.status, OrderStatus::Canceled);
-    assert_eq!(engine.get_portfolio_status().await.cash, dec!(9940));
+}
+
+#[tokio::test]
+async fn fills_a_journal_holds_without_ids_cover_as_many_listed_trades_as_they_add_up_to() {
+    let (base, orders) = mock_binance_venue("0.00001").await;
+    let mut before = binance_engine(&base).await;
+    resting_buy(&mut before, dec!(0.003)).await;
+    for _ in 0..3 {
+        trade_through(&orders, 1, "0.001", "60000", "0.000001", "BTC");
+    }
+    // Two trades booked without ids, each as the quantity received (0.000999): they stand for trades 1100 and 1101;
+    // only 1102 is new.
+    let mut order = before.run_log().orders[0].clone();
+    order.state = cryptotradebot::execution::OrderState::PartiallyFilled;
+    order.report.status = OrderStatus::PartiallyFilled;
+    order.report.filled_quantity = dec!(0.001998);
+    let booked = |time| cryptotradebot::execution::FillRecord {
+        venue: cryptotradebot::model::VenueId(0),
+        fill: cryptotradebot::model::Fill {
+            order_id: order.report.request.client_order_id,
+            time: cryptotradebot::model::Timestamp(time),
+            symbol: order.report.request.symbol,
+            side: Side::Buy,
+            quantity: dec!(0.000999),
+            price: dec!(60000),
+            fee: dec!(0.06),
+            liquidity: cryptotradebot::model::Liquidity::Maker,
+            trade_id: None,
+        },
+    };
+    let mut engine = binance_engine(&base).await;
+    engine.restore(vec![order.clone()], vec![booked(1), booked(2)], vec![], vec![]).unwrap();
+    engine.track_orders().await.unwrap();
+    let fills: Vec<_> =
+        engine.run_log().fills.iter().map(|f| (f.fill.quantity, f.fill.trade_id.map(|t| t.to_string()))).collect();
+    assert_eq!(fills, [(dec!(0.000999), None), (dec!(0.000999), None), (dec!(0.000999), Some("1102".into()))]);
+    assert_eq!(engine.run_log().orders[0].report.status, OrderStatus::Filled);
 }
 
 #[tokio::test]

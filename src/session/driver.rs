@@ -316,7 +316,7 @@ impl Session {
                         () = &mut shutdown => break Stop::Signal,
                         () = tokio::time::sleep_until(deadline) => break Stop::Duration,
                         () = tokio::time::sleep_until(chores.due()), if live_venue => {
-                            self.chores(&mut chores).await?;
+                            self.chores(&mut chores, true).await?;
                             continue;
                         }
                         bar = feed.next() => bar,
@@ -328,7 +328,7 @@ impl Session {
                 }
             };
             if live_venue {
-                self.chores(&mut chores).await?;
+                self.chores(&mut chores, false).await?;
             }
             self.commit().await?;
             if let Ok(mut metrics) = self.metrics.lock() {
@@ -341,23 +341,34 @@ impl Session {
         Ok((live, stop))
     }
 
-    /// The live venue's chores that are due: the dead man's switches renewed (a failed renewal is tried again
-    /// five seconds later; the switch runs out only if renewals keep failing, and then the venue cancels the
-    /// session's orders, as it should), and working orders asked for, what they report booked and journaled.
-    async fn chores(&mut self, chores: &mut Chores) -> Result<()> {
+    /// The live venue's chores that are due: the dead man's switches renewed, and working orders asked for, what
+    /// they report booked and journaled — every second after a market event, every five seconds on the chores'
+    /// own clock (a venue counting private calls, as Kraken does, is not asked once a second around the clock).
+    ///
+    /// # Errors
+    /// Renewals failing for 20 s — the shortest
+    /// timeout allowed is 30 s, so the venue would soon cancel every order while the session trades on — and the
+    /// errors of asking for orders.
+    async fn chores(&mut self, chores: &mut Chores, on_the_clock: bool) -> Result<()> {
         let now = tokio::time::Instant::now();
         if now >= chores.switch {
-            chores.switch = match self.engine.dead_mans_switches(true).await {
-                Ok(_) => now + DEAD_MANS_SWITCH_RENEWAL,
-                Err(failure) => {
-                    tracing::warn!(%failure, "the dead man's switch was not renewed; trying again in 5 s");
-                    now + Duration::from_secs(5)
+            match self.engine.dead_mans_switches(true).await {
+                Ok(_) => {
+                    chores.renewed = now;
+                    chores.switch = now + DEAD_MANS_SWITCH_RENEWAL;
                 }
-            };
+                Err(failure) => {
+                    if now.duration_since(chores.renewed) >= Duration::from_secs(20) {
+                        return Err(failure.with_note("the dead man's switch could not be renewed"));
+                    }
+                    tracing::warn!(%failure, "the dead man's switch was not renewed; trying again in 5 s");
+                    chores.switch = now + Duration::from_secs(5);
+                }
+            }
         }
         if now >= chores.track {
             self.engine.track_orders().await?;
-            chores.track = now + Duration::from_secs(1);
+            chores.track = now + Duration::from_secs(if on_the_clock { 5 } else { 1 });
             self.commit().await?;
         }
         Ok(())
@@ -385,13 +396,15 @@ struct Chores {
     track: tokio::time::Instant,
     /// Renewing the dead man's switches.
     switch: tokio::time::Instant,
+    /// When they were last renewed (armed as the session started: see `run_live`).
+    renewed: tokio::time::Instant,
 }
 
 impl Chores {
-    /// The switches armed at once, the orders asked for in a second.
+    /// The switches (armed as the session started) renewed at once, the orders asked for in a second.
     fn starting_now() -> Self {
         let now = tokio::time::Instant::now();
-        Chores { track: now + Duration::from_secs(1), switch: now }
+        Chores { track: now + Duration::from_secs(1), switch: now, renewed: now }
     }
 
     /// The next chore's time.

@@ -249,6 +249,8 @@ pub async fn run_live(
     // A resumed session's orders from before rest at the venue from here on: a failure while restoring and
     // reconciling goes through the kill switch too.
     let reconciled = guarded(async {
+        // The venue's dead man's switch (Kraken) is armed before any order can go out; the session renews it.
+        engine.dead_mans_switches(true).await?;
         if options.resume {
             let (mut open_before, balances) = restore(&mut engine, &journal)?;
             engine.track_orders().await?;

@@ -29,8 +29,6 @@ pub struct OrderTrades {
     pub trades: Vec<ListedTrade>,
     /// Their executed quantities summed.
     pub executed: Decimal,
-    /// Their notionals (price × executed quantity) summed.
-    pub notional: Decimal,
 }
 
 /// A trading venue. The engine talks to the simulated exchange and to the live adapters only through this trait, so

@@ -565,20 +565,21 @@ impl ExchangeAdapter for BinanceAdapter {
             return Err(Error::Exchange(format!("binance order {order_id}: the order's answer has no orderId")));
         };
         // Page by trade id: Binance lists at most 1,000 trades per call (500 unless asked).
-        let (mut listed, mut from): (Vec<TradeAnswer>, Option<u64>) = (Vec::new(), None);
+        // From trade id 0 on: without `fromId` Binance lists the most recent trades, not the first.
+        let (mut listed, mut from): (Vec<TradeAnswer>, u64) = (Vec::new(), 0);
         loop {
-            let mut params = vec![
+            let params = [
                 ("symbol", symbol.to_string()),
                 ("orderId", venue_id.to_string()),
                 ("limit", TRADES_PER_PAGE.to_string()),
+                ("fromId", from.to_string()),
             ];
-            params.extend(from.map(|id| ("fromId", id.to_string())));
             let page: Vec<TradeAnswer> = self.signed(reqwest::Method::GET, "/api/v3/myTrades", &params).await?;
             let full = page.len() >= TRADES_PER_PAGE;
             let next = page.iter().map(|t| t.id).max().and_then(|id| id.checked_add(1));
             listed.extend(page);
             match next {
-                Some(next) if full => from = Some(next),
+                Some(next) if full => from = next,
                 _ => break,
             }
         }

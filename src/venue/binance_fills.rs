@@ -168,8 +168,6 @@ pub(super) fn order_trades(
         let time = Timestamp::from_millis(t.time).unwrap_or(venue_now);
         let fill = t.execution().fill(instrument, order_id, side, time)?;
         trades.executed = trades.executed.checked_add(t.qty).ok_or_else(overflow)?;
-        let notional = t.qty.checked_mul(t.price).ok_or_else(overflow)?;
-        trades.notional = trades.notional.checked_add(notional).ok_or_else(overflow)?;
         trades.trades.push(ListedTrade { fill, executed: t.qty });
     }
     Ok(trades)

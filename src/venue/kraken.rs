@@ -540,9 +540,11 @@ impl ExchangeAdapter for KrakenAdapter {
         let balances: BTreeMap<String, ExtendedBalance> = self.private("BalanceEx", &[]).await?;
         let mut out = BTreeMap::new();
         for (code, b) in balances {
-            let free = b.balance.checked_sub(b.hold_trade).filter(|f| !f.is_sign_negative()).ok_or_else(|| {
-                Error::Exchange(format!("kraken /0/private/BalanceEx: {code} holds {} of {}", b.hold_trade, b.balance))
-            })?;
+            // More held than held in all (credit): nothing of it is free.
+            let free = b.balance.checked_sub(b.hold_trade).filter(|f| !f.is_sign_negative()).unwrap_or_else(|| {
+                tracing::warn!(asset = %code, balance = %b.balance, held = %b.hold_trade, "kraken: more held than the balance");
+                Decimal::ZERO
+            });
             if !free.is_zero() {
                 let total = out.entry(common_asset(&code)).or_insert(Decimal::ZERO);
                 *total = total.checked_add(free).ok_or_else(|| Error::Exchange("kraken balances overflow".into()))?;

@@ -49,7 +49,9 @@ const LOOPBACK_HOSTS: [&str; 3] = ["127.0.0.1", "localhost", "[::1]"];
 /// The host of `url` (`scheme://host[:port][/path]`), lower-case letters as written.
 fn host_of(url: &str) -> &str {
     let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let authority = rest.split('/').next().unwrap_or_default();
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    // `user:password@host`: the host is after the last `@`.
+    let authority = authority.rsplit('@').next().unwrap_or_default();
     match authority.strip_prefix('[') {
         Some(v6) => &authority[..v6.find(']').map_or(authority.len(), |end| end + 2)],
         None => authority.split(':').next().unwrap_or_default(),
@@ -179,5 +181,9 @@ mod tests {
         assert!(!at("http://[::1]:9/x", Some(false)).uses_test_endpoints("binance"));
         assert!(at("http://[::1]:9/x", None).uses_test_endpoints("binance"));
         assert!(!VenueConfig::default().uses_test_endpoints("kraken"));
+        assert!(
+            !at("http://127.0.0.1:1@api.binance.com", None).uses_test_endpoints("binance"),
+            "userinfo is not the host"
+        );
     }
 }

@@ -222,7 +222,7 @@ pub fn answer(seen: &Seen, orders: &Mutex<BTreeMap<String, BTreeMap<String, Stri
             // Binance's paging: at most `limit` trades (default 500, at most 1,000), from trade id `fromId` on.
             let limit: usize = p.get("limit").map_or(500, |l| l.parse().unwrap());
             assert!(limit <= 1000, "Binance refuses a limit above 1000");
-            let from: u64 = p.get("fromId").map_or(0, |f| f.parse().unwrap());
+            let from: Option<u64> = p.get("fromId").map(|f| f.parse().unwrap());
             let orders = orders.lock().unwrap();
             let listed: Vec<String> = orders
                 .values()
@@ -231,9 +231,18 @@ pub fn answer(seen: &Seen, orders: &Mutex<BTreeMap<String, BTreeMap<String, Stri
                 .flat_map(|o| {
                     let buyer = o["side"] == "BUY";
                     let mut trades = trades_of(o);
-                    trades.retain(|t| t.4 >= from);
                     trades.sort_by_key(|t| t.4);
-                    trades.truncate(limit);
+                    match from {
+                        Some(from) => {
+                            trades.retain(|t| t.4 >= from);
+                            trades.truncate(limit);
+                        }
+                        // Without `fromId`, Binance lists the most recent trades.
+                        None => {
+                            let skip = trades.len().saturating_sub(limit);
+                            trades.drain(..skip);
+                        }
+                    }
                     trades.into_iter().map(move |(price, qty, commission, asset, id, maker)| {
                         format!(
                             r#"{{"symbol":"BTCUSDT","id":{id},"orderId":{},"orderListId":-1,"price":"{price}","qty":"{qty}","quoteQty":"{}","commission":"{commission}","commissionAsset":"{asset}","time":1700000000456,"isBuyer":{buyer},"isMaker":{maker},"isBestMatch":true}}"#,

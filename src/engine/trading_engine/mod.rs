@@ -182,7 +182,7 @@ pub struct TradingEngine {
     exit_backlog: Vec<(OrderId, Decimal, Decimal)>,
     /// Per order at a venue that lists its trades: what its booked trades executed (before commission: what the
     /// venue's status calls filled). A status showing more has trades to book.
-    covered: BTreeMap<OrderId, venue_trades::Covered>,
+    covered: BTreeMap<OrderId, Decimal>,
     /// Orders the venue ended whose trades it had not all listed yet, with its last report of each.
     pending_trades: BTreeMap<OrderId, (VenueId, OrderReport)>,
 }

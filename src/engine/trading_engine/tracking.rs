@@ -49,6 +49,11 @@ impl TradingEngine {
                 Err(Error::Order(reason)) => {
                     tracing::warn!(order = %request.client_order_id, reason, "order status refused; asked again later");
                 }
+                Err(limited @ Error::RateLimit { .. }) => {
+                    // Held back by the venue: the other orders wait too, and all are asked about again later.
+                    tracing::warn!(%limited, "order status held back by the venue's rate limit; asked again later");
+                    return Ok(());
+                }
                 Err(other) => return Err(other),
             }
             if let Some(failure) = self.journal_failure.take() {
@@ -211,7 +216,8 @@ impl TradingEngine {
         if refused && let Err(other) = self.track_orders().await {
             failure.get_or_insert(other);
         }
-        // A venue may count a trade before it lists it: ask again a few times, then book the rest from the status.
+        // A venue may count a trade before it lists it: ask again a few times. One still unlisted is not guessed
+        // from the status: the order stays as journaled (cancel requested) and a resumed session books its trades.
         for _ in 0..3 {
             if !self.trades_pending() {
                 break;
@@ -221,7 +227,20 @@ impl TradingEngine {
                 failure.get_or_insert(other);
             }
         }
-        self.book_unlisted_trades();
+        if let Some(id) = self.pending_trade_order() {
+            failure.get_or_insert(Error::Exchange(format!(
+                "the venue ended order {id} but has not listed all its trades: resume the session to book them"
+            )));
+        }
+        // An order still working after all that (a refused cancel of an order that is open after all) is a failure:
+        // the venue's dead man's switch, if it has one, then stays armed.
+        let still = self.log.orders.iter().find(|o| o.state.is_at_venue() && !self.router.answers_at_once(o.venue));
+        if let Some(order) = still.filter(|o| self.pending_trade_order() != Some(o.report.request.client_order_id)) {
+            let id = order.report.request.client_order_id;
+            failure.get_or_insert(Error::Exchange(format!(
+                "order {id} is still working at the venue after the kill switch"
+            )));
+        }
         match failure.or_else(|| self.journal_failure.take()) {
             Some(failure) => Err(failure),
             None => Ok(canceled),

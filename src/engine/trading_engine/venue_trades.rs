@@ -1,18 +1,11 @@
 //! Orders at a venue that lists their trades (Binance): each trade booked once, by its trade id, with its commission
 //! as charged. A venue's status can count a trade before the venue lists it; such an order waits for the next
-//! question, and at the end of a session (the kill switch) what is still not listed is booked from the status.
+//! question (at the end of a session, the kill switch reports it, and a resumed session books its trades).
 
 use rust_decimal::Decimal;
 
 use super::TradingEngine;
-use crate::model::{ExecutionEvent, Fill, Liquidity, OrderReport, OrderStatus, VenueId};
-
-/// What the booked trades of one order cover: their executed quantity (before commission) and notional.
-#[derive(Clone, Copy, Debug, Default)]
-pub(super) struct Covered {
-    executed: Decimal,
-    notional: Decimal,
-}
+use crate::model::{ExecutionEvent, OrderReport, OrderStatus, VenueId};
 
 impl TradingEngine {
     /// Books what a network venue's `report` of one of the engine's orders says beyond what the engine holds. When
@@ -28,7 +21,7 @@ impl TradingEngine {
             self.pending_trades.remove(&id);
             return;
         }
-        if report.filled_quantity <= self.covered.get(&id).map_or(Decimal::ZERO, |c| c.executed) {
+        if report.filled_quantity <= self.covered.get(&id).copied().unwrap_or_default() {
             self.book_end(venue, report, reason);
             return;
         }
@@ -56,9 +49,11 @@ impl TradingEngine {
             if trade.fill.trade_id.is_some_and(|t| self.log.orders.has_trade(venue, symbol, t)) {
                 continue;
             }
-            if untracked > Decimal::ZERO && untracked >= trade.fill.quantity {
-                // Booked already, without its id (as the quantity the account received, or the venue executed).
-                untracked = (untracked - trade.executed).max(Decimal::ZERO);
+            // Booked already, without its id: as the quantity the account received, or as the venue executed
+            // (whichever is smaller stands for the trade).
+            let least = trade.executed.min(trade.fill.quantity);
+            if untracked > Decimal::ZERO && untracked >= least {
+                untracked -= least;
                 continue;
             }
             fresh.push(trade.fill);
@@ -68,7 +63,7 @@ impl TradingEngine {
             let order_status = if complete && index + 1 == last { report.status } else { OrderStatus::PartiallyFilled };
             self.apply_execution(venue, ExecutionEvent::Fill { fill, order_status });
         }
-        self.covered.insert(id, Covered { executed: listed.executed, notional: listed.notional });
+        self.covered.insert(id, listed.executed);
         if complete {
             self.pending_trades.remove(&id);
             if last == 0 {
@@ -84,36 +79,9 @@ impl TradingEngine {
         !self.pending_trades.is_empty()
     }
 
-    /// Last resort at the end of a session: each order the venue ended whose trades it still has not listed gets
-    /// the rest of what its status says executed as one fill, at the price that makes the venue's average right,
-    /// without a trade id or a commission (the status tells neither), and its end. Logged as such.
-    pub(super) fn book_unlisted_trades(&mut self) {
-        for (id, (venue, report)) in std::mem::take(&mut self.pending_trades) {
-            if self.log.order(id).is_none_or(|record| record.state.is_final()) {
-                continue;
-            }
-            let covered = self.covered.get(&id).copied().unwrap_or_default();
-            let rest = report.filled_quantity - covered.executed;
-            let notional = report.average_price.unwrap_or_default() * report.filled_quantity - covered.notional;
-            if rest <= Decimal::ZERO || notional <= Decimal::ZERO {
-                self.book_end(venue, &report, "ended at the venue");
-                continue;
-            }
-            tracing::warn!(order = %id, quantity = %rest, "the venue's trades were not listed in time: booked from its status, commission unknown");
-            let request = report.request;
-            let fill = Fill {
-                order_id: id,
-                time: self.clock.now(),
-                symbol: request.symbol,
-                side: request.side,
-                quantity: rest,
-                price: (notional / rest).normalize(),
-                fee: Decimal::ZERO,
-                liquidity: Liquidity::Maker,
-                trade_id: None,
-            };
-            self.apply_execution(venue, ExecutionEvent::Fill { fill, order_status: report.status });
-        }
+    /// The first order the venue ended whose trades it has not all listed, if any.
+    pub(super) fn pending_trade_order(&self) -> Option<crate::model::OrderId> {
+        self.pending_trades.keys().next().copied()
     }
 
     /// A venue's `report` of one of the engine's orders shows nothing executed beyond what is booked: when the venue
