@@ -50,8 +50,12 @@ fn journal_story(open: &dyn Fn() -> Journal, session: &str) {
         content_hash: "abc".into(),
         client_tag: "0000abcd".into(),
     };
+    // A session journaled before sessions had client-id tags takes the tag given when it is next opened.
+    journal.open_session(&SessionInfo { client_tag: String::new(), ..info.clone() }).unwrap();
+    assert_eq!(journal.session().unwrap().map(|s| s.client_tag), Some(String::new()));
     journal.open_session(&info).unwrap();
     journal.open_session(&info).unwrap();
+    assert_eq!(journal.session().unwrap().map(|s| s.client_tag), Some("0000abcd".to_string()));
     assert_eq!(journal.starting_cash().unwrap(), None, "not recorded yet");
     journal.record_starting_cash(dec!(8123.45)).unwrap();
     journal.record_starting_cash(dec!(10000)).unwrap();
