@@ -112,6 +112,13 @@ fn answer(seen: &Seen, venue: &mut Venue) -> Answer {
                 r#"{"ZUSD":{"balance":"1250.0000","hold_trade":"250.0000"},"XXBT":{"balance":"0.5000000000","hold_trade":"0.0000000000"},"XETH":{"balance":"0.0000000000","hold_trade":"0.0000000000"}}"#,
             ),
             "/0/private/AddOrder" if params["volume"] == "100" => refused("EOrder:Insufficient funds"),
+            // A volume in the quote asset (viqc) more precise than the pair's cost_decimals (5) is refused.
+            "/0/private/AddOrder"
+                if params.get("oflags").is_some_and(|f| f.contains("viqc"))
+                    && params["volume"].split_once('.').is_some_and(|(_, d)| d.len() > 5) =>
+            {
+                refused("EGeneral:Invalid arguments:volume")
+            }
             "/0/private/AddOrder" => {
                 let txid = format!("OUF4EM-FRGI2-{:06}", venue.orders.len());
                 venue.orders.insert(txid.clone(), (params, "open"));
@@ -314,4 +321,24 @@ async fn the_kill_switch_cancels_then_disarms_and_a_switch_turned_off_is_never_c
     assert_eq!(engine.dead_mans_switches(true).await.unwrap(), 0, "turned off in exchanges.yaml");
     engine.kill_switch(true).await.unwrap();
     assert!(venue.lock().unwrap().switch.is_empty());
+}
+
+#[tokio::test]
+async fn a_market_order_sized_in_the_quote_asset_goes_out_at_the_pairs_cost_decimals() {
+    let (base, venue) = mock_kraken_venue().await;
+    let mut kraken = adapter(&base, KEY);
+    // 100.1234567 USD: Kraken takes 5 decimals for USD amounts of XBTUSD (cost_decimals), so 100.12345 goes out.
+    let order = OrderRequest {
+        order_type: cryptotradebot::model::OrderType::Market,
+        ..OrderRequest::new(OrderId(11), btc(), Side::Buy, OrderQty::Quote(dec!(100.1234567)), None)
+    };
+    assert_eq!(kraken.place_order(order).await.unwrap().status, OrderStatus::New);
+    let sent = venue.lock().unwrap().orders.values().next().unwrap().0.clone();
+    assert_eq!((sent["volume"].as_str(), sent["oflags"].as_str()), ("100.12345", "viqc"));
+    let dust = OrderRequest {
+        order_type: cryptotradebot::model::OrderType::Market,
+        ..OrderRequest::new(OrderId(12), btc(), Side::Buy, OrderQty::Quote(dec!(0.000001)), None)
+    };
+    let err = kraken.place_order(dust).await.unwrap_err();
+    assert!(matches!(&err, Error::Order(m) if m.contains("rounds to nothing at 5 decimals")), "{err:?}");
 }

@@ -10,7 +10,7 @@
 //! exceeded` → RateLimitError, other `EOrder`/`EGeneral:Invalid`/`EQuery` → OrderError, the rest → ExchangeError.
 
 use async_trait::async_trait;
-use rust_decimal::Decimal;
+use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
@@ -51,6 +51,8 @@ pub struct KrakenAdapter {
     /// The session's tag in the client order ids (`cl_ord_id`).
     tag: ClientTag,
     instruments: BTreeMap<Symbol, Instrument>,
+    /// Per pair, the decimals of an amount in its quote asset (`cost_decimals`).
+    cost_decimals: BTreeMap<Symbol, u32>,
     /// The dead man's switch's timeout in seconds (0: off).
     dead_mans_switch_seconds: u64,
 }
@@ -76,6 +78,10 @@ struct PairInfo {
     quote: String,
     pair_decimals: u32,
     lot_decimals: u32,
+    /// Decimals of an amount in the quote asset (a `viqc` order's volume); Kraken's default when absent is taken
+    /// as the price's.
+    #[serde(default)]
+    cost_decimals: Option<u32>,
     #[serde(default)]
     tick_size: Option<Decimal>,
     #[serde(default)]
@@ -161,6 +167,7 @@ impl KrakenAdapter {
             txids: Mutex::new(BTreeMap::new()),
             tag: ClientTag::fresh("kraken"),
             instruments: BTreeMap::new(),
+            cost_decimals: BTreeMap::new(),
             dead_mans_switch_seconds: config.dead_mans_switch_seconds.unwrap_or(DEAD_MANS_SWITCH_SECONDS),
         })
     }
@@ -188,6 +195,7 @@ impl KrakenAdapter {
             max_quantity: None,
         };
         instrument.validate()?;
+        self.cost_decimals.insert(symbol, info.cost_decimals.unwrap_or(info.pair_decimals));
         self.instruments.insert(symbol, instrument.clone());
         Ok(instrument)
     }
@@ -448,6 +456,15 @@ impl ExchangeAdapter for KrakenAdapter {
         match order.quantity {
             OrderQty::Base(volume) => params.push(("volume", volume.normalize().to_string())),
             OrderQty::Quote(amount) if order.order_type == OrderType::Market => {
+                // Rounded down to the quote asset's decimals: Kraken refuses a volume more precise than that.
+                let decimals = self.cost_decimals.get(&order.symbol).copied().unwrap_or(instrument.tick_size.scale());
+                let amount = amount.round_dp_with_strategy(decimals, RoundingStrategy::ToZero);
+                if amount <= Decimal::ZERO {
+                    return Err(Error::Order(format!(
+                        "kraken: a quote amount for {} rounds to nothing at {decimals} decimals",
+                        order.symbol
+                    )));
+                }
                 params.push(("volume", amount.normalize().to_string()));
                 params.push(("oflags", "viqc".to_string()));
             }
