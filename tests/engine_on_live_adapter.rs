@@ -154,6 +154,39 @@ async fn binance_engine(base: &str) -> TradingEngine {
     engine
 }
 
+/// What a journal written before trades were listed holds of `engine`'s order 1, a buy at 60,000: the order partly
+/// filled (`filled`), and one fill without a trade id per (quantity, fee) of `fills`.
+fn journaled_without_ids(
+    engine: &TradingEngine,
+    filled: Decimal,
+    fills: &[(Decimal, Decimal)],
+) -> (cryptotradebot::execution::OrderRecord, Vec<cryptotradebot::execution::FillRecord>) {
+    let mut order = engine.run_log().orders[0].clone();
+    order.state = cryptotradebot::execution::OrderState::PartiallyFilled;
+    order.report.status = OrderStatus::PartiallyFilled;
+    order.report.filled_quantity = filled;
+    let request = order.report.request;
+    let records = fills
+        .iter()
+        .zip(1..)
+        .map(|(&(quantity, fee), time)| cryptotradebot::execution::FillRecord {
+            venue: cryptotradebot::model::VenueId(0),
+            fill: cryptotradebot::model::Fill {
+                order_id: request.client_order_id,
+                time: cryptotradebot::model::Timestamp(time),
+                symbol: request.symbol,
+                side: Side::Buy,
+                quantity,
+                price: dec!(60000),
+                fee,
+                liquidity: cryptotradebot::model::Liquidity::Maker,
+                trade_id: None,
+            },
+        })
+        .collect();
+    (order, records)
+}
+
 /// A resting buy of `quantity` at 60,000 placed by `engine` (its order 1).
 async fn resting_buy(engine: &mut TradingEngine, quantity: Decimal) {
     let btc = cryptotradebot::model::Symbol::new("BTCUSDT").unwrap();
@@ -194,26 +227,9 @@ async fn fills_a_journal_holds_without_ids_cover_as_many_listed_trades_as_they_a
     }
     // Two trades booked without ids, each as the quantity received (0.000999): they stand for trades 1100 and 1101;
     // only 1102 is new.
-    let mut order = before.run_log().orders[0].clone();
-    order.state = cryptotradebot::execution::OrderState::PartiallyFilled;
-    order.report.status = OrderStatus::PartiallyFilled;
-    order.report.filled_quantity = dec!(0.001998);
-    let booked = |time| cryptotradebot::execution::FillRecord {
-        venue: cryptotradebot::model::VenueId(0),
-        fill: cryptotradebot::model::Fill {
-            order_id: order.report.request.client_order_id,
-            time: cryptotradebot::model::Timestamp(time),
-            symbol: order.report.request.symbol,
-            side: Side::Buy,
-            quantity: dec!(0.000999),
-            price: dec!(60000),
-            fee: dec!(0.06),
-            liquidity: cryptotradebot::model::Liquidity::Maker,
-            trade_id: None,
-        },
-    };
+    let (order, fills) = journaled_without_ids(&before, dec!(0.001998), &[(dec!(0.000999), dec!(0.06)); 2]);
     let mut engine = binance_engine(&base).await;
-    engine.restore(vec![order.clone()], vec![booked(1), booked(2)], vec![], vec![]).unwrap();
+    engine.restore(vec![order], fills, vec![], vec![]).unwrap();
     engine.track_orders().await.unwrap();
     let fills: Vec<_> =
         engine.run_log().fills.iter().map(|f| (f.fill.quantity, f.fill.trade_id.map(|t| t.to_string()))).collect();
@@ -247,24 +263,9 @@ async fn a_resumed_session_does_not_book_again_a_fill_its_journal_holds_without_
     resting_buy(&mut before, dec!(0.002)).await;
     trade_through(&orders, 1, "0.0005", "60000", "0.0000005", "BTC");
     // A journal written before trades were listed: the order's status increment booked as a fill, no trade id.
-    let mut order = before.run_log().orders[0].clone();
-    order.state = cryptotradebot::execution::OrderState::PartiallyFilled;
-    order.report.status = OrderStatus::PartiallyFilled;
-    order.report.filled_quantity = dec!(0.0005);
-    let legacy = cryptotradebot::model::Fill {
-        order_id: order.report.request.client_order_id,
-        time: cryptotradebot::model::Timestamp(1),
-        symbol: order.report.request.symbol,
-        side: Side::Buy,
-        quantity: dec!(0.0005),
-        price: dec!(60000),
-        fee: dec!(0),
-        liquidity: cryptotradebot::model::Liquidity::Maker,
-        trade_id: None,
-    };
-    let record = cryptotradebot::execution::FillRecord { venue: cryptotradebot::model::VenueId(0), fill: legacy };
+    let (order, fills) = journaled_without_ids(&before, dec!(0.0005), &[(dec!(0.0005), dec!(0))]);
     let mut engine = binance_engine(&base).await;
-    engine.restore(vec![order], vec![record], vec![], vec![]).unwrap();
+    engine.restore(vec![order], fills, vec![], vec![]).unwrap();
     engine.track_orders().await.unwrap();
     assert_eq!(engine.run_log().fills.len(), 1, "trade 1100 is the journal's fill");
     // The next trade is booked, once.
