@@ -46,16 +46,10 @@ const TEST_HOSTS: [&str; 2] = ["testnet.binance.vision", "api-public.sandbox.exc
 /// Hosts of this machine.
 const LOOPBACK_HOSTS: [&str; 3] = ["127.0.0.1", "localhost", "[::1]"];
 
-/// The host of `url` (`scheme://host[:port][/path]`), lower-case letters as written.
-fn host_of(url: &str) -> &str {
-    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    // `user:password@host`: the host is after the last `@`.
-    let authority = authority.rsplit('@').next().unwrap_or_default();
-    match authority.strip_prefix('[') {
-        Some(v6) => &authority[..v6.find(']').map_or(authority.len(), |end| end + 2)],
-        None => authority.split(':').next().unwrap_or_default(),
-    }
+/// The host of `url` as the HTTP client reads it (lower-case; an IPv6 address in brackets); empty when it does not
+/// parse.
+fn host_of(url: &str) -> String {
+    reqwest::Url::parse(url).ok().and_then(|u| u.host_str().map(str::to_string)).unwrap_or_default()
 }
 
 /// Venues with no test environment for spot trading: their endpoints are the production ones.
@@ -126,7 +120,7 @@ impl VenueConfig {
             return false;
         }
         match self.base_url.as_deref().map(host_of) {
-            Some(host) if !LOOPBACK_HOSTS.contains(&host) => TEST_HOSTS.contains(&host),
+            Some(host) if !LOOPBACK_HOSTS.contains(&host.as_str()) => TEST_HOSTS.contains(&host.as_str()),
             _ => self.test_endpoints_wanted(),
         }
     }
