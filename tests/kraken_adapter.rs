@@ -33,6 +33,9 @@ struct Venue {
     lookups: usize,
     /// The `timeout` of every CancelAllOrdersAfter call (the dead man's switch), in order.
     switch: Vec<u64>,
+    /// QueryOrders calls still to be answered `EOrder:Unknown order` after an AddOrder: Kraken's order index lags
+    /// its matching engine, so an order it just took may not be listed yet.
+    unlisted_queries: u32,
 }
 
 /// The engine's order number in a request body's `cl_ord_id=<tag>-0000-4000-8000-<number in 12 hex>`.
@@ -123,6 +126,10 @@ fn answer(seen: &Seen, venue: &mut Venue) -> Answer {
                 let txid = format!("OUF4EM-FRGI2-{:06}", venue.orders.len());
                 venue.orders.insert(txid.clone(), (params, "open"));
                 ok(&format!(r#"{{"descr":{{"order":"buy"}},"txid":["{txid}"]}}"#))
+            }
+            "/0/private/QueryOrders" if venue.unlisted_queries > 0 => {
+                venue.unlisted_queries -= 1;
+                refused("EOrder:Unknown order")
             }
             "/0/private/QueryOrders" => ok(&order(&params["txid"], venue)),
             "/0/private/OpenOrders" | "/0/private/ClosedOrders" => {
@@ -341,4 +348,37 @@ async fn a_market_order_sized_in_the_quote_asset_goes_out_at_the_pairs_cost_deci
     };
     let err = kraken.place_order(dust).await.unwrap_err();
     assert!(matches!(&err, Error::Order(m) if m.contains("rounds to nothing at 5 decimals")), "{err:?}");
+}
+
+#[tokio::test]
+async fn an_order_kraken_took_but_does_not_list_yet_is_reported_accepted_not_refused() {
+    let (base, venue) = mock_kraken_venue().await;
+    venue.lock().unwrap().unlisted_queries = 1;
+    let mut kraken = adapter(&base, KEY);
+    let order = OrderRequest::new(OrderId(1), btc(), Side::Buy, OrderQty::Base(dec!(0.01)), Some(dec!(37500)));
+    let report = kraken.place_order(order).await.expect("AddOrder gave a txid: the order is at the venue");
+    assert_eq!((report.status, report.filled_quantity), (OrderStatus::New, dec!(0)));
+    assert_eq!(venue.lock().unwrap().orders.len(), 1, "added once");
+    // Listed a moment later, by the txid AddOrder gave.
+    assert_eq!(kraken.get_order_status(btc(), OrderId(1)).await.unwrap().status, OrderStatus::New);
+}
+
+#[tokio::test]
+async fn an_acknowledged_order_the_venue_does_not_list_yet_keeps_working_and_the_kill_switch_cancels_it() {
+    use cryptotradebot::execution::OrderState;
+    let (base, venue) = mock_kraken_venue().await;
+    let mut engine = kraken_engine(&base, Some(0)).await;
+    // Unlisted for the status asked right after AddOrder and for the engine's next round of questions.
+    venue.lock().unwrap().unlisted_queries = 2;
+    let report = engine.place_order("kraken", btc(), Side::Buy, dec!(0.01), Some(dec!(37500))).await.unwrap();
+    let id = report.request.client_order_id;
+    let state = |engine: &cryptotradebot::engine::TradingEngine| engine.run_log().order(id).map(|o| o.state);
+    assert_eq!(state(&engine), Some(OrderState::Acknowledged));
+    engine.track_orders().await.unwrap();
+    assert_eq!(state(&engine), Some(OrderState::Acknowledged), "not ended on the venue's word that it lacks it");
+    engine.track_orders().await.unwrap();
+    assert_eq!(state(&engine), Some(OrderState::Acknowledged), "listed now, still open");
+    // Before, the order was booked as rejected while it rested at Kraken, and the kill switch left it there.
+    assert_eq!(engine.kill_switch(false).await.unwrap(), 1);
+    assert!(venue.lock().unwrap().orders.values().all(|(_, status)| *status == "canceled"));
 }

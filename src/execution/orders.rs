@@ -21,6 +21,9 @@ pub struct Orders {
     /// fill reported twice (a stream and a status answer, a replayed message, a resumed session) is booked once.
     /// Only looked up, never listed, so its order does not matter.
     trades: SeenTrades,
+    /// The state each order with a cancel on its way had before it: a refused cancel returns the order to it, so an
+    /// order its venue never acknowledged stays unacknowledged (a venue that does not know it may then end it).
+    cancel_from: Vec<(OrderId, OrderState)>,
 }
 
 impl Deref for Orders {
@@ -55,6 +58,7 @@ impl Orders {
     pub(crate) fn clear(&mut self) {
         self.records.clear();
         self.trades.clear();
+        self.cancel_from.clear();
     }
 
     /// Whether the trade `trade` of `symbol` at `venue` was booked already.
@@ -161,6 +165,8 @@ impl Orders {
             }
             return Err(failure);
         }
+        self.cancel_from.retain(|(order, _)| *order != id);
+        self.cancel_from.push((id, before));
         Ok(())
     }
 
@@ -170,11 +176,16 @@ impl Orders {
     /// # Errors
     /// The journal's failure.
     pub(crate) fn cancel_refused(&mut self, id: OrderId, journal: Option<&mut JournalHooks>) -> Result<()> {
+        let before = self.cancel_from.iter().find(|(order, _)| *order == id).map(|(_, state)| *state);
+        self.forget_cancel(id);
         let Some(record) = self.record_mut(id) else { return Ok(()) };
         if record.state != OrderState::CancelRequested {
             return Ok(());
         }
-        record.state = working_state(record.report.filled_quantity);
+        record.state = match before {
+            Some(state) if record.report.filled_quantity.is_zero() => state,
+            _ => working_state(record.report.filled_quantity),
+        };
         self.journal(id, journal)
     }
 
@@ -206,7 +217,10 @@ impl Orders {
         report.filled_quantity = filled;
         report.fee += fill.fee;
         report.status = status;
-        record.state = next;
+        let from = std::mem::replace(&mut record.state, next);
+        if from == OrderState::CancelRequested && next.is_final() {
+            self.forget_cancel(id);
+        }
         true
     }
 
@@ -217,10 +231,18 @@ impl Orders {
         if record.state.is_final() || !allowed(id, record.state, OrderState::of_status(status)) {
             return false;
         }
-        record.state = OrderState::of_status(status);
+        let from = std::mem::replace(&mut record.state, OrderState::of_status(status));
         record.report.status = status;
         record.report.reason = Some(reason);
+        if from == OrderState::CancelRequested {
+            self.forget_cancel(id);
+        }
         true
+    }
+
+    /// Order `id`'s cancel is no longer on its way (the order ended).
+    fn forget_cancel(&mut self, id: OrderId) {
+        self.cancel_from.retain(|(order, _)| *order != id);
     }
 
     /// Hands order `id`'s record to the journal, when the run keeps one.
@@ -374,6 +396,27 @@ mod tests {
         let record = orders.get(id).expect("order");
         assert_eq!((record.state, record.report.filled_quantity), (OrderState::Rejected, dec!(1)));
         assert!(!orders.end(id, OrderStatus::Canceled, "later".into()), "the first end stands");
+    }
+
+    #[test]
+    fn a_refused_cancel_returns_an_order_its_venue_never_acknowledged_to_sent_and_an_acknowledged_one_to_working() {
+        let mut orders = Orders::default();
+        let request = OrderRequest::new(orders.next_id(), btc(), Side::Buy, OrderQty::Base(dec!(2)), Some(dec!(100)));
+        let unanswered = orders.create(VenueId(0), Timestamp(1), request);
+        orders.risk_checked(unanswered, request);
+        orders.journal_before_send(unanswered, None).expect("no journal");
+        orders.sent(unanswered);
+        orders.request_cancel(unanswered, None).expect("requested");
+        orders.cancel_refused(unanswered, None).expect("no journal");
+        assert_eq!(orders.get(unanswered).map(|r| r.state), Some(OrderState::Sent), "still unacknowledged");
+        let (mut orders, acknowledged) = working();
+        orders.request_cancel(acknowledged, None).expect("requested");
+        orders.cancel_refused(acknowledged, None).expect("no journal");
+        assert_eq!(orders.get(acknowledged).map(|r| r.state), Some(OrderState::Acknowledged));
+        // A cancel that ended the order leaves nothing behind to restore.
+        orders.request_cancel(acknowledged, None).expect("requested");
+        assert!(orders.end(acknowledged, OrderStatus::Canceled, "canceled".into()));
+        assert!(orders.cancel_from.is_empty());
     }
 
     #[test]

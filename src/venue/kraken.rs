@@ -521,8 +521,19 @@ impl ExchangeAdapter for KrakenAdapter {
                 })?
             }
         };
-        self.remember_txid(order.client_order_id, txid);
-        self.query(order.symbol, order.client_order_id).await
+        self.remember_txid(order.client_order_id, txid.clone());
+        // The venue holds the order now (it gave its txid): a status it cannot tell yet (QueryOrders does not list
+        // an order the instant it is added, or the call fails) is not a refusal. The order is reported accepted
+        // with nothing filled, and its status asked later — a rejection here would leave it working at the venue
+        // with no one tracking it or canceling it.
+        match self.query(order.symbol, order.client_order_id).await {
+            Ok(report) => Ok(report),
+            Err(failure @ Error::Authentication(_)) => Err(failure),
+            Err(failure) => {
+                tracing::warn!(order = %order.client_order_id, %txid, %failure, "added, status not known yet; asked later");
+                Ok(OrderReport::new(order))
+            }
+        }
     }
 
     async fn cancel_order(&mut self, symbol: Symbol, order_id: OrderId) -> Result<OrderReport> {

@@ -8,6 +8,7 @@ use rust_decimal::Decimal;
 
 use super::TradingEngine;
 use crate::error::{Error, Result};
+use crate::execution::OrderState;
 use crate::model::{ExecutionEvent, Fill, Liquidity, OrderId, OrderReport, OrderStatus, OrderType, Symbol, VenueId};
 use std::time::Duration;
 
@@ -19,26 +20,32 @@ fn names_an_unknown_order(reason: &str) -> bool {
 
 impl TradingEngine {
     /// Asks the network venues for every order still working there and books what they report. An order the venue
-    /// says it does not know, with nothing filled, ends as rejected (it never reached the venue).
+    /// says it does not know ends as rejected only when it never acknowledged it and nothing filled (it never
+    /// reached the venue); one it acknowledged stays working and is asked about again (a venue may not list an
+    /// order the instant it takes it, and guessing its end would leave it working there untracked).
     ///
     /// # Errors
     /// Venue failures other than an unknown order.
     pub async fn track_orders(&mut self) -> Result<()> {
-        let working: Vec<(VenueId, OrderReport)> = self
+        let working: Vec<(VenueId, OrderReport, OrderState)> = self
             .log
             .orders
             .iter()
             .filter(|o| o.state.is_at_venue() && !self.router.answers_at_once(o.venue))
-            .map(|o| (o.venue, o.report.clone()))
+            .map(|o| (o.venue, o.report.clone(), o.state))
             .collect();
-        for (venue, known) in working {
+        for (venue, known, state) in working {
             let request = known.request;
             match self.router.order_status(venue, request.symbol, request.client_order_id).await {
                 Ok(report) => {
                     let reason = format!("the venue reports {}", report.status.as_str());
                     self.book_venue_report(venue, &report, &reason).await;
                 }
-                Err(Error::Order(reason)) if names_an_unknown_order(&reason) && known.filled_quantity.is_zero() => {
+                Err(Error::Order(reason))
+                    if names_an_unknown_order(&reason)
+                        && state == OrderState::Sent
+                        && known.filled_quantity.is_zero() =>
+                {
                     // Journaled but never at the venue (the session stopped between the journal and the request,
                     // or the request failed): it ends here, so it neither ties up cash nor waits for ever.
                     tracing::warn!(order = %request.client_order_id, reason, "the venue does not know a working order");
