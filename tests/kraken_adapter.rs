@@ -36,6 +36,9 @@ struct Venue {
     /// QueryOrders calls still to be answered `EOrder:Unknown order` after an AddOrder: Kraken's order index lags
     /// its matching engine, so an order it just took may not be listed yet.
     unlisted_queries: u32,
+    /// OpenOrders and ClosedOrders calls still to be answered with an empty list: an order behind a 5xx answer
+    /// can surface in them seconds later.
+    unlisted_lookups: u32,
 }
 
 /// The engine's order number in a request body's `cl_ord_id=<tag>-0000-4000-8000-<number in 12 hex>`.
@@ -56,11 +59,15 @@ async fn mock_kraken_venue() -> (String, Arc<Mutex<Venue>>) {
         let venue = venue.clone();
         async move {
             // Order 99 (and every order numbered 9…) is placed but its answer comes too late; order 98 is lost on
-            // the way.
+            // the way; order 97 is placed behind a 502.
             let number = order_number(&seen.body).unwrap_or_default();
             let late = number.starts_with('9');
             let answer = if number == "98" && seen.target.ends_with("AddOrder") {
                 (500, vec![], String::new())
+            } else if number == "97" && seen.target.ends_with("AddOrder") {
+                // Taken by the matching engine behind a gateway that answers 502.
+                answer(&seen, &mut venue.lock().unwrap());
+                (502, vec![], String::new())
             } else {
                 answer(&seen, &mut venue.lock().unwrap())
             };
@@ -134,6 +141,11 @@ fn answer(seen: &Seen, venue: &mut Venue) -> Answer {
             "/0/private/QueryOrders" => ok(&order(&params["txid"], venue)),
             "/0/private/OpenOrders" | "/0/private/ClosedOrders" => {
                 venue.lookups += 1;
+                if venue.unlisted_lookups > 0 {
+                    venue.unlisted_lookups -= 1;
+                    let wanted = if path.ends_with("OpenOrders") { "open" } else { "closed" };
+                    return ok(&format!(r#"{{"{wanted}":{{}}}}"#));
+                }
                 // Kraken lists canceled and expired orders among the closed ones.
                 let open = path.ends_with("OpenOrders");
                 let wanted = if open { "open" } else { "closed" };
@@ -381,4 +393,17 @@ async fn an_acknowledged_order_the_venue_does_not_list_yet_keeps_working_and_the
     // Before, the order was booked as rejected while it rested at Kraken, and the kill switch left it there.
     assert_eq!(engine.kill_switch(false).await.unwrap(), 1);
     assert!(venue.lock().unwrap().orders.values().all(|(_, status)| *status == "canceled"));
+}
+
+#[tokio::test]
+async fn an_order_behind_a_5xx_that_kraken_lists_only_seconds_later_is_found_not_called_unplaced() {
+    let (base, venue) = mock_kraken_venue().await;
+    // The first two lookups (OpenOrders and ClosedOrders each) find nothing; the third finds it.
+    venue.lock().unwrap().unlisted_lookups = 4;
+    let mut kraken = adapter(&base, KEY);
+    let order = OrderRequest::new(OrderId(97), btc(), Side::Buy, OrderQty::Base(dec!(0.01)), Some(dec!(37500)));
+    let report = kraken.place_order(order).await.expect("found on the third lookup");
+    assert_eq!((report.status, report.request.client_order_id), (OrderStatus::New, OrderId(97)));
+    let state = venue.lock().unwrap();
+    assert_eq!((state.orders.len(), state.lookups), (1, 5), "added once, never re-sent; found by the fifth call");
 }

@@ -18,7 +18,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use super::ClientTag;
 use super::adapter::{ExchangeAdapter, MarketStream, OrderTrades};
 use super::binance_fills::{FillAnswer, TRADES_PER_PAGE, TradeAnswer, answer_executions, order_trades};
-use super::rest::{Answer, Delivery, RestClient, status_error};
+use super::rest::{Answer, Delivery, RestClient, UnansweredLookups, status_error};
 use super::secret::Credentials;
 use super::signing::binance_signature;
 use super::streams::binance::{BinanceDecoder, book_stream_url, kline_interval, kline_stream_url, stream_url};
@@ -515,24 +515,16 @@ impl ExchangeAdapter for BinanceAdapter {
             Delivery::Answered(answer) => self.read("/api/v3/order", answer)?,
             // Never sent again: the order may exist. Ask for it by its client order id.
             Delivery::Unanswered(failure) => {
-                tracing::warn!(order = %order.client_order_id, %failure, "order POST unanswered; looking it up");
                 let lookup = [
                     ("symbol", order.symbol.to_string()),
                     ("origClientOrderId", self.tag.short_id(order.client_order_id)),
                 ];
-                match self.signed::<OrderAnswer>(reqwest::Method::GET, "/api/v3/order", &lookup).await {
-                    Ok(found) => found,
-                    Err(Error::Order(said)) if said.contains("-2013") => {
-                        return Err(Error::Exchange(format!(
-                            "{failure}; order {} is not at the venue: it was not placed",
-                            order.client_order_id
-                        )));
-                    }
-                    Err(other) => {
-                        return Err(Error::Exchange(format!(
-                            "{failure}; whether order {} was placed is unknown: {other}",
-                            order.client_order_id
-                        )));
+                let mut lookups = UnansweredLookups::new(failure, order.client_order_id);
+                loop {
+                    match self.signed::<OrderAnswer>(reqwest::Method::GET, "/api/v3/order", &lookup).await {
+                        Ok(found) => break found,
+                        Err(Error::Order(said)) if said.contains("-2013") => lookups.not_found().await?,
+                        Err(other) => return Err(lookups.failed(other)),
                     }
                 }
             }

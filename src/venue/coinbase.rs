@@ -19,7 +19,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::ClientTag;
 use super::adapter::{ExchangeAdapter, MarketStream};
-use super::rest::{Answer, Delivery, RestClient, book_levels, status_error};
+use super::rest::{Answer, Delivery, RestClient, UnansweredLookups, book_levels, status_error};
 use super::secret::Credentials;
 use super::signing::coinbase_signature;
 use super::streams::coinbase::CoinbaseDecoder;
@@ -378,17 +378,13 @@ impl ExchangeAdapter for CoinbaseAdapter {
             Delivery::Answered(answer) => Self::report(self.tag, order.symbol, self.read(&post, "/orders", answer)?),
             // Never sent again: the order may exist. Look it up by its client_oid.
             Delivery::Unanswered(failure) => {
-                tracing::warn!(order = %order.client_order_id, %failure, "order POST unanswered; looking it up");
-                match self.get_order_status(order.symbol, order.client_order_id).await {
-                    Ok(found) => Ok(found),
-                    Err(Error::Order(said)) if said.contains("404") => Err(Error::Exchange(format!(
-                        "{failure}; order {} is not at the venue: it was not placed",
-                        order.client_order_id
-                    ))),
-                    Err(other) => Err(Error::Exchange(format!(
-                        "{failure}; whether order {} was placed is unknown: {other}",
-                        order.client_order_id
-                    ))),
+                let mut lookups = UnansweredLookups::new(failure, order.client_order_id);
+                loop {
+                    match self.get_order_status(order.symbol, order.client_order_id).await {
+                        Ok(found) => return Ok(found),
+                        Err(Error::Order(said)) if said.contains("404") => lookups.not_found().await?,
+                        Err(other) => return Err(lookups.failed(other)),
+                    }
                 }
             }
         }

@@ -20,7 +20,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::ClientTag;
 use super::adapter::{ExchangeAdapter, MarketStream};
-use super::rest::{Delivery, RestClient, book_levels, status_error};
+use super::rest::{Delivery, RestClient, UnansweredLookups, book_levels, status_error};
 use super::secret::Credentials;
 use super::signing::kraken_signature;
 use super::streams::kraken::KrakenDecoder;
@@ -506,19 +506,14 @@ impl ExchangeAdapter for KrakenAdapter {
             }
             // Never sent again: the order may exist. Look for it by its client order id.
             Delivery::Unanswered(failure) => {
-                tracing::warn!(order = %order.client_order_id, %failure, "AddOrder unanswered; looking it up");
-                let found = self.find_by_client_id(order.client_order_id).await.map_err(|e| {
-                    Error::Exchange(format!(
-                        "{failure}; whether order {} was placed is unknown: {e}",
-                        order.client_order_id
-                    ))
-                })?;
-                found.ok_or_else(|| {
-                    Error::Exchange(format!(
-                        "{failure}; order {} is not at the venue: it was not placed",
-                        order.client_order_id
-                    ))
-                })?
+                let mut lookups = UnansweredLookups::new(failure, order.client_order_id);
+                loop {
+                    match self.find_by_client_id(order.client_order_id).await {
+                        Ok(Some(txid)) => break txid,
+                        Ok(None) => lookups.not_found().await?,
+                        Err(other) => return Err(lookups.failed(other)),
+                    }
+                }
             }
         };
         self.remember_txid(order.client_order_id, txid.clone());

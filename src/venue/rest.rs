@@ -56,6 +56,55 @@ pub enum Delivery {
     Unanswered(Error),
 }
 
+/// The waits between lookups of an order whose placing request went unanswered. A venue can list such an order
+/// only some time after its gateway gave up (Binance's 503 -1007 says "execution status unknown"; an order behind
+/// one of Kraken's 5xx answers can surface seconds later), so one lookup finding nothing proves little: the order is
+/// looked up after each wait too, about 7.5 s in all, before it counts as not placed.
+pub const UNANSWERED_ORDER_LOOKUP_WAITS: [Duration; 4] =
+    [Duration::from_millis(500), Duration::from_secs(1), Duration::from_secs(2), Duration::from_secs(4)];
+
+/// The lookups of an order whose placing request failed without an answer: the adapter looks the order up, and
+/// after each lookup that finds nothing [`UnansweredLookups::not_found`] waits the next of
+/// [`UNANSWERED_ORDER_LOOKUP_WAITS`] (or, when none is left, concludes that the order was not placed).
+#[derive(Debug)]
+pub struct UnansweredLookups {
+    failure: Error,
+    order: crate::model::OrderId,
+    waits: std::slice::Iter<'static, Duration>,
+}
+
+impl UnansweredLookups {
+    /// The lookups of order `order`, whose request failed with `failure`.
+    pub fn new(failure: Error, order: crate::model::OrderId) -> Self {
+        tracing::warn!(%order, %failure, "order request unanswered; looking the order up");
+        UnansweredLookups { failure, order, waits: UNANSWERED_ORDER_LOOKUP_WAITS.iter() }
+    }
+
+    /// A lookup found nothing: waits before the next one.
+    ///
+    /// # Errors
+    /// [`Error::Exchange`] naming the failure and the order, "not at the venue", once every wait is over.
+    pub async fn not_found(&mut self) -> Result<()> {
+        let Some(wait) = self.waits.next() else {
+            let lookups = UNANSWERED_ORDER_LOOKUP_WAITS.len() + 1;
+            let waited: Duration = UNANSWERED_ORDER_LOOKUP_WAITS.iter().sum();
+            return Err(Error::Exchange(format!(
+                "{}; order {} is not at the venue after {lookups} lookups over {:.1} s: it was not placed",
+                self.failure,
+                self.order,
+                waited.as_secs_f64()
+            )));
+        };
+        tokio::time::sleep(*wait).await;
+        Ok(())
+    }
+
+    /// A lookup itself failed with `error`: whether the order was placed is unknown.
+    pub fn failed(&self, error: Error) -> Error {
+        Error::Exchange(format!("{}; whether order {} was placed is unknown: {error}", self.failure, self.order))
+    }
+}
+
 /// A venue's request-weight header and the most a minute may use.
 #[derive(Debug)]
 struct WeightBudget {
