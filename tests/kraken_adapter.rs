@@ -39,6 +39,8 @@ struct Venue {
     /// OpenOrders and ClosedOrders calls still to be answered with an empty list: an order behind a 5xx answer
     /// can surface in them seconds later.
     unlisted_lookups: u32,
+    /// OpenOrders and ClosedOrders calls still to be refused by Kraken's rate limit.
+    limited_lookups: u32,
 }
 
 /// The engine's order number in a request body's `cl_ord_id=<tag>-0000-4000-8000-<number in 12 hex>`.
@@ -59,12 +61,12 @@ async fn mock_kraken_venue() -> (String, Arc<Mutex<Venue>>) {
         let venue = venue.clone();
         async move {
             // Order 99 (and every order numbered 9…) is placed but its answer comes too late; order 98 is lost on
-            // the way; order 97 is placed behind a 502.
+            // the way; order 87 is placed behind a 502.
             let number = order_number(&seen.body).unwrap_or_default();
             let late = number.starts_with('9');
             let answer = if number == "98" && seen.target.ends_with("AddOrder") {
                 (500, vec![], String::new())
-            } else if number == "97" && seen.target.ends_with("AddOrder") {
+            } else if number == "87" && seen.target.ends_with("AddOrder") {
                 // Taken by the matching engine behind a gateway that answers 502.
                 answer(&seen, &mut venue.lock().unwrap());
                 (502, vec![], String::new())
@@ -141,6 +143,10 @@ fn answer(seen: &Seen, venue: &mut Venue) -> Answer {
             "/0/private/QueryOrders" => ok(&order(&params["txid"], venue)),
             "/0/private/OpenOrders" | "/0/private/ClosedOrders" => {
                 venue.lookups += 1;
+                if venue.limited_lookups > 0 {
+                    venue.limited_lookups -= 1;
+                    return refused("EAPI:Rate limit exceeded");
+                }
                 if venue.unlisted_lookups > 0 {
                     venue.unlisted_lookups -= 1;
                     let wanted = if path.ends_with("OpenOrders") { "open" } else { "closed" };
@@ -401,9 +407,63 @@ async fn an_order_behind_a_5xx_that_kraken_lists_only_seconds_later_is_found_not
     // The first two lookups (OpenOrders and ClosedOrders each) find nothing; the third finds it.
     venue.lock().unwrap().unlisted_lookups = 4;
     let mut kraken = adapter(&base, KEY);
-    let order = OrderRequest::new(OrderId(97), btc(), Side::Buy, OrderQty::Base(dec!(0.01)), Some(dec!(37500)));
+    let order = OrderRequest::new(OrderId(87), btc(), Side::Buy, OrderQty::Base(dec!(0.01)), Some(dec!(37500)));
     let report = kraken.place_order(order).await.expect("found on the third lookup");
-    assert_eq!((report.status, report.request.client_order_id), (OrderStatus::New, OrderId(97)));
+    assert_eq!((report.status, report.request.client_order_id), (OrderStatus::New, OrderId(87)));
     let state = venue.lock().unwrap();
     assert_eq!((state.orders.len(), state.lookups), (1, 5), "added once, never re-sent; found by the fifth call");
+}
+
+#[tokio::test]
+async fn an_acknowledged_order_kraken_no_longer_lists_a_minute_on_ends_as_canceled_with_nothing_filled() {
+    use cryptotradebot::execution::OrderState;
+    use cryptotradebot::model::{Bar, NANOS_PER_SECOND, Timestamp, VenueId};
+    use cryptotradebot::strategy::{SmaCross, SmaCrossParams, StreamInfo, StreamKind};
+    let (base, venue) = mock_kraken_venue().await;
+    let mut engine = kraken_engine(&base, Some(0)).await;
+    let report = engine.place_order("kraken", btc(), Side::Buy, dec!(0.01), Some(dec!(37500))).await.unwrap();
+    let id = report.request.client_order_id;
+    // From here on Kraken does not list the order (as Coinbase forgets canceled orders that never filled).
+    venue.lock().unwrap().unlisted_queries = u32::MAX;
+    let record = |engine: &cryptotradebot::engine::TradingEngine| engine.run_log().order(id).cloned().unwrap();
+    engine.track_orders().await.unwrap();
+    assert_eq!(record(&engine).state, OrderState::Acknowledged, "within the minute a venue may take to list it");
+    // A closed bar 61 s after the order was created moves the engine's clock on.
+    let created = record(&engine).created;
+    let mut strategy = SmaCross::new(SmaCrossParams { fast: 2, slow: 3 }).unwrap();
+    let stream = StreamInfo {
+        symbol: btc(),
+        venue: VenueId(0),
+        kind: StreamKind::Bars,
+        close_scale: 1,
+        lot_size: dec!(0.00000001),
+    };
+    let mut run = engine.start_bar_run(&[stream], &mut strategy).unwrap();
+    let price = dec!(37600);
+    let bar = Bar {
+        open_time: Timestamp(created.0 + NANOS_PER_SECOND),
+        close_time: Timestamp(created.0 + 61 * NANOS_PER_SECOND),
+        open: price,
+        high: price,
+        low: price,
+        close: price,
+        volume: dec!(1),
+    };
+    engine.bar_step(&mut run, 0, &bar, &mut strategy).unwrap();
+    engine.track_orders().await.unwrap();
+    let ended = record(&engine);
+    assert_eq!((ended.state, ended.report.filled_quantity), (OrderState::Canceled, dec!(0)));
+    assert!(ended.report.reason.unwrap().contains("no longer lists it"));
+}
+
+#[tokio::test]
+async fn a_lookup_held_back_by_the_rate_limit_is_waited_out_and_the_order_found() {
+    let (base, venue) = mock_kraken_venue().await;
+    venue.lock().unwrap().limited_lookups = 1;
+    let mut kraken = adapter(&base, KEY);
+    let order = OrderRequest::new(OrderId(87), btc(), Side::Buy, OrderQty::Base(dec!(0.01)), Some(dec!(37500)));
+    let report = kraken.place_order(order).await.expect("found after the limited lookup");
+    assert_eq!(report.request.client_order_id, OrderId(87));
+    let state = venue.lock().unwrap();
+    assert_eq!((state.orders.len(), state.lookups), (1, 2), "one limited call, then found among the open orders");
 }

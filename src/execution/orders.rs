@@ -138,6 +138,30 @@ impl Orders {
         }
     }
 
+    /// The venue reported order `id`, which it had not acknowledged (its request went unanswered, or it was restored
+    /// from a journal as sent): it knows the order, so the order is acknowledged — also as what a pending cancel
+    /// returns it to.
+    pub(crate) fn acknowledged(&mut self, id: OrderId) {
+        let Some(record) = self.record_mut(id) else { return };
+        match record.state {
+            OrderState::Sent => record.state = OrderState::Acknowledged,
+            OrderState::CancelRequested => {
+                for (_, before) in self.cancel_from.iter_mut().filter(|(order, _)| *order == id) {
+                    if *before == OrderState::Sent {
+                        *before = OrderState::Acknowledged;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The state order `id` had before the cancel now on its way was requested (`None` when none is, or when it
+    /// was requested before a resume).
+    pub fn state_before_cancel(&self, id: OrderId) -> Option<OrderState> {
+        self.cancel_from.iter().find(|(order, _)| *order == id).map(|(_, state)| *state)
+    }
+
     /// The venue changed order `id` to `request` (an amendment it accepted).
     pub(crate) fn amended(&mut self, id: OrderId, request: OrderRequest) {
         if let Some(record) = self.record_mut(id) {
@@ -165,8 +189,11 @@ impl Orders {
             }
             return Err(failure);
         }
-        self.cancel_from.retain(|(order, _)| *order != id);
-        self.cancel_from.push((id, before));
+        // A second request (the kill switch after a strategy's cancel) keeps what the order was before the first.
+        if before != OrderState::CancelRequested {
+            self.cancel_from.retain(|(order, _)| *order != id);
+            self.cancel_from.push((id, before));
+        }
         Ok(())
     }
 
@@ -413,7 +440,23 @@ mod tests {
         orders.request_cancel(acknowledged, None).expect("requested");
         orders.cancel_refused(acknowledged, None).expect("no journal");
         assert_eq!(orders.get(acknowledged).map(|r| r.state), Some(OrderState::Acknowledged));
+        // A second request keeps what the order was before the first; a report of the venue acknowledges an order
+        // whose cancel is on its way, and a refusal then returns it to acknowledged.
+        let mut orders = Orders::default();
+        let request = OrderRequest::new(orders.next_id(), btc(), Side::Buy, OrderQty::Base(dec!(2)), Some(dec!(100)));
+        let id = orders.create(VenueId(0), Timestamp(1), request);
+        orders.risk_checked(id, request);
+        orders.journal_before_send(id, None).expect("no journal");
+        orders.sent(id);
+        orders.request_cancel(id, None).expect("requested");
+        orders.request_cancel(id, None).expect("requested again");
+        assert_eq!(orders.state_before_cancel(id), Some(OrderState::Sent));
+        orders.acknowledged(id);
+        assert_eq!(orders.state_before_cancel(id), Some(OrderState::Acknowledged));
+        orders.cancel_refused(id, None).expect("no journal");
+        assert_eq!(orders.get(id).map(|r| r.state), Some(OrderState::Acknowledged));
         // A cancel that ended the order leaves nothing behind to restore.
+        let (mut orders, acknowledged) = working();
         orders.request_cancel(acknowledged, None).expect("requested");
         assert!(orders.end(acknowledged, OrderStatus::Canceled, "canceled".into()));
         assert!(orders.cancel_from.is_empty());

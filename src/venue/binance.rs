@@ -524,6 +524,7 @@ impl ExchangeAdapter for BinanceAdapter {
                     match self.signed::<OrderAnswer>(reqwest::Method::GET, "/api/v3/order", &lookup).await {
                         Ok(found) => break found,
                         Err(Error::Order(said)) if said.contains("-2013") => lookups.not_found().await?,
+                        Err(limited @ Error::RateLimit { .. }) => lookups.held_back(limited).await?,
                         Err(other) => return Err(lookups.failed(other)),
                     }
                 }

@@ -383,6 +383,7 @@ impl ExchangeAdapter for CoinbaseAdapter {
                     match self.get_order_status(order.symbol, order.client_order_id).await {
                         Ok(found) => return Ok(found),
                         Err(Error::Order(said)) if said.contains("404") => lookups.not_found().await?,
+                        Err(limited @ Error::RateLimit { .. }) => lookups.held_back(limited).await?,
                         Err(other) => return Err(lookups.failed(other)),
                     }
                 }

@@ -511,6 +511,7 @@ impl ExchangeAdapter for KrakenAdapter {
                     match self.find_by_client_id(order.client_order_id).await {
                         Ok(Some(txid)) => break txid,
                         Ok(None) => lookups.not_found().await?,
+                        Err(limited @ Error::RateLimit { .. }) => lookups.held_back(limited).await?,
                         Err(other) => return Err(lookups.failed(other)),
                     }
                 }
@@ -521,9 +522,10 @@ impl ExchangeAdapter for KrakenAdapter {
         // an order the instant it is added, or the call fails) is not a refusal. The order is reported accepted
         // with nothing filled, and its status asked later — a rejection here would leave it working at the venue
         // with no one tracking it or canceling it.
+        // An authentication failure here (a nonce overtaken by another process of the key, a key that may trade but
+        // not query) does not undo the order either; the next private call shows a lasting one.
         match self.query(order.symbol, order.client_order_id).await {
             Ok(report) => Ok(report),
-            Err(failure @ Error::Authentication(_)) => Err(failure),
             Err(failure) => {
                 tracing::warn!(order = %order.client_order_id, %txid, %failure, "added, status not known yet; asked later");
                 Ok(OrderReport::new(order))

@@ -71,13 +71,15 @@ pub struct UnansweredLookups {
     failure: Error,
     order: crate::model::OrderId,
     waits: std::slice::Iter<'static, Duration>,
+    /// The last lookup the venue's rate limit held back, if one was: then finding nothing proves nothing.
+    held_back: Option<Error>,
 }
 
 impl UnansweredLookups {
     /// The lookups of order `order`, whose request failed with `failure`.
     pub fn new(failure: Error, order: crate::model::OrderId) -> Self {
         tracing::warn!(%order, %failure, "order request unanswered; looking the order up");
-        UnansweredLookups { failure, order, waits: UNANSWERED_ORDER_LOOKUP_WAITS.iter() }
+        UnansweredLookups { failure, order, waits: UNANSWERED_ORDER_LOOKUP_WAITS.iter(), held_back: None }
     }
 
     /// A lookup found nothing: waits before the next one.
@@ -86,6 +88,9 @@ impl UnansweredLookups {
     /// [`Error::Exchange`] naming the failure and the order, "not at the venue", once every wait is over.
     pub async fn not_found(&mut self) -> Result<()> {
         let Some(wait) = self.waits.next() else {
+            if let Some(limited) = self.held_back.take() {
+                return Err(self.failed(limited));
+            }
             let lookups = UNANSWERED_ORDER_LOOKUP_WAITS.len() + 1;
             let waited: Duration = UNANSWERED_ORDER_LOOKUP_WAITS.iter().sum();
             return Err(Error::Exchange(format!(
@@ -97,6 +102,21 @@ impl UnansweredLookups {
         };
         tokio::time::sleep(*wait).await;
         Ok(())
+    }
+
+    /// The venue's rate limit held a lookup back (`limited`): waits as after a lookup that found nothing, at least
+    /// as long as the venue asks (at most a minute), and looks again.
+    ///
+    /// # Errors
+    /// [`Error::Exchange`] naming the failure, the order and `limited` ("unknown") once every wait is over.
+    pub async fn held_back(&mut self, limited: Error) -> Result<()> {
+        let asked = match &limited {
+            Error::RateLimit { retry_after: Some(wait), .. } => (*wait).min(Duration::from_secs(60)),
+            _ => Duration::ZERO,
+        };
+        self.held_back = Some(limited);
+        tokio::time::sleep(asked).await;
+        self.not_found().await
     }
 
     /// A lookup itself failed with `error`: whether the order was placed is unknown.

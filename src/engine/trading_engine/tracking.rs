@@ -9,8 +9,15 @@ use rust_decimal::Decimal;
 use super::TradingEngine;
 use crate::error::{Error, Result};
 use crate::execution::OrderState;
-use crate::model::{ExecutionEvent, Fill, Liquidity, OrderId, OrderReport, OrderStatus, OrderType, Symbol, VenueId};
+use crate::model::{
+    ExecutionEvent, Fill, Liquidity, NANOS_PER_SECOND, OrderId, OrderReport, OrderStatus, OrderType, Symbol, Timestamp,
+    VenueId,
+};
 use std::time::Duration;
+
+/// How long a venue may take to list an order it acknowledged: within it, the venue's word that it does not know the
+/// order is not taken as the order's end.
+const LISTING_GRACE: i64 = 60 * NANOS_PER_SECOND;
 
 /// Whether a venue's refusal says that it does not know the order at all (Binance -2013, Coinbase's 404, Kraken's
 /// unknown order), as opposed to any other refusal of the status request.
@@ -20,38 +27,42 @@ fn names_an_unknown_order(reason: &str) -> bool {
 
 impl TradingEngine {
     /// Asks the network venues for every order still working there and books what they report. An order the venue
-    /// says it does not know ends as rejected only when it never acknowledged it and nothing filled (it never
-    /// reached the venue); one it acknowledged stays working and is asked about again (a venue may not list an
-    /// order the instant it takes it, and guessing its end would leave it working there untracked).
+    /// says it does not know, with nothing filled, ends as rejected when the venue never acknowledged it (it never
+    /// reached the venue); one it acknowledged stays working and is asked about again for [`LISTING_GRACE`] from its
+    /// creation (a venue may not list an order the instant it takes it, and guessing its end would leave it working
+    /// there untracked), then ends as canceled (Coinbase, for one, forgets canceled orders that never filled).
     ///
     /// # Errors
     /// Venue failures other than an unknown order.
     pub async fn track_orders(&mut self) -> Result<()> {
-        let working: Vec<(VenueId, OrderReport, OrderState)> = self
+        let working: Vec<(VenueId, OrderReport, OrderState, Timestamp)> = self
             .log
             .orders
             .iter()
             .filter(|o| o.state.is_at_venue() && !self.router.answers_at_once(o.venue))
-            .map(|o| (o.venue, o.report.clone(), o.state))
+            .map(|o| (o.venue, o.report.clone(), o.state, o.created))
             .collect();
-        for (venue, known, state) in working {
+        for (venue, known, state, created) in working {
             let request = known.request;
-            match self.router.order_status(venue, request.symbol, request.client_order_id).await {
+            let order_id = request.client_order_id;
+            match self.router.order_status(venue, request.symbol, order_id).await {
                 Ok(report) => {
+                    self.log.orders.acknowledged(order_id);
                     let reason = format!("the venue reports {}", report.status.as_str());
                     self.book_venue_report(venue, &report, &reason).await;
                 }
-                Err(Error::Order(reason))
-                    if names_an_unknown_order(&reason)
-                        && state == OrderState::Sent
-                        && known.filled_quantity.is_zero() =>
-                {
-                    // Journaled but never at the venue (the session stopped between the journal and the request,
-                    // or the request failed): it ends here, so it neither ties up cash nor waits for ever.
-                    tracing::warn!(order = %request.client_order_id, reason, "the venue does not know a working order");
-                    let (order_id, time, status) = (request.client_order_id, self.clock.now(), OrderStatus::Rejected);
-                    let reason = format!("the venue does not know it, so it never reached the venue: {reason}");
-                    self.apply_execution(venue, ExecutionEvent::Ended { order_id, time, status, reason });
+                Err(Error::Order(reason)) if names_an_unknown_order(&reason) && known.filled_quantity.is_zero() => {
+                    match self.unknown_order_end(order_id, state, created) {
+                        Some((status, why)) => {
+                            // It neither ties up cash nor waits for ever.
+                            tracing::warn!(order = %order_id, reason, why, "the venue does not know a working order");
+                            let (time, reason) = (self.clock.now(), format!("{why}: {reason}"));
+                            self.apply_execution(venue, ExecutionEvent::Ended { order_id, time, status, reason });
+                        }
+                        None => {
+                            tracing::warn!(order = %order_id, reason, "the venue does not list it yet; asked again")
+                        }
+                    }
                 }
                 Err(Error::Order(reason)) => {
                     tracing::warn!(order = %request.client_order_id, reason, "order status refused; asked again later");
@@ -68,6 +79,25 @@ impl TradingEngine {
             }
         }
         Ok(())
+    }
+
+    /// How order `id` (in `state`, created at `created`, nothing filled), which its venue says it does not know,
+    /// ends — with why — or `None` while it may still appear: never acknowledged (its request went unanswered, or
+    /// the session stopped between the journal and the request), it never reached the venue and is rejected;
+    /// acknowledged, it ended at the venue with nothing filled once [`LISTING_GRACE`] has passed.
+    fn unknown_order_end(&self, id: OrderId, state: OrderState, created: Timestamp) -> Option<(OrderStatus, &str)> {
+        let before = match state {
+            OrderState::CancelRequested => self.log.orders.state_before_cancel(id),
+            other => Some(other),
+        };
+        if before == Some(OrderState::Sent) {
+            return Some((OrderStatus::Rejected, "the venue does not know it, so it never reached the venue"));
+        }
+        let listed_by_now = self.clock.now().0.saturating_sub(created.0) >= LISTING_GRACE;
+        listed_by_now.then_some((
+            OrderStatus::Canceled,
+            "the venue acknowledged it and no longer lists it, a minute on and with nothing filled: it ended there",
+        ))
     }
 
     /// Books what a venue's `report` of one of the engine's orders says beyond what the engine holds: the quantity
