@@ -211,3 +211,36 @@ async fn a_resumed_session_that_cannot_reconcile_cancels_the_orders_it_left_rest
     let deletes = requests().into_iter().filter(|r| r.starts_with("DELETE /api/v3/order")).count();
     assert_eq!(deletes, 2, "{:?}", requests());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resumed_session_that_cannot_open_its_recording_cancels_the_orders_it_left_resting() {
+    let dir = tempfile::tempdir().unwrap();
+    let venue = serve_live(200).await;
+    config_for(&dir.path().join("config"), &venue);
+    let first = live_with(dir.path(), scenario(dir.path(), None), |o| {
+        o.keep_orders = true;
+        o.limits.max_messages = Some(400);
+    })
+    .await
+    .unwrap();
+    assert_eq!(first.canceled, 0, "the first run leaves its two quotes resting");
+
+    // The recording the resumed session appends to cannot be opened (a folder stands where the file was): the session
+    // fails after reconciling and before trading, and its kill switch still cancels both quotes.
+    let recordings = dir.path().join("recordings/k1");
+    for entry in std::fs::read_dir(&recordings).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::remove_file(&path).unwrap();
+        std::fs::create_dir(&path).unwrap();
+    }
+    let outcome = live_with(dir.path(), scenario(dir.path(), None), |o| o.resume = true).await;
+    let Err(failure) = &outcome else { panic!("the resumed session ran") };
+    let message = failure.to_string();
+    assert!(message.contains("recordings/k1/BTCUSDT.txt"), "{message}");
+    assert!(
+        message.contains("(kill switch: 2 open order(s) canceled; no report: the session stopped before trading)"),
+        "{message}"
+    );
+    let requests = venue.requests.lock().unwrap().clone();
+    assert_eq!(requests.iter().filter(|r| r.starts_with("DELETE /api/v3/order")).count(), 2, "{requests:?}");
+}

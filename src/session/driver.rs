@@ -117,7 +117,7 @@ fn lock(journal: &Mutex<Journal>) -> Result<std::sync::MutexGuard<'_, Journal>> 
 }
 
 /// What a session trades on: level-2 messages or closed bars, with its strategy and run.
-enum Trading {
+pub(super) enum Trading {
     /// A level-2 strategy on one symbol's book feed.
     Book { strategy: Box<dyn Strategy>, run: BookRun, symbol: Symbol, rows: Vec<L2Row> },
     /// A bar strategy on one symbol's closed candles.
@@ -153,13 +153,9 @@ pub(super) struct Session {
 }
 
 impl Session {
-    /// The strategy of `setup` on `engine` (started), trading `symbol`.
-    pub(super) fn new(
-        mut engine: TradingEngine,
-        setup: &BacktestSetup,
-        symbol: Symbol,
-        journal: Arc<Mutex<Journal>>,
-    ) -> Result<Self> {
+    /// The strategy of `setup` started on `engine` (started), trading `symbol`'s level-2 feed: what
+    /// [`Session::new`] runs. The engine stays the caller's, so that a failure can still go through its kill switch.
+    pub(super) fn trading_book(engine: &mut TradingEngine, setup: &BacktestSetup, symbol: Symbol) -> Result<Trading> {
         let venue = setup.venue_of(symbol).unwrap_or_default();
         let tick = setup
             .instruments()
@@ -168,18 +164,18 @@ impl Session {
             .ok_or_else(|| Error::Config(format!("{symbol} is not an instrument of the scenario")))?;
         let mut strategy = setup.build_strategy()?;
         let run = engine.start_book_run(&[BookFeed { symbol, venue: VenueId(venue), tick }], &mut strategy)?;
-        Ok(Self::with(engine, Trading::Book { strategy, run, symbol, rows: Vec::new() }, journal))
+        Ok(Trading::Book { strategy, run, symbol, rows: Vec::new() })
     }
 
-    /// The bar strategy of `setup` on `engine` (started), trading `symbol`'s closed bars, whose prices have
-    /// `close_scale` decimals.
-    pub(super) fn on_bars(
-        mut engine: TradingEngine,
+    /// The bar strategy of `setup` started on `engine` (started), trading `symbol`'s closed bars, whose prices have
+    /// `close_scale` decimals: what [`Session::new`] runs (the engine stays the caller's, as for
+    /// [`Session::trading_book`]).
+    pub(super) fn trading_bars(
+        engine: &mut TradingEngine,
         setup: &BacktestSetup,
         symbol: Symbol,
         close_scale: u32,
-        journal: Arc<Mutex<Journal>>,
-    ) -> Result<Self> {
+    ) -> Result<Trading> {
         let venue = setup
             .venue_of(symbol)
             .ok_or_else(|| Error::Config(format!("{symbol} is not an instrument of the scenario")))?;
@@ -187,10 +183,12 @@ impl Session {
         let lot_size = setup.instruments().find(|i| i.symbol == symbol).map(|i| i.lot_size).unwrap_or_default();
         let stream = StreamInfo { symbol, venue: VenueId(venue), kind: StreamKind::Bars, close_scale, lot_size };
         let run = engine.start_bar_run(&[stream], &mut strategy)?;
-        Ok(Self::with(engine, Trading::Bars { strategy, run }, journal))
+        Ok(Trading::Bars { strategy, run })
     }
 
-    fn with(engine: TradingEngine, trading: Trading, journal: Arc<Mutex<Journal>>) -> Self {
+    /// A session running `trading` (prepared on `engine` by [`Session::trading_book`] or
+    /// [`Session::trading_bars`]), journaling into `journal`.
+    pub(super) fn new(engine: TradingEngine, trading: Trading, journal: Arc<Mutex<Journal>>) -> Self {
         let committed = Committed::caught_up(engine.run_log());
         Session { engine, trading, journal, committed, messages: 0, first_received: None, metrics: Arc::default() }
     }

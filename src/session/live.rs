@@ -282,35 +282,39 @@ pub async fn run_live(
     .await;
     match reconciled {
         Ok(found) => differences.extend(found),
-        Err(failure) => {
-            tracing::error!(%failure, "the live session failed before trading: kill switch");
-            let canceled = engine.kill_switch(options.keep_orders).await;
-            let report = "no report: the session stopped before trading".to_string();
-            return Err(failure.with_note(kill_switch_note(&canceled, report, options.keep_orders)));
-        }
+        Err(failure) => return Err(stop_before_trading(&mut engine, failure, options.keep_orders).await),
     }
     for difference in &differences {
         tracing::warn!("reconcile: {difference}");
     }
     let dir = options.recordings.join(&options.session);
-    // A bar session's interval and price decimals, from the scenario's data (read once).
+    // A bar session's interval and price decimals, from the scenario's data (read once). A resumed session's orders
+    // rest at the venue already: a failure here goes through the kill switch too.
     let mut interval = 0;
-    let (mut session, (mut recording, earlier)) = if bars {
-        let (series, _) = scenario.load_market_data()?;
-        let close_scale = series.first().map_or(0, |s| s.close_scale());
-        interval = series.first().map_or(0, |s| s.interval);
-        let session = Session::on_bars(engine, &setup, symbol, close_scale, journal)?;
-        (session, Recording::open(&bar_recording_file(&dir, symbol), Some(BAR_RECORDING_HEADER))?)
-    } else {
-        let session = Session::new(engine, &setup, symbol, journal)?;
-        (session, Recording::open(&recording_file(&dir, symbol), None)?)
+    let prepared = (|| {
+        let (trading, recording) = if bars {
+            let (series, _) = scenario.load_market_data()?;
+            let close_scale = series.first().map_or(0, |s| s.close_scale());
+            interval = series.first().map_or(0, |s| s.interval);
+            let trading = Session::trading_bars(&mut engine, &setup, symbol, close_scale)?;
+            (trading, Recording::open(&bar_recording_file(&dir, symbol), Some(BAR_RECORDING_HEADER))?)
+        } else {
+            let trading = Session::trading_book(&mut engine, &setup, symbol)?;
+            (trading, Recording::open(&recording_file(&dir, symbol), None)?)
+        };
+        if !recording.1.is_empty() && !options.resume {
+            return Err(Error::Config(format!(
+                "session {} already exists: resume it with --resume, or name another --session",
+                options.session
+            )));
+        }
+        Ok((trading, recording))
+    })();
+    let (trading, (mut recording, earlier)) = match prepared {
+        Ok(prepared) => prepared,
+        Err(failure) => return Err(stop_before_trading(&mut engine, failure, options.keep_orders).await),
     };
-    if !earlier.is_empty() && !options.resume {
-        return Err(Error::Config(format!(
-            "session {} already exists: resume it with --resume, or name another --session",
-            options.session
-        )));
-    }
+    let mut session = Session::new(engine, trading, journal);
     let mut status = StatusLine::new(options.limits.status, &options.session);
     // From here on orders may be working at the venue: every way out — a stop, any error, a panic — goes
     // through the kill switch below.
@@ -407,6 +411,15 @@ fn start_from(setup: &mut crate::engine::BacktestSetup, cash: Decimal) {
 
 /// What the kill switch did after a failure — with the open orders (`canceled`), and `report` in words — for the
 /// error's message.
+/// A failure before the session traded: the kill switch runs (it cancels what a resumed session left resting, unless
+/// `keep_orders`), and the failure is returned saying what it did.
+async fn stop_before_trading(engine: &mut TradingEngine, failure: Error, keep_orders: bool) -> Error {
+    tracing::error!(%failure, "the live session failed before trading: kill switch");
+    let canceled = engine.kill_switch(keep_orders).await;
+    let report = "no report: the session stopped before trading".to_string();
+    failure.with_note(kill_switch_note(&canceled, report, keep_orders))
+}
+
 fn kill_switch_note(canceled: &Result<usize>, report: String, keep_orders: bool) -> String {
     let orders = match canceled {
         Ok(_) if keep_orders => "open orders kept (--keep-orders)".to_string(),

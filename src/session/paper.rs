@@ -143,7 +143,7 @@ pub async fn run_paper(options: PaperOptions, shutdown: impl Future<Output = ()>
     }
     let journal = Arc::new(Mutex::new(journal_of(journal, "paper", &options.exchange, scenario)?));
     let replay = scenario.replaying(&dir);
-    let engine = start_book_engine(&replay.setup, Some(journal_hooks(&journal))).await?;
+    let mut engine = start_book_engine(&replay.setup, Some(journal_hooks(&journal))).await?;
     let mut bar_interval = 0;
     let (mut session, mut feed) = if bars {
         // The scenario's own data tells the interval and the price decimals, as a backtest of it sees them.
@@ -151,7 +151,8 @@ pub async fn run_paper(options: PaperOptions, shutdown: impl Future<Output = ()>
         let first = series.first().ok_or_else(|| Error::Data(format!("{}: no bars", scenario.path.display())))?;
         let (interval, close_scale) = (first.interval, first.close_scale());
         bar_interval = interval;
-        let mut session = Session::on_bars(engine, &replay.setup, symbol, close_scale, journal)?;
+        let trading = Session::trading_bars(&mut engine, &replay.setup, symbol, close_scale)?;
+        let mut session = Session::new(engine, trading, journal);
         let mut last_open = None;
         for bar in read_bar_recording(recording.path(), &earlier, interval)? {
             session.take_bar(&bar).await?;
@@ -163,7 +164,8 @@ pub async fn run_paper(options: PaperOptions, shutdown: impl Future<Output = ()>
         }
         (session, LiveFeed::Bars(feed))
     } else {
-        let mut session = Session::new(engine, &replay.setup, symbol, journal)?;
+        let trading = Session::trading_book(&mut engine, &replay.setup, symbol)?;
+        let mut session = Session::new(engine, trading, journal);
         for (index, line) in earlier.iter().enumerate() {
             session.take_line(recording.path(), line, index as u32 + 1).await?;
         }
