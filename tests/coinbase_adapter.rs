@@ -101,7 +101,10 @@ fn answer(seen: &Seen, orders: &Orders) -> Answer {
                 return (404, vec![], r#"{"message":"NotFound"}"#.into());
             };
             if seen.method == "DELETE" {
+                // Coinbase purges the record of a canceled order that never filled (none of the mock's did):
+                // asked for afterwards, it is not found.
                 *status = "done";
+                orders.remove(&id);
                 return ok(format!(r#""{id}""#));
             }
             let reason = (*status == "done").then_some("canceled");
@@ -162,7 +165,11 @@ async fn ticker_book_balance_and_an_order_round_trip_against_the_mock_venue() {
     );
     assert_eq!((placed.request.quantity, placed.request.price), (OrderQty::Base(dec!(0.01)), Some(dec!(65000))));
     assert_eq!(coinbase.get_order_status(btc(), OrderId(7)).await.unwrap().status, OrderStatus::New);
-    assert_eq!(coinbase.cancel_order(btc(), OrderId(7)).await.unwrap().status, OrderStatus::Canceled);
+    let canceled = coinbase.cancel_order(btc(), OrderId(7)).await.unwrap();
+    assert_eq!((canceled.status, canceled.request.side), (OrderStatus::Canceled, Side::Sell), "purged, yet canceled");
+    assert_eq!((canceled.filled_quantity, canceled.request.quantity), (dec!(0), OrderQty::Base(dec!(0.01))));
+    let purged = coinbase.get_order_status(btc(), OrderId(7)).await.unwrap_err();
+    assert!(matches!(&purged, Error::Order(m) if m.contains("404")), "{purged:?}");
 
     let too_big = OrderRequest::new(OrderId(8), btc(), Side::Buy, OrderQty::Base(dec!(100)), Some(dec!(60000)));
     let err = coinbase.place_order(too_big).await.unwrap_err();

@@ -36,6 +36,8 @@ struct Venue {
     /// QueryOrders calls still to be answered `EOrder:Unknown order` after an AddOrder: Kraken's order index lags
     /// its matching engine, so an order it just took may not be listed yet.
     unlisted_queries: u32,
+    /// What those QueryOrders calls are refused with instead of `EOrder:Unknown order`.
+    query_refusal: Option<&'static str>,
     /// OpenOrders and ClosedOrders calls still to be answered with an empty list: an order behind a 5xx answer
     /// can surface in them seconds later.
     unlisted_lookups: u32,
@@ -138,7 +140,7 @@ fn answer(seen: &Seen, venue: &mut Venue) -> Answer {
             }
             "/0/private/QueryOrders" if venue.unlisted_queries > 0 => {
                 venue.unlisted_queries -= 1;
-                refused("EOrder:Unknown order")
+                refused(venue.query_refusal.unwrap_or("EOrder:Unknown order"))
             }
             "/0/private/QueryOrders" => ok(&order(&params["txid"], venue)),
             "/0/private/OpenOrders" | "/0/private/ClosedOrders" => {
@@ -379,6 +381,14 @@ async fn an_order_kraken_took_but_does_not_list_yet_is_reported_accepted_not_ref
     assert_eq!(venue.lock().unwrap().orders.len(), 1, "added once");
     // Listed a moment later, by the txid AddOrder gave.
     assert_eq!(kraken.get_order_status(btc(), OrderId(1)).await.unwrap().status, OrderStatus::New);
+    // A status call refused for its nonce (another process of the key overtook it) does not undo the order either.
+    {
+        let mut state = venue.lock().unwrap();
+        (state.unlisted_queries, state.query_refusal) = (1, Some("EAPI:Invalid nonce"));
+    }
+    let order = OrderRequest::new(OrderId(2), btc(), Side::Buy, OrderQty::Base(dec!(0.01)), Some(dec!(37500)));
+    assert_eq!(kraken.place_order(order).await.expect("added").status, OrderStatus::New);
+    assert_eq!(venue.lock().unwrap().orders.len(), 2);
 }
 
 #[tokio::test]

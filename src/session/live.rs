@@ -289,9 +289,9 @@ pub async fn run_live(
     }
     let dir = options.recordings.join(&options.session);
     // A bar session's interval and price decimals, from the scenario's data (read once). A resumed session's orders
-    // rest at the venue already: a failure here goes through the kill switch too.
+    // rest at the venue already: a failure here (or a panic of the strategy starting) goes through the kill switch too.
     let mut interval = 0;
-    let prepared = (|| {
+    let prepared = guarded(async {
         let (trading, recording) = if bars {
             let (series, _) = scenario.load_market_data()?;
             let close_scale = series.first().map_or(0, |s| s.close_scale());
@@ -309,7 +309,8 @@ pub async fn run_live(
             )));
         }
         Ok((trading, recording))
-    })();
+    })
+    .await;
     let (trading, (mut recording, earlier)) = match prepared {
         Ok(prepared) => prepared,
         Err(failure) => return Err(stop_before_trading(&mut engine, failure, options.keep_orders).await),
@@ -409,8 +410,6 @@ fn start_from(setup: &mut crate::engine::BacktestSetup, cash: Decimal) {
     }
 }
 
-/// What the kill switch did after a failure — with the open orders (`canceled`), and `report` in words — for the
-/// error's message.
 /// A failure before the session traded: the kill switch runs (it cancels what a resumed session left resting, unless
 /// `keep_orders`), and the failure is returned saying what it did.
 async fn stop_before_trading(engine: &mut TradingEngine, failure: Error, keep_orders: bool) -> Error {
@@ -420,6 +419,8 @@ async fn stop_before_trading(engine: &mut TradingEngine, failure: Error, keep_or
     failure.with_note(kill_switch_note(&canceled, report, keep_orders))
 }
 
+/// What the kill switch did after a failure — with the open orders (`canceled`), and `report` in words — for the
+/// error's message.
 fn kill_switch_note(canceled: &Result<usize>, report: String, keep_orders: bool) -> String {
     let orders = match canceled {
         Ok(_) if keep_orders => "open orders kept (--keep-orders)".to_string(),

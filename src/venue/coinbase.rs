@@ -382,7 +382,7 @@ impl ExchangeAdapter for CoinbaseAdapter {
                 loop {
                     match self.get_order_status(order.symbol, order.client_order_id).await {
                         Ok(found) => return Ok(found),
-                        Err(Error::Order(said)) if said.contains("404") => lookups.not_found().await?,
+                        Err(Error::Order(said)) if said.contains("HTTP 404") => lookups.not_found().await?,
                         Err(limited @ Error::RateLimit { .. }) => lookups.held_back(limited).await?,
                         Err(other) => return Err(lookups.failed(other)),
                     }
@@ -391,10 +391,25 @@ impl ExchangeAdapter for CoinbaseAdapter {
         }
     }
 
+    /// Cancels the order and answers its status after the cancel. Coinbase purges the record of a canceled order
+    /// that never filled, so asking for it after the cancel may answer 404: the order's status before the cancel,
+    /// nothing filled, then stands for it, as canceled.
     async fn cancel_order(&mut self, symbol: Symbol, order_id: OrderId) -> Result<OrderReport> {
+        let before = self.get_order_status(symbol, order_id).await?;
         let path = format!("/orders/client:{}?product_id={}", self.tag.uuid(order_id), product_id(symbol)?);
         let _: serde_json::Value = self.private(reqwest::Method::DELETE, &path, None).await?;
-        self.get_order_status(symbol, order_id).await
+        match self.get_order_status(symbol, order_id).await {
+            Err(Error::Order(said)) if said.contains("HTTP 404") && before.filled_quantity.is_zero() => {
+                Ok(OrderReport {
+                    status: OrderStatus::Canceled,
+                    reason: Some(
+                        "canceled; Coinbase no longer lists it (it purges canceled orders that never filled)".into(),
+                    ),
+                    ..before
+                })
+            }
+            after => after,
+        }
     }
 
     async fn get_order_status(&self, symbol: Symbol, order_id: OrderId) -> Result<OrderReport> {

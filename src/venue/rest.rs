@@ -105,13 +105,19 @@ impl UnansweredLookups {
     }
 
     /// The venue's rate limit held a lookup back (`limited`): waits as after a lookup that found nothing, at least
-    /// as long as the venue asks (at most a minute), and looks again.
+    /// as long as the venue asks, and looks again.
     ///
     /// # Errors
-    /// [`Error::Exchange`] naming the failure, the order and `limited` ("unknown") once every wait is over.
+    /// [`Error::Exchange`] naming the failure, the order and `limited` ("unknown") once every wait is over, and at
+    /// once when the venue asks for more than a minute or has banned the address (Binance's 418: asking again
+    /// while banned lengthens the ban).
     pub async fn held_back(&mut self, limited: Error) -> Result<()> {
         let asked = match &limited {
-            Error::RateLimit { retry_after: Some(wait), .. } => (*wait).min(Duration::from_secs(60)),
+            Error::RateLimit { message, .. } if message.contains("HTTP 418") => return Err(self.failed(limited)),
+            Error::RateLimit { retry_after: Some(wait), .. } if *wait > Duration::from_secs(60) => {
+                return Err(self.failed(limited));
+            }
+            Error::RateLimit { retry_after: Some(wait), .. } => *wait,
             _ => Duration::ZERO,
         };
         self.held_back = Some(limited);

@@ -22,7 +22,7 @@ const LISTING_GRACE: i64 = 60 * NANOS_PER_SECOND;
 /// Whether a venue's refusal says that it does not know the order at all (Binance -2013, Coinbase's 404, Kraken's
 /// unknown order), as opposed to any other refusal of the status request.
 fn names_an_unknown_order(reason: &str) -> bool {
-    ["-2013", "404", "Unknown order", "no order with cl_ord_id"].iter().any(|mark| reason.contains(mark))
+    ["-2013", "HTTP 404", "Unknown order", "no order with cl_ord_id"].iter().any(|mark| reason.contains(mark))
 }
 
 impl TradingEngine {
