@@ -438,7 +438,7 @@ async fn an_acknowledged_order_kraken_no_longer_lists_a_minute_on_ends_as_cancel
     let record = |engine: &cryptotradebot::engine::TradingEngine| engine.run_log().order(id).cloned().unwrap();
     engine.track_orders().await.unwrap();
     assert_eq!(record(&engine).state, OrderState::Acknowledged, "within the minute a venue may take to list it");
-    // A closed bar 61 s after the order was created moves the engine's clock on.
+    // A closed bar 61 s after the venue first did not list it moves the engine's clock on.
     let created = record(&engine).created;
     let mut strategy = SmaCross::new(SmaCrossParams { fast: 2, slow: 3 }).unwrap();
     let stream = StreamInfo {
@@ -463,7 +463,7 @@ async fn an_acknowledged_order_kraken_no_longer_lists_a_minute_on_ends_as_cancel
     engine.track_orders().await.unwrap();
     let ended = record(&engine);
     assert_eq!((ended.state, ended.report.filled_quantity), (OrderState::Canceled, dec!(0)));
-    assert!(ended.report.reason.unwrap().contains("no longer lists it"));
+    assert!(ended.report.reason.unwrap().contains("has not listed it for a minute"));
 }
 
 #[tokio::test]

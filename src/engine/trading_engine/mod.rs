@@ -180,6 +180,8 @@ pub struct TradingEngine {
     /// Filled parts of entries too small for an exit pair of their own (below the minimum notional), waiting for
     /// the entry's next part: (entry, quantity, notional at the fill prices).
     exit_backlog: Vec<(OrderId, Decimal, Decimal)>,
+    /// Orders a network venue acknowledged and then said it does not know, with when it first said so.
+    unlisted_since: Vec<(OrderId, Timestamp)>,
     /// Per order at a venue that lists its trades: what its booked trades executed (before commission: what the
     /// venue's status calls filled). A status showing more has trades to book.
     covered: BTreeMap<OrderId, Decimal>,
@@ -210,6 +212,7 @@ impl TradingEngine {
             journal: None,
             journal_failure: None,
             exit_backlog: Vec::new(),
+            unlisted_since: Vec::new(),
             covered: BTreeMap::new(),
             pending_trades: BTreeMap::new(),
         }

@@ -10,8 +10,7 @@ use super::TradingEngine;
 use crate::error::{Error, Result};
 use crate::execution::OrderState;
 use crate::model::{
-    ExecutionEvent, Fill, Liquidity, NANOS_PER_SECOND, OrderId, OrderReport, OrderStatus, OrderType, Symbol, Timestamp,
-    VenueId,
+    ExecutionEvent, Fill, Liquidity, NANOS_PER_SECOND, OrderId, OrderReport, OrderStatus, OrderType, Symbol, VenueId,
 };
 use std::time::Duration;
 
@@ -28,31 +27,35 @@ fn names_an_unknown_order(reason: &str) -> bool {
 impl TradingEngine {
     /// Asks the network venues for every order still working there and books what they report. An order the venue
     /// says it does not know, with nothing filled, ends as rejected when the venue never acknowledged it (it never
-    /// reached the venue); one it acknowledged stays working and is asked about again for [`LISTING_GRACE`] from its
-    /// creation (a venue may not list an order the instant it takes it, and guessing its end would leave it working
-    /// there untracked), then ends as canceled (Coinbase, for one, forgets canceled orders that never filled).
+    /// reached the venue); one it acknowledged stays working and is asked about again, and ends as canceled only
+    /// when the venue still does not know it [`LISTING_GRACE`] after it first said so (a venue may not list an order
+    /// the instant it takes it, or for a moment while it moves it to its closed orders, and guessing its end would
+    /// leave it working there untracked or lose its fills; Coinbase, for one, forgets canceled orders that never
+    /// filled).
     ///
     /// # Errors
     /// Venue failures other than an unknown order.
     pub async fn track_orders(&mut self) -> Result<()> {
-        let working: Vec<(VenueId, OrderReport, OrderState, Timestamp)> = self
+        let working: Vec<(VenueId, OrderReport, OrderState)> = self
             .log
             .orders
             .iter()
             .filter(|o| o.state.is_at_venue() && !self.router.answers_at_once(o.venue))
-            .map(|o| (o.venue, o.report.clone(), o.state, o.created))
+            .map(|o| (o.venue, o.report.clone(), o.state))
             .collect();
-        for (venue, known, state, created) in working {
+        self.unlisted_since.retain(|(id, _)| working.iter().any(|(_, known, _)| known.request.client_order_id == *id));
+        for (venue, known, state) in working {
             let request = known.request;
             let order_id = request.client_order_id;
             match self.router.order_status(venue, request.symbol, order_id).await {
                 Ok(report) => {
                     self.log.orders.acknowledged(order_id);
+                    self.unlisted_since.retain(|(id, _)| *id != order_id);
                     let reason = format!("the venue reports {}", report.status.as_str());
                     self.book_venue_report(venue, &report, &reason).await;
                 }
                 Err(Error::Order(reason)) if names_an_unknown_order(&reason) && known.filled_quantity.is_zero() => {
-                    match self.unknown_order_end(order_id, state, created) {
+                    match self.unknown_order_end(order_id, state) {
                         Some((status, why)) => {
                             // It neither ties up cash nor waits for ever.
                             tracing::warn!(order = %order_id, reason, why, "the venue does not know a working order");
@@ -81,11 +84,12 @@ impl TradingEngine {
         Ok(())
     }
 
-    /// How order `id` (in `state`, created at `created`, nothing filled), which its venue says it does not know,
-    /// ends — with why — or `None` while it may still appear: never acknowledged (its request went unanswered, or
-    /// the session stopped between the journal and the request), it never reached the venue and is rejected;
-    /// acknowledged, it ended at the venue with nothing filled once [`LISTING_GRACE`] has passed.
-    fn unknown_order_end(&self, id: OrderId, state: OrderState, created: Timestamp) -> Option<(OrderStatus, &str)> {
+    /// How order `id` (in `state`, nothing filled), which its venue says it does not know, ends — with why — or
+    /// `None` while it may still appear: never acknowledged (its request went unanswered, or the session stopped
+    /// between the journal and the request), it never reached the venue and is rejected; acknowledged, it ended at
+    /// the venue with nothing filled once the venue has not known it for [`LISTING_GRACE`] (the first such answer
+    /// starts the count).
+    fn unknown_order_end(&mut self, id: OrderId, state: OrderState) -> Option<(OrderStatus, &'static str)> {
         let before = match state {
             OrderState::CancelRequested => self.log.orders.state_before_cancel(id),
             other => Some(other),
@@ -93,10 +97,18 @@ impl TradingEngine {
         if before == Some(OrderState::Sent) {
             return Some((OrderStatus::Rejected, "the venue does not know it, so it never reached the venue"));
         }
-        let listed_by_now = self.clock.now().0.saturating_sub(created.0) >= LISTING_GRACE;
+        let now = self.clock.now();
+        let since = match self.unlisted_since.iter().find(|(order, _)| *order == id) {
+            Some(&(_, since)) => since,
+            None => {
+                self.unlisted_since.push((id, now));
+                now
+            }
+        };
+        let listed_by_now = now.0.saturating_sub(since.0) >= LISTING_GRACE;
         listed_by_now.then_some((
             OrderStatus::Canceled,
-            "the venue acknowledged it and no longer lists it, a minute on and with nothing filled: it ended there",
+            "the venue acknowledged it and has not listed it for a minute, with nothing filled: it ended there",
         ))
     }
 
