@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use common::mock_binance::{KEY, SECRET};
-use common::mock_live_binance::{config_for, serve_live};
+use common::mock_live_binance::{LiveBinance, config_for, serve_live};
 use cryptotradebot::Error;
 use cryptotradebot::config::Scenario;
 use cryptotradebot::model::Side;
@@ -183,21 +183,27 @@ async fn a_kill_switch_held_back_by_a_rate_limit_waits_it_out_and_still_cancels_
     assert_eq!(statuses, ["CANCELED"]);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_resumed_session_that_cannot_reconcile_cancels_the_orders_it_left_resting() {
-    let dir = tempfile::tempdir().unwrap();
-    let venue = serve_live(200).await;
-    config_for(&dir.path().join("config"), &venue);
-    // The first run leaves its two quotes resting (--keep-orders) when its message budget runs out.
-    let first = live_with(dir.path(), scenario(dir.path(), None), |o| {
+/// A first run of session `k1` that leaves its two quotes resting at `venue` (--keep-orders) when its message
+/// budget runs out.
+async fn leave_two_quotes_resting(dir: &Path, venue: &LiveBinance) {
+    config_for(&dir.join("config"), venue);
+    let first = live_with(dir, scenario(dir, None), |o| {
         o.keep_orders = true;
         o.limits.max_messages = Some(400);
     })
     .await
     .unwrap();
     assert_eq!(first.canceled, 0);
+    let requests = venue.requests.lock().unwrap().clone();
+    assert_eq!(requests.iter().filter(|r| r.starts_with("POST /api/v3/order")).count(), 2, "{requests:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resumed_session_that_cannot_reconcile_cancels_the_orders_it_left_resting() {
+    let dir = tempfile::tempdir().unwrap();
+    let venue = serve_live(200).await;
+    leave_two_quotes_resting(dir.path(), &venue).await;
     let requests = || venue.requests.lock().unwrap().clone();
-    assert_eq!(requests().iter().filter(|r| r.starts_with("POST /api/v3/order")).count(), 2, "{:?}", requests());
 
     // Resumed while the venue cannot answer order status requests: the session cannot reconcile, and its kill
     // switch cancels both quotes before the error.
@@ -216,14 +222,7 @@ async fn a_resumed_session_that_cannot_reconcile_cancels_the_orders_it_left_rest
 async fn a_resumed_session_that_cannot_open_its_recording_cancels_the_orders_it_left_resting() {
     let dir = tempfile::tempdir().unwrap();
     let venue = serve_live(200).await;
-    config_for(&dir.path().join("config"), &venue);
-    let first = live_with(dir.path(), scenario(dir.path(), None), |o| {
-        o.keep_orders = true;
-        o.limits.max_messages = Some(400);
-    })
-    .await
-    .unwrap();
-    assert_eq!(first.canceled, 0, "the first run leaves its two quotes resting");
+    leave_two_quotes_resting(dir.path(), &venue).await;
 
     // The recording the resumed session appends to cannot be opened (a folder stands where the file was): the session
     // fails after reconciling and before trading, and its kill switch still cancels both quotes.

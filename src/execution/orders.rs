@@ -341,13 +341,20 @@ mod tests {
 
     /// An order of 2 at 100, sent and acknowledged.
     fn working() -> (Orders, OrderId) {
+        let (mut orders, id) = sent();
+        let request = orders.get(id).expect("order").report.request;
+        orders.accepted(id, request);
+        (orders, id)
+    }
+
+    /// An order of 2 at 100, sent, with no answer yet.
+    fn sent() -> (Orders, OrderId) {
         let mut orders = Orders::default();
         let request = OrderRequest::new(orders.next_id(), btc(), Side::Buy, OrderQty::Base(dec!(2)), Some(dec!(100)));
         let id = orders.create(VenueId(0), Timestamp(1), request);
         orders.risk_checked(id, request);
         orders.journal_before_send(id, None).expect("no journal");
         orders.sent(id);
-        orders.accepted(id, request);
         (orders, id)
     }
 
@@ -427,12 +434,7 @@ mod tests {
 
     #[test]
     fn a_refused_cancel_returns_an_order_its_venue_never_acknowledged_to_sent_and_an_acknowledged_one_to_working() {
-        let mut orders = Orders::default();
-        let request = OrderRequest::new(orders.next_id(), btc(), Side::Buy, OrderQty::Base(dec!(2)), Some(dec!(100)));
-        let unanswered = orders.create(VenueId(0), Timestamp(1), request);
-        orders.risk_checked(unanswered, request);
-        orders.journal_before_send(unanswered, None).expect("no journal");
-        orders.sent(unanswered);
+        let (mut orders, unanswered) = sent();
         orders.request_cancel(unanswered, None).expect("requested");
         orders.cancel_refused(unanswered, None).expect("no journal");
         assert_eq!(orders.get(unanswered).map(|r| r.state), Some(OrderState::Sent), "still unacknowledged");
@@ -442,12 +444,7 @@ mod tests {
         assert_eq!(orders.get(acknowledged).map(|r| r.state), Some(OrderState::Acknowledged));
         // A second request keeps what the order was before the first; a report of the venue acknowledges an order
         // whose cancel is on its way, and a refusal then returns it to acknowledged.
-        let mut orders = Orders::default();
-        let request = OrderRequest::new(orders.next_id(), btc(), Side::Buy, OrderQty::Base(dec!(2)), Some(dec!(100)));
-        let id = orders.create(VenueId(0), Timestamp(1), request);
-        orders.risk_checked(id, request);
-        orders.journal_before_send(id, None).expect("no journal");
-        orders.sent(id);
+        let (mut orders, id) = sent();
         orders.request_cancel(id, None).expect("requested");
         orders.request_cancel(id, None).expect("requested again");
         assert_eq!(orders.state_before_cancel(id), Some(OrderState::Sent));
