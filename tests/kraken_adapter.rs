@@ -300,6 +300,15 @@ async fn an_add_order_without_an_answer_is_found_by_its_client_order_id_never_se
 
 /// An engine trading at the mock Kraken through the adapter (dead man's switch after `timeout` seconds, if set).
 async fn kraken_engine(base: &str, timeout: Option<u64>) -> cryptotradebot::engine::TradingEngine {
+    kraken_engine_tagged(base, timeout, ClientTag::fresh("kraken")).await
+}
+
+/// [`kraken_engine`] whose client order ids carry `tag` (those of an earlier process of the session).
+async fn kraken_engine_tagged(
+    base: &str,
+    timeout: Option<u64>,
+    tag: ClientTag,
+) -> cryptotradebot::engine::TradingEngine {
     use cryptotradebot::portfolio::Portfolio;
     use cryptotradebot::risk::{RiskLimits, RiskManager};
     let mut config = serde_json::json!({ "base_url": base, "rate_limits": { "requests_per_minute": 6000 } });
@@ -309,7 +318,9 @@ async fn kraken_engine(base: &str, timeout: Option<u64>) -> cryptotradebot::engi
     let config: VenueConfig = serde_json::from_value(config).unwrap();
     let credentials = Credentials { api_key: Secret::new(KEY), api_secret: Secret::new(SECRET), passphrase: None };
     let mut router = cryptotradebot::venue::OrderRouter::new();
-    router.add(Box::new(KrakenAdapter::new(&config, Some(credentials)).unwrap())).unwrap();
+    let mut kraken = KrakenAdapter::new(&config, Some(credentials)).unwrap();
+    kraken.set_client_tag(tag);
+    router.add(Box::new(kraken)).unwrap();
     let risk = RiskManager::new(RiskLimits { max_position_size_percent: dec!(100), ..RiskLimits::default() });
     let mut engine =
         cryptotradebot::engine::TradingEngine::new(router, risk, Portfolio::new("USD", dec!(1000), &[btc()]));
@@ -476,4 +487,30 @@ async fn a_lookup_held_back_by_the_rate_limit_is_waited_out_and_the_order_found(
     assert_eq!(report.request.client_order_id, OrderId(87));
     let state = venue.lock().unwrap();
     assert_eq!((state.orders.len(), state.lookups), (1, 2), "one limited call, then found among the open orders");
+}
+
+#[tokio::test]
+async fn an_order_restored_as_sent_that_kraken_reports_is_acknowledged_and_one_miss_later_does_not_reject_it() {
+    use cryptotradebot::execution::{OrderRecord, OrderState};
+    use cryptotradebot::model::{OrderReport, Timestamp, VenueId};
+    let (base, venue) = mock_kraken_venue().await;
+    // Placed by a session that stopped before its journal recorded the order as sent.
+    let request = OrderRequest::new(OrderId(1), btc(), Side::Buy, OrderQty::Base(dec!(0.01)), Some(dec!(37500)));
+    let tag = ClientTag::new(0x7e57);
+    let mut earlier = adapter(&base, KEY);
+    earlier.set_client_tag(tag);
+    earlier.place_order(request).await.unwrap();
+    let mut engine = kraken_engine_tagged(&base, Some(0), tag).await;
+    let record = OrderRecord {
+        state: OrderState::Journaled,
+        ..OrderRecord::from_report(VenueId(0), Timestamp(0), OrderReport::new(request))
+    };
+    engine.restore(vec![record], Vec::new(), Vec::new(), Vec::new()).unwrap();
+    let state = |engine: &cryptotradebot::engine::TradingEngine| engine.run_log().order(OrderId(1)).unwrap().state;
+    assert_eq!(state(&engine), OrderState::Sent, "restored as possibly sent");
+    engine.track_orders().await.unwrap();
+    assert_eq!(state(&engine), OrderState::Acknowledged, "Kraken reported it: it knows the order");
+    venue.lock().unwrap().unlisted_queries = 1;
+    engine.track_orders().await.unwrap();
+    assert_eq!(state(&engine), OrderState::Acknowledged, "not rejected as never placed on one miss");
 }
