@@ -5,6 +5,8 @@ mod common;
 
 use rust_decimal::dec;
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use common::mock_binance::{KEY, SECRET, btc, mock_binance};
 use cryptotradebot::Error;
@@ -136,4 +138,57 @@ async fn a_market_sell_paying_its_commission_in_the_quote_asset_books_the_quanti
     };
     // 0.25 × 61602.01 = 15400.5025; 0.1 % = 15.4005025 USDT.
     assert_eq!((fill.quantity, fill.price, fill.fee), (dec!(0.25), dec!(61602.01), dec!(15.4005025)));
+}
+
+/// The mock Binance with a clock of its own: it starts at 1,700,000,000,000 ms and runs with the wall clock, plus
+/// the `jump` a test sets (the local clock falling behind); a signed request whose `timestamp` is more than 1 s ahead
+/// of it or more than its `recvWindow` behind is refused with -1021, as Binance does. Counts the time requests and
+/// order POSTs.
+async fn mock_binance_with_a_clock() -> (String, Arc<AtomicI64>, Arc<Mutex<(u32, u32)>>) {
+    let (jump, counts): (Arc<AtomicI64>, Arc<Mutex<(u32, u32)>>) = Default::default();
+    let (jumped, counted) = (Arc::clone(&jump), Arc::clone(&counts));
+    let orders: common::mock_binance::MockOrders = Default::default();
+    let start = std::time::Instant::now();
+    let base = common::mock_http::serve(move |seen: common::mock_http::Seen| {
+        let (jump, counts, orders) = (Arc::clone(&jumped), Arc::clone(&counted), orders.clone());
+        async move {
+            let now = 1_700_000_000_000 + start.elapsed().as_millis() as i64 + jump.load(Ordering::SeqCst);
+            let (path, query) = seen.target.split_once('?').unwrap_or((&seen.target, ""));
+            if path == "/api/v3/time" {
+                counts.lock().unwrap().0 += 1;
+                return (200, vec![], format!(r#"{{"serverTime":{now}}}"#));
+            }
+            if seen.method == "POST" {
+                counts.lock().unwrap().1 += 1;
+            }
+            let stamp = query.split('&').find_map(|p| p.strip_prefix("timestamp=")).map(|t| t.parse::<i64>().unwrap());
+            if stamp.is_some_and(|t| t > now + 1_000 || now - t > 5_000) {
+                let body = r#"{"code":-1021,"msg":"Timestamp for this request is outside of the recvWindow."}"#;
+                return (400, vec![], body.to_string());
+            }
+            common::mock_binance::answer(&seen, &orders, "0.00001")
+        }
+    })
+    .await;
+    (base, jump, counts)
+}
+
+#[tokio::test]
+async fn a_local_clock_that_fell_behind_is_measured_again_when_binance_refuses_the_timestamp() {
+    let (base, jump, counts) = mock_binance_with_a_clock().await;
+    let mut binance = adapter(&base, SECRET);
+    assert!(binance.connect().await.unwrap());
+    assert_eq!(*counts.lock().unwrap(), (1, 0), "measured once at connect");
+    // Binance's clock runs 30 s ahead of what the adapter measured: its next order is refused (-1021, nothing
+    // placed), the clock measured again, and the order sent once more.
+    jump.store(30_000, Ordering::SeqCst);
+    let order = OrderRequest::new(OrderId(1), btc(), Side::Buy, OrderQty::Base(dec!(0.01)), Some(dec!(60000)));
+    let placed = binance.place_order(order).await.expect("placed after the clock was measured again");
+    assert_eq!(placed.request.client_order_id, OrderId(1));
+    assert_eq!(*counts.lock().unwrap(), (2, 2), "two time requests, two POSTs (the first refused)");
+    assert_eq!(binance.get_order_status(btc(), OrderId(1)).await.unwrap().status, placed.status);
+    // Another jump: a signed GET is refused once too, then answered.
+    jump.store(90_000, Ordering::SeqCst);
+    assert_eq!(binance.get_order_status(btc(), OrderId(1)).await.unwrap().status, placed.status);
+    assert_eq!(counts.lock().unwrap().0, 3);
 }

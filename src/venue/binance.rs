@@ -9,11 +9,12 @@
 //! quote asset count as charged, in the base asset at the fill's price; fees paid in a third asset (BNB) are not
 //! converted. An order POST that gets no answer is never re-sent: the order is looked up by its client order id.
 
+mod clock;
+
 use async_trait::async_trait;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::ClientTag;
 use super::adapter::{ExchangeAdapter, MarketStream, OrderTrades};
@@ -30,6 +31,7 @@ use crate::model::{
     OrderType, Side, Symbol, Ticker, TimeInForce, Timestamp, Trail,
 };
 use crate::venue::VenueConfig;
+use clock::ServerClock;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 /// Binance's production REST endpoint.
@@ -54,7 +56,7 @@ pub struct BinanceAdapter {
     rest: RestClient,
     ws_url: String,
     credentials: Option<Credentials>,
-    clock_offset_ms: i64,
+    clock: ServerClock,
     instruments: BTreeMap<Symbol, Instrument>,
     /// Per symbol, the decimals a quote amount may have (its `quoteAssetPrecision`).
     quote_decimals: BTreeMap<Symbol, u32>,
@@ -167,7 +169,7 @@ impl BinanceAdapter {
             rest,
             ws_url,
             credentials,
-            clock_offset_ms: 0,
+            clock: ServerClock::default(),
             instruments: BTreeMap::new(),
             quote_decimals: BTreeMap::new(),
             executions: Vec::new(),
@@ -175,10 +177,10 @@ impl BinanceAdapter {
         })
     }
 
-    /// The venue's clock now: the local clock corrected by the offset measured at `connect` (signing needs it).
+    /// The venue's clock now: the local clock corrected by the offset measured at `connect`, and again after Binance
+    /// refused a timestamp (signing needs it).
     fn venue_now_ms(&self) -> i64 {
-        let local = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
-        local + self.clock_offset_ms
+        self.clock.now_ms()
     }
 
     fn venue_now(&self) -> Timestamp {
@@ -234,9 +236,10 @@ impl BinanceAdapter {
         endpoint: &str,
         params: &[(&str, String)],
     ) -> Result<T> {
-        let (path, key) = self.signed_path(endpoint, params)?;
-        let answer = self.rest.send_raw(method, &path, &[("X-MBX-APIKEY", key)], None).await?;
-        self.read(endpoint, answer)
+        match self.send_signed(method, endpoint, params, false).await? {
+            Delivery::Answered(answer) => self.read(endpoint, answer),
+            Delivery::Unanswered(failure) => Err(failure),
+        }
     }
 
     /// The path of a signed request (query with recvWindow, timestamp and signature) and the API key to send.
@@ -476,9 +479,7 @@ impl ExchangeAdapter for BinanceAdapter {
     }
 
     async fn connect(&mut self) -> Result<bool> {
-        let local_before = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
-        let time: ServerTime = self.public("/api/v3/time").await?;
-        self.clock_offset_ms = time.server_time - local_before;
+        self.measure_clock().await?;
         if self.credentials.is_some() {
             let _: Account = self.signed(reqwest::Method::GET, "/api/v3/account", &[]).await?;
         }
@@ -509,8 +510,7 @@ impl ExchangeAdapter for BinanceAdapter {
     async fn place_order(&mut self, order: OrderRequest) -> Result<OrderReport> {
         let instrument = self.instrument(order.symbol).await?;
         let (sent, params) = self.order_params(&order, &instrument)?;
-        let (path, key) = self.signed_path("/api/v3/order", &params)?;
-        let delivery = self.rest.deliver(reqwest::Method::POST, &path, &[("X-MBX-APIKEY", key)], None).await?;
+        let delivery = self.send_signed(reqwest::Method::POST, "/api/v3/order", &params, true).await?;
         let answer: OrderAnswer = match delivery {
             Delivery::Answered(answer) => self.read("/api/v3/order", answer)?,
             // Never sent again: the order may exist. Ask for it by its client order id.
