@@ -141,8 +141,8 @@ async fn a_market_sell_paying_its_commission_in_the_quote_asset_books_the_quanti
 }
 
 /// The mock Binance with a clock of its own: it starts at 1,700,000,000,000 ms and runs with the wall clock, plus
-/// the `jump` a test sets (the local clock falling behind); a signed request whose `timestamp` is more than 1 s ahead
-/// of it or more than its `recvWindow` behind is refused with -1021, as Binance does. Counts the time requests and
+/// the `jump` a test sets (the local clock falling behind or running ahead); a signed request whose `timestamp` is
+/// 1 s or more ahead of it or more than its `recvWindow` behind is refused with -1021, as Binance does. Counts the time requests and
 /// order POSTs.
 async fn mock_binance_with_a_clock() -> (String, Arc<AtomicI64>, Arc<Mutex<(u32, u32)>>) {
     let (jump, counts): (Arc<AtomicI64>, Arc<Mutex<(u32, u32)>>) = Default::default();
@@ -161,8 +161,12 @@ async fn mock_binance_with_a_clock() -> (String, Arc<AtomicI64>, Arc<Mutex<(u32,
             if seen.method == "POST" {
                 counts.lock().unwrap().1 += 1;
             }
-            let stamp = query.split('&').find_map(|p| p.strip_prefix("timestamp=")).map(|t| t.parse::<i64>().unwrap());
-            if stamp.is_some_and(|t| t > now + 1_000 || now - t > 5_000) {
+            let param = |name: &str| {
+                let prefix = format!("{name}=");
+                query.split('&').find_map(|p| p.strip_prefix(prefix.as_str()).map(|v| v.parse::<i64>().unwrap()))
+            };
+            let window = param("recvWindow").unwrap_or(5_000);
+            if param("timestamp").is_some_and(|t| t >= now + 1_000 || now - t > window) {
                 let body = r#"{"code":-1021,"msg":"Timestamp for this request is outside of the recvWindow."}"#;
                 return (400, vec![], body.to_string());
             }
@@ -191,4 +195,8 @@ async fn a_local_clock_that_fell_behind_is_measured_again_when_binance_refuses_t
     jump.store(90_000, Ordering::SeqCst);
     assert_eq!(binance.get_order_status(btc(), OrderId(1)).await.unwrap().status, placed.status);
     assert_eq!(counts.lock().unwrap().0, 3);
+    // The local clock runs 3 s ahead of Binance's now: refused as 1 s or more ahead, measured again, answered.
+    jump.store(90_000 - 3_000, Ordering::SeqCst);
+    assert_eq!(binance.get_order_status(btc(), OrderId(1)).await.unwrap().status, placed.status);
+    assert_eq!(counts.lock().unwrap().0, 4);
 }

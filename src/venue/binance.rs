@@ -1,6 +1,7 @@
 //! Binance spot behind [`ExchangeAdapter`]: REST v3 (`/api/v3/time, exchangeInfo, ticker/bookTicker, ticker/price,
 //! depth, order, account`), requests signed with HMAC-SHA256 of the exact query string sent, `X-MBX-APIKEY`,
-//! `timestamp` from the server-time offset measured at `connect` plus `recvWindow`; trades, depth diffs and closed
+//! `timestamp` from the server-time offset (measured at `connect`, and again after a -1021: `binance/clock.rs`) plus
+//! `recvWindow`; trades, depth diffs and closed
 //! 1-minute klines from the combined WebSocket stream ([`super::streams::binance`]). Testnet endpoints unless `config/exchanges.yaml` says `testnet: false`.
 //!
 //! Numbers go from the venue's strings straight into `Decimal`. Quantities are rounded down to the symbol's
@@ -8,6 +9,7 @@
 //! Fills reported in an order's answer (`newOrderRespType=FULL`) reach the engine as executions. Fees paid in the
 //! quote asset count as charged, in the base asset at the fill's price; fees paid in a third asset (BNB) are not
 //! converted. An order POST that gets no answer is never re-sent: the order is looked up by its client order id.
+//! One refused for its timestamp (-1021, placed nothing) is sent once more when the offset measured again moved.
 
 mod clock;
 
