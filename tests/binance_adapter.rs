@@ -5,7 +5,7 @@ mod common;
 
 use rust_decimal::dec;
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use common::mock_binance::{KEY, SECRET, btc, mock_binance};
@@ -142,21 +142,23 @@ async fn a_market_sell_paying_its_commission_in_the_quote_asset_books_the_quanti
 
 /// The mock Binance with a clock of its own: it starts at 1,700,000,000,000 ms and runs with the wall clock, plus
 /// the `jump` a test sets (the local clock falling behind or running ahead); a signed request whose `timestamp` is
-/// 1 s or more ahead of it or more than its `recvWindow` behind is refused with -1021, as Binance does. Counts the time requests and
-/// order POSTs.
-async fn mock_binance_with_a_clock() -> (String, Arc<AtomicI64>, Arc<Mutex<(u32, u32)>>) {
-    let (jump, counts): (Arc<AtomicI64>, Arc<Mutex<(u32, u32)>>) = Default::default();
-    let (jumped, counted) = (Arc::clone(&jump), Arc::clone(&counts));
+/// 1 s or more ahead of it or more than its `recvWindow` behind is refused with -1021, as Binance does. Counts the
+/// time requests and order POSTs. While `stale` is set, `/api/v3/time` answers its clock without the jump.
+async fn mock_binance_with_a_clock() -> (String, Arc<AtomicI64>, Arc<Mutex<(u32, u32)>>, Arc<AtomicBool>) {
+    let (jump, counts, stale): (Arc<AtomicI64>, Arc<Mutex<(u32, u32)>>, Arc<AtomicBool>) = Default::default();
+    let (jumped, counted, staled) = (Arc::clone(&jump), Arc::clone(&counts), Arc::clone(&stale));
     let orders: common::mock_binance::MockOrders = Default::default();
     let start = std::time::Instant::now();
     let base = common::mock_http::serve(move |seen: common::mock_http::Seen| {
         let (jump, counts, orders) = (Arc::clone(&jumped), Arc::clone(&counted), orders.clone());
+        let stale = staled.load(Ordering::SeqCst);
         async move {
             let now = 1_700_000_000_000 + start.elapsed().as_millis() as i64 + jump.load(Ordering::SeqCst);
             let (path, query) = seen.target.split_once('?').unwrap_or((&seen.target, ""));
             if path == "/api/v3/time" {
                 counts.lock().unwrap().0 += 1;
-                return (200, vec![], format!(r#"{{"serverTime":{now}}}"#));
+                let told = if stale { now - jump.load(Ordering::SeqCst) } else { now };
+                return (200, vec![], format!(r#"{{"serverTime":{told}}}"#));
             }
             if seen.method == "POST" {
                 counts.lock().unwrap().1 += 1;
@@ -174,12 +176,12 @@ async fn mock_binance_with_a_clock() -> (String, Arc<AtomicI64>, Arc<Mutex<(u32,
         }
     })
     .await;
-    (base, jump, counts)
+    (base, jump, counts, stale)
 }
 
 #[tokio::test]
 async fn a_local_clock_that_fell_behind_is_measured_again_when_binance_refuses_the_timestamp() {
-    let (base, jump, counts) = mock_binance_with_a_clock().await;
+    let (base, jump, counts, _) = mock_binance_with_a_clock().await;
     let mut binance = adapter(&base, SECRET);
     assert!(binance.connect().await.unwrap());
     assert_eq!(*counts.lock().unwrap(), (1, 0), "measured once at connect");
@@ -199,4 +201,19 @@ async fn a_local_clock_that_fell_behind_is_measured_again_when_binance_refuses_t
     jump.store(90_000 - 3_000, Ordering::SeqCst);
     assert_eq!(binance.get_order_status(btc(), OrderId(1)).await.unwrap().status, placed.status);
     assert_eq!(counts.lock().unwrap().0, 4);
+}
+
+#[tokio::test]
+async fn an_order_refused_for_its_timestamp_is_not_sent_again_when_the_clock_measured_again_did_not_move() {
+    let (base, jump, counts, stale) = mock_binance_with_a_clock().await;
+    let mut binance = adapter(&base, SECRET);
+    assert!(binance.connect().await.unwrap());
+    // Refused as too old, while Binance's time answer says the clock did not move: the request was late in transit,
+    // and an order must not go out later still. The refusal is the answer; nothing was placed.
+    jump.store(30_000, Ordering::SeqCst);
+    stale.store(true, Ordering::SeqCst);
+    let order = OrderRequest::new(OrderId(1), btc(), Side::Buy, OrderQty::Base(dec!(0.01)), Some(dec!(60000)));
+    let err = binance.place_order(order).await.unwrap_err();
+    assert!(matches!(&err, Error::Order(m) if m.contains("-1021")), "{err:?}");
+    assert_eq!(*counts.lock().unwrap(), (2, 1), "measured again, not sent again");
 }
