@@ -145,7 +145,8 @@ async fn a_market_sell_paying_its_commission_in_the_quote_asset_books_the_quanti
 /// 1 s or more ahead of it or more than its `recvWindow` behind is refused with -1021, as Binance does. Counts the
 /// time requests and order POSTs. While `stale` is set, `/api/v3/time` answers its clock without the jump.
 async fn mock_binance_with_a_clock() -> (String, Arc<AtomicI64>, Arc<Mutex<(u32, u32)>>, Arc<AtomicBool>) {
-    let (jump, counts, stale): (Arc<AtomicI64>, Arc<Mutex<(u32, u32)>>, Arc<AtomicBool>) = Default::default();
+    let (jump, stale) = (Arc::new(AtomicI64::new(0)), Arc::new(AtomicBool::new(false)));
+    let counts = Arc::new(Mutex::new((0_u32, 0_u32)));
     let (jumped, counted, staled) = (Arc::clone(&jump), Arc::clone(&counts), Arc::clone(&stale));
     let orders: common::mock_binance::MockOrders = Default::default();
     let start = std::time::Instant::now();
