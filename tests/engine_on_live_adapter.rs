@@ -187,6 +187,12 @@ fn journaled_without_ids(
     (order, records)
 }
 
+/// The engine's booked fills: quantity, fee and the venue's trade id.
+fn booked(engine: &TradingEngine) -> Vec<(Decimal, Decimal, Option<String>)> {
+    let fills = &engine.run_log().fills;
+    fills.iter().map(|f| (f.fill.quantity, f.fill.fee, f.fill.trade_id.map(|t| t.to_string()))).collect()
+}
+
 /// A resting buy of `quantity` at 60,000 placed by `engine` (its order 1).
 async fn resting_buy(engine: &mut TradingEngine, quantity: Decimal) {
     let btc = cryptotradebot::model::Symbol::new("BTCUSDT").unwrap();
@@ -210,11 +216,8 @@ async fn a_trade_the_venue_never_lists_at_the_kill_switch_is_not_guessed_and_is_
     // Listed at last (as a resumed session asks): booked with its id and commission, and the order ends.
     lag_trades(&orders, 1, false);
     engine.track_orders().await.unwrap();
-    let log = engine.run_log();
-    let fills: Vec<_> =
-        log.fills.iter().map(|f| (f.fill.quantity, f.fill.fee, f.fill.trade_id.map(|t| t.to_string()))).collect();
-    assert_eq!(fills, [(dec!(0.000999), dec!(0.06), Some("1999".into()))]);
-    assert_eq!(log.orders[0].report.status, OrderStatus::Canceled);
+    assert_eq!(booked(&engine), [(dec!(0.000999), dec!(0.06), Some("1999".into()))]);
+    assert_eq!(engine.run_log().orders[0].report.status, OrderStatus::Canceled);
 }
 
 #[tokio::test]
@@ -249,11 +252,8 @@ async fn a_trade_listed_in_time_at_the_kill_switch_is_booked_with_its_id_and_com
         lag_trades(&unlag, 1, false);
     });
     assert_eq!(engine.cancel_open_orders().await.unwrap(), 1);
-    let log = engine.run_log();
-    let fills: Vec<_> =
-        log.fills.iter().map(|f| (f.fill.quantity, f.fill.fee, f.fill.trade_id.map(|t| t.to_string()))).collect();
-    assert_eq!(fills, [(dec!(0.000999), dec!(0.06), Some("1999".into()))]);
-    assert_eq!(log.orders[0].report.status, OrderStatus::Canceled);
+    assert_eq!(booked(&engine), [(dec!(0.000999), dec!(0.06), Some("1999".into()))]);
+    assert_eq!(engine.run_log().orders[0].report.status, OrderStatus::Canceled);
 }
 
 #[tokio::test]
