@@ -348,6 +348,7 @@ impl Session {
     /// timeout allowed is 30 s, so the venue would soon cancel every order while the session trades on — and the
     /// errors of asking for orders.
     async fn chores(&mut self, chores: &mut Chores, on_the_clock: bool) -> Result<()> {
+        self.engine.collect_venue_reports()?;
         let now = tokio::time::Instant::now();
         if now >= chores.switch {
             match self.engine.dead_mans_switches(true).await {

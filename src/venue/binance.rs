@@ -6,12 +6,15 @@
 //!
 //! Numbers go from the venue's strings straight into `Decimal`. Quantities are rounded down to the symbol's
 //! `LOT_SIZE` step and prices to its `PRICE_FILTER` tick (buys down, sells up) from `exchangeInfo` before sending.
-//! Fills reported in an order's answer (`newOrderRespType=FULL`) reach the engine as executions. Fees paid in the
+//! Fills reported in an order's answer (`newOrderRespType=FULL`) reach the engine as executions, and so do the
+//! account's execution reports on the private stream (`binance/user_stream.rs`, opened at `connect` when the adapter
+//! has credentials and a WebSocket API endpoint); REST stays the reconciler. Fees paid in the
 //! quote asset count as charged, in the base asset at the fill's price; fees paid in a third asset (BNB) are not
 //! converted. An order POST that gets no answer is never re-sent: the order is looked up by its client order id.
 //! One refused for its timestamp (-1021, placed nothing) is sent once more when the offset measured again moved.
 
 mod clock;
+mod user_stream;
 
 use async_trait::async_trait;
 use rust_decimal::Decimal;
@@ -34,7 +37,9 @@ use crate::model::{
 };
 use crate::venue::VenueConfig;
 use clock::ServerClock;
+use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedReceiver;
+use user_stream::{SeenExecutions, UserEvent};
 
 /// Binance's production REST endpoint.
 pub const REST_URL: &str = "https://api.binance.com";
@@ -58,7 +63,7 @@ pub struct BinanceAdapter {
     rest: RestClient,
     ws_url: String,
     credentials: Option<Credentials>,
-    clock: ServerClock,
+    clock: Arc<ServerClock>,
     instruments: BTreeMap<Symbol, Instrument>,
     /// Per symbol, the decimals a quote amount may have (its `quoteAssetPrecision`).
     quote_decimals: BTreeMap<Symbol, u32>,
@@ -66,6 +71,12 @@ pub struct BinanceAdapter {
     executions: Vec<ExecutionEvent>,
     /// The session's tag in the client order ids.
     tag: ClientTag,
+    /// The WebSocket API the private stream subscribes at; `None`: no private stream (REST only).
+    user_stream_url: Option<String>,
+    /// The private stream's reports, once it is open.
+    user_events: Option<UnboundedReceiver<UserEvent>>,
+    /// The trades seen of each working order, whichever way they came.
+    seen: SeenExecutions,
 }
 
 #[derive(Deserialize)]
@@ -171,11 +182,14 @@ impl BinanceAdapter {
             rest,
             ws_url,
             credentials,
-            clock: ServerClock::default(),
+            clock: Arc::default(),
             instruments: BTreeMap::new(),
             quote_decimals: BTreeMap::new(),
             executions: Vec::new(),
             tag: ClientTag::fresh("binance"),
+            user_stream_url: user_stream::endpoint(config),
+            user_events: None,
+            seen: SeenExecutions::default(),
         })
     }
 
@@ -484,6 +498,7 @@ impl ExchangeAdapter for BinanceAdapter {
         self.measure_clock().await?;
         if self.credentials.is_some() {
             let _: Account = self.signed(reqwest::Method::GET, "/api/v3/account", &[]).await?;
+            self.open_user_stream().await;
         }
         Ok(true)
     }
@@ -535,6 +550,9 @@ impl ExchangeAdapter for BinanceAdapter {
         let time = answer.transact_time.and_then(Timestamp::from_millis).unwrap_or_else(|| self.venue_now());
         let end = (answer.status.as_str(), answer.executed_qty);
         let fills = answer_executions(&answer.fills, &answer.side, end, &instrument, sent.client_order_id, time)?;
+        for trade in answer.fills.iter().filter_map(|f| f.trade_id.map(|id| (id, f.qty))) {
+            self.seen.record(sent.client_order_id, trade.0, trade.1);
+        }
         let report = self.report(answer, Some(sent))?;
         self.executions.extend(fills);
         Ok(report)
@@ -578,6 +596,9 @@ impl ExchangeAdapter for BinanceAdapter {
                 _ => break,
             }
         }
+        for trade in &listed {
+            self.seen.record(order_id, trade.id, trade.qty);
+        }
         order_trades(listed, &instrument, order_id, self.venue_now()).map(Some)
     }
 
@@ -593,5 +614,6 @@ impl ExchangeAdapter for BinanceAdapter {
 
     fn drain_executions(&mut self, out: &mut Vec<ExecutionEvent>) {
         out.append(&mut self.executions);
+        self.drain_user_stream(out);
     }
 }

@@ -123,6 +123,16 @@ impl OrderRouter {
         self.venues.get(id.0).map_or("", |v| v.adapter().name())
     }
 
+    /// The venues that are network venues (live adapters), in the order they were added.
+    pub fn network_venues(&self) -> Vec<VenueId> {
+        self.venues
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| matches!(v, Venue::Adapter(_)))
+            .map(|(i, _)| VenueId(i))
+            .collect()
+    }
+
     /// Names of all venues, in the order they were added.
     pub fn names(&self) -> Vec<&str> {
         self.venues.iter().map(|v| v.adapter().name()).collect()

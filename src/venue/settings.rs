@@ -31,6 +31,10 @@ pub struct VenueConfig {
     /// WebSocket endpoint replacing the venue's.
     #[serde(default)]
     pub ws_url: Option<String>,
+    /// Binance: the WebSocket API endpoint of the account's private stream, replacing the venue's. Without it, an
+    /// adapter whose `base_url` is set (a mirror, a mock venue) opens no private stream and learns fills by asking.
+    #[serde(default)]
+    pub user_stream_url: Option<String>,
     /// How long one REST call may take, in milliseconds (default 10,000).
     #[serde(default)]
     pub request_timeout_ms: Option<u64>,
@@ -104,6 +108,7 @@ impl Default for VenueConfig {
             rate_limits: RateLimits::default(),
             base_url: None,
             ws_url: None,
+            user_stream_url: None,
             request_timeout_ms: None,
             dead_mans_switch_seconds: None,
         }

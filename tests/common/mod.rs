@@ -7,6 +7,7 @@ pub mod mock_binance;
 pub mod mock_candles;
 pub mod mock_http;
 pub mod mock_live_binance;
+pub mod mock_user_stream;
 pub mod mock_ws;
 pub mod postgres;
 pub mod sim_venue;

@@ -36,6 +36,7 @@ impl TradingEngine {
     /// # Errors
     /// Venue failures other than an unknown order.
     pub async fn track_orders(&mut self) -> Result<()> {
+        self.collect_venue_reports()?;
         let working: Vec<(VenueId, OrderReport, OrderState)> = self
             .log
             .orders
@@ -82,6 +83,21 @@ impl TradingEngine {
             }
         }
         Ok(())
+    }
+
+    /// Books what the network venues reported on their own since the last call — a private stream's fills and ends —
+    /// so that what a venue already said is booked before anything asks it.
+    ///
+    /// # Errors
+    /// The journal's failure to record a fill (the fill is not booked).
+    pub fn collect_venue_reports(&mut self) -> Result<()> {
+        for venue in self.router.network_venues() {
+            self.collect_executions(venue);
+        }
+        match self.journal_failure.take() {
+            Some(failure) => Err(failure),
+            None => Ok(()),
+        }
     }
 
     /// How order `id` (in `state`, nothing filled), which its venue says it does not know, ends — with why — or
