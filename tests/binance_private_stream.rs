@@ -1,7 +1,7 @@
 //! Fills from Binance's private stream: the engine on the Binance adapter, its REST at the loopback mock venue and
 //! its private stream at a loopback WebSocket API that checks the subscription's signature. Trades reported on the
-//! stream are booked as charged, once each, without asking the venue; a report the stream lost is found by asking,
-//! and the order ends only when every trade of it is booked.
+//! stream are booked as charged, once each, as the stream reports them; a report the stream lost is found by asking,
+//! and the order ends only when every trade of it was seen; a refused subscription is made again.
 
 mod common;
 
@@ -93,7 +93,7 @@ async fn assert_both_trades_booked_once(engine: &TradingEngine) {
 }
 
 #[tokio::test]
-async fn trades_on_the_private_stream_are_booked_as_charged_once_each_without_asking_the_venue() {
+async fn trades_on_the_private_stream_are_booked_as_charged_once_each_as_the_stream_reports_them() {
     let (base, orders) = mock_binance_venue("0.00001").await;
     let stream = serve_user_stream().await;
     let mut engine = engine_with_a_resting_buy(&base, &stream).await;
@@ -171,4 +171,44 @@ async fn the_end_of_an_order_on_the_private_stream_ends_it_when_all_its_trades_a
     let order = &engine.run_log().orders[0];
     assert_eq!((order.report.status, order.report.filled_quantity), (OrderStatus::Canceled, dec!(0.0004995)));
     assert_eq!(engine.get_portfolio_status().await.cash, dec!(9970));
+}
+
+#[tokio::test]
+async fn an_end_on_the_private_stream_after_a_lost_trade_leaves_the_order_working_until_asking_books_the_trade() {
+    let (base, orders) = mock_binance_venue("0.00001").await;
+    let stream = serve_user_stream().await;
+    let mut engine = engine_with_a_resting_buy(&base, &stream).await;
+    trade_through(&orders, 1, "0.0005", "60000", "0.0000005", "BTC");
+
+    // Trade 1100's report never comes; then the order's cancel, with 0.0005 executed: that end is not taken (a trade
+    // of it is missing), so the order stays working and nothing is booked yet.
+    let mut canceled = trade_report(ORDER_1, -1, "0", "0", "0", "BTC", "0.0005", "CANCELED");
+    canceled["x"] = "CANCELED".into();
+    canceled["c"] = "web_cancel_1".into();
+    canceled["C"] = ORDER_1.into();
+    stream.send(&canceled);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    engine.collect_venue_reports().unwrap();
+    assert!(engine.run_log().fills.is_empty());
+    assert_eq!(engine.run_log().orders[0].report.status, OrderStatus::New, "the order is still working");
+
+    // Asking the venue books the trade: 0.0004995 BTC received for 30 USDT.
+    engine.track_orders().await.unwrap();
+    let fills = booked(&engine);
+    assert_eq!(fills, [(dec!(0.0004995), dec!(60000), dec!(0.03), "1100".into(), Liquidity::Maker)]);
+    assert_eq!(engine.get_portfolio_status().await.cash, dec!(9970));
+}
+
+#[tokio::test]
+async fn a_refused_subscription_is_made_again_with_a_fresh_signature_and_the_stream_then_delivers() {
+    let (base, orders) = mock_binance_venue("0.00001").await;
+    let stream = serve_user_stream().await;
+    // The first subscription is refused (-1021): Binance keeps the socket open and delivers nothing on it.
+    stream.refuse_next.store(1, std::sync::atomic::Ordering::SeqCst);
+    let mut engine = engine_with_a_resting_buy(&base, &stream).await;
+    assert_eq!(stream.subscriptions.lock().unwrap()[..2], [false, true], "the first one was refused");
+    trade_through(&orders, 1, "0.0005", "60000", "0.0000005", "BTC");
+    stream.send(&trade_report(ORDER_1, 1100, "0.0005", "60000", "0.0000005", "BTC", "0.0005", "PARTIALLY_FILLED"));
+    collect_until(&mut engine, 1).await;
+    assert_eq!(booked(&engine), [(dec!(0.0004995), dec!(60000), dec!(0.03), "1100".into(), Liquidity::Maker)]);
 }

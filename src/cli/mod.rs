@@ -197,6 +197,12 @@ fn readable_line(message: &str) -> String {
 fn init_logging() {
     let level = std::env::var("LOG_LEVEL").map(|l| l.to_ascii_lowercase()).unwrap_or_else(|_| "warn".into());
     let filter = EnvFilter::try_new(&level).unwrap_or_else(|_| EnvFilter::new("warn"));
+    // tungstenite logs every frame's payload at trace level: a private stream's signed subscription (API key and
+    // signature) would be among them.
+    let filter = ["tungstenite=off", "tokio_tungstenite=off"]
+        .iter()
+        .filter_map(|directive| directive.parse().ok())
+        .fold(filter, EnvFilter::add_directive);
     let logs = tracing_subscriber::fmt().with_env_filter(filter).with_target(true);
     let _ = match std::env::var("LOG_FILE").ok().filter(|f| !f.is_empty()).map(|f| open_log_file(&f)) {
         Some(Ok(file)) => logs.with_ansi(false).with_writer(std::sync::Mutex::new(file)).try_init(),

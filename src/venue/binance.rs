@@ -550,10 +550,12 @@ impl ExchangeAdapter for BinanceAdapter {
         let time = answer.transact_time.and_then(Timestamp::from_millis).unwrap_or_else(|| self.venue_now());
         let end = (answer.status.as_str(), answer.executed_qty);
         let fills = answer_executions(&answer.fills, &answer.side, end, &instrument, sent.client_order_id, time)?;
-        for trade in answer.fills.iter().filter_map(|f| f.trade_id.map(|id| (id, f.qty))) {
-            self.seen.record(sent.client_order_id, trade.0, trade.1);
-        }
+        let trades: Vec<(u64, Decimal)> =
+            answer.fills.iter().filter_map(|f| f.trade_id.map(|id| (id, f.qty))).collect();
         let report = self.report(answer, Some(sent))?;
+        for (trade_id, quantity) in trades {
+            self.seen_elsewhere(sent.client_order_id, trade_id, quantity);
+        }
         self.executions.extend(fills);
         Ok(report)
     }
@@ -596,10 +598,12 @@ impl ExchangeAdapter for BinanceAdapter {
                 _ => break,
             }
         }
-        for trade in &listed {
-            self.seen.record(order_id, trade.id, trade.qty);
+        let trades: Vec<(u64, Decimal)> = listed.iter().map(|t| (t.id, t.qty)).collect();
+        let booked = order_trades(listed, &instrument, order_id, self.venue_now())?;
+        for (trade_id, quantity) in trades {
+            self.seen_elsewhere(order_id, trade_id, quantity);
         }
-        order_trades(listed, &instrument, order_id, self.venue_now()).map(Some)
+        Ok(Some(booked))
     }
 
     async fn get_account_balance(&self) -> Result<BTreeMap<String, Decimal>> {

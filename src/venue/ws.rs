@@ -1,4 +1,4 @@
-//! A venue's market stream over WebSocket, shared by the live adapters: connect, send the venue's subscription
+//! A venue's stream over WebSocket (market data, or an account's private stream), shared by the live adapters: connect, send the venue's subscription
 //! messages, decode each text message into typed [`StreamEvent`]s — and when the connection drops, reconnect with
 //! backoff, subscribe again and tell the subscriber about the gap (a [`StreamGap`] event), for as long as anyone
 //! listens. Sequence breaks inside one connection (Binance depth ids) are reported the same way.
@@ -39,6 +39,12 @@ pub trait StreamDecoder: Send + Sync + 'static {
 
     /// Forgets sequence state: the stream starts again after a reconnect.
     fn reset(&mut self);
+
+    /// Why the connection is to be made again although it is up — the venue refused or ended the subscription on
+    /// it — asked after each message; `None` (the default) keeps it.
+    fn reconnect_reason(&mut self) -> Option<String> {
+        None
+    }
 }
 
 /// A stream's messages as they arrived, for recording: the text with its local receive time, or a gap.
@@ -135,6 +141,9 @@ async fn run<D: StreamDecoder>(
                             return;
                         }
                     }
+                    if let Some(reason) = decoder.reconnect_reason() {
+                        break reason;
+                    }
                 }
                 Some(Ok(Message::Close(frame))) => {
                     break frame.map_or("closed by the venue".to_string(), |f| format!("closed by the venue: {f}"));
@@ -144,7 +153,7 @@ async fn run<D: StreamDecoder>(
                 None => break "connection ended".to_string(),
             }
         };
-        tracing::warn!(venue, %symbol, cause, "market stream lost; reconnecting");
+        tracing::warn!(venue, %symbol, cause, "stream lost; reconnecting");
         let mut attempts = 0u32;
         socket = loop {
             if sender.is_closed() {
@@ -161,7 +170,7 @@ async fn run<D: StreamDecoder>(
         decoder.reset();
         let resumed = wall_clock_now();
         let reason = format!("{cause}; reconnected and resubscribed after {attempts} attempt(s)");
-        tracing::info!(venue, %symbol, reason, "market stream resumed");
+        tracing::info!(venue, %symbol, reason, "stream resumed");
         if sender.send(D::gap(StreamGap { symbol, since: last_received, resumed, reason })).is_err() {
             return;
         }

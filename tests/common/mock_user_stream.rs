@@ -2,9 +2,12 @@
 //! `userDataStream.subscribe.signature` with `apiKey`, `timestamp` and the HMAC-SHA256 `signature` of
 //! `apiKey=…&timestamp=…`; a valid subscription is answered `status: 200` with its `subscriptionId`, and from then
 //! on every event the test pushes reaches it wrapped as `{"subscriptionId":0,"event":{…}}`. A wrong signature is
-//! answered Binance's -1022 and gets no event. The test can cut every connection, as a network failure would.
+//! answered Binance's -1022, a timestamp used before -1021 (a replayed request), and such a connection gets no event
+//! but stays open, as at Binance. The test can have subscriptions refused, and cut every connection as a network
+//! failure would.
 
 use futures_util::{SinkExt, StreamExt};
+use std::sync::atomic::Ordering::SeqCst;
 use std::sync::{Arc, Mutex};
 use tokio::net::TcpListener;
 use tokio::sync::broadcast;
@@ -25,8 +28,10 @@ enum Push {
 pub struct UserStream {
     /// `ws://127.0.0.1:PORT`.
     pub url: String,
-    /// Subscriptions answered so far: whether each one's signature was valid.
+    /// Subscriptions answered so far: whether each one was accepted.
     pub subscriptions: Arc<Mutex<Vec<bool>>>,
+    /// This many of the next valid subscriptions are refused anyway (-1021, as for a clock that drifted).
+    pub refuse_next: Arc<std::sync::atomic::AtomicUsize>,
     push: broadcast::Sender<Push>,
 }
 
@@ -59,10 +64,13 @@ pub async fn serve_user_stream() -> UserStream {
     let url = format!("ws://{}/ws-api/v3", listener.local_addr().expect("local address"));
     let (push, _) = broadcast::channel(64);
     let subscriptions = Arc::new(Mutex::new(Vec::new()));
-    let (sender, seen) = (push.clone(), subscriptions.clone());
+    let refuse_next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let (sender, seen, refusing) = (push.clone(), subscriptions.clone(), refuse_next.clone());
+    let used_timestamps = Arc::new(Mutex::new(Vec::<String>::new()));
     tokio::spawn(async move {
         while let Ok((tcp, _)) = listener.accept().await {
-            let (mut events, seen) = (sender.subscribe(), seen.clone());
+            let (mut events, seen, refusing) = (sender.subscribe(), seen.clone(), refusing.clone());
+            let used_timestamps = used_timestamps.clone();
             tokio::spawn(async move {
                 let Ok(mut socket) = tokio_tungstenite::accept_async(tcp).await else { return };
                 let Some(Ok(Message::Text(request))) = socket.next().await else { return };
@@ -71,17 +79,36 @@ pub async fn serve_user_stream() -> UserStream {
                 let payload =
                     format!("apiKey={}&timestamp={}", params["apiKey"].as_str().unwrap_or(""), params["timestamp"]);
                 let expected = binance_signature(&Secret::new(SECRET), &payload).unwrap();
-                let valid = request["method"] == "userDataStream.subscribe.signature"
+                let signed = request["method"] == "userDataStream.subscribe.signature"
                     && params["apiKey"] == KEY
                     && params["signature"] == expected.as_str();
+                let timestamp = params["timestamp"].to_string();
+                let replayed = {
+                    let mut used = used_timestamps.lock().unwrap();
+                    let replayed = used.contains(&timestamp);
+                    used.push(timestamp);
+                    replayed
+                };
+                let refused =
+                    signed && !replayed && refusing.fetch_update(SeqCst, SeqCst, |n| n.checked_sub(1)).is_ok();
+                let valid = signed && !replayed && !refused;
                 seen.lock().unwrap().push(valid);
                 let answer = if valid {
                     serde_json::json!({ "id": request["id"], "status": 200, "result": { "subscriptionId": 0 } })
                 } else {
-                    let error = serde_json::json!({ "code": -1022, "msg": "Signature for this request is not valid." });
+                    let error = if signed {
+                        serde_json::json!({ "code": -1021, "msg": "Timestamp for this request is outside of the recvWindow." })
+                    } else {
+                        serde_json::json!({ "code": -1022, "msg": "Signature for this request is not valid." })
+                    };
                     serde_json::json!({ "id": request["id"], "status": 400, "error": error })
                 };
-                if socket.send(Message::text(answer.to_string())).await.is_err() || !valid {
+                if socket.send(Message::text(answer.to_string())).await.is_err() {
+                    return;
+                }
+                if !valid {
+                    // Binance keeps the connection; it just delivers nothing on it.
+                    while let Some(Ok(_)) = socket.next().await {}
                     return;
                 }
                 while let Ok(push) = events.recv().await {
@@ -98,7 +125,7 @@ pub async fn serve_user_stream() -> UserStream {
             });
         }
     });
-    UserStream { url, subscriptions, push }
+    UserStream { url, subscriptions, refuse_next, push }
 }
 
 /// Binance's `executionReport` of a trade of order `client_id` (a buy at the venue's order id 1): `quantity` at

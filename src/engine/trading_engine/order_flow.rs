@@ -385,6 +385,13 @@ impl TradingEngine {
         if let Some(slot) = still_working {
             self.sync_working(symbol, slot);
         }
+        if !(self.pending_trades.is_empty() && self.covered.is_empty())
+            && self.log.orders.get(order_id).is_some_and(|record| record.state.is_final())
+        {
+            // Ended by whichever report came first (a private stream's, say): nothing is pending of it any more.
+            self.pending_trades.remove(&order_id);
+            self.covered.remove(&order_id);
+        }
     }
 
     /// Tells the risk manager what the open trade orders of `slot` (`symbol`'s) would buy and sell.

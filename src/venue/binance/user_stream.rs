@@ -92,12 +92,14 @@ pub(super) struct ExecutionReport {
 pub(super) struct UserStreamDecoder {
     credentials: Credentials,
     clock: Arc<ServerClock>,
+    /// Why the connection is to be made again (Binance refused or ended the subscription but keeps the socket).
+    resubscribe: Option<String>,
 }
 
 impl UserStreamDecoder {
     /// A decoder subscribing with `credentials`, its timestamps from Binance's `clock`.
     pub(super) fn new(credentials: Credentials, clock: Arc<ServerClock>) -> Self {
-        UserStreamDecoder { credentials, clock }
+        UserStreamDecoder { credentials, clock, resubscribe: None }
     }
 
     /// The signed subscription request at Binance's time `now_ms`.
@@ -144,7 +146,9 @@ impl StreamDecoder for UserStreamDecoder {
             if status != 200 {
                 let error = message.get("error").map_or_else(|| "no error given".to_string(), |e| e.to_string());
                 tracing::error!(status, error, "binance private stream: the subscription was refused");
-                out.push(UserEvent::Lost(format!("the subscription was refused: HTTP {status} {error}")));
+                let reason = format!("the subscription was refused: HTTP {status} {error}");
+                out.push(UserEvent::Lost(reason.clone()));
+                self.resubscribe = Some(reason);
             }
             return None;
         }
@@ -158,13 +162,20 @@ impl StreamDecoder for UserStreamDecoder {
                     out.push(UserEvent::Lost(format!("an execution report that does not parse: {failure}")));
                 }
             },
-            Some("eventStreamTerminated") => out.push(UserEvent::Lost("Binance terminated the subscription".into())),
+            Some("eventStreamTerminated") => {
+                out.push(UserEvent::Lost("Binance ended the subscription".into()));
+                self.resubscribe = Some("Binance ended the subscription (eventStreamTerminated)".into());
+            }
             _ => {}
         }
         None
     }
 
     fn reset(&mut self) {}
+
+    fn reconnect_reason(&mut self) -> Option<String> {
+        self.resubscribe.take()
+    }
 }
 
 /// Per order of the session, the trades seen of it (its answer's fills, its listed trades, the stream's reports):
@@ -176,7 +187,7 @@ pub(super) struct SeenExecutions {
 
 impl SeenExecutions {
     /// Trade `trade_id` of order `order` executed `quantity`; false when it was seen before.
-    pub(super) fn record(&mut self, order: OrderId, trade_id: u64, quantity: Decimal) -> bool {
+    fn record(&mut self, order: OrderId, trade_id: u64, quantity: Decimal) -> bool {
         self.orders.entry(order).or_default().insert(trade_id, quantity).is_none()
     }
 
@@ -200,49 +211,32 @@ pub(super) fn report_execution(
     tag: ClientTag,
     instruments: &BTreeMap<Symbol, Instrument>,
     seen: &mut SeenExecutions,
+    now: Timestamp,
 ) -> Option<ExecutionEvent> {
     let client_id = if report.original_client_id.is_empty() { &report.client_id } else { &report.original_client_id };
     let Some(order_id) = tag.parse_short_id(client_id) else {
         tracing::info!(client_id, kind = report.execution_type, "binance private stream: not an order of this session");
         return None;
     };
-    let time = Timestamp::from_millis(report.time).unwrap_or(Timestamp(0));
-    let complete = seen.covers(order_id, report.cumulative_quantity);
+    let time = Timestamp::from_millis(report.time).unwrap_or(now);
     match report.execution_type.as_str() {
         "TRADE" => {
+            let fill = trade_fill(report, order_id, instruments, time)?;
             let trade_id = u64::try_from(report.trade_id).ok()?;
-            let instrument = Symbol::new(&report.symbol).ok().and_then(|s| instruments.get(&s))?;
-            let side = match report.side.as_str() {
-                "BUY" => Side::Buy,
-                "SELL" => Side::Sell,
-                _ => return None,
-            };
-            if !seen.record(order_id, trade_id, report.last_quantity) {
-                return None;
-            }
-            let execution = Execution {
-                price: report.last_price,
-                qty: report.last_quantity,
-                commission: report.commission.unwrap_or_default(),
-                commission_asset: report.commission_asset.as_deref().unwrap_or_default(),
-                trade_id: Some(trade_id),
-                liquidity: if report.maker { Liquidity::Maker } else { Liquidity::Taker },
-            };
-            let fill = match execution.fill(instrument, order_id, side, time) {
-                Ok(fill) => fill,
-                Err(failure) => {
-                    tracing::warn!(%failure, "binance private stream: a trade that cannot be booked; left to REST");
-                    return None;
-                }
-            };
+            // Seen once it is certain to reach the engine, which books each trade id once.
+            let fresh = seen.record(order_id, trade_id, report.last_quantity);
             let filled = report.order_status == "FILLED" && seen.covers(order_id, report.cumulative_quantity);
             if filled {
                 seen.forget(order_id);
             }
             let order_status = if filled { OrderStatus::Filled } else { OrderStatus::PartiallyFilled };
-            Some(ExecutionEvent::Fill { fill, order_status })
+            fresh.then_some(ExecutionEvent::Fill { fill, order_status })
         }
-        "CANCELED" | "EXPIRED" | "REJECTED" | "TRADE_PREVENTION" if complete => {
+        "CANCELED" | "EXPIRED" | "REJECTED" | "TRADE_PREVENTION" => {
+            if !seen.covers(order_id, report.cumulative_quantity) {
+                // A trade of it was not seen: the order is left working, and asking the venue books that trade.
+                return None;
+            }
             let status = match report.order_status.as_str() {
                 "CANCELED" => OrderStatus::Canceled,
                 "REJECTED" => OrderStatus::Rejected,
@@ -254,6 +248,39 @@ pub(super) fn report_execution(
         }
         _ => None,
     }
+}
+
+/// The fill of trade report `report` of order `order_id` at `time`; `None` (logged) when it cannot be booked here —
+/// a symbol not looked up yet, a side or trade id Binance never sends, values that do not make a trade — and REST
+/// is to book it.
+fn trade_fill(
+    report: &ExecutionReport,
+    order_id: OrderId,
+    instruments: &BTreeMap<Symbol, Instrument>,
+    time: Timestamp,
+) -> Option<crate::model::Fill> {
+    let instrument = Symbol::new(&report.symbol).ok().and_then(|s| instruments.get(&s));
+    let side = match report.side.as_str() {
+        "BUY" => Some(Side::Buy),
+        "SELL" => Some(Side::Sell),
+        _ => None,
+    };
+    let (Some(instrument), Some(side), Ok(trade_id)) = (instrument, side, u64::try_from(report.trade_id)) else {
+        tracing::warn!(order = %order_id, symbol = report.symbol, "binance private stream: a trade left to REST");
+        return None;
+    };
+    let execution = Execution {
+        price: report.last_price,
+        qty: report.last_quantity,
+        commission: report.commission.unwrap_or_default(),
+        commission_asset: report.commission_asset.as_deref().unwrap_or_default(),
+        trade_id: Some(trade_id),
+        liquidity: if report.maker { Liquidity::Maker } else { Liquidity::Taker },
+    };
+    execution
+        .fill(instrument, order_id, side, time)
+        .inspect_err(|failure| tracing::warn!(%failure, "binance private stream: a trade left to REST"))
+        .ok()
 }
 
 /// The WebSocket API endpoint of `config`'s private stream: `user_stream_url`, else the venue's (testnet unless the
@@ -278,7 +305,7 @@ impl BinanceAdapter {
         match Symbol::new(STREAM_LABEL) {
             Ok(label) => match ws::open("binance", label, url.clone(), decoder).await {
                 Ok(events) => {
-                    tracing::info!(url, "binance private stream open: fills arrive as they happen, REST reconciles");
+                    tracing::info!(url, "binance private stream connected and subscribing (a refusal is logged)");
                     self.user_events = Some(events);
                 }
                 Err(failure) => {
@@ -289,13 +316,22 @@ impl BinanceAdapter {
         }
     }
 
+    /// Trade `trade_id` of order `order` (`quantity` executed) reached the engine by another way (the order's answer,
+    /// its trade list): the stream's reports of the order count it. Nothing is kept without a stream.
+    pub(super) fn seen_elsewhere(&mut self, order: OrderId, trade_id: u64, quantity: Decimal) {
+        if self.user_events.is_some() {
+            self.seen.record(order, trade_id, quantity);
+        }
+    }
+
     /// Moves what the private stream reported since the last call into `out`, as the engine's executions.
     pub(super) fn drain_user_stream(&mut self, out: &mut Vec<ExecutionEvent>) {
+        let now = self.venue_now();
         let Some(events) = self.user_events.as_mut() else { return };
         while let Ok(event) = events.try_recv() {
             match event {
                 UserEvent::Report(report) => {
-                    out.extend(report_execution(&report, self.tag, &self.instruments, &mut self.seen));
+                    out.extend(report_execution(&report, self.tag, &self.instruments, &mut self.seen, now));
                 }
                 UserEvent::Lost(reason) => {
                     tracing::warn!(reason, "binance private stream: reports may be lost; REST finds what they said");
