@@ -212,3 +212,25 @@ async fn a_refused_subscription_is_made_again_with_a_fresh_signature_and_the_str
     collect_until(&mut engine, 1).await;
     assert_eq!(booked(&engine), [(dec!(0.0004995), dec!(60000), dec!(0.03), "1100".into(), Liquidity::Maker)]);
 }
+
+#[tokio::test]
+async fn the_engine_counts_on_the_private_stream_only_while_it_is_subscribed_and_nothing_was_lost() {
+    let (base, _) = mock_binance_venue("0.00001").await;
+    let stream = serve_user_stream().await;
+    let mut engine = engine_with_a_resting_buy(&base, &stream).await;
+    engine.collect_venue_reports().unwrap();
+    assert!(engine.executions_streamed(), "subscribed: a live session asks every 15 s instead of every second");
+
+    // The connection drops and Binance refuses every subscription from then on: the stream no longer counts.
+    stream.refuse_next.store(usize::MAX, std::sync::atomic::Ordering::SeqCst);
+    stream.cut();
+    for _ in 0..500 {
+        if stream.subscriptions.lock().unwrap().len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    engine.collect_venue_reports().unwrap();
+    assert!(!engine.executions_streamed(), "reports may be lost: back to asking every second");
+}

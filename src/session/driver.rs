@@ -339,9 +339,10 @@ impl Session {
         Ok((live, stop))
     }
 
-    /// The live venue's chores that are due: the dead man's switches renewed, and working orders asked for, what
-    /// they report booked and journaled — every second after a market event, every five seconds on the chores'
-    /// own clock (a venue counting private calls, as Kraken does, is not asked once a second around the clock).
+    /// The live venue's chores that are due: what the venues' private streams reported booked first, the dead man's
+    /// switches renewed, and working orders asked for, what they report booked and journaled — every second after a
+    /// market event, every five seconds on the chores' own clock (a venue counting private calls, as Kraken does, is
+    /// not asked once a second around the clock), every 15 s while every venue streams the account's executions.
     ///
     /// # Errors
     /// Renewals failing for 20 s — the shortest
@@ -365,9 +366,15 @@ impl Session {
                 }
             }
         }
+        let asking = Duration::from_secs(if on_the_clock { 5 } else { 1 });
+        let streamed = self.engine.executions_streamed();
+        if !streamed {
+            // A private stream that stopped delivering: back to asking often.
+            chores.track = chores.track.min(now + asking);
+        }
         if now >= chores.track {
             self.engine.track_orders().await?;
-            chores.track = now + Duration::from_secs(if on_the_clock { 5 } else { 1 });
+            chores.track = now + if streamed { STREAMED_TRACKING } else { asking };
             self.commit().await?;
         }
         Ok(())
@@ -384,6 +391,10 @@ impl Session {
         Ok((finish_run(engine, counts).await?, first_received.unwrap_or_default()))
     }
 }
+
+/// How often a live session asks about working orders while every venue streams the account's executions: the
+/// question only reconciles (a report lost on the way), and each one costs request weight.
+const STREAMED_TRACKING: Duration = Duration::from_secs(15);
 
 /// How often a live session renews the venues' dead man's switches: well inside the shortest timeout allowed
 /// (`dead_mans_switch_seconds` is at least 30).

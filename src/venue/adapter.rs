@@ -163,4 +163,11 @@ pub trait ExchangeAdapter: Send + Sync + std::fmt::Debug {
     /// Moves the fills and fill-time rejections that happened since the last call into `out`, in the order they
     /// happened.
     fn drain_executions(&mut self, _out: &mut Vec<ExecutionEvent>) {}
+
+    /// Whether the venue's private stream delivers this account's executions right now — subscribed, and nothing
+    /// lost since (as of the last [`ExchangeAdapter::drain_executions`]): the engine then need not ask about working
+    /// orders as often. False by default (a venue without one).
+    fn streams_executions(&self) -> bool {
+        false
+    }
 }

@@ -77,6 +77,8 @@ pub struct BinanceAdapter {
     user_events: Option<UnboundedReceiver<UserEvent>>,
     /// The trades seen of each working order, whichever way they came.
     seen: SeenExecutions,
+    /// Whether the private stream is subscribed with nothing lost since (as of the last drain).
+    stream_live: bool,
 }
 
 #[derive(Deserialize)]
@@ -190,6 +192,7 @@ impl BinanceAdapter {
             user_stream_url: user_stream::endpoint(config),
             user_events: None,
             seen: SeenExecutions::default(),
+            stream_live: false,
         })
     }
 
@@ -619,5 +622,9 @@ impl ExchangeAdapter for BinanceAdapter {
     fn drain_executions(&mut self, out: &mut Vec<ExecutionEvent>) {
         out.append(&mut self.executions);
         self.drain_user_stream(out);
+    }
+
+    fn streams_executions(&self) -> bool {
+        self.user_events.is_some() && self.stream_live
     }
 }

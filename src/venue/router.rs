@@ -454,6 +454,20 @@ impl OrderRouter {
         }
     }
 
+    /// Whether every network venue's private stream delivers the account's executions right now (false without a
+    /// network venue): see [`ExchangeAdapter::streams_executions`].
+    pub fn executions_streamed(&self) -> bool {
+        let mut adapters = self.venues.iter().filter_map(|v| match v {
+            Venue::Adapter(adapter) => Some(adapter),
+            Venue::Simulated(_) => None,
+        });
+        let mut any = false;
+        adapters.all(|adapter| {
+            any = true;
+            adapter.streams_executions()
+        }) && any
+    }
+
     /// Collects the executions of venue `id` into `out`.
     #[inline]
     pub fn drain_executions(&mut self, id: VenueId, out: &mut Vec<ExecutionEvent>) {

@@ -100,6 +100,12 @@ impl TradingEngine {
         }
     }
 
+    /// Whether every network venue streams this account's executions right now (see
+    /// [`crate::venue::ExchangeAdapter::streams_executions`]): a session then asks about working orders less often.
+    pub fn executions_streamed(&self) -> bool {
+        self.router.executions_streamed()
+    }
+
     /// How order `id` (in `state`, nothing filled), which its venue says it does not know, ends — with why — or
     /// `None` while it may still appear: never acknowledged (its request went unanswered, or the session stopped
     /// between the journal and the request), it never reached the venue and is rejected; acknowledged, it ended at

@@ -34,6 +34,8 @@ pub const TESTNET_WS_API_URL: &str = "wss://ws-api.testnet.binance.vision/ws-api
 /// What the private stream delivers to the adapter.
 #[derive(Clone, Debug, PartialEq)]
 pub(super) enum UserEvent {
+    /// Binance accepted the subscription: reports flow.
+    Subscribed,
     /// One execution report.
     Report(Box<ExecutionReport>),
     /// The stream stopped delivering for a while (a dropped connection, a refused or terminated subscription):
@@ -143,7 +145,9 @@ impl StreamDecoder for UserStreamDecoder {
         };
         if let Some(status) = message.get("status").and_then(serde_json::Value::as_i64) {
             // The answer to the subscription request.
-            if status != 200 {
+            if status == 200 {
+                out.push(UserEvent::Subscribed);
+            } else {
                 let error = message.get("error").map_or_else(|| "no error given".to_string(), |e| e.to_string());
                 tracing::error!(status, error, "binance private stream: the subscription was refused");
                 let reason = format!("the subscription was refused: HTTP {status} {error}");
@@ -333,7 +337,9 @@ impl BinanceAdapter {
                 UserEvent::Report(report) => {
                     out.extend(report_execution(&report, self.tag, &self.instruments, &mut self.seen, now));
                 }
+                UserEvent::Subscribed => self.stream_live = true,
                 UserEvent::Lost(reason) => {
+                    self.stream_live = false;
                     tracing::warn!(reason, "binance private stream: reports may be lost; REST finds what they said");
                 }
             }
