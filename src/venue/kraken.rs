@@ -1,13 +1,16 @@
 //! Kraken spot behind [`ExchangeAdapter`]: REST (`/0/public/Time, Ticker, Depth`, `/0/private/AddOrder,
-//! CancelOrder, QueryOrders, BalanceEx, CancelAllOrdersAfter`), private calls signed with `API-Key` and `API-Sign` = base64(HMAC-SHA512(path +
+//! CancelOrder, QueryOrders, BalanceEx, CancelAllOrdersAfter, GetWebSocketsToken`), private calls signed with `API-Key` and `API-Sign` = base64(HMAC-SHA512(path +
 //! SHA-256(nonce + POST data), base64-decoded secret)) and a strictly increasing nonce; tickers, book, trades and
-//! 1-minute candles from WebSocket v2 ([`super::streams::kraken`]).
+//! 1-minute candles from WebSocket v2 ([`super::streams::kraken`]); the account's executions from its private
+//! `executions` channel (`kraken/executions.rs`), REST reconciling.
 //!
 //! Symbols: the engine's `BTCUSD` is split into base and quote ([`super::symbols::split_symbol`]) and Kraken's asset codes make the
 //! pair (`XBTUSD`); answers keyed by Kraken's own pair name (`XXBTZUSD`) and balances in its asset codes (`XXBT`,
 //! `ZUSD`) are mapped back. Orders are rounded to the pair's tick and lot step from `AssetPairs` before they go out. Kraken
 //! reports failures in an `error` array: `EAPI:Invalid key/signature/nonce` → AuthenticationError, `…Rate limit
 //! exceeded` → RateLimitError, other `EOrder`/`EGeneral:Invalid`/`EQuery` → OrderError, the rest → ExchangeError.
+
+mod executions;
 
 use async_trait::async_trait;
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -32,6 +35,9 @@ use crate::model::{
     TimeInForce, Trail,
 };
 use crate::venue::VenueConfig;
+use executions::{ExecutionsEvent, OrderExecutions};
+use std::sync::Arc;
+use tokio::sync::mpsc::UnboundedReceiver;
 
 /// Kraken's REST endpoint.
 pub const REST_URL: &str = "https://api.kraken.com";
@@ -55,6 +61,17 @@ pub struct KrakenAdapter {
     cost_decimals: BTreeMap<Symbol, u32>,
     /// The dead man's switch's timeout in seconds (0: off).
     dead_mans_switch_seconds: u64,
+    /// The private stream's endpoint (`executions`); `None`: no private stream (REST only).
+    user_stream_url: Option<String>,
+    /// The token the private stream subscribes with, and when it was fetched.
+    stream_token: Arc<Mutex<Option<super::Secret>>>,
+    token_fetched: Option<std::time::Instant>,
+    /// The private stream's reports, once it is open.
+    executions_events: Option<UnboundedReceiver<ExecutionsEvent>>,
+    /// Whether the private stream is subscribed with nothing lost since (as of the last drain).
+    stream_live: bool,
+    /// What the stream and the statuses said each working order executed.
+    executed: OrderExecutions,
 }
 
 /// The dead man's switch's timeout unless `exchanges.yaml` says otherwise: Kraken's own suggestion, renewed every
@@ -169,6 +186,12 @@ impl KrakenAdapter {
             instruments: BTreeMap::new(),
             cost_decimals: BTreeMap::new(),
             dead_mans_switch_seconds: config.dead_mans_switch_seconds.unwrap_or(DEAD_MANS_SWITCH_SECONDS),
+            user_stream_url: executions::endpoint(config),
+            stream_token: Arc::default(),
+            token_fetched: None,
+            executions_events: None,
+            stream_live: false,
+            executed: OrderExecutions::default(),
         })
     }
 
@@ -376,7 +399,13 @@ impl KrakenAdapter {
         let txid = self.txid(order_id).await?;
         let orders: BTreeMap<String, OrderInfo> = self.private("QueryOrders", &[("txid", txid.clone())]).await?;
         let info = orders.into_iter().find(|(k, _)| *k == txid).map(|(_, v)| v);
-        Self::report(symbol, order_id, info.ok_or_else(|| Error::Order(format!("kraken: no order {txid}")))?)
+        let report =
+            Self::report(symbol, order_id, info.ok_or_else(|| Error::Order(format!("kraken: no order {txid}")))?)?;
+        if self.executions_events.is_some() {
+            // What REST books of the order as increments: the stream does not book it again.
+            self.executed.status_said(order_id, report.filled_quantity);
+        }
+        Ok(report)
     }
 }
 
@@ -398,6 +427,7 @@ impl ExchangeAdapter for KrakenAdapter {
         let _: serde_json::Value = self.public("/0/public/Time").await?;
         if self.credentials.is_some() {
             self.get_account_balance().await?;
+            self.open_executions_stream().await;
         }
         Ok(true)
     }
@@ -543,7 +573,11 @@ impl ExchangeAdapter for KrakenAdapter {
         self.query(symbol, order_id).await
     }
 
+    /// Also keeps the private stream's token fresh (a chore of the same clock), so that a reconnect can subscribe.
     async fn renew_dead_mans_switch(&mut self) -> Result<bool> {
+        if let Err(failure) = self.refresh_stream_token().await {
+            tracing::warn!(%failure, "kraken: the private stream's token was not renewed; tried again later");
+        }
         if self.dead_mans_switch_seconds == 0 {
             return Ok(false);
         }
@@ -581,5 +615,13 @@ impl ExchangeAdapter for KrakenAdapter {
     async fn start_websocket_stream(&mut self, symbol: Symbol) -> Result<MarketStream> {
         let decoder = KrakenDecoder::new(symbol, kraken_ws_symbol(symbol)?);
         ws::open("kraken", symbol, self.ws_url.clone(), decoder).await
+    }
+
+    fn drain_executions(&mut self, out: &mut Vec<crate::model::ExecutionEvent>) {
+        self.drain_executions_stream(out);
+    }
+
+    fn streams_executions(&self) -> bool {
+        self.executions_events.is_some() && self.stream_live
     }
 }

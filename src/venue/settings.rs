@@ -31,8 +31,9 @@ pub struct VenueConfig {
     /// WebSocket endpoint replacing the venue's.
     #[serde(default)]
     pub ws_url: Option<String>,
-    /// Binance: the WebSocket API endpoint of the account's private stream, replacing the venue's. Without it, an
-    /// adapter whose `base_url` is set (a mirror, a mock venue) opens no private stream and learns fills by asking.
+    /// Binance, Kraken: the endpoint of the account's private stream (Binance's WebSocket API, Kraken's `ws-auth`),
+    /// replacing the venue's. Without it, an adapter whose `base_url` is set (a mirror, a mock venue) opens no
+    /// private stream and learns fills by asking.
     #[serde(default)]
     pub user_stream_url: Option<String>,
     /// How long one REST call may take, in milliseconds (default 10,000).

@@ -6,6 +6,8 @@ pub mod l2_rows;
 pub mod mock_binance;
 pub mod mock_candles;
 pub mod mock_http;
+pub mod mock_kraken;
+pub mod mock_kraken_auth;
 pub mod mock_live_binance;
 pub mod mock_user_stream;
 pub mod mock_ws;

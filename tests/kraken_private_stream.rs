@@ -1,0 +1,149 @@
+//! Fills from Kraken's private stream: the engine on the Kraken adapter, its REST at the loopback mock venue (which
+//! gives out WebSocket tokens) and its `executions` channel at a loopback `ws-auth` that accepts only those tokens.
+//! Trades on the channel are booked with their fees, once each; a trade REST already booked as part of an order's
+//! status is not booked again when the channel reports it.
+
+mod common;
+
+use rust_decimal::{Decimal, dec};
+use std::sync::{Arc, Mutex};
+
+use common::mock_kraken::{KEY, SECRET, Venue, mock_kraken_venue};
+use common::mock_kraken_auth::{KrakenAuth, kraken_trade, serve_kraken_auth};
+use cryptotradebot::engine::TradingEngine;
+use cryptotradebot::model::{Liquidity, OrderStatus, Side, Symbol};
+use cryptotradebot::portfolio::Portfolio;
+use cryptotradebot::risk::{RiskLimits, RiskManager};
+use cryptotradebot::venue::live::live_adapter;
+use cryptotradebot::venue::{ClientTag, Credentials, OrderRouter, Secret, VenueConfig};
+
+/// The `cl_ord_id` of the engine's order 1 under tag 7.
+const ORDER_1: &str = "00000007-0000-4000-8000-000000000001";
+
+fn btc() -> Symbol {
+    Symbol::new("BTCUSD").unwrap()
+}
+
+/// The mock venue, its `ws-auth`, and an engine on the Kraken adapter at both (tag 7), started, the channel
+/// subscribed, holding a resting buy of 0.002 BTC at 60,000 (its order 1).
+async fn engine_with_a_resting_buy() -> (TradingEngine, Arc<Mutex<Venue>>, KrakenAuth) {
+    let (base, venue) = mock_kraken_venue().await;
+    let auth = serve_kraken_auth(venue.clone()).await;
+    let config = serde_json::json!({
+        "base_url": base, "user_stream_url": auth.url, "rate_limits": { "requests_per_minute": 6000 },
+        "dead_mans_switch_seconds": 0,
+    });
+    let config: VenueConfig = serde_json::from_value(config).unwrap();
+    let credentials = Credentials { api_key: Secret::new(KEY), api_secret: Secret::new(SECRET), passphrase: None };
+    let mut adapter = live_adapter("kraken", &config, Some(credentials)).unwrap();
+    adapter.set_client_tag(ClientTag::new(7));
+    let mut router = OrderRouter::new();
+    router.add(adapter).unwrap();
+    let risk = RiskManager::new(RiskLimits { max_position_size_percent: dec!(100), ..RiskLimits::default() });
+    let mut engine = TradingEngine::new(router, risk, Portfolio::new("USD", dec!(10000), &[btc()]));
+    engine.start().await.unwrap();
+    auth.subscribed(1).await;
+    let placed = engine.place_order("kraken", btc(), Side::Buy, dec!(0.002), Some(dec!(60000))).await.unwrap();
+    assert_eq!(placed.status, OrderStatus::New);
+    (engine, venue, auth)
+}
+
+/// Books what the channel delivers until `engine` holds `fills` fills (five seconds at most).
+async fn collect_until(engine: &mut TradingEngine, fills: usize) {
+    for _ in 0..500 {
+        engine.collect_venue_reports().unwrap();
+        if engine.run_log().fills.len() >= fills {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("{fills} fill(s) expected, {} booked", engine.run_log().fills.len());
+}
+
+/// The booked fills: quantity, price, fee, trade id (empty without one), liquidity.
+fn booked(engine: &TradingEngine) -> Vec<(Decimal, Decimal, Decimal, String, Liquidity)> {
+    let fills = &engine.run_log().fills;
+    fills
+        .iter()
+        .map(|f| {
+            let trade = f.fill.trade_id.map(|t| t.to_string()).unwrap_or_default();
+            (f.fill.quantity, f.fill.price, f.fill.fee, trade, f.fill.liquidity)
+        })
+        .collect()
+}
+
+/// What the two trades leave, worked by hand: 0.0005 + 0.0015 BTC; 10,000 − 0.0005 × 60,000 − 0.078 −
+/// 0.0015 × 59,999.5 − 0.234 = 10,000 − 30 − 0.078 − 89.99925 − 0.234 USD.
+async fn assert_both_trades_paid_for(engine: &TradingEngine) {
+    let status = engine.get_portfolio_status().await;
+    assert_eq!(status.cash, dec!(9879.68875));
+    assert_eq!(status.positions.iter().map(|p| p.quantity).collect::<Vec<_>>(), [dec!(0.002)]);
+    assert_eq!(engine.run_log().orders[0].report.status, OrderStatus::Filled);
+}
+
+#[tokio::test]
+async fn trades_on_krakens_executions_channel_are_booked_with_their_fees_once_each() {
+    let (mut engine, venue, auth) = engine_with_a_resting_buy().await;
+    assert_eq!(venue.lock().unwrap().tokens.len(), 1, "one token, fetched at connect, subscribed with");
+
+    // Trade 1100, the same execution again, an order placed by hand (not the session's), then trade 1101.
+    let first = kraken_trade(ORDER_1, 1100, "0.0005", "60000.0", "0.078", "0.0005", "partially_filled");
+    auth.send(&first);
+    auth.send(&first);
+    auth.send(&kraken_trade("manual-order", 77, "1", "60000.0", "0.1", "1", "filled"));
+    auth.send(&kraken_trade(ORDER_1, 1101, "0.0015", "59999.5", "0.234", "0.002", "filled"));
+    collect_until(&mut engine, 2).await;
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    engine.collect_venue_reports().unwrap();
+
+    assert_eq!(
+        booked(&engine),
+        [
+            (dec!(0.0005), dec!(60000), dec!(0.078), "1100".into(), Liquidity::Maker),
+            (dec!(0.0015), dec!(59999.5), dec!(0.234), "1101".into(), Liquidity::Maker),
+        ]
+    );
+    assert_both_trades_paid_for(&engine).await;
+    assert!(engine.executions_streamed());
+}
+
+#[tokio::test]
+async fn a_trade_rest_booked_from_the_orders_status_is_not_booked_again_when_the_channel_reports_it() {
+    let (mut engine, venue, auth) = engine_with_a_resting_buy().await;
+    // The market trades 0.0005 through the buy; the status says so before the channel does, and the question books
+    // it as the status's increment (no trade id).
+    {
+        let mut venue = venue.lock().unwrap();
+        let txid = venue.txid_of(1);
+        venue.executed.insert(txid, ("0.0005".into(), "30".into(), "0.078".into()));
+    }
+    engine.track_orders().await.unwrap();
+    assert_eq!(booked(&engine), [(dec!(0.0005), dec!(60000), dec!(0.078), String::new(), Liquidity::Maker)]);
+
+    // The channel's report of that trade comes late: not booked again. Then trade 1101, which the channel reports
+    // first: booked with its id; the order is over only once the status says so (the channel saw 0.0015 of 0.002).
+    auth.send(&kraken_trade(ORDER_1, 1100, "0.0005", "60000.0", "0.078", "0.0005", "partially_filled"));
+    auth.send(&kraken_trade(ORDER_1, 1101, "0.0015", "59999.5", "0.234", "0.002", "filled"));
+    collect_until(&mut engine, 2).await;
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    engine.collect_venue_reports().unwrap();
+    assert_eq!(booked(&engine).len(), 2, "trade 1100 once");
+    assert_eq!(engine.run_log().orders[0].report.status, OrderStatus::PartiallyFilled);
+
+    {
+        let mut venue = venue.lock().unwrap();
+        let txid = venue.txid_of(1);
+        venue.executed.insert(txid.clone(), ("0.002".into(), "119.99925".into(), "0.312".into()));
+        venue.orders.get_mut(&txid).unwrap().1 = "closed";
+    }
+    engine.track_orders().await.unwrap();
+    assert_eq!(
+        booked(&engine),
+        [
+            (dec!(0.0005), dec!(60000), dec!(0.078), String::new(), Liquidity::Maker),
+            (dec!(0.0015), dec!(59999.5), dec!(0.234), "1101".into(), Liquidity::Maker),
+        ],
+        "the status's 0.002 is all booked: nothing more"
+    );
+    assert_both_trades_paid_for(&engine).await;
+}
