@@ -5,10 +5,11 @@
 
 mod common;
 
-use rust_decimal::{Decimal, dec};
+use rust_decimal::dec;
 
 use common::mock_binance::{KEY, MockOrders, SECRET, mock_binance_venue, trade_through};
 use common::mock_user_stream::{UserStream, serve_user_stream, trade_report};
+use common::private_streams::{booked, collect_until};
 use cryptotradebot::engine::TradingEngine;
 use cryptotradebot::model::{Liquidity, OrderStatus, Side, Symbol};
 use cryptotradebot::portfolio::Portfolio;
@@ -40,30 +41,6 @@ async fn engine_with_a_resting_buy(base: &str, stream: &UserStream) -> TradingEn
     let placed = engine.place_order("binance", btc, Side::Buy, dec!(0.002), Some(dec!(60000))).await.unwrap();
     assert_eq!(placed.status, OrderStatus::New);
     engine
-}
-
-/// Books what the stream delivers until `engine` holds `fills` fills (five seconds at most).
-async fn collect_until(engine: &mut TradingEngine, fills: usize) {
-    for _ in 0..500 {
-        engine.collect_venue_reports().unwrap();
-        if engine.run_log().fills.len() >= fills {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
-    panic!("{fills} fill(s) expected, {} booked", engine.run_log().fills.len());
-}
-
-/// The booked fills: quantity, price, fee, trade id, liquidity.
-fn booked(engine: &TradingEngine) -> Vec<(Decimal, Decimal, Decimal, String, Liquidity)> {
-    let fills = &engine.run_log().fills;
-    fills
-        .iter()
-        .map(|f| {
-            let trade = f.fill.trade_id.map(|t| t.to_string()).unwrap_or_default();
-            (f.fill.quantity, f.fill.price, f.fill.fee, trade, f.fill.liquidity)
-        })
-        .collect()
 }
 
 /// The mock venue trades the resting buy (order 1) twice: 0.0005 at 60,000 with 0.1 % taken in BTC (trade 1100),

@@ -5,11 +5,12 @@
 
 mod common;
 
-use rust_decimal::{Decimal, dec};
+use rust_decimal::dec;
 use std::sync::{Arc, Mutex};
 
 use common::mock_kraken::{KEY, SECRET, Venue, mock_kraken_venue};
 use common::mock_kraken_auth::{KrakenAuth, kraken_trade, serve_kraken_auth};
+use common::private_streams::{booked, collect_until};
 use cryptotradebot::engine::TradingEngine;
 use cryptotradebot::model::{Liquidity, OrderStatus, Side, Symbol};
 use cryptotradebot::portfolio::Portfolio;
@@ -27,7 +28,13 @@ fn btc() -> Symbol {
 /// The mock venue, its `ws-auth`, and an engine on the Kraken adapter at both (tag 7), started, the channel
 /// subscribed, holding a resting buy of 0.002 BTC at 60,000 (its order 1).
 async fn engine_with_a_resting_buy() -> (TradingEngine, Arc<Mutex<Venue>>, KrakenAuth) {
+    engine_with_a_buy(None).await
+}
+
+/// [`engine_with_a_resting_buy`], the buy executing `on_arrival` (vol_exec, cost, fee) as it is placed.
+async fn engine_with_a_buy(on_arrival: Option<(&str, &str, &str)>) -> (TradingEngine, Arc<Mutex<Venue>>, KrakenAuth) {
     let (base, venue) = mock_kraken_venue().await;
+    venue.lock().unwrap().fill_on_add = on_arrival.map(|(v, c, f)| (v.into(), c.into(), f.into()));
     let auth = serve_kraken_auth(venue.clone()).await;
     let config = serde_json::json!({
         "base_url": base, "user_stream_url": auth.url, "rate_limits": { "requests_per_minute": 6000 },
@@ -44,32 +51,9 @@ async fn engine_with_a_resting_buy() -> (TradingEngine, Arc<Mutex<Venue>>, Krake
     engine.start().await.unwrap();
     auth.subscribed(1).await;
     let placed = engine.place_order("kraken", btc(), Side::Buy, dec!(0.002), Some(dec!(60000))).await.unwrap();
-    assert_eq!(placed.status, OrderStatus::New);
+    let expected = if on_arrival.is_some() { OrderStatus::PartiallyFilled } else { OrderStatus::New };
+    assert_eq!(placed.status, expected);
     (engine, venue, auth)
-}
-
-/// Books what the channel delivers until `engine` holds `fills` fills (five seconds at most).
-async fn collect_until(engine: &mut TradingEngine, fills: usize) {
-    for _ in 0..500 {
-        engine.collect_venue_reports().unwrap();
-        if engine.run_log().fills.len() >= fills {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
-    panic!("{fills} fill(s) expected, {} booked", engine.run_log().fills.len());
-}
-
-/// The booked fills: quantity, price, fee, trade id (empty without one), liquidity.
-fn booked(engine: &TradingEngine) -> Vec<(Decimal, Decimal, Decimal, String, Liquidity)> {
-    let fills = &engine.run_log().fills;
-    fills
-        .iter()
-        .map(|f| {
-            let trade = f.fill.trade_id.map(|t| t.to_string()).unwrap_or_default();
-            (f.fill.quantity, f.fill.price, f.fill.fee, trade, f.fill.liquidity)
-        })
-        .collect()
 }
 
 /// What the two trades leave, worked by hand: 0.0005 + 0.0015 BTC; 10,000 − 0.0005 × 60,000 − 0.078 −
@@ -146,4 +130,29 @@ async fn a_trade_rest_booked_from_the_orders_status_is_not_booked_again_when_the
         "the status's 0.002 is all booked: nothing more"
     );
     assert_both_trades_paid_for(&engine).await;
+}
+
+#[tokio::test]
+async fn a_trade_made_as_the_order_arrived_is_booked_from_the_channel_and_its_cancel_ends_the_order() {
+    // The buy trades 0.0005 on arrival; the answer to the order (its status right after AddOrder) says so, but the
+    // engine books nothing from that answer: the channel's report of the trade is booked, and its cancel (the rest of
+    // an order that was to trade at once) ends it with that fill.
+    let (mut engine, _venue, auth) = engine_with_a_buy(Some(("0.0005", "30", "0.078"))).await;
+    auth.send(&kraken_trade(ORDER_1, 1100, "0.0005", "60000.0", "0.078", "0.0005", "partially_filled"));
+    let mut canceled = kraken_trade(ORDER_1, 0, "0", "0", "0", "0.0005", "canceled");
+    canceled["exec_type"] = "canceled".into();
+    canceled["fees"] = serde_json::json!([]);
+    auth.send(&canceled);
+    collect_until(&mut engine, 1).await;
+    for _ in 0..500 {
+        engine.collect_venue_reports().unwrap();
+        if engine.run_log().orders[0].report.status == OrderStatus::Canceled {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(booked(&engine), [(dec!(0.0005), dec!(60000), dec!(0.078), "1100".into(), Liquidity::Maker)]);
+    let order = &engine.run_log().orders[0];
+    assert_eq!((order.report.status, order.report.filled_quantity), (OrderStatus::Canceled, dec!(0.0005)));
+    assert_eq!(engine.get_portfolio_status().await.cash, dec!(9969.922));
 }

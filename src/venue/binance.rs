@@ -24,6 +24,7 @@ use std::collections::BTreeMap;
 use super::ClientTag;
 use super::adapter::{ExchangeAdapter, MarketStream, OrderTrades};
 use super::binance_fills::{FillAnswer, TRADES_PER_PAGE, TradeAnswer, answer_executions, order_trades};
+use super::private_stream::{PrivateStream, TradesSeen};
 use super::rest::{Answer, Delivery, RestClient, UnansweredLookups, status_error};
 use super::secret::Credentials;
 use super::signing::binance_signature;
@@ -39,7 +40,7 @@ use crate::venue::VenueConfig;
 use clock::ServerClock;
 use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedReceiver;
-use user_stream::{SeenExecutions, UserEvent};
+use user_stream::ExecutionReport;
 
 /// Binance's production REST endpoint.
 pub const REST_URL: &str = "https://api.binance.com";
@@ -74,11 +75,9 @@ pub struct BinanceAdapter {
     /// The WebSocket API the private stream subscribes at; `None`: no private stream (REST only).
     user_stream_url: Option<String>,
     /// The private stream's reports, once it is open.
-    user_events: Option<UnboundedReceiver<UserEvent>>,
+    private: PrivateStream<ExecutionReport>,
     /// The trades seen of each working order, whichever way they came.
-    seen: SeenExecutions,
-    /// Whether the private stream is subscribed with nothing lost since (as of the last drain).
-    stream_live: bool,
+    seen: TradesSeen,
 }
 
 #[derive(Deserialize)]
@@ -190,9 +189,8 @@ impl BinanceAdapter {
             executions: Vec::new(),
             tag: ClientTag::fresh("binance"),
             user_stream_url: user_stream::endpoint(config),
-            user_events: None,
-            seen: SeenExecutions::default(),
-            stream_live: false,
+            private: PrivateStream::default(),
+            seen: TradesSeen::default(),
         })
     }
 
@@ -625,6 +623,6 @@ impl ExchangeAdapter for BinanceAdapter {
     }
 
     fn streams_executions(&self) -> bool {
-        self.user_events.is_some() && self.stream_live
+        self.private.is_live()
     }
 }

@@ -23,6 +23,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::ClientTag;
 use super::adapter::{ExchangeAdapter, MarketStream};
+use super::private_stream::PrivateStream;
 use super::rest::{Delivery, RestClient, UnansweredLookups, book_levels, status_error};
 use super::secret::Credentials;
 use super::signing::kraken_signature;
@@ -35,9 +36,8 @@ use crate::model::{
     TimeInForce, Trail,
 };
 use crate::venue::VenueConfig;
-use executions::{ExecutionsEvent, OrderExecutions};
+use executions::{KrakenExecution, OrderExecutions};
 use std::sync::Arc;
-use tokio::sync::mpsc::UnboundedReceiver;
 
 /// Kraken's REST endpoint.
 pub const REST_URL: &str = "https://api.kraken.com";
@@ -66,10 +66,8 @@ pub struct KrakenAdapter {
     /// The token the private stream subscribes with, and when it was fetched.
     stream_token: Arc<Mutex<Option<super::Secret>>>,
     token_fetched: Option<std::time::Instant>,
-    /// The private stream's reports, once it is open.
-    executions_events: Option<UnboundedReceiver<ExecutionsEvent>>,
-    /// Whether the private stream is subscribed with nothing lost since (as of the last drain).
-    stream_live: bool,
+    /// The private stream, once it is open.
+    private: PrivateStream<KrakenExecution>,
     /// What the stream and the statuses said each working order executed.
     executed: OrderExecutions,
 }
@@ -189,8 +187,7 @@ impl KrakenAdapter {
             user_stream_url: executions::endpoint(config),
             stream_token: Arc::default(),
             token_fetched: None,
-            executions_events: None,
-            stream_live: false,
+            private: PrivateStream::default(),
             executed: OrderExecutions::default(),
         })
     }
@@ -399,13 +396,19 @@ impl KrakenAdapter {
         let txid = self.txid(order_id).await?;
         let orders: BTreeMap<String, OrderInfo> = self.private("QueryOrders", &[("txid", txid.clone())]).await?;
         let info = orders.into_iter().find(|(k, _)| *k == txid).map(|(_, v)| v);
-        let report =
-            Self::report(symbol, order_id, info.ok_or_else(|| Error::Order(format!("kraken: no order {txid}")))?)?;
-        if self.executions_events.is_some() {
-            // What REST books of the order as increments: the stream does not book it again.
-            self.executed.status_said(order_id, report.filled_quantity);
+        Self::report(symbol, order_id, info.ok_or_else(|| Error::Order(format!("kraken: no order {txid}")))?)
+    }
+
+    /// `report`, which the engine books (a question's answer, a cancel's), noted for the private stream: what it
+    /// books of the order as increments the stream does not book again.
+    fn booked_status(&self, report: Result<OrderReport>) -> Result<OrderReport> {
+        if let Ok(report) = &report
+            && self.private.is_open()
+        {
+            let id = report.request.client_order_id;
+            self.executed.status_said(id, report.filled_quantity, report.status.is_final());
         }
-        Ok(report)
+        report
     }
 }
 
@@ -566,11 +569,11 @@ impl ExchangeAdapter for KrakenAdapter {
     async fn cancel_order(&mut self, symbol: Symbol, order_id: OrderId) -> Result<OrderReport> {
         let txid = self.txid(order_id).await?;
         let _: serde_json::Value = self.private("CancelOrder", &[("txid", txid)]).await?;
-        self.query(symbol, order_id).await
+        self.booked_status(self.query(symbol, order_id).await)
     }
 
     async fn get_order_status(&self, symbol: Symbol, order_id: OrderId) -> Result<OrderReport> {
-        self.query(symbol, order_id).await
+        self.booked_status(self.query(symbol, order_id).await)
     }
 
     /// Also keeps the private stream's token fresh (a chore of the same clock), so that a reconnect can subscribe.
@@ -622,6 +625,6 @@ impl ExchangeAdapter for KrakenAdapter {
     }
 
     fn streams_executions(&self) -> bool {
-        self.executions_events.is_some() && self.stream_live
+        self.private.is_live()
     }
 }

@@ -12,6 +12,7 @@ pub mod kline_history;
 pub mod kraken;
 mod kraken_names;
 pub mod live;
+pub mod private_stream;
 pub mod rest;
 mod router;
 mod secret;

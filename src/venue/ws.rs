@@ -127,6 +127,9 @@ async fn run<D: StreamDecoder>(
     let mut last_received = wall_clock_now();
     let mut backoff = Backoff::new(RECONNECT_FIRST, RECONNECT_CEILING);
     loop {
+        // A connection the decoder asked to make again (a refused subscription) does not reset the backoff: the
+        // venue answered, and asking again at once, four times a second, would only be refused again.
+        let mut asked = false;
         let cause = loop {
             match socket.next().await {
                 Some(Ok(Message::Text(text))) => {
@@ -142,6 +145,7 @@ async fn run<D: StreamDecoder>(
                         }
                     }
                     if let Some(reason) = decoder.reconnect_reason() {
+                        asked = true;
                         break reason;
                     }
                 }
@@ -166,7 +170,9 @@ async fn run<D: StreamDecoder>(
                 Err(failure) => tracing::warn!(venue, %symbol, attempts, failure, "reconnect failed"),
             }
         };
-        backoff.reset();
+        if !asked {
+            backoff.reset();
+        }
         decoder.reset();
         let resumed = wall_clock_now();
         let reason = format!("{cause}; reconnected and resubscribed after {attempts} attempt(s)");

@@ -38,6 +38,8 @@ pub struct Venue {
     pub executed: BTreeMap<String, (String, String, String)>,
     /// The WebSocket tokens `GetWebSocketsToken` gave out, in order.
     pub tokens: Vec<String>,
+    /// What the next order executes as it is placed (vol_exec, cost, fee): it trades on arrival.
+    pub fill_on_add: Option<(String, String, String)>,
 }
 
 impl Venue {
@@ -142,6 +144,9 @@ pub fn answer(seen: &Seen, venue: &mut Venue) -> Answer {
             "/0/private/AddOrder" => {
                 let txid = format!("OUF4EM-FRGI2-{:06}", venue.orders.len());
                 venue.orders.insert(txid.clone(), (params, "open"));
+                if let Some(executed) = venue.fill_on_add.take() {
+                    venue.executed.insert(txid.clone(), executed);
+                }
                 ok(&format!(r#"{{"descr":{{"order":"buy"}},"txid":["{txid}"]}}"#))
             }
             "/0/private/QueryOrders" if venue.unlisted_queries > 0 => {

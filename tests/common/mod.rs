@@ -12,6 +12,7 @@ pub mod mock_live_binance;
 pub mod mock_user_stream;
 pub mod mock_ws;
 pub mod postgres;
+pub mod private_streams;
 pub mod sim_venue;
 pub mod ten_bars;
 pub mod vision_mirror;

@@ -22,9 +22,10 @@ use crate::model::{ExecutionEvent, Instrument, Liquidity, OrderId, OrderStatus, 
 use crate::venue::ClientTag;
 use crate::venue::VenueConfig;
 use crate::venue::binance_fills::Execution;
+use crate::venue::private_stream::{PrivateEvent, TradesSeen};
 use crate::venue::secret::Credentials;
 use crate::venue::signing::binance_signature;
-use crate::venue::ws::{self, StreamDecoder};
+use crate::venue::ws::StreamDecoder;
 
 /// Binance's production WebSocket API.
 pub const WS_API_URL: &str = "wss://ws-api.binance.com:443/ws-api/v3";
@@ -32,16 +33,7 @@ pub const WS_API_URL: &str = "wss://ws-api.binance.com:443/ws-api/v3";
 pub const TESTNET_WS_API_URL: &str = "wss://ws-api.testnet.binance.vision/ws-api/v3";
 
 /// What the private stream delivers to the adapter.
-#[derive(Clone, Debug, PartialEq)]
-pub(super) enum UserEvent {
-    /// Binance accepted the subscription: reports flow.
-    Subscribed,
-    /// One execution report.
-    Report(Box<ExecutionReport>),
-    /// The stream stopped delivering for a while (a dropped connection, a refused or terminated subscription):
-    /// reports may have been lost, and REST has to find what they said.
-    Lost(String),
-}
+pub(super) type UserEvent = PrivateEvent<ExecutionReport>;
 
 /// The fields of an `executionReport` the engine books from.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -125,7 +117,7 @@ impl StreamDecoder for UserStreamDecoder {
     type Event = UserEvent;
 
     fn gap(gap: StreamGap) -> UserEvent {
-        UserEvent::Lost(gap.reason)
+        PrivateEvent::Lost(gap.reason)
     }
 
     fn subscriptions(&self) -> Vec<String> {
@@ -146,12 +138,12 @@ impl StreamDecoder for UserStreamDecoder {
         if let Some(status) = message.get("status").and_then(serde_json::Value::as_i64) {
             // The answer to the subscription request.
             if status == 200 {
-                out.push(UserEvent::Subscribed);
+                out.push(PrivateEvent::Subscribed);
             } else {
                 let error = message.get("error").map_or_else(|| "no error given".to_string(), |e| e.to_string());
                 tracing::error!(status, error, "binance private stream: the subscription was refused");
                 let reason = format!("the subscription was refused: HTTP {status} {error}");
-                out.push(UserEvent::Lost(reason.clone()));
+                out.push(PrivateEvent::Lost(reason.clone()));
                 self.resubscribe = Some(reason);
             }
             return None;
@@ -160,14 +152,14 @@ impl StreamDecoder for UserStreamDecoder {
         let event = message.get("event").unwrap_or(&message);
         match event.get("e").and_then(serde_json::Value::as_str) {
             Some("executionReport") => match ExecutionReport::deserialize(event) {
-                Ok(report) => out.push(UserEvent::Report(Box::new(report))),
+                Ok(report) => out.push(PrivateEvent::Report(Box::new(report))),
                 Err(failure) => {
                     tracing::warn!(%failure, text, "binance private stream: an execution report that does not parse");
-                    out.push(UserEvent::Lost(format!("an execution report that does not parse: {failure}")));
+                    out.push(PrivateEvent::Lost(format!("an execution report that does not parse: {failure}")));
                 }
             },
             Some("eventStreamTerminated") => {
-                out.push(UserEvent::Lost("Binance ended the subscription".into()));
+                out.push(PrivateEvent::Lost("Binance ended the subscription".into()));
                 self.resubscribe = Some("Binance ended the subscription (eventStreamTerminated)".into());
             }
             _ => {}
@@ -182,31 +174,6 @@ impl StreamDecoder for UserStreamDecoder {
     }
 }
 
-/// Per order of the session, the trades seen of it (its answer's fills, its listed trades, the stream's reports):
-/// trade id → quantity executed. An order ends from the stream only when they add up to what Binance executed.
-#[derive(Debug, Default)]
-pub(super) struct SeenExecutions {
-    orders: BTreeMap<OrderId, BTreeMap<u64, Decimal>>,
-}
-
-impl SeenExecutions {
-    /// Trade `trade_id` of order `order` executed `quantity`; false when it was seen before.
-    fn record(&mut self, order: OrderId, trade_id: u64, quantity: Decimal) -> bool {
-        self.orders.entry(order).or_default().insert(trade_id, quantity).is_none()
-    }
-
-    /// Whether the trades seen of `order` add up to `executed`.
-    fn covers(&self, order: OrderId, executed: Decimal) -> bool {
-        let seen: Decimal = self.orders.get(&order).map(|t| t.values().copied().sum()).unwrap_or_default();
-        seen == executed
-    }
-
-    /// Forgets an order that ended.
-    fn forget(&mut self, order: OrderId) {
-        self.orders.remove(&order);
-    }
-}
-
 /// The engine's execution for one report of the private stream, if it has one to book: a trade of one of the
 /// session's orders (tagged `tag`), or the end of one whose trades were all seen. `instruments`: the symbols'
 /// rules (a trade of a symbol not looked up yet is left to REST).
@@ -214,7 +181,7 @@ pub(super) fn report_execution(
     report: &ExecutionReport,
     tag: ClientTag,
     instruments: &BTreeMap<Symbol, Instrument>,
-    seen: &mut SeenExecutions,
+    seen: &mut TradesSeen,
     now: Timestamp,
 ) -> Option<ExecutionEvent> {
     let client_id = if report.original_client_id.is_empty() { &report.client_id } else { &report.original_client_id };
@@ -229,7 +196,7 @@ pub(super) fn report_execution(
             let trade_id = u64::try_from(report.trade_id).ok()?;
             // Seen once it is certain to reach the engine, which books each trade id once.
             let fresh = seen.record(order_id, trade_id, report.last_quantity);
-            let filled = report.order_status == "FILLED" && seen.covers(order_id, report.cumulative_quantity);
+            let filled = report.order_status == "FILLED" && seen.executed(order_id) == report.cumulative_quantity;
             if filled {
                 seen.forget(order_id);
             }
@@ -237,7 +204,7 @@ pub(super) fn report_execution(
             fresh.then_some(ExecutionEvent::Fill { fill, order_status })
         }
         "CANCELED" | "EXPIRED" | "REJECTED" | "TRADE_PREVENTION" => {
-            if !seen.covers(order_id, report.cumulative_quantity) {
+            if seen.executed(order_id) != report.cumulative_quantity {
                 // A trade of it was not seen: the order is left working, and asking the venue books that trade.
                 return None;
             }
@@ -299,31 +266,20 @@ pub(super) fn endpoint(config: &VenueConfig) -> Option<String> {
 }
 
 impl BinanceAdapter {
-    /// Opens the private stream, when the adapter has credentials and an endpoint for it. A stream that cannot be
-    /// opened is reported and left closed: fills are then learned by asking (REST), as they always can be.
+    /// Opens the private stream, when the adapter has credentials and an endpoint for it (see
+    /// [`PrivateStream::open`]).
     pub(super) async fn open_user_stream(&mut self) {
         let (Some(url), Some(credentials)) = (self.user_stream_url.clone(), self.credentials.clone()) else {
             return;
         };
         let decoder = UserStreamDecoder::new(credentials, Arc::clone(&self.clock));
-        match Symbol::new(STREAM_LABEL) {
-            Ok(label) => match ws::open("binance", label, url.clone(), decoder).await {
-                Ok(events) => {
-                    tracing::info!(url, "binance private stream connected and subscribing (a refusal is logged)");
-                    self.user_events = Some(events);
-                }
-                Err(failure) => {
-                    tracing::warn!(%failure, "binance private stream not open: fills are learned by asking the venue")
-                }
-            },
-            Err(failure) => tracing::error!(%failure, "binance private stream: no label"),
-        }
+        self.private.open("binance", &url, decoder).await;
     }
 
     /// Trade `trade_id` of order `order` (`quantity` executed) reached the engine by another way (the order's answer,
     /// its trade list): the stream's reports of the order count it. Nothing is kept without a stream.
     pub(super) fn seen_elsewhere(&mut self, order: OrderId, trade_id: u64, quantity: Decimal) {
-        if self.user_events.is_some() {
+        if self.private.is_open() {
             self.seen.record(order, trade_id, quantity);
         }
     }
@@ -331,21 +287,7 @@ impl BinanceAdapter {
     /// Moves what the private stream reported since the last call into `out`, as the engine's executions.
     pub(super) fn drain_user_stream(&mut self, out: &mut Vec<ExecutionEvent>) {
         let now = self.venue_now();
-        let Some(events) = self.user_events.as_mut() else { return };
-        while let Ok(event) = events.try_recv() {
-            match event {
-                UserEvent::Report(report) => {
-                    out.extend(report_execution(&report, self.tag, &self.instruments, &mut self.seen, now));
-                }
-                UserEvent::Subscribed => self.stream_live = true,
-                UserEvent::Lost(reason) => {
-                    self.stream_live = false;
-                    tracing::warn!(reason, "binance private stream: reports may be lost; REST finds what they said");
-                }
-            }
-        }
+        let (tag, instruments, seen) = (self.tag, &self.instruments, &mut self.seen);
+        self.private.drain("binance", |report| out.extend(report_execution(report, tag, instruments, seen, now)));
     }
 }
-
-/// The name the private stream goes by in the WebSocket layer's logs (it streams no one symbol).
-const STREAM_LABEL: &str = "USERDATA";

@@ -17,11 +17,12 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use super::KrakenAdapter;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::model::{
     ExecutionEvent, Fill, Instrument, Liquidity, OrderId, OrderStatus, Side, StreamGap, Symbol, Timestamp, TradeId,
 };
-use crate::venue::ws::{self, StreamDecoder};
+use crate::venue::private_stream::{PrivateEvent, TradesSeen};
+use crate::venue::ws::StreamDecoder;
 use crate::venue::{ClientTag, Secret, VenueConfig};
 
 /// Kraken's authenticated WebSocket v2 endpoint.
@@ -29,20 +30,11 @@ pub const AUTH_WS_URL: &str = "wss://ws-auth.kraken.com/v2";
 
 /// How old a token may get before the chores fetch another (Kraken's are valid 15 minutes for subscribing).
 const TOKEN_REFRESH: std::time::Duration = std::time::Duration::from_secs(600);
-
-/// The name the private stream goes by in the WebSocket layer's logs.
-const STREAM_LABEL: &str = "EXECUTIONS";
+/// How old it may get while the stream does not deliver (its subscription may have been refused for it).
+const TOKEN_RETRY: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// What the private stream delivers to the adapter.
-#[derive(Clone, Debug, PartialEq)]
-pub(super) enum ExecutionsEvent {
-    /// Kraken accepted the subscription.
-    Subscribed,
-    /// One execution.
-    Report(Box<KrakenExecution>),
-    /// Reports may have been lost (a dropped connection, a refused subscription).
-    Lost(String),
-}
+type ExecutionsEvent = PrivateEvent<KrakenExecution>;
 
 /// The fields of one execution the engine books from.
 #[derive(Clone, Debug, PartialEq)]
@@ -97,9 +89,10 @@ struct RawFee<'a> {
     qty: &'a RawValue,
 }
 
-/// A number's text as a `Decimal`.
+/// A number's text as a `Decimal` (`0.0005`, or `5e-4` as JSON may write it).
 fn exact(raw: &RawValue) -> Option<Decimal> {
-    raw.get().trim_matches('"').parse().ok()
+    let text = raw.get().trim_matches('"');
+    text.parse().ok().or_else(|| Decimal::from_scientific(text).ok())
 }
 
 impl RawExecution<'_> {
@@ -135,7 +128,7 @@ impl StreamDecoder for ExecutionsDecoder {
     type Event = ExecutionsEvent;
 
     fn gap(gap: StreamGap) -> ExecutionsEvent {
-        ExecutionsEvent::Lost(gap.reason)
+        PrivateEvent::Lost(gap.reason)
     }
 
     fn subscriptions(&self) -> Vec<String> {
@@ -159,28 +152,32 @@ impl StreamDecoder for ExecutionsDecoder {
             error: Option<String>,
             #[serde(default)]
             channel: Option<String>,
+            /// Read as executions only on their channel (`status` and `heartbeat` carry other things).
             #[serde(borrow, default)]
-            data: Vec<RawExecution<'a>>,
+            data: Vec<&'a RawValue>,
         }
         let Ok(message) = serde_json::from_str::<Message>(text) else {
             tracing::warn!("kraken private stream: a message that does not parse skipped");
-            out.push(ExecutionsEvent::Lost("a message that does not parse".into()));
             return None;
         };
         match (message.method.as_deref(), message.channel.as_deref()) {
-            (Some("subscribe"), _) if message.success == Some(true) => out.push(ExecutionsEvent::Subscribed),
+            (Some("subscribe"), _) if message.success == Some(true) => out.push(PrivateEvent::Subscribed),
             (Some("subscribe"), _) => {
                 let error = message.error.unwrap_or_default();
                 tracing::error!(error, "kraken private stream: the subscription was refused");
                 let reason = format!("the subscription was refused: {error}");
-                out.push(ExecutionsEvent::Lost(reason.clone()));
+                out.push(PrivateEvent::Lost(reason.clone()));
                 self.resubscribe = Some(reason);
             }
             (_, Some("executions")) => {
                 for raw in message.data {
-                    match raw.owned() {
-                        Some(execution) => out.push(ExecutionsEvent::Report(Box::new(execution))),
-                        None => out.push(ExecutionsEvent::Lost("an execution whose numbers do not parse".into())),
+                    match serde_json::from_str::<RawExecution>(raw.get()).ok().and_then(RawExecution::owned) {
+                        Some(execution) => out.push(PrivateEvent::Report(Box::new(execution))),
+                        None => {
+                            // One execution the adapter cannot read: REST books what it said.
+                            tracing::warn!("kraken private stream: an execution that does not parse; left to REST");
+                            out.push(PrivateEvent::Lost("an execution that does not parse".into()));
+                        }
                     }
                 }
             }
@@ -199,13 +196,18 @@ impl StreamDecoder for ExecutionsDecoder {
 /// Per order, what the stream reported of it (trade id → quantity) and what its last status said was executed.
 #[derive(Debug, Default)]
 pub(super) struct OrderExecutions {
-    streamed: BTreeMap<OrderId, BTreeMap<u64, Decimal>>,
+    streamed: TradesSeen,
     status: Mutex<BTreeMap<OrderId, Decimal>>,
 }
 
 impl OrderExecutions {
-    /// A status of `order` said `executed`.
-    pub(super) fn status_said(&self, order: OrderId, executed: Decimal) {
+    /// A status of `order` that the engine books (a question's answer, a cancel's) said `executed`; an order it
+    /// says ended is forgotten.
+    pub(super) fn status_said(&self, order: OrderId, executed: Decimal, ended: bool) {
+        if ended {
+            self.status.lock().unwrap_or_else(PoisonError::into_inner).remove(&order);
+            return;
+        }
         let mut status = self.status.lock().unwrap_or_else(PoisonError::into_inner);
         let known = status.entry(order).or_default();
         *known = (*known).max(executed);
@@ -216,11 +218,11 @@ impl OrderExecutions {
     }
 
     fn streamed_executed(&self, order: OrderId) -> Decimal {
-        self.streamed.get(&order).map(|t| t.values().copied().sum()).unwrap_or_default()
+        self.streamed.executed(order)
     }
 
     fn forget(&mut self, order: OrderId) {
-        self.streamed.remove(&order);
+        self.streamed.forget(order);
         self.status.lock().unwrap_or_else(PoisonError::into_inner).remove(&order);
     }
 }
@@ -233,9 +235,15 @@ fn execution_event(
     orders: &mut OrderExecutions,
     now: Timestamp,
 ) -> Option<ExecutionEvent> {
-    let order_id = report.cl_ord_id.as_deref().and_then(|id| tag.parse_uuid(id))?;
+    let Some(order_id) = report.cl_ord_id.as_deref().and_then(|id| tag.parse_uuid(id)) else {
+        tracing::info!(kind = report.exec_type, "kraken private stream: not an order of this session");
+        return None;
+    };
     let time = report.timestamp.as_deref().and_then(crate::data::parse_timestamp).unwrap_or(now);
-    let cum_qty = report.cum_qty?;
+    let Some(cum_qty) = report.cum_qty else {
+        tracing::info!(order = %order_id, kind = report.exec_type, "kraken private stream: no cum_qty; left to REST");
+        return None;
+    };
     match report.exec_type.as_str() {
         "trade" => {
             let fill = trade_fill(report, order_id, instruments, time)?;
@@ -244,7 +252,7 @@ fn execution_event(
                 // The status counted it already, and REST booked it as part of an increment.
                 return None;
             }
-            let fresh = orders.streamed.entry(order_id).or_default().insert(trade_id, fill.quantity).is_none();
+            let fresh = orders.streamed.record(order_id, trade_id, fill.quantity);
             let filled =
                 report.order_status.as_deref() == Some("filled") && orders.streamed_executed(order_id) == cum_qty;
             if filled {
@@ -318,8 +326,8 @@ pub(super) fn endpoint(config: &VenueConfig) -> Option<String> {
 }
 
 impl KrakenAdapter {
-    /// Fetches a token and opens the private stream, when the adapter has credentials and an endpoint for it. A
-    /// stream that cannot be opened is reported and left closed: fills are then learned by asking.
+    /// Fetches a token and opens the private stream, when the adapter has credentials and an endpoint for it (see
+    /// [`PrivateStream::open`](crate::venue::private_stream::PrivateStream::open)).
     pub(super) async fn open_executions_stream(&mut self) {
         let Some(url) = self.user_stream_url.clone() else { return };
         if let Err(failure) = self.refresh_stream_token().await {
@@ -327,17 +335,7 @@ impl KrakenAdapter {
             return;
         }
         let decoder = ExecutionsDecoder { token: Arc::clone(&self.stream_token), resubscribe: None };
-        let opened = match Symbol::new(STREAM_LABEL) {
-            Ok(label) => ws::open("kraken", label, url.clone(), decoder).await,
-            Err(failure) => Err(failure),
-        };
-        match opened {
-            Ok(events) => {
-                tracing::info!(url, "kraken private stream connected and subscribing (a refusal is logged)");
-                self.executions_events = Some(events);
-            }
-            Err(failure) => tracing::warn!(%failure, "kraken private stream not open: fills are learned by asking"),
-        }
+        self.private.open("kraken", &url, decoder).await;
     }
 
     /// Fetches a new token for the private stream (`GetWebSocketsToken`) when it has none or an old one.
@@ -348,14 +346,20 @@ impl KrakenAdapter {
         if self.user_stream_url.is_none() || self.credentials.is_none() {
             return Ok(());
         }
-        if self.token_fetched.is_some_and(|at| at.elapsed() < TOKEN_REFRESH) {
+        // A stream that is open but not delivering may have been refused for its token: a fresh one after a minute.
+        let fresh_for = if self.private.is_open() && !self.private.is_live() { TOKEN_RETRY } else { TOKEN_REFRESH };
+        if self.token_fetched.is_some_and(|at| at.elapsed() < fresh_for) {
             return Ok(());
         }
         #[derive(Deserialize)]
         struct Token {
             token: String,
         }
-        let fetched: Token = self.private("GetWebSocketsToken", &[]).await?;
+        // The answer holds the token: an error quoting it is replaced by one that does not.
+        let fetched: Token = self.private("GetWebSocketsToken", &[]).await.map_err(|failure| match failure {
+            Error::Exchange(_) => Error::Exchange("kraken GetWebSocketsToken: no token in the answer".into()),
+            other => other,
+        })?;
         *self.stream_token.lock().unwrap_or_else(PoisonError::into_inner) = Some(Secret::new(fetched.token));
         self.token_fetched = Some(std::time::Instant::now());
         Ok(())
@@ -364,18 +368,7 @@ impl KrakenAdapter {
     /// Moves what the private stream reported since the last call into `out`, as the engine's executions.
     pub(super) fn drain_executions_stream(&mut self, out: &mut Vec<ExecutionEvent>) {
         let now = crate::venue::wall_clock::wall_clock_now();
-        let Some(events) = self.executions_events.as_mut() else { return };
-        while let Ok(event) = events.try_recv() {
-            match event {
-                ExecutionsEvent::Subscribed => self.stream_live = true,
-                ExecutionsEvent::Report(report) => {
-                    out.extend(execution_event(&report, self.tag, &self.instruments, &mut self.executed, now));
-                }
-                ExecutionsEvent::Lost(reason) => {
-                    self.stream_live = false;
-                    tracing::warn!(reason, "kraken private stream: reports may be lost; REST finds what they said");
-                }
-            }
-        }
+        let (tag, instruments, orders) = (self.tag, &self.instruments, &mut self.executed);
+        self.private.drain("kraken", |report| out.extend(execution_event(report, tag, instruments, orders, now)));
     }
 }
