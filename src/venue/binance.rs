@@ -14,6 +14,7 @@
 //! One refused for its timestamp (-1021, placed nothing) is sent once more when the offset measured again moved.
 
 mod clock;
+mod trades;
 mod user_stream;
 
 use async_trait::async_trait;
@@ -23,7 +24,7 @@ use std::collections::BTreeMap;
 
 use super::ClientTag;
 use super::adapter::{ExchangeAdapter, MarketStream, OrderTrades};
-use super::binance_fills::{FillAnswer, TRADES_PER_PAGE, TradeAnswer, answer_executions, order_trades};
+use super::binance_fills::{FillAnswer, answer_executions};
 use super::private_stream::{PrivateStream, TradesSeen};
 use super::rest::{Answer, Delivery, RestClient, UnansweredLookups, status_error};
 use super::secret::Credentials;
@@ -574,37 +575,7 @@ impl ExchangeAdapter for BinanceAdapter {
     }
 
     async fn order_trades(&mut self, symbol: Symbol, order_id: OrderId) -> Result<Option<OrderTrades>> {
-        let instrument = self.instrument(symbol).await?;
-        let params = [("symbol", symbol.to_string()), ("origClientOrderId", self.tag.short_id(order_id))];
-        let answer: OrderAnswer = self.signed(reqwest::Method::GET, "/api/v3/order", &params).await?;
-        let Some(venue_id) = answer.order_id else {
-            return Err(Error::Exchange(format!("binance order {order_id}: the order's answer has no orderId")));
-        };
-        // Page by trade id: Binance lists at most 1,000 trades per call (500 unless asked).
-        // From trade id 0 on: without `fromId` Binance lists the most recent trades, not the first.
-        let (mut listed, mut from): (Vec<TradeAnswer>, u64) = (Vec::new(), 0);
-        loop {
-            let params = [
-                ("symbol", symbol.to_string()),
-                ("orderId", venue_id.to_string()),
-                ("limit", TRADES_PER_PAGE.to_string()),
-                ("fromId", from.to_string()),
-            ];
-            let page: Vec<TradeAnswer> = self.signed(reqwest::Method::GET, "/api/v3/myTrades", &params).await?;
-            let full = page.len() >= TRADES_PER_PAGE;
-            let next = page.iter().map(|t| t.id).max().and_then(|id| id.checked_add(1));
-            listed.extend(page);
-            match next {
-                Some(next) if full => from = next,
-                _ => break,
-            }
-        }
-        let trades: Vec<(u64, Decimal)> = listed.iter().map(|t| (t.id, t.qty)).collect();
-        let booked = order_trades(listed, &instrument, order_id, self.venue_now())?;
-        for (trade_id, quantity) in trades {
-            self.seen_elsewhere(order_id, trade_id, quantity);
-        }
-        Ok(Some(booked))
+        self.listed_trades(symbol, order_id).await.map(Some)
     }
 
     async fn get_account_balance(&self) -> Result<BTreeMap<String, Decimal>> {

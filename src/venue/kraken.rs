@@ -11,6 +11,7 @@
 //! exceeded` → RateLimitError, other `EOrder`/`EGeneral:Invalid`/`EQuery` → OrderError, the rest → ExchangeError.
 
 mod executions;
+mod order_report;
 
 use async_trait::async_trait;
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -32,11 +33,11 @@ use super::wall_clock::wall_clock_now;
 use super::ws;
 use crate::error::{Error, Result};
 use crate::model::{
-    Instrument, OrderBook, OrderId, OrderQty, OrderReport, OrderRequest, OrderStatus, OrderType, Side, Symbol, Ticker,
-    TimeInForce, Trail,
+    Instrument, OrderBook, OrderId, OrderQty, OrderReport, OrderRequest, OrderType, Symbol, Ticker, TimeInForce, Trail,
 };
 use crate::venue::VenueConfig;
 use executions::{KrakenExecution, OrderExecutions};
+use order_report::OrderInfo;
 use std::sync::Arc;
 
 /// Kraken's REST endpoint.
@@ -130,26 +131,6 @@ struct DepthInfo {
 #[derive(Deserialize)]
 struct AddOrderResult {
     txid: Vec<String>,
-}
-
-#[derive(Deserialize)]
-struct OrderInfo {
-    status: String,
-    vol: Decimal,
-    vol_exec: Decimal,
-    cost: Decimal,
-    fee: Decimal,
-    descr: OrderDescription,
-}
-
-#[derive(Deserialize)]
-struct OrderDescription {
-    #[serde(rename = "type")]
-    side: String,
-    ordertype: String,
-    price: Decimal,
-    #[serde(default)]
-    price2: Option<Decimal>,
 }
 
 impl KrakenAdapter {
@@ -313,64 +294,6 @@ impl KrakenAdapter {
     /// The one entry of a result keyed by Kraken's pair name.
     fn only<T>(endpoint: &str, map: BTreeMap<String, T>) -> Result<T> {
         map.into_values().next().ok_or_else(|| Error::Exchange(format!("kraken {endpoint}: empty result")))
-    }
-
-    /// The engine's report of a Kraken order.
-    fn report(symbol: Symbol, id: OrderId, info: OrderInfo) -> Result<OrderReport> {
-        let bad = |what: &str| Error::Exchange(format!("kraken order {id}: unexpected {what}"));
-        let status = match info.status.as_str() {
-            "pending" | "open" if info.vol_exec.is_zero() => OrderStatus::New,
-            "pending" | "open" => OrderStatus::PartiallyFilled,
-            "closed" => OrderStatus::Filled,
-            "canceled" => OrderStatus::Canceled,
-            "expired" => OrderStatus::Expired,
-            _ => return Err(bad("status")),
-        };
-        let side = match info.descr.side.as_str() {
-            "buy" => Side::Buy,
-            "sell" => Side::Sell,
-            _ => return Err(bad("side")),
-        };
-        let order_type = match info.descr.ordertype.as_str() {
-            "market" => OrderType::Market,
-            "limit" => OrderType::Limit,
-            "stop-loss" => OrderType::StopMarket,
-            "take-profit" => OrderType::TakeProfitMarket,
-            "stop-loss-limit" => OrderType::StopLimit,
-            "take-profit-limit" => OrderType::TakeProfitLimit,
-            "trailing-stop" => OrderType::TrailingStop,
-            _ => return Err(bad("order type")),
-        };
-        let limit = matches!(order_type, OrderType::StopLimit | OrderType::TakeProfitLimit);
-        let price = match order_type {
-            OrderType::Limit => Some(info.descr.price),
-            _ if limit => info.descr.price2.filter(|p| !p.is_zero()),
-            _ => None,
-        };
-        let stop_price =
-            (order_type.is_triggered() && order_type != OrderType::TrailingStop).then_some(info.descr.price);
-        let request = OrderRequest {
-            client_order_id: id,
-            symbol,
-            side,
-            order_type,
-            quantity: OrderQty::Base(info.vol),
-            price,
-            stop_price,
-            one_cancels_other: None,
-            time_in_force: TimeInForce::Gtc,
-            trail: None,
-            reduce_only: false,
-        };
-        let filled = info.vol_exec;
-        Ok(OrderReport {
-            request,
-            status,
-            filled_quantity: filled,
-            average_price: (!filled.is_zero()).then(|| info.cost / filled),
-            fee: info.fee,
-            reason: None,
-        })
     }
 
     /// Kraken's txid of engine order `order_id`: known when this adapter placed it, otherwise looked up by its
