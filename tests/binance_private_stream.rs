@@ -9,7 +9,7 @@ use rust_decimal::dec;
 
 use common::mock_binance::{KEY, MockOrders, SECRET, mock_binance_venue, trade_through};
 use common::mock_user_stream::{UserStream, serve_user_stream, trade_report};
-use common::private_streams::{booked, collect_until};
+use common::private_streams::{booked, collect_until, collect_until_status};
 use cryptotradebot::engine::TradingEngine;
 use cryptotradebot::model::{Liquidity, OrderStatus, Side, Symbol};
 use cryptotradebot::portfolio::Portfolio;
@@ -138,13 +138,7 @@ async fn the_end_of_an_order_on_the_private_stream_ends_it_when_all_its_trades_a
     canceled["n"] = "0".into();
     stream.send(&canceled);
     collect_until(&mut engine, 1).await;
-    for _ in 0..500 {
-        engine.collect_venue_reports().unwrap();
-        if engine.run_log().orders[0].report.status == OrderStatus::Canceled {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
+    collect_until_status(&mut engine, OrderStatus::Canceled).await;
     let order = &engine.run_log().orders[0];
     assert_eq!((order.report.status, order.report.filled_quantity), (OrderStatus::Canceled, dec!(0.0004995)));
     assert_eq!(engine.get_portfolio_status().await.cash, dec!(9970));

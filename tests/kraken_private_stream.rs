@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use common::mock_kraken::{KEY, SECRET, Venue, mock_kraken_venue};
 use common::mock_kraken_auth::{KrakenAuth, kraken_trade, serve_kraken_auth};
-use common::private_streams::{booked, collect_until};
+use common::private_streams::{booked, collect_until, collect_until_status};
 use cryptotradebot::engine::TradingEngine;
 use cryptotradebot::model::{Liquidity, OrderStatus, Side, Symbol};
 use cryptotradebot::portfolio::Portfolio;
@@ -144,13 +144,7 @@ async fn a_trade_made_as_the_order_arrived_is_booked_from_the_channel_and_its_ca
     canceled["fees"] = serde_json::json!([]);
     auth.send(&canceled);
     collect_until(&mut engine, 1).await;
-    for _ in 0..500 {
-        engine.collect_venue_reports().unwrap();
-        if engine.run_log().orders[0].report.status == OrderStatus::Canceled {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
+    collect_until_status(&mut engine, OrderStatus::Canceled).await;
     assert_eq!(booked(&engine), [(dec!(0.0005), dec!(60000), dec!(0.078), "1100".into(), Liquidity::Maker)]);
     let order = &engine.run_log().orders[0];
     assert_eq!((order.report.status, order.report.filled_quantity), (OrderStatus::Canceled, dec!(0.0005)));

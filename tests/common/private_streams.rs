@@ -3,7 +3,7 @@
 use rust_decimal::Decimal;
 
 use cryptotradebot::engine::TradingEngine;
-use cryptotradebot::model::Liquidity;
+use cryptotradebot::model::{Liquidity, OrderStatus};
 
 /// Books what the venues' private streams deliver until `engine` holds `fills` fills (five seconds at most).
 pub async fn collect_until(engine: &mut TradingEngine, fills: usize) {
@@ -15,6 +15,18 @@ pub async fn collect_until(engine: &mut TradingEngine, fills: usize) {
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
     panic!("{fills} fill(s) expected, {} booked", engine.run_log().fills.len());
+}
+
+/// Books what the private streams deliver until the engine's first order is `status` (five seconds at most).
+pub async fn collect_until_status(engine: &mut TradingEngine, status: OrderStatus) {
+    for _ in 0..500 {
+        engine.collect_venue_reports().unwrap();
+        if engine.run_log().orders[0].report.status == status {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("order 1 {status:?} expected, it is {:?}", engine.run_log().orders[0].report.status);
 }
 
 /// The booked fills: quantity, price, fee, trade id (empty without one), liquidity.
