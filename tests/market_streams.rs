@@ -120,3 +120,45 @@ async fn coinbase_ticker_book_and_trades_are_resubscribed_after_a_dropped_connec
     let sent: Vec<_> = connections.iter().map(|c| c.sent_by_client.clone()).collect();
     assert_eq!(sent, [vec![subscribe.to_string()], vec![subscribe.to_string()]], "subscribed again");
 }
+
+#[tokio::test]
+async fn a_connection_that_goes_silent_is_made_again_and_the_gap_is_reported() {
+    use cryptotradebot::venue::ws::{RawMessage, RawMessages, open_with_deadline};
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    // The first connection sends one message and then nothing at all — not even a pong: it stops reading, as a
+    // connection whose other end vanished (half open) would. The second one sends a message and stays.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("ws://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        for (index, text) in ["before", "after"].into_iter().enumerate() {
+            let (tcp, _) = listener.accept().await.unwrap();
+            let mut socket = tokio_tungstenite::accept_async(tcp).await.unwrap();
+            let _subscription = socket.next().await;
+            socket.send(Message::text(text)).await.unwrap();
+            tokio::spawn(async move {
+                if index == 0 {
+                    tokio::time::sleep(Duration::from_secs(30)).await;
+                } else {
+                    while let Some(Ok(_)) = socket.next().await {}
+                }
+                drop(socket);
+            });
+        }
+    });
+    let decoder = RawMessages { subscriptions: vec!["subscribe".into()] };
+    let symbol = Symbol::new("BTCUSDT").unwrap();
+    let mut stream = open_with_deadline("binance", symbol, url, decoder, Duration::from_millis(300)).await.unwrap();
+    let mut seen = Vec::new();
+    while seen.len() < 3 {
+        let next = tokio::time::timeout(Duration::from_secs(10), stream.recv()).await.expect("within 10 s");
+        seen.push(next.expect("the stream is open"));
+    }
+    assert!(matches!(&seen[0], RawMessage::Text { text, .. } if text == "before"), "{:?}", seen[0]);
+    assert!(
+        matches!(&seen[1], RawMessage::Gap(gap) if gap.reason.starts_with("nothing heard for 300 ms")),
+        "{:?}",
+        seen[1]
+    );
+    assert!(matches!(&seen[2], RawMessage::Text { text, .. } if text == "after"), "{:?}", seen[2]);
+}

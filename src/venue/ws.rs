@@ -21,6 +21,9 @@ type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 pub const RECONNECT_FIRST: Duration = Duration::from_millis(250);
 /// Longest wait between reconnect attempts.
 pub const RECONNECT_CEILING: Duration = Duration::from_secs(30);
+/// How long a connection may stay silent — not a message, not a pong to our pings — before it counts as lost (a
+/// half-open TCP connection never ends by itself) and is made again.
+pub const SILENCE_DEADLINE: Duration = Duration::from_secs(60);
 
 /// One venue's message format.
 pub trait StreamDecoder: Send + Sync + 'static {
@@ -97,12 +100,36 @@ pub async fn open<D: StreamDecoder>(
     url: String,
     decoder: D,
 ) -> Result<UnboundedReceiver<D::Event>> {
+    open_with_deadline(venue, symbol, url, decoder, SILENCE_DEADLINE).await
+}
+
+/// [`open`] with a connection counted as lost after `silence` without a message (a ping goes out every third of
+/// it, so that a live venue always has something to answer).
+///
+/// # Errors
+/// As [`open`].
+pub async fn open_with_deadline<D: StreamDecoder>(
+    venue: &'static str,
+    symbol: Symbol,
+    url: String,
+    decoder: D,
+    silence: Duration,
+) -> Result<UnboundedReceiver<D::Event>> {
     let socket = connect(&url, decoder.subscriptions())
         .await
         .map_err(|cause| Error::Exchange(format!("{venue} stream {symbol}: {cause}")))?;
     let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
-    tokio::spawn(run(venue, symbol, url, decoder, socket, sender));
+    let stream = Stream { venue, symbol, url, silence };
+    tokio::spawn(run(stream, decoder, socket, sender));
     Ok(receiver)
+}
+
+/// What names a stream and how long it may stay silent.
+struct Stream {
+    venue: &'static str,
+    symbol: Symbol,
+    url: String,
+    silence: Duration,
 }
 
 async fn connect(url: &str, subscriptions: Vec<String>) -> std::result::Result<Socket, String> {
@@ -115,14 +142,8 @@ async fn connect(url: &str, subscriptions: Vec<String>) -> std::result::Result<S
 }
 
 /// Reads until the connection ends, then reconnects; returns once the subscriber is gone.
-async fn run<D: StreamDecoder>(
-    venue: &'static str,
-    symbol: Symbol,
-    url: String,
-    mut decoder: D,
-    mut socket: Socket,
-    sender: UnboundedSender<D::Event>,
-) {
+async fn run<D: StreamDecoder>(stream: Stream, mut decoder: D, mut socket: Socket, sender: UnboundedSender<D::Event>) {
+    let Stream { venue, symbol, url, silence } = stream;
     let mut events = Vec::new();
     let mut last_received = wall_clock_now();
     let mut backoff = Backoff::new(RECONNECT_FIRST, RECONNECT_CEILING);
@@ -130,8 +151,23 @@ async fn run<D: StreamDecoder>(
         // A connection the decoder asked to make again (a refused subscription) does not reset the backoff: the
         // venue answered, and asking again at once, four times a second, would only be refused again.
         let mut asked = false;
+        let mut heard = tokio::time::Instant::now();
+        let mut heartbeat = tokio::time::interval_at(heard + silence / 3, silence / 3);
         let cause = loop {
-            match socket.next().await {
+            let next = tokio::select! {
+                _ = heartbeat.tick() => {
+                    if heard.elapsed() >= silence {
+                        break format!("nothing heard for {} ms", silence.as_millis());
+                    }
+                    if let Err(e) = socket.send(Message::Ping(Vec::new().into())).await {
+                        break format!("ping failed: {e}");
+                    }
+                    continue;
+                }
+                next = socket.next() => next,
+            };
+            heard = tokio::time::Instant::now();
+            match next {
                 Some(Ok(Message::Text(text))) => {
                     let received = wall_clock_now();
                     if let Some(reason) = decoder.decode(&text, received, &mut events) {
