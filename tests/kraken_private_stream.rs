@@ -150,3 +150,26 @@ async fn a_trade_made_as_the_order_arrived_is_booked_from_the_channel_and_its_ca
     assert_eq!((order.report.status, order.report.filled_quantity), (OrderStatus::Canceled, dec!(0.0005)));
     assert_eq!(engine.get_portfolio_status().await.cash, dec!(9969.922));
 }
+
+#[tokio::test]
+async fn a_trade_rest_booked_is_not_booked_again_when_its_late_report_is_drained_during_the_cancel() {
+    let (mut engine, venue, auth) = engine_with_a_resting_buy().await;
+    // 0.0005 executes; the question books it as the status's increment (no trade id).
+    {
+        let mut venue = venue.lock().unwrap();
+        let txid = venue.txid_of(1);
+        venue.executed.insert(txid, ("0.0005".into(), "30".into(), "0.078".into()));
+    }
+    engine.track_orders().await.unwrap();
+    // The channel's report of that trade arrives late, while the kill switch cancels the rest: the cancel's answer
+    // (canceled, 0.0005 executed) is read, the channel drained, and then the answer booked. The trade was booked by
+    // the question: not again.
+    auth.send(&kraken_trade(ORDER_1, 1100, "0.0005", "60000.0", "0.078", "0.0005", "partially_filled"));
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(engine.cancel_open_orders().await.unwrap(), 1);
+    engine.collect_venue_reports().unwrap();
+    assert_eq!(booked(&engine), [(dec!(0.0005), dec!(60000), dec!(0.078), String::new(), Liquidity::Maker)]);
+    let order = &engine.run_log().orders[0];
+    assert_eq!((order.report.status, order.report.filled_quantity), (OrderStatus::Canceled, dec!(0.0005)));
+    assert_eq!(engine.get_portfolio_status().await.cash, dec!(9969.922));
+}

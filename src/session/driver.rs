@@ -351,6 +351,7 @@ impl Session {
     async fn chores(&mut self, chores: &mut Chores, on_the_clock: bool) -> Result<()> {
         self.engine.collect_venue_reports()?;
         let now = tokio::time::Instant::now();
+        chores.collect = now + PRIVATE_STREAM_COLLECTION;
         if now >= chores.switch {
             match self.engine.dead_mans_switches(true).await {
                 Ok(_) => {
@@ -392,6 +393,10 @@ impl Session {
     }
 }
 
+/// How often a live session books what the venues' private streams reported when no market message brings it there
+/// sooner (between candles).
+const PRIVATE_STREAM_COLLECTION: Duration = Duration::from_secs(1);
+
 /// How often a live session asks about working orders while every venue streams the account's executions: the
 /// question only reconciles (a report lost on the way), and each one costs request weight.
 const STREAMED_TRACKING: Duration = Duration::from_secs(15);
@@ -402,6 +407,8 @@ const DEAD_MANS_SWITCH_RENEWAL: Duration = Duration::from_secs(10);
 
 /// When a live session's chores are next due.
 struct Chores {
+    /// Booking what the private streams reported.
+    collect: tokio::time::Instant,
     /// Asking for the working orders.
     track: tokio::time::Instant,
     /// Renewing the dead man's switches.
@@ -414,12 +421,17 @@ impl Chores {
     /// The switches (armed as the session started) renewed at once, the orders asked for in a second.
     fn starting_now() -> Self {
         let now = tokio::time::Instant::now();
-        Chores { track: now + Duration::from_secs(1), switch: now, renewed: now }
+        Chores {
+            collect: now + PRIVATE_STREAM_COLLECTION,
+            track: now + Duration::from_secs(1),
+            switch: now,
+            renewed: now,
+        }
     }
 
     /// The next chore's time.
     fn due(&self) -> tokio::time::Instant {
-        self.track.min(self.switch)
+        self.track.min(self.switch).min(self.collect)
     }
 }
 

@@ -329,7 +329,7 @@ impl KrakenAdapter {
             && self.private.is_open()
         {
             let id = report.request.client_order_id;
-            self.executed.status_said(id, report.filled_quantity, report.status.is_final());
+            self.executed.status_said(id, report.filled_quantity);
         }
         report
     }

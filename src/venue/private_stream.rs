@@ -25,12 +25,15 @@ pub enum PrivateEvent<R> {
 #[derive(Debug)]
 pub struct PrivateStream<R> {
     events: Option<UnboundedReceiver<PrivateEvent<R>>>,
-    live: bool,
+    /// Subscribed, and not lost since.
+    subscribed: bool,
+    /// Whether the last drain met a loss (even one followed by a new subscription).
+    lost_lately: bool,
 }
 
 impl<R> Default for PrivateStream<R> {
     fn default() -> Self {
-        PrivateStream { events: None, live: false }
+        PrivateStream { events: None, subscribed: false, lost_lately: false }
     }
 }
 
@@ -62,20 +65,22 @@ impl<R: Send + 'static> PrivateStream<R> {
         self.events.is_some()
     }
 
-    /// Whether it is subscribed with nothing lost since, as of the last [`PrivateStream::drain`].
+    /// Whether it is subscribed and the last [`PrivateStream::drain`] met no loss: a loss, even one the stream
+    /// already recovered from, makes the engine ask the venue once before it counts on the stream again.
     pub fn is_live(&self) -> bool {
-        self.events.is_some() && self.live
+        self.events.is_some() && self.subscribed && !self.lost_lately
     }
 
     /// Hands each report delivered since the last call to `report`, in order; notes subscriptions and losses.
     pub fn drain(&mut self, venue: &'static str, mut report: impl FnMut(&R)) {
         let Some(events) = self.events.as_mut() else { return };
+        self.lost_lately = false;
         while let Ok(event) = events.try_recv() {
             match event {
-                PrivateEvent::Subscribed => self.live = true,
+                PrivateEvent::Subscribed => self.subscribed = true,
                 PrivateEvent::Report(r) => report(&r),
                 PrivateEvent::Lost(reason) => {
-                    self.live = false;
+                    (self.subscribed, self.lost_lately) = (false, true);
                     tracing::warn!(venue, reason, "private stream: reports may be lost; REST finds what they said");
                 }
             }

@@ -43,6 +43,12 @@ pub trait StreamDecoder: Send + Sync + 'static {
     /// Forgets sequence state: the stream starts again after a reconnect.
     fn reset(&mut self);
 
+    /// What to tell the subscriber the moment the connection is lost, before it is made again (a private stream
+    /// says its reports may be lost); `None` (the default) says nothing until the stream resumes (a gap).
+    fn lost(_cause: &str) -> Option<Self::Event> {
+        None
+    }
+
     /// Why the connection is to be made again although it is up — the venue refused or ended the subscription on
     /// it — asked after each message; `None` (the default) keeps it.
     fn reconnect_reason(&mut self) -> Option<String> {
@@ -115,7 +121,7 @@ pub async fn open_with_deadline<D: StreamDecoder>(
     decoder: D,
     silence: Duration,
 ) -> Result<UnboundedReceiver<D::Event>> {
-    let socket = connect(&url, decoder.subscriptions())
+    let socket = connect(&url, decoder.subscriptions(), silence)
         .await
         .map_err(|cause| Error::Exchange(format!("{venue} stream {symbol}: {cause}")))?;
     let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
@@ -132,9 +138,14 @@ struct Stream {
     silence: Duration,
 }
 
-async fn connect(url: &str, subscriptions: Vec<String>) -> std::result::Result<Socket, String> {
-    let (mut socket, _) =
-        tokio_tungstenite::connect_async(url).await.map_err(|e| format!("cannot connect to {url}: {e}"))?;
+/// Connects to `url` and sends `subscriptions`; a connection not made within `deadline` (a TCP, TLS or upgrade step
+/// that hangs) fails.
+async fn connect(url: &str, subscriptions: Vec<String>, deadline: Duration) -> std::result::Result<Socket, String> {
+    let connecting = tokio::time::timeout(deadline, tokio_tungstenite::connect_async(url));
+    let (mut socket, _) = connecting
+        .await
+        .map_err(|_| format!("cannot connect to {url}: no connection within {} ms", deadline.as_millis()))?
+        .map_err(|e| format!("cannot connect to {url}: {e}"))?;
     for subscription in subscriptions {
         socket.send(Message::text(subscription)).await.map_err(|e| format!("cannot subscribe: {e}"))?;
     }
@@ -151,7 +162,8 @@ async fn run<D: StreamDecoder>(stream: Stream, mut decoder: D, mut socket: Socke
         // A connection the decoder asked to make again (a refused subscription) does not reset the backoff: the
         // venue answered, and asking again at once, four times a second, would only be refused again.
         let mut asked = false;
-        let mut heard = tokio::time::Instant::now();
+        let connected = tokio::time::Instant::now();
+        let mut heard = connected;
         let mut heartbeat = tokio::time::interval_at(heard + silence / 3, silence / 3);
         let cause = loop {
             let next = tokio::select! {
@@ -194,6 +206,13 @@ async fn run<D: StreamDecoder>(stream: Stream, mut decoder: D, mut socket: Socke
             }
         };
         tracing::warn!(venue, %symbol, cause, "stream lost; reconnecting");
+        if let Some(event) = D::lost(&cause)
+            && sender.send(event).is_err()
+        {
+            return;
+        }
+        // A connection that lasted (it was subscribed and delivering) starts the waits afresh.
+        let lasted = connected.elapsed() >= silence;
         let mut attempts = 0u32;
         socket = loop {
             if sender.is_closed() {
@@ -201,12 +220,12 @@ async fn run<D: StreamDecoder>(stream: Stream, mut decoder: D, mut socket: Socke
             }
             tokio::time::sleep(backoff.next_delay()).await;
             attempts += 1;
-            match connect(&url, decoder.subscriptions()).await {
+            match connect(&url, decoder.subscriptions(), silence).await {
                 Ok(socket) => break socket,
                 Err(failure) => tracing::warn!(venue, %symbol, attempts, failure, "reconnect failed"),
             }
         };
-        if !asked {
+        if !asked || lasted {
             backoff.reset();
         }
         decoder.reset();

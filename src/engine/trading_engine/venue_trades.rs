@@ -63,7 +63,10 @@ impl TradingEngine {
             let order_status = if complete && index + 1 == last { report.status } else { OrderStatus::PartiallyFilled };
             self.apply_execution(venue, ExecutionEvent::Fill { fill, order_status });
         }
-        self.covered.insert(id, listed.executed);
+        if self.log.order(id).is_some_and(|record| !record.state.is_final()) {
+            // An order its trades ended keeps nothing here.
+            self.covered.insert(id, listed.executed);
+        }
         if complete {
             self.pending_trades.remove(&id);
             if last == 0 {

@@ -169,6 +169,10 @@ impl StreamDecoder for UserStreamDecoder {
 
     fn reset(&mut self) {}
 
+    fn lost(cause: &str) -> Option<UserEvent> {
+        Some(PrivateEvent::Lost(cause.to_string()))
+    }
+
     fn reconnect_reason(&mut self) -> Option<String> {
         self.resubscribe.take()
     }

@@ -188,6 +188,10 @@ impl StreamDecoder for ExecutionsDecoder {
 
     fn reset(&mut self) {}
 
+    fn lost(cause: &str) -> Option<ExecutionsEvent> {
+        Some(PrivateEvent::Lost(cause.to_string()))
+    }
+
     fn reconnect_reason(&mut self) -> Option<String> {
         self.resubscribe.take()
     }
@@ -201,13 +205,9 @@ pub(super) struct OrderExecutions {
 }
 
 impl OrderExecutions {
-    /// A status of `order` that the engine books (a question's answer, a cancel's) said `executed`; an order it
-    /// says ended is forgotten.
-    pub(super) fn status_said(&self, order: OrderId, executed: Decimal, ended: bool) {
-        if ended {
-            self.status.lock().unwrap_or_else(PoisonError::into_inner).remove(&order);
-            return;
-        }
+    /// A status of `order` that the engine books (a question's answer, a cancel's) said `executed`. Kept after the
+    /// order ended too: a report of a trade it counted may still be on its way, and must not be booked again.
+    pub(super) fn status_said(&self, order: OrderId, executed: Decimal) {
         let mut status = self.status.lock().unwrap_or_else(PoisonError::into_inner);
         let known = status.entry(order).or_default();
         *known = (*known).max(executed);
@@ -261,9 +261,9 @@ fn execution_event(
             let order_status = if filled { OrderStatus::Filled } else { OrderStatus::PartiallyFilled };
             fresh.then_some(ExecutionEvent::Fill { fill, order_status })
         }
-        "canceled" | "expired"
-            if orders.streamed_executed(order_id).max(orders.status_executed(order_id)) >= cum_qty =>
-        {
+        // Only the stream's own trades count here: a status noted may not be booked yet (a cancel's answer is
+        // booked after the stream is drained), and an end booked first would leave its increment unbooked.
+        "canceled" | "expired" if orders.streamed_executed(order_id) >= cum_qty => {
             let status = if report.exec_type == "canceled" { OrderStatus::Canceled } else { OrderStatus::Expired };
             orders.forget(order_id);
             let reason = format!("{} at the venue (its private stream)", report.exec_type);
