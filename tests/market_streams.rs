@@ -162,3 +162,39 @@ async fn a_connection_that_goes_silent_is_made_again_and_the_gap_is_reported() {
     );
     assert!(matches!(&seen[2], RawMessage::Text { text, .. } if text == "after"), "{:?}", seen[2]);
 }
+
+#[tokio::test]
+async fn a_subscriber_that_falls_behind_holds_the_reading_up_and_loses_nothing() {
+    use cryptotradebot::venue::ws::{RawMessage, RawMessages, STREAM_CAPACITY, open};
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    // The venue sends more messages than the stream holds, as fast as it can, while the subscriber takes none.
+    let total = STREAM_CAPACITY + 1_000;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("ws://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let (tcp, _) = listener.accept().await.unwrap();
+        let mut socket = tokio_tungstenite::accept_async(tcp).await.unwrap();
+        for number in 0..total {
+            socket.feed(Message::text(number.to_string())).await.unwrap();
+        }
+        socket.flush().await.unwrap();
+        while let Some(Ok(_)) = socket.next().await {}
+    });
+    let symbol = Symbol::new("BTCUSDT").unwrap();
+    let mut stream = open("binance", symbol, url, RawMessages::default()).await.unwrap();
+    for _ in 0..500 {
+        if stream.len() >= STREAM_CAPACITY {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(stream.len(), STREAM_CAPACITY, "the backlog stops at the stream's capacity: the reading waits");
+    for expected in 0..total {
+        let next = tokio::time::timeout(Duration::from_secs(10), stream.recv()).await.expect("within 10 s");
+        match next.expect("the stream is open") {
+            RawMessage::Text { text, .. } => assert_eq!(text, expected.to_string(), "in order, none lost"),
+            gap => panic!("no gap expected: {gap:?}"),
+        }
+    }
+}

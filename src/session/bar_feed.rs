@@ -4,7 +4,7 @@
 //! data.binance.vision kline CSV (`<SYMBOL>.csv` in the session's folder), so a recording replays through the
 //! backtest's own loader.
 
-use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::sync::mpsc::Receiver;
 
 use crate::data::parse_decimal;
 use crate::error::{Error, Result};
@@ -21,7 +21,7 @@ taker_buy_volume,taker_buy_quote_volume,ignore";
 /// The live closed bars of one symbol at one venue.
 pub struct BarFeed {
     symbol: Symbol,
-    stream: UnboundedReceiver<StreamEvent>,
+    stream: Receiver<StreamEvent>,
     interval_ns: i64,
     last_open: Option<Timestamp>,
     gaps: u64,
@@ -61,6 +61,11 @@ impl BarFeed {
     /// Reconnects and holes between candles so far.
     pub fn gaps(&self) -> u64 {
         self.gaps
+    }
+
+    /// Stream events received and not taken yet.
+    pub fn backlog(&self) -> usize {
+        self.stream.len()
     }
 
     /// The next closed bar, after the last one given. `None` when the stream is gone.

@@ -139,6 +139,14 @@ impl LiveFeed {
             LiveFeed::Bars(feed) => feed.gaps(),
         }
     }
+
+    /// Messages received and not taken yet.
+    fn backlog(&self) -> usize {
+        match self {
+            LiveFeed::Book(feed) => feed.backlog(),
+            LiveFeed::Bars(feed) => feed.backlog(),
+        }
+    }
 }
 
 /// A session's engine, strategy and run, and what the journal already holds.
@@ -330,7 +338,7 @@ impl Session {
             }
             self.commit().await?;
             if let Ok(mut metrics) = self.metrics.lock() {
-                metrics.observe(&self.engine, received, feed.gaps());
+                metrics.observe(&self.engine, received, feed.gaps(), feed.backlog());
             }
             live += 1;
             status.show(self);

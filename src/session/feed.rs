@@ -4,7 +4,7 @@
 //! process it: a snapshot line before the diffs that arrived while it was fetched (they wait in the stream's
 //! queue), so that replaying the recording applies Binance's sync rules exactly as the session did.
 
-use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::sync::mpsc::Receiver;
 
 use crate::data::parse_capture_line;
 use crate::error::{Error, Result};
@@ -21,7 +21,7 @@ pub const SNAPSHOT_LEVELS: usize = 1000;
 pub struct BinanceBookFeed {
     adapter: BinanceAdapter,
     symbol: Symbol,
-    stream: UnboundedReceiver<RawMessage>,
+    stream: Receiver<RawMessage>,
     /// The book as the feed's own rules keep it (resyncing): it tells when a new snapshot is due, and is the book a
     /// live venue's strategy sees.
     sync: BinanceBookSync,
@@ -72,6 +72,11 @@ impl BinanceBookFeed {
     /// Reconnects and sequence gaps so far.
     pub fn gaps(&self) -> u64 {
         self.gaps
+    }
+
+    /// Stream messages received and not taken yet.
+    pub fn backlog(&self) -> usize {
+        self.stream.len()
     }
 
     /// The next line: a snapshot when one is due, else the next stream message. `None` when the stream is gone.

@@ -67,6 +67,7 @@ pub struct SessionMetrics {
     rate_limited: Counter,
     reconnects: Counter,
     messages: Counter,
+    backlog: Gauge,
     age: FloatGauge,
     last_received_ns: Arc<AtomicI64>,
     seen_round_trips: usize,
@@ -95,6 +96,7 @@ impl Default for SessionMetrics {
             rate_limited: Counter::default(),
             reconnects: Counter::default(),
             messages: Counter::default(),
+            backlog: Gauge::default(),
             age: FloatGauge::default(),
             last_received_ns: Arc::default(),
             seen_round_trips: 0,
@@ -116,6 +118,11 @@ impl Default for SessionMetrics {
         registry.register("websocket_reconnects", "Market stream reconnects and gaps", metrics.reconnects.clone());
         registry.register("market_messages", "Market messages taken", metrics.messages.clone());
         registry.register(
+            "market_backlog",
+            "Market messages received and not taken yet (the stream stops reading when 65,536 wait)",
+            metrics.backlog.clone(),
+        );
+        registry.register(
             "last_market_event_age_seconds",
             "Seconds since the last market message",
             metrics.age.clone(),
@@ -125,8 +132,10 @@ impl Default for SessionMetrics {
 }
 
 impl SessionMetrics {
-    /// Takes the engine's state after a market message received at `received_ns`, with `reconnects` so far.
-    pub fn observe(&mut self, engine: &TradingEngine, received_ns: i64, reconnects: u64) {
+    /// Takes the engine's state after a market message received at `received_ns`, with `reconnects` so far and the
+    /// stream's `backlog` (messages received and not taken yet).
+    pub fn observe(&mut self, engine: &TradingEngine, received_ns: i64, reconnects: u64, backlog: usize) {
+        self.backlog.set(i64::try_from(backlog).unwrap_or(i64::MAX));
         let portfolio = engine.portfolio();
         let equity = portfolio.equity();
         self.peak = self.peak.max(equity);

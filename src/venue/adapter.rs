@@ -10,7 +10,7 @@ use crate::model::{
 };
 
 /// Typed events a venue streams to a subscriber (the seed's `start_websocket_stream` callback, as a channel).
-pub type MarketStream = tokio::sync::mpsc::UnboundedReceiver<StreamEvent>;
+pub type MarketStream = tokio::sync::mpsc::Receiver<StreamEvent>;
 
 /// One trade a venue lists for an order, as the fill the engine books: the venue's trade id, price, and commission
 /// as charged (one taken in the base asset nets the quantity, as in an order's answer).

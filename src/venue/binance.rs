@@ -40,7 +40,7 @@ use crate::model::{
 use crate::venue::VenueConfig;
 use clock::ServerClock;
 use std::sync::Arc;
-use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::sync::mpsc::Receiver;
 use user_stream::ExecutionReport;
 
 /// Binance's production REST endpoint.
@@ -222,7 +222,7 @@ impl BinanceAdapter {
     ///
     /// # Errors
     /// [`Error::Exchange`] when the first connection fails.
-    pub async fn raw_book_stream(&self, symbol: Symbol) -> Result<UnboundedReceiver<RawMessage>> {
+    pub async fn raw_book_stream(&self, symbol: Symbol) -> Result<Receiver<RawMessage>> {
         ws::open("binance", symbol, book_stream_url(&self.ws_url, symbol), RawMessages::default()).await
     }
 
@@ -232,11 +232,7 @@ impl BinanceAdapter {
     /// # Errors
     /// [`Error::Config`] for an interval Binance has no klines of; [`Error::Exchange`] when the first connection
     /// fails.
-    pub async fn kline_stream(
-        &self,
-        symbol: Symbol,
-        interval_ns: i64,
-    ) -> Result<UnboundedReceiver<crate::model::StreamEvent>> {
+    pub async fn kline_stream(&self, symbol: Symbol, interval_ns: i64) -> Result<Receiver<crate::model::StreamEvent>> {
         let url = kline_stream_url(&self.ws_url, symbol, kline_interval(interval_ns)?);
         ws::open("binance", symbol, url, BinanceDecoder::new(symbol)).await
     }

@@ -4,7 +4,7 @@
 
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
-use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::sync::mpsc::Receiver;
 
 use super::ws::{self, StreamDecoder};
 use crate::model::{OrderId, Symbol};
@@ -24,7 +24,7 @@ pub enum PrivateEvent<R> {
 /// An adapter's private stream: closed until [`PrivateStream::open`] succeeds.
 #[derive(Debug)]
 pub struct PrivateStream<R> {
-    events: Option<UnboundedReceiver<PrivateEvent<R>>>,
+    events: Option<Receiver<PrivateEvent<R>>>,
     /// Subscribed, and not lost since.
     subscribed: bool,
     /// Whether the last drain met a loss (even one followed by a new subscription).

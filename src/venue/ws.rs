@@ -6,7 +6,7 @@
 use futures_util::{SinkExt, StreamExt};
 use std::time::Duration;
 use tokio::net::TcpStream;
-use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
+use tokio::sync::mpsc::{Receiver, Sender};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
@@ -21,6 +21,11 @@ type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 pub const RECONNECT_FIRST: Duration = Duration::from_millis(250);
 /// Longest wait between reconnect attempts.
 pub const RECONNECT_CEILING: Duration = Duration::from_secs(30);
+/// Events a stream holds for a subscriber that has not taken them yet. When it is full, the stream stops reading
+/// the connection until the subscriber catches up (a venue drops a reader that falls too far behind, and the gap is
+/// then reported); the subscriber's backlog is what it holds (`Receiver::len`).
+pub const STREAM_CAPACITY: usize = 1 << 16;
+
 /// How long a connection may stay silent — not a message, not a pong to our pings — before it counts as lost (a
 /// half-open TCP connection never ends by itself) and is made again.
 pub const SILENCE_DEADLINE: Duration = Duration::from_secs(60);
@@ -105,7 +110,7 @@ pub async fn open<D: StreamDecoder>(
     symbol: Symbol,
     url: String,
     decoder: D,
-) -> Result<UnboundedReceiver<D::Event>> {
+) -> Result<Receiver<D::Event>> {
     open_with_deadline(venue, symbol, url, decoder, SILENCE_DEADLINE).await
 }
 
@@ -120,11 +125,11 @@ pub async fn open_with_deadline<D: StreamDecoder>(
     url: String,
     decoder: D,
     silence: Duration,
-) -> Result<UnboundedReceiver<D::Event>> {
+) -> Result<Receiver<D::Event>> {
     let socket = connect(&url, decoder.subscriptions(), silence)
         .await
         .map_err(|cause| Error::Exchange(format!("{venue} stream {symbol}: {cause}")))?;
-    let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
+    let (sender, receiver) = tokio::sync::mpsc::channel(STREAM_CAPACITY);
     let stream = Stream { venue, symbol, url, silence };
     tokio::spawn(run(stream, decoder, socket, sender));
     Ok(receiver)
@@ -153,7 +158,7 @@ async fn connect(url: &str, subscriptions: Vec<String>, deadline: Duration) -> s
 }
 
 /// Reads until the connection ends, then reconnects; returns once the subscriber is gone.
-async fn run<D: StreamDecoder>(stream: Stream, mut decoder: D, mut socket: Socket, sender: UnboundedSender<D::Event>) {
+async fn run<D: StreamDecoder>(stream: Stream, mut decoder: D, mut socket: Socket, sender: Sender<D::Event>) {
     let Stream { venue, symbol, url, silence } = stream;
     let mut events = Vec::new();
     let mut last_received = wall_clock_now();
@@ -188,10 +193,12 @@ async fn run<D: StreamDecoder>(stream: Stream, mut decoder: D, mut socket: Socke
                     }
                     last_received = received;
                     for event in events.drain(..) {
-                        if sender.send(event).is_err() {
+                        if sender.send(event).await.is_err() {
                             return;
                         }
                     }
+                    // A subscriber that fell behind held the reading up: the wait is not the venue's silence.
+                    heard = tokio::time::Instant::now();
                     if let Some(reason) = decoder.reconnect_reason() {
                         asked = true;
                         break reason;
@@ -207,7 +214,7 @@ async fn run<D: StreamDecoder>(stream: Stream, mut decoder: D, mut socket: Socke
         };
         tracing::warn!(venue, %symbol, cause, "stream lost; reconnecting");
         if let Some(event) = D::lost(&cause)
-            && sender.send(event).is_err()
+            && sender.send(event).await.is_err()
         {
             return;
         }
@@ -232,7 +239,7 @@ async fn run<D: StreamDecoder>(stream: Stream, mut decoder: D, mut socket: Socke
         let resumed = wall_clock_now();
         let reason = format!("{cause}; reconnected and resubscribed after {attempts} attempt(s)");
         tracing::info!(venue, %symbol, reason, "stream resumed");
-        if sender.send(D::gap(StreamGap { symbol, since: last_received, resumed, reason })).is_err() {
+        if sender.send(D::gap(StreamGap { symbol, since: last_received, resumed, reason })).await.is_err() {
             return;
         }
     }

@@ -19,7 +19,8 @@ mod rules;
 
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
-use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
+use tokio::sync::mpsc::Sender;
+use tokio::sync::mpsc::error::TrySendError;
 
 pub use book_matching::{BookFillStats, Latency, QueueModel};
 pub use book_venue::BookTop;
@@ -129,7 +130,7 @@ pub struct SimulatedExchange {
     executions: Vec<ExecutionEvent>,
     /// Trades so far: each fill gets the next number as its trade id, as a venue numbers its trades.
     trades: u64,
-    subscribers: Vec<(Symbol, UnboundedSender<StreamEvent>)>,
+    subscribers: Vec<(Symbol, Sender<StreamEvent>)>,
     connected: bool,
     /// Bars in which the [`BarPath`] rule decided between two orders of a pair, and the last one counted.
     ambiguous_bars: u64,
@@ -536,7 +537,7 @@ impl SimulatedExchange {
     pub fn subscribe(&mut self, symbol: Symbol) -> Result<MarketStream> {
         self.market_index(symbol)
             .map_err(|_| Error::Exchange(format!("venue '{}' does not list {symbol}", self.name)))?;
-        let (sender, receiver) = unbounded_channel();
+        let (sender, receiver) = tokio::sync::mpsc::channel(crate::venue::ws::STREAM_CAPACITY);
         self.subscribers.push((symbol, sender));
         Ok(receiver)
     }
@@ -569,7 +570,7 @@ impl SimulatedExchange {
         if !self.subscribers.is_empty() {
             let event = MarketEvent::bar(symbol, *bar);
             self.subscribers
-                .retain(|(s, sender)| *s != symbol || sender.send(StreamEvent::Market(event.clone())).is_ok());
+                .retain(|(s, sender)| *s != symbol || hand_over(sender, StreamEvent::Market(event.clone())));
         }
         !self.executions.is_empty()
     }
@@ -584,5 +585,18 @@ impl SimulatedExchange {
             }
         }
         out.append(&mut self.executions);
+    }
+}
+
+/// Hands `event` to a subscriber; false for one that is gone, or so far behind that its channel is full — it is
+/// dropped, as a venue drops a reader that falls behind.
+fn hand_over(sender: &Sender<StreamEvent>, event: StreamEvent) -> bool {
+    match sender.try_send(event) {
+        Ok(()) => true,
+        Err(TrySendError::Full(_)) => {
+            tracing::error!("a market-data subscriber fell a whole channel behind and was dropped");
+            false
+        }
+        Err(TrySendError::Closed(_)) => false,
     }
 }
