@@ -177,6 +177,28 @@ async fn a_stream_subscriber_receives_the_bars_the_venue_sees() {
 }
 
 #[tokio::test]
+async fn a_stream_subscriber_a_whole_channel_behind_is_dropped_and_told_so_by_a_gap() {
+    use cryptotradebot::venue::ws::STREAM_CAPACITY;
+    let mut v = venue(FillModel::NextOpen);
+    let mut stream = v.start_websocket_stream(btc()).await.unwrap();
+    // The venue sees more bars than the channel holds while the subscriber takes none.
+    for hour in 0..STREAM_CAPACITY as i64 + 10 {
+        v.on_market_event(&bar(hour, dec!(100), dec!(101), dec!(99), dec!(100)));
+    }
+    let mut bars = 0;
+    let last = loop {
+        match stream.recv().await {
+            Some(StreamEvent::Market(_)) => bars += 1,
+            other => break other,
+        }
+    };
+    assert_eq!(bars, STREAM_CAPACITY - 1, "every place but the last held a bar");
+    let Some(StreamEvent::Gap(gap)) = last else { panic!("a gap last, not {last:?}") };
+    assert!(gap.reason.contains("fell a whole channel behind"), "{}", gap.reason);
+    assert_eq!(stream.recv().await, None, "then the stream ends");
+}
+
+#[tokio::test]
 async fn a_stop_the_market_gaps_through_fills_at_the_open_and_cancels_its_take_profit() {
     let mut v = venue(FillModel::NextOpen);
     v.connect().await.unwrap();

@@ -3,8 +3,8 @@
 //!
 //! Metrics (prefix `ctb_`): `equity`, `pnl`, `drawdown_percent`, `risk_level{level}` (1 for the current one),
 //! `orders{status}`, `order_round_trip_seconds` (histogram of the venue's order calls), `api_errors_total{kind}`,
-//! `rate_limit_refusals_total`, `websocket_reconnects_total`, `market_messages_total`,
-//! `last_market_event_age_seconds` (at the moment of the scrape).
+//! `rate_limit_refusals_total`, `websocket_reconnects_total`, `market_messages_total`, `market_backlog` (as of the
+//! last market message taken), `last_market_event_age_seconds` (at the moment of the scrape).
 
 use axum::Router;
 use axum::extract::State;
@@ -119,7 +119,7 @@ impl Default for SessionMetrics {
         registry.register("market_messages", "Market messages taken", metrics.messages.clone());
         registry.register(
             "market_backlog",
-            "Market messages received and not taken yet (the stream stops reading when 65,536 wait)",
+            "Market messages received and not taken yet (the stream stops reading when 4,096 wait)",
             metrics.backlog.clone(),
         );
         registry.register(

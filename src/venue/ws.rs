@@ -24,7 +24,7 @@ pub const RECONNECT_CEILING: Duration = Duration::from_secs(30);
 /// Events a stream holds for a subscriber that has not taken them yet. When it is full, the stream stops reading
 /// the connection until the subscriber catches up (a venue drops a reader that falls too far behind, and the gap is
 /// then reported); the subscriber's backlog is what it holds (`Receiver::len`).
-pub const STREAM_CAPACITY: usize = 1 << 16;
+pub const STREAM_CAPACITY: usize = 1 << 12;
 
 /// How long a connection may stay silent — not a message, not a pong to our pings — before it counts as lost (a
 /// half-open TCP connection never ends by itself) and is made again.
@@ -170,6 +170,9 @@ async fn run<D: StreamDecoder>(stream: Stream, mut decoder: D, mut socket: Socke
         let connected = tokio::time::Instant::now();
         let mut heard = connected;
         let mut heartbeat = tokio::time::interval_at(heard + silence / 3, silence / 3);
+        // After a subscriber held the reading up, one ping, not a burst of the ones missed (a venue cuts a client
+        // that sends too many messages a second).
+        heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let cause = loop {
             let next = tokio::select! {
                 _ = heartbeat.tick() => {
@@ -199,6 +202,7 @@ async fn run<D: StreamDecoder>(stream: Stream, mut decoder: D, mut socket: Socke
                     }
                     // A subscriber that fell behind held the reading up: the wait is not the venue's silence.
                     heard = tokio::time::Instant::now();
+                    heartbeat.reset();
                     if let Some(reason) = decoder.reconnect_reason() {
                         asked = true;
                         break reason;

@@ -20,7 +20,6 @@ mod rules;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use tokio::sync::mpsc::Sender;
-use tokio::sync::mpsc::error::TrySendError;
 
 pub use book_matching::{BookFillStats, Latency, QueueModel};
 pub use book_venue::BookTop;
@@ -44,7 +43,7 @@ use crate::error::{Error, Result};
 use crate::model::l2::from_fixed;
 use crate::model::{
     Bar, ExecutionEvent, Instrument, Liquidity, MarketEvent, OrderId, OrderQty, OrderRequest, OrderStatus, OrderType,
-    StreamEvent, Symbol, Ticker, Timestamp, TradeId,
+    StreamEvent, StreamGap, Symbol, Ticker, Timestamp, TradeId,
 };
 use crate::venue::MarketStream;
 
@@ -569,8 +568,9 @@ impl SimulatedExchange {
         }
         if !self.subscribers.is_empty() {
             let event = MarketEvent::bar(symbol, *bar);
+            let time = bar.close_time;
             self.subscribers
-                .retain(|(s, sender)| *s != symbol || hand_over(sender, StreamEvent::Market(event.clone())));
+                .retain(|(s, sender)| *s != symbol || hand_over(sender, StreamEvent::Market(event.clone()), time));
         }
         !self.executions.is_empty()
     }
@@ -588,15 +588,19 @@ impl SimulatedExchange {
     }
 }
 
-/// Hands `event` to a subscriber; false for one that is gone, or so far behind that its channel is full — it is
-/// dropped, as a venue drops a reader that falls behind.
-fn hand_over(sender: &Sender<StreamEvent>, event: StreamEvent) -> bool {
-    match sender.try_send(event) {
-        Ok(()) => true,
-        Err(TrySendError::Full(_)) => {
-            tracing::error!("a market-data subscriber fell a whole channel behind and was dropped");
-            false
-        }
-        Err(TrySendError::Closed(_)) => false,
+/// Hands `event` (of time `time`) to a subscriber; false for one that is gone, or so far behind that its channel
+/// is full — it is dropped, as a venue drops a reader that falls behind, and told so: the last place in its channel
+/// holds a gap instead of the event.
+fn hand_over(sender: &Sender<StreamEvent>, event: StreamEvent, time: Timestamp) -> bool {
+    if sender.capacity() > 1 {
+        return sender.try_send(event).is_ok();
     }
+    let symbol = match &event {
+        StreamEvent::Market(market) => market.symbol(),
+        StreamEvent::Gap(gap) => gap.symbol,
+    };
+    let reason = "the subscriber fell a whole channel behind: the venue dropped it".to_string();
+    tracing::error!(%symbol, reason);
+    let _ = sender.try_send(StreamEvent::Gap(StreamGap { symbol, since: time, resumed: time, reason }));
+    false
 }
