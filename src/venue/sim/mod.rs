@@ -16,10 +16,10 @@ mod order_entry;
 mod order_limits;
 mod orders;
 mod rules;
+mod subscribers;
 
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
-use tokio::sync::mpsc::Sender;
 
 pub use book_matching::{BookFillStats, Latency, QueueModel};
 pub use book_venue::BookTop;
@@ -43,7 +43,7 @@ use crate::error::{Error, Result};
 use crate::model::l2::from_fixed;
 use crate::model::{
     Bar, ExecutionEvent, Instrument, Liquidity, MarketEvent, OrderId, OrderQty, OrderRequest, OrderStatus, OrderType,
-    StreamEvent, StreamGap, Symbol, Ticker, Timestamp, TradeId,
+    Symbol, Ticker, Timestamp, TradeId,
 };
 use crate::venue::MarketStream;
 
@@ -129,7 +129,7 @@ pub struct SimulatedExchange {
     executions: Vec<ExecutionEvent>,
     /// Trades so far: each fill gets the next number as its trade id, as a venue numbers its trades.
     trades: u64,
-    subscribers: Vec<(Symbol, Sender<StreamEvent>)>,
+    subscribers: subscribers::Subscribers,
     connected: bool,
     /// Bars in which the [`BarPath`] rule decided between two orders of a pair, and the last one counted.
     ambiguous_bars: u64,
@@ -208,7 +208,7 @@ impl SimulatedExchange {
             orders: OrderStore::default(),
             executions: Vec::new(),
             trades: 0,
-            subscribers: Vec::new(),
+            subscribers: subscribers::Subscribers::default(),
             connected: false,
             ambiguous_bars: 0,
             last_ambiguous: None,
@@ -536,9 +536,7 @@ impl SimulatedExchange {
     pub fn subscribe(&mut self, symbol: Symbol) -> Result<MarketStream> {
         self.market_index(symbol)
             .map_err(|_| Error::Exchange(format!("venue '{}' does not list {symbol}", self.name)))?;
-        let (sender, receiver) = tokio::sync::mpsc::channel(crate::venue::ws::STREAM_CAPACITY);
-        self.subscribers.push((symbol, sender));
-        Ok(receiver)
+        Ok(self.subscribers.subscribe(symbol))
     }
 
     /// Matches open orders against a market event; true when executions are waiting. Level-2 data reaches a
@@ -566,12 +564,7 @@ impl SimulatedExchange {
         if self.orders.open_len() > 0 || !self.brackets.is_empty() {
             self.match_main_bar(market, bar);
         }
-        if !self.subscribers.is_empty() {
-            let event = MarketEvent::bar(symbol, *bar);
-            let time = bar.close_time;
-            self.subscribers
-                .retain(|(s, sender)| *s != symbol || hand_over(sender, StreamEvent::Market(event.clone()), time));
-        }
+        self.subscribers.bar_closed(symbol, bar);
         !self.executions.is_empty()
     }
 
@@ -586,21 +579,4 @@ impl SimulatedExchange {
         }
         out.append(&mut self.executions);
     }
-}
-
-/// Hands `event` (of time `time`) to a subscriber; false for one that is gone, or so far behind that its channel
-/// is full — it is dropped, as a venue drops a reader that falls behind, and told so: the last place in its channel
-/// holds a gap instead of the event.
-fn hand_over(sender: &Sender<StreamEvent>, event: StreamEvent, time: Timestamp) -> bool {
-    if sender.capacity() > 1 {
-        return sender.try_send(event).is_ok();
-    }
-    let symbol = match &event {
-        StreamEvent::Market(market) => market.symbol(),
-        StreamEvent::Gap(gap) => gap.symbol,
-    };
-    let reason = "the subscriber fell a whole channel behind: the venue dropped it".to_string();
-    tracing::error!(%symbol, reason);
-    let _ = sender.try_send(StreamEvent::Gap(StreamGap { symbol, since: time, resumed: time, reason }));
-    false
 }
