@@ -114,12 +114,4 @@ impl TradingEngine {
     pub fn finish_bar_run<S: Strategy>(&mut self, run: BarRun, strategy: &S) -> super::StrategyRun {
         self.replay_done(strategy.name(), run.events, None)
     }
-
-    /// The journal's failure to record a fill, if one happened since the last look.
-    fn journal_failed(&mut self) -> Result<()> {
-        match self.journal_failure.take() {
-            Some(failure) => Err(failure),
-            None => Ok(()),
-        }
-    }
 }

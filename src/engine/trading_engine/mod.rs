@@ -441,6 +441,14 @@ impl TradingEngine {
         self.streams.extend_from_slice(streams);
     }
 
+    /// The journal's failure to record a fill, if one happened since the last look.
+    fn journal_failed(&mut self) -> Result<()> {
+        match self.journal_failure.take() {
+            Some(failure) => Err(failure),
+            None => Ok(()),
+        }
+    }
+
     /// `symbol` trades on `venue` (for the orders the engine itself sends, such as closing positions on a halt).
     fn note_venue(&mut self, symbol: Symbol, venue: VenueId) {
         if !self.venues_by_symbol.iter().any(|(s, _)| *s == symbol) {

@@ -94,10 +94,7 @@ impl TradingEngine {
         for venue in self.router.network_venues() {
             self.collect_executions(venue);
         }
-        match self.journal_failure.take() {
-            Some(failure) => Err(failure),
-            None => Ok(()),
-        }
+        self.journal_failed()
     }
 
     /// Whether every network venue streams this account's executions right now (see
